@@ -1,0 +1,1 @@
+//! Synthetic, deterministic disability-case worlds (French MDPH case files) with canary values.

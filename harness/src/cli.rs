@@ -1,0 +1,56 @@
+//! Command-line interface of `cloison`: subcommands, and the mapping from outcomes to exit codes.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code: the run completed and found nothing.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the run completed and found at least one finding.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: bad usage or configuration (flags, profile, input files).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: the target failed (could not deploy, crashed, stopped answering), or an I/O failure.
+pub const EXIT_TARGET: u8 = 3;
+
+/// cloison: security regression tests for multi-tenant social-care platforms, on synthetic data.
+#[derive(Debug, Parser)]
+#[command(name = "cloison", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a synthetic world of disability case files (one file per entity, and a manifest).
+    Generate(crate::generate::GenerateArgs),
+}
+
+/// Run a parsed command line and return the process exit code. Errors are printed with their context.
+pub fn run(cli: Cli) -> ExitCode {
+    let outcome = match cli.command {
+        Command::Generate(args) => crate::generate::run(&args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(exit_code_for(&err))
+        }
+    }
+}
+
+/// Usage and configuration errors exit with [`EXIT_USAGE`]; anything else with [`EXIT_TARGET`].
+fn exit_code_for(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|cause| cause.is::<UsageError>()) {
+        EXIT_USAGE
+    } else {
+        EXIT_TARGET
+    }
+}
+
+/// An error caused by what the user asked for (flags, files), as opposed to a failure of the environment.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
