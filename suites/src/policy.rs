@@ -1,0 +1,327 @@
+//! The access-policy vocabulary and the decision "may identity X see data of owner Y".
+//!
+//! A platform states, per role, which [`Scope`]s of data its identities may see. The vocabulary is small on
+//! purpose, so that a vendor can state their rules without writing code:
+//! - `own`: records about the identity's own person;
+//! - `represented`: records about the persons the identity legally represents;
+//! - `assigned`: records of the case files assigned to the identity;
+//! - `tenant`: every record of the identity's tenant;
+//! - `nothing`: no record at all (a role that only administers).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::population::{Identity, Population, Record};
+
+/// One scope of data a role may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Records about the identity's own person.
+    Own,
+    /// Records about the persons the identity represents.
+    Represented,
+    /// Records of the case files assigned to the identity.
+    Assigned,
+    /// Every record of the identity's tenant.
+    Tenant,
+    /// No record at all.
+    Nothing,
+}
+
+impl Scope {
+    /// Every scope, in a fixed order.
+    pub const ALL: [Scope; 5] = [
+        Scope::Own,
+        Scope::Represented,
+        Scope::Assigned,
+        Scope::Tenant,
+        Scope::Nothing,
+    ];
+
+    /// The lower-case name used in profiles and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Own => "own",
+            Scope::Represented => "represented",
+            Scope::Assigned => "assigned",
+            Scope::Tenant => "tenant",
+            Scope::Nothing => "nothing",
+        }
+    }
+
+    /// Parse a scope from its profile name.
+    pub fn from_name(name: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|scope| scope.name() == name)
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Whose data something is: the owner named by a canary hit, or a record's place in the world.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct DataOwner {
+    /// Tenant the data belongs to.
+    pub tenant: String,
+    /// The person the data is about, when it is about a person.
+    pub person: Option<String>,
+    /// The case file the data belongs to, when known.
+    pub case: Option<String>,
+}
+
+impl DataOwner {
+    /// The owner of a record.
+    pub fn of_record(record: &Record) -> Self {
+        Self {
+            tenant: record.tenant.clone(),
+            person: Some(record.person.clone()),
+            case: Some(record.case.clone()),
+        }
+    }
+}
+
+/// Per role, the scopes of data its identities may see.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AccessPolicy {
+    roles: BTreeMap<String, Vec<Scope>>,
+}
+
+/// The answer to "may this identity see this data", with the scope that grants it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "decision", content = "scope")]
+pub enum Decision {
+    /// Visible, granted by this scope.
+    Allowed(Scope),
+    /// Not visible to this identity.
+    Denied,
+}
+
+impl Decision {
+    /// Whether the data is visible.
+    pub fn is_allowed(self) -> bool {
+        matches!(self, Decision::Allowed(_))
+    }
+}
+
+/// A policy that cannot decide for a population.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// An identity has a role that the policy does not mention.
+    #[error(
+        "the access policy says nothing about role {role:?} (identity {identity:?}); add it, with `nothing` if it sees no record"
+    )]
+    UnknownRole {
+        /// The role missing from the policy.
+        role: String,
+        /// One identity with that role.
+        identity: String,
+    },
+}
+
+impl AccessPolicy {
+    /// An empty policy: add roles with [`AccessPolicy::with_role`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The same policy with `role` granted `scopes` (replacing what it had).
+    pub fn with_role(
+        mut self,
+        role: impl Into<String>,
+        scopes: impl IntoIterator<Item = Scope>,
+    ) -> Self {
+        self.roles.insert(role.into(), scopes.into_iter().collect());
+        self
+    }
+
+    /// The scopes of a role, if the policy names it.
+    pub fn scopes(&self, role: &str) -> Option<&[Scope]> {
+        self.roles.get(role).map(Vec::as_slice)
+    }
+
+    /// The roles the policy names, in order.
+    pub fn roles(&self) -> impl Iterator<Item = (&str, &[Scope])> {
+        self.roles
+            .iter()
+            .map(|(role, scopes)| (role.as_str(), scopes.as_slice()))
+    }
+
+    /// Check that every identity of the population has a role the policy names.
+    pub fn covers(&self, population: &Population) -> Result<(), PolicyError> {
+        for identity in population.identities() {
+            if !self.roles.contains_key(&identity.role) {
+                return Err(PolicyError::UnknownRole {
+                    role: identity.role.clone(),
+                    identity: identity.key.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// May `identity` see data of `owner`? Roles the policy does not name see nothing (fail closed: an
+    /// unexpected visibility is then reported, never hidden). `population` answers `assigned` for data
+    /// known only by its person.
+    pub fn decide(
+        &self,
+        population: &Population,
+        identity: &Identity,
+        owner: &DataOwner,
+    ) -> Decision {
+        let Some(scopes) = self.roles.get(&identity.role) else {
+            return Decision::Denied;
+        };
+        for &scope in scopes {
+            let granted = match scope {
+                Scope::Own => owner.person.is_some() && identity.person == owner.person,
+                Scope::Represented => owner
+                    .person
+                    .as_ref()
+                    .is_some_and(|person| identity.represents.contains(person)),
+                Scope::Assigned => match (&owner.case, &owner.person) {
+                    (Some(case), _) => identity.assigned_cases.contains(case),
+                    (None, Some(person)) => identity.assigned_cases.iter().any(|case| {
+                        population
+                            .record(case)
+                            .is_some_and(|record| &record.person == person)
+                    }),
+                    (None, None) => false,
+                },
+                Scope::Tenant => identity.tenant == owner.tenant,
+                Scope::Nothing => false,
+            };
+            if granted {
+                return Decision::Allowed(scope);
+            }
+        }
+        Decision::Denied
+    }
+
+    /// May `identity` see `record`?
+    pub fn may_see(
+        &self,
+        population: &Population,
+        identity: &Identity,
+        record: &Record,
+    ) -> Decision {
+        self.decide(population, identity, &DataOwner::of_record(record))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::population::RecordKind;
+
+    fn identity(key: &str, role: &str, tenant: &str, person: Option<&str>) -> Identity {
+        Identity {
+            key: key.into(),
+            role: role.into(),
+            tenant: tenant.into(),
+            person: person.map(Into::into),
+            represents: Default::default(),
+            assigned_cases: Default::default(),
+        }
+    }
+
+    fn record(key: &str, tenant: &str, person: &str, case: &str) -> Record {
+        Record {
+            key: key.into(),
+            kind: RecordKind::Document,
+            tenant: tenant.into(),
+            person: person.into(),
+            case: case.into(),
+        }
+    }
+
+    #[test]
+    fn each_scope_grants_exactly_its_data() {
+        let mut parent = identity("parent", "representative", "75", Some("p-parent"));
+        parent.represents.insert("p-child".into());
+        let mut evaluator = identity("eval", "evaluator", "75", None);
+        evaluator.assigned_cases.insert("c-child".into());
+        let case_child = Record {
+            kind: RecordKind::Case,
+            ..record("c-child", "75", "p-child", "c-child")
+        };
+        let population = Population::new(
+            vec![
+                identity("alice", "applicant", "75", Some("p-alice")),
+                parent.clone(),
+                evaluator.clone(),
+                identity("agent", "agent", "75", None),
+                identity("admin", "operator", "75", None),
+            ],
+            vec![
+                record("d-alice", "75", "p-alice", "c-alice"),
+                case_child,
+                record("d-child", "75", "p-child", "c-child"),
+            ],
+        )
+        .expect("unique keys");
+        let policy = AccessPolicy::new()
+            .with_role("applicant", [Scope::Own])
+            .with_role("representative", [Scope::Own, Scope::Represented])
+            .with_role("evaluator", [Scope::Assigned])
+            .with_role("agent", [Scope::Tenant])
+            .with_role("operator", [Scope::Nothing]);
+        policy.covers(&population).expect("all roles named");
+        let alice_doc = population.record("d-alice").expect("exists");
+        let child_doc = population.record("d-child").expect("exists");
+        let check = |who: &str, rec: &Record, expected: Decision| {
+            let id = population.identity(who).expect("exists");
+            assert_eq!(
+                policy.may_see(&population, id, rec),
+                expected,
+                "{who} -> {}",
+                rec.key
+            );
+        };
+        check("alice", alice_doc, Decision::Allowed(Scope::Own));
+        check("alice", child_doc, Decision::Denied);
+        check("parent", child_doc, Decision::Allowed(Scope::Represented));
+        check("parent", alice_doc, Decision::Denied);
+        check("eval", child_doc, Decision::Allowed(Scope::Assigned));
+        check("eval", alice_doc, Decision::Denied);
+        check("agent", alice_doc, Decision::Allowed(Scope::Tenant));
+        check("admin", alice_doc, Decision::Denied);
+        // Data known only by its person: `assigned` goes through the person's case files.
+        let person_only = DataOwner {
+            tenant: "75".into(),
+            person: Some("p-child".into()),
+            case: None,
+        };
+        assert_eq!(
+            policy.decide(&population, &evaluator, &person_only),
+            Decision::Allowed(Scope::Assigned)
+        );
+        // Another tenant's agent sees nothing of tenant 75.
+        let other_agent = identity("agent-13", "agent", "13", None);
+        assert_eq!(
+            policy.may_see(&population, &other_agent, alice_doc),
+            Decision::Denied
+        );
+    }
+
+    #[test]
+    fn unknown_roles_fail_closed_and_are_reported() {
+        let population = Population::new(vec![identity("x", "partner", "75", Some("p"))], vec![])
+            .expect("unique");
+        let policy = AccessPolicy::new().with_role("applicant", [Scope::Own]);
+        let err = policy
+            .covers(&population)
+            .expect_err("partner is not named");
+        assert!(err.to_string().contains("\"partner\""), "{err}");
+        let rec = record("r", "75", "p", "c");
+        assert_eq!(
+            policy.may_see(&population, &population.identities()[0], &rec),
+            Decision::Denied
+        );
+    }
+}

@@ -1,0 +1,164 @@
+//! Who and what exists in a world, reduced to what access decisions need.
+//!
+//! A [`Population`] holds every portal identity (its role, tenant, own person, represented persons and
+//! assigned cases) and every record that can leak (its kind, tenant, subject person and case). It is built
+//! from a generated world by [`Population::from_world`], or by hand in tests; the policy and the probe
+//! families only ever look at this view, never at the generator's full records.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of record a probe can aim at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    /// A case file (dossier).
+    Case,
+    /// A document attached to a case file (form, certificate, supporting document).
+    Document,
+    /// An agent's case note.
+    Note,
+    /// A CDAPH decision.
+    Decision,
+}
+
+impl RecordKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [RecordKind; 4] = [
+        RecordKind::Case,
+        RecordKind::Document,
+        RecordKind::Note,
+        RecordKind::Decision,
+    ];
+
+    /// The lower-case name used in profiles and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordKind::Case => "case",
+            RecordKind::Document => "document",
+            RecordKind::Note => "note",
+            RecordKind::Decision => "decision",
+        }
+    }
+}
+
+impl std::fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A portal identity (an account) and the facts that decide what it may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// Stable key of the identity in the generated world (its login, unique in the world).
+    pub key: String,
+    /// Role name, as the platform's access policy names it (for example `applicant`, `agent`).
+    pub role: String,
+    /// Tenant key (the departement code of its MDPH).
+    pub tenant: String,
+    /// The person this identity is, if it is a person's own account.
+    pub person: Option<String>,
+    /// Persons this identity legally represents (a parent, a tutor).
+    pub represents: BTreeSet<String>,
+    /// Case files assigned to this identity (an evaluator's workload).
+    pub assigned_cases: BTreeSet<String>,
+}
+
+/// A record that carries sensitive data, reduced to its place in the world.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// Stable key of the record in the generated world (unique in the world).
+    pub key: String,
+    /// What kind of record it is.
+    pub kind: RecordKind,
+    /// Tenant key the record belongs to.
+    pub tenant: String,
+    /// The person the record is about.
+    pub person: String,
+    /// The case file the record belongs to (a case file's own key for a case).
+    pub case: String,
+}
+
+/// Every identity and record of a world, with indexes for fast decisions.
+#[derive(Debug, Clone, Default)]
+pub struct Population {
+    identities: Vec<Identity>,
+    records: Vec<Record>,
+    record_index: BTreeMap<String, usize>,
+    identity_index: BTreeMap<String, usize>,
+}
+
+/// A population that breaks an invariant the decisions rely on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PopulationError {
+    /// Two identities share a key.
+    #[error("two identities share the key {0:?}")]
+    DuplicateIdentity(String),
+    /// Two records share a key.
+    #[error("two records share the key {0:?}")]
+    DuplicateRecord(String),
+}
+
+impl Population {
+    /// Build a population, checking that keys are unique.
+    pub fn new(identities: Vec<Identity>, records: Vec<Record>) -> Result<Self, PopulationError> {
+        let mut identity_index = BTreeMap::new();
+        for (i, identity) in identities.iter().enumerate() {
+            if identity_index.insert(identity.key.clone(), i).is_some() {
+                return Err(PopulationError::DuplicateIdentity(identity.key.clone()));
+            }
+        }
+        let mut record_index = BTreeMap::new();
+        for (i, record) in records.iter().enumerate() {
+            if record_index.insert(record.key.clone(), i).is_some() {
+                return Err(PopulationError::DuplicateRecord(record.key.clone()));
+            }
+        }
+        Ok(Self {
+            identities,
+            records,
+            record_index,
+            identity_index,
+        })
+    }
+
+    /// Every identity, in world order.
+    pub fn identities(&self) -> &[Identity] {
+        &self.identities
+    }
+
+    /// Every record, in world order.
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// The record with this key.
+    pub fn record(&self, key: &str) -> Option<&Record> {
+        self.record_index.get(key).map(|&i| &self.records[i])
+    }
+
+    /// The identity with this key.
+    pub fn identity(&self, key: &str) -> Option<&Identity> {
+        self.identity_index.get(key).map(|&i| &self.identities[i])
+    }
+
+    /// The identities whose own person a record is about: the record's owners. Empty when the person has
+    /// no account of their own (a child, whose representative holds the account).
+    pub fn owners_of<'a>(&'a self, record: &'a Record) -> impl Iterator<Item = &'a Identity> + 'a {
+        self.identities
+            .iter()
+            .filter(move |id| id.person.as_deref() == Some(record.person.as_str()))
+    }
+
+    /// The identity that stands for a record's person on the portal: their own account if they have
+    /// one, else the first identity that represents them. Read-backs and seeding act as this identity.
+    pub fn steward_of<'a>(&'a self, record: &'a Record) -> Option<&'a Identity> {
+        self.owners_of(record).next().or_else(move || {
+            self.identities
+                .iter()
+                .find(|id| id.represents.contains(&record.person))
+        })
+    }
+}
