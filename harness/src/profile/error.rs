@@ -1,0 +1,172 @@
+//! Profile errors that name the file, the line, the column and what was expected.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml::de::{DeTable, DeValue};
+
+/// A segment of a key path inside a profile: a table key or an array index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    /// A key of a table.
+    Key(String),
+    /// An index in an array.
+    Index(usize),
+}
+
+/// A key path, e.g. `resources.case.create.json.identity`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyPath(pub Vec<Seg>);
+
+impl KeyPath {
+    /// The path of top-level key `key`.
+    pub fn root(key: &str) -> Self {
+        KeyPath(vec![Seg::Key(key.into())])
+    }
+
+    /// This path extended by a key.
+    pub fn key(&self, key: &str) -> Self {
+        let mut segs = self.0.clone();
+        segs.push(Seg::Key(key.into()));
+        KeyPath(segs)
+    }
+
+    /// This path extended by an array index.
+    pub fn index(&self, index: usize) -> Self {
+        let mut segs = self.0.clone();
+        segs.push(Seg::Index(index));
+        KeyPath(segs)
+    }
+}
+
+impl fmt::Display for KeyPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                Seg::Key(key) if i == 0 => write!(f, "{key}")?,
+                Seg::Key(key) => write!(f, ".{key}")?,
+                Seg::Index(index) => write!(f, "[{index}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A profile that cannot be used, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ProfileError {
+    /// The profile file (or a name such as `<embedded reference-portal.toml>`).
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column (in characters), when known.
+    pub column: Option<usize>,
+    /// The key path concerned, when known.
+    pub key: Option<String>,
+    /// What is wrong and what was expected.
+    pub message: String,
+    /// The offending line of the file, for display.
+    pub excerpt: Option<String>,
+}
+
+impl fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let (Some(line), Some(column)) = (self.line, self.column) {
+            write!(f, ":{line}:{column}")?;
+        }
+        write!(f, ": ")?;
+        if let Some(key) = &self.key {
+            write!(f, "`{key}`: ")?;
+        }
+        write!(f, "{}", self.message)?;
+        if let (Some(excerpt), Some(line), Some(column)) = (&self.excerpt, self.line, self.column) {
+            let gutter = line.to_string().len();
+            write!(
+                f,
+                "\n{:gutter$} |\n{line} | {excerpt}\n{:gutter$} | {:>column$}",
+                "", "", "^"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Source text of a profile, to turn byte offsets and key paths into lines and columns.
+pub struct Source<'a> {
+    /// The file name shown in errors.
+    pub file: &'a Path,
+    /// The text.
+    pub text: &'a str,
+}
+
+impl Source<'_> {
+    /// An error at a byte span (or at no position).
+    pub fn error_at(
+        &self,
+        span: Option<Range<usize>>,
+        key: Option<&KeyPath>,
+        message: impl Into<String>,
+    ) -> ProfileError {
+        let (line, column, excerpt) = match span {
+            Some(span) => {
+                let start = span.start.min(self.text.len());
+                let before = &self.text[..start];
+                let line = before.matches('\n').count() + 1;
+                let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+                let column = self.text[line_start..start].chars().count() + 1;
+                let line_end = self.text[line_start..]
+                    .find('\n')
+                    .map_or(self.text.len(), |i| line_start + i);
+                (
+                    Some(line),
+                    Some(column),
+                    Some(self.text[line_start..line_end].trim_end().to_string()),
+                )
+            }
+            None => (None, None, None),
+        };
+        ProfileError {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+            key: key.map(ToString::to_string),
+            message: message.into(),
+            excerpt,
+        }
+    }
+
+    /// An error at a key path: located at the value (or the deepest existing parent) of that path.
+    pub fn error_at_key(&self, key: &KeyPath, message: impl Into<String>) -> ProfileError {
+        self.error_at(self.locate(key), Some(key), message)
+    }
+
+    /// The byte span of the value at `key`, or of its deepest existing ancestor.
+    pub fn locate(&self, key: &KeyPath) -> Option<Range<usize>> {
+        let doc = DeTable::parse(self.text).ok()?;
+        let mut span = doc.span();
+        let mut value: Option<&toml::Spanned<DeValue<'_>>> = None;
+        for (depth, seg) in key.0.iter().enumerate() {
+            let next = match (seg, value) {
+                (Seg::Key(k), None) if depth == 0 => doc.get_ref().get(k.as_str()),
+                (Seg::Key(k), Some(v)) => v.get_ref().as_table().and_then(|t| t.get(k.as_str())),
+                (Seg::Index(i), Some(v)) => v.get_ref().as_array().and_then(|a| a.get(*i)),
+                _ => None,
+            };
+            match next {
+                Some(v) => {
+                    span = v.span();
+                    value = Some(v);
+                }
+                None => break,
+            }
+        }
+        Some(span)
+    }
+
+    /// Convert a TOML parse or deserialisation error.
+    pub fn from_toml(&self, err: &toml::de::Error) -> ProfileError {
+        self.error_at(err.span(), None, err.message().trim_end().to_string())
+    }
+}

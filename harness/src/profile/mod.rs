@@ -1,0 +1,969 @@
+//! Target profiles: how cloison's abstract operations map to one platform's HTTP API.
+//!
+//! A profile is a TOML file (format in `docs/profile-format.md`). [`Profile::load`] parses and validates
+//! it; every error names the file, the line, the column and what was expected. The validated
+//! [`Profile`] holds compiled templates, ready for the HTTP layer.
+
+mod error;
+mod raw;
+pub mod template;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use cloison_suites::{AccessPolicy, RecordKind, Scope};
+
+pub use error::{KeyPath, ProfileError, Seg, Source};
+pub use raw::{AccountSource, AuthScheme};
+use raw::{RawEndpoint, RawHeader, RawProfile, RawRefusals};
+pub use template::{JsonTemplate, Template, TemplateError};
+
+/// The reference portal's profile, shipped in `fixtures/profiles/` and embedded as the default.
+pub const REFERENCE_PORTAL: &str = include_str!("../../../fixtures/profiles/reference-portal.toml");
+
+/// The name under which the embedded profile appears in messages.
+pub const REFERENCE_PORTAL_NAME: &str = "<embedded fixtures/profiles/reference-portal.toml>";
+
+/// The roles of cloison's generated worlds, which `[policy]` and `[roles]` speak of.
+pub const CLOISON_ROLES: [&str; 4] = ["applicant", "representative", "agent", "tenant_admin"];
+
+/// The operations a resource can declare.
+pub const OPERATIONS: [&str; 8] = [
+    "create", "read", "update", "delete", "list", "search", "export", "download",
+];
+
+/// A validated target profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// Display name of the platform.
+    pub name: String,
+    /// Where the profile came from (for messages).
+    pub file: PathBuf,
+    /// Its text (to locate errors found at run time).
+    pub text: String,
+    /// The secrets file, resolved relative to the profile.
+    pub secrets_file: Option<PathBuf>,
+    /// Health check, waited for after deployment.
+    pub health: Option<Endpoint>,
+    /// cloison role -> the platform's role name (`{{identity.role}}`).
+    pub roles: BTreeMap<String, String>,
+    /// What each cloison role may see.
+    pub policy: AccessPolicy,
+    /// Where accounts come from.
+    pub accounts: Accounts,
+    /// How tenants and identities are created (when `accounts.source = "provision"`).
+    pub provisioning: Option<Provisioning>,
+    /// How identities authenticate.
+    pub auth: Auth,
+    /// What a refusal looks like, unless an endpoint says otherwise.
+    pub refusals: Refusals,
+    /// Per record kind, the operations the platform offers.
+    pub resources: BTreeMap<RecordKind, BTreeMap<String, Endpoint>>,
+}
+
+/// `[accounts]`, validated.
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    /// Provisioned by cloison or already present.
+    pub source: AccountSource,
+    /// Accounts already present (source `existing`).
+    pub existing: Vec<ExistingAccount>,
+}
+
+/// An account that exists on the platform before the run.
+#[derive(Debug, Clone)]
+pub struct ExistingAccount {
+    /// Tenant code.
+    pub tenant: String,
+    /// cloison role.
+    pub role: String,
+    /// Login.
+    pub login: String,
+    /// Password template (usually `{{secrets.NAME}}`).
+    pub password: Option<Template>,
+    /// Static token template (scheme `header`).
+    pub token: Option<Template>,
+    /// The platform's identifier of the account, if known.
+    pub id: Option<String>,
+    /// Where it is in the profile.
+    pub origin: KeyPath,
+}
+
+/// `[provisioning]`, validated.
+#[derive(Debug, Clone)]
+pub struct Provisioning {
+    /// The operator credential header.
+    pub operator: HeaderTemplate,
+    /// Create a tenant.
+    pub tenant: Endpoint,
+    /// Create an identity.
+    pub identity: Endpoint,
+    /// Create a legal representation.
+    pub representation: Option<Endpoint>,
+    /// End a legal representation.
+    pub end_representation: Option<Endpoint>,
+}
+
+/// A header name and a value template.
+#[derive(Debug, Clone)]
+pub struct HeaderTemplate {
+    /// Header name.
+    pub name: String,
+    /// Value template.
+    pub value: Template,
+}
+
+/// `[auth]`, validated.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    /// The scheme.
+    pub scheme: AuthScheme,
+    /// The login call (schemes `token` and `cookie`).
+    pub login: Option<Endpoint>,
+    /// Where the token is (scheme `token`).
+    pub token: Option<TokenSource>,
+    /// The header that carries the credential (schemes `token` and `header`).
+    pub send: Option<HeaderTemplate>,
+    /// The logout call.
+    pub logout: Option<Endpoint>,
+}
+
+/// Where a login call's token is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    /// At this JSON pointer of the response body.
+    Json(String),
+    /// In this response header.
+    Header(String),
+}
+
+/// What a refusal looks like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusals {
+    /// Statuses that mean "refused".
+    pub statuses: BTreeSet<u16>,
+    /// A 2xx whose list is empty is a refusal.
+    pub empty_list: bool,
+    /// Where the list is in the JSON body (JSON pointer; the whole body when absent).
+    pub list_pointer: Option<String>,
+    /// A redirect whose `Location` contains this is a refusal (a login page).
+    pub login_redirect: Option<String>,
+}
+
+/// Who performs a create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// The record's steward: its person's own account, or their representative.
+    Owner,
+    /// An agent of the record's tenant.
+    Agent,
+}
+
+/// One HTTP call, compiled.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// Where it is in the profile.
+    pub origin: KeyPath,
+    /// HTTP method.
+    pub method: reqwest::Method,
+    /// Path template (appended to the target's base URL).
+    pub path: Template,
+    /// Query parameters.
+    pub query: Vec<(String, Template)>,
+    /// Extra headers.
+    pub headers: Vec<(String, Template)>,
+    /// Body.
+    pub body: Body,
+    /// Values to take from the JSON response: name -> JSON pointer.
+    pub extract: Vec<(String, String)>,
+    /// Statuses that count as success (default: any 2xx).
+    pub ok: Option<BTreeSet<u16>>,
+    /// Who performs it (creates).
+    pub actor: Option<Actor>,
+    /// Refusals of this endpoint, if they differ from the profile's.
+    pub refusals: Option<Refusals>,
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// No body.
+    None,
+    /// JSON built from a template.
+    Json(JsonTemplate),
+    /// URL-encoded form.
+    Form(Vec<(String, Template)>),
+    /// Multipart form.
+    Multipart(Vec<Part>),
+}
+
+/// One multipart part.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// Part name.
+    pub name: String,
+    /// Its content.
+    pub content: PartContent,
+}
+
+/// What a multipart part carries.
+#[derive(Debug, Clone)]
+pub enum PartContent {
+    /// A text value.
+    Text(Template),
+    /// The generated bytes of the record (a document), with a file name and content type.
+    File {
+        /// File name template.
+        filename: Template,
+        /// Content type template.
+        content_type: Template,
+    },
+}
+
+impl Endpoint {
+    /// Whether a status counts as success.
+    pub fn is_ok(&self, status: u16) -> bool {
+        match &self.ok {
+            Some(ok) => ok.contains(&status),
+            None => (200..300).contains(&status),
+        }
+    }
+
+    /// Every template of the endpoint with its key path, for validation.
+    fn templates(&self) -> Vec<(KeyPath, &Template)> {
+        let mut out = vec![(self.origin.key("path"), &self.path)];
+        for (name, t) in &self.query {
+            out.push((self.origin.key("query").key(name), t));
+        }
+        for (name, t) in &self.headers {
+            out.push((self.origin.key("headers").key(name), t));
+        }
+        match &self.body {
+            Body::None => {}
+            Body::Json(json) => {
+                for (at, t) in json.templates() {
+                    let mut key = self.origin.key("json");
+                    for seg in at {
+                        key = match seg.parse::<usize>() {
+                            Ok(i) => key.index(i),
+                            Err(_) => key.key(&seg),
+                        };
+                    }
+                    out.push((key, t));
+                }
+            }
+            Body::Form(fields) => {
+                for (name, t) in fields {
+                    out.push((self.origin.key("form").key(name), t));
+                }
+            }
+            Body::Multipart(parts) => {
+                for (i, part) in parts.iter().enumerate() {
+                    let key = self.origin.key("multipart").index(i);
+                    match &part.content {
+                        PartContent::Text(t) => out.push((key.key("value"), t)),
+                        PartContent::File {
+                            filename,
+                            content_type,
+                        } => {
+                            out.push((key.key("filename"), filename));
+                            out.push((key.key("content_type"), content_type));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Profile {
+    /// Read and validate a profile file.
+    pub fn load(path: &Path) -> Result<Self, ProfileError> {
+        let text = std::fs::read_to_string(path).map_err(|err| ProfileError {
+            file: path.to_path_buf(),
+            line: None,
+            column: None,
+            key: None,
+            message: format!("cannot read the profile: {err}"),
+            excerpt: None,
+        })?;
+        Self::parse(path, &text, path.parent())
+    }
+
+    /// The embedded reference-portal profile.
+    pub fn reference_portal() -> Result<Self, ProfileError> {
+        Self::parse(Path::new(REFERENCE_PORTAL_NAME), REFERENCE_PORTAL, None)
+    }
+
+    /// Parse and validate profile text. `file` names it in errors; `base` resolves a relative
+    /// `secrets_file`.
+    pub fn parse(file: &Path, text: &str, base: Option<&Path>) -> Result<Self, ProfileError> {
+        let source = Source { file, text };
+        let raw: RawProfile = toml::from_str(text).map_err(|err| source.from_toml(&err))?;
+        let maps = raw
+            .maps
+            .iter()
+            .map(|(name, map)| (name.clone(), std::sync::Arc::new(map.clone())))
+            .collect();
+        Validator {
+            source: &source,
+            maps,
+        }
+        .profile(raw, base)
+    }
+
+    /// Locate a key path of this profile in an error (for problems found at run time).
+    pub fn error_at(&self, key: &KeyPath, message: impl Into<String>) -> ProfileError {
+        Source {
+            file: &self.file,
+            text: &self.text,
+        }
+        .error_at_key(key, message)
+    }
+
+    /// An operation of a resource kind.
+    pub fn endpoint(&self, kind: RecordKind, operation: &str) -> Option<&Endpoint> {
+        self.resources.get(&kind).and_then(|ops| ops.get(operation))
+    }
+
+    /// The refusals that apply to an endpoint.
+    pub fn refusals_for<'a>(&'a self, endpoint: &'a Endpoint) -> &'a Refusals {
+        endpoint.refusals.as_ref().unwrap_or(&self.refusals)
+    }
+
+    /// Every endpoint of the profile.
+    pub fn endpoints(&self) -> Vec<&Endpoint> {
+        let mut out: Vec<&Endpoint> = Vec::new();
+        out.extend(self.health.iter());
+        if let Some(p) = &self.provisioning {
+            out.extend([&p.tenant, &p.identity]);
+            out.extend(p.representation.iter().chain(p.end_representation.iter()));
+        }
+        out.extend(self.auth.login.iter().chain(self.auth.logout.iter()));
+        for ops in self.resources.values() {
+            out.extend(ops.values());
+        }
+        out
+    }
+}
+
+struct Validator<'a> {
+    source: &'a Source<'a>,
+    maps: template::Maps,
+}
+
+const ROOTS_SECRETS: &[&str] = &["secrets"];
+const ROOTS_TENANT: &[&str] = &["tenant", "secrets"];
+const ROOTS_IDENTITY: &[&str] = &["tenant", "identity", "person", "secrets"];
+const ROOTS_REPRESENTATION: &[&str] = &[
+    "tenant",
+    "representation",
+    "representative",
+    "represented",
+    "secrets",
+];
+const ROOTS_SEND: &[&str] = &["identity", "token", "secrets"];
+
+fn record_roots(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::Case => &["tenant", "identity", "person", "case", "secrets"],
+        RecordKind::Document => &[
+            "tenant", "identity", "person", "case", "document", "secrets",
+        ],
+        RecordKind::Note => &["tenant", "identity", "person", "case", "note", "secrets"],
+        RecordKind::Decision => &[
+            "tenant", "identity", "person", "case", "decision", "secrets",
+        ],
+    }
+}
+
+impl Validator<'_> {
+    fn err(&self, key: &KeyPath, message: impl Into<String>) -> ProfileError {
+        self.source.error_at_key(key, message)
+    }
+
+    fn profile(&self, raw: RawProfile, base: Option<&Path>) -> Result<Profile, ProfileError> {
+        if raw.format != 1 {
+            return Err(self.err(
+                &KeyPath::root("format"),
+                format!("unsupported format {}: expected 1", raw.format),
+            ));
+        }
+        if raw.name.trim().is_empty() {
+            return Err(self.err(
+                &KeyPath::root("name"),
+                "empty name: expected the platform's name",
+            ));
+        }
+        let policy = self.policy(&raw.policy)?;
+        let roles = self.roles(raw.roles)?;
+        let refusals = self.refusals(&KeyPath::root("refusals"), &raw.refusals)?;
+        let health = raw
+            .health
+            .as_ref()
+            .map(|e| self.endpoint(&KeyPath::root("health"), e, ROOTS_SECRETS))
+            .transpose()?;
+        let accounts = self.accounts(raw.accounts)?;
+        let provisioning = match (&raw.provisioning, accounts.source) {
+            (Some(p), _) => Some(self.provisioning(p)?),
+            (None, AccountSource::Provision) => {
+                return Err(self.err(
+                    &KeyPath::root("accounts").key("source"),
+                    "accounts are provisioned but the profile has no [provisioning] table: expected \
+                     [provisioning] with `operator`, `tenant` and `identity`, or `source = \"existing\"`",
+                ));
+            }
+            (None, AccountSource::Existing) => None,
+        };
+        let auth = self.auth(raw.auth, &accounts)?;
+        let resources = self.resources(&raw.resources)?;
+        let secrets_file = raw.secrets_file.map(|f| match base {
+            Some(base) => base.join(f),
+            None => PathBuf::from(f),
+        });
+        Ok(Profile {
+            name: raw.name,
+            file: self.source.file.to_path_buf(),
+            text: self.source.text.to_string(),
+            secrets_file,
+            health,
+            roles,
+            policy,
+            accounts,
+            provisioning,
+            auth,
+            refusals,
+            resources,
+        })
+    }
+
+    fn policy(&self, raw: &BTreeMap<String, Vec<Scope>>) -> Result<AccessPolicy, ProfileError> {
+        let at = KeyPath::root("policy");
+        let mut policy = AccessPolicy::new();
+        for (role, scopes) in raw {
+            if !CLOISON_ROLES.contains(&role.as_str()) {
+                return Err(self.err(
+                    &at.key(role),
+                    format!(
+                        "unknown role `{role}`: expected one of {}",
+                        quoted(&CLOISON_ROLES)
+                    ),
+                ));
+            }
+            if scopes.is_empty() {
+                return Err(self.err(&at.key(role), "empty list: expected at least one scope (`nothing` if the role sees no record)"));
+            }
+            if scopes.contains(&Scope::Nothing) && scopes.len() > 1 {
+                return Err(self.err(
+                    &at.key(role),
+                    "`nothing` cannot be combined with other scopes",
+                ));
+            }
+            policy = policy.with_role(role.clone(), scopes.iter().copied());
+        }
+        for role in CLOISON_ROLES {
+            if !raw.contains_key(role) {
+                return Err(self.err(&at, format!("the policy says nothing about role `{role}`: expected `{role} = [...]` (`[\"nothing\"]` if it sees no record)")));
+            }
+        }
+        Ok(policy)
+    }
+
+    fn roles(
+        &self,
+        raw: BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, ProfileError> {
+        let mut roles = BTreeMap::new();
+        for role in CLOISON_ROLES {
+            roles.insert(role.to_string(), role.to_string());
+        }
+        for (role, platform) in raw {
+            if !CLOISON_ROLES.contains(&role.as_str()) {
+                return Err(self.err(
+                    &KeyPath::root("roles").key(&role),
+                    format!(
+                        "unknown role `{role}`: expected one of {}",
+                        quoted(&CLOISON_ROLES)
+                    ),
+                ));
+            }
+            roles.insert(role, platform);
+        }
+        Ok(roles)
+    }
+
+    fn accounts(&self, raw: raw::RawAccounts) -> Result<Accounts, ProfileError> {
+        let at = KeyPath::root("accounts");
+        match raw.source {
+            AccountSource::Provision if !raw.existing.is_empty() => {
+                return Err(self.err(&at.key("existing"), "existing accounts are listed but `source = \"provision\"`: expected `source = \"existing\"`"));
+            }
+            AccountSource::Existing if raw.existing.is_empty() => {
+                return Err(self.err(&at.key("source"), "`source = \"existing\"` but no account is listed: expected [[accounts.existing]] entries"));
+            }
+            _ => {}
+        }
+        let mut existing = Vec::new();
+        for (i, account) in raw.existing.into_iter().enumerate() {
+            let origin = at.key("existing").index(i);
+            if !CLOISON_ROLES.contains(&account.role.as_str()) {
+                return Err(self.err(
+                    &origin.key("role"),
+                    format!(
+                        "unknown role `{}`: expected one of {}",
+                        account.role,
+                        quoted(&CLOISON_ROLES)
+                    ),
+                ));
+            }
+            let password = account
+                .password
+                .as_deref()
+                .map(|t| self.template(&origin.key("password"), t, ROOTS_SECRETS))
+                .transpose()?;
+            let token = account
+                .token
+                .as_deref()
+                .map(|t| self.template(&origin.key("token"), t, ROOTS_SECRETS))
+                .transpose()?;
+            if password.is_none() && token.is_none() {
+                return Err(self.err(&origin, "an existing account needs a `password` or a `token` (usually `\"{{secrets.NAME}}\"`)"));
+            }
+            existing.push(ExistingAccount {
+                tenant: account.tenant,
+                role: account.role,
+                login: account.login,
+                password,
+                token,
+                id: account.id,
+                origin,
+            });
+        }
+        Ok(Accounts {
+            source: raw.source,
+            existing,
+        })
+    }
+
+    fn provisioning(&self, raw: &raw::RawProvisioning) -> Result<Provisioning, ProfileError> {
+        let at = KeyPath::root("provisioning");
+        let identity = self.endpoint(&at.key("identity"), &raw.identity, ROOTS_IDENTITY)?;
+        if !identity.extract.iter().any(|(name, _)| name == "id") {
+            return Err(self.err(&at.key("identity"), "expected `extract = { id = \"/...\" }`: the platform's identifier of the new identity"));
+        }
+        Ok(Provisioning {
+            operator: self.header(&at.key("operator"), &raw.operator, ROOTS_SECRETS)?,
+            tenant: self.endpoint(&at.key("tenant"), &raw.tenant, ROOTS_TENANT)?,
+            identity,
+            representation: raw
+                .representation
+                .as_ref()
+                .map(|e| self.endpoint(&at.key("representation"), e, ROOTS_REPRESENTATION))
+                .transpose()?,
+            end_representation: raw
+                .end_representation
+                .as_ref()
+                .map(|e| self.endpoint(&at.key("end_representation"), e, ROOTS_REPRESENTATION))
+                .transpose()?,
+        })
+    }
+
+    fn auth(&self, raw: raw::RawAuth, accounts: &Accounts) -> Result<Auth, ProfileError> {
+        let at = KeyPath::root("auth");
+        let login = raw
+            .login
+            .as_ref()
+            .map(|e| self.endpoint(&at.key("login"), e, ROOTS_IDENTITY))
+            .transpose()?;
+        let logout = raw
+            .logout
+            .as_ref()
+            .map(|e| self.endpoint(&at.key("logout"), e, ROOTS_SEND))
+            .transpose()?;
+        let send = raw
+            .send
+            .as_ref()
+            .map(|h| self.header(&at.key("send"), h, ROOTS_SEND))
+            .transpose()?;
+        let token = match &raw.token {
+            None => None,
+            Some(t) => Some(match (&t.json, &t.header) {
+                (Some(pointer), None) => {
+                    TokenSource::Json(self.pointer(&at.key("token").key("json"), pointer)?)
+                }
+                (None, Some(header)) => TokenSource::Header(header.clone()),
+                _ => {
+                    return Err(self.err(
+                        &at.key("token"),
+                        "expected exactly one of `json = \"/pointer\"` or `header = \"Name\"`",
+                    ));
+                }
+            }),
+        };
+        let scheme_key = at.key("scheme");
+        match raw.scheme {
+            AuthScheme::Token => {
+                if login.is_none() {
+                    return Err(self.err(
+                        &scheme_key,
+                        "scheme `token` needs [auth.login]: the call that returns the token",
+                    ));
+                }
+                if token.is_none() {
+                    return Err(self.err(&scheme_key, "scheme `token` needs `token = { json = \"/token\" }` or `token = { header = \"Name\" }`"));
+                }
+                if send.is_none() {
+                    return Err(self.err(&scheme_key, "scheme `token` needs `send = { header = \"Authorization\", value = \"Bearer {{token}}\" }`"));
+                }
+            }
+            AuthScheme::Cookie => {
+                if login.is_none() {
+                    return Err(self.err(
+                        &scheme_key,
+                        "scheme `cookie` needs [auth.login]: the call that sets the session cookie",
+                    ));
+                }
+            }
+            AuthScheme::Basic => {
+                if send.is_some() || token.is_some() {
+                    return Err(self.err(&scheme_key, "scheme `basic` sends the login and password itself: remove `send` and `token`"));
+                }
+            }
+            AuthScheme::Header => {
+                if send.is_none() {
+                    return Err(self.err(&scheme_key, "scheme `header` needs `send = { header = \"X-Api-Key\", value = \"{{identity.token}}\" }`"));
+                }
+                if let Some(account) = accounts.existing.iter().find(|a| a.token.is_none()) {
+                    return Err(self.err(
+                        &account.origin,
+                        "scheme `header` needs a `token` for every existing account",
+                    ));
+                }
+            }
+        }
+        Ok(Auth {
+            scheme: raw.scheme,
+            login,
+            token,
+            send,
+            logout,
+        })
+    }
+
+    fn resources(
+        &self,
+        raw: &BTreeMap<String, BTreeMap<String, RawEndpoint>>,
+    ) -> Result<BTreeMap<RecordKind, BTreeMap<String, Endpoint>>, ProfileError> {
+        let at = KeyPath::root("resources");
+        let kinds: Vec<&str> = RecordKind::ALL.iter().map(|k| k.name()).collect();
+        let mut out = BTreeMap::new();
+        for (kind_name, ops) in raw {
+            let Some(kind) = RecordKind::ALL.into_iter().find(|k| k.name() == kind_name) else {
+                return Err(self.err(
+                    &at.key(kind_name),
+                    format!(
+                        "unknown resource `{kind_name}`: expected one of {}",
+                        quoted(&kinds)
+                    ),
+                ));
+            };
+            let mut compiled = BTreeMap::new();
+            for (op, endpoint) in ops {
+                let key = at.key(kind_name).key(op);
+                if !OPERATIONS.contains(&op.as_str()) {
+                    return Err(self.err(
+                        &key,
+                        format!(
+                            "unknown operation `{op}`: expected one of {}",
+                            quoted(&OPERATIONS)
+                        ),
+                    ));
+                }
+                let endpoint = self.endpoint(&key, endpoint, record_roots(kind))?;
+                if op == "create" {
+                    if !endpoint.extract.iter().any(|(name, _)| name == "id") {
+                        return Err(self.err(&key, "a create must say where the new record's identifier is: expected `extract = { id = \"/id\" }`"));
+                    }
+                    if endpoint.actor.is_none() {
+                        return Err(self.err(&key, "a create must say who performs it: expected `as = \"owner\"` or `as = \"agent\"`"));
+                    }
+                }
+                compiled.insert(op.clone(), endpoint);
+            }
+            out.insert(kind, compiled);
+        }
+        let need = |kind: RecordKind, ops: &[&str]| -> Result<(), ProfileError> {
+            let present = out
+                .get(&kind)
+                .is_some_and(|o| ops.iter().any(|op| o.contains_key(*op)));
+            if present {
+                Ok(())
+            } else {
+                let key = at.key(kind.name());
+                let wanted: Vec<String> = ops
+                    .iter()
+                    .map(|op| format!("[resources.{}.{op}]", kind.name()))
+                    .collect();
+                Err(self.err(
+                    &key,
+                    format!("the direct-read suite needs {}", wanted.join(" or ")),
+                ))
+            }
+        };
+        need(RecordKind::Case, &["create"])?;
+        need(RecordKind::Case, &["read"])?;
+        need(RecordKind::Document, &["create"])?;
+        need(RecordKind::Document, &["download", "read"])?;
+        Ok(out)
+    }
+
+    fn refusals(&self, at: &KeyPath, raw: &RawRefusals) -> Result<Refusals, ProfileError> {
+        for (i, status) in raw.statuses.iter().enumerate() {
+            if !(100..=599).contains(status) {
+                return Err(self.err(
+                    &at.key("statuses").index(i),
+                    format!("{status} is not an HTTP status: expected 100 to 599"),
+                ));
+            }
+            if (200..300).contains(status) {
+                return Err(self.err(
+                    &at.key("statuses").index(i),
+                    format!(
+                        "{status} is a success: a 2xx refusal is declared with `empty_list = true`"
+                    ),
+                ));
+            }
+        }
+        if raw.statuses.is_empty() && !raw.empty_list && raw.login_redirect.is_none() {
+            return Err(self.err(
+                at,
+                "no way to refuse: expected `statuses`, `empty_list = true` or `login_redirect`",
+            ));
+        }
+        let list_pointer = raw
+            .list_pointer
+            .as_deref()
+            .map(|p| self.pointer(&at.key("list_pointer"), p))
+            .transpose()?;
+        Ok(Refusals {
+            statuses: raw.statuses.iter().copied().collect(),
+            empty_list: raw.empty_list,
+            list_pointer,
+            login_redirect: raw.login_redirect.clone(),
+        })
+    }
+
+    fn header(
+        &self,
+        at: &KeyPath,
+        raw: &RawHeader,
+        roots: &[&str],
+    ) -> Result<HeaderTemplate, ProfileError> {
+        if reqwest::header::HeaderName::from_bytes(raw.header.as_bytes()).is_err() {
+            return Err(self.err(
+                &at.key("header"),
+                format!("`{}` is not a valid header name", raw.header),
+            ));
+        }
+        Ok(HeaderTemplate {
+            name: raw.header.clone(),
+            value: self.template(&at.key("value"), &raw.value, roots)?,
+        })
+    }
+
+    fn pointer(&self, at: &KeyPath, pointer: &str) -> Result<String, ProfileError> {
+        if pointer.is_empty() || pointer.starts_with('/') {
+            Ok(pointer.to_string())
+        } else {
+            Err(self.err(at, format!("`{pointer}` is not a JSON pointer: expected a path such as `/id` or `/user/id` (RFC 6901)")))
+        }
+    }
+
+    fn template(&self, at: &KeyPath, text: &str, roots: &[&str]) -> Result<Template, ProfileError> {
+        let template =
+            Template::parse_with(text, &self.maps).map_err(|e| self.err(at, e.to_string()))?;
+        template
+            .check_roots(roots)
+            .map_err(|e| self.err(at, e.to_string()))?;
+        Ok(template)
+    }
+
+    fn endpoint(
+        &self,
+        at: &KeyPath,
+        raw: &RawEndpoint,
+        roots: &[&str],
+    ) -> Result<Endpoint, ProfileError> {
+        let method_name = raw.method.as_deref().unwrap_or("GET");
+        let method = match method_name.to_ascii_uppercase().as_str() {
+            "GET" => reqwest::Method::GET,
+            "POST" => reqwest::Method::POST,
+            "PUT" => reqwest::Method::PUT,
+            "PATCH" => reqwest::Method::PATCH,
+            "DELETE" => reqwest::Method::DELETE,
+            "HEAD" => reqwest::Method::HEAD,
+            _ => return Err(self.err(
+                &at.key("method"),
+                format!(
+                    "unknown method `{method_name}`: expected GET, POST, PUT, PATCH, DELETE or HEAD"
+                ),
+            )),
+        };
+        if !raw.path.starts_with('/') {
+            return Err(self.err(
+                &at.key("path"),
+                format!(
+                    "`{}` does not start with `/`: expected a path below the target's base URL",
+                    raw.path
+                ),
+            ));
+        }
+        let bodies = usize::from(raw.json.is_some())
+            + usize::from(raw.form.is_some())
+            + usize::from(raw.multipart.is_some());
+        if bodies > 1 {
+            return Err(self.err(at, "expected at most one of `json`, `form` and `multipart`"));
+        }
+        let body = if let Some(json) = &raw.json {
+            Body::Json(self.json(&at.key("json"), json)?)
+        } else if let Some(form) = &raw.form {
+            Body::Form(
+                form.iter()
+                    .map(|(k, v)| Ok((k.clone(), self.template(&at.key("form").key(k), v, roots)?)))
+                    .collect::<Result<_, ProfileError>>()?,
+            )
+        } else if let Some(parts) = &raw.multipart {
+            let mut out = Vec::new();
+            for (i, part) in parts.iter().enumerate() {
+                let key = at.key("multipart").index(i);
+                let content =
+                    match (&part.value, &part.file) {
+                        (Some(value), None) => {
+                            PartContent::Text(self.template(&key.key("value"), value, roots)?)
+                        }
+                        (None, Some(file)) if file == "document" => PartContent::File {
+                            filename: self.template(
+                                &key.key("filename"),
+                                part.filename.as_deref().unwrap_or("{{document.file_name}}"),
+                                roots,
+                            )?,
+                            content_type: self.template(
+                                &key.key("content_type"),
+                                part.content_type
+                                    .as_deref()
+                                    .unwrap_or("{{document.content_type}}"),
+                                roots,
+                            )?,
+                        },
+                        (None, Some(_)) => return Err(self.err(
+                            &key.key("file"),
+                            "expected `file = \"document\"`: the generated bytes of the document",
+                        )),
+                        _ => {
+                            return Err(self.err(
+                                &key,
+                                "expected exactly one of `value` (text) or `file = \"document\"`",
+                            ));
+                        }
+                    };
+                out.push(Part {
+                    name: part.name.clone(),
+                    content,
+                });
+            }
+            Body::Multipart(out)
+        } else {
+            Body::None
+        };
+        let mut extract = Vec::new();
+        for (name, pointer) in &raw.extract {
+            extract.push((
+                name.clone(),
+                self.pointer(&at.key("extract").key(name), pointer)?,
+            ));
+        }
+        let actor = match raw.actor.as_deref() {
+            None => None,
+            Some("owner") => Some(Actor::Owner),
+            Some("agent") => Some(Actor::Agent),
+            Some(other) => {
+                return Err(self.err(
+                    &at.key("as"),
+                    format!("unknown actor `{other}`: expected `owner` or `agent`"),
+                ));
+            }
+        };
+        let refusals = raw
+            .refusals
+            .as_ref()
+            .map(|r| self.refusals(&at.key("refusals"), r))
+            .transpose()?;
+        let endpoint = Endpoint {
+            origin: at.clone(),
+            method,
+            path: self.template(&at.key("path"), &raw.path, roots)?,
+            query: raw
+                .query
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), self.template(&at.key("query").key(k), v, roots)?)))
+                .collect::<Result<_, ProfileError>>()?,
+            headers: raw
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    Ok((
+                        k.clone(),
+                        self.template(&at.key("headers").key(k), v, roots)?,
+                    ))
+                })
+                .collect::<Result<_, ProfileError>>()?,
+            body,
+            extract,
+            ok: raw.ok.as_ref().map(|ok| ok.iter().copied().collect()),
+            actor,
+            refusals,
+        };
+        for (key, template) in endpoint.templates() {
+            template
+                .check_roots(roots)
+                .map_err(|e| self.err(&key, e.to_string()))?;
+        }
+        Ok(endpoint)
+    }
+
+    fn json(&self, at: &KeyPath, value: &toml::Value) -> Result<JsonTemplate, ProfileError> {
+        Ok(match value {
+            toml::Value::String(s) => JsonTemplate::Text(
+                Template::parse_with(s, &self.maps).map_err(|e| self.err(at, e.to_string()))?,
+            ),
+            toml::Value::Integer(i) => JsonTemplate::Literal((*i).into()),
+            toml::Value::Float(f) => JsonTemplate::Literal(
+                serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
+            ),
+            toml::Value::Boolean(b) => JsonTemplate::Literal((*b).into()),
+            toml::Value::Datetime(d) => JsonTemplate::Literal(d.to_string().into()),
+            toml::Value::Array(items) => JsonTemplate::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.json(&at.index(i), v))
+                    .collect::<Result<_, _>>()?,
+            ),
+            toml::Value::Table(table) => JsonTemplate::Object(
+                table
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), self.json(&at.key(k), v)?)))
+                    .collect::<Result<_, ProfileError>>()?,
+            ),
+        })
+    }
+}
+
+fn quoted(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

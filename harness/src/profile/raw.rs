@@ -1,0 +1,179 @@
+//! The profile file as written: serde structures that mirror the TOML, before validation.
+//!
+//! Every table refuses unknown keys, so a misspelt key is an error at its line, not a silent default.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    pub format: u32,
+    pub name: String,
+    #[serde(default)]
+    pub secrets_file: Option<String>,
+    #[serde(default)]
+    pub health: Option<RawEndpoint>,
+    #[serde(default)]
+    pub roles: BTreeMap<String, String>,
+    pub policy: BTreeMap<String, Vec<cloison_suites::Scope>>,
+    pub accounts: RawAccounts,
+    #[serde(default)]
+    pub provisioning: Option<RawProvisioning>,
+    pub auth: RawAuth,
+    pub refusals: RawRefusals,
+    pub resources: BTreeMap<String, BTreeMap<String, RawEndpoint>>,
+    #[serde(default)]
+    pub maps: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// `[accounts]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccounts {
+    pub source: AccountSource,
+    #[serde(default)]
+    pub existing: Vec<RawExistingAccount>,
+}
+
+/// Where accounts come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountSource {
+    /// Created by cloison through `[provisioning]`, with an operator credential.
+    Provision,
+    /// Already present on the platform, listed in `[[accounts.existing]]`.
+    Existing,
+}
+
+/// One `[[accounts.existing]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExistingAccount {
+    pub tenant: String,
+    pub role: String,
+    pub login: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+/// `[provisioning]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvisioning {
+    pub operator: RawHeader,
+    pub tenant: RawEndpoint,
+    pub identity: RawEndpoint,
+    #[serde(default)]
+    pub representation: Option<RawEndpoint>,
+    #[serde(default)]
+    pub end_representation: Option<RawEndpoint>,
+}
+
+/// A header to send: name and value template.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHeader {
+    pub header: String,
+    pub value: String,
+}
+
+/// `[auth]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAuth {
+    pub scheme: AuthScheme,
+    #[serde(default)]
+    pub login: Option<RawEndpoint>,
+    #[serde(default)]
+    pub token: Option<RawToken>,
+    #[serde(default)]
+    pub send: Option<RawHeader>,
+    #[serde(default)]
+    pub logout: Option<RawEndpoint>,
+}
+
+/// How identities authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthScheme {
+    /// A login call returns a token (in its JSON or a header), sent in a header afterwards.
+    Token,
+    /// A login call sets a session cookie, sent back afterwards.
+    Cookie,
+    /// HTTP Basic with the identity's login and password on every request.
+    Basic,
+    /// A static token per identity in a header of the platform's choosing, no login call.
+    Header,
+}
+
+/// Where a login token is found.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawToken {
+    #[serde(default)]
+    pub json: Option<String>,
+    #[serde(default)]
+    pub header: Option<String>,
+}
+
+/// `[refusals]`, also allowed per endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRefusals {
+    pub statuses: Vec<u16>,
+    #[serde(default)]
+    pub empty_list: bool,
+    #[serde(default)]
+    pub list_pointer: Option<String>,
+    #[serde(default)]
+    pub login_redirect: Option<String>,
+}
+
+/// One HTTP call.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEndpoint {
+    #[serde(default)]
+    pub method: Option<String>,
+    pub path: String,
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub json: Option<toml::Value>,
+    #[serde(default)]
+    pub form: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub multipart: Option<Vec<RawPart>>,
+    #[serde(default)]
+    pub extract: BTreeMap<String, String>,
+    #[serde(default)]
+    pub ok: Option<Vec<u16>>,
+    #[serde(default, rename = "as")]
+    pub actor: Option<String>,
+    #[serde(default)]
+    pub refusals: Option<RawRefusals>,
+}
+
+/// One part of a multipart body: a text value, or the generated file of the record.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPart {
+    pub name: String,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub file: Option<String>,
+    #[serde(default)]
+    pub filename: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+}

@@ -1,0 +1,501 @@
+//! Templates: strings with `{{root.field}}` placeholders, and JSON bodies built from them.
+//!
+//! A placeholder names a value of the render context: `{{case.id}}` (the target's identifier of a case),
+//! `{{person.surname}}` (a generated field), `{{secrets.operator_token}}`. A string that is exactly one
+//! placeholder keeps the value's JSON type (a number stays a number, an array an array); inside a longer
+//! string the value is written as text. `{{x?}}` marks an optional value: a JSON field whose whole value is
+//! an optional placeholder is left out when the value is missing or null, and in text it becomes empty.
+//! Without `?`, a missing value is an error that names the template's place in the profile.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+/// Named value maps of a profile (`[maps.NAME]`), applied by `{{path | NAME}}`.
+pub type Maps = BTreeMap<String, Arc<BTreeMap<String, String>>>;
+
+/// One piece of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Lit(String),
+    Var {
+        path: Vec<String>,
+        fallbacks: Vec<Fallback>,
+        optional: bool,
+        map: Option<(String, Arc<BTreeMap<String, String>>)>,
+    },
+}
+
+/// An alternative after `||`: another path, or a quoted literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Fallback {
+    Path(Vec<String>),
+    Literal(String),
+}
+
+/// A parsed template string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    parts: Vec<Part>,
+}
+
+/// Why a template could not be parsed or rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// `{{` without `}}`.
+    #[error("unclosed placeholder: expected `}}}}` after `{{{{`")]
+    Unclosed,
+    /// `{{}}` or a malformed name.
+    #[error(
+        "malformed placeholder `{{{{{0}}}}}`: expected a dotted name such as `{{{{case.id}}}}`"
+    )]
+    Malformed(String),
+    /// A root the context of this template does not offer.
+    #[error("unknown placeholder root `{root}` in `{{{{{name}}}}}`: expected one of {expected}")]
+    UnknownRoot {
+        /// The placeholder.
+        name: String,
+        /// Its first segment.
+        root: String,
+        /// The roots allowed here.
+        expected: String,
+    },
+    /// A value that the context does not hold.
+    #[error("`{{{{{0}}}}}` has no value here (add `?` to make it optional)")]
+    Missing(String),
+    /// A filter naming no `[maps.NAME]` table.
+    #[error("unknown map `{0}`: expected a table [maps.{0}] in the profile")]
+    UnknownMap(String),
+    /// A value the map does not list.
+    #[error("`{name}` is `{value}`, which [maps.{map}] does not list")]
+    Unmapped {
+        /// The placeholder.
+        name: String,
+        /// The value found.
+        value: String,
+        /// The map.
+        map: String,
+    },
+    /// A value that cannot be written as text.
+    #[error("`{{{{{0}}}}}` is a list or a table and cannot be part of a longer string")]
+    NotScalar(String),
+}
+
+impl Template {
+    /// Parse a template string without map filters.
+    pub fn parse(text: &str) -> Result<Self, TemplateError> {
+        Self::parse_with(text, &Maps::new())
+    }
+
+    /// Parse a template string whose placeholders may apply `| NAME` filters from `maps`.
+    pub fn parse_with(text: &str, maps: &Maps) -> Result<Self, TemplateError> {
+        let mut parts = Vec::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("{{") {
+            if start > 0 {
+                parts.push(Part::Lit(rest[..start].to_string()));
+            }
+            let after = &rest[start + 2..];
+            let end = after.find("}}").ok_or(TemplateError::Unclosed)?;
+            let inner = after[..end].trim();
+            let (inner, optional) = match inner.strip_suffix('?') {
+                Some(name) => (name.trim_end(), true),
+                None => (inner, false),
+            };
+            let (name, map) = match split_filter(inner) {
+                Some((name, map_name)) => {
+                    let map_name = map_name.trim();
+                    let map = maps
+                        .get(map_name)
+                        .ok_or_else(|| TemplateError::UnknownMap(map_name.to_string()))?;
+                    (name.trim(), Some((map_name.to_string(), map.clone())))
+                }
+                None => (inner, None),
+            };
+            let mut alternatives = name.split("||").map(str::trim);
+            let path = parse_path(alternatives.next().unwrap_or_default())
+                .ok_or_else(|| TemplateError::Malformed(inner.to_string()))?;
+            let mut fallbacks = Vec::new();
+            for alt in alternatives {
+                let quoted = alt.strip_prefix('\'').and_then(|a| a.strip_suffix('\''));
+                fallbacks.push(match quoted {
+                    Some(lit) => Fallback::Literal(lit.to_string()),
+                    None => Fallback::Path(
+                        parse_path(alt)
+                            .ok_or_else(|| TemplateError::Malformed(inner.to_string()))?,
+                    ),
+                });
+            }
+            parts.push(Part::Var {
+                path,
+                fallbacks,
+                optional,
+                map,
+            });
+            rest = &after[end + 2..];
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Lit(rest.to_string()));
+        }
+        Ok(Self { parts })
+    }
+
+    /// A template without placeholders.
+    pub fn literal(text: &str) -> Self {
+        Self {
+            parts: vec![Part::Lit(text.to_string())],
+        }
+    }
+
+    /// Check that every placeholder's root is one of `roots`.
+    pub fn check_roots(&self, roots: &[&str]) -> Result<(), TemplateError> {
+        for part in &self.parts {
+            if let Part::Var {
+                path, fallbacks, ..
+            } = part
+            {
+                let paths = std::iter::once(path).chain(fallbacks.iter().filter_map(|f| match f {
+                    Fallback::Path(p) => Some(p),
+                    Fallback::Literal(_) => None,
+                }));
+                for path in paths {
+                    if !roots.contains(&path[0].as_str()) {
+                        return Err(TemplateError::UnknownRoot {
+                            name: path.join("."),
+                            root: path[0].clone(),
+                            expected: roots
+                                .iter()
+                                .map(|r| format!("`{r}`"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The placeholder names, as `root.field`.
+    pub fn placeholders(&self) -> impl Iterator<Item = String> + '_ {
+        self.parts.iter().filter_map(|part| match part {
+            Part::Var { path, .. } => Some(path.join(".")),
+            Part::Lit(_) => None,
+        })
+    }
+
+    /// Whether the template is exactly one optional placeholder.
+    fn is_sole_optional(&self) -> bool {
+        matches!(self.parts.as_slice(), [Part::Var { optional: true, .. }])
+    }
+
+    /// Render as a JSON value: a sole placeholder keeps its type; `None` for a sole optional placeholder
+    /// without value.
+    pub fn render_value(&self, ctx: &Value) -> Result<Option<Value>, TemplateError> {
+        if let [
+            Part::Var {
+                path,
+                fallbacks,
+                optional,
+                map,
+            },
+        ] = self.parts.as_slice()
+        {
+            return match resolve(ctx, path, fallbacks).as_deref() {
+                Some(Value::Null) | None if *optional => Ok(None),
+                Some(value) => match map {
+                    Some(map) => apply_map(path, value, map).map(|s| Some(Value::String(s))),
+                    None => Ok(Some(value.clone())),
+                },
+                None => Err(TemplateError::Missing(path.join("."))),
+            };
+        }
+        self.render(ctx).map(|text| Some(Value::String(text)))
+    }
+
+    /// Render as text.
+    pub fn render(&self, ctx: &Value) -> Result<String, TemplateError> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Lit(text) => out.push_str(text),
+                Part::Var {
+                    path,
+                    fallbacks,
+                    optional,
+                    map,
+                } => match resolve(ctx, path, fallbacks).as_deref() {
+                    Some(value) if map.is_some() => {
+                        if let Some(map) = map {
+                            out.push_str(&apply_map(path, value, map)?);
+                        }
+                    }
+                    Some(Value::String(s)) => out.push_str(s),
+                    Some(Value::Number(n)) => out.push_str(&n.to_string()),
+                    Some(Value::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
+                    Some(Value::Null) | None if *optional => {}
+                    Some(Value::Null) | None => return Err(TemplateError::Missing(path.join("."))),
+                    Some(Value::Array(_) | Value::Object(_)) => {
+                        return Err(TemplateError::NotScalar(path.join(".")));
+                    }
+                },
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Split `name | map` at a single `|` (not part of a `||`).
+fn split_filter(inner: &str) -> Option<(&str, &str)> {
+    let bytes = inner.as_bytes();
+    (0..bytes.len()).rev().find_map(|i| {
+        let single = bytes[i] == b'|'
+            && (i == 0 || bytes[i - 1] != b'|')
+            && bytes.get(i + 1).is_none_or(|&b| b != b'|');
+        single.then(|| (&inner[..i], &inner[i + 1..]))
+    })
+}
+
+fn parse_path(name: &str) -> Option<Vec<String>> {
+    let path: Vec<String> = name.split('.').map(str::to_string).collect();
+    let well_formed = path.iter().all(|seg| {
+        !seg.is_empty()
+            && seg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    });
+    well_formed.then_some(path)
+}
+
+/// The value of a placeholder: its path, else the first fallback that has a non-null value.
+fn resolve<'a>(
+    ctx: &'a Value,
+    path: &[String],
+    fallbacks: &'a [Fallback],
+) -> Option<std::borrow::Cow<'a, Value>> {
+    match lookup(ctx, path) {
+        Some(v) if !v.is_null() => return Some(std::borrow::Cow::Borrowed(v)),
+        _ => {}
+    }
+    for fallback in fallbacks {
+        match fallback {
+            Fallback::Literal(lit) => {
+                return Some(std::borrow::Cow::Owned(Value::String(lit.clone())));
+            }
+            Fallback::Path(p) => match lookup(ctx, p) {
+                Some(v) if !v.is_null() => return Some(std::borrow::Cow::Borrowed(v)),
+                _ => {}
+            },
+        }
+    }
+    lookup(ctx, path).map(std::borrow::Cow::Borrowed)
+}
+
+fn apply_map(
+    path: &[String],
+    value: &Value,
+    (name, map): &(String, Arc<BTreeMap<String, String>>),
+) -> Result<String, TemplateError> {
+    let key = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    map.get(&key)
+        .cloned()
+        .ok_or_else(|| TemplateError::Unmapped {
+            name: path.join("."),
+            value: key,
+            map: name.clone(),
+        })
+}
+
+fn lookup<'a>(ctx: &'a Value, path: &[String]) -> Option<&'a Value> {
+    path.iter().try_fold(ctx, |value, seg| match value {
+        Value::Object(map) => map.get(seg),
+        Value::Array(items) => seg.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
+    })
+}
+
+/// A JSON body template: the shape of the platform's record, with templates in its strings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonTemplate {
+    /// A literal that is not a string.
+    Literal(Value),
+    /// A string template.
+    Text(Template),
+    /// An array.
+    Array(Vec<JsonTemplate>),
+    /// An object, in profile order.
+    Object(Vec<(String, JsonTemplate)>),
+}
+
+impl JsonTemplate {
+    /// Every string template, with its path below the body (for validation messages).
+    pub fn templates(&self) -> Vec<(Vec<String>, &Template)> {
+        let mut out = Vec::new();
+        self.collect(&mut Vec::new(), &mut out);
+        out
+    }
+
+    fn collect<'a>(&'a self, at: &mut Vec<String>, out: &mut Vec<(Vec<String>, &'a Template)>) {
+        match self {
+            JsonTemplate::Literal(_) => {}
+            JsonTemplate::Text(t) => out.push((at.clone(), t)),
+            JsonTemplate::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    at.push(i.to_string());
+                    item.collect(at, out);
+                    at.pop();
+                }
+            }
+            JsonTemplate::Object(fields) => {
+                for (key, item) in fields {
+                    at.push(key.clone());
+                    item.collect(at, out);
+                    at.pop();
+                }
+            }
+        }
+    }
+
+    /// Render into JSON. Fields whose value is an optional placeholder without value are left out.
+    pub fn render(&self, ctx: &Value) -> Result<Value, (Vec<String>, TemplateError)> {
+        self.render_at(ctx, &mut Vec::new())
+            .map(|v| v.unwrap_or(Value::Null))
+    }
+
+    fn render_at(
+        &self,
+        ctx: &Value,
+        at: &mut Vec<String>,
+    ) -> Result<Option<Value>, (Vec<String>, TemplateError)> {
+        match self {
+            JsonTemplate::Literal(v) => Ok(Some(v.clone())),
+            JsonTemplate::Text(t) => t.render_value(ctx).map_err(|e| (at.clone(), e)),
+            JsonTemplate::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    at.push(i.to_string());
+                    if let Some(v) = item.render_at(ctx, at)? {
+                        out.push(v);
+                    }
+                    at.pop();
+                }
+                Ok(Some(Value::Array(out)))
+            }
+            JsonTemplate::Object(fields) => {
+                let mut out = Map::new();
+                for (key, item) in fields {
+                    at.push(key.clone());
+                    let rendered = item.render_at(ctx, at)?;
+                    at.pop();
+                    match rendered {
+                        Some(v) => {
+                            out.insert(key.clone(), v);
+                        }
+                        None => {
+                            let sole_optional =
+                                matches!(item, JsonTemplate::Text(t) if t.is_sole_optional());
+                            if !sole_optional {
+                                out.insert(key.clone(), Value::Null);
+                            }
+                        }
+                    }
+                }
+                Ok(Some(Value::Object(out)))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn renders_text_typed_values_and_optional_fields() {
+        let ctx = json!({"case": {"id": "abc", "n": 3, "rights": ["AAH"], "iban": null}});
+        let t = Template::parse("/cases/{{case.id}}/x{{ case.n }}").expect("valid");
+        assert_eq!(t.render(&ctx).expect("renders"), "/cases/abc/x3");
+        let body = JsonTemplate::Object(vec![
+            (
+                "rights".into(),
+                JsonTemplate::Text(Template::parse("{{case.rights}}").expect("valid")),
+            ),
+            (
+                "iban".into(),
+                JsonTemplate::Text(Template::parse("{{case.iban?}}").expect("valid")),
+            ),
+            (
+                "n".into(),
+                JsonTemplate::Text(Template::parse("{{case.n}}").expect("valid")),
+            ),
+        ]);
+        assert_eq!(
+            body.render(&ctx).expect("renders"),
+            json!({"rights": ["AAH"], "n": 3})
+        );
+        let missing = Template::parse("{{case.nope}}").expect("valid");
+        assert_eq!(
+            missing.render(&ctx),
+            Err(TemplateError::Missing("case.nope".into()))
+        );
+    }
+
+    #[test]
+    fn fallbacks_take_the_first_value() {
+        let ctx = json!({"p": {"email": null, "login": "x@example.org"}});
+        let t = Template::parse("{{p.email || p.login}}").expect("valid");
+        assert_eq!(t.render(&ctx).expect("renders"), "x@example.org");
+        let t = Template::parse("{{p.phone || '0100000000'}}").expect("valid");
+        assert_eq!(t.render(&ctx).expect("renders"), "0100000000");
+    }
+
+    #[test]
+    fn maps_translate_generated_values() {
+        let mut maps = Maps::new();
+        maps.insert(
+            "kinds".into(),
+            Arc::new(
+                [("tuteur".to_string(), "tutor".to_string())]
+                    .into_iter()
+                    .collect(),
+            ),
+        );
+        let t = Template::parse_with("{{r.kind | kinds}}", &maps).expect("valid");
+        assert_eq!(
+            t.render_value(&json!({"r": {"kind": "tuteur"}}))
+                .expect("mapped"),
+            Some(json!("tutor"))
+        );
+        assert!(matches!(
+            t.render(&json!({"r": {"kind": "x"}})),
+            Err(TemplateError::Unmapped { .. })
+        ));
+        assert_eq!(
+            Template::parse("{{a | nope}}"),
+            Err(TemplateError::UnknownMap("nope".into()))
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_and_unknown_roots() {
+        assert_eq!(Template::parse("a {{case.id"), Err(TemplateError::Unclosed));
+        assert!(matches!(
+            Template::parse("{{ }}"),
+            Err(TemplateError::Malformed(_))
+        ));
+        let t = Template::parse("{{cse.id}}").expect("valid");
+        let err = t
+            .check_roots(&["case", "tenant"])
+            .expect_err("unknown root");
+        assert_eq!(
+            err.to_string(),
+            "unknown placeholder root `cse` in `{{cse.id}}`: expected one of `case`, `tenant`"
+        );
+    }
+}

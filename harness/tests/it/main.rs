@@ -1,0 +1,3 @@
+//! Integration tests of the cloison harness: one test binary, one module per area.
+
+mod profile;

@@ -1,0 +1,234 @@
+//! Target profiles: the shipped profile and the other platform shapes validate; every kind of mistake gives
+//! an error with file, line, column and what was expected (insta snapshots).
+
+use std::path::Path;
+
+use cloison_harness::profile::{AccountSource, AuthScheme, Profile, REFERENCE_PORTAL, TokenSource};
+
+fn parse(text: &str) -> Result<Profile, String> {
+    Profile::parse(Path::new("profile.toml"), text, None).map_err(|e| e.to_string())
+}
+
+/// The reference profile with `from` replaced by `to` (which must occur).
+fn mutate(from: &str, to: &str) -> String {
+    assert!(
+        REFERENCE_PORTAL.contains(from),
+        "the reference profile no longer contains {from:?}"
+    );
+    REFERENCE_PORTAL.replacen(from, to, 1)
+}
+
+#[test]
+fn the_reference_portal_profile_is_valid() {
+    let profile = Profile::reference_portal().expect("the shipped profile validates");
+    assert_eq!(profile.auth.scheme, AuthScheme::Token);
+    assert_eq!(profile.auth.token, Some(TokenSource::Json("/token".into())));
+    assert_eq!(profile.accounts.source, AccountSource::Provision);
+    assert_eq!(profile.roles["tenant_admin"], "admin");
+    assert!(profile.refusals.statuses.contains(&404));
+}
+
+/// Every mistake, and the error it must give.
+#[test]
+fn validation_errors_name_file_line_column_and_expectation() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "syntax",
+            "name = \"cloison reference portal\"",
+            "name = \"cloison reference portal",
+        ),
+        (
+            "unknown_key",
+            "[resources.case.read]\npath =",
+            "[resources.case.read]\npth =",
+        ),
+        (
+            "unknown_scope",
+            "applicant = [\"own\"]",
+            "applicant = [\"everything\"]",
+        ),
+        ("missing_policy_role", "tenant_admin = [\"tenant\"]\n", ""),
+        (
+            "unknown_placeholder_root",
+            "/api/v1/cases/{{case.id}}\"",
+            "/api/v1/cases/{{cse.id}}\"",
+        ),
+        (
+            "unclosed_placeholder",
+            "/api/v1/documents/{{document.id}}/content",
+            "/api/v1/documents/{{document.id/content",
+        ),
+        (
+            "not_a_json_pointer",
+            "token = { json = \"/token\" }",
+            "token = { json = \"token\" }",
+        ),
+        (
+            "unknown_resource",
+            "[resources.note.create]",
+            "[resources.dossier.create]",
+        ),
+        (
+            "unknown_operation",
+            "[resources.case.list]",
+            "[resources.case.browse]",
+        ),
+        (
+            "token_without_send",
+            "send = { header = \"Authorization\", value = \"Bearer {{token}}\" }\n",
+            "",
+        ),
+        (
+            "success_as_refusal",
+            "statuses = [401, 403, 404]",
+            "statuses = [401, 200, 404]",
+        ),
+        (
+            "unknown_map",
+            "{{representation.kind | representation_kind}}",
+            "{{representation.kind | kinds}}",
+        ),
+        (
+            "create_without_id",
+            "path = \"/api/v1/cases\"\nextract = { id = \"/id\" }",
+            "path = \"/api/v1/cases\"",
+        ),
+        ("wrong_type", "ok = [201, 409]", "ok = \"201\""),
+        (
+            "bad_method",
+            "method = \"POST\"\npath = \"/api/v1/auth/login\"",
+            "method = \"FETCH\"\npath = \"/api/v1/auth/login\"",
+        ),
+        (
+            "no_download",
+            "[resources.document.read]\npath = \"/api/v1/documents/{{document.id}}\"\n\n[resources.document.download]",
+            "[resources.document.list]\npath = \"/x\"\n\n[resources.document.search]",
+        ),
+        (
+            "provision_without_provisioning",
+            "[provisioning]\n",
+            "[unused]\n",
+        ),
+    ];
+    for (name, from, to) in cases {
+        let err = parse(&mutate(from, to)).expect_err(name);
+        insta::assert_snapshot!(*name, err);
+    }
+}
+
+/// A platform with accounts created in an admin console (credentials in a secrets file), HTTP Basic,
+/// refusals as a 200 with an empty list or a redirect to the login page.
+#[test]
+fn other_platform_shapes_validate() {
+    let basic_existing = r#"
+format = 1
+name = "legacy console platform"
+secrets_file = "legacy.secrets.toml"
+
+[policy]
+applicant = ["own"]
+representative = ["own", "represented"]
+agent = ["assigned"]
+tenant_admin = ["nothing"]
+
+[accounts]
+source = "existing"
+existing = [
+  { tenant = "75", role = "applicant", login = "alice", password = "{{secrets.alice}}" },
+  { tenant = "75", role = "agent", login = "bob", password = "{{secrets.bob}}", id = "u-2" },
+]
+
+[auth]
+scheme = "basic"
+
+[refusals]
+statuses = [400, 410]
+empty_list = true
+list_pointer = "/items"
+login_redirect = "/login"
+
+[resources.case.create]
+as = "owner"
+method = "PUT"
+path = "/dossiers/{{case.case_number}}"
+form = { nom = "{{person.surname}}", notes = "{{case.case_number}}" }
+extract = { id = "" }
+
+[resources.case.read]
+path = "/dossiers"
+query = { id = "{{case.id}}" }
+
+[resources.document.create]
+as = "owner"
+method = "POST"
+path = "/dossiers/{{case.id}}/pieces"
+multipart = [{ name = "piece", file = "document" }]
+extract = { id = "/data/0/id" }
+
+[resources.document.read]
+path = "/pieces/{{document.id}}"
+"#;
+    let profile = Profile::parse(
+        Path::new("/etc/cloison/legacy.toml"),
+        basic_existing,
+        Some(Path::new("/etc/cloison")),
+    )
+    .expect("valid");
+    assert_eq!(profile.auth.scheme, AuthScheme::Basic);
+    assert_eq!(profile.accounts.existing.len(), 2);
+    assert_eq!(
+        profile.secrets_file.as_deref(),
+        Some(Path::new("/etc/cloison/legacy.secrets.toml"))
+    );
+    assert!(profile.refusals.empty_list);
+    assert_eq!(profile.refusals.login_redirect.as_deref(), Some("/login"));
+
+    let cookie = basic_existing
+        .replace("scheme = \"basic\"", "scheme = \"cookie\"\n[auth.login]\nmethod = \"POST\"\npath = \"/login\"\nform = { user = \"{{identity.login}}\", pass = \"{{identity.password}}\" }");
+    assert_eq!(
+        parse(&cookie)
+            .expect("cookie sessions validate")
+            .auth
+            .scheme,
+        AuthScheme::Cookie
+    );
+
+    let header = basic_existing
+        .replace("password = \"{{secrets.alice}}\"", "token = \"{{secrets.alice}}\"")
+        .replace("password = \"{{secrets.bob}}\"", "token = \"{{secrets.bob}}\"")
+        .replace("scheme = \"basic\"", "scheme = \"header\"\nsend = { header = \"X-Api-Key\", value = \"{{identity.token}}\" }");
+    assert_eq!(
+        parse(&header)
+            .expect("static API tokens validate")
+            .auth
+            .scheme,
+        AuthScheme::Header
+    );
+
+    let token_header = REFERENCE_PORTAL.replace(
+        "token = { json = \"/token\" }",
+        "token = { header = \"X-Session\" }",
+    );
+    assert_eq!(
+        parse(&token_header).expect("token in a header").auth.token,
+        Some(TokenSource::Header("X-Session".into()))
+    );
+
+    let missing_token = header.replace(
+        "token = \"{{secrets.bob}}\"",
+        "password = \"{{secrets.bob}}\"",
+    );
+    insta::assert_snapshot!(
+        "header_scheme_needs_tokens",
+        parse(&missing_token).expect_err("bob has no token")
+    );
+}
+
+/// The worked example of docs/profile-format.md is a valid profile.
+#[test]
+fn the_documented_example_validates() {
+    let doc = include_str!("../../../docs/profile-format.md");
+    let start = doc.find("```toml\n").expect("the doc has a TOML example") + "```toml\n".len();
+    let end = start + doc[start..].find("```").expect("closed code block");
+    parse(&doc[start..end]).expect("the documented example validates");
+}
