@@ -1,1 +1,51 @@
 //! Synthetic, deterministic disability-case worlds (French MDPH case files) with canary values.
+//!
+//! A world has tenants (one MDPH per departement), persons with consistent identities (NIR with a valid
+//! key in a safe range, address whose postcode, commune and departement agree, phone, email under reserved
+//! domains, IBAN with valid keys), legal representatives, portal accounts (applicants, representatives,
+//! agents, administrators), case files with status history, requested rights, documents (small valid PDFs
+//! produced on demand), evaluations, decisions, appeals and agent notes in French.
+//!
+//! - [`World::generate`] builds a small world in memory from a [`GenConfig`];
+//! - [`World::canaries`] gives the [`canary::CanaryRegistry`]: which tenant, person and record any bytes
+//!   reveal;
+//! - [`stream::write_world`] streams a large world to JSONL or CSV, in parallel, with flat memory and
+//!   byte-identical output whatever the thread count;
+//! - [`realism`] holds the eleven realism checks of the domain reference as reusable functions;
+//! - [`strategy`] has proptest strategies of small worlds for the suites.
+//!
+//! Every sensitive value (surname, NIR, address line, phone, email, IBAN, case number, document reference
+//! and file name, decision number and text, note text) is unique in the world by construction: a bijective
+//! encoding of a global index, never a retry on collision.
+
+pub mod bundle;
+pub mod canary;
+pub mod config;
+pub mod date;
+pub mod draw;
+pub mod emit;
+pub mod error;
+pub mod geo;
+pub mod ident;
+pub mod model;
+pub mod pdf;
+pub mod plan;
+pub mod realism;
+pub mod render;
+pub mod rng;
+pub mod schema;
+pub mod strategy;
+pub mod stream;
+pub mod text;
+pub mod world;
+
+pub use config::{DEFAULT_REFERENCE_DATE, GenConfig, RightShares, TenantSelection, Weights, max_cases};
+pub use date::Date;
+pub use emit::Format;
+pub use error::GenError;
+pub use model::*;
+pub use schema::Entity;
+pub use world::{World, document_bytes};
+
+/// Version of the generator: part of the determinism promise (same seed and version, same bytes).
+pub const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,188 @@
+//! Calendar dates as day numbers (days since 1970-01-01), with the civil-calendar arithmetic the generator
+//! needs (add days, months, years) and ISO-8601 formatting. No time zones, no wall clock.
+
+use std::fmt;
+
+/// A calendar date (proleptic Gregorian), stored as the number of days since 1970-01-01.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub i32);
+
+impl Date {
+    /// The date of year `y`, month `m` (1-12), day `d` (1-31). Out-of-range days roll over.
+    pub const fn from_ymd(y: i32, m: u32, d: u32) -> Date {
+        // Howard Hinnant's days_from_civil.
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = if y >= 0 { y } else { y - 399 } / 400;
+        let yoe = y - era * 400;
+        let mp = (m as i32 + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d as i32 - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        Date(era * 146_097 + doe - 719_468)
+    }
+
+    /// Year, month (1-12) and day (1-31).
+    pub const fn ymd(self) -> (i32, u32, u32) {
+        let z = self.0 + 719_468;
+        let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        (if m <= 2 { y + 1 } else { y }, m, d)
+    }
+
+    /// The year.
+    pub const fn year(self) -> i32 {
+        self.ymd().0
+    }
+
+    /// This date plus `n` days (negative goes back).
+    pub const fn add_days(self, n: i32) -> Date {
+        Date(self.0 + n)
+    }
+
+    /// The same day `n` months later (clamped to the month's last day: Jan 31 + 1 month = Feb 28/29).
+    pub const fn add_months(self, n: i32) -> Date {
+        let (y, m, d) = self.ymd();
+        let total = y * 12 + (m as i32 - 1) + n;
+        let ny = total.div_euclid(12);
+        let nm = (total.rem_euclid(12) + 1) as u32;
+        let last = days_in_month(ny, nm);
+        Date::from_ymd(ny, nm, if d > last { last } else { d })
+    }
+
+    /// The same day `n` years later (Feb 29 becomes Feb 28 in a common year).
+    pub const fn add_years(self, n: i32) -> Date {
+        self.add_months(n * 12)
+    }
+
+    /// Whole years elapsed from `self` (a birth date) to `on`.
+    pub const fn age_on(self, on: Date) -> i32 {
+        let (by, bm, bd) = self.ymd();
+        let (y, m, d) = on.ymd();
+        let mut age = y - by;
+        if m < bm || (m == bm && d < bd) {
+            age -= 1;
+        }
+        age
+    }
+
+    /// Write the ISO-8601 form `YYYY-MM-DD` (10 bytes, years 0-9999).
+    pub fn write_iso(self, out: &mut Vec<u8>) {
+        let (y, m, d) = self.ymd();
+        let y = y.clamp(0, 9999) as u32;
+        out.extend_from_slice(&[
+            b'0' + (y / 1000) as u8,
+            b'0' + (y / 100 % 10) as u8,
+            b'0' + (y / 10 % 10) as u8,
+            b'0' + (y % 10) as u8,
+            b'-',
+            b'0' + (m / 10) as u8,
+            b'0' + (m % 10) as u8,
+            b'-',
+            b'0' + (d / 10) as u8,
+            b'0' + (d % 10) as u8,
+        ]);
+    }
+
+    /// Write the French form `DD/MM/YYYY`.
+    pub fn write_fr(self, out: &mut Vec<u8>) {
+        let (y, m, d) = self.ymd();
+        let y = y.clamp(0, 9999) as u32;
+        out.extend_from_slice(&[
+            b'0' + (d / 10) as u8,
+            b'0' + (d % 10) as u8,
+            b'/',
+            b'0' + (m / 10) as u8,
+            b'0' + (m % 10) as u8,
+            b'/',
+            b'0' + (y / 1000) as u8,
+            b'0' + (y / 100 % 10) as u8,
+            b'0' + (y / 10 % 10) as u8,
+            b'0' + (y % 10) as u8,
+        ]);
+    }
+
+    /// Parse `YYYY-MM-DD`.
+    pub fn parse_iso(s: &str) -> Option<Date> {
+        let b = s.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| -> Option<u32> {
+            let mut v = 0u32;
+            for &c in &b[r] {
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                v = v * 10 + u32::from(c - b'0');
+            }
+            Some(v)
+        };
+        let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y as i32, m) {
+            return None;
+        }
+        Some(Date::from_ymd(y as i32, m, d))
+    }
+}
+
+/// Number of days in month `m` of year `y`.
+pub const fn days_in_month(y: i32, m: u32) -> u32 {
+    match m {
+        2 => {
+            if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 {
+                29
+            } else {
+                28
+            }
+        }
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut b = Vec::with_capacity(10);
+        self.write_iso(&mut b);
+        f.write_str(std::str::from_utf8(&b).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip_and_known_days() {
+        assert_eq!(Date::from_ymd(1970, 1, 1), Date(0));
+        assert_eq!(Date::from_ymd(2000, 3, 1).ymd(), (2000, 3, 1));
+        for n in (-50_000..50_000).step_by(37) {
+            let (y, m, d) = Date(n).ymd();
+            assert_eq!(Date::from_ymd(y, m, d), Date(n));
+        }
+        assert_eq!(Date::from_ymd(2025, 6, 30).to_string(), "2025-06-30");
+    }
+
+    #[test]
+    fn month_arithmetic_clamps_and_ages() {
+        assert_eq!(Date::from_ymd(2024, 1, 31).add_months(1), Date::from_ymd(2024, 2, 29));
+        assert_eq!(Date::from_ymd(2024, 2, 29).add_years(1), Date::from_ymd(2025, 2, 28));
+        assert_eq!(Date::from_ymd(2023, 11, 15).add_months(3), Date::from_ymd(2024, 2, 15));
+        let birth = Date::from_ymd(2005, 6, 30);
+        assert_eq!(birth.age_on(Date::from_ymd(2025, 6, 29)), 19);
+        assert_eq!(birth.age_on(Date::from_ymd(2025, 6, 30)), 20);
+        assert_eq!(Date::parse_iso("2025-02-29"), None);
+        assert_eq!(Date::parse_iso("2024-02-29"), Some(Date::from_ymd(2024, 2, 29)));
+    }
+}

@@ -1,0 +1,150 @@
+//! The in-memory world for small sizes: typed records of every tenant, agent and case file.
+
+use crate::bundle;
+use crate::config::GenConfig;
+use crate::draw::{CaseDraw, Drawer, MAX_DOCS};
+use crate::error::GenError;
+use crate::model::*;
+use crate::pdf;
+use crate::render;
+
+/// A generated world held in memory. Build it with [`World::generate`]; for large worlds stream instead
+/// ([`crate::stream`]).
+#[derive(Debug, Clone)]
+pub struct World {
+    drawer: Drawer,
+    /// Tenants, in departement code order.
+    pub tenants: Vec<Tenant>,
+    /// Agent and administrator accounts of every tenant.
+    pub agents: Vec<Account>,
+    /// One bundle per case file, in global order (tenant by tenant).
+    pub cases: Vec<CaseBundle>,
+}
+
+impl World {
+    /// Generate the world of `config`. Deterministic: the same config and version give the same world.
+    pub fn generate(config: &GenConfig) -> Result<World, GenError> {
+        let drawer = Drawer::new(config)?;
+        let tenants = drawer.plan.tenants.iter().map(bundle::tenant).collect();
+        let agents = drawer
+            .plan
+            .tenants
+            .iter()
+            .flat_map(|tp| (0..tp.agents).map(move |k| (tp, k)))
+            .map(|(tp, k)| bundle::agent(config.seed, tp, k))
+            .collect();
+        let mut cases = Vec::with_capacity(config.cases as usize);
+        let mut d = CaseDraw::default();
+        for (ti, tp) in drawer.plan.tenants.iter().enumerate() {
+            for g in tp.first_case..tp.first_case + tp.cases {
+                drawer.draw(g, ti, &mut d);
+                cases.push(bundle::bundle(&drawer, &d));
+            }
+        }
+        Ok(World { drawer, tenants, agents, cases })
+    }
+
+    /// The config this world was generated from.
+    pub fn config(&self) -> &GenConfig {
+        &self.drawer.config
+    }
+
+    /// The tenant with this id.
+    pub fn tenant(&self, id: TenantId) -> Option<&Tenant> {
+        self.tenants.iter().find(|t| t.id == id)
+    }
+
+    /// Every person (applicants and representatives).
+    pub fn persons(&self) -> impl Iterator<Item = &Person> {
+        self.cases.iter().flat_map(|c| &c.persons)
+    }
+
+    /// Every legal representation.
+    pub fn representations(&self) -> impl Iterator<Item = &Representation> {
+        self.cases.iter().flat_map(|c| &c.representations)
+    }
+
+    /// Every portal account: agents and administrators first, then applicants and representatives.
+    pub fn accounts(&self) -> impl Iterator<Item = &Account> {
+        self.agents.iter().chain(self.cases.iter().flat_map(|c| &c.accounts))
+    }
+
+    /// Every case file.
+    pub fn case_files(&self) -> impl Iterator<Item = &CaseFile> {
+        self.cases.iter().map(|c| &c.case_file)
+    }
+
+    /// Every status event.
+    pub fn status_events(&self) -> impl Iterator<Item = &StatusEvent> {
+        self.cases.iter().flat_map(|c| &c.status_events)
+    }
+
+    /// Every requested right.
+    pub fn requests(&self) -> impl Iterator<Item = &RightRequest> {
+        self.cases.iter().flat_map(|c| &c.requests)
+    }
+
+    /// Every document (metadata).
+    pub fn documents(&self) -> impl Iterator<Item = &Document> {
+        self.cases.iter().flat_map(|c| &c.documents)
+    }
+
+    /// Every evaluation.
+    pub fn evaluations(&self) -> impl Iterator<Item = &Evaluation> {
+        self.cases.iter().filter_map(|c| c.evaluation.as_ref())
+    }
+
+    /// Every decision.
+    pub fn decisions(&self) -> impl Iterator<Item = &Decision> {
+        self.cases.iter().flat_map(|c| &c.decisions)
+    }
+
+    /// Every appeal.
+    pub fn appeals(&self) -> impl Iterator<Item = &Appeal> {
+        self.cases.iter().flat_map(|c| &c.appeals)
+    }
+
+    /// Every agent note.
+    pub fn notes(&self) -> impl Iterator<Item = &Note> {
+        self.cases.iter().flat_map(|c| &c.notes)
+    }
+
+    /// The case bundle of a case id.
+    pub fn case(&self, id: CaseId) -> Option<&CaseBundle> {
+        self.cases.get(id.0.checked_sub(1)? as usize).filter(|c| c.case_file.id == id)
+    }
+
+    /// The PDF bytes of a document of this world (see [`document_bytes`]).
+    pub fn document_bytes(&self, doc: &Document) -> Vec<u8> {
+        render_document(&self.drawer, doc.id).unwrap_or_default()
+    }
+
+    /// The canary registry of this world (see [`crate::canary`]).
+    pub fn canaries(&self) -> crate::canary::CanaryRegistry {
+        crate::canary::CanaryRegistry::from_world(self)
+    }
+}
+
+/// The PDF bytes of document `id` in the world of `config`: a pure function of the config and the document
+/// (the case file is re-drawn from its own stream), small, valid, with the person's name, the case number
+/// and the document's unique reference in its text. `None` if the id is not a document of that world.
+pub fn document_bytes(config: &GenConfig, id: DocumentId) -> Result<Option<Vec<u8>>, GenError> {
+    Ok(render_document(&Drawer::new(config)?, id))
+}
+
+fn render_document(drawer: &Drawer, id: DocumentId) -> Option<Vec<u8>> {
+    let n = id.0.checked_sub(1)?;
+    let (g, k) = (n / MAX_DOCS as u64, (n % MAX_DOCS as u64) as usize);
+    if g >= drawer.plan.cases {
+        return None;
+    }
+    let mut d = CaseDraw::default();
+    drawer.draw(g, drawer.plan.tenant_of(g), &mut d);
+    Some(document_pdf(drawer, &d, k)).filter(|_| k < d.n_docs)
+}
+
+/// The PDF of document `k` of a draw.
+pub(crate) fn document_pdf(drawer: &Drawer, d: &CaseDraw, k: usize) -> Vec<u8> {
+    let doc = &d.docs[k];
+    pdf::render(&render::document_lines(drawer, d, k), pdf::content_len(doc.kind, doc.pad))
+}
