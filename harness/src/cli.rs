@@ -25,15 +25,19 @@ pub struct Cli {
 pub enum Command {
     /// Generate a synthetic world of disability case files (one file per entity, and a manifest).
     Generate(crate::generate::GenerateArgs),
+    /// Deploy a target (the embedded reference portal by default), seed it with a synthetic world, have
+    /// every identity try to read every other identity's case files and documents, and report every leak.
+    Run(crate::run::RunArgs),
 }
 
 /// Run a parsed command line and return the process exit code. Errors are printed with their context.
 pub fn run(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
-        Command::Generate(args) => crate::generate::run(&args),
+        Command::Generate(args) => crate::generate::run(&args).map(|()| EXIT_OK),
+        Command::Run(args) => crate::run::run(&args),
     };
     match outcome {
-        Ok(()) => ExitCode::from(EXIT_OK),
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(exit_code_for(&err))

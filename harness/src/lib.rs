@@ -2,8 +2,18 @@
 //!
 //! - [`cli`]: argument definitions and dispatch for the `cloison` binary, and its exit codes;
 //! - [`generate`]: `cloison generate`, writing a synthetic world to disk;
-//! - [`profile`]: target profiles (TOML): parsing, validation with precise errors, compiled templates.
+//! - [`profile`]: target profiles (TOML): parsing, validation with precise errors, compiled templates;
+//! - [`run`]: `cloison run`, over [`target`] (deployment), [`plan`] (the world's accounts and records),
+//!   [`engine`] (provision, seed, controls, probes), [`http`] (clients, retries, curl reproducers),
+//!   [`oracle`] (canary scanning and verdicts) and [`report`] (findings, JSON, summary).
 
 pub mod cli;
+pub mod engine;
 pub mod generate;
+pub mod http;
+pub mod oracle;
+pub mod plan;
 pub mod profile;
+pub mod report;
+pub mod run;
+pub mod target;

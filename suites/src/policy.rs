@@ -167,7 +167,8 @@ impl AccessPolicy {
 
     /// May `identity` see data of `owner`? Roles the policy does not name see nothing (fail closed: an
     /// unexpected visibility is then reported, never hidden). `population` answers `assigned` for data
-    /// known only by its person.
+    /// known only by its person. Data about no person and no case file (staff names and logins) is the
+    /// tenant's: visible to every identity of that tenant, and to no one outside it.
     pub fn decide(
         &self,
         population: &Population,
@@ -177,13 +178,37 @@ impl AccessPolicy {
         let Some(scopes) = self.roles.get(&identity.role) else {
             return Decision::Denied;
         };
+        // Data about no person (a staff member's name or login) belongs to the tenant as a whole: any
+        // identity of the tenant may see who handles its files.
+        if owner.person.is_none() && owner.case.is_none() {
+            return if identity.tenant == owner.tenant {
+                Decision::Allowed(Scope::Tenant)
+            } else {
+                Decision::Denied
+            };
+        }
+        // The persons the data is about: its own person, and the person of its case file (a letter to a
+        // parent filed in a child's case file belongs to the child's file as much as to the parent).
+        let case_person = owner
+            .case
+            .as_deref()
+            .and_then(|case| population.record(case))
+            .map(|r| r.person.as_str());
+        let persons: Vec<&str> = owner
+            .person
+            .as_deref()
+            .into_iter()
+            .chain(case_person)
+            .collect();
         for &scope in scopes {
             let granted = match scope {
-                Scope::Own => owner.person.is_some() && identity.person == owner.person,
-                Scope::Represented => owner
+                Scope::Own => identity
                     .person
-                    .as_ref()
-                    .is_some_and(|person| identity.represents.contains(person)),
+                    .as_deref()
+                    .is_some_and(|me| persons.contains(&me)),
+                Scope::Represented => persons
+                    .iter()
+                    .any(|person| identity.represents.contains(*person)),
                 Scope::Assigned => match (&owner.case, &owner.person) {
                     (Some(case), _) => identity.assigned_cases.contains(case),
                     (None, Some(person)) => identity.assigned_cases.iter().any(|case| {
@@ -300,6 +325,22 @@ mod tests {
         assert_eq!(
             policy.decide(&population, &evaluator, &person_only),
             Decision::Allowed(Scope::Assigned)
+        );
+        // A letter to the parent filed in the child's case file is the child's file's data too.
+        let in_child_case = DataOwner {
+            tenant: "75".into(),
+            person: Some("p-parent".into()),
+            case: Some("c-child".into()),
+        };
+        let child = identity("child", "applicant", "75", Some("p-child"));
+        assert_eq!(
+            policy.decide(&population, &child, &in_child_case),
+            Decision::Allowed(Scope::Own)
+        );
+        let alice = population.identity("alice").expect("exists");
+        assert_eq!(
+            policy.decide(&population, alice, &in_child_case),
+            Decision::Denied
         );
         // Another tenant's agent sees nothing of tenant 75.
         let other_agent = identity("agent-13", "agent", "13", None);

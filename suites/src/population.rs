@@ -162,3 +162,165 @@ impl Population {
         })
     }
 }
+
+/// Key of a person in populations and canary owners: the generator's person id as text.
+pub fn person_key(id: cloison_generators::PersonId) -> String {
+    id.0.to_string()
+}
+
+/// Key of a case file record.
+pub fn case_key(id: cloison_generators::CaseId) -> String {
+    format!("case-{}", id.0)
+}
+
+/// Key of a document record.
+pub fn document_key(id: cloison_generators::DocumentId) -> String {
+    format!("document-{}", id.0)
+}
+
+/// Key of a note record.
+pub fn note_key(id: cloison_generators::NoteId) -> String {
+    format!("note-{}", id.0)
+}
+
+/// Key of a decision record.
+pub fn decision_key(id: cloison_generators::DecisionId) -> String {
+    format!("decision-{}", id.0)
+}
+
+/// Key of the holder account cloison creates for a person the world gives no account (a child, an adult
+/// under guardianship), on platforms where every case file must belong to an account of its own person.
+pub fn holder_key(id: cloison_generators::PersonId) -> String {
+    format!("holder-{}", id.0)
+}
+
+impl Population {
+    /// The population of a generated world. Identities are the world's accounts, keyed by login: persons'
+    /// own accounts, representatives (representing only while their representation is active at the world's
+    /// reference date), agents (assigned the case files they evaluated) and administrators. With
+    /// `holders`, every case file's person without an account gets a holder identity ([`holder_key`]) with
+    /// the role `applicant`. Records are case files, documents, notes and decisions.
+    pub fn from_world(
+        world: &cloison_generators::World,
+        holders: bool,
+    ) -> Result<Self, PopulationError> {
+        use std::collections::BTreeMap as Map;
+        let reference = world.config().reference_date;
+        let tenant_code = |id: cloison_generators::TenantId| {
+            world
+                .tenant(id)
+                .map(|t| t.code.clone())
+                .unwrap_or_else(|| id.0.to_string())
+        };
+        let mut represents: Map<u64, BTreeSet<String>> = Map::new();
+        let mut assigned: Map<u64, BTreeSet<String>> = Map::new();
+        let mut identities = Vec::new();
+        let mut records = Vec::new();
+        for bundle in &world.cases {
+            for rep in &bundle.representations {
+                if rep.end_date.is_none_or(|end| end > reference) {
+                    represents
+                        .entry(rep.representative_id.0)
+                        .or_default()
+                        .insert(person_key(rep.person_id));
+                }
+            }
+            if let Some(evaluation) = &bundle.evaluation {
+                assigned
+                    .entry(evaluation.evaluator_id.0)
+                    .or_default()
+                    .insert(case_key(bundle.case_file.id));
+            }
+        }
+        for bundle in &world.cases {
+            let tenant = tenant_code(bundle.case_file.tenant_id);
+            let person = bundle.case_file.person_id;
+            let has_account = bundle.accounts.iter().any(|a| a.person_id == Some(person));
+            for account in &bundle.accounts {
+                identities.push(Identity {
+                    key: account.login.clone(),
+                    role: account.role.as_str().to_string(),
+                    tenant: tenant_code(account.tenant_id),
+                    person: account.person_id.map(person_key),
+                    represents: account
+                        .person_id
+                        .and_then(|p| represents.get(&p.0).cloned())
+                        .unwrap_or_default(),
+                    assigned_cases: BTreeSet::new(),
+                });
+            }
+            if holders && !has_account {
+                identities.push(Identity {
+                    key: holder_key(person),
+                    role: "applicant".into(),
+                    tenant: tenant.clone(),
+                    person: Some(person_key(person)),
+                    represents: BTreeSet::new(),
+                    assigned_cases: BTreeSet::new(),
+                });
+            }
+            let case = case_key(bundle.case_file.id);
+            let record = |key: String, kind: RecordKind| Record {
+                key,
+                kind,
+                tenant: tenant.clone(),
+                person: person_key(person),
+                case: case.clone(),
+            };
+            records.push(record(case.clone(), RecordKind::Case));
+            records.extend(
+                bundle
+                    .documents
+                    .iter()
+                    .map(|d| record(document_key(d.id), RecordKind::Document)),
+            );
+            records.extend(
+                bundle
+                    .notes
+                    .iter()
+                    .map(|n| record(note_key(n.id), RecordKind::Note)),
+            );
+            records.extend(
+                bundle
+                    .decisions
+                    .iter()
+                    .map(|d| record(decision_key(d.id), RecordKind::Decision)),
+            );
+        }
+        for agent in &world.agents {
+            identities.push(Identity {
+                key: agent.login.clone(),
+                role: agent.role.as_str().to_string(),
+                tenant: tenant_code(agent.tenant_id),
+                person: None,
+                represents: BTreeSet::new(),
+                assigned_cases: assigned.get(&agent.id.0).cloned().unwrap_or_default(),
+            });
+        }
+        Population::new(identities, records)
+    }
+}
+
+impl Population {
+    /// The population restricted to the identities `keep_identity` keeps, and to the records that still
+    /// have a steward among them (a record no remaining identity can stand for cannot be seeded).
+    pub fn retain(
+        &self,
+        keep_identity: impl Fn(&Identity) -> bool,
+    ) -> Result<Population, PopulationError> {
+        let identities: Vec<Identity> = self
+            .identities
+            .iter()
+            .filter(|i| keep_identity(i))
+            .cloned()
+            .collect();
+        let kept = Population::new(identities, Vec::new())?;
+        let records = self
+            .records
+            .iter()
+            .filter(|r| kept.steward_of(r).is_some())
+            .cloned()
+            .collect::<Vec<Record>>();
+        Population::new(kept.identities, records)
+    }
+}

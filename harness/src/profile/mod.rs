@@ -66,6 +66,9 @@ pub struct Profile {
 pub struct Accounts {
     /// Provisioned by cloison or already present.
     pub source: AccountSource,
+    /// Every case file must belong to an account of its own person: cloison creates a holder account for
+    /// persons the world gives none (children, adults under guardianship).
+    pub holders: bool,
     /// Accounts already present (source `existing`).
     pub existing: Vec<ExistingAccount>,
 }
@@ -542,6 +545,7 @@ impl Validator<'_> {
         }
         Ok(Accounts {
             source: raw.source,
+            holders: raw.holders,
             existing,
         })
     }

@@ -35,6 +35,8 @@ pub struct RawProfile {
 pub struct RawAccounts {
     pub source: AccountSource,
     #[serde(default)]
+    pub holders: bool,
+    #[serde(default)]
     pub existing: Vec<RawExistingAccount>,
 }
 

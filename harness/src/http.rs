@@ -1,0 +1,493 @@
+//! The HTTP layer: one client per identity (its own cookie jar and connection pool), requests built from
+//! profile endpoints, retries with exponential backoff on 429, 503 and transport errors, and a curl
+//! reproducer for every request, with credentials redacted.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::oracle::Observed;
+use crate::profile::{Body, Endpoint, KeyPath, PartContent, TemplateError};
+
+/// Settings shared by every client of a run.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// The target's base URL, without a trailing slash.
+    pub base_url: String,
+    /// Timeout of one attempt (connect and whole request).
+    pub timeout: Duration,
+    /// Retries after the first attempt, on 429, 503 and transport errors.
+    pub retries: u32,
+    /// First backoff delay; doubled at each retry.
+    pub backoff: Duration,
+}
+
+/// A failure to obtain a response.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum HttpError {
+    /// A template could not be filled: a profile problem, located at its key.
+    #[error("cannot fill `{key}`: {error}")]
+    Template {
+        /// Where in the profile.
+        key: KeyPath,
+        /// What went wrong.
+        error: TemplateError,
+    },
+    /// No usable answer after every retry (connection refused, timeout, reset, or 429/503 throughout).
+    #[error("{method} {url}: {reason}")]
+    Transport {
+        /// Method.
+        method: String,
+        /// URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// How an identity proves who it is on each request.
+#[derive(Debug, Clone, Default)]
+pub struct Credential {
+    /// Who this is (a login), for redaction notes.
+    pub who: String,
+    /// A header to send (name, value).
+    pub header: Option<(String, String)>,
+    /// HTTP Basic (login, password).
+    pub basic: Option<(String, String)>,
+    /// Values never to print (passwords, tokens).
+    pub secrets: Vec<String>,
+}
+
+/// One identity's HTTP client and credential.
+#[derive(Debug, Clone)]
+pub struct Session {
+    client: reqwest::Client,
+    /// The credential, filled after login.
+    pub credential: Credential,
+}
+
+/// A request as it was sent, for reports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RequestSummary {
+    /// Method.
+    pub method: String,
+    /// Full URL.
+    pub url: String,
+    /// A curl command that replays it (credentials redacted).
+    pub curl: String,
+}
+
+/// A response and the request that produced it.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The request.
+    pub request: RequestSummary,
+    /// The response.
+    pub observed: Observed,
+}
+
+impl Exchange {
+    /// The response body as JSON, if it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.observed.body).ok()
+    }
+
+    /// A printable excerpt of the body (at most `max` characters), with `secrets` redacted.
+    pub fn excerpt(&self, max: usize, secrets: &[String]) -> String {
+        let text = String::from_utf8_lossy(&self.observed.body);
+        let mut out: String = text.chars().take(max).collect();
+        if text.chars().count() > max {
+            out.push_str("...");
+        }
+        redact(&out, secrets)
+    }
+}
+
+/// Replace every secret value in `text`.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        out = out.replace(secret.as_str(), "<redacted>");
+    }
+    out
+}
+
+impl Session {
+    /// A new client for one identity. `cookies` keeps a cookie jar (session-cookie platforms).
+    pub fn new(settings: &HttpSettings, cookies: bool) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .tcp_nodelay(true)
+            .cookie_store(cookies)
+            .build()?;
+        Ok(Self {
+            client,
+            credential: Credential::default(),
+        })
+    }
+
+    /// Send `endpoint` filled from `ctx`, with `file` as the bytes of a multipart file part. Retries on 429,
+    /// 503 and transport errors with exponential backoff.
+    pub async fn send(
+        &self,
+        settings: &HttpSettings,
+        endpoint: &Endpoint,
+        ctx: &Value,
+        file: Option<&[u8]>,
+    ) -> Result<Exchange, HttpError> {
+        let prepared = Prepared::new(settings, endpoint, ctx)?;
+        let mut delay = settings.backoff;
+        let mut attempt = 0;
+        loop {
+            let request = prepared.build(&self.client, &self.credential, file);
+            let outcome = request.send().await;
+            let retry_reason = match outcome {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    if (status == 429 || status == 503) && attempt < settings.retries {
+                        if let Some(after) = retry_after(&response) {
+                            delay = delay.max(after);
+                        }
+                        format!("status {status}")
+                    } else {
+                        let headers = response
+                            .headers()
+                            .iter()
+                            .map(|(n, v)| {
+                                (
+                                    n.as_str().to_string(),
+                                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                                )
+                            })
+                            .collect();
+                        match response.bytes().await {
+                            Ok(body) => {
+                                return Ok(Exchange {
+                                    request: prepared.summary(&self.credential, file),
+                                    observed: Observed {
+                                        status,
+                                        headers,
+                                        body: body.to_vec(),
+                                    },
+                                });
+                            }
+                            Err(err) => describe(&err),
+                        }
+                    }
+                }
+                Err(err) => describe(&err),
+            };
+            if attempt >= settings.retries {
+                return Err(HttpError::Transport {
+                    method: prepared.method.to_string(),
+                    url: prepared.url.clone(),
+                    reason: format!("{retry_reason} (after {} attempts)", attempt + 1),
+                });
+            }
+            attempt += 1;
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
+    }
+}
+
+fn describe(err: &reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "connection failed"
+    } else if err.is_body() || err.is_decode() {
+        "broken response body"
+    } else {
+        "request failed"
+    };
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(err);
+    let mut detail = String::new();
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    if detail.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind}: {detail}")
+    }
+}
+
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let value = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?;
+    let secs: u64 = value.trim().parse().ok()?;
+    Some(Duration::from_secs(secs.min(5)))
+}
+
+/// A request with every template filled, ready to be built for each attempt.
+struct Prepared {
+    method: reqwest::Method,
+    url: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: PreparedBody,
+}
+
+enum PreparedBody {
+    None,
+    Json(Value),
+    Form(Vec<(String, String)>),
+    Multipart(Vec<(String, PreparedPart)>),
+}
+
+enum PreparedPart {
+    Text(String),
+    File {
+        filename: String,
+        content_type: String,
+    },
+}
+
+impl Prepared {
+    fn new(settings: &HttpSettings, endpoint: &Endpoint, ctx: &Value) -> Result<Self, HttpError> {
+        let fill = |key: KeyPath, t: &crate::profile::Template| {
+            t.render(ctx)
+                .map_err(|error| HttpError::Template { key, error })
+        };
+        let path = fill(endpoint.origin.key("path"), &endpoint.path)?;
+        let mut query = Vec::new();
+        for (name, t) in &endpoint.query {
+            query.push((
+                name.clone(),
+                fill(endpoint.origin.key("query").key(name), t)?,
+            ));
+        }
+        let mut headers = Vec::new();
+        for (name, t) in &endpoint.headers {
+            headers.push((
+                name.clone(),
+                fill(endpoint.origin.key("headers").key(name), t)?,
+            ));
+        }
+        let body = match &endpoint.body {
+            Body::None => PreparedBody::None,
+            Body::Json(json) => PreparedBody::Json(json.render(ctx).map_err(|(at, error)| {
+                let mut key = endpoint.origin.key("json");
+                for seg in at {
+                    key = key.key(&seg);
+                }
+                HttpError::Template { key, error }
+            })?),
+            Body::Form(fields) => {
+                let mut out = Vec::new();
+                for (name, t) in fields {
+                    out.push((
+                        name.clone(),
+                        fill(endpoint.origin.key("form").key(name), t)?,
+                    ));
+                }
+                PreparedBody::Form(out)
+            }
+            Body::Multipart(parts) => {
+                let mut out = Vec::new();
+                for (i, part) in parts.iter().enumerate() {
+                    let key = endpoint.origin.key("multipart").index(i);
+                    let prepared = match &part.content {
+                        PartContent::Text(t) => PreparedPart::Text(fill(key.key("value"), t)?),
+                        PartContent::File {
+                            filename,
+                            content_type,
+                        } => PreparedPart::File {
+                            filename: fill(key.key("filename"), filename)?,
+                            content_type: fill(key.key("content_type"), content_type)?,
+                        },
+                    };
+                    out.push((part.name.clone(), prepared));
+                }
+                PreparedBody::Multipart(out)
+            }
+        };
+        Ok(Self {
+            method: endpoint.method.clone(),
+            url: format!("{}{}", settings.base_url, path),
+            query,
+            headers,
+            body,
+        })
+    }
+
+    fn build(
+        &self,
+        client: &reqwest::Client,
+        credential: &Credential,
+        file: Option<&[u8]>,
+    ) -> reqwest::RequestBuilder {
+        let mut request = client.request(self.method.clone(), self.full_url());
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        if let Some((name, value)) = &credential.header {
+            request = request.header(name, value);
+        }
+        if let Some((user, password)) = &credential.basic {
+            request = request.basic_auth(user, Some(password));
+        }
+        match &self.body {
+            PreparedBody::None => request,
+            PreparedBody::Json(value) => request.json(value),
+            PreparedBody::Form(fields) => {
+                let encoded = fields
+                    .iter()
+                    .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                request
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(encoded)
+            }
+            PreparedBody::Multipart(parts) => {
+                let mut form = reqwest::multipart::Form::new();
+                for (name, part) in parts {
+                    form = match part {
+                        PreparedPart::Text(text) => form.text(name.clone(), text.clone()),
+                        PreparedPart::File {
+                            filename,
+                            content_type,
+                        } => {
+                            let bytes = file.map(<[u8]>::to_vec).unwrap_or_default();
+                            let part =
+                                reqwest::multipart::Part::bytes(bytes).file_name(filename.clone());
+                            let part = match part.mime_str(content_type) {
+                                Ok(part) => part,
+                                Err(_) => reqwest::multipart::Part::bytes(
+                                    file.map(<[u8]>::to_vec).unwrap_or_default(),
+                                )
+                                .file_name(filename.clone()),
+                            };
+                            form.part(name.clone(), part)
+                        }
+                    };
+                }
+                request.multipart(form)
+            }
+        }
+    }
+
+    fn full_url(&self) -> String {
+        if self.query.is_empty() {
+            return self.url.clone();
+        }
+        let q: Vec<String> = self
+            .query
+            .iter()
+            .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+            .collect();
+        format!("{}?{}", self.url, q.join("&"))
+    }
+
+    fn summary(&self, credential: &Credential, file: Option<&[u8]>) -> RequestSummary {
+        let url = self.full_url();
+        let mut curl = format!("curl -sS -X {} {}", self.method, shell_quote(&url));
+        for (name, value) in &self.headers {
+            curl.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
+        }
+        if let Some((name, _)) = &credential.header {
+            curl.push_str(&format!(
+                " -H {}",
+                shell_quote(&format!(
+                    "{name}: <redacted: credential of {}>",
+                    credential.who
+                ))
+            ));
+        }
+        if let Some((user, _)) = &credential.basic {
+            curl.push_str(&format!(
+                " -u {}",
+                shell_quote(&format!("{user}:<redacted>"))
+            ));
+        }
+        match &self.body {
+            PreparedBody::None => {}
+            PreparedBody::Json(value) => {
+                curl.push_str(" -H 'content-type: application/json' --data-raw ");
+                curl.push_str(&shell_quote(&value.to_string()));
+            }
+            PreparedBody::Form(fields) => {
+                for (k, v) in fields {
+                    curl.push_str(&format!(
+                        " --data-urlencode {}",
+                        shell_quote(&format!("{k}={v}"))
+                    ));
+                }
+            }
+            PreparedBody::Multipart(parts) => {
+                for (name, part) in parts {
+                    match part {
+                        PreparedPart::Text(text) => curl
+                            .push_str(&format!(" -F {}", shell_quote(&format!("{name}={text}")))),
+                        PreparedPart::File {
+                            filename,
+                            content_type,
+                        } => {
+                            let size = file.map_or(0, <[u8]>::len);
+                            curl.push_str(&format!(
+                                " -F {}",
+                                shell_quote(&format!(
+                                    "{name}=@FILE;filename={filename};type={content_type}"
+                                ))
+                            ));
+                            curl.push_str(&format!(
+                                " # FILE: the generated document ({size} bytes)"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        RequestSummary {
+            method: self.method.to_string(),
+            url,
+            curl: redact(&curl, &credential.secrets),
+        }
+    }
+}
+
+fn form_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Quote for a POSIX shell.
+pub fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_and_redaction() {
+        assert_eq!(shell_quote("a'b"), "'a'\\''b'");
+        assert_eq!(
+            redact("token abcd1234 here", &["abcd1234".into()]),
+            "token <redacted> here"
+        );
+        assert_eq!(form_encode("a b&c"), "a+b%26c");
+    }
+}

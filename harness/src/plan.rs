@@ -1,0 +1,366 @@
+//! What a run creates on the target: the accounts of the generated world (bound to existing accounts when
+//! the platform has them), the population the policy judges, the template contexts of every record, and the
+//! canary scanner over the world's registry.
+
+use std::collections::{BTreeMap, HashMap};
+
+use cloison_generators::canary::{CanaryHit, CanaryRegistry, RecordRef};
+use cloison_generators::{PersonId, TenantId, World};
+use cloison_suites::population::{case_key, document_key, holder_key, note_key, person_key};
+use cloison_suites::{DataOwner, Population};
+use serde_json::{Value, json};
+
+use crate::oracle::{CanaryScanner, Hit};
+use crate::profile::{AccountSource, Profile};
+
+/// An account the run logs in with.
+#[derive(Debug, Clone)]
+pub struct PlannedAccount {
+    /// Identity key in the population.
+    pub key: String,
+    /// Login.
+    pub login: String,
+    /// Password.
+    pub password: String,
+    /// Static token (existing accounts, scheme `header`).
+    pub token: Option<String>,
+    /// cloison role.
+    pub role: String,
+    /// Tenant code.
+    pub tenant: String,
+    /// Tenant id in the world.
+    pub tenant_id: TenantId,
+    /// The person it is, if any.
+    pub person: Option<PersonId>,
+    /// Display name.
+    pub display_name: String,
+    /// The platform's identifier, when known before the run (existing accounts).
+    pub known_id: Option<String>,
+    /// Whether cloison provisions it.
+    pub provision: bool,
+}
+
+/// A problem with the world or the profile's accounts.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The population is inconsistent.
+    #[error(transparent)]
+    Population(#[from] cloison_suites::PopulationError),
+    /// The policy does not cover the population.
+    #[error(transparent)]
+    Policy(#[from] cloison_suites::PolicyError),
+    /// A secret a template needs is missing.
+    #[error("{0}")]
+    Secret(String),
+}
+
+/// The accounts, population and contexts of a run.
+#[derive(Debug)]
+pub struct Plan {
+    /// The generated world.
+    pub world: World,
+    /// Every account, in world order.
+    pub accounts: Vec<PlannedAccount>,
+    /// Who may see what.
+    pub population: Population,
+    /// Account index by identity key.
+    pub account_index: HashMap<String, usize>,
+    /// Identity key of each person's own account (or holder).
+    pub person_account: HashMap<PersonId, String>,
+}
+
+/// A deterministic password for a holder account.
+fn holder_password(seed: u64, person: PersonId) -> String {
+    let mut x = seed ^ person.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    format!("Hold-{x:016x}-Cl")
+}
+
+impl Plan {
+    /// Plan a run of `profile` over `world`. `secrets` fills the passwords and tokens of existing accounts.
+    pub fn new(world: World, profile: &Profile, secrets: &Value) -> Result<Plan, PlanError> {
+        let code = |id: TenantId| {
+            world
+                .tenant(id)
+                .map(|t| t.code.clone())
+                .unwrap_or_else(|| id.0.to_string())
+        };
+        let mut accounts = Vec::new();
+        for bundle in &world.cases {
+            for account in &bundle.accounts {
+                accounts.push(PlannedAccount {
+                    key: account.login.clone(),
+                    login: account.login.clone(),
+                    password: account.password.clone(),
+                    token: None,
+                    role: account.role.as_str().to_string(),
+                    tenant: code(account.tenant_id),
+                    tenant_id: account.tenant_id,
+                    person: account.person_id,
+                    display_name: account.display_name.clone(),
+                    known_id: None,
+                    provision: true,
+                });
+            }
+            let person = bundle.case_file.person_id;
+            if profile.accounts.holders
+                && !bundle.accounts.iter().any(|a| a.person_id == Some(person))
+            {
+                let first_name = bundle
+                    .persons
+                    .first()
+                    .map(|p| p.first_name.as_str())
+                    .unwrap_or("Titulaire");
+                accounts.push(PlannedAccount {
+                    key: holder_key(person),
+                    login: holder_key(person),
+                    password: holder_password(world.config().seed, person),
+                    token: None,
+                    role: "applicant".into(),
+                    tenant: code(bundle.case_file.tenant_id),
+                    tenant_id: bundle.case_file.tenant_id,
+                    person: Some(person),
+                    display_name: format!("{first_name} (titulaire)"),
+                    known_id: None,
+                    provision: true,
+                });
+            }
+        }
+        for agent in &world.agents {
+            accounts.push(PlannedAccount {
+                key: agent.login.clone(),
+                login: agent.login.clone(),
+                password: agent.password.clone(),
+                token: None,
+                role: agent.role.as_str().to_string(),
+                tenant: code(agent.tenant_id),
+                tenant_id: agent.tenant_id,
+                person: None,
+                display_name: agent.display_name.clone(),
+                known_id: None,
+                provision: true,
+            });
+        }
+        let mut population = Population::from_world(&world, profile.accounts.holders)?;
+        if profile.accounts.source == AccountSource::Existing {
+            let ctx = json!({ "secrets": secrets });
+            let mut used = vec![false; profile.accounts.existing.len()];
+            let mut bound = Vec::new();
+            for mut account in accounts {
+                let slot = profile.accounts.existing.iter().enumerate().find(|(i, e)| {
+                    !used[*i] && e.tenant == account.tenant && e.role == account.role
+                });
+                let Some((i, existing)) = slot else { continue };
+                used[i] = true;
+                let fill = |t: &crate::profile::Template, what: &str| {
+                    t.render(&ctx).map_err(|e| {
+                        PlanError::Secret(
+                            profile
+                                .error_at(&existing.origin.key(what), e.to_string())
+                                .to_string(),
+                        )
+                    })
+                };
+                account.login = existing.login.clone();
+                account.password = existing
+                    .password
+                    .as_ref()
+                    .map(|t| fill(t, "password"))
+                    .transpose()?
+                    .unwrap_or_default();
+                account.token = existing
+                    .token
+                    .as_ref()
+                    .map(|t| fill(t, "token"))
+                    .transpose()?;
+                account.known_id = existing.id.clone();
+                account.provision = false;
+                bound.push(account);
+            }
+            accounts = bound;
+            let keys: std::collections::HashSet<String> =
+                accounts.iter().map(|a| a.key.clone()).collect();
+            population = population.retain(|identity| keys.contains(&identity.key))?;
+        }
+        profile.policy.covers(&population)?;
+        let account_index = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.key.clone(), i))
+            .collect();
+        let person_account = accounts
+            .iter()
+            .filter_map(|a| a.person.map(|p| (p, a.key.clone())))
+            .collect();
+        Ok(Plan {
+            world,
+            accounts,
+            population,
+            account_index,
+            person_account,
+        })
+    }
+
+    /// The account of an identity key.
+    pub fn account(&self, key: &str) -> Option<&PlannedAccount> {
+        self.account_index.get(key).map(|&i| &self.accounts[i])
+    }
+
+    /// The `identity` context of an account, with its platform role and, when known, its identifier.
+    pub fn identity_context(
+        &self,
+        profile: &Profile,
+        account: &PlannedAccount,
+        target_id: Option<&str>,
+    ) -> Value {
+        json!({
+            "key": account.key,
+            "login": account.login,
+            "password": account.password,
+            "token": account.token,
+            "role": profile.roles.get(&account.role).cloned().unwrap_or_else(|| account.role.clone()),
+            "display_name": account.display_name,
+            "id": target_id.or(account.known_id.as_deref()),
+        })
+    }
+
+    /// The canary scanner over the world's registry.
+    pub fn scanner(&self) -> WorldCanaries {
+        WorldCanaries::new(&self.world)
+    }
+}
+
+/// The generator's canary registry, answering with the population's keys.
+pub struct WorldCanaries {
+    registry: CanaryRegistry,
+    tenant_codes: HashMap<TenantId, String>,
+    case_of: HashMap<String, String>,
+}
+
+impl WorldCanaries {
+    /// Index every canary of `world`.
+    pub fn new(world: &World) -> Self {
+        let mut case_of = HashMap::new();
+        for bundle in &world.cases {
+            let case = case_key(bundle.case_file.id);
+            for d in &bundle.documents {
+                case_of.insert(document_key(d.id), case.clone());
+            }
+            for n in &bundle.notes {
+                case_of.insert(note_key(n.id), case.clone());
+            }
+            for d in &bundle.decisions {
+                case_of.insert(cloison_suites::population::decision_key(d.id), case.clone());
+            }
+        }
+        Self {
+            registry: world.canaries(),
+            tenant_codes: world
+                .tenants
+                .iter()
+                .map(|t| (t.id, t.code.clone()))
+                .collect(),
+            case_of,
+        }
+    }
+
+    fn owner(&self, hit: &CanaryHit) -> DataOwner {
+        let case = match hit.owner.record {
+            RecordRef::CaseFile(id) => Some(case_key(id)),
+            RecordRef::Document(id) => self.case_of.get(&document_key(id)).cloned(),
+            RecordRef::Note(id) => self.case_of.get(&note_key(id)).cloned(),
+            RecordRef::Decision(id) => self
+                .case_of
+                .get(&cloison_suites::population::decision_key(id))
+                .cloned(),
+            RecordRef::Person(_) | RecordRef::Account(_) => None,
+        };
+        DataOwner {
+            tenant: self
+                .tenant_codes
+                .get(&hit.owner.tenant)
+                .cloned()
+                .unwrap_or_else(|| hit.owner.tenant.0.to_string()),
+            person: hit.owner.person.map(person_key),
+            case,
+        }
+    }
+}
+
+impl CanaryScanner for WorldCanaries {
+    fn scan(&self, haystack: &[u8]) -> Vec<Hit> {
+        self.registry
+            .scan(haystack)
+            .iter()
+            .map(|hit| Hit {
+                canary: hit.value.clone(),
+                field: serde_json::to_value(hit.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                owner: self.owner(hit),
+            })
+            .collect()
+    }
+}
+
+/// Template contexts of a world's records, keyed by record key, without the platform's identifiers (the
+/// seeding adds `id` as it learns them).
+pub fn record_contexts(
+    world: &World,
+    plan_person_account: &HashMap<PersonId, String>,
+) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for bundle in &world.cases {
+        let tenant = world
+            .tenant(bundle.case_file.tenant_id)
+            .map(|t| serde_json::to_value(t).unwrap_or(Value::Null));
+        let person = bundle
+            .persons
+            .iter()
+            .find(|p| p.id == bundle.case_file.person_id);
+        let mut person = person
+            .map(|p| serde_json::to_value(p).unwrap_or(Value::Null))
+            .unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut person {
+            map.insert(
+                "key".into(),
+                plan_person_account
+                    .get(&bundle.case_file.person_id)
+                    .cloned()
+                    .into(),
+            );
+        }
+        let mut case = serde_json::to_value(&bundle.case_file).unwrap_or(Value::Null);
+        let mut rights: Vec<String> = bundle
+            .requests
+            .iter()
+            .map(|r| r.right.as_str().to_string())
+            .collect();
+        rights.dedup();
+        if let Value::Object(map) = &mut case {
+            map.insert("requested_rights".into(), rights.into());
+        }
+        let base = json!({ "tenant": tenant, "person": person, "case": case });
+        let case_key = case_key(bundle.case_file.id);
+        out.insert(case_key.clone(), base.clone());
+        for d in &bundle.documents {
+            let mut ctx = base.clone();
+            ctx["document"] = serde_json::to_value(d).unwrap_or(Value::Null);
+            out.insert(document_key(d.id), ctx);
+        }
+        for n in &bundle.notes {
+            let mut ctx = base.clone();
+            ctx["note"] = serde_json::to_value(n).unwrap_or(Value::Null);
+            out.insert(note_key(n.id), ctx);
+        }
+        for d in &bundle.decisions {
+            let mut ctx = base.clone();
+            ctx["decision"] = serde_json::to_value(d).unwrap_or(Value::Null);
+            out.insert(cloison_suites::population::decision_key(d.id), ctx);
+        }
+    }
+    out
+}

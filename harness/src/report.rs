@@ -1,0 +1,234 @@
+//! Findings, grouped by class; the JSON report; the terminal summary.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::http::RequestSummary;
+use crate::oracle::Hit;
+
+/// How strong the evidence of a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Evidence {
+    /// Foreign data reached the caller: a proven leak.
+    ProvenLeak,
+    /// The data was changed by someone who may not (proven by reading it back as its owner).
+    ProvenTampering,
+    /// A success where a refusal was expected, without foreign data: status-only evidence.
+    Suspicious,
+}
+
+impl Evidence {
+    fn label(self) -> &'static str {
+        match self {
+            Evidence::ProvenLeak => "PROVEN LEAK",
+            Evidence::ProvenTampering => "PROVEN TAMPERING",
+            Evidence::Suspicious => "SUSPICIOUS",
+        }
+    }
+}
+
+/// One side of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Party {
+    /// Identity key (login).
+    pub identity: String,
+    /// cloison role.
+    pub role: String,
+    /// Tenant code.
+    pub tenant: String,
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// The class it is grouped under (family and target of the probe).
+    pub class: String,
+    /// Strength of the evidence.
+    pub evidence: Evidence,
+    /// Probe identifier (family/actor/record).
+    pub probe: String,
+    /// Who acted.
+    pub actor: Party,
+    /// Whose record was aimed at (its steward), when the probe aimed at one.
+    pub victim: Option<Party>,
+    /// The record aimed at.
+    pub record: Option<String>,
+    /// The request (curl reproducer inside, credentials redacted).
+    pub request: RequestSummary,
+    /// Response status.
+    pub status: u16,
+    /// Response excerpt (credentials redacted).
+    pub excerpt: String,
+    /// Foreign canaries received, with their owners.
+    pub leaked: Vec<Hit>,
+    /// Why it is a finding.
+    pub explanation: String,
+}
+
+/// Counts and rates of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    /// Identities on the target.
+    pub identities: usize,
+    /// Records of the world seeded on the target.
+    pub records_seeded: usize,
+    /// Objects created over HTTP (tenants, identities, representations, records).
+    pub objects_created: usize,
+    /// Seconds spent provisioning and seeding (logins included).
+    pub seed_seconds: f64,
+    /// Objects per second while seeding.
+    pub seed_rate: f64,
+    /// Control reads (owners reading their own records).
+    pub controls: usize,
+    /// Probes sent.
+    pub probes: usize,
+    /// Seconds spent probing.
+    pub probe_seconds: f64,
+    /// Probes per second.
+    pub probe_rate: f64,
+}
+
+/// How the run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Every probe was refused; the controls passed.
+    Clean,
+    /// At least one finding.
+    Findings,
+    /// The target failed: the run proves nothing about what was not probed.
+    TargetFailure,
+}
+
+/// The whole report (`--json FILE`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// cloison version.
+    pub cloison_version: &'static str,
+    /// The target.
+    pub target: String,
+    /// The profile's platform name.
+    pub platform: String,
+    /// World seed.
+    pub seed: u64,
+    /// Tenants.
+    pub tenants: usize,
+    /// Case files.
+    pub cases: u64,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Counts and rates.
+    pub stats: Stats,
+    /// Number of findings per class.
+    pub classes: BTreeMap<String, usize>,
+    /// Findings, in probe order.
+    pub findings: Vec<Finding>,
+    /// Target failures (5xx, transport errors, failed controls).
+    pub failures: Vec<String>,
+}
+
+impl Report {
+    /// Group counts by class.
+    pub fn count_classes(findings: &[Finding]) -> BTreeMap<String, usize> {
+        let mut classes = BTreeMap::new();
+        for f in findings {
+            *classes
+                .entry(format!("{}: {}", f.evidence.label(), f.class))
+                .or_insert(0) += 1;
+        }
+        classes
+    }
+
+    /// The human summary.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        let s = &self.stats;
+        let _ = writeln!(
+            out,
+            "cloison {} against {} ({})",
+            self.cloison_version, self.platform, self.target
+        );
+        let _ = writeln!(
+            out,
+            "world: seed {}, {} tenants, {} case files; {} identities, {} records seeded ({} objects in {:.2} s, {:.0}/s)",
+            self.seed,
+            self.tenants,
+            self.cases,
+            s.identities,
+            s.records_seeded,
+            s.objects_created,
+            s.seed_seconds,
+            s.seed_rate
+        );
+        let _ = writeln!(
+            out,
+            "probes: {} direct reads and {} owner controls in {:.2} s ({:.0} probes/s)",
+            s.probes, s.controls, s.probe_seconds, s.probe_rate
+        );
+        if !self.findings.is_empty() {
+            let _ = writeln!(out, "\nfindings by class:");
+            let mut by_class: BTreeMap<(Evidence, &str), Vec<&Finding>> = BTreeMap::new();
+            for f in &self.findings {
+                by_class
+                    .entry((f.evidence, f.class.as_str()))
+                    .or_default()
+                    .push(f);
+            }
+            for ((evidence, class), findings) in &by_class {
+                let _ = writeln!(
+                    out,
+                    "  {} {}: {} finding(s)",
+                    evidence.label(),
+                    class,
+                    findings.len()
+                );
+                for f in findings.iter().take(3) {
+                    let victim = f.victim.as_ref().map_or_else(String::new, |v| {
+                        format!(" -> {} ({}, {})", v.identity, v.role, v.tenant)
+                    });
+                    let _ = writeln!(
+                        out,
+                        "    {} ({}, {}){}: {}",
+                        f.actor.identity, f.actor.role, f.actor.tenant, victim, f.explanation
+                    );
+                    for hit in f.leaked.iter().take(3) {
+                        let person = hit.owner.person.as_deref().unwrap_or("-");
+                        let _ = writeln!(
+                            out,
+                            "      leaked {} {:?} of person {} in tenant {}",
+                            hit.field, hit.canary, person, hit.owner.tenant
+                        );
+                    }
+                }
+                if let Some(first) = findings.first() {
+                    let _ = writeln!(out, "    reproduce: {}", first.request.curl);
+                }
+            }
+        }
+        if !self.failures.is_empty() {
+            let _ = writeln!(out, "\ntarget failures ({}):", self.failures.len());
+            for failure in self.failures.iter().take(5) {
+                let _ = writeln!(out, "  {failure}");
+            }
+        }
+        let verdict = match self.outcome {
+            Outcome::Clean => {
+                "CLEAN: every probe was refused and no foreign data reached anyone".to_string()
+            }
+            Outcome::Findings => format!(
+                "FINDINGS: {} ({} classes)",
+                self.findings.len(),
+                self.classes.len()
+            ),
+            Outcome::TargetFailure => {
+                "TARGET FAILURE: the target did not answer properly; this run proves nothing clean"
+                    .to_string()
+            }
+        };
+        let _ = writeln!(out, "\n{verdict}");
+        out
+    }
+}

@@ -1,0 +1,256 @@
+//! `cloison run`: deploy a target, provision and seed it, run the direct-read suite, report.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use cloison_generators::{GenConfig, World};
+use cloison_suites::probes;
+use serde_json::{Map, Value};
+
+use crate::cli::{EXIT_FINDINGS, EXIT_OK, EXIT_TARGET, UsageError};
+use crate::engine::{Engine, EngineError, EngineOptions};
+use crate::http::HttpSettings;
+use crate::plan::Plan;
+use crate::profile::Profile;
+use crate::report::{Outcome, Report};
+use crate::target::{self, DeployError, TargetSpec};
+
+/// Arguments of `cloison run`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Target: `embedded` (the reference portal in-process), `image:NAME[:TAG]` (a container), or `url:URL`
+    /// (an existing deployment; a non-loopback host needs --allow-remote).
+    #[arg(long, default_value = "embedded", value_parser = parse_target)]
+    pub target: TargetSpec,
+    /// Target profile (TOML); default: the reference portal's, embedded.
+    #[arg(long)]
+    pub profile: Option<PathBuf>,
+    /// Secrets file (TOML strings) for `{{secrets.NAME}}`; overrides the profile's `secrets_file`.
+    #[arg(long)]
+    pub secrets: Option<PathBuf>,
+    /// Seed of the world: the same seed gives the same data, probes and verdict.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Number of tenants (MDPH).
+    #[arg(long, default_value_t = 2)]
+    pub tenants: usize,
+    /// Number of case files.
+    #[arg(long, default_value_t = 16)]
+    pub cases: u64,
+    /// Authorization flaw to switch on in the embedded portal or image (repeatable; see fixtures/FLAWS.md).
+    #[arg(long = "flaw", value_name = "NAME")]
+    pub flaws: Vec<String>,
+    /// Allow a url: target that is not on this machine (cloison writes synthetic data there).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Write the full report as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Timeout of one request, in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub timeout: u64,
+    /// Retries on 429, 503 and transport errors.
+    #[arg(long, default_value_t = 3)]
+    pub retries: u32,
+    /// Do not draw progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+fn parse_target(text: &str) -> Result<TargetSpec, String> {
+    text.parse()
+}
+
+impl Default for RunArgs {
+    fn default() -> Self {
+        Self {
+            target: TargetSpec::Embedded,
+            profile: None,
+            secrets: None,
+            seed: 1,
+            tenants: 2,
+            cases: 16,
+            flaws: Vec::new(),
+            allow_remote: false,
+            json: None,
+            concurrency: 16,
+            timeout: 10,
+            retries: 3,
+            quiet: true,
+        }
+    }
+}
+
+/// The result of a run: its report and its exit code.
+#[derive(Debug)]
+pub struct RunResult {
+    /// The report.
+    pub report: Report,
+    /// Exit code (0 clean, 1 findings, 3 target failure).
+    pub exit: u8,
+}
+
+/// Entry point of `cloison run`: print the summary, write the JSON report, return the exit code.
+pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(execute(args))?;
+    print!("{}", result.report.summary());
+    if let Some(path) = &args.json {
+        let json =
+            serde_json::to_string_pretty(&result.report).context("serialising the report")?;
+        std::fs::write(path, json)
+            .with_context(|| format!("writing the JSON report to {}", path.display()))?;
+        println!("report written to {}", path.display());
+    }
+    Ok(result.exit)
+}
+
+fn load_secrets(path: &PathBuf) -> anyhow::Result<Map<String, Value>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        UsageError(format!(
+            "{}: cannot read the secrets file: {e}",
+            path.display()
+        ))
+    })?;
+    let table: toml::Table = toml::from_str(&text)
+        .map_err(|e| UsageError(format!("{}: {}", path.display(), e.message().trim())))?;
+    let mut out = Map::new();
+    for (name, value) in table {
+        match value {
+            toml::Value::String(s) => {
+                out.insert(name, s.into());
+            }
+            other => {
+                return Err(UsageError(format!(
+                    "{}: `{name}` is a {}: expected a string",
+                    path.display(),
+                    other.type_str()
+                ))
+                .into());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Run without printing: deploy, seed, probe, judge. Usage errors come back as errors wrapping
+/// [`UsageError`]; target failures as a report with exit code 3.
+pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
+    let profile = match &args.profile {
+        Some(path) => Profile::load(path),
+        None => Profile::reference_portal(),
+    }
+    .map_err(|e| UsageError(e.to_string()))?;
+    if args.concurrency == 0 {
+        return Err(UsageError("--concurrency must be at least 1".into()).into());
+    }
+    let mut secrets = Map::new();
+    if let Some(path) = args.secrets.as_ref().or(profile.secrets_file.as_ref()) {
+        secrets = load_secrets(path)?;
+    }
+    let config = GenConfig::new(args.seed, args.tenants, args.cases);
+    let world = World::generate(&config)
+        .map_err(|e| UsageError(format!("cannot generate the world: {e}")))?;
+    let tenants = world.tenants.len();
+
+    let deployed = match target::deploy(&args.target, &args.flaws, args.allow_remote).await {
+        Ok(deployed) => deployed,
+        Err(DeployError::Usage(message)) => return Err(UsageError(message).into()),
+        Err(DeployError::Failed(message)) => {
+            return Ok(failure(
+                args,
+                &profile,
+                tenants,
+                format!("could not deploy {}: {message}", args.target),
+            ));
+        }
+    };
+    eprintln!("target: {}", deployed.description);
+    for (name, value) in &deployed.secrets {
+        secrets.entry(name.clone()).or_insert(value.clone());
+    }
+    let secrets = Value::Object(secrets);
+    let plan = Plan::new(world, &profile, &secrets).map_err(|e| UsageError(e.to_string()))?;
+    let scanner = Arc::new(plan.scanner());
+    let probes = probes::direct_reads(&plan.population, &profile.policy);
+    let controls = probes::controls(&plan.population, &profile.policy);
+    let settings = HttpSettings {
+        base_url: deployed.base_url.clone(),
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        retries: args.retries,
+        backoff: Duration::from_millis(50),
+    };
+    let options = EngineOptions {
+        concurrency: args.concurrency,
+        progress: !args.quiet,
+    };
+    let engine = Engine::new(
+        &profile,
+        &plan,
+        settings,
+        secrets,
+        scanner.as_ref(),
+        options,
+    );
+    let outcome = engine.run(probes, controls).await;
+    deployed.teardown().await;
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(EngineError::Setup(message)) => return Err(UsageError(message).into()),
+        Err(EngineError::Target(message)) => return Ok(failure(args, &profile, tenants, message)),
+    };
+    let status = if !outcome.failures.is_empty() {
+        Outcome::TargetFailure
+    } else if outcome.findings.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    };
+    let exit = match status {
+        Outcome::Clean => EXIT_OK,
+        Outcome::Findings => EXIT_FINDINGS,
+        Outcome::TargetFailure => EXIT_TARGET,
+    };
+    let report = Report {
+        cloison_version: env!("CARGO_PKG_VERSION"),
+        target: args.target.to_string(),
+        platform: profile.name.clone(),
+        seed: args.seed,
+        tenants,
+        cases: args.cases,
+        outcome: status,
+        stats: outcome.stats,
+        classes: Report::count_classes(&outcome.findings),
+        findings: outcome.findings,
+        failures: outcome.failures,
+    };
+    Ok(RunResult { report, exit })
+}
+
+fn failure(args: &RunArgs, profile: &Profile, tenants: usize, message: String) -> RunResult {
+    RunResult {
+        report: Report {
+            cloison_version: env!("CARGO_PKG_VERSION"),
+            target: args.target.to_string(),
+            platform: profile.name.clone(),
+            seed: args.seed,
+            tenants,
+            cases: args.cases,
+            outcome: Outcome::TargetFailure,
+            stats: Default::default(),
+            classes: Default::default(),
+            findings: Vec::new(),
+            failures: vec![message],
+        },
+        exit: EXIT_TARGET,
+    }
+}
