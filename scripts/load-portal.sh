@@ -7,7 +7,7 @@
 # 2. typical read: GET /api/v1/cases/{id} by its owner (session lookup, access check, audit insert);
 # 3. mixed: valid reads and creates, with malformed JSON, invalid NIRs, garbage ids and bad tokens.
 # Then checks: the portal is alive, every 201 of phase 3 is a case in the owner's list, the first case is
-# byte-identical to before, every listed case reads back with its marker. Exit 1 on any failure.
+# byte-identical to before, every listed case reads back with its marker (a sample of them). Exit 1 on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -104,7 +104,10 @@ while :; do
       || { echo "FAIL: case $id does not read back"; fail=1; }
   done
 done
-[ "$LISTED" = $((CREATED + 1)) ] || { echo "FAIL: $LISTED cases listed, expected $((CREATED + 1))"; fail=1; }
+# wrk stops with up to CONNECTIONS requests in flight: those may be stored without wrk counting their 201.
+if [ "$LISTED" -lt $((CREATED + 1)) ] || [ "$LISTED" -gt $((CREATED + 1 + CONNECTIONS)) ]; then
+  echo "FAIL: $LISTED cases listed, expected $((CREATED + 1)) (+ at most $CONNECTIONS in flight)"; fail=1
+fi
 
 H="$(rps "$work/health.txt")"; R="$(rps "$work/read.txt")"; M="$(rps "$work/mixed.txt")"
 echo
