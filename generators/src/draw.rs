@@ -810,8 +810,8 @@ fn other_outcome(s: &mut Stream, r: Right, band: IncapacityBand, detail: &str) -
     }
 }
 
-/// Legal maximum validity of a granted right, in months (`None`: no time limit allowed at 80 % and over
-/// with no expected improvement). AEEH is further capped at the 20th birthday.
+/// Legal maximum validity of a granted right, in months. AEEH is further capped at the 20th birthday, and
+/// granted until the 20th birthday (beyond 60 months) at 80 % and over with no expected improvement.
 pub fn legal_max_months(r: Right, band: IncapacityBand) -> u32 {
     match (r, band) {
         (Right::Aah, IncapacityBand::AtLeast80) => 120,

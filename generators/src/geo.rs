@@ -154,8 +154,7 @@ impl Geo {
             (place, d.code, d.name)
         } else {
             let (code, name) = BIRTH_COUNTRIES[i - self.departements.len()];
-            place[..2].copy_from_slice(b"99");
-            place[2..].copy_from_slice(code.as_bytes());
+            place.copy_from_slice(code.as_bytes());
             (place, code, name)
         }
     }

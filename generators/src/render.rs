@@ -191,13 +191,15 @@ pub fn decision_text(out: &mut Vec<u8>, tp: &TenantPlan, d: &CaseDraw, i: usize)
             out.extend_from_slice(tp.name.as_bytes());
             out.extend_from_slice(", réunie le ".as_bytes());
             date.write_fr(out);
-            out.extend_from_slice(if r.outcome == Outcome::Accord { " accorde à ".as_bytes() } else { " refuse à ".as_bytes() });
+            out.extend_from_slice(if r.outcome == Outcome::Accord { ", accorde à ".as_bytes() } else { ", refuse à ".as_bytes() });
             who(out);
             out.extend_from_slice(b" : ");
             out.extend_from_slice(label);
-            out.extend_from_slice(b" (");
-            out.extend_from_slice(r.detail.as_bytes());
-            out.push(b')');
+            if r.detail != r.right.as_str() {
+                out.extend_from_slice(b" (");
+                out.extend_from_slice(r.detail.as_bytes());
+                out.push(b')');
+            }
             if r.outcome == Outcome::Accord {
                 out.extend_from_slice(b", du ");
                 r.start.unwrap_or(date).write_fr(out);

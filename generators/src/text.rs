@@ -181,15 +181,15 @@ pub const NOTE_TEMPLATES: &[&str] = &[
     "Appel téléphonique de {c} {s} : souhaite connaître l'avancement du dossier. Délai moyen de traitement rappelé. Réf. {ref}.",
     "Pièces complémentaires reçues le {d} (bilan récent). Dossier transmis à l'équipe pluridisciplinaire. Réf. {ref}.",
     "Certificat médical à actualiser : courrier de relance adressé à {c} {s} le {d}. Réf. {ref}.",
-    "Situation familiale fragile signalée par l'assistante sociale du secteur ; examiner en priorité la demande de {r}. Réf. {ref}.",
+    "Situation familiale fragile signalée par l'assistante sociale du secteur ; examiner en priorité la demande ({r}). Réf. {ref}.",
     "Entretien avec {c} {s} : difficultés importantes dans les actes de la vie quotidienne, aide d'un tiers pour la toilette et les repas. Réf. {ref}.",
-    "Demande de {r} : avis du médecin de l'équipe en attente, à revoir en commission du {d}. Réf. {ref}.",
+    "Demande ({r}) : avis du médecin de l'équipe en attente, à revoir en commission du {d}. Réf. {ref}.",
     "Courriel de {c} {s} contestant le délai de traitement ; réponse type envoyée le {d}. Réf. {ref}.",
     "Visite à domicile proposée à {c} {s} et acceptée. Compte rendu à joindre au dossier. Réf. {ref}.",
     "Orientation à revoir avec l'établissement d'accueil ; contacter le référent de parcours avant la CDAPH. Réf. {ref}.",
     "Justificatif de domicile illisible, nouvelle pièce demandée à {c} {s} le {d}. Réf. {ref}.",
     "Troubles du comportement décrits par l'entourage, suivi en CMP depuis plusieurs années ; {c} {s} souhaite un accompagnement. Réf. {ref}.",
-    "Dossier complet au {d}. Évaluation sur pièces possible pour la demande de {r}. Réf. {ref}.",
+    "Dossier complet au {d}. Évaluation sur pièces possible pour la demande ({r}). Réf. {ref}.",
 ];
 
 /// Title printed on a document.

@@ -1,6 +1,26 @@
-//! `cloison generate`: write a synthetic world to a directory.
+//! `cloison generate`: write a synthetic world to a directory (one file per entity and a manifest), or print
+//! the JSON Schema of every entity.
 
-use clap::Args;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use cloison_generators::stream::{StreamOptions, write_world};
+use cloison_generators::{Date, Format, GenConfig, GenError, TenantSelection, schema};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::UsageError;
+
+/// Output format of `cloison generate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV with a header line.
+    Csv,
+}
 
 /// Arguments of `cloison generate`.
 #[derive(Debug, Args)]
@@ -8,9 +28,154 @@ pub struct GenerateArgs {
     /// Seed of the world: the same seed and version give byte-identical output.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Tenants: a count (1-101; 3 gives Paris, Bouches-du-Rhone and Corse-du-Sud) or departement codes
+    /// separated by commas (`75,2A,971`).
+    #[arg(long, default_value = "3")]
+    pub tenants: String,
+    /// Number of case files.
+    #[arg(long, default_value_t = 1000)]
+    pub cases: u64,
+    /// Output directory (created if missing; existing entity files are overwritten).
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
+    pub format: OutputFormat,
+    /// Worker threads (default: the number of cores). The output does not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Also write every document's PDF under `documents/{departement}/`.
+    #[arg(long)]
+    pub documents: bool,
+    /// Run the realism checks of the domain reference on the whole world and fail if one does not hold.
+    #[arg(long)]
+    pub verify: bool,
+    /// Reference date ("today" of the world), YYYY-MM-DD.
+    #[arg(long, default_value = "2025-06-30")]
+    pub reference_date: String,
+    /// Opt-in: real INSEE commune codes in NIRs instead of the safe `000`.
+    #[arg(long)]
+    pub real_birth_communes: bool,
+    /// Print the JSON Schema of every entity and exit.
+    #[arg(long)]
+    pub schema: bool,
+}
+
+fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+/// The generator config of the arguments.
+pub fn config(args: &GenerateArgs) -> anyhow::Result<GenConfig> {
+    let t = args.tenants.trim();
+    let tenants = if let Ok(n) = t.parse::<usize>() {
+        TenantSelection::Count(n)
+    } else {
+        TenantSelection::Codes(t.split(',').map(|c| c.trim().to_string()).collect())
+    };
+    let reference_date = Date::parse_iso(&args.reference_date).ok_or_else(|| {
+        usage(format!(
+            "--reference-date {:?}: expected a date YYYY-MM-DD",
+            args.reference_date
+        ))
+    })?;
+    let config = GenConfig {
+        seed: args.seed,
+        tenants,
+        cases: args.cases,
+        reference_date,
+        real_birth_communes: args.real_birth_communes,
+        ..GenConfig::default()
+    };
+    config.resolve_tenants().map_err(|e| {
+        usage(format!(
+            "{e} (--tenants {:?}, --cases {})",
+            args.tenants, args.cases
+        ))
+    })?;
+    Ok(config)
 }
 
 /// Generate the world described by `args`.
-pub fn run(_args: &GenerateArgs) -> anyhow::Result<()> {
-    Err(crate::cli::UsageError("cloison generate is not implemented yet".into()).into())
+pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
+    if args.schema {
+        let text = serde_json::to_string_pretty(&schema::all_schemas())
+            .context("serialising the schemas")?;
+        println!("{text}");
+        return Ok(());
+    }
+    let config = config(args)?;
+    let threads = match args.threads {
+        Some(0) => return Err(usage("--threads must be at least 1")),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        usage(format!(
+            "cannot create output directory {}: {e}",
+            args.out.display()
+        ))
+    })?;
+    let opts = StreamOptions {
+        format: match args.format {
+            OutputFormat::Jsonl => Format::Jsonl,
+            OutputFormat::Csv => Format::Csv,
+        },
+        threads,
+        documents: args.documents,
+        verify: args.verify,
+        ..StreamOptions::default()
+    };
+    let bar = if std::io::stderr().is_terminal() && args.cases >= 50_000 {
+        ProgressBar::new(args.cases)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} case files ({per_sec}, eta {eta})",
+        )
+        .context("progress bar template")?
+        .progress_chars("=> "),
+    );
+    let started = Instant::now();
+    let summary = write_world(&config, &args.out, &opts, &|done| bar.set_position(done)).map_err(
+        |e| match e {
+            GenError::Io { what, source }
+                if source.kind() == std::io::ErrorKind::PermissionDenied =>
+            {
+                usage(format!(
+                    "cannot write {what} in {}: {source}",
+                    args.out.display()
+                ))
+            }
+            GenError::Config(m) => usage(m),
+            other => anyhow::Error::new(other)
+                .context(format!("writing the world to {}", args.out.display())),
+        },
+    )?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    let records: u64 = summary.counts.iter().map(|(_, n)| n).sum();
+    println!(
+        "wrote {} case files ({records} records, {} MB) to {} in {secs:.2} s: {:.0} case files/s",
+        args.cases,
+        summary.bytes / 1_000_000,
+        args.out.display(),
+        args.cases as f64 / secs.max(1e-9)
+    );
+    for (entity, n) in &summary.counts {
+        println!("  {:<16} {n}", entity.name());
+    }
+    if args.documents {
+        println!("  {:<16} {}", "documents (PDF)", summary.documents_written);
+    }
+    if let Some(report) = &summary.report {
+        print!("{}", report.summary());
+        if !report.passed() {
+            anyhow::bail!("realism checks failed (see above)");
+        }
+        println!("all realism checks pass");
+    }
+    Ok(())
 }
