@@ -35,6 +35,8 @@ pub struct EngineOptions {
     pub concurrency: usize,
     /// Show progress bars (only drawn on a terminal).
     pub progress: bool,
+    /// How long to wait for the health check.
+    pub startup_timeout: std::time::Duration,
 }
 
 /// What the engine found.
@@ -64,12 +66,15 @@ pub struct Engine<'a> {
     objects: usize,
 }
 
+/// An identity's key, session and (when the login names it) platform identifier.
+type LoginResult = Result<(String, Session, Option<String>), String>;
+
 /// What happened to one request of a phase.
 enum Step {
     Done {
         key: String,
         id: Option<String>,
-        finding: Option<Finding>,
+        finding: Option<Box<Finding>>,
     },
     Refused(String),
     Failed(String),
@@ -134,10 +139,20 @@ impl<'a> Engine<'a> {
         controls: Vec<Probe>,
     ) -> Result<Outcome, EngineError> {
         let seeding = Instant::now();
+        let mut phases = Vec::new();
+        let mut lap = Instant::now();
+        let mut mark = |name: &str, phases: &mut Vec<(String, f64)>| {
+            phases.push((name.to_string(), lap.elapsed().as_secs_f64()));
+            lap = Instant::now();
+        };
         self.wait_healthy().await?;
+        mark("health", &mut phases);
         self.provision().await?;
+        mark("provision", &mut phases);
         self.login_all().await?;
+        mark("login", &mut phases);
         self.seed().await?;
+        mark("seed", &mut phases);
         let seed_seconds = seeding.elapsed().as_secs_f64();
         let probing = Instant::now();
         let mut failures = Vec::new();
@@ -159,6 +174,7 @@ impl<'a> Engine<'a> {
             probes: probes.len(),
             probe_seconds,
             probe_rate: sent as f64 / probe_seconds.max(1e-9),
+            phases,
         };
         Ok(Outcome {
             findings: findings.into_iter().map(|(_, f)| f).collect(),
@@ -174,7 +190,7 @@ impl<'a> Engine<'a> {
         let session =
             Session::new(&self.settings, false).map_err(|e| EngineError::Target(e.to_string()))?;
         let ctx = json!({ "secrets": self.secrets });
-        let deadline = Instant::now() + std::time::Duration::from_secs(30);
+        let deadline = Instant::now() + self.options.startup_timeout;
         let mut quick = self.settings.clone();
         quick.retries = 0;
         loop {
@@ -193,7 +209,8 @@ impl<'a> Engine<'a> {
                 }
                 Err(err) if Instant::now() > deadline => {
                     return Err(EngineError::Target(format!(
-                        "the target never became healthy (30 s): {err}"
+                        "the target never became healthy ({:?}): {err}",
+                        self.options.startup_timeout
                     )));
                 }
                 _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
@@ -438,19 +455,18 @@ impl<'a> Engine<'a> {
     async fn login_all(&mut self) -> Result<(), EngineError> {
         let bar = self.bar(self.plan.accounts.len(), "logins");
         let this = &*self;
-        let results: Vec<Result<(String, Session, Option<String>), String>> =
-            futures_util::stream::iter(&self.plan.accounts)
-                .map(|account| {
-                    let bar = &bar;
-                    async move {
-                        let result = this.login(account).await;
-                        bar.inc(1);
-                        result.map(|(session, id)| (account.key.clone(), session, id))
-                    }
-                })
-                .buffer_unordered(self.options.concurrency)
-                .collect()
-                .await;
+        let results: Vec<LoginResult> = futures_util::stream::iter(&self.plan.accounts)
+            .map(|account| {
+                let bar = &bar;
+                async move {
+                    let result = this.login(account).await;
+                    bar.inc(1);
+                    result.map(|(session, id)| (account.key.clone(), session, id))
+                }
+            })
+            .buffer_unordered(self.options.concurrency)
+            .collect()
+            .await;
         bar.finish_and_clear();
         for result in results {
             let (key, session, id) = result.map_err(Self::classify)?;
@@ -658,7 +674,7 @@ impl<'a> Engine<'a> {
                             self.record_ids.insert(key.clone(), id);
                         }
                         if let Some(finding) = finding {
-                            self.findings.push((format!("0-seed/{key}"), finding));
+                            self.findings.push((format!("0-seed/{key}"), *finding));
                         }
                         self.objects += 1;
                     }
@@ -727,7 +743,7 @@ impl<'a> Engine<'a> {
         Step::Done {
             key: key.to_string(),
             id: Some(id),
-            finding,
+            finding: finding.map(Box::new),
         }
     }
 

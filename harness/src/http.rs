@@ -20,6 +20,32 @@ pub struct HttpSettings {
     pub retries: u32,
     /// First backoff delay; doubled at each retry.
     pub backoff: Duration,
+    /// One TLS connector shared by every client: building one per client (OpenSSL loads the system's
+    /// certificates each time) costs about 100 ms per identity.
+    pub tls: Option<native_tls::TlsConnector>,
+}
+
+impl HttpSettings {
+    /// Settings for a base URL, with the shared TLS connector.
+    pub fn new(
+        base_url: String,
+        timeout: Duration,
+        retries: u32,
+        backoff: Duration,
+    ) -> Result<Self, native_tls::Error> {
+        let tls = Some(
+            native_tls::TlsConnector::builder()
+                .request_alpns(&["http/1.1"])
+                .build()?,
+        );
+        Ok(Self {
+            base_url,
+            timeout,
+            retries,
+            backoff,
+            tls,
+        })
+    }
 }
 
 /// A failure to obtain a response.
@@ -115,7 +141,11 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
 impl Session {
     /// A new client for one identity. `cookies` keeps a cookie jar (session-cookie platforms).
     pub fn new(settings: &HttpSettings, cookies: bool) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(tls) = &settings.tls {
+            builder = builder.tls_backend_preconfigured(tls.clone());
+        }
+        let client = builder
             .redirect(reqwest::redirect::Policy::none())
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)

@@ -237,14 +237,21 @@ pub struct WorldCanaries {
     registry: CanaryRegistry,
     tenant_codes: HashMap<TenantId, String>,
     case_of: HashMap<String, String>,
+    /// The case file each person belongs to (an applicant, or a representative in their case file): a
+    /// person's data is part of that file (a child shares a surname with the parent who represents them).
+    person_case: HashMap<u64, String>,
 }
 
 impl WorldCanaries {
     /// Index every canary of `world`.
     pub fn new(world: &World) -> Self {
         let mut case_of = HashMap::new();
+        let mut person_case = HashMap::new();
         for bundle in &world.cases {
             let case = case_key(bundle.case_file.id);
+            for p in &bundle.persons {
+                person_case.insert(p.id.0, case.clone());
+            }
             for d in &bundle.documents {
                 case_of.insert(document_key(d.id), case.clone());
             }
@@ -263,6 +270,7 @@ impl WorldCanaries {
                 .map(|t| (t.id, t.code.clone()))
                 .collect(),
             case_of,
+            person_case,
         }
     }
 
@@ -275,7 +283,11 @@ impl WorldCanaries {
                 .case_of
                 .get(&cloison_suites::population::decision_key(id))
                 .cloned(),
-            RecordRef::Person(_) | RecordRef::Account(_) => None,
+            RecordRef::Person(id) => self.person_case.get(&id.0).cloned(),
+            RecordRef::Account(_) => hit
+                .owner
+                .person
+                .and_then(|p| self.person_case.get(&p.0).cloned()),
         };
         DataOwner {
             tenant: self

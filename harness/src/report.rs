@@ -89,6 +89,8 @@ pub struct Stats {
     pub probe_seconds: f64,
     /// Probes per second.
     pub probe_rate: f64,
+    /// Seconds spent in each setup phase (health, provision, login, seed).
+    pub phases: Vec<(String, f64)>,
 }
 
 /// How the run ended.

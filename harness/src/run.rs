@@ -58,6 +58,9 @@ pub struct RunArgs {
     /// Retries on 429, 503 and transport errors.
     #[arg(long, default_value_t = 3)]
     pub retries: u32,
+    /// How long to wait for the target's health check after deployment, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub startup_timeout: u64,
     /// Do not draw progress bars.
     #[arg(long)]
     pub quiet: bool,
@@ -82,6 +85,7 @@ impl Default for RunArgs {
             concurrency: 16,
             timeout: 10,
             retries: 3,
+            startup_timeout: 30,
             quiet: true,
         }
     }
@@ -183,15 +187,17 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     let scanner = Arc::new(plan.scanner());
     let probes = probes::direct_reads(&plan.population, &profile.policy);
     let controls = probes::controls(&plan.population, &profile.policy);
-    let settings = HttpSettings {
-        base_url: deployed.base_url.clone(),
-        timeout: Duration::from_secs(args.timeout.max(1)),
-        retries: args.retries,
-        backoff: Duration::from_millis(50),
-    };
+    let settings = HttpSettings::new(
+        deployed.base_url.clone(),
+        Duration::from_secs(args.timeout.max(1)),
+        args.retries,
+        Duration::from_millis(50),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot set up TLS: {e}"))?;
     let options = EngineOptions {
         concurrency: args.concurrency,
         progress: !args.quiet,
+        startup_timeout: Duration::from_secs(args.startup_timeout),
     };
     let engine = Engine::new(
         &profile,

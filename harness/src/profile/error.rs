@@ -53,9 +53,28 @@ impl fmt::Display for KeyPath {
     }
 }
 
-/// A profile that cannot be used, with where and why.
+/// A profile that cannot be used, with where and why (boxed: errors stay small on the happy path).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ProfileError {
+#[error("{0}")]
+pub struct ProfileError(pub Box<ProfileErrorDetail>);
+
+impl std::ops::Deref for ProfileError {
+    type Target = ProfileErrorDetail;
+
+    fn deref(&self) -> &ProfileErrorDetail {
+        &self.0
+    }
+}
+
+impl From<ProfileErrorDetail> for ProfileError {
+    fn from(detail: ProfileErrorDetail) -> Self {
+        ProfileError(Box::new(detail))
+    }
+}
+
+/// Where a profile error is and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileErrorDetail {
     /// The profile file (or a name such as `<embedded reference-portal.toml>`).
     pub file: PathBuf,
     /// 1-based line, when known.
@@ -70,7 +89,7 @@ pub struct ProfileError {
     pub excerpt: Option<String>,
 }
 
-impl fmt::Display for ProfileError {
+impl fmt::Display for ProfileErrorDetail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
         if let (Some(line), Some(column)) = (self.line, self.column) {
@@ -127,7 +146,7 @@ impl Source<'_> {
             }
             None => (None, None, None),
         };
-        ProfileError {
+        ProfileErrorDetail {
             file: self.file.to_path_buf(),
             line,
             column,
@@ -135,6 +154,7 @@ impl Source<'_> {
             message: message.into(),
             excerpt,
         }
+        .into()
     }
 
     /// An error at a key path: located at the value (or the deepest existing parent) of that path.

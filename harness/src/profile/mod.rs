@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use cloison_suites::{AccessPolicy, RecordKind, Scope};
 
-pub use error::{KeyPath, ProfileError, Seg, Source};
+pub use error::{KeyPath, ProfileError, ProfileErrorDetail, Seg, Source};
 pub use raw::{AccountSource, AuthScheme};
 use raw::{RawEndpoint, RawHeader, RawProfile, RawRefusals};
 pub use template::{JsonTemplate, Template, TemplateError};
@@ -283,14 +283,16 @@ impl Endpoint {
 impl Profile {
     /// Read and validate a profile file.
     pub fn load(path: &Path) -> Result<Self, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|err| ProfileError {
-            file: path.to_path_buf(),
-            line: None,
-            column: None,
-            key: None,
-            message: format!("cannot read the profile: {err}"),
-            excerpt: None,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|err| ProfileErrorDetail {
+                file: path.to_path_buf(),
+                line: None,
+                column: None,
+                key: None,
+                message: format!("cannot read the profile: {err}"),
+                excerpt: None,
+            })
+            .map_err(ProfileError::from)?;
         Self::parse(path, &text, path.parent())
     }
 

@@ -1,0 +1,216 @@
+//! Targets that fail are reported as target failures (exit 3), never as clean: a target that answers 5xx,
+//! one that answers bursts of 503, one that hangs, one that drops connections, and one that breaks in the
+//! middle of the probes. Usage mistakes exit 2 before any request.
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use cloison_harness::cli::{EXIT_TARGET, EXIT_USAGE};
+use cloison_harness::report::Outcome;
+use cloison_harness::run::{RunArgs, execute};
+use cloison_harness::target::TargetSpec;
+
+async fn serve(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    addr
+}
+
+fn url_args(addr: SocketAddr, secrets: &std::path::Path) -> RunArgs {
+    RunArgs {
+        target: TargetSpec::Url(format!("http://{addr}").parse().expect("url")),
+        secrets: Some(secrets.to_path_buf()),
+        cases: 6,
+        timeout: 1,
+        retries: 2,
+        startup_timeout: 2,
+        ..RunArgs::default()
+    }
+}
+
+fn secrets_file(dir: &tempfile::TempDir, token: &str) -> std::path::PathBuf {
+    let path = dir.path().join("secrets.toml");
+    std::fs::write(&path, format!("operator_token = \"{token}\"\n")).expect("write secrets");
+    path
+}
+
+async fn expect_target_failure(args: &RunArgs, what: &str) {
+    let result = execute(args)
+        .await
+        .expect("a target failure is a result, not a usage error");
+    assert_eq!(
+        result.exit,
+        EXIT_TARGET,
+        "{what}: {}",
+        result.report.summary()
+    );
+    assert_eq!(result.report.outcome, Outcome::TargetFailure, "{what}");
+    assert!(
+        !result.report.failures.is_empty(),
+        "{what}: the failure is explained"
+    );
+    assert!(result.report.summary().contains("TARGET FAILURE"), "{what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_targets_exit_3_and_are_never_clean() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secrets = secrets_file(&dir, "op");
+
+    // Healthy, then 500 on everything else.
+    let errors = Router::new()
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .fallback(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom") });
+    expect_target_failure(&url_args(serve(errors).await, &secrets), "5xx").await;
+
+    // Bursts of 503 that outlast the retries.
+    let unavailable = Router::new()
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .fallback(|| async {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [("retry-after", "0")],
+                "busy",
+            )
+        });
+    expect_target_failure(&url_args(serve(unavailable).await, &secrets), "503 bursts").await;
+
+    // Accepts connections and never answers.
+    let hang = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hang_addr = hang.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = hang.accept().await {
+            held.push(socket);
+        }
+    });
+    expect_target_failure(&url_args(hang_addr, &secrets), "hang").await;
+
+    // Drops every connection at once (a crashed process behind a listening socket).
+    let drop_all = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let drop_addr = drop_all.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = drop_all.accept().await {
+            drop(socket);
+        }
+    });
+    expect_target_failure(&url_args(drop_addr, &secrets), "dropped connections").await;
+
+    // Nothing listens at all.
+    let gone = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr")
+    };
+    expect_target_failure(&url_args(gone, &secrets), "nothing listening").await;
+}
+
+/// A proxy in front of the real portal that starts answering 500 after `healthy` requests: the portal
+/// breaks in the middle of the probes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_breaks_mid_run_is_a_target_failure() {
+    let portal = cloison_fixtures::spawn(cloison_fixtures::PortalConfig {
+        operator_token: "mid-run-operator".into(),
+        argon2: cloison_fixtures::Argon2Params::CHEAP,
+        ..Default::default()
+    })
+    .await
+    .expect("portal");
+    let upstream = portal.base_url();
+    let count = Arc::new(AtomicUsize::new(0));
+    let client = reqwest::Client::new();
+    let proxy = Router::new().fallback(move |request: Request<Body>| {
+        let (client, upstream, count) = (client.clone(), upstream.clone(), count.clone());
+        async move {
+            // Setup takes a few hundred requests for this world; the probes come after.
+            if count.fetch_add(1, Ordering::SeqCst) > 400 {
+                return (StatusCode::INTERNAL_SERVER_ERROR, "crashed").into_response();
+            }
+            let (parts, body) = request.into_parts();
+            let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+                .await
+                .unwrap_or_default();
+            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let mut forwarded = client
+                .request(parts.method.clone(), format!("{upstream}{path}"))
+                .body(bytes);
+            for (name, value) in &parts.headers {
+                if name != "host" {
+                    forwarded = forwarded.header(name, value);
+                }
+            }
+            let Ok(answer) = forwarded.send().await else {
+                return (StatusCode::BAD_GATEWAY, "upstream").into_response();
+            };
+            let status = answer.status();
+            let headers = answer.headers().clone();
+            let body = answer.bytes().await.unwrap_or_default();
+            let mut response = Response::new(Body::from(body));
+            *response.status_mut() = status;
+            *response.headers_mut() = headers;
+            response
+        }
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secrets = secrets_file(&dir, "mid-run-operator");
+    let mut a = url_args(serve(proxy).await, &secrets);
+    a.cases = 12;
+    let result = execute(&a).await.expect("a result");
+    assert_eq!(result.exit, EXIT_TARGET, "{}", result.report.summary());
+    assert!(
+        result.report.stats.probes > 0,
+        "the break came during the probes: {:?}",
+        result.report.failures.first()
+    );
+    portal.shutdown().await;
+}
+
+#[test]
+fn usage_mistakes_exit_2_before_any_request() {
+    let check = |args: &[&str], says: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_cloison"))
+            .args(args)
+            .output()
+            .expect("run cloison");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(i32::from(EXIT_USAGE)),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    };
+    // A documentation address (RFC 5737): never contacted, refused before any request.
+    check(
+        &["run", "--target", "url:http://192.0.2.1:8080"],
+        "--allow-remote",
+    );
+    check(&["run", "--flaw", "no-such-flaw"], "no-such-flaw");
+    check(&["run", "--target", "ftp:x"], "expected `embedded`");
+    check(
+        &["run", "--profile", "/nonexistent/profile.toml"],
+        "cannot read the profile",
+    );
+    check(
+        &[
+            "run",
+            "--target",
+            "url:http://127.0.0.1:9",
+            "--flaw",
+            "case-idor",
+        ],
+        "--flaw applies",
+    );
+}
