@@ -269,3 +269,136 @@ impl Builder {
         CanaryRegistry { canaries: self.canaries, pattern_owner: self.pattern_owner, automaton }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::GenConfig;
+    use std::collections::HashMap;
+
+    fn world(cases: u64) -> World {
+        World::generate(&GenConfig::new(11, 3, cases)).unwrap()
+    }
+
+    #[test]
+    fn canaries_are_unique_across_a_few_thousand_case_files() {
+        let w = world(3000);
+        let reg = w.canaries();
+        let mut owners: HashMap<&str, CanaryOwner> = HashMap::new();
+        for c in reg.canaries() {
+            assert!(owners.insert(&c.value, c.owner).is_none(), "{} registered twice", c.value);
+        }
+        // Every sensitive value of every record is registered, and values shared between two persons only
+        // ever are within one case file (a parent carrying the child's surname and address).
+        let mut seen: HashMap<String, CaseId> = HashMap::new();
+        for case in &w.cases {
+            let id = case.case_file.id;
+            let mut values: Vec<String> = vec![case.case_file.case_number.clone()];
+            for p in &case.persons {
+                values.extend([p.surname.clone(), p.nir.clone(), p.address_line.clone()]);
+                values.extend(p.phone.iter().chain(&p.email).chain(&p.iban).cloned());
+            }
+            values.extend(case.documents.iter().flat_map(|d| [d.reference.clone(), d.file_name.clone()]));
+            values.extend(case.decisions.iter().flat_map(|d| [d.number.clone(), d.text.clone()]));
+            values.extend(case.notes.iter().map(|n| n.text.clone()));
+            for v in values {
+                assert!(owners.contains_key(v.as_str()), "{v} is not registered");
+                if let Some(other) = seen.insert(v.clone(), id) {
+                    assert_eq!(other, id, "{v} appears in two case files");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn scan_finds_every_kind_raw_escaped_and_printed() {
+        let w = world(120);
+        let reg = w.canaries();
+        let mut kinds = std::collections::HashSet::new();
+        for c in reg.canaries() {
+            kinds.insert(c.kind);
+            // Raw, inside JSON.
+            let body = serde_json::to_vec(&serde_json::json!({"data": [c.value]})).unwrap();
+            let hits = reg.scan(&body);
+            assert!(hits.iter().any(|h| h.value == c.value && h.owner == c.owner), "{:?} {}", c.kind, c.value);
+            // ASCII-escaped JSON (Python's ensure_ascii), with escaped slashes (PHP).
+            let mut escaped = String::new();
+            for ch in c.value.chars() {
+                match ch {
+                    '/' => escaped.push_str("\\/"),
+                    c if c.is_ascii() => escaped.push(c),
+                    c => {
+                        let mut buf = [0u16; 2];
+                        for u in c.encode_utf16(&mut buf) {
+                            escaped.push_str(&format!("\\u{u:04x}"));
+                        }
+                    }
+                }
+            }
+            let body = format!("{{\"x\":\"{escaped}\"}}");
+            assert!(reg.scan(body.as_bytes()).iter().any(|h| h.value == c.value), "escaped {:?} {escaped}", c.kind);
+        }
+        for k in [
+            CanaryKind::Surname,
+            CanaryKind::Nir,
+            CanaryKind::AddressLine,
+            CanaryKind::Email,
+            CanaryKind::Phone,
+            CanaryKind::Iban,
+            CanaryKind::CaseNumber,
+            CanaryKind::DocumentReference,
+            CanaryKind::DocumentFileName,
+            CanaryKind::DecisionNumber,
+            CanaryKind::DecisionText,
+            CanaryKind::NoteReference,
+            CanaryKind::NoteText,
+            CanaryKind::AgentSurname,
+            CanaryKind::AgentLogin,
+        ] {
+            assert!(kinds.contains(&k), "no canary of kind {k:?}");
+        }
+    }
+
+    #[test]
+    fn partial_and_printed_leaks_are_found_and_words_inside_words_are_not() {
+        let w = world(60);
+        let reg = w.canaries();
+        let p = w.persons().find(|p| p.phone.is_some() && p.iban.is_some()).unwrap();
+        let phone = p.phone.clone().unwrap();
+        let iban = p.iban.clone().unwrap();
+        let body = format!(
+            "<td>{}</td><td>{}</td><td>+33 {} {}</td><td>{}</td><td>{}</td>",
+            crate::ident::nir_spaced(&p.nir),
+            phone_spaced(&phone),
+            &phone[1..2],
+            phone_spaced(&phone[2..]),
+            iban_spaced(&iban),
+            p.surname.to_uppercase()
+        );
+        let kinds: Vec<CanaryKind> = reg.scan(body.as_bytes()).iter().map(|h| h.kind).collect();
+        for k in [CanaryKind::Nir, CanaryKind::Phone, CanaryKind::Iban, CanaryKind::Surname] {
+            assert!(kinds.contains(&k), "{k:?} not found in {body}");
+        }
+        assert!(kinds.iter().filter(|k| **k == CanaryKind::Phone).count() >= 2);
+        assert!(reg.scan(format!("x{}y", p.surname).as_bytes()).is_empty());
+        assert!(reg.scan(p.nir.as_bytes()).iter().all(|h| h.owner.person == Some(p.id)));
+    }
+
+    #[test]
+    fn world_documents_are_valid_pdfs_of_the_announced_size_with_their_canaries() {
+        let w = world(30);
+        let reg = w.canaries();
+        for d in w.documents() {
+            let pdf = w.document_bytes(d);
+            assert_eq!(pdf.len() as u64, d.size, "{}", d.file_name);
+            crate::pdf::check_structure(&pdf).unwrap();
+            assert_eq!(pdf, w.document_bytes(d), "deterministic");
+            let hits = reg.scan(&pdf);
+            assert!(hits.iter().any(|h| h.kind == CanaryKind::DocumentReference && h.value == d.reference));
+            let person = w.persons().find(|p| p.id == d.person_id).unwrap();
+            assert!(hits.iter().any(|h| h.kind == CanaryKind::Surname && h.value == person.surname));
+            assert!(hits.iter().all(|h| h.owner.tenant == d.tenant_id), "a document reveals only its tenant");
+        }
+        assert_eq!(crate::world::document_bytes(w.config(), DocumentId(u64::MAX)).unwrap(), None);
+    }
+}

@@ -51,6 +51,7 @@ pub struct Geo {
     pub communes: Vec<Commune>,
     /// Per departement, the cumulative populations of its drawable communes (for weighted picks).
     cumulative: Vec<Vec<(u64, usize)>>,
+    by_code: std::collections::HashMap<&'static str, usize>,
 }
 
 /// The postcode prefix that agrees with a departement code: `20` for Corsica, the 3-digit code overseas,
@@ -114,7 +115,13 @@ impl Geo {
             }
             start = end;
         }
-        Geo { departements, communes, cumulative }
+        let by_code = communes.iter().enumerate().map(|(i, c)| (c.code, i)).collect();
+        Geo { departements, communes, cumulative, by_code }
+    }
+
+    /// The commune with this INSEE code.
+    pub fn commune_by_code(&self, code: &str) -> Option<&Commune> {
+        self.by_code.get(code).map(|&i| &self.communes[i])
     }
 
     /// Index of the departement with this code.

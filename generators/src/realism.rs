@@ -181,7 +181,7 @@ pub fn check_representation(c: &CaseBundle, reference: Date) -> CheckResult {
 /// Check 7: the address agrees with itself and with the tenant.
 pub fn check_address(p: &Person, tenant_code: &str) -> CheckResult {
     let g = geo();
-    let commune = g.communes.iter().find(|c| c.code == p.commune_code);
+    let commune = g.commune_by_code(&p.commune_code);
     let Some(commune) = commune else {
         return fail(format!("person {}: unknown commune {}", p.id, p.commune_code));
     };

@@ -1,0 +1,116 @@
+//! Each realism check of the domain reference, asserted as a property over generated worlds, and check 10
+//! (aggregate shares) over a streamed world large enough for it to mean something.
+
+use cloison_generators::realism::{self, CheckResult};
+use cloison_generators::strategy::world_with;
+use cloison_generators::stream::{StreamOptions, stream, DigestSink};
+use cloison_generators::{CaseBundle, GenConfig, World};
+use proptest::prelude::*;
+
+fn config() -> ProptestConfig {
+    ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() }
+}
+
+/// Assert `check` on every case file of `world`, naming the first failure.
+fn every_case(world: &World, check: impl Fn(&World, &CaseBundle) -> CheckResult) -> Result<(), TestCaseError> {
+    for c in &world.cases {
+        if let Err(e) = check(world, c) {
+            return Err(TestCaseError::fail(e));
+        }
+    }
+    Ok(())
+}
+
+fn tenant_code<'a>(w: &'a World, c: &CaseBundle) -> &'a str {
+    &w.tenant(c.case_file.tenant_id).expect("case tenants exist").code
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn check_1_nir(w in world_with(1..=3, 1..=60)) {
+        every_case(&w, |_, c| c.persons.iter().try_for_each(realism::check_nir))?;
+    }
+
+    #[test]
+    fn check_2_eligibility(w in world_with(1..=3, 1..=60)) {
+        every_case(&w, |_, c| realism::check_eligibility(c))?;
+    }
+
+    #[test]
+    fn check_3_rates(w in world_with(1..=3, 1..=60)) {
+        every_case(&w, |_, c| realism::check_rates(c))?;
+    }
+
+    #[test]
+    fn check_4_dates(w in world_with(1..=3, 1..=60)) {
+        every_case(&w, |_, c| realism::check_dates(c))?;
+    }
+
+    #[test]
+    fn check_5_validity(w in world_with(1..=3, 1..=60)) {
+        every_case(&w, |_, c| realism::check_validity(c))?;
+    }
+
+    #[test]
+    fn check_6_representation(w in world_with(1..=3, 1..=60)) {
+        let reference = w.config().reference_date;
+        every_case(&w, |_, c| realism::check_representation(c, reference))?;
+    }
+
+    #[test]
+    fn check_7_address(w in world_with(1..=3, 1..=60)) {
+        every_case(&w, |w, c| c.persons.iter().try_for_each(|p| realism::check_address(p, tenant_code(w, c))))?;
+    }
+
+    #[test]
+    fn check_8_tenant(w in world_with(1..=3, 1..=60)) {
+        every_case(&w, |_, c| realism::check_tenant(c))?;
+    }
+
+    #[test]
+    fn check_9_same_bytes_whatever_the_thread_count(
+        seed in any::<u64>(), tenants in 1usize..=4, cases in 1u64..=300, threads in 2usize..=4,
+    ) {
+        let config = GenConfig::new(seed, tenants, cases);
+        prop_assert_eq!(realism::check_determinism(&config, 1, threads), Ok(()));
+    }
+
+    #[test]
+    fn check_11_identifiers(w in world_with(1..=3, 1..=60)) {
+        prop_assert_eq!(realism::check_accounts(&w.agents), Ok(()));
+        every_case(&w, |_, c| realism::check_identifiers(c))?;
+    }
+}
+
+#[test]
+fn check_10_shares_within_two_points_at_scale() {
+    // Shares only make sense at scale: 40,000 case files over every departement, checked while streaming.
+    let config = GenConfig { tenants: cloison_generators::TenantSelection::All, ..GenConfig::new(2025, 1, 40_000) };
+    let opts = StreamOptions { verify: true, threads: 2, ..StreamOptions::default() };
+    let summary = stream(&config, &opts, &mut DigestSink::default(), &|_| {}).unwrap();
+    let report = summary.report.unwrap();
+    assert!(report.passed(), "{}", report.summary());
+    assert!(report.tallies[9].checked >= 15, "check 10 compared too few shares:\n{}", report.summary());
+}
+
+#[test]
+fn checks_catch_broken_records() {
+    let w = World::generate(&GenConfig::new(3, 2, 40)).unwrap();
+    let mut c = w.cases.iter().find(|c| c.decisions.iter().any(|d| d.end_date.is_some())).unwrap().clone();
+    let mut p = c.persons[0].clone();
+    p.nir.replace_range(13..15, if &p.nir[13..15] == "01" { "02" } else { "01" });
+    assert!(realism::check_nir(&p).is_err());
+    let mut p = c.persons[0].clone();
+    p.postcode = "99999".into();
+    assert!(realism::check_address(&p, &w.tenants[0].code).is_err());
+    let d = c.decisions.iter_mut().find(|d| d.end_date.is_some()).unwrap();
+    d.end_date = Some(d.start_date.unwrap().add_years(30));
+    assert!(realism::check_validity(&c).is_err());
+    c.notes.iter_mut().for_each(|n| n.tenant_id.0 += 1);
+    c.documents[0].tenant_id.0 += 1;
+    assert!(realism::check_tenant(&c).is_err());
+    c.persons[0].email = Some("someone@gmail.com".into());
+    assert!(realism::check_identifiers(&c).is_err());
+}
