@@ -17,7 +17,11 @@ pub(crate) fn string(f: impl FnOnce(&mut Vec<u8>)) -> String {
 
 fn opt_string(f: impl FnOnce(&mut Vec<u8>) -> bool) -> Option<String> {
     let mut b = Vec::new();
-    if f(&mut b) { Some(String::from_utf8(b).expect("renderers write UTF-8")) } else { None }
+    if f(&mut b) {
+        Some(String::from_utf8(b).expect("renderers write UTF-8"))
+    } else {
+        None
+    }
 }
 
 /// Id helpers shared with the streaming writer.
@@ -154,7 +158,11 @@ pub fn bundle(drawer: &Drawer, d: &CaseDraw) -> CaseBundle {
                     render::email(b, pd);
                 }),
                 password: string(|b| render::password(b, seed, pid.0)),
-                role: if rep { Role::Representative } else { Role::Applicant },
+                role: if rep {
+                    Role::Representative
+                } else {
+                    Role::Applicant
+                },
                 function: None,
                 display_name: string(|b| render::display_name(b, pd)),
                 person_id: Some(pid),

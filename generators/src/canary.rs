@@ -161,7 +161,11 @@ impl CanaryRegistry {
     pub fn from_world(world: &World) -> CanaryRegistry {
         let mut b = Builder::default();
         for a in &world.agents {
-            let owner = CanaryOwner { tenant: a.tenant_id, person: None, record: RecordRef::Account(a.id) };
+            let owner = CanaryOwner {
+                tenant: a.tenant_id,
+                person: None,
+                record: RecordRef::Account(a.id),
+            };
             if let Some(surname) = a.display_name.split(' ').next_back() {
                 b.add(surname, CanaryKind::AgentSurname, owner, &[]);
             }
@@ -171,14 +175,28 @@ impl CanaryRegistry {
             let cf = &c.case_file;
             let applicant = Some(cf.person_id);
             for p in &c.persons {
-                let owner = CanaryOwner { tenant: p.tenant_id, person: Some(p.id), record: RecordRef::Person(p.id) };
+                let owner = CanaryOwner {
+                    tenant: p.tenant_id,
+                    person: Some(p.id),
+                    record: RecordRef::Person(p.id),
+                };
                 b.add(&p.surname, CanaryKind::Surname, owner, &[]);
                 b.add(&p.nir, CanaryKind::Nir, owner, &[nir_spaced(&p.nir)]);
                 b.add(&p.address_line, CanaryKind::AddressLine, owner, &[]);
                 if let Some(phone) = &p.phone {
                     let intl = format!("+33{}", &phone[1..]);
                     let intl_spaced = format!("+33 {} {}", &phone[1..2], phone_spaced(&phone[2..]));
-                    b.add(phone, CanaryKind::Phone, owner, &[phone_spaced(phone), phone_spaced(phone).replace(' ', "."), intl, intl_spaced]);
+                    b.add(
+                        phone,
+                        CanaryKind::Phone,
+                        owner,
+                        &[
+                            phone_spaced(phone),
+                            phone_spaced(phone).replace(' ', "."),
+                            intl,
+                            intl_spaced,
+                        ],
+                    );
                 }
                 if let Some(email) = &p.email {
                     b.add(email, CanaryKind::Email, owner, &[]);
@@ -187,21 +205,42 @@ impl CanaryRegistry {
                     b.add(iban, CanaryKind::Iban, owner, &[iban_spaced(iban)]);
                 }
             }
-            let case_owner = CanaryOwner { tenant: cf.tenant_id, person: applicant, record: RecordRef::CaseFile(cf.id) };
+            let case_owner = CanaryOwner {
+                tenant: cf.tenant_id,
+                person: applicant,
+                record: RecordRef::CaseFile(cf.id),
+            };
             b.add(&cf.case_number, CanaryKind::CaseNumber, case_owner, &[]);
             for d in &c.documents {
-                let owner = CanaryOwner { tenant: d.tenant_id, person: Some(d.person_id), record: RecordRef::Document(d.id) };
+                let owner = CanaryOwner {
+                    tenant: d.tenant_id,
+                    person: Some(d.person_id),
+                    record: RecordRef::Document(d.id),
+                };
                 b.add(&d.reference, CanaryKind::DocumentReference, owner, &[]);
                 b.add(&d.file_name, CanaryKind::DocumentFileName, owner, &[]);
             }
             for d in &c.decisions {
-                let owner = CanaryOwner { tenant: d.tenant_id, person: applicant, record: RecordRef::Decision(d.id) };
+                let owner = CanaryOwner {
+                    tenant: d.tenant_id,
+                    person: applicant,
+                    record: RecordRef::Decision(d.id),
+                };
                 b.add(&d.number, CanaryKind::DecisionNumber, owner, &[]);
                 b.add(&d.text, CanaryKind::DecisionText, owner, &[]);
             }
             for n in &c.notes {
-                let owner = CanaryOwner { tenant: n.tenant_id, person: applicant, record: RecordRef::Note(n.id) };
-                if let Some(r) = n.text.rsplit("Réf. ").next().and_then(|r| r.strip_suffix('.')) {
+                let owner = CanaryOwner {
+                    tenant: n.tenant_id,
+                    person: applicant,
+                    record: RecordRef::Note(n.id),
+                };
+                if let Some(r) = n
+                    .text
+                    .rsplit("Réf. ")
+                    .next()
+                    .and_then(|r| r.strip_suffix('.'))
+                {
                     b.add(r, CanaryKind::NoteReference, owner, &[]);
                 }
                 b.add(&n.text, CanaryKind::NoteText, owner, &[]);
@@ -226,7 +265,13 @@ impl CanaryRegistry {
                 continue;
             }
             let c = &self.canaries[self.pattern_owner[m.pattern().as_usize()]];
-            hits.push(CanaryHit { value: c.value.clone(), kind: c.kind, owner: c.owner, start, end });
+            hits.push(CanaryHit {
+                value: c.value.clone(),
+                kind: c.kind,
+                owner: c.owner,
+                start,
+                end,
+            });
         }
         hits
     }
@@ -249,7 +294,11 @@ impl Builder {
         }
         let idx = self.canaries.len();
         self.seen.insert(value.to_string(), idx);
-        self.canaries.push(Canary { value: value.to_string(), kind, owner });
+        self.canaries.push(Canary {
+            value: value.to_string(),
+            kind,
+            owner,
+        });
         let mut forms = escaped_forms(value);
         forms.extend(printed.iter().cloned());
         forms.sort();
@@ -266,7 +315,11 @@ impl Builder {
             .match_kind(MatchKind::Standard)
             .build(&self.patterns)
             .expect("canary patterns are small literals");
-        CanaryRegistry { canaries: self.canaries, pattern_owner: self.pattern_owner, automaton }
+        CanaryRegistry {
+            canaries: self.canaries,
+            pattern_owner: self.pattern_owner,
+            automaton,
+        }
     }
 }
 
@@ -286,7 +339,11 @@ mod tests {
         let reg = w.canaries();
         let mut owners: HashMap<&str, CanaryOwner> = HashMap::new();
         for c in reg.canaries() {
-            assert!(owners.insert(&c.value, c.owner).is_none(), "{} registered twice", c.value);
+            assert!(
+                owners.insert(&c.value, c.owner).is_none(),
+                "{} registered twice",
+                c.value
+            );
         }
         // Every sensitive value of every record is registered, and values shared between two persons only
         // ever are within one case file (a parent carrying the child's surname and address).
@@ -298,8 +355,16 @@ mod tests {
                 values.extend([p.surname.clone(), p.nir.clone(), p.address_line.clone()]);
                 values.extend(p.phone.iter().chain(&p.email).chain(&p.iban).cloned());
             }
-            values.extend(case.documents.iter().flat_map(|d| [d.reference.clone(), d.file_name.clone()]));
-            values.extend(case.decisions.iter().flat_map(|d| [d.number.clone(), d.text.clone()]));
+            values.extend(
+                case.documents
+                    .iter()
+                    .flat_map(|d| [d.reference.clone(), d.file_name.clone()]),
+            );
+            values.extend(
+                case.decisions
+                    .iter()
+                    .flat_map(|d| [d.number.clone(), d.text.clone()]),
+            );
             values.extend(case.notes.iter().map(|n| n.text.clone()));
             for v in values {
                 assert!(owners.contains_key(v.as_str()), "{v} is not registered");
@@ -320,7 +385,13 @@ mod tests {
             // Raw, inside JSON.
             let body = serde_json::to_vec(&serde_json::json!({"data": [c.value]})).unwrap();
             let hits = reg.scan(&body);
-            assert!(hits.iter().any(|h| h.value == c.value && h.owner == c.owner), "{:?} {}", c.kind, c.value);
+            assert!(
+                hits.iter()
+                    .any(|h| h.value == c.value && h.owner == c.owner),
+                "{:?} {}",
+                c.kind,
+                c.value
+            );
             // ASCII-escaped JSON (Python's ensure_ascii), with escaped slashes (PHP).
             let mut escaped = String::new();
             for ch in c.value.chars() {
@@ -336,7 +407,11 @@ mod tests {
                 }
             }
             let body = format!("{{\"x\":\"{escaped}\"}}");
-            assert!(reg.scan(body.as_bytes()).iter().any(|h| h.value == c.value), "escaped {:?} {escaped}", c.kind);
+            assert!(
+                reg.scan(body.as_bytes()).iter().any(|h| h.value == c.value),
+                "escaped {:?} {escaped}",
+                c.kind
+            );
         }
         for k in [
             CanaryKind::Surname,
@@ -363,7 +438,10 @@ mod tests {
     fn partial_and_printed_leaks_are_found_and_words_inside_words_are_not() {
         let w = world(60);
         let reg = w.canaries();
-        let p = w.persons().find(|p| p.phone.is_some() && p.iban.is_some()).unwrap();
+        let p = w
+            .persons()
+            .find(|p| p.phone.is_some() && p.iban.is_some())
+            .unwrap();
         let phone = p.phone.clone().unwrap();
         let iban = p.iban.clone().unwrap();
         let body = format!(
@@ -376,12 +454,21 @@ mod tests {
             p.surname.to_uppercase()
         );
         let kinds: Vec<CanaryKind> = reg.scan(body.as_bytes()).iter().map(|h| h.kind).collect();
-        for k in [CanaryKind::Nir, CanaryKind::Phone, CanaryKind::Iban, CanaryKind::Surname] {
+        for k in [
+            CanaryKind::Nir,
+            CanaryKind::Phone,
+            CanaryKind::Iban,
+            CanaryKind::Surname,
+        ] {
             assert!(kinds.contains(&k), "{k:?} not found in {body}");
         }
         assert!(kinds.iter().filter(|k| **k == CanaryKind::Phone).count() >= 2);
         assert!(reg.scan(format!("x{}y", p.surname).as_bytes()).is_empty());
-        assert!(reg.scan(p.nir.as_bytes()).iter().all(|h| h.owner.person == Some(p.id)));
+        assert!(
+            reg.scan(p.nir.as_bytes())
+                .iter()
+                .all(|h| h.owner.person == Some(p.id))
+        );
     }
 
     #[test]
@@ -394,11 +481,23 @@ mod tests {
             crate::pdf::check_structure(&pdf).unwrap();
             assert_eq!(pdf, w.document_bytes(d), "deterministic");
             let hits = reg.scan(&pdf);
-            assert!(hits.iter().any(|h| h.kind == CanaryKind::DocumentReference && h.value == d.reference));
+            assert!(
+                hits.iter()
+                    .any(|h| h.kind == CanaryKind::DocumentReference && h.value == d.reference)
+            );
             let person = w.persons().find(|p| p.id == d.person_id).unwrap();
-            assert!(hits.iter().any(|h| h.kind == CanaryKind::Surname && h.value == person.surname));
-            assert!(hits.iter().all(|h| h.owner.tenant == d.tenant_id), "a document reveals only its tenant");
+            assert!(
+                hits.iter()
+                    .any(|h| h.kind == CanaryKind::Surname && h.value == person.surname)
+            );
+            assert!(
+                hits.iter().all(|h| h.owner.tenant == d.tenant_id),
+                "a document reveals only its tenant"
+            );
         }
-        assert_eq!(crate::world::document_bytes(w.config(), DocumentId(u64::MAX)).unwrap(), None);
+        assert_eq!(
+            crate::world::document_bytes(w.config(), DocumentId(u64::MAX)).unwrap(),
+            None
+        );
     }
 }

@@ -118,7 +118,10 @@ impl Weights {
             ("aah_approval_first", self.aah_approval_first),
             ("aah_approval_renewal", self.aah_approval_renewal),
             ("aah_refusal_under_50", self.aah_refusal_under_50),
-            ("aah_refusal_50_79_no_restriction", self.aah_refusal_50_79_no_restriction),
+            (
+                "aah_refusal_50_79_no_restriction",
+                self.aah_refusal_50_79_no_restriction,
+            ),
             ("aah_granted_80_plus", self.aah_granted_80_plus),
             ("adult_60_plus_share", self.adult_60_plus_share),
             ("protected_adult_share", self.protected_adult_share),
@@ -128,19 +131,28 @@ impl Weights {
         ];
         for (name, p) in probs {
             if !(0.0..=1.0).contains(&p) {
-                return Err(GenError::Config(format!("weight {name} = {p} is not a probability in [0, 1]")));
+                return Err(GenError::Config(format!(
+                    "weight {name} = {p} is not a probability in [0, 1]"
+                )));
             }
         }
         if self.aah_refusal_under_50 + self.aah_refusal_50_79_no_restriction > 1.0 {
-            return Err(GenError::Config("AAH refusal shares add up to more than 1".into()));
+            return Err(GenError::Config(
+                "AAH refusal shares add up to more than 1".into(),
+            ));
         }
         if !(1.0..=8.0).contains(&self.rights_per_case) {
-            return Err(GenError::Config(format!("rights_per_case = {} is not in [1, 8]", self.rights_per_case)));
+            return Err(GenError::Config(format!(
+                "rights_per_case = {} is not in [1, 8]",
+                self.rights_per_case
+            )));
         }
         for (audience, shares) in [("adult", &self.adult_rights), ("child", &self.child_rights)] {
             let sum: f64 = shares.0.iter().sum();
             if (sum - 1.0).abs() > 1e-6 || shares.0.iter().any(|s| *s < 0.0) {
-                return Err(GenError::Config(format!("{audience} right shares must be >= 0 and sum to 1 (sum {sum})")));
+                return Err(GenError::Config(format!(
+                    "{audience} right shares must be >= 0 and sum to 1 (sum {sum})"
+                )));
             }
             if let Some(s) = shares.0.iter().find(|s| **s * self.rights_per_case > 1.0) {
                 return Err(GenError::Config(format!(
@@ -150,10 +162,14 @@ impl Weights {
             }
         }
         if self.child_rights.get(Right::Aah) > 0.0 || self.adult_rights.get(Right::Aeeh) > 0.0 {
-            return Err(GenError::Config("AAH is for adults and AEEH for children only".into()));
+            return Err(GenError::Config(
+                "AAH is for adults and AEEH for children only".into(),
+            ));
         }
         if self.adult_rights.get(Right::Pps) > 0.0 {
-            return Err(GenError::Config("the schooling plan (PPS) is for children only".into()));
+            return Err(GenError::Config(
+                "the schooling plan (PPS) is for children only".into(),
+            ));
         }
         Ok(())
     }
@@ -202,7 +218,12 @@ pub fn max_cases() -> u64 {
 impl GenConfig {
     /// A config with defaults for everything but the seed, tenant count and size.
     pub fn new(seed: u64, tenants: usize, cases: u64) -> GenConfig {
-        GenConfig { seed, tenants: TenantSelection::Count(tenants), cases, ..GenConfig::default() }
+        GenConfig {
+            seed,
+            tenants: TenantSelection::Count(tenants),
+            cases,
+            ..GenConfig::default()
+        }
     }
 
     /// Check the config and resolve its tenants to departement indices (code order).
@@ -225,9 +246,13 @@ impl GenConfig {
                         g.departements.len()
                     )));
                 }
-                let mut order: Vec<usize> =
-                    SHOWCASE.iter().map(|c| g.departement_index(c).expect("showcase codes exist")).collect();
-                let mut rest: Vec<usize> = (0..g.departements.len()).filter(|i| !order.contains(i)).collect();
+                let mut order: Vec<usize> = SHOWCASE
+                    .iter()
+                    .map(|c| g.departement_index(c).expect("showcase codes exist"))
+                    .collect();
+                let mut rest: Vec<usize> = (0..g.departements.len())
+                    .filter(|i| !order.contains(i))
+                    .collect();
                 rest.sort_by_key(|&i| std::cmp::Reverse(g.departements[i].population));
                 order.extend(rest);
                 order.truncate(*n);
@@ -240,7 +265,9 @@ impl GenConfig {
                 let mut v = Vec::new();
                 for c in codes {
                     let i = g.departement_index(c.trim()).ok_or_else(|| {
-                        GenError::Config(format!("unknown departement code {c:?} (expected 01-95, 2A, 2B, 971-976)"))
+                        GenError::Config(format!(
+                            "unknown departement code {c:?} (expected 01-95, 2A, 2B, 971-976)"
+                        ))
                     })?;
                     if v.contains(&i) {
                         return Err(GenError::Config(format!("departement {c} selected twice")));
@@ -265,10 +292,20 @@ mod tests {
         assert!((Weights::default().aah_approval() - 0.6705).abs() < 1e-9);
         let mut c = GenConfig::default();
         c.weights.child_share = 1.5;
-        assert!(matches!(c.resolve_tenants(), Err(GenError::Config(m)) if m.contains("child_share")));
-        let c = GenConfig { tenants: TenantSelection::Codes(vec!["20".into()]), ..GenConfig::default() };
-        assert!(matches!(c.resolve_tenants(), Err(GenError::Config(m)) if m.contains("unknown departement")));
-        let c = GenConfig { cases: max_cases() + 1, ..GenConfig::default() };
+        assert!(
+            matches!(c.resolve_tenants(), Err(GenError::Config(m)) if m.contains("child_share"))
+        );
+        let c = GenConfig {
+            tenants: TenantSelection::Codes(vec!["20".into()]),
+            ..GenConfig::default()
+        };
+        assert!(
+            matches!(c.resolve_tenants(), Err(GenError::Config(m)) if m.contains("unknown departement"))
+        );
+        let c = GenConfig {
+            cases: max_cases() + 1,
+            ..GenConfig::default()
+        };
         assert!(c.resolve_tenants().is_err());
         assert!(max_cases() >= 1_000_000);
     }
@@ -279,6 +316,15 @@ mod tests {
         let t = GenConfig::new(1, 3, 10).resolve_tenants().unwrap();
         let codes: Vec<&str> = t.iter().map(|&i| g.departements[i].code).collect();
         assert_eq!(codes, ["13", "2A", "75"]);
-        assert_eq!(GenConfig { tenants: TenantSelection::All, ..GenConfig::default() }.resolve_tenants().unwrap().len(), 101);
+        assert_eq!(
+            GenConfig {
+                tenants: TenantSelection::All,
+                ..GenConfig::default()
+            }
+            .resolve_tenants()
+            .unwrap()
+            .len(),
+            101
+        );
     }
 }

@@ -176,13 +176,25 @@ mod tests {
 
     #[test]
     fn month_arithmetic_clamps_and_ages() {
-        assert_eq!(Date::from_ymd(2024, 1, 31).add_months(1), Date::from_ymd(2024, 2, 29));
-        assert_eq!(Date::from_ymd(2024, 2, 29).add_years(1), Date::from_ymd(2025, 2, 28));
-        assert_eq!(Date::from_ymd(2023, 11, 15).add_months(3), Date::from_ymd(2024, 2, 15));
+        assert_eq!(
+            Date::from_ymd(2024, 1, 31).add_months(1),
+            Date::from_ymd(2024, 2, 29)
+        );
+        assert_eq!(
+            Date::from_ymd(2024, 2, 29).add_years(1),
+            Date::from_ymd(2025, 2, 28)
+        );
+        assert_eq!(
+            Date::from_ymd(2023, 11, 15).add_months(3),
+            Date::from_ymd(2024, 2, 15)
+        );
         let birth = Date::from_ymd(2005, 6, 30);
         assert_eq!(birth.age_on(Date::from_ymd(2025, 6, 29)), 19);
         assert_eq!(birth.age_on(Date::from_ymd(2025, 6, 30)), 20);
         assert_eq!(Date::parse_iso("2025-02-29"), None);
-        assert_eq!(Date::parse_iso("2024-02-29"), Some(Date::from_ymd(2024, 2, 29)));
+        assert_eq!(
+            Date::parse_iso("2024-02-29"),
+            Some(Date::from_ymd(2024, 2, 29))
+        );
     }
 }

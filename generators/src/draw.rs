@@ -6,10 +6,10 @@
 use crate::config::GenConfig;
 use crate::date::{Date, days_in_month};
 use crate::geo::geo;
-use crate::ident::{nir_identity, BANK_CODES};
+use crate::ident::{BANK_CODES, nir_identity};
 use crate::model::{
-    AgentFunction, AppealOutcome, Audience, CaseStatus, DocumentKind, IncapacityBand, Outcome, Protection,
-    RepresentationKind, RequestKind, Right,
+    AgentFunction, AppealOutcome, Audience, CaseStatus, DocumentKind, IncapacityBand, Outcome,
+    Protection, RepresentationKind, RequestKind, Right,
 };
 use crate::plan::{Plan, TenantPlan};
 use crate::rng::{Domain, Stream, StreamFactory};
@@ -238,8 +238,18 @@ const EMPTY_RIGHT: RightDraw = RightDraw {
     reason: None,
     notified_to: "",
 };
-const EMPTY_DOC: DocDraw = DocDraw { kind: DocumentKind::RequestForm, issued: Date(0), slot: 0, pad: 0 };
-const EMPTY_NOTE: NoteDraw = NoteDraw { template: 0, date: Date(0), mentioned: Date(0), author: 0 };
+const EMPTY_DOC: DocDraw = DocDraw {
+    kind: DocumentKind::RequestForm,
+    issued: Date(0),
+    slot: 0,
+    pad: 0,
+};
+const EMPTY_NOTE: NoteDraw = NoteDraw {
+    template: 0,
+    date: Date(0),
+    mentioned: Date(0),
+    author: 0,
+};
 
 impl Default for CaseDraw {
     fn default() -> CaseDraw {
@@ -317,7 +327,12 @@ impl CaseDraw {
 
     fn push_doc(&mut self, kind: DocumentKind, issued: Date, slot: u8, s: &mut Stream) {
         if self.n_docs < MAX_DOCS {
-            self.docs[self.n_docs] = DocDraw { kind, issued, slot, pad: s.below(1024) as u16 };
+            self.docs[self.n_docs] = DocDraw {
+                kind,
+                issued,
+                slot,
+                pad: s.below(1024) as u16,
+            };
             self.n_docs += 1;
         }
     }
@@ -372,13 +387,25 @@ impl Drawer {
         d.persons = [PersonDraw::EMPTY; 3];
 
         let child = s.chance(w.child_share);
-        d.audience = if child { Audience::Child } else { Audience::Adult };
-        d.request_kind = if s.chance(w.first_request_share) { RequestKind::First } else { RequestKind::Renewal };
+        d.audience = if child {
+            Audience::Child
+        } else {
+            Audience::Adult
+        };
+        d.request_kind = if s.chance(w.first_request_share) {
+            RequestKind::First
+        } else {
+            RequestKind::Renewal
+        };
         let first = d.request_kind == RequestKind::First;
 
         // Requested rights: independent inclusion with probability share x mean count keeps every right's
         // expected share of requests equal to its weight.
-        let shares = if child { &w.child_rights } else { &w.adult_rights };
+        let shares = if child {
+            &w.child_rights
+        } else {
+            &w.adult_rights
+        };
         let mut requested = [false; 8];
         for r in Right::ALL {
             let p = shares.get(*r) * w.rights_per_case;
@@ -414,7 +441,10 @@ impl Drawer {
             let (prot, kind) = match s.below(20) {
                 0..=8 => (Protection::Tutelle, RepresentationKind::Tuteur),
                 9..=17 => (Protection::Curatelle, RepresentationKind::Curateur),
-                _ => (Protection::HabilitationFamiliale, RepresentationKind::HabilitationFamiliale),
+                _ => (
+                    Protection::HabilitationFamiliale,
+                    RepresentationKind::HabilitationFamiliale,
+                ),
             };
             d.persons[0].protection = prot;
             self.person(&mut s, &mut d.persons[1], p0 + 1, p0 + 1, p0 + 1, tp, None);
@@ -422,24 +452,60 @@ impl Drawer {
             d.persons[1].birth = birth_for_age(d.filing, rep_age, d.persons[1].birth.0 as u32);
             let earliest = birth.add_years(18);
             let start = d.filing.add_days(-(s.between(60, 15 * 365)));
-            d.reps[0] = Some(RepDraw { kind, slot: 1, start: start.max(earliest), end: None });
+            d.reps[0] = Some(RepDraw {
+                kind,
+                slot: 1,
+                start: start.max(earliest),
+                end: None,
+            });
             d.contact = if prot == Protection::Tutelle { 1 } else { 0 };
         } else if child {
             let two = s.chance(0.65);
             let household = p0;
             let c0 = d.persons[0].commune;
-            self.person(&mut s, &mut d.persons[1], p0 + 1, household, household, tp, Some(c0));
+            self.person(
+                &mut s,
+                &mut d.persons[1],
+                p0 + 1,
+                household,
+                household,
+                tp,
+                Some(c0),
+            );
             d.persons[1].postcode = d.persons[0].postcode;
             let parent_age = age + 20 + s.below(22) as i32;
             d.persons[1].birth = birth_for_age(d.filing, parent_age, d.persons[1].birth.0 as u32);
-            let end = if adult_now { Some(birth.add_years(18)) } else { None };
-            d.reps[0] = Some(RepDraw { kind: RepresentationKind::Parent, slot: 1, start: birth, end });
+            let end = if adult_now {
+                Some(birth.add_years(18))
+            } else {
+                None
+            };
+            d.reps[0] = Some(RepDraw {
+                kind: RepresentationKind::Parent,
+                slot: 1,
+                start: birth,
+                end,
+            });
             if two {
-                self.person(&mut s, &mut d.persons[2], p0 + 2, p0 + 2, household, tp, Some(c0));
+                self.person(
+                    &mut s,
+                    &mut d.persons[2],
+                    p0 + 2,
+                    p0 + 2,
+                    household,
+                    tp,
+                    Some(c0),
+                );
                 d.persons[2].postcode = d.persons[0].postcode;
                 let parent_age = age + 20 + s.below(24) as i32;
-                d.persons[2].birth = birth_for_age(d.filing, parent_age, d.persons[2].birth.0 as u32);
-                d.reps[1] = Some(RepDraw { kind: RepresentationKind::Parent, slot: 2, start: birth, end });
+                d.persons[2].birth =
+                    birth_for_age(d.filing, parent_age, d.persons[2].birth.0 as u32);
+                d.reps[1] = Some(RepDraw {
+                    kind: RepresentationKind::Parent,
+                    slot: 2,
+                    start: birth,
+                    end,
+                });
             }
             d.contact = if adult_now { 0 } else { 1 };
         } else {
@@ -481,7 +547,11 @@ impl Drawer {
         // Evaluation band and the AAH outcome, drawn together (AAH rates are configured weights).
         let mut aah_outcome = None;
         if has(Right::Aah) {
-            let approve = s.chance(if first { w.aah_approval_first } else { w.aah_approval_renewal });
+            let approve = s.chance(if first {
+                w.aah_approval_first
+            } else {
+                w.aah_approval_renewal
+            });
             if approve {
                 if s.chance(w.aah_granted_80_plus) {
                     d.band = IncapacityBand::AtLeast80;
@@ -551,7 +621,9 @@ impl Drawer {
             } else {
                 let dec = d.filing.add_days(proc_days).max(eval_start.add_days(25));
                 let eval_date = eval_start.add_days((dec.0 - eval_start.0) / 3);
-                let proposition = dec.add_days(-(15 + s.below(8) as i32)).max(eval_date.add_days(1));
+                let proposition = dec
+                    .add_days(-(15 + s.below(8) as i32))
+                    .max(eval_date.add_days(1));
                 let evaluator = tp.agent_with(AgentFunction::Evaluation, s.u32());
                 if eval_date <= reference {
                     d.evaluation = Some((eval_date, evaluator));
@@ -560,7 +632,11 @@ impl Drawer {
                 decision_date = dec;
             }
         }
-        let notification = if implicit { None } else { Some(decision_date.add_days(s.between(2, 10))) };
+        let notification = if implicit {
+            None
+        } else {
+            Some(decision_date.add_days(s.between(2, 10)))
+        };
         if decision_date <= reference {
             d.decision_date = Some(decision_date);
             if !irrecevable {
@@ -580,19 +656,25 @@ impl Drawer {
             let detail = self.detail(&mut s, r, child, d.band);
             let (outcome, reason) = match (outcome_all, r) {
                 (Some(o), _) => (o, None),
-                (None, Right::Aah) => aah_outcome.unwrap_or((Outcome::Refus, Some(text::REASON_CRITERIA))),
+                (None, Right::Aah) => {
+                    aah_outcome.unwrap_or((Outcome::Refus, Some(text::REASON_CRITERIA)))
+                }
                 (None, _) => other_outcome(&mut s, r, d.band, detail),
             };
             let (mut start, mut end, mut no_limit) = (None, None, false);
             if outcome == Outcome::Accord {
                 let st = decision_date;
-                let (months, unlimited) = validity(&mut s, r, d.band, d.improvement_expected, detail);
+                let (months, unlimited) =
+                    validity(&mut s, r, d.band, d.improvement_expected, detail);
                 start = Some(st);
                 if unlimited {
                     no_limit = true;
                 } else {
                     let mut e = st.add_months(months).add_days(-1);
-                    if r == Right::Aeeh && (e > twentieth || (d.band == IncapacityBand::AtLeast80 && !d.improvement_expected)) {
+                    if r == Right::Aeeh
+                        && (e > twentieth
+                            || (d.band == IncapacityBand::AtLeast80 && !d.improvement_expected))
+                    {
                         e = twentieth;
                     }
                     end = Some(e);
@@ -608,8 +690,16 @@ impl Drawer {
                 (_, _, true) => "representant",
                 _ => "usager",
             };
-            d.rights[d.n_rights] =
-                RightDraw { right: r, detail, outcome, start, end, no_time_limit: no_limit, reason, notified_to };
+            d.rights[d.n_rights] = RightDraw {
+                right: r,
+                detail,
+                outcome,
+                start,
+                end,
+                no_time_limit: no_limit,
+                reason,
+                notified_to,
+            };
             d.n_rights += 1;
         }
 
@@ -622,20 +712,36 @@ impl Drawer {
             if filed <= reference {
                 let (outcome, outcome_date) = if filed.add_months(2) <= reference {
                     match s.below(20) {
-                        0..=10 => (AppealOutcome::Maintained, Some(filed.add_days(s.between(20, 59)))),
-                        11..=15 => (AppealOutcome::Reformed, Some(filed.add_days(s.between(20, 59)))),
+                        0..=10 => (
+                            AppealOutcome::Maintained,
+                            Some(filed.add_days(s.between(20, 59))),
+                        ),
+                        11..=15 => (
+                            AppealOutcome::Reformed,
+                            Some(filed.add_days(s.between(20, 59))),
+                        ),
                         _ => (AppealOutcome::ImplicitRejection, Some(filed.add_months(2))),
                     }
                 } else {
                     (AppealOutcome::Pending, None)
                 };
-                d.appeal = Some(AppealDraw { right: i as u8, filed, outcome, outcome_date });
+                d.appeal = Some(AppealDraw {
+                    right: i as u8,
+                    filed,
+                    outcome,
+                    outcome_date,
+                });
             }
         }
 
         // Documents.
         d.push_doc(DocumentKind::RequestForm, d.form_date, 0, &mut s);
-        d.push_doc(DocumentKind::MedicalCertificate, d.certificate_date, 0, &mut s);
+        d.push_doc(
+            DocumentKind::MedicalCertificate,
+            d.certificate_date,
+            0,
+            &mut s,
+        );
         let f = d.filing;
         let before = |s: &mut Stream, n: u32| f.add_days(-(s.below(n) as i32));
         let dt = before(&mut s, 30);
@@ -664,7 +770,11 @@ impl Drawer {
             d.push_doc(kind, dt, 0, &mut s);
         }
         if s.chance(0.06) {
-            let kind = if s.chance(0.5) { DocumentKind::VisionAnnex } else { DocumentKind::HearingAnnex };
+            let kind = if s.chance(0.5) {
+                DocumentKind::VisionAnnex
+            } else {
+                DocumentKind::HearingAnnex
+            };
             d.push_doc(kind, d.certificate_date, 0, &mut s);
         }
         if has(Right::Pps) {
@@ -676,7 +786,11 @@ impl Drawer {
         }
 
         // Notes.
-        let last = d.notification.or(d.decision_date).unwrap_or(reference).min(reference);
+        let last = d
+            .notification
+            .or(d.decision_date)
+            .unwrap_or(reference)
+            .min(reference);
         let span = (last.0 - f.0).max(0) as u32 + 1;
         let n_notes = s.below(4) as usize;
         for k in 0..n_notes {
@@ -715,7 +829,11 @@ impl Drawer {
         pd.sex = id.sex;
         pd.place = id.place;
         pd.order = id.order;
-        let names = if id.sex == 2 { text::FEMALE_FIRST_NAMES.len() } else { text::MALE_FIRST_NAMES.len() };
+        let names = if id.sex == 2 {
+            text::FEMALE_FIRST_NAMES.len()
+        } else {
+            text::MALE_FIRST_NAMES.len()
+        };
         pd.first_name = s.below(names as u32) as u8;
         // Month of birth from the NIR; the day is drawn here and used by `birth_for_age`.
         let day_seed = s.u32() & 0xFFFF;
@@ -725,7 +843,11 @@ impl Drawer {
             None => g.commune_index_at(tp.dept, s.below_u64(g.drawable_population(tp.dept))) as u32,
         };
         let usable = g.communes[pd.commune as usize].usable_postcodes.len();
-        pd.postcode = if usable > 1 { s.below(usable as u32) as u8 } else { 0 };
+        pd.postcode = if usable > 1 {
+            s.below(usable as u32) as u8
+        } else {
+            0
+        };
         pd.nir_commune = u32::MAX;
         if self.config.real_birth_communes && usize::from(id.place) < g.departements.len() {
             let d = usize::from(id.place);
@@ -746,7 +868,9 @@ impl Drawer {
                 _ => text::CMI_STATIONNEMENT,
             },
             Right::Rqth => text::RQTH_DETAILS[s.below(text::RQTH_DETAILS.len() as u32) as usize],
-            Right::Esms if child => text::ESMS_CHILD[s.below(text::ESMS_CHILD.len() as u32) as usize],
+            Right::Esms if child => {
+                text::ESMS_CHILD[s.below(text::ESMS_CHILD.len() as u32) as usize]
+            }
             Right::Esms => text::ESMS_ADULT[s.below(text::ESMS_ADULT.len() as u32) as usize],
             Right::Pps => text::PPS_DETAILS[s.below(text::PPS_DETAILS.len() as u32) as usize],
         }
@@ -759,7 +883,11 @@ fn birth_for_age(on: Date, age: i32, seed: u32) -> Date {
     let month = seed >> 16;
     let (y, _, _) = on.ymd();
     let mut year = y - age;
-    let days = if month == 2 { 28 } else { days_in_month(year, month) };
+    let days = if month == 2 {
+        28
+    } else {
+        days_in_month(year, month)
+    };
     let day = 1 + (seed & 0xFFFF) % days;
     let mut b = Date::from_ymd(year, month, day);
     if b.age_on(on) < age {
@@ -783,7 +911,12 @@ fn region_phone_prefix(region: &str) -> u8 {
 }
 
 /// Outcome of a right other than AAH, given the evaluation.
-fn other_outcome(s: &mut Stream, r: Right, band: IncapacityBand, detail: &str) -> (Outcome, Option<&'static str>) {
+fn other_outcome(
+    s: &mut Stream,
+    r: Right,
+    band: IncapacityBand,
+    detail: &str,
+) -> (Outcome, Option<&'static str>) {
     use IncapacityBand::*;
     let p = match (r, band) {
         (Right::Aeeh, AtLeast80) => 1.0,
@@ -800,7 +933,11 @@ fn other_outcome(s: &mut Stream, r: Right, band: IncapacityBand, detail: &str) -
         _ => 0.85,
     };
     // CMI invalidite is only ever granted at 80 % and over.
-    let p = if r == Right::Cmi && detail == text::CMI_INVALIDITE && band != AtLeast80 { 0.0 } else { p };
+    let p = if r == Right::Cmi && detail == text::CMI_INVALIDITE && band != AtLeast80 {
+        0.0
+    } else {
+        p
+    };
     if s.chance(p) {
         (Outcome::Accord, None)
     } else if band == Under50 {
@@ -825,7 +962,13 @@ pub fn legal_max_months(r: Right, band: IncapacityBand) -> u32 {
 }
 
 /// Months of validity of a granted right, or no time limit.
-fn validity(s: &mut Stream, r: Right, band: IncapacityBand, improvement: bool, detail: &str) -> (i32, bool) {
+fn validity(
+    s: &mut Stream,
+    r: Right,
+    band: IncapacityBand,
+    improvement: bool,
+    detail: &str,
+) -> (i32, bool) {
     let permanent_ok = band == IncapacityBand::AtLeast80 && !improvement;
     let choices: &[i32] = match (r, band) {
         (Right::Aah, IncapacityBand::AtLeast80) => &[60, 120],
@@ -839,7 +982,8 @@ fn validity(s: &mut Stream, r: Right, band: IncapacityBand, improvement: bool, d
         (Right::Avpf, _) => &[24, 36, 60],
     };
     let unlimited_allowed = permanent_ok
-        && (matches!(r, Right::Aah | Right::Rqth) || (r == Right::Cmi && detail == text::CMI_INVALIDITE));
+        && (matches!(r, Right::Aah | Right::Rqth)
+            || (r == Right::Cmi && detail == text::CMI_INVALIDITE));
     if unlimited_allowed && s.chance(0.5) {
         (0, true)
     } else {

@@ -178,7 +178,8 @@ fn ou<E: Enc>(e: &mut E, name: &'static str, v: Option<u64>) {
 #[inline]
 fn b<E: Enc>(e: &mut E, name: &'static str, v: bool) {
     e.key(name);
-    e.out().extend_from_slice(if v { b"true" } else { b"false" });
+    e.out()
+        .extend_from_slice(if v { b"true" } else { b"false" });
 }
 
 #[inline]
@@ -227,7 +228,9 @@ pub fn agent<E: Enc>(e: &mut E, seed: u64, tp: &TenantPlan, k: u32) {
     sf(e, "password", |o| render::password(o, seed, id.0));
     s(e, "role", role.as_str());
     os(e, "function", function.map(|f| f.as_str()));
-    sf(e, "display_name", |o| render::agent_display_name(o, seed, tp, k));
+    sf(e, "display_name", |o| {
+        render::agent_display_name(o, seed, tp, k)
+    });
     ou(e, "person_id", None);
     ou(e, "represented_person_id", None);
     e.end();
@@ -242,7 +245,9 @@ pub struct Encoders<E> {
 
 impl<E: Enc + Default> Default for Encoders<E> {
     fn default() -> Self {
-        Encoders { by_entity: Entity::ALL.iter().map(|_| E::default()).collect() }
+        Encoders {
+            by_entity: Entity::ALL.iter().map(|_| E::default()).collect(),
+        }
     }
 }
 
@@ -275,7 +280,11 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
         sf(e, "surname", |o| render::surname(o, pd));
         date(e, "birth_date", pd.birth);
         if pd.nir_commune != u32::MAX {
-            s(e, "birth_place_code", g.communes[pd.nir_commune as usize].code);
+            s(
+                e,
+                "birth_place_code",
+                g.communes[pd.nir_commune as usize].code,
+            );
         } else {
             s(e, "birth_place_code", place_code);
         }
@@ -300,7 +309,11 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
         u(e, "id", ids::representation(d.g, k).0);
         u(e, "tenant_id", t);
         u(e, "person_id", applicant);
-        u(e, "representative_id", ids::person(d.persons[r.slot as usize].p).0);
+        u(
+            e,
+            "representative_id",
+            ids::person(d.persons[r.slot as usize].p).0,
+        );
         s(e, "kind", r.kind.as_str());
         date(e, "start_date", r.start);
         odate(e, "end_date", r.end);
@@ -318,11 +331,23 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
             render::email(o, pd);
         });
         sf(e, "password", |o| render::password(o, seed, pid));
-        s(e, "role", if rep { Role::Representative.as_str() } else { Role::Applicant.as_str() });
+        s(
+            e,
+            "role",
+            if rep {
+                Role::Representative.as_str()
+            } else {
+                Role::Applicant.as_str()
+            },
+        );
         ou(e, "function", None);
         sf(e, "display_name", |o| render::display_name(o, pd));
         u(e, "person_id", pid);
-        ou(e, "represented_person_id", if rep { Some(applicant) } else { None });
+        ou(
+            e,
+            "represented_person_id",
+            if rep { Some(applicant) } else { None },
+        );
         e.end();
     }
 
@@ -371,7 +396,11 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
         u(e, "id", ids::document(d.g, k).0);
         u(e, "tenant_id", t);
         u(e, "case_id", case_id);
-        u(e, "person_id", ids::person(d.persons[doc.slot as usize].p).0);
+        u(
+            e,
+            "person_id",
+            ids::person(d.persons[doc.slot as usize].p).0,
+        );
         s(e, "kind", doc.kind.as_str());
         sf(e, "file_name", |o| render::document_file_name(o, tp, d, k));
         s(e, "content_type", "application/pdf");

@@ -68,7 +68,10 @@ impl Geo {
         let mut departements = Vec::new();
         for line in DEPARTEMENTS_CSV.lines().skip(1).filter(|l| !l.is_empty()) {
             let f: Vec<&'static str> = line.split(',').collect();
-            assert!(f.len() == 5, "embedded departements.csv: 5 fields expected in {line:?}");
+            assert!(
+                f.len() == 5,
+                "embedded departements.csv: 5 fields expected in {line:?}"
+            );
             departements.push(Departement {
                 code: f[0],
                 name: f[1],
@@ -81,14 +84,21 @@ impl Geo {
         let mut communes: Vec<Commune> = Vec::new();
         for line in COMMUNES_CSV.lines().skip(1).filter(|l| !l.is_empty()) {
             let f: Vec<&'static str> = line.split(',').collect();
-            assert!(f.len() == 5, "embedded communes.csv: 5 fields expected in {line:?}");
+            assert!(
+                f.len() == 5,
+                "embedded communes.csv: 5 fields expected in {line:?}"
+            );
             let departement = departements
                 .iter()
                 .position(|d| d.code == f[2])
                 .expect("embedded communes belong to embedded departements");
             let postcodes: Vec<&'static str> = f[3].split('|').collect();
             let prefix = postcode_prefix(f[2]);
-            let usable_postcodes = postcodes.iter().copied().filter(|p| p.starts_with(prefix)).collect();
+            let usable_postcodes = postcodes
+                .iter()
+                .copied()
+                .filter(|p| p.starts_with(prefix))
+                .collect();
             communes.push(Commune {
                 code: f[0],
                 name: f[1],
@@ -103,9 +113,16 @@ impl Geo {
         let mut start = 0;
         while start < communes.len() {
             let d = communes[start].departement;
-            let end = start + communes[start..].iter().take_while(|c| c.departement == d).count();
+            let end = start
+                + communes[start..]
+                    .iter()
+                    .take_while(|c| c.departement == d)
+                    .count();
             departements[d].communes = start..end;
-            departements[d].population = communes[start..end].iter().map(|c| u64::from(c.population)).sum();
+            departements[d].population = communes[start..end]
+                .iter()
+                .map(|c| u64::from(c.population))
+                .sum();
             let mut acc = 0u64;
             for (i, c) in communes[start..end].iter().enumerate() {
                 if !c.usable_postcodes.is_empty() {
@@ -115,8 +132,17 @@ impl Geo {
             }
             start = end;
         }
-        let by_code = communes.iter().enumerate().map(|(i, c)| (c.code, i)).collect();
-        Geo { departements, communes, cumulative, by_code }
+        let by_code = communes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.code, i))
+            .collect();
+        Geo {
+            departements,
+            communes,
+            cumulative,
+            by_code,
+        }
     }
 
     /// The commune with this INSEE code.
@@ -201,7 +227,11 @@ mod tests {
                 let c = g.commune_at(d, pop / 50 * k);
                 assert_eq!(c.departement, d);
                 let prefix = postcode_prefix(g.departements[d].code);
-                assert!(c.usable_postcodes.iter().all(|p| p.starts_with(prefix) && p.len() == 5));
+                assert!(
+                    c.usable_postcodes
+                        .iter()
+                        .all(|p| p.starts_with(prefix) && p.len() == 5)
+                );
             }
         }
         let paris = g.departement_index("75").unwrap();

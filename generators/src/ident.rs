@@ -103,7 +103,12 @@ pub fn nir_identity(p: u64, places: u64) -> NirIdentity {
     x /= 12;
     let place = (x % places) as u16;
     x /= places;
-    NirIdentity { sex, month, place, order: x as u16 + 1 }
+    NirIdentity {
+        sex,
+        month,
+        place,
+        order: x as u16 + 1,
+    }
 }
 
 /// The NIR key (`97 - n mod 97`) of the first 13 characters, reading `2A` as 19 and `2B` as 18.
@@ -113,15 +118,16 @@ pub fn nir_key(first13: &[u8]) -> Option<u8> {
     }
     let mut n: u64 = 0;
     for (i, &c) in first13.iter().enumerate() {
-        let digits: &[u8] = if i == 5 && first13[5] == b'2' && (first13[6] == b'A' || first13[6] == b'B') {
-            if first13[6] == b'A' { b"19" } else { b"18" }
-        } else if i == 6 && first13[5] == b'2' && (c == b'A' || c == b'B') {
-            b""
-        } else if c.is_ascii_digit() {
-            std::slice::from_ref(&first13[i])
-        } else {
-            return None;
-        };
+        let digits: &[u8] =
+            if i == 5 && first13[5] == b'2' && (first13[6] == b'A' || first13[6] == b'B') {
+                if first13[6] == b'A' { b"19" } else { b"18" }
+            } else if i == 6 && first13[5] == b'2' && (c == b'A' || c == b'B') {
+                b""
+            } else if c.is_ascii_digit() {
+                std::slice::from_ref(&first13[i])
+            } else {
+                return None;
+            };
         for &d in digits {
             n = (n * 10 + u64::from(d - b'0')) % 97;
         }
@@ -147,7 +153,8 @@ pub fn write_nir(out: &mut Vec<u8>, sex: u8, yy: u8, month: u8, place5: &[u8; 5]
     push2(out, u32::from(month));
     out.extend_from_slice(place5);
     push3(out, u32::from(order));
-    let key = nir_key(&out[start..start + 13]).expect("a NIR built from digits and 2A/2B has a key");
+    let key =
+        nir_key(&out[start..start + 13]).expect("a NIR built from digits and 2A/2B has a key");
     push2(out, u32::from(key));
 }
 
@@ -158,7 +165,16 @@ pub fn nir_spaced(nir: &str) -> String {
         return nir.to_string();
     }
     let s = |r: std::ops::Range<usize>| String::from_utf8_lossy(&b[r]).into_owned();
-    format!("{} {} {} {} {} {} {}", s(0..1), s(1..3), s(3..5), s(5..7), s(7..10), s(10..13), s(13..15))
+    format!(
+        "{} {} {} {} {} {} {}",
+        s(0..1),
+        s(1..3),
+        s(3..5),
+        s(5..7),
+        s(7..10),
+        s(10..13),
+        s(13..15)
+    )
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -166,7 +182,8 @@ pub fn nir_spaced(nir: &str) -> String {
 
 /// Real French bank codes (the account numbers drawn with them are fake).
 pub const BANK_CODES: &[&str] = &[
-    "30002", "30003", "30004", "30006", "10278", "20041", "11315", "10907", "16006", "18206", "17515", "13335",
+    "30002", "30003", "30004", "30006", "10278", "20041", "11315", "10907", "16006", "18206",
+    "17515", "13335",
 ];
 
 fn rib_letter_value(c: u8) -> Option<u64> {
@@ -186,7 +203,8 @@ fn rib_letter_value(c: u8) -> Option<u64> {
 }
 
 fn rib_number(s: &[u8]) -> Option<u64> {
-    s.iter().try_fold(0u64, |acc, &c| Some(acc * 10 + rib_letter_value(c)?))
+    s.iter()
+        .try_fold(0u64, |acc, &c| Some(acc * 10 + rib_letter_value(c)?))
 }
 
 /// The RIB key `97 - ((89 bank + 15 branch + 3 account) mod 97)`; letters of the account are mapped to digits.
@@ -207,7 +225,11 @@ pub fn iban_check(bban: &[u8]) -> Option<u8> {
             b'A'..=b'Z' => u64::from(c - b'A') + 10,
             _ => return None,
         };
-        n = if v >= 10 { (n * 100 + v) % 97 } else { (n * 10 + v) % 97 };
+        n = if v >= 10 {
+            (n * 100 + v) % 97
+        } else {
+            (n * 10 + v) % 97
+        };
     }
     Some((98 - n) as u8)
 }
@@ -218,7 +240,8 @@ pub fn write_iban(out: &mut Vec<u8>, bank: &[u8; 5], branch: u32, account: u64) 
     bban[..5].copy_from_slice(bank);
     put_digits(&mut bban[5..10], u64::from(branch));
     put_digits(&mut bban[10..21], account);
-    let key = rib_key(&bban[..5], &bban[5..10], &bban[10..21]).expect("digits always have a RIB key");
+    let key =
+        rib_key(&bban[..5], &bban[5..10], &bban[10..21]).expect("digits always have a RIB key");
     put_digits(&mut bban[21..23], u64::from(key));
     let check = iban_check(&bban).expect("digits always have an IBAN check");
     out.extend_from_slice(b"FR");
@@ -233,7 +256,9 @@ pub fn iban_is_valid(iban: &str) -> bool {
         return false;
     }
     let bban = &b[4..];
-    let Some(key) = rib_key(&bban[..5], &bban[5..10], &bban[10..21]) else { return false };
+    let Some(key) = rib_key(&bban[..5], &bban[5..10], &bban[10..21]) else {
+        return false;
+    };
     if !bban[21..].iter().all(u8::is_ascii_digit) || u32::from(key) != parse_digits(&bban[21..]) {
         return false;
     }
@@ -299,14 +324,15 @@ const ONSETS: &[u8; 13] = b"bcdfglmnprstv";
 const VOWELS: &[u8; 5] = b"aeiou";
 /// Endings of person surnames: each starts with a consonant, so the name is CV CV CV + ending.
 const PERSON_ENDINGS: &[&str] = &[
-    "rd", "t", "n", "l", "s", "x", "ud", "rt", "nd", "nt", "ux", "lle", "tte", "rre", "nne", "ssy", "rin", "rot",
-    "llet", "det", "lin", "non", "ron", "vet", "zet", "chet", "rand", "land", "mont", "ville", "court",
+    "rd", "t", "n", "l", "s", "x", "ud", "rt", "nd", "nt", "ux", "lle", "tte", "rre", "nne", "ssy",
+    "rin", "rot", "llet", "det", "lin", "non", "ron", "vet", "zet", "chet", "rand", "land", "mont",
+    "ville", "court",
 ];
 /// Endings of agent surnames: each starts with two consonants, so the name is CV CV + ending and can never
 /// equal a person surname (whose fifth character is a consonant and sixth a vowel).
 const AGENT_ENDINGS: &[&str] = &[
-    "rtier", "ndier", "scot", "ltin", "rvec", "rbier", "stel", "rdan", "rgues", "lvy", "squet", "rnay", "mbert",
-    "stier", "ntaz", "rcq",
+    "rtier", "ndier", "scot", "ltin", "rvec", "rbier", "stel", "rdan", "rgues", "lvy", "squet",
+    "rnay", "mbert", "stier", "ntaz", "rcq",
 ];
 
 const SYLLABLES: u64 = 65;
@@ -393,7 +419,10 @@ pub fn write_person_surname(out: &mut Vec<u8>, id: u64) {
 /// Write the surname of agent `id` (< [`agent_surnames`]), e.g. `Colarbier`.
 pub fn write_agent_surname(out: &mut Vec<u8>, id: u64) {
     let b = &blocked().agent;
-    let mut x = skip_blocked(permute(id, AGENT_SHAPES - b.len() as u64, SURNAME_KEY ^ 0xA6E7), b);
+    let mut x = skip_blocked(
+        permute(id, AGENT_SHAPES - b.len() as u64, SURNAME_KEY ^ 0xA6E7),
+        b,
+    );
     let end = (x % AGENT_ENDINGS.len() as u64) as usize;
     x /= AGENT_ENDINGS.len() as u64;
     push_syllable(out, x % SYLLABLES, true);
@@ -461,7 +490,8 @@ pub fn put_digits(dst: &mut [u8], mut v: u64) {
 }
 
 fn parse_digits(s: &[u8]) -> u32 {
-    s.iter().fold(0, |acc, &c| acc * 10 + u32::from(c.wrapping_sub(b'0')))
+    s.iter()
+        .fold(0, |acc, &c| acc * 10 + u32::from(c.wrapping_sub(b'0')))
 }
 
 #[cfg(test)]
@@ -534,7 +564,10 @@ mod tests {
         assert!(!iban_is_valid("FR7730006000011234567890189"));
         assert_eq!(iban_spaced(&iban), "FR76 3000 6000 0112 3456 7890 189");
         // Letters in the account are mapped (A,J -> 1 ...).
-        assert_eq!(rib_key(b"30006", b"00001", b"1234567890A"), rib_key(b"30006", b"00001", b"12345678901"));
+        assert_eq!(
+            rib_key(b"30006", b"00001", b"1234567890A"),
+            rib_key(b"30006", b"00001", b"12345678901")
+        );
     }
 
     #[test]
@@ -544,13 +577,19 @@ mod tests {
         crate::text::for_each_vocabulary_word(|w| {
             vocabulary.insert(w.to_ascii_lowercase());
         });
-        assert!(!blocked().person.is_empty(), "real words such as Nicolas have the shape and are blocked");
+        assert!(
+            !blocked().person.is_empty(),
+            "real words such as Nicolas have the shape and are blocked"
+        );
         for id in (0..person_surnames()).step_by(97).take(100_000) {
             let mut b = Vec::new();
             write_person_surname(&mut b, id);
             let s = String::from_utf8(b).unwrap();
             assert!(s.is_ascii() && looks_like_generated_surname(&s), "{s}");
-            assert!(!vocabulary.contains(&s.to_ascii_lowercase()), "{s} is an ordinary word");
+            assert!(
+                !vocabulary.contains(&s.to_ascii_lowercase()),
+                "{s} is an ordinary word"
+            );
             assert!(seen.insert(s));
         }
         for id in 0..agent_surnames().min(20_000) {
@@ -558,7 +597,10 @@ mod tests {
             write_agent_surname(&mut b, id);
             let s = String::from_utf8(b).unwrap();
             assert!(looks_like_generated_surname(&s), "{s}");
-            assert!(!vocabulary.contains(&s.to_ascii_lowercase()), "{s} is an ordinary word");
+            assert!(
+                !vocabulary.contains(&s.to_ascii_lowercase()),
+                "{s} is an ordinary word"
+            );
             assert!(seen.insert(s), "agent and person surnames are disjoint");
         }
     }

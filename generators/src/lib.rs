@@ -39,7 +39,9 @@ pub mod stream;
 pub mod text;
 pub mod world;
 
-pub use config::{DEFAULT_REFERENCE_DATE, GenConfig, RightShares, TenantSelection, Weights, max_cases};
+pub use config::{
+    DEFAULT_REFERENCE_DATE, GenConfig, RightShares, TenantSelection, Weights, max_cases,
+};
 pub use date::Date;
 pub use emit::Format;
 pub use error::GenError;

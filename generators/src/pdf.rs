@@ -8,7 +8,11 @@ use crate::model::DocumentKind;
 
 /// Length of the content stream of a document: a base by kind plus the drawn padding (< 1024).
 pub fn content_len(kind: DocumentKind, pad: u16) -> usize {
-    let base = if kind == DocumentKind::DecisionNotification { 5000 } else { 2200 };
+    let base = if kind == DocumentKind::DecisionNotification {
+        5000
+    } else {
+        2200
+    };
     base + usize::from(pad % 1024)
 }
 
@@ -39,7 +43,12 @@ fn push_pdf_text(out: &mut Vec<u8>, text: &[u8]) {
             ' '..='~' => out.push(c as u8),
             '\u{a0}'..='\u{ff}' => {
                 let v = c as u32;
-                out.extend_from_slice(&[b'\\', b'0' + (v >> 6) as u8, b'0' + ((v >> 3) & 7) as u8, b'0' + (v & 7) as u8]);
+                out.extend_from_slice(&[
+                    b'\\',
+                    b'0' + (v >> 6) as u8,
+                    b'0' + ((v >> 3) & 7) as u8,
+                    b'0' + (v & 7) as u8,
+                ]);
             }
             'œ' => out.extend_from_slice(b"\\234"),
             '’' => out.push(b'\''),
@@ -53,7 +62,11 @@ fn wrap(line: &[u8], width: usize) -> Vec<&[u8]> {
     let mut out = Vec::new();
     let mut rest = line;
     while rest.len() > width {
-        let cut = rest[..width].iter().rposition(|&c| c == b' ').filter(|&i| i > 0).unwrap_or(width);
+        let cut = rest[..width]
+            .iter()
+            .rposition(|&c| c == b' ')
+            .filter(|&i| i > 0)
+            .unwrap_or(width);
         // Never cut inside a UTF-8 sequence.
         let mut cut = cut;
         while cut < rest.len() && (rest[cut] & 0xC0) == 0x80 {
@@ -141,7 +154,11 @@ pub fn check_structure(pdf: &[u8]) -> Result<(), String> {
         hay.windows(needle.len()).rposition(|w| w == needle)
     }
     fn number(bytes: &[u8]) -> Option<usize> {
-        let digits: Vec<u8> = bytes.iter().copied().take_while(u8::is_ascii_digit).collect();
+        let digits: Vec<u8> = bytes
+            .iter()
+            .copied()
+            .take_while(u8::is_ascii_digit)
+            .collect();
         std::str::from_utf8(&digits).ok()?.parse().ok()
     }
     if !pdf.starts_with(b"%PDF-1.") {
@@ -164,7 +181,10 @@ pub fn check_structure(pdf: &[u8]) -> Result<(), String> {
         let off = number(line).ok_or("bad xref offset")?;
         let expect = format!("{} 0 obj", i + 1);
         if off >= pdf.len() || !pdf[off..].starts_with(expect.as_bytes()) {
-            return Err(format!("xref entry {} points at {off}, not at its object", i + 1));
+            return Err(format!(
+                "xref entry {} points at {off}, not at its object",
+                i + 1
+            ));
         }
     }
     if find(&pdf[xref..], b"trailer\n<< /Size 6 /Root 1 0 R >>").is_none() {
@@ -188,12 +208,17 @@ mod tests {
         let lines = vec![
             "Certificat médical (Cerfa 15695)".as_bytes().to_vec(),
             b"Nom : Bodelamont - Prenom : (Jean)".to_vec(),
-            "Référence du document : 75-2025-000123/D2".as_bytes().to_vec(),
+            "Référence du document : 75-2025-000123/D2"
+                .as_bytes()
+                .to_vec(),
             vec![b'x'; 400],
         ];
         for pad in [0u16, 1, 500, 1023] {
             let pdf = render(&lines, content_len(DocumentKind::MedicalCertificate, pad));
-            assert_eq!(pdf.len() as u64, size(DocumentKind::MedicalCertificate, pad));
+            assert_eq!(
+                pdf.len() as u64,
+                size(DocumentKind::MedicalCertificate, pad)
+            );
             check_structure(&pdf).unwrap();
             assert!(pdf.windows(18).any(|w| w == b"75-2025-000123/D2)"));
             assert!(pdf.windows(10).any(|w| w == b"Bodelamont"));

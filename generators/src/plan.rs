@@ -42,7 +42,11 @@ impl TenantPlan {
         if k + 1 == self.agents {
             (Role::TenantAdmin, None)
         } else {
-            let f = [AgentFunction::Instruction, AgentFunction::Evaluation, AgentFunction::Secretariat][(k % 3) as usize];
+            let f = [
+                AgentFunction::Instruction,
+                AgentFunction::Evaluation,
+                AgentFunction::Secretariat,
+            ][(k % 3) as usize];
             (Role::Agent, Some(f))
         }
     }
@@ -109,14 +113,20 @@ impl Plan {
         let assigned: u64 = alloc.iter().map(|a| a.0).sum();
         let mut order: Vec<usize> = (0..alloc.len()).collect();
         order.sort_by(|&a, &b| alloc[b].1.total_cmp(&alloc[a].1).then(a.cmp(&b)));
-        for &i in order.iter().cycle().take((config.cases - assigned) as usize) {
+        for &i in order
+            .iter()
+            .cycle()
+            .take((config.cases - assigned) as usize)
+        {
             alloc[i].0 += 1;
         }
         // Every tenant gets a case file when there are enough.
         if config.cases >= alloc.len() as u64 {
             for i in 0..alloc.len() {
                 if alloc[i].0 == 0 {
-                    let donor = (0..alloc.len()).max_by_key(|&j| (alloc[j].0, std::cmp::Reverse(j))).unwrap_or(0);
+                    let donor = (0..alloc.len())
+                        .max_by_key(|&j| (alloc[j].0, std::cmp::Reverse(j)))
+                        .unwrap_or(0);
                     alloc[donor].0 -= 1;
                     alloc[i].0 += 1;
                 }
@@ -132,12 +142,17 @@ impl Plan {
             t.agent_base = agent_base;
             agent_base += u64::from(t.agents);
         }
-        Ok(Plan { tenants, cases: config.cases })
+        Ok(Plan {
+            tenants,
+            cases: config.cases,
+        })
     }
 
     /// Index in [`Plan::tenants`] of the tenant of case `g`.
     pub fn tenant_of(&self, g: u64) -> usize {
-        self.tenants.partition_point(|t| t.first_case + t.cases <= g).min(self.tenants.len() - 1)
+        self.tenants
+            .partition_point(|t| t.first_case + t.cases <= g)
+            .min(self.tenants.len() - 1)
     }
 }
 

@@ -44,8 +44,11 @@ pub fn check_nir(p: &Person) -> CheckResult {
     let (y, m, _) = p.birth_date.ymd();
     let yy = format!("{:02}", y % 100);
     let mm = format!("{m:02}");
-    if b[0] != sex || &p.nir[1..3] != yy || &p.nir[3..5] != mm {
-        return fail(format!("person {}: NIR {} disagrees with sex {} / birth {}", p.id, p.nir, p.sex, p.birth_date));
+    if b[0] != sex || p.nir[1..3] != yy || p.nir[3..5] != mm {
+        return fail(format!(
+            "person {}: NIR {} disagrees with sex {} / birth {}",
+            p.id, p.nir, p.sex, p.birth_date
+        ));
     }
     Ok(())
 }
@@ -57,10 +60,19 @@ pub fn check_eligibility(c: &CaseBundle) -> CheckResult {
     let age = applicant.birth_date.age_on(cf.filing_date);
     for r in &c.requests {
         match r.right {
-            Right::Aeeh if age >= 20 => return fail(format!("case {}: AEEH requested at {age}", cf.id)),
-            Right::Aah if age < 20 => return fail(format!("case {}: AAH requested at {age}", cf.id)),
-            Right::Pch if age >= 60 && cf.request_kind == RequestKind::First && !cf.pch_age_exception => {
-                return fail(format!("case {}: first PCH request at {age} without the exception", cf.id));
+            Right::Aeeh if age >= 20 => {
+                return fail(format!("case {}: AEEH requested at {age}", cf.id));
+            }
+            Right::Aah if age < 20 => {
+                return fail(format!("case {}: AAH requested at {age}", cf.id));
+            }
+            Right::Pch
+                if age >= 60 && cf.request_kind == RequestKind::First && !cf.pch_age_exception =>
+            {
+                return fail(format!(
+                    "case {}: first PCH request at {age} without the exception",
+                    cf.id
+                ));
             }
             _ => {}
         }
@@ -72,21 +84,37 @@ pub fn check_eligibility(c: &CaseBundle) -> CheckResult {
 pub fn check_rates(c: &CaseBundle) -> CheckResult {
     let id = c.case_file.id;
     for d in c.decisions.iter().filter(|d| d.outcome == Outcome::Accord) {
-        let band = band_of(c).ok_or_else(|| format!("case {id}: granted decision without evaluation"))?;
-        let ev = c.evaluation.as_ref().ok_or_else(|| format!("case {id}: no evaluation"))?;
+        let band =
+            band_of(c).ok_or_else(|| format!("case {id}: granted decision without evaluation"))?;
+        let ev = c
+            .evaluation
+            .as_ref()
+            .ok_or_else(|| format!("case {id}: no evaluation"))?;
         if d.right == Right::Aah {
             if band == IncapacityBand::Under50 {
                 return fail(format!("case {id}: AAH granted under 50 %"));
             }
             if band == IncapacityBand::From50To79 && !ev.work_restriction {
-                return fail(format!("case {id}: AAH granted at 50-79 % without the work restriction"));
+                return fail(format!(
+                    "case {id}: AAH granted at 50-79 % without the work restriction"
+                ));
             }
         }
         if d.no_time_limit && (band != IncapacityBand::AtLeast80 || ev.improvement_expected) {
-            return fail(format!("case {id}: {} granted with no time limit at {band}", d.right));
+            return fail(format!(
+                "case {id}: {} granted with no time limit at {band}",
+                d.right
+            ));
         }
-        let detail = c.requests.iter().find(|r| r.id == d.request_id).map(|r| r.detail.as_str());
-        if d.right == Right::Cmi && detail == Some(CMI_INVALIDITE) && band != IncapacityBand::AtLeast80 {
+        let detail = c
+            .requests
+            .iter()
+            .find(|r| r.id == d.request_id)
+            .map(|r| r.detail.as_str());
+        if d.right == Right::Cmi
+            && detail == Some(CMI_INVALIDITE)
+            && band != IncapacityBand::AtLeast80
+        {
             return fail(format!("case {id}: CMI invalidite granted at {band}"));
         }
     }
@@ -97,30 +125,53 @@ pub fn check_rates(c: &CaseBundle) -> CheckResult {
 pub fn check_dates(c: &CaseBundle) -> CheckResult {
     let cf = &c.case_file;
     let id = cf.id;
-    if cf.medical_certificate_date > cf.filing_date || cf.medical_certificate_date.add_months(12) < cf.filing_date {
-        return fail(format!("case {id}: certificate {} not within 12 months before filing {}", cf.medical_certificate_date, cf.filing_date));
+    if cf.medical_certificate_date > cf.filing_date
+        || cf.medical_certificate_date.add_months(12) < cf.filing_date
+    {
+        return fail(format!(
+            "case {id}: certificate {} not within 12 months before filing {}",
+            cf.medical_certificate_date, cf.filing_date
+        ));
     }
     if let Some(a) = cf.admissibility_date
         && a < cf.filing_date
     {
-        return fail(format!("case {id}: admissibility {a} before filing {}", cf.filing_date));
+        return fail(format!(
+            "case {id}: admissibility {a} before filing {}",
+            cf.filing_date
+        ));
     }
     for d in &c.decisions {
         let floor = cf.admissibility_date.unwrap_or(cf.filing_date);
         if d.decision_date < floor {
-            return fail(format!("case {id}: decision {} before admissibility/filing {floor}", d.decision_date));
+            return fail(format!(
+                "case {id}: decision {} before admissibility/filing {floor}",
+                d.decision_date
+            ));
         }
         if let Some(n) = d.notification_date
             && n < d.decision_date
         {
-            return fail(format!("case {id}: notification {n} before decision {}", d.decision_date));
+            return fail(format!(
+                "case {id}: notification {n} before decision {}",
+                d.decision_date
+            ));
         }
     }
     for a in &c.appeals {
-        let d = c.decisions.iter().find(|d| d.id == a.decision_id).ok_or_else(|| format!("case {id}: appeal of an unknown decision"))?;
-        let n = d.notification_date.ok_or_else(|| format!("case {id}: appeal of an unnotified decision"))?;
+        let d = c
+            .decisions
+            .iter()
+            .find(|d| d.id == a.decision_id)
+            .ok_or_else(|| format!("case {id}: appeal of an unknown decision"))?;
+        let n = d
+            .notification_date
+            .ok_or_else(|| format!("case {id}: appeal of an unnotified decision"))?;
         if a.filed_date < n || a.filed_date > n.add_months(2) {
-            return fail(format!("case {id}: RAPO filed {} not within 2 months of notification {n}", a.filed_date));
+            return fail(format!(
+                "case {id}: RAPO filed {} not within 2 months of notification {n}",
+                a.filed_date
+            ));
         }
     }
     if c.status_events.windows(2).any(|w| w[1].date < w[0].date) {
@@ -136,23 +187,36 @@ pub fn check_validity(c: &CaseBundle) -> CheckResult {
     let band = band_of(c).unwrap_or(IncapacityBand::Under50);
     for d in c.decisions.iter().filter(|d| d.outcome == Outcome::Accord) {
         let (Some(start), end) = (d.start_date, d.end_date) else {
-            return fail(format!("case {id}: granted {} without a start date", d.right));
+            return fail(format!(
+                "case {id}: granted {} without a start date",
+                d.right
+            ));
         };
         let Some(end) = end else {
             if d.no_time_limit {
                 continue;
             }
-            return fail(format!("case {id}: granted {} without end date nor 'no time limit'", d.right));
+            return fail(format!(
+                "case {id}: granted {} without end date nor 'no time limit'",
+                d.right
+            ));
         };
         let until_20 = d.right == Right::Aeeh
             && band == IncapacityBand::AtLeast80
-            && c.evaluation.as_ref().is_some_and(|e| !e.improvement_expected);
+            && c.evaluation
+                .as_ref()
+                .is_some_and(|e| !e.improvement_expected);
         let max = legal_max_months(d.right, band) as i32;
         if end < start || (!until_20 && end > start.add_months(max).add_days(-1)) {
-            return fail(format!("case {id}: {} valid {start}..{end}, beyond {max} months", d.right));
+            return fail(format!(
+                "case {id}: {} valid {start}..{end}, beyond {max} months",
+                d.right
+            ));
         }
         if d.right == Right::Aeeh && end > birth.add_years(20).add_days(-1) {
-            return fail(format!("case {id}: AEEH ends {end}, after the 20th birthday"));
+            return fail(format!(
+                "case {id}: AEEH ends {end}, after the 20th birthday"
+            ));
         }
     }
     Ok(())
@@ -163,16 +227,31 @@ pub fn check_representation(c: &CaseBundle, reference: Date) -> CheckResult {
     let id = c.case_file.id;
     let applicant = &c.persons[0];
     if applicant.birth_date.age_on(reference) < 18
-        && !c.representations.iter().any(|r| r.person_id == applicant.id && r.end_date.is_none_or(|e| e > reference))
+        && !c
+            .representations
+            .iter()
+            .any(|r| r.person_id == applicant.id && r.end_date.is_none_or(|e| e > reference))
     {
         return fail(format!("case {id}: minor without an active representative"));
     }
     if applicant.protection != Protection::None {
-        if !c.documents.iter().any(|d| d.kind == DocumentKind::CourtJudgment) {
-            return fail(format!("case {id}: protected adult without a judgment document"));
+        if !c
+            .documents
+            .iter()
+            .any(|d| d.kind == DocumentKind::CourtJudgment)
+        {
+            return fail(format!(
+                "case {id}: protected adult without a judgment document"
+            ));
         }
-        if !c.representations.iter().any(|r| r.kind != RepresentationKind::Parent) {
-            return fail(format!("case {id}: protected adult without a protection representative"));
+        if !c
+            .representations
+            .iter()
+            .any(|r| r.kind != RepresentationKind::Parent)
+        {
+            return fail(format!(
+                "case {id}: protected adult without a protection representative"
+            ));
         }
     }
     Ok(())
@@ -183,14 +262,26 @@ pub fn check_address(p: &Person, tenant_code: &str) -> CheckResult {
     let g = geo();
     let commune = g.commune_by_code(&p.commune_code);
     let Some(commune) = commune else {
-        return fail(format!("person {}: unknown commune {}", p.id, p.commune_code));
+        return fail(format!(
+            "person {}: unknown commune {}",
+            p.id, p.commune_code
+        ));
     };
     let dept = g.departements[commune.departement].code;
     if commune.name != p.commune || !commune.postcodes.contains(&p.postcode.as_str()) {
-        return fail(format!("person {}: postcode {} / commune {} disagree", p.id, p.postcode, p.commune));
+        return fail(format!(
+            "person {}: postcode {} / commune {} disagree",
+            p.id, p.postcode, p.commune
+        ));
     }
-    if dept != p.departement || dept != tenant_code || !p.postcode.starts_with(postcode_prefix(dept)) {
-        return fail(format!("person {}: commune {} ({dept}) not in tenant {tenant_code}", p.id, p.commune));
+    if dept != p.departement
+        || dept != tenant_code
+        || !p.postcode.starts_with(postcode_prefix(dept))
+    {
+        return fail(format!(
+            "person {}: commune {} ({dept}) not in tenant {tenant_code}",
+            p.id, p.commune
+        ));
     }
     Ok(())
 }
@@ -199,26 +290,50 @@ pub fn check_address(p: &Person, tenant_code: &str) -> CheckResult {
 pub fn check_tenant(c: &CaseBundle) -> CheckResult {
     let cf = &c.case_file;
     let t = cf.tenant_id;
-    let bad = |what: &str| fail(format!("case {}: a {what} has another tenant or case", cf.id));
+    let bad = |what: &str| {
+        fail(format!(
+            "case {}: a {what} has another tenant or case",
+            cf.id
+        ))
+    };
     if c.persons.iter().any(|x| x.tenant_id != t) {
         return bad("person");
     }
-    if c.representations.iter().any(|x| x.tenant_id != t) || c.accounts.iter().any(|x| x.tenant_id != t) {
+    if c.representations.iter().any(|x| x.tenant_id != t)
+        || c.accounts.iter().any(|x| x.tenant_id != t)
+    {
         return bad("representation or account");
     }
-    if c.documents.iter().any(|x| x.tenant_id != t || x.case_id != cf.id) {
+    if c.documents
+        .iter()
+        .any(|x| x.tenant_id != t || x.case_id != cf.id)
+    {
         return bad("document");
     }
-    if c.decisions.iter().any(|x| x.tenant_id != t || x.case_id != cf.id) {
+    if c.decisions
+        .iter()
+        .any(|x| x.tenant_id != t || x.case_id != cf.id)
+    {
         return bad("decision or notification");
     }
-    if c.notes.iter().any(|x| x.tenant_id != t || x.case_id != cf.id) {
+    if c.notes
+        .iter()
+        .any(|x| x.tenant_id != t || x.case_id != cf.id)
+    {
         return bad("note");
     }
-    if c.status_events.iter().any(|x| x.tenant_id != t || x.case_id != cf.id)
-        || c.requests.iter().any(|x| x.tenant_id != t || x.case_id != cf.id)
-        || c.appeals.iter().any(|x| x.tenant_id != t || x.case_id != cf.id)
-        || c.evaluation.as_ref().is_some_and(|x| x.tenant_id != t || x.case_id != cf.id)
+    if c.status_events
+        .iter()
+        .any(|x| x.tenant_id != t || x.case_id != cf.id)
+        || c.requests
+            .iter()
+            .any(|x| x.tenant_id != t || x.case_id != cf.id)
+        || c.appeals
+            .iter()
+            .any(|x| x.tenant_id != t || x.case_id != cf.id)
+        || c.evaluation
+            .as_ref()
+            .is_some_and(|x| x.tenant_id != t || x.case_id != cf.id)
     {
         return bad("status, request, appeal or evaluation");
     }
@@ -227,7 +342,9 @@ pub fn check_tenant(c: &CaseBundle) -> CheckResult {
 
 /// Whether an email is under a reserved domain (RFC 2606/6761: example.org, example.net, .test).
 pub fn is_reserved_email(email: &str) -> bool {
-    let Some((local, domain)) = email.rsplit_once('@') else { return false };
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && (domain == "example.org"
             || domain == "example.net"
@@ -247,7 +364,10 @@ pub fn check_identifiers(c: &CaseBundle) -> CheckResult {
         if let Some(email) = &p.email
             && !is_reserved_email(email)
         {
-            return fail(format!("person {}: email {email} not under a reserved domain", p.id));
+            return fail(format!(
+                "person {}: email {email} not under a reserved domain",
+                p.id
+            ));
         }
     }
     check_accounts(&c.accounts)
@@ -256,17 +376,33 @@ pub fn check_identifiers(c: &CaseBundle) -> CheckResult {
 /// Check 11 for accounts: logins under reserved domains.
 pub fn check_accounts(accounts: &[Account]) -> CheckResult {
     match accounts.iter().find(|a| !is_reserved_email(&a.login)) {
-        Some(a) => fail(format!("account {}: login {} not under a reserved domain", a.id, a.login)),
+        Some(a) => fail(format!(
+            "account {}: login {} not under a reserved domain",
+            a.id, a.login
+        )),
         None => Ok(()),
     }
 }
 
 /// Check 9: the streamed output of `config` is byte-identical with `threads_a` and `threads_b` threads
 /// (compared through per-file digests of the JSONL output).
-pub fn check_determinism(config: &GenConfig, threads_a: usize, threads_b: usize) -> Result<(), String> {
-    let digest = |threads| crate::stream::digest_world(config, crate::emit::Format::Jsonl, threads).map_err(|e| e.to_string());
+pub fn check_determinism(
+    config: &GenConfig,
+    threads_a: usize,
+    threads_b: usize,
+) -> Result<(), String> {
+    let digest = |threads| {
+        crate::stream::digest_world(config, crate::emit::Format::Jsonl, threads)
+            .map_err(|e| e.to_string())
+    };
     let (a, b) = (digest(threads_a)?, digest(threads_b)?);
-    if a == b { Ok(()) } else { Err(format!("output differs between {threads_a} and {threads_b} threads")) }
+    if a == b {
+        Ok(())
+    } else {
+        Err(format!(
+            "output differs between {threads_a} and {threads_b} threads"
+        ))
+    }
 }
 
 /// Counters for the aggregate shares of check 10.
@@ -338,7 +474,11 @@ impl Stats {
     /// Check 10: every observed share within `tolerance` (0.02 = 2 points) of its weight. Returns the
     /// comparisons made (name, observed, expected) and the failures; shares with fewer than
     /// [`MIN_OBSERVATIONS`] observations are skipped.
-    pub fn check_shares(&self, w: &Weights, tolerance: f64) -> (Vec<(String, f64, f64)>, Vec<String>) {
+    pub fn check_shares(
+        &self,
+        w: &Weights,
+        tolerance: f64,
+    ) -> (Vec<(String, f64, f64)>, Vec<String>) {
         let mut compared = Vec::new();
         let mut failures = Vec::new();
         let mut cmp = |name: String, num: u64, den: u64, expected: f64| {
@@ -347,28 +487,72 @@ impl Stats {
             }
             let observed = num as f64 / den as f64;
             if (observed - expected).abs() > tolerance {
-                failures.push(format!("{name}: {:.2} % observed, {:.2} % expected", observed * 100.0, expected * 100.0));
+                failures.push(format!(
+                    "{name}: {:.2} % observed, {:.2} % expected",
+                    observed * 100.0,
+                    expected * 100.0
+                ));
             }
             compared.push((name, observed, expected));
         };
         let total_cases = self.cases[0] + self.cases[1];
-        cmp("child case files".into(), self.cases[1], total_cases, w.child_share);
+        cmp(
+            "child case files".into(),
+            self.cases[1],
+            total_cases,
+            w.child_share,
+        );
         for (a, shares, label) in [(0, &w.adult_rights, "adult"), (1, &w.child_rights, "child")] {
             let total: u64 = self.requests[a].iter().sum();
             for r in Right::ALL {
-                cmp(format!("{label} requests {r}"), self.requests[a][*r as usize], total, shares.get(*r));
+                cmp(
+                    format!("{label} requests {r}"),
+                    self.requests[a][*r as usize],
+                    total,
+                    shares.get(*r),
+                );
             }
         }
         let (g0, t0) = self.aah[0];
         let (g1, t1) = self.aah[1];
-        cmp("AAH approval, first requests".into(), g0, t0, w.aah_approval_first);
-        cmp("AAH approval, renewals".into(), g1, t1, w.aah_approval_renewal);
-        cmp("AAH approval overall".into(), g0 + g1, t0 + t1, w.aah_approval());
+        cmp(
+            "AAH approval, first requests".into(),
+            g0,
+            t0,
+            w.aah_approval_first,
+        );
+        cmp(
+            "AAH approval, renewals".into(),
+            g1,
+            t1,
+            w.aah_approval_renewal,
+        );
+        cmp(
+            "AAH approval overall".into(),
+            g0 + g1,
+            t0 + t1,
+            w.aah_approval(),
+        );
         let refusals: u64 = self.aah_refusals.iter().sum();
-        cmp("AAH refusals under 50 %".into(), self.aah_refusals[0], refusals, w.aah_refusal_under_50);
-        cmp("AAH refusals 50-79 % without restriction".into(), self.aah_refusals[1], refusals, w.aah_refusal_50_79_no_restriction);
+        cmp(
+            "AAH refusals under 50 %".into(),
+            self.aah_refusals[0],
+            refusals,
+            w.aah_refusal_under_50,
+        );
+        cmp(
+            "AAH refusals 50-79 % without restriction".into(),
+            self.aah_refusals[1],
+            refusals,
+            w.aah_refusal_50_79_no_restriction,
+        );
         let grants = self.aah_grants[0] + self.aah_grants[1];
-        cmp("AAH grants at 80 % and over".into(), self.aah_grants[0], grants, w.aah_granted_80_plus);
+        cmp(
+            "AAH grants at 80 % and over".into(),
+            self.aah_grants[0],
+            grants,
+            w.aah_granted_80_plus,
+        );
         (compared, failures)
     }
 }
@@ -424,7 +608,11 @@ pub struct Verifier {
 impl Verifier {
     /// A verifier for worlds with this reference date.
     pub fn new(reference: Date) -> Verifier {
-        Verifier { reference, tallies: Default::default(), stats: Stats::default() }
+        Verifier {
+            reference,
+            tallies: Default::default(),
+            stats: Stats::default(),
+        }
     }
 
     /// Check one case file of tenant `tenant_code`.
@@ -475,7 +663,10 @@ impl Verifier {
         if let Some(det) = determinism {
             self.tallies[8].record(det);
         }
-        Report { tallies: self.tallies, shares: compared }
+        Report {
+            tallies: self.tallies,
+            shares: compared,
+        }
     }
 }
 
@@ -504,14 +695,30 @@ impl Report {
     pub fn summary(&self) -> String {
         let mut s = String::new();
         for (i, t) in self.tallies.iter().enumerate() {
-            let verdict = if t.checked == 0 { "not run" } else if t.failed == 0 { "pass" } else { "FAIL" };
-            s.push_str(&format!("check {:>2} {verdict:<7} {:>10} checked {:>6} failed  {}\n", i + 1, t.checked, t.failed, CHECK_NAMES[i]));
+            let verdict = if t.checked == 0 {
+                "not run"
+            } else if t.failed == 0 {
+                "pass"
+            } else {
+                "FAIL"
+            };
+            s.push_str(&format!(
+                "check {:>2} {verdict:<7} {:>10} checked {:>6} failed  {}\n",
+                i + 1,
+                t.checked,
+                t.failed,
+                CHECK_NAMES[i]
+            ));
             for e in &t.examples {
                 s.push_str(&format!("           {e}\n"));
             }
         }
         for (name, observed, expected) in &self.shares {
-            s.push_str(&format!("  share {name}: {:.2} % (weight {:.2} %)\n", observed * 100.0, expected * 100.0));
+            s.push_str(&format!(
+                "  share {name}: {:.2} % (weight {:.2} %)\n",
+                observed * 100.0,
+                expected * 100.0
+            ));
         }
         s
     }
@@ -522,7 +729,9 @@ pub fn verify_world(world: &crate::World) -> Report {
     let mut v = Verifier::new(world.config().reference_date);
     v.observe_agents(&world.agents);
     for c in &world.cases {
-        let code = world.tenant(c.case_file.tenant_id).map_or("", |t| t.code.as_str());
+        let code = world
+            .tenant(c.case_file.tenant_id)
+            .map_or("", |t| t.code.as_str());
         v.observe(code, c);
     }
     v.finish(&world.config().weights, None)

@@ -7,8 +7,8 @@ use crate::date::Date;
 use crate::draw::{CaseDraw, Drawer, EMAIL_DOMAINS, PersonDraw};
 use crate::geo::geo;
 use crate::ident::{
-    BANK_CODES, account_number, permute, phone_suffix, push2, write_agent_surname, write_iban, write_nir,
-    write_person_surname, write_phone,
+    BANK_CODES, account_number, permute, phone_suffix, push2, write_agent_surname, write_iban,
+    write_nir, write_person_surname, write_phone,
 };
 use crate::model::{CaseStatus, DocumentKind, Outcome, Right};
 use crate::plan::TenantPlan;
@@ -19,7 +19,12 @@ const ADDRESS_KEY: u64 = 0x4144_4452_4553_5321;
 
 fn road_types_lower() -> &'static [String] {
     static ROADS: OnceLock<Vec<String>> = OnceLock::new();
-    ROADS.get_or_init(|| text::road_types().iter().map(|r| r.to_lowercase()).collect())
+    ROADS.get_or_init(|| {
+        text::road_types()
+            .iter()
+            .map(|r| r.to_lowercase())
+            .collect()
+    })
 }
 
 /// How many distinct address lines exist.
@@ -34,7 +39,11 @@ pub fn push_u64(out: &mut Vec<u8>, v: u64) {
 
 /// First name of a drawn person.
 pub fn first_name(pd: &PersonDraw) -> &'static str {
-    let list = if pd.sex == 2 { text::FEMALE_FIRST_NAMES } else { text::MALE_FIRST_NAMES };
+    let list = if pd.sex == 2 {
+        text::FEMALE_FIRST_NAMES
+    } else {
+        text::MALE_FIRST_NAMES
+    };
     list[pd.first_name as usize % list.len()]
 }
 
@@ -124,7 +133,10 @@ pub fn iban(out: &mut Vec<u8>, pd: &PersonDraw) -> bool {
     if pd.bank == 255 {
         return false;
     }
-    let bank: &[u8; 5] = BANK_CODES[pd.bank as usize].as_bytes().try_into().expect("bank codes have 5 digits");
+    let bank: &[u8; 5] = BANK_CODES[pd.bank as usize]
+        .as_bytes()
+        .try_into()
+        .expect("bank codes have 5 digits");
     write_iban(out, bank, pd.branch, account_number(pd.p));
     true
 }
@@ -191,7 +203,11 @@ pub fn decision_text(out: &mut Vec<u8>, tp: &TenantPlan, d: &CaseDraw, i: usize)
             out.extend_from_slice(tp.name.as_bytes());
             out.extend_from_slice(", réunie le ".as_bytes());
             date.write_fr(out);
-            out.extend_from_slice(if r.outcome == Outcome::Accord { ", accorde à ".as_bytes() } else { ", refuse à ".as_bytes() });
+            out.extend_from_slice(if r.outcome == Outcome::Accord {
+                ", accorde à ".as_bytes()
+            } else {
+                ", refuse à ".as_bytes()
+            });
             who(out);
             out.extend_from_slice(b" : ");
             out.extend_from_slice(label);
@@ -256,7 +272,7 @@ pub fn note_text(out: &mut Vec<u8>, tp: &TenantPlan, d: &CaseDraw, k: usize) {
     let contact = &d.persons[d.contact as usize];
     let mut rest = text::NOTE_TEMPLATES[n.template as usize % text::NOTE_TEMPLATES.len()];
     while let Some(i) = rest.find('{') {
-        out.extend_from_slice(rest[..i].as_bytes());
+        out.extend_from_slice(&rest.as_bytes()[..i]);
         let after = &rest[i..];
         let end = after.find('}').map_or(after.len(), |e| e + 1);
         match &after[..end] {
@@ -295,7 +311,9 @@ pub fn password(out: &mut Vec<u8>, seed: u64, account: u64) {
 /// First name of agent `a` (global index), from fake's fr_FR list.
 pub fn agent_first_name(seed: u64, a: u64) -> &'static str {
     let names = text::staff_first_names();
-    names[StreamFactory::new(seed, Domain::Agent).stream(a).below(names.len() as u32) as usize]
+    names[StreamFactory::new(seed, Domain::Agent)
+        .stream(a)
+        .below(names.len() as u32) as usize]
 }
 
 /// `First Surname` of agent `k` of a tenant.

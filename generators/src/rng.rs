@@ -32,7 +32,8 @@ impl StreamFactory {
     /// The factory of `domain` for world `seed`.
     pub fn new(seed: u64, domain: Domain) -> StreamFactory {
         let mut key = [0u8; 32];
-        let mut state = mix(seed ^ 0x636C_6F69_736F_6E00) ^ (domain as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut state =
+            mix(seed ^ 0x636C_6F69_736F_6E00) ^ (domain as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         for chunk in key.chunks_exact_mut(8) {
             state = mix(state.wrapping_add(0x9E37_79B9_7F4A_7C15));
             chunk.copy_from_slice(&state.to_le_bytes());
@@ -122,11 +123,25 @@ mod tests {
     #[test]
     fn streams_are_deterministic_and_distinct() {
         let f = StreamFactory::new(7, Domain::Case);
-        let a: Vec<u32> = (0..8).map(|_| 0).scan(f.stream(3), |s, _: i32| Some(s.u32())).collect();
-        let b: Vec<u32> = (0..8).map(|_| 0).scan(f.stream(3), |s, _: i32| Some(s.u32())).collect();
-        let c: Vec<u32> = (0..8).map(|_| 0).scan(f.stream(4), |s, _: i32| Some(s.u32())).collect();
-        let d: Vec<u32> =
-            (0..8).map(|_| 0).scan(StreamFactory::new(8, Domain::Case).stream(3), |s, _: i32| Some(s.u32())).collect();
+        let a: Vec<u32> = (0..8)
+            .map(|_| 0)
+            .scan(f.stream(3), |s, _: i32| Some(s.u32()))
+            .collect();
+        let b: Vec<u32> = (0..8)
+            .map(|_| 0)
+            .scan(f.stream(3), |s, _: i32| Some(s.u32()))
+            .collect();
+        let c: Vec<u32> = (0..8)
+            .map(|_| 0)
+            .scan(f.stream(4), |s, _: i32| Some(s.u32()))
+            .collect();
+        let d: Vec<u32> = (0..8)
+            .map(|_| 0)
+            .scan(
+                StreamFactory::new(8, Domain::Case).stream(3),
+                |s, _: i32| Some(s.u32()),
+            )
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_ne!(a, d);

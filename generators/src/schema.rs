@@ -194,7 +194,11 @@ impl Entity {
                 Ty::Bool => json!({"type": "boolean"}),
                 Ty::Enum(values) => json!({"type": "string", "enum": values}),
             };
-            let schema = if f.nullable { json!({"anyOf": [base, {"type": "null"}]}) } else { base };
+            let schema = if f.nullable {
+                json!({"anyOf": [base, {"type": "null"}]})
+            } else {
+                base
+            };
             props.insert(f.name.to_string(), schema);
         }
         let required: Vec<&str> = self.fields().iter().map(|f| f.name).collect();
@@ -214,10 +218,17 @@ impl Entity {
         let obj = record.as_object().ok_or("not an object")?;
         let fields = self.fields();
         if obj.len() != fields.len() {
-            return Err(format!("{}: {} keys, schema has {}", self.name(), obj.len(), fields.len()));
+            return Err(format!(
+                "{}: {} keys, schema has {}",
+                self.name(),
+                obj.len(),
+                fields.len()
+            ));
         }
         for f in fields {
-            let v = obj.get(f.name).ok_or_else(|| format!("{}: missing {}", self.name(), f.name))?;
+            let v = obj
+                .get(f.name)
+                .ok_or_else(|| format!("{}: missing {}", self.name(), f.name))?;
             if v.is_null() {
                 if f.nullable {
                     continue;
@@ -232,7 +243,12 @@ impl Entity {
                 Ty::Enum(values) => v.as_str().is_some_and(|s| values.contains(&s)),
             };
             if !ok {
-                return Err(format!("{}.{} = {v} does not match {:?}", self.name(), f.name, f.ty));
+                return Err(format!(
+                    "{}.{} = {v} does not match {:?}",
+                    self.name(),
+                    f.name,
+                    f.ty
+                ));
             }
         }
         Ok(())

@@ -14,8 +14,12 @@ pub fn small_config() -> impl Strategy<Value = GenConfig> {
 }
 
 /// Configs with tenant counts and case counts in the given ranges (tenants at most 101).
-pub fn config_with(tenants: RangeInclusive<usize>, cases: RangeInclusive<u64>) -> impl Strategy<Value = GenConfig> {
-    (any::<u64>(), tenants, cases).prop_map(|(seed, tenants, cases)| GenConfig::new(seed, tenants, cases))
+pub fn config_with(
+    tenants: RangeInclusive<usize>,
+    cases: RangeInclusive<u64>,
+) -> impl Strategy<Value = GenConfig> {
+    (any::<u64>(), tenants, cases)
+        .prop_map(|(seed, tenants, cases)| GenConfig::new(seed, tenants, cases))
 }
 
 /// Small worlds: 1-3 tenants, 1-40 case files.
@@ -24,6 +28,10 @@ pub fn small_world() -> impl Strategy<Value = World> {
 }
 
 /// Worlds with tenant and case counts in the given ranges.
-pub fn world_with(tenants: RangeInclusive<usize>, cases: RangeInclusive<u64>) -> impl Strategy<Value = World> {
-    config_with(tenants, cases).prop_map(|c| World::generate(&c).expect("configs of this strategy are valid"))
+pub fn world_with(
+    tenants: RangeInclusive<usize>,
+    cases: RangeInclusive<u64>,
+) -> impl Strategy<Value = World> {
+    config_with(tenants, cases)
+        .prop_map(|c| World::generate(&c).expect("configs of this strategy are valid"))
 }

@@ -38,7 +38,13 @@ pub struct StreamOptions {
 
 impl Default for StreamOptions {
     fn default() -> StreamOptions {
-        StreamOptions { format: Format::Jsonl, threads: 1, documents: false, verify: false, chunk_cases: 2048 }
+        StreamOptions {
+            format: Format::Jsonl,
+            threads: 1,
+            documents: false,
+            verify: false,
+            chunk_cases: 2048,
+        }
     }
 }
 
@@ -47,7 +53,12 @@ pub trait Sink {
     /// Append bytes to an entity's output.
     fn write(&mut self, entity: Entity, bytes: &[u8]) -> Result<(), GenError>;
     /// Store one document's PDF.
-    fn document(&mut self, tenant_code: &str, file_name: &str, bytes: &[u8]) -> Result<(), GenError>;
+    fn document(
+        &mut self,
+        tenant_code: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<(), GenError>;
 }
 
 /// What a streamed generation produced.
@@ -86,7 +97,10 @@ fn count_case(counts: &mut [u64; 12], d: &CaseDraw) {
 }
 
 fn bufs<E: Enc>(enc: &mut Encoders<E>) -> impl Iterator<Item = (Entity, &mut Vec<u8>)> {
-    Entity::ALL.iter().copied().zip(enc.by_entity.iter_mut().map(|e| e.out()))
+    Entity::ALL
+        .iter()
+        .copied()
+        .zip(enc.by_entity.iter_mut().map(|e| e.out()))
 }
 
 /// Stream the world of `config` into `sink`. `progress` is called with the number of case files written
@@ -152,7 +166,8 @@ fn stream_with<E: Enc + Default + Send, S: Sink>(
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let tx = tx.clone();
-            let (drawer, next_chunk, written, pool, verifiers) = (&drawer, &next_chunk, &written, &pool, &verifiers);
+            let (drawer, next_chunk, written, pool, verifiers) =
+                (&drawer, &next_chunk, &written, &pool, &verifiers);
             scope.spawn(move || {
                 let mut d = CaseDraw::default();
                 let mut local_verifier = opts.verify.then(|| Verifier::new(config.reference_date));
@@ -168,10 +183,16 @@ fn stream_with<E: Enc + Default + Send, S: Sink>(
                             w = cv.wait(w).unwrap_or_else(|e| e.into_inner());
                         }
                     }
-                    let mut enc = pool.lock().unwrap_or_else(|e| e.into_inner()).pop().unwrap_or_default();
+                    let mut enc = pool
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .pop()
+                        .unwrap_or_default();
                     let mut out = ChunkOut {
                         index: c,
-                        enc: Encoders { by_entity: Vec::new() },
+                        enc: Encoders {
+                            by_entity: Vec::new(),
+                        },
                         counts: [0; 12],
                         docs: Vec::new(),
                         cases: 0,
@@ -180,7 +201,8 @@ fn stream_with<E: Enc + Default + Send, S: Sink>(
                     let end = (start + chunk).min(drawer.plan.cases);
                     let mut t = drawer.plan.tenant_of(start);
                     for g in start..end {
-                        while g >= drawer.plan.tenants[t].first_case + drawer.plan.tenants[t].cases {
+                        while g >= drawer.plan.tenants[t].first_case + drawer.plan.tenants[t].cases
+                        {
                             t += 1;
                         }
                         drawer.draw(g, t, &mut d);
@@ -189,7 +211,9 @@ fn stream_with<E: Enc + Default + Send, S: Sink>(
                         if opts.documents {
                             let tp = drawer.tenant(&d);
                             for k in 0..d.n_docs {
-                                let name = bundle::string(|b| crate::render::document_file_name(b, tp, &d, k));
+                                let name = bundle::string(|b| {
+                                    crate::render::document_file_name(b, tp, &d, k)
+                                });
                                 out.docs.push((tp.dept, name, document_pdf(drawer, &d, k)));
                             }
                         }
@@ -263,7 +287,10 @@ fn stream_with<E: Enc + Default + Send, S: Sink>(
         v
     });
     Ok(StreamSummary {
-        counts: Entity::ALL.iter().map(|e| (*e, counts[*e as usize])).collect(),
+        counts: Entity::ALL
+            .iter()
+            .map(|e| (*e, counts[*e as usize]))
+            .collect(),
         documents_written,
         bytes,
         report: report.map(|v| v.finish(&config.weights, None)),
@@ -284,16 +311,26 @@ impl DirSink {
         let mut files = Vec::new();
         for e in Entity::ALL {
             let path = dir.join(format!("{}.{}", e.name(), format.extension()));
-            let f = File::create(&path).map_err(|source| GenError::Io { what: path.display().to_string(), source })?;
+            let f = File::create(&path).map_err(|source| GenError::Io {
+                what: path.display().to_string(),
+                source,
+            })?;
             files.push(f);
         }
-        Ok(DirSink { dir: dir.to_path_buf(), files, extension: format.extension() })
+        Ok(DirSink {
+            dir: dir.to_path_buf(),
+            files,
+            extension: format.extension(),
+        })
     }
 
     /// Flush every file.
     pub fn finish(self) -> Result<(), GenError> {
         for (mut f, e) in self.files.into_iter().zip(Entity::ALL) {
-            f.flush().map_err(|source| GenError::Io { what: e.name().to_string(), source })?;
+            f.flush().map_err(|source| GenError::Io {
+                what: e.name().to_string(),
+                source,
+            })?;
         }
         Ok(())
     }
@@ -309,14 +346,28 @@ impl Sink for DirSink {
         let ext = self.extension;
         self.files[entity as usize]
             .write_all(bytes)
-            .map_err(|source| GenError::Io { what: format!("{}.{ext}", entity.name()), source })
+            .map_err(|source| GenError::Io {
+                what: format!("{}.{ext}", entity.name()),
+                source,
+            })
     }
 
-    fn document(&mut self, tenant_code: &str, file_name: &str, bytes: &[u8]) -> Result<(), GenError> {
+    fn document(
+        &mut self,
+        tenant_code: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<(), GenError> {
         let dir = self.dir.join("documents").join(tenant_code);
-        std::fs::create_dir_all(&dir).map_err(|source| GenError::Io { what: dir.display().to_string(), source })?;
+        std::fs::create_dir_all(&dir).map_err(|source| GenError::Io {
+            what: dir.display().to_string(),
+            source,
+        })?;
         let path = dir.join(file_name);
-        std::fs::write(&path, bytes).map_err(|source| GenError::Io { what: path.display().to_string(), source })
+        std::fs::write(&path, bytes).map_err(|source| GenError::Io {
+            what: path.display().to_string(),
+            source,
+        })
     }
 }
 
@@ -332,14 +383,21 @@ pub struct Digest {
 
 impl Default for Digest {
     fn default() -> Digest {
-        Digest { h: 0x6A09_E667_F3BC_C908, carry: 0, carried: 0, len: 0 }
+        Digest {
+            h: 0x6A09_E667_F3BC_C908,
+            carry: 0,
+            carried: 0,
+            len: 0,
+        }
     }
 }
 
 impl Digest {
     #[inline]
     fn word(&mut self, w: u64) {
-        self.h = (self.h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+        self.h = (self.h ^ w)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(29);
     }
 
     /// Feed bytes.
@@ -387,7 +445,12 @@ impl<A: Sink> Sink for Tee<A> {
         self.inner.write(entity, bytes)
     }
 
-    fn document(&mut self, tenant_code: &str, file_name: &str, bytes: &[u8]) -> Result<(), GenError> {
+    fn document(
+        &mut self,
+        tenant_code: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<(), GenError> {
         self.inner.document(tenant_code, file_name, bytes)
     }
 }
@@ -410,7 +473,12 @@ impl Sink for DigestSink {
         Ok(())
     }
 
-    fn document(&mut self, tenant_code: &str, file_name: &str, bytes: &[u8]) -> Result<(), GenError> {
+    fn document(
+        &mut self,
+        tenant_code: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<(), GenError> {
         self.documents.update(tenant_code.as_bytes());
         self.documents.update(file_name.as_bytes());
         self.documents.update(bytes);
@@ -419,9 +487,17 @@ impl Sink for DigestSink {
 }
 
 /// Per-entity digests of the streamed output of `config` with `threads` threads.
-pub fn digest_world(config: &GenConfig, format: Format, threads: usize) -> Result<Vec<u64>, GenError> {
+pub fn digest_world(
+    config: &GenConfig,
+    format: Format,
+    threads: usize,
+) -> Result<Vec<u64>, GenError> {
     let mut sink = DigestSink::default();
-    let opts = StreamOptions { format, threads, ..StreamOptions::default() };
+    let opts = StreamOptions {
+        format,
+        threads,
+        ..StreamOptions::default()
+    };
     stream(config, &opts, &mut sink, &|_| {})?;
     Ok(sink.digests.iter().map(Digest::value).collect())
 }
@@ -439,7 +515,10 @@ pub fn write_world(
     let files: Vec<String> = Entity::ALL.iter().map(|e| dir_sink.file_name(*e)).collect();
     let summary = if opts.verify {
         // Digest what is written, for check 9.
-        let mut sink = Tee { inner: dir_sink, digest: DigestSink::default() };
+        let mut sink = Tee {
+            inner: dir_sink,
+            digest: DigestSink::default(),
+        };
         let mut summary = stream(config, opts, &mut sink, progress)?;
         sink.inner.finish()?;
         if let Some(report) = summary.report.as_mut() {
@@ -450,7 +529,10 @@ pub fn write_world(
             report.set_determinism(if written == again {
                 Ok(())
             } else {
-                Err(format!("output with {} threads differs from output with {other}", opts.threads))
+                Err(format!(
+                    "output with {} threads differs from output with {other}",
+                    opts.threads
+                ))
             });
         }
         summary
@@ -462,8 +544,14 @@ pub fn write_world(
     };
     let m = manifest(config, opts, &summary, &files)?;
     let path = dir.join("manifest.json");
-    let text = serde_json::to_string_pretty(&m).map_err(|e| GenError::Io { what: "manifest.json".into(), source: e.into() })?;
-    std::fs::write(&path, text + "\n").map_err(|source| GenError::Io { what: path.display().to_string(), source })?;
+    let text = serde_json::to_string_pretty(&m).map_err(|e| GenError::Io {
+        what: "manifest.json".into(),
+        source: e.into(),
+    })?;
+    std::fs::write(&path, text + "\n").map_err(|source| GenError::Io {
+        what: path.display().to_string(),
+        source,
+    })?;
     Ok(summary)
 }
 

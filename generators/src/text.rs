@@ -9,42 +9,234 @@ use crate::model::{DocumentKind, Right};
 
 /// Female first names.
 pub const FEMALE_FIRST_NAMES: &[&str] = &[
-    "Marie", "Nathalie", "Isabelle", "Sylvie", "Catherine", "Françoise", "Christine", "Monique", "Valérie",
-    "Sandrine", "Véronique", "Sophie", "Céline", "Aurélie", "Julie", "Émilie", "Camille", "Léa", "Manon",
-    "Chloé", "Inès", "Jade", "Louise", "Emma", "Alice", "Zoé", "Lina", "Rose", "Anna", "Hélène", "Martine",
-    "Brigitte", "Patricia", "Laurence", "Stéphanie", "Audrey", "Élodie", "Mélanie", "Pauline", "Charlotte",
-    "Margaux", "Océane", "Maëlle", "Lucie", "Clémence", "Agathe", "Nadia", "Fatima", "Yasmine", "Aïcha",
-    "Josiane", "Gisèle", "Odile", "Paulette", "Jeanne", "Mathilde", "Anaïs", "Noémie", "Salomé", "Elsa",
+    "Marie",
+    "Nathalie",
+    "Isabelle",
+    "Sylvie",
+    "Catherine",
+    "Françoise",
+    "Christine",
+    "Monique",
+    "Valérie",
+    "Sandrine",
+    "Véronique",
+    "Sophie",
+    "Céline",
+    "Aurélie",
+    "Julie",
+    "Émilie",
+    "Camille",
+    "Léa",
+    "Manon",
+    "Chloé",
+    "Inès",
+    "Jade",
+    "Louise",
+    "Emma",
+    "Alice",
+    "Zoé",
+    "Lina",
+    "Rose",
+    "Anna",
+    "Hélène",
+    "Martine",
+    "Brigitte",
+    "Patricia",
+    "Laurence",
+    "Stéphanie",
+    "Audrey",
+    "Élodie",
+    "Mélanie",
+    "Pauline",
+    "Charlotte",
+    "Margaux",
+    "Océane",
+    "Maëlle",
+    "Lucie",
+    "Clémence",
+    "Agathe",
+    "Nadia",
+    "Fatima",
+    "Yasmine",
+    "Aïcha",
+    "Josiane",
+    "Gisèle",
+    "Odile",
+    "Paulette",
+    "Jeanne",
+    "Mathilde",
+    "Anaïs",
+    "Noémie",
+    "Salomé",
+    "Elsa",
 ];
 
 /// Male first names.
 pub const MALE_FIRST_NAMES: &[&str] = &[
-    "Jean", "Pierre", "Michel", "Philippe", "Alain", "Patrick", "Nicolas", "Christophe", "Laurent", "Éric",
-    "Frédéric", "Stéphane", "David", "Julien", "Sébastien", "Thomas", "Maxime", "Antoine", "Hugo", "Lucas",
-    "Louis", "Gabriel", "Raphaël", "Léo", "Arthur", "Jules", "Adam", "Noah", "Nathan", "Théo", "Mathis",
-    "Enzo", "Karim", "Mohamed", "Yanis", "Rayan", "Bernard", "Gérard", "Daniel", "Jacques", "René", "Marcel",
-    "André", "Claude", "Serge", "Didier", "Olivier", "Thierry", "Bruno", "Franck", "Cédric", "Jérôme",
-    "Mickaël", "Benoît", "Grégoire", "Clément", "Baptiste", "Quentin", "Valentin", "Joël",
+    "Jean",
+    "Pierre",
+    "Michel",
+    "Philippe",
+    "Alain",
+    "Patrick",
+    "Nicolas",
+    "Christophe",
+    "Laurent",
+    "Éric",
+    "Frédéric",
+    "Stéphane",
+    "David",
+    "Julien",
+    "Sébastien",
+    "Thomas",
+    "Maxime",
+    "Antoine",
+    "Hugo",
+    "Lucas",
+    "Louis",
+    "Gabriel",
+    "Raphaël",
+    "Léo",
+    "Arthur",
+    "Jules",
+    "Adam",
+    "Noah",
+    "Nathan",
+    "Théo",
+    "Mathis",
+    "Enzo",
+    "Karim",
+    "Mohamed",
+    "Yanis",
+    "Rayan",
+    "Bernard",
+    "Gérard",
+    "Daniel",
+    "Jacques",
+    "René",
+    "Marcel",
+    "André",
+    "Claude",
+    "Serge",
+    "Didier",
+    "Olivier",
+    "Thierry",
+    "Bruno",
+    "Franck",
+    "Cédric",
+    "Jérôme",
+    "Mickaël",
+    "Benoît",
+    "Grégoire",
+    "Clément",
+    "Baptiste",
+    "Quentin",
+    "Valentin",
+    "Joël",
 ];
 
 /// Street names (after the road type).
 pub const STREET_NAMES: &[&str] = &[
-    "de la République", "Victor Hugo", "Jean Jaurès", "du Général de Gaulle", "Pasteur", "des Écoles",
-    "de la Gare", "de l'Église", "du Moulin", "des Lilas", "des Tilleuls", "Jean Moulin", "de la Mairie",
-    "du Stade", "des Acacias", "de Verdun", "Gambetta", "Voltaire", "Jules Ferry", "de la Paix",
-    "des Peupliers", "du Château", "de la Fontaine", "des Roses", "Émile Zola", "de Lattre de Tassigny",
-    "Anatole France", "des Vignes", "du Commerce", "de la Liberté", "Georges Clemenceau", "du Marché",
-    "des Prés", "de la Poste", "Carnot", "Louis Pasteur", "des Cerisiers", "du Port", "de Bretagne",
-    "des Jardins", "de la Forêt", "Saint-Martin", "des Champs", "Pierre Curie", "Marie Curie", "de Provence",
-    "des Mimosas", "de l'Industrie", "du Parc", "des Platanes", "Aristide Briand", "Jean Macé",
-    "de la Croix", "des Chênes", "du Bourg", "de la Source", "Paul Bert", "Henri Barbusse", "du Calvaire",
-    "des Hirondelles", "de la Résistance", "Lamartine", "Condorcet", "Danton", "Molière", "Racine",
-    "de Strasbourg", "de Paris", "du 8 Mai 1945", "du 11 Novembre", "Edouard Herriot", "Jean Monnet",
-    "des Sports", "de la Plaine", "du Lavoir", "des Noyers", "des Érables", "de la Vallée", "des Coquelicots",
-    "Alsace-Lorraine", "Charles Péguy", "Guy Môquet", "Rabelais", "Montesquieu", "Jean de La Fontaine",
-    "des Bleuets", "du Pont", "de la Rivière", "du Val", "des Hortensias", "Simone Veil", "Olympe de Gouges",
-    "Louise Michel", "Gustave Eiffel", "de la Libération", "Saint-Exupéry", "du Docteur Schweitzer",
-    "des Artisans", "de l'Avenir", "des Marronniers",
+    "de la République",
+    "Victor Hugo",
+    "Jean Jaurès",
+    "du Général de Gaulle",
+    "Pasteur",
+    "des Écoles",
+    "de la Gare",
+    "de l'Église",
+    "du Moulin",
+    "des Lilas",
+    "des Tilleuls",
+    "Jean Moulin",
+    "de la Mairie",
+    "du Stade",
+    "des Acacias",
+    "de Verdun",
+    "Gambetta",
+    "Voltaire",
+    "Jules Ferry",
+    "de la Paix",
+    "des Peupliers",
+    "du Château",
+    "de la Fontaine",
+    "des Roses",
+    "Émile Zola",
+    "de Lattre de Tassigny",
+    "Anatole France",
+    "des Vignes",
+    "du Commerce",
+    "de la Liberté",
+    "Georges Clemenceau",
+    "du Marché",
+    "des Prés",
+    "de la Poste",
+    "Carnot",
+    "Louis Pasteur",
+    "des Cerisiers",
+    "du Port",
+    "de Bretagne",
+    "des Jardins",
+    "de la Forêt",
+    "Saint-Martin",
+    "des Champs",
+    "Pierre Curie",
+    "Marie Curie",
+    "de Provence",
+    "des Mimosas",
+    "de l'Industrie",
+    "du Parc",
+    "des Platanes",
+    "Aristide Briand",
+    "Jean Macé",
+    "de la Croix",
+    "des Chênes",
+    "du Bourg",
+    "de la Source",
+    "Paul Bert",
+    "Henri Barbusse",
+    "du Calvaire",
+    "des Hirondelles",
+    "de la Résistance",
+    "Lamartine",
+    "Condorcet",
+    "Danton",
+    "Molière",
+    "Racine",
+    "de Strasbourg",
+    "de Paris",
+    "du 8 Mai 1945",
+    "du 11 Novembre",
+    "Edouard Herriot",
+    "Jean Monnet",
+    "des Sports",
+    "de la Plaine",
+    "du Lavoir",
+    "des Noyers",
+    "des Érables",
+    "de la Vallée",
+    "des Coquelicots",
+    "Alsace-Lorraine",
+    "Charles Péguy",
+    "Guy Môquet",
+    "Rabelais",
+    "Montesquieu",
+    "Jean de La Fontaine",
+    "des Bleuets",
+    "du Pont",
+    "de la Rivière",
+    "du Val",
+    "des Hortensias",
+    "Simone Veil",
+    "Olympe de Gouges",
+    "Louise Michel",
+    "Gustave Eiffel",
+    "de la Libération",
+    "Saint-Exupéry",
+    "du Docteur Schweitzer",
+    "des Artisans",
+    "de l'Avenir",
+    "des Marronniers",
 ];
 
 /// Road types, lower-cased from fake's fr_FR locale (`Allée`, `Avenue`, `Rue`...).
@@ -66,11 +258,32 @@ pub fn doctor_surnames() -> &'static [&'static str] {
 /// curated lists and templates here, fake's fr_FR names and road types, commune, departement, region and
 /// country names. Generated surnames avoid all of them (see [`crate::ident`]).
 pub fn for_each_vocabulary_word(mut f: impl FnMut(&str)) {
-    let mut split = |s: &str| s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).for_each(&mut f);
+    let mut split = |s: &str| {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .for_each(&mut f)
+    };
     let lists: [&[&str]; 16] = [
-        FEMALE_FIRST_NAMES, MALE_FIRST_NAMES, STREET_NAMES, road_types(), staff_first_names(), doctor_surnames(),
-        PCH_ELEMENTS, RQTH_DETAILS, ESMS_CHILD, ESMS_ADULT, PPS_DETAILS, AEEH_DETAILS, NOTE_TEMPLATES,
-        &[CMI_INVALIDITE, CMI_PRIORITE, CMI_STATIONNEMENT, REASON_UNDER_50, REASON_NO_RESTRICTION],
+        FEMALE_FIRST_NAMES,
+        MALE_FIRST_NAMES,
+        STREET_NAMES,
+        road_types(),
+        staff_first_names(),
+        doctor_surnames(),
+        PCH_ELEMENTS,
+        RQTH_DETAILS,
+        ESMS_CHILD,
+        ESMS_ADULT,
+        PPS_DETAILS,
+        AEEH_DETAILS,
+        NOTE_TEMPLATES,
+        &[
+            CMI_INVALIDITE,
+            CMI_PRIORITE,
+            CMI_STATIONNEMENT,
+            REASON_UNDER_50,
+            REASON_NO_RESTRICTION,
+        ],
         &[REASON_ADMINISTRATIVE, REASON_CRITERIA],
         <FR_FR as Data>::NAME_TITLE,
     ];
@@ -141,8 +354,13 @@ pub const fn right_label(r: Right) -> &'static str {
 
 /// PCH elements.
 pub const PCH_ELEMENTS: &[&str] = &[
-    "aide humaine", "aides techniques", "aménagement du logement", "aménagement du véhicule",
-    "charges spécifiques", "aide animalière", "aide à la parentalité",
+    "aide humaine",
+    "aides techniques",
+    "aménagement du logement",
+    "aménagement du véhicule",
+    "charges spécifiques",
+    "aide animalière",
+    "aide à la parentalité",
 ];
 /// CMI mentions: invalidité (needs 80 %), priorité, stationnement.
 pub const CMI_INVALIDITE: &str = "invalidité";
@@ -151,25 +369,39 @@ pub const CMI_PRIORITE: &str = "priorité";
 /// CMI mention stationnement.
 pub const CMI_STATIONNEMENT: &str = "stationnement";
 /// Vocational orientations that go with an RQTH.
-pub const RQTH_DETAILS: &[&str] =
-    &["RQTH et orientation marché du travail", "RQTH et orientation ESAT", "RQTH et orientation CRP", "RQTH seule"];
+pub const RQTH_DETAILS: &[&str] = &[
+    "RQTH et orientation marché du travail",
+    "RQTH et orientation ESAT",
+    "RQTH et orientation CRP",
+    "RQTH seule",
+];
 /// Medico-social orientations for children.
 pub const ESMS_CHILD: &[&str] = &["IME", "ITEP", "IEM", "SESSAD"];
 /// Medico-social orientations for adults.
 pub const ESMS_ADULT: &[&str] = &["MAS", "FAM/EAM", "foyer de vie/EANM", "SAVS", "SAMSAH"];
 /// Schooling plan measures.
-pub const PPS_DETAILS: &[&str] =
-    &["aide humaine AESH", "ULIS", "matériel pédagogique adapté", "transport scolaire"];
+pub const PPS_DETAILS: &[&str] = &[
+    "aide humaine AESH",
+    "ULIS",
+    "matériel pédagogique adapté",
+    "transport scolaire",
+];
 /// AEEH and its complements.
 pub const AEEH_DETAILS: &[&str] = &[
-    "AEEH de base", "AEEH et complément 1", "AEEH et complément 2", "AEEH et complément 3",
-    "AEEH et complément 4", "AEEH et complément 5", "AEEH et complément 6",
+    "AEEH de base",
+    "AEEH et complément 1",
+    "AEEH et complément 2",
+    "AEEH et complément 3",
+    "AEEH et complément 4",
+    "AEEH et complément 5",
+    "AEEH et complément 6",
 ];
 
 /// Refusal reasons.
 pub const REASON_UNDER_50: &str = "taux d'incapacité inférieur à 50 %";
 /// AAH at 50-79 % without the work restriction.
-pub const REASON_NO_RESTRICTION: &str = "absence de restriction substantielle et durable pour l'accès à l'emploi";
+pub const REASON_NO_RESTRICTION: &str =
+    "absence de restriction substantielle et durable pour l'accès à l'emploi";
 /// Other AAH refusals.
 pub const REASON_ADMINISTRATIVE: &str = "conditions administratives non remplies";
 /// Refusal of other rights.
@@ -248,10 +480,14 @@ pub const fn document_body(k: DocumentKind) -> &'static [&'static str] {
             "Retentissement fonctionnel : mobilité, communication, cognition.",
             "Traitements et prises en charge en cours.",
         ],
-        DocumentKind::IdentityDocument | DocumentKind::RepresentativeIdentity => {
-            &["Copie recto verso certifiée conforme.", "Document en cours de validité."]
-        }
-        DocumentKind::ProofOfAddress => &["Facture d'énergie de moins de trois mois.", "Adresse conforme au formulaire."],
+        DocumentKind::IdentityDocument | DocumentKind::RepresentativeIdentity => &[
+            "Copie recto verso certifiée conforme.",
+            "Document en cours de validité.",
+        ],
+        DocumentKind::ProofOfAddress => &[
+            "Facture d'énergie de moins de trois mois.",
+            "Adresse conforme au formulaire.",
+        ],
         DocumentKind::FamilyRecordBook => &["Extrait : pages parents et enfants."],
         DocumentKind::CourtJudgment => &[
             "Le juge des contentieux de la protection ordonne la mesure.",
@@ -261,18 +497,24 @@ pub const fn document_body(k: DocumentKind) -> &'static [&'static str] {
             "Bilan réalisé en trois séances.",
             "Fonctionnement intellectuel hétérogène, fatigabilité marquée.",
         ],
-        DocumentKind::SpeechAssessment => {
-            &["Troubles du langage oral et écrit.", "Rééducation hebdomadaire recommandée."]
-        }
-        DocumentKind::OccupationalAssessment => {
-            &["Évaluation des gestes de la vie quotidienne.", "Préconisations d'aides techniques."]
-        }
-        DocumentKind::HospitalReport => &["Motif d'hospitalisation et évolution.", "Suivi proposé en consultation."],
+        DocumentKind::SpeechAssessment => &[
+            "Troubles du langage oral et écrit.",
+            "Rééducation hebdomadaire recommandée.",
+        ],
+        DocumentKind::OccupationalAssessment => &[
+            "Évaluation des gestes de la vie quotidienne.",
+            "Préconisations d'aides techniques.",
+        ],
+        DocumentKind::HospitalReport => &[
+            "Motif d'hospitalisation et évolution.",
+            "Suivi proposé en consultation.",
+        ],
         DocumentKind::VisionAnnex => &["Acuité visuelle après correction.", "Champ visuel joint."],
         DocumentKind::HearingAnnex => &["Audiogramme tonal et vocal.", "Appareillage bilatéral."],
-        DocumentKind::SchoolAssessment => {
-            &["Observations de l'équipe de suivi de la scolarisation.", "Besoins d'accompagnement en classe."]
-        }
+        DocumentKind::SchoolAssessment => &[
+            "Observations de l'équipe de suivi de la scolarisation.",
+            "Besoins d'accompagnement en classe.",
+        ],
         DocumentKind::DecisionNotification => &[
             "Vous pouvez contester cette décision par un recours administratif préalable",
             "dans un délai de deux mois à compter de sa notification.",
@@ -291,10 +533,21 @@ mod tests {
         for_each_vocabulary_word(|w| {
             words.insert(w.to_string());
         });
-        for w in ["Nicolas", "Document", "Parisot", "Forestier", "Paris", "Marseille", "Lilas"] {
+        for w in [
+            "Nicolas",
+            "Document",
+            "Parisot",
+            "Forestier",
+            "Paris",
+            "Marseille",
+            "Lilas",
+        ] {
             assert!(words.contains(w), "{w}");
         }
-        assert!(words.iter().any(|w| looks_like_generated_surname(w)), "some real words have the shape");
+        assert!(
+            words.iter().any(|w| looks_like_generated_surname(w)),
+            "some real words have the shape"
+        );
     }
 
     #[test]

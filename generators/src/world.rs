@@ -41,7 +41,12 @@ impl World {
                 cases.push(bundle::bundle(&drawer, &d));
             }
         }
-        Ok(World { drawer, tenants, agents, cases })
+        Ok(World {
+            drawer,
+            tenants,
+            agents,
+            cases,
+        })
     }
 
     /// The config this world was generated from.
@@ -66,7 +71,9 @@ impl World {
 
     /// Every portal account: agents and administrators first, then applicants and representatives.
     pub fn accounts(&self) -> impl Iterator<Item = &Account> {
-        self.agents.iter().chain(self.cases.iter().flat_map(|c| &c.accounts))
+        self.agents
+            .iter()
+            .chain(self.cases.iter().flat_map(|c| &c.accounts))
     }
 
     /// Every case file.
@@ -111,7 +118,9 @@ impl World {
 
     /// The case bundle of a case id.
     pub fn case(&self, id: CaseId) -> Option<&CaseBundle> {
-        self.cases.get(id.0.checked_sub(1)? as usize).filter(|c| c.case_file.id == id)
+        self.cases
+            .get(id.0.checked_sub(1)? as usize)
+            .filter(|c| c.case_file.id == id)
     }
 
     /// The PDF bytes of a document of this world (see [`document_bytes`]).
@@ -146,5 +155,8 @@ fn render_document(drawer: &Drawer, id: DocumentId) -> Option<Vec<u8>> {
 /// The PDF of document `k` of a draw.
 pub(crate) fn document_pdf(drawer: &Drawer, d: &CaseDraw, k: usize) -> Vec<u8> {
     let doc = &d.docs[k];
-    pdf::render(&render::document_lines(drawer, d, k), pdf::content_len(doc.kind, doc.pad))
+    pdf::render(
+        &render::document_lines(drawer, d, k),
+        pdf::content_len(doc.kind, doc.pad),
+    )
 }

@@ -7,11 +7,17 @@ use cloison_generators::{Entity, Format, GenConfig, World};
 use serde::Serialize;
 
 fn lines(dir: &std::path::Path, e: Entity, ext: &str) -> Vec<String> {
-    std::fs::read_to_string(dir.join(format!("{}.{ext}", e.name()))).unwrap().lines().map(str::to_string).collect()
+    std::fs::read_to_string(dir.join(format!("{}.{ext}", e.name())))
+        .expect("entity file written")
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 fn json<T: Serialize>(records: impl Iterator<Item = T>) -> Vec<String> {
-    records.map(|r| serde_json::to_string(&r).unwrap()).collect()
+    records
+        .map(|r| serde_json::to_string(&r).expect("records serialise"))
+        .collect()
 }
 
 /// Keys of a flat JSON object, in order.
@@ -69,7 +75,12 @@ fn streamed_jsonl_equals_typed_records_and_matches_the_schemas() {
     for (entity, want) in expected {
         let got = lines(&dir, entity, "jsonl");
         assert!(!got.is_empty(), "{} is empty", entity.name());
-        assert_eq!(got, want, "{} differs from the typed records", entity.name());
+        assert_eq!(
+            got,
+            want,
+            "{} differs from the typed records",
+            entity.name()
+        );
         let names: Vec<String> = entity.fields().iter().map(|f| f.name.to_string()).collect();
         for line in &got {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -89,7 +100,10 @@ fn csv_has_the_schema_columns_on_every_row() {
     let config = GenConfig::new(6, 2, 150);
     let dir = std::env::temp_dir().join(format!("cloison-csv-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let opts = StreamOptions { format: Format::Csv, ..StreamOptions::default() };
+    let opts = StreamOptions {
+        format: Format::Csv,
+        ..StreamOptions::default()
+    };
     write_world(&config, &dir, &opts, &|_| {}).unwrap();
     for e in Entity::ALL {
         let rows = lines(&dir, *e, "csv");
@@ -117,7 +131,11 @@ fn world_records_reference_each_other() {
     let w = World::generate(&GenConfig::new(12, 3, 150)).unwrap();
     let persons: std::collections::HashSet<_> = w.persons().map(|p| p.id).collect();
     let accounts: std::collections::HashSet<_> = w.accounts().map(|a| a.id).collect();
-    assert_eq!(accounts.len(), w.accounts().count(), "account ids are unique");
+    assert_eq!(
+        accounts.len(),
+        w.accounts().count(),
+        "account ids are unique"
+    );
     for r in w.representations() {
         assert!(persons.contains(&r.person_id) && persons.contains(&r.representative_id));
     }
@@ -133,6 +151,9 @@ fn world_records_reference_each_other() {
         "some representation has ended (a child who came of age)"
     );
     for role in cloison_generators::Role::ALL {
-        assert!(w.accounts().any(|a| a.role == *role), "no account with role {role}");
+        assert!(
+            w.accounts().any(|a| a.role == *role),
+            "no account with role {role}"
+        );
     }
 }

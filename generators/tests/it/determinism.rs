@@ -9,9 +9,14 @@ fn files_are_byte_identical_with_1_2_and_4_threads() {
     let config = GenConfig::new(42, 5, 5_000);
     let mut outputs = Vec::new();
     for threads in [1, 2, 4] {
-        let dir = std::env::temp_dir().join(format!("cloison-det-{}-{threads}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("cloison-det-{}-{threads}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let opts = StreamOptions { threads, chunk_cases: 300, ..StreamOptions::default() };
+        let opts = StreamOptions {
+            threads,
+            chunk_cases: 300,
+            ..StreamOptions::default()
+        };
         write_world(&config, &dir, &opts, &|_| {}).unwrap();
         let files: Vec<Vec<u8>> = Entity::ALL
             .iter()

@@ -3,16 +3,23 @@
 
 use cloison_generators::realism::{self, CheckResult};
 use cloison_generators::strategy::world_with;
-use cloison_generators::stream::{StreamOptions, stream, DigestSink};
+use cloison_generators::stream::{DigestSink, StreamOptions, stream};
 use cloison_generators::{CaseBundle, GenConfig, World};
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
-    ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() }
+    ProptestConfig {
+        cases: 24,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
 }
 
 /// Assert `check` on every case file of `world`, naming the first failure.
-fn every_case(world: &World, check: impl Fn(&World, &CaseBundle) -> CheckResult) -> Result<(), TestCaseError> {
+fn every_case(
+    world: &World,
+    check: impl Fn(&World, &CaseBundle) -> CheckResult,
+) -> Result<(), TestCaseError> {
     for c in &world.cases {
         if let Err(e) = check(world, c) {
             return Err(TestCaseError::fail(e));
@@ -22,7 +29,9 @@ fn every_case(world: &World, check: impl Fn(&World, &CaseBundle) -> CheckResult)
 }
 
 fn tenant_code<'a>(w: &'a World, c: &CaseBundle) -> &'a str {
-    &w.tenant(c.case_file.tenant_id).expect("case tenants exist").code
+    &w.tenant(c.case_file.tenant_id)
+        .expect("case tenants exist")
+        .code
 }
 
 proptest! {
@@ -87,25 +96,46 @@ proptest! {
 #[test]
 fn check_10_shares_within_two_points_at_scale() {
     // Shares only make sense at scale: 40,000 case files over every departement, checked while streaming.
-    let config = GenConfig { tenants: cloison_generators::TenantSelection::All, ..GenConfig::new(2025, 1, 40_000) };
-    let opts = StreamOptions { verify: true, threads: 2, ..StreamOptions::default() };
+    let config = GenConfig {
+        tenants: cloison_generators::TenantSelection::All,
+        ..GenConfig::new(2025, 1, 40_000)
+    };
+    let opts = StreamOptions {
+        verify: true,
+        threads: 2,
+        ..StreamOptions::default()
+    };
     let summary = stream(&config, &opts, &mut DigestSink::default(), &|_| {}).unwrap();
     let report = summary.report.unwrap();
     assert!(report.passed(), "{}", report.summary());
-    assert!(report.tallies[9].checked >= 15, "check 10 compared too few shares:\n{}", report.summary());
+    assert!(
+        report.tallies[9].checked >= 15,
+        "check 10 compared too few shares:\n{}",
+        report.summary()
+    );
 }
 
 #[test]
 fn checks_catch_broken_records() {
     let w = World::generate(&GenConfig::new(3, 2, 40)).unwrap();
-    let mut c = w.cases.iter().find(|c| c.decisions.iter().any(|d| d.end_date.is_some())).unwrap().clone();
+    let mut c = w
+        .cases
+        .iter()
+        .find(|c| c.decisions.iter().any(|d| d.end_date.is_some()))
+        .unwrap()
+        .clone();
     let mut p = c.persons[0].clone();
-    p.nir.replace_range(13..15, if &p.nir[13..15] == "01" { "02" } else { "01" });
+    p.nir
+        .replace_range(13..15, if &p.nir[13..15] == "01" { "02" } else { "01" });
     assert!(realism::check_nir(&p).is_err());
     let mut p = c.persons[0].clone();
     p.postcode = "99999".into();
     assert!(realism::check_address(&p, &w.tenants[0].code).is_err());
-    let d = c.decisions.iter_mut().find(|d| d.end_date.is_some()).unwrap();
+    let d = c
+        .decisions
+        .iter_mut()
+        .find(|d| d.end_date.is_some())
+        .unwrap();
     d.end_date = Some(d.start_date.unwrap().add_years(30));
     assert!(realism::check_validity(&c).is_err());
     c.notes.iter_mut().for_each(|n| n.tenant_id.0 += 1);

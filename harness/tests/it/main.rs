@@ -2,5 +2,6 @@
 
 mod container;
 mod failing;
+mod generate;
 mod profile;
 mod run;
