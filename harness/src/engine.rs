@@ -137,6 +137,7 @@ impl<'a> Engine<'a> {
         mut self,
         probes: Vec<Probe>,
         controls: Vec<Probe>,
+        writes: Vec<Probe>,
     ) -> Result<Outcome, EngineError> {
         let seeding = Instant::now();
         let mut phases = Vec::new();
@@ -161,6 +162,17 @@ impl<'a> Engine<'a> {
         let probe_failures = self.execute(&probes, false).await;
         failures.extend(probe_failures);
         let probe_seconds = probing.elapsed().as_secs_f64();
+        // Writes come last: they change the target's data.
+        let writing = Instant::now();
+        let writes = if self.profile.endpoint(RecordKind::Case, "update").is_some() {
+            writes
+        } else {
+            Vec::new()
+        };
+        let write_failures = self.execute_writes(&writes).await;
+        failures.extend(write_failures);
+        mark("writes", &mut phases);
+        let _ = writing;
         let mut findings = std::mem::take(&mut self.findings);
         findings.sort_by(|a, b| a.0.cmp(&b.0));
         let sent = probes.len() + controls.len();
@@ -174,6 +186,7 @@ impl<'a> Engine<'a> {
             probes: probes.len(),
             probe_seconds,
             probe_rate: sent as f64 / probe_seconds.max(1e-9),
+            writes: writes.len(),
             phases,
         };
         Ok(Outcome {
@@ -824,6 +837,133 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Send the write probes one at a time, each followed by the owner's read-back.
+    async fn execute_writes(&mut self, writes: &[Probe]) -> Vec<String> {
+        let bar = self.bar(writes.len(), "writes");
+        let mut failures = Vec::new();
+        for (i, probe) in writes.iter().enumerate() {
+            match self.write_probe(i, probe).await {
+                Ok(Some(finding)) => self.findings.push((format!("3-write/{i:09}"), finding)),
+                Ok(None) => {}
+                Err(failure) => failures.push(failure),
+            }
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        failures
+    }
+
+    async fn write_probe(&self, index: usize, probe: &Probe) -> Result<Option<Finding>, String> {
+        let (Some(update), Some(read)) = (
+            self.profile.endpoint(probe.kind, "update"),
+            self.profile.endpoint(probe.kind, "read"),
+        ) else {
+            return Ok(None);
+        };
+        let (Some(session), Some(actor)) = (
+            self.sessions.get(&probe.actor),
+            self.plan.population.identity(&probe.actor),
+        ) else {
+            return Err(format!("{} has no session", probe.actor));
+        };
+        let Some(record) = self.plan.population.record(&probe.record) else {
+            return Err(format!("{} is not in the population", probe.record));
+        };
+        let Some(owner) = self.plan.population.steward_of(record) else {
+            return Ok(None);
+        };
+        let Some(owner_session) = self.sessions.get(&owner.key) else {
+            return Err(format!("{} has no session", owner.key));
+        };
+        let marker = format!(
+            "cloison-write-probe-{index:06}-{}",
+            self.plan.world.config().seed
+        );
+        let mut ctx = self.record_ctx(&probe.record, &probe.actor);
+        ctx["probe"] = json!({ "marker": marker, "id": probe.id() });
+        let ex = session
+            .send(&self.settings, update, &ctx, None)
+            .await
+            .map_err(|e| e.to_string())?;
+        let what = format!("{} {}", probe.operation.name(), probe.kind);
+        let hits = oracle::scan_response(self.scanner, &ex.observed);
+        let foreign = oracle::foreign(&self.plan.population, &self.profile.policy, actor, hits);
+        if ex.observed.status >= 500 {
+            return Err(format!(
+                "{}: the target answered {} ({})",
+                probe.id(),
+                ex.observed.status,
+                ex.request.curl
+            ));
+        }
+        // Status codes lie: read the record back as its owner.
+        let owner_ctx = self.record_ctx(&probe.record, &owner.key);
+        let back = owner_session
+            .send(&self.settings, read, &owner_ctx, None)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !(200..300).contains(&back.observed.status) {
+            return Err(format!(
+                "read-back of {} by its owner {} answered {}",
+                probe.record, owner.key, back.observed.status
+            ));
+        }
+        let tampered = back
+            .observed
+            .body
+            .windows(marker.len())
+            .any(|w| w == marker.as_bytes());
+        if tampered {
+            let explanation = format!(
+                "{} ({}) changed {}'s record: its owner reads back the marker (write answered {})",
+                actor.key, actor.role, owner.key, ex.observed.status
+            );
+            return Ok(Some(self.finding(
+                &probe.actor,
+                Some(&probe.record),
+                probe.family,
+                &what,
+                Evidence::ProvenTampering,
+                &ex,
+                foreign,
+                explanation,
+            )));
+        }
+        if !foreign.is_empty() {
+            let explanation = format!(
+                "the answer to a forbidden {what} carried {} foreign canaries",
+                foreign.len()
+            );
+            return Ok(Some(self.finding(
+                &probe.actor,
+                Some(&probe.record),
+                probe.family,
+                &what,
+                Evidence::ProvenLeak,
+                &ex,
+                foreign,
+                explanation,
+            )));
+        }
+        if oracle::is_refusal(self.profile.refusals_for(update), &ex.observed) {
+            return Ok(None);
+        }
+        let reason = format!(
+            "{} to a forbidden {what}, but the owner's read-back shows no change",
+            ex.observed.status
+        );
+        Ok(Some(self.finding(
+            &probe.actor,
+            Some(&probe.record),
+            probe.family,
+            &what,
+            Evidence::Suspicious,
+            &ex,
+            Vec::new(),
+            reason,
+        )))
+    }
+
     fn read_endpoint(
         &self,
         kind: RecordKind,
@@ -834,7 +974,9 @@ impl<'a> Engine<'a> {
             cloison_suites::Operation::Download => profile
                 .endpoint(kind, "download")
                 .or_else(|| profile.endpoint(kind, "read")),
-            cloison_suites::Operation::Read => profile.endpoint(kind, "read"),
+            cloison_suites::Operation::Read | cloison_suites::Operation::Update => {
+                profile.endpoint(kind, "read")
+            }
         }
     }
 

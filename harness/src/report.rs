@@ -89,6 +89,8 @@ pub struct Stats {
     pub probe_seconds: f64,
     /// Probes per second.
     pub probe_rate: f64,
+    /// Write probes (each followed by the owner's read-back).
+    pub writes: usize,
     /// Seconds spent in each setup phase (health, provision, login, seed).
     pub phases: Vec<(String, f64)>,
 }
@@ -167,8 +169,8 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "probes: {} direct reads and {} owner controls in {:.2} s ({:.0} probes/s)",
-            s.probes, s.controls, s.probe_seconds, s.probe_rate
+            "probes: {} direct reads and {} owner controls in {:.2} s ({:.0} probes/s); {} direct writes read back by their owners",
+            s.probes, s.controls, s.probe_seconds, s.probe_rate, s.writes
         );
         if !self.findings.is_empty() {
             let _ = writeln!(out, "\nfindings by class:");

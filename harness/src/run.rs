@@ -187,6 +187,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     let scanner = Arc::new(plan.scanner());
     let probes = probes::direct_reads(&plan.population, &profile.policy);
     let controls = probes::controls(&plan.population, &profile.policy);
+    let writes = probes::direct_writes(&plan.population, &profile.policy);
     let settings = HttpSettings::new(
         deployed.base_url.clone(),
         Duration::from_secs(args.timeout.max(1)),
@@ -207,7 +208,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         scanner.as_ref(),
         options,
     );
-    let outcome = engine.run(probes, controls).await;
+    let outcome = engine.run(probes, controls, writes).await;
     deployed.teardown().await;
     let outcome = match outcome {
         Ok(outcome) => outcome,

@@ -29,6 +29,8 @@ pub enum Operation {
     Read,
     /// Download a document's content.
     Download,
+    /// Update the record (judged by reading it back as its owner).
+    Update,
 }
 
 impl Operation {
@@ -45,6 +47,7 @@ impl Operation {
         match self {
             Operation::Read => "read",
             Operation::Download => "download",
+            Operation::Update => "update",
         }
     }
 }
@@ -71,6 +74,48 @@ impl Probe {
     pub fn id(&self) -> String {
         format!("{}/{}/{}", self.family, self.actor, self.record)
     }
+}
+
+/// Name of the direct-write probe family.
+pub const DIRECT_WRITE: &str = "direct-write";
+
+/// Forbidden updates of case files: each identity tries to update, directly by its identifier, the first
+/// case file it may not see in its own tenant and the first in another tenant (world order). A bounded
+/// sample, since every write changes the target's data; the harness judges each one by reading the case
+/// file back as its owner (a 200 can be a no-op, a 204 can change someone else's data).
+pub fn direct_writes(population: &Population, policy: &AccessPolicy) -> Vec<Probe> {
+    let mut probes = Vec::new();
+    for actor in population.identities() {
+        let mut same_tenant = false;
+        let mut other_tenant = false;
+        for record in population.records() {
+            if record.kind != RecordKind::Case || (same_tenant && other_tenant) {
+                continue;
+            }
+            let slot = if record.tenant == actor.tenant {
+                &mut same_tenant
+            } else {
+                &mut other_tenant
+            };
+            if *slot {
+                continue;
+            }
+            let expected = policy.may_see(population, actor, record);
+            if expected.is_allowed() {
+                continue;
+            }
+            *slot = true;
+            probes.push(Probe {
+                family: DIRECT_WRITE,
+                actor: actor.key.clone(),
+                record: record.key.clone(),
+                kind: record.kind,
+                operation: Operation::Update,
+                expected,
+            });
+        }
+    }
+    probes
 }
 
 /// The record kinds the direct-read family aims at.
@@ -263,6 +308,21 @@ mod tests {
             }
             other => panic!("expected a shrunk failure, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn direct_writes_sample_one_case_per_tenant_side() {
+        let (population, policy) = (population(), policy());
+        let writes = direct_writes(&population, &policy);
+        // Applicants: one foreign case in their tenant, one in the other; agents: one in the other tenant.
+        assert_eq!(writes.len(), 6 * 2 + 2);
+        assert!(
+            writes
+                .iter()
+                .all(|w| w.operation == Operation::Update && w.kind == RecordKind::Case)
+        );
+        assert_eq!(writes[0].id(), "direct-write/u13-0/c13-1");
+        assert_eq!(writes[1].id(), "direct-write/u13-0/c75-0");
     }
 
     #[test]

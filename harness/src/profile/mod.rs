@@ -372,13 +372,15 @@ const ROOTS_SEND: &[&str] = &["identity", "token", "secrets"];
 
 fn record_roots(kind: RecordKind) -> &'static [&'static str] {
     match kind {
-        RecordKind::Case => &["tenant", "identity", "person", "case", "secrets"],
+        RecordKind::Case => &["tenant", "identity", "person", "case", "probe", "secrets"],
         RecordKind::Document => &[
-            "tenant", "identity", "person", "case", "document", "secrets",
+            "tenant", "identity", "person", "case", "document", "probe", "secrets",
         ],
-        RecordKind::Note => &["tenant", "identity", "person", "case", "note", "secrets"],
+        RecordKind::Note => &[
+            "tenant", "identity", "person", "case", "note", "probe", "secrets",
+        ],
         RecordKind::Decision => &[
-            "tenant", "identity", "person", "case", "decision", "secrets",
+            "tenant", "identity", "person", "case", "decision", "probe", "secrets",
         ],
     }
 }
