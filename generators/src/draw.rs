@@ -63,6 +63,10 @@ pub struct PersonDraw {
     pub branch: u32,
     /// Protection measure.
     pub protection: Protection,
+    /// The surname, rendered once per draw.
+    pub surname: [u8; 16],
+    /// Length of `surname`.
+    pub surname_len: u8,
 }
 
 impl PersonDraw {
@@ -84,6 +88,8 @@ impl PersonDraw {
         bank: 255,
         branch: 0,
         protection: Protection::None,
+        surname: [0; 16],
+        surname_len: 0,
     };
 
     /// Slot of this person in its case file.
@@ -226,6 +232,10 @@ pub struct CaseDraw {
     pub appeal: Option<AppealDraw>,
     /// Slot of the person agents talk to (a parent for a minor, the tutor under tutelle).
     pub contact: u8,
+    /// The case number, rendered once per draw (see [`crate::render::case_number`]).
+    pub case_number: [u8; 32],
+    /// Length of `case_number`.
+    pub case_number_len: usize,
 }
 
 const EMPTY_RIGHT: RightDraw = RightDraw {
@@ -283,6 +293,8 @@ impl Default for CaseDraw {
             n_notes: 0,
             appeal: None,
             contact: 0,
+            case_number: [0; 32],
+            case_number_len: 0,
         }
     }
 }
@@ -805,6 +817,19 @@ impl Drawer {
         }
         d.notes[..n_notes].sort_by_key(|n| n.date);
         d.n_notes = n_notes;
+
+        let mut name = Vec::with_capacity(16);
+        for pd in d.persons.iter_mut().filter(|p| p.present) {
+            name.clear();
+            crate::ident::write_person_surname(&mut name, pd.surname_of);
+            pd.surname_len = name.len().min(16) as u8;
+            pd.surname[..usize::from(pd.surname_len)]
+                .copy_from_slice(&name[..usize::from(pd.surname_len)]);
+        }
+        let mut number = Vec::with_capacity(32);
+        crate::render::write_case_number(&mut number, tp, d);
+        d.case_number_len = number.len().min(32);
+        d.case_number[..d.case_number_len].copy_from_slice(&number[..d.case_number_len]);
     }
 
     /// Draw a person: identity from the NIR bijection of `p`, address in the tenant (the household's

@@ -376,15 +376,15 @@ fn blocked() -> &'static Blocked {
 /// The `y`-th value of `[0, space)` that is not blocked (`blocked` sorted): a bijection from
 /// `[0, space - blocked.len())` onto the unblocked values.
 fn skip_blocked(y: u64, blocked: &[u64]) -> u64 {
+    // x = y + #(blocked <= x), found by iterating to the fixed point (at most blocked.len() steps, usually 1-2).
     let mut x = y;
-    for &b in blocked {
-        if b <= x {
-            x += 1;
-        } else {
-            break;
+    loop {
+        let next = y + blocked.partition_point(|&b| b <= x) as u64;
+        if next == x {
+            return x;
         }
+        x = next;
     }
-    x
 }
 
 /// How many distinct person surnames exist.

@@ -8,7 +8,7 @@ use crate::draw::{CaseDraw, Drawer, EMAIL_DOMAINS, PersonDraw};
 use crate::geo::geo;
 use crate::ident::{
     BANK_CODES, account_number, permute, phone_suffix, push2, write_agent_surname, write_iban,
-    write_nir, write_person_surname, write_phone,
+    write_nir, write_phone,
 };
 use crate::model::{CaseStatus, DocumentKind, Outcome, Right};
 use crate::plan::TenantPlan;
@@ -53,8 +53,9 @@ pub fn civility(pd: &PersonDraw) -> &'static str {
 }
 
 /// Surname of a drawn person.
+#[inline]
 pub fn surname(out: &mut Vec<u8>, pd: &PersonDraw) {
-    write_person_surname(out, pd.surname_of);
+    out.extend_from_slice(&pd.surname[..usize::from(pd.surname_len)]);
 }
 
 /// `First Surname`.
@@ -141,8 +142,14 @@ pub fn iban(out: &mut Vec<u8>, pd: &PersonDraw) -> bool {
     true
 }
 
-/// Case number `{departement}-{filing year}-{sequence:06}`.
-pub fn case_number(out: &mut Vec<u8>, tp: &TenantPlan, d: &CaseDraw) {
+/// Case number `{departement}-{filing year}-{sequence:06}` (as rendered once by the draw).
+#[inline]
+pub fn case_number(out: &mut Vec<u8>, _tp: &TenantPlan, d: &CaseDraw) {
+    out.extend_from_slice(&d.case_number[..d.case_number_len]);
+}
+
+/// Render the case number of a draw.
+pub fn write_case_number(out: &mut Vec<u8>, tp: &TenantPlan, d: &CaseDraw) {
     out.extend_from_slice(geo().departements[tp.dept].code.as_bytes());
     out.push(b'-');
     push_u64(out, d.filing.year() as u64);
