@@ -200,6 +200,29 @@ pub fn direct_read_strategy(
     )
 }
 
+/// A generated world (2-3 tenants, 2-24 case files, any seed; holder accounts for persons without one) and
+/// one forbidden direct read in it. Shrinking first makes the world smaller (fewer tenants and case files,
+/// seed toward 0), then moves the probe to the earliest identity and record: a failing property ends on a
+/// minimal world and a minimal probe.
+pub fn world_and_direct_read(
+    policy: Arc<AccessPolicy>,
+) -> impl Strategy<Value = (Arc<Population>, Probe)> {
+    cloison_generators::strategy::world_with(2..=3, 2..=24)
+        .prop_filter_map("a world whose population is inconsistent", |world| {
+            Population::from_world(&world, true).ok().map(Arc::new)
+        })
+        .prop_filter("a world without a forbidden direct read", {
+            let policy = policy.clone();
+            move |population| !direct_reads(population, &policy).is_empty()
+        })
+        .prop_flat_map(move |population| {
+            (
+                Just(population.clone()),
+                direct_read_strategy(population, policy.clone()),
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -323,6 +346,57 @@ mod tests {
         );
         assert_eq!(writes[0].id(), "direct-write/u13-0/c13-1");
         assert_eq!(writes[1].id(), "direct-write/u13-0/c75-0");
+    }
+
+    /// Over generated worlds: a model target whose document downloads check the tenant but not the owner
+    /// fails, and the counterexample shrinks to a small world and a same-tenant probe.
+    #[test]
+    fn world_strategy_shrinks_to_a_small_world() {
+        let policy = Arc::new(
+            AccessPolicy::new()
+                .with_role("applicant", [Scope::Own])
+                .with_role("representative", [Scope::Own, Scope::Represented])
+                .with_role("agent", [Scope::Tenant])
+                .with_role("tenant_admin", [Scope::Tenant]),
+        );
+        let mut runner = TestRunner::new_with_rng(
+            Config {
+                cases: 64,
+                max_shrink_iters: 4096,
+                failure_persistence: None,
+                ..Config::default()
+            },
+            proptest::test_runner::TestRng::deterministic_rng(
+                proptest::test_runner::RngAlgorithm::ChaCha,
+            ),
+        );
+        let result = runner.run(&world_and_direct_read(policy), |(population, probe)| {
+            let actor = population
+                .identity(&probe.actor)
+                .expect("drawn from the population");
+            let record = population
+                .record(&probe.record)
+                .expect("drawn from the population");
+            let tenant_only_check =
+                probe.operation == Operation::Download && actor.tenant == record.tenant;
+            prop_assert!(!tenant_only_check, "{} leaked", probe.id());
+            Ok(())
+        });
+        match result {
+            Err(TestError::Fail(_, (population, probe))) => {
+                assert_eq!(probe.operation, Operation::Download);
+                let cases = population
+                    .records()
+                    .iter()
+                    .filter(|r| r.kind == RecordKind::Case)
+                    .count();
+                assert_eq!(
+                    cases, 2,
+                    "shrunk to the smallest world of the strategy (2 case files)"
+                );
+            }
+            other => panic!("expected a shrunk failure, got {other:?}"),
+        }
     }
 
     #[test]
