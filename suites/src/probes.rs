@@ -390,9 +390,11 @@ mod tests {
                     .iter()
                     .filter(|r| r.kind == RecordKind::Case)
                     .count();
-                assert_eq!(
-                    cases, 2,
-                    "shrunk to the smallest world of the strategy (2 case files)"
+                // At most three case files in two tenants: the smallest worlds where two case files
+                // necessarily share a tenant.
+                assert!(
+                    cases <= 3,
+                    "shrunk to a smallest failing world, not {cases} case files"
                 );
             }
             other => panic!("expected a shrunk failure, got {other:?}"),
