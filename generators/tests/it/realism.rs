@@ -144,3 +144,27 @@ fn checks_catch_broken_records() {
     c.persons[0].email = Some("someone@gmail.com".into());
     assert!(realism::check_identifiers(&c).is_err());
 }
+
+#[test]
+fn real_birth_communes_opt_in_keeps_nirs_valid_and_leaves_the_safe_range() {
+    let config = GenConfig {
+        real_birth_communes: true,
+        ..GenConfig::new(4, 3, 200)
+    };
+    let w = World::generate(&config).unwrap();
+    let mut real = 0;
+    for p in w.persons() {
+        realism::check_nir(p).unwrap();
+        if !p.nir[5..].starts_with("99") && &p.nir[7..10] != "000" && !p.nir[5..].starts_with("97")
+        {
+            real += 1;
+        }
+    }
+    assert!(real > 0, "no NIR carries a real commune code");
+    let safe = World::generate(&GenConfig::new(4, 3, 200)).unwrap();
+    assert!(
+        safe.persons().all(|p| p.nir[5..].starts_with("99")
+            || p.nir[7..10] == *"000"
+            || p.nir[8..10] == *"00")
+    );
+}
