@@ -67,7 +67,7 @@ pub struct Engine<'a> {
 }
 
 /// An identity's key, session and (when the login names it) platform identifier.
-type LoginResult = Result<(String, Session, Option<String>), String>;
+type LoginResult = Result<(String, Session, Option<String>), EngineError>;
 
 /// What happened to one request of a phase.
 enum Step {
@@ -76,8 +76,7 @@ enum Step {
         id: Option<String>,
         finding: Option<Box<Finding>>,
     },
-    Refused(String),
-    Failed(String),
+    Stopped(EngineError),
 }
 
 fn transport(err: &HttpError, profile: &Profile) -> EngineError {
@@ -163,7 +162,6 @@ impl<'a> Engine<'a> {
         failures.extend(probe_failures);
         let probe_seconds = probing.elapsed().as_secs_f64();
         // Writes come last: they change the target's data.
-        let writing = Instant::now();
         let writes = if self.profile.endpoint(RecordKind::Case, "update").is_some() {
             writes
         } else {
@@ -172,7 +170,6 @@ impl<'a> Engine<'a> {
         let write_failures = self.execute_writes(&writes).await;
         failures.extend(write_failures);
         mark("writes", &mut phases);
-        let _ = writing;
         let mut findings = std::mem::take(&mut self.findings);
         findings.sort_by(|a, b| a.0.cmp(&b.0));
         let sent = probes.len() + controls.len();
@@ -246,7 +243,12 @@ impl<'a> Engine<'a> {
 
     /// Check a setup response: 2xx (or the endpoint's `ok`) passes; 5xx is a target failure; anything
     /// else means the profile does not fit the platform.
-    fn setup_status(&self, endpoint: &Endpoint, ex: &Exchange, what: &str) -> Result<(), String> {
+    fn setup_status(
+        &self,
+        endpoint: &Endpoint,
+        ex: &Exchange,
+        what: &str,
+    ) -> Result<(), EngineError> {
         let status = ex.observed.status;
         if endpoint.is_ok(status) {
             return Ok(());
@@ -257,24 +259,11 @@ impl<'a> Engine<'a> {
             ex.request.method, ex.request.url
         );
         if status >= 500 {
-            Err(format!("target:{message}"))
+            Err(EngineError::Target(message))
         } else {
-            Err(format!(
-                "setup:{}",
-                self.profile.error_at(&endpoint.origin, message)
+            Err(EngineError::Setup(
+                self.profile.error_at(&endpoint.origin, message).to_string(),
             ))
-        }
-    }
-
-    fn classify(message: String) -> EngineError {
-        match message.strip_prefix("target:") {
-            Some(m) => EngineError::Target(m.to_string()),
-            None => EngineError::Setup(
-                message
-                    .strip_prefix("setup:")
-                    .unwrap_or(&message)
-                    .to_string(),
-            ),
         }
     }
 
@@ -338,8 +327,7 @@ impl<'a> Engine<'a> {
                 .send(&self.settings, &provisioning.tenant, &ctx, None)
                 .await
                 .map_err(|e| transport(&e, self.profile))?;
-            self.setup_status(&provisioning.tenant, &ex, "creating a tenant")
-                .map_err(Self::classify)?;
+            self.setup_status(&provisioning.tenant, &ex, "creating a tenant")?;
             self.objects += 1;
             bar.inc(1);
         }
@@ -349,35 +337,37 @@ impl<'a> Engine<'a> {
             self.plan.accounts.iter().filter(|a| a.provision).collect();
         let bar = self.bar(to_create.len(), "identities");
         let this = &*self;
-        let results: Vec<Result<(String, String), String>> = futures_util::stream::iter(to_create)
-            .map(|account| {
-                let operator = &operator;
-                let bar = &bar;
-                async move {
-                    let person = account
-                        .person
-                        .and_then(|p| this.plan.world.persons().find(|x| x.id == p))
-                        .map_or(Value::Null, |p| {
-                            serde_json::to_value(p).unwrap_or(Value::Null)
+        let results: Vec<Result<(String, String), EngineError>> =
+            futures_util::stream::iter(to_create)
+                .map(|account| {
+                    let operator = &operator;
+                    let bar = &bar;
+                    async move {
+                        let person = account
+                            .person
+                            .and_then(|p| this.plan.world.persons().find(|x| x.id == p))
+                            .map_or(Value::Null, |p| {
+                                serde_json::to_value(p).unwrap_or(Value::Null)
+                            });
+                        let ctx = json!({
+                            "tenant": this.tenant_ctx(account),
+                            "identity": this.plan.identity_context(this.profile, account, None),
+                            "person": person,
+                            "secrets": this.secrets,
                         });
-                    let ctx = json!({
-                        "tenant": this.tenant_ctx(account),
-                        "identity": this.plan.identity_context(this.profile, account, None),
-                        "person": person,
-                        "secrets": this.secrets,
-                    });
-                    let ex = operator
-                        .send(&this.settings, &provisioning.identity, &ctx, None)
-                        .await
-                        .map_err(|e| format!("target:{e}"))?;
-                    this.setup_status(
-                        &provisioning.identity,
-                        &ex,
-                        &format!("creating identity {}", account.key),
-                    )?;
-                    let id = Self::extract(&ex, &provisioning.identity, "id").ok_or_else(|| {
-                        format!(
-                            "setup:{}",
+                        let ex = operator
+                            .send(&this.settings, &provisioning.identity, &ctx, None)
+                            .await
+                            .map_err(|e| EngineError::Target(e.to_string()))?;
+                        this.setup_status(
+                            &provisioning.identity,
+                            &ex,
+                            &format!("creating identity {}", account.key),
+                        )?;
+                        let id =
+                            Self::extract(&ex, &provisioning.identity, "id").ok_or_else(|| {
+                                EngineError::Setup(format!(
+                            "{}",
                             this.profile.error_at(
                                 &provisioning.identity.origin.key("extract").key("id"),
                                 format!(
@@ -386,18 +376,18 @@ impl<'a> Engine<'a> {
                                     ex.excerpt(200, &[])
                                 )
                             )
-                        )
-                    })?;
-                    bar.inc(1);
-                    Ok((account.key.clone(), id))
-                }
-            })
-            .buffer_unordered(self.options.concurrency)
-            .collect()
-            .await;
+                        ))
+                            })?;
+                        bar.inc(1);
+                        Ok((account.key.clone(), id))
+                    }
+                })
+                .buffer_unordered(self.options.concurrency)
+                .collect()
+                .await;
         bar.finish_and_clear();
         for result in results {
-            let (key, id) = result.map_err(Self::classify)?;
+            let (key, id) = result?;
             self.account_ids.insert(key, id);
             self.objects += 1;
         }
@@ -438,8 +428,7 @@ impl<'a> Engine<'a> {
                         .send(&self.settings, endpoint, &ctx, None)
                         .await
                         .map_err(|e| transport(&e, self.profile))?;
-                    self.setup_status(endpoint, &ex, "creating a representation")
-                        .map_err(Self::classify)?;
+                    self.setup_status(endpoint, &ex, "creating a representation")?;
                     created += 1;
                     let ended = rep.end_date.is_some_and(|end| end <= reference);
                     if ended && let Some(end) = &provisioning.end_representation {
@@ -454,8 +443,7 @@ impl<'a> Engine<'a> {
                             .send(&self.settings, end, &ctx, None)
                             .await
                             .map_err(|e| transport(&e, self.profile))?;
-                        self.setup_status(end, &ex, "ending a representation")
-                            .map_err(Self::classify)?;
+                        self.setup_status(end, &ex, "ending a representation")?;
                         created += 1;
                     }
                 }
@@ -482,7 +470,7 @@ impl<'a> Engine<'a> {
             .await;
         bar.finish_and_clear();
         for result in results {
-            let (key, session, id) = result.map_err(Self::classify)?;
+            let (key, session, id) = result?;
             if let Some(id) = id {
                 self.account_ids.entry(key.clone()).or_insert(id);
             }
@@ -491,10 +479,13 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    async fn login(&self, account: &PlannedAccount) -> Result<(Session, Option<String>), String> {
+    async fn login(
+        &self,
+        account: &PlannedAccount,
+    ) -> Result<(Session, Option<String>), EngineError> {
         let auth = &self.profile.auth;
         let mut session = Session::new(&self.settings, auth.scheme == AuthScheme::Cookie)
-            .map_err(|e| format!("target:{e}"))?;
+            .map_err(|e| EngineError::Target(e.to_string()))?;
         let identity = self.plan.identity_context(
             self.profile,
             account,
@@ -509,7 +500,7 @@ impl<'a> Engine<'a> {
             let ex = session
                 .send(&self.settings, login, &ctx, None)
                 .await
-                .map_err(|e| format!("target:{e}"))?;
+                .map_err(|e| EngineError::Target(e.to_string()))?;
             self.setup_status(login, &ex, &format!("logging in as {}", account.login))?;
             id = Self::extract(&ex, login, "id");
             if let Some(source) = &auth.token {
@@ -522,8 +513,8 @@ impl<'a> Engine<'a> {
                                 .map(str::to_string)
                         })
                         .ok_or_else(|| {
-                            format!(
-                                "setup:{}",
+                            EngineError::Setup(format!(
+                                "{}",
                                 self.profile.error_at(
                                     &crate::profile::KeyPath::root("auth").key("token"),
                                     format!(
@@ -531,7 +522,7 @@ impl<'a> Engine<'a> {
                                         account.login
                                     )
                                 )
-                            )
+                            ))
                         })?,
                     TokenSource::Header(name) => ex
                         .observed
@@ -540,8 +531,8 @@ impl<'a> Engine<'a> {
                         .find(|(n, _)| n.eq_ignore_ascii_case(name))
                         .map(|(_, v)| v.clone())
                         .ok_or_else(|| {
-                            format!(
-                                "setup:{}",
+                            EngineError::Setup(format!(
+                                "{}",
                                 self.profile.error_at(
                                     &crate::profile::KeyPath::root("auth").key("token"),
                                     format!(
@@ -549,7 +540,7 @@ impl<'a> Engine<'a> {
                                         account.login
                                     )
                                 )
-                            )
+                            ))
                         })?,
                 });
             }
@@ -558,13 +549,13 @@ impl<'a> Engine<'a> {
             Some(send) => {
                 let ctx = json!({ "identity": identity, "token": token, "secrets": self.secrets });
                 let value = send.value.render(&ctx).map_err(|e| {
-                    format!(
-                        "setup:{}",
+                    EngineError::Setup(format!(
+                        "{}",
                         self.profile.error_at(
                             &crate::profile::KeyPath::root("auth").key("send"),
                             e.to_string()
                         )
-                    )
+                    ))
                 })?;
                 secrets.push(value.clone());
                 Some((send.name.clone(), value))
@@ -691,8 +682,7 @@ impl<'a> Engine<'a> {
                         }
                         self.objects += 1;
                     }
-                    Step::Refused(message) => return Err(Self::classify(message)),
-                    Step::Failed(message) => return Err(EngineError::Target(message)),
+                    Step::Stopped(err) => return Err(err),
                 }
             }
         }
@@ -701,13 +691,13 @@ impl<'a> Engine<'a> {
 
     async fn create(&self, key: &str, kind: RecordKind, endpoint: &Endpoint, actor: Actor) -> Step {
         let Some(creator) = self.creator(key, actor) else {
-            return Step::Refused(format!(
-                "setup:no identity can create {key} ({})",
+            return Step::Stopped(EngineError::Setup(format!(
+                "no identity can create {key} ({})",
                 kind.name()
-            ));
+            )));
         };
         let Some(session) = self.sessions.get(&creator) else {
-            return Step::Refused(format!("setup:{creator} has no session"));
+            return Step::Stopped(EngineError::Setup(format!("{creator} has no session")));
         };
         let ctx = self.record_ctx(key, &creator);
         let bytes = match (
@@ -729,21 +719,26 @@ impl<'a> Engine<'a> {
         {
             Ok(ex) => ex,
             Err(err @ HttpError::Template { .. }) => {
-                return Step::Refused(format!("setup:{}", transport(&err, self.profile)));
+                return Step::Stopped(EngineError::Setup(format!(
+                    "{}",
+                    transport(&err, self.profile)
+                )));
             }
             Err(err) => {
-                return Step::Failed(format!("the target stopped answering while seeding: {err}"));
+                return Step::Stopped(EngineError::Target(format!(
+                    "the target stopped answering while seeding: {err}"
+                )));
             }
         };
         if let Err(message) =
             self.setup_status(endpoint, &ex, &format!("creating {key} as {creator}"))
         {
-            return Step::Refused(message);
+            return Step::Stopped(message);
         }
         let finding = self.judge_allowed(&creator, &ex, "seeding", key);
         let Some(id) = Self::extract(&ex, endpoint, "id") else {
-            return Step::Refused(format!(
-                "setup:{}",
+            return Step::Stopped(EngineError::Setup(format!(
+                "{}",
                 self.profile.error_at(
                     &endpoint.origin.key("extract").key("id"),
                     format!(
@@ -751,7 +746,7 @@ impl<'a> Engine<'a> {
                         ex.excerpt(200, &[])
                     )
                 )
-            ));
+            )));
         };
         Step::Done {
             key: key.to_string(),
