@@ -103,6 +103,13 @@ impl Date {
 
     /// Write the French form `DD/MM/YYYY`.
     pub fn write_fr(self, out: &mut Vec<u8>) {
+        if let Some(s) = usize::try_from(self.0 - TABLE_START.0)
+            .ok()
+            .and_then(|i| iso_table().get(i))
+        {
+            out.extend_from_slice(&[s[8], s[9], b'/', s[5], s[6], b'/', s[0], s[1], s[2], s[3]]);
+            return;
+        }
         let (y, m, d) = self.ymd();
         let y = y.clamp(0, 9999) as u32;
         out.extend_from_slice(&[
@@ -215,6 +222,13 @@ mod tests {
             Date(n).write_iso(&mut fast);
             Date(n).write_iso_slow(&mut slow);
             assert_eq!(fast, slow);
+            let mut fr = Vec::new();
+            Date(n).write_fr(&mut fr);
+            let (y, m, d) = Date(n).ymd();
+            assert_eq!(
+                String::from_utf8(fr).unwrap(),
+                format!("{d:02}/{m:02}/{:04}", y.clamp(0, 9999))
+            );
         }
     }
 

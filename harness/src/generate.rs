@@ -157,25 +157,43 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     let records: u64 = summary.counts.iter().map(|(_, n)| n).sum();
-    println!(
-        "wrote {} case files ({records} records, {} MB) to {} in {secs:.2} s: {:.0} case files/s",
+    let mut text = format!(
+        "wrote {} case files ({records} records, {} MB) to {} in {secs:.2} s: {:.0} case files/s\n",
         args.cases,
         summary.bytes / 1_000_000,
         args.out.display(),
         args.cases as f64 / secs.max(1e-9)
     );
     for (entity, n) in &summary.counts {
-        println!("  {:<16} {n}", entity.name());
+        text.push_str(&format!("  {:<16} {n}\n", entity.name()));
     }
     if args.documents {
-        println!("  {:<16} {}", "documents (PDF)", summary.documents_written);
+        text.push_str(&format!(
+            "  {:<16} {}\n",
+            "documents (PDF)", summary.documents_written
+        ));
     }
+    let passed = summary.report.as_ref().is_none_or(|r| r.passed());
     if let Some(report) = &summary.report {
-        print!("{}", report.summary());
-        if !report.passed() {
-            anyhow::bail!("realism checks failed (see above)");
+        text.push_str(&report.summary());
+        if passed {
+            text.push_str("all realism checks pass\n");
         }
-        println!("all realism checks pass");
+    }
+    print_out(&text)?;
+    if !passed {
+        anyhow::bail!("realism checks failed (see above)");
     }
     Ok(())
+}
+
+/// Print to stdout; a closed pipe (`| head`) is not an error.
+fn print_out(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("writing to stdout"))
+        }
+        _ => Ok(()),
+    }
 }
