@@ -114,6 +114,8 @@ pub struct Report {
     pub cloison_version: &'static str,
     /// The target.
     pub target: String,
+    /// What was deployed (and whether cloison writes to a remote deployment).
+    pub deployment: String,
     /// The profile's platform name.
     pub platform: String,
     /// World seed.
@@ -155,6 +157,9 @@ impl Report {
             "cloison {} against {} ({})",
             self.cloison_version, self.platform, self.target
         );
+        if !self.deployment.is_empty() {
+            let _ = writeln!(out, "target: {}", self.deployment);
+        }
         let _ = writeln!(
             out,
             "world: seed {}, {} tenants, {} case files; {} identities, {} records seeded ({} objects in {:.2} s, {:.0}/s)",

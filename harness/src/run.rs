@@ -178,7 +178,12 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
             ));
         }
     };
-    eprintln!("target: {}", deployed.description);
+    let description = deployed.description.clone();
+    if matches!(&args.target, TargetSpec::Url(url) if !target::is_loopback(url)) {
+        eprintln!(
+            "warning: {description}: synthetic tenants, accounts and case files are written now"
+        );
+    }
     for (name, value) in &deployed.secrets {
         secrets.entry(name.clone()).or_insert(value.clone());
     }
@@ -230,6 +235,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     let report = Report {
         cloison_version: env!("CARGO_PKG_VERSION"),
         target: args.target.to_string(),
+        deployment: description,
         platform: profile.name.clone(),
         seed: args.seed,
         tenants,
@@ -248,6 +254,7 @@ fn failure(args: &RunArgs, profile: &Profile, tenants: usize, message: String) -
         report: Report {
             cloison_version: env!("CARGO_PKG_VERSION"),
             target: args.target.to_string(),
+            deployment: String::new(),
             platform: profile.name.clone(),
             seed: args.seed,
             tenants,
