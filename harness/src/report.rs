@@ -241,3 +241,84 @@ impl Report {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use cloison_suites::DataOwner;
+
+    use super::*;
+
+    fn finding(actor: &str, record: &str, evidence: Evidence, class: &str) -> Finding {
+        Finding {
+            class: class.into(),
+            evidence,
+            probe: format!("direct-read/{actor}/{record}"),
+            actor: Party { identity: actor.into(), role: "applicant".into(), tenant: "13".into() },
+            victim: Some(Party { identity: "owner@example.org".into(), role: "applicant".into(), tenant: "13".into() }),
+            record: Some(record.into()),
+            request: RequestSummary {
+                method: "GET".into(),
+                url: "http://127.0.0.1:8080/api/v1/documents/d1/content".into(),
+                curl: "curl -sS -X GET 'http://127.0.0.1:8080/api/v1/documents/d1/content' -H 'Authorization: <redacted: credential of a@example.org>'".into(),
+            },
+            status: 200,
+            excerpt: "%PDF-1.4 ...".into(),
+            leaked: vec![Hit {
+                canary: "13-2024-000002/D1".into(),
+                field: "document_reference".into(),
+                owner: DataOwner { tenant: "13".into(), person: Some("4".into()), case: Some("case-2".into()) },
+            }],
+            explanation: "1 canary of person 4 of tenant 13 reached a@example.org (applicant) with status 200".into(),
+        }
+    }
+
+    #[test]
+    fn summary_groups_findings_by_class() {
+        let findings = vec![
+            finding(
+                "a@example.org",
+                "document-1",
+                Evidence::ProvenLeak,
+                "direct-read: download document",
+            ),
+            finding(
+                "b@example.org",
+                "document-1",
+                Evidence::ProvenLeak,
+                "direct-read: download document",
+            ),
+            Finding {
+                leaked: Vec::new(),
+                explanation: "200 where a refusal was expected, without foreign data".into(),
+                ..finding(
+                    "a@example.org",
+                    "case-2",
+                    Evidence::Suspicious,
+                    "direct-read: read case",
+                )
+            },
+        ];
+        let report = Report {
+            cloison_version: "0.1.0",
+            target: "embedded".into(),
+            deployment: "embedded reference portal with flaws document-idor".into(),
+            platform: "cloison reference portal".into(),
+            seed: 1,
+            tenants: 2,
+            cases: 16,
+            outcome: Outcome::Findings,
+            stats: Stats {
+                identities: 35,
+                probes: 3715,
+                controls: 127,
+                writes: 62,
+                ..Stats::default()
+            },
+            classes: Report::count_classes(&findings),
+            findings,
+            failures: Vec::new(),
+        };
+        insta::assert_snapshot!(report.summary());
+        insta::assert_json_snapshot!(report.classes);
+    }
+}
