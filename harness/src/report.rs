@@ -120,6 +120,8 @@ pub struct Report {
     pub platform: String,
     /// World seed.
     pub seed: u64,
+    /// The command line that replays this run (same seed, same probes, same verdict).
+    pub replay: String,
     /// Tenants.
     pub tenants: usize,
     /// Case files.
@@ -238,6 +240,9 @@ impl Report {
             }
         };
         let _ = writeln!(out, "\n{verdict}");
+        if self.outcome != Outcome::Clean {
+            let _ = writeln!(out, "seed {}; replay: {}", self.seed, self.replay);
+        }
         out
     }
 }
@@ -304,6 +309,9 @@ mod tests {
             deployment: "embedded reference portal with flaws document-idor".into(),
             platform: "cloison reference portal".into(),
             seed: 1,
+            replay:
+                "cloison run --target embedded --seed 1 --tenants 2 --cases 16 --flaw document-idor"
+                    .into(),
             tenants: 2,
             cases: 16,
             outcome: Outcome::Findings,

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::cli::{EXIT_FINDINGS, EXIT_OK, EXIT_TARGET, UsageError};
 use crate::engine::{Engine, EngineError, EngineOptions};
-use crate::http::HttpSettings;
+use crate::http::{HttpSettings, shell_quote};
 use crate::plan::Plan;
 use crate::profile::Profile;
 use crate::report::{Outcome, Report};
@@ -68,6 +68,36 @@ pub struct RunArgs {
 
 fn parse_target(text: &str) -> Result<TargetSpec, String> {
     text.parse()
+}
+
+impl RunArgs {
+    /// The command line that replays this run: the same target, profile, world and flaws give the same
+    /// probes and the same verdict.
+    pub fn replay_command(&self) -> String {
+        let mut command = format!(
+            "cloison run --target {} --seed {} --tenants {} --cases {}",
+            shell_quote(&self.target.to_string()),
+            self.seed,
+            self.tenants,
+            self.cases
+        );
+        if let Some(profile) = &self.profile {
+            command.push_str(" --profile ");
+            command.push_str(&shell_quote(&profile.display().to_string()));
+        }
+        if let Some(secrets) = &self.secrets {
+            command.push_str(" --secrets ");
+            command.push_str(&shell_quote(&secrets.display().to_string()));
+        }
+        for flaw in &self.flaws {
+            command.push_str(" --flaw ");
+            command.push_str(&shell_quote(flaw));
+        }
+        if self.allow_remote {
+            command.push_str(" --allow-remote");
+        }
+        command
+    }
 }
 
 impl Default for RunArgs {
@@ -238,6 +268,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         deployment: description,
         platform: profile.name.clone(),
         seed: args.seed,
+        replay: args.replay_command(),
         tenants,
         cases: args.cases,
         outcome: status,
@@ -257,6 +288,7 @@ fn failure(args: &RunArgs, profile: &Profile, tenants: usize, message: String) -
             deployment: String::new(),
             platform: profile.name.clone(),
             seed: args.seed,
+            replay: args.replay_command(),
             tenants,
             cases: args.cases,
             outcome: Outcome::TargetFailure,
@@ -266,5 +298,45 @@ fn failure(args: &RunArgs, profile: &Profile, tenants: usize, message: String) -
             failures: vec![message],
         },
         exit: EXIT_TARGET,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn replay_command_parses_back_to_the_same_run() {
+        let args = RunArgs {
+            target: "image:cloison-portal:dev".parse().expect("valid target"),
+            profile: Some(PathBuf::from("profiles/my-platform.toml")),
+            seed: 42,
+            tenants: 3,
+            cases: 40,
+            flaws: vec!["document-idor".into(), "case-idor".into()],
+            ..RunArgs::default()
+        };
+        let replay = args.replay_command();
+        assert_eq!(
+            replay,
+            "cloison run --target 'image:cloison-portal:dev' --seed 42 --tenants 3 --cases 40 \
+             --profile 'profiles/my-platform.toml' --flaw 'document-idor' --flaw 'case-idor'"
+        );
+        // No argument here contains a space, so unquoting word by word is what a shell would do.
+        let words = replay.split(' ').map(|w| w.trim_matches('\''));
+        let Command::Run(parsed) = Cli::try_parse_from(words).expect("replay parses").command
+        else {
+            panic!("replay is not a run command");
+        };
+        assert_eq!(parsed.target.to_string(), args.target.to_string());
+        assert_eq!(parsed.profile, args.profile);
+        assert_eq!(
+            (parsed.seed, parsed.tenants, parsed.cases),
+            (args.seed, args.tenants, args.cases)
+        );
+        assert_eq!(parsed.flaws, args.flaws);
     }
 }
