@@ -168,3 +168,56 @@ fn real_birth_communes_opt_in_keeps_nirs_valid_and_leaves_the_safe_range() {
             || p.nir[8..10] == *"00")
     );
 }
+
+/// Checks 2, 3, 4 and 6 each refuse a record broken against the rule they name, so their properties
+/// above can fail.
+#[test]
+fn checks_catch_broken_rules() {
+    use cloison_generators::{IncapacityBand, Outcome, Right};
+
+    let w = World::generate(&GenConfig::new(5, 2, 300)).unwrap();
+    let reference = w.config().reference_date;
+
+    // Check 2: an adult asking for AEEH (a child's allowance).
+    let mut adult = w
+        .cases
+        .iter()
+        .find(|c| c.persons[0].birth_date.age_on(c.case_file.filing_date) >= 20)
+        .expect("an adult case file")
+        .clone();
+    realism::check_eligibility(&adult).unwrap();
+    adult.requests[0].right = Right::Aeeh;
+    assert!(realism::check_eligibility(&adult).is_err());
+
+    // Check 3: an AAH granted under 50 %.
+    let mut granted = w
+        .cases
+        .iter()
+        .find(|c| {
+            c.decisions
+                .iter()
+                .any(|d| d.right == Right::Aah && d.outcome == Outcome::Accord)
+        })
+        .expect("a granted AAH")
+        .clone();
+    realism::check_rates(&granted).unwrap();
+    granted.evaluation.as_mut().expect("evaluated").band = IncapacityBand::Under50;
+    assert!(realism::check_rates(&granted).is_err());
+
+    // Check 4: a medical certificate 13 months older than the filing.
+    let mut late = w.cases[0].clone();
+    realism::check_dates(&late).unwrap();
+    late.case_file.medical_certificate_date = late.case_file.filing_date.add_months(-13);
+    assert!(realism::check_dates(&late).is_err());
+
+    // Check 6: a minor without a representative.
+    let mut minor = w
+        .cases
+        .iter()
+        .find(|c| c.persons[0].birth_date.age_on(reference) < 18)
+        .expect("a minor's case file")
+        .clone();
+    realism::check_representation(&minor, reference).unwrap();
+    minor.representations.clear();
+    assert!(realism::check_representation(&minor, reference).is_err());
+}
