@@ -183,3 +183,54 @@ async fn the_same_seed_gives_the_same_verdict() {
     assert_eq!(probes(&first), probes(&second));
     assert_eq!(first.classes, second.classes);
 }
+
+/// The binary as a user meets it: the README's first command (no flags) is clean and exits 0; a flawed run
+/// exits 1, and its summary and JSON report carry the seed and a replay command that names the flaw.
+#[test]
+fn the_binary_exits_0_when_clean_and_1_with_a_replay_command_on_findings() {
+    use std::process::Command;
+
+    let clean = Command::new(env!("CARGO_BIN_EXE_cloison"))
+        .args(["run", "--quiet"])
+        .output()
+        .expect("run cloison");
+    let stdout = String::from_utf8_lossy(&clean.stdout);
+    assert_eq!(clean.status.code(), Some(i32::from(EXIT_OK)), "{stdout}");
+    assert!(stdout.contains("CLEAN"), "{stdout}");
+    assert!(!stdout.contains("replay:"), "{stdout}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("report.json");
+    let flawed = Command::new(env!("CARGO_BIN_EXE_cloison"))
+        .args([
+            "run",
+            "--quiet",
+            "--seed",
+            "7",
+            "--cases",
+            "6",
+            "--flaw",
+            "case-idor",
+        ])
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .expect("run cloison");
+    let stdout = String::from_utf8_lossy(&flawed.stdout);
+    assert_eq!(
+        flawed.status.code(),
+        Some(i32::from(EXIT_FINDINGS)),
+        "{stdout}"
+    );
+    let replay =
+        "cloison run --target 'embedded' --seed 7 --tenants 2 --cases 6 --flaw 'case-idor'";
+    assert!(
+        stdout.contains(&format!("seed 7; replay: {replay}")),
+        "{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("the JSON report is written"))
+            .expect("the JSON report parses");
+    assert_eq!(report["replay"], replay);
+    assert_eq!(report["outcome"], "findings");
+}
