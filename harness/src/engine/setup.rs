@@ -1,0 +1,297 @@
+//! Setup: provision tenants, identities and representations, and log every identity in.
+
+use super::*;
+
+impl Engine<'_> {
+    pub(super) async fn provision(&mut self) -> Result<(), EngineError> {
+        let Some(provisioning) = &self.profile.provisioning else {
+            return Ok(());
+        };
+        let mut operator =
+            Session::new(&self.settings, false).map_err(|e| EngineError::Target(e.to_string()))?;
+        let value = provisioning
+            .operator
+            .value
+            .render(&self.secrets_ctx())
+            .map_err(|e| {
+                EngineError::Setup(
+                    self.profile
+                        .error_at(
+                            &crate::profile::KeyPath::root("provisioning").key("operator"),
+                            e.to_string(),
+                        )
+                        .to_string(),
+                )
+            })?;
+        operator.credential = Credential {
+            who: "the operator".into(),
+            header: Some((provisioning.operator.name.clone(), value.clone())),
+            basic: None,
+            secrets: vec![value],
+        };
+        // Tenants of the accounts to provision.
+        let mut tenants: Vec<_> = self
+            .plan
+            .accounts
+            .iter()
+            .filter(|a| a.provision)
+            .map(|a| a.tenant_id)
+            .collect();
+        tenants.sort();
+        tenants.dedup();
+        let bar = self.bar(tenants.len(), "tenants");
+        for tenant_id in tenants {
+            let tenant = self.plan.world.tenant(tenant_id).map_or(Value::Null, |t| {
+                serde_json::to_value(t).unwrap_or(Value::Null)
+            });
+            let ctx = json!({ "tenant": tenant, "secrets": self.secrets });
+            let ex = operator
+                .send(&self.settings, &provisioning.tenant, &ctx, None)
+                .await
+                .map_err(|e| transport(&e, self.profile))?;
+            self.setup_status(&provisioning.tenant, &ex, "creating a tenant")?;
+            self.objects += 1;
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        // Identities.
+        let to_create: Vec<&PlannedAccount> =
+            self.plan.accounts.iter().filter(|a| a.provision).collect();
+        let bar = self.bar(to_create.len(), "identities");
+        let this = &*self;
+        let results: Vec<Result<(String, String), EngineError>> =
+            futures_util::stream::iter(to_create)
+                .map(|account| {
+                    let operator = &operator;
+                    let bar = &bar;
+                    async move {
+                        let person = account
+                            .person
+                            .and_then(|p| this.plan.world.persons().find(|x| x.id == p))
+                            .map_or(Value::Null, |p| {
+                                serde_json::to_value(p).unwrap_or(Value::Null)
+                            });
+                        let ctx = json!({
+                            "tenant": this.tenant_ctx(account),
+                            "identity": this.plan.identity_context(this.profile, account, None),
+                            "person": person,
+                            "secrets": this.secrets,
+                        });
+                        let ex = operator
+                            .send(&this.settings, &provisioning.identity, &ctx, None)
+                            .await
+                            .map_err(|e| EngineError::Target(e.to_string()))?;
+                        this.setup_status(
+                            &provisioning.identity,
+                            &ex,
+                            &format!("creating identity {}", account.key),
+                        )?;
+                        let id =
+                            Self::extract(&ex, &provisioning.identity, "id").ok_or_else(|| {
+                                EngineError::Setup(format!(
+                            "{}",
+                            this.profile.error_at(
+                                &provisioning.identity.origin.key("extract").key("id"),
+                                format!(
+                                    "the response to creating {} has no identifier there: {}",
+                                    account.key,
+                                    ex.excerpt(200, &[])
+                                )
+                            )
+                        ))
+                            })?;
+                        bar.inc(1);
+                        Ok((account.key.clone(), id))
+                    }
+                })
+                .buffer_unordered(self.options.concurrency)
+                .collect()
+                .await;
+        bar.finish_and_clear();
+        for result in results {
+            let (key, id) = result?;
+            self.account_ids.insert(key, id);
+            self.objects += 1;
+        }
+        for account in &self.plan.accounts {
+            if let Some(id) = &account.known_id {
+                self.account_ids
+                    .entry(account.key.clone())
+                    .or_insert_with(|| id.clone());
+            }
+        }
+        // Representations (and the end of those that ended before the world's reference date).
+        if let Some(endpoint) = &provisioning.representation {
+            let reference = self.plan.world.config().reference_date;
+            let mut created = 0;
+            for bundle in &self.plan.world.cases {
+                for rep in &bundle.representations {
+                    let Some(rep_key) = self.plan.person_account.get(&rep.representative_id) else {
+                        continue;
+                    };
+                    let Some(person_key) = self.plan.person_account.get(&rep.person_id) else {
+                        continue;
+                    };
+                    let (Some(rep_id), Some(person_id)) = (
+                        self.account_ids.get(rep_key),
+                        self.account_ids.get(person_key),
+                    ) else {
+                        continue;
+                    };
+                    let mut representation = serde_json::to_value(rep).unwrap_or(Value::Null);
+                    let ctx = json!({
+                        "tenant": self.plan.world.tenant(rep.tenant_id).map_or(Value::Null, |t| serde_json::to_value(t).unwrap_or(Value::Null)),
+                        "representation": representation,
+                        "representative": { "id": rep_id, "key": rep_key },
+                        "represented": { "id": person_id, "key": person_key },
+                        "secrets": self.secrets,
+                    });
+                    let ex = operator
+                        .send(&self.settings, endpoint, &ctx, None)
+                        .await
+                        .map_err(|e| transport(&e, self.profile))?;
+                    self.setup_status(endpoint, &ex, "creating a representation")?;
+                    created += 1;
+                    let ended = rep.end_date.is_some_and(|end| end <= reference);
+                    if ended && let Some(end) = &provisioning.end_representation {
+                        if let (Value::Object(map), Some(id)) =
+                            (&mut representation, Self::extract(&ex, endpoint, "id"))
+                        {
+                            map.insert("id".into(), id.into());
+                        }
+                        let mut ctx = ctx;
+                        ctx["representation"] = representation;
+                        let ex = operator
+                            .send(&self.settings, end, &ctx, None)
+                            .await
+                            .map_err(|e| transport(&e, self.profile))?;
+                        self.setup_status(end, &ex, "ending a representation")?;
+                        created += 1;
+                    }
+                }
+            }
+            self.objects += created;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn login_all(&mut self) -> Result<(), EngineError> {
+        let bar = self.bar(self.plan.accounts.len(), "logins");
+        let this = &*self;
+        let results: Vec<LoginResult> = futures_util::stream::iter(&self.plan.accounts)
+            .map(|account| {
+                let bar = &bar;
+                async move {
+                    let result = this.login(account).await;
+                    bar.inc(1);
+                    result.map(|(session, id)| (account.key.clone(), session, id))
+                }
+            })
+            .buffer_unordered(self.options.concurrency)
+            .collect()
+            .await;
+        bar.finish_and_clear();
+        for result in results {
+            let (key, session, id) = result?;
+            if let Some(id) = id {
+                self.account_ids.entry(key.clone()).or_insert(id);
+            }
+            self.sessions.insert(key, session);
+        }
+        Ok(())
+    }
+
+    pub(super) async fn login(
+        &self,
+        account: &PlannedAccount,
+    ) -> Result<(Session, Option<String>), EngineError> {
+        let auth = &self.profile.auth;
+        let mut session = Session::new(&self.settings, auth.scheme == AuthScheme::Cookie)
+            .map_err(|e| EngineError::Target(e.to_string()))?;
+        let identity = self.plan.identity_context(
+            self.profile,
+            account,
+            self.account_ids.get(&account.key).map(String::as_str),
+        );
+        let mut secrets = vec![account.password.clone()];
+        secrets.extend(account.token.clone());
+        let mut id = None;
+        let mut token = None;
+        if let Some(login) = &auth.login {
+            let ctx = json!({ "tenant": self.tenant_ctx(account), "identity": identity, "secrets": self.secrets });
+            let ex = session
+                .send(&self.settings, login, &ctx, None)
+                .await
+                .map_err(|e| EngineError::Target(e.to_string()))?;
+            self.setup_status(login, &ex, &format!("logging in as {}", account.login))?;
+            id = Self::extract(&ex, login, "id");
+            if let Some(source) = &auth.token {
+                token = Some(match source {
+                    TokenSource::Json(pointer) => ex
+                        .json()
+                        .and_then(|j| {
+                            j.pointer(pointer)
+                                .and_then(Value::as_str)
+                                .map(str::to_string)
+                        })
+                        .ok_or_else(|| {
+                            EngineError::Setup(format!(
+                                "{}",
+                                self.profile.error_at(
+                                    &crate::profile::KeyPath::root("auth").key("token"),
+                                    format!(
+                                        "the login response of {} has no token there",
+                                        account.login
+                                    )
+                                )
+                            ))
+                        })?,
+                    TokenSource::Header(name) => ex
+                        .observed
+                        .headers
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v.clone())
+                        .ok_or_else(|| {
+                            EngineError::Setup(format!(
+                                "{}",
+                                self.profile.error_at(
+                                    &crate::profile::KeyPath::root("auth").key("token"),
+                                    format!(
+                                        "the login response of {} has no {name} header",
+                                        account.login
+                                    )
+                                )
+                            ))
+                        })?,
+                });
+            }
+        }
+        let header = match &auth.send {
+            Some(send) => {
+                let ctx = json!({ "identity": identity, "token": token, "secrets": self.secrets });
+                let value = send.value.render(&ctx).map_err(|e| {
+                    EngineError::Setup(format!(
+                        "{}",
+                        self.profile.error_at(
+                            &crate::profile::KeyPath::root("auth").key("send"),
+                            e.to_string()
+                        )
+                    ))
+                })?;
+                secrets.push(value.clone());
+                Some((send.name.clone(), value))
+            }
+            None => None,
+        };
+        secrets.extend(token);
+        session.credential = Credential {
+            who: account.login.clone(),
+            header,
+            basic: (auth.scheme == AuthScheme::Basic)
+                .then(|| (account.login.clone(), account.password.clone())),
+            secrets,
+        };
+        Ok((session, id))
+    }
+}
