@@ -226,6 +226,17 @@ impl Engine<'_> {
             self.setup_status(login, &ex, &format!("logging in as {}", account.login))?;
             id = Self::extract(&ex, login, "id");
             if let Some(source) = &auth.token {
+                // A login response without the token the profile points at: the profile does not fit.
+                let no_token = |what: &str| {
+                    EngineError::Setup(
+                        self.profile
+                            .error_at(
+                                &crate::profile::KeyPath::root("auth").key("token"),
+                                format!("the login response of {} has {what}", account.login),
+                            )
+                            .to_string(),
+                    )
+                };
                 token = Some(match source {
                     TokenSource::Json(pointer) => ex
                         .json()
@@ -234,36 +245,14 @@ impl Engine<'_> {
                                 .and_then(Value::as_str)
                                 .map(str::to_string)
                         })
-                        .ok_or_else(|| {
-                            EngineError::Setup(format!(
-                                "{}",
-                                self.profile.error_at(
-                                    &crate::profile::KeyPath::root("auth").key("token"),
-                                    format!(
-                                        "the login response of {} has no token there",
-                                        account.login
-                                    )
-                                )
-                            ))
-                        })?,
+                        .ok_or_else(|| no_token("no token there"))?,
                     TokenSource::Header(name) => ex
                         .observed
                         .headers
                         .iter()
                         .find(|(n, _)| n.eq_ignore_ascii_case(name))
                         .map(|(_, v)| v.clone())
-                        .ok_or_else(|| {
-                            EngineError::Setup(format!(
-                                "{}",
-                                self.profile.error_at(
-                                    &crate::profile::KeyPath::root("auth").key("token"),
-                                    format!(
-                                        "the login response of {} has no {name} header",
-                                        account.login
-                                    )
-                                )
-                            ))
-                        })?,
+                        .ok_or_else(|| no_token(&format!("no {name} header")))?,
                 });
             }
         }
