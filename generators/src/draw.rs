@@ -462,7 +462,8 @@ impl Drawer {
             self.person(&mut s, &mut d.persons[1], p0 + 1, p0 + 1, p0 + 1, tp, None);
             let rep_age = 30 + s.below(40) as i32;
             d.persons[1].birth = birth_for_age(d.filing, rep_age, d.persons[1].birth.0 as u32);
-            let earliest = birth.add_years(18);
+            // The measure started once both the protected person and the representative were of age.
+            let earliest = birth.add_years(18).max(d.persons[1].birth.add_years(18));
             let start = d.filing.add_days(-(s.between(60, 15 * 365)));
             d.reps[0] = Some(RepDraw {
                 kind,
