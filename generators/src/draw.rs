@@ -111,6 +111,32 @@ pub struct RepDraw {
     pub end: Option<Date>,
 }
 
+/// A representation forced on a case file by its index in its tenant, so that every world offers the
+/// security harness, by construction, the identities it needs (see [`forced_representation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForcedRepresentation {
+    /// The applicant has a representation still active at the reference date, and its representative a
+    /// portal account: a minor represented by their parents, or an adult under a protection measure.
+    Active,
+    /// The applicant had a representation that ended at or before the reference date, and its
+    /// representative still has a portal account: a child filed for at 17 by their parents, whose parental
+    /// authority ended at their 18th birthday, or an adult whose curatelle the judge lifted (mainlevee)
+    /// after the filing, whose former curator keeps the account.
+    Ended,
+}
+
+/// The representation forced on the case file of index `index` (from 0) in its tenant's own case order:
+/// [`ForcedRepresentation::Active`] for the first, [`ForcedRepresentation::Ended`] for the second, none for
+/// the others. A fixed per-tenant index, so it depends neither on the thread count nor on chunking. The
+/// audience (adult or child) stays as drawn, so the configured child share is untouched.
+pub fn forced_representation(index: u64) -> Option<ForcedRepresentation> {
+    match index {
+        0 => Some(ForcedRepresentation::Active),
+        1 => Some(ForcedRepresentation::Ended),
+        _ => None,
+    }
+}
+
 /// A requested right and its decision, as drawn.
 #[derive(Debug, Clone, Copy)]
 pub struct RightDraw {
@@ -397,6 +423,8 @@ impl Drawer {
         d.notification = None;
         d.pch_exception = false;
         d.persons = [PersonDraw::EMPTY; 3];
+        let forced = forced_representation(d.seq - 1);
+        let ended = forced == Some(ForcedRepresentation::Ended);
 
         let child = s.chance(w.child_share);
         d.audience = if child {
@@ -428,10 +456,18 @@ impl Drawer {
         }
         let has = |r: Right| requested[r as usize];
 
-        // Dates and age.
-        d.filing = reference.add_days(-(s.below(3 * 365) as i32));
+        // Dates and age. A forced ended representation needs its end (an 18th birthday, a lifted measure)
+        // between the filing and the reference date: such a case file was filed at least a year before.
+        let min_back = if ended { 366 } else { 0 };
+        d.filing = reference.add_days(-(min_back + s.below(3 * 365 - min_back as u32) as i32));
         let age = if child {
-            s.below(19) as i32
+            match forced {
+                // Under 15 at filing, so still a minor at the reference date (at most 3 years later).
+                Some(ForcedRepresentation::Active) => s.below(15) as i32,
+                // 17 at filing, a year or more before the reference date: 18 by then.
+                Some(ForcedRepresentation::Ended) => 17,
+                None => s.below(19) as i32,
+            }
         } else if s.chance(w.adult_60_plus_share) {
             let max = if has(Right::Rqth) { 62 } else { 95 };
             60 + (s.unit().powf(1.6) * f64::from(max - 60 + 1)) as i32
@@ -449,8 +485,11 @@ impl Drawer {
         let adult_now = age_now >= 18;
 
         // Protection and representatives.
-        if !child && s.chance(w.protected_adult_share) {
+        if !child && (forced.is_some() || s.chance(w.protected_adult_share)) {
             let (prot, kind) = match s.below(20) {
+                // A forced ended representation is a curatelle that the judge lifted (mainlevee) after
+                // the filing: the person, who acted with the curator's assistance, now acts alone.
+                _ if ended => (Protection::Curatelle, RepresentationKind::Curateur),
                 0..=8 => (Protection::Tutelle, RepresentationKind::Tuteur),
                 9..=17 => (Protection::Curatelle, RepresentationKind::Curateur),
                 _ => (
@@ -458,18 +497,21 @@ impl Drawer {
                     RepresentationKind::HabilitationFamiliale,
                 ),
             };
-            d.persons[0].protection = prot;
             self.person(&mut s, &mut d.persons[1], p0 + 1, p0 + 1, p0 + 1, tp, None);
             let rep_age = 30 + s.below(40) as i32;
             d.persons[1].birth = birth_for_age(d.filing, rep_age, d.persons[1].birth.0 as u32);
             // The measure started once both the protected person and the representative were of age.
             let earliest = birth.add_years(18).max(d.persons[1].birth.add_years(18));
             let start = d.filing.add_days(-(s.between(60, 15 * 365)));
+            // The curatelle of a forced ended representation was lifted between the filing and the
+            // reference date (the filing is at least a year back): the person is no longer protected.
+            let end = ended.then(|| d.filing.add_days(s.between(1, reference.0 - d.filing.0)));
+            d.persons[0].protection = if ended { Protection::None } else { prot };
             d.reps[0] = Some(RepDraw {
                 kind,
                 slot: 1,
                 start: start.max(earliest),
-                end: None,
+                end,
             });
             d.contact = if prot == Protection::Tutelle { 1 } else { 0 };
         } else if child {

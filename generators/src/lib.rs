@@ -17,6 +17,13 @@
 //! Every sensitive value (surname, NIR, address line, phone, email, IBAN, case number, document reference
 //! and file name, decision number and text, note text) is unique in the world by construction: a bijective
 //! encoding of a global index, never a retry on collision.
+//!
+//! Every world, whatever its seed and size, also holds by construction what the security harness needs in
+//! each tenant: agents of each function and a tenant administrator (the plan gives every tenant at least
+//! three agents and one administrator); an active representation whose representative has a portal account
+//! (the tenant's first case file); and, in a tenant with at least two case files, an ended representation
+//! (ended at or before the reference date) whose representative still has an account (its second case
+//! file). See [`draw::forced_representation`].
 
 pub mod bundle;
 pub mod canary;

@@ -361,7 +361,8 @@ pub struct Representation {
     pub kind: RepresentationKind,
     /// Start date.
     pub start_date: Date,
-    /// End date (a parent's representation ends at the child's 18th birthday).
+    /// End date (a parent's representation ends at the child's 18th birthday; a lifted curatelle ends on
+    /// its lifting).
     pub end_date: Option<Date>,
 }
 

@@ -10,6 +10,10 @@ use crate::render;
 
 /// A generated world held in memory. Build it with [`World::generate`]; for large worlds stream instead
 /// ([`crate::stream`]).
+///
+/// In every tenant, by construction: agents and a tenant administrator; in its first case file, a
+/// representation active at the reference date; in its second, one ended at or before it; both with a
+/// representative who has a portal account ([`crate::draw::forced_representation`]).
 #[derive(Debug, Clone)]
 pub struct World {
     drawer: Drawer,

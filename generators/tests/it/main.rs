@@ -2,5 +2,6 @@
 
 mod consistency;
 mod determinism;
+mod guarantees;
 mod realism;
 mod snapshots;
