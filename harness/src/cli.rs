@@ -12,6 +12,9 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: the target failed (could not deploy, crashed, stopped answering), or an I/O failure.
 pub const EXIT_TARGET: u8 = 3;
+/// Exit code: nothing was found, but the run does not cover enough to say clean (a family that applies ran
+/// no probe, sessions were not accepted, too many server errors).
+pub const EXIT_INCONCLUSIVE: u8 = 4;
 
 /// cloison: security regression tests for multi-tenant social-care platforms, on synthetic data.
 #[derive(Debug, Parser)]

@@ -110,6 +110,23 @@ pub struct Exchange {
     pub request: RequestSummary,
     /// The response.
     pub observed: Observed,
+    /// What the request carried (URL, extra headers, body text, credentials excluded): canaries found here
+    /// and echoed by the response are reflected, not proof.
+    pub sent: Vec<u8>,
+}
+
+/// How a probe varies an endpoint's request: extra headers, query parameters and body fields, or no
+/// credentials at all.
+#[derive(Debug, Clone, Default)]
+pub struct Tweak {
+    /// Headers added to the request.
+    pub headers: Vec<(String, String)>,
+    /// Query parameters added to the request.
+    pub query: Vec<(String, String)>,
+    /// Fields added to a JSON object body or a form.
+    pub fields: Vec<(String, Value)>,
+    /// Send without the identity's credentials.
+    pub anonymous: bool,
 }
 
 impl Exchange {
@@ -159,8 +176,10 @@ impl Session {
         })
     }
 
-    /// Send `endpoint` filled from `ctx`, with `file` as the bytes of a multipart file part. Retries on 429,
-    /// 503 and transport errors with exponential backoff.
+    /// Send `endpoint` filled from `ctx`, with `file` as the bytes of a multipart file part. Retries on 429
+    /// and 503 with exponential backoff (honouring `Retry-After`); transport errors (timeouts, dropped
+    /// connections) are retried only for idempotent methods, since a create or an update may have been
+    /// applied before the connection broke.
     pub async fn send(
         &self,
         settings: &HttpSettings,
@@ -168,11 +187,37 @@ impl Session {
         ctx: &Value,
         file: Option<&[u8]>,
     ) -> Result<Exchange, HttpError> {
-        let prepared = Prepared::new(settings, endpoint, ctx)?;
+        self.send_with(settings, endpoint, ctx, file, &Tweak::default())
+            .await
+    }
+
+    /// [`Session::send`], with the request varied by `tweak`.
+    pub async fn send_with(
+        &self,
+        settings: &HttpSettings,
+        endpoint: &Endpoint,
+        ctx: &Value,
+        file: Option<&[u8]>,
+        tweak: &Tweak,
+    ) -> Result<Exchange, HttpError> {
+        let prepared = Prepared::new(settings, endpoint, ctx, tweak)?;
+        let none = Credential::default();
+        let credential = if tweak.anonymous {
+            &none
+        } else {
+            &self.credential
+        };
+        let idempotent = matches!(
+            prepared.method,
+            reqwest::Method::GET
+                | reqwest::Method::HEAD
+                | reqwest::Method::PUT
+                | reqwest::Method::DELETE
+        );
         let mut delay = settings.backoff;
         let mut attempt = 0;
         loop {
-            let request = prepared.build(&self.client, &self.credential, file);
+            let request = prepared.build(&self.client, credential, file);
             let outcome = request.send().await;
             let retry_reason = match outcome {
                 Ok(response) => {
@@ -196,12 +241,13 @@ impl Session {
                         match response.bytes().await {
                             Ok(body) => {
                                 return Ok(Exchange {
-                                    request: prepared.summary(&self.credential, file),
+                                    request: prepared.summary(credential, file),
                                     observed: Observed {
                                         status,
                                         headers,
                                         body: body.to_vec(),
                                     },
+                                    sent: prepared.sent(),
                                 });
                             }
                             Err(err) => describe(&err),
@@ -210,7 +256,8 @@ impl Session {
                 }
                 Err(err) => describe(&err),
             };
-            if attempt >= settings.retries {
+            let transport_failure = !retry_reason.starts_with("status ");
+            if attempt >= settings.retries || (transport_failure && !idempotent) {
                 return Err(HttpError::Transport {
                     method: prepared.method.to_string(),
                     url: prepared.url.clone(),
@@ -282,7 +329,12 @@ enum PreparedPart {
 }
 
 impl Prepared {
-    fn new(settings: &HttpSettings, endpoint: &Endpoint, ctx: &Value) -> Result<Self, HttpError> {
+    fn new(
+        settings: &HttpSettings,
+        endpoint: &Endpoint,
+        ctx: &Value,
+        tweak: &Tweak,
+    ) -> Result<Self, HttpError> {
         let fill = |key: KeyPath, t: &crate::profile::Template| {
             t.render(ctx)
                 .map_err(|error| HttpError::Template { key, error })
@@ -302,15 +354,26 @@ impl Prepared {
                 fill(endpoint.origin.key("headers").key(name), t)?,
             ));
         }
+        headers.extend(tweak.headers.iter().cloned());
+        query.extend(tweak.query.iter().cloned());
         let body = match &endpoint.body {
-            Body::None => PreparedBody::None,
-            Body::Json(json) => PreparedBody::Json(json.render(ctx).map_err(|(at, error)| {
-                let mut key = endpoint.origin.key("json");
-                for seg in at {
-                    key = key.key(&seg);
+            Body::None if tweak.fields.is_empty() => PreparedBody::None,
+            Body::None => PreparedBody::Json(Value::Object(tweak.fields.iter().cloned().collect())),
+            Body::Json(json) => {
+                let mut value = json.render(ctx).map_err(|(at, error)| {
+                    let mut key = endpoint.origin.key("json");
+                    for seg in at {
+                        key = key.key(&seg);
+                    }
+                    HttpError::Template { key, error }
+                })?;
+                if let Value::Object(map) = &mut value {
+                    for (name, field) in &tweak.fields {
+                        map.insert(name.clone(), field.clone());
+                    }
                 }
-                HttpError::Template { key, error }
-            })?),
+                PreparedBody::Json(value)
+            }
             Body::Form(fields) => {
                 let mut out = Vec::new();
                 for (name, t) in fields {
@@ -318,6 +381,13 @@ impl Prepared {
                         name.clone(),
                         fill(endpoint.origin.key("form").key(name), t)?,
                     ));
+                }
+                for (name, field) in &tweak.fields {
+                    let text = match field {
+                        Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    };
+                    out.push((name.clone(), text));
                 }
                 PreparedBody::Form(out)
             }
@@ -407,6 +477,38 @@ impl Prepared {
                 request.multipart(form)
             }
         }
+    }
+
+    /// The request as text, credentials excluded: URL, extra headers and body.
+    fn sent(&self) -> Vec<u8> {
+        let mut out = self.full_url();
+        for (name, value) in &self.headers {
+            out.push('\n');
+            out.push_str(name);
+            out.push_str(": ");
+            out.push_str(value);
+        }
+        out.push('\n');
+        match &self.body {
+            PreparedBody::None => {}
+            PreparedBody::Json(value) => out.push_str(&value.to_string()),
+            PreparedBody::Form(fields) => {
+                for (k, v) in fields {
+                    out.push_str(&format!("{k}={v}&"));
+                }
+            }
+            PreparedBody::Multipart(parts) => {
+                for (name, part) in parts {
+                    match part {
+                        PreparedPart::Text(text) => out.push_str(&format!("{name}={text}\n")),
+                        PreparedPart::File { filename, .. } => {
+                            out.push_str(&format!("{name}: {filename}\n"))
+                        }
+                    }
+                }
+            }
+        }
+        out.into_bytes()
     }
 
     fn full_url(&self) -> String {

@@ -7,15 +7,15 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use cloison_generators::{GenConfig, World};
-use cloison_suites::probes;
+use cloison_suites::{PlanConfig, Verdict};
 use serde_json::{Map, Value};
 
-use crate::cli::{EXIT_FINDINGS, EXIT_OK, EXIT_TARGET, UsageError};
+use crate::cli::{EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_TARGET, UsageError};
 use crate::engine::{Engine, EngineError, EngineOptions};
 use crate::http::{HttpSettings, shell_quote};
 use crate::plan::Plan;
 use crate::profile::Profile;
-use crate::report::{Outcome, Report};
+use crate::report::{self, Describe, Outcome, Party, Report};
 use crate::target::{self, DeployError, TargetSpec};
 
 /// Arguments of `cloison run`.
@@ -61,6 +61,13 @@ pub struct RunArgs {
     /// How long to wait for the target's health check after deployment, in seconds.
     #[arg(long, default_value_t = 30)]
     pub startup_timeout: u64,
+    /// Probes drawn per cell (family x endpoint x caller role x relation x kind x variation); default: the
+    /// profile's `[probing] per_cell`, else 3.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub per_cell: Option<u32>,
+    /// Do not shrink failing cells to minimal reproducers (saves the extra requests).
+    #[arg(long)]
+    pub no_shrink: bool,
     /// Do not draw progress bars.
     #[arg(long)]
     pub quiet: bool,
@@ -93,6 +100,9 @@ impl RunArgs {
             command.push_str(" --flaw ");
             command.push_str(&shell_quote(flaw));
         }
+        if let Some(per_cell) = self.per_cell {
+            command.push_str(&format!(" --per-cell {per_cell}"));
+        }
         if self.allow_remote {
             command.push_str(" --allow-remote");
         }
@@ -116,6 +126,8 @@ impl Default for RunArgs {
             timeout: 10,
             retries: 3,
             startup_timeout: 30,
+            per_cell: None,
+            no_shrink: false,
             quiet: true,
         }
     }
@@ -126,7 +138,7 @@ impl Default for RunArgs {
 pub struct RunResult {
     /// The report.
     pub report: Report,
-    /// Exit code (0 clean, 1 findings, 3 target failure).
+    /// Exit code (0 clean, 1 findings, 3 target failure, 4 inconclusive).
     pub exit: u8,
 }
 
@@ -136,7 +148,33 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let result = runtime.block_on(execute(args))?;
+    if let Some(path) = &args.json {
+        // Check the output before running: a report that cannot be written is a usage error now, not a
+        // target failure after minutes of probing.
+        std::fs::write(path, b"{}").map_err(|e| {
+            UsageError(format!(
+                "{}: cannot write the JSON report: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    let result = match runtime.block_on(execute(args)) {
+        Ok(result) => result,
+        Err(err) => {
+            if let Some(path) = &args.json {
+                let usage = err.chain().any(|c| c.is::<UsageError>());
+                let json = serde_json::json!({
+                    "cloison_version": env!("CARGO_PKG_VERSION"),
+                    "outcome": if usage { "usage-error" } else { "error" },
+                    "error": format!("{err:#}"),
+                    "seed": args.seed,
+                    "replay": args.replay_command(),
+                });
+                let _ = std::fs::write(path, json.to_string());
+            }
+            return Err(err);
+        }
+    };
     print!("{}", result.report.summary());
     if let Some(path) = &args.json {
         let json =
@@ -220,9 +258,21 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     let secrets = Value::Object(secrets);
     let plan = Plan::new(world, &profile, &secrets).map_err(|e| UsageError(e.to_string()))?;
     let scanner = Arc::new(plan.scanner());
-    let probes = probes::direct_reads(&plan.population, &profile.policy);
-    let controls = probes::controls(&plan.population, &profile.policy);
-    let writes = probes::direct_writes(&plan.population, &profile.policy);
+    let surface = profile.surface();
+    let per_cell = args
+        .per_cell
+        .map(|n| n as usize)
+        .or(profile.probing.per_cell)
+        .unwrap_or(3);
+    let planned = cloison_suites::plan(
+        &plan.population,
+        &profile.policy,
+        &surface,
+        PlanConfig {
+            seed: args.seed,
+            per_cell,
+        },
+    );
     let settings = HttpSettings::new(
         deployed.base_url.clone(),
         Duration::from_secs(args.timeout.max(1)),
@@ -234,33 +284,154 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         concurrency: args.concurrency,
         progress: !args.quiet,
         startup_timeout: Duration::from_secs(args.startup_timeout),
+        shrink: !args.no_shrink,
     };
-    let engine = Engine::new(
+    let engine = match Engine::new(
         &profile,
         &plan,
         settings,
         secrets,
         scanner.as_ref(),
         options,
-    );
-    let outcome = engine.run(probes, controls, writes).await;
+    ) {
+        Ok(engine) => engine,
+        Err(err) => {
+            deployed.teardown().await;
+            return Ok(failure(args, &profile, tenants, err.to_string()));
+        }
+    };
+    let outcome = engine.run(&planned).await;
     deployed.teardown().await;
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(EngineError::Setup(message)) => return Err(UsageError(message).into()),
         Err(EngineError::Target(message)) => return Ok(failure(args, &profile, tenants, message)),
     };
-    let status = if !outcome.failures.is_empty() {
-        Outcome::TargetFailure
-    } else if outcome.findings.is_empty() {
-        Outcome::Clean
-    } else {
+    let describe = RunDescription {
+        plan: &plan,
+        secrets: plan_secrets(&plan),
+    };
+    let (root_causes, findings) =
+        report::root_causes(&outcome.events, &outcome.reproducers, &describe);
+    let mut failures = outcome.failures.clone();
+    let mut warnings = Vec::new();
+    let mut reasons = Vec::new();
+    let controls_run = outcome.stats.controls;
+    let mut controls_failed = 0;
+    let mut unauthenticated = 0;
+    let mut server_errors: std::collections::BTreeMap<String, usize> = Default::default();
+    for event in &outcome.events {
+        match &event.verdict {
+            Verdict::ControlFailed(reason) => {
+                controls_failed += 1;
+                failures.push(format!(
+                    "control: {} ({}) on {}: {reason}{}",
+                    event.probe.actor.as_deref().unwrap_or("anonymous"),
+                    event.probe.cell.role,
+                    event.probe.endpoint,
+                    event
+                        .exchange
+                        .as_ref()
+                        .map_or_else(String::new, |e| format!(" ({})", e.request.curl))
+                ));
+            }
+            Verdict::Unauthenticated => unauthenticated += 1,
+            Verdict::ServerError(_) => {
+                *server_errors
+                    .entry(event.probe.endpoint.clone())
+                    .or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+    for (endpoint, count) in &server_errors {
+        warnings.push(format!(
+            "{count} server error(s) on {endpoint} with no data and no change seen: counted as neither refusal nor leak"
+        ));
+    }
+    if outcome.relogins > 0 {
+        warnings.push(format!(
+            "{} session(s) were not accepted during the run and were renewed by logging in again (sessions that expire are re-checked, never counted as refusals)",
+            outcome.relogins
+        ));
+    }
+    if unauthenticated > 0 {
+        reasons.push(format!(
+            "{unauthenticated} probe(s) were answered as unauthenticated even after a new login: their refusals prove nothing"
+        ));
+    }
+    let mut used: std::collections::BTreeSet<String> = outcome.endpoints.keys().cloned().collect();
+    used.extend(["health", "provisioning", "auth.login"].map(String::from));
+    let unused: Vec<String> = profile
+        .endpoint_keys()
+        .into_iter()
+        .filter(|key| {
+            !used
+                .iter()
+                .any(|u| key == u || key.starts_with(&format!("{u}.")))
+        })
+        .filter(|key| !key.ends_with(".create"))
+        .collect();
+    for key in &unused {
+        warnings.push(format!("{key} is declared but no probe used it"));
+    }
+    let coverage = report::coverage(
+        &planned.coverage,
+        &outcome.executed,
+        &outcome.not_applicable,
+        outcome.endpoints.clone(),
+        unused,
+        (controls_run.saturating_sub(controls_failed), controls_run),
+    );
+    for family in &coverage.families {
+        let applicable = family.planned > 0
+            || family
+                .skipped
+                .as_deref()
+                .is_some_and(|s| !s.starts_with("not applicable"));
+        if applicable && family.probes == 0 {
+            reasons.push(format!(
+                "family {} applies but ran no probe: {}",
+                family.family,
+                family.skipped.as_deref().unwrap_or("no probe was executed")
+            ));
+        }
+        if let Some(errors) = (family.probes > 0).then(|| {
+            outcome
+                .events
+                .iter()
+                .filter(|e| {
+                    e.probe.family.name() == family.family
+                        && matches!(e.verdict, Verdict::ServerError(_))
+                })
+                .count()
+        }) && errors * 2 > family.probes
+        {
+            reasons.push(format!(
+                "family {}: {errors} of {} probes got server errors",
+                family.family, family.probes
+            ));
+        }
+    }
+    if controls_run == 0 {
+        reasons.push(
+            "no control could be planned: nothing shows the target serves its data at all".into(),
+        );
+    }
+    let status = if !root_causes.is_empty() {
         Outcome::Findings
+    } else if !failures.is_empty() {
+        Outcome::TargetFailure
+    } else if !reasons.is_empty() {
+        Outcome::Inconclusive
+    } else {
+        Outcome::Clean
     };
     let exit = match status {
         Outcome::Clean => EXIT_OK,
         Outcome::Findings => EXIT_FINDINGS,
         Outcome::TargetFailure => EXIT_TARGET,
+        Outcome::Inconclusive => EXIT_INCONCLUSIVE,
     };
     let report = Report {
         cloison_version: env!("CARGO_PKG_VERSION"),
@@ -272,12 +443,54 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         tenants,
         cases: args.cases,
         outcome: status,
+        reasons,
         stats: outcome.stats,
-        classes: Report::count_classes(&outcome.findings),
-        findings: outcome.findings,
-        failures: outcome.failures,
+        coverage,
+        root_causes,
+        findings,
+        warnings,
+        failures,
     };
     Ok(RunResult { report, exit })
+}
+
+/// Every credential of a plan's accounts.
+fn plan_secrets(plan: &Plan) -> Vec<String> {
+    let mut out: Vec<String> = plan
+        .accounts
+        .iter()
+        .flat_map(|a| std::iter::once(a.password.clone()).chain(a.token.clone()))
+        .filter(|s| s.len() >= 4)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Parties and secrets of a run, for findings.
+struct RunDescription<'a> {
+    plan: &'a Plan,
+    secrets: Vec<String>,
+}
+
+impl Describe for RunDescription<'_> {
+    fn party(&self, key: &str) -> Option<Party> {
+        self.plan.population.identity(key).map(|i| Party {
+            identity: i.key.clone(),
+            role: i.role.clone(),
+            tenant: i.tenant.clone(),
+        })
+    }
+
+    fn victim(&self, record: &str) -> Option<Party> {
+        let record = self.plan.population.record(record)?;
+        let steward = self.plan.population.steward_of(record)?;
+        self.party(&steward.key)
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        self.secrets.clone()
+    }
 }
 
 fn failure(args: &RunArgs, profile: &Profile, tenants: usize, message: String) -> RunResult {
@@ -292,9 +505,12 @@ fn failure(args: &RunArgs, profile: &Profile, tenants: usize, message: String) -
             tenants,
             cases: args.cases,
             outcome: Outcome::TargetFailure,
+            reasons: Vec::new(),
             stats: Default::default(),
-            classes: Default::default(),
+            coverage: Default::default(),
+            root_causes: Vec::new(),
             findings: Vec::new(),
+            warnings: Vec::new(),
             failures: vec![message],
         },
         exit: EXIT_TARGET,

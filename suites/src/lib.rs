@@ -1,19 +1,33 @@
-//! Isolation properties for cloison: who may see what, and the adversarial probes that test it.
+//! Isolation properties for cloison: who may see what, the adversarial probes that test it, and the verdicts
+//! that judge what a target answered.
 //!
 //! This crate decides *what* to probe and *what counts as a violation*; it performs no I/O. The harness
-//! executes the probes it describes against a target and asks the policy about every canary it sees.
+//! executes the probes it plans against a target and asks the verdict functions about every answer.
 //!
 //! - [`population`]: the identities and records of a world, reduced to what access decisions need;
 //! - [`policy`]: the access-policy vocabulary (per role: own records, represented persons, assigned cases,
 //!   whole tenant, nothing) and the decision "may identity X see data of owner Y";
-//! - [`probes`]: probe families as data and as proptest strategies.
+//! - [`family`]: the probe families as data (what each needs, CWE and OWASP references);
+//! - [`surface`]: what a target offers, in abstract terms (built by the harness from a profile);
+//! - [`probes`]: probes, cells and relations, and the proptest strategies that shrink a failing cell;
+//! - [`planner`]: the seeded, per-cell sampling of every family that applies, and its coverage;
+//! - [`verdict`]: pure functions from what was observed to a verdict (refusal, proven leak, proven
+//!   tampering, suspicious, server error, control failed).
 
 pub use cloison_generators as generators;
 
+pub mod family;
+pub mod planner;
 pub mod policy;
 pub mod population;
 pub mod probes;
+pub mod surface;
+pub mod verdict;
 
+pub use family::{Family, Need};
+pub use planner::{FamilyPlan, PlanConfig, Planned, plan};
 pub use policy::{AccessPolicy, DataOwner, Decision, PolicyError, Scope};
 pub use population::{Identity, Population, PopulationError, Record, RecordKind};
-pub use probes::{Operation, Probe};
+pub use probes::{Cell, Expect, Named, Probe, Relation, Variant};
+pub use surface::{Creator, EndpointRef, Op, Param, Selector, Surface};
+pub use verdict::{Evidence, Hit, Observed, ReadBack, Refusals, Verdict};

@@ -251,6 +251,7 @@ mod tests {
             tenant: tenant.into(),
             person: person.map(Into::into),
             represents: Default::default(),
+            formerly_represents: Default::default(),
             assigned_cases: Default::default(),
         }
     }

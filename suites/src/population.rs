@@ -62,6 +62,10 @@ pub struct Identity {
     pub person: Option<String>,
     /// Persons this identity legally represents (a parent, a tutor).
     pub represents: BTreeSet<String>,
+    /// Persons this identity used to represent: the representation has ended. The policy grants nothing
+    /// through them; probes aim at them, since platforms forget to check the end of a representation.
+    #[serde(default)]
+    pub formerly_represents: BTreeSet<String>,
     /// Case files assigned to this identity (an evaluator's workload).
     pub assigned_cases: BTreeSet<String>,
 }
@@ -213,17 +217,20 @@ impl Population {
                 .unwrap_or_else(|| id.0.to_string())
         };
         let mut represents: Map<u64, BTreeSet<String>> = Map::new();
+        let mut formerly: Map<u64, BTreeSet<String>> = Map::new();
         let mut assigned: Map<u64, BTreeSet<String>> = Map::new();
         let mut identities = Vec::new();
         let mut records = Vec::new();
         for bundle in &world.cases {
             for rep in &bundle.representations {
-                if rep.end_date.is_none_or(|end| end > reference) {
-                    represents
-                        .entry(rep.representative_id.0)
-                        .or_default()
-                        .insert(person_key(rep.person_id));
-                }
+                let map = if rep.end_date.is_none_or(|end| end > reference) {
+                    &mut represents
+                } else {
+                    &mut formerly
+                };
+                map.entry(rep.representative_id.0)
+                    .or_default()
+                    .insert(person_key(rep.person_id));
             }
             if let Some(evaluation) = &bundle.evaluation {
                 assigned
@@ -246,6 +253,19 @@ impl Population {
                         .person_id
                         .and_then(|p| represents.get(&p.0).cloned())
                         .unwrap_or_default(),
+                    formerly_represents: account
+                        .person_id
+                        .and_then(|p| formerly.get(&p.0).cloned())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|p| {
+                            // Still represented through another, active representation: not former.
+                            !account
+                                .person_id
+                                .and_then(|me| represents.get(&me.0))
+                                .is_some_and(|active| active.contains(p))
+                        })
+                        .collect(),
                     assigned_cases: BTreeSet::new(),
                 });
             }
@@ -256,6 +276,7 @@ impl Population {
                     tenant: tenant.clone(),
                     person: Some(person_key(person)),
                     represents: BTreeSet::new(),
+                    formerly_represents: BTreeSet::new(),
                     assigned_cases: BTreeSet::new(),
                 });
             }
@@ -294,6 +315,7 @@ impl Population {
                 tenant: tenant_code(agent.tenant_id),
                 person: None,
                 represents: BTreeSet::new(),
+                formerly_represents: BTreeSet::new(),
                 assigned_cases: assigned.get(&agent.id.0).cloned().unwrap_or_default(),
             });
         }

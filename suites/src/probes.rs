@@ -1,424 +1,248 @@
-//! Probe families: what to try against a target, and what the policy expects of each try.
-//!
-//! A probe is data: who acts, on which record, by which operation, and the decision of the access policy.
-//! The harness turns probes into HTTP requests through a target profile and judges the responses by their
-//! data; this module only decides what to try.
-//!
-//! The first family, [`DIRECT_READ`], has every identity try to read every other identity's case files and
-//! documents directly, by the target's identifier of the record (the breach behind cloison: users opening
-//! other people's documents). It comes as an exhaustive, deterministic list ([`direct_reads`]) for runs, and
-//! as a proptest strategy ([`direct_read_strategy`]) whose shrinking walks down to the first identity and
-//! the first record, in world order, that still shows a failure: a minimal counterexample.
+//! Probes as data: who acts, through which endpoint, on which record, with what variation, and what the
+//! policy expects; the cell a probe belongs to (the unit of coverage and of root causes); and proptest
+//! strategies that shrink a failing cell to its minimal counterexample.
 
 use std::sync::Arc;
 
 use proptest::prelude::*;
 use serde::Serialize;
 
-use crate::policy::{AccessPolicy, Decision};
-use crate::population::{Population, RecordKind};
+use crate::family::Family;
+use crate::population::{Identity, Population, Record, RecordKind};
+use crate::surface::Selector;
 
-/// Name of the direct-read probe family.
-pub const DIRECT_READ: &str = "direct-read";
-
-/// What a probe does to its record.
+/// How an actor relates to the record a probe aims at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Operation {
-    /// Read the record (a case file's JSON, a note, a decision).
-    Read,
-    /// Download a document's content.
-    Download,
-    /// Update the record (judged by reading it back as its owner).
-    Update,
+#[serde(rename_all = "kebab-case")]
+pub enum Relation {
+    /// The record is about the actor's own person.
+    Own,
+    /// The actor represents the record's person.
+    Represented,
+    /// The actor used to represent the record's person; the representation has ended.
+    FormerlyRepresented,
+    /// The record's case file is assigned to the actor.
+    Assigned,
+    /// Another person's record in the actor's tenant.
+    SameTenant,
+    /// A record of another tenant.
+    OtherTenant,
+    /// No record: a collection, an export or a function, seen as the actor.
+    Collection,
 }
 
-impl Operation {
-    /// The operation a direct read uses on a record of this kind.
-    pub fn direct_read_of(kind: RecordKind) -> Operation {
-        match kind {
-            RecordKind::Document => Operation::Download,
-            RecordKind::Case | RecordKind::Note | RecordKind::Decision => Operation::Read,
-        }
-    }
+impl Relation {
+    /// Every relation, in a fixed order.
+    pub const ALL: [Relation; 7] = [
+        Relation::Own,
+        Relation::Represented,
+        Relation::FormerlyRepresented,
+        Relation::Assigned,
+        Relation::SameTenant,
+        Relation::OtherTenant,
+        Relation::Collection,
+    ];
 
-    /// The lower-case name used in profiles and reports.
+    /// The kebab-case name used in reports.
     pub fn name(self) -> &'static str {
         match self {
-            Operation::Read => "read",
-            Operation::Download => "download",
-            Operation::Update => "update",
+            Relation::Own => "own",
+            Relation::Represented => "represented",
+            Relation::FormerlyRepresented => "formerly-represented",
+            Relation::Assigned => "assigned",
+            Relation::SameTenant => "same-tenant",
+            Relation::OtherTenant => "other-tenant",
+            Relation::Collection => "collection",
+        }
+    }
+
+    /// How `actor` relates to `record`.
+    pub fn of(actor: &Identity, record: &Record) -> Relation {
+        if actor.person.as_deref() == Some(record.person.as_str()) {
+            Relation::Own
+        } else if actor.represents.contains(&record.person) {
+            Relation::Represented
+        } else if actor.formerly_represents.contains(&record.person) {
+            Relation::FormerlyRepresented
+        } else if actor.assigned_cases.contains(&record.case) {
+            Relation::Assigned
+        } else if actor.tenant == record.tenant {
+            Relation::SameTenant
+        } else {
+            Relation::OtherTenant
         }
     }
 }
 
-/// One attempt: `actor` performs `operation` on `record`; the policy expects `expected`.
+impl std::fmt::Display for Relation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the policy expects of a probe, and so how it is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Expect {
+    /// The policy forbids it: a refusal is expected ([`crate::verdict::judge_forbidden`]).
+    Refusal,
+    /// The policy allows the call; only data the caller may not see in its answer matters
+    /// ([`crate::verdict::judge_visible`]).
+    Visible,
+    /// The caller reads its own data, which must be served ([`crate::verdict::judge_control`]).
+    Control,
+    /// A forbidden object and a missing one must answer alike ([`crate::verdict::judge_existence`]).
+    Existence,
+}
+
+/// Who a mass-assignment field names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "key")]
+pub enum Named {
+    /// Another identity (its key).
+    Identity(String),
+    /// Another tenant (its code).
+    Tenant(String),
+}
+
+/// How a probe's request differs from the endpoint's plain request.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "variant")]
+pub enum Variant {
+    /// The endpoint as the profile declares it.
+    Plain,
+    /// A tenant selector naming another tenant.
+    Selector {
+        /// Where the selector goes.
+        selector: Selector,
+        /// The tenant it names (code).
+        tenant: String,
+    },
+    /// An extra body field naming someone else.
+    Assign {
+        /// The field.
+        field: String,
+        /// Who it names.
+        named: Named,
+    },
+    /// The caller's own record's identifier, shifted by this much (numeric identifiers).
+    Neighbour {
+        /// The offset.
+        offset: i64,
+    },
+    /// An identifier of the same shape that names no record.
+    Missing,
+}
+
+impl Variant {
+    /// A short description for cells and reports (`None` for the plain request).
+    pub fn via(&self) -> Option<String> {
+        match self {
+            Variant::Plain => None,
+            Variant::Selector { selector, .. } => Some(selector.to_string()),
+            Variant::Assign { field, named } => Some(match named {
+                Named::Identity(_) => format!("field {field} naming another identity"),
+                Named::Tenant(_) => format!("field {field} naming another tenant"),
+            }),
+            Variant::Neighbour { .. } => Some("neighbouring identifier".into()),
+            Variant::Missing => Some("missing identifier".into()),
+        }
+    }
+}
+
+/// The unit of coverage and of root causes: a family, an endpoint, a caller role, a relation to the data,
+/// a record kind, and how the request was varied.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Cell {
+    /// Family.
+    pub family: Family,
+    /// Endpoint key.
+    pub endpoint: String,
+    /// The caller's role (`anonymous` without credentials).
+    pub role: String,
+    /// How the caller relates to the data.
+    pub relation: Relation,
+    /// The kind of record at stake.
+    pub kind: RecordKind,
+    /// How the request was varied, when it was.
+    pub via: Option<String>,
+}
+
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} as {} on {} {}",
+            self.family, self.endpoint, self.role, self.relation, self.kind
+        )?;
+        if let Some(via) = &self.via {
+            write!(f, " via {via}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One try.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Probe {
-    /// Family the probe belongs to.
-    pub family: &'static str,
-    /// Key of the identity that acts.
-    pub actor: String,
-    /// Key of the record acted on.
-    pub record: String,
-    /// Kind of that record.
-    pub kind: RecordKind,
-    /// What is attempted.
-    pub operation: Operation,
-    /// What the access policy says of the actor and the record.
-    pub expected: Decision,
+    /// Family.
+    pub family: Family,
+    /// The identity that acts (its key), or `None` without credentials.
+    pub actor: Option<String>,
+    /// The endpoint (its key in the surface).
+    pub endpoint: String,
+    /// The record whose values fill the request (the victim, or the caller's own record).
+    pub record: Option<String>,
+    /// How the request is varied.
+    pub variant: Variant,
+    /// What the policy expects.
+    pub expect: Expect,
+    /// The cell it covers.
+    pub cell: Cell,
 }
 
 impl Probe {
-    /// A stable identifier: family, actor and record.
+    /// A stable identifier: family, endpoint, actor, record and variant. The same seed gives the same ids.
     pub fn id(&self) -> String {
-        format!("{}/{}/{}", self.family, self.actor, self.record)
-    }
-}
-
-/// Name of the direct-write probe family.
-pub const DIRECT_WRITE: &str = "direct-write";
-
-/// Forbidden updates of case files: each identity tries to update, directly by its identifier, the first
-/// case file it may not see in its own tenant and the first in another tenant (world order). A bounded
-/// sample, since every write changes the target's data; the harness judges each one by reading the case
-/// file back as its owner (a 200 can be a no-op, a 204 can change someone else's data).
-pub fn direct_writes(population: &Population, policy: &AccessPolicy) -> Vec<Probe> {
-    let mut probes = Vec::new();
-    for actor in population.identities() {
-        let mut same_tenant = false;
-        let mut other_tenant = false;
-        for record in population.records() {
-            if record.kind != RecordKind::Case || (same_tenant && other_tenant) {
-                continue;
-            }
-            let slot = if record.tenant == actor.tenant {
-                &mut same_tenant
-            } else {
-                &mut other_tenant
-            };
-            if *slot {
-                continue;
-            }
-            let expected = policy.may_see(population, actor, record);
-            if expected.is_allowed() {
-                continue;
-            }
-            *slot = true;
-            probes.push(Probe {
-                family: DIRECT_WRITE,
-                actor: actor.key.clone(),
-                record: record.key.clone(),
-                kind: record.kind,
-                operation: Operation::Update,
-                expected,
-            });
+        let mut id = format!(
+            "{}/{}/{}/{}",
+            self.family,
+            self.endpoint,
+            self.actor.as_deref().unwrap_or("anonymous"),
+            self.record.as_deref().unwrap_or("-")
+        );
+        match &self.variant {
+            Variant::Plain => {}
+            Variant::Selector { selector, tenant } => id.push_str(&format!("/{selector}={tenant}")),
+            Variant::Assign { field, named } => id.push_str(&format!("/{field}={named:?}")),
+            Variant::Neighbour { offset } => id.push_str(&format!("/{offset:+}")),
+            Variant::Missing => id.push_str("/missing"),
         }
+        id
     }
-    probes
 }
 
-/// The record kinds the direct-read family aims at.
-pub const DIRECT_READ_KINDS: [RecordKind; 2] = [RecordKind::Case, RecordKind::Document];
-
-/// Every direct read the policy forbids: each identity, each case file and document it may not see, in
-/// world order (identities, then records). Reads the policy allows are not probes: [`controls`] covers them.
-pub fn direct_reads(population: &Population, policy: &AccessPolicy) -> Vec<Probe> {
-    let mut probes = Vec::new();
-    for actor in population.identities() {
-        for record in population.records() {
-            if !DIRECT_READ_KINDS.contains(&record.kind) {
-                continue;
-            }
-            let expected = policy.may_see(population, actor, record);
-            if expected.is_allowed() {
-                continue;
-            }
-            probes.push(Probe {
-                family: DIRECT_READ,
-                actor: actor.key.clone(),
-                record: record.key.clone(),
-                kind: record.kind,
-                operation: Operation::direct_read_of(record.kind),
-                expected,
-            });
-        }
-    }
-    probes
+/// A strategy over a cell's candidate probes, in world order. Shrinking lowers the index, so a property
+/// that fails on some candidates shrinks to the earliest failing one: the minimal counterexample of the
+/// cell (the first identity and the first record, in world order, that still show the flaw).
+pub fn cell_strategy(candidates: Arc<Vec<Probe>>) -> impl Strategy<Value = Probe> {
+    let len = candidates.len().max(1);
+    (0..len).prop_filter_map("an empty cell", move |i| candidates.get(i).cloned())
 }
 
-/// One allowed read per record, by its steward (its person's own account, or their representative): the
-/// control that proves the target serves the record and its canaries at all. A run whose controls fail
-/// cannot claim that refusals mean isolation, so the harness never reports it clean.
-pub fn controls(population: &Population, policy: &AccessPolicy) -> Vec<Probe> {
-    population
-        .records()
-        .iter()
-        .filter(|record| DIRECT_READ_KINDS.contains(&record.kind))
-        .filter_map(|record| {
-            let steward = population.steward_of(record)?;
-            let expected = policy.may_see(population, steward, record);
-            expected.is_allowed().then(|| Probe {
-                family: "control",
-                actor: steward.key.clone(),
-                record: record.key.clone(),
-                kind: record.kind,
-                operation: Operation::direct_read_of(record.kind),
-                expected,
-            })
-        })
-        .collect()
-}
-
-/// A strategy over the forbidden direct reads of a population. It draws an identity and a record by index;
-/// shrinking lowers both indexes, so a failing probe shrinks to the earliest identity and record, in world
-/// order, that still fail. Pairs the policy allows, and records of other kinds, are rejected.
-pub fn direct_read_strategy(
-    population: Arc<Population>,
-    policy: Arc<AccessPolicy>,
-) -> impl Strategy<Value = Probe> {
-    let identities = population.identities().len().max(1);
-    let records = population.records().len().max(1);
-    (0..identities, 0..records).prop_filter_map(
-        "an allowed read or a kind out of the family",
-        move |(a, r)| {
-            let actor = population.identities().get(a)?;
-            let record = population.records().get(r)?;
-            if !DIRECT_READ_KINDS.contains(&record.kind) {
-                return None;
-            }
-            let expected = policy.may_see(&population, actor, record);
-            (!expected.is_allowed()).then(|| Probe {
-                family: DIRECT_READ,
-                actor: actor.key.clone(),
-                record: record.key.clone(),
-                kind: record.kind,
-                operation: Operation::direct_read_of(record.kind),
-                expected,
-            })
-        },
-    )
-}
-
-/// A generated world (2-3 tenants, 2-24 case files, any seed; holder accounts for persons without one) and
-/// one forbidden direct read in it. Shrinking first makes the world smaller (fewer tenants and case files,
-/// seed toward 0), then moves the probe to the earliest identity and record: a failing property ends on a
-/// minimal world and a minimal probe.
-pub fn world_and_direct_read(
-    policy: Arc<AccessPolicy>,
-) -> impl Strategy<Value = (Arc<Population>, Probe)> {
+/// A generated world (2-3 tenants, 2-24 case files, any seed; holder accounts for persons without one) as a
+/// population. Shrinking makes the world smaller (fewer tenants and case files, seed toward 0).
+pub fn population_strategy() -> impl Strategy<Value = Arc<Population>> {
     cloison_generators::strategy::world_with(2..=3, 2..=24)
         .prop_filter_map("a world whose population is inconsistent", |world| {
             Population::from_world(&world, true).ok().map(Arc::new)
         })
-        .prop_filter("a world without a forbidden direct read", {
-            let policy = policy.clone();
-            move |population| !direct_reads(population, &policy).is_empty()
-        })
-        .prop_flat_map(move |population| {
-            (
-                Just(population.clone()),
-                direct_read_strategy(population, policy.clone()),
-            )
-        })
 }
 
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeSet;
-
-    use proptest::test_runner::{Config, TestError, TestRunner};
-
-    use super::*;
-    use crate::policy::Scope;
-    use crate::population::{Identity, Record};
-
-    /// Two tenants, each with three applicants (each one case file and two documents) and one agent.
-    fn population() -> Population {
-        let mut identities = Vec::new();
-        let mut records = Vec::new();
-        for tenant in ["13", "75"] {
-            for n in 0..3 {
-                let person = format!("p{tenant}-{n}");
-                identities.push(Identity {
-                    key: format!("u{tenant}-{n}"),
-                    role: "applicant".into(),
-                    tenant: tenant.into(),
-                    person: Some(person.clone()),
-                    represents: BTreeSet::new(),
-                    assigned_cases: BTreeSet::new(),
-                });
-                let case = format!("c{tenant}-{n}");
-                records.push(Record {
-                    key: case.clone(),
-                    kind: RecordKind::Case,
-                    tenant: tenant.into(),
-                    person: person.clone(),
-                    case: case.clone(),
-                });
-                for d in 0..2 {
-                    records.push(Record {
-                        key: format!("d{tenant}-{n}-{d}"),
-                        kind: RecordKind::Document,
-                        tenant: tenant.into(),
-                        person: person.clone(),
-                        case: case.clone(),
-                    });
-                }
-            }
-            identities.push(Identity {
-                key: format!("agent{tenant}"),
-                role: "agent".into(),
-                tenant: tenant.into(),
-                person: None,
-                represents: BTreeSet::new(),
-                assigned_cases: BTreeSet::new(),
-            });
-        }
-        Population::new(identities, records).expect("unique keys")
-    }
-
-    fn policy() -> AccessPolicy {
-        AccessPolicy::new()
-            .with_role("applicant", [Scope::Own])
-            .with_role("agent", [Scope::Tenant])
-    }
-
-    #[test]
-    fn direct_reads_are_every_forbidden_pair_and_controls_every_record() {
-        let (population, policy) = (population(), policy());
-        let probes = direct_reads(&population, &policy);
-        // Each of 6 applicants may not see the 5 other applicants' 3 records each; each agent may not see
-        // the other tenant's 9 records.
-        assert_eq!(probes.len(), 6 * 5 * 3 + 2 * 9);
-        assert!(probes.iter().all(|p| p.expected == Decision::Denied));
-        assert_eq!(probes[0].id(), "direct-read/u13-0/c13-1");
-        assert_eq!(probes[1].operation, Operation::Download);
-        let controls = controls(&population, &policy);
-        assert_eq!(controls.len(), 18);
-        assert!(
-            controls
-                .iter()
-                .all(|c| c.expected == Decision::Allowed(Scope::Own))
-        );
-    }
-
-    /// A model target that leaks documents (download checks login, not ownership) shrinks to the first
-    /// forbidden document download in world order.
-    #[test]
-    fn strategy_shrinks_a_document_leak_to_the_minimal_counterexample() {
-        let population = Arc::new(population());
-        let policy = Arc::new(policy());
-        let mut runner = TestRunner::new_with_rng(
-            Config {
-                cases: 256,
-                failure_persistence: None,
-                ..Config::default()
-            },
-            proptest::test_runner::TestRng::deterministic_rng(
-                proptest::test_runner::RngAlgorithm::ChaCha,
-            ),
-        );
-        let leaky_target = |probe: &Probe| probe.operation == Operation::Download;
-        let result = runner.run(&direct_read_strategy(population, policy), |probe| {
-            prop_assert!(!leaky_target(&probe), "{} leaked", probe.id());
-            Ok(())
-        });
-        match result {
-            Err(TestError::Fail(_, probe)) => {
-                assert_eq!(probe.actor, "u13-0");
-                assert_eq!(probe.record, "d13-1-0");
-            }
-            other => panic!("expected a shrunk failure, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn direct_writes_sample_one_case_per_tenant_side() {
-        let (population, policy) = (population(), policy());
-        let writes = direct_writes(&population, &policy);
-        // Applicants: one foreign case in their tenant, one in the other; agents: one in the other tenant.
-        assert_eq!(writes.len(), 6 * 2 + 2);
-        assert!(
-            writes
-                .iter()
-                .all(|w| w.operation == Operation::Update && w.kind == RecordKind::Case)
-        );
-        assert_eq!(writes[0].id(), "direct-write/u13-0/c13-1");
-        assert_eq!(writes[1].id(), "direct-write/u13-0/c75-0");
-    }
-
-    /// Over generated worlds: a model target whose document downloads check the tenant but not the owner
-    /// fails, and the counterexample shrinks to a small world and a same-tenant probe.
-    #[test]
-    fn world_strategy_shrinks_to_a_small_world() {
-        let policy = Arc::new(
-            AccessPolicy::new()
-                .with_role("applicant", [Scope::Own])
-                .with_role("representative", [Scope::Own, Scope::Represented])
-                .with_role("agent", [Scope::Tenant])
-                .with_role("tenant_admin", [Scope::Tenant]),
-        );
-        let mut runner = TestRunner::new_with_rng(
-            Config {
-                cases: 64,
-                max_shrink_iters: 4096,
-                failure_persistence: None,
-                ..Config::default()
-            },
-            proptest::test_runner::TestRng::deterministic_rng(
-                proptest::test_runner::RngAlgorithm::ChaCha,
-            ),
-        );
-        let result = runner.run(&world_and_direct_read(policy), |(population, probe)| {
-            let actor = population
-                .identity(&probe.actor)
-                .expect("drawn from the population");
-            let record = population
-                .record(&probe.record)
-                .expect("drawn from the population");
-            let tenant_only_check =
-                probe.operation == Operation::Download && actor.tenant == record.tenant;
-            prop_assert!(!tenant_only_check, "{} leaked", probe.id());
-            Ok(())
-        });
-        match result {
-            Err(TestError::Fail(_, (population, probe))) => {
-                assert_eq!(probe.operation, Operation::Download);
-                let cases = population
-                    .records()
-                    .iter()
-                    .filter(|r| r.kind == RecordKind::Case)
-                    .count();
-                // At most three case files in two tenants: the smallest worlds where two case files
-                // necessarily share a tenant.
-                assert!(
-                    cases <= 3,
-                    "shrunk to a smallest failing world, not {cases} case files"
-                );
-            }
-            other => panic!("expected a shrunk failure, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn strategy_holds_on_a_hardened_model() {
-        let population = Arc::new(population());
-        let policy = Arc::new(policy());
-        let mut runner = TestRunner::deterministic();
-        let checker = policy.clone();
-        let pop = population.clone();
-        runner
-            .run(&direct_read_strategy(population, policy), move |probe| {
-                let actor = pop
-                    .identity(&probe.actor)
-                    .expect("drawn from the population");
-                let record = pop
-                    .record(&probe.record)
-                    .expect("drawn from the population");
-                prop_assert!(!checker.may_see(&pop, actor, record).is_allowed());
-                Ok(())
-            })
-            .expect("every drawn probe is a forbidden read");
-    }
+/// The record kinds of a population that have at least one record.
+pub fn kinds_present(population: &Population) -> Vec<RecordKind> {
+    RecordKind::ALL
+        .into_iter()
+        .filter(|k| population.records().iter().any(|r| r.kind == *k))
+        .collect()
 }

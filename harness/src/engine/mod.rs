@@ -1,25 +1,29 @@
 //! The engine of a run: provision the plan's tenants and identities, log every identity in, seed the
-//! world's records, read each record back as its owner (controls), then send the probes and judge every
-//! response by its data.
+//! world's records, then execute what the planner of `cloison_suites` planned (controls, the safe probes of
+//! every family, controls again, then the probes that change data) and record one event per judged probe.
+//! The engine executes; `cloison_suites::verdict` decides.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use cloison_suites::{Probe, RecordKind};
+use cloison_suites::{Planned, Probe, RecordKind, Verdict};
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 
 use crate::http::{Credential, Exchange, HttpError, HttpSettings, Session};
-use crate::oracle::{self, CanaryScanner, Verdict};
+use crate::oracle::CanaryScanner;
 use crate::plan::{Plan, PlannedAccount, record_contexts};
 use crate::profile::{Actor, AuthScheme, Endpoint, Profile, TokenSource};
-use crate::report::{Evidence, Finding, Party, Stats};
+use crate::report::Stats;
 
 mod probe;
 mod seed;
 mod setup;
+mod shrink;
 
 /// Why a run stopped before judging.
 #[derive(Debug, thiserror::Error)]
@@ -41,15 +45,44 @@ pub struct EngineOptions {
     pub progress: bool,
     /// How long to wait for the health check.
     pub startup_timeout: std::time::Duration,
+    /// Shrink each root cause's cell to a minimal reproducer (extra requests).
+    pub shrink: bool,
 }
 
-/// What the engine found.
+/// One judged probe: the event the reports are built from.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    /// The probe.
+    pub probe: Probe,
+    /// What the oracle concluded.
+    pub verdict: Verdict,
+    /// The decisive exchange (kept for findings, failures and warnings only).
+    pub exchange: Option<Exchange>,
+    /// Seconds since the start of the probe phase.
+    pub at: f64,
+    /// Position of the probe in the probe phase (1-based; controls count).
+    pub sequence: usize,
+    /// A sentence on what happened, for findings.
+    pub explanation: String,
+}
+
+/// What the engine observed.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// Findings, in a deterministic order.
-    pub findings: Vec<Finding>,
-    /// Target failures met while probing.
+    /// Every judged probe whose verdict is not a plain pass, in execution order.
+    pub events: Vec<Judged>,
+    /// Probes executed per family (passes included).
+    pub executed: BTreeMap<String, usize>,
+    /// Probes per endpoint key.
+    pub endpoints: BTreeMap<String, usize>,
+    /// Probes that could not be applied, per family: how many, and the first reason.
+    pub not_applicable: BTreeMap<String, (usize, String)>,
+    /// Target failures (transport errors, seeds).
     pub failures: Vec<String>,
+    /// Sessions that had to be renewed during the run.
+    pub relogins: usize,
+    /// Per failing cell that could be shrunk, the minimal probe, judged again.
+    pub reproducers: Vec<Judged>,
     /// Counts and rates.
     pub stats: Stats,
 }
@@ -63,11 +96,16 @@ pub struct Engine<'a> {
     scanner: &'a dyn CanaryScanner,
     options: EngineOptions,
     account_ids: HashMap<String, String>,
-    sessions: HashMap<String, Session>,
+    sessions: RwLock<HashMap<String, Session>>,
+    anonymous: Session,
     record_ids: HashMap<String, String>,
     contexts: BTreeMap<String, Value>,
-    findings: Vec<(String, Finding)>,
+    seeding_events: Vec<Judged>,
+    pool: std::collections::BTreeSet<String>,
     objects: usize,
+    relogins: AtomicUsize,
+    sequence: AtomicUsize,
+    started: Instant,
 }
 
 /// An identity's key, session and (when the login names it) platform identifier.
@@ -78,7 +116,7 @@ enum Step {
     Done {
         key: String,
         id: Option<String>,
-        finding: Option<Box<Finding>>,
+        event: Option<Box<Judged>>,
     },
     Stopped(EngineError),
 }
@@ -103,9 +141,11 @@ impl<'a> Engine<'a> {
         secrets: Value,
         scanner: &'a dyn CanaryScanner,
         options: EngineOptions,
-    ) -> Self {
+    ) -> Result<Self, EngineError> {
         let contexts = record_contexts(&plan.world, &plan.person_account);
-        Self {
+        let anonymous = Session::new(&settings, false)
+            .map_err(|e| EngineError::Target(format!("cannot build an HTTP client: {e}")))?;
+        Ok(Self {
             profile,
             plan,
             settings,
@@ -113,12 +153,17 @@ impl<'a> Engine<'a> {
             scanner,
             options,
             account_ids: HashMap::new(),
-            sessions: HashMap::new(),
+            sessions: RwLock::new(HashMap::new()),
+            anonymous,
             record_ids: HashMap::new(),
             contexts,
-            findings: Vec::new(),
+            seeding_events: Vec::new(),
+            pool: Default::default(),
             objects: 0,
-        }
+            relogins: AtomicUsize::new(0),
+            sequence: AtomicUsize::new(0),
+            started: Instant::now(),
+        })
     }
 
     fn bar(&self, len: usize, what: &str) -> ProgressBar {
@@ -135,13 +180,28 @@ impl<'a> Engine<'a> {
         bar
     }
 
-    /// Run everything: provision, log in, seed, controls, probes.
-    pub async fn run(
-        mut self,
-        probes: Vec<Probe>,
-        controls: Vec<Probe>,
-        writes: Vec<Probe>,
-    ) -> Result<Outcome, EngineError> {
+    /// The session of an identity (a cheap clone: the client is shared).
+    pub(crate) fn session(&self, key: &str) -> Option<Session> {
+        self.sessions
+            .read()
+            .ok()
+            .and_then(|sessions| sessions.get(key).cloned())
+    }
+
+    fn has_session(&self, key: &str) -> bool {
+        self.sessions
+            .read()
+            .is_ok_and(|sessions| sessions.contains_key(key))
+    }
+
+    fn set_session(&self, key: String, session: Session) {
+        if let Ok(mut sessions) = self.sessions.write() {
+            sessions.insert(key, session);
+        }
+    }
+
+    /// Run everything: provision, log in, seed, then the planned probes.
+    pub async fn run(mut self, planned: &Planned) -> Result<Outcome, EngineError> {
         let seeding = Instant::now();
         let mut phases = Vec::new();
         let mut lap = Instant::now();
@@ -158,43 +218,62 @@ impl<'a> Engine<'a> {
         self.seed().await?;
         mark("seed", &mut phases);
         let seed_seconds = seeding.elapsed().as_secs_f64();
-        let probing = Instant::now();
-        let mut failures = Vec::new();
-        let control_failures = self.execute(&controls, true).await;
-        failures.extend(control_failures);
-        let probe_failures = self.execute(&probes, false).await;
-        failures.extend(probe_failures);
-        let probe_seconds = probing.elapsed().as_secs_f64();
-        // Writes come last: they change the target's data.
-        let writes = if self.profile.endpoint(RecordKind::Case, "update").is_some() {
-            writes
-        } else {
-            Vec::new()
+        self.pool = planned.pool.clone();
+
+        let mut outcome = Outcome {
+            events: std::mem::take(&mut self.seeding_events),
+            ..Outcome::default()
         };
-        let write_failures = self.execute_writes(&writes).await;
-        failures.extend(write_failures);
+        self.started = Instant::now();
+        let probing = Instant::now();
+        // One control per endpoint and tenant first (the target serves its data at all), every control again
+        // after the probes (it still does).
+        let mut seen = std::collections::BTreeSet::new();
+        let first_controls: Vec<Probe> = planned
+            .controls
+            .iter()
+            .filter(|c| {
+                let tenant = c
+                    .record
+                    .as_deref()
+                    .and_then(|r| self.plan.population.record(r))
+                    .map(|r| r.tenant.clone());
+                seen.insert((c.endpoint.clone(), tenant))
+            })
+            .cloned()
+            .collect();
+        self.execute(&first_controls, "controls", &mut outcome)
+            .await;
+        // Probes that change data aim at case files no other probe uses; one at a time.
+        self.execute_sequentially(&planned.mutating, &mut outcome)
+            .await;
         mark("writes", &mut phases);
-        let mut findings = std::mem::take(&mut self.findings);
-        findings.sort_by(|a, b| a.0.cmp(&b.0));
-        let sent = probes.len() + controls.len();
-        let stats = Stats {
-            identities: self.sessions.len(),
+        self.execute(&planned.probes, "probes", &mut outcome).await;
+        // Controls again: a target that lost its sessions or its data during the probes is not clean.
+        self.execute(&planned.controls, "controls again", &mut outcome)
+            .await;
+        mark("probes", &mut phases);
+        if self.options.shrink {
+            outcome.reproducers = self.shrink(&outcome.events);
+            mark("shrink", &mut phases);
+        }
+        let probe_seconds = probing.elapsed().as_secs_f64();
+        let sent = self.sequence.load(Ordering::SeqCst);
+        outcome.relogins = self.relogins.load(Ordering::SeqCst);
+        outcome.stats = Stats {
+            identities: self.sessions.read().map_or(0, |s| s.len()),
             records_seeded: self.record_ids.len(),
             objects_created: self.objects,
             seed_seconds,
             seed_rate: self.objects as f64 / seed_seconds.max(1e-9),
-            controls: controls.len(),
-            probes: probes.len(),
+            controls: first_controls.len() + planned.controls.len(),
+            probes: sent,
             probe_seconds,
             probe_rate: sent as f64 / probe_seconds.max(1e-9),
-            writes: writes.len(),
+            writes: planned.mutating.len(),
             phases,
         };
-        Ok(Outcome {
-            findings: findings.into_iter().map(|(_, f)| f).collect(),
-            failures,
-            stats,
-        })
+        Ok(outcome)
     }
 
     async fn wait_healthy(&self) -> Result<(), EngineError> {
@@ -245,6 +324,28 @@ impl<'a> Engine<'a> {
             })
     }
 
+    /// Every credential value cloison holds (operator, passwords, tokens): redacted from every excerpt.
+    pub(crate) fn all_secrets(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .plan
+            .accounts
+            .iter()
+            .flat_map(|a| std::iter::once(a.password.clone()).chain(a.token.clone()))
+            .collect();
+        if let Ok(sessions) = self.sessions.read() {
+            for session in sessions.values() {
+                out.extend(session.credential.secrets.iter().cloned());
+            }
+        }
+        if let Value::Object(map) = &self.secrets {
+            out.extend(map.values().filter_map(|v| v.as_str().map(str::to_string)));
+        }
+        out.retain(|s| s.len() >= 4);
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Check a setup response: 2xx (or the endpoint's `ok`) passes; 5xx is a target failure; anything
     /// else means the profile does not fit the platform.
     fn setup_status(
@@ -257,7 +358,7 @@ impl<'a> Engine<'a> {
         if endpoint.is_ok(status) {
             return Ok(());
         }
-        let excerpt = ex.excerpt(300, &[]);
+        let excerpt = ex.excerpt(300, &self.all_secrets());
         let message = format!(
             "{what}: {} {} answered {status}: {excerpt}",
             ex.request.method, ex.request.url

@@ -1,374 +1,761 @@
-//! Probes and controls: send each try, read writes back as their owners, and judge every response
-//! by its data.
+//! Executing probes: build each request through the profile (with the probe's variation), send it as the
+//! probe's actor, scan the answer, and hand everything to the verdict functions of `cloison_suites`. Writes
+//! are followed by read-backs as the owner and as the writer; mass assignments by reads as the identity or
+//! tenant the slipped field named.
+
+use cloison_suites::verdict::{
+    self, Evidence, ReadBack, judge_control, judge_existence, judge_forbidden, judge_visible,
+    judge_write, split_reflected,
+};
+use cloison_suites::{Expect, Family, Identity, Named, Op, Relation, Selector, Variant};
 
 use super::*;
+use crate::http::Tweak;
+use crate::oracle;
+
+/// The outcome of one probe before it becomes an event.
+struct Tried {
+    verdict: Verdict,
+    exchange: Option<Exchange>,
+    explanation: String,
+}
+
+impl Tried {
+    fn new(verdict: Verdict, exchange: Option<Exchange>, explanation: impl Into<String>) -> Self {
+        Self {
+            verdict,
+            exchange,
+            explanation: explanation.into(),
+        }
+    }
+}
+
+/// Why a probe was not sent.
+pub(super) struct NotApplicable(pub(super) String);
+
+/// A probe judged, not applicable, or a failure of the target.
+pub(super) type Attempt = Result<Result<Judged, NotApplicable>, String>;
 
 impl<'a> Engine<'a> {
-    /// Scan a response to an allowed request: foreign data in it is still a leak.
+    /// Execute probes concurrently and record their events.
+    pub(super) async fn execute(&self, probes: &[Probe], what: &str, outcome: &mut Outcome) {
+        let bar = self.bar(probes.len(), what);
+        let results: Vec<(usize, Attempt)> = futures_util::stream::iter(probes.iter().enumerate())
+            .map(|(i, probe)| {
+                let bar = &bar;
+                async move {
+                    let result = self.judge(probe).await;
+                    bar.inc(1);
+                    (i, result)
+                }
+            })
+            .buffer_unordered(self.options.concurrency)
+            .collect()
+            .await;
+        bar.finish_and_clear();
+        let mut ordered = results;
+        ordered.sort_by_key(|(i, _)| *i);
+        for (i, result) in ordered {
+            self.record(&probes[i], result, outcome);
+        }
+    }
+
+    /// Execute probes one at a time (they change data) and record their events.
+    pub(super) async fn execute_sequentially(&self, probes: &[Probe], outcome: &mut Outcome) {
+        let bar = self.bar(probes.len(), "writes");
+        for probe in probes {
+            let result = self.judge(probe).await;
+            self.record(probe, result, outcome);
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+    }
+
+    fn record(&self, probe: &Probe, result: Attempt, outcome: &mut Outcome) {
+        match result {
+            Ok(Ok(judged)) => {
+                *outcome
+                    .executed
+                    .entry(probe.family.name().to_string())
+                    .or_default() += 1;
+                *outcome.endpoints.entry(probe.endpoint.clone()).or_default() += 1;
+                if judged.verdict != Verdict::Pass {
+                    outcome.events.push(judged);
+                }
+            }
+            Ok(Err(NotApplicable(reason))) => {
+                let entry = outcome
+                    .not_applicable
+                    .entry(probe.family.name().to_string())
+                    .or_insert_with(|| (0, reason));
+                entry.0 += 1;
+            }
+            Err(failure) => outcome.failures.push(failure),
+        }
+    }
+
+    /// Send one probe (re-logging its actor in once if its session was not accepted) and judge it.
+    pub(super) async fn judge(
+        &self,
+        probe: &Probe,
+    ) -> Result<Result<Judged, NotApplicable>, String> {
+        let mut tried = match self.try_probe(probe).await? {
+            Ok(tried) => tried,
+            Err(na) => return Ok(Err(na)),
+        };
+        if tried.verdict == Verdict::Unauthenticated
+            && let Some(actor) = &probe.actor
+        {
+            self.relogin(actor).await?;
+            tried = match self.try_probe(probe).await? {
+                Ok(tried) => tried,
+                Err(na) => return Ok(Err(na)),
+            };
+            if tried.verdict == Verdict::Unauthenticated {
+                tried.explanation = format!(
+                    "{actor}'s requests are not accepted even right after a new login: the probe proves nothing"
+                );
+            }
+        }
+        let sequence = self.sequence.fetch_add(1, Ordering::SeqCst) + 1;
+        let keep = tried.verdict != Verdict::Pass;
+        Ok(Ok(Judged {
+            probe: probe.clone(),
+            verdict: tried.verdict,
+            exchange: if keep { tried.exchange } else { None },
+            at: self.started.elapsed().as_secs_f64(),
+            sequence,
+            explanation: tried.explanation,
+        }))
+    }
+
+    async fn relogin(&self, key: &str) -> Result<(), String> {
+        let Some(account) = self.plan.account(key) else {
+            return Err(format!("{key} has no account"));
+        };
+        let (session, _) = self
+            .login(account)
+            .await
+            .map_err(|e| format!("logging {key} in again: {e}"))?;
+        self.set_session(key.to_string(), session);
+        self.relogins.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// The context of a probe: the record's values (or the actor's own tenant for collections), the actor's
+    /// identity, the secrets.
+    fn probe_ctx(&self, probe: &Probe) -> Value {
+        let actor = probe.actor.as_deref().unwrap_or("");
+        match &probe.record {
+            Some(record) => self.record_ctx(record, actor),
+            None => {
+                let mut ctx = json!({ "secrets": self.secrets });
+                if let Some(account) = self.plan.account(actor) {
+                    ctx["identity"] = self.plan.identity_context(
+                        self.profile,
+                        account,
+                        self.account_ids.get(actor).map(String::as_str),
+                    );
+                    ctx["tenant"] = self.tenant_ctx(account);
+                }
+                ctx
+            }
+        }
+    }
+
+    /// Foreign canaries of a response for `reader` (everything is foreign to an anonymous caller), split
+    /// into proof and reflection against what the request carried.
+    fn evidence(&self, reader: Option<&Identity>, ex: &Exchange) -> Evidence {
+        let hits = oracle::scan_response(self.scanner, &ex.observed);
+        let foreign = match reader {
+            Some(identity) => {
+                oracle::foreign(&self.plan.population, &self.profile.policy, identity, hits)
+            }
+            None => hits,
+        };
+        split_reflected(foreign, &oracle::carried(self.scanner, &ex.sent))
+    }
+
+    async fn send(
+        &self,
+        actor: Option<&str>,
+        endpoint: &Endpoint,
+        ctx: &Value,
+        tweak: &Tweak,
+    ) -> Result<Exchange, String> {
+        let session = match actor {
+            Some(key) => self
+                .session(key)
+                .ok_or_else(|| format!("{key} has no session"))?,
+            None => self.anonymous.clone(),
+        };
+        let mut tweak = tweak.clone();
+        tweak.anonymous |= actor.is_none();
+        session
+            .send_with(&self.settings, endpoint, ctx, None, &tweak)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// The endpoint that reads a record of a kind back (read, else download, else a nested list).
+    fn read_back_endpoint(&self, kind: RecordKind) -> Option<&'a Endpoint> {
+        let profile: &'a Profile = self.profile;
+        ["read", "download", "list"]
+            .into_iter()
+            .filter_map(|op| profile.endpoint(kind, op))
+            .find(|e| {
+                let p = e.placeholders();
+                p.contains(&format!("{}.id", kind.name())) || p.contains("case.id")
+            })
+    }
+
+    /// Read a record as `reader`: the exchange, or why it could not be sent.
+    async fn read_as(&self, reader: &str, record: &str) -> Result<Exchange, String> {
+        let kind = self
+            .plan
+            .population
+            .record(record)
+            .map(|r| r.kind)
+            .ok_or_else(|| format!("{record} is not in the population"))?;
+        let endpoint = self
+            .read_back_endpoint(kind)
+            .ok_or_else(|| format!("no endpoint reads a {kind} back"))?;
+        let ctx = self.record_ctx(record, reader);
+        self.send(Some(reader), endpoint, &ctx, &Tweak::default())
+            .await
+    }
+
+    async fn try_probe(&self, probe: &Probe) -> Result<Result<Tried, NotApplicable>, String> {
+        let Some(endpoint) = self.profile.endpoint_by_key(&probe.endpoint) else {
+            return Err(format!("{}: no such endpoint", probe.endpoint));
+        };
+        if let Some(record) = &probe.record
+            && !self.record_ids.contains_key(record)
+            && self
+                .plan
+                .population
+                .record(record)
+                .is_none_or(|r| !self.record_ids.contains_key(&r.case))
+        {
+            return Ok(Err(NotApplicable(format!("{record} was not seeded"))));
+        }
+        match (probe.family, &probe.variant) {
+            (Family::MassAssignment, Variant::Assign { field, named }) => {
+                self.mass_assignment(probe, endpoint, field, named).await
+            }
+            (Family::DirectWrite, _) => self.write(probe, endpoint).await,
+            (_, Variant::Missing) => self.existence(probe, endpoint).await,
+            _ => self.read_like(probe, endpoint).await,
+        }
+    }
+
+    /// Reads, lists, searches, exports, functions, controls, selectors, neighbours, anonymous calls.
+    async fn read_like(
+        &self,
+        probe: &Probe,
+        endpoint: &Endpoint,
+    ) -> Result<Result<Tried, NotApplicable>, String> {
+        let mut ctx = self.probe_ctx(probe);
+        let mut tweak = Tweak::default();
+        match &probe.variant {
+            Variant::Selector { selector, tenant } => match selector {
+                Selector::Header(name) => tweak.headers.push((name.clone(), tenant.clone())),
+                Selector::Query(name) => tweak.query.push((name.clone(), tenant.clone())),
+            },
+            Variant::Neighbour { offset } => {
+                let kind = probe.cell.kind.name();
+                let own = ctx[kind]["id"]
+                    .as_str()
+                    .and_then(|id| id.parse::<i64>().ok());
+                let Some(own) = own else {
+                    return Ok(Err(NotApplicable(
+                        "identifiers are not numbers: no neighbour to guess".into(),
+                    )));
+                };
+                let guess = own + offset;
+                if guess <= 0 {
+                    return Ok(Err(NotApplicable("no identifier below 1".into())));
+                }
+                ctx[kind]["id"] = guess.to_string().into();
+            }
+            _ => {}
+        }
+        let ex = self
+            .send(probe.actor.as_deref(), endpoint, &ctx, &tweak)
+            .await?;
+        let actor = probe
+            .actor
+            .as_deref()
+            .and_then(|a| self.plan.population.identity(a));
+        let evidence = self.evidence(actor, &ex);
+        let refusals = self.profile.refusals_for(endpoint);
+        let who = actor.map_or_else(
+            || "an anonymous caller".to_string(),
+            |a| format!("{} ({})", a.key, a.role),
+        );
+        let verdict = match probe.expect {
+            Expect::Refusal => {
+                let v = judge_forbidden(&evidence, refusals, &ex.observed);
+                if probe.actor.is_none() && v == Verdict::Unauthenticated {
+                    Verdict::Pass
+                } else {
+                    v
+                }
+            }
+            Expect::Visible => {
+                let v = judge_visible(&evidence, &ex.observed);
+                if v == Verdict::Pass && refusals.is_unauthenticated(&ex.observed) {
+                    Verdict::Unauthenticated
+                } else if v == Verdict::Pass && probe.family == Family::Collection {
+                    self.collection_control(actor, probe, &ex)
+                } else {
+                    v
+                }
+            }
+            Expect::Control => {
+                let own = self.own_canaries(probe, &ex);
+                judge_control(&evidence, &ex.observed, own)
+            }
+            Expect::Existence => judge_forbidden(&evidence, refusals, &ex.observed),
+        };
+        // A selector's finding counts only if the same request without it is refused or shows nothing
+        // foreign: otherwise the flaw is not the selector's.
+        if verdict.is_finding() && matches!(probe.variant, Variant::Selector { .. }) {
+            let plain = self
+                .send(probe.actor.as_deref(), endpoint, &ctx, &Tweak::default())
+                .await?;
+            let plain_evidence = self.evidence(actor, &plain);
+            let plain_verdict = match probe.expect {
+                Expect::Refusal => judge_forbidden(&plain_evidence, refusals, &plain.observed),
+                _ => judge_visible(&plain_evidence, &plain.observed),
+            };
+            if plain_verdict.is_finding() {
+                return Ok(Ok(Tried::new(Verdict::Pass, None, String::new())));
+            }
+        }
+        let explanation = match &verdict {
+            Verdict::Leak(hits) if matches!(probe.variant, Variant::Selector { .. }) => format!(
+                "{}; without the {} the same request shows nothing foreign",
+                leak_sentence(&who, hits, ex.observed.status),
+                probe.cell.via.as_deref().unwrap_or("selector")
+            ),
+            Verdict::Leak(hits) => leak_sentence(&who, hits, ex.observed.status),
+            Verdict::Suspicious(reason)
+            | Verdict::ServerError(reason)
+            | Verdict::ControlFailed(reason)
+            | Verdict::Tampering(reason) => format!("{who}: {reason}"),
+            Verdict::Unauthenticated => format!("{who}: the session was not accepted"),
+            Verdict::Pass => String::new(),
+        };
+        Ok(Ok(Tried::new(verdict, Some(ex), explanation)))
+    }
+
+    /// How many of the probe's record's canaries (its person or case file) the answer carries.
+    fn own_canaries(&self, probe: &Probe, ex: &Exchange) -> usize {
+        let Some(record) = probe
+            .record
+            .as_deref()
+            .and_then(|r| self.plan.population.record(r))
+        else {
+            return 0;
+        };
+        oracle::scan_response(self.scanner, &ex.observed)
+            .iter()
+            .filter(|h| {
+                h.owner.person.as_deref() == Some(record.person.as_str())
+                    || h.owner.case.as_deref() == Some(record.case.as_str())
+            })
+            .count()
+    }
+
+    /// A list must show an identity its own records of the list's kind.
+    fn collection_control(
+        &self,
+        actor: Option<&Identity>,
+        probe: &Probe,
+        ex: &Exchange,
+    ) -> Verdict {
+        let Some(actor) = actor else {
+            return Verdict::Pass;
+        };
+        let Some(person) = actor.person.as_deref() else {
+            return Verdict::Pass;
+        };
+        let owns = self.plan.population.records().iter().any(|r| {
+            r.kind == probe.cell.kind && r.person == person && !self.pool.contains(&r.case)
+        });
+        if !owns || !ex.observed.is_success() {
+            return Verdict::Pass;
+        }
+        let hits = oracle::scan_response(self.scanner, &ex.observed);
+        if hits
+            .iter()
+            .any(|h| h.owner.person.as_deref() == Some(person))
+            || self.plan.population.records().iter().all(|r| {
+                r.kind != probe.cell.kind || r.person != person || self.pool.contains(&r.case)
+            })
+        {
+            Verdict::Pass
+        } else {
+            Verdict::ControlFailed(format!(
+                "the list answered {} without any of {}'s own {} records",
+                ex.observed.status, actor.key, probe.cell.kind
+            ))
+        }
+    }
+
+    /// A forbidden object and a missing one, compared.
+    async fn existence(
+        &self,
+        probe: &Probe,
+        endpoint: &Endpoint,
+    ) -> Result<Result<Tried, NotApplicable>, String> {
+        let ctx = self.probe_ctx(probe);
+        let kind = probe.cell.kind.name();
+        let Some(id) = ctx[kind]["id"].as_str().map(str::to_string) else {
+            return Ok(Err(NotApplicable("the record has no identifier".into())));
+        };
+        let existing = self
+            .send(probe.actor.as_deref(), endpoint, &ctx, &Tweak::default())
+            .await?;
+        let actor = probe
+            .actor
+            .as_deref()
+            .and_then(|a| self.plan.population.identity(a));
+        let evidence = self.evidence(actor, &existing);
+        if !evidence.proof.is_empty() {
+            // The forbidden object itself leaks: that is the direct-read family's finding, and whether its
+            // existence can be told apart no longer matters.
+            return Ok(Ok(Tried::new(Verdict::Pass, None, String::new())));
+        }
+        let mut missing_ctx = ctx.clone();
+        missing_ctx[kind]["id"] = missing_identifier(&id).into();
+        let missing = self
+            .send(
+                probe.actor.as_deref(),
+                endpoint,
+                &missing_ctx,
+                &Tweak::default(),
+            )
+            .await?;
+        let verdict = judge_existence(&existing.observed, &missing.observed);
+        let explanation = match &verdict {
+            Verdict::Suspicious(reason) | Verdict::ServerError(reason) => reason.clone(),
+            _ => String::new(),
+        };
+        Ok(Ok(Tried::new(verdict, Some(existing), explanation)))
+    }
+
+    /// What the owner's read-back shows after a write.
+    async fn read_back(&self, owner: &str, record: &str, marker: Option<(&str, &str)>) -> ReadBack {
+        let Ok(back) = self.read_as(owner, record).await else {
+            return ReadBack::Unknown;
+        };
+        let kind = self
+            .plan
+            .population
+            .record(record)
+            .map_or(RecordKind::Case, |r| r.kind);
+        let refusals = self
+            .read_back_endpoint(kind)
+            .map_or(&self.profile.refusals, |e| self.profile.refusals_for(e));
+        if back.observed.is_success() {
+            if let Some((pointer, marker)) = marker
+                && verdict::marker_at(&back.observed.body, pointer, marker)
+            {
+                return ReadBack::Marked;
+            }
+            return ReadBack::Unchanged;
+        }
+        if refusals.is_refusal(&back.observed) && !refusals.is_unauthenticated(&back.observed)
+            || matches!(back.observed.status, 404 | 410)
+        {
+            return ReadBack::Gone;
+        }
+        ReadBack::Unknown
+    }
+
+    fn marker(&self, probe: &Probe) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in probe.id().bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        format!(
+            "cloison-write-probe-{}-{h:016x}",
+            self.plan.world.config().seed
+        )
+    }
+
+    /// A forbidden update or delete, judged by the owner's read-back and by the writer's view afterwards.
+    async fn write(
+        &self,
+        probe: &Probe,
+        endpoint: &Endpoint,
+    ) -> Result<Result<Tried, NotApplicable>, String> {
+        let (Some(actor_key), Some(record_key)) = (probe.actor.as_deref(), probe.record.as_deref())
+        else {
+            return Ok(Err(NotApplicable(
+                "a write needs an actor and a record".into(),
+            )));
+        };
+        let Some(record) = self.plan.population.record(record_key) else {
+            return Err(format!("{record_key} is not in the population"));
+        };
+        let Some(owner) = self.plan.population.steward_of(record) else {
+            return Ok(Err(NotApplicable(format!("{record_key} has no steward"))));
+        };
+        let owner = owner.key.clone();
+        // The owner must read the record before, or its absence afterwards proves nothing.
+        let before = self.read_as(&owner, record_key).await?;
+        if !before.observed.is_success() {
+            return Ok(Err(NotApplicable(format!(
+                "{owner} cannot read {record_key} before the write ({})",
+                before.observed.status
+            ))));
+        }
+        let marker = self.marker(probe);
+        let mut ctx = self.record_ctx(record_key, actor_key);
+        ctx["probe"] = json!({ "marker": marker, "id": probe.id() });
+        let write = self
+            .send(Some(actor_key), endpoint, &ctx, &Tweak::default())
+            .await?;
+        let actor = self.plan.population.identity(actor_key);
+        let evidence = self.evidence(actor, &write);
+        let pointer = endpoint.marker.as_deref();
+        let back = self
+            .read_back(&owner, record_key, pointer.map(|p| (p, marker.as_str())))
+            .await;
+        let op = self
+            .profile
+            .surface()
+            .endpoint(&probe.endpoint)
+            .map_or(Op::Update, |e| e.op);
+        let refusals = self.profile.refusals_for(endpoint);
+        let verdict = judge_write(&evidence, refusals, &write.observed, back, op.name());
+        let who = actor.map_or(actor_key.to_string(), |a| format!("{} ({})", a.key, a.role));
+        // The writer's own view afterwards: a write that re-parented the record shows it to the writer.
+        if !refusals.is_refusal(&write.observed)
+            && !verdict.is_finding()
+            && let Ok(view) = self.read_as(actor_key, record_key).await
+        {
+            let seen = self.evidence(actor, &view);
+            if !seen.proof.is_empty() {
+                let explanation = format!(
+                    "after a forbidden {} of {owner}'s {} (answered {}), {who} reads it: {}",
+                    op.name(),
+                    record.kind,
+                    write.observed.status,
+                    leak_sentence(&who, &seen.proof, view.observed.status)
+                );
+                return Ok(Ok(Tried::new(
+                    Verdict::Leak(seen.proof),
+                    Some(write),
+                    explanation,
+                )));
+            }
+        }
+        let explanation = match &verdict {
+            Verdict::Tampering(reason) => format!(
+                "{who} may not touch {owner}'s {}, yet {reason}",
+                record.kind
+            ),
+            Verdict::Leak(hits) => leak_sentence(&who, hits, write.observed.status),
+            Verdict::Suspicious(reason) | Verdict::ServerError(reason) => {
+                format!("{who}: {reason}")
+            }
+            _ => String::new(),
+        };
+        Ok(Ok(Tried::new(verdict, Some(write), explanation)))
+    }
+
+    /// The owner's own update, carrying a field that names someone else.
+    async fn mass_assignment(
+        &self,
+        probe: &Probe,
+        endpoint: &Endpoint,
+        field: &str,
+        named: &Named,
+    ) -> Result<Result<Tried, NotApplicable>, String> {
+        let (Some(actor_key), Some(record_key)) = (probe.actor.as_deref(), probe.record.as_deref())
+        else {
+            return Ok(Err(NotApplicable("needs an actor and a record".into())));
+        };
+        let before = self.read_as(actor_key, record_key).await?;
+        if !before.observed.is_success() {
+            return Ok(Err(NotApplicable(format!(
+                "{actor_key} cannot read its own {record_key} ({})",
+                before.observed.status
+            ))));
+        }
+        // Who the field names, and who reads afterwards to see whether it took effect.
+        let (value, reader, described) = match named {
+            Named::Identity(key) => {
+                let Some(id) = self.account_ids.get(key) else {
+                    return Ok(Err(NotApplicable(format!(
+                        "the platform's identifier of {key} is unknown"
+                    ))));
+                };
+                (id.clone(), Some(key.clone()), format!("identity {key}"))
+            }
+            Named::Tenant(code) => {
+                let reader = self
+                    .plan
+                    .population
+                    .identities()
+                    .iter()
+                    .filter(|i| &i.tenant == code && self.has_session(&i.key))
+                    .find(|i| {
+                        self.profile
+                            .policy
+                            .scopes(&i.role)
+                            .is_some_and(|s| s.contains(&cloison_suites::Scope::Tenant))
+                    })
+                    .map(|i| i.key.clone());
+                (code.clone(), reader, format!("tenant {code}"))
+            }
+        };
+        // The named reader must not see the record before: a reader who already does shows another flaw.
+        if let Some(reader) = &reader {
+            let view = self.read_as(reader, record_key).await?;
+            let seen = self.evidence(self.plan.population.identity(reader), &view);
+            if !seen.proof.is_empty() {
+                return Ok(Err(NotApplicable(format!(
+                    "{reader} already reads {record_key} before any assignment"
+                ))));
+            }
+        }
+        let marker = self.marker(probe);
+        let mut ctx = self.record_ctx(record_key, actor_key);
+        ctx["probe"] = json!({ "marker": marker, "id": probe.id() });
+        let tweak = Tweak {
+            fields: vec![(field.to_string(), Value::String(value))],
+            ..Tweak::default()
+        };
+        let write = self.send(Some(actor_key), endpoint, &ctx, &tweak).await?;
+        let who = actor_key.to_string();
+        let back = self.read_back(actor_key, record_key, None).await;
+        if back == ReadBack::Gone {
+            let explanation = format!(
+                "{who} updated its own record with `{field}` naming {described} (answered {}): the record left its owner's reach",
+                write.observed.status
+            );
+            return Ok(Ok(Tried::new(
+                Verdict::Tampering(explanation.clone()),
+                Some(write),
+                explanation,
+            )));
+        }
+        if let Some(reader) = reader {
+            let view = self.read_as(&reader, record_key).await?;
+            let reader_identity = self.plan.population.identity(&reader);
+            let seen = self.evidence(reader_identity, &view);
+            if !seen.proof.is_empty() {
+                let explanation = format!(
+                    "{who} updated its own record with `{field}` naming {described} (answered {}); {reader} now reads it: {} canaries of {who}'s data",
+                    write.observed.status,
+                    seen.proof.len()
+                );
+                return Ok(Ok(Tried::new(
+                    Verdict::Leak(seen.proof),
+                    Some(write),
+                    explanation,
+                )));
+            }
+        }
+        Ok(Ok(Tried::new(Verdict::Pass, Some(write), String::new())))
+    }
+
+    /// Scan a response to an allowed request (seeding): foreign data in it is still a leak.
     pub(super) fn judge_allowed(
         &self,
         actor_key: &str,
         ex: &Exchange,
-        family: &str,
+        endpoint_key: &str,
         record: &str,
-    ) -> Option<Finding> {
+    ) -> Option<Judged> {
         let actor = self.plan.population.identity(actor_key)?;
-        let hits = oracle::scan_response(self.scanner, &ex.observed);
-        let foreign = oracle::foreign(&self.plan.population, &self.profile.policy, actor, hits);
-        if foreign.is_empty() {
+        let evidence = self.evidence(Some(actor), ex);
+        if evidence.proof.is_empty() {
             return None;
         }
-        Some(self.finding(
-            actor_key,
-            Some(record),
-            family,
-            "response",
-            Evidence::ProvenLeak,
-            ex,
-            foreign,
-            "foreign data in the response to an allowed request".into(),
-        ))
+        let who = format!("{} ({})", actor.key, actor.role);
+        let record_ref = self.plan.population.record(record)?;
+        let probe = Probe {
+            family: Family::AllowedRead,
+            actor: Some(actor_key.to_string()),
+            endpoint: endpoint_key.to_string(),
+            record: Some(record.to_string()),
+            variant: Variant::Plain,
+            expect: Expect::Visible,
+            cell: cloison_suites::Cell {
+                family: Family::AllowedRead,
+                endpoint: endpoint_key.to_string(),
+                role: actor.role.clone(),
+                relation: Relation::of(actor, record_ref),
+                kind: record_ref.kind,
+                via: None,
+            },
+        };
+        Some(Judged {
+            probe,
+            explanation: leak_sentence(&who, &evidence.proof, ex.observed.status),
+            verdict: Verdict::Leak(evidence.proof),
+            exchange: Some(ex.clone()),
+            at: 0.0,
+            sequence: 0,
+        })
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn finding(
-        &self,
-        actor_key: &str,
-        record: Option<&str>,
-        family: &str,
-        what: &str,
-        evidence: Evidence,
-        ex: &Exchange,
-        leaked: Vec<oracle::Hit>,
-        explanation: String,
-    ) -> Finding {
-        let party = |key: &str| {
-            self.plan.population.identity(key).map(|i| Party {
-                identity: i.key.clone(),
-                role: i.role.clone(),
-                tenant: i.tenant.clone(),
-            })
-        };
-        let actor = party(actor_key).unwrap_or(Party {
-            identity: actor_key.into(),
-            role: String::new(),
-            tenant: String::new(),
-        });
-        let victim = record
-            .and_then(|r| self.plan.population.record(r))
-            .and_then(|r| self.plan.population.steward_of(r))
-            .and_then(|s| party(&s.key));
-        let secrets = self
-            .sessions
-            .get(actor_key)
-            .map(|s| s.credential.secrets.clone())
-            .unwrap_or_default();
-        Finding {
-            class: format!("{family}: {what}"),
-            evidence,
-            probe: record.map_or_else(
-                || family.to_string(),
-                |r| format!("{family}/{actor_key}/{r}"),
-            ),
-            actor,
-            victim,
-            record: record.map(str::to_string),
-            request: ex.request.clone(),
-            status: ex.observed.status,
-            excerpt: ex.excerpt(400, &secrets),
-            leaked,
-            explanation,
-        }
+/// "3 canaries of person 12 of tenant 75 reached alice (applicant) with status 200".
+fn leak_sentence(who: &str, hits: &[cloison_suites::Hit], status: u16) -> String {
+    let owners: std::collections::BTreeSet<String> = hits
+        .iter()
+        .map(|h| {
+            format!(
+                "person {} of tenant {}",
+                h.owner.person.as_deref().unwrap_or("-"),
+                h.owner.tenant
+            )
+        })
+        .collect();
+    format!(
+        "{} canar{} of {} reached {who} with status {status}",
+        hits.len(),
+        if hits.len() == 1 { "y" } else { "ies" },
+        owners.into_iter().collect::<Vec<_>>().join(", ")
+    )
+}
+
+/// An identifier of the same shape as `id` that names nothing: digits become 9s past the real range, letters
+/// and hex digits become zeros, separators stay.
+pub(crate) fn missing_identifier(id: &str) -> String {
+    if let Ok(n) = id.parse::<u64>() {
+        return (n.saturating_mul(1000).saturating_add(999_999)).to_string();
     }
-
-    /// Send the write probes one at a time, each followed by the owner's read-back.
-    pub(super) async fn execute_writes(&mut self, writes: &[Probe]) -> Vec<String> {
-        let bar = self.bar(writes.len(), "writes");
-        let mut failures = Vec::new();
-        for (i, probe) in writes.iter().enumerate() {
-            match self.write_probe(i, probe).await {
-                Ok(Some(finding)) => self.findings.push((format!("3-write/{i:09}"), finding)),
-                Ok(None) => {}
-                Err(failure) => failures.push(failure),
-            }
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
-        failures
+    let candidate: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { '0' } else { c })
+        .collect();
+    if candidate == id {
+        format!("{id}1")
+    } else {
+        candidate
     }
+}
 
-    pub(super) async fn write_probe(
-        &self,
-        index: usize,
-        probe: &Probe,
-    ) -> Result<Option<Finding>, String> {
-        let (Some(update), Some(read)) = (
-            self.profile.endpoint(probe.kind, "update"),
-            self.profile.endpoint(probe.kind, "read"),
-        ) else {
-            return Ok(None);
-        };
-        let (Some(session), Some(actor)) = (
-            self.sessions.get(&probe.actor),
-            self.plan.population.identity(&probe.actor),
-        ) else {
-            return Err(format!("{} has no session", probe.actor));
-        };
-        let Some(record) = self.plan.population.record(&probe.record) else {
-            return Err(format!("{} is not in the population", probe.record));
-        };
-        let Some(owner) = self.plan.population.steward_of(record) else {
-            return Ok(None);
-        };
-        let Some(owner_session) = self.sessions.get(&owner.key) else {
-            return Err(format!("{} has no session", owner.key));
-        };
-        let marker = format!(
-            "cloison-write-probe-{index:06}-{}",
-            self.plan.world.config().seed
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_identifiers_keep_the_shape() {
+        assert_eq!(missing_identifier("42"), "1041999");
+        assert_eq!(
+            missing_identifier("3f2a9c00-1b2c-4d5e-8f90-1a2b3c4d5e6f"),
+            "00000000-0000-0000-0000-000000000000"
         );
-        let mut ctx = self.record_ctx(&probe.record, &probe.actor);
-        ctx["probe"] = json!({ "marker": marker, "id": probe.id() });
-        let ex = session
-            .send(&self.settings, update, &ctx, None)
-            .await
-            .map_err(|e| e.to_string())?;
-        let what = format!("{} {}", probe.operation.name(), probe.kind);
-        let hits = oracle::scan_response(self.scanner, &ex.observed);
-        let foreign = oracle::foreign(&self.plan.population, &self.profile.policy, actor, hits);
-        if ex.observed.status >= 500 {
-            return Err(format!(
-                "{}: the target answered {} ({})",
-                probe.id(),
-                ex.observed.status,
-                ex.request.curl
-            ));
-        }
-        // Status codes lie: read the record back as its owner.
-        let owner_ctx = self.record_ctx(&probe.record, &owner.key);
-        let back = owner_session
-            .send(&self.settings, read, &owner_ctx, None)
-            .await
-            .map_err(|e| e.to_string())?;
-        if !(200..300).contains(&back.observed.status) {
-            return Err(format!(
-                "read-back of {} by its owner {} answered {}",
-                probe.record, owner.key, back.observed.status
-            ));
-        }
-        let tampered = back
-            .observed
-            .body
-            .windows(marker.len())
-            .any(|w| w == marker.as_bytes());
-        if tampered {
-            let explanation = format!(
-                "{} ({}) changed {}'s record: its owner reads back the marker (write answered {})",
-                actor.key, actor.role, owner.key, ex.observed.status
-            );
-            return Ok(Some(self.finding(
-                &probe.actor,
-                Some(&probe.record),
-                probe.family,
-                &what,
-                Evidence::ProvenTampering,
-                &ex,
-                foreign,
-                explanation,
-            )));
-        }
-        if !foreign.is_empty() {
-            let explanation = format!(
-                "the answer to a forbidden {what} carried {} foreign canaries",
-                foreign.len()
-            );
-            return Ok(Some(self.finding(
-                &probe.actor,
-                Some(&probe.record),
-                probe.family,
-                &what,
-                Evidence::ProvenLeak,
-                &ex,
-                foreign,
-                explanation,
-            )));
-        }
-        if oracle::is_refusal(self.profile.refusals_for(update), &ex.observed) {
-            return Ok(None);
-        }
-        let reason = format!(
-            "{} to a forbidden {what}, but the owner's read-back shows no change",
-            ex.observed.status
-        );
-        Ok(Some(self.finding(
-            &probe.actor,
-            Some(&probe.record),
-            probe.family,
-            &what,
-            Evidence::Suspicious,
-            &ex,
-            Vec::new(),
-            reason,
-        )))
-    }
-
-    pub(super) fn read_endpoint(
-        &self,
-        kind: RecordKind,
-        operation: cloison_suites::Operation,
-    ) -> Option<&'a Endpoint> {
-        let profile: &'a Profile = self.profile;
-        match operation {
-            cloison_suites::Operation::Download => profile
-                .endpoint(kind, "download")
-                .or_else(|| profile.endpoint(kind, "read")),
-            cloison_suites::Operation::Read | cloison_suites::Operation::Update => {
-                profile.endpoint(kind, "read")
-            }
-        }
-    }
-
-    /// Send probes (or controls) and judge them. Returns the target failures.
-    pub(super) async fn execute(&mut self, probes: &[Probe], controls: bool) -> Vec<String> {
-        let bar = self.bar(probes.len(), if controls { "controls" } else { "probes" });
-        let this = &*self;
-        let results: Vec<(usize, Result<Option<Finding>, String>)> =
-            futures_util::stream::iter(probes.iter().enumerate())
-                .map(|(i, probe)| {
-                    let bar = &bar;
-                    async move {
-                        let result = this.probe(probe, controls).await;
-                        bar.inc(1);
-                        (i, result)
-                    }
-                })
-                .buffer_unordered(self.options.concurrency)
-                .collect()
-                .await;
-        bar.finish_and_clear();
-        let mut failures = Vec::new();
-        let mut ordered = results;
-        ordered.sort_by_key(|(i, _)| *i);
-        let prefix = if controls { "1-control" } else { "2-probe" };
-        for (i, result) in ordered {
-            match result {
-                Ok(Some(finding)) => self.findings.push((format!("{prefix}/{i:09}"), finding)),
-                Ok(None) => {}
-                Err(failure) => failures.push(failure),
-            }
-        }
-        failures
-    }
-
-    pub(super) async fn probe(
-        &self,
-        probe: &Probe,
-        control: bool,
-    ) -> Result<Option<Finding>, String> {
-        let Some(endpoint) = self.read_endpoint(probe.kind, probe.operation) else {
-            return Err(format!(
-                "the profile has no {} endpoint for {}",
-                probe.operation.name(),
-                probe.kind
-            ));
-        };
-        let Some(session) = self.sessions.get(&probe.actor) else {
-            return Err(format!("{} has no session", probe.actor));
-        };
-        if !self.record_ids.contains_key(&probe.record) {
-            return Err(format!("{} was not seeded", probe.record));
-        }
-        let ctx = self.record_ctx(&probe.record, &probe.actor);
-        let ex = session
-            .send(&self.settings, endpoint, &ctx, None)
-            .await
-            .map_err(|e| e.to_string())?;
-        let Some(actor) = self.plan.population.identity(&probe.actor) else {
-            return Err(format!("{} is not in the population", probe.actor));
-        };
-        let hits = oracle::scan_response(self.scanner, &ex.observed);
-        let what = format!("{} {}", probe.operation.name(), probe.kind);
-        if control {
-            let record = self.plan.population.record(&probe.record);
-            let own = hits.iter().any(|h| {
-                record.is_some_and(|r| h.owner.person.as_deref() == Some(r.person.as_str()))
-            });
-            let foreign = oracle::foreign(&self.plan.population, &self.profile.policy, actor, hits);
-            if !foreign.is_empty() {
-                return Ok(Some(self.finding(
-                    &probe.actor,
-                    Some(&probe.record),
-                    "owner-read",
-                    &what,
-                    Evidence::ProvenLeak,
-                    &ex,
-                    foreign,
-                    "foreign data in the owner's own read".into(),
-                )));
-            }
-            let status = ex.observed.status;
-            if !(200..300).contains(&status) {
-                return Err(format!(
-                    "control: {} could not {what} {} of its own ({status}); refusals would prove nothing: {}",
-                    probe.actor, probe.record, ex.request.curl
-                ));
-            }
-            if !own {
-                return Err(format!(
-                    "control: {}'s own {what} {} answered {status} without any of its canaries: the profile's endpoint does not return the record",
-                    probe.actor, probe.record
-                ));
-            }
-            return Ok(None);
-        }
-        let foreign = oracle::foreign(&self.plan.population, &self.profile.policy, actor, hits);
-        let refusals = self.profile.refusals_for(endpoint);
-        match oracle::judge_forbidden(foreign, refusals, &ex.observed) {
-            Verdict::Refused => Ok(None),
-            Verdict::Leak(hits) => {
-                let owners: std::collections::BTreeSet<String> = hits
-                    .iter()
-                    .map(|h| {
-                        format!(
-                            "person {} of tenant {}",
-                            h.owner.person.as_deref().unwrap_or("-"),
-                            h.owner.tenant
-                        )
-                    })
-                    .collect();
-                let explanation = format!(
-                    "{} canar{} of {} reached {} ({}) with status {}",
-                    hits.len(),
-                    if hits.len() == 1 { "y" } else { "ies" },
-                    owners.into_iter().collect::<Vec<_>>().join(", "),
-                    actor.key,
-                    actor.role,
-                    ex.observed.status
-                );
-                Ok(Some(self.finding(
-                    &probe.actor,
-                    Some(&probe.record),
-                    probe.family,
-                    &what,
-                    Evidence::ProvenLeak,
-                    &ex,
-                    hits,
-                    explanation,
-                )))
-            }
-            Verdict::Suspicious(reason) => Ok(Some(self.finding(
-                &probe.actor,
-                Some(&probe.record),
-                probe.family,
-                &what,
-                Evidence::Suspicious,
-                &ex,
-                Vec::new(),
-                reason,
-            ))),
-            Verdict::Failure(reason) => {
-                Err(format!("{}: {reason} ({})", probe.id(), ex.request.curl))
-            }
-        }
+        assert_eq!(missing_identifier("ab-c"), "00-0");
+        assert_eq!(missing_identifier("--"), "--1");
     }
 }

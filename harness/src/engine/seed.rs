@@ -10,9 +10,10 @@ impl Engine<'_> {
         match actor {
             Actor::Owner => {
                 let own = self.plan.population.owners_of(record).next();
-                let representative = self.plan.population.identities().iter().find(|i| {
-                    i.represents.contains(&record.person) && self.sessions.contains_key(&i.key)
-                });
+                let representative =
+                    self.plan.population.identities().iter().find(|i| {
+                        i.represents.contains(&record.person) && self.has_session(&i.key)
+                    });
                 match (own, representative) {
                     (Some(own), Some(rep)) if own.key.starts_with("holder-") => {
                         Some(rep.key.clone())
@@ -103,12 +104,12 @@ impl Engine<'_> {
             bar.finish_and_clear();
             for step in results {
                 match step {
-                    Step::Done { key, id, finding } => {
+                    Step::Done { key, id, event } => {
                         if let Some(id) = id {
                             self.record_ids.insert(key.clone(), id);
                         }
-                        if let Some(finding) = finding {
-                            self.findings.push((format!("0-seed/{key}"), *finding));
+                        if let Some(event) = event {
+                            self.seeding_events.push(*event);
                         }
                         self.objects += 1;
                     }
@@ -132,7 +133,7 @@ impl Engine<'_> {
                 kind.name()
             )));
         };
-        let Some(session) = self.sessions.get(&creator) else {
+        let Some(session) = self.session(&creator) else {
             return Step::Stopped(EngineError::Setup(format!("{creator} has no session")));
         };
         let ctx = self.record_ctx(key, &creator);
@@ -171,7 +172,12 @@ impl Engine<'_> {
         {
             return Step::Stopped(message);
         }
-        let finding = self.judge_allowed(&creator, &ex, "seeding", key);
+        let event = self.judge_allowed(
+            &creator,
+            &ex,
+            &format!("resources.{}.create", kind.name()),
+            key,
+        );
         let Some(id) = Self::extract(&ex, endpoint, "id") else {
             return Step::Stopped(EngineError::Setup(format!(
                 "{}",
@@ -179,7 +185,7 @@ impl Engine<'_> {
                     &endpoint.origin.key("extract").key("id"),
                     format!(
                         "the response to creating {key} has no identifier there: {}",
-                        ex.excerpt(200, &[])
+                        ex.excerpt(200, &self.all_secrets())
                     )
                 )
             )));
@@ -187,7 +193,7 @@ impl Engine<'_> {
         Step::Done {
             key: key.to_string(),
             id: Some(id),
-            finding: finding.map(Box::new),
+            event: event.map(Box::new),
         }
     }
 }

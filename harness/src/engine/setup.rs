@@ -95,7 +95,7 @@ impl Engine<'_> {
                                 format!(
                                     "the response to creating {} has no identifier there: {}",
                                     account.key,
-                                    ex.excerpt(200, &[])
+                                    ex.excerpt(200, &this.all_secrets())
                                 )
                             )
                         ))
@@ -196,7 +196,7 @@ impl Engine<'_> {
             if let Some(id) = id {
                 self.account_ids.entry(key.clone()).or_insert(id);
             }
-            self.sessions.insert(key, session);
+            self.set_session(key, session);
         }
         Ok(())
     }

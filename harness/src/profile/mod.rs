@@ -11,7 +11,13 @@ pub mod template;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use cloison_suites::{AccessPolicy, RecordKind, Scope};
+pub use cloison_suites::Refusals;
+use cloison_suites::surface::{
+    DEFAULT_OWNER_FIELDS, DEFAULT_TENANT_FIELDS, DEFAULT_TENANT_HEADERS, DEFAULT_TENANT_QUERY,
+};
+use cloison_suites::{
+    AccessPolicy, Creator, EndpointRef, Op, Param, RecordKind, Scope, Selector, Surface,
+};
 
 pub use error::{KeyPath, ProfileError, ProfileErrorDetail, Seg, Source};
 pub use raw::{AccountSource, AuthScheme};
@@ -59,6 +65,23 @@ pub struct Profile {
     pub refusals: Refusals,
     /// Per record kind, the operations the platform offers.
     pub resources: BTreeMap<RecordKind, BTreeMap<String, Endpoint>>,
+    /// Named functions of the platform, with the roles granted to call them.
+    pub functions: BTreeMap<String, Endpoint>,
+    /// Candidates of the tenant-selector and mass-assignment families.
+    pub probing: Probing,
+}
+
+/// `[probing]`, validated (defaults filled in).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probing {
+    /// Tenant selectors to try.
+    pub tenant_selectors: Vec<Selector>,
+    /// Body fields that may name a record's owner.
+    pub owner_fields: Vec<String>,
+    /// Body fields that may name a tenant.
+    pub tenant_fields: Vec<String>,
+    /// Probes drawn per cell (default 3).
+    pub per_cell: Option<usize>,
 }
 
 /// `[accounts]`, validated.
@@ -140,19 +163,6 @@ pub enum TokenSource {
     Header(String),
 }
 
-/// What a refusal looks like.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusals {
-    /// Statuses that mean "refused".
-    pub statuses: BTreeSet<u16>,
-    /// A 2xx whose list is empty is a refusal.
-    pub empty_list: bool,
-    /// Where the list is in the JSON body (JSON pointer; the whole body when absent).
-    pub list_pointer: Option<String>,
-    /// A redirect whose `Location` contains this is a refusal (a login page).
-    pub login_redirect: Option<String>,
-}
-
 /// Who performs a create.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
@@ -185,6 +195,12 @@ pub struct Endpoint {
     pub actor: Option<Actor>,
     /// Refusals of this endpoint, if they differ from the profile's.
     pub refusals: Option<Refusals>,
+    /// Where a write probe's marker lands in the record as read back (JSON pointer; updates).
+    pub marker: Option<String>,
+    /// The roles granted to call it (functions).
+    pub granted: Option<Vec<String>>,
+    /// The kind of record it touches (functions; default `case`).
+    pub kind: Option<RecordKind>,
 }
 
 /// A request body.
@@ -224,6 +240,43 @@ pub enum PartContent {
 }
 
 impl Endpoint {
+    /// Every placeholder path of the endpoint's templates (`case.id`, `person.nir`...).
+    pub fn placeholders(&self) -> BTreeSet<String> {
+        self.templates()
+            .into_iter()
+            .flat_map(|(_, t)| t.placeholders().collect::<Vec<_>>())
+            .collect()
+    }
+
+    /// The endpoint in the planner's terms.
+    fn reference(&self, key: String, kind: RecordKind, op: Op) -> EndpointRef {
+        let placeholders = self.placeholders();
+        let own_id = format!("{}.id", kind.name());
+        let param = if placeholders.contains(&own_id) {
+            Param::Record
+        } else if placeholders.contains("case.id") {
+            Param::Case
+        } else if op == Op::Search || placeholders.iter().any(|p| p.starts_with("person.")) {
+            Param::Person
+        } else {
+            Param::None
+        };
+        let open_body = match &self.body {
+            Body::Json(JsonTemplate::Object(_)) | Body::Form(_) => true,
+            Body::None => matches!(self.method, reqwest::Method::PATCH | reqwest::Method::PUT),
+            _ => false,
+        };
+        EndpointRef {
+            key,
+            kind,
+            op,
+            param,
+            safe: matches!(self.method, reqwest::Method::GET | reqwest::Method::HEAD),
+            granted: self.granted.clone(),
+            open_body,
+        }
+    }
+
     /// Whether a status counts as success.
     pub fn is_ok(&self, status: u16) -> bool {
         match &self.ok {
@@ -332,6 +385,102 @@ impl Profile {
         self.resources.get(&kind).and_then(|ops| ops.get(operation))
     }
 
+    /// An endpoint by its key in the surface: `resources.KIND.OPERATION` or `functions.NAME`.
+    pub fn endpoint_by_key(&self, key: &str) -> Option<&Endpoint> {
+        let mut parts = key.splitn(3, '.');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("resources"), Some(kind), Some(op)) => {
+                let kind = RecordKind::ALL.into_iter().find(|k| k.name() == kind)?;
+                self.endpoint(kind, op)
+            }
+            (Some("functions"), Some(name), None) => self.functions.get(name),
+            _ => None,
+        }
+    }
+
+    /// The key of every endpoint the profile declares (`health`, `auth.logout`, `resources.case.read`...).
+    pub fn endpoint_keys(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.health.is_some() {
+            out.push("health".to_string());
+        }
+        if let Some(p) = &self.provisioning {
+            out.push("provisioning.tenant".into());
+            out.push("provisioning.identity".into());
+            if p.representation.is_some() {
+                out.push("provisioning.representation".into());
+            }
+            if p.end_representation.is_some() {
+                out.push("provisioning.end_representation".into());
+            }
+        }
+        if self.auth.login.is_some() {
+            out.push("auth.login".into());
+        }
+        if self.auth.logout.is_some() {
+            out.push("auth.logout".into());
+        }
+        for (kind, ops) in &self.resources {
+            for op in ops.keys() {
+                out.push(format!("resources.{kind}.{op}"));
+            }
+        }
+        for name in self.functions.keys() {
+            out.push(format!("functions.{name}"));
+        }
+        out
+    }
+
+    /// What the target offers, in the planner's terms.
+    pub fn surface(&self) -> Surface {
+        let mut endpoints = Vec::new();
+        for (kind, ops) in &self.resources {
+            for (op_name, endpoint) in ops {
+                let op = match op_name.as_str() {
+                    "read" => Op::Read,
+                    "download" => Op::Download,
+                    "list" => Op::List,
+                    "update" => Op::Update,
+                    "delete" => Op::Delete,
+                    "search" => Op::Search,
+                    "export" => Op::Export,
+                    _ => continue,
+                };
+                endpoints.push(endpoint.reference(
+                    format!("resources.{kind}.{op_name}"),
+                    *kind,
+                    op,
+                ));
+            }
+        }
+        for (name, endpoint) in &self.functions {
+            let kind = endpoint.kind.unwrap_or(RecordKind::Case);
+            endpoints.push(endpoint.reference(format!("functions.{name}"), kind, Op::Call));
+        }
+        let creators = self
+            .resources
+            .iter()
+            .filter_map(|(kind, ops)| {
+                let create = ops.get("create")?;
+                Some((
+                    *kind,
+                    match create.actor {
+                        Some(Actor::Agent) => Creator::Agent,
+                        _ => Creator::Owner,
+                    },
+                ))
+            })
+            .collect();
+        Surface {
+            endpoints,
+            creators,
+            tenant_selectors: self.probing.tenant_selectors.clone(),
+            owner_fields: self.probing.owner_fields.clone(),
+            tenant_fields: self.probing.tenant_fields.clone(),
+            role_fields: Vec::new(),
+        }
+    }
+
     /// The refusals that apply to an endpoint.
     pub fn refusals_for<'a>(&'a self, endpoint: &'a Endpoint) -> &'a Refusals {
         endpoint.refusals.as_ref().unwrap_or(&self.refusals)
@@ -349,6 +498,7 @@ impl Profile {
         for ops in self.resources.values() {
             out.extend(ops.values());
         }
+        out.extend(self.functions.values());
         out
     }
 }
@@ -425,6 +575,8 @@ impl Validator<'_> {
         };
         let auth = self.auth(raw.auth, &accounts)?;
         let resources = self.resources(&raw.resources)?;
+        let functions = self.functions(&raw.functions)?;
+        let probing = self.probing(raw.probing.unwrap_or_default())?;
         let secrets_file = raw.secrets_file.map(|f| match base {
             Some(base) => base.join(f),
             None => PathBuf::from(f),
@@ -442,6 +594,93 @@ impl Validator<'_> {
             auth,
             refusals,
             resources,
+            functions,
+            probing,
+        })
+    }
+
+    fn functions(
+        &self,
+        raw: &BTreeMap<String, RawEndpoint>,
+    ) -> Result<BTreeMap<String, Endpoint>, ProfileError> {
+        let at = KeyPath::root("functions");
+        let mut out = BTreeMap::new();
+        for (name, raw_endpoint) in raw {
+            let key = at.key(name);
+            let Some(granted) = &raw_endpoint.granted else {
+                return Err(self.err(&key, "a function must say which roles may call it: expected `granted = [\"agent\", ...]` (an empty list if no role may)"));
+            };
+            for (i, role) in granted.iter().enumerate() {
+                if !CLOISON_ROLES.contains(&role.as_str()) {
+                    return Err(self.err(
+                        &key.key("granted").index(i),
+                        format!(
+                            "unknown role `{role}`: expected one of {}",
+                            quoted(&CLOISON_ROLES)
+                        ),
+                    ));
+                }
+            }
+            let kind = match raw_endpoint.kind.as_deref() {
+                None => None,
+                Some(kind) => Some(
+                    RecordKind::ALL
+                        .into_iter()
+                        .find(|k| k.name() == kind)
+                        .ok_or_else(|| {
+                            let kinds: Vec<&str> =
+                                RecordKind::ALL.iter().map(|k| k.name()).collect();
+                            self.err(
+                                &key.key("kind"),
+                                format!(
+                                    "unknown kind `{kind}`: expected one of {}",
+                                    quoted(&kinds)
+                                ),
+                            )
+                        })?,
+                ),
+            };
+            let roots = record_roots(kind.unwrap_or(RecordKind::Case));
+            let mut endpoint = self.endpoint(&key, raw_endpoint, roots)?;
+            endpoint.granted = Some(granted.clone());
+            endpoint.kind = kind;
+            out.insert(name.clone(), endpoint);
+        }
+        Ok(out)
+    }
+
+    fn probing(&self, raw: raw::RawProbing) -> Result<Probing, ProfileError> {
+        let at = KeyPath::root("probing");
+        let owned = |list: Option<Vec<String>>, default: &[&str]| {
+            list.unwrap_or_else(|| default.iter().map(|s| s.to_string()).collect())
+        };
+        let headers = owned(raw.tenant_headers, &DEFAULT_TENANT_HEADERS);
+        for (i, header) in headers.iter().enumerate() {
+            if reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err() {
+                return Err(self.err(
+                    &at.key("tenant_headers").index(i),
+                    format!("`{header}` is not a valid header name"),
+                ));
+            }
+        }
+        if raw.per_cell == Some(0) {
+            return Err(self.err(
+                &at.key("per_cell"),
+                "0 probes per cell would test nothing: expected at least 1",
+            ));
+        }
+        let mut tenant_selectors: Vec<Selector> =
+            headers.into_iter().map(Selector::Header).collect();
+        tenant_selectors.extend(
+            owned(raw.tenant_query, &DEFAULT_TENANT_QUERY)
+                .into_iter()
+                .map(Selector::Query),
+        );
+        Ok(Probing {
+            tenant_selectors,
+            owner_fields: owned(raw.owner_fields, &DEFAULT_OWNER_FIELDS),
+            tenant_fields: owned(raw.tenant_fields, &DEFAULT_TENANT_FIELDS),
+            per_cell: raw.per_cell,
         })
     }
 
@@ -688,7 +927,24 @@ impl Validator<'_> {
                         ),
                     ));
                 }
+                if endpoint.granted.is_some() || endpoint.kind.is_some() {
+                    return Err(self.err(&key, "`granted` and `kind` belong to [functions.NAME] entries: the access to a resource's records is stated in [policy]"));
+                }
                 let endpoint = self.endpoint(&key, endpoint, record_roots(kind))?;
+                if op == "update" {
+                    if endpoint.marker.is_none() {
+                        return Err(self.err(&key, "an update must say where its marker lands in the record read back: expected `marker = \"/field\"` (a JSON pointer into the read endpoint's answer) and `{{probe.marker}}` in the body"));
+                    }
+                    if !endpoint.placeholders().contains("probe.marker") {
+                        return Err(self.err(&key, "an update must write the probe's marker: expected `{{probe.marker}}` in its body (the field `marker` points at)"));
+                    }
+                }
+                if endpoint.marker.is_some() && op != "update" {
+                    return Err(self.err(
+                        &key.key("marker"),
+                        "`marker` is only read on `update` endpoints: remove it",
+                    ));
+                }
                 if op == "create" {
                     if !endpoint.extract.iter().any(|(name, _)| name == "id") {
                         return Err(self.err(&key, "a create must say where the new record's identifier is: expected `extract = { id = \"/id\" }`"));
@@ -931,6 +1187,13 @@ impl Validator<'_> {
             ok: raw.ok.as_ref().map(|ok| ok.iter().copied().collect()),
             actor,
             refusals,
+            marker: raw
+                .marker
+                .as_deref()
+                .map(|p| self.pointer(&at.key("marker"), p))
+                .transpose()?,
+            granted: None,
+            kind: None,
         };
         for (key, template) in endpoint.templates() {
             template

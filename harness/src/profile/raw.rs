@@ -27,6 +27,26 @@ pub struct RawProfile {
     pub resources: BTreeMap<String, BTreeMap<String, RawEndpoint>>,
     #[serde(default)]
     pub maps: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    pub functions: BTreeMap<String, RawEndpoint>,
+    #[serde(default)]
+    pub probing: Option<RawProbing>,
+}
+
+/// `[probing]`: candidates for the tenant-selector and mass-assignment families.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProbing {
+    #[serde(default)]
+    pub tenant_headers: Option<Vec<String>>,
+    #[serde(default)]
+    pub tenant_query: Option<Vec<String>>,
+    #[serde(default)]
+    pub owner_fields: Option<Vec<String>>,
+    #[serde(default)]
+    pub tenant_fields: Option<Vec<String>>,
+    #[serde(default)]
+    pub per_cell: Option<usize>,
 }
 
 /// `[accounts]`.
@@ -163,6 +183,12 @@ pub struct RawEndpoint {
     pub actor: Option<String>,
     #[serde(default)]
     pub refusals: Option<RawRefusals>,
+    #[serde(default)]
+    pub marker: Option<String>,
+    #[serde(default)]
+    pub granted: Option<Vec<String>>,
+    #[serde(default)]
+    pub kind: Option<String>,
 }
 
 /// One part of a multipart body: a text value, or the generated file of the record.

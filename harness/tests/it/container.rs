@@ -63,9 +63,10 @@ async fn the_portal_image_is_deployed_probed_and_removed() {
     assert!(
         result
             .report
-            .findings
+            .root_causes
             .iter()
-            .any(|f| f.class == "direct-read: download document")
+            .any(|f| f.family == cloison_suites::Family::DirectRead
+                && f.endpoint == "resources.document.download")
     );
     assert_eq!(
         count().await,

@@ -119,8 +119,9 @@ async fn existing_accounts_with_cookie_sessions() {
     assert!(
         flawed
             .report
-            .findings
+            .root_causes
             .iter()
-            .any(|f| f.class == "direct-read: read case")
+            .any(|f| f.family == cloison_suites::Family::DirectRead
+                && f.endpoint == "resources.case.read")
     );
 }

@@ -101,8 +101,8 @@ fn validation_errors_name_file_line_column_and_expectation() {
         ),
         (
             "no_download",
-            "[resources.document.read]\npath = \"/api/v1/documents/{{document.id}}\"\n\n[resources.document.download]",
-            "[resources.document.list]\npath = \"/x\"\n\n[resources.document.search]",
+            "[resources.document.read]\npath = \"/api/v1/documents/{{document.id}}\"\n\n[resources.document.list]\npath = \"/api/v1/cases/{{case.id}}/documents\"\n\n[resources.document.download]",
+            "[resources.document.list]\npath = \"/x\"\n\n[resources.document.search]\npath = \"/y\"\n\n[resources.document.export]",
         ),
         (
             "provision_without_provisioning",

@@ -1,0 +1,234 @@
+//! The probe families: each names a class of authorization flaw, what it needs from the target's profile,
+//! and the weaknesses it maps to (CWE, OWASP API Security Top 10 2023).
+//!
+//! A family is data: the planner ([`crate::planner`]) reads [`Family::needs`] against the target's
+//! [`crate::surface::Surface`] to decide whether it applies, plans its probes from the world and the policy,
+//! and the verdict functions ([`crate::verdict`]) judge them.
+
+use serde::Serialize;
+
+/// A class of probes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    /// Identities read data they may see: it must be served, with its own canaries (not a finding family:
+    /// a failed control makes the run inconclusive).
+    Control,
+    /// Read, download or list another identity's record directly by its identifier.
+    DirectRead,
+    /// Reads the policy allows, scanned for data the caller may not see.
+    AllowedRead,
+    /// Update or delete another identity's record directly by its identifier, judged by read-backs.
+    DirectWrite,
+    /// Collections (lists) scanned for foreign data; an identity's own records must be in them.
+    Collection,
+    /// Searches by other persons' identifying values.
+    Search,
+    /// Exports (CSV, JSON, archives) scanned for foreign data.
+    Export,
+    /// Functions a role is not granted, called by that role.
+    FunctionLevel,
+    /// Owner, tenant or role fields slipped into an identity's own update.
+    MassAssignment,
+    /// Headers, query parameters or body fields that name another tenant.
+    TenantSelector,
+    /// Identifiers next to the caller's own, and missing identifiers compared with forbidden ones.
+    IdentifierGuessing,
+    /// Every endpoint without credentials.
+    Anonymous,
+}
+
+/// What a family needs from the target's profile to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Need {
+    /// An endpoint that reads a record by its identifier (read, download, or a list nested under a record).
+    RecordRead,
+    /// An endpoint that updates or deletes a record by its identifier.
+    RecordWrite,
+    /// An update endpoint whose JSON or form body can carry extra fields.
+    UpdateBody,
+    /// A collection endpoint (a list with no record in its path).
+    Collection,
+    /// A search endpoint.
+    Search,
+    /// An export endpoint.
+    Export,
+    /// Functions declared with the roles they are granted to, at least one not granted to some role.
+    Functions,
+    /// More than one tenant in the world.
+    Tenants,
+    /// Records whose identifiers the platform gave (every seeded record has one).
+    Identifiers,
+}
+
+impl Need {
+    /// How to satisfy the need, for the coverage block.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Need::RecordRead => "no `read`, `download` or nested `list` endpoint in [resources]",
+            Need::RecordWrite => "no `update` or `delete` endpoint in [resources]",
+            Need::UpdateBody => "no `update` endpoint with a JSON or form body",
+            Need::Collection => {
+                "no `list` endpoint without a record in its path, and no [functions]"
+            }
+            Need::Search => "no `search` endpoint in [resources]",
+            Need::Export => "no `export` endpoint in [resources]",
+            Need::Functions => "no [functions] entry that some role is not granted",
+            Need::Tenants => "the world has a single tenant",
+            Need::Identifiers => "no record was seeded",
+        }
+    }
+}
+
+impl Family {
+    /// Every finding family, in planning order (the control is not a finding family).
+    pub const ALL: [Family; 11] = [
+        Family::DirectRead,
+        Family::AllowedRead,
+        Family::Collection,
+        Family::Search,
+        Family::Export,
+        Family::FunctionLevel,
+        Family::TenantSelector,
+        Family::IdentifierGuessing,
+        Family::Anonymous,
+        Family::DirectWrite,
+        Family::MassAssignment,
+    ];
+
+    /// The kebab-case name used in reports and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Control => "control",
+            Family::DirectRead => "direct-read",
+            Family::AllowedRead => "allowed-read",
+            Family::DirectWrite => "direct-write",
+            Family::Collection => "collection",
+            Family::Search => "search",
+            Family::Export => "export",
+            Family::FunctionLevel => "function-level",
+            Family::MassAssignment => "mass-assignment",
+            Family::TenantSelector => "tenant-selector",
+            Family::IdentifierGuessing => "identifier-guessing",
+            Family::Anonymous => "anonymous",
+        }
+    }
+
+    /// Parse a family from its name.
+    pub fn from_name(name: &str) -> Option<Family> {
+        Family::ALL
+            .into_iter()
+            .chain([Family::Control])
+            .find(|f| f.name() == name)
+    }
+
+    /// One sentence on what the family tries.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Family::Control => "identities read their own data, which must be served",
+            Family::DirectRead => {
+                "every role reads, downloads and lists records of others by their identifiers"
+            }
+            Family::AllowedRead => {
+                "reads the policy allows, scanned for data the caller may not see"
+            }
+            Family::DirectWrite => {
+                "every role updates and deletes records of others; owners and writers read back"
+            }
+            Family::Collection => "every identity's lists are scanned for foreign data",
+            Family::Search => "identities search for other persons by their identifying values",
+            Family::Export => "every identity's exports are scanned for foreign data",
+            Family::FunctionLevel => "every role calls the functions it is not granted",
+            Family::MassAssignment => {
+                "owner, tenant and role fields naming someone else, slipped into an identity's own update"
+            }
+            Family::TenantSelector => {
+                "headers, query parameters and fields that name another tenant"
+            }
+            Family::IdentifierGuessing => {
+                "identifiers next to the caller's own; forbidden and missing objects compared"
+            }
+            Family::Anonymous => "every endpoint called without credentials",
+        }
+    }
+
+    /// What the family needs from the profile (all of them).
+    pub fn needs(self) -> &'static [Need] {
+        match self {
+            Family::Control | Family::DirectRead | Family::AllowedRead => &[Need::RecordRead],
+            Family::DirectWrite => &[Need::RecordWrite],
+            Family::Collection => &[Need::Collection],
+            Family::Search => &[Need::Search],
+            Family::Export => &[Need::Export],
+            Family::FunctionLevel => &[Need::Functions],
+            Family::MassAssignment => &[Need::UpdateBody],
+            Family::TenantSelector => &[Need::Tenants],
+            Family::IdentifierGuessing => &[Need::RecordRead, Need::Identifiers],
+            Family::Anonymous => &[],
+        }
+    }
+
+    /// The CWE entries the family's flaws map to.
+    pub fn cwe(self) -> &'static [&'static str] {
+        match self {
+            Family::Control => &[],
+            Family::DirectRead | Family::AllowedRead => &["CWE-639", "CWE-200"],
+            Family::DirectWrite => &["CWE-639", "CWE-284"],
+            Family::Collection | Family::Search => &["CWE-863", "CWE-200"],
+            Family::Export => &["CWE-863", "CWE-359"],
+            Family::FunctionLevel => &["CWE-285"],
+            Family::MassAssignment => &["CWE-915"],
+            Family::TenantSelector => &["CWE-807", "CWE-639"],
+            Family::IdentifierGuessing => &["CWE-203", "CWE-340"],
+            Family::Anonymous => &["CWE-306"],
+        }
+    }
+
+    /// The OWASP API Security Top 10 (2023) category.
+    pub fn owasp(self) -> &'static str {
+        match self {
+            Family::Control => "",
+            Family::DirectRead
+            | Family::AllowedRead
+            | Family::DirectWrite
+            | Family::Collection
+            | Family::Search
+            | Family::TenantSelector
+            | Family::IdentifierGuessing => "API1:2023 Broken Object Level Authorization",
+            Family::Export | Family::MassAssignment => {
+                "API3:2023 Broken Object Property Level Authorization"
+            }
+            Family::FunctionLevel => "API5:2023 Broken Function Level Authorization",
+            Family::Anonymous => "API2:2023 Broken Authentication",
+        }
+    }
+
+    /// Whether the family's probes change the target's data (they run last).
+    pub fn mutates(self) -> bool {
+        matches!(self, Family::DirectWrite | Family::MassAssignment)
+    }
+}
+
+impl std::fmt::Display for Family {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_every_finding_family_is_mapped() {
+        for family in Family::ALL {
+            assert_eq!(Family::from_name(family.name()), Some(family));
+            assert!(!family.cwe().is_empty(), "{family}");
+            assert!(family.owasp().starts_with("API"), "{family}");
+            assert!(!family.summary().is_empty());
+        }
+        assert_eq!(Family::from_name("control"), Some(Family::Control));
+        assert_eq!(Family::from_name("nope"), None);
+    }
+}
