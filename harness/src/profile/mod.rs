@@ -286,7 +286,7 @@ impl Endpoint {
     }
 
     /// Every template of the endpoint with its key path, for validation.
-    fn templates(&self) -> Vec<(KeyPath, &Template)> {
+    pub(crate) fn templates(&self) -> Vec<(KeyPath, &Template)> {
         let mut out = vec![(self.origin.key("path"), &self.path)];
         for (name, t) in &self.query {
             out.push((self.origin.key("query").key(name), t));
@@ -577,6 +577,40 @@ impl Validator<'_> {
         let resources = self.resources(&raw.resources)?;
         let functions = self.functions(&raw.functions)?;
         let probing = self.probing(raw.probing.unwrap_or_default())?;
+        let sample = sample_fields();
+        let mut all: Vec<(KeyPath, &Endpoint)> = Vec::new();
+        all.extend(health.iter().map(|e| (KeyPath::root("health"), e)));
+        if let Some(p) = &provisioning {
+            all.extend([&p.tenant, &p.identity].map(|e| (e.origin.clone(), e)));
+            all.extend(
+                p.representation
+                    .iter()
+                    .chain(p.end_representation.iter())
+                    .map(|e| (e.origin.clone(), e)),
+            );
+        }
+        all.extend(
+            auth.login
+                .iter()
+                .chain(auth.logout.iter())
+                .map(|e| (e.origin.clone(), e)),
+        );
+        for ops in resources.values() {
+            all.extend(ops.values().map(|e| (e.origin.clone(), e)));
+        }
+        all.extend(functions.values().map(|e| (e.origin.clone(), e)));
+        for (_, endpoint) in all {
+            for (key, template) in endpoint.templates() {
+                self.check_fields(&key, template, &sample)?;
+            }
+        }
+        if let Some(send) = &auth.send {
+            self.check_fields(
+                &KeyPath::root("auth").key("send").key("value"),
+                &send.value,
+                &sample,
+            )?;
+        }
         let secrets_file = raw.secrets_file.map(|f| match base {
             Some(base) => base.join(f),
             None => PathBuf::from(f),
@@ -597,6 +631,47 @@ impl Validator<'_> {
             functions,
             probing,
         })
+    }
+
+    /// Every placeholder must name a field that exists: a misspelt field is an error at load, never an
+    /// empty value or a failure mid-run.
+    fn check_fields(
+        &self,
+        at: &KeyPath,
+        template: &Template,
+        sample: &serde_json::Value,
+    ) -> Result<(), ProfileError> {
+        for path in template.paths() {
+            let Some(root) = path.first() else { continue };
+            // Secrets come from a file read at run time; a token is a single value.
+            if root == "secrets" || root == "token" {
+                continue;
+            }
+            let mut node = &sample[root.as_str()];
+            for (depth, segment) in path.iter().enumerate().skip(1) {
+                match node {
+                    serde_json::Value::Object(map) => match map.get(segment) {
+                        Some(next) => node = next,
+                        None => {
+                            let mut known: Vec<&str> = map.keys().map(String::as_str).collect();
+                            known.sort_unstable();
+                            return Err(self.err(
+                                at,
+                                format!(
+                                    "`{{{{{}}}}}` names no value: `{}` has no field `{segment}`; expected one of {}",
+                                    path.join("."),
+                                    path[..depth].join("."),
+                                    quoted(&known)
+                                ),
+                            ));
+                        }
+                    },
+                    // A list or a value of unknown shape (absent from the sample): nothing more to check.
+                    _ => break,
+                }
+            }
+        }
+        Ok(())
     }
 
     fn functions(
@@ -1229,6 +1304,53 @@ impl Validator<'_> {
             ),
         })
     }
+}
+
+/// The fields every placeholder root offers, from a small generated world: the union of the keys of every
+/// record's context (so that fields absent from some records, such as an IBAN, are known), and the values
+/// cloison adds itself (identifiers, the identity's credentials, the probe's marker).
+fn sample_fields() -> serde_json::Value {
+    use serde_json::{Value, json};
+    fn merge(into: &mut Value, from: &Value) {
+        match (into, from) {
+            (Value::Object(a), Value::Object(b)) => {
+                for (k, v) in b {
+                    merge(a.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+            (slot @ Value::Null, v) => *slot = v.clone(),
+            _ => {}
+        }
+    }
+    let mut sample = json!({
+        "identity": { "key": "", "login": "", "password": "", "token": "", "role": "", "display_name": "", "id": "" },
+        "probe": { "marker": "", "id": "" },
+        "representative": { "id": "", "key": "" },
+        "represented": { "id": "", "key": "" },
+        "representation": { "id": "" },
+        "person": { "account_id": "", "key": "" },
+        "case": { "id": "" },
+        "document": { "id": "" },
+        "note": { "id": "" },
+        "decision": { "id": "" },
+    });
+    let config = cloison_generators::GenConfig::new(1, 2, 24);
+    if let Ok(world) = cloison_generators::World::generate(&config) {
+        for ctx in crate::plan::record_contexts(&world, &Default::default()).values() {
+            merge(&mut sample, ctx);
+        }
+        for rep in world.cases.iter().flat_map(|b| &b.representations) {
+            if let Ok(v) = serde_json::to_value(rep) {
+                merge(&mut sample["representation"], &v);
+            }
+        }
+        for p in world.persons() {
+            if let Ok(v) = serde_json::to_value(p) {
+                merge(&mut sample["person"], &v);
+            }
+        }
+    }
+    sample
 }
 
 fn quoted(items: &[&str]) -> String {

@@ -177,6 +177,24 @@ impl Template {
         Ok(())
     }
 
+    /// Every path a placeholder reads, fallbacks included, as segments.
+    pub fn paths(&self) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        for part in &self.parts {
+            if let Part::Var {
+                path, fallbacks, ..
+            } = part
+            {
+                out.push(path.clone());
+                out.extend(fallbacks.iter().filter_map(|f| match f {
+                    Fallback::Path(p) => Some(p.clone()),
+                    Fallback::Literal(_) => None,
+                }));
+            }
+        }
+        out
+    }
+
     /// The placeholder names, as `root.field`.
     pub fn placeholders(&self) -> impl Iterator<Item = String> + '_ {
         self.parts.iter().filter_map(|part| match part {

@@ -95,6 +95,12 @@ fn validation_errors_name_file_line_column_and_expectation() {
         ),
         ("wrong_type", "ok = [201, 409]", "ok = \"201\""),
         (
+            "unknown_field",
+            "last_name = \"{{person.surname}}\"",
+            "last_name = \"{{person.surnam}}\"",
+        ),
+        ("update_without_marker", "marker = \"/summary\"\n", "\n"),
+        (
             "bad_method",
             "method = \"POST\"\npath = \"/api/v1/auth/login\"",
             "method = \"FETCH\"\npath = \"/api/v1/auth/login\"",
