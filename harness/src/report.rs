@@ -525,3 +525,168 @@ impl Report {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use cloison_suites::{DataOwner, Expect, Observed, Probe, RecordKind, Relation, Variant};
+
+    use super::*;
+    use crate::http::Exchange;
+
+    struct Fixed;
+
+    impl Describe for Fixed {
+        fn party(&self, key: &str) -> Option<Party> {
+            Some(Party {
+                identity: key.into(),
+                role: "applicant".into(),
+                tenant: "13".into(),
+            })
+        }
+        fn victim(&self, _record: &str) -> Option<Party> {
+            Some(Party {
+                identity: "owner@example.org".into(),
+                role: "applicant".into(),
+                tenant: "75".into(),
+            })
+        }
+        fn secrets(&self) -> Vec<String> {
+            vec!["s3cret-token".into()]
+        }
+    }
+
+    fn judged(actor: &str, record: &str, sequence: usize, verdict: Verdict) -> Judged {
+        let cell = Cell {
+            family: Family::DirectRead,
+            endpoint: "resources.document.download".into(),
+            role: "applicant".into(),
+            relation: Relation::OtherTenant,
+            kind: RecordKind::Document,
+            via: None,
+        };
+        Judged {
+            probe: Probe {
+                family: Family::DirectRead,
+                actor: Some(actor.into()),
+                endpoint: cell.endpoint.clone(),
+                record: Some(record.into()),
+                variant: Variant::Plain,
+                expect: Expect::Refusal,
+                cell,
+            },
+            verdict,
+            exchange: Some(Exchange {
+                request: RequestSummary {
+                    method: "GET".into(),
+                    url: format!("http://127.0.0.1:8080/files/{record}"),
+                    curl: format!(
+                        "curl -sS -X GET 'http://127.0.0.1:8080/files/{record}' -H 'Authorization: Bearer s3cret-token'"
+                    ),
+                },
+                observed: Observed {
+                    status: 200,
+                    headers: Vec::new(),
+                    body: b"%PDF-1.4 s3cret-token ...".to_vec(),
+                },
+                sent: Vec::new(),
+            }),
+            at: sequence as f64 / 1000.0,
+            sequence,
+            explanation: format!("1 canary of person 4 of tenant 75 reached {actor}"),
+        }
+    }
+
+    fn leak() -> Verdict {
+        Verdict::Leak(vec![Hit {
+            canary: "75-2024-000002/D1".into(),
+            field: "document_reference".into(),
+            owner: DataOwner {
+                tenant: "75".into(),
+                person: Some("4".into()),
+                case: Some("case-2".into()),
+            },
+        }])
+    }
+
+    #[test]
+    fn instances_of_a_cell_are_one_root_cause_with_its_minimal_reproducer() {
+        let events = vec![
+            judged("b@example.org", "document-9", 40, leak()),
+            judged("a@example.org", "document-3", 12, leak()),
+            judged("c@example.org", "document-5", 90, leak()),
+        ];
+        let (causes, findings) = root_causes(&events, &[], &Fixed);
+        assert_eq!(causes.len(), 1);
+        assert_eq!(findings.len(), 3);
+        let cause = &causes[0];
+        assert_eq!(cause.instances, 3);
+        assert_eq!(cause.first_detection.probes, 12);
+        assert!(!cause.shrunk);
+        assert_eq!(cause.reproducer.actor.identity, "a@example.org");
+        // A shrunk reproducer replaces the first instance.
+        let shrunk = judged("z@example.org", "document-1", 200, leak());
+        let (causes, _) = root_causes(&events, &[shrunk], &Fixed);
+        assert!(causes[0].shrunk);
+        assert_eq!(causes[0].reproducer.record.as_deref(), Some("document-1"));
+        // Credentials never reach a finding.
+        let text = serde_json::to_string(&causes).expect("serialises");
+        assert!(!text.contains("s3cret-token"), "{text}");
+    }
+
+    #[test]
+    fn summary_shows_root_causes_coverage_and_the_verdict() {
+        let events = vec![
+            judged("a@example.org", "document-3", 12, leak()),
+            judged("b@example.org", "document-9", 40, leak()),
+        ];
+        let (root_causes, findings) = root_causes(&events, &[], &Fixed);
+        let plans = [
+            FamilyPlan {
+                family: Family::DirectRead,
+                probes: 40,
+                cells: 12,
+                skipped: None,
+            },
+            FamilyPlan {
+                family: Family::Search,
+                probes: 0,
+                cells: 0,
+                skipped: Some("not applicable: no `search` endpoint in [resources]".into()),
+            },
+        ];
+        let executed = BTreeMap::from([("direct-read".to_string(), 40)]);
+        let report = Report {
+            cloison_version: "0.1.0",
+            target: "embedded".into(),
+            deployment: "embedded reference portal with flaws document-idor".into(),
+            platform: "cloison reference portal".into(),
+            seed: 1,
+            replay: "cloison run --target 'embedded' --seed 1 --tenants 2 --cases 16 --flaw 'document-idor'"
+                .into(),
+            tenants: 2,
+            cases: 16,
+            outcome: Outcome::Findings,
+            reasons: Vec::new(),
+            stats: Stats {
+                identities: 36,
+                probes: 640,
+                controls: 48,
+                writes: 40,
+                ..Stats::default()
+            },
+            coverage: coverage(
+                &plans,
+                &executed,
+                &BTreeMap::new(),
+                BTreeMap::from([("resources.document.download".to_string(), 40)]),
+                vec!["auth.logout".into()],
+                (48, 48),
+            ),
+            root_causes,
+            findings,
+            warnings: vec!["auth.logout is declared but no probe used it".into()],
+            failures: Vec::new(),
+        };
+        insta::assert_snapshot!(report.summary());
+    }
+}
