@@ -23,6 +23,9 @@ pub struct HttpSettings {
     /// One TLS connector shared by every client: building one per client (OpenSSL loads the system's
     /// certificates each time) costs about 100 ms per identity.
     pub tls: Option<native_tls::TlsConnector>,
+    /// One HTTP client (connection pool) shared by every identity: credentials, cookies included, are
+    /// added per request, so that memory does not grow with the number of identities.
+    pub client: Option<reqwest::Client>,
 }
 
 impl HttpSettings {
@@ -38,13 +41,16 @@ impl HttpSettings {
                 .request_alpns(&["http/1.1"])
                 .build()?,
         );
-        Ok(Self {
+        let mut settings = Self {
             base_url,
             timeout,
             retries,
             backoff,
             tls,
-        })
+            client: None,
+        };
+        settings.client = Session::client(&settings).ok();
+        Ok(settings)
     }
 }
 
@@ -156,20 +162,29 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
 }
 
 impl Session {
-    /// A new client for one identity. `cookies` keeps a cookie jar (session-cookie platforms).
-    pub fn new(settings: &HttpSettings, cookies: bool) -> Result<Self, reqwest::Error> {
+    /// The HTTP client of a run: no redirects followed, no cookie store (an identity's session cookie is a
+    /// credential, sent per request).
+    fn client(settings: &HttpSettings) -> Result<reqwest::Client, reqwest::Error> {
         let mut builder = reqwest::Client::builder();
         if let Some(tls) = &settings.tls {
             builder = builder.tls_backend_preconfigured(tls.clone());
         }
-        let client = builder
+        builder
             .redirect(reqwest::redirect::Policy::none())
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
             .pool_idle_timeout(Duration::from_secs(30))
+            .pool_max_idle_per_host(64)
             .tcp_nodelay(true)
-            .cookie_store(cookies)
-            .build()?;
+            .build()
+    }
+
+    /// A session without credentials over the run's shared client.
+    pub fn new(settings: &HttpSettings) -> Result<Self, reqwest::Error> {
+        let client = match &settings.client {
+            Some(client) => client.clone(),
+            None => Self::client(settings)?,
+        };
         Ok(Self {
             client,
             credential: Credential::default(),

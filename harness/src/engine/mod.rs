@@ -143,7 +143,7 @@ impl<'a> Engine<'a> {
         options: EngineOptions,
     ) -> Result<Self, EngineError> {
         let contexts = record_contexts(&plan.world, &plan.person_account);
-        let anonymous = Session::new(&settings, false)
+        let anonymous = Session::new(&settings)
             .map_err(|e| EngineError::Target(format!("cannot build an HTTP client: {e}")))?;
         Ok(Self {
             profile,
@@ -281,7 +281,7 @@ impl<'a> Engine<'a> {
             return Ok(());
         };
         let session =
-            Session::new(&self.settings, false).map_err(|e| EngineError::Target(e.to_string()))?;
+            Session::new(&self.settings).map_err(|e| EngineError::Target(e.to_string()))?;
         let ctx = json!({ "secrets": self.secrets });
         let deadline = Instant::now() + self.options.startup_timeout;
         let mut quick = self.settings.clone();

@@ -8,7 +8,7 @@ impl Engine<'_> {
             return Ok(());
         };
         let mut operator =
-            Session::new(&self.settings, false).map_err(|e| EngineError::Target(e.to_string()))?;
+            Session::new(&self.settings).map_err(|e| EngineError::Target(e.to_string()))?;
         let value = provisioning
             .operator
             .value
@@ -206,7 +206,7 @@ impl Engine<'_> {
         account: &PlannedAccount,
     ) -> Result<(Session, Option<String>), EngineError> {
         let auth = &self.profile.auth;
-        let mut session = Session::new(&self.settings, auth.scheme == AuthScheme::Cookie)
+        let mut session = Session::new(&self.settings)
             .map_err(|e| EngineError::Target(e.to_string()))?;
         let identity = self.plan.identity_context(
             self.profile,
@@ -217,6 +217,7 @@ impl Engine<'_> {
         secrets.extend(account.token.clone());
         let mut id = None;
         let mut token = None;
+        let mut cookie = None;
         if let Some(login) = &auth.login {
             let ctx = json!({ "tenant": self.tenant_ctx(account), "identity": identity, "secrets": self.secrets });
             let ex = session
@@ -225,6 +226,37 @@ impl Engine<'_> {
                 .map_err(|e| EngineError::Target(e.to_string()))?;
             self.setup_status(login, &ex, &format!("logging in as {}", account.login))?;
             id = Self::extract(&ex, login, "id");
+            if auth.scheme == AuthScheme::Cookie {
+                // The session cookies the login sets are the identity's credential, sent per request.
+                let pairs: Vec<String> = ex
+                    .observed
+                    .headers
+                    .iter()
+                    .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+                    .filter_map(|(_, value)| value.split(';').next())
+                    .map(|pair| pair.trim().to_string())
+                    .filter(|pair| pair.contains('=') && !pair.ends_with('='))
+                    .collect();
+                if pairs.is_empty() {
+                    return Err(EngineError::Setup(
+                        self.profile
+                            .error_at(
+                                &crate::profile::KeyPath::root("auth").key("scheme"),
+                                format!(
+                                    "scheme `cookie`, but the login response of {} sets no cookie",
+                                    account.login
+                                ),
+                            )
+                            .to_string(),
+                    ));
+                }
+                for pair in &pairs {
+                    if let Some((_, value)) = pair.split_once('=') {
+                        secrets.push(value.to_string());
+                    }
+                }
+                cookie = Some(("Cookie".to_string(), pairs.join("; ")));
+            }
             if let Some(source) = &auth.token {
                 // A login response without the token the profile points at: the profile does not fit.
                 let no_token = |what: &str| {
@@ -271,7 +303,7 @@ impl Engine<'_> {
                 secrets.push(value.clone());
                 Some((send.name.clone(), value))
             }
-            None => None,
+            None => cookie,
         };
         secrets.extend(token);
         session.credential = Credential {
