@@ -7,7 +7,11 @@
 #   3. the ceiling: wrk on the same read endpoint the probes hit, GET /api/v1/cases/{id}, as an identity that
 #      may not see the case (answered 404, like the probes), and as its owner (200), same connection count.
 #
-#   scripts/bench-run.sh            # CASES=48 TENANTS=2 CONCURRENCY=16 DURATION=5s PORT=18089 to change
+#   scripts/bench-run.sh            # CASES=48 TENANTS=2 PER_CELL=40 CONCURRENCY=16 DURATION=5s PORT=18089
+#
+# The probe rate is that of the concurrent probe phase (reads, lists, searches, exports, functions,
+# selectors, guessing, anonymous calls); PER_CELL raises the number of probes per cell so that the phase lasts
+# long enough to be measured (the default run draws 3 per cell).
 #
 # Release builds; loopback only; every load is bounded in time. Prints the figures and the ratios
 # probe rate / ceiling (the goal: at least 0.5).
@@ -17,6 +21,7 @@ cd "$(dirname "$0")/.."
 CASES="${CASES:-48}"
 TENANTS="${TENANTS:-2}"
 CONCURRENCY="${CONCURRENCY:-16}"
+PER_CELL="${PER_CELL:-40}"
 DURATION="${DURATION:-5s}"
 PORT="${PORT:-18089}"
 BASE="http://127.0.0.1:$PORT"
@@ -37,7 +42,7 @@ field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['
 rps() { sed -nE 's/^Requests\/sec:[[:space:]]+([0-9.]+).*/\1/p' "$1"; }
 
 echo "== 1. cloison run, embedded portal ($TENANTS tenants, $CASES case files, concurrency $CONCURRENCY)"
-"$CLOISON" run --quiet --tenants "$TENANTS" --cases "$CASES" --concurrency "$CONCURRENCY" --json "$work/embedded.json" \
+"$CLOISON" run --quiet --tenants "$TENANTS" --cases "$CASES" --concurrency "$CONCURRENCY" --per-cell "$PER_CELL" --json "$work/embedded.json" \
   | tail -n 4
 
 echo "== 2. cloison run, the portal as a separate process (url: target)"
@@ -47,7 +52,7 @@ PID=$!
 for _ in $(seq 50); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 printf 'operator_token = "bench-op"\n' >"$work/secrets.toml"
 "$CLOISON" run --quiet --target "url:$BASE" --secrets "$work/secrets.toml" --tenants "$TENANTS" --cases "$CASES" \
-  --concurrency "$CONCURRENCY" --json "$work/url.json" | tail -n 4
+  --concurrency "$CONCURRENCY" --per-cell "$PER_CELL" --json "$work/url.json" | tail -n 4
 
 echo "== 3. ceiling: wrk on GET /api/v1/cases/{id} ($DURATION, $CONCURRENCY connections)"
 op() { curl -sf -X POST "$BASE$1" -H 'authorization: Bearer bench-op' -H 'content-type: application/json' -d "$2"; }

@@ -143,7 +143,7 @@ pub struct Stats {
     pub probes: usize,
     /// Seconds spent probing.
     pub probe_seconds: f64,
-    /// Probes per second.
+    /// Probes per second in the concurrent probe phase (reads, lists, searches, exports...).
     pub probe_rate: f64,
     /// Probes that change data (each followed by read-backs).
     pub writes: usize,

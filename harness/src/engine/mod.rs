@@ -248,7 +248,11 @@ impl<'a> Engine<'a> {
         self.execute_sequentially(&planned.mutating, &mut outcome)
             .await;
         mark("writes", &mut phases);
+        let concurrent = Instant::now();
+        let before = self.sequence.load(Ordering::SeqCst);
         self.execute(&planned.probes, "probes", &mut outcome).await;
+        let concurrent_probes = self.sequence.load(Ordering::SeqCst) - before;
+        let concurrent_seconds = concurrent.elapsed().as_secs_f64();
         // Controls again: a target that lost its sessions or its data during the probes is not clean.
         self.execute(&planned.controls, "controls again", &mut outcome)
             .await;
@@ -269,7 +273,7 @@ impl<'a> Engine<'a> {
             controls: first_controls.len() + planned.controls.len(),
             probes: sent,
             probe_seconds,
-            probe_rate: sent as f64 / probe_seconds.max(1e-9),
+            probe_rate: concurrent_probes as f64 / concurrent_seconds.max(1e-9),
             writes: planned.mutating.len(),
             phases,
         };
