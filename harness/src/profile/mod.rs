@@ -1217,6 +1217,12 @@ impl Validator<'_> {
         };
         let mut extract = Vec::new();
         for (name, pointer) in &raw.extract {
+            if name != "id" {
+                return Err(self.err(
+                    &at.key("extract").key(name),
+                    format!("`{name}` would be extracted and never used: cloison reads only `id` (the platform's identifier of what the call creates or logs in)"),
+                ));
+            }
             extract.push((
                 name.clone(),
                 self.pointer(&at.key("extract").key(name), pointer)?,
