@@ -206,8 +206,8 @@ impl Engine<'_> {
         account: &PlannedAccount,
     ) -> Result<(Session, Option<String>), EngineError> {
         let auth = &self.profile.auth;
-        let mut session = Session::new(&self.settings)
-            .map_err(|e| EngineError::Target(e.to_string()))?;
+        let mut session =
+            Session::new(&self.settings).map_err(|e| EngineError::Target(e.to_string()))?;
         let identity = self.plan.identity_context(
             self.profile,
             account,
