@@ -101,6 +101,11 @@ fn validation_errors_name_file_line_column_and_expectation() {
         ),
         ("update_without_marker", "marker = \"/summary\"\n", "\n"),
         (
+            "unused_extract",
+            "extract = { id = \"/id\" }\nmultipart",
+            "extract = { id = \"/id\", number = \"/number\" }\nmultipart",
+        ),
+        (
             "bad_method",
             "method = \"POST\"\npath = \"/api/v1/auth/login\"",
             "method = \"FETCH\"\npath = \"/api/v1/auth/login\"",
