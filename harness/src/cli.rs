@@ -31,6 +31,9 @@ pub enum Command {
     /// Deploy a target (the embedded reference portal by default), seed it with a synthetic world, have
     /// every identity try to read every other identity's case files and documents, and report every leak.
     Run(crate::run::RunArgs),
+    /// Run the suites against the embedded reference portal with each of its flaws switched on alone, then
+    /// hardened over several seeds, and print what was caught, by which families and how fast.
+    Bench(crate::bench::BenchArgs),
 }
 
 /// Run a parsed command line and return the process exit code. Errors are printed with their context.
@@ -38,6 +41,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
         Command::Generate(args) => crate::generate::run(&args).map(|()| EXIT_OK),
         Command::Run(args) => crate::run::run(&args),
+        Command::Bench(args) => crate::bench::run(&args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -5,8 +5,11 @@
 //! - [`profile`]: target profiles (TOML): parsing, validation with precise errors, compiled templates;
 //! - [`run`]: `cloison run`, over [`target`] (deployment), [`plan`] (the world's accounts and records),
 //!   [`engine`] (provision, seed, controls, probes), [`http`] (clients, retries, curl reproducers),
-//!   [`oracle`] (canary scanning and verdicts) and [`report`] (findings, JSON, summary).
+//!   [`oracle`] (canary scanning and verdicts) and [`report`] (findings, JSON, summary);
+//! - [`bench`]: `cloison bench`, every flaw of the reference portal alone and the hardened portal over
+//!   several seeds, in one table.
 
+pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod generate;
