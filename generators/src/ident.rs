@@ -145,6 +145,36 @@ pub fn nir_is_valid(nir: &str) -> bool {
     nir_key(&b[..13]) == Some(key)
 }
 
+/// Whether the place part of `nir` (characters 6 to 10) is in a range no real person's NIR has:
+///
+/// - a departement (`01`-`95`, `2A`, `2B`, or `20` for Corsica before 1976) with commune part `000`: INSEE
+///   numbers the communes of a departement from `001`, so no commune has `000`;
+/// - an overseas departement (`971`-`976`) with commune part `00`, for the same reason;
+/// - `990` and two digits for a birth abroad: a real NIR has `99` and the INSEE country code's last three
+///   digits, a continent digit from 1 (Europe) to 5 (Oceania) and two digits (`99352` Algeria, `99101`
+///   Denmark, `99100` France itself); continent digit 0 is no continent, so `99000`-`99099` is no country.
+///
+/// Real commune or country codes (the explicit opt-in of [`crate::GenConfig::real_birth_communes`]) are
+/// refused.
+pub fn nir_place_is_reserved(nir: &str) -> bool {
+    let b = nir.as_bytes();
+    if b.len() != 15 {
+        return false;
+    }
+    let p = &b[5..10];
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    match p {
+        [b'9', b'9', b'0', x, y] => digits(&[*x, *y]),
+        [b'9', b'7', x, b'0', b'0'] => (b'1'..=b'6').contains(x),
+        [b'2', b'A' | b'B', b'0', b'0', b'0'] => true,
+        [x, y, b'0', b'0', b'0'] if digits(&[*x, *y]) => {
+            let dept = u32::from(x - b'0') * 10 + u32::from(y - b'0');
+            (1..=95).contains(&dept)
+        }
+        _ => false,
+    }
+}
+
 /// Write a 15-character NIR from its parts; `place5` is the 5-character place of birth.
 pub fn write_nir(out: &mut Vec<u8>, sex: u8, yy: u8, month: u8, place5: &[u8; 5], order: u16) {
     let start = out.len();

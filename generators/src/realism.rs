@@ -14,12 +14,18 @@
 //! | 9 | same seed and version give byte-identical output whatever the thread count ([`check_determinism`]) |
 //! | 10 | aggregate shares (rights, outcomes, child/adult) within 2 points of the weights ([`Stats::check_shares`]) |
 //! | 11 | IBANs and RIB keys valid; emails only under reserved domains |
+//!
+//! Checks beyond the domain reference's eleven (issue 11: what a domain expert or a safety review sees):
+//!
+//! | # | check |
+//! |---|---|
+//! | 12 | every NIR is in a range no real person has ([`crate::ident::nir_place_is_reserved`]), unless real birth communes were opted in |
 
 use crate::config::{GenConfig, Weights};
 use crate::date::Date;
 use crate::draw::legal_max_months;
 use crate::geo::{geo, postcode_prefix};
-use crate::ident::{iban_is_valid, nir_is_valid};
+use crate::ident::{iban_is_valid, nir_is_valid, nir_place_is_reserved};
 use crate::model::*;
 use crate::text::CMI_INVALIDITE;
 
@@ -51,6 +57,21 @@ pub fn check_nir(p: &Person) -> CheckResult {
         ));
     }
     Ok(())
+}
+
+/// Check 12: the NIR's place part is in a range no real person has (commune part `000`, or `990` and two
+/// digits for a birth abroad), so a generated NIR can never be a real person's.
+pub fn check_nir_reserved(p: &Person) -> CheckResult {
+    if nir_place_is_reserved(&p.nir) {
+        Ok(())
+    } else {
+        fail(format!(
+            "person {}: NIR {} has a place part {} that a real person may have",
+            p.id,
+            p.nir,
+            p.nir.get(5..10).unwrap_or("?")
+        ))
+    }
 }
 
 /// Check 2: age eligibility of the requested rights (age at filing).
@@ -557,8 +578,11 @@ impl Stats {
     }
 }
 
+/// Number of checks.
+pub const CHECKS: usize = 12;
+
 /// Names of the checks, indexed from 1.
-pub const CHECK_NAMES: [&str; 11] = [
+pub const CHECK_NAMES: [&str; CHECKS] = [
     "NIR key, sex, year and month",
     "age eligibility (AEEH, AAH, PCH)",
     "decisions agree with the incapacity rate",
@@ -570,6 +594,7 @@ pub const CHECK_NAMES: [&str; 11] = [
     "byte-identical output whatever the thread count",
     "aggregate shares within 2 points of the weights",
     "valid IBANs, emails under reserved domains",
+    "NIRs in a range no real person has",
 ];
 
 /// Outcome of one check over a world.
@@ -599,19 +624,29 @@ impl CheckTally {
 #[derive(Debug, Clone)]
 pub struct Verifier {
     reference: Date,
-    /// Tallies of checks 1..=11 (index 0 is check 1; 9 and 10 are filled by [`Verifier::finish`]).
-    pub tallies: [CheckTally; 11],
+    real_birth_communes: bool,
+    /// Tallies of checks 1..=[`CHECKS`] (index 0 is check 1; 9 and 10 are filled by [`Verifier::finish`]).
+    pub tallies: [CheckTally; CHECKS],
     /// Check 10 counters.
     pub stats: Stats,
 }
 
 impl Verifier {
-    /// A verifier for worlds with this reference date.
+    /// A verifier for worlds with this reference date (and safe NIRs).
     pub fn new(reference: Date) -> Verifier {
         Verifier {
             reference,
+            real_birth_communes: false,
             tallies: Default::default(),
             stats: Stats::default(),
+        }
+    }
+
+    /// A verifier for the worlds of `config` (check 12 is skipped when real birth communes were opted in).
+    pub fn for_config(config: &GenConfig) -> Verifier {
+        Verifier {
+            real_birth_communes: config.real_birth_communes,
+            ..Verifier::new(config.reference_date)
         }
     }
 
@@ -620,6 +655,9 @@ impl Verifier {
         for p in &c.persons {
             self.tallies[0].record(check_nir(p));
             self.tallies[6].record(check_address(p, tenant_code));
+            if !self.real_birth_communes {
+                self.tallies[11].record(check_nir_reserved(p));
+            }
         }
         self.tallies[1].record(check_eligibility(c));
         self.tallies[2].record(check_rates(c));
@@ -673,8 +711,8 @@ impl Verifier {
 /// The realism report of a world.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
-    /// Tallies of checks 1..=11.
-    pub tallies: [CheckTally; 11],
+    /// Tallies of checks 1..=[`CHECKS`].
+    pub tallies: [CheckTally; CHECKS],
     /// Check 10 comparisons: name, observed, expected.
     pub shares: Vec<(String, f64, f64)>,
 }
@@ -726,7 +764,7 @@ impl Report {
 
 /// Run checks 1-8, 10 and 11 over an in-memory world (check 10 is skipped below [`MIN_OBSERVATIONS`]).
 pub fn verify_world(world: &crate::World) -> Report {
-    let mut v = Verifier::new(world.config().reference_date);
+    let mut v = Verifier::for_config(world.config());
     v.observe_agents(&world.agents);
     for c in &world.cases {
         let code = world

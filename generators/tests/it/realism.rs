@@ -87,6 +87,11 @@ proptest! {
     }
 
     #[test]
+    fn check_12_nirs_in_a_reserved_range(w in world_with(1..=3, 1..=60)) {
+        every_case(&w, |_, c| c.persons.iter().try_for_each(realism::check_nir_reserved))?;
+    }
+
+    #[test]
     fn check_11_identifiers(w in world_with(1..=3, 1..=60)) {
         prop_assert_eq!(realism::check_accounts(&w.agents), Ok(()));
         every_case(&w, |_, c| realism::check_identifiers(c))?;
@@ -220,4 +225,42 @@ fn checks_catch_broken_rules() {
     realism::check_representation(&minor, reference).unwrap();
     minor.representations.clear();
     assert!(realism::check_representation(&minor, reference).is_err());
+}
+
+/// Check 12 refuses a NIR that a real person may have: a real country code after `99`, a real commune code.
+#[test]
+fn check_12_refuses_real_places() {
+    let w = World::generate(&GenConfig::new(6, 3, 400)).unwrap();
+    let abroad = w
+        .persons()
+        .find(|p| p.nir[5..].starts_with("99"))
+        .expect("someone born abroad")
+        .clone();
+    realism::check_nir_reserved(&abroad).unwrap();
+    for (place, reserved) in [
+        ("99352", false),
+        ("99101", false),
+        ("99100", false),
+        ("99000", true),
+        ("99099", true),
+        ("75056", false),
+        ("75000", true),
+        ("2A004", false),
+        ("2B000", true),
+        ("97101", false),
+        ("97400", true),
+        ("96000", false),
+    ] {
+        let mut p = abroad.clone();
+        let mut first13 = format!("{}{place}{}", &p.nir[..5], &p.nir[10..13]);
+        let key = cloison_generators::ident::nir_key(first13.as_bytes()).unwrap();
+        first13.push_str(&format!("{key:02}"));
+        p.nir = first13;
+        realism::check_nir(&p).unwrap();
+        assert_eq!(
+            realism::check_nir_reserved(&p).is_ok(),
+            reserved,
+            "{place}"
+        );
+    }
 }
