@@ -6,7 +6,8 @@
 use crate::config::GenConfig;
 use crate::date::{Date, days_in_month};
 use crate::geo::geo;
-use crate::ident::{BANK_CODES, nir_identity};
+use crate::birth::{BirthPlan, NirPlace};
+use crate::ident::BANK_CODES;
 use crate::model::{
     AgentFunction, AppealOutcome, Audience, CaseStatus, DocumentKind, IncapacityBand, Outcome,
     Protection, RepresentationKind, RequestKind, Right,
@@ -43,10 +44,12 @@ pub struct PersonDraw {
     pub first_name: u8,
     /// Birth date.
     pub birth: Date,
-    /// NIR birth place index.
+    /// Place of birth: index into the departements, then [`crate::ident::BIRTH_COUNTRIES`].
     pub place: u16,
     /// NIR order number.
     pub order: u16,
+    /// Range of the NIR place part (see [`crate::birth`]).
+    pub nir_place: NirPlace,
     /// Real commune code index for the NIR (opt-in), else `u32::MAX`.
     pub nir_commune: u32,
     /// Commune index of the address.
@@ -80,6 +83,7 @@ impl PersonDraw {
         birth: Date(0),
         place: 0,
         order: 0,
+        nir_place: NirPlace::Departement,
         nir_commune: u32::MAX,
         commune: 0,
         postcode: 0,
@@ -384,17 +388,20 @@ pub struct Drawer {
     /// The plan.
     pub plan: Plan,
     cases: StreamFactory,
-    places: u64,
+    births: BirthPlan,
 }
 
 impl Drawer {
     /// A drawer for `config`.
     pub fn new(config: &GenConfig) -> Result<Drawer, crate::GenError> {
+        let plan = Plan::new(config)?;
+        let tenants: Vec<(usize, u64)> = plan.tenants.iter().map(|t| (t.dept, t.cases)).collect();
+        let births = BirthPlan::new(config.seed, &tenants).map_err(crate::GenError::Config)?;
         Ok(Drawer {
             config: config.clone(),
-            plan: Plan::new(config)?,
+            plan,
             cases: StreamFactory::new(config.seed, Domain::Case),
-            places: geo().birth_places(),
+            births,
         })
     }
 
@@ -478,7 +485,7 @@ impl Drawer {
 
         // Applicant.
         let p0 = 3 * g;
-        self.person(&mut s, &mut d.persons[0], p0, p0, p0, tp, None);
+        self.person(&mut s, &mut d.persons[0], p0, p0, p0, tenant, None);
         d.persons[0].birth = birth_for_age(d.filing, age, d.persons[0].birth.0 as u32);
         let birth = d.persons[0].birth;
         let age_now = birth.age_on(reference);
@@ -497,7 +504,7 @@ impl Drawer {
                     RepresentationKind::HabilitationFamiliale,
                 ),
             };
-            self.person(&mut s, &mut d.persons[1], p0 + 1, p0 + 1, p0 + 1, tp, None);
+            self.person(&mut s, &mut d.persons[1], p0 + 1, p0 + 1, p0 + 1, tenant, None);
             let rep_age = 30 + s.below(40) as i32;
             d.persons[1].birth = birth_for_age(d.filing, rep_age, d.persons[1].birth.0 as u32);
             // The measure started once both the protected person and the representative were of age.
@@ -524,7 +531,7 @@ impl Drawer {
                 p0 + 1,
                 household,
                 household,
-                tp,
+                tenant,
                 Some(c0),
             );
             d.persons[1].postcode = d.persons[0].postcode;
@@ -548,7 +555,7 @@ impl Drawer {
                     p0 + 2,
                     p0 + 2,
                     household,
-                    tp,
+                    tenant,
                     Some(c0),
                 );
                 d.persons[2].postcode = d.persons[0].postcode;
@@ -875,8 +882,9 @@ impl Drawer {
         d.case_number[..d.case_number_len].copy_from_slice(&number[..d.case_number_len]);
     }
 
-    /// Draw a person: identity from the NIR bijection of `p`, address in the tenant (the household's
-    /// commune when given). The birth date is set by the caller; here `birth.0` carries a day seed.
+    /// Draw a person: place of birth and NIR identity from the birth plan ([`crate::birth`]), address in the
+    /// tenant (the household's commune when given). The birth date is set by the caller; here `birth.0`
+    /// carries a day seed.
     #[allow(clippy::too_many_arguments)]
     fn person(
         &self,
@@ -885,11 +893,13 @@ impl Drawer {
         p: u64,
         surname_of: u64,
         address_of: u64,
-        tp: &TenantPlan,
+        t: usize,
         commune: Option<u32>,
     ) {
         let g = geo();
-        let id = nir_identity(p, self.places);
+        let tp = &self.plan.tenants[t];
+        let seq = p / 3 - tp.first_case;
+        let id = self.births.identity(t, 3 * seq + p % 3);
         pd.present = true;
         pd.p = p;
         pd.surname_of = surname_of;
@@ -897,6 +907,7 @@ impl Drawer {
         pd.sex = id.sex;
         pd.place = id.place;
         pd.order = id.order;
+        pd.nir_place = id.nir_place;
         let names = if id.sex == 2 {
             text::FEMALE_FIRST_NAMES.len()
         } else {

@@ -3,7 +3,6 @@
 
 use std::sync::OnceLock;
 
-use crate::ident::BIRTH_COUNTRIES;
 
 const DEPARTEMENTS_CSV: &str = include_str!("../data/departements.csv");
 const COMMUNES_CSV: &str = include_str!("../data/communes.csv");
@@ -171,31 +170,6 @@ impl Geo {
     /// Total population of the communes of departement `d` that addresses are drawn from.
     pub fn drawable_population(&self, d: usize) -> u64 {
         self.cumulative[d].last().map_or(0, |&(acc, _)| acc)
-    }
-
-    /// Number of NIR birth places: departements, then countries abroad.
-    pub fn birth_places(&self) -> u64 {
-        (self.departements.len() + BIRTH_COUNTRIES.len()) as u64
-    }
-
-    /// The 5-character NIR place part of birth place `i`, in a range no real person has, and the place's
-    /// display code and name. A departement gets commune part `000` (`00` overseas), which no INSEE commune
-    /// has; a country abroad gets `990` and two digits (its row in [`BIRTH_COUNTRIES`]), which no country
-    /// has: INSEE country codes are `99`, a continent digit from 1 to 5, and two digits (see
-    /// [`crate::ident::nir_place_is_reserved`]). The display code of a country is its real INSEE code.
-    pub fn birth_place(&self, i: usize) -> ([u8; 5], &'static str, &'static str) {
-        let mut place = [b'0'; 5];
-        if let Some(d) = self.departements.get(i) {
-            place[..d.code.len()].copy_from_slice(d.code.as_bytes());
-            (place, d.code, d.name)
-        } else {
-            let row = i - self.departements.len();
-            let (code, name) = BIRTH_COUNTRIES[row];
-            place[..3].copy_from_slice(b"990");
-            place[3] = b'0' + (row / 10 % 10) as u8;
-            place[4] = b'0' + (row % 10) as u8;
-            (place, code, name)
-        }
     }
 }
 

@@ -37,7 +37,8 @@ pub const fn mix(mut z: u64) -> u64 {
 // ---------------------------------------------------------------------------------------------------------
 // NIR
 
-/// Countries of birth abroad used in NIRs: INSEE country code (`99` + 3 digits) and French name.
+/// Countries of birth abroad: INSEE country code (`99` + 3 digits) and French name. The code is the
+/// person's place of birth; it never appears in a generated NIR (see [`nir_place_is_reserved`]).
 pub const BIRTH_COUNTRIES: &[(&str, &str)] = &[
     ("99101", "Danemark"),
     ("99109", "Allemagne"),
@@ -71,45 +72,6 @@ pub const BIRTH_COUNTRIES: &[(&str, &str)] = &[
     ("99401", "Canada"),
     ("99404", "États-Unis"),
 ];
-
-/// The parts of a NIR that are a bijection of a person index: sex digit (1 male, 2 female), birth month,
-/// birth place (index into departements, then [`BIRTH_COUNTRIES`]) and order number (1-999).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NirIdentity {
-    /// 1 (male) or 2 (female).
-    pub sex: u8,
-    /// Birth month, 1-12.
-    pub month: u8,
-    /// Index of the birth place: `0..departements` are departements, then countries.
-    pub place: u16,
-    /// Order number, 1-999.
-    pub order: u16,
-}
-
-/// Key used to permute person indices into NIR identities.
-const NIR_KEY: u64 = 0x4E49_525F_6B65_7921;
-
-/// How many distinct NIR identities exist for `places` birth places (2 sexes x 12 months x 999 orders).
-pub const fn nir_capacity(places: u64) -> u64 {
-    2 * 12 * places * 999
-}
-
-/// The NIR identity of person index `p` (bijective on `[0, nir_capacity(places))`).
-pub fn nir_identity(p: u64, places: u64) -> NirIdentity {
-    let mut x = permute(p, nir_capacity(places), NIR_KEY);
-    let sex = (x % 2) as u8 + 1;
-    x /= 2;
-    let month = (x % 12) as u8 + 1;
-    x /= 12;
-    let place = (x % places) as u16;
-    x /= places;
-    NirIdentity {
-        sex,
-        month,
-        place,
-        order: x as u16 + 1,
-    }
-}
 
 /// The NIR key (`97 - n mod 97`) of the first 13 characters, reading `2A` as 19 and `2B` as 18.
 pub fn nir_key(first13: &[u8]) -> Option<u8> {
@@ -565,21 +527,6 @@ mod tests {
         assert!(s.starts_with("207112B000042"), "{s}");
         assert!(nir_is_valid(&s));
         assert_eq!(nir_key(b"1850X78006084"), None);
-    }
-
-    #[test]
-    fn nir_identities_are_unique_and_in_range() {
-        let places = 132;
-        let cap = nir_capacity(places);
-        let mut seen = HashSet::new();
-        for p in (0..cap).step_by(97).take(40_000) {
-            let id = nir_identity(p, places);
-            assert!(id.sex == 1 || id.sex == 2);
-            assert!((1..=12).contains(&id.month));
-            assert!(u64::from(id.place) < places);
-            assert!((1..=999).contains(&id.order));
-            assert!(seen.insert((id.sex, id.month, id.place, id.order)));
-        }
     }
 
     #[test]

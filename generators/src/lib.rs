@@ -25,6 +25,7 @@
 //! (ended at or before the reference date) whose representative still has an account (its second case
 //! file). See [`draw::forced_representation`].
 
+pub mod birth;
 pub mod bundle;
 pub mod canary;
 pub mod config;

