@@ -713,7 +713,7 @@ impl Drawer {
         // Rights and their decisions.
         d.n_rights = 0;
         let twentieth = birth.add_years(20).add_days(-1);
-        let has_rep = d.reps[0].is_some() && !adult_now;
+        let addressees = addressees(d.reps[0], decision_date);
         for r in Right::ALL.iter().copied().filter(|r| has(*r)) {
             let detail = self.detail(&mut s, r, child, d.band);
             let (outcome, reason) = match (outcome_all, r) {
@@ -742,15 +742,16 @@ impl Drawer {
                     end = Some(e);
                 }
             }
-            let notified_to = match (r, outcome == Outcome::Accord, has_rep) {
-                (_, _, _) if implicit => "",
-                (Right::Aah | Right::Aeeh, true, false) => "usager|caf",
-                (Right::Aah | Right::Aeeh, true, true) => "representant|caf",
-                (Right::Pch, true, false) => "usager|departement",
-                (Right::Pch, true, true) => "representant|departement",
-                (Right::Pps, true, _) => "representant|education_nationale",
-                (_, _, true) => "representant",
-                _ => "usager",
+            let partner = match (r, outcome == Outcome::Accord) {
+                (Right::Aah | Right::Aeeh, true) => 1,
+                (Right::Pch, true) => 2,
+                (Right::Pps, true) => 3,
+                _ => 0,
+            };
+            let notified_to = if implicit {
+                ""
+            } else {
+                NOTIFIED[addressees][partner]
             };
             d.rights[d.n_rights] = RightDraw {
                 right: r,
@@ -953,6 +954,39 @@ impl Drawer {
             Right::Esms => text::ESMS_ADULT[s.below(text::ESMS_ADULT.len() as u32) as usize],
             Right::Pps => text::PPS_DETAILS[s.below(text::PPS_DETAILS.len() as u32) as usize],
         }
+    }
+}
+
+/// Who a decision is notified to, by addressees ([`addressees`]) and partner (none, the CAF for AAH and
+/// AEEH, the departement council for PCH, the school authority for a schooling plan; partners only for a
+/// granted right).
+pub const NOTIFIED: [[&str; 4]; 3] = [
+    ["usager", "usager|caf", "usager|departement", "usager|education_nationale"],
+    [
+        "representant",
+        "representant|caf",
+        "representant|departement",
+        "representant|education_nationale",
+    ],
+    [
+        "usager|representant",
+        "usager|representant|caf",
+        "usager|representant|departement",
+        "usager|representant|education_nationale",
+    ],
+];
+
+/// Who receives a decision taken on `date` (a row of [`NOTIFIED`]), by the representation in force that
+/// day: nobody (an adult acting alone, including a child of 18 or more whose parents' authority has ended,
+/// or a person whose measure was lifted) -> the person (0); the parents of a minor, a tutor or a family
+/// member empowered to represent -> the representative, who acts for the person (1); a curator, who
+/// assists a person acting themselves -> the person and the curator (2; civil code art. 467: what is
+/// notified to a person under curatelle must also be notified to the curator).
+pub fn addressees(rep: Option<RepDraw>, date: Date) -> usize {
+    match rep.filter(|r| r.start <= date && r.end.is_none_or(|e| e > date)) {
+        None => 0,
+        Some(r) if r.kind == RepresentationKind::Curateur => 2,
+        Some(_) => 1,
     }
 }
 

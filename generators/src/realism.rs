@@ -21,6 +21,7 @@
 //! |---|---|
 //! | 12 | every NIR is in a range no real person has ([`crate::ident::nir_place_is_reserved`]), unless real birth communes were opted in |
 //! | 13 | the place of birth is coded as INSEE coded it at the birth date (Corsica `20` before 1976, `2A`/`2B` since) and the NIR's place part agrees with it |
+//! | 14 | each decision is notified to whom the representation in force on its date says: a minor's parents, a tutor or empowered family member alone; a person under curatelle and the curator; an adult without a measure (18-19-year-olds included) alone |
 
 use crate::config::{GenConfig, Weights};
 use crate::date::Date;
@@ -108,6 +109,51 @@ pub fn check_birthplace(p: &Person) -> CheckResult {
     }
     if !(nir_place.starts_with(dept) || nir_place.starts_with("00")) {
         return bad("the NIR's departement of birth disagrees");
+    }
+    Ok(())
+}
+
+/// Check 14: each notified decision goes to whom the representation in force on its date says. Parents of
+/// a minor, a tutor, a family member empowered to represent: the representative, not the person (they act
+/// for the person); a curator: the person and the curator (civil code art. 467); no representation in
+/// force (an adult, a child of 18 or more whose parents' authority ended, a lifted measure): the person
+/// alone. A minor on the decision date always has a representative in force. Implicit rejections are not
+/// notified.
+pub fn check_notification(c: &CaseBundle) -> CheckResult {
+    let id = c.case_file.id;
+    let applicant = &c.persons[0];
+    for d in &c.decisions {
+        if d.outcome == Outcome::RejetImplicite {
+            if !d.notified_to.is_empty() {
+                return fail(format!("case {id}: an implicit rejection is notified"));
+            }
+            continue;
+        }
+        let date = d.decision_date;
+        let rep = c.representations.iter().find(|r| {
+            r.person_id == applicant.id && r.start_date <= date && r.end_date.is_none_or(|e| e > date)
+        });
+        let to: Vec<&str> = d.notified_to.split('|').collect();
+        let (usager, representant) = (to.contains(&"usager"), to.contains(&"representant"));
+        let expected = match rep.map(|r| r.kind) {
+            None => (true, false),
+            Some(RepresentationKind::Curateur) => (true, true),
+            Some(_) => (false, true),
+        };
+        if applicant.birth_date.age_on(date) < 18 && rep.is_none() {
+            return fail(format!(
+                "case {id}: decision {} of {date} for a minor without a representative in force",
+                d.number
+            ));
+        }
+        if (usager, representant) != expected {
+            return fail(format!(
+                "case {id}: decision {} of {date} notified to {:?} under {:?}",
+                d.number,
+                d.notified_to,
+                rep.map(|r| r.kind)
+            ));
+        }
     }
     Ok(())
 }
@@ -617,7 +663,7 @@ impl Stats {
 }
 
 /// Number of checks.
-pub const CHECKS: usize = 13;
+pub const CHECKS: usize = 14;
 
 /// Names of the checks, indexed from 1.
 pub const CHECK_NAMES: [&str; CHECKS] = [
@@ -634,6 +680,7 @@ pub const CHECK_NAMES: [&str; CHECKS] = [
     "valid IBANs, emails under reserved domains",
     "NIRs in a range no real person has",
     "birthplace coded as at the birth date (Corsica 20 before 1976), NIR agrees",
+    "decisions notified as the representation in force on their date says",
 ];
 
 /// Outcome of one check over a world.
@@ -706,6 +753,7 @@ impl Verifier {
         self.tallies[5].record(check_representation(c, self.reference));
         self.tallies[7].record(check_tenant(c));
         self.tallies[10].record(check_identifiers(c));
+        self.tallies[13].record(check_notification(c));
         self.stats.observe(c);
     }
 

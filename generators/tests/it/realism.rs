@@ -97,6 +97,11 @@ proptest! {
     }
 
     #[test]
+    fn check_14_notification(w in world_with(1..=3, 1..=60)) {
+        every_case(&w, |_, c| realism::check_notification(c))?;
+    }
+
+    #[test]
     fn check_11_identifiers(w in world_with(1..=3, 1..=60)) {
         prop_assert_eq!(realism::check_accounts(&w.agents), Ok(()));
         every_case(&w, |_, c| realism::check_identifiers(c))?;
@@ -315,4 +320,71 @@ fn check_13_corsica_before_1976_and_nir_agreement() {
     let mut broken = young.clone();
     broken.birth_place_code = "13".into();
     assert!(realism::check_birthplace(&broken).is_err());
+}
+
+/// Check 14: decisions for a minor go to the parents, under tutelle to the tutor, under curatelle to the
+/// person and the curator, and to an adult (18-19 included) alone; each broken way is refused.
+#[test]
+fn check_14_refuses_wrong_addressees() {
+    use cloison_generators::{Outcome, RepresentationKind};
+    let w = World::generate(&GenConfig::new(3, 3, 3000)).unwrap();
+    let notified = |c: &&CaseBundle| {
+        c.decisions
+            .iter()
+            .any(|d| d.outcome != Outcome::RejetImplicite)
+    };
+    let in_force = |c: &CaseBundle, kind: RepresentationKind| {
+        c.decisions.iter().any(|d| {
+            c.representations.iter().any(|r| {
+                r.kind == kind
+                    && r.start_date <= d.decision_date
+                    && r.end_date.is_none_or(|e| e > d.decision_date)
+            })
+        })
+    };
+    let mut seen = 0;
+    for (kind, wrong) in [
+        (RepresentationKind::Parent, "usager"),
+        (RepresentationKind::Tuteur, "usager"),
+        (RepresentationKind::Curateur, "representant"),
+    ] {
+        let mut c = w
+            .cases
+            .iter()
+            .filter(notified)
+            .find(|c| in_force(c, kind))
+            .unwrap_or_else(|| panic!("a decision under {kind}"))
+            .clone();
+        realism::check_notification(&c).unwrap();
+        for d in &mut c.decisions {
+            d.notified_to = wrong.into();
+        }
+        assert!(realism::check_notification(&c).is_err(), "{kind}");
+        seen += 1;
+    }
+    // An adult of 18 or 19 whose parents' authority ended before the decision: the person alone.
+    let mut grown = w
+        .cases
+        .iter()
+        .filter(notified)
+        .find(|c| {
+            c.representations.iter().any(|r| {
+                r.kind == RepresentationKind::Parent
+                    && r.end_date.is_some_and(|e| c.decisions.iter().all(|d| e <= d.decision_date))
+            })
+        })
+        .expect("a child who came of age before the decision")
+        .clone();
+    realism::check_notification(&grown).unwrap();
+    assert!(
+        grown
+            .decisions
+            .iter()
+            .all(|d| d.notified_to.starts_with("usager") && !d.notified_to.contains("representant"))
+    );
+    for d in &mut grown.decisions {
+        d.notified_to = "representant".into();
+    }
+    assert!(realism::check_notification(&grown).is_err());
+    assert_eq!(seen, 3);
 }
