@@ -467,13 +467,16 @@ impl Drawer {
         // between the filing and the reference date: such a case file was filed at least a year before.
         let min_back = if ended { 366 } else { 0 };
         d.filing = reference.add_days(-(min_back + s.below(3 * 365 - min_back as u32) as i32));
+        // A schooling plan (PPS) is for a child of school age: from 3 (compulsory instruction, code de
+        // l'education art. L131-1).
+        let school = if has(Right::Pps) { 3 } else { 0 };
         let age = if child {
             match forced {
                 // Under 15 at filing, so still a minor at the reference date (at most 3 years later).
-                Some(ForcedRepresentation::Active) => s.below(15) as i32,
+                Some(ForcedRepresentation::Active) => school + s.below(15 - school as u32) as i32,
                 // 17 at filing, a year or more before the reference date: 18 by then.
                 Some(ForcedRepresentation::Ended) => 17,
-                None => s.below(19) as i32,
+                None => school + s.below(19 - school as u32) as i32,
             }
         } else if s.chance(w.adult_60_plus_share) {
             let max = if has(Right::Rqth) { 62 } else { 95 };

@@ -22,6 +22,7 @@
 //! | 12 | every NIR is in a range no real person has ([`crate::ident::nir_place_is_reserved`]), unless real birth communes were opted in |
 //! | 13 | the place of birth is coded as INSEE coded it at the birth date (Corsica `20` before 1976, `2A`/`2B` since) and the NIR's place part agrees with it |
 //! | 14 | each decision is notified to whom the representation in force on its date says: a minor's parents, a tutor or empowered family member alone; a person under curatelle and the curator; an adult without a measure (18-19-year-olds included) alone |
+//! | 15 | a schooling plan (PPS) only from school age (3 at filing); every representative of age when the representation starts |
 
 use crate::config::{GenConfig, Weights};
 use crate::date::Date;
@@ -152,6 +153,34 @@ pub fn check_notification(c: &CaseBundle) -> CheckResult {
                 d.number,
                 d.notified_to,
                 rep.map(|r| r.kind)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Check 15: ages and roles. A schooling plan (PPS) is requested for a child of school age (3 or more at
+/// filing); every representative (parent, tutor, curator, empowered family member) is 18 or more when the
+/// representation starts.
+pub fn check_ages_and_roles(c: &CaseBundle) -> CheckResult {
+    let cf = &c.case_file;
+    let applicant = &c.persons[0];
+    let age = applicant.birth_date.age_on(cf.filing_date);
+    if age < 3 && c.requests.iter().any(|r| r.right == Right::Pps) {
+        return fail(format!(
+            "case {}: schooling plan (PPS) requested at {age}",
+            cf.id
+        ));
+    }
+    for r in &c.representations {
+        let Some(rep) = c.persons.iter().find(|p| p.id == r.representative_id) else {
+            return fail(format!("case {}: representative not in the case file", cf.id));
+        };
+        let at = rep.birth_date.age_on(r.start_date);
+        if at < 18 {
+            return fail(format!(
+                "case {}: {} {} aged {at} when the representation started on {}",
+                cf.id, r.kind, rep.id, r.start_date
             ));
         }
     }
@@ -663,7 +692,7 @@ impl Stats {
 }
 
 /// Number of checks.
-pub const CHECKS: usize = 14;
+pub const CHECKS: usize = 15;
 
 /// Names of the checks, indexed from 1.
 pub const CHECK_NAMES: [&str; CHECKS] = [
@@ -681,6 +710,7 @@ pub const CHECK_NAMES: [&str; CHECKS] = [
     "NIRs in a range no real person has",
     "birthplace coded as at the birth date (Corsica 20 before 1976), NIR agrees",
     "decisions notified as the representation in force on their date says",
+    "schooling plans from 3, representatives of age when appointed",
 ];
 
 /// Outcome of one check over a world.
@@ -754,6 +784,7 @@ impl Verifier {
         self.tallies[7].record(check_tenant(c));
         self.tallies[10].record(check_identifiers(c));
         self.tallies[13].record(check_notification(c));
+        self.tallies[14].record(check_ages_and_roles(c));
         self.stats.observe(c);
     }
 

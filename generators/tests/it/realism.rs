@@ -102,6 +102,11 @@ proptest! {
     }
 
     #[test]
+    fn check_15_ages_and_roles(w in world_with(1..=3, 1..=60)) {
+        every_case(&w, |_, c| realism::check_ages_and_roles(c))?;
+    }
+
+    #[test]
     fn check_11_identifiers(w in world_with(1..=3, 1..=60)) {
         prop_assert_eq!(realism::check_accounts(&w.agents), Ok(()));
         every_case(&w, |_, c| realism::check_identifiers(c))?;
@@ -387,4 +392,37 @@ fn check_14_refuses_wrong_addressees() {
     }
     assert!(realism::check_notification(&grown).is_err());
     assert_eq!(seen, 3);
+}
+
+/// Check 15 refuses a schooling plan for a child under 3 and a tutor who was a minor when appointed.
+#[test]
+fn check_15_refuses_toddler_pps_and_minor_representatives() {
+    use cloison_generators::{RepresentationKind, Right};
+    let w = World::generate(&GenConfig::new(4, 3, 2000)).unwrap();
+    let mut pps = w
+        .cases
+        .iter()
+        .find(|c| c.requests.iter().any(|r| r.right == Right::Pps))
+        .expect("a schooling plan")
+        .clone();
+    realism::check_ages_and_roles(&pps).unwrap();
+    pps.persons[0].birth_date = pps.case_file.filing_date.add_years(-1);
+    assert!(realism::check_ages_and_roles(&pps).is_err());
+    let mut tutelle = w
+        .cases
+        .iter()
+        .find(|c| {
+            c.representations
+                .iter()
+                .any(|r| r.kind == RepresentationKind::Tuteur)
+        })
+        .expect("a tutelle")
+        .clone();
+    realism::check_ages_and_roles(&tutelle).unwrap();
+    let start = tutelle.representations[0].start_date;
+    let tutor = tutelle.representations[0].representative_id;
+    for p in tutelle.persons.iter_mut().filter(|p| p.id == tutor) {
+        p.birth_date = start.add_years(-16);
+    }
+    assert!(realism::check_ages_and_roles(&tutelle).is_err());
 }
