@@ -150,6 +150,86 @@ impl Date {
     }
 }
 
+impl Date {
+    /// Day of the week, 0 = Monday ... 6 = Sunday (1970-01-01 was a Thursday).
+    pub const fn weekday(self) -> u32 {
+        (self.0 + 3).rem_euclid(7) as u32
+    }
+
+    /// Whether this is a working day in departement `dept` (a code: `75`, `2A`, `971`...): not a Saturday,
+    /// a Sunday or a public holiday there ([`is_public_holiday`]).
+    pub fn is_working_day(self, dept: &str) -> bool {
+        self.weekday() < 5 && !is_public_holiday(self, dept)
+    }
+
+    /// The first working day at or after this date in `dept`.
+    pub fn next_working_day(self, dept: &str) -> Date {
+        let mut d = self;
+        while !d.is_working_day(dept) {
+            d = d.add_days(1);
+        }
+        d
+    }
+
+    /// The last working day at or before this date in `dept`.
+    pub fn previous_working_day(self, dept: &str) -> Date {
+        let mut d = self;
+        while !d.is_working_day(dept) {
+            d = d.add_days(-1);
+        }
+        d
+    }
+}
+
+/// Easter Sunday of year `y` (Gregorian calendar; the anonymous algorithm of Meeus/Jones/Butcher).
+pub const fn easter(y: i32) -> Date {
+    let a = y % 19;
+    let b = y / 100;
+    let c = y % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    Date::from_ymd(y, month as u32, day as u32)
+}
+
+/// Whether `date` is a public holiday in departement `dept` (code-du-travail art. L3133-1 and the local
+/// rules): the eleven national ones (1 January, Easter Monday, 1 May, 8 May, Ascension, Whit Monday,
+/// 14 July, 15 August, 1 November, 11 November, 25 December); in Alsace-Moselle (57, 67, 68) also Good
+/// Friday and 26 December; overseas, the day of the abolition of slavery (971 27 May, 972 22 May,
+/// 973 10 June, 974 20 December, 976 27 April).
+pub fn is_public_holiday(date: Date, dept: &str) -> bool {
+    let (y, m, d) = date.ymd();
+    let fixed = matches!(
+        (m, d),
+        (1, 1) | (5, 1) | (5, 8) | (7, 14) | (8, 15) | (11, 1) | (11, 11) | (12, 25)
+    );
+    if fixed {
+        return true;
+    }
+    let local = match dept {
+        "57" | "67" | "68" => (m, d) == (12, 26),
+        "971" => (m, d) == (5, 27),
+        "972" => (m, d) == (5, 22),
+        "973" => (m, d) == (6, 10),
+        "974" => (m, d) == (12, 20),
+        "976" => (m, d) == (4, 27),
+        _ => false,
+    };
+    if local {
+        return true;
+    }
+    let from_easter = date.0 - easter(y).0;
+    matches!(from_easter, 1 | 39 | 50) || (from_easter == -2 && matches!(dept, "57" | "67" | "68"))
+}
+
 const TABLE_START: Date = Date::from_ymd(1900, 1, 1);
 const TABLE_END: Date = Date::from_ymd(2100, 1, 1);
 
@@ -230,6 +310,41 @@ mod tests {
                 format!("{d:02}/{m:02}/{:04}", y.clamp(0, 9999))
             );
         }
+    }
+
+    #[test]
+    fn easter_and_public_holidays() {
+        assert_eq!(easter(2024), Date::from_ymd(2024, 3, 31));
+        assert_eq!(easter(2025), Date::from_ymd(2025, 4, 20));
+        assert_eq!(easter(2019), Date::from_ymd(2019, 4, 21));
+        assert_eq!(easter(2000), Date::from_ymd(2000, 4, 23));
+        assert_eq!(Date::from_ymd(2025, 6, 30).weekday(), 0);
+        assert_eq!(Date::from_ymd(1970, 1, 1).weekday(), 3);
+        for (y, m, d) in [
+            (2025, 1, 1),
+            (2025, 4, 21),
+            (2025, 5, 29),
+            (2025, 6, 9),
+            (2024, 5, 9),
+            (2024, 7, 14),
+            (2023, 11, 11),
+        ] {
+            assert!(is_public_holiday(Date::from_ymd(y, m, d), "75"), "{y}-{m}-{d}");
+        }
+        assert!(!is_public_holiday(Date::from_ymd(2025, 4, 18), "75"));
+        assert!(is_public_holiday(Date::from_ymd(2025, 4, 18), "67"));
+        assert!(is_public_holiday(Date::from_ymd(2024, 12, 26), "57"));
+        assert!(is_public_holiday(Date::from_ymd(2024, 12, 20), "974"));
+        assert!(!is_public_holiday(Date::from_ymd(2024, 12, 20), "13"));
+        // Saturday 2025-06-28 and Sunday 2025-06-29 are not working days; Monday is.
+        let sat = Date::from_ymd(2025, 6, 28);
+        assert_eq!(sat.next_working_day("75"), Date::from_ymd(2025, 6, 30));
+        assert_eq!(sat.previous_working_day("75"), Date::from_ymd(2025, 6, 27));
+        // Whit Monday 2025-06-09 and the weekend before.
+        assert_eq!(
+            Date::from_ymd(2025, 6, 7).next_working_day("75"),
+            Date::from_ymd(2025, 6, 10)
+        );
     }
 
     #[test]

@@ -665,7 +665,10 @@ impl Drawer {
         );
         let mean = f64::from(tp.mean_days) * if child { 4.3 / 4.4 } else { 4.5 / 4.4 };
         let proc_days = ((mean * (0.6 + 0.8 * s.unit())) as i32).clamp(30, 300);
-        let admissibility = d.filing.add_days(s.between(3, 30));
+        // Agents' acts and CDAPH sittings fall on working days of the tenant (no weekend, no public
+        // holiday); the implicit rejection is a legal date and falls on any day.
+        let dept = geo().departements[tp.dept].code;
+        let admissibility = d.filing.add_days(s.between(3, 30)).next_working_day(dept);
         d.push_status(CaseStatus::Deposee, d.filing, reference);
         let mut outcome_all = None;
         let decision_date;
@@ -684,7 +687,11 @@ impl Drawer {
                 decision_date = d.filing.add_months(4);
                 outcome_all = Some(Outcome::RejetImplicite);
             } else {
-                let dec = d.filing.add_days(proc_days).max(eval_start.add_days(25));
+                let dec = d
+                    .filing
+                    .add_days(proc_days)
+                    .max(eval_start.add_days(25))
+                    .next_working_day(dept);
                 let eval_date = eval_start.add_days((dec.0 - eval_start.0) / 3);
                 let proposition = dec
                     .add_days(-(15 + s.below(8) as i32))
@@ -700,7 +707,11 @@ impl Drawer {
         let notification = if implicit {
             None
         } else {
-            Some(decision_date.add_days(s.between(2, 10)))
+            Some(
+                decision_date
+                    .add_days(s.between(2, 10))
+                    .next_working_day(dept),
+            )
         };
         if decision_date <= reference {
             d.decision_date = Some(decision_date);
@@ -859,13 +870,43 @@ impl Drawer {
             .min(reference);
         let span = (last.0 - f.0).max(0) as u32 + 1;
         let n_notes = s.below(4) as usize;
+        // The CDAPH sitting that decides the case file, if it has sat.
+        let sitting = d.decision_date.filter(|_| !implicit && !irrecevable);
+        let templates = text::NOTE_TEMPLATES.len();
         for k in 0..n_notes {
-            let date = f.add_days(s.below(span) as i32);
+            let raw = f.add_days(s.below(span) as i32);
+            // Agents write on working days (the filing itself, online, may be on any day).
+            let date = match raw.next_working_day(dept) {
+                n if n <= last => n,
+                _ => Some(raw.previous_working_day(dept))
+                    .filter(|p| *p >= f)
+                    .unwrap_or(raw),
+            };
             let author = tp.agent_with(AgentFunction::ALL[s.below(3) as usize], s.u32());
+            let mut template = s.below(templates as u32) as usize;
+            let back = s.below(15) as i32;
+            // A past event (documents received, a letter sent) is dated at or before the note, not before
+            // the filing; a commission to come is the sitting that decides the case file.
+            let past = {
+                let p = date.add_days(-back).max(f);
+                Some(p.previous_working_day(dept))
+                    .filter(|w| *w >= f)
+                    .unwrap_or(p)
+            };
+            let mentioned = match text::NOTE_DATES[template] {
+                text::NoteDate::Commission => match sitting.filter(|dec| *dec > date) {
+                    Some(dec) => dec,
+                    None => {
+                        template = (template + 1) % templates;
+                        past
+                    }
+                },
+                _ => past,
+            };
             d.notes[k] = NoteDraw {
-                template: s.below(text::NOTE_TEMPLATES.len() as u32) as u8,
+                template: template as u8,
                 date,
-                mentioned: date.add_days(s.between(1, 30)),
+                mentioned,
                 author,
             };
         }

@@ -23,6 +23,7 @@
 //! | 13 | the place of birth is coded as INSEE coded it at the birth date (Corsica `20` before 1976, `2A`/`2B` since) and the NIR's place part agrees with it |
 //! | 14 | each decision is notified to whom the representation in force on its date says: a minor's parents, a tutor or empowered family member alone; a person under curatelle and the curator; an adult without a measure (18-19-year-olds included) alone |
 //! | 15 | a schooling plan (PPS) only from school age (3 at filing); every representative of age when the representation starts |
+//! | 16 | CDAPH decisions on working days of the tenant (no weekend, no public holiday); in notes, a commission date is a working day after the note and not after the case file's decision, and a past event is dated between the filing and the note |
 
 use crate::config::{GenConfig, Weights};
 use crate::date::Date;
@@ -182,6 +183,83 @@ pub fn check_ages_and_roles(c: &CaseBundle) -> CheckResult {
                 "case {}: {} {} aged {at} when the representation started on {}",
                 cf.id, r.kind, rep.id, r.start_date
             ));
+        }
+    }
+    Ok(())
+}
+
+/// The `DD/MM/YYYY` dates in a text, with the byte offset where each starts.
+fn french_dates(text: &str) -> Vec<(usize, Date)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter()
+            .fold(0u32, |acc, c| acc * 10 + u32::from(c - b'0'))
+    };
+    let mut i = 0;
+    while i + 10 <= b.len() {
+        let shape = digit(i)
+            && digit(i + 1)
+            && b[i + 2] == b'/'
+            && digit(i + 3)
+            && digit(i + 4)
+            && b[i + 5] == b'/'
+            && (i + 6..i + 10).all(digit)
+            && !digit(i + 10)
+            && (i == 0 || !digit(i - 1));
+        if shape {
+            let (d, m, y) = (num(i..i + 2), num(i + 3..i + 5), num(i + 6..i + 10));
+            if let Some(date) = Date::parse_iso(&format!("{y:04}-{m:02}-{d:02}")) {
+                out.push((i, date));
+            }
+            i += 10;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Check 16: the calendar. CDAPH decisions (granted, refused, deferred) are taken at a sitting, on a working
+/// day of the tenant: no weekend, no public holiday ([`crate::date::is_public_holiday`]). In notes, a
+/// commission date (`en commission du DD/MM/YYYY`) is a working day after the note and not after the case
+/// file's decision (not after the reference date if undecided); any other date reports a past event: not
+/// after the note, not before the filing.
+pub fn check_calendar(c: &CaseBundle, tenant_code: &str, reference: Date) -> CheckResult {
+    let cf = &c.case_file;
+    let id = cf.id;
+    let mut sitting = None;
+    for d in &c.decisions {
+        if matches!(d.outcome, Outcome::Accord | Outcome::Refus | Outcome::Sursis) {
+            if !d.decision_date.is_working_day(tenant_code) {
+                return fail(format!(
+                    "case {id}: CDAPH decision {} on {} (weekday {}), not a working day in {tenant_code}",
+                    d.number,
+                    d.decision_date,
+                    d.decision_date.weekday() + 1
+                ));
+            }
+            sitting = Some(d.decision_date);
+        }
+    }
+    for n in &c.notes {
+        for (at, date) in french_dates(&n.text) {
+            let commission = n.text[..at].ends_with("commission du ");
+            if commission {
+                let latest = sitting.unwrap_or(reference);
+                if date <= n.date || date > latest || !date.is_working_day(tenant_code) {
+                    return fail(format!(
+                        "case {id}: note of {} mentions a commission on {date} (decision {:?})",
+                        n.date, sitting
+                    ));
+                }
+            } else if date > n.date || date < cf.filing_date {
+                return fail(format!(
+                    "case {id}: note of {} reports an event of {date} (filing {})",
+                    n.date, cf.filing_date
+                ));
+            }
         }
     }
     Ok(())
@@ -692,7 +770,7 @@ impl Stats {
 }
 
 /// Number of checks.
-pub const CHECKS: usize = 15;
+pub const CHECKS: usize = 16;
 
 /// Names of the checks, indexed from 1.
 pub const CHECK_NAMES: [&str; CHECKS] = [
@@ -711,6 +789,7 @@ pub const CHECK_NAMES: [&str; CHECKS] = [
     "birthplace coded as at the birth date (Corsica 20 before 1976), NIR agrees",
     "decisions notified as the representation in force on their date says",
     "schooling plans from 3, representatives of age when appointed",
+    "CDAPH sittings on working days; note dates consistent",
 ];
 
 /// Outcome of one check over a world.
@@ -785,6 +864,7 @@ impl Verifier {
         self.tallies[10].record(check_identifiers(c));
         self.tallies[13].record(check_notification(c));
         self.tallies[14].record(check_ages_and_roles(c));
+        self.tallies[15].record(check_calendar(c, tenant_code, self.reference));
         self.stats.observe(c);
     }
 

@@ -409,7 +409,7 @@ pub const REASON_CRITERIA: &str = "critères d'attribution non remplis au vu de 
 
 /// Case note templates. `{c}` civility, `{s}` surname, `{r}` right label, `{d}` a date, `{ref}` the note's
 /// unique reference. No double quotes (they would need escaping in JSON and CSV).
-pub const NOTE_TEMPLATES: &[&str] = &[
+pub const NOTE_TEMPLATES: &[&str; 12] = &[
     "Appel téléphonique de {c} {s} : souhaite connaître l'avancement du dossier. Délai moyen de traitement rappelé. Réf. {ref}.",
     "Pièces complémentaires reçues le {d} (bilan récent). Dossier transmis à l'équipe pluridisciplinaire. Réf. {ref}.",
     "Certificat médical à actualiser : courrier de relance adressé à {c} {s} le {d}. Réf. {ref}.",
@@ -422,6 +422,33 @@ pub const NOTE_TEMPLATES: &[&str] = &[
     "Justificatif de domicile illisible, nouvelle pièce demandée à {c} {s} le {d}. Réf. {ref}.",
     "Troubles du comportement décrits par l'entourage, suivi en CMP depuis plusieurs années ; {c} {s} souhaite un accompagnement. Réf. {ref}.",
     "Dossier complet au {d}. Évaluation sur pièces possible pour la demande ({r}). Réf. {ref}.",
+];
+
+/// What the date `{d}` of a note template is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteDate {
+    /// The template has no date.
+    None,
+    /// A past event (documents received, a letter sent): at or before the note.
+    Past,
+    /// The CDAPH sitting the case file is to be examined at: after the note, the case file's decision.
+    Commission,
+}
+
+/// The kind of date of each of [`NOTE_TEMPLATES`].
+pub const NOTE_DATES: [NoteDate; 12] = [
+    NoteDate::None,
+    NoteDate::Past,
+    NoteDate::Past,
+    NoteDate::None,
+    NoteDate::None,
+    NoteDate::Commission,
+    NoteDate::Past,
+    NoteDate::None,
+    NoteDate::None,
+    NoteDate::Past,
+    NoteDate::None,
+    NoteDate::Past,
 ];
 
 /// Title printed on a document.
@@ -548,6 +575,14 @@ mod tests {
             words.iter().any(|w| looks_like_generated_surname(w)),
             "some real words have the shape"
         );
+    }
+
+    #[test]
+    fn note_date_kinds_match_the_templates() {
+        for (t, kind) in NOTE_TEMPLATES.iter().zip(NOTE_DATES) {
+            assert_eq!(t.contains("{d}"), kind != NoteDate::None, "{t}");
+            assert_eq!(t.contains("commission du {d}"), kind == NoteDate::Commission, "{t}");
+        }
     }
 
     #[test]

@@ -107,6 +107,12 @@ proptest! {
     }
 
     #[test]
+    fn check_16_calendar(w in world_with(1..=3, 1..=60)) {
+        let reference = w.config().reference_date;
+        every_case(&w, |w, c| realism::check_calendar(c, tenant_code(w, c), reference))?;
+    }
+
+    #[test]
     fn check_11_identifiers(w in world_with(1..=3, 1..=60)) {
         prop_assert_eq!(realism::check_accounts(&w.agents), Ok(()));
         every_case(&w, |_, c| realism::check_identifiers(c))?;
@@ -425,4 +431,56 @@ fn check_15_refuses_toddler_pps_and_minor_representatives() {
         p.birth_date = start.add_years(-16);
     }
     assert!(realism::check_ages_and_roles(&tutelle).is_err());
+}
+
+/// Check 16 refuses a CDAPH sitting on a Sunday or on 14 July, a commission date after the decision, and a
+/// note reporting an event after itself.
+#[test]
+fn check_16_refuses_weekends_holidays_and_dates_out_of_order() {
+    use cloison_generators::{Date, Outcome};
+    let w = World::generate(&GenConfig::new(2, 1, 3000)).unwrap();
+    let reference = w.config().reference_date;
+    let code = w.tenants[0].code.clone();
+    let decided = w
+        .cases
+        .iter()
+        .find(|c| c.decisions.iter().any(|d| d.outcome == Outcome::Accord))
+        .expect("a granted decision")
+        .clone();
+    realism::check_calendar(&decided, &code, reference).unwrap();
+    for bad in [Date::from_ymd(2024, 7, 14), Date::from_ymd(2024, 9, 15)] {
+        let mut c = decided.clone();
+        for d in &mut c.decisions {
+            d.decision_date = bad;
+        }
+        assert!(realism::check_calendar(&c, &code, reference).is_err(), "{bad}");
+    }
+    let commission = w
+        .cases
+        .iter()
+        .find(|c| c.notes.iter().any(|n| n.text.contains("commission du ")))
+        .expect("a note announcing a commission")
+        .clone();
+    realism::check_calendar(&commission, &code, reference).unwrap();
+    let decision = commission.decisions[0].decision_date;
+    let mut late = commission.clone();
+    for n in late.notes.iter_mut().filter(|n| n.text.contains("commission du ")) {
+        let mut fr = Vec::new();
+        decision.add_days(7).next_working_day(&code).write_fr(&mut fr);
+        let at = n.text.find("commission du ").unwrap() + "commission du ".len();
+        n.text.replace_range(at..at + 10, std::str::from_utf8(&fr).unwrap());
+    }
+    assert!(realism::check_calendar(&late, &code, reference).is_err());
+    let past = w
+        .cases
+        .iter()
+        .find(|c| c.notes.iter().any(|n| n.text.contains("reçues le ")))
+        .expect("a note reporting documents received")
+        .clone();
+    realism::check_calendar(&past, &code, reference).unwrap();
+    let mut future = past.clone();
+    for n in future.notes.iter_mut().filter(|n| n.text.contains("reçues le ")) {
+        n.date = n.date.add_days(-20);
+    }
+    assert!(realism::check_calendar(&future, &code, reference).is_err());
 }
