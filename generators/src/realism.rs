@@ -24,6 +24,7 @@
 //! | 14 | each decision is notified to whom the representation in force on its date says: a minor's parents, a tutor or empowered family member alone; a person under curatelle and the curator; an adult without a measure (18-19-year-olds included) alone |
 //! | 15 | a schooling plan (PPS) only from school age (3 at filing); every representative of age when the representation starts |
 //! | 16 | CDAPH decisions on working days of the tenant (no weekend, no public holiday); in notes, a commission date is a working day after the note and not after the case file's decision, and a past event is dated between the filing and the note |
+//! | 17 | values shared within a case file are shared as documented ([`crate::canary`]): a surname only by a child and the parent who carries it, an address line only by a child's household; NIR, phone, email and IBAN never |
 
 use crate::config::{GenConfig, Weights};
 use crate::date::Date;
@@ -258,6 +259,52 @@ pub fn check_calendar(c: &CaseBundle, tenant_code: &str, reference: Date) -> Che
                 return fail(format!(
                     "case {id}: note of {} reports an event of {date} (filing {})",
                     n.date, cf.filing_date
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Check 17: what the canary registry says is shared is the only sharing ([`crate::canary`]). Within a case
+/// file, two persons share a surname only if they are a child applicant and a parent representative, an
+/// address line only if they are a child applicant and its parents; no two persons share a NIR, a phone,
+/// an email or an IBAN. (Across case files every one of these values is unique by construction.)
+pub fn check_shared_values(c: &CaseBundle) -> CheckResult {
+    let id = c.case_file.id;
+    let applicant = c.persons[0].id;
+    let parent = |p: PersonId| {
+        c.representations.iter().any(|r| {
+            r.kind == RepresentationKind::Parent
+                && r.person_id == applicant
+                && r.representative_id == p
+        })
+    };
+    // Persons of a household: the applicant and their parents.
+    let household = |a: &Person, b: &Person| {
+        (a.id == applicant && parent(b.id))
+            || (b.id == applicant && parent(a.id))
+            || (parent(a.id) && parent(b.id))
+    };
+    for (i, a) in c.persons.iter().enumerate() {
+        for b in &c.persons[i + 1..] {
+            if a.surname == b.surname && !((a.id == applicant && parent(b.id)) || (b.id == applicant && parent(a.id))) {
+                return fail(format!(
+                    "case {id}: persons {} and {} share the surname {}",
+                    a.id, b.id, a.surname
+                ));
+            }
+            if a.address_line == b.address_line && !household(a, b) {
+                return fail(format!(
+                    "case {id}: persons {} and {} share the address line {}",
+                    a.id, b.id, a.address_line
+                ));
+            }
+            let same = |x: &Option<String>, y: &Option<String>| x.is_some() && x == y;
+            if a.nir == b.nir || same(&a.phone, &b.phone) || same(&a.email, &b.email) || same(&a.iban, &b.iban) {
+                return fail(format!(
+                    "case {id}: persons {} and {} share a NIR, phone, email or IBAN",
+                    a.id, b.id
                 ));
             }
         }
@@ -770,7 +817,7 @@ impl Stats {
 }
 
 /// Number of checks.
-pub const CHECKS: usize = 16;
+pub const CHECKS: usize = 17;
 
 /// Names of the checks, indexed from 1.
 pub const CHECK_NAMES: [&str; CHECKS] = [
@@ -790,6 +837,7 @@ pub const CHECK_NAMES: [&str; CHECKS] = [
     "decisions notified as the representation in force on their date says",
     "schooling plans from 3, representatives of age when appointed",
     "CDAPH sittings on working days; note dates consistent",
+    "values shared within a case file only as documented",
 ];
 
 /// Outcome of one check over a world.
@@ -865,6 +913,7 @@ impl Verifier {
         self.tallies[13].record(check_notification(c));
         self.tallies[14].record(check_ages_and_roles(c));
         self.tallies[15].record(check_calendar(c, tenant_code, self.reference));
+        self.tallies[16].record(check_shared_values(c));
         self.stats.observe(c);
     }
 

@@ -113,6 +113,11 @@ proptest! {
     }
 
     #[test]
+    fn check_17_shared_values(w in world_with(1..=3, 1..=60)) {
+        every_case(&w, |_, c| realism::check_shared_values(c))?;
+    }
+
+    #[test]
     fn check_11_identifiers(w in world_with(1..=3, 1..=60)) {
         prop_assert_eq!(realism::check_accounts(&w.agents), Ok(()));
         every_case(&w, |_, c| realism::check_identifiers(c))?;
@@ -483,4 +488,38 @@ fn check_16_refuses_weekends_holidays_and_dates_out_of_order() {
         n.date = n.date.add_days(-20);
     }
     assert!(realism::check_calendar(&future, &code, reference).is_err());
+}
+
+/// Check 17 accepts the documented sharing (a child and the parent who carries their surname, a household's
+/// address line) and refuses any other: a tutor with the protected adult's surname, a second parent with
+/// the child's phone.
+#[test]
+fn check_17_refuses_undocumented_sharing() {
+    use cloison_generators::RepresentationKind;
+    let w = World::generate(&GenConfig::new(5, 2, 2000)).unwrap();
+    let child = w
+        .cases
+        .iter()
+        .find(|c| c.persons.len() == 3 && c.persons[0].phone.is_some())
+        .expect("a child with two parents")
+        .clone();
+    assert_eq!(child.persons[0].surname, child.persons[1].surname);
+    assert_eq!(child.persons[0].address_line, child.persons[2].address_line);
+    realism::check_shared_values(&child).unwrap();
+    let mut broken = child.clone();
+    broken.persons[2].phone = broken.persons[0].phone.clone();
+    assert!(realism::check_shared_values(&broken).is_err());
+    let mut tutelle = w
+        .cases
+        .iter()
+        .find(|c| {
+            c.representations
+                .iter()
+                .any(|r| r.kind == RepresentationKind::Tuteur)
+        })
+        .expect("a tutelle")
+        .clone();
+    realism::check_shared_values(&tutelle).unwrap();
+    tutelle.persons[1].surname = tutelle.persons[0].surname.clone();
+    assert!(realism::check_shared_values(&tutelle).is_err());
 }
