@@ -79,10 +79,40 @@ pub fn group_of(place: usize) -> Option<usize> {
     }
 }
 
+/// Share of residents born abroad: 13 % (INSEE, 2023: 10.7 % of residents are immigrants, and about
+/// 2.5 % more were born French abroad; see `data/README.md`).
+pub const BORN_ABROAD: f64 = 0.13;
+
+/// Share of the residents born in France who live in their departement of birth: 50 % \[est.\] (about one
+/// in two, INSEE census; see `data/README.md`).
+pub const NATIVE: f64 = 0.50;
+
 /// Weights of the places of birth of the residents of departement `dept` (index), indexed like
-/// [`BirthIdentity::place`].
-pub fn birth_weights(_dept: usize) -> Vec<f64> {
-    vec![1.0; places()]
+/// [`BirthIdentity::place`]: [`NATIVE`] of those born in France in `dept` itself, the others in the other
+/// departements in proportion to their population \[est.: migration flows are not in the embedded
+/// data\]; [`BORN_ABROAD`] abroad, split by [`BIRTH_COUNTRIES`]' shares.
+pub fn birth_weights(dept: usize) -> Vec<f64> {
+    let g = geo();
+    let mut w = vec![0.0; places()];
+    let others: f64 = g
+        .departements
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != dept)
+        .map(|(_, d)| d.population as f64)
+        .sum();
+    for (i, d) in g.departements.iter().enumerate() {
+        w[i] = if i == dept {
+            (1.0 - BORN_ABROAD) * NATIVE
+        } else {
+            (1.0 - BORN_ABROAD) * (1.0 - NATIVE) * d.population as f64 / others.max(1.0)
+        };
+    }
+    let shares: f64 = BIRTH_COUNTRIES.iter().map(|c| c.2).sum();
+    for (k, c) in BIRTH_COUNTRIES.iter().enumerate() {
+        w[g.departements.len() + k] = BORN_ABROAD * c.2 / shares;
+    }
+    w
 }
 
 /// The birth plan of a world: for every tenant, how many of its person slots are born in each place, and
@@ -271,6 +301,6 @@ mod tests {
                 assert!(seen.insert((place, id.sex, id.month, id.order)), "{t} {q} {id:?}");
             }
         }
-        let _ = overflow;
+        assert!(overflow > 0, "the test is meant to overflow a departement");
     }
 }

@@ -40,8 +40,10 @@ pub struct PersonDraw {
     pub address_of: u64,
     /// 1 male, 2 female (from the NIR identity of `p`).
     pub sex: u8,
-    /// Index into the first names of the sex.
-    pub first_name: u8,
+    /// Flat index of the first name ([`crate::text::first_name_at`]), chosen once the birth date is known.
+    pub first_name: u16,
+    /// Random bits that choose the first name among those of the decade.
+    pub name_seed: u32,
     /// Birth date.
     pub birth: Date,
     /// Place of birth: index into the departements, then [`crate::ident::BIRTH_COUNTRIES`].
@@ -80,6 +82,7 @@ impl PersonDraw {
         address_of: 0,
         sex: 1,
         first_name: 0,
+        name_seed: 0,
         birth: Date(0),
         place: 0,
         order: 0,
@@ -915,6 +918,7 @@ impl Drawer {
 
         let mut name = Vec::with_capacity(16);
         for pd in d.persons.iter_mut().filter(|p| p.present) {
+            pd.first_name = first_name_index(pd);
             name.clear();
             crate::ident::write_person_surname(&mut name, pd.surname_of);
             pd.surname_len = name.len().min(16) as u8;
@@ -953,12 +957,7 @@ impl Drawer {
         pd.place = id.place;
         pd.order = id.order;
         pd.nir_place = id.nir_place;
-        let names = if id.sex == 2 {
-            text::FEMALE_FIRST_NAMES.len()
-        } else {
-            text::MALE_FIRST_NAMES.len()
-        };
-        pd.first_name = s.below(names as u32) as u8;
+        pd.name_seed = s.u32();
         // Month of birth from the NIR; the day is drawn here and used by `birth_for_age`.
         let day_seed = s.u32() & 0xFFFF;
         pd.birth = Date(((u32::from(id.month)) << 16 | day_seed) as i32);
@@ -999,6 +998,28 @@ impl Drawer {
             Right::Pps => text::PPS_DETAILS[s.below(text::PPS_DETAILS.len() as u32) as usize],
         }
     }
+}
+
+/// The first name of a drawn person whose birth date is known: a name of their decade of birth and sex
+/// (of the Maghreb and Turkey for persons born there), drawn with the weights of
+/// [`text::first_name_weight`].
+fn first_name_index(pd: &PersonDraw) -> u16 {
+    let maghreb = usize::from(pd.place)
+        .checked_sub(geo().departements.len())
+        .and_then(|k| crate::ident::BIRTH_COUNTRIES.get(k))
+        .is_some_and(|c| crate::ident::maghreb_or_turkey(c.0));
+    let (list, _) = text::first_name_list(pd.birth.year(), pd.sex, maghreb);
+    let mut r = f64::from(pd.name_seed) / 4_294_967_296.0;
+    let mut rank = 9;
+    for k in 0..10 {
+        let w = text::first_name_weight(k);
+        if r < w {
+            rank = k;
+            break;
+        }
+        r -= w;
+    }
+    (list * 10 + rank) as u16
 }
 
 /// Who a decision is notified to, by addressees ([`addressees`]) and partner (none, the CAF for AAH and

@@ -37,41 +37,54 @@ pub const fn mix(mut z: u64) -> u64 {
 // ---------------------------------------------------------------------------------------------------------
 // NIR
 
-/// Countries of birth abroad: INSEE country code (`99` + 3 digits) and French name. The code is the
-/// person's place of birth; it never appears in a generated NIR (see [`nir_place_is_reserved`]).
-pub const BIRTH_COUNTRIES: &[(&str, &str)] = &[
-    ("99101", "Danemark"),
-    ("99109", "Allemagne"),
-    ("99110", "Autriche"),
-    ("99112", "Hongrie"),
-    ("99114", "Roumanie"),
-    ("99122", "Pologne"),
-    ("99123", "Russie"),
-    ("99126", "Grèce"),
-    ("99127", "Italie"),
-    ("99131", "Belgique"),
-    ("99132", "Royaume-Uni"),
-    ("99134", "Espagne"),
-    ("99135", "Pays-Bas"),
-    ("99136", "Irlande"),
-    ("99137", "Luxembourg"),
-    ("99139", "Portugal"),
-    ("99140", "Suisse"),
-    ("99205", "Liban"),
-    ("99208", "Turquie"),
-    ("99216", "Chine"),
-    ("99223", "Inde"),
-    ("99243", "Viêt Nam"),
-    ("99322", "Cameroun"),
-    ("99326", "Côte d'Ivoire"),
-    ("99335", "Mali"),
-    ("99341", "Sénégal"),
-    ("99350", "Maroc"),
-    ("99351", "Tunisie"),
-    ("99352", "Algérie"),
-    ("99401", "Canada"),
-    ("99404", "États-Unis"),
+/// Countries of birth abroad: INSEE country code (`99` + 3 digits), French name and share among persons
+/// born abroad, in percent. The code is the person's place of birth; it never appears in a generated NIR
+/// (see [`nir_place_is_reserved`]). The first seven shares are INSEE's for the countries of birth of
+/// immigrants (2023); the others stand for every other country, in proportion to rough estimates
+/// \[est.\] scaled to the remaining 53 % (see `data/README.md`).
+pub const BIRTH_COUNTRIES: &[(&str, &str, f64)] = &[
+    ("99352", "Algérie", 12.2),
+    ("99350", "Maroc", 11.7),
+    ("99139", "Portugal", 7.9),
+    ("99351", "Tunisie", 4.7),
+    ("99127", "Italie", 3.9),
+    ("99208", "Turquie", 3.3),
+    ("99134", "Espagne", 3.3),
+    ("99132", "Royaume-Uni", 2.0 * OTHERS),
+    ("99109", "Allemagne", 2.0 * OTHERS),
+    ("99131", "Belgique", 1.6 * OTHERS),
+    ("99114", "Roumanie", 2.0 * OTHERS),
+    ("99122", "Pologne", 1.0 * OTHERS),
+    ("99216", "Chine", 1.5 * OTHERS),
+    ("99243", "Viêt Nam", 1.0 * OTHERS),
+    ("99341", "Sénégal", 1.9 * OTHERS),
+    ("99326", "Côte d'Ivoire", 1.8 * OTHERS),
+    ("99335", "Mali", 1.3 * OTHERS),
+    ("99322", "Cameroun", 1.5 * OTHERS),
+    ("99123", "Russie", 0.6 * OTHERS),
+    ("99223", "Inde", 0.5 * OTHERS),
+    ("99205", "Liban", 0.6 * OTHERS),
+    ("99140", "Suisse", 0.5 * OTHERS),
+    ("99135", "Pays-Bas", 0.3 * OTHERS),
+    ("99136", "Irlande", 0.1 * OTHERS),
+    ("99137", "Luxembourg", 0.1 * OTHERS),
+    ("99110", "Autriche", 0.2 * OTHERS),
+    ("99112", "Hongrie", 0.2 * OTHERS),
+    ("99126", "Grèce", 0.2 * OTHERS),
+    ("99101", "Danemark", 0.1 * OTHERS),
+    ("99401", "Canada", 0.3 * OTHERS),
+    ("99404", "États-Unis", 0.6 * OTHERS),
 ];
+
+/// Scale of the estimated shares of the other countries: their estimates sum to 21.9 and stand for the
+/// 53 % of immigrants born outside the first seven countries.
+const OTHERS: f64 = 53.0 / 21.9;
+
+/// Whether a country of birth (INSEE code) is in the Maghreb or Turkey (first names, see
+/// [`crate::text::FIRST_NAMES_MAGHREB`]).
+pub fn maghreb_or_turkey(code: &str) -> bool {
+    matches!(code, "99350" | "99351" | "99352" | "99208")
+}
 
 /// The NIR key (`97 - n mod 97`) of the first 13 characters, reading `2A` as 19 and `2B` as 18.
 pub fn nir_key(first13: &[u8]) -> Option<u8> {

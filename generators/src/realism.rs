@@ -25,6 +25,7 @@
 //! | 15 | a schooling plan (PPS) only from school age (3 at filing); every representative of age when the representation starts |
 //! | 16 | CDAPH decisions on working days of the tenant (no weekend, no public holiday); in notes, a commission date is a working day after the note and not after the case file's decision, and a past event is dated between the filing and the note |
 //! | 17 | values shared within a case file are shared as documented ([`crate::canary`]): a surname only by a child and the parent who carries it, an address line only by a child's household; NIR, phone, email and IBAN never |
+//! | 18 | population: shares born abroad, of the first seven countries of birth, of residents of their departement of birth, and of each first name in its decade, within 2 points of the cited figures ([`Stats::check_population`]); no first name outside its decade's list |
 
 use crate::config::{GenConfig, Weights};
 use crate::date::Date;
@@ -677,14 +678,134 @@ pub struct Stats {
     pub aah_refusals: [u64; 3],
     /// AAH grants by band (80+, 50-79).
     pub aah_grants: [u64; 2],
+    /// Persons, and those born abroad.
+    pub persons: [u64; 2],
+    /// Persons born abroad, by row of [`crate::ident::BIRTH_COUNTRIES`].
+    pub countries: Vec<u64>,
+    /// Persons born in France, and those living in their departement of birth.
+    pub born_in_france: [u64; 2],
+    /// First names by flat index ([`crate::text::first_name_at`]).
+    pub first_names: Vec<u64>,
+    /// Persons whose first name is not in the list of their decade, sex and origin.
+    pub first_names_elsewhere: u64,
+}
+
+/// The departement part of a birthplace code (`75`, `2A`, `20`, `971`; a commune code's departement), or
+/// `None` for a country.
+fn birth_departement(code: &str) -> Option<&str> {
+    if code.starts_with("99") {
+        return None;
+    }
+    Some(match code.len() {
+        5 if code.starts_with("97") => &code[..3],
+        5 => &code[..2],
+        _ => code,
+    })
 }
 
 /// Below this many observations a share is not compared (check 10 only makes sense at scale).
 pub const MIN_OBSERVATIONS: u64 = 2_000;
 
 impl Stats {
+    /// Count the population figures of one case file's persons.
+    fn observe_persons(&mut self, c: &CaseBundle) {
+        use crate::ident::{BIRTH_COUNTRIES, maghreb_or_turkey};
+        use crate::text::{FIRST_NAME_LISTS, first_name_list};
+        if self.countries.is_empty() {
+            self.countries = vec![0; BIRTH_COUNTRIES.len()];
+            self.first_names = vec![0; FIRST_NAME_LISTS * 10];
+        }
+        for p in &c.persons {
+            self.persons[0] += 1;
+            let code = p.birth_place_code.as_str();
+            match birth_departement(code) {
+                None => {
+                    self.persons[1] += 1;
+                    if let Some(k) = BIRTH_COUNTRIES.iter().position(|x| x.0 == code) {
+                        self.countries[k] += 1;
+                    }
+                }
+                Some(dept) => {
+                    self.born_in_france[0] += 1;
+                    let home = p.departement.as_str();
+                    let corsica = |d: &str| matches!(d, "20" | "2A" | "2B");
+                    if dept == home || (dept == "20" && corsica(home)) {
+                        self.born_in_france[1] += 1;
+                    }
+                }
+            }
+            let sex = if p.sex == Sex::Female { 2 } else { 1 };
+            let (list, names) = first_name_list(p.birth_date.year(), sex, maghreb_or_turkey(code));
+            match names.iter().position(|n| *n == p.first_name) {
+                Some(r) => self.first_names[list * 10 + r] += 1,
+                None => self.first_names_elsewhere += 1,
+            }
+        }
+    }
+
+    /// Check 18: the population figures within `tolerance` of the cited ones (the share born abroad, of
+    /// each of the first seven countries among them, of residents of their departement of birth among
+    /// those born in France, of each first name in the list of its decade and sex), and no first name
+    /// outside its list. Returns the comparisons and the failures, like [`Stats::check_shares`].
+    pub fn check_population(&self, tolerance: f64) -> (Vec<(String, f64, f64)>, Vec<String>) {
+        use crate::birth::{BORN_ABROAD, NATIVE};
+        use crate::ident::BIRTH_COUNTRIES;
+        use crate::text::{FIRST_NAME_LISTS, first_name_at, first_name_weight};
+        let mut compared = Vec::new();
+        let mut failures = Vec::new();
+        let mut cmp = |name: String, num: u64, den: u64, expected: f64| {
+            if den < MIN_OBSERVATIONS {
+                return;
+            }
+            let observed = num as f64 / den as f64;
+            if (observed - expected).abs() > tolerance {
+                failures.push(format!(
+                    "{name}: {:.2} % observed, {:.2} % expected",
+                    observed * 100.0,
+                    expected * 100.0
+                ));
+            }
+            compared.push((name, observed, expected));
+        };
+        cmp("born abroad".into(), self.persons[1], self.persons[0], BORN_ABROAD);
+        let shares: f64 = BIRTH_COUNTRIES.iter().map(|c| c.2).sum();
+        for (k, (_, name, share)) in BIRTH_COUNTRIES.iter().enumerate().take(7) {
+            let n = self.countries.get(k).copied().unwrap_or(0);
+            cmp(format!("born in {name}, of those born abroad"), n, self.persons[1], share / shares);
+        }
+        cmp(
+            "living in their departement of birth, of those born in France".into(),
+            self.born_in_france[1],
+            self.born_in_france[0],
+            NATIVE,
+        );
+        for list in 0..FIRST_NAME_LISTS {
+            let counts = self.first_names.get(list * 10..list * 10 + 10).unwrap_or(&[]);
+            let total: u64 = counts.iter().sum();
+            for (r, n) in counts.iter().enumerate() {
+                let decade = crate::text::FIRST_NAMES_BY_DECADE
+                    .get(list / 2)
+                    .map_or_else(|| "Maghreb/Turkey".to_string(), |d| format!("{}s", d.0));
+                cmp(
+                    format!("first name {} ({decade}, {})", first_name_at(list * 10 + r), ["F", "M"][list % 2]),
+                    *n,
+                    total,
+                    first_name_weight(r),
+                );
+            }
+        }
+        if self.first_names_elsewhere > 0 {
+            failures.push(format!(
+                "{} persons have a first name outside the list of their decade, sex and origin",
+                self.first_names_elsewhere
+            ));
+        }
+        (compared, failures)
+    }
+
     /// Count one case file.
     pub fn observe(&mut self, c: &CaseBundle) {
+        self.observe_persons(c);
         let a = usize::from(c.case_file.audience == Audience::Child);
         self.cases[a] += 1;
         for r in &c.requests {
@@ -728,6 +849,22 @@ impl Stats {
         for i in 0..3 {
             self.aah_refusals[i] += o.aah_refusals[i];
         }
+        for i in 0..2 {
+            self.persons[i] += o.persons[i];
+            self.born_in_france[i] += o.born_in_france[i];
+        }
+        for (mine, theirs) in [
+            (&mut self.countries, &o.countries),
+            (&mut self.first_names, &o.first_names),
+        ] {
+            if mine.len() < theirs.len() {
+                mine.resize(theirs.len(), 0);
+            }
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a += b;
+            }
+        }
+        self.first_names_elsewhere += o.first_names_elsewhere;
     }
 
     /// Check 10: every observed share within `tolerance` (0.02 = 2 points) of its weight. Returns the
@@ -817,7 +954,7 @@ impl Stats {
 }
 
 /// Number of checks.
-pub const CHECKS: usize = 17;
+pub const CHECKS: usize = 18;
 
 /// Names of the checks, indexed from 1.
 pub const CHECK_NAMES: [&str; CHECKS] = [
@@ -838,6 +975,7 @@ pub const CHECK_NAMES: [&str; CHECKS] = [
     "schooling plans from 3, representatives of age when appointed",
     "CDAPH sittings on working days; note dates consistent",
     "values shared within a case file only as documented",
+    "population: births abroad, countries, departement of birth, first names by decade",
 ];
 
 /// Outcome of one check over a world.
@@ -941,11 +1079,17 @@ impl Verifier {
     /// Complete with check 10 (shares against `weights`) and check 9 (the given determinism result), and
     /// return the report.
     pub fn finish(mut self, weights: &Weights, determinism: Option<Result<(), String>>) -> Report {
-        let (compared, failures) = self.stats.check_shares(weights, 0.02);
+        let (mut compared, failures) = self.stats.check_shares(weights, 0.02);
         let t = &mut self.tallies[9];
         t.checked = compared.len() as u64;
         t.failed = failures.len() as u64;
         t.examples = failures;
+        let (population, failures) = self.stats.check_population(0.02);
+        let t = &mut self.tallies[17];
+        t.checked = population.len() as u64 + 1;
+        t.failed = failures.len() as u64;
+        t.examples = failures.into_iter().take(5).collect();
+        compared.extend(population);
         if let Some(det) = determinism {
             self.tallies[8].record(det);
         }

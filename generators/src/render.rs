@@ -38,14 +38,10 @@ pub fn push_u64(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
-/// First name of a drawn person.
+/// First name of a drawn person (chosen by the draw from the names of their decade of birth, sex and
+/// origin: see [`crate::text::first_name_list`]).
 pub fn first_name(pd: &PersonDraw) -> &'static str {
-    let list = if pd.sex == 2 {
-        text::FEMALE_FIRST_NAMES
-    } else {
-        text::MALE_FIRST_NAMES
-    };
-    list[pd.first_name as usize % list.len()]
+    text::first_name_at(usize::from(pd.first_name))
 }
 
 /// `Mme` or `M.`.
@@ -127,7 +123,7 @@ pub fn birth_place_code(out: &mut Vec<u8>, pd: &PersonDraw) {
         }
         Some(d) => out.extend_from_slice(d.code.as_bytes()),
         None => {
-            let (code, _) = BIRTH_COUNTRIES[pd.place as usize - g.departements.len()];
+            let (code, _, _) = BIRTH_COUNTRIES[pd.place as usize - g.departements.len()];
             out.extend_from_slice(code.as_bytes());
         }
     }

@@ -144,6 +144,26 @@ fn check_10_shares_within_two_points_at_scale() {
         "check 10 compared too few shares:\n{}",
         report.summary()
     );
+    // Check 18: the population figures (born abroad, top countries, departement of birth, first names by
+    // decade) were compared, and are within 2 points.
+    assert!(
+        report.tallies[17].checked >= 60,
+        "check 18 compared too few figures:\n{}",
+        report.summary()
+    );
+    for name in [
+        "born abroad",
+        "born in Algérie, of those born abroad",
+        "born in Maroc, of those born abroad",
+        "living in their departement of birth, of those born in France",
+        "first name Nathalie (1970s, F)",
+    ] {
+        assert!(
+            report.shares.iter().any(|(n, _, _)| n == name),
+            "{name} not compared:\n{}",
+            report.summary()
+        );
+    }
 }
 
 #[test]
@@ -522,4 +542,32 @@ fn check_17_refuses_undocumented_sharing() {
     realism::check_shared_values(&tutelle).unwrap();
     tutelle.persons[1].surname = tutelle.persons[0].surname.clone();
     assert!(realism::check_shared_values(&tutelle).is_err());
+}
+
+/// Check 18 refuses a population like the old one: a quarter born abroad, a Mathis born in 1948.
+#[test]
+fn check_18_refuses_uniform_birthplaces_and_names_out_of_their_decade() {
+    use cloison_generators::Date;
+    use cloison_generators::realism::Stats;
+    let w = World::generate(&GenConfig::new(1, 3, 300)).unwrap();
+    let mut stats = Stats::default();
+    for c in &w.cases {
+        stats.observe(c);
+    }
+    let (_, failures) = stats.check_population(0.02);
+    assert!(failures.is_empty(), "{failures:?}");
+    let mut old = w.cases[0].clone();
+    old.persons[0].first_name = "Mathis".into();
+    old.persons[0].birth_date = Date::from_ymd(1948, 3, 1);
+    old.persons[0].sex = cloison_generators::Sex::Male;
+    old.persons[0].birth_place_code = "75".into();
+    stats.observe(&old);
+    let (_, failures) = stats.check_population(0.02);
+    assert!(failures.iter().any(|f| f.contains("outside the list")), "{failures:?}");
+    let mut uniform = Stats::default();
+    uniform.persons = [100_000, 23_500];
+    uniform.born_in_france = [76_500, 535];
+    let (_, failures) = uniform.check_population(0.02);
+    assert!(failures.iter().any(|f| f.starts_with("born abroad")), "{failures:?}");
+    assert!(failures.iter().any(|f| f.starts_with("living in their departement")), "{failures:?}");
 }
