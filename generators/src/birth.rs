@@ -147,7 +147,11 @@ fn split(total: u64, weights: &[f64]) -> Vec<u64> {
     }
     let assigned: u64 = out.iter().sum();
     rest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    for &(_, i) in rest.iter().cycle().take(total.saturating_sub(assigned) as usize) {
+    for &(_, i) in rest
+        .iter()
+        .cycle()
+        .take(total.saturating_sub(assigned) as usize)
+    {
         out[i] += 1;
     }
     out
@@ -179,7 +183,9 @@ impl BirthPlan {
         // the others in plan order; within a tenant, the group's places in index order.
         let mut group_totals = vec![0u64; n_depts];
         for group in (0..n_depts).filter(|&p| group_of(p) == Some(p)) {
-            let members: Vec<usize> = (0..n_depts).filter(|&p| group_of(p) == Some(group)).collect();
+            let members: Vec<usize> = (0..n_depts)
+                .filter(|&p| group_of(p) == Some(group))
+                .collect();
             let mut order: Vec<usize> = (0..tenants.len())
                 .filter(|&t| members.contains(&tenants[t].0))
                 .collect();
@@ -226,7 +232,11 @@ impl BirthPlan {
     pub fn identity(&self, t: usize, q: u64) -> BirthIdentity {
         let n = self.places;
         let slots = self.slots[t].max(1);
-        let rank = permute(q % slots, slots, self.key ^ (t as u64).wrapping_mul(0x9E37_79B9));
+        let rank = permute(
+            q % slots,
+            slots,
+            self.key ^ (t as u64).wrapping_mul(0x9E37_79B9),
+        );
         let starts = &self.starts[t * (n + 1)..(t + 1) * (n + 1)];
         // The place whose range of ranks holds `rank`.
         let place = (starts.partition_point(|&s| s <= rank) - 1).min(n - 1);
@@ -234,7 +244,10 @@ impl BirthPlan {
         let (mut x, nir_place) = match group_of(place) {
             None => {
                 let x = permute(index % ABROAD_CAPACITY, ABROAD_CAPACITY, NIR_KEY ^ 0xAB);
-                (x % GROUP_CAPACITY, NirPlace::Abroad((x / GROUP_CAPACITY) as u8))
+                (
+                    x % GROUP_CAPACITY,
+                    NirPlace::Abroad((x / GROUP_CAPACITY) as u8),
+                )
             }
             Some(group) if index < GROUP_CAPACITY => (
                 permute(index, GROUP_CAPACITY, NIR_KEY ^ group as u64),
@@ -243,7 +256,10 @@ impl BirthPlan {
             Some(group) => {
                 let o = (self.overflow_bases[group] + index - GROUP_CAPACITY) % OVERFLOW_CAPACITY;
                 let x = permute(o, OVERFLOW_CAPACITY, NIR_KEY ^ 0x00F);
-                (x % GROUP_CAPACITY, NirPlace::Overflow((x / GROUP_CAPACITY) as u16))
+                (
+                    x % GROUP_CAPACITY,
+                    NirPlace::Overflow((x / GROUP_CAPACITY) as u16),
+                )
             }
         };
         let sex = (x % 2) as u8 + 1;
@@ -298,7 +314,10 @@ mod tests {
                     overflow += 1;
                     assert_eq!(group_of(id.place as usize), Some(id.place as usize));
                 }
-                assert!(seen.insert((place, id.sex, id.month, id.order)), "{t} {q} {id:?}");
+                assert!(
+                    seen.insert((place, id.sex, id.month, id.order)),
+                    "{t} {q} {id:?}"
+                );
             }
         }
         assert!(overflow > 0, "the test is meant to overflow a departement");

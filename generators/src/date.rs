@@ -329,7 +329,10 @@ mod tests {
             (2024, 7, 14),
             (2023, 11, 11),
         ] {
-            assert!(is_public_holiday(Date::from_ymd(y, m, d), "75"), "{y}-{m}-{d}");
+            assert!(
+                is_public_holiday(Date::from_ymd(y, m, d), "75"),
+                "{y}-{m}-{d}"
+            );
         }
         assert!(!is_public_holiday(Date::from_ymd(2025, 4, 18), "75"));
         assert!(is_public_holiday(Date::from_ymd(2025, 4, 18), "67"));

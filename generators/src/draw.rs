@@ -3,10 +3,10 @@
 //! records ([`crate::bundle`]) or straight into JSONL/CSV buffers ([`crate::emit`]); both use the same
 //! rendering functions ([`crate::render`]), so the two paths cannot disagree.
 
+use crate::birth::{BirthPlan, NirPlace};
 use crate::config::GenConfig;
 use crate::date::{Date, days_in_month};
 use crate::geo::geo;
-use crate::birth::{BirthPlan, NirPlace};
 use crate::ident::BANK_CODES;
 use crate::model::{
     AgentFunction, AppealOutcome, Audience, CaseStatus, DocumentKind, IncapacityBand, Outcome,
@@ -510,7 +510,15 @@ impl Drawer {
                     RepresentationKind::HabilitationFamiliale,
                 ),
             };
-            self.person(&mut s, &mut d.persons[1], p0 + 1, p0 + 1, p0 + 1, tenant, None);
+            self.person(
+                &mut s,
+                &mut d.persons[1],
+                p0 + 1,
+                p0 + 1,
+                p0 + 1,
+                tenant,
+                None,
+            );
             let rep_age = 30 + s.below(40) as i32;
             d.persons[1].birth = birth_for_age(d.filing, rep_age, d.persons[1].birth.0 as u32);
             // The measure started once both the protected person and the representative were of age.
@@ -1026,7 +1034,12 @@ fn first_name_index(pd: &PersonDraw) -> u16 {
 /// AEEH, the departement council for PCH, the school authority for a schooling plan; partners only for a
 /// granted right).
 pub const NOTIFIED: [[&str; 4]; 3] = [
-    ["usager", "usager|caf", "usager|departement", "usager|education_nationale"],
+    [
+        "usager",
+        "usager|caf",
+        "usager|departement",
+        "usager|education_nationale",
+    ],
     [
         "representant",
         "representant|caf",

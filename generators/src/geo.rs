@@ -3,7 +3,6 @@
 
 use std::sync::OnceLock;
 
-
 const DEPARTEMENTS_CSV: &str = include_str!("../data/departements.csv");
 const COMMUNES_CSV: &str = include_str!("../data/communes.csv");
 

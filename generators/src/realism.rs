@@ -135,7 +135,9 @@ pub fn check_notification(c: &CaseBundle) -> CheckResult {
         }
         let date = d.decision_date;
         let rep = c.representations.iter().find(|r| {
-            r.person_id == applicant.id && r.start_date <= date && r.end_date.is_none_or(|e| e > date)
+            r.person_id == applicant.id
+                && r.start_date <= date
+                && r.end_date.is_none_or(|e| e > date)
         });
         let to: Vec<&str> = d.notified_to.split('|').collect();
         let (usager, representant) = (to.contains(&"usager"), to.contains(&"representant"));
@@ -177,7 +179,10 @@ pub fn check_ages_and_roles(c: &CaseBundle) -> CheckResult {
     }
     for r in &c.representations {
         let Some(rep) = c.persons.iter().find(|p| p.id == r.representative_id) else {
-            return fail(format!("case {}: representative not in the case file", cf.id));
+            return fail(format!(
+                "case {}: representative not in the case file",
+                cf.id
+            ));
         };
         let at = rep.birth_date.age_on(r.start_date);
         if at < 18 {
@@ -233,7 +238,10 @@ pub fn check_calendar(c: &CaseBundle, tenant_code: &str, reference: Date) -> Che
     let id = cf.id;
     let mut sitting = None;
     for d in &c.decisions {
-        if matches!(d.outcome, Outcome::Accord | Outcome::Refus | Outcome::Sursis) {
+        if matches!(
+            d.outcome,
+            Outcome::Accord | Outcome::Refus | Outcome::Sursis
+        ) {
             if !d.decision_date.is_working_day(tenant_code) {
                 return fail(format!(
                     "case {id}: CDAPH decision {} on {} (weekday {}), not a working day in {tenant_code}",
@@ -289,7 +297,9 @@ pub fn check_shared_values(c: &CaseBundle) -> CheckResult {
     };
     for (i, a) in c.persons.iter().enumerate() {
         for b in &c.persons[i + 1..] {
-            if a.surname == b.surname && !((a.id == applicant && parent(b.id)) || (b.id == applicant && parent(a.id))) {
+            if a.surname == b.surname
+                && !((a.id == applicant && parent(b.id)) || (b.id == applicant && parent(a.id)))
+            {
                 return fail(format!(
                     "case {id}: persons {} and {} share the surname {}",
                     a.id, b.id, a.surname
@@ -302,7 +312,11 @@ pub fn check_shared_values(c: &CaseBundle) -> CheckResult {
                 ));
             }
             let same = |x: &Option<String>, y: &Option<String>| x.is_some() && x == y;
-            if a.nir == b.nir || same(&a.phone, &b.phone) || same(&a.email, &b.email) || same(&a.iban, &b.iban) {
+            if a.nir == b.nir
+                || same(&a.phone, &b.phone)
+                || same(&a.email, &b.email)
+                || same(&a.iban, &b.iban)
+            {
                 return fail(format!(
                     "case {id}: persons {} and {} share a NIR, phone, email or IBAN",
                     a.id, b.id
@@ -767,11 +781,21 @@ impl Stats {
             }
             compared.push((name, observed, expected));
         };
-        cmp("born abroad".into(), self.persons[1], self.persons[0], BORN_ABROAD);
+        cmp(
+            "born abroad".into(),
+            self.persons[1],
+            self.persons[0],
+            BORN_ABROAD,
+        );
         let shares: f64 = BIRTH_COUNTRIES.iter().map(|c| c.2).sum();
         for (k, (_, name, share)) in BIRTH_COUNTRIES.iter().enumerate().take(7) {
             let n = self.countries.get(k).copied().unwrap_or(0);
-            cmp(format!("born in {name}, of those born abroad"), n, self.persons[1], share / shares);
+            cmp(
+                format!("born in {name}, of those born abroad"),
+                n,
+                self.persons[1],
+                share / shares,
+            );
         }
         cmp(
             "living in their departement of birth, of those born in France".into(),
@@ -780,14 +804,21 @@ impl Stats {
             NATIVE,
         );
         for list in 0..FIRST_NAME_LISTS {
-            let counts = self.first_names.get(list * 10..list * 10 + 10).unwrap_or(&[]);
+            let counts = self
+                .first_names
+                .get(list * 10..list * 10 + 10)
+                .unwrap_or(&[]);
             let total: u64 = counts.iter().sum();
             for (r, n) in counts.iter().enumerate() {
                 let decade = crate::text::FIRST_NAMES_BY_DECADE
                     .get(list / 2)
                     .map_or_else(|| "Maghreb/Turkey".to_string(), |d| format!("{}s", d.0));
                 cmp(
-                    format!("first name {} ({decade}, {})", first_name_at(list * 10 + r), ["F", "M"][list % 2]),
+                    format!(
+                        "first name {} ({decade}, {})",
+                        first_name_at(list * 10 + r),
+                        ["F", "M"][list % 2]
+                    ),
                     *n,
                     total,
                     first_name_weight(r),

@@ -3,13 +3,13 @@
 
 use std::sync::OnceLock;
 
+use crate::birth::NirPlace;
 use crate::date::Date;
 use crate::draw::{CaseDraw, Drawer, EMAIL_DOMAINS, PersonDraw};
 use crate::geo::geo;
-use crate::birth::NirPlace;
 use crate::ident::{
-    BANK_CODES, BIRTH_COUNTRIES, account_number, permute, phone_suffix, push2, write_agent_surname, write_iban,
-    write_nir, write_phone,
+    BANK_CODES, BIRTH_COUNTRIES, account_number, permute, phone_suffix, push2, write_agent_surname,
+    write_iban, write_nir, write_phone,
 };
 use crate::model::{CaseStatus, DocumentKind, Outcome, Right};
 use crate::plan::TenantPlan;
@@ -108,7 +108,14 @@ pub fn nir_place(pd: &PersonDraw) -> [u8; 5] {
 /// The person's NIR.
 pub fn nir(out: &mut Vec<u8>, pd: &PersonDraw) {
     let (y, m, _) = pd.birth.ymd();
-    write_nir(out, pd.sex, (y % 100) as u8, m as u8, &nir_place(pd), pd.order);
+    write_nir(
+        out,
+        pd.sex,
+        (y % 100) as u8,
+        m as u8,
+        &nir_place(pd),
+        pd.order,
+    );
 }
 
 /// The person's place of birth as INSEE codes it at the birth date: the departement (`20` for Corsica

@@ -11,56 +11,271 @@ use crate::model::{DocumentKind, Right};
 /// INSEE first-name file, "Fichier des prénoms", Licence Ouverte; see `data/README.md`). Index: decade
 /// (`1920` for births before 1930 ... `2020`), then female (0) or male (1).
 pub const FIRST_NAMES_BY_DECADE: [(i32, [[&str; 10]; 2]); 11] = [
-    (1920, [
-        ["Marie", "Jeanne", "Marguerite", "Germaine", "Louise", "Yvonne", "Madeleine", "Suzanne", "Simone", "Marcelle"],
-        ["Jean", "Pierre", "André", "René", "Marcel", "Roger", "Louis", "Robert", "Henri", "Georges"],
-    ]),
-    (1930, [
-        ["Marie", "Jeanne", "Monique", "Jacqueline", "Simone", "Denise", "Paulette", "Yvette", "Colette", "Odette"],
-        ["Jean", "André", "Pierre", "René", "Roger", "Marcel", "Robert", "Jacques", "Claude", "Raymond"],
-    ]),
-    (1940, [
-        ["Marie", "Monique", "Jacqueline", "Nicole", "Françoise", "Michèle", "Danielle", "Christiane", "Josiane", "Annie"],
-        ["Jean", "Michel", "Pierre", "Jacques", "Claude", "Bernard", "André", "Alain", "Gérard", "Daniel"],
-    ]),
-    (1950, [
-        ["Marie", "Martine", "Françoise", "Monique", "Nicole", "Christine", "Catherine", "Danielle", "Chantal", "Brigitte"],
-        ["Jean", "Michel", "Alain", "Patrick", "Daniel", "Bernard", "Gérard", "Christian", "Philippe", "Jacques"],
-    ]),
-    (1960, [
-        ["Sylvie", "Catherine", "Martine", "Isabelle", "Christine", "Nathalie", "Véronique", "Brigitte", "Patricia", "Valérie"],
-        ["Philippe", "Patrick", "Pascal", "Thierry", "Éric", "Christophe", "Michel", "Alain", "Didier", "Dominique"],
-    ]),
-    (1970, [
-        ["Nathalie", "Isabelle", "Sandrine", "Valérie", "Stéphanie", "Sophie", "Céline", "Karine", "Christelle", "Virginie"],
-        ["Christophe", "Stéphane", "Laurent", "Sébastien", "Frédéric", "David", "Olivier", "Nicolas", "Éric", "Pascal"],
-    ]),
-    (1980, [
-        ["Aurélie", "Céline", "Émilie", "Julie", "Élodie", "Stéphanie", "Audrey", "Mélanie", "Laetitia", "Sandrine"],
-        ["Nicolas", "Julien", "Sébastien", "Guillaume", "Jérôme", "Mickaël", "Romain", "Christophe", "David", "Thomas"],
-    ]),
-    (1990, [
-        ["Laura", "Camille", "Manon", "Marine", "Pauline", "Marion", "Julie", "Sarah", "Mathilde", "Léa"],
-        ["Kevin", "Thomas", "Nicolas", "Alexandre", "Anthony", "Maxime", "Quentin", "Julien", "Romain", "Florian"],
-    ]),
-    (2000, [
-        ["Léa", "Manon", "Chloé", "Camille", "Emma", "Océane", "Sarah", "Inès", "Clara", "Lucie"],
-        ["Lucas", "Thomas", "Hugo", "Théo", "Maxime", "Enzo", "Nathan", "Mathis", "Alexandre", "Louis"],
-    ]),
-    (2010, [
-        ["Emma", "Jade", "Louise", "Alice", "Chloé", "Lina", "Léa", "Rose", "Anna", "Mila"],
-        ["Gabriel", "Louis", "Raphaël", "Jules", "Adam", "Lucas", "Léo", "Hugo", "Arthur", "Nathan"],
-    ]),
-    (2020, [
-        ["Jade", "Louise", "Emma", "Ambre", "Alba", "Rose", "Alice", "Romy", "Anna", "Lina"],
-        ["Gabriel", "Léo", "Raphaël", "Louis", "Maël", "Noah", "Jules", "Arthur", "Adam", "Lucas"],
-    ]),
+    (
+        1920,
+        [
+            [
+                "Marie",
+                "Jeanne",
+                "Marguerite",
+                "Germaine",
+                "Louise",
+                "Yvonne",
+                "Madeleine",
+                "Suzanne",
+                "Simone",
+                "Marcelle",
+            ],
+            [
+                "Jean", "Pierre", "André", "René", "Marcel", "Roger", "Louis", "Robert", "Henri",
+                "Georges",
+            ],
+        ],
+    ),
+    (
+        1930,
+        [
+            [
+                "Marie",
+                "Jeanne",
+                "Monique",
+                "Jacqueline",
+                "Simone",
+                "Denise",
+                "Paulette",
+                "Yvette",
+                "Colette",
+                "Odette",
+            ],
+            [
+                "Jean", "André", "Pierre", "René", "Roger", "Marcel", "Robert", "Jacques",
+                "Claude", "Raymond",
+            ],
+        ],
+    ),
+    (
+        1940,
+        [
+            [
+                "Marie",
+                "Monique",
+                "Jacqueline",
+                "Nicole",
+                "Françoise",
+                "Michèle",
+                "Danielle",
+                "Christiane",
+                "Josiane",
+                "Annie",
+            ],
+            [
+                "Jean", "Michel", "Pierre", "Jacques", "Claude", "Bernard", "André", "Alain",
+                "Gérard", "Daniel",
+            ],
+        ],
+    ),
+    (
+        1950,
+        [
+            [
+                "Marie",
+                "Martine",
+                "Françoise",
+                "Monique",
+                "Nicole",
+                "Christine",
+                "Catherine",
+                "Danielle",
+                "Chantal",
+                "Brigitte",
+            ],
+            [
+                "Jean",
+                "Michel",
+                "Alain",
+                "Patrick",
+                "Daniel",
+                "Bernard",
+                "Gérard",
+                "Christian",
+                "Philippe",
+                "Jacques",
+            ],
+        ],
+    ),
+    (
+        1960,
+        [
+            [
+                "Sylvie",
+                "Catherine",
+                "Martine",
+                "Isabelle",
+                "Christine",
+                "Nathalie",
+                "Véronique",
+                "Brigitte",
+                "Patricia",
+                "Valérie",
+            ],
+            [
+                "Philippe",
+                "Patrick",
+                "Pascal",
+                "Thierry",
+                "Éric",
+                "Christophe",
+                "Michel",
+                "Alain",
+                "Didier",
+                "Dominique",
+            ],
+        ],
+    ),
+    (
+        1970,
+        [
+            [
+                "Nathalie",
+                "Isabelle",
+                "Sandrine",
+                "Valérie",
+                "Stéphanie",
+                "Sophie",
+                "Céline",
+                "Karine",
+                "Christelle",
+                "Virginie",
+            ],
+            [
+                "Christophe",
+                "Stéphane",
+                "Laurent",
+                "Sébastien",
+                "Frédéric",
+                "David",
+                "Olivier",
+                "Nicolas",
+                "Éric",
+                "Pascal",
+            ],
+        ],
+    ),
+    (
+        1980,
+        [
+            [
+                "Aurélie",
+                "Céline",
+                "Émilie",
+                "Julie",
+                "Élodie",
+                "Stéphanie",
+                "Audrey",
+                "Mélanie",
+                "Laetitia",
+                "Sandrine",
+            ],
+            [
+                "Nicolas",
+                "Julien",
+                "Sébastien",
+                "Guillaume",
+                "Jérôme",
+                "Mickaël",
+                "Romain",
+                "Christophe",
+                "David",
+                "Thomas",
+            ],
+        ],
+    ),
+    (
+        1990,
+        [
+            [
+                "Laura", "Camille", "Manon", "Marine", "Pauline", "Marion", "Julie", "Sarah",
+                "Mathilde", "Léa",
+            ],
+            [
+                "Kevin",
+                "Thomas",
+                "Nicolas",
+                "Alexandre",
+                "Anthony",
+                "Maxime",
+                "Quentin",
+                "Julien",
+                "Romain",
+                "Florian",
+            ],
+        ],
+    ),
+    (
+        2000,
+        [
+            [
+                "Léa", "Manon", "Chloé", "Camille", "Emma", "Océane", "Sarah", "Inès", "Clara",
+                "Lucie",
+            ],
+            [
+                "Lucas",
+                "Thomas",
+                "Hugo",
+                "Théo",
+                "Maxime",
+                "Enzo",
+                "Nathan",
+                "Mathis",
+                "Alexandre",
+                "Louis",
+            ],
+        ],
+    ),
+    (
+        2010,
+        [
+            [
+                "Emma", "Jade", "Louise", "Alice", "Chloé", "Lina", "Léa", "Rose", "Anna", "Mila",
+            ],
+            [
+                "Gabriel", "Louis", "Raphaël", "Jules", "Adam", "Lucas", "Léo", "Hugo", "Arthur",
+                "Nathan",
+            ],
+        ],
+    ),
+    (
+        2020,
+        [
+            [
+                "Jade", "Louise", "Emma", "Ambre", "Alba", "Rose", "Alice", "Romy", "Anna", "Lina",
+            ],
+            [
+                "Gabriel", "Léo", "Raphaël", "Louis", "Maël", "Noah", "Jules", "Arthur", "Adam",
+                "Lucas",
+            ],
+        ],
+    ),
 ];
 
 /// First names of persons born in the Maghreb or Turkey, any decade \[est.\], female then male.
 pub const FIRST_NAMES_MAGHREB: [[&str; 10]; 2] = [
-    ["Fatima", "Khadija", "Aïcha", "Malika", "Naïma", "Nadia", "Samira", "Zahra", "Leïla", "Amina"],
-    ["Mohamed", "Ahmed", "Ali", "Karim", "Mustapha", "Rachid", "Youssef", "Saïd", "Abdelkader", "Mehmet"],
+    [
+        "Fatima", "Khadija", "Aïcha", "Malika", "Naïma", "Nadia", "Samira", "Zahra", "Leïla",
+        "Amina",
+    ],
+    [
+        "Mohamed",
+        "Ahmed",
+        "Ali",
+        "Karim",
+        "Mustapha",
+        "Rachid",
+        "Youssef",
+        "Saïd",
+        "Abdelkader",
+        "Mehmet",
+    ],
 ];
 
 /// Weight of the `r`-th name of a list of ten, most given first: `1 / (r + 3)`, normalised \[est.\]: about
@@ -566,7 +781,11 @@ mod tests {
     fn note_date_kinds_match_the_templates() {
         for (t, kind) in NOTE_TEMPLATES.iter().zip(NOTE_DATES) {
             assert_eq!(t.contains("{d}"), kind != NoteDate::None, "{t}");
-            assert_eq!(t.contains("commission du {d}"), kind == NoteDate::Commission, "{t}");
+            assert_eq!(
+                t.contains("commission du {d}"),
+                kind == NoteDate::Commission,
+                "{t}"
+            );
         }
     }
 

@@ -303,11 +303,7 @@ fn check_12_refuses_real_places() {
         first13.push_str(&format!("{key:02}"));
         p.nir = first13;
         realism::check_nir(&p).unwrap();
-        assert_eq!(
-            realism::check_nir_reserved(&p).is_ok(),
-            reserved,
-            "{place}"
-        );
+        assert_eq!(realism::check_nir_reserved(&p).is_ok(), reserved, "{place}");
     }
 }
 
@@ -321,9 +317,8 @@ fn check_13_corsica_before_1976_and_nir_agreement() {
         ..GenConfig::new(8, 2, 3000)
     };
     let w = World::generate(&config).unwrap();
-    let corsican = |p: &&cloison_generators::Person| {
-        matches!(p.birth_place_code.as_str(), "20" | "2A" | "2B")
-    };
+    let corsican =
+        |p: &&cloison_generators::Person| matches!(p.birth_place_code.as_str(), "20" | "2A" | "2B");
     let old = w
         .persons()
         .filter(corsican)
@@ -406,7 +401,8 @@ fn check_14_refuses_wrong_addressees() {
         .find(|c| {
             c.representations.iter().any(|r| {
                 r.kind == RepresentationKind::Parent
-                    && r.end_date.is_some_and(|e| c.decisions.iter().all(|d| e <= d.decision_date))
+                    && r.end_date
+                        .is_some_and(|e| c.decisions.iter().all(|d| e <= d.decision_date))
             })
         })
         .expect("a child who came of age before the decision")
@@ -478,7 +474,10 @@ fn check_16_refuses_weekends_holidays_and_dates_out_of_order() {
         for d in &mut c.decisions {
             d.decision_date = bad;
         }
-        assert!(realism::check_calendar(&c, &code, reference).is_err(), "{bad}");
+        assert!(
+            realism::check_calendar(&c, &code, reference).is_err(),
+            "{bad}"
+        );
     }
     let commission = w
         .cases
@@ -489,11 +488,19 @@ fn check_16_refuses_weekends_holidays_and_dates_out_of_order() {
     realism::check_calendar(&commission, &code, reference).unwrap();
     let decision = commission.decisions[0].decision_date;
     let mut late = commission.clone();
-    for n in late.notes.iter_mut().filter(|n| n.text.contains("commission du ")) {
+    for n in late
+        .notes
+        .iter_mut()
+        .filter(|n| n.text.contains("commission du "))
+    {
         let mut fr = Vec::new();
-        decision.add_days(7).next_working_day(&code).write_fr(&mut fr);
+        decision
+            .add_days(7)
+            .next_working_day(&code)
+            .write_fr(&mut fr);
         let at = n.text.find("commission du ").unwrap() + "commission du ".len();
-        n.text.replace_range(at..at + 10, std::str::from_utf8(&fr).unwrap());
+        n.text
+            .replace_range(at..at + 10, std::str::from_utf8(&fr).unwrap());
     }
     assert!(realism::check_calendar(&late, &code, reference).is_err());
     let past = w
@@ -504,7 +511,11 @@ fn check_16_refuses_weekends_holidays_and_dates_out_of_order() {
         .clone();
     realism::check_calendar(&past, &code, reference).unwrap();
     let mut future = past.clone();
-    for n in future.notes.iter_mut().filter(|n| n.text.contains("reçues le ")) {
+    for n in future
+        .notes
+        .iter_mut()
+        .filter(|n| n.text.contains("reçues le "))
+    {
         n.date = n.date.add_days(-20);
     }
     assert!(realism::check_calendar(&future, &code, reference).is_err());
@@ -563,11 +574,24 @@ fn check_18_refuses_uniform_birthplaces_and_names_out_of_their_decade() {
     old.persons[0].birth_place_code = "75".into();
     stats.observe(&old);
     let (_, failures) = stats.check_population(0.02);
-    assert!(failures.iter().any(|f| f.contains("outside the list")), "{failures:?}");
-    let mut uniform = Stats::default();
-    uniform.persons = [100_000, 23_500];
-    uniform.born_in_france = [76_500, 535];
+    assert!(
+        failures.iter().any(|f| f.contains("outside the list")),
+        "{failures:?}"
+    );
+    let uniform = Stats {
+        persons: [100_000, 23_500],
+        born_in_france: [76_500, 535],
+        ..Stats::default()
+    };
     let (_, failures) = uniform.check_population(0.02);
-    assert!(failures.iter().any(|f| f.starts_with("born abroad")), "{failures:?}");
-    assert!(failures.iter().any(|f| f.starts_with("living in their departement")), "{failures:?}");
+    assert!(
+        failures.iter().any(|f| f.starts_with("born abroad")),
+        "{failures:?}"
+    );
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.starts_with("living in their departement")),
+        "{failures:?}"
+    );
 }
