@@ -1,5 +1,6 @@
-//! The eleven realism checks of the domain reference (`mdph.md`), as reusable functions over typed records,
-//! and a [`Verifier`] that runs them all over any number of case files (in memory or streamed) and reports.
+//! The eleven realism checks of the domain reference (`mdph.md`) and seven more, as reusable functions over
+//! typed records, and a [`Verifier`] that runs them all over any number of case files (in memory or
+//! streamed) and reports.
 //!
 //! | # | check |
 //! |---|---|
@@ -1032,7 +1033,8 @@ impl CheckTally {
     }
 }
 
-/// Runs every per-record check (1-8, 11) and gathers the statistics of check 10 over a world, case by case.
+/// Runs every per-record check (1-8, 11-17) and gathers the statistics of checks 10 and 18 over a world,
+/// case by case.
 #[derive(Debug, Clone)]
 pub struct Verifier {
     reference: Date,
@@ -1185,7 +1187,7 @@ impl Report {
     }
 }
 
-/// Run checks 1-8, 10 and 11 over an in-memory world (check 10 is skipped below [`MIN_OBSERVATIONS`]).
+/// Run every check but 9 over an in-memory world (shares are compared from [`MIN_OBSERVATIONS`] on).
 pub fn verify_world(world: &crate::World) -> Report {
     let mut v = Verifier::for_config(world.config());
     v.observe_agents(&world.agents);
