@@ -7,9 +7,10 @@
 //! drawn first, with realistic weights that depend on where the person lives, and uniqueness comes from a
 //! dense index *per place*:
 //!
-//! 1. Each tenant (departement of residence) has `3 x cases` person slots (applicant, first and second
-//!    representative of each case file; absent persons keep their slot). The plan splits them between
-//!    places of birth in exact proportion to the weights ([`birth_weights`]), by largest remainder.
+//! 1. Each tenant (departement of residence) has two pools of person slots: its applicants (one per case
+//!    file) and its representatives (two per case file; absent persons keep their slot). The plan splits
+//!    each pool between places of birth in exact proportion to the weights ([`birth_weights`]), by largest
+//!    remainder.
 //! 2. A person's slot is permuted within its tenant (a keyed bijection), and the rank it lands on names its
 //!    place and its index among the tenant's persons born there. Adding the tenant's offset gives a dense
 //!    index among *all* persons born in that place (or group of places).
@@ -163,11 +164,16 @@ impl BirthPlan {
     pub fn new(seed: u64, tenants: &[(usize, u64)]) -> Result<BirthPlan, String> {
         let n = places();
         let n_depts = geo().departements.len();
-        let mut slots = Vec::with_capacity(tenants.len());
-        let mut counts = Vec::with_capacity(tenants.len() * n);
-        let mut starts = Vec::with_capacity(tenants.len() * (n + 1));
-        for &(dept, cases) in tenants {
-            let s = 3 * cases;
+        // Two pools per tenant: its applicants (one slot per case file, always a person) and its
+        // representatives (two slots per case file, often empty).
+        let pools: Vec<(usize, u64)> = tenants
+            .iter()
+            .flat_map(|&(dept, cases)| [(dept, cases), (dept, 2 * cases)])
+            .collect();
+        let mut slots = Vec::with_capacity(pools.len());
+        let mut counts = Vec::with_capacity(pools.len() * n);
+        let mut starts = Vec::with_capacity(pools.len() * (n + 1));
+        for &(dept, s) in &pools {
             slots.push(s);
             let c = split(s, &birth_weights(dept));
             let mut acc = 0;
@@ -178,18 +184,18 @@ impl BirthPlan {
             starts.push(acc);
             counts.extend(c);
         }
-        let mut bases = vec![0u64; tenants.len() * n];
-        // Departement groups: the tenants living there first (they are the most numerous born there), then
-        // the others in plan order; within a tenant, the group's places in index order.
+        let mut bases = vec![0u64; pools.len() * n];
+        // Departement groups: applicants before representatives (so that when a departement's own range
+        // is full, the overflow falls on slots that are mostly empty), and within each the tenants living
+        // there first (the most numerous born there), then the others in plan order; within a pool, the
+        // group's places in index order.
         let mut group_totals = vec![0u64; n_depts];
         for group in (0..n_depts).filter(|&p| group_of(p) == Some(p)) {
             let members: Vec<usize> = (0..n_depts)
                 .filter(|&p| group_of(p) == Some(group))
                 .collect();
-            let mut order: Vec<usize> = (0..tenants.len())
-                .filter(|&t| members.contains(&tenants[t].0))
-                .collect();
-            order.extend((0..tenants.len()).filter(|&t| !members.contains(&tenants[t].0)));
+            let mut order: Vec<usize> = (0..pools.len()).collect();
+            order.sort_by_key(|&u| (u % 2, !members.contains(&pools[u].0), u));
             let mut acc = 0u64;
             for t in order {
                 for &p in &members {
@@ -206,7 +212,7 @@ impl BirthPlan {
             overflow += total.saturating_sub(GROUP_CAPACITY);
         }
         let mut abroad = 0u64;
-        for t in 0..tenants.len() {
+        for t in 0..pools.len() {
             for p in n_depts..n {
                 bases[t * n + p] = abroad;
                 abroad += counts[t * n + p];
@@ -231,6 +237,10 @@ impl BirthPlan {
     /// The birth identity of person slot `q` (`3 x (sequence - 1) + slot`) of tenant `t` (plan order).
     pub fn identity(&self, t: usize, q: u64) -> BirthIdentity {
         let n = self.places;
+        let (t, q) = match q % 3 {
+            0 => (2 * t, q / 3),
+            slot => (2 * t + 1, 2 * (q / 3) + slot - 1),
+        };
         let slots = self.slots[t].max(1);
         let rank = permute(
             q % slots,

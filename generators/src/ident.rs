@@ -125,6 +125,8 @@ pub fn nir_is_valid(nir: &str) -> bool {
 /// - a departement (`01`-`95`, `2A`, `2B`, or `20` for Corsica before 1976) with commune part `000`: INSEE
 ///   numbers the communes of a departement from `001`, so no commune has `000`;
 /// - an overseas departement (`971`-`976`) with commune part `00`, for the same reason;
+/// - `00` and three digits: no departement has code `00` (used beyond a departement's own range, see
+///   [`crate::birth`]);
 /// - `990` and two digits for a birth abroad: a real NIR has `99` and the INSEE country code's last three
 ///   digits, a continent digit from 1 (Europe) to 5 (Oceania) and two digits (`99352` Algeria, `99101`
 ///   Denmark, `99100` France itself); continent digit 0 is no continent, so `99000`-`99099` is no country.
@@ -140,6 +142,7 @@ pub fn nir_place_is_reserved(nir: &str) -> bool {
     let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
     match p {
         [b'9', b'9', b'0', x, y] => digits(&[*x, *y]),
+        [b'0', b'0', x, y, z] => digits(&[*x, *y, *z]),
         [b'9', b'7', x, b'0', b'0'] => (b'1'..=b'6').contains(x),
         [b'2', b'A' | b'B', b'0', b'0', b'0'] => true,
         [x, y, b'0', b'0', b'0'] if digits(&[*x, *y]) => {
