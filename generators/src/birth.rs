@@ -14,7 +14,7 @@
 //! 2. A person's slot is permuted within its tenant (a keyed bijection), and the rank it lands on names its
 //!    place and its index among the tenant's persons born there. Adding the tenant's offset gives a dense
 //!    index among *all* persons born in that place (or group of places).
-//! 3. That index is turned, by another keyed bijection, into the NIR's sex, month and order number:
+//! 3. That index is turned, by a keyed affine bijection, into the NIR's sex, month and order number:
 //!    - born in a departement (Corsica's 2A and 2B are one group, since both were `20` before 1976): the
 //!      first 23,976 indices (2 sexes x 12 months x 999 orders) get the departement's code and commune part
 //!      `000`, so the NIR agrees with the birthplace; beyond that (only the most populous departements of
@@ -158,6 +158,13 @@ fn split(total: u64, weights: &[f64]) -> Vec<u64> {
     out
 }
 
+/// A cheap keyed bijection of `[0, m)`: `x -> (x * 7919 + b) mod m`. 7919 is prime and divides none of
+/// the capacities (whose prime factors are 2, 3, 5 and 37), so the map is one to one. The index it is
+/// applied to is already a permuted rank, so nothing more is needed to hide the order.
+fn affine(x: u64, m: u64, b: u64) -> u64 {
+    (x % m * 7919 + b % m) % m
+}
+
 impl BirthPlan {
     /// The plan of world `seed` for tenants (departement index, case files), in plan order. Fails when a
     /// range would be exhausted (worlds far beyond the supported size).
@@ -253,19 +260,19 @@ impl BirthPlan {
         let index = self.bases[t * n + place] + (rank - starts[place]);
         let (mut x, nir_place) = match group_of(place) {
             None => {
-                let x = permute(index % ABROAD_CAPACITY, ABROAD_CAPACITY, NIR_KEY ^ 0xAB);
+                let x = affine(index, ABROAD_CAPACITY, NIR_KEY ^ 0xAB);
                 (
                     x % GROUP_CAPACITY,
                     NirPlace::Abroad((x / GROUP_CAPACITY) as u8),
                 )
             }
             Some(group) if index < GROUP_CAPACITY => (
-                permute(index, GROUP_CAPACITY, NIR_KEY ^ group as u64),
+                affine(index, GROUP_CAPACITY, NIR_KEY ^ group as u64),
                 NirPlace::Departement,
             ),
             Some(group) => {
                 let o = (self.overflow_bases[group] + index - GROUP_CAPACITY) % OVERFLOW_CAPACITY;
-                let x = permute(o, OVERFLOW_CAPACITY, NIR_KEY ^ 0x00F);
+                let x = affine(o, OVERFLOW_CAPACITY, NIR_KEY ^ 0x00F);
                 (
                     x % GROUP_CAPACITY,
                     NirPlace::Overflow((x / GROUP_CAPACITY) as u16),
@@ -290,6 +297,23 @@ impl BirthPlan {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn affine_maps_are_bijections_of_every_capacity() {
+        for m in [GROUP_CAPACITY, ABROAD_CAPACITY, OVERFLOW_CAPACITY] {
+            assert!(m % 7919 != 0);
+            let step = (m / 50_000).max(1);
+            let seen: HashSet<u64> = (0..m)
+                .step_by(step as usize)
+                .map(|x| affine(x, m, 12345))
+                .collect();
+            assert_eq!(seen.len() as u64, m.div_ceil(step));
+        }
+        let all: HashSet<u64> = (0..GROUP_CAPACITY)
+            .map(|x| affine(x, GROUP_CAPACITY, 99))
+            .collect();
+        assert_eq!(all.len() as u64, GROUP_CAPACITY);
+    }
 
     #[test]
     fn splits_are_exact() {

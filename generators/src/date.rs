@@ -157,9 +157,17 @@ impl Date {
     }
 
     /// Whether this is a working day in departement `dept` (a code: `75`, `2A`, `971`...): not a Saturday,
-    /// a Sunday or a public holiday there ([`is_public_holiday`]).
+    /// a Sunday or a public holiday there ([`is_public_holiday`]). Dates of 1900-2099 are read from a
+    /// precomputed table (the generator asks for every act of every case file).
     pub fn is_working_day(self, dept: &str) -> bool {
-        self.weekday() < 5 && !is_public_holiday(self, dept)
+        let class = holiday_class(dept);
+        match usize::try_from(self.0 - TABLE_START.0)
+            .ok()
+            .and_then(|i| closed_days().get(i))
+        {
+            Some(mask) => mask & (1 << class) == 0,
+            None => self.weekday() < 5 && !is_public_holiday(self, dept),
+        }
     }
 
     /// The first working day at or after this date in `dept`.
@@ -228,6 +236,39 @@ pub fn is_public_holiday(date: Date, dept: &str) -> bool {
     }
     let from_easter = date.0 - easter(y).0;
     matches!(from_easter, 1 | 39 | 50) || (from_easter == -2 && matches!(dept, "57" | "67" | "68"))
+}
+
+/// The departements whose public holidays differ from the national ones, each a bit of [`closed_days`]:
+/// 0 the others, 1 Alsace-Moselle, 2-6 the overseas departements.
+const HOLIDAY_CLASSES: [&str; 7] = ["75", "67", "971", "972", "973", "974", "976"];
+
+fn holiday_class(dept: &str) -> u32 {
+    match dept {
+        "57" | "67" | "68" => 1,
+        "971" => 2,
+        "972" => 3,
+        "973" => 4,
+        "974" => 5,
+        "976" => 6,
+        _ => 0,
+    }
+}
+
+/// For each day of 1900-2099, bit `c` set when the day is not worked in holiday class `c`.
+fn closed_days() -> &'static [u8] {
+    static TABLE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (TABLE_START.0..TABLE_END.0)
+            .map(|n| {
+                let d = Date(n);
+                HOLIDAY_CLASSES
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, dept)| d.weekday() >= 5 || is_public_holiday(d, dept))
+                    .fold(0u8, |m, (c, _)| m | (1 << c))
+            })
+            .collect()
+    })
 }
 
 const TABLE_START: Date = Date::from_ymd(1900, 1, 1);
@@ -343,6 +384,17 @@ mod tests {
         let sat = Date::from_ymd(2025, 6, 28);
         assert_eq!(sat.next_working_day("75"), Date::from_ymd(2025, 6, 30));
         assert_eq!(sat.previous_working_day("75"), Date::from_ymd(2025, 6, 27));
+        // The table agrees with the rule.
+        for n in (Date::from_ymd(2019, 1, 1).0..Date::from_ymd(2027, 1, 1).0).step_by(1) {
+            for dept in ["75", "57", "971", "972", "973", "974", "976", "2A"] {
+                let d = Date(n);
+                assert_eq!(
+                    d.is_working_day(dept),
+                    d.weekday() < 5 && !is_public_holiday(d, dept),
+                    "{d} {dept}"
+                );
+            }
+        }
         // Whit Monday 2025-06-09 and the weekend before.
         assert_eq!(
             Date::from_ymd(2025, 6, 7).next_working_day("75"),
