@@ -263,7 +263,8 @@ pub struct CaseDraw {
     pub n_notes: usize,
     /// Appeal.
     pub appeal: Option<AppealDraw>,
-    /// Slot of the person agents talk to (a parent for a minor, the tutor under tutelle).
+    /// Slot of the person agents talk to and the decision notification is addressed to (a parent for a
+    /// minor, the tutor or empowered family member of a protected adult, else the person).
     pub contact: u8,
     /// The case number, rendered once per draw (see [`crate::render::case_number`]).
     pub case_number: [u8; 32],
@@ -534,7 +535,12 @@ impl Drawer {
                 start: start.max(earliest),
                 end,
             });
-            d.contact = if prot == Protection::Tutelle { 1 } else { 0 };
+            // Agents deal with whoever acts for the person: the tutor or the empowered family member (they
+            // represent the person); under curatelle, the person, assisted.
+            d.contact = match prot {
+                Protection::Tutelle | Protection::HabilitationFamiliale if !ended => 1,
+                _ => 0,
+            };
         } else if child {
             let two = s.chance(0.65);
             let household = p0;
