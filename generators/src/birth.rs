@@ -116,18 +116,19 @@ pub fn birth_weights(dept: usize) -> Vec<f64> {
     w
 }
 
-/// The birth plan of a world: for every tenant, how many of its person slots are born in each place, and
-/// where its block starts in each place's dense index.
+/// The birth plan of a world: for every pool of person slots (each tenant's applicants, then its
+/// representatives), how many are born in each place, and where the pool's block starts in each place's
+/// dense index.
 #[derive(Debug, Clone)]
 pub struct BirthPlan {
     places: usize,
     key: u64,
-    /// Per tenant (plan order): person slots.
+    /// Per pool (`2 x tenant` applicants, `2 x tenant + 1` representatives): person slots.
     slots: Vec<u64>,
-    /// Per tenant, per place: first rank of the place among the tenant's permuted slots (cumulative counts,
+    /// Per pool, per place: first rank of the place among the pool's permuted slots (cumulative counts,
     /// `places + 1` entries each).
     starts: Vec<u64>,
-    /// Per tenant, per place: offset of the tenant's block in the place's group index.
+    /// Per pool, per place: offset of the pool's block in the place's group index.
     bases: Vec<u64>,
     /// Per departement group: offset of its overflow in the `00` range (groups that do not overflow: 0).
     overflow_bases: Vec<u64>,

@@ -124,9 +124,8 @@ pub fn birth_place_code(out: &mut Vec<u8>, pd: &PersonDraw) {
     let g = geo();
     let start = out.len();
     match g.departements.get(pd.place as usize) {
-        Some(d) if pd.nir_commune != u32::MAX && pd.nir_place == NirPlace::Departement => {
+        Some(_) if pd.nir_commune != u32::MAX && pd.nir_place == NirPlace::Departement => {
             out.extend_from_slice(g.communes[pd.nir_commune as usize].code.as_bytes());
-            let _ = d;
         }
         Some(d) => out.extend_from_slice(d.code.as_bytes()),
         None => {
