@@ -7,33 +7,41 @@
 //! drawn first, with realistic weights that depend on where the person lives, and uniqueness comes from a
 //! dense index *per place*:
 //!
-//! 1. Each tenant (departement of residence) has two pools of person slots: its applicants (one per case
-//!    file) and its representatives (two per case file; absent persons keep their slot). The plan splits
-//!    each pool between places of birth in exact proportion to the weights ([`birth_weights`]), by largest
-//!    remainder.
-//! 2. A person's slot is permuted within its tenant (a keyed bijection), and the rank it lands on names its
-//!    place and its index among the tenant's persons born there. Adding the tenant's offset gives a dense
-//!    index among *all* persons born in that place (or group of places).
-//! 3. That index is turned, by a keyed affine bijection, into the NIR's sex, month and order number:
+//! 1. Each tenant (departement of residence) has three pools of person slots, one per slot of its case
+//!    files: applicants, first and second representatives (absent persons keep their slot). The plan
+//!    splits each pool between places of birth and sexes in exact proportion to the weights
+//!    ([`birth_weights`], [`FEMALE_SHARE`]: applicants half women, first representatives women, second
+//!    representatives men, so that a child's two parents are a mother and a father), by largest remainder.
+//! 2. A person's slot is permuted within its pool (a keyed bijection), and the rank it lands on names its
+//!    place, its sex and its index among the pool's persons of that place and sex. Adding the pool's
+//!    offset gives a dense index among *all* persons of that sex born in that place (or group of places).
+//! 3. That index is turned, by a keyed affine bijection, into the NIR's month and order number:
 //!    - born in a departement (Corsica's 2A and 2B are one group, since both were `20` before 1976): the
-//!      first 23,976 indices (2 sexes x 12 months x 999 orders) get the departement's code and commune part
+//!      first 11,988 indices per sex (12 months x 999 orders) get the departement's code and commune part
 //!      `000`, so the NIR agrees with the birthplace; beyond that (only the most populous departements of
 //!      worlds of a few hundred thousand case files and more) the place part is `00` and three digits, no
 //!      departement, which keeps the NIR unique and reserved without naming another departement;
 //!    - born abroad: `990` and two digits (the country is in the person's record, not in the NIR).
 //!
-//! Two persons born in the same group have distinct indices, hence distinct (sex, month, order); persons of
-//! different groups differ in the place part. The birth year is never needed for uniqueness.
+//! Two persons of the same sex born in the same group have distinct indices, hence distinct (month, order);
+//! persons of different sexes differ in the NIR's first digit, of different groups in the place part. The
+//! birth year is never needed for uniqueness.
 
 use crate::geo::geo;
 use crate::ident::{BIRTH_COUNTRIES, permute};
 
-/// NIR identities per departement group with the departement's own code: 2 sexes x 12 months x 999 orders.
-pub const GROUP_CAPACITY: u64 = 2 * 12 * 999;
-/// NIR identities with place part `00` and three digits (overflow of the populous departements).
+/// NIR identities per departement group and sex with the departement's own code: 12 months x 999 orders
+/// (23,976 per departement for both sexes).
+pub const GROUP_CAPACITY: u64 = 12 * 999;
+/// NIR identities per sex with place part `00` and three digits (overflow of the populous departements).
 pub const OVERFLOW_CAPACITY: u64 = GROUP_CAPACITY * 1000;
-/// NIR identities of persons born abroad: place part `990` and two digits.
+/// NIR identities per sex of persons born abroad: place part `990` and two digits.
 pub const ABROAD_CAPACITY: u64 = GROUP_CAPACITY * 100;
+
+/// Share of women in each pool of person slots: applicants (0.5 \[est.\]), first representatives (the mother
+/// of a child, a female representative of an adult), second representatives (the father, a male
+/// representative). Two parents are a mother and a father; which slot represents an adult is drawn.
+pub const FEMALE_SHARE: [f64; 3] = [0.5, 1.0, 0.0];
 
 const SLOT_KEY: u64 = 0x4249_5254_485F_534C;
 const NIR_KEY: u64 = 0x4E49_525F_6B65_7921;
@@ -116,21 +124,22 @@ pub fn birth_weights(dept: usize) -> Vec<f64> {
     w
 }
 
-/// The birth plan of a world: for every pool of person slots (each tenant's applicants, then its
-/// representatives), how many are born in each place, and where the pool's block starts in each place's
-/// dense index.
+/// The birth plan of a world: for every pool of person slots (each tenant's applicants, first and second
+/// representatives), how many are born in each place, of each sex, and where the pool's block starts in
+/// the dense index of that place (group) and sex.
 #[derive(Debug, Clone)]
 pub struct BirthPlan {
-    places: usize,
+    /// Cells per pool: places x 2 sexes (cell `2 x place + 0` women, `+ 1` men).
+    cells: usize,
     key: u64,
-    /// Per pool (`2 x tenant` applicants, `2 x tenant + 1` representatives): person slots.
+    /// Per pool (`3 x tenant + slot`): person slots.
     slots: Vec<u64>,
-    /// Per pool, per place: first rank of the place among the pool's permuted slots (cumulative counts,
-    /// `places + 1` entries each).
+    /// Per pool, per cell: first rank of the cell among the pool's permuted slots (cumulative counts,
+    /// `cells + 1` entries each).
     starts: Vec<u64>,
-    /// Per pool, per place: offset of the pool's block in the place's group index.
+    /// Per pool, per cell: offset of the pool's block in the cell's group and sex index.
     bases: Vec<u64>,
-    /// Per departement group: offset of its overflow in the `00` range (groups that do not overflow: 0).
+    /// Per departement group and sex: offset of its overflow in the `00` range (`2 x group + sex`).
     overflow_bases: Vec<u64>,
 }
 
@@ -171,19 +180,25 @@ impl BirthPlan {
     /// range would be exhausted (worlds far beyond the supported size).
     pub fn new(seed: u64, tenants: &[(usize, u64)]) -> Result<BirthPlan, String> {
         let n = places();
+        let cells = 2 * n;
         let n_depts = geo().departements.len();
-        // Two pools per tenant: its applicants (one slot per case file, always a person) and its
-        // representatives (two slots per case file, often empty).
-        let pools: Vec<(usize, u64)> = tenants
+        // Three pools per tenant, one per slot of its case files: applicants (always a person), first and
+        // second representatives (often empty).
+        let pools: Vec<(usize, u64, usize)> = tenants
             .iter()
-            .flat_map(|&(dept, cases)| [(dept, cases), (dept, 2 * cases)])
+            .flat_map(|&(dept, cases)| (0..3).map(move |slot| (dept, cases, slot)))
             .collect();
         let mut slots = Vec::with_capacity(pools.len());
-        let mut counts = Vec::with_capacity(pools.len() * n);
-        let mut starts = Vec::with_capacity(pools.len() * (n + 1));
-        for &(dept, s) in &pools {
+        let mut counts = Vec::with_capacity(pools.len() * cells);
+        let mut starts = Vec::with_capacity(pools.len() * (cells + 1));
+        for &(dept, s, slot) in &pools {
             slots.push(s);
-            let c = split(s, &birth_weights(dept));
+            let f = FEMALE_SHARE[slot];
+            let w: Vec<f64> = birth_weights(dept)
+                .into_iter()
+                .flat_map(|w| [w * f, w * (1.0 - f)])
+                .collect();
+            let c = split(s, &w);
             let mut acc = 0;
             for &x in &c {
                 starts.push(acc);
@@ -192,48 +207,54 @@ impl BirthPlan {
             starts.push(acc);
             counts.extend(c);
         }
-        let mut bases = vec![0u64; pools.len() * n];
-        // Departement groups: applicants before representatives (so that when a departement's own range
-        // is full, the overflow falls on slots that are mostly empty), and within each the tenants living
+        let mut bases = vec![0u64; pools.len() * cells];
+        // Departement groups, for each sex: applicants before representatives (so that when a range is
+        // full, the overflow falls on slots that are mostly empty), and within each slot the tenants living
         // there first (the most numerous born there), then the others in plan order; within a pool, the
         // group's places in index order.
-        let mut group_totals = vec![0u64; n_depts];
+        let mut group_totals = vec![0u64; 2 * n_depts];
+        let mut order: Vec<usize> = (0..pools.len()).collect();
         for group in (0..n_depts).filter(|&p| group_of(p) == Some(p)) {
             let members: Vec<usize> = (0..n_depts)
                 .filter(|&p| group_of(p) == Some(group))
                 .collect();
-            let mut order: Vec<usize> = (0..pools.len()).collect();
-            order.sort_by_key(|&u| (u % 2, !members.contains(&pools[u].0), u));
-            let mut acc = 0u64;
-            for t in order {
-                for &p in &members {
-                    bases[t * n + p] = acc;
-                    acc += counts[t * n + p];
+            order.sort_by_key(|&u| (pools[u].2, !members.contains(&pools[u].0), u));
+            for sex in 0..2 {
+                let mut acc = 0u64;
+                for &u in &order {
+                    for &p in &members {
+                        bases[u * cells + 2 * p + sex] = acc;
+                        acc += counts[u * cells + 2 * p + sex];
+                    }
+                }
+                group_totals[2 * group + sex] = acc;
+            }
+        }
+        let mut overflow_bases = vec![0u64; 2 * n_depts];
+        let mut overflow = [0u64; 2];
+        for (i, &total) in group_totals.iter().enumerate() {
+            overflow_bases[i] = overflow[i % 2];
+            overflow[i % 2] += total.saturating_sub(GROUP_CAPACITY);
+        }
+        let mut abroad = [0u64; 2];
+        for u in 0..pools.len() {
+            for p in n_depts..n {
+                for sex in 0..2 {
+                    bases[u * cells + 2 * p + sex] = abroad[sex];
+                    abroad[sex] += counts[u * cells + 2 * p + sex];
                 }
             }
-            group_totals[group] = acc;
         }
-        let mut overflow_bases = vec![0u64; n_depts];
-        let mut overflow = 0u64;
-        for (group, &total) in group_totals.iter().enumerate() {
-            overflow_bases[group] = overflow;
-            overflow += total.saturating_sub(GROUP_CAPACITY);
-        }
-        let mut abroad = 0u64;
-        for t in 0..pools.len() {
-            for p in n_depts..n {
-                bases[t * n + p] = abroad;
-                abroad += counts[t * n + p];
-            }
-        }
-        if overflow > OVERFLOW_CAPACITY || abroad > ABROAD_CAPACITY {
+        if overflow.iter().any(|&o| o > OVERFLOW_CAPACITY)
+            || abroad.iter().any(|&a| a > ABROAD_CAPACITY)
+        {
             return Err(format!(
-                "too many persons for the reserved NIR ranges ({overflow} beyond the departements' own, \
-                 {abroad} born abroad)"
+                "too many persons for the reserved NIR ranges ({overflow:?} beyond the departements' own, \
+                 {abroad:?} born abroad, women and men)"
             ));
         }
         Ok(BirthPlan {
-            places: n,
+            cells,
             key: crate::ident::mix(seed ^ SLOT_KEY),
             slots,
             starts,
@@ -244,49 +265,46 @@ impl BirthPlan {
 
     /// The birth identity of person slot `q` (`3 x (sequence - 1) + slot`) of tenant `t` (plan order).
     pub fn identity(&self, t: usize, q: u64) -> BirthIdentity {
-        let n = self.places;
-        let (t, q) = match q % 3 {
-            0 => (2 * t, q / 3),
-            slot => (2 * t + 1, 2 * (q / 3) + slot - 1),
-        };
-        let slots = self.slots[t].max(1);
+        let cells = self.cells;
+        let u = 3 * t + (q % 3) as usize;
+        let slots = self.slots[u].max(1);
         let rank = permute(
-            q % slots,
+            q / 3 % slots,
             slots,
-            self.key ^ (t as u64).wrapping_mul(0x9E37_79B9),
+            self.key ^ (u as u64).wrapping_mul(0x9E37_79B9),
         );
-        let starts = &self.starts[t * (n + 1)..(t + 1) * (n + 1)];
-        // The place whose range of ranks holds `rank`.
-        let place = (starts.partition_point(|&s| s <= rank) - 1).min(n - 1);
-        let index = self.bases[t * n + place] + (rank - starts[place]);
+        let starts = &self.starts[u * (cells + 1)..(u + 1) * (cells + 1)];
+        // The cell (place and sex) whose range of ranks holds `rank`.
+        let cell = (starts.partition_point(|&s| s <= rank) - 1).min(cells - 1);
+        let (place, sex) = (cell / 2, cell % 2);
+        let index = self.bases[u * cells + cell] + (rank - starts[cell]);
+        let salt = NIR_KEY ^ (sex as u64) << 40;
         let (mut x, nir_place) = match group_of(place) {
             None => {
-                let x = affine(index, ABROAD_CAPACITY, NIR_KEY ^ 0xAB);
+                let x = affine(index, ABROAD_CAPACITY, salt ^ 0xAB);
                 (
                     x % GROUP_CAPACITY,
                     NirPlace::Abroad((x / GROUP_CAPACITY) as u8),
                 )
             }
             Some(group) if index < GROUP_CAPACITY => (
-                affine(index, GROUP_CAPACITY, NIR_KEY ^ group as u64),
+                affine(index, GROUP_CAPACITY, salt ^ group as u64),
                 NirPlace::Departement,
             ),
             Some(group) => {
-                let o = (self.overflow_bases[group] + index - GROUP_CAPACITY) % OVERFLOW_CAPACITY;
-                let x = affine(o, OVERFLOW_CAPACITY, NIR_KEY ^ 0x00F);
+                let o = self.overflow_bases[2 * group + sex] + index - GROUP_CAPACITY;
+                let x = affine(o, OVERFLOW_CAPACITY, salt ^ 0x00F);
                 (
                     x % GROUP_CAPACITY,
                     NirPlace::Overflow((x / GROUP_CAPACITY) as u16),
                 )
             }
         };
-        let sex = (x % 2) as u8 + 1;
-        x /= 2;
         let month = (x % 12) as u8 + 1;
         x /= 12;
         BirthIdentity {
             place: place as u16,
-            sex,
+            sex: if sex == 0 { 2 } else { 1 },
             month,
             order: x as u16 + 1,
             nir_place,
@@ -331,6 +349,7 @@ mod tests {
         let corse_b = g.departement_index("2B").unwrap();
         // Enough persons for Paris's own range to overflow into `00`.
         let tenants = [(paris, 40_000u64), (corse_a, 300), (corse_b, 300)];
+        let (mut women, mut first_women, mut second_men) = (0, 0, 0);
         let plan = BirthPlan::new(1, &tenants).unwrap();
         let mut seen = HashSet::new();
         let mut overflow = 0;
@@ -353,8 +372,14 @@ mod tests {
                     seen.insert((place, id.sex, id.month, id.order)),
                     "{t} {q} {id:?}"
                 );
+                women += u32::from(id.sex == 2 && q % 3 == 0);
+                first_women += u32::from(id.sex == 2 && q % 3 == 1);
+                second_men += u32::from(id.sex == 1 && q % 3 == 2);
             }
         }
         assert!(overflow > 0, "the test is meant to overflow a departement");
+        // Applicants half women; first representatives women, second men.
+        assert!((20_200..=20_400).contains(&women), "{women}");
+        assert_eq!((first_women, second_men), (40_600, 40_600));
     }
 }

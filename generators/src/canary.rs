@@ -7,15 +7,14 @@
 //!   [`crate::ident`], [`crate::birth`] and [`crate::render`]): every person's NIR, phone, email (their
 //!   login) and IBAN; case numbers; decision numbers and texts; document references and file names; note
 //!   texts and references; agents' surnames and logins. A hit on one of them names its one owner.
-//! - **Shared by design, within one case file only**: a child's surname is also the first parent's (the
-//!   parent who represents them, slot 1; the second parent has their own), and the address line of a
-//!   child's household is the child's and each parent's. Such a value is registered once, owned by the
-//!   applicant (the child). It proves a leak to anyone who may not see the child's data, but not to the
+//! - **Shared by design, within one case file only**: a child's surname is also their parents' (a mother
+//!   and a father using the family name), and the address line of a child's household is the child's and
+//!   each parent's. Such a value is registered once, owned by the applicant (the child). It proves a leak to anyone who may not see the child's data, but not to the
 //!   parent, whose own name or address it also is: after the parents' authority ended (the child came of
 //!   age), a former parent who is shown their own surname or address line sees the child's value without
 //!   any leak. Judge such a hit against the parent as "their own value", never as proof.
-//! - **Not canaries** (common values, never registered): first names and full names (a child and the parent
-//!   who carries their surname may also share a first name), communes, postcodes, birth dates and places.
+//! - **Not canaries** (common values, never registered): first names and full names (a child and a parent
+//!   may also share a first name), communes, postcodes, birth dates and places.
 //!
 //! Checked on every case file by [`crate::realism::check_shared_values`] (check 17).
 //!

@@ -511,19 +511,15 @@ impl Drawer {
                     RepresentationKind::HabilitationFamiliale,
                 ),
             };
-            self.person(
-                &mut s,
-                &mut d.persons[1],
-                p0 + 1,
-                p0 + 1,
-                p0 + 1,
-                tenant,
-                None,
-            );
+            // The representative is a woman (slot 1) or a man (slot 2) \[est.: half and half\]: slots have a
+            // sex (see `birth::FEMALE_SHARE`).
+            let rs: usize = if s.chance(0.5) { 1 } else { 2 };
+            let pr = p0 + rs as u64;
+            self.person(&mut s, &mut d.persons[rs], pr, pr, pr, tenant, None);
             let rep_age = 30 + s.below(40) as i32;
-            d.persons[1].birth = birth_for_age(d.filing, rep_age, d.persons[1].birth.0 as u32);
+            d.persons[rs].birth = birth_for_age(d.filing, rep_age, d.persons[rs].birth.0 as u32);
             // The measure started once both the protected person and the representative were of age.
-            let earliest = birth.add_years(18).max(d.persons[1].birth.add_years(18));
+            let earliest = birth.add_years(18).max(d.persons[rs].birth.add_years(18));
             let start = d.filing.add_days(-(s.between(60, 15 * 365)));
             // The curatelle of a forced ended representation was lifted between the filing and the
             // reference date (the filing is at least a year back): the person is no longer protected.
@@ -531,14 +527,14 @@ impl Drawer {
             d.persons[0].protection = if ended { Protection::None } else { prot };
             d.reps[0] = Some(RepDraw {
                 kind,
-                slot: 1,
+                slot: rs as u8,
                 start: start.max(earliest),
                 end,
             });
             // Agents deal with whoever acts for the person: the tutor or the empowered family member (they
             // represent the person); under curatelle, the person, assisted.
             d.contact = match prot {
-                Protection::Tutelle | Protection::HabilitationFamiliale if !ended => 1,
+                Protection::Tutelle | Protection::HabilitationFamiliale if !ended => rs as u8,
                 _ => 0,
             };
         } else if child {
@@ -569,11 +565,12 @@ impl Drawer {
                 end,
             });
             if two {
+                // The second parent (the father: slots have a sex) carries the child's surname too.
                 self.person(
                     &mut s,
                     &mut d.persons[2],
                     p0 + 2,
-                    p0 + 2,
+                    household,
                     household,
                     tenant,
                     Some(c0),
@@ -617,7 +614,7 @@ impl Drawer {
             let iban_p = match slot {
                 0 if age_ref >= 18 => 0.7,
                 1 if child => 0.8,
-                1 => 0.3,
+                1 | 2 if !child => 0.3,
                 _ => 0.0,
             };
             if s.chance(iban_p) {
@@ -851,7 +848,7 @@ impl Drawer {
         {
             d.push_doc(DocumentKind::CourtJudgment, rep.start.min(f), 0, &mut s);
             let dt = before(&mut s, 30);
-            d.push_doc(DocumentKind::RepresentativeIdentity, dt, 1, &mut s);
+            d.push_doc(DocumentKind::RepresentativeIdentity, dt, rep.slot, &mut s);
         }
         for _ in 0..s.below(3) {
             let kind = *s.pick(&[

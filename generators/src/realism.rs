@@ -25,7 +25,7 @@
 //! | 14 | each decision is notified to whom the representation in force on its date says: a minor's parents, a tutor or empowered family member alone; a person under curatelle and the curator; an adult without a measure (18-19-year-olds included) alone |
 //! | 15 | a schooling plan (PPS) only from school age (3 at filing); every representative of age when the representation starts |
 //! | 16 | CDAPH decisions on working days of the tenant (no weekend, no public holiday); in notes, a commission date is a working day after the note and not after the case file's decision, and a past event is dated between the filing and the note |
-//! | 17 | values shared within a case file are shared as documented ([`crate::canary`]): a surname only by a child and the parent who carries it, an address line only by a child's household; NIR, phone, email and IBAN never |
+//! | 17 | values shared within a case file are shared as documented ([`crate::canary`]): a surname and an address line only by a child's household (the child and its parents); NIR, phone, email and IBAN never |
 //! | 18 | population: shares born abroad, of the first seven countries of birth, of residents of their departement of birth, and of each first name in its decade, within 2 points of the cited figures ([`Stats::check_population`]); no first name outside its decade's list |
 
 use crate::config::{GenConfig, Weights};
@@ -277,9 +277,8 @@ pub fn check_calendar(c: &CaseBundle, tenant_code: &str, reference: Date) -> Che
 }
 
 /// Check 17: what the canary registry says is shared is the only sharing ([`crate::canary`]). Within a case
-/// file, two persons share a surname only if they are a child applicant and a parent representative, an
-/// address line only if they are a child applicant and its parents; no two persons share a NIR, a phone,
-/// an email or an IBAN. (Across case files every one of these values is unique by construction.)
+/// file, two persons share a surname or an address line only if they are a child applicant and its
+/// parents (a household); no two persons share a NIR, a phone, an email or an IBAN. (Across case files every one of these values is unique by construction.)
 pub fn check_shared_values(c: &CaseBundle) -> CheckResult {
     let id = c.case_file.id;
     let applicant = c.persons[0].id;
@@ -298,9 +297,7 @@ pub fn check_shared_values(c: &CaseBundle) -> CheckResult {
     };
     for (i, a) in c.persons.iter().enumerate() {
         for b in &c.persons[i + 1..] {
-            if a.surname == b.surname
-                && !((a.id == applicant && parent(b.id)) || (b.id == applicant && parent(a.id)))
-            {
+            if a.surname == b.surname && !household(a, b) {
                 return fail(format!(
                     "case {id}: persons {} and {} share the surname {}",
                     a.id, b.id, a.surname

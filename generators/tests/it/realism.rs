@@ -537,6 +537,10 @@ fn check_17_refuses_undocumented_sharing() {
         .expect("a child with two parents")
         .clone();
     assert_eq!(child.persons[0].surname, child.persons[1].surname);
+    assert_eq!(child.persons[0].surname, child.persons[2].surname);
+    // Two parents are a mother and a father.
+    assert_eq!(child.persons[1].sex, cloison_generators::Sex::Female);
+    assert_eq!(child.persons[2].sex, cloison_generators::Sex::Male);
     assert_eq!(child.persons[0].address_line, child.persons[2].address_line);
     realism::check_shared_values(&child).unwrap();
     let mut broken = child.clone();
