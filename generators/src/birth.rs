@@ -335,6 +335,20 @@ mod tests {
     }
 
     #[test]
+    fn the_largest_world_fits_the_reserved_ranges() {
+        let config = crate::GenConfig {
+            tenants: crate::TenantSelection::All,
+            ..crate::GenConfig::new(1, 101, crate::max_cases())
+        };
+        let plan = crate::plan::Plan::new(&config).unwrap();
+        let tenants: Vec<(usize, u64)> = plan.tenants.iter().map(|t| (t.dept, t.cases)).collect();
+        BirthPlan::new(1, &tenants).unwrap();
+        // One departement alone with the largest world still fits (everything overflows into `00`).
+        let paris = geo().departement_index("75").unwrap();
+        BirthPlan::new(1, &[(paris, crate::max_cases())]).unwrap();
+    }
+
+    #[test]
     fn splits_are_exact() {
         assert_eq!(split(10, &[1.0, 1.0, 1.0]), [4, 3, 3]);
         assert_eq!(split(0, &[1.0, 2.0]), [0, 0]);
