@@ -170,6 +170,15 @@ impl Date {
         }
     }
 
+    /// The `n`-th working day after this date in `dept` (`n` = 0: the first at or after it).
+    pub fn add_working_days(self, n: u32, dept: &str) -> Date {
+        let mut d = self.next_working_day(dept);
+        for _ in 0..n {
+            d = d.add_days(1).next_working_day(dept);
+        }
+        d
+    }
+
     /// The first working day at or after this date in `dept`.
     pub fn next_working_day(self, dept: &str) -> Date {
         let mut d = self;
@@ -425,6 +434,15 @@ mod tests {
                 );
             }
         }
+        // Friday 2025-06-27 plus one working day is Monday 30 June; Friday 6 June plus one skips Whit Monday.
+        assert_eq!(
+            Date::from_ymd(2025, 6, 27).add_working_days(1, "75"),
+            Date::from_ymd(2025, 6, 30)
+        );
+        assert_eq!(
+            Date::from_ymd(2025, 6, 6).add_working_days(1, "75"),
+            Date::from_ymd(2025, 6, 10)
+        );
         // Whit Monday 2025-06-09 and the weekend before.
         assert_eq!(
             Date::from_ymd(2025, 6, 7).next_working_day("75"),

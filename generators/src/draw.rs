@@ -682,7 +682,9 @@ impl Drawer {
         // Agents' acts and CDAPH sittings fall on working days of the tenant (no weekend, no public
         // holiday); the implicit rejection is a legal date and falls on any day.
         let dept = geo().departements[tp.dept].code;
-        let admissibility = d.filing.add_days(s.between(3, 30)).next_working_day(dept);
+        let admissibility = d.filing.add_working_days(s.between(2, 21) as u32, dept);
+        // Each MDPH's CDAPH sits on one weekday (its own, from the seed).
+        let sitting_day = (crate::ident::mix(self.config.seed ^ tp.dept as u64) % 5) as i32;
         d.push_status(CaseStatus::Deposee, d.filing, reference);
         let mut outcome_all = None;
         let decision_date;
@@ -701,11 +703,9 @@ impl Drawer {
                 decision_date = d.filing.add_months(4);
                 outcome_all = Some(Outcome::RejetImplicite);
             } else {
-                let dec = d
-                    .filing
-                    .add_days(proc_days)
-                    .max(eval_start.add_days(25))
-                    .next_working_day(dept);
+                let earliest = d.filing.add_days(proc_days).max(eval_start.add_days(25));
+                let to_sitting = (sitting_day - earliest.weekday() as i32).rem_euclid(7);
+                let dec = earliest.add_days(to_sitting).next_working_day(dept);
                 let eval_date = eval_start.add_days((dec.0 - eval_start.0) / 3);
                 let proposition = dec
                     .add_days(-(15 + s.below(8) as i32))
@@ -721,11 +721,7 @@ impl Drawer {
         let notification = if implicit {
             None
         } else {
-            Some(
-                decision_date
-                    .add_days(s.between(2, 10))
-                    .next_working_day(dept),
-            )
+            Some(decision_date.add_working_days(s.between(2, 8) as u32, dept))
         };
         if decision_date <= reference {
             d.decision_date = Some(decision_date);
@@ -888,8 +884,15 @@ impl Drawer {
         let sitting = d.decision_date.filter(|_| !implicit && !irrecevable);
         let templates = text::NOTE_TEMPLATES.len();
         for k in 0..n_notes {
-            let raw = f.add_days(s.below(span) as i32);
-            // Agents write on working days (the filing itself, online, may be on any day).
+            // Agents write on working days (the filing itself, online, may be on any day): a day off is
+            // drawn again (at most three times, then moved to a working day).
+            let mut raw = f.add_days(s.below(span) as i32);
+            for _ in 0..3 {
+                if raw.is_working_day(dept) {
+                    break;
+                }
+                raw = f.add_days(s.below(span) as i32);
+            }
             let date = match raw.next_working_day(dept) {
                 n if n <= last => n,
                 _ => Some(raw.previous_working_day(dept))
@@ -898,7 +901,13 @@ impl Drawer {
             };
             let author = tp.agent_with(AgentFunction::ALL[s.below(3) as usize], s.u32());
             let mut template = s.below(templates as u32) as usize;
-            let back = s.below(15) as i32;
+            let mut back = s.below(15) as i32;
+            for _ in 0..3 {
+                if date.add_days(-back).is_working_day(dept) {
+                    break;
+                }
+                back = s.below(15) as i32;
+            }
             // A past event (documents received, a letter sent) is dated at or before the note, not before
             // the filing; a commission to come is the sitting that decides the case file.
             let past = {
