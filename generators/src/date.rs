@@ -157,42 +157,80 @@ impl Date {
     }
 
     /// Whether this is a working day in departement `dept` (a code: `75`, `2A`, `971`...): not a Saturday,
-    /// a Sunday or a public holiday there ([`is_public_holiday`]). Dates of 1900-2099 are read from a
-    /// precomputed table (the generator asks for every act of every case file).
+    /// a Sunday or a public holiday there ([`is_public_holiday`]).
     pub fn is_working_day(self, dept: &str) -> bool {
-        let class = holiday_class(dept);
-        match usize::try_from(self.0 - TABLE_START.0)
-            .ok()
-            .and_then(|i| closed_days().get(i))
-        {
-            Some(mask) => mask & (1 << class) == 0,
-            None => self.weekday() < 5 && !is_public_holiday(self, dept),
-        }
+        Calendar::of(dept).is_working(self)
     }
 
     /// The `n`-th working day after this date in `dept` (`n` = 0: the first at or after it).
     pub fn add_working_days(self, n: u32, dept: &str) -> Date {
-        let mut d = self.next_working_day(dept);
-        for _ in 0..n {
-            d = d.add_days(1).next_working_day(dept);
-        }
-        d
+        Calendar::of(dept).add_working(self, n)
     }
 
     /// The first working day at or after this date in `dept`.
     pub fn next_working_day(self, dept: &str) -> Date {
-        let mut d = self;
-        while !d.is_working_day(dept) {
+        Calendar::of(dept).next_working(self)
+    }
+
+    /// The last working day at or before this date in `dept`.
+    pub fn previous_working_day(self, dept: &str) -> Date {
+        Calendar::of(dept).previous_working(self)
+    }
+}
+
+/// The working days of one departement: weekends and its public holidays are off. Dates of 1900-2099 are
+/// read from a precomputed table (the generator asks for every act of every case file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Calendar {
+    class: u8,
+    dept: &'static str,
+}
+
+impl Calendar {
+    /// The calendar of departement `dept` (a code: `75`, `2A`, `971`...).
+    pub fn of(dept: &str) -> Calendar {
+        let class = holiday_class(dept);
+        Calendar {
+            class: class as u8,
+            dept: HOLIDAY_CLASSES[class as usize],
+        }
+    }
+
+    /// Whether `d` is a working day.
+    #[inline]
+    pub fn is_working(self, d: Date) -> bool {
+        match usize::try_from(d.0 - TABLE_START.0)
+            .ok()
+            .and_then(|i| closed_days().get(i))
+        {
+            Some(mask) => mask & (1 << self.class) == 0,
+            None => d.weekday() < 5 && !is_public_holiday(d, self.dept),
+        }
+    }
+
+    /// The first working day at or after `d`.
+    pub fn next_working(self, d: Date) -> Date {
+        let mut d = d;
+        while !self.is_working(d) {
             d = d.add_days(1);
         }
         d
     }
 
-    /// The last working day at or before this date in `dept`.
-    pub fn previous_working_day(self, dept: &str) -> Date {
-        let mut d = self;
-        while !d.is_working_day(dept) {
+    /// The last working day at or before `d`.
+    pub fn previous_working(self, d: Date) -> Date {
+        let mut d = d;
+        while !self.is_working(d) {
             d = d.add_days(-1);
+        }
+        d
+    }
+
+    /// The `n`-th working day after `d` (`n` = 0: the first at or after it).
+    pub fn add_working(self, d: Date, n: u32) -> Date {
+        let mut d = self.next_working(d);
+        for _ in 0..n {
+            d = self.next_working(d.add_days(1));
         }
         d
     }

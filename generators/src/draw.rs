@@ -681,8 +681,8 @@ impl Drawer {
         let proc_days = ((mean * (0.6 + 0.8 * s.unit())) as i32).clamp(30, 300);
         // Agents' acts and CDAPH sittings fall on working days of the tenant (no weekend, no public
         // holiday); the implicit rejection is a legal date and falls on any day.
-        let dept = geo().departements[tp.dept].code;
-        let admissibility = d.filing.add_working_days(s.between(2, 21) as u32, dept);
+        let cal = crate::date::Calendar::of(geo().departements[tp.dept].code);
+        let admissibility = cal.add_working(d.filing, s.between(2, 21) as u32);
         // Each MDPH's CDAPH sits on one weekday (its own, from the seed).
         let sitting_day = (crate::ident::mix(self.config.seed ^ tp.dept as u64) % 5) as i32;
         d.push_status(CaseStatus::Deposee, d.filing, reference);
@@ -705,7 +705,7 @@ impl Drawer {
             } else {
                 let earliest = d.filing.add_days(proc_days).max(eval_start.add_days(25));
                 let to_sitting = (sitting_day - earliest.weekday() as i32).rem_euclid(7);
-                let dec = earliest.add_days(to_sitting).next_working_day(dept);
+                let dec = cal.next_working(earliest.add_days(to_sitting));
                 let eval_date = eval_start.add_days((dec.0 - eval_start.0) / 3);
                 let proposition = dec
                     .add_days(-(15 + s.below(8) as i32))
@@ -721,7 +721,7 @@ impl Drawer {
         let notification = if implicit {
             None
         } else {
-            Some(decision_date.add_working_days(s.between(2, 8) as u32, dept))
+            Some(cal.add_working(decision_date, s.between(2, 8) as u32))
         };
         if decision_date <= reference {
             d.decision_date = Some(decision_date);
@@ -888,14 +888,14 @@ impl Drawer {
             // drawn again (at most three times, then moved to a working day).
             let mut raw = f.add_days(s.below(span) as i32);
             for _ in 0..3 {
-                if raw.is_working_day(dept) {
+                if cal.is_working(raw) {
                     break;
                 }
                 raw = f.add_days(s.below(span) as i32);
             }
-            let date = match raw.next_working_day(dept) {
+            let date = match cal.next_working(raw) {
                 n if n <= last => n,
-                _ => Some(raw.previous_working_day(dept))
+                _ => Some(cal.previous_working(raw))
                     .filter(|p| *p >= f)
                     .unwrap_or(raw),
             };
@@ -903,7 +903,7 @@ impl Drawer {
             let mut template = s.below(templates as u32) as usize;
             let mut back = s.below(15) as i32;
             for _ in 0..3 {
-                if date.add_days(-back).is_working_day(dept) {
+                if cal.is_working(date.add_days(-back)) {
                     break;
                 }
                 back = s.below(15) as i32;
@@ -912,7 +912,7 @@ impl Drawer {
             // the filing; a commission to come is the sitting that decides the case file.
             let past = {
                 let p = date.add_days(-back).max(f);
-                Some(p.previous_working_day(dept))
+                Some(cal.previous_working(p))
                     .filter(|w| *w >= f)
                     .unwrap_or(p)
             };
