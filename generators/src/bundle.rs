@@ -102,7 +102,6 @@ pub fn bundle(drawer: &Drawer, d: &CaseDraw) -> CaseBundle {
     let persons: Vec<Person> = d
         .persons()
         .map(|pd| {
-            let (_, place_code, place_name) = g.birth_place(pd.place as usize);
             let commune = &g.communes[pd.commune as usize];
             Person {
                 id: ids::person(pd.p),
@@ -111,12 +110,8 @@ pub fn bundle(drawer: &Drawer, d: &CaseDraw) -> CaseBundle {
                 first_name: render::first_name(pd).to_string(),
                 surname: string(|b| render::surname(b, pd)),
                 birth_date: pd.birth,
-                birth_place_code: if pd.nir_commune != u32::MAX {
-                    g.communes[pd.nir_commune as usize].code.to_string()
-                } else {
-                    place_code.to_string()
-                },
-                birth_place: place_name.to_string(),
+                birth_place_code: string(|b| render::birth_place_code(b, pd)),
+                birth_place: render::birth_place_name(pd).to_string(),
                 nir: string(|b| render::nir(b, pd)),
                 address_line: string(|b| render::address_line(b, pd)),
                 postcode: render::postcode(pd).to_string(),

@@ -1,7 +1,23 @@
 //! The canary registry: every sensitive value of a world, with its owner, and a scanner that tells which
 //! tenants, persons and records any bytes reveal.
 //!
-//! Canary values are unique in the world by construction (see [`crate::ident`] and [`crate::render`]).
+//! What is unique and what is shared, exactly:
+//!
+//! - **Unique in the world, one owner each**, by construction (bijective encodings of global indices, see
+//!   [`crate::ident`], [`crate::birth`] and [`crate::render`]): every person's NIR, phone, email (their
+//!   login) and IBAN; case numbers; decision numbers and texts; document references and file names; note
+//!   texts and references; agents' surnames and logins. A hit on one of them names its one owner.
+//! - **Shared by design, within one case file only**: a child's surname is also their parents' (a mother
+//!   and a father using the family name), and the address line of a child's household is the child's and
+//!   each parent's. Such a value is registered once, owned by the applicant (the child). It proves a leak to anyone who may not see the child's data, but not to the
+//!   parent, whose own name or address it also is: after the parents' authority ended (the child came of
+//!   age), a former parent who is shown their own surname or address line sees the child's value without
+//!   any leak. Judge such a hit against the parent as "their own value", never as proof.
+//! - **Not canaries** (common values, never registered): first names and full names (a child and a parent
+//!   may also share a first name), communes, postcodes, birth dates and places.
+//!
+//! Checked on every case file by [`crate::realism::check_shared_values`] (check 17).
+//!
 //! Their distinctive parts are ASCII (surnames, NIR, phone, IBAN, email, case, decision, document and note
 //! references), so an escaped JSON or CSV body still contains them verbatim; values with accents or slashes
 //! (address lines, decision and note texts, document references) are also registered in their common

@@ -4,7 +4,6 @@
 use crate::date::Date;
 use crate::error::GenError;
 use crate::geo::geo;
-use crate::ident::nir_capacity;
 use crate::model::Right;
 
 /// The default reference date ("today" of every world): 2025-06-30.
@@ -209,10 +208,11 @@ impl Default for GenConfig {
 /// The showcase order of [`TenantSelection::Count`].
 const SHOWCASE: &[&str] = &["75", "13", "2A", "971", "2B", "974"];
 
-/// The largest number of case files a world can have: three persons per case file, each with a distinct NIR
-/// identity (sex, month, birth place, order) while the commune part stays `000`.
+/// The largest number of case files a world can have. Every person slot has a distinct NIR identity in a
+/// reserved range (see [`crate::birth`]); 3,000,000 case files keep every range well within its capacity
+/// (the plan also checks each range exactly).
 pub fn max_cases() -> u64 {
-    nir_capacity(geo().birth_places()) / 3
+    3_000_000
 }
 
 impl GenConfig {

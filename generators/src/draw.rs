@@ -3,10 +3,11 @@
 //! records ([`crate::bundle`]) or straight into JSONL/CSV buffers ([`crate::emit`]); both use the same
 //! rendering functions ([`crate::render`]), so the two paths cannot disagree.
 
+use crate::birth::{BirthPlan, NirPlace};
 use crate::config::GenConfig;
 use crate::date::{Date, days_in_month};
 use crate::geo::geo;
-use crate::ident::{BANK_CODES, nir_identity};
+use crate::ident::BANK_CODES;
 use crate::model::{
     AgentFunction, AppealOutcome, Audience, CaseStatus, DocumentKind, IncapacityBand, Outcome,
     Protection, RepresentationKind, RequestKind, Right,
@@ -39,14 +40,18 @@ pub struct PersonDraw {
     pub address_of: u64,
     /// 1 male, 2 female (from the NIR identity of `p`).
     pub sex: u8,
-    /// Index into the first names of the sex.
-    pub first_name: u8,
+    /// Flat index of the first name ([`crate::text::first_name_at`]), chosen once the birth date is known.
+    pub first_name: u16,
+    /// Random bits that choose the first name among those of the decade.
+    pub name_seed: u32,
     /// Birth date.
     pub birth: Date,
-    /// NIR birth place index.
+    /// Place of birth: index into the departements, then [`crate::ident::BIRTH_COUNTRIES`].
     pub place: u16,
     /// NIR order number.
     pub order: u16,
+    /// Range of the NIR place part (see [`crate::birth`]).
+    pub nir_place: NirPlace,
     /// Real commune code index for the NIR (opt-in), else `u32::MAX`.
     pub nir_commune: u32,
     /// Commune index of the address.
@@ -77,9 +82,11 @@ impl PersonDraw {
         address_of: 0,
         sex: 1,
         first_name: 0,
+        name_seed: 0,
         birth: Date(0),
         place: 0,
         order: 0,
+        nir_place: NirPlace::Departement,
         nir_commune: u32::MAX,
         commune: 0,
         postcode: 0,
@@ -256,7 +263,8 @@ pub struct CaseDraw {
     pub n_notes: usize,
     /// Appeal.
     pub appeal: Option<AppealDraw>,
-    /// Slot of the person agents talk to (a parent for a minor, the tutor under tutelle).
+    /// Slot of the person agents talk to and the decision notification is addressed to (a parent for a
+    /// minor, the tutor or empowered family member of a protected adult, else the person).
     pub contact: u8,
     /// The case number, rendered once per draw (see [`crate::render::case_number`]).
     pub case_number: [u8; 32],
@@ -384,17 +392,20 @@ pub struct Drawer {
     /// The plan.
     pub plan: Plan,
     cases: StreamFactory,
-    places: u64,
+    births: BirthPlan,
 }
 
 impl Drawer {
     /// A drawer for `config`.
     pub fn new(config: &GenConfig) -> Result<Drawer, crate::GenError> {
+        let plan = Plan::new(config)?;
+        let tenants: Vec<(usize, u64)> = plan.tenants.iter().map(|t| (t.dept, t.cases)).collect();
+        let births = BirthPlan::new(config.seed, &tenants).map_err(crate::GenError::Config)?;
         Ok(Drawer {
             config: config.clone(),
-            plan: Plan::new(config)?,
+            plan,
             cases: StreamFactory::new(config.seed, Domain::Case),
-            places: geo().birth_places(),
+            births,
         })
     }
 
@@ -460,13 +471,16 @@ impl Drawer {
         // between the filing and the reference date: such a case file was filed at least a year before.
         let min_back = if ended { 366 } else { 0 };
         d.filing = reference.add_days(-(min_back + s.below(3 * 365 - min_back as u32) as i32));
+        // A schooling plan (PPS) is for a child of school age: from 3 (compulsory instruction, code de
+        // l'education art. L131-1).
+        let school = if has(Right::Pps) { 3 } else { 0 };
         let age = if child {
             match forced {
                 // Under 15 at filing, so still a minor at the reference date (at most 3 years later).
-                Some(ForcedRepresentation::Active) => s.below(15) as i32,
+                Some(ForcedRepresentation::Active) => school + s.below(15 - school as u32) as i32,
                 // 17 at filing, a year or more before the reference date: 18 by then.
                 Some(ForcedRepresentation::Ended) => 17,
-                None => s.below(19) as i32,
+                None => school + s.below(19 - school as u32) as i32,
             }
         } else if s.chance(w.adult_60_plus_share) {
             let max = if has(Right::Rqth) { 62 } else { 95 };
@@ -478,7 +492,7 @@ impl Drawer {
 
         // Applicant.
         let p0 = 3 * g;
-        self.person(&mut s, &mut d.persons[0], p0, p0, p0, tp, None);
+        self.person(&mut s, &mut d.persons[0], p0, p0, p0, tenant, None);
         d.persons[0].birth = birth_for_age(d.filing, age, d.persons[0].birth.0 as u32);
         let birth = d.persons[0].birth;
         let age_now = birth.age_on(reference);
@@ -497,11 +511,15 @@ impl Drawer {
                     RepresentationKind::HabilitationFamiliale,
                 ),
             };
-            self.person(&mut s, &mut d.persons[1], p0 + 1, p0 + 1, p0 + 1, tp, None);
+            // The representative is a woman (slot 1) or a man (slot 2) \[est.: half and half\]: slots have a
+            // sex (see `birth::FEMALE_SHARE`).
+            let rs: usize = if s.chance(0.5) { 1 } else { 2 };
+            let pr = p0 + rs as u64;
+            self.person(&mut s, &mut d.persons[rs], pr, pr, pr, tenant, None);
             let rep_age = 30 + s.below(40) as i32;
-            d.persons[1].birth = birth_for_age(d.filing, rep_age, d.persons[1].birth.0 as u32);
+            d.persons[rs].birth = birth_for_age(d.filing, rep_age, d.persons[rs].birth.0 as u32);
             // The measure started once both the protected person and the representative were of age.
-            let earliest = birth.add_years(18).max(d.persons[1].birth.add_years(18));
+            let earliest = birth.add_years(18).max(d.persons[rs].birth.add_years(18));
             let start = d.filing.add_days(-(s.between(60, 15 * 365)));
             // The curatelle of a forced ended representation was lifted between the filing and the
             // reference date (the filing is at least a year back): the person is no longer protected.
@@ -509,11 +527,16 @@ impl Drawer {
             d.persons[0].protection = if ended { Protection::None } else { prot };
             d.reps[0] = Some(RepDraw {
                 kind,
-                slot: 1,
+                slot: rs as u8,
                 start: start.max(earliest),
                 end,
             });
-            d.contact = if prot == Protection::Tutelle { 1 } else { 0 };
+            // Agents deal with whoever acts for the person: the tutor or the empowered family member (they
+            // represent the person); under curatelle, the person, assisted.
+            d.contact = match prot {
+                Protection::Tutelle | Protection::HabilitationFamiliale if !ended => rs as u8,
+                _ => 0,
+            };
         } else if child {
             let two = s.chance(0.65);
             let household = p0;
@@ -524,7 +547,7 @@ impl Drawer {
                 p0 + 1,
                 household,
                 household,
-                tp,
+                tenant,
                 Some(c0),
             );
             d.persons[1].postcode = d.persons[0].postcode;
@@ -542,13 +565,14 @@ impl Drawer {
                 end,
             });
             if two {
+                // The second parent (the father: slots have a sex) carries the child's surname too.
                 self.person(
                     &mut s,
                     &mut d.persons[2],
                     p0 + 2,
-                    p0 + 2,
                     household,
-                    tp,
+                    household,
+                    tenant,
                     Some(c0),
                 );
                 d.persons[2].postcode = d.persons[0].postcode;
@@ -590,7 +614,7 @@ impl Drawer {
             let iban_p = match slot {
                 0 if age_ref >= 18 => 0.7,
                 1 if child => 0.8,
-                1 => 0.3,
+                1 | 2 if !child => 0.3,
                 _ => 0.0,
             };
             if s.chance(iban_p) {
@@ -655,7 +679,12 @@ impl Drawer {
         );
         let mean = f64::from(tp.mean_days) * if child { 4.3 / 4.4 } else { 4.5 / 4.4 };
         let proc_days = ((mean * (0.6 + 0.8 * s.unit())) as i32).clamp(30, 300);
-        let admissibility = d.filing.add_days(s.between(3, 30));
+        // Agents' acts and CDAPH sittings fall on working days of the tenant (no weekend, no public
+        // holiday); the implicit rejection is a legal date and falls on any day.
+        let cal = crate::date::Calendar::of(geo().departements[tp.dept].code);
+        let admissibility = cal.add_working(d.filing, s.between(2, 21) as u32);
+        // Each MDPH's CDAPH sits on one weekday (its own, from the seed).
+        let sitting_day = (crate::ident::mix(self.config.seed ^ tp.dept as u64) % 5) as i32;
         d.push_status(CaseStatus::Deposee, d.filing, reference);
         let mut outcome_all = None;
         let decision_date;
@@ -674,7 +703,9 @@ impl Drawer {
                 decision_date = d.filing.add_months(4);
                 outcome_all = Some(Outcome::RejetImplicite);
             } else {
-                let dec = d.filing.add_days(proc_days).max(eval_start.add_days(25));
+                let earliest = d.filing.add_days(proc_days).max(eval_start.add_days(25));
+                let to_sitting = (sitting_day - earliest.weekday() as i32).rem_euclid(7);
+                let dec = cal.next_working(earliest.add_days(to_sitting));
                 let eval_date = eval_start.add_days((dec.0 - eval_start.0) / 3);
                 let proposition = dec
                     .add_days(-(15 + s.below(8) as i32))
@@ -690,7 +721,7 @@ impl Drawer {
         let notification = if implicit {
             None
         } else {
-            Some(decision_date.add_days(s.between(2, 10)))
+            Some(cal.add_working(decision_date, s.between(2, 8) as u32))
         };
         if decision_date <= reference {
             d.decision_date = Some(decision_date);
@@ -706,7 +737,7 @@ impl Drawer {
         // Rights and their decisions.
         d.n_rights = 0;
         let twentieth = birth.add_years(20).add_days(-1);
-        let has_rep = d.reps[0].is_some() && !adult_now;
+        let addressees = addressees(d.reps[0], decision_date);
         for r in Right::ALL.iter().copied().filter(|r| has(*r)) {
             let detail = self.detail(&mut s, r, child, d.band);
             let (outcome, reason) = match (outcome_all, r) {
@@ -735,15 +766,16 @@ impl Drawer {
                     end = Some(e);
                 }
             }
-            let notified_to = match (r, outcome == Outcome::Accord, has_rep) {
-                (_, _, _) if implicit => "",
-                (Right::Aah | Right::Aeeh, true, false) => "usager|caf",
-                (Right::Aah | Right::Aeeh, true, true) => "representant|caf",
-                (Right::Pch, true, false) => "usager|departement",
-                (Right::Pch, true, true) => "representant|departement",
-                (Right::Pps, true, _) => "representant|education_nationale",
-                (_, _, true) => "representant",
-                _ => "usager",
+            let partner = match (r, outcome == Outcome::Accord) {
+                (Right::Aah | Right::Aeeh, true) => 1,
+                (Right::Pch, true) => 2,
+                (Right::Pps, true) => 3,
+                _ => 0,
+            };
+            let notified_to = if implicit {
+                ""
+            } else {
+                NOTIFIED[addressees][partner]
             };
             d.rights[d.n_rights] = RightDraw {
                 right: r,
@@ -812,7 +844,7 @@ impl Drawer {
         {
             d.push_doc(DocumentKind::CourtJudgment, rep.start.min(f), 0, &mut s);
             let dt = before(&mut s, 30);
-            d.push_doc(DocumentKind::RepresentativeIdentity, dt, 1, &mut s);
+            d.push_doc(DocumentKind::RepresentativeIdentity, dt, rep.slot, &mut s);
         }
         for _ in 0..s.below(3) {
             let kind = *s.pick(&[
@@ -848,13 +880,56 @@ impl Drawer {
             .min(reference);
         let span = (last.0 - f.0).max(0) as u32 + 1;
         let n_notes = s.below(4) as usize;
+        // The CDAPH sitting that decides the case file, if it has sat.
+        let sitting = d.decision_date.filter(|_| !implicit && !irrecevable);
+        let templates = text::NOTE_TEMPLATES.len();
         for k in 0..n_notes {
-            let date = f.add_days(s.below(span) as i32);
+            // Agents write on working days (the filing itself, online, may be on any day): a day off is
+            // drawn again (at most three times, then moved to a working day).
+            let mut raw = f.add_days(s.below(span) as i32);
+            for _ in 0..3 {
+                if cal.is_working(raw) {
+                    break;
+                }
+                raw = f.add_days(s.below(span) as i32);
+            }
+            let date = match cal.next_working(raw) {
+                n if n <= last => n,
+                _ => Some(cal.previous_working(raw))
+                    .filter(|p| *p >= f)
+                    .unwrap_or(raw),
+            };
             let author = tp.agent_with(AgentFunction::ALL[s.below(3) as usize], s.u32());
+            let mut template = s.below(templates as u32) as usize;
+            let mut back = s.below(15) as i32;
+            for _ in 0..3 {
+                if cal.is_working(date.add_days(-back)) {
+                    break;
+                }
+                back = s.below(15) as i32;
+            }
+            // A past event (documents received, a letter sent) is dated at or before the note, not before
+            // the filing; a commission to come is the sitting that decides the case file.
+            let past = {
+                let p = date.add_days(-back).max(f);
+                Some(cal.previous_working(p))
+                    .filter(|w| *w >= f)
+                    .unwrap_or(p)
+            };
+            let mentioned = match text::NOTE_DATES[template] {
+                text::NoteDate::Commission => match sitting.filter(|dec| *dec > date) {
+                    Some(dec) => dec,
+                    None => {
+                        template = (template + 1) % templates;
+                        past
+                    }
+                },
+                _ => past,
+            };
             d.notes[k] = NoteDraw {
-                template: s.below(text::NOTE_TEMPLATES.len() as u32) as u8,
+                template: template as u8,
                 date,
-                mentioned: date.add_days(s.between(1, 30)),
+                mentioned,
                 author,
             };
         }
@@ -863,6 +938,7 @@ impl Drawer {
 
         let mut name = Vec::with_capacity(16);
         for pd in d.persons.iter_mut().filter(|p| p.present) {
+            pd.first_name = first_name_index(pd);
             name.clear();
             crate::ident::write_person_surname(&mut name, pd.surname_of);
             pd.surname_len = name.len().min(16) as u8;
@@ -875,8 +951,9 @@ impl Drawer {
         d.case_number[..d.case_number_len].copy_from_slice(&number[..d.case_number_len]);
     }
 
-    /// Draw a person: identity from the NIR bijection of `p`, address in the tenant (the household's
-    /// commune when given). The birth date is set by the caller; here `birth.0` carries a day seed.
+    /// Draw a person: place of birth and NIR identity from the birth plan ([`crate::birth`]), address in the
+    /// tenant (the household's commune when given). The birth date is set by the caller; here `birth.0`
+    /// carries a day seed.
     #[allow(clippy::too_many_arguments)]
     fn person(
         &self,
@@ -885,11 +962,13 @@ impl Drawer {
         p: u64,
         surname_of: u64,
         address_of: u64,
-        tp: &TenantPlan,
+        t: usize,
         commune: Option<u32>,
     ) {
         let g = geo();
-        let id = nir_identity(p, self.places);
+        let tp = &self.plan.tenants[t];
+        let seq = p / 3 - tp.first_case;
+        let id = self.births.identity(t, 3 * seq + p % 3);
         pd.present = true;
         pd.p = p;
         pd.surname_of = surname_of;
@@ -897,12 +976,8 @@ impl Drawer {
         pd.sex = id.sex;
         pd.place = id.place;
         pd.order = id.order;
-        let names = if id.sex == 2 {
-            text::FEMALE_FIRST_NAMES.len()
-        } else {
-            text::MALE_FIRST_NAMES.len()
-        };
-        pd.first_name = s.below(names as u32) as u8;
+        pd.nir_place = id.nir_place;
+        pd.name_seed = s.u32();
         // Month of birth from the NIR; the day is drawn here and used by `birth_for_age`.
         let day_seed = s.u32() & 0xFFFF;
         pd.birth = Date(((u32::from(id.month)) << 16 | day_seed) as i32);
@@ -942,6 +1017,66 @@ impl Drawer {
             Right::Esms => text::ESMS_ADULT[s.below(text::ESMS_ADULT.len() as u32) as usize],
             Right::Pps => text::PPS_DETAILS[s.below(text::PPS_DETAILS.len() as u32) as usize],
         }
+    }
+}
+
+/// The first name of a drawn person whose birth date is known: a name of their decade of birth and sex
+/// (of the Maghreb and Turkey for persons born there), drawn with the weights of
+/// [`text::first_name_weight`].
+fn first_name_index(pd: &PersonDraw) -> u16 {
+    let maghreb = usize::from(pd.place)
+        .checked_sub(geo().departements.len())
+        .and_then(|k| crate::ident::BIRTH_COUNTRIES.get(k))
+        .is_some_and(|c| crate::ident::maghreb_or_turkey(c.0));
+    let (list, _) = text::first_name_list(pd.birth.year(), pd.sex, maghreb);
+    let mut r = f64::from(pd.name_seed) / 4_294_967_296.0;
+    let mut rank = 9;
+    for k in 0..10 {
+        let w = text::first_name_weight(k);
+        if r < w {
+            rank = k;
+            break;
+        }
+        r -= w;
+    }
+    (list * 10 + rank) as u16
+}
+
+/// Who a decision is notified to, by addressees ([`addressees`]) and partner (none, the CAF for AAH and
+/// AEEH, the departement council for PCH, the school authority for a schooling plan; partners only for a
+/// granted right).
+pub const NOTIFIED: [[&str; 4]; 3] = [
+    [
+        "usager",
+        "usager|caf",
+        "usager|departement",
+        "usager|education_nationale",
+    ],
+    [
+        "representant",
+        "representant|caf",
+        "representant|departement",
+        "representant|education_nationale",
+    ],
+    [
+        "usager|representant",
+        "usager|representant|caf",
+        "usager|representant|departement",
+        "usager|representant|education_nationale",
+    ],
+];
+
+/// Who receives a decision taken on `date` (a row of [`NOTIFIED`]), by the representation in force that
+/// day: nobody (an adult acting alone, including a child of 18 or more whose parents' authority has ended,
+/// or a person whose measure was lifted) -> the person (0); the parents of a minor, a tutor or a family
+/// member empowered to represent -> the representative, who acts for the person (1); a curator, who
+/// assists a person acting themselves -> the person and the curator (2; civil code art. 467: what is
+/// notified to a person under curatelle must also be notified to the curator).
+pub fn addressees(rep: Option<RepDraw>, date: Date) -> usize {
+    match rep.filter(|r| r.start <= date && r.end.is_none_or(|e| e > date)) {
+        None => 0,
+        Some(r) if r.kind == RepresentationKind::Curateur => 2,
+        Some(_) => 1,
     }
 }
 

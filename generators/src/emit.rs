@@ -270,7 +270,6 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
 
     let e = enc.get(Entity::Persons);
     for pd in d.persons() {
-        let (_, place_code, place_name) = g.birth_place(pd.place as usize);
         let commune = &g.communes[pd.commune as usize];
         e.begin();
         u(e, "id", ids::person(pd.p).0);
@@ -279,16 +278,8 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
         s(e, "first_name", render::first_name(pd));
         sf(e, "surname", |o| render::surname(o, pd));
         date(e, "birth_date", pd.birth);
-        if pd.nir_commune != u32::MAX {
-            s(
-                e,
-                "birth_place_code",
-                g.communes[pd.nir_commune as usize].code,
-            );
-        } else {
-            s(e, "birth_place_code", place_code);
-        }
-        s(e, "birth_place", place_name);
+        sf(e, "birth_place_code", |o| render::birth_place_code(o, pd));
+        s(e, "birth_place", render::birth_place_name(pd));
         sf(e, "nir", |o| render::nir(o, pd));
         sf(e, "address_line", |o| render::address_line(o, pd));
         s(e, "postcode", render::postcode(pd));

@@ -3,8 +3,6 @@
 
 use std::sync::OnceLock;
 
-use crate::ident::BIRTH_COUNTRIES;
-
 const DEPARTEMENTS_CSV: &str = include_str!("../data/departements.csv");
 const COMMUNES_CSV: &str = include_str!("../data/communes.csv");
 
@@ -171,25 +169,6 @@ impl Geo {
     /// Total population of the communes of departement `d` that addresses are drawn from.
     pub fn drawable_population(&self, d: usize) -> u64 {
         self.cumulative[d].last().map_or(0, |&(acc, _)| acc)
-    }
-
-    /// Number of NIR birth places: departements, then countries abroad.
-    pub fn birth_places(&self) -> u64 {
-        (self.departements.len() + BIRTH_COUNTRIES.len()) as u64
-    }
-
-    /// The 5-character NIR place code of birth place `i` (commune part `000`, or `00` overseas) and its
-    /// display code and name.
-    pub fn birth_place(&self, i: usize) -> ([u8; 5], &'static str, &'static str) {
-        let mut place = [b'0'; 5];
-        if let Some(d) = self.departements.get(i) {
-            place[..d.code.len()].copy_from_slice(d.code.as_bytes());
-            (place, d.code, d.name)
-        } else {
-            let (code, name) = BIRTH_COUNTRIES[i - self.departements.len()];
-            place.copy_from_slice(code.as_bytes());
-            (place, code, name)
-        }
     }
 }
 

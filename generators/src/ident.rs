@@ -37,78 +37,53 @@ pub const fn mix(mut z: u64) -> u64 {
 // ---------------------------------------------------------------------------------------------------------
 // NIR
 
-/// Countries of birth abroad used in NIRs: INSEE country code (`99` + 3 digits) and French name.
-pub const BIRTH_COUNTRIES: &[(&str, &str)] = &[
-    ("99101", "Danemark"),
-    ("99109", "Allemagne"),
-    ("99110", "Autriche"),
-    ("99112", "Hongrie"),
-    ("99114", "Roumanie"),
-    ("99122", "Pologne"),
-    ("99123", "Russie"),
-    ("99126", "Grèce"),
-    ("99127", "Italie"),
-    ("99131", "Belgique"),
-    ("99132", "Royaume-Uni"),
-    ("99134", "Espagne"),
-    ("99135", "Pays-Bas"),
-    ("99136", "Irlande"),
-    ("99137", "Luxembourg"),
-    ("99139", "Portugal"),
-    ("99140", "Suisse"),
-    ("99205", "Liban"),
-    ("99208", "Turquie"),
-    ("99216", "Chine"),
-    ("99223", "Inde"),
-    ("99243", "Viêt Nam"),
-    ("99322", "Cameroun"),
-    ("99326", "Côte d'Ivoire"),
-    ("99335", "Mali"),
-    ("99341", "Sénégal"),
-    ("99350", "Maroc"),
-    ("99351", "Tunisie"),
-    ("99352", "Algérie"),
-    ("99401", "Canada"),
-    ("99404", "États-Unis"),
+/// Countries of birth abroad: INSEE country code (`99` + 3 digits), French name and share among persons
+/// born abroad, in percent. The code is the person's place of birth; it never appears in a generated NIR
+/// (see [`nir_place_is_reserved`]). The first seven shares are INSEE's for the countries of birth of
+/// immigrants (2023); the others stand for every other country, in proportion to rough estimates
+/// \[est.\] scaled to the remaining 53 % (see `data/README.md`).
+pub const BIRTH_COUNTRIES: &[(&str, &str, f64)] = &[
+    ("99352", "Algérie", 12.2),
+    ("99350", "Maroc", 11.7),
+    ("99139", "Portugal", 7.9),
+    ("99351", "Tunisie", 4.7),
+    ("99127", "Italie", 3.9),
+    ("99208", "Turquie", 3.3),
+    ("99134", "Espagne", 3.3),
+    ("99132", "Royaume-Uni", 2.0 * OTHERS),
+    ("99109", "Allemagne", 2.0 * OTHERS),
+    ("99131", "Belgique", 1.6 * OTHERS),
+    ("99114", "Roumanie", 2.0 * OTHERS),
+    ("99122", "Pologne", 1.0 * OTHERS),
+    ("99216", "Chine", 1.5 * OTHERS),
+    ("99243", "Viêt Nam", 1.0 * OTHERS),
+    ("99341", "Sénégal", 1.9 * OTHERS),
+    ("99326", "Côte d'Ivoire", 1.8 * OTHERS),
+    ("99335", "Mali", 1.3 * OTHERS),
+    ("99322", "Cameroun", 1.5 * OTHERS),
+    ("99123", "Russie", 0.6 * OTHERS),
+    ("99223", "Inde", 0.5 * OTHERS),
+    ("99205", "Liban", 0.6 * OTHERS),
+    ("99140", "Suisse", 0.5 * OTHERS),
+    ("99135", "Pays-Bas", 0.3 * OTHERS),
+    ("99136", "Irlande", 0.1 * OTHERS),
+    ("99137", "Luxembourg", 0.1 * OTHERS),
+    ("99110", "Autriche", 0.2 * OTHERS),
+    ("99112", "Hongrie", 0.2 * OTHERS),
+    ("99126", "Grèce", 0.2 * OTHERS),
+    ("99101", "Danemark", 0.1 * OTHERS),
+    ("99401", "Canada", 0.3 * OTHERS),
+    ("99404", "États-Unis", 0.6 * OTHERS),
 ];
 
-/// The parts of a NIR that are a bijection of a person index: sex digit (1 male, 2 female), birth month,
-/// birth place (index into departements, then [`BIRTH_COUNTRIES`]) and order number (1-999).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NirIdentity {
-    /// 1 (male) or 2 (female).
-    pub sex: u8,
-    /// Birth month, 1-12.
-    pub month: u8,
-    /// Index of the birth place: `0..departements` are departements, then countries.
-    pub place: u16,
-    /// Order number, 1-999.
-    pub order: u16,
-}
+/// Scale of the estimated shares of the other countries: their estimates sum to 21.9 and stand for the
+/// 53 % of immigrants born outside the first seven countries.
+const OTHERS: f64 = 53.0 / 21.9;
 
-/// Key used to permute person indices into NIR identities.
-const NIR_KEY: u64 = 0x4E49_525F_6B65_7921;
-
-/// How many distinct NIR identities exist for `places` birth places (2 sexes x 12 months x 999 orders).
-pub const fn nir_capacity(places: u64) -> u64 {
-    2 * 12 * places * 999
-}
-
-/// The NIR identity of person index `p` (bijective on `[0, nir_capacity(places))`).
-pub fn nir_identity(p: u64, places: u64) -> NirIdentity {
-    let mut x = permute(p, nir_capacity(places), NIR_KEY);
-    let sex = (x % 2) as u8 + 1;
-    x /= 2;
-    let month = (x % 12) as u8 + 1;
-    x /= 12;
-    let place = (x % places) as u16;
-    x /= places;
-    NirIdentity {
-        sex,
-        month,
-        place,
-        order: x as u16 + 1,
-    }
+/// Whether a country of birth (INSEE code) is in the Maghreb or Turkey (first names, see
+/// [`crate::text::FIRST_NAMES_MAGHREB`]).
+pub fn maghreb_or_turkey(code: &str) -> bool {
+    matches!(code, "99350" | "99351" | "99352" | "99208")
 }
 
 /// The NIR key (`97 - n mod 97`) of the first 13 characters, reading `2A` as 19 and `2B` as 18.
@@ -143,6 +118,39 @@ pub fn nir_is_valid(nir: &str) -> bool {
     }
     let key = (b[13] - b'0') * 10 + (b[14] - b'0');
     nir_key(&b[..13]) == Some(key)
+}
+
+/// Whether the place part of `nir` (characters 6 to 10) is in a range no real person's NIR has:
+///
+/// - a departement (`01`-`95`, `2A`, `2B`, or `20` for Corsica before 1976) with commune part `000`: INSEE
+///   numbers the communes of a departement from `001`, so no commune has `000`;
+/// - an overseas departement (`971`-`976`) with commune part `00`, for the same reason;
+/// - `00` and three digits: no departement has code `00` (used beyond a departement's own range, see
+///   [`crate::birth`]);
+/// - `990` and two digits for a birth abroad: a real NIR has `99` and the INSEE country code's last three
+///   digits, a continent digit from 1 (Europe) to 5 (Oceania) and two digits (`99352` Algeria, `99101`
+///   Denmark, `99100` France itself); continent digit 0 is no continent, so `99000`-`99099` is no country.
+///
+/// Real commune or country codes (the explicit opt-in of [`crate::GenConfig::real_birth_communes`]) are
+/// refused.
+pub fn nir_place_is_reserved(nir: &str) -> bool {
+    let b = nir.as_bytes();
+    if b.len() != 15 {
+        return false;
+    }
+    let p = &b[5..10];
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    match p {
+        [b'9', b'9', b'0', x, y] => digits(&[*x, *y]),
+        [b'0', b'0', x, y, z] => digits(&[*x, *y, *z]),
+        [b'9', b'7', x, b'0', b'0'] => (b'1'..=b'6').contains(x),
+        [b'2', b'A' | b'B', b'0', b'0', b'0'] => true,
+        [x, y, b'0', b'0', b'0'] if digits(&[*x, *y]) => {
+            let dept = u32::from(x - b'0') * 10 + u32::from(y - b'0');
+            (1..=95).contains(&dept)
+        }
+        _ => false,
+    }
 }
 
 /// Write a 15-character NIR from its parts; `place5` is the 5-character place of birth.
@@ -535,21 +543,6 @@ mod tests {
         assert!(s.starts_with("207112B000042"), "{s}");
         assert!(nir_is_valid(&s));
         assert_eq!(nir_key(b"1850X78006084"), None);
-    }
-
-    #[test]
-    fn nir_identities_are_unique_and_in_range() {
-        let places = 132;
-        let cap = nir_capacity(places);
-        let mut seen = HashSet::new();
-        for p in (0..cap).step_by(97).take(40_000) {
-            let id = nir_identity(p, places);
-            assert!(id.sex == 1 || id.sex == 2);
-            assert!((1..=12).contains(&id.month));
-            assert!(u64::from(id.place) < places);
-            assert!((1..=999).contains(&id.order));
-            assert!(seen.insert((id.sex, id.month, id.place, id.order)));
-        }
     }
 
     #[test]

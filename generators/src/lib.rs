@@ -11,7 +11,8 @@
 //!   reveal;
 //! - [`stream::write_world`] streams a large world to JSONL or CSV, in parallel, with flat memory and
 //!   byte-identical output whatever the thread count;
-//! - [`realism`] holds the eleven realism checks of the domain reference as reusable functions;
+//! - [`realism`] holds the eleven realism checks of the domain reference and seven more as reusable
+//!   functions;
 //! - [`strategy`] has proptest strategies of small worlds for the suites.
 //!
 //! Every sensitive value (surname, NIR, address line, phone, email, IBAN, case number, document reference
@@ -25,6 +26,7 @@
 //! (ended at or before the reference date) whose representative still has an account (its second case
 //! file). See [`draw::forced_representation`].
 
+pub mod birth;
 pub mod bundle;
 pub mod canary;
 pub mod config;

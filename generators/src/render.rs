@@ -3,12 +3,13 @@
 
 use std::sync::OnceLock;
 
+use crate::birth::NirPlace;
 use crate::date::Date;
 use crate::draw::{CaseDraw, Drawer, EMAIL_DOMAINS, PersonDraw};
 use crate::geo::geo;
 use crate::ident::{
-    BANK_CODES, account_number, permute, phone_suffix, push2, write_agent_surname, write_iban,
-    write_nir, write_phone,
+    BANK_CODES, BIRTH_COUNTRIES, account_number, permute, phone_suffix, push2, write_agent_surname,
+    write_iban, write_nir, write_phone,
 };
 use crate::model::{CaseStatus, DocumentKind, Outcome, Right};
 use crate::plan::TenantPlan;
@@ -37,14 +38,10 @@ pub fn push_u64(out: &mut Vec<u8>, v: u64) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
-/// First name of a drawn person.
+/// First name of a drawn person (chosen by the draw from the names of their decade of birth, sex and
+/// origin: see [`crate::text::first_name_list`]).
 pub fn first_name(pd: &PersonDraw) -> &'static str {
-    let list = if pd.sex == 2 {
-        text::FEMALE_FIRST_NAMES
-    } else {
-        text::MALE_FIRST_NAMES
-    };
-    list[pd.first_name as usize % list.len()]
+    text::first_name_at(usize::from(pd.first_name))
 }
 
 /// `Mme` or `M.`.
@@ -65,15 +62,92 @@ pub fn display_name(out: &mut Vec<u8>, pd: &PersonDraw) {
     surname(out, pd);
 }
 
+/// Corsica's two departements, 2A and 2B, exist since this date; INSEE codes a birth in Corsica before it
+/// with departement `20` (commune codes `20xxx`, NIR place part `20`).
+pub const CORSICA_SPLIT: Date = Date::from_ymd(1976, 1, 1);
+
+/// Whether a drawn person was born in Corsica before 2A and 2B existed.
+fn born_in_old_corsica(pd: &PersonDraw) -> bool {
+    pd.birth < CORSICA_SPLIT
+        && geo()
+            .departements
+            .get(pd.place as usize)
+            .is_some_and(|d| d.code == "2A" || d.code == "2B")
+}
+
+/// The place part of the person's NIR (5 characters; see [`crate::birth`]).
+pub fn nir_place(pd: &PersonDraw) -> [u8; 5] {
+    let g = geo();
+    let mut place = [b'0'; 5];
+    match pd.nir_place {
+        NirPlace::Abroad(x) => {
+            place[..3].copy_from_slice(b"990");
+            place[3] = b'0' + x / 10 % 10;
+            place[4] = b'0' + x % 10;
+        }
+        NirPlace::Overflow(x) => {
+            let x = u32::from(x);
+            place[2] = b'0' + (x / 100 % 10) as u8;
+            place[3] = b'0' + (x / 10 % 10) as u8;
+            place[4] = b'0' + (x % 10) as u8;
+        }
+        NirPlace::Departement => {
+            if pd.nir_commune != u32::MAX {
+                place.copy_from_slice(g.communes[pd.nir_commune as usize].code.as_bytes());
+            } else if let Some(d) = g.departements.get(pd.place as usize) {
+                place[..d.code.len()].copy_from_slice(d.code.as_bytes());
+            }
+            if born_in_old_corsica(pd) {
+                place[..2].copy_from_slice(b"20");
+            }
+        }
+    }
+    place
+}
+
 /// The person's NIR.
 pub fn nir(out: &mut Vec<u8>, pd: &PersonDraw) {
-    let g = geo();
-    let (mut place, _, _) = g.birth_place(pd.place as usize);
-    if pd.nir_commune != u32::MAX {
-        place.copy_from_slice(g.communes[pd.nir_commune as usize].code.as_bytes());
-    }
     let (y, m, _) = pd.birth.ymd();
-    write_nir(out, pd.sex, (y % 100) as u8, m as u8, &place, pd.order);
+    write_nir(
+        out,
+        pd.sex,
+        (y % 100) as u8,
+        m as u8,
+        &nir_place(pd),
+        pd.order,
+    );
+}
+
+/// The person's place of birth as INSEE codes it at the birth date: the departement (`20` for Corsica
+/// before 1976), the commune with real birth communes opted in, or the country's code abroad.
+pub fn birth_place_code(out: &mut Vec<u8>, pd: &PersonDraw) {
+    let g = geo();
+    let start = out.len();
+    match g.departements.get(pd.place as usize) {
+        Some(_) if pd.nir_commune != u32::MAX && pd.nir_place == NirPlace::Departement => {
+            out.extend_from_slice(g.communes[pd.nir_commune as usize].code.as_bytes());
+        }
+        Some(d) => out.extend_from_slice(d.code.as_bytes()),
+        None => {
+            let (code, _, _) = BIRTH_COUNTRIES[pd.place as usize - g.departements.len()];
+            out.extend_from_slice(code.as_bytes());
+        }
+    }
+    if born_in_old_corsica(pd) {
+        out[start..start + 2].copy_from_slice(b"20");
+    }
+}
+
+/// The name of the person's place of birth at the birth date (`Corse` before 1976).
+pub fn birth_place_name(pd: &PersonDraw) -> &'static str {
+    let g = geo();
+    if born_in_old_corsica(pd) {
+        return "Corse";
+    }
+    match g.departements.get(pd.place as usize) {
+        Some(d) => d.name,
+        None => BIRTH_COUNTRIES[pd.place as usize - g.departements.len()].1,
+    }
 }
 
 /// The person's street address: unique per household by construction.

@@ -137,7 +137,7 @@ fn stream_with<E: Enc + Default + Send, S: Sink>(
             buf.extend_from_slice(entity.csv_header().as_bytes());
         }
     }
-    let mut verifier = opts.verify.then(|| Verifier::new(config.reference_date));
+    let mut verifier = opts.verify.then(|| Verifier::for_config(config));
     for tp in &drawer.plan.tenants {
         emit::tenant(head.get(Entity::Tenants), tp);
         counts[Entity::Tenants as usize] += 1;
@@ -170,7 +170,7 @@ fn stream_with<E: Enc + Default + Send, S: Sink>(
                 (&drawer, &next_chunk, &written, &pool, &verifiers);
             scope.spawn(move || {
                 let mut d = CaseDraw::default();
-                let mut local_verifier = opts.verify.then(|| Verifier::new(config.reference_date));
+                let mut local_verifier = opts.verify.then(|| Verifier::for_config(config));
                 loop {
                     let c = next_chunk.fetch_add(1, Ordering::Relaxed);
                     if c >= n_chunks {

@@ -1,4 +1,4 @@
-//! Curated French vocabularies: first names by sex, street names, right labels and details, refusal reasons,
+//! Curated French vocabularies: first names by decade of birth and sex, street names, right labels and details, refusal reasons,
 //! note templates and document titles. Road types, agents' first names and doctors' names come from the
 //! `fake` crate's fr_FR locale (they are not canaries); everything that must agree with the person (first
 //! names with sex) or be plausible French prose is curated here.
@@ -7,133 +7,334 @@ use fake::locales::{Data, FR_FR};
 
 use crate::model::{DocumentKind, Right};
 
-/// Female first names.
-pub const FEMALE_FIRST_NAMES: &[&str] = &[
-    "Marie",
-    "Nathalie",
-    "Isabelle",
-    "Sylvie",
-    "Catherine",
-    "Françoise",
-    "Christine",
-    "Monique",
-    "Valérie",
-    "Sandrine",
-    "Véronique",
-    "Sophie",
-    "Céline",
-    "Aurélie",
-    "Julie",
-    "Émilie",
-    "Camille",
-    "Léa",
-    "Manon",
-    "Chloé",
-    "Inès",
-    "Jade",
-    "Louise",
-    "Emma",
-    "Alice",
-    "Zoé",
-    "Lina",
-    "Rose",
-    "Anna",
-    "Hélène",
-    "Martine",
-    "Brigitte",
-    "Patricia",
-    "Laurence",
-    "Stéphanie",
-    "Audrey",
-    "Élodie",
-    "Mélanie",
-    "Pauline",
-    "Charlotte",
-    "Margaux",
-    "Océane",
-    "Maëlle",
-    "Lucie",
-    "Clémence",
-    "Agathe",
-    "Nadia",
-    "Fatima",
-    "Yasmine",
-    "Aïcha",
-    "Josiane",
-    "Gisèle",
-    "Odile",
-    "Paulette",
-    "Jeanne",
-    "Mathilde",
-    "Anaïs",
-    "Noémie",
-    "Salomé",
-    "Elsa",
+/// First names most given in France by decade of birth and sex, ten per decade, most given first (from the
+/// INSEE first-name file, "Fichier des prénoms", Licence Ouverte; see `data/README.md`). Index: decade
+/// (`1920` for births before 1930 ... `2020`), then female (0) or male (1).
+pub const FIRST_NAMES_BY_DECADE: [(i32, [[&str; 10]; 2]); 11] = [
+    (
+        1920,
+        [
+            [
+                "Marie",
+                "Jeanne",
+                "Marguerite",
+                "Germaine",
+                "Louise",
+                "Yvonne",
+                "Madeleine",
+                "Suzanne",
+                "Simone",
+                "Marcelle",
+            ],
+            [
+                "Jean", "Pierre", "André", "René", "Marcel", "Roger", "Louis", "Robert", "Henri",
+                "Georges",
+            ],
+        ],
+    ),
+    (
+        1930,
+        [
+            [
+                "Marie",
+                "Jeanne",
+                "Monique",
+                "Jacqueline",
+                "Simone",
+                "Denise",
+                "Paulette",
+                "Yvette",
+                "Colette",
+                "Odette",
+            ],
+            [
+                "Jean", "André", "Pierre", "René", "Roger", "Marcel", "Robert", "Jacques",
+                "Claude", "Raymond",
+            ],
+        ],
+    ),
+    (
+        1940,
+        [
+            [
+                "Marie",
+                "Monique",
+                "Jacqueline",
+                "Nicole",
+                "Françoise",
+                "Michèle",
+                "Danielle",
+                "Christiane",
+                "Josiane",
+                "Annie",
+            ],
+            [
+                "Jean", "Michel", "Pierre", "Jacques", "Claude", "Bernard", "André", "Alain",
+                "Gérard", "Daniel",
+            ],
+        ],
+    ),
+    (
+        1950,
+        [
+            [
+                "Marie",
+                "Martine",
+                "Françoise",
+                "Monique",
+                "Nicole",
+                "Christine",
+                "Catherine",
+                "Danielle",
+                "Chantal",
+                "Brigitte",
+            ],
+            [
+                "Jean",
+                "Michel",
+                "Alain",
+                "Patrick",
+                "Daniel",
+                "Bernard",
+                "Gérard",
+                "Christian",
+                "Philippe",
+                "Jacques",
+            ],
+        ],
+    ),
+    (
+        1960,
+        [
+            [
+                "Sylvie",
+                "Catherine",
+                "Martine",
+                "Isabelle",
+                "Christine",
+                "Nathalie",
+                "Véronique",
+                "Brigitte",
+                "Patricia",
+                "Valérie",
+            ],
+            [
+                "Philippe",
+                "Patrick",
+                "Pascal",
+                "Thierry",
+                "Éric",
+                "Christophe",
+                "Michel",
+                "Alain",
+                "Didier",
+                "Dominique",
+            ],
+        ],
+    ),
+    (
+        1970,
+        [
+            [
+                "Nathalie",
+                "Isabelle",
+                "Sandrine",
+                "Valérie",
+                "Stéphanie",
+                "Sophie",
+                "Céline",
+                "Karine",
+                "Christelle",
+                "Virginie",
+            ],
+            [
+                "Christophe",
+                "Stéphane",
+                "Laurent",
+                "Sébastien",
+                "Frédéric",
+                "David",
+                "Olivier",
+                "Nicolas",
+                "Éric",
+                "Pascal",
+            ],
+        ],
+    ),
+    (
+        1980,
+        [
+            [
+                "Aurélie",
+                "Céline",
+                "Émilie",
+                "Julie",
+                "Élodie",
+                "Stéphanie",
+                "Audrey",
+                "Mélanie",
+                "Laetitia",
+                "Sandrine",
+            ],
+            [
+                "Nicolas",
+                "Julien",
+                "Sébastien",
+                "Guillaume",
+                "Jérôme",
+                "Mickaël",
+                "Romain",
+                "Christophe",
+                "David",
+                "Thomas",
+            ],
+        ],
+    ),
+    (
+        1990,
+        [
+            [
+                "Laura", "Camille", "Manon", "Marine", "Pauline", "Marion", "Julie", "Sarah",
+                "Mathilde", "Léa",
+            ],
+            [
+                "Kevin",
+                "Thomas",
+                "Nicolas",
+                "Alexandre",
+                "Anthony",
+                "Maxime",
+                "Quentin",
+                "Julien",
+                "Romain",
+                "Florian",
+            ],
+        ],
+    ),
+    (
+        2000,
+        [
+            [
+                "Léa", "Manon", "Chloé", "Camille", "Emma", "Océane", "Sarah", "Inès", "Clara",
+                "Lucie",
+            ],
+            [
+                "Lucas",
+                "Thomas",
+                "Hugo",
+                "Théo",
+                "Maxime",
+                "Enzo",
+                "Nathan",
+                "Mathis",
+                "Alexandre",
+                "Louis",
+            ],
+        ],
+    ),
+    (
+        2010,
+        [
+            [
+                "Emma", "Jade", "Louise", "Alice", "Chloé", "Lina", "Léa", "Rose", "Anna", "Mila",
+            ],
+            [
+                "Gabriel", "Louis", "Raphaël", "Jules", "Adam", "Lucas", "Léo", "Hugo", "Arthur",
+                "Nathan",
+            ],
+        ],
+    ),
+    (
+        2020,
+        [
+            [
+                "Jade", "Louise", "Emma", "Ambre", "Alba", "Rose", "Alice", "Romy", "Anna", "Lina",
+            ],
+            [
+                "Gabriel", "Léo", "Raphaël", "Louis", "Maël", "Noah", "Jules", "Arthur", "Adam",
+                "Lucas",
+            ],
+        ],
+    ),
 ];
 
-/// Male first names.
-pub const MALE_FIRST_NAMES: &[&str] = &[
-    "Jean",
-    "Pierre",
-    "Michel",
-    "Philippe",
-    "Alain",
-    "Patrick",
-    "Nicolas",
-    "Christophe",
-    "Laurent",
-    "Éric",
-    "Frédéric",
-    "Stéphane",
-    "David",
-    "Julien",
-    "Sébastien",
-    "Thomas",
-    "Maxime",
-    "Antoine",
-    "Hugo",
-    "Lucas",
-    "Louis",
-    "Gabriel",
-    "Raphaël",
-    "Léo",
-    "Arthur",
-    "Jules",
-    "Adam",
-    "Noah",
-    "Nathan",
-    "Théo",
-    "Mathis",
-    "Enzo",
-    "Karim",
-    "Mohamed",
-    "Yanis",
-    "Rayan",
-    "Bernard",
-    "Gérard",
-    "Daniel",
-    "Jacques",
-    "René",
-    "Marcel",
-    "André",
-    "Claude",
-    "Serge",
-    "Didier",
-    "Olivier",
-    "Thierry",
-    "Bruno",
-    "Franck",
-    "Cédric",
-    "Jérôme",
-    "Mickaël",
-    "Benoît",
-    "Grégoire",
-    "Clément",
-    "Baptiste",
-    "Quentin",
-    "Valentin",
-    "Joël",
+/// First names of persons born in the Maghreb or Turkey, any decade \[est.\], female then male.
+pub const FIRST_NAMES_MAGHREB: [[&str; 10]; 2] = [
+    [
+        "Fatima", "Khadija", "Aïcha", "Malika", "Naïma", "Nadia", "Samira", "Zahra", "Leïla",
+        "Amina",
+    ],
+    [
+        "Mohamed",
+        "Ahmed",
+        "Ali",
+        "Karim",
+        "Mustapha",
+        "Rachid",
+        "Youssef",
+        "Saïd",
+        "Abdelkader",
+        "Mehmet",
+    ],
 ];
+
+/// Weight of the `r`-th name of a list of ten, most given first: `1 / (r + 3)`, normalised \[est.\]: about
+/// 21 % for the first name of its decade, 5 % for the tenth (INSEE's file gives the ranks; these weights
+/// flatten the real concentration of the top names, which the ten listed do not exhaust).
+pub fn first_name_weight(r: usize) -> f64 {
+    FIRST_NAME_WEIGHTS[r.min(9)]
+}
+
+const FIRST_NAME_WEIGHTS: [f64; 10] = {
+    let mut w = [0.0; 10];
+    let mut total = 0.0;
+    let mut k = 0;
+    while k < 10 {
+        w[k] = 1.0 / (k as f64 + 3.0);
+        total += w[k];
+        k += 1;
+    }
+    let mut k = 0;
+    while k < 10 {
+        w[k] /= total;
+        k += 1;
+    }
+    w
+};
+
+/// The list of first names for a person born in `year`, of `sex` (1 male, 2 female), in the Maghreb or
+/// Turkey or not, and its index in the flat numbering of [`first_name_at`] (list index x 10).
+pub fn first_name_list(year: i32, sex: u8, maghreb: bool) -> (usize, &'static [&'static str; 10]) {
+    let s = usize::from(sex != 2);
+    if maghreb {
+        return (FIRST_NAMES_BY_DECADE.len() * 2 + s, &FIRST_NAMES_MAGHREB[s]);
+    }
+    let decade = ((year.clamp(1920, 2029) - 1920) / 10) as usize;
+    (decade * 2 + s, &FIRST_NAMES_BY_DECADE[decade].1[s])
+}
+
+/// Number of first-name lists ([`first_name_list`]).
+pub const FIRST_NAME_LISTS: usize = FIRST_NAMES_BY_DECADE.len() * 2 + 2;
+
+/// The first name of flat index `i` (`list x 10 + rank`).
+pub fn first_name_at(i: usize) -> &'static str {
+    let (list, rank) = (i / 10 % FIRST_NAME_LISTS, i % 10);
+    let s = list % 2;
+    if list / 2 >= FIRST_NAMES_BY_DECADE.len() {
+        FIRST_NAMES_MAGHREB[s][rank]
+    } else {
+        FIRST_NAMES_BY_DECADE[list / 2].1[s][rank]
+    }
+}
+
+/// Every first name of the embedded lists.
+pub fn all_first_names() -> impl Iterator<Item = &'static str> {
+    FIRST_NAMES_BY_DECADE
+        .iter()
+        .flat_map(|(_, l)| l.iter().flatten())
+        .chain(FIRST_NAMES_MAGHREB.iter().flatten())
+        .copied()
+}
 
 /// Street names (after the road type).
 pub const STREET_NAMES: &[&str] = &[
@@ -263,9 +464,8 @@ pub fn for_each_vocabulary_word(mut f: impl FnMut(&str)) {
             .filter(|w| !w.is_empty())
             .for_each(&mut f)
     };
-    let lists: [&[&str]; 16] = [
-        FEMALE_FIRST_NAMES,
-        MALE_FIRST_NAMES,
+    all_first_names().for_each(&mut split);
+    let lists: [&[&str]; 14] = [
         STREET_NAMES,
         road_types(),
         staff_first_names(),
@@ -305,7 +505,7 @@ pub fn for_each_vocabulary_word(mut f: impl FnMut(&str)) {
     for c in &g.communes {
         split(c.name);
     }
-    for (_, name) in crate::ident::BIRTH_COUNTRIES {
+    for (_, name, _) in crate::ident::BIRTH_COUNTRIES {
         split(name);
     }
     // Words of the fixed parts of decisions, notes and PDFs.
@@ -409,7 +609,7 @@ pub const REASON_CRITERIA: &str = "critères d'attribution non remplis au vu de 
 
 /// Case note templates. `{c}` civility, `{s}` surname, `{r}` right label, `{d}` a date, `{ref}` the note's
 /// unique reference. No double quotes (they would need escaping in JSON and CSV).
-pub const NOTE_TEMPLATES: &[&str] = &[
+pub const NOTE_TEMPLATES: &[&str; 12] = &[
     "Appel téléphonique de {c} {s} : souhaite connaître l'avancement du dossier. Délai moyen de traitement rappelé. Réf. {ref}.",
     "Pièces complémentaires reçues le {d} (bilan récent). Dossier transmis à l'équipe pluridisciplinaire. Réf. {ref}.",
     "Certificat médical à actualiser : courrier de relance adressé à {c} {s} le {d}. Réf. {ref}.",
@@ -422,6 +622,33 @@ pub const NOTE_TEMPLATES: &[&str] = &[
     "Justificatif de domicile illisible, nouvelle pièce demandée à {c} {s} le {d}. Réf. {ref}.",
     "Troubles du comportement décrits par l'entourage, suivi en CMP depuis plusieurs années ; {c} {s} souhaite un accompagnement. Réf. {ref}.",
     "Dossier complet au {d}. Évaluation sur pièces possible pour la demande ({r}). Réf. {ref}.",
+];
+
+/// What the date `{d}` of a note template is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteDate {
+    /// The template has no date.
+    None,
+    /// A past event (documents received, a letter sent): at or before the note.
+    Past,
+    /// The CDAPH sitting the case file is to be examined at: after the note, the case file's decision.
+    Commission,
+}
+
+/// The kind of date of each of [`NOTE_TEMPLATES`].
+pub const NOTE_DATES: [NoteDate; 12] = [
+    NoteDate::None,
+    NoteDate::Past,
+    NoteDate::Past,
+    NoteDate::None,
+    NoteDate::None,
+    NoteDate::Commission,
+    NoteDate::Past,
+    NoteDate::None,
+    NoteDate::None,
+    NoteDate::Past,
+    NoteDate::None,
+    NoteDate::Past,
 ];
 
 /// Title printed on a document.
@@ -548,6 +775,18 @@ mod tests {
             words.iter().any(|w| looks_like_generated_surname(w)),
             "some real words have the shape"
         );
+    }
+
+    #[test]
+    fn note_date_kinds_match_the_templates() {
+        for (t, kind) in NOTE_TEMPLATES.iter().zip(NOTE_DATES) {
+            assert_eq!(t.contains("{d}"), kind != NoteDate::None, "{t}");
+            assert_eq!(
+                t.contains("commission du {d}"),
+                kind == NoteDate::Commission,
+                "{t}"
+            );
+        }
     }
 
     #[test]
