@@ -242,12 +242,13 @@ impl<'a> Engine<'a> {
             })
             .cloned()
             .collect();
-        self.execute(&first_controls, "controls", &mut outcome)
-            .await;
-        // Probes that change data aim at case files no other probe uses; one at a time.
+        // Probes that change data aim at case files no other probe uses; one at a time, first (each write is
+        // judged by read-backs of its own, before and after).
         self.execute_sequentially(&planned.mutating, &mut outcome)
             .await;
         mark("writes", &mut phases);
+        self.execute(&first_controls, "controls", &mut outcome)
+            .await;
         let concurrent = Instant::now();
         let before = self.sequence.load(Ordering::SeqCst);
         self.execute(&planned.probes, "probes", &mut outcome).await;

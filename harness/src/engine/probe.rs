@@ -280,6 +280,22 @@ impl<'a> Engine<'a> {
             }
             _ => {}
         }
+        // The victim looks at their record just before the attacker asks for the same URL: a response cache
+        // keyed without the caller then serves the victim's answer (the attack needs no guessing of time).
+        if probe.family == Family::DirectRead
+            && let Some(record_key) = probe.record.as_deref()
+            && let Some(steward) = self
+                .plan
+                .population
+                .record(record_key)
+                .and_then(|r| self.plan.population.steward_of(r))
+            && Some(steward.key.as_str()) != probe.actor.as_deref()
+        {
+            let warm = self.record_ctx(record_key, &steward.key);
+            let _ = self
+                .send(Some(&steward.key), endpoint, &warm, &Tweak::default())
+                .await;
+        }
         let ex = self
             .send(probe.actor.as_deref(), endpoint, &ctx, &tweak)
             .await?;
