@@ -2,7 +2,7 @@
 //! the platform has them), the population the policy judges, the template contexts of every record, and the
 //! canary scanner over the world's registry.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use cloison_generators::canary::{CanaryHit, CanaryRegistry, RecordRef};
 use cloison_generators::{PersonId, TenantId, World};
@@ -318,13 +318,40 @@ impl CanaryScanner for WorldCanaries {
     }
 }
 
-/// Template contexts of a world's records, keyed by record key, without the platform's identifiers (the
-/// seeding adds `id` as it learns them).
-pub fn record_contexts(
-    world: &World,
-    plan_person_account: &HashMap<PersonId, String>,
-) -> BTreeMap<String, Value> {
-    let mut out = BTreeMap::new();
+/// Template contexts of a world's records, without the platform's identifiers (the seeding adds `id` as it
+/// learns them). Each case file's context (tenant, person, case) is held once; a record's context is its
+/// case file's plus its own object, assembled on demand, so that memory stays proportional to the world.
+#[derive(Debug, Default)]
+pub struct Contexts {
+    cases: HashMap<String, Value>,
+    records: HashMap<String, (String, &'static str, Value)>,
+}
+
+impl Contexts {
+    /// The context of a record (a case file, document, note or decision), or `None` if the world has no
+    /// such record.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        if let Some(base) = self.cases.get(key) {
+            return Some(base.clone());
+        }
+        let (case, root, own) = self.records.get(key)?;
+        let mut ctx = self.cases.get(case)?.clone();
+        ctx[*root] = own.clone();
+        Some(ctx)
+    }
+
+    /// Every record's context, assembled (for validation on small worlds).
+    pub fn all(&self) -> impl Iterator<Item = Value> + '_ {
+        self.cases
+            .keys()
+            .chain(self.records.keys())
+            .filter_map(|key| self.get(key))
+    }
+}
+
+/// The template contexts of a world's records.
+pub fn record_contexts(world: &World, plan_person_account: &HashMap<PersonId, String>) -> Contexts {
+    let mut out = Contexts::default();
     for bundle in &world.cases {
         let tenant = world
             .tenant(bundle.case_file.tenant_id)
@@ -355,23 +382,27 @@ pub fn record_contexts(
         if let Value::Object(map) = &mut case {
             map.insert("requested_rights".into(), rights.into());
         }
-        let base = json!({ "tenant": tenant, "person": person, "case": case });
         let case_key = case_key(bundle.case_file.id);
-        out.insert(case_key.clone(), base.clone());
+        out.cases.insert(
+            case_key.clone(),
+            json!({ "tenant": tenant, "person": person, "case": case }),
+        );
         for d in &bundle.documents {
-            let mut ctx = base.clone();
-            ctx["document"] = serde_json::to_value(d).unwrap_or(Value::Null);
-            out.insert(document_key(d.id), ctx);
+            let own = serde_json::to_value(d).unwrap_or(Value::Null);
+            out.records
+                .insert(document_key(d.id), (case_key.clone(), "document", own));
         }
         for n in &bundle.notes {
-            let mut ctx = base.clone();
-            ctx["note"] = serde_json::to_value(n).unwrap_or(Value::Null);
-            out.insert(note_key(n.id), ctx);
+            let own = serde_json::to_value(n).unwrap_or(Value::Null);
+            out.records
+                .insert(note_key(n.id), (case_key.clone(), "note", own));
         }
         for d in &bundle.decisions {
-            let mut ctx = base.clone();
-            ctx["decision"] = serde_json::to_value(d).unwrap_or(Value::Null);
-            out.insert(cloison_suites::population::decision_key(d.id), ctx);
+            let own = serde_json::to_value(d).unwrap_or(Value::Null);
+            out.records.insert(
+                cloison_suites::population::decision_key(d.id),
+                (case_key.clone(), "decision", own),
+            );
         }
     }
     out

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::http::{Credential, Exchange, HttpError, HttpSettings, Session};
 use crate::oracle::CanaryScanner;
-use crate::plan::{Plan, PlannedAccount, record_contexts};
+use crate::plan::{Contexts, Plan, PlannedAccount, record_contexts};
 use crate::profile::{Actor, AuthScheme, Endpoint, Profile, TokenSource};
 use crate::report::Stats;
 
@@ -99,7 +99,7 @@ pub struct Engine<'a> {
     sessions: RwLock<HashMap<String, Session>>,
     anonymous: Session,
     record_ids: HashMap<String, String>,
-    contexts: BTreeMap<String, Value>,
+    contexts: Contexts,
     seeding_events: Vec<Judged>,
     pool: std::collections::BTreeSet<String>,
     objects: usize,

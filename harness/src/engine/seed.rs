@@ -35,11 +35,7 @@ impl Engine<'_> {
 
     /// The template context of a record for an identity, with every identifier learnt so far.
     pub(super) fn record_ctx(&self, record_key: &str, actor: &str) -> Value {
-        let mut ctx = self
-            .contexts
-            .get(record_key)
-            .cloned()
-            .unwrap_or_else(|| json!({}));
+        let mut ctx = self.contexts.get(record_key).unwrap_or_else(|| json!({}));
         let record = self.plan.population.record(record_key);
         if let Some(record) = record {
             if let Some(id) = self.record_ids.get(&record.case) {

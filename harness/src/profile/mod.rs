@@ -1342,8 +1342,8 @@ fn sample_fields() -> serde_json::Value {
     });
     let config = cloison_generators::GenConfig::new(1, 2, 24);
     if let Ok(world) = cloison_generators::World::generate(&config) {
-        for ctx in crate::plan::record_contexts(&world, &Default::default()).values() {
-            merge(&mut sample, ctx);
+        for ctx in crate::plan::record_contexts(&world, &Default::default()).all() {
+            merge(&mut sample, &ctx);
         }
         for rep in world.cases.iter().flat_map(|b| &b.representations) {
             if let Ok(v) = serde_json::to_value(rep) {
