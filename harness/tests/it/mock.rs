@@ -1208,8 +1208,6 @@ async fn mock_policy_that_grants_everything_is_inconclusive() {
 /// identifier of an existence probe answers 403 then 401. A 401 is no answer about existence: the probe must
 /// log in again, not report "identifiers can be confirmed" against a hardened platform.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "engine: harness/src/engine/probe.rs `existence` compares a 401 (expired session) with a 403 \
-            and reports an existence leak, without logging in again"]
 async fn mock_a_session_expiring_inside_an_existence_probe_is_not_an_existence_leak() {
     for seed in [1, 2, 3] {
         let run = run_mock(
