@@ -454,6 +454,19 @@ impl<'a> Engine<'a> {
                 &Tweak::default(),
             )
             .await?;
+        // A session that expired before either request answers 401: that says nothing about existence;
+        // the caller logs in again and the probe is sent anew.
+        let refusals = self.profile.refusals_for(endpoint);
+        let signed_out = |ex: &Exchange| {
+            refusals.is_unauthenticated(&ex.observed) && !refusals.is_refusal(&ex.observed)
+        };
+        if signed_out(&existing) || signed_out(&missing) {
+            return Ok(Ok(Tried::new(
+                Verdict::Unauthenticated,
+                None,
+                String::new(),
+            )));
+        }
         let verdict = judge_existence(&existing.observed, &missing.observed);
         let explanation = match &verdict {
             Verdict::Suspicious(reason) | Verdict::ServerError(reason) => reason.clone(),

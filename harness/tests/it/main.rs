@@ -5,5 +5,6 @@ mod container;
 mod existing;
 mod failing;
 mod generate;
+mod mock;
 mod profile;
 mod run;
