@@ -336,7 +336,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
                 ));
             }
             Verdict::Unauthenticated => unauthenticated += 1,
-            Verdict::ServerError(_) => {
+            Verdict::ServerError(_) | Verdict::RefusedWithError(_) => {
                 *server_errors
                     .entry(event.probe.endpoint.clone())
                     .or_default() += 1;
@@ -346,7 +346,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     }
     for (endpoint, count) in &server_errors {
         warnings.push(format!(
-            "{count} server error(s) on {endpoint} with no data and no change seen: counted as neither refusal nor leak"
+            "{count} server error(s) on {endpoint} with no foreign data and, for writes, no change seen by the owner: reported, not counted as leaks"
         ));
     }
     if outcome.relogins > 0 {

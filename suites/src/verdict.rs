@@ -144,6 +144,9 @@ pub enum Verdict {
     /// The target answered a server error and nothing shows that it did what was asked: reported as a
     /// warning, the probe proves neither isolation nor a leak.
     ServerError(String),
+    /// A forbidden write answered a server error, and the owner's read-back shows nothing changed: refused,
+    /// with an error (a warning, not a voided probe).
+    RefusedWithError(String),
     /// The caller's session was not accepted (401 or a login redirect): the try proves nothing until the
     /// session is known alive.
     Unauthenticated,
@@ -304,7 +307,7 @@ pub fn judge_write(
         ));
     }
     if write.is_server_error() {
-        return Verdict::ServerError(format!(
+        return Verdict::RefusedWithError(format!(
             "the {what} answered {} and the owner's read-back shows no change",
             write.status
         ));
@@ -526,6 +529,7 @@ mod tests {
             Verdict::Tampering(_) => "tampering",
             Verdict::Suspicious(_) => "suspicious",
             Verdict::ServerError(_) => "server-error",
+            Verdict::RefusedWithError(_) => "refused-with-error",
             Verdict::Unauthenticated => "unauthenticated",
             Verdict::ControlFailed(_) => "control",
         };
@@ -537,8 +541,8 @@ mod tests {
             (200, ReadBack::Gone, "tampering"),
             (404, ReadBack::Unchanged, "pass"),
             (422, ReadBack::Unchanged, "pass"),
-            // A server error that changed nothing is a warning, not a voided run.
-            (500, ReadBack::Unchanged, "server-error"),
+            // A server error that changed nothing is a refusal with an error, not a voided run.
+            (500, ReadBack::Unchanged, "refused-with-error"),
             (200, ReadBack::Unchanged, "suspicious"),
             (200, ReadBack::Unknown, "server-error"),
         ];

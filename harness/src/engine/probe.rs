@@ -129,7 +129,7 @@ impl<'a> Engine<'a> {
         }))
     }
 
-    async fn relogin(&self, key: &str) -> Result<(), String> {
+    pub(super) async fn relogin(&self, key: &str) -> Result<(), String> {
         let Some(account) = self.plan.account(key) else {
             return Err(format!("{key} has no account"));
         };
@@ -223,6 +223,16 @@ impl<'a> Engine<'a> {
         let ctx = self.record_ctx(record, reader);
         self.send(Some(reader), endpoint, &ctx, &Tweak::default())
             .await
+    }
+
+    /// [`Engine::read_as`], logging the reader in again once if its session was not accepted.
+    async fn read_as_alive(&self, reader: &str, record: &str) -> Result<Exchange, String> {
+        let first = self.read_as(reader, record).await?;
+        if !self.profile.refusals.is_unauthenticated(&first.observed) {
+            return Ok(first);
+        }
+        self.relogin(reader).await?;
+        self.read_as(reader, record).await
     }
 
     async fn try_probe(&self, probe: &Probe) -> Result<Result<Tried, NotApplicable>, String> {
@@ -358,6 +368,7 @@ impl<'a> Engine<'a> {
             Verdict::Leak(hits) => leak_sentence(&who, hits, ex.observed.status),
             Verdict::Suspicious(reason)
             | Verdict::ServerError(reason)
+            | Verdict::RefusedWithError(reason)
             | Verdict::ControlFailed(reason)
             | Verdict::Tampering(reason) => format!("{who}: {reason}"),
             Verdict::Unauthenticated => format!("{who}: the session was not accepted"),
@@ -477,7 +488,7 @@ impl<'a> Engine<'a> {
 
     /// What the owner's read-back shows after a write.
     async fn read_back(&self, owner: &str, record: &str, marker: Option<(&str, &str)>) -> ReadBack {
-        let Ok(back) = self.read_as(owner, record).await else {
+        let Ok(back) = self.read_as_alive(owner, record).await else {
             return ReadBack::Unknown;
         };
         let kind = self
@@ -535,20 +546,26 @@ impl<'a> Engine<'a> {
         };
         let owner = owner.key.clone();
         // The owner must read the record before, or its absence afterwards proves nothing.
-        let before = self.read_as(&owner, record_key).await?;
+        let before = self.read_as_alive(&owner, record_key).await?;
         if !before.observed.is_success() {
             return Ok(Err(NotApplicable(format!(
                 "{owner} cannot read {record_key} before the write ({})",
                 before.observed.status
             ))));
         }
+        let actor = self.plan.population.identity(actor_key);
+        // The writer's view before: what it may already see is not the write's doing.
+        let writer_before = self
+            .read_as_alive(actor_key, record_key)
+            .await
+            .map(|view| !self.evidence(actor, &view).proof.is_empty())
+            .unwrap_or(true);
         let marker = self.marker(probe);
         let mut ctx = self.record_ctx(record_key, actor_key);
         ctx["probe"] = json!({ "marker": marker, "id": probe.id() });
         let write = self
             .send(Some(actor_key), endpoint, &ctx, &Tweak::default())
             .await?;
-        let actor = self.plan.population.identity(actor_key);
         let evidence = self.evidence(actor, &write);
         let pointer = endpoint.marker.as_deref();
         let back = self
@@ -562,10 +579,11 @@ impl<'a> Engine<'a> {
         let refusals = self.profile.refusals_for(endpoint);
         let verdict = judge_write(&evidence, refusals, &write.observed, back, op.name());
         let who = actor.map_or(actor_key.to_string(), |a| format!("{} ({})", a.key, a.role));
-        // The writer's own view afterwards: a write that re-parented the record shows it to the writer.
-        if !refusals.is_refusal(&write.observed)
-            && !verdict.is_finding()
-            && let Ok(view) = self.read_as(actor_key, record_key).await
+        // The writer's own view afterwards, whatever the write answered: a write that re-parented the record
+        // (or shared it with the writer) shows it to the writer, who could not see it before.
+        if !writer_before
+            && !matches!(verdict, Verdict::Tampering(_) | Verdict::Leak(_))
+            && let Ok(view) = self.read_as_alive(actor_key, record_key).await
         {
             let seen = self.evidence(actor, &view);
             if !seen.proof.is_empty() {
@@ -589,9 +607,9 @@ impl<'a> Engine<'a> {
                 record.kind
             ),
             Verdict::Leak(hits) => leak_sentence(&who, hits, write.observed.status),
-            Verdict::Suspicious(reason) | Verdict::ServerError(reason) => {
-                format!("{who}: {reason}")
-            }
+            Verdict::Suspicious(reason)
+            | Verdict::ServerError(reason)
+            | Verdict::RefusedWithError(reason) => format!("{who}: {reason}"),
             _ => String::new(),
         };
         Ok(Ok(Tried::new(verdict, Some(write), explanation)))
@@ -609,7 +627,7 @@ impl<'a> Engine<'a> {
         else {
             return Ok(Err(NotApplicable("needs an actor and a record".into())));
         };
-        let before = self.read_as(actor_key, record_key).await?;
+        let before = self.read_as_alive(actor_key, record_key).await?;
         if !before.observed.is_success() {
             return Ok(Err(NotApplicable(format!(
                 "{actor_key} cannot read its own {record_key} ({})",
@@ -645,7 +663,7 @@ impl<'a> Engine<'a> {
         };
         // The named reader must not see the record before: a reader who already does shows another flaw.
         if let Some(reader) = &reader {
-            let view = self.read_as(reader, record_key).await?;
+            let view = self.read_as_alive(reader, record_key).await?;
             let seen = self.evidence(self.plan.population.identity(reader), &view);
             if !seen.proof.is_empty() {
                 return Ok(Err(NotApplicable(format!(
@@ -675,7 +693,7 @@ impl<'a> Engine<'a> {
             )));
         }
         if let Some(reader) = reader {
-            let view = self.read_as(&reader, record_key).await?;
+            let view = self.read_as_alive(&reader, record_key).await?;
             let reader_identity = self.plan.population.identity(&reader);
             let seen = self.evidence(reader_identity, &view);
             if !seen.proof.is_empty() {

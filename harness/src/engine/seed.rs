@@ -146,22 +146,37 @@ impl Engine<'_> {
                 .map(|d| self.plan.world.document_bytes(d)),
             _ => None,
         };
-        let ex = match session
-            .send(&self.settings, endpoint, &ctx, bytes.as_deref())
-            .await
-        {
-            Ok(ex) => ex,
-            Err(err @ HttpError::Template { .. }) => {
-                return Step::Stopped(EngineError::Setup(format!(
-                    "{}",
-                    transport(&err, self.profile)
-                )));
+        let mut session = session;
+        let mut renewed = false;
+        let ex = loop {
+            let ex = match session
+                .send(&self.settings, endpoint, &ctx, bytes.as_deref())
+                .await
+            {
+                Ok(ex) => ex,
+                Err(err @ HttpError::Template { .. }) => {
+                    return Step::Stopped(EngineError::Setup(format!(
+                        "{}",
+                        transport(&err, self.profile)
+                    )));
+                }
+                Err(err) => {
+                    return Step::Stopped(EngineError::Target(format!(
+                        "the target stopped answering while seeding: {err}"
+                    )));
+                }
+            };
+            // A session that expired while seeding: log in again once (nothing was created with a 401).
+            if !renewed && self.profile.refusals.is_unauthenticated(&ex.observed) {
+                renewed = true;
+                if self.relogin(&creator).await.is_ok()
+                    && let Some(fresh) = self.session(&creator)
+                {
+                    session = fresh;
+                    continue;
+                }
             }
-            Err(err) => {
-                return Step::Stopped(EngineError::Target(format!(
-                    "the target stopped answering while seeding: {err}"
-                )));
-            }
+            break ex;
         };
         if let Err(message) =
             self.setup_status(endpoint, &ex, &format!("creating {key} as {creator}"))

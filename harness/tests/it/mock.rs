@@ -4,8 +4,9 @@
 //! below. The mock is hardened by default; each planted flaw of [`Flaws`] removes one check, and each test
 //! shows that the flawed mock is caught by the expected family (exit 1) while its hardened twin is clean
 //! (exit 0) with every family run. Quirks that are not flaws (refusal pages that echo the request, sessions
-//! that expire, server errors on forbidden writes) must not change a hardened verdict. Tests marked
-//! `#[ignore]` show engine bugs: each reason names the code at fault.
+//! that expire, server errors on forbidden writes) must not change a hardened verdict. Some are
+//! regression tests of engine bugs the mock found (sessions expiring while seeding, refused writes that share
+//! the record with the writer, server errors on writes that changed nothing).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -1166,8 +1167,6 @@ async fn mock_server_errors_on_forbidden_writes_are_warnings_not_failures() {
 /// The same run, held to "exit 0 with a warning": every forbidden write was read back unchanged by its owner
 /// and shown nothing to its writer, which is what the direct-write family exists to prove.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "engine: run.rs turns a family whose probes mostly got server errors into an inconclusive reason, \
-            even when every write's read-back proved no change (judge_write's 'warning, not a voided run')"]
 async fn mock_server_errors_on_forbidden_writes_with_no_change_leave_the_run_clean() {
     let run = run_mock(
         Flaws {
@@ -1232,8 +1231,6 @@ async fn mock_a_session_expiring_inside_an_existence_probe_is_not_an_existence_l
 /// file and uploads its documents). A 401 there is an expired session, not a profile that does not fit the
 /// platform: the run must log in again and go on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "engine: harness/src/engine/seed.rs `create` sends each record once and setup_status turns a 401 \
-            into EngineError::Setup (exit 2, blaming the profile) instead of logging in again"]
 async fn mock_sessions_expiring_while_seeding_are_renewed() {
     let (result, mock) = try_run_mock(
         Flaws {
@@ -1255,8 +1252,6 @@ async fn mock_sessions_expiring_while_seeding_are_renewed() {
 /// but the writer now reads it. The write's effect is proven by the writer's view, whatever the status; the
 /// direct-write family must name it (other families may see the shared case in the writer's lists too).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "engine: harness/src/engine/probe.rs `write` checks the writer's view only when the write was \
-            not refused, so a refused write that gave the writer access is missed by direct-write"]
 async fn mock_refused_write_that_shares_the_case_with_its_writer_is_found_by_direct_write() {
     let run = run_mock(
         Flaws {
