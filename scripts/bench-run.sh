@@ -30,8 +30,8 @@ command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq
 command -v curl >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 
 cargo build --release --locked -p cloison-harness --bin cloison -p cloison-fixtures --bin cloison-portal
-CLOISON=target/release/cloison
-PORTAL=target/release/cloison-portal
+CLOISON="${CARGO_TARGET_DIR:-target}/release/cloison"
+PORTAL="${CARGO_TARGET_DIR:-target}/release/cloison-portal"
 
 work="$(mktemp -d)"
 PID=""

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod engine;
 pub mod generate;
 pub mod http;
+pub mod input;
 pub mod oracle;
 pub mod plan;
 pub mod profile;

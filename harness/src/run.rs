@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
+use clap::builder::TypedValueParser as _;
 use cloison_generators::{GenConfig, World};
 use cloison_suites::{PlanConfig, Verdict};
 use serde_json::{Map, Value};
@@ -34,11 +35,11 @@ pub struct RunArgs {
     /// Seed of the world: the same seed gives the same data, probes and verdict.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Number of tenants (MDPH).
-    #[arg(long, default_value_t = 2)]
+    /// Number of tenants (MDPH), 1 to 101.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=101).map(|n| n as usize))]
     pub tenants: usize,
-    /// Number of case files.
-    #[arg(long, default_value_t = 16)]
+    /// Number of case files, 1 to 1,000,000.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub cases: u64,
     /// Authorization flaw to switch on in the embedded portal or image (repeatable; see fixtures/FLAWS.md).
     #[arg(long = "flaw", value_name = "NAME")]
@@ -49,17 +50,17 @@ pub struct RunArgs {
     /// Write the full report as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 16)]
+    /// Requests in flight at once, 1 to 1024.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1024).map(|n| n as usize))]
     pub concurrency: usize,
-    /// Timeout of one request, in seconds.
-    #[arg(long, default_value_t = 10)]
+    /// Timeout of one request, in seconds (1 to 3600).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
-    /// Retries on 429, 503 and transport errors.
-    #[arg(long, default_value_t = 3)]
+    /// Retries on 429 and 503 (and transport errors of idempotent requests), 0 to 20.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=20))]
     pub retries: u32,
-    /// How long to wait for the target's health check after deployment, in seconds.
-    #[arg(long, default_value_t = 30)]
+    /// How long to wait for the target's health check after deployment, in seconds (1 to 3600).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub startup_timeout: u64,
     /// Probes drawn per cell (family x endpoint x caller role x relation x kind x variation); default: the
     /// profile's `[probing] per_cell`, else 3.
@@ -187,12 +188,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
 }
 
 fn load_secrets(path: &PathBuf) -> anyhow::Result<Map<String, Value>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        UsageError(format!(
-            "{}: cannot read the secrets file: {e}",
-            path.display()
-        ))
-    })?;
+    let text =
+        crate::input::read_text(path, "secrets file").map_err(|e| UsageError(e.to_string()))?;
     let table: toml::Table = toml::from_str(&text)
         .map_err(|e| UsageError(format!("{}: {}", path.display(), e.message().trim())))?;
     let mut out = Map::new();
@@ -222,6 +219,12 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         None => Profile::reference_portal(),
     }
     .map_err(|e| UsageError(e.to_string()))?;
+    if let Some(flaw) = args.flaws.iter().find(|f| f.trim().is_empty()) {
+        return Err(UsageError(format!(
+            "--flaw {flaw:?}: expected a flaw name (see fixtures/FLAWS.md)"
+        ))
+        .into());
+    }
     if args.concurrency == 0 {
         return Err(UsageError("--concurrency must be at least 1".into()).into());
     }

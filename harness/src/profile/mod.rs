@@ -336,16 +336,22 @@ impl Endpoint {
 impl Profile {
     /// Read and validate a profile file.
     pub fn load(path: &Path) -> Result<Self, ProfileError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|err| ProfileErrorDetail {
+        let text = crate::input::read_text(path, "profile").map_err(|err| {
+            let (line, column) = match &err {
+                crate::input::InputError::NotUtf8 { line, column, .. } => {
+                    (Some(*line), Some(*column))
+                }
+                _ => (None, None),
+            };
+            ProfileError::from(ProfileErrorDetail {
                 file: path.to_path_buf(),
-                line: None,
-                column: None,
+                line,
+                column,
                 key: None,
-                message: format!("cannot read the profile: {err}"),
+                message: err.reason(),
                 excerpt: None,
             })
-            .map_err(ProfileError::from)?;
+        })?;
         Self::parse(path, &text, path.parent())
     }
 
@@ -1073,6 +1079,14 @@ impl Validator<'_> {
                     ),
                 ));
             }
+            if (300..400).contains(status) {
+                return Err(self.err(
+                    &at.key("statuses").index(i),
+                    format!(
+                        "{status} is a redirect: a redirect is a refusal only towards the login page, declared with `login_redirect = \"/login\"`"
+                    ),
+                ));
+            }
         }
         if raw.statuses.is_empty() && !raw.empty_list && raw.login_redirect.is_none() {
             return Err(self.err(
@@ -1112,6 +1126,13 @@ impl Validator<'_> {
     }
 
     fn pointer(&self, at: &KeyPath, pointer: &str) -> Result<String, ProfileError> {
+        let bad_escape = pointer
+            .split('~')
+            .skip(1)
+            .any(|rest| !(rest.starts_with('0') || rest.starts_with('1')));
+        if bad_escape {
+            return Err(self.err(at, format!("`{}` has an invalid escape: in a JSON pointer `~` is followed by `0` (for `~`) or `1` (for `/`)", crate::input::capped(pointer, 80))));
+        }
         if pointer.is_empty() || pointer.starts_with('/') {
             Ok(pointer.to_string())
         } else {
@@ -1244,6 +1265,22 @@ impl Validator<'_> {
             .as_ref()
             .map(|r| self.refusals(&at.key("refusals"), r))
             .transpose()?;
+        if let Some(ok) = &raw.ok {
+            if ok.is_empty() {
+                return Err(self.err(
+                    &at.key("ok"),
+                    "an empty list: expected the statuses that count as success, such as [200, 201]",
+                ));
+            }
+            for (i, status) in ok.iter().enumerate() {
+                if !(100..=599).contains(status) {
+                    return Err(self.err(
+                        &at.key("ok").index(i),
+                        format!("{status} is not an HTTP status: expected 100 to 599"),
+                    ));
+                }
+            }
+        }
         let endpoint = Endpoint {
             origin: at.clone(),
             method,

@@ -198,6 +198,18 @@ fn usage_mistakes_exit_2_before_any_request() {
         "--allow-remote",
     );
     check(&["run", "--flaw", "no-such-flaw"], "no-such-flaw");
+    check(&["run", "--flaw", ""], "expected a flaw name");
+    // Durations and counts are bounded: no overflow, no empty world.
+    check(
+        &["run", "--startup-timeout", "18446744073709551615"],
+        "not in 1..=3600",
+    );
+    check(&["run", "--cases", "0"], "not in 1..=1000000");
+    check(&["run", "--tenants", "0"], "not in 1..=101");
+    check(&["run", "--concurrency", "0"], "not in 1..=1024");
+    // Input files are regular, small, UTF-8 files: never read until memory runs out, never a hang.
+    check(&["run", "--profile", "/dev/zero"], "must be a regular file");
+    check(&["run", "--secrets", "/dev/zero"], "must be a regular file");
     check(&["run", "--target", "ftp:x"], "expected `embedded`");
     check(
         &["run", "--profile", "/nonexistent/profile.toml"],

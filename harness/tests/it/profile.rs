@@ -100,6 +100,18 @@ fn validation_errors_name_file_line_column_and_expectation() {
             "last_name = \"{{person.surnam}}\"",
         ),
         ("update_without_marker", "marker = \"/summary\"\n", "\n"),
+        ("empty_ok", "ok = [201, 409]", "ok = []"),
+        ("ok_not_a_status", "ok = [201, 409]", "ok = [0]"),
+        (
+            "redirect_refusal",
+            "statuses = [401, 403, 404]",
+            "statuses = [301, 404]",
+        ),
+        (
+            "bad_pointer_escape",
+            "token = { json = \"/token\" }",
+            "token = { json = \"/~2\" }",
+        ),
         (
             "unused_extract",
             "extract = { id = \"/id\" }\nmultipart",

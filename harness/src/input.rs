@@ -1,0 +1,197 @@
+//! Reading the user's input files safely: only regular files, at most a size limit, and text that is UTF-8,
+//! with the line and column of the first byte that is not.
+
+use std::io::Read;
+use std::path::Path;
+
+/// Profiles, secrets files and other TOML inputs are small: anything larger is a mistake.
+pub const MAX_INPUT_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Why an input file could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum InputError {
+    /// The file could not be opened or read.
+    #[error("{path}: cannot read the {what}: {reason}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// What it was meant to be.
+        what: &'static str,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// Not a regular file (a directory, a FIFO, a device such as /dev/zero).
+    #[error("{path}: the {what} must be a regular file, not {kind}")]
+    NotAFile {
+        /// The file.
+        path: String,
+        /// What it was meant to be.
+        what: &'static str,
+        /// What it is.
+        kind: &'static str,
+    },
+    /// Larger than [`MAX_INPUT_BYTES`].
+    #[error("{path}: the {what} is larger than {limit} bytes: expected a small text file")]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// What it was meant to be.
+        what: &'static str,
+        /// The limit.
+        limit: u64,
+    },
+    /// Not UTF-8.
+    #[error("{path}:{line}:{column}: the {what} is not UTF-8 text (invalid byte 0x{byte:02x})")]
+    NotUtf8 {
+        /// The file.
+        path: String,
+        /// What it was meant to be.
+        what: &'static str,
+        /// Line of the first invalid byte (1-based).
+        line: usize,
+        /// Column of the first invalid byte (1-based, in bytes).
+        column: usize,
+        /// The byte.
+        byte: u8,
+    },
+}
+
+impl InputError {
+    /// The reason without the file's name and position (for errors that name them themselves).
+    pub fn reason(&self) -> String {
+        match self {
+            InputError::Unreadable { what, reason, .. } => {
+                format!("cannot read the {what}: {reason}")
+            }
+            InputError::NotAFile { what, kind, .. } => {
+                format!("the {what} must be a regular file, not {kind}")
+            }
+            InputError::TooLarge { what, limit, .. } => {
+                format!("the {what} is larger than {limit} bytes: expected a small text file")
+            }
+            InputError::NotUtf8 { what, byte, .. } => {
+                format!("the {what} is not UTF-8 text (invalid byte 0x{byte:02x})")
+            }
+        }
+    }
+}
+
+/// Read a small text file given by the user: a regular file, at most [`MAX_INPUT_BYTES`], UTF-8.
+pub fn read_text(path: &Path, what: &'static str) -> Result<String, InputError> {
+    let shown = path.display().to_string();
+    let unreadable = |err: std::io::Error| InputError::Unreadable {
+        path: shown.clone(),
+        what,
+        reason: err.to_string(),
+    };
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "a device, pipe or socket"
+        };
+        return Err(InputError::NotAFile {
+            path: shown,
+            what,
+            kind,
+        });
+    }
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(InputError::TooLarge {
+            path: shown,
+            what,
+            limit: MAX_INPUT_BYTES,
+        });
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(unreadable)?
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(InputError::TooLarge {
+            path: shown,
+            what,
+            limit: MAX_INPUT_BYTES,
+        });
+    }
+    String::from_utf8(bytes).map_err(|err| {
+        let valid = err.utf8_error().valid_up_to();
+        let bytes = err.as_bytes();
+        let before = &bytes[..valid];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = valid
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1)
+            + 1;
+        InputError::NotUtf8 {
+            path: shown,
+            what,
+            line,
+            column,
+            byte: bytes.get(valid).copied().unwrap_or(0),
+        }
+    })
+}
+
+/// A value echoed in an error message, cut to at most `max` characters.
+pub fn capped(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut out: String = text.chars().take(max).collect();
+        out.push_str(&format!("... ({} characters)", text.chars().count()));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_small_regular_utf8_files_are_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ok = dir.path().join("ok.toml");
+        std::fs::write(&ok, "a = 1\n").expect("write");
+        assert_eq!(read_text(&ok, "profile").expect("read"), "a = 1\n");
+        assert!(matches!(
+            read_text(dir.path(), "profile"),
+            Err(InputError::NotAFile { .. })
+        ));
+        assert!(matches!(
+            read_text(Path::new("/dev/zero"), "profile"),
+            Err(InputError::NotAFile { .. })
+        ));
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, b"a = 1\nname = \"caf\xe9\"\n").expect("write");
+        let err = read_text(&bad, "profile").expect_err("not UTF-8");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}:2:12: the profile is not UTF-8 text (invalid byte 0xe9)",
+                bad.display()
+            )
+        );
+        let big = dir.path().join("big.toml");
+        std::fs::write(&big, vec![b'#'; (MAX_INPUT_BYTES + 1) as usize]).expect("write");
+        assert!(matches!(
+            read_text(&big, "profile"),
+            Err(InputError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            read_text(&dir.path().join("missing"), "profile"),
+            Err(InputError::Unreadable { .. })
+        ));
+    }
+
+    #[test]
+    fn echoed_values_are_capped() {
+        assert_eq!(capped("abc", 5), "abc");
+        assert_eq!(capped(&"x".repeat(10), 3), "xxx... (10 characters)");
+    }
+}
