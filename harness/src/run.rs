@@ -187,7 +187,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
     Ok(result.exit)
 }
 
-fn load_secrets(path: &PathBuf) -> anyhow::Result<Map<String, Value>> {
+fn load_secrets(path: &std::path::Path) -> anyhow::Result<Map<String, Value>> {
     let text =
         crate::input::read_text(path, "secrets file").map_err(|e| UsageError(e.to_string()))?;
     let table: toml::Table = toml::from_str(&text)
