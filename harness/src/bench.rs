@@ -355,7 +355,7 @@ fn flaw_row(f: &FlawResult) -> [String; 9] {
         "expected later (stateful)".to_string()
     } else {
         match f.outcome {
-            Outcome::TargetFailure | Outcome::Inconclusive => {
+            Outcome::TargetFailure | Outcome::Inconclusive | Outcome::Interrupted => {
                 format!("MISSED ({}, exit {})", outcome_label(f.outcome), f.exit)
             }
             Outcome::Clean | Outcome::Findings => "MISSED".to_string(),
@@ -404,6 +404,7 @@ fn outcome_label(outcome: Outcome) -> &'static str {
         Outcome::Findings => "with findings",
         Outcome::Inconclusive => "inconclusive",
         Outcome::TargetFailure => "target failure",
+        Outcome::Interrupted => "interrupted",
     }
 }
 

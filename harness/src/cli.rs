@@ -15,6 +15,8 @@ pub const EXIT_TARGET: u8 = 3;
 /// Exit code: nothing was found, but the run does not cover enough to say clean (a family that applies ran
 /// no probe, sessions were not accepted, too many server errors).
 pub const EXIT_INCONCLUSIVE: u8 = 4;
+/// Exit code: interrupted by SIGINT or SIGTERM (128 + 2, as shells report Ctrl-C); the report is partial.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// cloison: security regression tests for multi-tenant social-care platforms, on synthetic data.
 #[derive(Debug, Parser)]

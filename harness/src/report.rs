@@ -197,6 +197,8 @@ pub enum Outcome {
     Inconclusive,
     /// The target failed: the run proves nothing about what was not probed.
     TargetFailure,
+    /// Interrupted by a signal: the report is partial.
+    Interrupted,
 }
 
 /// The whole report (`--json FILE`).
@@ -513,6 +515,9 @@ impl Report {
             Outcome::TargetFailure => {
                 "TARGET FAILURE: the target did not answer properly; this run proves nothing clean"
                     .to_string()
+            }
+            Outcome::Interrupted => {
+                "INTERRUPTED: the run was stopped by a signal; this report is partial".to_string()
             }
         };
         let _ = writeln!(out, "\n{verdict}");

@@ -11,7 +11,9 @@ use cloison_generators::{GenConfig, World};
 use cloison_suites::{PlanConfig, Verdict};
 use serde_json::{Map, Value};
 
-use crate::cli::{EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_TARGET, UsageError};
+use crate::cli::{
+    EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_OK, EXIT_TARGET, UsageError,
+};
 use crate::engine::{Engine, EngineError, EngineOptions};
 use crate::http::{HttpSettings, shell_quote};
 use crate::plan::Plan;
@@ -66,6 +68,11 @@ pub struct RunArgs {
     /// profile's `[probing] per_cell`, else 3.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub per_cell: Option<u32>,
+    /// Overall deadline of the run, in seconds (1 to 86400): past it, no more probe is sent and the run
+    /// reports what it could not cover; setup that hangs past it (plus a minute) ends the run as a target
+    /// failure.
+    #[arg(long, default_value_t = 1800, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub deadline: u64,
     /// Do not shrink failing cells to minimal reproducers (saves the extra requests).
     #[arg(long)]
     pub no_shrink: bool,
@@ -128,6 +135,7 @@ impl Default for RunArgs {
             retries: 3,
             startup_timeout: 30,
             per_cell: None,
+            deadline: 1800,
             no_shrink: false,
             quiet: true,
         }
@@ -283,11 +291,17 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         Duration::from_millis(50),
     )
     .map_err(|e| anyhow::anyhow!("cannot set up TLS: {e}"))?;
+    let started = std::time::Instant::now();
+    let deadline = Duration::from_secs(args.deadline);
+    let interrupt = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = tokio::spawn(watch_signals(interrupt.clone()));
     let options = EngineOptions {
         concurrency: args.concurrency,
         progress: !args.quiet,
         startup_timeout: Duration::from_secs(args.startup_timeout),
         shrink: !args.no_shrink,
+        deadline: Some(started + deadline),
+        interrupt: interrupt.clone(),
     };
     let engine = match Engine::new(
         &profile,
@@ -303,12 +317,28 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
             return Ok(failure(args, &profile, tenants, err.to_string()));
         }
     };
-    let outcome = engine.run(&planned).await;
+    // Setup that hangs is cut a minute after the deadline; probes stop at the deadline itself.
+    let bounded =
+        tokio::time::timeout(deadline + Duration::from_secs(60), engine.run(&planned)).await;
+    watcher.abort();
     deployed.teardown().await;
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(EngineError::Setup(message)) => return Err(UsageError(message).into()),
-        Err(EngineError::Target(message)) => return Ok(failure(args, &profile, tenants, message)),
+    let outcome = match bounded {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(EngineError::Setup(message))) => return Err(UsageError(message).into()),
+        Ok(Err(EngineError::Target(message))) => {
+            return Ok(failure(args, &profile, tenants, message));
+        }
+        Err(_) => {
+            return Ok(failure(
+                args,
+                &profile,
+                tenants,
+                format!(
+                    "the run did not finish setting up within its deadline of {} s (--deadline)",
+                    args.deadline
+                ),
+            ));
+        }
     };
     let describe = RunDescription {
         plan: &plan,
@@ -421,7 +451,29 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
             "no control could be planned: nothing shows the target serves its data at all".into(),
         );
     }
-    let status = if !root_causes.is_empty() {
+    if outcome.past_deadline > 0 {
+        reasons.push(format!(
+            "the deadline of {} s passed: {} probe(s) were not sent (--deadline)",
+            args.deadline, outcome.past_deadline
+        ));
+    }
+    if outcome.abandoned > 0 {
+        failures.push(format!(
+            "the target failed {} times in a row: cloison gave up, {} probe(s) were not sent",
+            crate::engine::GIVE_UP_AFTER,
+            outcome.abandoned
+        ));
+    }
+    let interrupted = interrupt.load(std::sync::atomic::Ordering::SeqCst);
+    if interrupted {
+        reasons.push(format!(
+            "interrupted by a signal: {} probe(s) were not sent; this report is partial",
+            outcome.interrupted
+        ));
+    }
+    let status = if interrupted {
+        Outcome::Interrupted
+    } else if !root_causes.is_empty() {
         Outcome::Findings
     } else if !failures.is_empty() {
         Outcome::TargetFailure
@@ -435,6 +487,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         Outcome::Findings => EXIT_FINDINGS,
         Outcome::TargetFailure => EXIT_TARGET,
         Outcome::Inconclusive => EXIT_INCONCLUSIVE,
+        Outcome::Interrupted => EXIT_INTERRUPTED,
     };
     let report = Report {
         cloison_version: env!("CARGO_PKG_VERSION"),
@@ -455,6 +508,27 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         failures,
     };
     Ok(RunResult { report, exit })
+}
+
+/// Set `flag` on SIGINT (Ctrl-C) or SIGTERM: the engine stops sending probes, the target is torn down, and the
+/// partial report is written.
+async fn watch_signals(flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+    eprintln!(
+        "interrupted: stopping the probes, tearing the target down, writing a partial report"
+    );
+    flag.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
 /// Every credential of a plan's accounts.

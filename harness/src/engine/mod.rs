@@ -47,7 +47,14 @@ pub struct EngineOptions {
     pub startup_timeout: std::time::Duration,
     /// Shrink each root cause's cell to a minimal reproducer (extra requests).
     pub shrink: bool,
+    /// When to stop sending probes (the rest are reported as not run).
+    pub deadline: Option<Instant>,
+    /// Set from outside (a signal) to stop sending probes.
+    pub interrupt: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
+
+/// Transport failures in a row after which the target is taken as gone and no more probe is sent.
+pub const GIVE_UP_AFTER: usize = 25;
 
 /// One judged probe: the event the reports are built from.
 #[derive(Debug, Clone)]
@@ -85,6 +92,12 @@ pub struct Outcome {
     pub reproducers: Vec<Judged>,
     /// Counts and rates.
     pub stats: Stats,
+    /// Probes not sent because the run's deadline passed.
+    pub past_deadline: usize,
+    /// Probes not sent because the run was interrupted.
+    pub interrupted: usize,
+    /// Probes not sent because the target failed too many times in a row.
+    pub abandoned: usize,
 }
 
 /// A run in progress.
@@ -105,6 +118,7 @@ pub struct Engine<'a> {
     objects: usize,
     relogins: AtomicUsize,
     sequence: AtomicUsize,
+    failures_in_a_row: AtomicUsize,
     started: Instant,
 }
 
@@ -162,6 +176,7 @@ impl<'a> Engine<'a> {
             objects: 0,
             relogins: AtomicUsize::new(0),
             sequence: AtomicUsize::new(0),
+            failures_in_a_row: AtomicUsize::new(0),
             started: Instant::now(),
         })
     }

@@ -30,6 +30,11 @@ impl Tried {
     }
 }
 
+/// The reasons a probe is not sent once the run stops.
+const STOPPED_DEADLINE: &str = "the run's deadline passed";
+const STOPPED_INTERRUPT: &str = "the run was interrupted";
+const STOPPED_GIVEN_UP: &str = "the target failed too many times in a row";
+
 /// Why a probe was not sent.
 pub(super) struct NotApplicable(pub(super) String);
 
@@ -83,6 +88,15 @@ impl<'a> Engine<'a> {
                     outcome.events.push(judged);
                 }
             }
+            Ok(Err(NotApplicable(reason))) if reason == STOPPED_DEADLINE => {
+                outcome.past_deadline += 1;
+            }
+            Ok(Err(NotApplicable(reason))) if reason == STOPPED_INTERRUPT => {
+                outcome.interrupted += 1;
+            }
+            Ok(Err(NotApplicable(reason))) if reason == STOPPED_GIVEN_UP => {
+                outcome.abandoned += 1;
+            }
             Ok(Err(NotApplicable(reason))) => {
                 let entry = outcome
                     .not_applicable
@@ -99,7 +113,23 @@ impl<'a> Engine<'a> {
         &self,
         probe: &Probe,
     ) -> Result<Result<Judged, NotApplicable>, String> {
-        let mut tried = match self.try_probe(probe).await? {
+        if self.options.interrupt.load(Ordering::SeqCst) {
+            return Ok(Err(NotApplicable(STOPPED_INTERRUPT.into())));
+        }
+        if self.options.deadline.is_some_and(|d| Instant::now() > d) {
+            return Ok(Err(NotApplicable(STOPPED_DEADLINE.into())));
+        }
+        if self.failures_in_a_row.load(Ordering::SeqCst) >= GIVE_UP_AFTER {
+            return Ok(Err(NotApplicable(STOPPED_GIVEN_UP.into())));
+        }
+        let first = self.try_probe(probe).await;
+        match &first {
+            Err(_) => {
+                self.failures_in_a_row.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(_) => self.failures_in_a_row.store(0, Ordering::SeqCst),
+        }
+        let mut tried = match first? {
             Ok(tried) => tried,
             Err(na) => return Ok(Err(na)),
         };

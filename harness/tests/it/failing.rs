@@ -226,3 +226,178 @@ fn usage_mistakes_exit_2_before_any_request() {
         "--flaw applies",
     );
 }
+
+/// What the fault proxy does with the n-th request (0-based).
+#[derive(Clone, Copy)]
+enum Fault {
+    Forward,
+    Delay(u64),
+    Hang,
+}
+
+/// A proxy in front of a real portal, applying `rule` to each request by its number.
+async fn fault_proxy(upstream: String, rule: fn(usize) -> Fault) -> SocketAddr {
+    let count = Arc::new(AtomicUsize::new(0));
+    let client = reqwest::Client::new();
+    let proxy = Router::new().fallback(move |request: Request<Body>| {
+        let (client, upstream, count) = (client.clone(), upstream.clone(), count.clone());
+        async move {
+            match rule(count.fetch_add(1, Ordering::SeqCst)) {
+                Fault::Forward => {}
+                Fault::Delay(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
+                Fault::Hang => std::future::pending::<()>().await,
+            }
+            let (parts, body) = request.into_parts();
+            let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+                .await
+                .unwrap_or_default();
+            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let mut forwarded = client
+                .request(parts.method.clone(), format!("{upstream}{path}"))
+                .body(bytes);
+            for (name, value) in &parts.headers {
+                if name != "host" {
+                    forwarded = forwarded.header(name, value);
+                }
+            }
+            let Ok(answer) = forwarded.send().await else {
+                return (StatusCode::BAD_GATEWAY, "upstream").into_response();
+            };
+            let status = answer.status();
+            let headers = answer.headers().clone();
+            let body = answer.bytes().await.unwrap_or_default();
+            let mut response = Response::new(Body::from(body));
+            *response.status_mut() = status;
+            *response.headers_mut() = headers;
+            response
+        }
+    });
+    serve(proxy).await
+}
+
+async fn portal(token: &str) -> cloison_fixtures::PortalHandle {
+    cloison_fixtures::spawn(cloison_fixtures::PortalConfig {
+        operator_token: token.into(),
+        argon2: cloison_fixtures::Argon2Params::CHEAP,
+        ..Default::default()
+    })
+    .await
+    .expect("portal")
+}
+
+/// A target that stops answering during the probes: cloison gives up after a run of transport failures, in
+/// bounded time, and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_stops_answering_is_given_up_in_bounded_time() {
+    let portal = portal("hang-operator").await;
+    let addr = fault_proxy(portal.base_url(), |n| {
+        if n > 400 { Fault::Hang } else { Fault::Forward }
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut a = url_args(addr, &secrets_file(&dir, "hang-operator"));
+    a.cases = 12;
+    a.retries = 0;
+    let started = std::time::Instant::now();
+    let result = execute(&a).await.expect("a result");
+    let elapsed = started.elapsed();
+    assert_eq!(result.exit, EXIT_TARGET, "{}", result.report.summary());
+    assert!(
+        result
+            .report
+            .failures
+            .iter()
+            .any(|f| f.contains("failed 25 times in a row")),
+        "{:?}",
+        result.report.failures
+    );
+    // Setup is ~400 requests; then 25 timeouts of 1 s, 16 at a time, and the rest skipped.
+    assert!(elapsed < std::time::Duration::from_secs(60), "{elapsed:?}");
+    portal.shutdown().await;
+}
+
+/// A slow target: the run stops sending probes at its deadline, and says what it could not cover.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_stops_at_its_deadline_and_is_inconclusive() {
+    let portal = portal("slow-operator").await;
+    let addr = fault_proxy(portal.base_url(), |n| {
+        if n > 400 {
+            Fault::Delay(300)
+        } else {
+            Fault::Forward
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut a = url_args(addr, &secrets_file(&dir, "slow-operator"));
+    a.cases = 12;
+    a.timeout = 5;
+    a.deadline = 4;
+    let started = std::time::Instant::now();
+    let result = execute(&a).await.expect("a result");
+    assert_eq!(
+        result.exit,
+        cloison_harness::cli::EXIT_INCONCLUSIVE,
+        "{}",
+        result.report.summary()
+    );
+    assert!(
+        result.report.reasons.iter().any(|r| r.contains("deadline")),
+        "{:?}",
+        result.report.reasons
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    portal.shutdown().await;
+}
+
+/// SIGTERM during the probes: the run stops, writes a partial report marked interrupted, and exits 130.
+#[test]
+fn a_signal_stops_the_run_with_a_partial_report() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (portal, addr) = runtime.block_on(async {
+        let portal = portal("signal-operator").await;
+        let addr = fault_proxy(portal.base_url(), |n| {
+            if n > 400 {
+                Fault::Delay(200)
+            } else {
+                Fault::Forward
+            }
+        })
+        .await;
+        (portal, addr)
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secrets = secrets_file(&dir, "signal-operator");
+    let json = dir.path().join("report.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cloison"))
+        .args(["run", "--quiet", "--cases", "12", "--target"])
+        .arg(format!("url:http://{addr}"))
+        .arg("--secrets")
+        .arg(&secrets)
+        .arg("--json")
+        .arg(&json)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn cloison");
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    assert_eq!(
+        status.code(),
+        Some(i32::from(cloison_harness::cli::EXIT_INTERRUPTED))
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("the partial report is written"))
+            .expect("it parses");
+    assert_eq!(report["outcome"], "interrupted");
+    runtime.block_on(portal.shutdown());
+}
