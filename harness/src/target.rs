@@ -79,9 +79,19 @@ pub fn is_loopback(url: &reqwest::Url) -> bool {
         return false;
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    match host.parse::<IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host == "localhost" || host.ends_with(".localhost"),
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return ip.is_loopback();
+    }
+    // A name is loopback only if it resolves, and every address it resolves to is: a name is never trusted
+    // by its spelling (`x.localhost` can resolve anywhere).
+    use std::net::ToSocketAddrs as _;
+    let port = url.port_or_known_default().unwrap_or(80);
+    match (host, port).to_socket_addrs() {
+        Ok(addrs) => {
+            let addrs: Vec<_> = addrs.collect();
+            !addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback())
+        }
+        Err(_) => false,
     }
 }
 
@@ -328,5 +338,12 @@ mod tests {
         assert!(is_loopback(&local));
         let remote: reqwest::Url = "https://portal.example.org".parse().expect("url");
         assert!(!is_loopback(&remote));
+        let v6: reqwest::Url = "http://[::1]:8080".parse().expect("url");
+        assert!(is_loopback(&v6));
+        // Names are resolved, never trusted by their spelling: one that does not resolve is not loopback.
+        let unresolvable: reqwest::Url = "http://nothing.invalid:8080".parse().expect("url");
+        assert!(!is_loopback(&unresolvable));
+        let localhost: reqwest::Url = "http://localhost:8080".parse().expect("url");
+        assert!(is_loopback(&localhost), "localhost resolves to loopback here");
     }
 }
