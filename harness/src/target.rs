@@ -344,6 +344,9 @@ mod tests {
         let unresolvable: reqwest::Url = "http://nothing.invalid:8080".parse().expect("url");
         assert!(!is_loopback(&unresolvable));
         let localhost: reqwest::Url = "http://localhost:8080".parse().expect("url");
-        assert!(is_loopback(&localhost), "localhost resolves to loopback here");
+        assert!(
+            is_loopback(&localhost),
+            "localhost resolves to loopback here"
+        );
     }
 }

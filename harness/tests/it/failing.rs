@@ -401,3 +401,95 @@ fn a_signal_stops_the_run_with_a_partial_report() {
     assert_eq!(report["outcome"], "interrupted");
     runtime.block_on(portal.shutdown());
 }
+
+/// A target whose errors echo the request (headers and body): no credential cloison holds (operator token,
+/// passwords, tokens) reaches the error it prints, whichever setup step fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_that_echo_the_request_never_print_credentials() {
+    for (step, failing_path) in [
+        ("provisioning an identity", "/users"),
+        ("logging in", "/api/v1/auth/login"),
+    ] {
+        let portal = portal("echo-operator-token").await;
+        let upstream = portal.base_url();
+        let client = reqwest::Client::new();
+        let proxy = Router::new().fallback(move |request: Request<Body>| {
+            let (client, upstream) = (client.clone(), upstream.clone());
+            async move {
+                let (parts, body) = request.into_parts();
+                let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+                    .await
+                    .unwrap_or_default();
+                let path = parts.uri.path().to_string();
+                if path.ends_with(failing_path) {
+                    let headers: Vec<String> = parts
+                        .headers
+                        .iter()
+                        .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or("")))
+                        .collect();
+                    let echo = format!(
+                        "bad request {} {path} {} {}",
+                        parts.method,
+                        headers.join(" "),
+                        String::from_utf8_lossy(&bytes)
+                    );
+                    return (StatusCode::BAD_REQUEST, echo).into_response();
+                }
+                let mut forwarded = client
+                    .request(
+                        parts.method.clone(),
+                        format!(
+                            "{upstream}{}",
+                            parts.uri.path_and_query().map_or("/", |p| p.as_str())
+                        ),
+                    )
+                    .body(bytes);
+                for (name, value) in &parts.headers {
+                    if name != "host" {
+                        forwarded = forwarded.header(name, value);
+                    }
+                }
+                let Ok(answer) = forwarded.send().await else {
+                    return (StatusCode::BAD_GATEWAY, "upstream").into_response();
+                };
+                let status = answer.status();
+                let headers = answer.headers().clone();
+                let body = answer.bytes().await.unwrap_or_default();
+                let mut response = Response::new(Body::from(body));
+                *response.status_mut() = status;
+                *response.headers_mut() = headers;
+                response
+            }
+        });
+        let addr = serve(proxy).await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = url_args(addr, &secrets_file(&dir, "echo-operator-token"));
+        let err = execute(&a)
+            .await
+            .expect_err("a setup step the profile cannot pass is a usage error");
+        let message = format!("{err:#}");
+        assert!(message.contains("bad request"), "{step}: {message}");
+        assert!(
+            !message.contains("echo-operator-token"),
+            "{step}: the operator token leaked: {message}"
+        );
+        let world = cloison_generators::World::generate(&cloison_generators::GenConfig::new(
+            a.seed, a.tenants, a.cases,
+        ))
+        .expect("world");
+        for account in world.cases.iter().flat_map(|b| &b.accounts) {
+            assert!(
+                !message.contains(&account.password),
+                "{step}: a password leaked: {message}"
+            );
+        }
+        for agent in &world.agents {
+            assert!(
+                !message.contains(&agent.password),
+                "{step}: a password leaked: {message}"
+            );
+        }
+        assert!(message.contains("<redacted>"), "{step}: {message}");
+        portal.shutdown().await;
+    }
+}
