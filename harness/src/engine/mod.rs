@@ -119,6 +119,7 @@ pub struct Engine<'a> {
     relogins: AtomicUsize,
     sequence: AtomicUsize,
     failures_in_a_row: AtomicUsize,
+    warmed: std::sync::Mutex<std::collections::HashSet<cloison_suites::Cell>>,
     started: Instant,
 }
 
@@ -177,6 +178,7 @@ impl<'a> Engine<'a> {
             relogins: AtomicUsize::new(0),
             sequence: AtomicUsize::new(0),
             failures_in_a_row: AtomicUsize::new(0),
+            warmed: std::sync::Mutex::new(Default::default()),
             started: Instant::now(),
         })
     }

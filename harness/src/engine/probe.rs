@@ -322,7 +322,13 @@ impl<'a> Engine<'a> {
         }
         // The victim looks at their record just before the attacker asks for the same URL: a response cache
         // keyed without the caller then serves the victim's answer (the attack needs no guessing of time).
-        if probe.family == Family::DirectRead
+        // Once per cell: the first probe of every cell comes early, and the others need not pay for it.
+        let first_of_cell = probe.family == Family::DirectRead
+            && self
+                .warmed
+                .lock()
+                .is_ok_and(|mut warmed| warmed.insert(probe.cell.clone()));
+        if first_of_cell
             && let Some(record_key) = probe.record.as_deref()
             && let Some(steward) = self
                 .plan
