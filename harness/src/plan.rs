@@ -67,6 +67,10 @@ pub struct Plan {
     pub account_index: HashMap<String, usize>,
     /// Identity key of each person's own account (or holder).
     pub person_account: HashMap<PersonId, String>,
+    /// Per identity with a person, the values of that person that other persons share (a surname shared with
+    /// a child, a household's address line): the registry names one owner for a shared value, but seeing
+    /// one's own surname or address is never a leak.
+    pub own_values: HashMap<String, Vec<String>>,
 }
 
 /// A deterministic password for a holder account.
@@ -190,16 +194,26 @@ impl Plan {
             .enumerate()
             .map(|(i, a)| (a.key.clone(), i))
             .collect();
-        let person_account = accounts
+        let person_account: HashMap<PersonId, String> = accounts
             .iter()
             .filter_map(|a| a.person.map(|p| (p, a.key.clone())))
             .collect();
+        let mut own_values = HashMap::new();
+        for person in world.persons() {
+            if let Some(key) = person_account.get(&person.id) {
+                own_values.insert(
+                    key.clone(),
+                    vec![person.surname.clone(), person.address_line.clone()],
+                );
+            }
+        }
         Ok(Plan {
             world,
             accounts,
             population,
             account_index,
             person_account,
+            own_values,
         })
     }
 
@@ -406,4 +420,53 @@ pub fn record_contexts(world: &World, plan_person_account: &HashMap<PersonId, St
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use cloison_generators::GenConfig;
+
+    use super::*;
+
+    /// A parent shares a surname with the child they represent, and the registry names the child as its
+    /// owner: the parent's own values list it, so that seeing one's own surname is never a leak.
+    #[test]
+    fn shared_values_are_the_identitys_own_too() {
+        let world = World::generate(&GenConfig::new(1, 2, 16)).expect("world");
+        let profile = Profile::reference_portal().expect("profile");
+        let plan = Plan::new(world, &profile, &json!({})).expect("plan");
+        let mut shared = 0;
+        for bundle in &plan.world.cases {
+            let applicant = bundle
+                .persons
+                .iter()
+                .find(|p| p.id == bundle.case_file.person_id);
+            for rep in &bundle.representations {
+                let (Some(applicant), Some(parent)) = (
+                    applicant,
+                    bundle
+                        .persons
+                        .iter()
+                        .find(|p| p.id == rep.representative_id),
+                ) else {
+                    continue;
+                };
+                let Some(key) = plan.person_account.get(&parent.id) else {
+                    continue;
+                };
+                if parent.surname == applicant.surname {
+                    shared += 1;
+                    assert!(
+                        plan.own_values[key].contains(&applicant.surname),
+                        "{key} shares {}",
+                        applicant.surname
+                    );
+                }
+            }
+        }
+        assert!(
+            shared > 0,
+            "the world has parents sharing a child's surname"
+        );
+    }
 }

@@ -199,7 +199,11 @@ impl<'a> Engine<'a> {
         let hits = oracle::scan_response(self.scanner, &ex.observed);
         let foreign = match reader {
             Some(identity) => {
+                let own = self.plan.own_values.get(&identity.key);
                 oracle::foreign(&self.plan.population, &self.profile.policy, identity, hits)
+                    .into_iter()
+                    .filter(|hit| !own.is_some_and(|values| values.contains(&hit.canary)))
+                    .collect()
             }
             None => hits,
         };
