@@ -147,7 +147,8 @@ impl Engine<'_> {
             _ => None,
         };
         let mut session = session;
-        let mut renewed = false;
+        // Other creates by the same identity run at once and may use up a short-lived session again.
+        let mut renewals = 0;
         let ex = loop {
             let ex = match session
                 .send(&self.settings, endpoint, &ctx, bytes.as_deref())
@@ -166,9 +167,9 @@ impl Engine<'_> {
                     )));
                 }
             };
-            // A session that expired while seeding: log in again once (nothing was created with a 401).
-            if !renewed && self.profile.refusals.is_unauthenticated(&ex.observed) {
-                renewed = true;
+            // A session that expired while seeding: log in again (nothing was created with a 401).
+            if renewals < 3 && self.profile.refusals.is_unauthenticated(&ex.observed) {
+                renewals += 1;
                 if self.relogin(&creator).await.is_ok()
                     && let Some(fresh) = self.session(&creator)
                 {
