@@ -25,6 +25,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process: the size of a variant does not matter
 pub enum Command {
     /// Generate a synthetic world of disability case files (one file per entity, and a manifest).
     Generate(crate::generate::GenerateArgs),

@@ -169,6 +169,30 @@ pub struct FamilyCoverage {
     pub skipped: Option<String>,
 }
 
+/// One planned cell (family x endpoint x caller role x relation x kind x variation): how many probes were
+/// planned in it, what the policy expects of them, and the strongest finding it showed, if any.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CellCoverage {
+    /// Family.
+    pub family: Family,
+    /// Endpoint key in the profile.
+    pub endpoint: String,
+    /// Caller role.
+    pub role: String,
+    /// How the caller relates to the data.
+    pub relation: String,
+    /// Record kind.
+    pub kind: String,
+    /// How the request was varied.
+    pub via: Option<String>,
+    /// What the policy expects of the cell's probes: `refusal`, `visible`, `control` or `existence`.
+    pub expect: String,
+    /// Probes planned in the cell.
+    pub planned: usize,
+    /// The strongest finding of the cell, or `null` when it passed.
+    pub finding: Option<Evidence>,
+}
+
 /// The coverage block.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Coverage {
@@ -182,6 +206,8 @@ pub struct Coverage {
     pub controls_passed: usize,
     /// Controls run.
     pub controls_run: usize,
+    /// Every planned cell, with its probe count and its finding (see [`crate::reporters::cells`]).
+    pub cells: Vec<CellCoverage>,
 }
 
 /// How the run ended.
@@ -199,9 +225,15 @@ pub enum Outcome {
     TargetFailure,
 }
 
+/// Version of the JSON report's schema (`docs/report.schema.json`): bumped when a field changes meaning or
+/// disappears; fields may be added within a version.
+pub const SCHEMA_VERSION: &str = "1";
+
 /// The whole report (`--json FILE`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// Version of the report's schema ([`SCHEMA_VERSION`]).
+    pub schema_version: &'static str,
     /// cloison version.
     pub cloison_version: &'static str,
     /// The target.
@@ -210,6 +242,10 @@ pub struct Report {
     pub deployment: String,
     /// The profile's platform name.
     pub platform: String,
+    /// The profile file (or the embedded reference portal's).
+    pub profile: String,
+    /// SHA-256 of the profile's text, in hexadecimal.
+    pub profile_digest: String,
     /// World seed.
     pub seed: u64,
     /// The command line that replays this run (same seed, same probes, same verdict).
@@ -385,6 +421,7 @@ pub fn coverage(
         unused_endpoints,
         controls_passed: controls.0,
         controls_run: controls.1,
+        cells: Vec::new(),
     }
 }
 
@@ -656,6 +693,9 @@ mod tests {
         ];
         let executed = BTreeMap::from([("direct-read".to_string(), 40)]);
         let report = Report {
+            schema_version: SCHEMA_VERSION,
+            profile: "fixtures/profiles/reference-portal.toml".into(),
+            profile_digest: String::new(),
             cloison_version: "0.1.0",
             target: "embedded".into(),
             deployment: "embedded reference portal with flaws document-idor".into(),

@@ -46,9 +46,23 @@ pub struct RunArgs {
     /// Allow a url: target that is not on this machine (cloison writes synthetic data there).
     #[arg(long)]
     pub allow_remote: bool,
-    /// Write the full report as JSON to this file.
+    /// Write the full report as JSON to this file (`-`: to standard output, the summary then goes to
+    /// standard error).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write every report format into this directory: report.json, report.junit.xml, report.sarif,
+    /// report.html.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Write a JUnit XML report (one test case per cell) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a SARIF 2.1.0 report (one result per root cause) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Write a self-contained HTML evidence report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
@@ -122,6 +136,10 @@ impl Default for RunArgs {
             flaws: Vec::new(),
             allow_remote: false,
             json: None,
+            report: None,
+            junit: None,
+            sarif: None,
+            html: None,
             concurrency: 16,
             timeout: 10,
             retries: 3,
@@ -148,7 +166,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    if let Some(path) = &args.json {
+    let json_to_stdout = args.json.as_deref() == Some(std::path::Path::new("-"));
+    if let Some(path) = args.json.as_ref().filter(|_| !json_to_stdout) {
         // Check the output before running: a report that cannot be written is a usage error now, not a
         // target failure after minutes of probing.
         std::fs::write(path, b"{}").map_err(|e| {
@@ -158,12 +177,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
             ))
         })?;
     }
+    let outputs = crate::reporters::Outputs::new(args);
+    outputs.check().map_err(|e| UsageError(e.to_string()))?;
     let result = match runtime.block_on(execute(args)) {
         Ok(result) => result,
         Err(err) => {
-            if let Some(path) = &args.json {
+            outputs.discard();
+            if let Some(path) = args.json.as_ref().filter(|_| !json_to_stdout) {
                 let usage = err.chain().any(|c| c.is::<UsageError>());
                 let json = serde_json::json!({
+                    "schema_version": report::SCHEMA_VERSION,
                     "cloison_version": env!("CARGO_PKG_VERSION"),
                     "outcome": if usage { "usage-error" } else { "error" },
                     "error": format!("{err:#}"),
@@ -175,13 +198,29 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
             return Err(err);
         }
     };
-    print!("{}", result.report.summary());
+    let summary = crate::term::paint(&result.report.summary(), json_to_stdout);
+    if json_to_stdout {
+        eprint!("{summary}");
+    } else {
+        print!("{summary}");
+    }
     if let Some(path) = &args.json {
         let json =
             serde_json::to_string_pretty(&result.report).context("serialising the report")?;
-        std::fs::write(path, json)
-            .with_context(|| format!("writing the JSON report to {}", path.display()))?;
-        println!("report written to {}", path.display());
+        if json_to_stdout {
+            println!("{json}");
+        } else {
+            std::fs::write(path, json)
+                .with_context(|| format!("writing the JSON report to {}", path.display()))?;
+            println!("report written to {}", path.display());
+        }
+    }
+    for path in outputs.write(&result.report)? {
+        if json_to_stdout {
+            eprintln!("report written to {}", path.display());
+        } else {
+            println!("report written to {}", path.display());
+        }
     }
     Ok(result.exit)
 }
@@ -375,7 +414,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     for key in &unused {
         warnings.push(format!("{key} is declared but no probe used it"));
     }
-    let coverage = report::coverage(
+    let mut coverage = report::coverage(
         &planned.coverage,
         &outcome.executed,
         &outcome.not_applicable,
@@ -383,6 +422,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         unused,
         (controls_run.saturating_sub(controls_failed), controls_run),
     );
+    coverage.cells = crate::reporters::cells(&planned, &outcome.events);
     for family in &coverage.families {
         let applicable = family.planned > 0
             || family
@@ -434,6 +474,9 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         Outcome::Inconclusive => EXIT_INCONCLUSIVE,
     };
     let report = Report {
+        schema_version: report::SCHEMA_VERSION,
+        profile: profile_name(args),
+        profile_digest: profile_digest(args),
         cloison_version: env!("CARGO_PKG_VERSION"),
         target: args.target.to_string(),
         deployment: description,
@@ -452,6 +495,24 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         failures,
     };
     Ok(RunResult { report, exit })
+}
+
+/// The profile file of a run, as reports name it.
+fn profile_name(args: &RunArgs) -> String {
+    args.profile.as_ref().map_or_else(
+        || "fixtures/profiles/reference-portal.toml".to_string(),
+        |p| p.display().to_string(),
+    )
+}
+
+/// SHA-256 of the profile's text (empty if the file can no longer be read).
+fn profile_digest(args: &RunArgs) -> String {
+    match &args.profile {
+        Some(path) => std::fs::read(path)
+            .map(|text| crate::reporters::sha256_hex(&text))
+            .unwrap_or_default(),
+        None => crate::reporters::sha256_hex(crate::profile::REFERENCE_PORTAL.as_bytes()),
+    }
 }
 
 /// Every credential of a plan's accounts.
@@ -496,6 +557,9 @@ impl Describe for RunDescription<'_> {
 fn failure(args: &RunArgs, profile: &Profile, tenants: usize, message: String) -> RunResult {
     RunResult {
         report: Report {
+            schema_version: report::SCHEMA_VERSION,
+            profile: profile_name(args),
+            profile_digest: profile_digest(args),
             cloison_version: env!("CARGO_PKG_VERSION"),
             target: args.target.to_string(),
             deployment: String::new(),

@@ -6,4 +6,5 @@ mod existing;
 mod failing;
 mod generate;
 mod profile;
+mod reports;
 mod run;
