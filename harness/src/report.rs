@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use cloison_suites::{Cell, Family, FamilyPlan, Hit, Verdict};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::Judged;
 use crate::http::RequestSummary;
 
 /// How strong the evidence of a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Evidence {
     /// Foreign data reached the caller: a proven leak.
@@ -46,7 +46,7 @@ impl Evidence {
 }
 
 /// One side of a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Party {
     /// Identity key (login), or `anonymous`.
     pub identity: String,
@@ -57,7 +57,7 @@ pub struct Party {
 }
 
 /// One finding: an instance of a root cause.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     /// The root cause it belongs to (index in `root_causes`).
     pub root_cause: usize,
@@ -84,7 +84,7 @@ pub struct Finding {
 }
 
 /// When a root cause was first seen.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Detection {
     /// Probes sent in the probe phase up to and including the first instance (controls count).
     pub probes: usize,
@@ -94,7 +94,7 @@ pub struct Detection {
 
 /// One root cause: a failing cell (family, endpoint, caller role, relation to the data, kind, variation)
 /// with the strength of its evidence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RootCause {
     /// Family.
     pub family: Family,
@@ -119,13 +119,13 @@ pub struct RootCause {
     /// Whether the reproducer was shrunk against the target (else it is the first instance).
     pub shrunk: bool,
     /// CWE references of the family.
-    pub cwe: Vec<&'static str>,
+    pub cwe: Vec<String>,
     /// OWASP API Security Top 10 (2023) category of the family.
-    pub owasp: &'static str,
+    pub owasp: String,
 }
 
 /// Counts and rates of a run.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Stats {
     /// Identities on the target.
     pub identities: usize,
@@ -152,7 +152,7 @@ pub struct Stats {
 }
 
 /// What was covered for one family.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FamilyCoverage {
     /// Family name.
     pub family: String,
@@ -171,7 +171,7 @@ pub struct FamilyCoverage {
 
 /// One planned cell (family x endpoint x caller role x relation x kind x variation): how many probes were
 /// planned in it, what the policy expects of them, and the strongest finding it showed, if any.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CellCoverage {
     /// Family.
     pub family: Family,
@@ -194,7 +194,7 @@ pub struct CellCoverage {
 }
 
 /// The coverage block.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Coverage {
     /// Per family.
     pub families: Vec<FamilyCoverage>,
@@ -211,7 +211,7 @@ pub struct Coverage {
 }
 
 /// How the run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// Every applicable family ran, every probe was refused or showed nothing foreign, every control
@@ -230,12 +230,15 @@ pub enum Outcome {
 pub const SCHEMA_VERSION: &str = "1";
 
 /// The whole report (`--json FILE`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// Version of the report's schema ([`SCHEMA_VERSION`]).
-    pub schema_version: &'static str,
+    pub schema_version: String,
     /// cloison version.
-    pub cloison_version: &'static str,
+    pub cloison_version: String,
+    /// The shard of the probe space this run covered (`K/N`, see `--shard`), or `null` for the whole.
+    #[serde(default)]
+    pub shard: Option<String>,
     /// The target.
     pub target: String,
     /// What was deployed (and whether cloison writes to a remote deployment).
@@ -374,8 +377,8 @@ pub fn root_causes(
             },
             reproducer,
             shrunk: shrunk.is_some(),
-            cwe: cell.family.cwe().to_vec(),
-            owasp: cell.family.owasp(),
+            cwe: cell.family.cwe().iter().map(|c| c.to_string()).collect(),
+            owasp: cell.family.owasp().to_string(),
         });
     }
     findings.sort_by(|a, b| a.probe.cmp(&b.probe));
@@ -693,10 +696,11 @@ mod tests {
         ];
         let executed = BTreeMap::from([("direct-read".to_string(), 40)]);
         let report = Report {
-            schema_version: SCHEMA_VERSION,
+            schema_version: SCHEMA_VERSION.into(),
             profile: "fixtures/profiles/reference-portal.toml".into(),
             profile_digest: String::new(),
-            cloison_version: "0.1.0",
+            cloison_version: "0.1.0".into(),
+            shard: None,
             target: "embedded".into(),
             deployment: "embedded reference portal with flaws document-idor".into(),
             platform: "cloison reference portal".into(),

@@ -85,6 +85,10 @@ pub struct RunArgs {
     /// Do not draw progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// Run only shard K of N of the probe space (by a stable hash of each probe's identifier; controls
+    /// run in every shard); `cloison report merge` combines the shards' JSON reports.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 fn parse_target(text: &str) -> Result<TargetSpec, String> {
@@ -120,6 +124,9 @@ impl RunArgs {
         if self.allow_remote {
             command.push_str(" --allow-remote");
         }
+        if let Some(shard) = self.shard {
+            command.push_str(&format!(" --shard {shard}"));
+        }
         command
     }
 }
@@ -147,6 +154,7 @@ impl Default for RunArgs {
             per_cell: None,
             no_shrink: false,
             quiet: true,
+            shard: None,
         }
     }
 }
@@ -303,7 +311,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         .map(|n| n as usize)
         .or(profile.probing.per_cell)
         .unwrap_or(3);
-    let planned = cloison_suites::plan(
+    let mut planned = cloison_suites::plan(
         &plan.population,
         &profile.policy,
         &surface,
@@ -312,6 +320,9 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
             per_cell,
         },
     );
+    if let Some(shard) = args.shard {
+        shard.apply(&mut planned);
+    }
     let settings = HttpSettings::new(
         deployed.base_url.clone(),
         Duration::from_secs(args.timeout.max(1)),
@@ -474,10 +485,11 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         Outcome::Inconclusive => EXIT_INCONCLUSIVE,
     };
     let report = Report {
-        schema_version: report::SCHEMA_VERSION,
+        schema_version: report::SCHEMA_VERSION.into(),
         profile: profile_name(args),
         profile_digest: profile_digest(args),
-        cloison_version: env!("CARGO_PKG_VERSION"),
+        cloison_version: env!("CARGO_PKG_VERSION").into(),
+        shard: args.shard.map(|s| s.to_string()),
         target: args.target.to_string(),
         deployment: description,
         platform: profile.name.clone(),
@@ -557,10 +569,11 @@ impl Describe for RunDescription<'_> {
 fn failure(args: &RunArgs, profile: &Profile, tenants: usize, message: String) -> RunResult {
     RunResult {
         report: Report {
-            schema_version: report::SCHEMA_VERSION,
+            schema_version: report::SCHEMA_VERSION.into(),
             profile: profile_name(args),
             profile_digest: profile_digest(args),
-            cloison_version: env!("CARGO_PKG_VERSION"),
+            cloison_version: env!("CARGO_PKG_VERSION").into(),
+            shard: args.shard.map(|s| s.to_string()),
             target: args.target.to_string(),
             deployment: String::new(),
             platform: profile.name.clone(),

@@ -164,8 +164,8 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
         .collect();
     let driver = ToolComponent::builder()
         .name("cloison")
-        .version(report.cloison_version)
-        .semantic_version(report.cloison_version)
+        .version(report.cloison_version.as_str())
+        .semantic_version(report.cloison_version.as_str())
         .information_uri("https://example.org/cloison")
         .rules(rules)
         .build();

@@ -8,3 +8,4 @@ mod generate;
 mod profile;
 mod reports;
 mod run;
+mod shards;

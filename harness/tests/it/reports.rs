@@ -59,7 +59,7 @@ fn schema() -> jsonschema::Validator {
 }
 
 /// The JSON report validates against docs/report.schema.json.
-fn assert_valid(json: &serde_json::Value) {
+pub fn assert_valid(json: &serde_json::Value) {
     let validator = schema();
     let errors: Vec<String> = validator
         .iter_errors(json)
