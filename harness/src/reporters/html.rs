@@ -199,8 +199,8 @@ fn matrix(out: &mut String, report: &Report) {
         return;
     }
     out.push_str(
-        "<p class=\"legend\"><span class=\"allowed\">ok: allowed by the policy and served</span>\
-         <span class=\"refused\">denied: forbidden, nothing foreign seen</span>\
+        "<p class=\"legend\"><span class=\"allowed\">ok: the policy allows the call; nothing foreign came back</span>\
+         <span class=\"refused\">denied: the policy forbids it; nothing foreign came back</span>\
          <span class=\"suspicious\">?: suspicious (status only)</span>\
          <span class=\"leak\">LEAK: proven leak or tampering</span>\
          <span class=\"none\">not probed</span></p>",
