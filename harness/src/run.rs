@@ -191,17 +191,23 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
         Ok(result) => result,
         Err(err) => {
             outputs.discard();
-            if let Some(path) = args.json.as_ref().filter(|_| !json_to_stdout) {
-                let usage = err.chain().any(|c| c.is::<UsageError>());
-                let json = serde_json::json!({
-                    "schema_version": report::SCHEMA_VERSION,
-                    "cloison_version": env!("CARGO_PKG_VERSION"),
-                    "outcome": if usage { "usage-error" } else { "error" },
-                    "error": format!("{err:#}"),
-                    "seed": args.seed,
-                    "replay": args.replay_command(),
-                });
-                let _ = std::fs::write(path, json.to_string());
+            let usage = err.chain().any(|c| c.is::<UsageError>());
+            let json = serde_json::json!({
+                "schema_version": report::SCHEMA_VERSION,
+                "cloison_version": env!("CARGO_PKG_VERSION"),
+                "outcome": if usage { "usage-error" } else { "error" },
+                "error": format!("{err:#}"),
+                "seed": args.seed,
+                "replay": args.replay_command(),
+            });
+            // The short error form goes wherever a JSON report was asked for (--report DIR included).
+            let report_json = args.report.as_ref().map(|dir| dir.join("report.json"));
+            for path in args.json.iter().chain(&report_json) {
+                if json_to_stdout && args.json.as_ref() == Some(path) {
+                    println!("{json}");
+                } else {
+                    let _ = std::fs::write(path, json.to_string());
+                }
             }
             return Err(err);
         }

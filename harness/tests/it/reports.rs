@@ -301,6 +301,22 @@ fn json_to_stdout_keeps_the_summary_on_stderr_and_unwritable_outputs_fail_first(
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("cannot write the SARIF report"));
     assert!(started.elapsed().as_secs() < 5, "checked before the run");
+
+    // A usage error leaves the short error form as the JSON report, and no empty file of another format.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = cloison(&[
+        "run",
+        "--flaw",
+        "no-such-flaw",
+        "--report",
+        dir.path().to_str().expect("utf-8"),
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&dir.path().join("report.json"))).expect("the error form");
+    assert_eq!(json["outcome"], "usage-error");
+    assert_valid(&json);
+    assert!(!dir.path().join("report.sarif").exists());
 }
 
 fn chromium() -> Option<PathBuf> {
