@@ -27,6 +27,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process: the size of a variant does not matter
 pub enum Command {
     /// Generate a synthetic world of disability case files (one file per entity, and a manifest).
     Generate(crate::generate::GenerateArgs),
@@ -36,6 +37,16 @@ pub enum Command {
     /// Run the suites against the embedded reference portal with each of its flaws switched on alone, then
     /// hardened over several seeds, and print what was caught, by which families and how fast.
     Bench(crate::bench::BenchArgs),
+    /// Work on reports: `merge` combines the JSON reports of a sharded run (`run --shard K/N`).
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// `cloison report ...`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge the JSON reports of the shards of one run into one report (and write its other formats).
+    Merge(crate::merge::MergeArgs),
 }
 
 /// Run a parsed command line and return the process exit code. Errors are printed with their context.
@@ -44,6 +55,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Generate(args) => crate::generate::run(&args).map(|()| EXIT_OK),
         Command::Run(args) => crate::run::run(&args),
         Command::Bench(args) => crate::bench::run(&args),
+        Command::Report(ReportCommand::Merge(args)) => crate::merge::run(&args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

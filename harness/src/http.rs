@@ -99,7 +99,7 @@ pub struct Session {
 }
 
 /// A request as it was sent, for reports.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RequestSummary {
     /// Method.
     pub method: String,

@@ -78,6 +78,11 @@ impl InputError {
 
 /// Read a small text file given by the user: a regular file, at most [`MAX_INPUT_BYTES`], UTF-8.
 pub fn read_text(path: &Path, what: &'static str) -> Result<String, InputError> {
+    read_text_up_to(path, what, MAX_INPUT_BYTES)
+}
+
+/// [`read_text`] with another size limit (reports are larger than profiles).
+pub fn read_text_up_to(path: &Path, what: &'static str, limit: u64) -> Result<String, InputError> {
     let shown = path.display().to_string();
     let unreadable = |err: std::io::Error| InputError::Unreadable {
         path: shown.clone(),
@@ -97,24 +102,24 @@ pub fn read_text(path: &Path, what: &'static str) -> Result<String, InputError> 
             kind,
         });
     }
-    if meta.len() > MAX_INPUT_BYTES {
+    if meta.len() > limit {
         return Err(InputError::TooLarge {
             path: shown,
             what,
-            limit: MAX_INPUT_BYTES,
+            limit,
         });
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .map_err(unreadable)?
-        .take(MAX_INPUT_BYTES + 1)
+        .take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
+    if bytes.len() as u64 > limit {
         return Err(InputError::TooLarge {
             path: shown,
             what,
-            limit: MAX_INPUT_BYTES,
+            limit,
         });
     }
     String::from_utf8(bytes).map_err(|err| {

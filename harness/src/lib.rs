@@ -6,6 +6,8 @@
 //! - [`run`]: `cloison run`, over [`target`] (deployment), [`plan`] (the world's accounts and records),
 //!   [`engine`] (provision, seed, controls, probes), [`http`] (clients, retries, curl reproducers),
 //!   [`oracle`] (canary scanning and verdicts) and [`report`] (findings, JSON, summary);
+//! - [`reporters`]: the report in other formats (JUnit XML, SARIF 2.1.0, a self-contained HTML evidence
+//!   file), each a pure function of the report; [`term`]: colour on a terminal only;
 //! - [`bench`]: `cloison bench`, every flaw of the reference portal alone and the hardened portal over
 //!   several seeds, in one table.
 
@@ -15,9 +17,13 @@ pub mod engine;
 pub mod generate;
 pub mod http;
 pub mod input;
+pub mod merge;
 pub mod oracle;
 pub mod plan;
 pub mod profile;
 pub mod report;
+pub mod reporters;
 pub mod run;
+pub mod shard;
 pub mod target;
+pub mod term;

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use cloison_suites::{Cell, Family, FamilyPlan, Hit, Verdict};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::Judged;
 use crate::http::RequestSummary;
 
 /// How strong the evidence of a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Evidence {
     /// Foreign data reached the caller: a proven leak.
@@ -46,7 +46,7 @@ impl Evidence {
 }
 
 /// One side of a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Party {
     /// Identity key (login), or `anonymous`.
     pub identity: String,
@@ -57,7 +57,7 @@ pub struct Party {
 }
 
 /// One finding: an instance of a root cause.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     /// The root cause it belongs to (index in `root_causes`).
     pub root_cause: usize,
@@ -84,7 +84,7 @@ pub struct Finding {
 }
 
 /// When a root cause was first seen.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Detection {
     /// Probes sent in the probe phase up to and including the first instance (controls count).
     pub probes: usize,
@@ -94,7 +94,7 @@ pub struct Detection {
 
 /// One root cause: a failing cell (family, endpoint, caller role, relation to the data, kind, variation)
 /// with the strength of its evidence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RootCause {
     /// Family.
     pub family: Family,
@@ -119,13 +119,13 @@ pub struct RootCause {
     /// Whether the reproducer was shrunk against the target (else it is the first instance).
     pub shrunk: bool,
     /// CWE references of the family.
-    pub cwe: Vec<&'static str>,
+    pub cwe: Vec<String>,
     /// OWASP API Security Top 10 (2023) category of the family.
-    pub owasp: &'static str,
+    pub owasp: String,
 }
 
 /// Counts and rates of a run.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Stats {
     /// Identities on the target.
     pub identities: usize,
@@ -152,7 +152,7 @@ pub struct Stats {
 }
 
 /// What was covered for one family.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FamilyCoverage {
     /// Family name.
     pub family: String,
@@ -169,8 +169,32 @@ pub struct FamilyCoverage {
     pub skipped: Option<String>,
 }
 
+/// One planned cell (family x endpoint x caller role x relation x kind x variation): how many probes were
+/// planned in it, what the policy expects of them, and the strongest finding it showed, if any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellCoverage {
+    /// Family.
+    pub family: Family,
+    /// Endpoint key in the profile.
+    pub endpoint: String,
+    /// Caller role.
+    pub role: String,
+    /// How the caller relates to the data.
+    pub relation: String,
+    /// Record kind.
+    pub kind: String,
+    /// How the request was varied.
+    pub via: Option<String>,
+    /// What the policy expects of the cell's probes: `refusal`, `visible`, `control` or `existence`.
+    pub expect: String,
+    /// Probes planned in the cell.
+    pub planned: usize,
+    /// The strongest finding of the cell, or `null` when it passed.
+    pub finding: Option<Evidence>,
+}
+
 /// The coverage block.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Coverage {
     /// Per family.
     pub families: Vec<FamilyCoverage>,
@@ -182,10 +206,12 @@ pub struct Coverage {
     pub controls_passed: usize,
     /// Controls run.
     pub controls_run: usize,
+    /// Every planned cell, with its probe count and its finding (see [`crate::reporters::cells`]).
+    pub cells: Vec<CellCoverage>,
 }
 
 /// How the run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// Every applicable family ran, every probe was refused or showed nothing foreign, every control
@@ -201,17 +227,30 @@ pub enum Outcome {
     Interrupted,
 }
 
+/// Version of the JSON report's schema (`docs/report.schema.json`): bumped when a field changes meaning or
+/// disappears; fields may be added within a version.
+pub const SCHEMA_VERSION: &str = "1";
+
 /// The whole report (`--json FILE`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
+    /// Version of the report's schema ([`SCHEMA_VERSION`]).
+    pub schema_version: String,
     /// cloison version.
-    pub cloison_version: &'static str,
+    pub cloison_version: String,
+    /// The shard of the probe space this run covered (`K/N`, see `--shard`), or `null` for the whole.
+    #[serde(default)]
+    pub shard: Option<String>,
     /// The target.
     pub target: String,
     /// What was deployed (and whether cloison writes to a remote deployment).
     pub deployment: String,
     /// The profile's platform name.
     pub platform: String,
+    /// The profile file (or the embedded reference portal's).
+    pub profile: String,
+    /// SHA-256 of the profile's text, in hexadecimal.
+    pub profile_digest: String,
     /// World seed.
     pub seed: u64,
     /// The command line that replays this run (same seed, same probes, same verdict).
@@ -340,8 +379,8 @@ pub fn root_causes(
             },
             reproducer,
             shrunk: shrunk.is_some(),
-            cwe: cell.family.cwe().to_vec(),
-            owasp: cell.family.owasp(),
+            cwe: cell.family.cwe().iter().map(|c| c.to_string()).collect(),
+            owasp: cell.family.owasp().to_string(),
         });
     }
     findings.sort_by(|a, b| a.probe.cmp(&b.probe));
@@ -387,6 +426,7 @@ pub fn coverage(
         unused_endpoints,
         controls_passed: controls.0,
         controls_run: controls.1,
+        cells: Vec::new(),
     }
 }
 
@@ -661,7 +701,11 @@ mod tests {
         ];
         let executed = BTreeMap::from([("direct-read".to_string(), 40)]);
         let report = Report {
-            cloison_version: "0.1.0",
+            schema_version: SCHEMA_VERSION.into(),
+            profile: "fixtures/profiles/reference-portal.toml".into(),
+            profile_digest: String::new(),
+            cloison_version: "0.1.0".into(),
+            shard: None,
             target: "embedded".into(),
             deployment: "embedded reference portal with flaws document-idor".into(),
             platform: "cloison reference portal".into(),

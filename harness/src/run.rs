@@ -49,9 +49,23 @@ pub struct RunArgs {
     /// Allow a url: target that is not on this machine (cloison writes synthetic data there).
     #[arg(long)]
     pub allow_remote: bool,
-    /// Write the full report as JSON to this file.
+    /// Write the full report as JSON to this file (`-`: to standard output, the summary then goes to
+    /// standard error).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write every report format into this directory: report.json, report.junit.xml, report.sarif,
+    /// report.html.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Write a JUnit XML report (one test case per cell) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a SARIF 2.1.0 report (one result per root cause) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Write a self-contained HTML evidence report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Requests in flight at once, 1 to 1024.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1024).map(|n| n as usize))]
     pub concurrency: usize,
@@ -79,6 +93,10 @@ pub struct RunArgs {
     /// Do not draw progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// Run only shard K of N of the probe space (by a stable hash of each probe's identifier; controls
+    /// run in every shard); `cloison report merge` combines the shards' JSON reports.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 fn parse_target(text: &str) -> Result<TargetSpec, String> {
@@ -114,6 +132,9 @@ impl RunArgs {
         if self.allow_remote {
             command.push_str(" --allow-remote");
         }
+        if let Some(shard) = self.shard {
+            command.push_str(&format!(" --shard {shard}"));
+        }
         command
     }
 }
@@ -130,6 +151,10 @@ impl Default for RunArgs {
             flaws: Vec::new(),
             allow_remote: false,
             json: None,
+            report: None,
+            junit: None,
+            sarif: None,
+            html: None,
             concurrency: 16,
             timeout: 10,
             retries: 3,
@@ -138,6 +163,7 @@ impl Default for RunArgs {
             deadline: 1800,
             no_shrink: false,
             quiet: true,
+            shard: None,
         }
     }
 }
@@ -157,7 +183,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    if let Some(path) = &args.json {
+    let json_to_stdout = args.json.as_deref() == Some(std::path::Path::new("-"));
+    if let Some(path) = args.json.as_ref().filter(|_| !json_to_stdout) {
         // Check the output before running: a report that cannot be written is a usage error now, not a
         // target failure after minutes of probing.
         std::fs::write(path, b"{}").map_err(|e| {
@@ -167,30 +194,56 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
             ))
         })?;
     }
+    let outputs = crate::reporters::Outputs::new(args);
+    outputs.check().map_err(|e| UsageError(e.to_string()))?;
     let result = match runtime.block_on(execute(args)) {
         Ok(result) => result,
         Err(err) => {
-            if let Some(path) = &args.json {
-                let usage = err.chain().any(|c| c.is::<UsageError>());
-                let json = serde_json::json!({
-                    "cloison_version": env!("CARGO_PKG_VERSION"),
-                    "outcome": if usage { "usage-error" } else { "error" },
-                    "error": format!("{err:#}"),
-                    "seed": args.seed,
-                    "replay": args.replay_command(),
-                });
-                let _ = std::fs::write(path, json.to_string());
+            outputs.discard();
+            let usage = err.chain().any(|c| c.is::<UsageError>());
+            let json = serde_json::json!({
+                "schema_version": report::SCHEMA_VERSION,
+                "cloison_version": env!("CARGO_PKG_VERSION"),
+                "outcome": if usage { "usage-error" } else { "error" },
+                "error": format!("{err:#}"),
+                "seed": args.seed,
+                "replay": args.replay_command(),
+            });
+            // The short error form goes wherever a JSON report was asked for (--report DIR included).
+            let report_json = args.report.as_ref().map(|dir| dir.join("report.json"));
+            for path in args.json.iter().chain(&report_json) {
+                if json_to_stdout && args.json.as_ref() == Some(path) {
+                    println!("{json}");
+                } else {
+                    let _ = std::fs::write(path, json.to_string());
+                }
             }
             return Err(err);
         }
     };
-    print!("{}", result.report.summary());
+    let summary = crate::term::paint(&result.report.summary(), json_to_stdout);
+    if json_to_stdout {
+        eprint!("{summary}");
+    } else {
+        print!("{summary}");
+    }
     if let Some(path) = &args.json {
         let json =
             serde_json::to_string_pretty(&result.report).context("serialising the report")?;
-        std::fs::write(path, json)
-            .with_context(|| format!("writing the JSON report to {}", path.display()))?;
-        println!("report written to {}", path.display());
+        if json_to_stdout {
+            println!("{json}");
+        } else {
+            std::fs::write(path, json)
+                .with_context(|| format!("writing the JSON report to {}", path.display()))?;
+            println!("report written to {}", path.display());
+        }
+    }
+    for path in outputs.write(&result.report)? {
+        if json_to_stdout {
+            eprintln!("report written to {}", path.display());
+        } else {
+            println!("report written to {}", path.display());
+        }
     }
     Ok(result.exit)
 }
@@ -275,7 +328,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         .map(|n| n as usize)
         .or(profile.probing.per_cell)
         .unwrap_or(3);
-    let planned = cloison_suites::plan(
+    let mut planned = cloison_suites::plan(
         &plan.population,
         &profile.policy,
         &surface,
@@ -284,6 +337,9 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
             per_cell,
         },
     );
+    if let Some(shard) = args.shard {
+        shard.apply(&mut planned);
+    }
     let settings = HttpSettings::new(
         deployed.base_url.clone(),
         Duration::from_secs(args.timeout.max(1)),
@@ -408,7 +464,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     for key in &unused {
         warnings.push(format!("{key} is declared but no probe used it"));
     }
-    let coverage = report::coverage(
+    let mut coverage = report::coverage(
         &planned.coverage,
         &outcome.executed,
         &outcome.not_applicable,
@@ -416,6 +472,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         unused,
         (controls_run.saturating_sub(controls_failed), controls_run),
     );
+    coverage.cells = crate::reporters::cells(&planned, &outcome.events);
     for family in &coverage.families {
         let applicable = family.planned > 0
             || family
@@ -490,7 +547,11 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         Outcome::Interrupted => EXIT_INTERRUPTED,
     };
     let report = Report {
-        cloison_version: env!("CARGO_PKG_VERSION"),
+        schema_version: report::SCHEMA_VERSION.into(),
+        profile: profile_name(args),
+        profile_digest: profile_digest(args),
+        cloison_version: env!("CARGO_PKG_VERSION").into(),
+        shard: args.shard.map(|s| s.to_string()),
         target: args.target.to_string(),
         deployment: description,
         platform: profile.name.clone(),
@@ -529,6 +590,24 @@ async fn watch_signals(flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
         "interrupted: stopping the probes, tearing the target down, writing a partial report"
     );
     flag.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// The profile file of a run, as reports name it.
+fn profile_name(args: &RunArgs) -> String {
+    args.profile.as_ref().map_or_else(
+        || "fixtures/profiles/reference-portal.toml".to_string(),
+        |p| p.display().to_string(),
+    )
+}
+
+/// SHA-256 of the profile's text (empty if the file can no longer be read).
+fn profile_digest(args: &RunArgs) -> String {
+    match &args.profile {
+        Some(path) => std::fs::read(path)
+            .map(|text| crate::reporters::sha256_hex(&text))
+            .unwrap_or_default(),
+        None => crate::reporters::sha256_hex(crate::profile::REFERENCE_PORTAL.as_bytes()),
+    }
 }
 
 /// Every credential of a plan's accounts.
@@ -573,7 +652,11 @@ impl Describe for RunDescription<'_> {
 fn failure(args: &RunArgs, profile: &Profile, tenants: usize, message: String) -> RunResult {
     RunResult {
         report: Report {
-            cloison_version: env!("CARGO_PKG_VERSION"),
+            schema_version: report::SCHEMA_VERSION.into(),
+            profile: profile_name(args),
+            profile_digest: profile_digest(args),
+            cloison_version: env!("CARGO_PKG_VERSION").into(),
+            shard: args.shard.map(|s| s.to_string()),
             target: args.target.to_string(),
             deployment: String::new(),
             platform: profile.name.clone(),

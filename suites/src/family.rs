@@ -5,10 +5,10 @@
 //! [`crate::surface::Surface`] to decide whether it applies, plans its probes from the world and the policy,
 //! and the verdict functions ([`crate::verdict`]) judge them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A class of probes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Family {
     /// Identities read data they may see: it must be served, with its own canaries (not a finding family:

@@ -7,4 +7,6 @@ mod failing;
 mod generate;
 mod mock;
 mod profile;
+mod reports;
 mod run;
+mod shards;

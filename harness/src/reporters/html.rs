@@ -1,0 +1,511 @@
+//! The HTML evidence report: one self-contained file (inline CSS and script, no external asset, nothing
+//! fetched), printable (a print stylesheet drops the buttons and keeps colours). It shows the verdict and
+//! its reasons; the target, platform, profile digest, seed, cloison's version and the replay command; the
+//! access matrix (caller role x relation rows, endpoint columns: allowed, refused, leak, suspicious); the
+//! coverage per family and per endpoint; each root cause with what leaked and whose data it was, its
+//! minimal reproducer with a copy button; warnings, failures and timings.
+//!
+//! Every text goes through [`escape`]. Reproducers and excerpts come from the report, where credentials are
+//! already redacted.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::junit::outcome_name;
+use crate::report::{CellCoverage, Evidence, Outcome, Report, RootCause};
+
+/// Escape text for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+:root { --leak: #c62828; --susp: #ef8f00; --ok: #2e7d32; --allowed: #1565c0; --muted: #666; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1200px;
+       padding: 1.5em; color: #1a1a1a; }
+h1 { font-size: 1.6em; margin: 0 0 .3em; } h2 { font-size: 1.25em; margin: 1.6em 0 .5em; border-bottom: 1px solid #ddd; }
+h3 { font-size: 1.05em; margin: 1.2em 0 .4em; }
+.verdict { padding: .8em 1em; border-radius: 6px; color: #fff; font-weight: 600; font-size: 1.15em; }
+.verdict.clean { background: var(--ok); } .verdict.findings, .verdict.target-failure { background: var(--leak); }
+.verdict.inconclusive { background: var(--susp); }
+table { border-collapse: collapse; margin: .4em 0; }
+th, td { border: 1px solid #ccc; padding: .25em .5em; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+table.meta th { width: 12em; }
+code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
+pre { background: #f6f6f6; border: 1px solid #ddd; padding: .6em; white-space: pre-wrap; word-break: break-all; margin: .3em 0; }
+.matrix td.c { text-align: center; min-width: 3.2em; font-size: 12px; }
+.matrix th.ep { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; font-weight: normal; font-size: 12px; }
+.leak { background: var(--leak); color: #fff; } .suspicious { background: var(--susp); color: #000; }
+.refused { background: #c8e6c9; color: #1b5e20; } .allowed { background: #bbdefb; color: #0d47a1; }
+.none { background: #fafafa; color: #bbb; }
+.legend span { display: inline-block; padding: .1em .6em; margin-right: .5em; border-radius: 3px; }
+.cause { border: 1px solid #ddd; border-left: 6px solid var(--leak); padding: .4em 1em .8em; margin: 1em 0; border-radius: 4px; }
+.cause.suspicious-cause { border-left-color: var(--susp); }
+.muted { color: var(--muted); }
+button.copy { font: inherit; font-size: 12px; padding: .2em .7em; cursor: pointer; }
+@media print {
+  button.copy { display: none; }
+  body { max-width: none; padding: 0; font-size: 11px; }
+  .cause, table { page-break-inside: avoid; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"#;
+
+const SCRIPT: &str = r#"
+(function () {
+  function fallbackCopy(text) {
+    var area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.position = 'absolute';
+    area.style.left = '-9999px';
+    document.body.appendChild(area);
+    area.select();
+    var ok = false;
+    try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+    document.body.removeChild(area);
+    return ok;
+  }
+  function done(button, ok) {
+    var label = button.textContent;
+    button.textContent = ok ? 'copied' : 'select and copy by hand';
+    setTimeout(function () { button.textContent = label; }, 1500);
+  }
+  var buttons = document.querySelectorAll('button.copy');
+  for (var i = 0; i < buttons.length; i++) {
+    buttons[i].addEventListener('click', function (event) {
+      var button = event.currentTarget;
+      var source = document.getElementById(button.getAttribute('data-target'));
+      if (!source) { return; }
+      var text = source.textContent;
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(function () { done(button, true); },
+          function () { done(button, fallbackCopy(text)); });
+      } else {
+        done(button, fallbackCopy(text));
+      }
+    });
+  }
+  document.documentElement.setAttribute('data-cloison-ready', '1');
+})();
+"#;
+
+/// A block of code with a copy button.
+fn copyable(out: &mut String, id: &str, text: &str) {
+    let _ = write!(
+        out,
+        "<div><button class=\"copy\" type=\"button\" data-target=\"{id}\">copy</button>\
+         <pre id=\"{id}\">{}</pre></div>",
+        escape(text)
+    );
+}
+
+fn verdict_text(report: &Report) -> String {
+    match report.outcome {
+        Outcome::Clean => "CLEAN: every applicable family ran, every control passed, and no foreign data reached anyone".into(),
+        Outcome::Findings => format!(
+            "FINDINGS: {} root cause(s), {} instance(s)",
+            report.root_causes.len(),
+            report.findings.len()
+        ),
+        Outcome::Inconclusive => "INCONCLUSIVE: nothing was found, but the run cannot say clean".into(),
+        Outcome::TargetFailure => "TARGET FAILURE: the target did not answer properly; this run proves nothing clean".into(),
+        Outcome::Interrupted => "INTERRUPTED: the run was stopped by a signal; this report is partial".into(),
+    }
+}
+
+/// The state of a group of cells in the access matrix, from the weakest to the strongest signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum State {
+    Allowed,
+    Refused,
+    Suspicious,
+    Leak,
+}
+
+impl State {
+    fn of(cell: &CellCoverage) -> State {
+        match cell.finding {
+            Some(Evidence::ProvenLeak | Evidence::ProvenTampering) => State::Leak,
+            Some(Evidence::Suspicious) => State::Suspicious,
+            None if matches!(cell.expect.as_str(), "visible" | "control") => State::Allowed,
+            None => State::Refused,
+        }
+    }
+
+    fn class(self) -> &'static str {
+        match self {
+            State::Allowed => "allowed",
+            State::Refused => "refused",
+            State::Suspicious => "suspicious",
+            State::Leak => "leak",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            State::Allowed => "ok",
+            State::Refused => "denied",
+            State::Suspicious => "?",
+            State::Leak => "LEAK",
+        }
+    }
+}
+
+/// One square of the matrix: the strongest state of its cells, their probes, and how many cells.
+type Square = (State, usize, usize);
+
+fn matrix(out: &mut String, report: &Report) {
+    let endpoints: Vec<&str> = {
+        let mut e: Vec<&str> = report
+            .coverage
+            .cells
+            .iter()
+            .map(|c| c.endpoint.as_str())
+            .collect();
+        e.sort_unstable();
+        e.dedup();
+        e
+    };
+    // (role, relation) -> endpoint -> (state, probes, cells)
+    let mut rows: BTreeMap<(&str, &str), BTreeMap<&str, Square>> = BTreeMap::new();
+    for cell in &report.coverage.cells {
+        let entry = rows
+            .entry((cell.role.as_str(), cell.relation.as_str()))
+            .or_default()
+            .entry(cell.endpoint.as_str())
+            .or_insert((State::Allowed, 0, 0));
+        let state = State::of(cell);
+        if entry.2 == 0 || state > entry.0 {
+            entry.0 = state;
+        }
+        entry.1 += cell.planned;
+        entry.2 += 1;
+    }
+    if rows.is_empty() {
+        out.push_str("<p class=\"muted\">No cell was planned.</p>");
+        return;
+    }
+    out.push_str(
+        "<p class=\"legend\"><span class=\"allowed\">ok: the policy allows the call; nothing foreign came back</span>\
+         <span class=\"refused\">denied: the policy forbids it; nothing foreign came back</span>\
+         <span class=\"suspicious\">?: suspicious (status only)</span>\
+         <span class=\"leak\">LEAK: proven leak or tampering</span>\
+         <span class=\"none\">not probed</span></p>",
+    );
+    out.push_str(
+        "<table class=\"matrix\"><thead><tr><th>caller role</th><th>relation to the data</th>",
+    );
+    for endpoint in &endpoints {
+        let _ = write!(out, "<th class=\"ep\">{}</th>", escape(endpoint));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for ((role, relation), by_endpoint) in &rows {
+        let _ = write!(
+            out,
+            "<tr><th>{}</th><th>{}</th>",
+            escape(role),
+            escape(relation)
+        );
+        for endpoint in &endpoints {
+            match by_endpoint.get(endpoint) {
+                Some((state, probes, cells)) => {
+                    let _ = write!(
+                        out,
+                        "<td class=\"c {}\" title=\"{} as {} on {}: {} probe(s) over {} cell(s)\">{}</td>",
+                        state.class(),
+                        escape(endpoint),
+                        escape(role),
+                        escape(relation),
+                        probes,
+                        cells,
+                        state.label()
+                    );
+                }
+                None => out.push_str("<td class=\"c none\">&middot;</td>"),
+            }
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+}
+
+fn coverage(out: &mut String, report: &Report) {
+    let c = &report.coverage;
+    out.push_str("<h3>Families</h3><table><thead><tr><th>family</th><th>probes run</th><th>planned</th><th>cells</th><th>not applicable</th><th>skipped</th></tr></thead><tbody>");
+    for f in &c.families {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&f.family),
+            f.probes,
+            f.planned,
+            f.cells,
+            f.not_applicable,
+            escape(f.skipped.as_deref().unwrap_or(""))
+        );
+    }
+    out.push_str("</tbody></table>");
+    let _ = write!(
+        out,
+        "<p>Controls: {} of {} passed.</p>",
+        c.controls_passed, c.controls_run
+    );
+    out.push_str(
+        "<h3>Endpoints</h3><table><thead><tr><th>endpoint</th><th>probes</th></tr></thead><tbody>",
+    );
+    for (endpoint, probes) in &c.endpoints {
+        let _ = write!(
+            out,
+            "<tr><td><code>{}</code></td><td>{probes}</td></tr>",
+            escape(endpoint)
+        );
+    }
+    for endpoint in &c.unused_endpoints {
+        let _ = write!(
+            out,
+            "<tr><td><code>{}</code></td><td class=\"muted\">declared, never used</td></tr>",
+            escape(endpoint)
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
+fn cause(out: &mut String, report: &Report, index: usize, cause: &RootCause) {
+    let r = &cause.reproducer;
+    let class = if cause.evidence == Evidence::Suspicious {
+        "cause suspicious-cause"
+    } else {
+        "cause"
+    };
+    let via = cause
+        .via
+        .as_deref()
+        .map_or_else(String::new, |v| format!(" via {}", escape(v)));
+    let _ = write!(
+        out,
+        "<section class=\"{class}\"><h3>[{}] {} &mdash; {}: <code>{}</code> as {} on {} {}{via}</h3>",
+        index + 1,
+        escape(cause.evidence.label()),
+        escape(cause.family.name()),
+        escape(&cause.endpoint),
+        escape(&cause.role),
+        escape(&cause.relation),
+        escape(&cause.kind),
+    );
+    let _ = write!(
+        out,
+        "<p>{}</p><table class=\"meta\"><tbody>\
+         <tr><th>references</th><td>{} &middot; {}</td></tr>\
+         <tr><th>instances</th><td>{}</td></tr>\
+         <tr><th>first detection</th><td>after {} probe(s), {:.2} s into the probe phase</td></tr>\
+         <tr><th>actor</th><td>{} ({}, tenant {})</td></tr>",
+        escape(&r.explanation),
+        escape(&cause.cwe.join(", ")),
+        escape(&cause.owasp),
+        cause.instances,
+        cause.first_detection.probes,
+        cause.first_detection.seconds,
+        escape(&r.actor.identity),
+        escape(&r.actor.role),
+        escape(&r.actor.tenant),
+    );
+    if let Some(victim) = &r.victim {
+        let _ = write!(
+            out,
+            "<tr><th>whose data</th><td>{} ({}, tenant {})</td></tr>",
+            escape(&victim.identity),
+            escape(&victim.role),
+            escape(&victim.tenant)
+        );
+    }
+    if let Some(record) = &r.record {
+        let _ = write!(
+            out,
+            "<tr><th>record</th><td><code>{}</code></td></tr>",
+            escape(record)
+        );
+    }
+    let _ = write!(
+        out,
+        "<tr><th>response status</th><td>{}</td></tr>",
+        r.status
+    );
+    out.push_str("</tbody></table>");
+    if !r.leaked.is_empty() {
+        out.push_str("<p>What leaked:</p><table><thead><tr><th>field</th><th>value (synthetic canary)</th><th>tenant</th><th>person</th><th>case file</th></tr></thead><tbody>");
+        for hit in &r.leaked {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&hit.field),
+                escape(&hit.canary),
+                escape(&hit.owner.tenant),
+                escape(hit.owner.person.as_deref().unwrap_or("-")),
+                escape(hit.owner.case.as_deref().unwrap_or("-")),
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    if let Some(request) = &r.request {
+        let _ = write!(
+            out,
+            "<p>{} reproducer (credentials redacted):</p>",
+            if cause.shrunk { "Minimal" } else { "First" }
+        );
+        copyable(out, &format!("repro-{}", index + 1), &request.curl);
+    }
+    if !r.excerpt.is_empty() {
+        let _ = write!(
+            out,
+            "<details><summary>response excerpt</summary><pre>{}</pre></details>",
+            escape(&r.excerpt)
+        );
+    }
+    let _ = report;
+    out.push_str("</section>");
+}
+
+/// The report as one self-contained HTML document.
+pub fn render(report: &Report) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    let outcome = outcome_name(report.outcome);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\
+         <title>cloison evidence report: {} ({})</title><style>{STYLE}</style></head><body>",
+        escape(&report.platform),
+        outcome
+    );
+    let _ = write!(
+        out,
+        "<h1>cloison evidence report</h1><p class=\"muted\">Authorization tests of {} on synthetic data: no identity may reach another's data.</p>\
+         <div class=\"verdict {outcome}\" id=\"verdict\">{}</div>",
+        escape(&report.platform),
+        escape(&verdict_text(report))
+    );
+    if !report.reasons.is_empty() {
+        out.push_str("<ul>");
+        for reason in &report.reasons {
+            let _ = write!(out, "<li>{}</li>", escape(reason));
+        }
+        out.push_str("</ul>");
+    }
+    out.push_str("<h2>Run</h2><table class=\"meta\"><tbody>");
+    for (name, value) in [
+        ("target", report.target.clone()),
+        ("deployment", report.deployment.clone()),
+        ("platform", report.platform.clone()),
+        ("profile", report.profile.clone()),
+        ("profile SHA-256", report.profile_digest.clone()),
+        ("seed", report.seed.to_string()),
+        (
+            "world",
+            format!("{} tenants, {} case files", report.tenants, report.cases),
+        ),
+        ("cloison version", report.cloison_version.to_string()),
+        ("report schema", report.schema_version.to_string()),
+    ] {
+        let _ = write!(
+            out,
+            "<tr><th>{}</th><td><code>{}</code></td></tr>",
+            escape(name),
+            escape(&value)
+        );
+    }
+    out.push_str(
+        "</tbody></table><p>Replay (same seed, same world, same probes, same verdict):</p>",
+    );
+    copyable(&mut out, "replay", &report.replay);
+
+    out.push_str("<h2>Access matrix</h2><p class=\"muted\">Rows: the caller's role and relation to the data; columns: endpoints. Each square sums the cells (families, record kinds, variations) of that caller and endpoint; the strongest signal wins.</p>");
+    matrix(&mut out, report);
+
+    let _ = write!(out, "<h2>Root causes ({})</h2>", report.root_causes.len());
+    if report.root_causes.is_empty() {
+        out.push_str("<p>None.</p>");
+    }
+    for (index, c) in report.root_causes.iter().enumerate() {
+        cause(&mut out, report, index, c);
+    }
+
+    out.push_str("<h2>Coverage</h2>");
+    coverage(&mut out, report);
+
+    if !report.warnings.is_empty() || !report.failures.is_empty() {
+        out.push_str("<h2>Warnings and failures</h2><ul>");
+        for failure in &report.failures {
+            let _ = write!(
+                out,
+                "<li><strong>failure:</strong> {}</li>",
+                escape(failure)
+            );
+        }
+        for warning in &report.warnings {
+            let _ = write!(out, "<li>{}</li>", escape(warning));
+        }
+        out.push_str("</ul>");
+    }
+
+    let s = &report.stats;
+    let _ = write!(
+        out,
+        "<h2>Timings</h2><table><tbody>\
+         <tr><th>identities</th><td>{}</td></tr>\
+         <tr><th>records seeded</th><td>{} ({} objects in {:.2} s, {:.0}/s)</td></tr>\
+         <tr><th>probes</th><td>{} in {:.2} s ({:.0}/s), of which {} controls and {} writes read back</td></tr>",
+        s.identities,
+        s.records_seeded,
+        s.objects_created,
+        s.seed_seconds,
+        s.seed_rate,
+        s.probes,
+        s.probe_seconds,
+        s.probe_rate,
+        s.controls,
+        s.writes
+    );
+    for (phase, seconds) in &s.phases {
+        let _ = write!(
+            out,
+            "<tr><th>{}</th><td>{seconds:.2} s</td></tr>",
+            escape(phase)
+        );
+    }
+    out.push_str("</tbody></table>");
+    let _ = writeln!(
+        out,
+        "<p class=\"muted\">Generated by cloison {}. Every record is synthetic; credentials are redacted from every request shown.</p>\
+         <script>{SCRIPT}</script></body></html>",
+        escape(&report.cloison_version)
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_covers_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}

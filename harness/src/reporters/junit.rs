@@ -1,0 +1,146 @@
+//! JUnit XML (with `quick-junit`): one test suite per family, one test case per planned cell (family x
+//! endpoint x caller role x relation x kind x variation), failed when the cell showed a finding. A failure
+//! carries the evidence, the minimal reproducer (a curl command, credentials redacted) and the replay
+//! command. A last suite, `cloison`, holds one test case for the verdict: it fails when the run is not
+//! clean (target failures and inconclusive runs too, with their reasons).
+
+use std::collections::BTreeMap;
+
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
+
+use super::{ReportError, causes_of, cell_name};
+use crate::report::{Outcome, Report, RootCause};
+
+/// The report as JUnit XML.
+pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
+    let mut junit = quick_junit::Report::new(format!("cloison {}", report.platform));
+    let mut suites: BTreeMap<String, TestSuite> = BTreeMap::new();
+    for cell in &report.coverage.cells {
+        let family = cell.family.name().to_string();
+        let suite = suites.entry(family.clone()).or_insert_with(|| {
+            let mut suite = TestSuite::new(family.clone());
+            suite.add_property(Property::new("summary", cell.family.summary()));
+            suite
+        });
+        let causes = causes_of(report, cell);
+        let status = match causes.first() {
+            None => TestCaseStatus::success(),
+            Some(cause) => {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status
+                    .set_type(cause.evidence.label())
+                    .set_message(format!(
+                        "{}: {}",
+                        cause.evidence.label(),
+                        cause.reproducer.explanation
+                    ))
+                    .set_description(failure_text(report, &causes));
+                status
+            }
+        };
+        let mut case = TestCase::new(cell_name(cell), status);
+        case.set_classname(format!("cloison.{family}"));
+        case.add_property(Property::new("expect", cell.expect.as_str()));
+        case.add_property(Property::new("probes", cell.planned.to_string()));
+        suite.add_test_case(case);
+    }
+    junit.add_test_suites(suites.into_values());
+    junit.add_test_suite(verdict_suite(report));
+    junit
+        .to_string()
+        .map(String::into_bytes)
+        .map_err(|e| ReportError::Serialise {
+            format: "JUnit",
+            message: e.to_string(),
+        })
+}
+
+/// What a failed cell says: each root cause's evidence, whose data, the reproducer and the replay command.
+fn failure_text(report: &Report, causes: &[&RootCause]) -> String {
+    let mut text = String::new();
+    for cause in causes {
+        let r = &cause.reproducer;
+        text.push_str(&format!(
+            "{} ({} instance(s), CWE {}, {})\n",
+            cause.evidence.label(),
+            cause.instances,
+            cause.cwe.join(", "),
+            cause.owasp
+        ));
+        text.push_str(&format!(
+            "actor: {} ({}, tenant {})\n",
+            r.actor.identity, r.actor.role, r.actor.tenant
+        ));
+        if let Some(victim) = &r.victim {
+            text.push_str(&format!(
+                "victim: {} ({}, tenant {})\n",
+                victim.identity, victim.role, victim.tenant
+            ));
+        }
+        for hit in &r.leaked {
+            text.push_str(&format!(
+                "leaked: {} of person {} in tenant {}\n",
+                hit.field,
+                hit.owner.person.as_deref().unwrap_or("-"),
+                hit.owner.tenant
+            ));
+        }
+        if let Some(request) = &r.request {
+            text.push_str(&format!(
+                "reproduce{}: {}\n",
+                if cause.shrunk { " (minimal)" } else { "" },
+                request.curl
+            ));
+        }
+    }
+    text.push_str(&format!("replay: {}\n", report.replay));
+    text
+}
+
+/// The `cloison` suite: one test case, the verdict of the run.
+fn verdict_suite(report: &Report) -> TestSuite {
+    let mut suite = TestSuite::new("cloison");
+    let status = if report.outcome == Outcome::Clean {
+        TestCaseStatus::success()
+    } else {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        let mut lines: Vec<String> = report
+            .reasons
+            .iter()
+            .chain(&report.failures)
+            .cloned()
+            .collect();
+        lines.push(format!("replay: {}", report.replay));
+        status
+            .set_type(outcome_name(report.outcome))
+            .set_message(format!(
+                "{}: {} root cause(s), {} finding(s)",
+                outcome_name(report.outcome),
+                report.root_causes.len(),
+                report.findings.len()
+            ))
+            .set_description(lines.join("\n"));
+        status
+    };
+    let mut case = TestCase::new("verdict", status);
+    case.set_classname("cloison.run");
+    suite.add_property(Property::new("seed", report.seed.to_string()));
+    suite.add_property(Property::new("replay", report.replay.as_str()));
+    suite.add_property(Property::new(
+        "profile_digest",
+        report.profile_digest.as_str(),
+    ));
+    suite.add_test_case(case);
+    suite
+}
+
+/// The kebab-case name of an outcome.
+pub fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Clean => "clean",
+        Outcome::Findings => "findings",
+        Outcome::Inconclusive => "inconclusive",
+        Outcome::TargetFailure => "target-failure",
+        Outcome::Interrupted => "interrupted",
+    }
+}

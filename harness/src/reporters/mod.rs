@@ -1,0 +1,275 @@
+//! The report of a run in the formats other tools read, each a pure function from the [`Report`] to bytes:
+//! [`junit`] (one test case per cell, for CI test views), [`sarif`] (SARIF 2.1.0, one result per root cause
+//! with a stable fingerprint, for code-scanning dashboards) and [`html`] (one self-contained evidence file
+//! for people). The JSON report is the [`Report`] itself (`docs/report.schema.json`).
+//!
+//! [`Outputs`] is where `cloison run` writes them (`--report DIR`, `--junit`, `--sarif`, `--html`), checked
+//! before the run starts.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cloison_suites::{Cell, Expect, Planned};
+use sha2::{Digest as _, Sha256};
+
+use crate::engine::Judged;
+use crate::report::{CellCoverage, Evidence, Report, RootCause};
+use crate::run::RunArgs;
+
+pub mod html;
+pub mod junit;
+pub mod sarif;
+
+/// Why a report could not be made or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// An output file cannot be written.
+    #[error("{path}: cannot write the {format} report: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Which format.
+        format: &'static str,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A format could not be serialised.
+    #[error("cannot serialise the {format} report: {message}")]
+    Serialise {
+        /// Which format.
+        format: &'static str,
+        /// Why.
+        message: String,
+    },
+}
+
+/// SHA-256 of some bytes, in lower-case hexadecimal.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for byte in digest.iter() {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
+/// The name of an expectation in reports.
+pub fn expect_name(expect: Expect) -> &'static str {
+    match expect {
+        Expect::Refusal => "refusal",
+        Expect::Visible => "visible",
+        Expect::Control => "control",
+        Expect::Existence => "existence",
+    }
+}
+
+/// Every planned cell (controls included), with its planned probe count, what the policy expects of it,
+/// and the strongest evidence its events showed (findings only; a failed control is a target failure, not
+/// a cell finding). Cells come in their natural order (family, endpoint, role, relation, kind, via).
+pub fn cells(planned: &Planned, events: &[Judged]) -> Vec<CellCoverage> {
+    let mut cells: BTreeMap<&Cell, (Expect, usize)> = BTreeMap::new();
+    for probe in planned
+        .controls
+        .iter()
+        .chain(&planned.probes)
+        .chain(&planned.mutating)
+    {
+        cells.entry(&probe.cell).or_insert((probe.expect, 0)).1 += 1;
+    }
+    let mut worst: BTreeMap<&Cell, Evidence> = BTreeMap::new();
+    for event in events {
+        if let Some(evidence) = Evidence::of(&event.verdict) {
+            let entry = worst.entry(&event.probe.cell).or_insert(evidence);
+            // Evidence orders from the strongest (a proven leak) to the weakest.
+            *entry = (*entry).min(evidence);
+        }
+    }
+    cells
+        .into_iter()
+        .map(|(cell, (expect, planned))| CellCoverage {
+            family: cell.family,
+            endpoint: cell.endpoint.clone(),
+            role: cell.role.clone(),
+            relation: cell.relation.name().to_string(),
+            kind: cell.kind.name().to_string(),
+            via: cell.via.clone(),
+            expect: expect_name(expect).to_string(),
+            planned,
+            finding: worst.get(cell).copied(),
+        })
+        .collect()
+}
+
+/// One report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JUnit XML.
+    Junit,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// Self-contained HTML.
+    Html,
+    /// The JSON report (only through `--report DIR`; `--json FILE` is written by `cloison run` itself).
+    Json,
+}
+
+impl Format {
+    /// Its name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Junit => "JUnit",
+            Format::Sarif => "SARIF",
+            Format::Html => "HTML",
+            Format::Json => "JSON",
+        }
+    }
+
+    /// Its file name inside a `--report DIR`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Junit => "report.junit.xml",
+            Format::Sarif => "report.sarif",
+            Format::Html => "report.html",
+            Format::Json => "report.json",
+        }
+    }
+
+    /// The report in this format.
+    pub fn render(self, report: &Report) -> Result<Vec<u8>, ReportError> {
+        match self {
+            Format::Junit => junit::render(report),
+            Format::Sarif => sarif::render(report),
+            Format::Html => Ok(html::render(report).into_bytes()),
+            Format::Json => serde_json::to_vec_pretty(report).map_err(|e| ReportError::Serialise {
+                format: "JSON",
+                message: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// Where the reports of a run go.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    /// Each file and its format.
+    pub files: Vec<(PathBuf, Format)>,
+    /// The `--report` directory, created if missing.
+    pub dir: Option<PathBuf>,
+}
+
+impl Outputs {
+    /// The outputs a command line asks for.
+    pub fn new(args: &RunArgs) -> Self {
+        let mut files = Vec::new();
+        if let Some(dir) = &args.report {
+            for format in [Format::Json, Format::Junit, Format::Sarif, Format::Html] {
+                files.push((dir.join(format.file_name()), format));
+            }
+        }
+        for (path, format) in [
+            (&args.junit, Format::Junit),
+            (&args.sarif, Format::Sarif),
+            (&args.html, Format::Html),
+        ] {
+            if let Some(path) = path {
+                files.push((path.clone(), format));
+            }
+        }
+        Self {
+            files,
+            dir: args.report.clone(),
+        }
+    }
+
+    /// Check that every output can be written (creating the report directory and empty files), so that a
+    /// report that cannot be written is a usage error before the run, not a failure after it.
+    pub fn check(&self) -> Result<(), ReportError> {
+        if let Some(dir) = &self.dir {
+            std::fs::create_dir_all(dir).map_err(|source| ReportError::Write {
+                path: dir.clone(),
+                format: "--report",
+                source,
+            })?;
+        }
+        for (path, format) in &self.files {
+            std::fs::write(path, b"").map_err(|source| ReportError::Write {
+                path: path.clone(),
+                format: format.name(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Remove the empty files [`Outputs::check`] made (the run stopped before it had a report).
+    pub fn discard(&self) {
+        for (path, _) in &self.files {
+            if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    /// Write every format; returns the files written.
+    pub fn write(&self, report: &Report) -> Result<Vec<PathBuf>, ReportError> {
+        let mut written = Vec::new();
+        for (path, format) in &self.files {
+            let bytes = format.render(report)?;
+            write_file(path, *format, &bytes)?;
+            written.push(path.clone());
+        }
+        Ok(written)
+    }
+}
+
+fn write_file(path: &Path, format: Format, bytes: &[u8]) -> Result<(), ReportError> {
+    std::fs::write(path, bytes).map_err(|source| ReportError::Write {
+        path: path.to_path_buf(),
+        format: format.name(),
+        source,
+    })
+}
+
+/// A cell's name within its family: `endpoint as role on relation kind [via ...]`.
+pub fn cell_name(cell: &CellCoverage) -> String {
+    let mut name = format!(
+        "{} as {} on {} {}",
+        cell.endpoint, cell.role, cell.relation, cell.kind
+    );
+    if let Some(via) = &cell.via {
+        name.push_str(" via ");
+        name.push_str(via);
+    }
+    name
+}
+
+/// The root causes of a cell, strongest evidence first.
+pub fn causes_of<'r>(report: &'r Report, cell: &CellCoverage) -> Vec<&'r RootCause> {
+    let mut causes: Vec<&RootCause> = report
+        .root_causes
+        .iter()
+        .filter(|c| {
+            c.family == cell.family
+                && c.endpoint == cell.endpoint
+                && c.role == cell.role
+                && c.relation == cell.relation
+                && c.kind == cell.kind
+                && c.via == cell.via
+        })
+        .collect();
+    causes.sort_by_key(|c| c.evidence);
+    causes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_a_known_text() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
