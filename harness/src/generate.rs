@@ -28,8 +28,8 @@ pub struct GenerateArgs {
     /// Seed of the world: the same seed and version give byte-identical output.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Tenants: a count (1-101; 3 gives Paris, Bouches-du-Rhone and Corse-du-Sud) or departement codes
-    /// separated by commas (`75,2A,971`).
+    /// Tenants: a count (1-101, no leading zero; 3 gives Paris, Bouches-du-Rhone and Corse-du-Sud) or
+    /// departement codes separated by commas (`75,2A,971`; `01` is the Ain, `13,` the Bouches-du-Rhone alone).
     #[arg(long, default_value = "3")]
     pub tenants: String,
     /// Number of case files.
@@ -68,10 +68,20 @@ fn usage(msg: impl Into<String>) -> anyhow::Error {
 /// The generator config of the arguments.
 pub fn config(args: &GenerateArgs) -> anyhow::Result<GenConfig> {
     let t = args.tenants.trim();
-    let tenants = if let Ok(n) = t.parse::<usize>() {
-        TenantSelection::Count(n)
-    } else {
-        TenantSelection::Codes(t.split(',').map(|c| c.trim().to_string()).collect())
+    // A count is written without a leading zero and is at most 101; anything else is departement codes:
+    // `01`..`09` (leading zero), `971` (above 101), `2A`, lists, and a single code written `13,`.
+    let count = t
+        .parse::<usize>()
+        .ok()
+        .filter(|n| !t.starts_with('0') && *n <= 101);
+    let tenants = match count {
+        Some(n) => TenantSelection::Count(n),
+        None => TenantSelection::Codes(
+            t.split(',')
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect(),
+        ),
     };
     let reference_date = Date::parse_iso(&args.reference_date).ok_or_else(|| {
         usage(format!(
@@ -195,5 +205,35 @@ fn print_out(text: &str) -> anyhow::Result<()> {
             Err(anyhow::Error::new(e).context("writing to stdout"))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn tenants(value: &str) -> TenantSelection {
+        let cli = Cli::try_parse_from(["cloison", "generate", "--tenants", value]).expect("parses");
+        let Command::Generate(args) = cli.command else {
+            panic!("a generate command");
+        };
+        config(&args).expect("a config").tenants
+    }
+
+    #[test]
+    fn tenant_counts_and_codes_are_unambiguous() {
+        assert_eq!(tenants("3"), TenantSelection::Count(3));
+        assert_eq!(tenants("101"), TenantSelection::Count(101));
+        // A leading zero is a departement code: the Ain, not one tenant.
+        assert_eq!(tenants("01"), TenantSelection::Codes(vec!["01".into()]));
+        assert_eq!(tenants("971"), TenantSelection::Codes(vec!["971".into()]));
+        assert_eq!(tenants("13,"), TenantSelection::Codes(vec!["13".into()]));
+        assert_eq!(
+            tenants("75, 2A"),
+            TenantSelection::Codes(vec!["75".into(), "2A".into()])
+        );
     }
 }
