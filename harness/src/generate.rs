@@ -73,7 +73,7 @@ pub fn config(args: &GenerateArgs) -> anyhow::Result<GenConfig> {
     let count = t
         .parse::<usize>()
         .ok()
-        .filter(|n| !t.starts_with('0') && *n <= 101);
+        .filter(|n| !(t.len() > 1 && t.starts_with('0')) && *n <= 101);
     let tenants = match count {
         Some(n) => TenantSelection::Count(n),
         None => TenantSelection::Codes(
