@@ -268,7 +268,15 @@ impl<'a> Engine<'a> {
             .await;
         let concurrent = Instant::now();
         let before = self.sequence.load(Ordering::SeqCst);
-        self.execute(&planned.probes, "probes", &mut outcome).await;
+        // The probes in two halves, with the first controls again in between: a target that loses its
+        // sessions or its data while it is being probed is caught while it happens, not only at the end.
+        let half = planned.probes.len() / 2;
+        self.execute(&planned.probes[..half], "probes", &mut outcome)
+            .await;
+        self.execute(&first_controls, "controls", &mut outcome)
+            .await;
+        self.execute(&planned.probes[half..], "probes", &mut outcome)
+            .await;
         let concurrent_probes = self.sequence.load(Ordering::SeqCst) - before;
         let concurrent_seconds = concurrent.elapsed().as_secs_f64();
         // Controls again: a target that lost its sessions or its data during the probes is not clean.
@@ -288,7 +296,7 @@ impl<'a> Engine<'a> {
             objects_created: self.objects,
             seed_seconds,
             seed_rate: self.objects as f64 / seed_seconds.max(1e-9),
-            controls: first_controls.len() + planned.controls.len(),
+            controls: 2 * first_controls.len() + planned.controls.len(),
             probes: sent,
             probe_seconds,
             probe_rate: concurrent_probes as f64 / concurrent_seconds.max(1e-9),
