@@ -16,6 +16,33 @@ use cloison_harness::report::Outcome;
 use cloison_harness::run::{RunArgs, execute};
 use cloison_harness::target::TargetSpec;
 
+/// Forward a request to `upstream` and answer what it answered (a bad gateway if it does not).
+async fn forward(client: &reqwest::Client, upstream: &str, request: Request<Body>) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut forwarded = client
+        .request(parts.method.clone(), format!("{upstream}{path}"))
+        .body(bytes);
+    for (name, value) in &parts.headers {
+        if name != "host" {
+            forwarded = forwarded.header(name, value);
+        }
+    }
+    let Ok(answer) = forwarded.send().await else {
+        return (StatusCode::BAD_GATEWAY, "upstream").into_response();
+    };
+    let status = answer.status();
+    let headers = answer.headers().clone();
+    let body = answer.bytes().await.unwrap_or_default();
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+}
+
 async fn serve(router: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -138,29 +165,7 @@ async fn a_target_that_breaks_mid_run_is_a_target_failure() {
             if count.fetch_add(1, Ordering::SeqCst) > 400 {
                 return (StatusCode::INTERNAL_SERVER_ERROR, "crashed").into_response();
             }
-            let (parts, body) = request.into_parts();
-            let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
-                .await
-                .unwrap_or_default();
-            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-            let mut forwarded = client
-                .request(parts.method.clone(), format!("{upstream}{path}"))
-                .body(bytes);
-            for (name, value) in &parts.headers {
-                if name != "host" {
-                    forwarded = forwarded.header(name, value);
-                }
-            }
-            let Ok(answer) = forwarded.send().await else {
-                return (StatusCode::BAD_GATEWAY, "upstream").into_response();
-            };
-            let status = answer.status();
-            let headers = answer.headers().clone();
-            let body = answer.bytes().await.unwrap_or_default();
-            let mut response = Response::new(Body::from(body));
-            *response.status_mut() = status;
-            *response.headers_mut() = headers;
-            response
+            forward(&client, &upstream, request).await
         }
     });
     let dir = tempfile::tempdir().expect("tempdir");
@@ -247,29 +252,7 @@ async fn fault_proxy(upstream: String, rule: fn(usize) -> Fault) -> SocketAddr {
                 Fault::Delay(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
                 Fault::Hang => std::future::pending::<()>().await,
             }
-            let (parts, body) = request.into_parts();
-            let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
-                .await
-                .unwrap_or_default();
-            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-            let mut forwarded = client
-                .request(parts.method.clone(), format!("{upstream}{path}"))
-                .body(bytes);
-            for (name, value) in &parts.headers {
-                if name != "host" {
-                    forwarded = forwarded.header(name, value);
-                }
-            }
-            let Ok(answer) = forwarded.send().await else {
-                return (StatusCode::BAD_GATEWAY, "upstream").into_response();
-            };
-            let status = answer.status();
-            let headers = answer.headers().clone();
-            let body = answer.bytes().await.unwrap_or_default();
-            let mut response = Response::new(Body::from(body));
-            *response.status_mut() = status;
-            *response.headers_mut() = headers;
-            response
+            forward(&client, &upstream, request).await
         }
     });
     serve(proxy).await
@@ -435,30 +418,8 @@ async fn errors_that_echo_the_request_never_print_credentials() {
                     );
                     return (StatusCode::BAD_REQUEST, echo).into_response();
                 }
-                let mut forwarded = client
-                    .request(
-                        parts.method.clone(),
-                        format!(
-                            "{upstream}{}",
-                            parts.uri.path_and_query().map_or("/", |p| p.as_str())
-                        ),
-                    )
-                    .body(bytes);
-                for (name, value) in &parts.headers {
-                    if name != "host" {
-                        forwarded = forwarded.header(name, value);
-                    }
-                }
-                let Ok(answer) = forwarded.send().await else {
-                    return (StatusCode::BAD_GATEWAY, "upstream").into_response();
-                };
-                let status = answer.status();
-                let headers = answer.headers().clone();
-                let body = answer.bytes().await.unwrap_or_default();
-                let mut response = Response::new(Body::from(body));
-                *response.status_mut() = status;
-                *response.headers_mut() = headers;
-                response
+                let request = Request::from_parts(parts, Body::from(bytes));
+                forward(&client, &upstream, request).await
             }
         });
         let addr = serve(proxy).await;
