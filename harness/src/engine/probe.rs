@@ -458,9 +458,6 @@ impl<'a> Engine<'a> {
         if hits
             .iter()
             .any(|h| h.owner.person.as_deref() == Some(person))
-            || self.plan.population.records().iter().all(|r| {
-                r.kind != probe.cell.kind || r.person != person || self.pool.contains(&r.case)
-            })
         {
             Verdict::Pass
         } else {
