@@ -434,6 +434,22 @@ impl<'a> Builder<'a> {
             .push(probe);
     }
 
+    /// Plan a probe (see [`Builder::probe`]).
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        family: Family,
+        endpoint: &EndpointRef,
+        actor: Option<&Identity>,
+        record: Option<&Record>,
+        relation: Relation,
+        variant: Variant,
+        expect: Expect,
+    ) {
+        let probe = self.probe(family, endpoint, actor, record, relation, variant, expect);
+        self.push(probe);
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn probe(
         &self,
@@ -544,7 +560,7 @@ impl<'a> Builder<'a> {
                         } else {
                             (Family::DirectRead, Expect::Refusal)
                         };
-                        let probe = self.probe(
+                        self.add(
                             family,
                             endpoint,
                             Some(actor),
@@ -553,7 +569,6 @@ impl<'a> Builder<'a> {
                             Variant::Plain,
                             expect,
                         );
-                        self.push(probe);
                     }
                 }
             }
@@ -604,7 +619,7 @@ impl<'a> Builder<'a> {
                             continue;
                         }
                         pairs.push((actor.key.as_str(), record.key.as_str()));
-                        let probe = self.probe(
+                        self.add(
                             Family::DirectWrite,
                             endpoint,
                             Some(actor),
@@ -613,7 +628,6 @@ impl<'a> Builder<'a> {
                             Variant::Plain,
                             Expect::Refusal,
                         );
-                        self.push(probe);
                     }
                 }
             }
@@ -641,7 +655,7 @@ impl<'a> Builder<'a> {
                 let mut rng = self.rng(&format!("collection/{}/{role}", endpoint.key));
                 for a in self.index.actors(role, self.config.per_cell, &mut rng) {
                     let actor = self.index.identity(a);
-                    let probe = self.probe(
+                    self.add(
                         family,
                         endpoint,
                         Some(actor),
@@ -650,7 +664,6 @@ impl<'a> Builder<'a> {
                         Variant::Plain,
                         expect,
                     );
-                    self.push(probe);
                 }
             }
         }
@@ -671,7 +684,7 @@ impl<'a> Builder<'a> {
                     );
                     for (a, r) in pairs {
                         let (actor, record) = (self.index.identity(a), self.index.record(r));
-                        let probe = self.probe(
+                        self.add(
                             Family::Search,
                             endpoint,
                             Some(actor),
@@ -680,7 +693,6 @@ impl<'a> Builder<'a> {
                             Variant::Plain,
                             Expect::Visible,
                         );
-                        self.push(probe);
                     }
                 }
             }
@@ -710,7 +722,7 @@ impl<'a> Builder<'a> {
                         continue;
                     };
                     let record = self.index.record(r);
-                    let probe = self.probe(
+                    self.add(
                         Family::FunctionLevel,
                         endpoint,
                         Some(actor),
@@ -719,7 +731,6 @@ impl<'a> Builder<'a> {
                         Variant::Plain,
                         Expect::Refusal,
                     );
-                    self.push(probe);
                 }
             }
         }
@@ -756,7 +767,7 @@ impl<'a> Builder<'a> {
                         let Some(tenant) = self.index.other_tenant(&actor.tenant, &mut rng) else {
                             continue;
                         };
-                        let probe = self.probe(
+                        self.add(
                             Family::TenantSelector,
                             endpoint,
                             Some(actor),
@@ -768,7 +779,6 @@ impl<'a> Builder<'a> {
                             },
                             Expect::Visible,
                         );
-                        self.push(probe);
                     }
                 }
                 // Another tenant's records read by identifier, the selector naming their tenant.
@@ -785,7 +795,7 @@ impl<'a> Builder<'a> {
                         {
                             continue;
                         }
-                        let probe = self.probe(
+                        self.add(
                             Family::TenantSelector,
                             endpoint,
                             Some(actor),
@@ -797,7 +807,6 @@ impl<'a> Builder<'a> {
                             },
                             Expect::Refusal,
                         );
-                        self.push(probe);
                     }
                 }
             }
@@ -824,7 +833,7 @@ impl<'a> Builder<'a> {
                 for (a, r) in own {
                     let (actor, record) = (self.index.identity(a), self.index.record(r));
                     for offset in [-1_i64, 1, 2] {
-                        let probe = self.probe(
+                        self.add(
                             Family::IdentifierGuessing,
                             endpoint,
                             Some(actor),
@@ -833,7 +842,6 @@ impl<'a> Builder<'a> {
                             Variant::Neighbour { offset },
                             Expect::Visible,
                         );
-                        self.push(probe);
                     }
                 }
                 // A forbidden object and a missing one must answer alike.
@@ -848,7 +856,7 @@ impl<'a> Builder<'a> {
                         {
                             continue;
                         }
-                        let probe = self.probe(
+                        self.add(
                             Family::IdentifierGuessing,
                             endpoint,
                             Some(actor),
@@ -857,7 +865,6 @@ impl<'a> Builder<'a> {
                             Variant::Missing,
                             Expect::Existence,
                         );
-                        self.push(probe);
                     }
                 }
             }
@@ -870,7 +877,7 @@ impl<'a> Builder<'a> {
         for endpoint in endpoints {
             let mut rng = self.rng(&format!("anonymous/{}", endpoint.key));
             if endpoint.param == Param::None {
-                let probe = self.probe(
+                self.add(
                     Family::Anonymous,
                     endpoint,
                     None,
@@ -879,7 +886,6 @@ impl<'a> Builder<'a> {
                     Variant::Plain,
                     Expect::Refusal,
                 );
-                self.push(probe);
                 continue;
             }
             let Some(pool) = self.index.by_kind.get(&endpoint.kind).cloned() else {
@@ -892,7 +898,7 @@ impl<'a> Builder<'a> {
                     continue;
                 }
                 let record = self.index.record(r);
-                let probe = self.probe(
+                self.add(
                     Family::Anonymous,
                     endpoint,
                     None,
@@ -901,7 +907,6 @@ impl<'a> Builder<'a> {
                     Variant::Plain,
                     Expect::Refusal,
                 );
-                self.push(probe);
             }
         }
     }
@@ -959,7 +964,7 @@ impl<'a> Builder<'a> {
                         };
                         Named::Tenant(tenant.to_string())
                     };
-                    let probe = self.probe(
+                    self.add(
                         Family::MassAssignment,
                         endpoint,
                         Some(owner),
@@ -971,7 +976,6 @@ impl<'a> Builder<'a> {
                         },
                         Expect::Refusal,
                     );
-                    self.push(probe);
                 }
             }
         }
