@@ -431,7 +431,7 @@ mod tests {
     /// A parent shares a surname with the child they represent, and the registry names the child as its
     /// owner: the parent's own values list it, so that seeing one's own surname is never a leak.
     #[test]
-    fn shared_values_are_the_identitys_own_too() {
+    fn a_parents_own_values_include_the_surname_it_shares_with_a_child() {
         let world = World::generate(&GenConfig::new(1, 2, 16)).expect("world");
         let profile = Profile::reference_portal().expect("profile");
         let plan = Plan::new(world, &profile, &json!({})).expect("plan");

@@ -549,7 +549,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     let report = Report {
         schema_version: report::SCHEMA_VERSION.into(),
         profile: profile_name(args),
-        profile_digest: profile_digest(args),
+        profile_digest: profile_digest(&profile),
         cloison_version: env!("CARGO_PKG_VERSION").into(),
         shard: args.shard.map(|s| s.to_string()),
         target: args.target.to_string(),
@@ -600,14 +600,9 @@ fn profile_name(args: &RunArgs) -> String {
     )
 }
 
-/// SHA-256 of the profile's text (empty if the file can no longer be read).
-fn profile_digest(args: &RunArgs) -> String {
-    match &args.profile {
-        Some(path) => std::fs::read(path)
-            .map(|text| crate::reporters::sha256_hex(&text))
-            .unwrap_or_default(),
-        None => crate::reporters::sha256_hex(crate::profile::REFERENCE_PORTAL.as_bytes()),
-    }
+/// SHA-256 of the profile's text, as loaded for the run (the file is not read again).
+fn profile_digest(profile: &Profile) -> String {
+    crate::reporters::sha256_hex(profile.text.as_bytes())
 }
 
 /// Every credential of a plan's accounts.
@@ -654,7 +649,7 @@ fn failure(args: &RunArgs, profile: &Profile, tenants: usize, message: String) -
         report: Report {
             schema_version: report::SCHEMA_VERSION.into(),
             profile: profile_name(args),
-            profile_digest: profile_digest(args),
+            profile_digest: profile_digest(profile),
             cloison_version: env!("CARGO_PKG_VERSION").into(),
             shard: args.shard.map(|s| s.to_string()),
             target: args.target.to_string(),

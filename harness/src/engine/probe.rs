@@ -608,11 +608,12 @@ impl<'a> Engine<'a> {
         let back = self
             .read_back(&owner, record_key, pointer.map(|p| (p, marker.as_str())))
             .await;
-        let op = self
-            .profile
-            .surface()
-            .endpoint(&probe.endpoint)
-            .map_or(Op::Update, |e| e.op);
+        // Not `Profile::surface()`: that rebuilds every endpoint's description, once per write.
+        let op = if endpoint.method == reqwest::Method::DELETE {
+            Op::Delete
+        } else {
+            Op::Update
+        };
         let refusals = self.profile.refusals_for(endpoint);
         let verdict = judge_write(&evidence, refusals, &write.observed, back, op.name());
         let who = actor.map_or(actor_key.to_string(), |a| format!("{} ({})", a.key, a.role));
