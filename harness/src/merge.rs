@@ -312,6 +312,13 @@ fn merge_coverage(shards: &[Report]) -> Coverage {
         controls_passed: passed,
         controls_run: run,
         cells,
+        // The stateful suite runs in the first shard only.
+        stateful: shards
+            .iter()
+            .map(|s| &s.coverage.stateful)
+            .find(|s| s.sequences > 0 || s.not_run.is_some())
+            .cloned()
+            .unwrap_or_default(),
     }
 }
 

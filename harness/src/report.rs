@@ -81,6 +81,26 @@ pub struct Finding {
     pub leaked: Vec<Hit>,
     /// Why it is a finding.
     pub explanation: String,
+    /// For the stateful family: the steps that lead to it, in order (replayed by the run's replay
+    /// command, same seed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<TraceStep>,
+}
+
+/// One step of a stateful sequence, as it was sent (a reproducer replays them in order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceStep {
+    /// `setup` (the subject's creation, the scene's representation), `step` (a transition of the
+    /// sequence) or `check` (the read that did not match the model).
+    pub phase: String,
+    /// What the step did.
+    pub step: String,
+    /// The target's answer, if the step was a request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// A curl command that replays it (credentials redacted), if the step was a request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curl: Option<String>,
 }
 
 /// When a root cause was first seen.
@@ -208,6 +228,9 @@ pub struct Coverage {
     pub controls_run: usize,
     /// Every planned cell, with its probe count and its finding (see [`crate::reporters::cells`]).
     pub cells: Vec<CellCoverage>,
+    /// What the stateful suite covered: its scene, sequences, transitions accepted, refused and skipped.
+    #[serde(default)]
+    pub stateful: crate::engine::StatefulCoverage,
 }
 
 /// How the run ended.
@@ -326,6 +349,16 @@ pub fn finding(judged: &Judged, root_cause: usize, describe: &dyn Describe) -> O
             .map_or_else(String::new, |e| e.excerpt(400, &secrets)),
         leaked,
         explanation: crate::http::redact(&judged.explanation, &secrets),
+        steps: judged
+            .steps
+            .iter()
+            .map(|s| TraceStep {
+                phase: s.phase.clone(),
+                step: crate::http::redact(&s.step, &secrets),
+                status: s.status,
+                curl: s.curl.as_ref().map(|c| crate::http::redact(c, &secrets)),
+            })
+            .collect(),
     })
 }
 
@@ -427,6 +460,7 @@ pub fn coverage(
         controls_passed: controls.0,
         controls_run: controls.1,
         cells: Vec::new(),
+        stateful: Default::default(),
     }
 }
 
@@ -463,6 +497,29 @@ impl Report {
         let _ = writeln!(out, "\ncoverage:");
         for family in &self.coverage.families {
             match &family.skipped {
+                None if family.family == cloison_suites::Family::Stateful.name() => {
+                    let st = &self.coverage.stateful;
+                    let accepted: Vec<String> = st
+                        .transitions
+                        .iter()
+                        .map(|(kind, n)| format!("{kind} {n}"))
+                        .collect();
+                    let _ = writeln!(
+                        out,
+                        "  {:<20} {:>5} checks over {} sequences; transitions: {}",
+                        family.family,
+                        family.probes,
+                        st.sequences,
+                        if accepted.is_empty() {
+                            "none".to_string()
+                        } else {
+                            accepted.join(", ")
+                        }
+                    );
+                    for (kind, why) in &st.skipped {
+                        let _ = writeln!(out, "  {:<20} {kind} not exercised: {why}", "");
+                    }
+                }
                 None => {
                     let _ = writeln!(
                         out,
@@ -507,10 +564,19 @@ impl Report {
                 let victim = r.victim.as_ref().map_or_else(String::new, |v| {
                     format!(" -> {} ({}, {})", v.identity, v.role, v.tenant)
                 });
+                // A stateful explanation ends with its sequence, shown step by step below.
+                let explanation = if r.steps.is_empty() {
+                    r.explanation.as_str()
+                } else {
+                    r.explanation
+                        .split(" Sequence: ")
+                        .next()
+                        .unwrap_or(&r.explanation)
+                };
                 let _ = writeln!(
                     out,
                     "      {} ({}, {}){}: {}",
-                    r.actor.identity, r.actor.role, r.actor.tenant, victim, r.explanation
+                    r.actor.identity, r.actor.role, r.actor.tenant, victim, explanation
                 );
                 for hit in r.leaked.iter().take(2) {
                     let person = hit.owner.person.as_deref().unwrap_or("-");
@@ -519,6 +585,28 @@ impl Report {
                         "      leaked {} {:?} of person {} in tenant {}",
                         hit.field, hit.canary, person, hit.owner.tenant
                     );
+                }
+                if !r.steps.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "      sequence{} (the replay command below runs it again):",
+                        if cause.shrunk { " (shrunk)" } else { "" }
+                    );
+                    let mut n = 0;
+                    for step in &r.steps {
+                        let label = match step.phase.as_str() {
+                            "step" => {
+                                n += 1;
+                                format!("{n}.")
+                            }
+                            other => format!("{other}:"),
+                        };
+                        let status = step.status.map_or_else(String::new, |s| format!(" [{s}]"));
+                        let _ = writeln!(out, "        {label} {}{status}", step.step);
+                        if let Some(curl) = &step.curl {
+                            let _ = writeln!(out, "           {curl}");
+                        }
+                    }
                 }
                 if let Some(request) = &r.request {
                     let _ = writeln!(
@@ -638,6 +726,7 @@ mod tests {
             at: sequence as f64 / 1000.0,
             sequence,
             explanation: format!("1 canary of person 4 of tenant 75 reached {actor}"),
+            steps: Vec::new(),
         }
     }
 

@@ -358,6 +358,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         shrink: !args.no_shrink,
         deadline: Some(started + deadline),
         interrupt: interrupt.clone(),
+        stateful: args.shard.is_none_or(|s| s.index == 1),
     };
     let engine = match Engine::new(
         &profile,
@@ -411,6 +412,14 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     let mut server_errors: std::collections::BTreeMap<String, usize> = Default::default();
     for event in &outcome.events {
         match &event.verdict {
+            // The stateful suite's allowed reads that were refused: the target does not follow the model
+            // where it should grant access; not a failure of the target, but nothing can be claimed.
+            Verdict::ControlFailed(_) if event.probe.family == cloison_suites::Family::Stateful => {
+                reasons.push(format!(
+                    "stateful: the target refused a read the model allows: {}",
+                    event.explanation
+                ));
+            }
             Verdict::ControlFailed(reason) => {
                 controls_failed += 1;
                 failures.push(format!(
@@ -473,6 +482,22 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         (controls_run.saturating_sub(controls_failed), controls_run),
     );
     coverage.cells = crate::reporters::cells(&planned, &outcome.events);
+    coverage.stateful = outcome.stateful.clone();
+    if let Some(why) = &outcome.stateful.not_run
+        && planned
+            .coverage
+            .iter()
+            .any(|f| f.family == cloison_suites::Family::Stateful && f.skipped.is_none())
+    {
+        reasons.push(format!("family stateful applies but did not run: {why}"));
+    }
+    for (kind, (count, status)) in &outcome.stateful.refused {
+        if !outcome.stateful.transitions.contains_key(kind) {
+            reasons.push(format!(
+                "stateful: the target refused every {kind} ({count}, first answer {status}): the transition was never exercised"
+            ));
+        }
+    }
     for family in &coverage.families {
         let applicable = family.planned > 0
             || family

@@ -36,6 +36,9 @@ pub enum Family {
     IdentifierGuessing,
     /// Every endpoint without credentials.
     Anonymous,
+    /// Sequences of transitions (logout, transfer, end of a representation, deletion, role change) after
+    /// which every identity's view must match the reference model.
+    Stateful,
 }
 
 /// What a family needs from the target's profile to apply.
@@ -60,6 +63,9 @@ pub enum Need {
     Tenants,
     /// Records whose identifiers the platform gave (every seeded record has one).
     Identifiers,
+    /// At least one transition the target offers (login and logout, transfer, representation end, delete,
+    /// role change) and a case file it can create.
+    Transitions,
 }
 
 impl Need {
@@ -77,13 +83,16 @@ impl Need {
             Need::Functions => "no [functions] entry that some role is not granted",
             Need::Tenants => "the world has a single tenant",
             Need::Identifiers => "no record was seeded",
+            Need::Transitions => {
+                "no transition: a case `create` and `read` endpoint and one of [auth.logout], [transitions.transfer], [provisioning.end_representation], a case `delete` or [transitions.change_role]"
+            }
         }
     }
 }
 
 impl Family {
     /// Every finding family, in planning order (the control is not a finding family).
-    pub const ALL: [Family; 11] = [
+    pub const ALL: [Family; 12] = [
         Family::DirectRead,
         Family::AllowedRead,
         Family::Collection,
@@ -95,6 +104,7 @@ impl Family {
         Family::Anonymous,
         Family::DirectWrite,
         Family::MassAssignment,
+        Family::Stateful,
     ];
 
     /// The kebab-case name used in reports and on the command line.
@@ -112,6 +122,7 @@ impl Family {
             Family::TenantSelector => "tenant-selector",
             Family::IdentifierGuessing => "identifier-guessing",
             Family::Anonymous => "anonymous",
+            Family::Stateful => "stateful",
         }
     }
 
@@ -150,6 +161,9 @@ impl Family {
                 "identifiers next to the caller's own; forbidden and missing objects compared"
             }
             Family::Anonymous => "every endpoint called without credentials",
+            Family::Stateful => {
+                "sequences of logouts, transfers, ends of representations, deletions and role changes, after each of which every identity's view must match the model"
+            }
         }
     }
 
@@ -166,6 +180,7 @@ impl Family {
             Family::TenantSelector => &[Need::Tenants],
             Family::IdentifierGuessing => &[Need::RecordRead, Need::Identifiers],
             Family::Anonymous => &[],
+            Family::Stateful => &[Need::RecordRead, Need::Transitions],
         }
     }
 
@@ -182,6 +197,7 @@ impl Family {
             Family::TenantSelector => &["CWE-807", "CWE-639"],
             Family::IdentifierGuessing => &["CWE-203", "CWE-340"],
             Family::Anonymous => &["CWE-306"],
+            Family::Stateful => &["CWE-613", "CWE-284"],
         }
     }
 
@@ -195,7 +211,8 @@ impl Family {
             | Family::Collection
             | Family::Search
             | Family::TenantSelector
-            | Family::IdentifierGuessing => "API1:2023 Broken Object Level Authorization",
+            | Family::IdentifierGuessing
+            | Family::Stateful => "API1:2023 Broken Object Level Authorization",
             Family::Export | Family::MassAssignment => {
                 "API3:2023 Broken Object Property Level Authorization"
             }

@@ -11,6 +11,8 @@
 //! - [`surface`]: what a target offers, in abstract terms (built by the harness from a profile);
 //! - [`probes`]: probes, cells and relations, and the proptest strategies that shrink a failing cell;
 //! - [`planner`]: the seeded, per-cell sampling of every family that applies, and its coverage;
+//! - [`stateful`]: the reference model of who may see what as rights change (logout, transfer, end of a
+//!   representation, deletion, role change) and the strategies over sequences of transitions;
 //! - [`verdict`]: pure functions from what was observed to a verdict (refusal, proven leak, proven
 //!   tampering, suspicious, server error, control failed).
 
@@ -21,6 +23,7 @@ pub mod planner;
 pub mod policy;
 pub mod population;
 pub mod probes;
+pub mod stateful;
 pub mod surface;
 pub mod verdict;
 
@@ -29,5 +32,6 @@ pub use planner::{FamilyPlan, PlanConfig, Planned, plan};
 pub use policy::{AccessPolicy, DataOwner, Decision, PolicyError, Scope};
 pub use population::{Identity, Population, PopulationError, Record, RecordKind};
 pub use probes::{Cell, Expect, Named, Probe, Relation, Variant};
+pub use stateful::{Action, Model, Scene, Step, TransitionKind};
 pub use surface::{Creator, EndpointRef, Op, Param, Selector, Surface};
 pub use verdict::{Evidence, Hit, Observed, ReadBack, Refusals, Verdict};

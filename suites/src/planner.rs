@@ -1003,6 +1003,7 @@ impl<'a> Builder<'a> {
             }),
             Need::Tenants => self.index.tenants.len() >= 2,
             Need::Identifiers => !self.index.population.records().is_empty(),
+            Need::Transitions => !self.surface.transitions.is_empty(),
         }
     }
 }
@@ -1051,7 +1052,8 @@ pub fn plan(
         let probes = cells.map_or(0, |c| c.values().map(Vec::len).sum());
         let skipped = if !unmet.is_empty() {
             Some(format!("not applicable: {}", unmet.join("; ")))
-        } else if probes == 0 {
+        } else if probes == 0 && family != Family::Stateful {
+            // The stateful family's sequences are generated while it runs (`crate::stateful`).
             Some(match family {
                 Family::DirectRead | Family::DirectWrite => {
                     "no identity is denied any record: the policy grants everything, or the world has a single identity".to_string()

@@ -124,6 +124,8 @@ pub struct Surface {
     pub tenant_fields: Vec<String>,
     /// Candidate body fields that name a role.
     pub role_fields: Vec<String>,
+    /// The transitions the target offers (the stateful suite).
+    pub transitions: std::collections::BTreeSet<crate::stateful::TransitionKind>,
 }
 
 /// Tenant selectors tried when a profile names none: the common spellings of headers and parameters that

@@ -24,6 +24,9 @@ mod probe;
 mod seed;
 mod setup;
 mod shrink;
+mod stateful;
+
+pub use stateful::StatefulCoverage;
 
 /// Why a run stopped before judging.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +54,8 @@ pub struct EngineOptions {
     pub deadline: Option<Instant>,
     /// Set from outside (a signal) to stop sending probes.
     pub interrupt: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Run the stateful suite (off for every shard but the first).
+    pub stateful: bool,
 }
 
 /// Transport failures in a row after which the target is taken as gone and no more probe is sent.
@@ -71,6 +76,8 @@ pub struct Judged {
     pub sequence: usize,
     /// A sentence on what happened, for findings.
     pub explanation: String,
+    /// For the stateful suite: the sequence of steps that led to it (empty otherwise).
+    pub steps: Vec<crate::report::TraceStep>,
 }
 
 /// What the engine observed.
@@ -98,6 +105,8 @@ pub struct Outcome {
     pub interrupted: usize,
     /// Probes not sent because the target failed too many times in a row.
     pub abandoned: usize,
+    /// What the stateful suite covered.
+    pub stateful: StatefulCoverage,
 }
 
 /// A run in progress.
@@ -286,6 +295,11 @@ impl<'a> Engine<'a> {
         if self.options.shrink {
             outcome.reproducers = self.shrink(&outcome.events);
             mark("shrink", &mut phases);
+        }
+        // Last: the stateful suite changes what identities may see (transfers, deletions, role changes).
+        if self.options.stateful {
+            outcome.stateful = self.stateful(&mut outcome).await;
+            mark("stateful", &mut phases);
         }
         let probe_seconds = probing.elapsed().as_secs_f64();
         let sent = self.sequence.load(Ordering::SeqCst);

@@ -156,6 +156,7 @@ impl<'a> Engine<'a> {
             at: self.started.elapsed().as_secs_f64(),
             sequence,
             explanation: tried.explanation,
+            steps: Vec::new(),
         }))
     }
 
@@ -788,6 +789,7 @@ impl<'a> Engine<'a> {
             exchange: Some(ex.clone()),
             at: 0.0,
             sequence: 0,
+            steps: Vec::new(),
         })
     }
 }

@@ -17,6 +17,7 @@ use cloison_suites::surface::{
 };
 use cloison_suites::{
     AccessPolicy, Creator, EndpointRef, Op, Param, RecordKind, Scope, Selector, Surface,
+    TransitionKind,
 };
 
 pub use error::{KeyPath, ProfileError, ProfileErrorDetail, Seg, Source};
@@ -69,6 +70,8 @@ pub struct Profile {
     pub functions: BTreeMap<String, Endpoint>,
     /// Candidates of the tenant-selector and mass-assignment families.
     pub probing: Probing,
+    /// `[transitions]`: the stateful suite's changes of state.
+    pub transitions: Transitions,
 }
 
 /// `[probing]`, validated (defaults filled in).
@@ -128,6 +131,17 @@ pub struct Provisioning {
     pub representation: Option<Endpoint>,
     /// End a legal representation.
     pub end_representation: Option<Endpoint>,
+}
+
+/// `[transitions]`, validated: changes of state the stateful suite makes after setup.
+#[derive(Debug, Clone, Default)]
+pub struct Transitions {
+    /// Move a case file to another tenant, called by staff of its current tenant (`{{case.id}}`,
+    /// `{{to.code}}`, `{{to.name}}`).
+    pub transfer: Option<Endpoint>,
+    /// Give an identity another role, called with the operator credential (`{{identity.id}}`,
+    /// `{{role}}`: the platform's name of the new role).
+    pub change_role: Option<Endpoint>,
 }
 
 /// A header name and a value template.
@@ -434,6 +448,12 @@ impl Profile {
         for name in self.functions.keys() {
             out.push(format!("functions.{name}"));
         }
+        if self.transitions.transfer.is_some() {
+            out.push("transitions.transfer".into());
+        }
+        if self.transitions.change_role.is_some() {
+            out.push("transitions.change_role".into());
+        }
         out
     }
 
@@ -484,7 +504,46 @@ impl Profile {
             owner_fields: self.probing.owner_fields.clone(),
             tenant_fields: self.probing.tenant_fields.clone(),
             role_fields: Vec::new(),
+            transitions: self.transitions_offered(),
         }
+    }
+
+    /// The transitions of the stateful suite this profile offers. Every one needs a case file to be created
+    /// and read (the subject of each sequence).
+    pub fn transitions_offered(&self) -> BTreeSet<TransitionKind> {
+        let mut out = BTreeSet::new();
+        if self.endpoint(RecordKind::Case, "create").is_none()
+            || self.endpoint(RecordKind::Case, "read").is_none()
+        {
+            return out;
+        }
+        if self.auth.login.is_some() {
+            out.insert(TransitionKind::Login);
+            if self.auth.logout.is_some() {
+                out.insert(TransitionKind::Logout);
+            }
+        }
+        if self.transitions.transfer.is_some() {
+            out.insert(TransitionKind::Transfer);
+        }
+        if let Some(p) = &self.provisioning
+            && p.representation.is_some()
+            && p.end_representation.is_some()
+        {
+            out.insert(TransitionKind::EndRepresentation);
+            out.insert(TransitionKind::AddRepresentation);
+        }
+        if self.endpoint(RecordKind::Case, "delete").is_some() {
+            out.insert(TransitionKind::Delete);
+        }
+        if self.transitions.change_role.is_some() {
+            out.insert(TransitionKind::ChangeRole);
+        }
+        // A login alone changes nothing anybody may see: it is not a transition worth a sequence.
+        if out.iter().all(|k| *k == TransitionKind::Login) {
+            out.clear();
+        }
+        out
     }
 
     /// The refusals that apply to an endpoint.
@@ -525,6 +584,8 @@ const ROOTS_REPRESENTATION: &[&str] = &[
     "secrets",
 ];
 const ROOTS_SEND: &[&str] = &["identity", "token", "secrets"];
+const ROOTS_TRANSFER: &[&str] = &["tenant", "identity", "person", "case", "to", "secrets"];
+const ROOTS_CHANGE_ROLE: &[&str] = &["tenant", "identity", "role", "secrets"];
 
 fn record_roots(kind: RecordKind) -> &'static [&'static str] {
     match kind {
@@ -583,6 +644,13 @@ impl Validator<'_> {
         let resources = self.resources(&raw.resources)?;
         let functions = self.functions(&raw.functions)?;
         let probing = self.probing(raw.probing.unwrap_or_default())?;
+        let transitions = self.transitions(raw.transitions.unwrap_or_default())?;
+        if transitions.change_role.is_some() && provisioning.is_none() {
+            return Err(self.err(
+                &KeyPath::root("transitions").key("change_role"),
+                "a role change is called with the operator credential: expected a [provisioning] table",
+            ));
+        }
         let sample = sample_fields();
         let mut all: Vec<(KeyPath, &Endpoint)> = Vec::new();
         all.extend(health.iter().map(|e| (KeyPath::root("health"), e)));
@@ -605,6 +673,13 @@ impl Validator<'_> {
             all.extend(ops.values().map(|e| (e.origin.clone(), e)));
         }
         all.extend(functions.values().map(|e| (e.origin.clone(), e)));
+        all.extend(
+            transitions
+                .transfer
+                .iter()
+                .chain(transitions.change_role.iter())
+                .map(|e| (e.origin.clone(), e)),
+        );
         for (_, endpoint) in all {
             for (key, template) in endpoint.templates() {
                 self.check_fields(&key, template, &sample)?;
@@ -636,6 +711,7 @@ impl Validator<'_> {
             resources,
             functions,
             probing,
+            transitions,
         })
     }
 
@@ -893,6 +969,22 @@ impl Validator<'_> {
                 .end_representation
                 .as_ref()
                 .map(|e| self.endpoint(&at.key("end_representation"), e, ROOTS_REPRESENTATION))
+                .transpose()?,
+        })
+    }
+
+    fn transitions(&self, raw: raw::RawTransitions) -> Result<Transitions, ProfileError> {
+        let at = KeyPath::root("transitions");
+        Ok(Transitions {
+            transfer: raw
+                .transfer
+                .as_ref()
+                .map(|e| self.endpoint(&at.key("transfer"), e, ROOTS_TRANSFER))
+                .transpose()?,
+            change_role: raw
+                .change_role
+                .as_ref()
+                .map(|e| self.endpoint(&at.key("change_role"), e, ROOTS_CHANGE_ROLE))
                 .transpose()?,
         })
     }
@@ -1376,6 +1468,8 @@ fn sample_fields() -> serde_json::Value {
         "document": { "id": "" },
         "note": { "id": "" },
         "decision": { "id": "" },
+        "to": { "code": "", "name": "" },
+        "role": "",
     });
     let config = cloison_generators::GenConfig::new(1, 2, 24);
     if let Ok(world) = cloison_generators::World::generate(&config) {

@@ -31,6 +31,18 @@ pub struct RawProfile {
     pub functions: BTreeMap<String, RawEndpoint>,
     #[serde(default)]
     pub probing: Option<RawProbing>,
+    #[serde(default)]
+    pub transitions: Option<RawTransitions>,
+}
+
+/// `[transitions]`: changes of state the stateful suite makes after setup.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTransitions {
+    #[serde(default)]
+    pub transfer: Option<RawEndpoint>,
+    #[serde(default)]
+    pub change_role: Option<RawEndpoint>,
 }
 
 /// `[probing]`: candidates for the tenant-selector and mass-assignment families.
