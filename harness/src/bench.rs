@@ -20,10 +20,6 @@ use crate::cli::{EXIT_FINDINGS, EXIT_OK, UsageError};
 use crate::report::{Finding, Outcome, Report};
 use crate::run::{RunArgs, execute};
 
-/// Flaws that need a state change after setup (a logout, a transfer): the static suites cannot show them;
-/// they are expected from the stateful suite, and do not fail the bench when missed.
-pub const EXPECTED_LATER: [Flaw; 2] = [Flaw::LogoutNoRevoke, Flaw::TransferKeepsAccess];
-
 /// Arguments of `cloison bench`.
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
@@ -77,9 +73,6 @@ pub struct FlawResult {
     /// Outcome of the run (for the table; the exit code carries it in the JSON).
     #[serde(skip)]
     pub outcome: Outcome,
-    /// Whether the flaw needs a state change after setup (not expected to be caught yet).
-    #[serde(skip)]
-    pub expected_later: bool,
 }
 
 impl FlawResult {
@@ -108,13 +101,12 @@ impl FlawResult {
             exit,
             seconds,
             outcome: report.outcome,
-            expected_later: EXPECTED_LATER.contains(&flaw),
         }
     }
 
-    /// Whether this result fails the bench: a flaw the static suites must catch was not caught.
+    /// Whether this result fails the bench: the flaw was not caught.
     pub fn fails(&self) -> bool {
-        !self.caught && !self.expected_later
+        !self.caught
     }
 }
 
@@ -242,26 +234,8 @@ impl Bench {
             for row in &rows {
                 let _ = writeln!(out, "{}", line(row));
             }
-            let must: Vec<&FlawResult> = self.flaws.iter().filter(|f| !f.expected_later).collect();
-            let caught = must.iter().filter(|f| f.caught).count();
-            let _ = writeln!(
-                out,
-                "  caught {caught} of the {} flaw(s) a static run must catch",
-                must.len()
-            );
-            let later: Vec<&str> = self
-                .flaws
-                .iter()
-                .filter(|f| f.expected_later)
-                .map(|f| f.flaw.as_str())
-                .collect();
-            if !later.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "  expected later (they need a state change after setup, for the stateful suite): {}",
-                    later.join(", ")
-                );
-            }
+            let caught = self.flaws.iter().filter(|f| f.caught).count();
+            let _ = writeln!(out, "  caught {caught} of the {} flaw(s)", self.flaws.len());
             let _ = writeln!(
                 out,
                 "  probes, seconds: to the first detection, from the start of the probe phase; causes: root causes;\n  \
@@ -351,8 +325,6 @@ fn flaw_row(f: &FlawResult) -> [String; 9] {
     let number = |n: Option<usize>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
     let note = if f.caught {
         String::new()
-    } else if f.expected_later {
-        "expected later (stateful)".to_string()
     } else {
         match f.outcome {
             Outcome::TargetFailure | Outcome::Inconclusive | Outcome::Interrupted => {
@@ -558,11 +530,6 @@ mod tests {
             } else {
                 Outcome::Clean
             },
-            expected_later: [
-                Flaw::LogoutNoRevoke.name(),
-                Flaw::TransferKeepsAccess.name(),
-            ]
-            .contains(&name),
         }
     }
 
@@ -602,7 +569,7 @@ mod tests {
                     &["direct-read", "direct-write", "identifier-guessing"],
                     Some((5, 0.004)),
                 ),
-                flaw("logout-no-revoke", &[], None),
+                flaw("logout-no-revoke", &["stateful"], Some((641, 0.34))),
             ],
             (1..=3).map(|s| hardened(s, Outcome::Clean, 0, 0)).collect(),
         );
@@ -655,6 +622,7 @@ mod tests {
                 },
             }],
             explanation: String::new(),
+            steps: Vec::new(),
         };
         assert_eq!(reproducer_size(&read), 3, "actor, victim, record");
         // An export names no record: the owner of a leaked value and its case file stand in.

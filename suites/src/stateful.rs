@@ -246,7 +246,7 @@ impl Scene {
             }
             let Some(owner) = population
                 .owners_of(record)
-                .find(|o| grants(policy, &o.role, Scope::Own))
+                .find(|o| policy.may_see(population, o, record).is_allowed())
             else {
                 continue;
             };
@@ -259,7 +259,7 @@ impl Scene {
             best.push((score, record, owner));
         }
         let top = best.iter().map(|(s, _, _)| *s).max().ok_or_else(|| {
-            NoScene("no case file of the world belongs to a person with an account of their own that the policy lets see its own records".into())
+            NoScene("no case file of the world belongs to a person with an account of their own that the policy lets see it".into())
         })?;
         let candidates: Vec<_> = best.into_iter().filter(|(s, _, _)| *s == top).collect();
         let (_, record, owner) = candidates[(offset % candidates.len() as u64) as usize];

@@ -83,8 +83,19 @@ struct Live {
 }
 
 impl Engine<'_> {
-    /// Run the stateful suite; its events go to `outcome`.
+    /// Run the stateful suite; its events go to `outcome`. When it cannot run, the reason is the family's
+    /// (it applies, but ran nothing: the run is inconclusive).
     pub(super) async fn stateful(&self, outcome: &mut Outcome) -> StatefulCoverage {
+        let coverage = self.stateful_suite(outcome).await;
+        if let Some(why) = &coverage.not_run {
+            outcome
+                .not_applicable
+                .insert(Family::Stateful.name().to_string(), (1, why.clone()));
+        }
+        coverage
+    }
+
+    async fn stateful_suite(&self, outcome: &mut Outcome) -> StatefulCoverage {
         let started = Instant::now();
         let mut coverage = StatefulCoverage::default();
         let offered = self.profile.transitions_offered();
@@ -425,7 +436,7 @@ impl Engine<'_> {
             }
         }
         let mut result = self
-            .check(scene, &model, &live, &id, &trace, coverage)
+            .check(scene, &model, &mut live, &id, &trace, coverage)
             .await;
         for step in steps {
             if !matches!(result, Ran::Passed) {
@@ -471,7 +482,7 @@ impl Engine<'_> {
                 }
             }
             result = self
-                .check(scene, &model, &live, &id, &trace, coverage)
+                .check(scene, &model, &mut live, &id, &trace, coverage)
                 .await;
         }
         // Teardown: roles come back and the representation ends with the sequence, so that the next one
@@ -731,7 +742,7 @@ impl Engine<'_> {
         &self,
         scene: &Scene,
         model: &Model,
-        live: &Live,
+        live: &mut Live,
         subject_id: &str,
         trace: &[TraceStep],
         coverage: &mut StatefulCoverage,
@@ -757,8 +768,41 @@ impl Engine<'_> {
                 }
             }
         });
-        let answers = futures_util::future::join_all(reads).await;
+        let mut answers = futures_util::future::join_all(reads).await;
         let refusals = self.profile.refusals_for(read);
+        // A session the model holds live that is not accepted may have expired (platforms end sessions on
+        // their own): log its member in again and read once more before judging.
+        for (i, answer) in answers.iter_mut().enumerate() {
+            let expired = matches!(answer, Ok(ex) if refusals.is_unauthenticated(&ex.observed));
+            if !expired || !model.may_read(i) {
+                continue;
+            }
+            let Some(member) = model
+                .sessions()
+                .get(i)
+                .and_then(|s| scene.members.get(s.member))
+            else {
+                continue;
+            };
+            let Some(account) = self.plan.account(&member.key) else {
+                continue;
+            };
+            if let Ok((session, _)) = self.login(account).await {
+                self.relogins.fetch_add(1, Ordering::SeqCst);
+                if let Some(slot) = live.sessions.get_mut(i) {
+                    *slot = session.clone();
+                }
+                if !model.sessions()[i].extra {
+                    self.set_session(member.key.clone(), session.clone());
+                }
+                let mut ctx = self.record_ctx(&scene.template, &member.key);
+                ctx["case"]["id"] = subject_id.into();
+                *answer = session
+                    .send_with(&self.settings, read, &ctx, None, &Tweak::default())
+                    .await
+                    .map_err(|e| e.to_string());
+            }
+        }
         for (i, answer) in answers.into_iter().enumerate() {
             coverage.checks += 1;
             let sequence = self.sequence.fetch_add(1, Ordering::SeqCst) + 1;

@@ -28,6 +28,13 @@ fn profile_text() -> String {
         .expect("provisioning table");
     let end = REFERENCE_PORTAL.find("[auth]\n").expect("auth table");
     let mut text = format!("{}{}", &REFERENCE_PORTAL[..start], &REFERENCE_PORTAL[end..]);
+    // Without an operator there is no role change (it is called with the operator credential).
+    if let Some(start) = text.find("[transitions.change_role]\n") {
+        let end = text[start..]
+            .find("\n\n")
+            .map_or(text.len(), |i| start + i + 2);
+        text.replace_range(start..end, "");
+    }
     let mut existing = String::from("existing = [\n");
     for (tenant, role, login) in ACCOUNTS {
         existing.push_str(&format!(

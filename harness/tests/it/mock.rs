@@ -916,7 +916,7 @@ fn assert_clean(run: &MockRun, what: &str) {
         "{what}"
     );
     assert!(report.coverage.controls_run > 0, "{what}");
-    assert_eq!(report.coverage.families.len(), 11, "{what}");
+    assert_eq!(report.coverage.families.len(), 12, "{what}");
     for family in &report.coverage.families {
         assert!(
             family.skipped.is_none() && family.probes > 0,

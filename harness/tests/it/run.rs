@@ -76,7 +76,13 @@ const FLAWS: &[(&str, &[&str], &str)] = &[
         &["direct-read"],
         "resources.document.download",
     ),
-    ("case-idor", &["direct-read"], "resources.case.read"),
+    // The stateful suite reads a new case file as identities the model denies: a flaw on case reads
+    // reaches it too.
+    (
+        "case-idor",
+        &["direct-read", "stateful"],
+        "resources.case.read",
+    ),
     ("write-idor", &["direct-write"], "resources.case.update"),
     (
         "tenant-header",
@@ -97,18 +103,27 @@ const FLAWS: &[(&str, &[&str], &str)] = &[
     ),
     (
         "sequential-ids",
-        &["direct-read", "identifier-guessing"],
+        &["direct-read", "identifier-guessing", "stateful"],
         "resources.case.read",
     ),
     (
         "error-echo",
-        &["direct-read", "direct-write", "identifier-guessing"],
+        &[
+            "direct-read",
+            "direct-write",
+            "identifier-guessing",
+            "stateful",
+        ],
         "resources.case.read",
     ),
-    ("shared-cache", &["direct-read"], "resources.case.read"),
+    (
+        "shared-cache",
+        &["direct-read", "stateful"],
+        "resources.case.read",
+    ),
     (
         "representation-kept",
-        &["direct-read", "collection"],
+        &["direct-read", "collection", "stateful"],
         "resources.case.read",
     ),
 ];
