@@ -43,6 +43,8 @@ struct Flaws {
     share_on_refused_write: bool,
     /// Quirk: a forbidden update answers 500 and changes nothing.
     write_500: bool,
+    /// Flaw (stateful): logging out answers 204 but the token keeps working.
+    logout_keeps_token: bool,
     /// Quirk: a session token expires after this many requests (401).
     expire_after: Option<u32>,
     /// Quirk: a session token expires after this many reads (GET requests; 401).
@@ -360,6 +362,24 @@ async fn connexion(State(m): Shared, axum::Json(body): axum::Json<Value>) -> Res
         axum::Json(json!({ "utilisateur": { "id": id } })),
     )
         .into_response()
+}
+
+/// Logging out: the token is forgotten (unless the logout flaw is on).
+async fn deconnexion(State(m): Shared, headers: HeaderMap) -> Response {
+    let mut db = m.db.lock().expect("db");
+    if let Err(message) = m.authenticate(&mut db, &headers) {
+        return unauthenticated(message);
+    }
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Jeton "))
+        .unwrap_or_default()
+        .to_string();
+    if !m.flaws.logout_keeps_token {
+        db.jetons.remove(&token);
+    }
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn creer_dossier(
@@ -686,6 +706,7 @@ fn router(mock: Arc<Mock>) -> Router {
         .route("/api/admin/mandats", post(creer_mandat))
         .route("/api/admin/mandats/{id}/fin", post(finir_mandat))
         .route("/api/connexion", post(connexion))
+        .route("/api/deconnexion", post(deconnexion))
         .route("/api/dossiers", post(creer_dossier))
         .route(
             "/api/dossiers/{numero}",
@@ -764,6 +785,10 @@ send = { header = "Authorization", value = "Jeton {{token}}" }
 method = "POST"
 path = "/api/connexion"
 json = { identifiant = "{{identity.login}}", mot_de_passe = "{{identity.password}}" }
+
+[auth.logout]
+method = "POST"
+path = "/api/deconnexion"
 
 # Refusals are 403 only: a 401 means the session is gone, never "refused".
 [refusals]
@@ -981,6 +1006,22 @@ async fn flaw_and_twin(
     assert_found(&flawed, family, endpoint, evidence, "flawed");
     let hardened = run_mock(Flaws::default(), seed).await;
     assert_clean(&hardened, "hardened twin");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_token_that_survives_logout_is_found_by_the_stateful_family() {
+    let flaws = Flaws {
+        logout_keeps_token: true,
+        ..Flaws::default()
+    };
+    flaw_and_twin(
+        flaws,
+        1,
+        "stateful",
+        "resources.case.read",
+        &[Evidence::ProvenLeak],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

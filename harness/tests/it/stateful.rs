@@ -187,3 +187,23 @@ async fn a_transition_the_profile_lacks_is_skipped_with_the_reason_and_its_flaw_
         "{family:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_seed_gives_the_same_sequences_and_the_same_reproducer() {
+    let first = run(&args(&["transfer-keeps-access"], 3, 12)).await.report;
+    let second = run(&args(&["transfer-keeps-access"], 3, 12)).await.report;
+    assert!(!steps(&first).is_empty(), "{}", first.summary());
+    assert_eq!(steps(&first), steps(&second));
+    assert_eq!(
+        first.coverage.stateful.transitions,
+        second.coverage.stateful.transitions
+    );
+    assert_eq!(
+        first.coverage.stateful.sequences,
+        second.coverage.stateful.sequences
+    );
+    assert_eq!(
+        first.coverage.stateful.checks,
+        second.coverage.stateful.checks
+    );
+}
