@@ -141,6 +141,8 @@ enum Step {
         key: String,
         id: Option<String>,
         event: Option<Box<Judged>>,
+        /// The request that created it (credentials not yet redacted).
+        curl: Option<String>,
     },
     Stopped(EngineError),
 }

@@ -100,7 +100,7 @@ impl Engine<'_> {
             bar.finish_and_clear();
             for step in results {
                 match step {
-                    Step::Done { key, id, event } => {
+                    Step::Done { key, id, event, .. } => {
                         if let Some(id) = id {
                             self.record_ids.insert(key.clone(), id);
                         }
@@ -206,6 +206,7 @@ impl Engine<'_> {
             key: key.to_string(),
             id: Some(id),
             event: event.map(Box::new),
+            curl: Some(ex.request.curl),
         }
     }
 }

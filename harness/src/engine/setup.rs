@@ -205,7 +205,18 @@ impl Engine<'_> {
         &self,
         account: &PlannedAccount,
     ) -> Result<(Session, Option<String>), EngineError> {
+        self.login_traced(account)
+            .await
+            .map(|(session, id, _)| (session, id))
+    }
+
+    /// [`Engine::login`], with the login call's exchange (none for schemes without one).
+    pub(super) async fn login_traced(
+        &self,
+        account: &PlannedAccount,
+    ) -> Result<(Session, Option<String>, Option<Exchange>), EngineError> {
         let auth = &self.profile.auth;
+        let mut exchange = None;
         let mut session =
             Session::new(&self.settings).map_err(|e| EngineError::Target(e.to_string()))?;
         let identity = self.plan.identity_context(
@@ -226,6 +237,7 @@ impl Engine<'_> {
                 .map_err(|e| EngineError::Target(e.to_string()))?;
             self.setup_status(login, &ex, &format!("logging in as {}", account.login))?;
             id = Self::extract(&ex, login, "id");
+            exchange = Some(ex.clone());
             if auth.scheme == AuthScheme::Cookie {
                 // The session cookies the login sets are the identity's credential, sent per request.
                 let pairs: Vec<String> = ex
@@ -313,6 +325,6 @@ impl Engine<'_> {
                 .then(|| (account.login.clone(), account.password.clone())),
             secrets,
         };
-        Ok((session, id))
+        Ok((session, id, exchange))
     }
 }

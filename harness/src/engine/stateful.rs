@@ -378,11 +378,13 @@ impl Engine<'_> {
         let mut trace: Vec<TraceStep> = Vec::new();
         // The subject.
         let actor = create.actor.unwrap_or(Actor::Owner);
-        let id = match self
+        let (id, create_curl) = match self
             .create(&scene.template, RecordKind::Case, create, actor)
             .await
         {
-            Step_::Done { id: Some(id), .. } => id,
+            Step_::Done {
+                id: Some(id), curl, ..
+            } => (id, curl),
             Step_::Done { id: None, .. } => {
                 return Ran::Broken("a created case file has no identifier".into());
             }
@@ -398,7 +400,7 @@ impl Engine<'_> {
                 scene.person, scene.template
             ),
             status: None,
-            curl: None,
+            curl: create_curl.map(|c| crate::http::redact(&c, &secrets)),
         });
         let operator = self.operator();
         // The scene's representation starts with the sequence, when the target can add and end one.
@@ -597,15 +599,15 @@ impl Engine<'_> {
                     .plan
                     .account(&key)
                     .ok_or_else(|| format!("{key} has no account"))?;
-                let (session, _) = self
-                    .login(account)
+                let (session, _, ex) = self
+                    .login_traced(account)
                     .await
                     .map_err(|e| format!("logging {key} in: {e}"))?;
                 live.sessions.push(session);
                 Ok((
                     true,
                     format!("{key} logs in again: session {}", live.sessions.len() - 1),
-                    None,
+                    ex,
                 ))
             }
             Action::Logout { session } => {
