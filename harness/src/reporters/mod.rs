@@ -76,6 +76,13 @@ pub fn cells(planned: &Planned, events: &[Judged]) -> Vec<CellCoverage> {
     {
         cells.entry(&probe.cell).or_insert((probe.expect, 0)).1 += 1;
     }
+    // Cells found while running (the stateful suite generates its sequences as it goes): listed with the
+    // events that show them, planned 0.
+    for event in events {
+        if Evidence::of(&event.verdict).is_some() {
+            cells.entry(&event.probe.cell).or_insert((event.probe.expect, 0));
+        }
+    }
     let mut worst: BTreeMap<&Cell, Evidence> = BTreeMap::new();
     for event in events {
         if let Some(evidence) = Evidence::of(&event.verdict) {
