@@ -179,18 +179,7 @@ impl<'a> Engine<'a> {
         let actor = probe.actor.as_deref().unwrap_or("");
         match &probe.record {
             Some(record) => self.record_ctx(record, actor),
-            None => {
-                let mut ctx = json!({ "secrets": self.secrets });
-                if let Some(account) = self.plan.account(actor) {
-                    ctx["identity"] = self.plan.identity_context(
-                        self.profile,
-                        account,
-                        self.account_ids.get(actor).map(String::as_str),
-                    );
-                    ctx["tenant"] = self.tenant_ctx(account);
-                }
-                ctx
-            }
+            None => self.identity_ctx(actor),
         }
     }
 

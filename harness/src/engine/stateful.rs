@@ -643,15 +643,9 @@ impl Engine<'_> {
                     .as_ref()
                     .ok_or("no transfer endpoint")?;
                 let key = key_of(*by);
-                let session = self
-                    .session(&key)
-                    .ok_or_else(|| format!("{key} has no session"))?;
                 let mut ctx = subject_ctx(&key);
                 ctx["to"] = self.tenant_by_code(to);
-                let ex = session
-                    .send(&self.settings, endpoint, &ctx, None)
-                    .await
-                    .map_err(|e| format!("transferring: {e}"))?;
+                let ex = self.send_as(&key, endpoint, &ctx, "transferring").await?;
                 Ok((
                     endpoint.is_ok(ex.observed.status),
                     format!("{key} transfers the case file to tenant {to}"),
@@ -683,13 +677,9 @@ impl Engine<'_> {
                     .endpoint(RecordKind::Case, "delete")
                     .ok_or("no delete endpoint")?;
                 let key = key_of(*by);
-                let session = self
-                    .session(&key)
-                    .ok_or_else(|| format!("{key} has no session"))?;
-                let ex = session
-                    .send(&self.settings, endpoint, &subject_ctx(&key), None)
-                    .await
-                    .map_err(|e| format!("deleting: {e}"))?;
+                let ex = self
+                    .send_as(&key, endpoint, &subject_ctx(&key), "deleting")
+                    .await?;
                 Ok((
                     endpoint.is_ok(ex.observed.status),
                     format!("{key} deletes the case file"),
@@ -726,7 +716,25 @@ impl Engine<'_> {
         }
     }
 
-    fn identity_ctx(&self, key: &str) -> Value {
+    /// Send `endpoint` as `key` with its current session.
+    async fn send_as(
+        &self,
+        key: &str,
+        endpoint: &Endpoint,
+        ctx: &Value,
+        what: &str,
+    ) -> Result<Exchange, String> {
+        let session = self
+            .session(key)
+            .ok_or_else(|| format!("{key} has no session"))?;
+        session
+            .send(&self.settings, endpoint, ctx, None)
+            .await
+            .map_err(|e| format!("{what}: {e}"))
+    }
+
+    /// The context of an identity alone: itself, its tenant, the secrets.
+    pub(super) fn identity_ctx(&self, key: &str) -> Value {
         let mut ctx = json!({ "secrets": self.secrets });
         if let Some(account) = self.plan.account(key) {
             ctx["identity"] = self.plan.identity_context(

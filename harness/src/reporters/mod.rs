@@ -80,7 +80,9 @@ pub fn cells(planned: &Planned, events: &[Judged]) -> Vec<CellCoverage> {
     // events that show them, planned 0.
     for event in events {
         if Evidence::of(&event.verdict).is_some() {
-            cells.entry(&event.probe.cell).or_insert((event.probe.expect, 0));
+            cells
+                .entry(&event.probe.cell)
+                .or_insert((event.probe.expect, 0));
         }
     }
     let mut worst: BTreeMap<&Cell, Evidence> = BTreeMap::new();
