@@ -6,6 +6,7 @@ mod existing;
 mod failing;
 mod generate;
 mod mock;
+mod reach;
 mod profile;
 mod reports;
 mod run;
