@@ -6,6 +6,7 @@ mod existing;
 mod failing;
 mod generate;
 mod mock;
+mod openapi;
 mod reach;
 mod profile;
 mod reports;
