@@ -673,7 +673,7 @@ impl<'d> Builder<'d> {
                  # TODO: one entry per account cloison may use (tenant code, cloison role, login, password or token).\n\
                  [[accounts.existing]]\n\
                  tenant = \"TODO\"\n\
-                 role = \"applicant\"\n\
+                 role = \"TODO\"  # applicant, representative, agent or tenant_admin\n\
                  login = \"TODO\"\n\
                  password = \"{{secrets.TODO}}\"\n\n",
             );
@@ -1319,6 +1319,6 @@ mod tests {
         assert!(text.contains("{ name = \"fichier\", file = \"document\""), "{text}");
         // It does not load until the accounts are listed: the error is on a TODO.
         let err = crate::profile::Profile::parse(Path::new("p.toml"), text, None).expect_err("TODOs");
-        assert!(err.to_string().contains("TODO"), "{err}");
+        assert!(err.to_string().contains("role = \"TODO\""), "{err}");
     }
 }

@@ -234,7 +234,7 @@ pub struct Document {
     pub source: String,
     /// `info.title`.
     pub title: String,
-    /// Every operation, in document order.
+    /// Every operation: paths sorted, methods in [`METHODS`] order within a path.
     pub operations: Vec<Operation>,
     /// Security schemes by name.
     pub schemes: BTreeMap<String, Scheme>,
@@ -904,18 +904,18 @@ mod tests {
         assert_eq!(
             names,
             [
+                "GET /v2/orders/mine",
                 "GET /v2/orders/{order_id}",
                 "PUT /v2/orders/{order_id}",
-                "GET /v2/orders/mine",
                 "GET /v2/ping"
             ]
         );
-        let get = &doc.operations[0];
+        let get = &doc.operations[1];
         assert_eq!(get.params(In::Path).next().map(|p| p.name.as_str()), Some("order_id"));
         assert!(get.secured());
         assert!(!doc.operations[3].secured(), "an empty requirement makes it public");
         assert_eq!(doc.schemes["key"], Scheme::HeaderKey("X-Key".into()));
-        let body = doc.operations[1].body.as_ref().expect("a body");
+        let body = doc.operations[2].body.as_ref().expect("a body");
         let props = doc.properties(&body.schema);
         assert_eq!(props.len(), 2);
         assert_eq!((props[0].0.as_str(), props[0].2), ("label", true));

@@ -115,7 +115,7 @@ pub fn download_word(word: &str) -> bool {
 pub fn health_word(word: &str) -> bool {
     matches!(
         word,
-        "health" | "healthz" | "healthcheck" | "status" | "ping" | "live" | "livez" | "liveness" | "ready"
+        "health" | "healthz" | "healthcheck" | "status" | "statut" | "sante" | "ping" | "live" | "livez" | "liveness" | "ready"
             | "readyz" | "readiness" | "alive" | "heartbeat"
     )
 }
