@@ -502,8 +502,17 @@ impl Report {
                 let _ = writeln!(
                     out,
                     "    not probed: {}{}",
-                    missed.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
-                    if more > 0 { format!(" and {more} more") } else { String::new() }
+                    missed
+                        .iter()
+                        .take(5)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
                 );
             }
         }

@@ -65,11 +65,7 @@ pub fn operations(
 pub fn share(operations: &[OperationCoverage]) -> (usize, usize, u32) {
     let reached = operations.iter().filter(|o| !o.tried.is_empty()).count();
     let total = operations.len();
-    let percent = if total == 0 {
-        0
-    } else {
-        (reached * 100 / total) as u32
-    };
+    let percent = (reached * 100).checked_div(total).unwrap_or(0) as u32;
     (reached, total, percent)
 }
 

@@ -58,7 +58,10 @@ pub fn run(args: &InitArgs) -> anyhow::Result<u8> {
         .build()
         .context("starting the async runtime")?;
     let doc = runtime
-        .block_on(super::load(&args.openapi, Duration::from_secs(args.timeout)))
+        .block_on(super::load(
+            &args.openapi,
+            Duration::from_secs(args.timeout),
+        ))
         .map_err(|e| UsageError(e.to_string()))?;
     let field = openapi_field(&args.openapi, args.out.as_deref());
     let draft = draft(&doc, field.as_deref());
@@ -145,11 +148,13 @@ struct Table {
 
 impl Table {
     fn str(&mut self, key: &str, value: impl Into<String>) {
-        self.entries.push((key.into(), Item::Str(value.into()), None));
+        self.entries
+            .push((key.into(), Item::Str(value.into()), None));
     }
 
     fn raw(&mut self, key: &str, value: impl Into<String>) {
-        self.entries.push((key.into(), Item::Raw(value.into()), None));
+        self.entries
+            .push((key.into(), Item::Raw(value.into()), None));
     }
 
     fn commented(&mut self, key: &str, item: Item, comment: impl Into<String>) {
@@ -280,7 +285,10 @@ impl<'d> Builder<'d> {
                 *counts.entry(name.as_str()).or_default() += 1;
             }
         }
-        let Some((user, _)) = counts.iter().max_by_key(|(name, n)| (**n, std::cmp::Reverse(**name))) else {
+        let Some((user, _)) = counts
+            .iter()
+            .max_by_key(|(name, n)| (**n, std::cmp::Reverse(**name)))
+        else {
             return Audiences::default();
         };
         let user = user.to_string();
@@ -354,11 +362,15 @@ impl<'d> Builder<'d> {
 
     fn placeholder(&mut self, name: &str, previous: Option<&str>, context: Context) -> String {
         match (vocab::param_role(name, previous), context) {
-            (Some(ParamRole::Record(kind)), Context::Record(_)) => format!("{{{{{}.id}}}}", kind.name()),
+            (Some(ParamRole::Record(kind)), Context::Record(_)) => {
+                format!("{{{{{}.id}}}}", kind.name())
+            }
             (Some(ParamRole::Tenant), _) => "{{tenant.code}}".into(),
             (Some(ParamRole::Account), Context::Record(_)) => "{{person.account_id}}".into(),
             (Some(ParamRole::Account), Context::Identity) => "{{identity.id}}".into(),
-            (Some(ParamRole::Representation), Context::Representation) => "{{representation.id}}".into(),
+            (Some(ParamRole::Representation), Context::Representation) => {
+                "{{representation.id}}".into()
+            }
             _ => {
                 self.todos += 1;
                 format!("{{{{TODO.{}}}}}", vocab::words(name).join("_"))
@@ -382,7 +394,11 @@ impl<'d> Builder<'d> {
             let mut query = Table::default();
             for name in required {
                 let todo = self.todo();
-                query.commented(&name, Item::Str(todo.into()), "TODO: a value for this required parameter");
+                query.commented(
+                    &name,
+                    Item::Str(todo.into()),
+                    "TODO: a value for this required parameter",
+                );
             }
             t.entries.push(("query".into(), Item::Table(query), None));
         }
@@ -396,7 +412,10 @@ impl<'d> Builder<'d> {
         if media.contains("multipart") {
             let mut parts = Vec::new();
             for (name, prop, required) in self.doc.properties(schema) {
-                let binary = prop.get("format").and_then(Value::as_str).is_some_and(|f| f == "binary" || f == "byte")
+                let binary = prop
+                    .get("format")
+                    .and_then(Value::as_str)
+                    .is_some_and(|f| f == "binary" || f == "byte")
                     || self.doc.type_of(prop).is_none() && vocab::squash(&name) == "file";
                 if binary && context == Context::Record(RecordKind::Document) {
                     parts.push(format!(
@@ -405,7 +424,11 @@ impl<'d> Builder<'d> {
                     ));
                 } else if let Some(fill) = vocab::fill(context, &vocab::squash(&name), required) {
                     let value = self.with_map(&fill, prop);
-                    parts.push(format!("  {{ name = {}, value = {} }},", quote(&name), quote(&value)));
+                    parts.push(format!(
+                        "  {{ name = {}, value = {} }},",
+                        quote(&name),
+                        quote(&value)
+                    ));
                 } else if required {
                     let todo = self.todo();
                     parts.push(format!(
@@ -425,7 +448,11 @@ impl<'d> Builder<'d> {
                     }
                     None if required => {
                         let todo = self.todo();
-                        form.commented(&name, Item::Str(todo.into()), "TODO: no generated value matches this field");
+                        form.commented(
+                            &name,
+                            Item::Str(todo.into()),
+                            "TODO: no generated value matches this field",
+                        );
                     }
                     None => {}
                 }
@@ -435,12 +462,17 @@ impl<'d> Builder<'d> {
             match self.doc.type_of(schema) {
                 Some("object") | None => {
                     let (json, skipped) = self.object(schema, context, 0);
-                    let comment = (!skipped.is_empty()).then(|| format!("not filled (optional): {}", skipped.join(", ")));
+                    let comment = (!skipped.is_empty())
+                        .then(|| format!("not filled (optional): {}", skipped.join(", ")));
                     t.entries.push(("json".into(), Item::Table(json), comment));
                 }
                 Some(other) => {
                     let todo = self.todo();
-                    t.commented("json", Item::Str(todo.into()), format!("TODO: the body is a JSON {other}"));
+                    t.commented(
+                        "json",
+                        Item::Str(todo.into()),
+                        format!("TODO: the body is a JSON {other}"),
+                    );
                 }
             }
         }
@@ -481,7 +513,11 @@ impl<'d> Builder<'d> {
             }
             let values = self.doc.enum_values(prop);
             if let Some(first) = values.first() {
-                t.commented(&name, Item::Str(first.clone()), format!("TODO: one of {}", values.join(", ")));
+                t.commented(
+                    &name,
+                    Item::Str(first.clone()),
+                    format!("TODO: one of {}", values.join(", ")),
+                );
                 self.todos += 1;
                 continue;
             }
@@ -492,7 +528,11 @@ impl<'d> Builder<'d> {
                 _ => (Item::Str("TODO".into()), "a text"),
             };
             self.todos += 1;
-            t.commented(&name, item, format!("TODO: {what}; no generated value matches `{name}`"));
+            t.commented(
+                &name,
+                item,
+                format!("TODO: {what}; no generated value matches `{name}`"),
+            );
         }
         (t, skipped)
     }
@@ -508,7 +548,10 @@ impl<'d> Builder<'d> {
             return fill.template.clone();
         }
         let options = if fill.list {
-            self.doc.items(prop).map(|i| self.doc.enum_values(i)).unwrap_or_default()
+            self.doc
+                .items(prop)
+                .map(|i| self.doc.enum_values(i))
+                .unwrap_or_default()
         } else {
             self.doc.enum_values(prop)
         };
@@ -528,7 +571,10 @@ impl<'d> Builder<'d> {
                     None => (g.to_string(), options[0].clone(), true),
                 })
                 .collect();
-            self.maps.push(ValueMap { name: name.clone(), entries });
+            self.maps.push(ValueMap {
+                name: name.clone(),
+                entries,
+            });
         }
         if fill.list {
             // A list cannot go through a map: the platform must accept cloison's values.
@@ -541,7 +587,11 @@ impl<'d> Builder<'d> {
     fn write(&mut self, openapi: Option<&str>) -> String {
         let audiences = self.audiences();
         let mut out = String::new();
-        let title = if self.doc.title.is_empty() { "platform" } else { self.doc.title.as_str() };
+        let title = if self.doc.title.is_empty() {
+            "platform"
+        } else {
+            self.doc.title.as_str()
+        };
         let _ = writeln!(
             out,
             "# Starting profile written by `cloison init` from {} ({} operations).\n\
@@ -575,7 +625,11 @@ impl<'d> Builder<'d> {
             );
             let _ = writeln!(out, "[maps.{}]", map.name);
             for (generated, value, todo) in &map.entries {
-                let comment = if *todo { "  # TODO: no close match" } else { "" };
+                let comment = if *todo {
+                    "  # TODO: no close match"
+                } else {
+                    ""
+                };
                 let _ = writeln!(out, "{} = {}{comment}", key(generated), quote(value));
             }
             out.push('\n');
@@ -593,7 +647,10 @@ impl<'d> Builder<'d> {
             op.method == "GET"
                 && !op.secured()
                 && op.parameters.iter().all(|p| !p.required)
-                && op.segments().last().is_some_and(|s| vocab::words(s).iter().any(|w| vocab::health_word(w)))
+                && op
+                    .segments()
+                    .last()
+                    .is_some_and(|s| vocab::words(s).iter().any(|w| vocab::health_word(w)))
         });
         match found {
             Some((i, op)) => {
@@ -615,7 +672,10 @@ impl<'d> Builder<'d> {
         for role in ["applicant", "representative", "agent", "tenant_admin"] {
             let found = vocab::role_synonyms(role)
                 .iter()
-                .find_map(|s| vocab::fuzzy(s, &self.role_values).filter(|v| vocab::words(v).iter().any(|w| w == s)))
+                .find_map(|s| {
+                    vocab::fuzzy(s, &self.role_values)
+                        .filter(|v| vocab::words(v).iter().any(|w| w == s))
+                })
                 .or_else(|| vocab::fuzzy(role, &self.role_values));
             match found {
                 Some(value) => {
@@ -623,7 +683,11 @@ impl<'d> Builder<'d> {
                 }
                 None => {
                     self.todos += 1;
-                    let _ = writeln!(out, "{role} = {}  # TODO: the platform's name of this role", quote(role));
+                    let _ = writeln!(
+                        out,
+                        "{role} = {}  # TODO: the platform's name of this role",
+                        quote(role)
+                    );
                 }
             }
         }
@@ -651,19 +715,34 @@ impl<'d> Builder<'d> {
             .map(|(i, _)| i)
             .collect();
         let body_has = |op: &Operation, test: &dyn Fn(&str) -> bool| {
-            op.body
-                .as_ref()
-                .is_some_and(|b| self.doc.properties(&b.schema).iter().any(|(n, _, _)| test(&vocab::squash(n))))
+            op.body.as_ref().is_some_and(|b| {
+                self.doc
+                    .properties(&b.schema)
+                    .iter()
+                    .any(|(n, _, _)| test(&vocab::squash(n)))
+            })
         };
         let words_of = |op: &Operation| -> Vec<String> {
-            op.segments().iter().filter(|s| !is_param(s)).flat_map(|s| vocab::words(s)).collect()
+            op.segments()
+                .iter()
+                .filter(|s| !is_param(s))
+                .flat_map(|s| vocab::words(s))
+                .collect()
         };
         let find = |pred: &dyn Fn(&Operation) -> bool| {
-            operator_ops.iter().copied().find(|i| pred(&self.doc.operations[*i]))
+            operator_ops
+                .iter()
+                .copied()
+                .find(|i| pred(&self.doc.operations[*i]))
         };
         let identity = find(&|op: &Operation| {
             op.method == "POST"
-                && body_has(op, &|n| matches!(n, "password" | "passwd" | "pass" | "pwd" | "secret" | "motdepasse"))
+                && body_has(op, &|n| {
+                    matches!(
+                        n,
+                        "password" | "passwd" | "pass" | "pwd" | "secret" | "motdepasse"
+                    )
+                })
         });
         let Some(identity) = identity else {
             out.push_str(
@@ -700,7 +779,9 @@ impl<'d> Builder<'d> {
                         && matches!(op.method.as_str(), "POST" | "PUT" | "PATCH")
                         && segs.len() >= 2
                         && is_param(segs[segs.len() - 2])
-                        && segs.last().is_some_and(|s| vocab::words(s).iter().any(|w| vocab::ending_word(w)))))
+                        && segs.last().is_some_and(|s| {
+                            vocab::words(s).iter().any(|w| vocab::ending_word(w))
+                        })))
         });
         // Holder accounts: a case file that names its person's account needs one per person.
         out.push_str("[accounts]\nsource = \"provision\"\n");
@@ -720,12 +801,17 @@ impl<'d> Builder<'d> {
         out.push('\n');
         let operator = audiences.operator.as_deref().unwrap_or("");
         let (header, value) = match self.doc.schemes.get(operator) {
-            Some(Scheme::HeaderKey(name)) => (name.clone(), "{{secrets.operator_token}}".to_string()),
+            Some(Scheme::HeaderKey(name)) => {
+                (name.clone(), "{{secrets.operator_token}}".to_string())
+            }
             Some(Scheme::Http(s)) if s == "basic" => {
                 self.todos += 1;
                 ("Authorization".to_string(), "Basic TODO".to_string())
             }
-            _ => ("Authorization".to_string(), "Bearer {{secrets.operator_token}}".to_string()),
+            _ => (
+                "Authorization".to_string(),
+                "Bearer {{secrets.operator_token}}".to_string(),
+            ),
         };
         let _ = writeln!(
             out,
@@ -741,7 +827,11 @@ impl<'d> Builder<'d> {
                 let op = &self.doc.operations[i];
                 let mut t = self.endpoint(op, Context::Tenant);
                 if op.documents_status(409) {
-                    t.commented("ok", Item::Raw("[201, 409]".into()), "409: the tenant exists already");
+                    t.commented(
+                        "ok",
+                        Item::Raw("[201, 409]".into()),
+                        "409: the tenant exists already",
+                    );
                 }
                 write_table(&mut out, "provisioning.tenant", &t);
             }
@@ -808,14 +898,21 @@ impl<'d> Builder<'d> {
 
     fn auth(&mut self, audiences: &Audiences) -> String {
         let mut out = String::new();
-        let user_scheme = audiences.user.as_ref().and_then(|u| self.doc.schemes.get(u)).cloned();
+        let user_scheme = audiences
+            .user
+            .as_ref()
+            .and_then(|u| self.doc.schemes.get(u))
+            .cloned();
         let login = self.ops().find(|(i, op)| {
             !self.used.contains(i)
                 && op.method == "POST"
                 && !op.secured()
                 && op.body.as_ref().is_some_and(|b| {
                     let props = self.doc.properties(&b.schema);
-                    props.iter().any(|(n, _, _)| vocab::fill(Context::Login, &vocab::squash(n), true).is_some_and(|f| f.field == Some(("identity", "password"))))
+                    props.iter().any(|(n, _, _)| {
+                        vocab::fill(Context::Login, &vocab::squash(n), true)
+                            .is_some_and(|f| f.field == Some(("identity", "password")))
+                    })
                 })
         });
         let token = login.and_then(|(_, op)| {
@@ -827,13 +924,19 @@ impl<'d> Builder<'d> {
                 .map(|(n, _, _)| format!("/{n}"))
                 .or_else(|| {
                     props.iter().find_map(|(outer, prop, _)| {
-                        self.doc.properties(prop).iter().find(|(n, _, _)| vocab::token_property(n)).map(|(n, _, _)| format!("/{outer}/{n}"))
+                        self.doc
+                            .properties(prop)
+                            .iter()
+                            .find(|(n, _, _)| vocab::token_property(n))
+                            .map(|(n, _, _)| format!("/{outer}/{n}"))
                     })
                 })
         });
         let send = match &user_scheme {
             Some(Scheme::HeaderKey(name)) => Some((name.clone(), "{{token}}".to_string())),
-            Some(Scheme::Http(s)) if s == "bearer" => Some(("Authorization".into(), "Bearer {{token}}".into())),
+            Some(Scheme::Http(s)) if s == "bearer" => {
+                Some(("Authorization".into(), "Bearer {{token}}".into()))
+            }
             Some(Scheme::OAuth) | None => Some(("Authorization".into(), "Bearer {{token}}".into())),
             _ => None,
         };
@@ -846,7 +949,10 @@ impl<'d> Builder<'d> {
         let _ = writeln!(
             out,
             "# How identities log in{}: check the login body and where the token is.",
-            audiences.user.as_ref().map_or_else(String::new, |u| format!(" (security scheme `{u}`)"))
+            audiences
+                .user
+                .as_ref()
+                .map_or_else(String::new, |u| format!(" (security scheme `{u}`)"))
         );
         let _ = writeln!(out, "[auth]\nscheme = {}", quote(scheme));
         if scheme == "token" {
@@ -854,7 +960,12 @@ impl<'d> Builder<'d> {
                 let _ = writeln!(out, "token = {{ json = {} }}", quote(pointer));
             }
             if let Some((header, value)) = &send {
-                let _ = writeln!(out, "send = {{ header = {}, value = {} }}", quote(header), quote(value));
+                let _ = writeln!(
+                    out,
+                    "send = {{ header = {}, value = {} }}",
+                    quote(header),
+                    quote(value)
+                );
             }
         }
         out.push('\n');
@@ -875,7 +986,11 @@ impl<'d> Builder<'d> {
         let logout = self.ops().find(|(i, op)| {
             !self.used.contains(i)
                 && matches!(op.method.as_str(), "POST" | "DELETE")
-                && op.segments().iter().flat_map(|s| vocab::words(s)).any(|w| vocab::logout_word(&w))
+                && op
+                    .segments()
+                    .iter()
+                    .flat_map(|s| vocab::words(s))
+                    .any(|w| vocab::logout_word(&w))
                 && !op.segments().iter().any(|s| is_param(s))
         });
         if let Some((i, op)) = logout {
@@ -914,15 +1029,28 @@ impl<'d> Builder<'d> {
             if self.used.contains(&i) || self.operator_only(op, audiences) {
                 continue;
             }
-            let words: Vec<String> = op.segments().iter().filter(|s| !is_param(s)).flat_map(|s| vocab::words(s)).collect();
+            let words: Vec<String> = op
+                .segments()
+                .iter()
+                .filter(|s| !is_param(s))
+                .flat_map(|s| vocab::words(s))
+                .collect();
             let spreadsheet = op.segments().last().is_some_and(|s| {
-                [".csv", ".xlsx", ".ods", ".xls"].iter().any(|ext| s.ends_with(ext))
+                [".csv", ".xlsx", ".ods", ".xls"]
+                    .iter()
+                    .any(|ext| s.ends_with(ext))
             });
             let exported = op.method == "GET"
                 && !op.segments().iter().any(|s| is_param(s))
-                && (spreadsheet || !op.answers_json() || words.iter().any(|w| vocab::export_word(w)));
+                && (spreadsheet
+                    || !op.answers_json()
+                    || words.iter().any(|w| vocab::export_word(w)));
             if exported {
-                let kind = words.iter().rev().find_map(|w| vocab::kind_word(w)).unwrap_or(RecordKind::Case);
+                let kind = words
+                    .iter()
+                    .rev()
+                    .find_map(|w| vocab::kind_word(w))
+                    .unwrap_or(RecordKind::Case);
                 chosen.entry((kind, "export")).or_insert(i);
                 continue;
             }
@@ -935,18 +1063,27 @@ impl<'d> Builder<'d> {
                 (Shape::Record(kind), "GET") if op.answers_json() => Some((kind, "read")),
                 (Shape::Record(kind), "GET") => Some((kind, "download")),
                 (Shape::Record(kind), "PATCH") => Some((kind, "update")),
-                (Shape::Record(kind), "PUT") if !chosen.contains_key(&(kind, "update")) => Some((kind, "update")),
+                (Shape::Record(kind), "PUT") if !chosen.contains_key(&(kind, "update")) => {
+                    Some((kind, "update"))
+                }
                 (Shape::Record(kind), "DELETE") => Some((kind, "delete")),
-                (Shape::Sub(kind, last), "GET") if vocab::download_word(&last) || !op.answers_json() => {
+                (Shape::Sub(kind, last), "GET")
+                    if vocab::download_word(&last) || !op.answers_json() =>
+                {
                     Some((kind, "download"))
                 }
                 (Shape::None, "GET") if !op.segments().iter().any(|s| is_param(s)) => {
-                    let kind = words.iter().rev().find_map(|w| vocab::kind_word(w)).unwrap_or(RecordKind::Case);
+                    let kind = words
+                        .iter()
+                        .rev()
+                        .find_map(|w| vocab::kind_word(w))
+                        .unwrap_or(RecordKind::Case);
                     let by_person = op
                         .params(In::Query)
                         .filter_map(|p| vocab::search_fill(&p.name))
                         .any(|(rank, _)| rank >= 2);
-                    (words.iter().any(|w| vocab::search_word(w)) || by_person).then_some((kind, "search"))
+                    (words.iter().any(|w| vocab::search_word(w)) || by_person)
+                        .then_some((kind, "search"))
                 }
                 _ => None,
             };
@@ -956,7 +1093,9 @@ impl<'d> Builder<'d> {
         }
         // A kind's list: the GET on its create's path, else its first collection.
         for (kind, candidates) in &lists {
-            let create_path = chosen.get(&(*kind, "create")).map(|i| self.doc.operations[*i].path.clone());
+            let create_path = chosen
+                .get(&(*kind, "create"))
+                .map(|i| self.doc.operations[*i].path.clone());
             let pick = candidates
                 .iter()
                 .find(|i| Some(&self.doc.operations[**i].path) == create_path.as_ref())
@@ -967,7 +1106,9 @@ impl<'d> Builder<'d> {
         }
         let mut out = String::new();
         for kind in RecordKind::ALL {
-            for op_name in ["create", "read", "update", "delete", "list", "search", "export", "download"] {
+            for op_name in [
+                "create", "read", "update", "delete", "list", "search", "export", "download",
+            ] {
                 let Some(&i) = chosen.get(&(kind, op_name)) else {
                     continue;
                 };
@@ -981,7 +1122,11 @@ impl<'d> Builder<'d> {
                     _ => self.endpoint(op, context),
                 };
                 if op_name == "create" {
-                    let who = if matches!(kind, RecordKind::Note | RecordKind::Decision) { "agent" } else { "owner" };
+                    let who = if matches!(kind, RecordKind::Note | RecordKind::Decision) {
+                        "agent"
+                    } else {
+                        "owner"
+                    };
                     t.entries.insert(
                         0,
                         ("as".into(), Item::Str(who.into()), Some("TODO: `owner` (the record's person or representative) or `agent` (staff of its tenant)".into())),
@@ -989,10 +1134,22 @@ impl<'d> Builder<'d> {
                     self.todos += 1;
                     self.extract_id(&mut t, op);
                 }
-                if !matches!(op_name, "create" | "update" | "search") && t.entries.iter().any(|(k, _, _)| k == "json") {
+                if !matches!(op_name, "create" | "update" | "search")
+                    && t.entries.iter().any(|(k, _, _)| k == "json")
+                {
                     t.entries.retain(|(k, _, _)| k != "json");
                 }
-                let _ = writeln!(out, "# {} {}{}", op.method, op.path, if op.summary.is_empty() { String::new() } else { format!(": {}", op.summary) });
+                let _ = writeln!(
+                    out,
+                    "# {} {}{}",
+                    op.method,
+                    op.path,
+                    if op.summary.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", op.summary)
+                    }
+                );
                 write_table(&mut out, &what, &t);
                 out.push('\n');
             }
@@ -1006,15 +1163,28 @@ impl<'d> Builder<'d> {
         .filter(|(k, o, _)| !chosen.contains_key(&(*k, *o)))
         .map(|(_, _, name)| name)
         .collect();
-        let document_read = chosen.contains_key(&(RecordKind::Document, "read")) || chosen.contains_key(&(RecordKind::Document, "download"));
-        for name in missing.iter().copied().chain((!document_read).then_some("resources.document.download")) {
+        let document_read = chosen.contains_key(&(RecordKind::Document, "read"))
+            || chosen.contains_key(&(RecordKind::Document, "download"));
+        for name in missing
+            .iter()
+            .copied()
+            .chain((!document_read).then_some("resources.document.download"))
+        {
             self.todos += 1;
-            let _ = writeln!(out, "# TODO: no operation of the document looks like {name}: describe it (a profile needs it).\n[{name}]\npath = \"TODO\"\n");
+            let _ = writeln!(
+                out,
+                "# TODO: no operation of the document looks like {name}: describe it (a profile needs it).\n[{name}]\npath = \"TODO\"\n"
+            );
         }
         out
     }
 
-    fn update(&mut self, op: &Operation, kind: RecordKind, chosen: &BTreeMap<(RecordKind, &'static str), usize>) -> Table {
+    fn update(
+        &mut self,
+        op: &Operation,
+        kind: RecordKind,
+        chosen: &BTreeMap<(RecordKind, &'static str), usize>,
+    ) -> Table {
         let mut t = self.endpoint(op, Context::Record(kind));
         let body_props: Vec<String> = op
             .body
@@ -1023,7 +1193,9 @@ impl<'d> Builder<'d> {
                 self.doc
                     .properties(&b.schema)
                     .into_iter()
-                    .filter(|(_, p, _)| self.doc.type_of(p) == Some("string") && self.doc.enum_values(p).is_empty())
+                    .filter(|(_, p, _)| {
+                        self.doc.type_of(p) == Some("string") && self.doc.enum_values(p).is_empty()
+                    })
                     .map(|(n, _, _)| n)
                     .collect()
             })
@@ -1031,7 +1203,13 @@ impl<'d> Builder<'d> {
         let read_props: Vec<String> = chosen
             .get(&(kind, "read"))
             .and_then(|i| self.doc.operations[*i].success_schema())
-            .map(|s| self.doc.properties(s).into_iter().map(|(n, _, _)| n).collect())
+            .map(|s| {
+                self.doc
+                    .properties(s)
+                    .into_iter()
+                    .map(|(n, _, _)| n)
+                    .collect()
+            })
             .unwrap_or_default();
         let marker = body_props
             .iter()
@@ -1042,7 +1220,10 @@ impl<'d> Builder<'d> {
         t.entries.retain(|(k, _, _)| k != "json");
         match marker {
             Some(field) if op.method == "PATCH" => {
-                t.raw("json", format!("{{ {} = \"{{{{probe.marker}}}}\" }}", key(&field)));
+                t.raw(
+                    "json",
+                    format!("{{ {} = \"{{{{probe.marker}}}}\" }}", key(&field)),
+                );
                 t.str("marker", format!("/{field}"));
             }
             Some(field) => {
@@ -1057,8 +1238,16 @@ impl<'d> Builder<'d> {
             }
             None => {
                 self.todos += 2;
-                t.commented("json", Item::Raw("{ TODO = \"{{probe.marker}}\" }".into()), "TODO: a text field the write probe can plant its marker in");
-                t.commented("marker", Item::Str("/TODO".into()), "TODO: where the marker shows when the record is read back");
+                t.commented(
+                    "json",
+                    Item::Raw("{ TODO = \"{{probe.marker}}\" }".into()),
+                    "TODO: a text field the write probe can plant its marker in",
+                );
+                t.commented(
+                    "marker",
+                    Item::Str("/TODO".into()),
+                    "TODO: where the marker shows when the record is read back",
+                );
             }
         }
         t
@@ -1068,9 +1257,11 @@ impl<'d> Builder<'d> {
         let mut t = self.endpoint(op, Context::Record(RecordKind::Case));
         let mut params: Vec<(u8, &str, &'static str)> = op
             .params(In::Query)
-            .filter_map(|p| vocab::search_fill(&p.name).map(|(rank, value)| (rank, p.name.as_str(), value)))
+            .filter_map(|p| {
+                vocab::search_fill(&p.name).map(|(rank, value)| (rank, p.name.as_str(), value))
+            })
             .collect();
-        params.sort_by(|a, b| b.0.cmp(&a.0));
+        params.sort_by_key(|p| std::cmp::Reverse(p.0));
         t.entries.retain(|(k, _, _)| k != "query");
         match params.first() {
             Some((_, name, value)) => {
@@ -1078,13 +1269,24 @@ impl<'d> Builder<'d> {
                 let comment = if others.is_empty() {
                     "filled with the victim's values by the search family".to_string()
                 } else {
-                    format!("the most identifying parameter; also offered: {}", others.join(", "))
+                    format!(
+                        "the most identifying parameter; also offered: {}",
+                        others.join(", ")
+                    )
                 };
-                t.commented("query", Item::Raw(format!("{{ {} = {} }}", key(name), quote(value))), comment);
+                t.commented(
+                    "query",
+                    Item::Raw(format!("{{ {} = {} }}", key(name), quote(value))),
+                    comment,
+                );
             }
             None => {
                 self.todos += 1;
-                t.commented("query", Item::Raw("{ TODO = \"{{person.nir}}\" }".into()), "TODO: the parameter that searches by a person's value");
+                t.commented(
+                    "query",
+                    Item::Raw("{ TODO = \"{{person.nir}}\" }".into()),
+                    "TODO: the parameter that searches by a person's value",
+                );
             }
         }
         t
@@ -1101,7 +1303,10 @@ impl<'d> Builder<'d> {
                     && !self.operator_only(op, audiences)
                     && op.segments().iter().filter(|s| is_param(s)).all(|s| {
                         param_name(s).is_some_and(|n| {
-                            matches!(vocab::param_role(n, None), Some(ParamRole::Record(RecordKind::Case)))
+                            matches!(
+                                vocab::param_role(n, None),
+                                Some(ParamRole::Record(RecordKind::Case))
+                            )
                         }) || previous_is_case(op, s)
                     })
             })
@@ -1123,9 +1328,18 @@ impl<'d> Builder<'d> {
                 .map(|id| vocab::words(id).join("_"))
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| {
-                    op.segments().iter().filter(|s| !is_param(s)).flat_map(|s| vocab::words(s)).collect::<Vec<_>>().join("_")
+                    op.segments()
+                        .iter()
+                        .filter(|s| !is_param(s))
+                        .flat_map(|s| vocab::words(s))
+                        .collect::<Vec<_>>()
+                        .join("_")
                 });
-            let mut name = if base.is_empty() { "function".to_string() } else { base };
+            let mut name = if base.is_empty() {
+                "function".to_string()
+            } else {
+                base
+            };
             let mut n = 2;
             while !names.insert(name.clone()) {
                 name = format!("{name}_{n}");
@@ -1138,10 +1352,22 @@ impl<'d> Builder<'d> {
             self.todos += 1;
             t.commented(
                 "granted",
-                Item::Raw("[\"applicant\", \"representative\", \"agent\", \"tenant_admin\"]".into()),
+                Item::Raw(
+                    "[\"applicant\", \"representative\", \"agent\", \"tenant_admin\"]".into(),
+                ),
                 "TODO: the roles allowed to call it",
             );
-            let _ = writeln!(out, "# {} {}{}", op.method, op.path, if op.summary.is_empty() { String::new() } else { format!(": {}", op.summary) });
+            let _ = writeln!(
+                out,
+                "# {} {}{}",
+                op.method,
+                op.path,
+                if op.summary.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", op.summary)
+                }
+            );
             write_table(&mut out, &what, &t);
             out.push('\n');
         }
@@ -1163,13 +1389,21 @@ impl<'d> Builder<'d> {
              # with the roles granted to call it:\n",
         );
         for op in rest {
-            let why = if self.operator_only(op, audiences) { " (operator only)" } else { "" };
+            let why = if self.operator_only(op, audiences) {
+                " (operator only)"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
                 "#   {} {}{why}{}",
                 op.method,
                 op.path,
-                if op.summary.is_empty() { String::new() } else { format!(": {}", op.summary) }
+                if op.summary.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", op.summary)
+                }
             );
         }
     }
@@ -1182,7 +1416,8 @@ fn previous_is_case(op: &Operation, segment: &str) -> bool {
     };
     at > 0
         && param_name(segment).is_some_and(|n| {
-            vocab::param_role(n, Some(segments[at - 1])) == Some(ParamRole::Record(RecordKind::Case))
+            vocab::param_role(n, Some(segments[at - 1]))
+                == Some(ParamRole::Record(RecordKind::Case))
         })
 }
 
@@ -1212,11 +1447,16 @@ fn shape(op: &Operation) -> Shape {
             _ => Shape::None,
         };
     }
-    if let Some(kind) = vocab::words(last).iter().rev().find_map(|w| vocab::kind_word(w)) {
+    if let Some(kind) = vocab::words(last)
+        .iter()
+        .rev()
+        .find_map(|w| vocab::kind_word(w))
+    {
         return Shape::Collection(kind);
     }
     if n >= 3 && is_param(segments[n - 2]) {
-        let role = param_name(segments[n - 2]).and_then(|name| vocab::param_role(name, Some(segments[n - 3])));
+        let role = param_name(segments[n - 2])
+            .and_then(|name| vocab::param_role(name, Some(segments[n - 3])));
         if let Some(ParamRole::Record(kind)) = role {
             return Shape::Sub(kind, vocab::words(last).join("_"));
         }
@@ -1269,9 +1509,18 @@ mod tests {
 
     #[test]
     fn paths_are_read_as_collections_records_and_their_parts() {
-        assert_eq!(shape(&op("GET", "/api/dossiers")), Shape::Collection(RecordKind::Case));
-        assert_eq!(shape(&op("GET", "/api/dossiers/{id}/pieces")), Shape::Collection(RecordKind::Document));
-        assert_eq!(shape(&op("GET", "/api/pieces/{pieceId}")), Shape::Record(RecordKind::Document));
+        assert_eq!(
+            shape(&op("GET", "/api/dossiers")),
+            Shape::Collection(RecordKind::Case)
+        );
+        assert_eq!(
+            shape(&op("GET", "/api/dossiers/{id}/pieces")),
+            Shape::Collection(RecordKind::Document)
+        );
+        assert_eq!(
+            shape(&op("GET", "/api/pieces/{pieceId}")),
+            Shape::Record(RecordKind::Document)
+        );
         assert_eq!(
             shape(&op("GET", "/api/pieces/{id}/download")),
             Shape::Sub(RecordKind::Document, "download".into())
@@ -1310,15 +1559,33 @@ mod tests {
         let text = &draft.text;
         assert!(text.contains("[health]\npath = \"/statut\""), "{text}");
         assert!(text.contains("source = \"existing\""), "{text}");
-        assert!(text.contains("send = { header = \"X-Cle\", value = \"{{token}}\" }"), "{text}");
+        assert!(
+            text.contains("send = { header = \"X-Cle\", value = \"{{token}}\" }"),
+            "{text}"
+        );
         assert!(text.contains("[auth.login.form]\nemail = \"{{identity.login}}\"\nmot_de_passe = \"{{identity.password}}\""), "{text}");
-        assert!(text.contains("path = \"/dossiers/{{case.id}}/pieces\""), "{text}");
-        assert!(text.contains("extract = { id = \"/dossier/uuid\" }"), "{text}");
+        assert!(
+            text.contains("path = \"/dossiers/{{case.id}}/pieces\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("extract = { id = \"/dossier/uuid\" }"),
+            "{text}"
+        );
         assert!(text.contains("code_interne = 0  # TODO"), "{text}");
-        assert!(text.contains("[resources.document.download]\npath = \"/pieces/{{document.id}}/contenu\""), "{text}");
-        assert!(text.contains("{ name = \"fichier\", file = \"document\""), "{text}");
+        assert!(
+            text.contains(
+                "[resources.document.download]\npath = \"/pieces/{{document.id}}/contenu\""
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("{ name = \"fichier\", file = \"document\""),
+            "{text}"
+        );
         // It does not load until the accounts are listed: the error is on a TODO.
-        let err = crate::profile::Profile::parse(Path::new("p.toml"), text, None).expect_err("TODOs");
+        let err =
+            crate::profile::Profile::parse(Path::new("p.toml"), text, None).expect_err("TODOs");
         assert!(err.to_string().contains("role = \"TODO\""), "{err}");
     }
 }

@@ -208,7 +208,9 @@ impl Operation {
 
     /// The statuses the document lists.
     pub fn documents_status(&self, status: u16) -> bool {
-        self.responses.iter().any(|r| r.status == status.to_string())
+        self.responses
+            .iter()
+            .any(|r| r.status == status.to_string())
     }
 }
 
@@ -267,11 +269,8 @@ pub async fn load(spec: &str, timeout: Duration) -> Result<Document, OpenApiErro
         let text = fetch(spec, timeout).await?;
         Document::parse(spec, &text)
     } else {
-        let text = crate::input::read_text_up_to(
-            Path::new(spec),
-            "OpenAPI document",
-            MAX_DOCUMENT_BYTES,
-        )?;
+        let text =
+            crate::input::read_text_up_to(Path::new(spec), "OpenAPI document", MAX_DOCUMENT_BYTES)?;
         Document::parse(spec, &text)
     }
 }
@@ -298,9 +297,7 @@ pub async fn fetch(url: &str, timeout: Duration) -> Result<String, OpenApiError>
     }
     let bytes = response.bytes().await.map_err(|e| failed(e.to_string()))?;
     if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
-        return Err(failed(format!(
-            "larger than {MAX_DOCUMENT_BYTES} bytes"
-        )));
+        return Err(failed(format!("larger than {MAX_DOCUMENT_BYTES} bytes")));
     }
     String::from_utf8(bytes.to_vec()).map_err(|_| failed("not UTF-8 text".into()))
 }
@@ -340,13 +337,20 @@ impl<'a> Reader<'a> {
                 ));
             };
             current = self.root.pointer(pointer).ok_or_else(|| {
-                self.shape(at, format!("`$ref` {reference:?} names nothing in the document"))
+                self.shape(
+                    at,
+                    format!("`$ref` {reference:?} names nothing in the document"),
+                )
             })?;
         }
         Err(self.shape(at, "`$ref`s loop"))
     }
 
-    fn object<'v>(&self, value: &'v Value, at: &str) -> Result<&'v Map<String, Value>, OpenApiError> {
+    fn object<'v>(
+        &self,
+        value: &'v Value,
+        at: &str,
+    ) -> Result<&'v Map<String, Value>, OpenApiError> {
         value
             .as_object()
             .ok_or_else(|| self.shape(at, format!("expected an object, found {}", kind(value))))
@@ -382,7 +386,12 @@ impl Document {
                     source_name: source.to_string(),
                     line: err.line(),
                     column: err.column(),
-                    message: err.to_string().split(" at line").next().unwrap_or("").to_string(),
+                    message: err
+                        .to_string()
+                        .split(" at line")
+                        .next()
+                        .unwrap_or("")
+                        .to_string(),
                 });
             }
         };
@@ -470,14 +479,22 @@ impl Document {
                         Some(r) => reader.responses(r, &format!("{op_at}/responses"))?,
                         None => Vec::new(),
                     };
-                    let text = |key: &str| op_map.get(key).and_then(Value::as_str).map(str::to_string);
+                    let text =
+                        |key: &str| op_map.get(key).and_then(Value::as_str).map(str::to_string);
                     let summary = text("summary")
-                        .or_else(|| text("description").map(|d| d.lines().next().unwrap_or("").to_string()))
+                        .or_else(|| {
+                            text("description").map(|d| d.lines().next().unwrap_or("").to_string())
+                        })
                         .unwrap_or_default();
                     let tags = op_map
                         .get("tags")
                         .and_then(Value::as_array)
-                        .map(|t| t.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                        .map(|t| {
+                            t.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_string)
+                                .collect()
+                        })
                         .unwrap_or_default();
                     operations.push(Operation {
                         method: method.to_ascii_uppercase(),
@@ -581,9 +598,8 @@ impl Document {
                 } else if schema.get("enum").is_some() {
                     Some("string")
                 } else {
-                    self.alternative(schema).and_then(|alt| {
-                        (alt != schema).then(|| self.type_of(alt)).flatten()
-                    })
+                    self.alternative(schema)
+                        .and_then(|alt| (alt != schema).then(|| self.type_of(alt)).flatten())
                 }
             }
         }
@@ -623,8 +639,9 @@ impl Document {
                 .or_else(|| schema.get("anyOf"))
                 .and_then(Value::as_array)
                 .is_some_and(|alts| {
-                    alts.iter()
-                        .any(|a| self.resolve(a).get("type").and_then(Value::as_str) == Some("null"))
+                    alts.iter().any(|a| {
+                        self.resolve(a).get("type").and_then(Value::as_str) == Some("null")
+                    })
                 })
     }
 
@@ -733,7 +750,13 @@ fn join_path(base: &str, path: &str) -> String {
 impl Reader<'_> {
     fn security(&self, value: &Value, at: &str) -> Result<Vec<Vec<String>>, OpenApiError> {
         let Some(alts) = value.as_array() else {
-            return Err(self.shape(at, format!("expected an array of security requirements, found {}", kind(value))));
+            return Err(self.shape(
+                at,
+                format!(
+                    "expected an array of security requirements, found {}",
+                    kind(value)
+                ),
+            ));
         };
         alts.iter()
             .enumerate()
@@ -778,7 +801,10 @@ impl Reader<'_> {
 
     fn parameters(&self, value: &Value, at: &str) -> Result<Vec<Parameter>, OpenApiError> {
         let Some(items) = value.as_array() else {
-            return Err(self.shape(at, format!("expected an array of parameters, found {}", kind(value))));
+            return Err(self.shape(
+                at,
+                format!("expected an array of parameters, found {}", kind(value)),
+            ));
         };
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
@@ -796,7 +822,9 @@ impl Reader<'_> {
                 other => {
                     return Err(self.shape(
                         &format!("{at}/in"),
-                        format!("expected `in` to be path, query, header or cookie, found {other:?}"),
+                        format!(
+                            "expected `in` to be path, query, header or cookie, found {other:?}"
+                        ),
                     ));
                 }
             };
@@ -807,7 +835,10 @@ impl Reader<'_> {
             out.push(Parameter {
                 name: name.to_string(),
                 required: location == In::Path
-                    || map.get("required").and_then(Value::as_bool).unwrap_or(false),
+                    || map
+                        .get("required")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
                 location,
                 schema,
             });
@@ -839,7 +870,10 @@ impl Reader<'_> {
         Ok(Some(RequestBody {
             media: media.clone(),
             schema,
-            required: map.get("required").and_then(Value::as_bool).unwrap_or(false),
+            required: map
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         }))
     }
 
@@ -911,9 +945,15 @@ mod tests {
             ]
         );
         let get = &doc.operations[1];
-        assert_eq!(get.params(In::Path).next().map(|p| p.name.as_str()), Some("order_id"));
+        assert_eq!(
+            get.params(In::Path).next().map(|p| p.name.as_str()),
+            Some("order_id")
+        );
         assert!(get.secured());
-        assert!(!doc.operations[3].secured(), "an empty requirement makes it public");
+        assert!(
+            !doc.operations[3].secured(),
+            "an empty requirement makes it public"
+        );
         assert_eq!(doc.schemes["key"], Scheme::HeaderKey("X-Key".into()));
         let body = doc.operations[2].body.as_ref().expect("a body");
         let props = doc.properties(&body.schema);
@@ -931,8 +971,14 @@ mod tests {
             Some("GET /v2/orders/{order_id}")
         );
         // A literal prefers the literal route; a placeholder never matches a literal segment.
-        assert_eq!(found("GET", "/v2/orders/mine").as_deref(), Some("GET /v2/orders/mine"));
-        assert_eq!(found("GET", "/v2/orders/42").as_deref(), Some("GET /v2/orders/{order_id}"));
+        assert_eq!(
+            found("GET", "/v2/orders/mine").as_deref(),
+            Some("GET /v2/orders/mine")
+        );
+        assert_eq!(
+            found("GET", "/v2/orders/42").as_deref(),
+            Some("GET /v2/orders/{order_id}")
+        );
         assert_eq!(found("DELETE", "/v2/orders/42"), None);
         assert_eq!(found("GET", "/v2/orders"), None);
         assert!(segment_fits("{name}.{ext}", "report.csv"));
@@ -942,9 +988,16 @@ mod tests {
 
     #[test]
     fn bad_documents_say_where_and_what() {
-        let err = Document::parse("a.json", "{\n  \"openapi\": \"3.1.0\",\n  \"paths\": {,}\n}")
-            .expect_err("bad JSON");
-        assert!(err.to_string().starts_with("a.json:3:13: the OpenAPI document is not valid JSON"), "{err}");
+        let err = Document::parse(
+            "a.json",
+            "{\n  \"openapi\": \"3.1.0\",\n  \"paths\": {,}\n}",
+        )
+        .expect_err("bad JSON");
+        assert!(
+            err.to_string()
+                .starts_with("a.json:3:13: the OpenAPI document is not valid JSON"),
+            "{err}"
+        );
         let err = Document::parse("a.yaml", "openapi: 3.0.0\npaths: {}\n").expect_err("YAML");
         assert!(matches!(err, OpenApiError::Yaml(_)), "{err}");
         let err = Document::parse("a.json", r#"{"swagger": "2.0"}"#).expect_err("Swagger");

@@ -251,7 +251,9 @@ fn fillings(op: &Operation) -> Vec<Filled> {
     variants
         .into_iter()
         .map(|guess| {
-            let kind = guess.or(known_kind).or(needs_record.then_some(RecordKind::Case));
+            let kind = guess
+                .or(known_kind)
+                .or(needs_record.then_some(RecordKind::Case));
             let mut roles = roles.iter();
             let mut path = String::new();
             for segment in &segments {
@@ -270,10 +272,7 @@ fn fillings(op: &Operation) -> Vec<Filled> {
                         Some(ParamRole::Record(k)) => format!("{{{{{}.id}}}}", k.name()),
                         Some(ParamRole::Tenant) => "{{tenant.code}}".into(),
                         Some(ParamRole::Account) => "{{person.account_id || case.id}}".into(),
-                        _ => format!(
-                            "{{{{{}.id}}}}",
-                            guess.unwrap_or(RecordKind::Case).name()
-                        ),
+                        _ => format!("{{{{{}.id}}}}", guess.unwrap_or(RecordKind::Case).name()),
                     };
                     path.push_str(&value);
                     rest = &rest[start + end + 1..];
@@ -508,7 +507,10 @@ impl<'a> Planner<'a> {
         let Some((_, param, value)) = best else {
             return;
         };
-        let key = format!("{PREFIX}{} {} (search by {})", op.method, op.path, param.name);
+        let key = format!(
+            "{PREFIX}{} {} (search by {})",
+            op.method, op.path, param.name
+        );
         let query = vec![(
             param.name.clone(),
             Template::parse(value).unwrap_or_else(|_| Template::literal(value)),

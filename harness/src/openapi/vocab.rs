@@ -54,7 +54,9 @@ fn singular(word: &str) -> String {
 /// The record kind a word names (`cases`, `dossier`, `attachments`, `notes`, `decisions`...).
 pub fn kind_word(word: &str) -> Option<RecordKind> {
     match singular(word).as_str() {
-        "case" | "casefile" | "dossier" | "application" | "claim" | "demande" => Some(RecordKind::Case),
+        "case" | "casefile" | "dossier" | "application" | "claim" | "demande" => {
+            Some(RecordKind::Case)
+        }
         "document" | "doc" | "attachment" | "file" | "upload" | "piece" | "justificatif" => {
             Some(RecordKind::Document)
         }
@@ -107,7 +109,16 @@ pub fn representation_word(word: &str) -> bool {
 pub fn download_word(word: &str) -> bool {
     matches!(
         word,
-        "content" | "download" | "file" | "raw" | "data" | "blob" | "binary" | "bytes" | "pdf" | "contenu"
+        "content"
+            | "download"
+            | "file"
+            | "raw"
+            | "data"
+            | "blob"
+            | "binary"
+            | "bytes"
+            | "pdf"
+            | "contenu"
     )
 }
 
@@ -115,8 +126,21 @@ pub fn download_word(word: &str) -> bool {
 pub fn health_word(word: &str) -> bool {
     matches!(
         word,
-        "health" | "healthz" | "healthcheck" | "status" | "statut" | "sante" | "ping" | "live" | "livez" | "liveness" | "ready"
-            | "readyz" | "readiness" | "alive" | "heartbeat"
+        "health"
+            | "healthz"
+            | "healthcheck"
+            | "status"
+            | "statut"
+            | "sante"
+            | "ping"
+            | "live"
+            | "livez"
+            | "liveness"
+            | "ready"
+            | "readyz"
+            | "readiness"
+            | "alive"
+            | "heartbeat"
     )
 }
 
@@ -124,7 +148,15 @@ pub fn health_word(word: &str) -> bool {
 pub fn login_word(word: &str) -> bool {
     matches!(
         word,
-        "login" | "signin" | "sign" | "session" | "sessions" | "token" | "tokens" | "connexion" | "authenticate"
+        "login"
+            | "signin"
+            | "sign"
+            | "session"
+            | "sessions"
+            | "token"
+            | "tokens"
+            | "connexion"
+            | "authenticate"
     )
 }
 
@@ -135,7 +167,10 @@ pub fn logout_word(word: &str) -> bool {
 
 /// Words of an export.
 pub fn export_word(word: &str) -> bool {
-    matches!(word, "export" | "exports" | "extract" | "csv" | "xlsx" | "ods" | "report" | "reports")
+    matches!(
+        word,
+        "export" | "exports" | "extract" | "csv" | "xlsx" | "ods" | "report" | "reports"
+    )
 }
 
 /// Words of a search.
@@ -145,7 +180,10 @@ pub fn search_word(word: &str) -> bool {
 
 /// Words at the end of a representation's path that end it.
 pub fn ending_word(word: &str) -> bool {
-    matches!(word, "end" | "revoke" | "close" | "terminate" | "stop" | "cancel" | "expire" | "fin")
+    matches!(
+        word,
+        "end" | "revoke" | "close" | "terminate" | "stop" | "cancel" | "expire" | "fin"
+    )
 }
 
 /// What a path parameter stands for, from the segment before it and its own name.
@@ -247,7 +285,9 @@ fn person(name: &str, required: bool) -> Option<Fill> {
             field("person", "birth_date")
         }
         "sex" | "gender" | "sexe" => field("person", "sex"),
-        "email" | "mail" | "emailaddress" | "courriel" => nullable("email", "sans-courriel@example.org"),
+        "email" | "mail" | "emailaddress" | "courriel" => {
+            nullable("email", "sans-courriel@example.org")
+        }
         "phone" | "telephone" | "tel" | "mobile" | "phonenumber" | "portable" => {
             nullable("phone", "0100000000")
         }
@@ -255,7 +295,9 @@ fn person(name: &str, required: bool) -> Option<Fill> {
         "address" | "addressline" | "street" | "line" | "line1" | "adresse" | "streetaddress" => {
             field("person", "address_line")
         }
-        "postcode" | "postalcode" | "zip" | "zipcode" | "codepostal" | "cp" => field("person", "postcode"),
+        "postcode" | "postalcode" | "zip" | "zipcode" | "codepostal" | "cp" => {
+            field("person", "postcode")
+        }
         "city" | "commune" | "town" | "ville" | "locality" => field("person", "commune"),
         "birthplace" | "placeofbirth" | "lieudenaissance" => field("person", "birth_place"),
         "fullname" | "name" | "nomcomplet" => text("{{person.first_name}} {{person.surname}}"),
@@ -267,21 +309,22 @@ fn person(name: &str, required: bool) -> Option<Fill> {
 pub fn fill(context: Context, name: &str, required: bool) -> Option<Fill> {
     match context {
         Context::Tenant => match name {
-            "code" | "slug" | "key" | "departement" | "department" | "shortname" | "identifier" | "handle" => {
-                Some(field("tenant", "code"))
-            }
+            "code" | "slug" | "key" | "departement" | "department" | "shortname" | "identifier"
+            | "handle" => Some(field("tenant", "code")),
             "name" | "label" | "title" | "displayname" | "fullname" | "nom" | "libelle" => {
                 Some(field("tenant", "name"))
             }
             _ => None,
         },
         Context::Identity | Context::Login => match name {
-            "username" | "login" | "user" | "email" | "mail" | "identifier" | "handle" | "identifiant"
-            | "userid" => Some(field("identity", "login")),
+            "username" | "login" | "user" | "email" | "mail" | "identifier" | "handle"
+            | "identifiant" | "userid" => Some(field("identity", "login")),
             "password" | "passwd" | "pass" | "pwd" | "secret" | "motdepasse" => {
                 Some(field("identity", "password"))
             }
-            "role" | "profile" | "profil" | "usertype" | "group" | "type" if context == Context::Identity => {
+            "role" | "profile" | "profil" | "usertype" | "group" | "type"
+                if context == Context::Identity =>
+            {
                 Some(field("identity", "role"))
             }
             "displayname" | "fullname" | "name" | "nom" if context == Context::Identity => {
@@ -290,10 +333,10 @@ pub fn fill(context: Context, name: &str, required: bool) -> Option<Fill> {
             _ => None,
         },
         Context::Representation => match name {
-            "representativeid" | "proxyid" | "mandataireid" | "guardianid" | "delegateid" | "representative"
-            | "mandataire" | "agentid" => Some(field("representative", "id")),
-            "applicantid" | "representedid" | "personid" | "userid" | "beneficiaryid" | "principalid"
-            | "wardid" | "childid" | "represented" | "applicant" | "usagerid" => {
+            "representativeid" | "proxyid" | "mandataireid" | "guardianid" | "delegateid"
+            | "representative" | "mandataire" | "agentid" => Some(field("representative", "id")),
+            "applicantid" | "representedid" | "personid" | "userid" | "beneficiaryid"
+            | "principalid" | "wardid" | "childid" | "represented" | "applicant" | "usagerid" => {
                 Some(field("represented", "id"))
             }
             "kind" | "type" | "nature" | "relation" | "relationship" | "mandatetype" => {
@@ -308,9 +351,8 @@ pub fn fill(context: Context, name: &str, required: bool) -> Option<Fill> {
 fn record(kind: RecordKind, name: &str, required: bool) -> Option<Fill> {
     let own = match kind {
         RecordKind::Case => match name {
-            "casenumber" | "number" | "reference" | "ref" | "filenumber" | "numero" | "dossiernumber" => {
-                Some(field("case", "case_number"))
-            }
+            "casenumber" | "number" | "reference" | "ref" | "filenumber" | "numero"
+            | "dossiernumber" => Some(field("case", "case_number")),
             "filingdate" | "depositdate" | "submittedat" | "submissiondate" | "datedepot" => {
                 Some(field("case", "filing_date"))
             }
@@ -318,10 +360,12 @@ fn record(kind: RecordKind, name: &str, required: bool) -> Option<Fill> {
                 list: true,
                 ..field("case", "requested_rights")
             }),
-            "summary" | "description" | "comment" | "title" | "subject" | "details" | "label" | "objet"
-            | "object" | "resume" => Some(text("Dossier {{case.case_number}} depose le {{case.filing_date}}.")),
-            "applicantid" | "ownerid" | "personid" | "userid" | "accountid" | "beneficiaryid" | "holderid"
-            | "usagerid" => Some(field("person", "account_id")),
+            "summary" | "description" | "comment" | "title" | "subject" | "details" | "label"
+            | "objet" | "object" | "resume" => Some(text(
+                "Dossier {{case.case_number}} depose le {{case.filing_date}}.",
+            )),
+            "applicantid" | "ownerid" | "personid" | "userid" | "accountid" | "beneficiaryid"
+            | "holderid" | "usagerid" => Some(field("person", "account_id")),
             _ => None,
         },
         RecordKind::Document => match name {
@@ -337,14 +381,15 @@ fn record(kind: RecordKind, name: &str, required: bool) -> Option<Fill> {
             _ => None,
         },
         RecordKind::Note => match name {
-            "body" | "text" | "content" | "note" | "comment" | "message" | "description" | "texte" => {
-                Some(field("note", "text"))
-            }
+            "body" | "text" | "content" | "note" | "comment" | "message" | "description"
+            | "texte" => Some(field("note", "text")),
             _ => None,
         },
         RecordKind::Decision => match name {
             "right" | "benefit" | "droit" | "prestation" => Some(field("decision", "right")),
-            "outcome" | "result" | "verdict" | "decision" | "issue" | "sens" => Some(field("decision", "outcome")),
+            "outcome" | "result" | "verdict" | "decision" | "issue" | "sens" => {
+                Some(field("decision", "outcome"))
+            }
             "startdate" | "validfrom" | "from" | "datedebut" => Some(Fill {
                 template: "{{decision.start_date?}}".into(),
                 ..field("decision", "start_date")
@@ -353,8 +398,8 @@ fn record(kind: RecordKind, name: &str, required: bool) -> Option<Fill> {
                 template: "{{decision.end_date?}}".into(),
                 ..field("decision", "end_date")
             }),
-            "reason" | "text" | "motivation" | "comment" | "description" | "body" | "justification"
-            | "motif" => Some(text("{{decision.number}} {{decision.text}}")),
+            "reason" | "text" | "motivation" | "comment" | "description" | "body"
+            | "justification" | "motif" => Some(text("{{decision.number}} {{decision.text}}")),
             "number" | "reference" | "ref" | "numero" => Some(field("decision", "number")),
             "decisiondate" | "date" | "decidedon" => Some(field("decision", "decision_date")),
             _ => None,
@@ -385,13 +430,23 @@ pub fn search_fill(name: &str) -> Option<(u8, &'static str)> {
 pub fn token_property(name: &str) -> bool {
     matches!(
         squash(name).as_str(),
-        "token" | "accesstoken" | "jwt" | "idtoken" | "sessiontoken" | "authtoken" | "bearer" | "sessionid"
+        "token"
+            | "accesstoken"
+            | "jwt"
+            | "idtoken"
+            | "sessiontoken"
+            | "authtoken"
+            | "bearer"
+            | "sessionid"
     )
 }
 
 /// A property that holds a created record's identifier.
 pub fn id_property(name: &str) -> bool {
-    matches!(squash(name).as_str(), "id" | "uuid" | "key" | "pk" | "identifier" | "identifiant")
+    matches!(
+        squash(name).as_str(),
+        "id" | "uuid" | "key" | "pk" | "identifier" | "identifiant"
+    )
 }
 
 /// A text property an update can carry a marker in, by preference.
@@ -419,7 +474,11 @@ pub fn fuzzy<'a>(generated: &str, options: &'a [String]) -> Option<&'a String> {
     for option in options {
         for ow in words(option) {
             for w in &gw {
-                let common = w.chars().zip(ow.chars()).take_while(|(a, b)| a == b).count();
+                let common = w
+                    .chars()
+                    .zip(ow.chars())
+                    .take_while(|(a, b)| a == b)
+                    .count();
                 let score = if *w == ow { 100 } else { common };
                 if score >= 3 && best.is_none_or(|(s, _)| score > s) {
                     best = Some((score, option));
@@ -434,17 +493,48 @@ pub fn fuzzy<'a>(generated: &str, options: &'a [String]) -> Option<&'a String> {
 pub fn role_synonyms(role: &str) -> &'static [&'static str] {
     match role {
         "applicant" => &[
-            "applicant", "usager", "user", "citizen", "beneficiary", "member", "client", "customer", "patient",
-            "person", "demandeur",
+            "applicant",
+            "usager",
+            "user",
+            "citizen",
+            "beneficiary",
+            "member",
+            "client",
+            "customer",
+            "patient",
+            "person",
+            "demandeur",
         ],
         "representative" => &[
-            "representative", "mandataire", "guardian", "proxy", "tutor", "parent", "delegate", "caregiver",
+            "representative",
+            "mandataire",
+            "guardian",
+            "proxy",
+            "tutor",
+            "parent",
+            "delegate",
+            "caregiver",
             "representant",
         ],
         "agent" => &[
-            "agent", "instructeur", "staff", "caseworker", "worker", "officer", "employee", "clerk", "reviewer",
+            "agent",
+            "instructeur",
+            "staff",
+            "caseworker",
+            "worker",
+            "officer",
+            "employee",
+            "clerk",
+            "reviewer",
         ],
-        "tenant_admin" => &["admin", "administrator", "gestionnaire", "manager", "supervisor", "owner"],
+        "tenant_admin" => &[
+            "admin",
+            "administrator",
+            "gestionnaire",
+            "manager",
+            "supervisor",
+            "owner",
+        ],
         _ => &[],
     }
 }
@@ -464,19 +554,39 @@ mod tests {
 
     #[test]
     fn path_parameters_are_read_from_their_name_then_their_segment() {
-        assert_eq!(param_role("id", Some("cases")), Some(ParamRole::Record(RecordKind::Case)));
-        assert_eq!(param_role("attachmentId", Some("x")), Some(ParamRole::Record(RecordKind::Document)));
-        assert_eq!(param_role("code", Some("organisations")), Some(ParamRole::Tenant));
-        assert_eq!(param_role("id", Some("mandats")), Some(ParamRole::Representation));
+        assert_eq!(
+            param_role("id", Some("cases")),
+            Some(ParamRole::Record(RecordKind::Case))
+        );
+        assert_eq!(
+            param_role("attachmentId", Some("x")),
+            Some(ParamRole::Record(RecordKind::Document))
+        );
+        assert_eq!(
+            param_role("code", Some("organisations")),
+            Some(ParamRole::Tenant)
+        );
+        assert_eq!(
+            param_role("id", Some("mandats")),
+            Some(ParamRole::Representation)
+        );
         assert_eq!(param_role("id", Some("widgets")), None);
     }
 
     #[test]
     fn enum_values_are_matched_loosely_but_not_blindly() {
-        let kinds: Vec<String> = ["parent", "tutor", "curator", "family"].map(String::from).into();
+        let kinds: Vec<String> = ["parent", "tutor", "curator", "family"]
+            .map(String::from)
+            .into();
         assert_eq!(fuzzy("tuteur", &kinds).map(String::as_str), Some("tutor"));
-        assert_eq!(fuzzy("curateur", &kinds).map(String::as_str), Some("curator"));
-        assert_eq!(fuzzy("habilitation_familiale", &kinds).map(String::as_str), Some("family"));
+        assert_eq!(
+            fuzzy("curateur", &kinds).map(String::as_str),
+            Some("curator")
+        );
+        assert_eq!(
+            fuzzy("habilitation_familiale", &kinds).map(String::as_str),
+            Some("family")
+        );
         assert_eq!(fuzzy("parent", &kinds).map(String::as_str), Some("parent"));
         let roles: Vec<String> = ["viewer", "editor"].map(String::from).into();
         assert_eq!(fuzzy("tenant_admin", &roles), None);
@@ -485,7 +595,10 @@ mod tests {
     #[test]
     fn properties_fill_from_the_context_they_are_sent_in() {
         let case = Context::Record(RecordKind::Case);
-        assert_eq!(fill(case, "nir", true).map(|f| f.template), Some("{{person.nir}}".into()));
+        assert_eq!(
+            fill(case, "nir", true).map(|f| f.template),
+            Some("{{person.nir}}".into())
+        );
         assert_eq!(
             fill(case, "email", false).map(|f| f.template),
             Some("{{person.email?}}".into())

@@ -59,7 +59,10 @@ fn init_from_the_portal_document_catches_the_same_flaws_as_the_built_in_profile(
     assert_eq!(init(&args).expect("init writes a profile"), EXIT_OK);
     let written = std::fs::read_to_string(&out).expect("the profile");
     assert!(written.contains("openapi = \"/openapi.json\""), "{written}");
-    assert!(written.contains("TODO"), "what a document cannot say is marked");
+    assert!(
+        written.contains("TODO"),
+        "what a document cannot say is marked"
+    );
     // The profile loads as written; a second init does not overwrite it.
     cloison_harness::profile::Profile::load(&out).expect("the written profile loads");
     let again = init(&args).expect_err("the file exists");
@@ -68,7 +71,12 @@ fn init_from_the_portal_document_catches_the_same_flaws_as_the_built_in_profile(
     std::fs::write(&completed, complete(&written)).expect("write");
 
     let mut runs = Vec::new();
-    for flaw in cloison_fixtures::Flaw::ALL.map(|f| f.name()).into_iter().map(Some).chain([None]) {
+    for flaw in cloison_fixtures::Flaw::ALL
+        .map(|f| f.name())
+        .into_iter()
+        .map(Some)
+        .chain([None])
+    {
         for profile in [None, Some(completed.clone())] {
             runs.push((flaw, profile));
         }
@@ -98,7 +106,12 @@ fn init_from_the_portal_document_catches_the_same_flaws_as_the_built_in_profile(
             .collect(),
     );
     let mut caught_by_both = 0;
-    for flaw in cloison_fixtures::Flaw::ALL.map(|f| f.name()).into_iter().map(Some).chain([None]) {
+    for flaw in cloison_fixtures::Flaw::ALL
+        .map(|f| f.name())
+        .into_iter()
+        .map(Some)
+        .chain([None])
+    {
         let of = |builtin: bool| {
             results
                 .iter()
@@ -127,15 +140,31 @@ fn init_from_the_portal_document_catches_the_same_flaws_as_the_built_in_profile(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_default_run_probes_at_least_90_percent_of_the_portal_operations() {
-    let result = execute(&RunArgs::default()).await.expect("the run completes");
+    let result = execute(&RunArgs::default())
+        .await
+        .expect("the run completes");
     let report = &result.report;
     assert_eq!(report.outcome, Outcome::Clean, "{}", report.summary());
-    let operations = report.coverage.operations.as_ref().expect("the profile declares the document");
+    let operations = report
+        .coverage
+        .operations
+        .as_ref()
+        .expect("the profile declares the document");
     let (reached, total, percent) = share(operations);
-    assert!(total >= 25, "the portal's document lists its operations: {total}");
-    assert!(percent >= 90, "{reached} of {total} operations probed: {}", report.summary());
+    assert!(
+        total >= 25,
+        "the portal's document lists its operations: {total}"
+    );
+    assert!(
+        percent >= 90,
+        "{reached} of {total} operations probed: {}",
+        report.summary()
+    );
     // Reads are reached by more than anonymous calls: every GET by an authenticated family too.
-    for op in operations.iter().filter(|o| o.method == "GET" && o.path != "/healthz") {
+    for op in operations
+        .iter()
+        .filter(|o| o.method == "GET" && o.path != "/healthz")
+    {
         assert!(
             op.tried.iter().any(|f| f != "anonymous"),
             "{} {} is probed as an identity too: {:?}",
@@ -150,7 +179,11 @@ async fn the_default_run_probes_at_least_90_percent_of_the_portal_operations() {
 fn init_refuses_documents_it_cannot_read_with_where_and_why() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("bad.json");
-    std::fs::write(&bad, "{\n  \"openapi\": \"3.0.0\",\n  \"paths\": {\n    \"/x\": [}\n}\n").expect("write");
+    std::fs::write(
+        &bad,
+        "{\n  \"openapi\": \"3.0.0\",\n  \"paths\": {\n    \"/x\": [}\n}\n",
+    )
+    .expect("write");
     let args = |path: &Path| InitArgs {
         openapi: path.display().to_string(),
         out: Some(dir.path().join("out.toml")),
@@ -160,15 +193,27 @@ fn init_refuses_documents_it_cannot_read_with_where_and_why() {
     let err = init(&args(&bad)).expect_err("not JSON");
     assert!(err.chain().any(|c| c.is::<UsageError>()));
     assert!(
-        format!("{err:#}").contains(&format!("{}:4:12: the OpenAPI document is not valid JSON", bad.display())),
+        format!("{err:#}").contains(&format!(
+            "{}:4:12: the OpenAPI document is not valid JSON",
+            bad.display()
+        )),
         "{err:#}"
     );
     let shapeless = dir.path().join("shapeless.json");
-    std::fs::write(&shapeless, r#"{"openapi": "3.1.0", "paths": {"/x": {"get": {"parameters": {}}}}}"#).expect("write");
+    std::fs::write(
+        &shapeless,
+        r#"{"openapi": "3.1.0", "paths": {"/x": {"get": {"parameters": {}}}}}"#,
+    )
+    .expect("write");
     let err = init(&args(&shapeless)).expect_err("bad shape");
     assert!(
-        format!("{err:#}").contains("at /paths/~1x/get/parameters: expected an array of parameters, found an object"),
+        format!("{err:#}").contains(
+            "at /paths/~1x/get/parameters: expected an array of parameters, found an object"
+        ),
         "{err:#}"
     );
-    assert!(!dir.path().join("out.toml").exists(), "nothing written on an error");
+    assert!(
+        !dir.path().join("out.toml").exists(),
+        "nothing written on an error"
+    );
 }

@@ -75,10 +75,9 @@ impl Db {
         }
         file.holder == caller.id
             || file.creator == caller.id
-            || self
-                .mandates
-                .iter()
-                .any(|(rep, holder, revoked)| *rep == caller.id && *holder == file.holder && !revoked)
+            || self.mandates.iter().any(|(rep, holder, revoked)| {
+                *rep == caller.id && *holder == file.holder && !revoked
+            })
     }
 
     fn caller(&self, headers: &HeaderMap) -> Option<u64> {
@@ -107,7 +106,10 @@ fn not_found() -> Response {
 }
 
 fn unauthorized() -> Response {
-    reply(StatusCode::UNAUTHORIZED, json!({ "problem": "token required" }))
+    reply(
+        StatusCode::UNAUTHORIZED,
+        json!({ "problem": "token required" }),
+    )
 }
 
 fn admin(headers: &HeaderMap) -> bool {
@@ -122,7 +124,11 @@ fn number(value: &Value) -> Option<u64> {
         .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
 }
 
-async fn create_org(State(m): Shared, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
+async fn create_org(
+    State(m): Shared,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     if !admin(&headers) {
         return unauthorized();
     }
@@ -152,12 +158,19 @@ async fn create_member(
     reply(StatusCode::CREATED, json!({ "member": { "id": id } }))
 }
 
-async fn create_mandate(State(m): Shared, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
+async fn create_mandate(
+    State(m): Shared,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     if !admin(&headers) {
         return unauthorized();
     }
     let (Some(rep), Some(holder)) = (number(&body["rep"]), number(&body["holder"])) else {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "problem": "mandate" }));
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "problem": "mandate" }),
+        );
     };
     let mut db = m.db.lock().expect("db");
     db.mandates.push((rep, holder, false));
@@ -183,7 +196,10 @@ async fn login(State(m): Shared, axum::Json(body): axum::Json<Value>) -> Respons
     let Some(id) = db
         .members
         .iter()
-        .find(|u| Some(u.login.as_str()) == body["login"].as_str() && Some(u.pw.as_str()) == body["pw"].as_str())
+        .find(|u| {
+            Some(u.login.as_str()) == body["login"].as_str()
+                && Some(u.pw.as_str()) == body["pw"].as_str()
+        })
         .map(|u| u.id)
     else {
         return unauthorized();
@@ -193,13 +209,20 @@ async fn login(State(m): Shared, axum::Json(body): axum::Json<Value>) -> Respons
     reply(StatusCode::OK, json!({ "jwt": token }))
 }
 
-async fn create_file(State(m): Shared, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
+async fn create_file(
+    State(m): Shared,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     let mut db = m.db.lock().expect("db");
     let Some(caller) = db.caller(&headers) else {
         return unauthorized();
     };
     let Some(holder) = number(&body["holder"]) else {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "problem": "holder" }));
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "problem": "holder" }),
+        );
     };
     let Some(org) = db.member(holder).map(|h| h.org.clone()) else {
         return not_found();
@@ -215,15 +238,35 @@ async fn create_file(State(m): Shared, headers: HeaderMap, axum::Json(body): axu
     reply(StatusCode::CREATED, json!({ "file_id": id }))
 }
 
+/// Why a file is not served.
+#[derive(Debug)]
+enum Refused {
+    Unauthorized,
+    NotFound,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::Unauthorized => unauthorized(),
+            Refused::NotFound => not_found(),
+        }
+    }
+}
+
 /// The file `id` if `headers` name a caller who may see it.
-fn visible_file(db: &Db, headers: &HeaderMap, id: u64) -> Result<usize, Response> {
-    let caller = db.caller(headers).ok_or_else(unauthorized)?;
-    let member = db.member(caller).ok_or_else(unauthorized)?;
-    let at = db.files.iter().position(|f| f.id == id).ok_or_else(not_found)?;
+fn visible_file(db: &Db, headers: &HeaderMap, id: u64) -> Result<usize, Refused> {
+    let caller = db.caller(headers).ok_or(Refused::Unauthorized)?;
+    let member = db.member(caller).ok_or(Refused::Unauthorized)?;
+    let at = db
+        .files
+        .iter()
+        .position(|f| f.id == id)
+        .ok_or(Refused::NotFound)?;
     if db.visible(member, &db.files[at]) {
         Ok(at)
     } else {
-        Err(not_found())
+        Err(Refused::NotFound)
     }
 }
 
@@ -232,9 +275,12 @@ async fn read_file(State(m): Shared, headers: HeaderMap, Path(id): Path<u64>) ->
     match visible_file(&db, &headers, id) {
         Ok(at) => {
             let f = &db.files[at];
-            reply(StatusCode::OK, json!({ "id": f.id, "org": f.org, "person": f.person }))
+            reply(
+                StatusCode::OK,
+                json!({ "id": f.id, "org": f.org, "person": f.person }),
+            )
         }
-        Err(refused) => refused,
+        Err(refused) => refused.into_response(),
     }
 }
 
@@ -253,7 +299,7 @@ async fn digest(State(m): Shared, headers: HeaderMap, Path(id): Path<u64>) -> Re
     } else {
         match visible_file(&db, &headers, id) {
             Ok(at) => at,
-            Err(refused) => return refused,
+            Err(refused) => return refused.into_response(),
         }
     };
     let person = &db.files[at].person;
@@ -293,15 +339,23 @@ async fn archive(State(m): Shared, headers: HeaderMap, Path(id): Path<u64>) -> R
     }
     match visible_file(&db, &headers, id) {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
-        Err(refused) => refused,
+        Err(refused) => refused.into_response(),
     }
 }
 
-async fn attach(State(m): Shared, headers: HeaderMap, Path(id): Path<u64>, mut multipart: Multipart) -> Response {
+async fn attach(
+    State(m): Shared,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+    mut multipart: Multipart,
+) -> Response {
     let mut blob = None;
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some("blob") {
-            let mime = field.content_type().unwrap_or("application/octet-stream").to_string();
+            let mime = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_string();
             if let Ok(bytes) = field.bytes().await {
                 blob = Some((bytes.to_vec(), mime));
             }
@@ -309,10 +363,13 @@ async fn attach(State(m): Shared, headers: HeaderMap, Path(id): Path<u64>, mut m
     }
     let mut db = m.db.lock().expect("db");
     if let Err(refused) = visible_file(&db, &headers, id) {
-        return refused;
+        return refused.into_response();
     }
     let Some((bytes, mime)) = blob else {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "problem": "blob" }));
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "problem": "blob" }),
+        );
     };
     let n = db.attachments.len() as u64 + 1;
     db.attachments.push((n, id, bytes, mime));
@@ -325,14 +382,20 @@ async fn raw(State(m): Shared, headers: HeaderMap, Path(n): Path<u64>) -> Respon
         return not_found();
     };
     match visible_file(&db, &headers, *file) {
-        Ok(_) => (StatusCode::OK, [(header::CONTENT_TYPE, mime.clone())], bytes.clone()).into_response(),
-        Err(refused) => refused,
+        Ok(_) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, mime.clone())],
+            bytes.clone(),
+        )
+            .into_response(),
+        Err(refused) => refused.into_response(),
     }
 }
 
 /// The mock's OpenAPI document: every route, its security, its parameters.
 fn document() -> Value {
-    let id = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+    let id =
+        json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
     let admin = json!([{ "admin": [] }]);
     json!({
         "openapi": "3.0.3",
@@ -474,7 +537,9 @@ async fn run_carnet(flaws: Flaws, profile: &str) -> (RunResult, usize) {
         db: Mutex::new(Db::default()),
         flaws,
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr: SocketAddr = listener.local_addr().expect("addr");
     let server = tokio::spawn(axum::serve(listener, router(mock.clone())).into_future());
     let dir = tempfile::tempdir().expect("tempdir");
@@ -504,7 +569,11 @@ fn assert_clean(result: &RunResult) {
     let report = &result.report;
     assert_eq!(result.exit, EXIT_OK, "{}", report.summary());
     assert_eq!(report.outcome, Outcome::Clean);
-    assert!(report.failures.is_empty() && report.warnings.is_empty(), "{}", report.summary());
+    assert!(
+        report.failures.is_empty() && report.warnings.is_empty(),
+        "{}",
+        report.summary()
+    );
 }
 
 fn assert_found(result: &RunResult, family: &str, endpoint: &str) {
@@ -535,7 +604,11 @@ async fn an_undescribed_read_by_identifier_is_probed_with_other_identities_ident
     let (twin, _) = run_carnet(Flaws::default(), PROFILE).await;
     assert_clean(&twin);
     // Without the document, the flaw is where the profile author did not look: the run is clean.
-    let (blind, _) = run_carnet(flawed, &PROFILE.replace("openapi = \"/openapi.json\"\n", "")).await;
+    let (blind, _) = run_carnet(
+        flawed,
+        &PROFILE.replace("openapi = \"/openapi.json\"\n", ""),
+    )
+    .await;
     assert_clean(&blind);
     assert!(blind.report.coverage.operations.is_none());
 }
@@ -551,22 +624,45 @@ async fn an_undescribed_collection_served_without_credentials_is_found_by_the_an
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_operation_is_listed_with_what_tried_it_and_undescribed_writes_go_without_credentials() {
+async fn every_operation_is_listed_with_what_tried_it_and_undescribed_writes_go_without_credentials()
+ {
     let (result, archived_with_token) = run_carnet(Flaws::default(), PROFILE).await;
     assert_clean(&result);
-    assert_eq!(archived_with_token, 0, "no authenticated call of an undescribed write");
-    let operations = result.report.coverage.operations.as_ref().expect("operations");
+    assert_eq!(
+        archived_with_token, 0,
+        "no authenticated call of an undescribed write"
+    );
+    let operations = result
+        .report
+        .coverage
+        .operations
+        .as_ref()
+        .expect("operations");
     let tried: HashMap<String, Vec<String>> = operations
         .iter()
         .map(|o| (format!("{} {}", o.method, o.path), o.tried.clone()))
         .collect();
     assert_eq!(tried.len(), 13);
-    assert!(tried.values().all(|t| t.contains(&"anonymous".to_string())), "{tried:?}");
+    assert!(
+        tried.values().all(|t| t.contains(&"anonymous".to_string())),
+        "{tried:?}"
+    );
     assert_eq!(tried["DELETE /files/{id}/archive"], ["anonymous"]);
     assert_eq!(tried["GET /board"], ["anonymous", "collection"]);
-    assert_eq!(tried["GET /files/{id}/digest"], ["anonymous", "direct-read"]);
+    assert_eq!(
+        tried["GET /files/{id}/digest"],
+        ["anonymous", "direct-read"]
+    );
     assert!(tried["GET /files/{id}"].contains(&"control".to_string()));
-    let described: Vec<&str> = operations.iter().filter_map(|o| o.described_by.as_deref()).collect();
+    let described: Vec<&str> = operations
+        .iter()
+        .filter_map(|o| o.described_by.as_deref())
+        .collect();
     assert!(described.contains(&"resources.case.read") && described.contains(&"auth.login"));
-    assert!(result.report.summary().contains("operations of the OpenAPI document probed: 13 of 13 (100 %)"));
+    assert!(
+        result
+            .report
+            .summary()
+            .contains("operations of the OpenAPI document probed: 13 of 13 (100 %)")
+    );
 }
