@@ -229,7 +229,6 @@ struct ValueMap {
 struct Builder<'d> {
     doc: &'d Document,
     used: BTreeSet<usize>,
-    todos: usize,
     mapped: Vec<(String, String)>,
     maps: Vec<ValueMap>,
     /// Role enum values seen in account creation.
@@ -241,7 +240,6 @@ pub fn draft(doc: &Document, openapi: Option<&str>) -> Draft {
     let mut b = Builder {
         doc,
         used: BTreeSet::new(),
-        todos: 0,
         mapped: Vec::new(),
         maps: Vec::new(),
         role_values: Vec::new(),
@@ -271,11 +269,6 @@ impl<'d> Builder<'d> {
         self.used.insert(index);
         self.mapped
             .push((what.to_string(), self.doc.operations[index].name()));
-    }
-
-    fn todo(&mut self) -> &'static str {
-        self.todos += 1;
-        "TODO"
     }
 
     fn audiences(&self) -> Audiences {
@@ -372,7 +365,6 @@ impl<'d> Builder<'d> {
                 "{{representation.id}}".into()
             }
             _ => {
-                self.todos += 1;
                 format!("{{{{TODO.{}}}}}", vocab::words(name).join("_"))
             }
         }
@@ -393,7 +385,7 @@ impl<'d> Builder<'d> {
         if !required.is_empty() {
             let mut query = Table::default();
             for name in required {
-                let todo = self.todo();
+                let todo = "TODO";
                 query.commented(
                     &name,
                     Item::Str(todo.into()),
@@ -430,7 +422,7 @@ impl<'d> Builder<'d> {
                         quote(&value)
                     ));
                 } else if required {
-                    let todo = self.todo();
+                    let todo = "TODO";
                     parts.push(format!(
                         "  {{ name = {}, value = \"{todo}\" }},  # TODO: a value for this part",
                         quote(&name)
@@ -447,7 +439,7 @@ impl<'d> Builder<'d> {
                         form.str(&name, value);
                     }
                     None if required => {
-                        let todo = self.todo();
+                        let todo = "TODO";
                         form.commented(
                             &name,
                             Item::Str(todo.into()),
@@ -467,7 +459,7 @@ impl<'d> Builder<'d> {
                     t.entries.push(("json".into(), Item::Table(json), comment));
                 }
                 Some(other) => {
-                    let todo = self.todo();
+                    let todo = "TODO";
                     t.commented(
                         "json",
                         Item::Str(todo.into()),
@@ -518,7 +510,6 @@ impl<'d> Builder<'d> {
                     Item::Str(first.clone()),
                     format!("TODO: one of {}", values.join(", ")),
                 );
-                self.todos += 1;
                 continue;
             }
             let (item, what) = match ty {
@@ -527,7 +518,6 @@ impl<'d> Builder<'d> {
                 Some("array") => (Item::Raw("[]".into()), "a list"),
                 _ => (Item::Str("TODO".into()), "a text"),
             };
-            self.todos += 1;
             t.commented(
                 &name,
                 item,
@@ -578,7 +568,6 @@ impl<'d> Builder<'d> {
         }
         if fill.list {
             // A list cannot go through a map: the platform must accept cloison's values.
-            self.todos += 1;
             return fill.template.clone();
         }
         fill.template.replacen("}}", &format!(" | {name}}}}}"), 1)
@@ -682,7 +671,6 @@ impl<'d> Builder<'d> {
                     let _ = writeln!(out, "{role} = {}", quote(value));
                 }
                 None => {
-                    self.todos += 1;
                     let _ = writeln!(
                         out,
                         "{role} = {}  # TODO: the platform's name of this role",
@@ -756,7 +744,6 @@ impl<'d> Builder<'d> {
                  login = \"TODO\"\n\
                  password = \"{{secrets.TODO}}\"\n\n",
             );
-            self.todos += 4;
             return out;
         };
         let tenant = find(&|op: &Operation| {
@@ -805,7 +792,6 @@ impl<'d> Builder<'d> {
                 (name.clone(), "{{secrets.operator_token}}".to_string())
             }
             Some(Scheme::Http(s)) if s == "basic" => {
-                self.todos += 1;
                 ("Authorization".to_string(), "Basic TODO".to_string())
             }
             _ => (
@@ -836,7 +822,6 @@ impl<'d> Builder<'d> {
                 write_table(&mut out, "provisioning.tenant", &t);
             }
             None => {
-                self.todos += 2;
                 out.push_str("# TODO: the call that creates a tenant.\n[provisioning.tenant]\nmethod = \"POST\"\npath = \"TODO\"\n");
             }
         }
@@ -870,7 +855,6 @@ impl<'d> Builder<'d> {
         match self.id_pointer(op) {
             Some(pointer) => t.raw("extract", format!("{{ id = {} }}", quote(&pointer))),
             None => {
-                self.todos += 1;
                 t.commented(
                     "extract",
                     Item::Raw("{ TODO = \"/id\" }".into()),
@@ -977,7 +961,6 @@ impl<'d> Builder<'d> {
                     write_table(&mut out, "auth.login", &t);
                 }
                 None => {
-                    self.todos += 2;
                     out.push_str("# TODO: the login call (no unsecured POST with a password was found).\n[auth.login]\nmethod = \"POST\"\npath = \"TODO\"\n");
                 }
             }
@@ -1131,7 +1114,6 @@ impl<'d> Builder<'d> {
                         0,
                         ("as".into(), Item::Str(who.into()), Some("TODO: `owner` (the record's person or representative) or `agent` (staff of its tenant)".into())),
                     );
-                    self.todos += 1;
                     self.extract_id(&mut t, op);
                 }
                 if !matches!(op_name, "create" | "update" | "search")
@@ -1170,7 +1152,6 @@ impl<'d> Builder<'d> {
             .copied()
             .chain((!document_read).then_some("resources.document.download"))
         {
-            self.todos += 1;
             let _ = writeln!(
                 out,
                 "# TODO: no operation of the document looks like {name}: describe it (a profile needs it).\n[{name}]\npath = \"TODO\"\n"
@@ -1237,7 +1218,6 @@ impl<'d> Builder<'d> {
                 t.str("marker", format!("/{field}"));
             }
             None => {
-                self.todos += 2;
                 t.commented(
                     "json",
                     Item::Raw("{ TODO = \"{{probe.marker}}\" }".into()),
@@ -1281,7 +1261,6 @@ impl<'d> Builder<'d> {
                 );
             }
             None => {
-                self.todos += 1;
                 t.commented(
                     "query",
                     Item::Raw("{ TODO = \"{{person.nir}}\" }".into()),
@@ -1349,7 +1328,6 @@ impl<'d> Builder<'d> {
             self.take(i, &what);
             let op = &self.doc.operations[i];
             let mut t = self.endpoint(op, Context::Record(RecordKind::Case));
-            self.todos += 1;
             t.commented(
                 "granted",
                 Item::Raw(

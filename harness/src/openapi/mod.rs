@@ -442,6 +442,9 @@ impl Document {
         let mut operations = Vec::new();
         if let Some(paths) = top.get("paths") {
             for (path, item) in reader.object(paths, "/paths")? {
+                if path.starts_with("x-") {
+                    continue;
+                }
                 let at = format!("/paths/{}", escape_pointer(path));
                 if !path.starts_with('/') {
                     return Err(reader.shape(&at, format!("the path {path:?} must start with `/`")));

@@ -360,7 +360,6 @@ impl<'a> Planner<'a> {
         self.reach.operation_of.insert(key.to_string(), index);
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn probe(
         family: Family,
         key: &str,
@@ -515,8 +514,6 @@ impl<'a> Planner<'a> {
             param.name.clone(),
             Template::parse(value).unwrap_or_else(|_| Template::literal(value)),
         )];
-        let name = param.name.clone();
-        let _ = name;
         self.endpoint(index, &key, &filled.path, query, false);
         let Some(cases) = self.records.get(&RecordKind::Case).cloned() else {
             return;
