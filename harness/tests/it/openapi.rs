@@ -217,3 +217,40 @@ fn init_refuses_documents_it_cannot_read_with_where_and_why() {
         "nothing written on an error"
     );
 }
+
+#[test]
+fn the_profile_names_its_document_on_the_target_at_a_url_or_beside_it() {
+    use cloison_harness::profile::{OpenApiSource, Profile, REFERENCE_PORTAL};
+    let with = |value: &str| {
+        let text = REFERENCE_PORTAL.replace(
+            "openapi = \"/openapi.json\"",
+            &format!("openapi = \"{value}\""),
+        );
+        Profile::parse(Path::new("dir/p.toml"), &text, Some(Path::new("dir")))
+    };
+    let source = |value: &str| with(value).expect("loads").openapi;
+    assert_eq!(
+        source("/openapi.json"),
+        Some(OpenApiSource::Target("/openapi.json".into()))
+    );
+    assert_eq!(
+        source("https://api.example.test/v3/openapi.json"),
+        Some(OpenApiSource::Url(
+            "https://api.example.test/v3/openapi.json".into()
+        ))
+    );
+    assert_eq!(
+        source("specs/api.json"),
+        Some(OpenApiSource::File("dir/specs/api.json".into()))
+    );
+    assert_eq!(
+        source("file:/srv/api.json"),
+        Some(OpenApiSource::File("/srv/api.json".into()))
+    );
+    let err = with(" ").expect_err("empty");
+    assert!(
+        err.to_string()
+            .starts_with("dir/p.toml:4:11: `openapi`: empty"),
+        "{err}"
+    );
+}
