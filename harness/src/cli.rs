@@ -37,6 +37,8 @@ pub enum Command {
     /// Run the suites against the embedded reference portal with each of its flaws switched on alone, then
     /// hardened over several seeds, and print what was caught, by which families and how fast.
     Bench(crate::bench::BenchArgs),
+    /// Write a starting target profile from the platform's OpenAPI document (then complete its TODOs).
+    Init(crate::openapi::init::InitArgs),
     /// Work on reports: `merge` combines the JSON reports of a sharded run (`run --shard K/N`).
     #[command(subcommand)]
     Report(ReportCommand),
@@ -55,6 +57,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Generate(args) => crate::generate::run(&args).map(|()| EXIT_OK),
         Command::Run(args) => crate::run::run(&args),
         Command::Bench(args) => crate::bench::run(&args),
+        Command::Init(args) => crate::openapi::init::run(&args),
         Command::Report(ReportCommand::Merge(args)) => crate::merge::run(&args),
     };
     match outcome {

@@ -8,6 +8,8 @@
 //!   [`oracle`] (canary scanning and verdicts) and [`report`] (findings, JSON, summary);
 //! - [`reporters`]: the report in other formats (JUnit XML, SARIF 2.1.0, a self-contained HTML evidence
 //!   file), each a pure function of the report; [`term`]: colour on a terminal only;
+//! - [`openapi`]: OpenAPI documents: `cloison init --openapi` (a starting profile), the generic probing of
+//!   the operations a profile does not describe, and the report's operation coverage;
 //! - [`bench`]: `cloison bench`, every flaw of the reference portal alone and the hardened portal over
 //!   several seeds, in one table.
 
@@ -18,6 +20,7 @@ pub mod generate;
 pub mod http;
 pub mod input;
 pub mod merge;
+pub mod openapi;
 pub mod oracle;
 pub mod plan;
 pub mod profile;

@@ -247,8 +247,21 @@ fn merge_coverage(shards: &[Report]) -> Coverage {
     );
     let mut cells: BTreeMap<CellKey, CellCoverage> = BTreeMap::new();
     let (mut passed, mut run) = (0, 0);
+    let mut operations: Option<Vec<crate::openapi::coverage::OperationCoverage>> = None;
     for shard in shards {
         let c = &shard.coverage;
+        if let Some(these) = &c.operations {
+            match &mut operations {
+                None => operations = Some(these.clone()),
+                Some(merged) => {
+                    for (m, o) in merged.iter_mut().zip(these) {
+                        m.tried.extend(o.tried.iter().cloned());
+                        m.tried.sort();
+                        m.tried.dedup();
+                    }
+                }
+            }
+        }
         for f in &c.families {
             match families.iter_mut().find(|m| m.family == f.family) {
                 Some(m) => {
@@ -319,6 +332,7 @@ fn merge_coverage(shards: &[Report]) -> Coverage {
             .find(|s| s.sequences > 0 || s.not_run.is_some())
             .cloned()
             .unwrap_or_default(),
+        operations,
     }
 }
 

@@ -231,6 +231,9 @@ pub struct Coverage {
     /// What the stateful suite covered: its scene, sequences, transitions accepted, refused and skipped.
     #[serde(default)]
     pub stateful: crate::engine::StatefulCoverage,
+    /// With an OpenAPI document: every operation of it, and the families that probed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operations: Option<Vec<crate::openapi::coverage::OperationCoverage>>,
 }
 
 /// How the run ended.
@@ -461,6 +464,7 @@ pub fn coverage(
         controls_run: controls.1,
         cells: Vec::new(),
         stateful: Default::default(),
+        operations: None,
     }
 }
 
@@ -539,6 +543,36 @@ impl Report {
             self.coverage.controls_run,
             self.coverage.endpoints.len()
         );
+        if let Some(operations) = &self.coverage.operations {
+            let (reached, total, percent) = crate::openapi::coverage::share(operations);
+            let _ = writeln!(
+                out,
+                "  operations of the OpenAPI document probed: {reached} of {total} ({percent} %)"
+            );
+            let missed: Vec<String> = operations
+                .iter()
+                .filter(|o| o.tried.is_empty())
+                .map(|o| format!("{} {}", o.method, o.path))
+                .collect();
+            if !missed.is_empty() {
+                let more = missed.len().saturating_sub(5);
+                let _ = writeln!(
+                    out,
+                    "    not probed: {}{}",
+                    missed
+                        .iter()
+                        .take(5)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+        }
         if !self.root_causes.is_empty() {
             let _ = writeln!(out, "\nroot causes ({}):", self.root_causes.len());
             for (i, cause) in self.root_causes.iter().enumerate() {

@@ -31,6 +31,10 @@ pub struct RunArgs {
     /// Target profile (TOML); default: the reference portal's, embedded.
     #[arg(long)]
     pub profile: Option<PathBuf>,
+    /// The platform's OpenAPI 3.x document (JSON file or http(s) URL); overrides the profile's `openapi`.
+    /// Every operation of it is then probed generically and reported in `coverage.operations`.
+    #[arg(long, value_name = "FILE|URL")]
+    pub openapi: Option<String>,
     /// Secrets file (TOML strings) for `{{secrets.NAME}}`; overrides the profile's `secrets_file`.
     #[arg(long)]
     pub secrets: Option<PathBuf>,
@@ -118,6 +122,10 @@ impl RunArgs {
             command.push_str(" --profile ");
             command.push_str(&shell_quote(&profile.display().to_string()));
         }
+        if let Some(openapi) = &self.openapi {
+            command.push_str(" --openapi ");
+            command.push_str(&shell_quote(openapi));
+        }
         if let Some(secrets) = &self.secrets {
             command.push_str(" --secrets ");
             command.push_str(&shell_quote(&secrets.display().to_string()));
@@ -144,6 +152,7 @@ impl Default for RunArgs {
         Self {
             target: TargetSpec::Embedded,
             profile: None,
+            openapi: None,
             secrets: None,
             seed: 1,
             tenants: 2,
@@ -275,7 +284,7 @@ fn load_secrets(path: &std::path::Path) -> anyhow::Result<Map<String, Value>> {
 /// Run without printing: deploy, seed, probe, judge. Usage errors come back as errors wrapping
 /// [`UsageError`]; target failures as a report with exit code 3.
 pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
-    let profile = match &args.profile {
+    let mut profile = match &args.profile {
         Some(path) => Profile::load(path),
         None => Profile::reference_portal(),
     }
@@ -337,6 +346,48 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
             per_cell,
         },
     );
+    // The OpenAPI document, when there is one: its operations the profile does not describe are probed
+    // generically, and the report lists every operation with the families that reached it.
+    let mut openapi_warnings = Vec::new();
+    let document = match crate::openapi::reach::document(
+        args.openapi.as_deref(),
+        profile.openapi.as_ref(),
+        &deployed.base_url,
+        Duration::from_secs(args.timeout.max(1)),
+        Duration::from_secs(args.startup_timeout),
+    )
+    .await
+    {
+        Ok(document) => document,
+        Err(crate::openapi::reach::DocumentError::Usage(message)) => {
+            deployed.teardown().await;
+            return Err(UsageError(message).into());
+        }
+        Err(crate::openapi::reach::DocumentError::Unavailable(message)) => {
+            openapi_warnings.push(format!(
+                "{message}: the operations the profile does not describe were not probed, and the report has no operation coverage"
+            ));
+            None
+        }
+    };
+    let mut described = std::collections::BTreeMap::new();
+    let mut generic = std::collections::BTreeMap::new();
+    if let Some(doc) = &document {
+        let reach = crate::openapi::reach::plan(
+            doc,
+            &profile,
+            &plan.population,
+            &planned,
+            crate::openapi::reach::ReachConfig {
+                seed: args.seed,
+                per_cell,
+            },
+        );
+        reach.apply(&mut planned);
+        described = crate::openapi::reach::profile_operations(doc, &profile);
+        generic = reach.operation_of;
+        profile.generic = reach.endpoints;
+    }
     if let Some(shard) = args.shard {
         shard.apply(&mut planned);
     }
@@ -501,6 +552,15 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
             ));
         }
     }
+    if let Some(doc) = &document {
+        coverage.operations = Some(crate::openapi::coverage::operations(
+            doc,
+            &described,
+            &generic,
+            &outcome.tried,
+        ));
+    }
+    warnings.extend(openapi_warnings);
     for family in &coverage.families {
         let applicable = family.planned > 0
             || family

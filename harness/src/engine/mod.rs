@@ -89,6 +89,8 @@ pub struct Outcome {
     pub executed: BTreeMap<String, usize>,
     /// Probes per endpoint key.
     pub endpoints: BTreeMap<String, usize>,
+    /// Every (family, endpoint key) pair a probe was executed for.
+    pub tried: std::collections::BTreeSet<(String, String)>,
     /// Probes that could not be applied, per family: how many, and the first reason.
     pub not_applicable: BTreeMap<String, (usize, String)>,
     /// Target failures (transport errors, seeds).

@@ -84,6 +84,9 @@ impl<'a> Engine<'a> {
                     .entry(probe.family.name().to_string())
                     .or_default() += 1;
                 *outcome.endpoints.entry(probe.endpoint.clone()).or_default() += 1;
+                outcome
+                    .tried
+                    .insert((probe.family.name().to_string(), probe.endpoint.clone()));
                 if judged.verdict != Verdict::Pass {
                     outcome.events.push(judged);
                 }

@@ -265,16 +265,24 @@ impl Engine<'_> {
         coverage.seconds = started.elapsed().as_secs_f64();
         for key in &coverage.endpoints {
             *outcome.endpoints.entry(key.clone()).or_default() += 1;
+            outcome
+                .tried
+                .insert((Family::Stateful.name().to_string(), key.clone()));
         }
         *outcome
             .executed
             .entry(Family::Stateful.name().to_string())
             .or_default() += coverage.checks;
-        if let Some(read) = self.read_subject_endpoint() {
+        if let Some(read) = self.read_subject_endpoint()
+            && coverage.checks > 0
+        {
             *outcome
                 .endpoints
                 .entry(read.origin.to_string())
                 .or_default() += coverage.checks;
+            outcome
+                .tried
+                .insert((Family::Stateful.name().to_string(), read.origin.to_string()));
         }
         coverage
     }

@@ -72,6 +72,11 @@ pub struct Profile {
     pub probing: Probing,
     /// `[transitions]`: the stateful suite's changes of state.
     pub transitions: Transitions,
+    /// The platform's OpenAPI document (`openapi`).
+    pub openapi: Option<OpenApiSource>,
+    /// Endpoints cloison made at run time for operations of that document the profile does not describe
+    /// (keys `openapi METHOD /path...`; see `crate::openapi::reach`). Empty after loading.
+    pub generic: BTreeMap<String, Endpoint>,
 }
 
 /// `[probing]`, validated (defaults filled in).
@@ -175,6 +180,17 @@ pub enum TokenSource {
     Json(String),
     /// In this response header.
     Header(String),
+}
+
+/// Where the platform's OpenAPI document is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenApiSource {
+    /// A path on the target, fetched once it is deployed (`/openapi.json`).
+    Target(String),
+    /// An http(s) URL.
+    Url(String),
+    /// A file (`file:PATH`, or a relative path: relative to the profile's directory).
+    File(PathBuf),
 }
 
 /// Who performs a create.
@@ -407,6 +423,9 @@ impl Profile {
 
     /// An endpoint by its key in the surface: `resources.KIND.OPERATION` or `functions.NAME`.
     pub fn endpoint_by_key(&self, key: &str) -> Option<&Endpoint> {
+        if key.starts_with("openapi ") {
+            return self.generic.get(key);
+        }
         let mut parts = key.splitn(3, '.');
         match (parts.next(), parts.next(), parts.next()) {
             (Some("resources"), Some(kind), Some(op)) => {
@@ -564,6 +583,12 @@ impl Profile {
             out.extend(ops.values());
         }
         out.extend(self.functions.values());
+        out.extend(
+            self.transitions
+                .transfer
+                .iter()
+                .chain(self.transitions.change_role.iter()),
+        );
         out
     }
 }
@@ -696,6 +721,7 @@ impl Validator<'_> {
             Some(base) => base.join(f),
             None => PathBuf::from(f),
         });
+        let openapi = self.openapi(raw.openapi, base)?;
         Ok(Profile {
             name: raw.name,
             file: self.source.file.to_path_buf(),
@@ -712,7 +738,38 @@ impl Validator<'_> {
             functions,
             probing,
             transitions,
+            openapi,
+            generic: BTreeMap::new(),
         })
+    }
+
+    /// `openapi`: a path on the target, an http(s) URL, or a file relative to the profile's directory.
+    fn openapi(
+        &self,
+        raw: Option<String>,
+        base: Option<&Path>,
+    ) -> Result<Option<OpenApiSource>, ProfileError> {
+        let Some(text) = raw else {
+            return Ok(None);
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(self.err(
+                &KeyPath::root("openapi"),
+                "empty: expected a path on the target (`/openapi.json`), an http(s) URL, or a file (`file:PATH`)",
+            ));
+        }
+        if text.starts_with('/') {
+            return Ok(Some(OpenApiSource::Target(text.to_string())));
+        }
+        if text.starts_with("http://") || text.starts_with("https://") {
+            return Ok(Some(OpenApiSource::Url(text.to_string())));
+        }
+        let file = Path::new(text.strip_prefix("file:").unwrap_or(text));
+        Ok(Some(OpenApiSource::File(match base {
+            Some(base) if file.is_relative() => base.join(file),
+            _ => file.to_path_buf(),
+        })))
     }
 
     /// Every placeholder must name a field that exists: a misspelt field is an error at load, never an

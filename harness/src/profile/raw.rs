@@ -15,6 +15,8 @@ pub struct RawProfile {
     #[serde(default)]
     pub secrets_file: Option<String>,
     #[serde(default)]
+    pub openapi: Option<String>,
+    #[serde(default)]
     pub health: Option<RawEndpoint>,
     #[serde(default)]
     pub roles: BTreeMap<String, String>,

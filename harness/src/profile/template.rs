@@ -195,6 +195,18 @@ impl Template {
         out
     }
 
+    /// The template as a path-like text: literals as written, each placeholder as `{{root.field}}` (for
+    /// matching a path against an OpenAPI document's path templates).
+    pub fn text(&self) -> String {
+        self.parts
+            .iter()
+            .map(|part| match part {
+                Part::Lit(text) => text.clone(),
+                Part::Var { path, .. } => format!("{{{{{}}}}}", path.join(".")),
+            })
+            .collect()
+    }
+
     /// The placeholder names, as `root.field`.
     pub fn placeholders(&self) -> impl Iterator<Item = String> + '_ {
         self.parts.iter().filter_map(|part| match part {

@@ -1,0 +1,689 @@
+//! Generic probing of a document's operations: what the profile does not describe is still tried.
+//!
+//! - every operation no planned anonymous probe reaches is called **without credentials** (family
+//!   `anonymous`): a canary in the answer is a proven leak; an operation the document secures must refuse
+//!   (any 3xx or 4xx; a 2xx without data is suspicious); a public one is judged by its data only. Calls that
+//!   change data aim at the pool of case files set aside for writes, after the planner's writes;
+//! - every `GET` the profile does not describe is called **as every role**: with path parameters, filled
+//!   with the identifiers of records the caller may not see (family `direct-read`); without, as a
+//!   collection (family `collection`), and, when its query parameters name a person's value, as a search
+//!   for other persons (family `search`). No refusal is known for an operation the profile does not
+//!   describe, so only data decides: foreign canaries (by the policy) are a proven leak, anything else
+//!   passes;
+//! - writes the profile does not describe are never sent with credentials.
+//!
+//! Each generic endpoint is a profile [`Endpoint`] under a key `openapi METHOD /path...`, so the engine
+//! sends and judges these probes like any other. The probes are planned here (seeded, per cell), the
+//! verdicts are `cloison_suites::verdict`'s.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use cloison_suites::{
+    AccessPolicy, Cell, Expect, Family, Planned, Population, Probe, Record, RecordKind, Refusals,
+    Relation, Variant,
+};
+use serde_json::{Map, Value};
+
+use super::vocab::{self, ParamRole};
+use super::{Document, In, Operation, is_param};
+use crate::profile::{Body, Endpoint, JsonTemplate, KeyPath, OpenApiSource, Profile, Template};
+
+/// The prefix of generic endpoint keys.
+pub const PREFIX: &str = "openapi ";
+
+/// What the generic probing adds to a run.
+#[derive(Debug, Default)]
+pub struct Reach {
+    /// The generic endpoints, by key.
+    pub endpoints: BTreeMap<String, Endpoint>,
+    /// The operation (index in the document) of each generic key.
+    pub operation_of: BTreeMap<String, usize>,
+    /// Probes that change nothing.
+    pub probes: Vec<Probe>,
+    /// Anonymous calls of methods that change data (after the planner's writes).
+    pub mutating: Vec<Probe>,
+}
+
+/// How probing is sampled.
+#[derive(Debug, Clone, Copy)]
+pub struct ReachConfig {
+    /// The run's seed.
+    pub seed: u64,
+    /// Probes per cell.
+    pub per_cell: usize,
+}
+
+/// SplitMix64, seeded per operation: the same seed gives the same probes.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64, salt: &str) -> Self {
+        Rng(salt.bytes().fold(seed ^ 0xD1B5_4A32_D192_ED03, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
+        }))
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z % n.max(1) as u64) as usize
+    }
+
+    /// Up to `k` distinct items, in the order drawn.
+    fn sample<T: Clone>(&mut self, items: &[T], k: usize) -> Vec<T> {
+        let mut left: Vec<usize> = (0..items.len()).collect();
+        let mut out = Vec::new();
+        while out.len() < k && !left.is_empty() {
+            let at = self.below(left.len());
+            out.push(items[left.remove(at)].clone());
+        }
+        out
+    }
+}
+
+/// Why a run has no document.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// The user's file or flag is wrong (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The document could not be had from the target or a URL: the run goes on without it.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// The document of a run: `--openapi` (a file or a URL), else the profile's `openapi` (a path on the target,
+/// a URL, or a file). Files that cannot be read are usage errors; a document the target or a URL does not
+/// serve leaves the run without one. A target that has just started is asked again until `startup`.
+pub async fn document(
+    flag: Option<&str>,
+    declared: Option<&OpenApiSource>,
+    base_url: &str,
+    timeout: Duration,
+    startup: Duration,
+) -> Result<Option<Document>, DocumentError> {
+    let (spec, file) = match (flag, declared) {
+        (Some(flag), _) => {
+            let url = flag.starts_with("http://") || flag.starts_with("https://");
+            (flag.to_string(), !url)
+        }
+        (None, Some(OpenApiSource::File(path))) => (path.display().to_string(), true),
+        (None, Some(OpenApiSource::Url(url))) => (url.clone(), false),
+        (None, Some(OpenApiSource::Target(path))) => {
+            (format!("{}{path}", base_url.trim_end_matches('/')), false)
+        }
+        (None, None) => return Ok(None),
+    };
+    if file {
+        return super::load(&spec, timeout)
+            .await
+            .map(Some)
+            .map_err(|e| DocumentError::Usage(e.to_string()));
+    }
+    let deadline = std::time::Instant::now() + startup;
+    loop {
+        match super::load(&spec, timeout).await {
+            Ok(doc) => return Ok(Some(doc)),
+            Err(super::OpenApiError::Fetch { .. }) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(err) => return Err(DocumentError::Unavailable(err.to_string())),
+        }
+    }
+}
+
+/// Which operation each profile endpoint (`resources.case.read`, `auth.login`...) is, by method and path.
+pub fn profile_operations(doc: &Document, profile: &Profile) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for endpoint in profile.endpoints() {
+        if let Some(op) = doc.find(endpoint.method.as_str(), &endpoint.path.text())
+            && let Some(index) = doc.operations.iter().position(|o| std::ptr::eq(o, op))
+        {
+            out.insert(endpoint.origin.to_string(), index);
+        }
+    }
+    out
+}
+
+/// The statuses a generic probe counts as refusals: for an anonymous call of a secured operation every 3xx
+/// and 4xx (a 2xx is then suspicious); otherwise every status, so that only data decides.
+fn refusals(profile: &Profile, anonymous_secured: bool) -> Refusals {
+    let statuses = if anonymous_secured {
+        (300..500).collect()
+    } else {
+        (100..600).collect()
+    };
+    Refusals {
+        statuses,
+        empty_list: profile.refusals.empty_list,
+        list_pointer: profile.refusals.list_pointer.clone(),
+        login_redirect: profile.refusals.login_redirect.clone(),
+    }
+}
+
+/// A value of a schema's type that names nothing cloison made (bodies of anonymous calls).
+fn dummy(doc: &Document, schema: &Value, depth: usize) -> Value {
+    if let Some(first) = doc.enum_values(schema).first() {
+        return Value::String(first.clone());
+    }
+    let resolved = doc.resolve(schema);
+    match doc.type_of(schema) {
+        Some("object") if depth < 4 => Value::Object(
+            doc.properties(schema)
+                .into_iter()
+                .map(|(name, prop, _)| (name, dummy(doc, prop, depth + 1)))
+                .filter(|(_, v)| !v.is_null())
+                .collect::<Map<String, Value>>(),
+        ),
+        Some("array") if depth < 4 => Value::Array(
+            doc.items(schema)
+                .map(|items| vec![dummy(doc, items, depth + 1)])
+                .unwrap_or_default(),
+        ),
+        Some("integer" | "number") => Value::from(1),
+        Some("boolean") => Value::Bool(false),
+        Some("string") => Value::String(
+            match resolved.get("format").and_then(Value::as_str) {
+                Some("date") => "2000-01-01",
+                Some("date-time") => "2000-01-01T00:00:00Z",
+                Some("email") => "probe@example.org",
+                Some("uuid") => "00000000-0000-0000-0000-000000000000",
+                _ => "cloison-probe",
+            }
+            .to_string(),
+        ),
+        _ => Value::Null,
+    }
+}
+
+/// One way of filling an operation's path: the kind of record whose identifiers go in it.
+#[derive(Debug, Clone)]
+struct Filled {
+    /// The path template.
+    path: String,
+    /// The kind of the record that fills it (`None`: no parameter needs a record).
+    kind: Option<RecordKind>,
+    /// The suffix of its key when the document does not say what a parameter names.
+    guess: Option<RecordKind>,
+}
+
+/// The ways of filling an operation's path parameters from a record's context: parameters the vocabulary
+/// recognises get what they name; any other is tried with the identifiers of each kind of record.
+fn fillings(op: &Operation) -> Vec<Filled> {
+    let segments = op.segments();
+    let mut roles = Vec::new();
+    let mut previous: Option<&str> = None;
+    for segment in &segments {
+        if is_param(segment) {
+            let mut names = Vec::new();
+            let mut rest = *segment;
+            while let Some(start) = rest.find('{') {
+                let Some(end) = rest[start..].find('}') else {
+                    break;
+                };
+                names.push(rest[start + 1..start + end].to_string());
+                rest = &rest[start + end + 1..];
+            }
+            for name in names {
+                roles.push(vocab::param_role(&name, previous));
+            }
+        } else {
+            previous = Some(segment);
+        }
+    }
+    let free = roles
+        .iter()
+        .any(|r| matches!(r, None | Some(ParamRole::Representation)));
+    let known_kind = roles.iter().rev().find_map(|r| match r {
+        Some(ParamRole::Record(kind)) => Some(*kind),
+        _ => None,
+    });
+    let needs_record = !roles.is_empty();
+    let variants: Vec<Option<RecordKind>> = if free {
+        RecordKind::ALL.into_iter().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    variants
+        .into_iter()
+        .map(|guess| {
+            let kind = guess
+                .or(known_kind)
+                .or(needs_record.then_some(RecordKind::Case));
+            let mut roles = roles.iter();
+            let mut path = String::new();
+            for segment in &segments {
+                path.push('/');
+                if !is_param(segment) {
+                    path.push_str(segment);
+                    continue;
+                }
+                let mut rest = *segment;
+                while let Some(start) = rest.find('{') {
+                    path.push_str(&rest[..start]);
+                    let Some(end) = rest[start..].find('}') else {
+                        break;
+                    };
+                    let value = match roles.next().copied().flatten() {
+                        Some(ParamRole::Record(k)) => format!("{{{{{}.id}}}}", k.name()),
+                        Some(ParamRole::Tenant) => "{{tenant.code}}".into(),
+                        Some(ParamRole::Account) => "{{person.account_id || case.id}}".into(),
+                        _ => format!("{{{{{}.id}}}}", guess.unwrap_or(RecordKind::Case).name()),
+                    };
+                    path.push_str(&value);
+                    rest = &rest[start + end + 1..];
+                }
+                path.push_str(rest);
+            }
+            if path.is_empty() {
+                path.push('/');
+            }
+            Filled { path, kind, guess }
+        })
+        .collect()
+}
+
+/// Plans the generic probes of a run.
+struct Planner<'a> {
+    doc: &'a Document,
+    profile: &'a Profile,
+    population: &'a Population,
+    policy: &'a AccessPolicy,
+    config: ReachConfig,
+    /// Non-pool records by kind, and pool records by kind.
+    records: BTreeMap<RecordKind, Vec<&'a Record>>,
+    pool: BTreeMap<RecordKind, Vec<&'a Record>>,
+    reach: Reach,
+}
+
+impl<'a> Planner<'a> {
+    fn endpoint(
+        &mut self,
+        index: usize,
+        key: &str,
+        path: &str,
+        query: Vec<(String, Template)>,
+        anonymous_secured: bool,
+    ) {
+        let op = &self.doc.operations[index];
+        let body = match &op.body {
+            Some(b) if b.media.contains("json") => {
+                Body::Json(JsonTemplate::Literal(dummy(self.doc, &b.schema, 0)))
+            }
+            Some(b) if b.media.contains("x-www-form-urlencoded") => Body::Form(
+                self.doc
+                    .properties(&b.schema)
+                    .into_iter()
+                    .map(|(name, prop, _)| {
+                        let text = match dummy(self.doc, prop, 1) {
+                            Value::String(s) => s,
+                            other => other.to_string(),
+                        };
+                        (name, Template::literal(&text))
+                    })
+                    .collect(),
+            ),
+            _ => Body::None,
+        };
+        let mut query = query;
+        for param in op.params(In::Query).filter(|p| p.required) {
+            if !query.iter().any(|(n, _)| n == &param.name) {
+                let text = match dummy(self.doc, &param.schema, 1) {
+                    Value::String(s) => s,
+                    Value::Null => "1".into(),
+                    other => other.to_string(),
+                };
+                query.push((param.name.clone(), Template::literal(&text)));
+            }
+        }
+        let endpoint = Endpoint {
+            origin: KeyPath::root("openapi").key(key),
+            method: reqwest::Method::from_bytes(op.method.as_bytes())
+                .unwrap_or(reqwest::Method::GET),
+            path: Template::parse(path).unwrap_or_else(|_| Template::literal(&op.path)),
+            query,
+            headers: Vec::new(),
+            body,
+            extract: Vec::new(),
+            ok: None,
+            actor: None,
+            refusals: Some(refusals(self.profile, anonymous_secured)),
+            marker: None,
+            granted: None,
+            kind: None,
+        };
+        self.reach.endpoints.insert(key.to_string(), endpoint);
+        self.reach.operation_of.insert(key.to_string(), index);
+    }
+
+    fn probe(
+        family: Family,
+        key: &str,
+        actor: Option<&cloison_suites::Identity>,
+        record: Option<&Record>,
+        relation: Relation,
+        kind: RecordKind,
+    ) -> Probe {
+        Probe {
+            family,
+            actor: actor.map(|a| a.key.clone()),
+            endpoint: key.to_string(),
+            record: record.map(|r| r.key.clone()),
+            variant: Variant::Plain,
+            expect: Expect::Refusal,
+            cell: Cell {
+                family,
+                endpoint: key.to_string(),
+                role: actor.map_or_else(|| "anonymous".to_string(), |a| a.role.clone()),
+                relation,
+                kind,
+                via: None,
+            },
+        }
+    }
+
+    /// One call without credentials.
+    fn anonymous(&mut self, index: usize, filled: &Filled) {
+        let op = &self.doc.operations[index];
+        let secured = op.secured();
+        let key = if secured {
+            format!("{PREFIX}{} {} (no credentials)", op.method, op.path)
+        } else {
+            format!("{PREFIX}{} {}", op.method, op.path)
+        };
+        let mut rng = Rng::new(self.config.seed, &format!("anonymous/{key}"));
+        let record = match filled.kind {
+            None => None,
+            Some(kind) => {
+                let from = if op.safe() { &self.records } else { &self.pool };
+                let Some(candidates) = from.get(&kind).filter(|c| !c.is_empty()) else {
+                    return;
+                };
+                Some(candidates[rng.below(candidates.len())])
+            }
+        };
+        self.endpoint(index, &key, &filled.path, Vec::new(), secured);
+        let relation = if record.is_some() {
+            Relation::OtherTenant
+        } else {
+            Relation::Collection
+        };
+        let probe = Self::probe(
+            Family::Anonymous,
+            &key,
+            None,
+            record,
+            relation,
+            filled.kind.unwrap_or(RecordKind::Case),
+        );
+        if op.safe() {
+            self.reach.probes.push(probe);
+        } else {
+            self.reach.mutating.push(probe);
+        }
+    }
+
+    /// Reads by identifier as every role, of records the caller may not see.
+    fn reads(&mut self, index: usize, filled: &Filled, kind: RecordKind) {
+        let op = &self.doc.operations[index];
+        let key = match filled.guess {
+            Some(guess) => format!("{PREFIX}{} {} ({} ids)", op.method, op.path, guess.name()),
+            None => format!("{PREFIX}{} {}", op.method, op.path),
+        };
+        let Some(records) = self.records.get(&kind).cloned() else {
+            return;
+        };
+        let mut cells: BTreeMap<(String, Relation), Vec<(usize, usize)>> = BTreeMap::new();
+        for (a, actor) in self.population.identities().iter().enumerate() {
+            for (r, record) in records.iter().enumerate() {
+                if self
+                    .policy
+                    .may_see(self.population, actor, record)
+                    .is_allowed()
+                {
+                    continue;
+                }
+                cells
+                    .entry((actor.role.clone(), Relation::of(actor, record)))
+                    .or_default()
+                    .push((a, r));
+            }
+        }
+        if cells.is_empty() {
+            return;
+        }
+        self.endpoint(index, &key, &filled.path, Vec::new(), false);
+        for ((role, relation), pairs) in cells {
+            let mut rng = Rng::new(
+                self.config.seed,
+                &format!("{key}/{role}/{}", relation.name()),
+            );
+            for (a, r) in rng.sample(&pairs, self.config.per_cell) {
+                let actor = &self.population.identities()[a];
+                self.reach.probes.push(Self::probe(
+                    Family::DirectRead,
+                    &key,
+                    Some(actor),
+                    Some(records[r]),
+                    relation,
+                    kind,
+                ));
+            }
+        }
+    }
+
+    /// A collection as every role; a search for other persons when its parameters name a person's value.
+    fn collection(&mut self, index: usize, filled: &Filled) {
+        let op = &self.doc.operations[index];
+        let key = format!("{PREFIX}{} {}", op.method, op.path);
+        self.endpoint(index, &key, &filled.path, Vec::new(), false);
+        let mut by_role: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (a, identity) in self.population.identities().iter().enumerate() {
+            by_role.entry(identity.role.as_str()).or_default().push(a);
+        }
+        for (role, actors) in &by_role {
+            let mut rng = Rng::new(self.config.seed, &format!("{key}/{role}"));
+            for a in rng.sample(actors, self.config.per_cell) {
+                let actor = &self.population.identities()[a];
+                self.reach.probes.push(Self::probe(
+                    Family::Collection,
+                    &key,
+                    Some(actor),
+                    None,
+                    Relation::Collection,
+                    RecordKind::Case,
+                ));
+            }
+        }
+        let best = op
+            .params(In::Query)
+            .filter_map(|p| vocab::search_fill(&p.name).map(|(rank, value)| (rank, p, value)))
+            .max_by_key(|(rank, _, _)| *rank);
+        let Some((_, param, value)) = best else {
+            return;
+        };
+        let key = format!(
+            "{PREFIX}{} {} (search by {})",
+            op.method, op.path, param.name
+        );
+        let query = vec![(
+            param.name.clone(),
+            Template::parse(value).unwrap_or_else(|_| Template::literal(value)),
+        )];
+        self.endpoint(index, &key, &filled.path, query, false);
+        let Some(cases) = self.records.get(&RecordKind::Case).cloned() else {
+            return;
+        };
+        let mut cells: BTreeMap<(String, Relation), Vec<(usize, usize)>> = BTreeMap::new();
+        for (a, actor) in self.population.identities().iter().enumerate() {
+            for (r, record) in cases.iter().enumerate() {
+                if !self
+                    .policy
+                    .may_see(self.population, actor, record)
+                    .is_allowed()
+                {
+                    cells
+                        .entry((actor.role.clone(), Relation::of(actor, record)))
+                        .or_default()
+                        .push((a, r));
+                }
+            }
+        }
+        for ((role, relation), pairs) in cells {
+            let mut rng = Rng::new(
+                self.config.seed,
+                &format!("{key}/{role}/{}", relation.name()),
+            );
+            for (a, r) in rng.sample(&pairs, self.config.per_cell) {
+                let actor = &self.population.identities()[a];
+                self.reach.probes.push(Self::probe(
+                    Family::Search,
+                    &key,
+                    Some(actor),
+                    Some(cases[r]),
+                    relation,
+                    RecordKind::Case,
+                ));
+            }
+        }
+    }
+}
+
+/// Plan the generic probes of a document for a run whose planner already planned `planned`.
+pub fn plan(
+    doc: &Document,
+    profile: &Profile,
+    population: &Population,
+    planned: &Planned,
+    config: ReachConfig,
+) -> Reach {
+    let described = profile_operations(doc, profile);
+    let reached_anonymously: BTreeSet<usize> = planned
+        .probes
+        .iter()
+        .chain(&planned.mutating)
+        .filter(|p| p.family == Family::Anonymous)
+        .filter_map(|p| described.get(&p.endpoint).copied())
+        .collect();
+    let declared: BTreeSet<usize> = described.values().copied().collect();
+    let mut records: BTreeMap<RecordKind, Vec<&Record>> = BTreeMap::new();
+    let mut pool: BTreeMap<RecordKind, Vec<&Record>> = BTreeMap::new();
+    for record in population.records() {
+        let into = if planned.pool.contains(&record.case) {
+            &mut pool
+        } else {
+            &mut records
+        };
+        into.entry(record.kind).or_default().push(record);
+    }
+    let mut planner = Planner {
+        doc,
+        profile,
+        population,
+        policy: &profile.policy,
+        config,
+        records,
+        pool,
+        reach: Reach::default(),
+    };
+    for (index, op) in doc.operations.iter().enumerate() {
+        let fillings = fillings(op);
+        if !reached_anonymously.contains(&index)
+            && let Some(first) = fillings.first()
+        {
+            planner.anonymous(index, first);
+        }
+        if declared.contains(&index) || !op.safe() {
+            continue;
+        }
+        for filled in &fillings {
+            match filled.kind {
+                Some(kind) => planner.reads(index, filled, kind),
+                None => planner.collection(index, filled),
+            }
+        }
+    }
+    planner.reach
+}
+
+impl Reach {
+    /// Add the probes to a plan, and count them in their families' coverage.
+    pub fn apply(&self, planned: &mut Planned) {
+        let mut added: BTreeMap<Family, (usize, BTreeSet<&Cell>)> = BTreeMap::new();
+        for probe in self.probes.iter().chain(&self.mutating) {
+            let entry = added.entry(probe.family).or_default();
+            entry.0 += 1;
+            entry.1.insert(&probe.cell);
+        }
+        for plan in &mut planned.coverage {
+            if let Some((probes, cells)) = added.get(&plan.family) {
+                plan.probes += probes;
+                plan.cells += cells.len();
+                if plan
+                    .skipped
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("not applicable"))
+                {
+                    plan.skipped = None;
+                }
+            }
+        }
+        planned.probes.extend(self.probes.iter().cloned());
+        planned.mutating.extend(self.mutating.iter().cloned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(method: &str, path: &str) -> Operation {
+        Operation {
+            method: method.into(),
+            path: path.into(),
+            operation_id: None,
+            summary: String::new(),
+            tags: Vec::new(),
+            parameters: Vec::new(),
+            body: None,
+            security: None,
+            responses: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn parameters_are_filled_with_what_they_name_or_every_kind_of_identifier() {
+        let paths = |o: &Operation| fillings(o).into_iter().map(|f| f.path).collect::<Vec<_>>();
+        assert_eq!(
+            paths(&op("GET", "/orgs/{org}/dossiers/{dossierId}/pieces")),
+            ["/orgs/{{tenant.code}}/dossiers/{{case.id}}/pieces"]
+        );
+        assert_eq!(
+            paths(&op("GET", "/users/{id}")),
+            ["/users/{{person.account_id || case.id}}"]
+        );
+        assert_eq!(
+            paths(&op("GET", "/widgets/{id}")),
+            [
+                "/widgets/{{case.id}}",
+                "/widgets/{{document.id}}",
+                "/widgets/{{note.id}}",
+                "/widgets/{{decision.id}}"
+            ]
+        );
+        assert_eq!(fillings(&op("GET", "/me"))[0].kind, None);
+    }
+
+    #[test]
+    fn sampling_is_deterministic() {
+        let items: Vec<usize> = (0..50).collect();
+        let a = Rng::new(7, "x").sample(&items, 5);
+        assert_eq!(a, Rng::new(7, "x").sample(&items, 5));
+        assert_ne!(a, Rng::new(8, "x").sample(&items, 5));
+        assert_eq!(a.iter().collect::<BTreeSet<_>>().len(), 5);
+    }
+}
