@@ -154,6 +154,48 @@ pub fn capped(text: &str, max: usize) -> String {
     }
 }
 
+/// Longest word (a run of characters without white space) an error message echoes whole.
+pub const MAX_ECHOED_WORD: usize = 120;
+/// Longest error message printed (characters).
+pub const MAX_MESSAGE: usize = 4000;
+
+/// An error message fit to print: every word longer than [`MAX_ECHOED_WORD`] (a value the user or a target
+/// gave, echoed) is cut, and the whole is cut at [`MAX_MESSAGE`] characters. Each cut says how long the
+/// original was. Short messages are returned unchanged.
+pub fn bounded(text: &str) -> String {
+    if text.len() <= MAX_ECHOED_WORD {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len().min(MAX_MESSAGE + 64));
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.chars().count() > MAX_ECHOED_WORD {
+            out.push_str(&capped(word, MAX_ECHOED_WORD));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_whitespace() {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+        if out.len() > 4 * MAX_MESSAGE {
+            break;
+        }
+    }
+    flush(&mut word, &mut out);
+    if out.chars().count() <= MAX_MESSAGE {
+        return out;
+    }
+    let mut cut: String = out.chars().take(MAX_MESSAGE).collect();
+    cut.push_str(&format!("... ({} characters)", text.chars().count()));
+    cut
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +234,26 @@ mod tests {
             read_text(&dir.path().join("missing"), "profile"),
             Err(InputError::Unreadable { .. })
         ));
+    }
+
+    #[test]
+    fn long_words_and_long_messages_are_cut() {
+        assert_eq!(bounded("short message"), "short message");
+        let value = "v".repeat(1_000_000);
+        let message = bounded(&format!("unknown variant `{value}`, expected `a` or `b`"));
+        assert!(message.len() < 300, "{}", message.len());
+        assert!(message.starts_with("unknown variant `vvv"));
+        // The word cut is the value with its quotes and comma; what follows it is kept.
+        assert!(message.contains("... (1000003 characters)"), "{message}");
+        assert!(message.ends_with(" expected `a` or `b`"), "{message}");
+        let many = "word ".repeat(10_000);
+        let message = bounded(&many);
+        assert!(
+            message.chars().count() <= MAX_MESSAGE + 40,
+            "{}",
+            message.len()
+        );
+        assert!(message.ends_with("characters)"), "{message}");
     }
 
     #[test]
