@@ -205,7 +205,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
                 "schema_version": report::SCHEMA_VERSION,
                 "cloison_version": env!("CARGO_PKG_VERSION"),
                 "outcome": if usage { "usage-error" } else { "error" },
-                "error": format!("{err:#}"),
+                "error": crate::input::bounded(&format!("{err:#}")),
                 "seed": args.seed,
                 "replay": args.replay_command(),
             });
