@@ -346,9 +346,17 @@ impl<'a> Engine<'a> {
                 .send(Some(&steward.key), endpoint, &warm, &Tweak::default())
                 .await;
         }
-        let ex = self
+        let mut ex = self
             .send(probe.actor.as_deref(), endpoint, &ctx, &tweak)
             .await?;
+        // One server error does not void a run: a control answered 5xx is sent once more, and the second
+        // answer decides (docs/run.md, "Server errors").
+        if probe.expect == Expect::Control && ex.observed.is_server_error() {
+            tokio::time::sleep(self.settings.backoff).await;
+            ex = self
+                .send(probe.actor.as_deref(), endpoint, &ctx, &tweak)
+                .await?;
+        }
         let actor = probe
             .actor
             .as_deref()
