@@ -7,7 +7,8 @@
 //!   [`engine`] (provision, seed, controls, probes), [`http`] (clients, retries, curl reproducers),
 //!   [`oracle`] (canary scanning and verdicts) and [`report`] (findings, JSON, summary);
 //! - [`reporters`]: the report in other formats (JUnit XML, SARIF 2.1.0, a self-contained HTML evidence
-//!   file), each a pure function of the report; [`term`]: colour on a terminal only;
+//!   file), each a pure function of the report; [`term`]: colour on a terminal only; [`progress`]: a
+//!   line every few seconds where no bar is drawn;
 //! - [`bench`]: `cloison bench`, every flaw of the reference portal alone and the hardened portal over
 //!   several seeds, in one table.
 
@@ -21,6 +22,7 @@ pub mod merge;
 pub mod oracle;
 pub mod plan;
 pub mod profile;
+pub mod progress;
 pub mod report;
 pub mod reporters;
 pub mod run;

@@ -90,7 +90,7 @@ pub struct RunArgs {
     /// Do not shrink failing cells to minimal reproducers (saves the extra requests).
     #[arg(long)]
     pub no_shrink: bool,
-    /// Do not draw progress bars.
+    /// Print no progress: no bars on a terminal, no progress lines (one per phase and every 5 s) off one.
     #[arg(long)]
     pub quiet: bool,
     /// Run only shard K of N of the probe space (by a stable hash of each probe's identifier; controls
@@ -351,6 +351,12 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     let deadline = Duration::from_secs(args.deadline);
     let interrupt = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watcher = tokio::spawn(watch_signals(interrupt.clone()));
+    // Off a terminal (a CI log), bars are not drawn: a line per phase and every few seconds instead.
+    let log = (!args.quiet && !std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .then(|| Arc::new(crate::progress::ProgressLog::new()));
+    let ticker = log
+        .clone()
+        .map(|log| tokio::spawn(log.tick(crate::progress::EVERY)));
     let options = EngineOptions {
         concurrency: args.concurrency,
         progress: !args.quiet,
@@ -358,6 +364,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         shrink: !args.no_shrink,
         deadline: Some(started + deadline),
         interrupt: interrupt.clone(),
+        log,
     };
     let engine = match Engine::new(
         &profile,
@@ -377,6 +384,9 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     let bounded =
         tokio::time::timeout(deadline + Duration::from_secs(60), engine.run(&planned)).await;
     watcher.abort();
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
     deployed.teardown().await;
     let outcome = match bounded {
         Ok(Ok(outcome)) => outcome,

@@ -52,6 +52,9 @@ pub struct EngineOptions {
     pub deadline: Option<Instant>,
     /// Set from outside (a signal) to stop sending probes.
     pub interrupt: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Where bars are not drawn (standard error is not a terminal): the phases and findings, for a line
+    /// every few seconds (`crate::progress`).
+    pub log: Option<std::sync::Arc<crate::progress::ProgressLog>>,
 }
 
 /// Transport failures in a row after which the target is taken as gone and no more probe is sent.
@@ -195,6 +198,9 @@ impl<'a> Engine<'a> {
                 .progress_chars("=> "),
         );
         bar.set_prefix(what.to_string());
+        if let Some(log) = &self.options.log {
+            log.phase(&bar);
+        }
         bar
     }
 

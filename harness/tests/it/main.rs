@@ -8,6 +8,7 @@ mod failing;
 mod generate;
 mod mock;
 mod profile;
+mod progress;
 mod reports;
 mod run;
 mod shards;
