@@ -514,12 +514,14 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<u8> {
     // Unknown flaws and an unwritable output are usage errors now, not after minutes of runs.
     selected_flaws(&args.flaws)?;
     if let Some(path) = &args.json {
-        std::fs::write(path, b"{}").map_err(|e| {
-            UsageError(format!(
-                "{}: cannot write the JSON results: {e}",
-                path.display()
-            ))
-        })?;
+        crate::input::check_output(path)
+            .and_then(|()| std::fs::write(path, b"{}"))
+            .map_err(|e| {
+                UsageError(format!(
+                    "{}: cannot write the JSON results: {e}",
+                    path.display()
+                ))
+            })?;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

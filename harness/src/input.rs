@@ -143,6 +143,32 @@ pub fn read_text_up_to(path: &Path, what: &'static str, limit: u64) -> Result<St
     })
 }
 
+/// Check that an output path can be written without blocking: it does not exist yet, or it is a regular
+/// file or a character device (`/dev/null`). A FIFO would block the run until a reader opens it (and lose
+/// the report when the check's own write closes it), a socket cannot be opened, a directory is not a file.
+pub fn check_output(path: &Path) -> Result<(), std::io::Error> {
+    use std::os::unix::fs::FileTypeExt as _;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    let kind = meta.file_type();
+    let what = if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else {
+        return Ok(());
+    };
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("it is {what}: expected a regular file or a path that does not exist yet"),
+    ))
+}
+
 /// A value echoed in an error message, cut to at most `max` characters.
 pub fn capped(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -254,6 +280,23 @@ mod tests {
             message.len()
         );
         assert!(message.ends_with("characters)"), "{message}");
+    }
+
+    #[test]
+    fn outputs_that_would_block_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert!(check_output(&dir.path().join("new.json")).is_ok());
+        let file = dir.path().join("old.json");
+        std::fs::write(&file, "{}").expect("write");
+        assert!(check_output(&file).is_ok());
+        assert!(check_output(Path::new("/dev/null")).is_ok());
+        let err = check_output(dir.path()).expect_err("a directory");
+        assert!(err.to_string().contains("a directory"), "{err}");
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let err = check_output(&fifo).expect_err("a FIFO");
+        assert!(err.to_string().contains("FIFO"), "{err}");
     }
 
     #[test]

@@ -187,12 +187,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
     if let Some(path) = args.json.as_ref().filter(|_| !json_to_stdout) {
         // Check the output before running: a report that cannot be written is a usage error now, not a
         // target failure after minutes of probing.
-        std::fs::write(path, b"{}").map_err(|e| {
-            UsageError(format!(
-                "{}: cannot write the JSON report: {e}",
-                path.display()
-            ))
-        })?;
+        crate::input::check_output(path)
+            .and_then(|()| std::fs::write(path, b"{}"))
+            .map_err(|e| {
+                UsageError(format!(
+                    "{}: cannot write the JSON report: {e}",
+                    path.display()
+                ))
+            })?;
     }
     let outputs = crate::reporters::Outputs::new(args);
     outputs.check().map_err(|e| UsageError(e.to_string()))?;

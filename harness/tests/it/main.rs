@@ -5,6 +5,7 @@ mod blame;
 mod container;
 mod existing;
 mod failing;
+mod fuzz;
 mod generate;
 mod mock;
 mod profile;
