@@ -295,6 +295,17 @@ impl Session {
     }
 }
 
+/// A curl command for `endpoint` filled from `ctx`, with nothing redacted: for `--keep-target`, whose user
+/// asked for the credentials of a target that cloison started and that holds only synthetic data.
+pub fn curl_in_clear(
+    settings: &HttpSettings,
+    endpoint: &Endpoint,
+    ctx: &Value,
+) -> Result<String, HttpError> {
+    let prepared = Prepared::new(settings, endpoint, ctx, &Tweak::default())?;
+    Ok(prepared.summary(&Credential::default(), None).curl)
+}
+
 fn describe(err: &reqwest::Error) -> String {
     let kind = if err.is_timeout() {
         "timed out"

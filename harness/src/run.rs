@@ -90,6 +90,10 @@ pub struct RunArgs {
     /// Do not shrink failing cells to minimal reproducers (saves the extra requests).
     #[arg(long)]
     pub no_shrink: bool,
+    /// Keep the embedded portal up after the run, and print its URL and the credentials that replaying the
+    /// reproducers needs, until Ctrl-C (or SIGTERM).
+    #[arg(long)]
+    pub keep_target: bool,
     /// Print no progress: no bars on a terminal, no progress lines (one per phase and every 5 s) off one.
     #[arg(long)]
     pub quiet: bool,
@@ -161,6 +165,7 @@ impl Default for RunArgs {
             startup_timeout: 30,
             per_cell: None,
             deadline: 1800,
+            keep_target: false,
             no_shrink: false,
             quiet: true,
             shard: None,
@@ -175,6 +180,42 @@ pub struct RunResult {
     pub report: Report,
     /// Exit code (0 clean, 1 findings, 3 target failure, 4 inconclusive).
     pub exit: u8,
+    /// With `--keep-target`: the embedded portal, still up, and what replaying needs.
+    pub kept: Option<KeptTarget>,
+}
+
+/// The embedded portal kept up after a run (`--keep-target`).
+#[derive(Debug)]
+pub struct KeptTarget {
+    /// The portal.
+    pub deployed: target::Deployed,
+    /// Its URL and the credentials of the reproducers' identities, to print.
+    pub notes: String,
+}
+
+impl KeptTarget {
+    /// Print the notes to `out` and keep the portal up until SIGINT or SIGTERM; then stop it.
+    pub async fn serve_until_signal(self, to_stderr: bool) {
+        if to_stderr {
+            eprint!("{}", self.notes);
+        } else {
+            print!("{}", self.notes);
+        }
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut stream) => {
+                    stream.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate => {}
+        }
+        eprintln!("stopping the embedded portal");
+        self.deployed.teardown().await;
+    }
 }
 
 /// Entry point of `cloison run`: print the summary, write the JSON report, return the exit code.
@@ -247,6 +288,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
             println!("report written to {}", path.display());
         }
     }
+    if let Some(kept) = result.kept {
+        runtime.block_on(kept.serve_until_signal(json_to_stdout));
+    }
     Ok(result.exit)
 }
 
@@ -285,6 +329,13 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     if let Some(flaw) = args.flaws.iter().find(|f| f.trim().is_empty()) {
         return Err(UsageError(format!(
             "--flaw {flaw:?}: expected a flaw name (see fixtures/FLAWS.md)"
+        ))
+        .into());
+    }
+    if args.keep_target && args.target != TargetSpec::Embedded {
+        return Err(UsageError(format!(
+            "--keep-target applies to the embedded portal, not to {}",
+            args.target
         ))
         .into());
     }
@@ -368,6 +419,8 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         interrupt: interrupt.clone(),
         log,
     };
+    // What --keep-target prints after the run (the engine takes its own).
+    let (kept_settings, secrets_shown) = (settings.clone(), secrets.clone());
     let engine = match Engine::new(
         &profile,
         &plan,
@@ -389,7 +442,12 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     if let Some(ticker) = ticker {
         ticker.abort();
     }
-    deployed.teardown().await;
+    // Kept up for the user (--keep-target) once the run has a report; torn down otherwise.
+    let mut deployed = Some(deployed);
+    let keep = args.keep_target && matches!(bounded, Ok(Ok(_)));
+    if !keep && let Some(deployed) = deployed.take() {
+        deployed.teardown().await;
+    }
     let outcome = match bounded {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(EngineError::Setup(message))) => return Err(UsageError(message).into()),
@@ -580,7 +638,91 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         warnings,
         failures,
     };
-    Ok(RunResult { report, exit })
+    let kept = match deployed {
+        Some(deployed) if deployed.is_embedded() => {
+            let notes = kept_notes(
+                &deployed,
+                &kept_settings,
+                &profile,
+                &plan,
+                &report,
+                &secrets_shown,
+            );
+            Some(KeptTarget { deployed, notes })
+        }
+        Some(deployed) => {
+            deployed.teardown().await;
+            None
+        }
+        None => None,
+    };
+    Ok(RunResult { report, exit, kept })
+}
+
+/// What `--keep-target` prints: the portal's URL, the operator token, and, for each identity of the
+/// reproducers (or a few identities when there is none), its login, password and a login command.
+fn kept_notes(
+    deployed: &target::Deployed,
+    settings: &HttpSettings,
+    profile: &Profile,
+    plan: &Plan,
+    report: &Report,
+    secrets: &Value,
+) -> String {
+    let mut out = format!(
+        "\n--keep-target: the embedded portal stays up at {}\n",
+        deployed.base_url
+    );
+    for (name, value) in &deployed.secrets {
+        if let Some(value) = value.as_str() {
+            out.push_str(&format!("  {name}: {value}\n"));
+        }
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    for cause in &report.root_causes {
+        let finding = &cause.reproducer;
+        for key in std::iter::once(&finding.actor).chain(&finding.victim) {
+            if !keys.contains(&key.identity.as_str()) {
+                keys.push(&key.identity);
+            }
+        }
+    }
+    if keys.is_empty() {
+        out.push_str("  no reproducer to replay; a few identities to explore with:\n");
+        keys.extend(plan.accounts.iter().take(3).map(|a| a.key.as_str()));
+    } else {
+        out.push_str(
+            "  the identities of the reproducers: log in, then put what the login gives where a reproducer \
+             says <redacted: credential of LOGIN> (see the profile's [auth]):\n",
+        );
+    }
+    for key in keys {
+        let Some(account) = plan.account(key) else {
+            continue;
+        };
+        out.push_str(&format!(
+            "  {} ({}, tenant {}): login {} password {}\n",
+            account.key, account.role, account.tenant, account.login, account.password
+        ));
+        if let Some(login) = &profile.auth.login {
+            let tenant = plan
+                .world
+                .tenant(account.tenant_id)
+                .map_or(Value::Null, |t| {
+                    serde_json::to_value(t).unwrap_or(Value::Null)
+                });
+            let ctx = serde_json::json!({
+                "tenant": tenant,
+                "identity": plan.identity_context(profile, account, None),
+                "secrets": secrets,
+            });
+            if let Ok(curl) = crate::http::curl_in_clear(settings, login, &ctx) {
+                out.push_str(&format!("    {curl}\n"));
+            }
+        }
+    }
+    out.push_str("Ctrl-C (or SIGTERM) stops the portal.\n");
+    out
 }
 
 /// Set `flag` on SIGINT (Ctrl-C) or SIGTERM: the engine stops sending probes, the target is torn down, and the
@@ -681,6 +823,7 @@ fn failure(args: &RunArgs, profile: &Profile, tenants: usize, message: String) -
             failures: vec![message],
         },
         exit: EXIT_TARGET,
+        kept: None,
     }
 }
 

@@ -128,7 +128,21 @@ enum Guard {
     None,
 }
 
+impl std::fmt::Debug for Deployed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deployed")
+            .field("base_url", &self.base_url)
+            .field("description", &self.description)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Deployed {
+    /// Whether this is the embedded portal (which `--keep-target` may keep up after the run).
+    pub fn is_embedded(&self) -> bool {
+        matches!(self.guard, Guard::Embedded(Some(_)))
+    }
+
     /// Stop what the run started (the embedded portal, the container).
     pub async fn teardown(mut self) {
         match std::mem::replace(&mut self.guard, Guard::None) {

@@ -221,6 +221,10 @@ fn usage_mistakes_exit_2_before_any_request() {
     check(&["run", "--secrets", "/dev/zero"], "must be a regular file");
     check(&["run", "--target", "ftp:x"], "expected `embedded`");
     check(
+        &["run", "--keep-target", "--target", "url:http://127.0.0.1:9"],
+        "--keep-target applies to the embedded portal",
+    );
+    check(
         &["run", "--profile", "/nonexistent/profile.toml"],
         "cannot read the profile",
     );
