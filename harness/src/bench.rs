@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Args;
+use clap::builder::TypedValueParser as _;
 use cloison_fixtures::Flaw;
 use serde::Serialize;
 
@@ -37,7 +38,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = RunArgs::default().cases)]
     pub cases: u64,
     /// Number of tenants (MDPH) of every run.
-    #[arg(long, default_value_t = RunArgs::default().tenants)]
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=101).map(|n| n as usize))]
     pub tenants: usize,
     /// Bench only this flaw (repeatable; default: every flaw of fixtures/FLAWS.md).
     #[arg(long = "flaw", value_name = "NAME")]
@@ -437,7 +438,7 @@ pub async fn measure(args: &BenchArgs) -> anyhow::Result<Bench> {
         }
     };
     let base = RunArgs {
-        tenants: args.tenants,
+        tenants: cloison_generators::TenantSelection::Count(args.tenants),
         cases: args.cases,
         quiet: true,
         ..RunArgs::default()

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use clap::builder::TypedValueParser as _;
-use cloison_generators::{GenConfig, World};
+use cloison_generators::{GenConfig, TenantSelection, World};
 use cloison_suites::{PlanConfig, Verdict};
 use serde_json::{Map, Value};
 
@@ -37,9 +37,10 @@ pub struct RunArgs {
     /// Seed of the world: the same seed gives the same data, probes and verdict.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Number of tenants (MDPH), 1 to 101.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=101).map(|n| n as usize))]
-    pub tenants: usize,
+    /// Tenants (MDPH), as `cloison generate --tenants` reads them: a count (1-101, no leading zero) or
+    /// departement codes separated by commas (`75,2A,971`; `01` is the Ain, `13,` the Bouches-du-Rhone).
+    #[arg(long, default_value = "2", value_parser = parse_tenants)]
+    pub tenants: TenantSelection,
     /// Number of case files, 1 to 1,000,000.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub cases: u64,
@@ -107,7 +108,29 @@ fn parse_target(text: &str) -> Result<TargetSpec, String> {
     text.parse()
 }
 
+/// `--tenants`, read as `cloison generate` reads it, and checked (a count in range, known codes).
+fn parse_tenants(text: &str) -> Result<TenantSelection, String> {
+    let tenants = TenantSelection::parse(text);
+    let config = GenConfig {
+        tenants: tenants.clone(),
+        cases: 1,
+        ..GenConfig::default()
+    };
+    config.resolve_tenants().map_err(|e| e.to_string())?;
+    Ok(tenants)
+}
+
 impl RunArgs {
+    /// The generator's configuration of this run's world.
+    pub fn gen_config(&self) -> GenConfig {
+        GenConfig {
+            seed: self.seed,
+            tenants: self.tenants.clone(),
+            cases: self.cases,
+            ..GenConfig::default()
+        }
+    }
+
     /// The command line that replays this run: the same target, profile, world and flaws give the same
     /// probes and the same verdict.
     pub fn replay_command(&self) -> String {
@@ -150,7 +173,7 @@ impl Default for RunArgs {
             profile: None,
             secrets: None,
             seed: 1,
-            tenants: 2,
+            tenants: TenantSelection::Count(2),
             cases: 16,
             flaws: Vec::new(),
             allow_remote: false,
@@ -346,7 +369,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     if let Some(path) = args.secrets.as_ref().or(profile.secrets_file.as_ref()) {
         secrets = load_secrets(path)?;
     }
-    let config = GenConfig::new(args.seed, args.tenants, args.cases);
+    let config = args.gen_config();
     let world = World::generate(&config)
         .map_err(|e| UsageError(format!("cannot generate the world: {e}")))?;
     let tenants = world.tenants.len();
@@ -835,12 +858,50 @@ mod tests {
     use crate::cli::{Cli, Command};
 
     #[test]
+    fn run_reads_tenants_as_generate_does() {
+        let run_tenants =
+            |text: &str| match Cli::try_parse_from(["cloison", "run", "--tenants", text]) {
+                Ok(Cli {
+                    command: Command::Run(args),
+                }) => Ok(args.tenants),
+                Ok(_) => Err("not a run".to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+        for text in ["3", "101", "01", "2A", "971", "13,", "75,2A,971"] {
+            let generate = crate::generate::GenerateArgs {
+                tenants: text.into(),
+                ..Cli::try_parse_from(["cloison", "generate"])
+                    .ok()
+                    .and_then(|c| match c.command {
+                        Command::Generate(g) => Some(g),
+                        _ => None,
+                    })
+                    .expect("generate's defaults")
+            };
+            let generated = crate::generate::config(&generate).expect("generate reads it");
+            assert_eq!(run_tenants(text), Ok(generated.tenants), "{text}");
+        }
+        // `01` is the Ain alone, not one tenant; `13,` is the Bouches-du-Rhone, not 13 tenants.
+        assert_eq!(
+            run_tenants("01"),
+            Ok(TenantSelection::Codes(vec!["01".into()]))
+        );
+        assert_eq!(
+            run_tenants("13,"),
+            Ok(TenantSelection::Codes(vec!["13".into()]))
+        );
+        for refused in ["0", "102", "2A,2A", "", "ZZ"] {
+            assert!(run_tenants(refused).is_err(), "{refused:?}");
+        }
+    }
+
+    #[test]
     fn replay_command_parses_back_to_the_same_run() {
         let args = RunArgs {
             target: "image:cloison-portal:dev".parse().expect("valid target"),
             profile: Some(PathBuf::from("profiles/my-platform.toml")),
             seed: 42,
-            tenants: 3,
+            tenants: TenantSelection::Count(3),
             cases: 40,
             flaws: vec!["document-idor".into(), "case-idor".into()],
             ..RunArgs::default()

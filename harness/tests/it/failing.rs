@@ -214,7 +214,11 @@ fn usage_mistakes_exit_2_before_any_request() {
         "not in 1..=3600",
     );
     check(&["run", "--cases", "0"], "not in 1..=1000000");
-    check(&["run", "--tenants", "0"], "not in 1..=101");
+    check(&["run", "--tenants", "0"], "not between 1 and 101");
+    check(
+        &["run", "--tenants", "102"],
+        "unknown departement code \"102\"",
+    );
     check(&["run", "--concurrency", "0"], "not in 1..=1024");
     // Input files are regular, small, UTF-8 files: never read until memory runs out, never a hang.
     check(&["run", "--profile", "/dev/zero"], "must be a regular file");
@@ -442,10 +446,7 @@ async fn errors_that_echo_the_request_never_print_credentials() {
             !message.contains("echo-operator-token"),
             "{step}: the operator token leaked: {message}"
         );
-        let world = cloison_generators::World::generate(&cloison_generators::GenConfig::new(
-            a.seed, a.tenants, a.cases,
-        ))
-        .expect("world");
+        let world = cloison_generators::World::generate(&a.gen_config()).expect("world");
         for account in world.cases.iter().flat_map(|b| &b.accounts) {
             assert!(
                 !message.contains(&account.password),

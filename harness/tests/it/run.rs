@@ -13,7 +13,7 @@ pub fn args(flaws: &[&str], seed: u64, cases: u64) -> RunArgs {
         flaws: flaws.iter().map(|f| f.to_string()).collect(),
         seed,
         cases,
-        tenants: 2,
+        tenants: cloison_generators::TenantSelection::Count(2),
         ..RunArgs::default()
     }
 }
@@ -351,4 +351,27 @@ fn keep_target_keeps_the_portal_up_with_working_credentials_until_a_signal() {
     );
     let after = runtime.block_on(reqwest::Client::new().get(format!("{url}/healthz")).send());
     assert!(after.is_err(), "the portal is stopped");
+}
+
+/// `--tenants` takes departement codes as `cloison generate` does: the world, the run and its replay
+/// command name the departements chosen, `01` (the Ain) and `971` (Guadeloupe) here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_over_departement_codes() {
+    let args = RunArgs {
+        tenants: cloison_generators::TenantSelection::parse("01,971"),
+        cases: 6,
+        ..RunArgs::default()
+    };
+    let result = run(&args).await;
+    let report = &result.report;
+    assert_eq!(report.tenants, 2);
+    assert!(report.failures.is_empty(), "{}", report.summary());
+    assert!(
+        report.replay.contains("--tenants 01,971"),
+        "{}",
+        report.replay
+    );
+    let world = World::generate(&args.gen_config()).expect("world");
+    let codes: Vec<&str> = world.tenants.iter().map(|t| t.code.as_str()).collect();
+    assert_eq!(codes, ["01", "971"]);
 }
