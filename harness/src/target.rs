@@ -4,6 +4,9 @@
 //! built on, re-exported by it) with API version negotiation: testcontainers 0.28 itself speaks API 1.53
 //! without negotiating, which engines that answer at most 1.41 refuse.
 //!
+//! Container support is the `containers` cargo feature (on by default); without it, `image:` targets are a
+//! usage error and about fifty crates (bollard, its protocol buffers and TLS stack) are not compiled.
+//!
 //! Every container cloison starts carries labels naming the run and the process that started it
 //! ([`Owner`]); a later `image:` run removes the containers of processes that are gone (a run killed with
 //! SIGKILL, a crashed CI job): see [`remove_orphans`].
@@ -11,9 +14,11 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::str::FromStr;
+#[cfg(feature = "containers")]
 use std::time::Duration;
 
 use serde_json::{Map, Value};
+#[cfg(feature = "containers")]
 use testcontainers::bollard;
 
 /// Where the target comes from (`--target`).
@@ -124,7 +129,11 @@ pub struct Deployed {
 
 enum Guard {
     Embedded(Option<cloison_fixtures::PortalHandle>),
-    Container { docker: bollard::Docker, id: String },
+    #[cfg(feature = "containers")]
+    Container {
+        docker: bollard::Docker,
+        id: String,
+    },
     None,
 }
 
@@ -147,6 +156,7 @@ impl Deployed {
     pub async fn teardown(mut self) {
         match std::mem::replace(&mut self.guard, Guard::None) {
             Guard::Embedded(Some(handle)) => handle.shutdown().await,
+            #[cfg(feature = "containers")]
             Guard::Container { docker, id } => {
                 let _ = remove_container(&docker, &id).await;
             }
@@ -155,6 +165,7 @@ impl Deployed {
     }
 }
 
+#[cfg(feature = "containers")]
 impl Drop for Deployed {
     fn drop(&mut self) {
         if let Guard::Container { docker, id } = std::mem::replace(&mut self.guard, Guard::None) {
@@ -253,6 +264,7 @@ fn host_name() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+#[cfg(feature = "containers")]
 /// Remove the containers that runs killed before their teardown left behind: every container labelled
 /// [`LABEL_PID`] whose owner [`is gone`](Owner::is_gone). Returns the identifiers removed.
 pub async fn remove_orphans(
@@ -279,6 +291,7 @@ pub async fn remove_orphans(
     Ok(removed)
 }
 
+#[cfg(feature = "containers")]
 async fn remove_container(
     docker: &bollard::Docker,
     id: &str,
@@ -304,6 +317,7 @@ fn operator_token() -> String {
     format!("cloison-operator-{:x}{:x}", nanos, std::process::id())
 }
 
+#[cfg(feature = "containers")]
 /// The container of an `image:` run: port 8080 published on 127.0.0.1, the portal contract's environment,
 /// and the labels of this process and run.
 fn container_body(
@@ -335,6 +349,7 @@ fn container_body(
     }
 }
 
+#[cfg(feature = "containers")]
 /// An identifier of this run, for container labels.
 fn run_id() -> String {
     let nanos = std::time::SystemTime::now()
@@ -404,10 +419,18 @@ pub async fn deploy(
                 guard: Guard::None,
             })
         }
+        #[cfg(feature = "containers")]
         TargetSpec::Image { name, tag } => deploy_image(name, tag, flaws).await,
+        #[cfg(not(feature = "containers"))]
+        TargetSpec::Image { .. } => Err(DeployError::Usage(
+            "this cloison was built without container support (cargo's --no-default-features): image: targets need \
+             the `containers` feature (the default)"
+                .into(),
+        )),
     }
 }
 
+#[cfg(feature = "containers")]
 async fn deploy_image(name: &str, tag: &str, flaws: &[String]) -> Result<Deployed, DeployError> {
     let failed =
         |what: &str, e: &dyn std::fmt::Display| DeployError::Failed(format!("{what}: {e}"));
@@ -527,6 +550,7 @@ mod tests {
         assert_eq!(Owner::from_labels(&HashMap::new()), None);
     }
 
+    #[cfg(feature = "containers")]
     #[test]
     fn containers_are_labelled_with_their_run_and_process() {
         let body = container_body("portal:dev", "token", &["case-idor".into()], "run-7");

@@ -2,6 +2,7 @@
 
 mod bench;
 mod blame;
+#[cfg(feature = "containers")]
 mod container;
 mod existing;
 mod failing;
