@@ -114,15 +114,17 @@ impl fmt::Display for ProfileErrorDetail {
     }
 }
 
-/// Characters of the offending line shown around the error's column.
-const EXCERPT_BEFORE: usize = 60;
-const EXCERPT_AFTER: usize = 60;
+/// A line up to this long is shown whole.
+const EXCERPT_WHOLE: usize = 200;
+/// Characters of a longer line shown before and after the error's column.
+const EXCERPT_BEFORE: usize = 80;
+const EXCERPT_AFTER: usize = 80;
 
 /// The part of a long line around `column` (1-based, in characters), marked `...` where it is cut, and the
 /// column in that part.
 fn window(line: &str, column: usize) -> (String, usize) {
     let count = line.chars().count();
-    if count <= EXCERPT_BEFORE + EXCERPT_AFTER {
+    if count <= EXCERPT_WHOLE {
         return (line.to_string(), column);
     }
     let at = column.saturating_sub(1).min(count);
@@ -239,7 +241,7 @@ mod tests {
             format!("`{huge}` is not a name: expected a short name"),
         );
         let shown = err.to_string();
-        assert!(shown.len() < 1200, "{} bytes", shown.len());
+        assert!(shown.len() < 1500, "{} bytes", shown.len());
         assert!(shown.starts_with("p.toml:2:"), "{shown}");
         assert!(shown.contains("(1000002 characters)"), "{shown}");
         assert!(shown.contains("expected a short name"), "{shown}");
