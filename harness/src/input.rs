@@ -180,8 +180,9 @@ pub fn capped(text: &str, max: usize) -> String {
     }
 }
 
-/// Longest word (a run of characters without white space) an error message echoes whole.
-pub const MAX_ECHOED_WORD: usize = 120;
+/// Longest word (a run of characters without white space) an error message echoes whole: as long as the
+/// longest profile line an error shows whole, so that the caret under it stays in place.
+pub const MAX_ECHOED_WORD: usize = 200;
 /// Longest error message printed (characters).
 pub const MAX_MESSAGE: usize = 4000;
 
@@ -196,7 +197,8 @@ pub fn bounded(text: &str) -> String {
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
         if word.chars().count() > MAX_ECHOED_WORD {
-            out.push_str(&capped(word, MAX_ECHOED_WORD));
+            // The cut word with its `...` is no longer than the limit: bounding twice changes nothing.
+            out.push_str(&capped(word, MAX_ECHOED_WORD - 3));
         } else {
             out.push_str(word);
         }
@@ -272,6 +274,7 @@ mod tests {
         // The word cut is the value with its quotes and comma; what follows it is kept.
         assert!(message.contains("... (1000003 characters)"), "{message}");
         assert!(message.ends_with(" expected `a` or `b`"), "{message}");
+        assert_eq!(bounded(&message), message, "bounding twice changes nothing");
         let many = "word ".repeat(10_000);
         let message = bounded(&many);
         assert!(

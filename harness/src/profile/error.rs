@@ -115,7 +115,7 @@ impl fmt::Display for ProfileErrorDetail {
 }
 
 /// A line up to this long is shown whole.
-const EXCERPT_WHOLE: usize = 200;
+const EXCERPT_WHOLE: usize = crate::input::MAX_ECHOED_WORD;
 /// Characters of a longer line shown before and after the error's column.
 const EXCERPT_BEFORE: usize = 80;
 const EXCERPT_AFTER: usize = 80;
@@ -254,6 +254,8 @@ mod tests {
             "{excerpt}"
         );
         assert_eq!(caret.len(), EXCERPT_BEFORE + 4, "{caret:?}");
+        // Printed through the edge's bound, the excerpt and its caret are unchanged.
+        assert_eq!(crate::input::bounded(&shown), shown);
     }
 
     #[test]
