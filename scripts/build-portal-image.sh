@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 TARGET=x86_64-unknown-linux-gnu
 IMAGE="${PORTAL_IMAGE:-cloison-portal:dev}"
-BIN="target/$TARGET/release/cloison-portal"
+BIN="${CARGO_TARGET_DIR:-target}/$TARGET/release/cloison-portal"
 
 RUSTFLAGS='-C target-feature=+crt-static' \
   cargo build --release --locked --target "$TARGET" -p cloison-fixtures --bin cloison-portal

@@ -21,6 +21,48 @@ pub enum TenantSelection {
     Codes(Vec<String>),
 }
 
+impl TenantSelection {
+    /// Parse what a user writes: a count is written without a leading zero and is at most 101 (`3`: Paris,
+    /// Bouches-du-Rhone and Corse-du-Sud); anything else is departement codes separated by commas: `01`..`09`
+    /// (a leading zero), `971` (above 101), `2A`, lists (`75,2A,971`), and a single code written `13,`.
+    /// Codes are checked when the config is resolved ([`GenConfig::resolve_tenants`]).
+    pub fn parse(text: &str) -> TenantSelection {
+        let t = text.trim();
+        let count = t
+            .parse::<usize>()
+            .ok()
+            .filter(|n| !(t.len() > 1 && t.starts_with('0')) && *n <= 101);
+        match count {
+            Some(n) => TenantSelection::Count(n),
+            None => TenantSelection::Codes(
+                t.split(',')
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Written so that [`TenantSelection::parse`] reads it back: a count, or codes (a single code that would
+/// read as a count, such as `13`, is written `13,`).
+impl std::fmt::Display for TenantSelection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TenantSelection::All => write!(f, "{}", geo().departements.len()),
+            TenantSelection::Count(n) => write!(f, "{n}"),
+            TenantSelection::Codes(codes) => {
+                let text = codes.join(",");
+                if matches!(TenantSelection::parse(&text), TenantSelection::Count(_)) {
+                    write!(f, "{text},")
+                } else {
+                    f.write_str(&text)
+                }
+            }
+        }
+    }
+}
+
 /// Shares of requested rights for one audience; they must sum to 1.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RightShares(pub [f64; 8]);
@@ -285,6 +327,34 @@ impl GenConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tenant_counts_and_codes_are_unambiguous_and_read_back() {
+        use TenantSelection::{Codes, Count};
+        let codes = |c: &[&str]| Codes(c.iter().map(|c| c.to_string()).collect());
+        for (text, expected) in [
+            ("3", Count(3)),
+            ("101", Count(101)),
+            (" 2 ", Count(2)),
+            ("0", Count(0)),
+            ("01", codes(&["01"])),
+            ("102", codes(&["102"])),
+            ("971", codes(&["971"])),
+            ("2A", codes(&["2A"])),
+            ("13,", codes(&["13"])),
+            ("75, 2A,971", codes(&["75", "2A", "971"])),
+            ("", codes(&[])),
+        ] {
+            let parsed = TenantSelection::parse(text);
+            assert_eq!(parsed, expected, "{text:?}");
+            assert_eq!(
+                TenantSelection::parse(&parsed.to_string()),
+                parsed,
+                "{text:?} reads back"
+            );
+        }
+        assert_eq!(codes(&["13"]).to_string(), "13,");
+    }
 
     #[test]
     fn defaults_are_valid_and_bad_weights_rejected() {

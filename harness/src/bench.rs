@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Args;
+use clap::builder::TypedValueParser as _;
 use cloison_fixtures::Flaw;
 use serde::Serialize;
 
@@ -33,7 +34,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = RunArgs::default().cases)]
     pub cases: u64,
     /// Number of tenants (MDPH) of every run.
-    #[arg(long, default_value_t = RunArgs::default().tenants)]
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=101).map(|n| n as usize))]
     pub tenants: usize,
     /// Bench only this flaw (repeatable; default: every flaw of fixtures/FLAWS.md).
     #[arg(long = "flaw", value_name = "NAME")]
@@ -409,7 +410,7 @@ pub async fn measure(args: &BenchArgs) -> anyhow::Result<Bench> {
         }
     };
     let base = RunArgs {
-        tenants: args.tenants,
+        tenants: cloison_generators::TenantSelection::Count(args.tenants),
         cases: args.cases,
         quiet: true,
         ..RunArgs::default()
@@ -486,12 +487,14 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<u8> {
     // Unknown flaws and an unwritable output are usage errors now, not after minutes of runs.
     selected_flaws(&args.flaws)?;
     if let Some(path) = &args.json {
-        std::fs::write(path, b"{}").map_err(|e| {
-            UsageError(format!(
-                "{}: cannot write the JSON results: {e}",
-                path.display()
-            ))
-        })?;
+        crate::input::check_output(path)
+            .and_then(|()| std::fs::write(path, b"{}"))
+            .map_err(|e| {
+                UsageError(format!(
+                    "{}: cannot write the JSON results: {e}",
+                    path.display()
+                ))
+            })?;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

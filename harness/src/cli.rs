@@ -63,10 +63,35 @@ pub fn run(cli: Cli) -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Bounded: an error may echo a value given by the user or by a target (a 1 MB string).
+            eprintln!("error: {}", crate::input::bounded(&format!("{err:#}")));
             ExitCode::from(exit_code_for(&err))
         }
     }
+}
+
+/// Parse the command line. Errors print bounded (clap echoes the values it refuses, which may be huge) and
+/// exit with [`EXIT_USAGE`]; `--help` and `--version` print and exit 0.
+pub fn parse() -> Result<Cli, ExitCode> {
+    parse_from(std::env::args_os())
+}
+
+/// [`parse`] over given arguments.
+pub fn parse_from<I, T>(args: I) -> Result<Cli, ExitCode>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    Cli::try_parse_from(args).map_err(|err| {
+        if err.use_stderr() {
+            eprint!("{}", crate::input::bounded(&err.render().to_string()));
+            ExitCode::from(EXIT_USAGE)
+        } else {
+            // Help and version: printed whole, to standard output.
+            let _ = err.print();
+            ExitCode::from(EXIT_OK)
+        }
+    })
 }
 
 /// Usage and configuration errors exit with [`EXIT_USAGE`]; anything else with [`EXIT_TARGET`].

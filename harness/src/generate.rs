@@ -67,22 +67,8 @@ fn usage(msg: impl Into<String>) -> anyhow::Error {
 
 /// The generator config of the arguments.
 pub fn config(args: &GenerateArgs) -> anyhow::Result<GenConfig> {
-    let t = args.tenants.trim();
-    // A count is written without a leading zero and is at most 101; anything else is departement codes:
-    // `01`..`09` (leading zero), `971` (above 101), `2A`, lists, and a single code written `13,`.
-    let count = t
-        .parse::<usize>()
-        .ok()
-        .filter(|n| !(t.len() > 1 && t.starts_with('0')) && *n <= 101);
-    let tenants = match count {
-        Some(n) => TenantSelection::Count(n),
-        None => TenantSelection::Codes(
-            t.split(',')
-                .map(|c| c.trim().to_string())
-                .filter(|c| !c.is_empty())
-                .collect(),
-        ),
-    };
+    // The same reading as `cloison run --tenants`: a count without a leading zero up to 101, else codes.
+    let tenants = TenantSelection::parse(&args.tenants);
     let reference_date = Date::parse_iso(&args.reference_date).ok_or_else(|| {
         usage(format!(
             "--reference-date {:?}: expected a date YYYY-MM-DD",

@@ -119,6 +119,11 @@ pub struct Exchange {
     /// What the request carried (URL, extra headers, body text, credentials excluded): canaries found here
     /// and echoed by the response are reflected, not proof.
     pub sent: Vec<u8>,
+    /// When this answer came to a retry: why the earlier attempt got none (a create answered 409 on a
+    /// retry may have been applied by the attempt whose answer was lost).
+    pub retried_after: Option<String>,
+    /// The response body is the request's own body sent back (an echo), not an answer to it.
+    pub echoed: bool,
 }
 
 /// How a probe varies an endpoint's request: extra headers, query parameters and body fields, or no
@@ -231,6 +236,7 @@ impl Session {
         );
         let mut delay = settings.backoff;
         let mut attempt = 0;
+        let mut first_failure: Option<String> = None;
         loop {
             let request = prepared.build(&self.client, credential, file);
             let outcome = request.send().await;
@@ -257,12 +263,14 @@ impl Session {
                             Ok(body) => {
                                 return Ok(Exchange {
                                     request: prepared.summary(credential, file),
+                                    echoed: prepared.echoed_by(&body),
                                     observed: Observed {
                                         status,
                                         headers,
                                         body: body.to_vec(),
                                     },
                                     sent: prepared.sent(),
+                                    retried_after: first_failure,
                                 });
                             }
                             Err(err) => describe(&err),
@@ -279,11 +287,23 @@ impl Session {
                     reason: format!("{retry_reason} (after {} attempts)", attempt + 1),
                 });
             }
+            first_failure.get_or_insert(retry_reason);
             attempt += 1;
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
     }
+}
+
+/// A curl command for `endpoint` filled from `ctx`, with nothing redacted: for `--keep-target`, whose user
+/// asked for the credentials of a target that cloison started and that holds only synthetic data.
+pub fn curl_in_clear(
+    settings: &HttpSettings,
+    endpoint: &Endpoint,
+    ctx: &Value,
+) -> Result<String, HttpError> {
+    let prepared = Prepared::new(settings, endpoint, ctx, &Tweak::default())?;
+    Ok(prepared.summary(&Credential::default(), None).curl)
 }
 
 fn describe(err: &reqwest::Error) -> String {
@@ -494,6 +514,34 @@ impl Prepared {
         }
     }
 
+    /// Whether `body` is this request's own body sent back: the same JSON value, the same form, or a dump of
+    /// the request (its path and its body).
+    fn echoed_by(&self, body: &[u8]) -> bool {
+        let text = String::from_utf8_lossy(body);
+        let text = text.trim();
+        if text.is_empty() {
+            return false;
+        }
+        let path = reqwest::Url::parse(&self.url)
+            .map_or_else(|_| self.url.clone(), |u| u.path().to_string());
+        let dump = |sent: &str| !sent.is_empty() && text.contains(sent) && text.contains(&path);
+        match &self.body {
+            PreparedBody::None | PreparedBody::Multipart(_) => false,
+            PreparedBody::Json(value) => {
+                serde_json::from_str::<Value>(text).is_ok_and(|answer| answer == *value)
+                    || dump(&value.to_string())
+            }
+            PreparedBody::Form(fields) => {
+                let encoded = fields
+                    .iter()
+                    .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                text == encoded || dump(&encoded)
+            }
+        }
+    }
+
     /// The request as text, credentials excluded: URL, extra headers and body.
     fn sent(&self) -> Vec<u8> {
         let mut out = self.full_url();
@@ -636,5 +684,31 @@ mod tests {
             "token <redacted> here"
         );
         assert_eq!(form_encode("a b&c"), "a+b%26c");
+    }
+
+    #[test]
+    fn an_answer_that_sends_the_request_back_is_an_echo() {
+        let json = Prepared {
+            method: reqwest::Method::POST,
+            url: "http://127.0.0.1:9/api/users".into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: PreparedBody::Json(serde_json::json!({ "login": "a@b.test", "role": "agent" })),
+        };
+        assert!(json.echoed_by(br#"{"role":"agent","login":"a@b.test"}"#));
+        assert!(
+            json.echoed_by(
+                br#"POST /api/users HTTP/1.1 host: x {"login":"a@b.test","role":"agent"}"#
+            )
+        );
+        // An answer that carries what was sent, as a real create does, is not an echo.
+        assert!(!json.echoed_by(br#"{"id":"u1","login":"a@b.test","role":"agent"}"#));
+        assert!(!json.echoed_by(b""));
+        let form = Prepared {
+            body: PreparedBody::Form(vec![("user".into(), "a b".into())]),
+            ..json
+        };
+        assert!(form.echoed_by(b"user=a+b"));
+        assert!(!form.echoed_by(b"ok"));
     }
 }

@@ -143,6 +143,32 @@ pub fn read_text_up_to(path: &Path, what: &'static str, limit: u64) -> Result<St
     })
 }
 
+/// Check that an output path can be written without blocking: it does not exist yet, or it is a regular
+/// file or a character device (`/dev/null`). A FIFO would block the run until a reader opens it (and lose
+/// the report when the check's own write closes it), a socket cannot be opened, a directory is not a file.
+pub fn check_output(path: &Path) -> Result<(), std::io::Error> {
+    use std::os::unix::fs::FileTypeExt as _;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    let kind = meta.file_type();
+    let what = if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else {
+        return Ok(());
+    };
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("it is {what}: expected a regular file or a path that does not exist yet"),
+    ))
+}
+
 /// A value echoed in an error message, cut to at most `max` characters.
 pub fn capped(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -152,6 +178,50 @@ pub fn capped(text: &str, max: usize) -> String {
         out.push_str(&format!("... ({} characters)", text.chars().count()));
         out
     }
+}
+
+/// Longest word (a run of characters without white space) an error message echoes whole: as long as the
+/// longest profile line an error shows whole, so that the caret under it stays in place.
+pub const MAX_ECHOED_WORD: usize = 200;
+/// Longest error message printed (characters).
+pub const MAX_MESSAGE: usize = 4000;
+
+/// An error message fit to print: every word longer than [`MAX_ECHOED_WORD`] (a value the user or a target
+/// gave, echoed) is cut, and the whole is cut at [`MAX_MESSAGE`] characters. Each cut says how long the
+/// original was. Short messages are returned unchanged.
+pub fn bounded(text: &str) -> String {
+    if text.len() <= MAX_ECHOED_WORD {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len().min(MAX_MESSAGE + 64));
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.chars().count() > MAX_ECHOED_WORD {
+            // The cut word with its `...` is no longer than the limit: bounding twice changes nothing.
+            out.push_str(&capped(word, MAX_ECHOED_WORD - 3));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_whitespace() {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+        if out.len() > 4 * MAX_MESSAGE {
+            break;
+        }
+    }
+    flush(&mut word, &mut out);
+    if out.chars().count() <= MAX_MESSAGE {
+        return out;
+    }
+    let mut cut: String = out.chars().take(MAX_MESSAGE).collect();
+    cut.push_str(&format!("... ({} characters)", text.chars().count()));
+    cut
 }
 
 #[cfg(test)]
@@ -192,6 +262,44 @@ mod tests {
             read_text(&dir.path().join("missing"), "profile"),
             Err(InputError::Unreadable { .. })
         ));
+    }
+
+    #[test]
+    fn long_words_and_long_messages_are_cut() {
+        assert_eq!(bounded("short message"), "short message");
+        let value = "v".repeat(1_000_000);
+        let message = bounded(&format!("unknown variant `{value}`, expected `a` or `b`"));
+        assert!(message.len() < 300, "{}", message.len());
+        assert!(message.starts_with("unknown variant `vvv"));
+        // The word cut is the value with its quotes and comma; what follows it is kept.
+        assert!(message.contains("... (1000003 characters)"), "{message}");
+        assert!(message.ends_with(" expected `a` or `b`"), "{message}");
+        assert_eq!(bounded(&message), message, "bounding twice changes nothing");
+        let many = "word ".repeat(10_000);
+        let message = bounded(&many);
+        assert!(
+            message.chars().count() <= MAX_MESSAGE + 40,
+            "{}",
+            message.len()
+        );
+        assert!(message.ends_with("characters)"), "{message}");
+    }
+
+    #[test]
+    fn outputs_that_would_block_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert!(check_output(&dir.path().join("new.json")).is_ok());
+        let file = dir.path().join("old.json");
+        std::fs::write(&file, "{}").expect("write");
+        assert!(check_output(&file).is_ok());
+        assert!(check_output(Path::new("/dev/null")).is_ok());
+        let err = check_output(dir.path()).expect_err("a directory");
+        assert!(err.to_string().contains("a directory"), "{err}");
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let err = check_output(&fifo).expect_err("a FIFO");
+        assert!(err.to_string().contains("FIFO"), "{err}");
     }
 
     #[test]

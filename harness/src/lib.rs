@@ -7,7 +7,8 @@
 //!   [`engine`] (provision, seed, controls, probes), [`http`] (clients, retries, curl reproducers),
 //!   [`oracle`] (canary scanning and verdicts) and [`report`] (findings, JSON, summary);
 //! - [`reporters`]: the report in other formats (JUnit XML, SARIF 2.1.0, a self-contained HTML evidence
-//!   file), each a pure function of the report; [`term`]: colour on a terminal only;
+//!   file), each a pure function of the report; [`term`]: colour on a terminal only; [`progress`]: a
+//!   line every few seconds where no bar is drawn;
 //! - [`openapi`]: OpenAPI documents: `cloison init --openapi` (a starting profile), the generic probing of
 //!   the operations a profile does not describe, and the report's operation coverage;
 //! - [`bench`]: `cloison bench`, every flaw of the reference portal alone and the hardened portal over
@@ -24,6 +25,7 @@ pub mod openapi;
 pub mod oracle;
 pub mod plan;
 pub mod profile;
+pub mod progress;
 pub mod report;
 pub mod reporters;
 pub mod run;

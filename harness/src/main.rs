@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = cloison_harness::cli::Cli::parse();
-    cloison_harness::cli::run(cli)
+    match cloison_harness::cli::parse() {
+        Ok(cli) => cloison_harness::cli::run(cli),
+        Err(code) => code,
+    }
 }

@@ -756,6 +756,8 @@ mod tests {
                     body: b"%PDF-1.4 s3cret-token ...".to_vec(),
                 },
                 sent: Vec::new(),
+                retried_after: None,
+                echoed: false,
             }),
             at: sequence as f64 / 1000.0,
             sequence,

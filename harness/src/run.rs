@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use clap::builder::TypedValueParser as _;
-use cloison_generators::{GenConfig, World};
+use cloison_generators::{GenConfig, TenantSelection, World};
 use cloison_suites::{PlanConfig, Verdict};
 use serde_json::{Map, Value};
 
@@ -41,9 +41,10 @@ pub struct RunArgs {
     /// Seed of the world: the same seed gives the same data, probes and verdict.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Number of tenants (MDPH), 1 to 101.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=101).map(|n| n as usize))]
-    pub tenants: usize,
+    /// Tenants (MDPH), as `cloison generate --tenants` reads them: a count (1-101, no leading zero) or
+    /// departement codes separated by commas (`75,2A,971`; `01` is the Ain, `13,` the Bouches-du-Rhone).
+    #[arg(long, default_value = "2", value_parser = parse_tenants)]
+    pub tenants: TenantSelection,
     /// Number of case files, 1 to 1,000,000.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub cases: u64,
@@ -94,7 +95,11 @@ pub struct RunArgs {
     /// Do not shrink failing cells to minimal reproducers (saves the extra requests).
     #[arg(long)]
     pub no_shrink: bool,
-    /// Do not draw progress bars.
+    /// Keep the embedded portal up after the run, and print its URL and the credentials that replaying the
+    /// reproducers needs, until Ctrl-C (or SIGTERM).
+    #[arg(long)]
+    pub keep_target: bool,
+    /// Print no progress: no bars on a terminal, no progress lines (one per phase and every 5 s) off one.
     #[arg(long)]
     pub quiet: bool,
     /// Run only shard K of N of the probe space (by a stable hash of each probe's identifier; controls
@@ -107,7 +112,29 @@ fn parse_target(text: &str) -> Result<TargetSpec, String> {
     text.parse()
 }
 
+/// `--tenants`, read as `cloison generate` reads it, and checked (a count in range, known codes).
+fn parse_tenants(text: &str) -> Result<TenantSelection, String> {
+    let tenants = TenantSelection::parse(text);
+    let config = GenConfig {
+        tenants: tenants.clone(),
+        cases: 1,
+        ..GenConfig::default()
+    };
+    config.resolve_tenants().map_err(|e| e.to_string())?;
+    Ok(tenants)
+}
+
 impl RunArgs {
+    /// The generator's configuration of this run's world.
+    pub fn gen_config(&self) -> GenConfig {
+        GenConfig {
+            seed: self.seed,
+            tenants: self.tenants.clone(),
+            cases: self.cases,
+            ..GenConfig::default()
+        }
+    }
+
     /// The command line that replays this run: the same target, profile, world and flaws give the same
     /// probes and the same verdict.
     pub fn replay_command(&self) -> String {
@@ -155,7 +182,7 @@ impl Default for RunArgs {
             openapi: None,
             secrets: None,
             seed: 1,
-            tenants: 2,
+            tenants: TenantSelection::Count(2),
             cases: 16,
             flaws: Vec::new(),
             allow_remote: false,
@@ -170,6 +197,7 @@ impl Default for RunArgs {
             startup_timeout: 30,
             per_cell: None,
             deadline: 1800,
+            keep_target: false,
             no_shrink: false,
             quiet: true,
             shard: None,
@@ -184,6 +212,42 @@ pub struct RunResult {
     pub report: Report,
     /// Exit code (0 clean, 1 findings, 3 target failure, 4 inconclusive).
     pub exit: u8,
+    /// With `--keep-target`: the embedded portal, still up, and what replaying needs.
+    pub kept: Option<KeptTarget>,
+}
+
+/// The embedded portal kept up after a run (`--keep-target`).
+#[derive(Debug)]
+pub struct KeptTarget {
+    /// The portal.
+    pub deployed: target::Deployed,
+    /// Its URL and the credentials of the reproducers' identities, to print.
+    pub notes: String,
+}
+
+impl KeptTarget {
+    /// Print the notes to `out` and keep the portal up until SIGINT or SIGTERM; then stop it.
+    pub async fn serve_until_signal(self, to_stderr: bool) {
+        if to_stderr {
+            eprint!("{}", self.notes);
+        } else {
+            print!("{}", self.notes);
+        }
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut stream) => {
+                    stream.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate => {}
+        }
+        eprintln!("stopping the embedded portal");
+        self.deployed.teardown().await;
+    }
 }
 
 /// Entry point of `cloison run`: print the summary, write the JSON report, return the exit code.
@@ -196,12 +260,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
     if let Some(path) = args.json.as_ref().filter(|_| !json_to_stdout) {
         // Check the output before running: a report that cannot be written is a usage error now, not a
         // target failure after minutes of probing.
-        std::fs::write(path, b"{}").map_err(|e| {
-            UsageError(format!(
-                "{}: cannot write the JSON report: {e}",
-                path.display()
-            ))
-        })?;
+        crate::input::check_output(path)
+            .and_then(|()| std::fs::write(path, b"{}"))
+            .map_err(|e| {
+                UsageError(format!(
+                    "{}: cannot write the JSON report: {e}",
+                    path.display()
+                ))
+            })?;
     }
     let outputs = crate::reporters::Outputs::new(args);
     outputs.check().map_err(|e| UsageError(e.to_string()))?;
@@ -214,7 +280,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
                 "schema_version": report::SCHEMA_VERSION,
                 "cloison_version": env!("CARGO_PKG_VERSION"),
                 "outcome": if usage { "usage-error" } else { "error" },
-                "error": format!("{err:#}"),
+                "error": crate::input::bounded(&format!("{err:#}")),
                 "seed": args.seed,
                 "replay": args.replay_command(),
             });
@@ -253,6 +319,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
         } else {
             println!("report written to {}", path.display());
         }
+    }
+    if let Some(kept) = result.kept {
+        runtime.block_on(kept.serve_until_signal(json_to_stdout));
     }
     Ok(result.exit)
 }
@@ -295,6 +364,13 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         ))
         .into());
     }
+    if args.keep_target && args.target != TargetSpec::Embedded {
+        return Err(UsageError(format!(
+            "--keep-target applies to the embedded portal, not to {}",
+            args.target
+        ))
+        .into());
+    }
     if args.concurrency == 0 {
         return Err(UsageError("--concurrency must be at least 1".into()).into());
     }
@@ -302,7 +378,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     if let Some(path) = args.secrets.as_ref().or(profile.secrets_file.as_ref()) {
         secrets = load_secrets(path)?;
     }
-    let config = GenConfig::new(args.seed, args.tenants, args.cases);
+    let config = args.gen_config();
     let world = World::generate(&config)
         .map_err(|e| UsageError(format!("cannot generate the world: {e}")))?;
     let tenants = world.tenants.len();
@@ -402,6 +478,12 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     let deadline = Duration::from_secs(args.deadline);
     let interrupt = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watcher = tokio::spawn(watch_signals(interrupt.clone()));
+    // Off a terminal (a CI log), bars are not drawn: a line per phase and every few seconds instead.
+    let log = (!args.quiet && !std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .then(|| Arc::new(crate::progress::ProgressLog::new()));
+    let ticker = log
+        .clone()
+        .map(|log| tokio::spawn(log.tick(crate::progress::EVERY)));
     let options = EngineOptions {
         concurrency: args.concurrency,
         progress: !args.quiet,
@@ -410,7 +492,10 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         deadline: Some(started + deadline),
         interrupt: interrupt.clone(),
         stateful: args.shard.is_none_or(|s| s.index == 1),
+        log,
     };
+    // What --keep-target prints after the run (the engine takes its own).
+    let (kept_settings, secrets_shown) = (settings.clone(), secrets.clone());
     let engine = match Engine::new(
         &profile,
         &plan,
@@ -429,7 +514,15 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     let bounded =
         tokio::time::timeout(deadline + Duration::from_secs(60), engine.run(&planned)).await;
     watcher.abort();
-    deployed.teardown().await;
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
+    // Kept up for the user (--keep-target) once the run has a report; torn down otherwise.
+    let mut deployed = Some(deployed);
+    let keep = args.keep_target && matches!(bounded, Ok(Ok(_)));
+    if !keep && let Some(deployed) = deployed.take() {
+        deployed.teardown().await;
+    }
     let outcome = match bounded {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(EngineError::Setup(message))) => return Err(UsageError(message).into()),
@@ -656,7 +749,91 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         warnings,
         failures,
     };
-    Ok(RunResult { report, exit })
+    let kept = match deployed {
+        Some(deployed) if deployed.is_embedded() => {
+            let notes = kept_notes(
+                &deployed,
+                &kept_settings,
+                &profile,
+                &plan,
+                &report,
+                &secrets_shown,
+            );
+            Some(KeptTarget { deployed, notes })
+        }
+        Some(deployed) => {
+            deployed.teardown().await;
+            None
+        }
+        None => None,
+    };
+    Ok(RunResult { report, exit, kept })
+}
+
+/// What `--keep-target` prints: the portal's URL, the operator token, and, for each identity of the
+/// reproducers (or a few identities when there is none), its login, password and a login command.
+fn kept_notes(
+    deployed: &target::Deployed,
+    settings: &HttpSettings,
+    profile: &Profile,
+    plan: &Plan,
+    report: &Report,
+    secrets: &Value,
+) -> String {
+    let mut out = format!(
+        "\n--keep-target: the embedded portal stays up at {}\n",
+        deployed.base_url
+    );
+    for (name, value) in &deployed.secrets {
+        if let Some(value) = value.as_str() {
+            out.push_str(&format!("  {name}: {value}\n"));
+        }
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    for cause in &report.root_causes {
+        let finding = &cause.reproducer;
+        for key in std::iter::once(&finding.actor).chain(&finding.victim) {
+            if !keys.contains(&key.identity.as_str()) {
+                keys.push(&key.identity);
+            }
+        }
+    }
+    if keys.is_empty() {
+        out.push_str("  no reproducer to replay; a few identities to explore with:\n");
+        keys.extend(plan.accounts.iter().take(3).map(|a| a.key.as_str()));
+    } else {
+        out.push_str(
+            "  the identities of the reproducers: log in, then put what the login gives where a reproducer \
+             says <redacted: credential of LOGIN> (see the profile's [auth]):\n",
+        );
+    }
+    for key in keys {
+        let Some(account) = plan.account(key) else {
+            continue;
+        };
+        out.push_str(&format!(
+            "  {} ({}, tenant {}): login {} password {}\n",
+            account.key, account.role, account.tenant, account.login, account.password
+        ));
+        if let Some(login) = &profile.auth.login {
+            let tenant = plan
+                .world
+                .tenant(account.tenant_id)
+                .map_or(Value::Null, |t| {
+                    serde_json::to_value(t).unwrap_or(Value::Null)
+                });
+            let ctx = serde_json::json!({
+                "tenant": tenant,
+                "identity": plan.identity_context(profile, account, None),
+                "secrets": secrets,
+            });
+            if let Ok(curl) = crate::http::curl_in_clear(settings, login, &ctx) {
+                out.push_str(&format!("    {curl}\n"));
+            }
+        }
+    }
+    out.push_str("Ctrl-C (or SIGTERM) stops the portal.\n");
+    out
 }
 
 /// Set `flag` on SIGINT (Ctrl-C) or SIGTERM: the engine stops sending probes, the target is torn down, and the
@@ -757,6 +934,7 @@ fn failure(args: &RunArgs, profile: &Profile, tenants: usize, message: String) -
             failures: vec![message],
         },
         exit: EXIT_TARGET,
+        kept: None,
     }
 }
 
@@ -768,12 +946,50 @@ mod tests {
     use crate::cli::{Cli, Command};
 
     #[test]
+    fn run_reads_tenants_as_generate_does() {
+        let run_tenants =
+            |text: &str| match Cli::try_parse_from(["cloison", "run", "--tenants", text]) {
+                Ok(Cli {
+                    command: Command::Run(args),
+                }) => Ok(args.tenants),
+                Ok(_) => Err("not a run".to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+        for text in ["3", "101", "01", "2A", "971", "13,", "75,2A,971"] {
+            let generate = crate::generate::GenerateArgs {
+                tenants: text.into(),
+                ..Cli::try_parse_from(["cloison", "generate"])
+                    .ok()
+                    .and_then(|c| match c.command {
+                        Command::Generate(g) => Some(g),
+                        _ => None,
+                    })
+                    .expect("generate's defaults")
+            };
+            let generated = crate::generate::config(&generate).expect("generate reads it");
+            assert_eq!(run_tenants(text), Ok(generated.tenants), "{text}");
+        }
+        // `01` is the Ain alone, not one tenant; `13,` is the Bouches-du-Rhone, not 13 tenants.
+        assert_eq!(
+            run_tenants("01"),
+            Ok(TenantSelection::Codes(vec!["01".into()]))
+        );
+        assert_eq!(
+            run_tenants("13,"),
+            Ok(TenantSelection::Codes(vec!["13".into()]))
+        );
+        for refused in ["0", "102", "2A,2A", "", "ZZ"] {
+            assert!(run_tenants(refused).is_err(), "{refused:?}");
+        }
+    }
+
+    #[test]
     fn replay_command_parses_back_to_the_same_run() {
         let args = RunArgs {
             target: "image:cloison-portal:dev".parse().expect("valid target"),
             profile: Some(PathBuf::from("profiles/my-platform.toml")),
             seed: 42,
-            tenants: 3,
+            tenants: TenantSelection::Count(3),
             cases: 40,
             flaws: vec!["document-idor".into(), "case-idor".into()],
             ..RunArgs::default()

@@ -20,6 +20,7 @@ use crate::plan::{Contexts, Plan, PlannedAccount, record_contexts};
 use crate::profile::{Actor, AuthScheme, Endpoint, Profile, TokenSource};
 use crate::report::Stats;
 
+mod blame;
 mod probe;
 mod seed;
 mod setup;
@@ -56,6 +57,9 @@ pub struct EngineOptions {
     pub interrupt: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Run the stateful suite (off for every shard but the first).
     pub stateful: bool,
+    /// Where bars are not drawn (standard error is not a terminal): the phases and findings, for a line
+    /// every few seconds (`crate::progress`).
+    pub log: Option<std::sync::Arc<crate::progress::ProgressLog>>,
 }
 
 /// Transport failures in a row after which the target is taken as gone and no more probe is sent.
@@ -207,6 +211,9 @@ impl<'a> Engine<'a> {
                 .progress_chars("=> "),
         );
         bar.set_prefix(what.to_string());
+        if let Some(log) = &self.options.log {
+            log.phase(&bar);
+        }
         bar
     }
 
@@ -394,8 +401,9 @@ impl<'a> Engine<'a> {
         out
     }
 
-    /// Check a setup response: 2xx (or the endpoint's `ok`) passes; 5xx is a target failure; anything
-    /// else means the profile does not fit the platform.
+    /// Check a setup response: 2xx (or the endpoint's `ok`) passes; 5xx, or a 4xx to a retry after a lost
+    /// answer, is a target failure; anything else means the profile does not fit the platform (see
+    /// `blame`).
     fn setup_status(
         &self,
         endpoint: &Endpoint,
@@ -407,11 +415,16 @@ impl<'a> Engine<'a> {
             return Ok(());
         }
         let excerpt = ex.excerpt(300, &self.all_secrets());
-        let message = format!(
+        let mut message = format!(
             "{what}: {} {} answered {status}: {excerpt}",
             ex.request.method, ex.request.url
         );
-        if status >= 500 {
+        if blame::status_blame(ex) == blame::Blame::Target {
+            if let Some(lost) = ex.retried_after.as_ref().filter(|_| status < 500) {
+                message.push_str(&format!(
+                    " (to a retry: the earlier attempt got no answer ({lost}) and may have been applied)"
+                ));
+            }
             Err(EngineError::Target(message))
         } else {
             Err(EngineError::Setup(

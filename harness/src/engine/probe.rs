@@ -51,6 +51,7 @@ impl<'a> Engine<'a> {
                 async move {
                     let result = self.judge(probe).await;
                     bar.inc(1);
+                    self.note_finding(&result);
                     (i, result)
                 }
             })
@@ -70,10 +71,20 @@ impl<'a> Engine<'a> {
         let bar = self.bar(probes.len(), "writes");
         for probe in probes {
             let result = self.judge(probe).await;
+            self.note_finding(&result);
             self.record(probe, result, outcome);
             bar.inc(1);
         }
         bar.finish_and_clear();
+    }
+
+    /// Count a finding for the progress lines.
+    fn note_finding(&self, result: &Attempt) {
+        if let (Some(log), Ok(Ok(judged))) = (&self.options.log, result)
+            && judged.verdict.is_finding()
+        {
+            log.finding();
+        }
     }
 
     fn record(&self, probe: &Probe, result: Attempt, outcome: &mut Outcome) {
@@ -339,9 +350,17 @@ impl<'a> Engine<'a> {
                 .send(Some(&steward.key), endpoint, &warm, &Tweak::default())
                 .await;
         }
-        let ex = self
+        let mut ex = self
             .send(probe.actor.as_deref(), endpoint, &ctx, &tweak)
             .await?;
+        // One server error does not void a run: a control answered 5xx is sent once more, and the second
+        // answer decides (docs/run.md, "Server errors").
+        if probe.expect == Expect::Control && ex.observed.is_server_error() {
+            tokio::time::sleep(self.settings.backoff).await;
+            ex = self
+                .send(probe.actor.as_deref(), endpoint, &ctx, &tweak)
+                .await?;
+        }
         let actor = probe
             .actor
             .as_deref()

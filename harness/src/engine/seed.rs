@@ -191,16 +191,12 @@ impl Engine<'_> {
             key,
         );
         let Some(id) = Self::extract(&ex, endpoint, "id") else {
-            return Step::Stopped(EngineError::Setup(format!(
-                "{}",
-                self.profile.error_at(
-                    &endpoint.origin.key("extract").key("id"),
-                    format!(
-                        "the response to creating {key} has no identifier there: {}",
-                        ex.excerpt(200, &self.all_secrets())
-                    )
-                )
-            )));
+            return Step::Stopped(self.missing_in_answer(
+                &ex,
+                &endpoint.origin.key("extract").key("id"),
+                &format!("creating {key} as {creator}"),
+                "the new record's identifier",
+            ));
         };
         Step::Done {
             key: key.to_string(),

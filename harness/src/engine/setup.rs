@@ -88,17 +88,12 @@ impl Engine<'_> {
                         )?;
                         let id =
                             Self::extract(&ex, &provisioning.identity, "id").ok_or_else(|| {
-                                EngineError::Setup(format!(
-                            "{}",
-                            this.profile.error_at(
-                                &provisioning.identity.origin.key("extract").key("id"),
-                                format!(
-                                    "the response to creating {} has no identifier there: {}",
-                                    account.key,
-                                    ex.excerpt(200, &this.all_secrets())
+                                this.missing_in_answer(
+                                    &ex,
+                                    &provisioning.identity.origin.key("extract").key("id"),
+                                    &format!("creating identity {}", account.key),
+                                    "the new identity's identifier",
                                 )
-                            )
-                        ))
                             })?;
                         bar.inc(1);
                         Ok((account.key.clone(), id))
@@ -270,8 +265,17 @@ impl Engine<'_> {
                 cookie = Some(("Cookie".to_string(), pairs.join("; ")));
             }
             if let Some(source) = &auth.token {
-                // A login response without the token the profile points at: the profile does not fit.
+                // A login response without the token the profile points at: the profile does not fit,
+                // unless the target answered nothing or the request itself.
                 let no_token = |what: &str| {
+                    if blame::unusable_answer(&ex).is_some() {
+                        return self.missing_in_answer(
+                            &ex,
+                            &crate::profile::KeyPath::root("auth").key("token"),
+                            &format!("logging in as {}", account.login),
+                            "the session token",
+                        );
+                    }
                     EngineError::Setup(
                         self.profile
                             .error_at(

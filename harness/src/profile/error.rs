@@ -96,11 +96,13 @@ impl fmt::Display for ProfileErrorDetail {
             write!(f, ":{line}:{column}")?;
         }
         write!(f, ": ")?;
+        // Keys and messages may echo the profile's values (a 1 MB string): bounded.
         if let Some(key) = &self.key {
-            write!(f, "`{key}`: ")?;
+            write!(f, "`{}`: ", crate::input::bounded(key))?;
         }
-        write!(f, "{}", self.message)?;
+        write!(f, "{}", crate::input::bounded(&self.message))?;
         if let (Some(excerpt), Some(line), Some(column)) = (&self.excerpt, self.line, self.column) {
+            let (excerpt, column) = window(excerpt, column);
             let gutter = line.to_string().len();
             write!(
                 f,
@@ -110,6 +112,35 @@ impl fmt::Display for ProfileErrorDetail {
         }
         Ok(())
     }
+}
+
+/// A line up to this long is shown whole.
+const EXCERPT_WHOLE: usize = crate::input::MAX_ECHOED_WORD;
+/// Characters of a longer line shown before and after the error's column.
+const EXCERPT_BEFORE: usize = 80;
+const EXCERPT_AFTER: usize = 80;
+
+/// The part of a long line around `column` (1-based, in characters), marked `...` where it is cut, and the
+/// column in that part.
+fn window(line: &str, column: usize) -> (String, usize) {
+    let count = line.chars().count();
+    if count <= EXCERPT_WHOLE {
+        return (line.to_string(), column);
+    }
+    let at = column.saturating_sub(1).min(count);
+    let start = at.saturating_sub(EXCERPT_BEFORE);
+    let end = (at + EXCERPT_AFTER).min(count);
+    let mut out = String::new();
+    let mut column = at - start + 1;
+    if start > 0 {
+        out.push_str("...");
+        column += 3;
+    }
+    out.extend(line.chars().skip(start).take(end - start));
+    if end < count {
+        out.push_str("...");
+    }
+    (out, column)
 }
 
 /// Source text of a profile, to turn byte offsets and key paths into lines and columns.
@@ -188,5 +219,54 @@ impl Source<'_> {
     /// Convert a TOML parse or deserialisation error.
     pub fn from_toml(&self, err: &toml::de::Error) -> ProfileError {
         self.error_at(err.span(), None, err.message().trim_end().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_about_huge_values_print_a_bounded_message_and_excerpt() {
+        let huge = "x".repeat(1_000_000);
+        let text = format!("format = 1\nname = \"{huge}\"\n");
+        let source = Source {
+            file: Path::new("p.toml"),
+            text: &text,
+        };
+        let at = text.find("xxx").expect("value") + 500_000;
+        let err = source.error_at(
+            Some(at..at + 1),
+            Some(&KeyPath::root("name")),
+            format!("`{huge}` is not a name: expected a short name"),
+        );
+        let shown = err.to_string();
+        assert!(shown.len() < 1500, "{} bytes", shown.len());
+        assert!(shown.starts_with("p.toml:2:"), "{shown}");
+        assert!(shown.contains("(1000002 characters)"), "{shown}");
+        assert!(shown.contains("expected a short name"), "{shown}");
+        // The caret still points under the column, in the window of the line that is shown.
+        let lines: Vec<&str> = shown.lines().collect();
+        let excerpt = lines[2].split_once(" | ").expect("excerpt").1;
+        let caret = lines[3].split_once(" | ").expect("caret").1;
+        assert!(
+            excerpt.starts_with("...") && excerpt.ends_with("..."),
+            "{excerpt}"
+        );
+        assert_eq!(caret.len(), EXCERPT_BEFORE + 4, "{caret:?}");
+        // Printed through the edge's bound, the excerpt and its caret are unchanged.
+        assert_eq!(crate::input::bounded(&shown), shown);
+    }
+
+    #[test]
+    fn short_lines_are_shown_whole() {
+        assert_eq!(window("name = 1", 8), ("name = 1".to_string(), 8));
+        let line = format!("k = \"{}\"", "y".repeat(200));
+        let (shown, column) = window(&line, 1);
+        assert_eq!(column, 1);
+        assert!(
+            shown.starts_with("k = ") && shown.ends_with("..."),
+            "{shown}"
+        );
     }
 }

@@ -201,11 +201,13 @@ impl Outputs {
             })?;
         }
         for (path, format) in &self.files {
-            std::fs::write(path, b"").map_err(|source| ReportError::Write {
-                path: path.clone(),
-                format: format.name(),
-                source,
-            })?;
+            crate::input::check_output(path)
+                .and_then(|()| std::fs::write(path, b""))
+                .map_err(|source| ReportError::Write {
+                    path: path.clone(),
+                    format: format.name(),
+                    source,
+                })?;
         }
         Ok(())
     }

@@ -17,7 +17,11 @@ use cloison_harness::run::{RunArgs, execute};
 use cloison_harness::target::TargetSpec;
 
 /// Forward a request to `upstream` and answer what it answered (a bad gateway if it does not).
-async fn forward(client: &reqwest::Client, upstream: &str, request: Request<Body>) -> Response {
+pub(crate) async fn forward(
+    client: &reqwest::Client,
+    upstream: &str,
+    request: Request<Body>,
+) -> Response {
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
         .await
@@ -43,7 +47,7 @@ async fn forward(client: &reqwest::Client, upstream: &str, request: Request<Body
     response
 }
 
-async fn serve(router: Router) -> SocketAddr {
+pub(crate) async fn serve(router: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -52,7 +56,7 @@ async fn serve(router: Router) -> SocketAddr {
     addr
 }
 
-fn url_args(addr: SocketAddr, secrets: &std::path::Path) -> RunArgs {
+pub(crate) fn url_args(addr: SocketAddr, secrets: &std::path::Path) -> RunArgs {
     RunArgs {
         target: TargetSpec::Url(format!("http://{addr}").parse().expect("url")),
         secrets: Some(secrets.to_path_buf()),
@@ -64,7 +68,7 @@ fn url_args(addr: SocketAddr, secrets: &std::path::Path) -> RunArgs {
     }
 }
 
-fn secrets_file(dir: &tempfile::TempDir, token: &str) -> std::path::PathBuf {
+pub(crate) fn secrets_file(dir: &tempfile::TempDir, token: &str) -> std::path::PathBuf {
     let path = dir.path().join("secrets.toml");
     std::fs::write(&path, format!("operator_token = \"{token}\"\n")).expect("write secrets");
     path
@@ -210,12 +214,20 @@ fn usage_mistakes_exit_2_before_any_request() {
         "not in 1..=3600",
     );
     check(&["run", "--cases", "0"], "not in 1..=1000000");
-    check(&["run", "--tenants", "0"], "not in 1..=101");
+    check(&["run", "--tenants", "0"], "not between 1 and 101");
+    check(
+        &["run", "--tenants", "102"],
+        "unknown departement code \"102\"",
+    );
     check(&["run", "--concurrency", "0"], "not in 1..=1024");
     // Input files are regular, small, UTF-8 files: never read until memory runs out, never a hang.
     check(&["run", "--profile", "/dev/zero"], "must be a regular file");
     check(&["run", "--secrets", "/dev/zero"], "must be a regular file");
     check(&["run", "--target", "ftp:x"], "expected `embedded`");
+    check(
+        &["run", "--keep-target", "--target", "url:http://127.0.0.1:9"],
+        "--keep-target applies to the embedded portal",
+    );
     check(
         &["run", "--profile", "/nonexistent/profile.toml"],
         "cannot read the profile",
@@ -258,7 +270,7 @@ async fn fault_proxy(upstream: String, rule: fn(usize) -> Fault) -> SocketAddr {
     serve(proxy).await
 }
 
-async fn portal(token: &str) -> cloison_fixtures::PortalHandle {
+pub(crate) async fn portal(token: &str) -> cloison_fixtures::PortalHandle {
     cloison_fixtures::spawn(cloison_fixtures::PortalConfig {
         operator_token: token.into(),
         argon2: cloison_fixtures::Argon2Params::CHEAP,
@@ -434,10 +446,7 @@ async fn errors_that_echo_the_request_never_print_credentials() {
             !message.contains("echo-operator-token"),
             "{step}: the operator token leaked: {message}"
         );
-        let world = cloison_generators::World::generate(&cloison_generators::GenConfig::new(
-            a.seed, a.tenants, a.cases,
-        ))
-        .expect("world");
+        let world = cloison_generators::World::generate(&a.gen_config()).expect("world");
         for account in world.cases.iter().flat_map(|b| &b.accounts) {
             assert!(
                 !message.contains(&account.password),

@@ -1,13 +1,17 @@
 //! Integration tests of the cloison harness: one test binary, one module per area.
 
 mod bench;
+mod blame;
+#[cfg(feature = "containers")]
 mod container;
 mod existing;
 mod failing;
+mod fuzz;
 mod generate;
 mod mock;
 mod openapi;
 mod profile;
+mod progress;
 mod reach;
 mod reports;
 mod run;

@@ -915,7 +915,7 @@ async fn try_run_mock(
         target: TargetSpec::Url(format!("http://{addr}").parse().expect("url")),
         profile: Some(profile_path),
         seed,
-        tenants,
+        tenants: cloison_generators::TenantSelection::Count(tenants),
         cases,
         quiet: true,
         ..RunArgs::default()

@@ -554,7 +554,7 @@ async fn run_carnet(flaws: Flaws, profile: &str) -> (RunResult, usize) {
         target: TargetSpec::Url(format!("http://{addr}").parse().expect("url")),
         profile: Some(path),
         seed: 3,
-        tenants: 2,
+        tenants: cloison_generators::TenantSelection::Count(2),
         cases: 10,
         quiet: true,
         ..RunArgs::default()

@@ -13,7 +13,7 @@ pub fn args(flaws: &[&str], seed: u64, cases: u64) -> RunArgs {
         flaws: flaws.iter().map(|f| f.to_string()).collect(),
         seed,
         cases,
-        tenants: 2,
+        tenants: cloison_generators::TenantSelection::Count(2),
         ..RunArgs::default()
     }
 }
@@ -257,4 +257,141 @@ fn the_binary_exits_0_when_clean_and_1_with_a_replay_command_on_findings() {
             .expect("the JSON report parses");
     assert_eq!(report["replay"], replay);
     assert_eq!(report["outcome"], "findings");
+}
+
+/// `--keep-target`: after the run, the embedded portal stays up and its URL and the reproducers'
+/// credentials are printed; the printed login works; SIGTERM stops it and the run's own exit code remains.
+#[test]
+fn keep_target_keeps_the_portal_up_with_working_credentials_until_a_signal() {
+    use std::io::BufRead as _;
+    /// Kills the child if the test fails before it is stopped: a kept portal never outlives the test.
+    struct Guard(Option<std::process::Child>);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            if let Some(child) = self.0.as_mut() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_cloison"))
+        .args([
+            "run",
+            "--quiet",
+            "--cases",
+            "4",
+            "--flaw",
+            "case-idor",
+            "--keep-target",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn cloison");
+    let mut guard = Guard(Some(child));
+    let stdout = guard
+        .0
+        .as_mut()
+        .and_then(|c| c.stdout.take())
+        .expect("stdout");
+    let mut notes = Vec::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.expect("a line");
+        let last = line.starts_with("Ctrl-C (or SIGTERM) stops the portal");
+        notes.push(line);
+        if last {
+            break;
+        }
+    }
+    let text = notes.join("\n");
+    let url = text
+        .split("stays up at ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the portal's URL is printed")
+        .to_string();
+    assert!(text.contains("operator_token: cloison-operator-"), "{text}");
+    // The first identity's login command, as printed.
+    // The login commands come after the portal's URL (reproducers above may print their own requests).
+    let kept = notes
+        .iter()
+        .position(|l| l.contains("stays up at "))
+        .expect("the kept target's notes");
+    let login = notes[kept..]
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("curl -sS -X POST "))
+        .expect("a login command");
+    let login_url = login.split('\'').nth(1).expect("the login URL").to_string();
+    let body = login
+        .split("--data-raw '")
+        .nth(1)
+        .and_then(|b| b.strip_suffix('\''))
+        .expect("the login body")
+        .to_string();
+    assert!(
+        body.contains("\"password\":\"") && !body.contains("redacted"),
+        "{body}"
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (health, token) = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let health = client
+            .get(format!("{url}/healthz"))
+            .send()
+            .await
+            .map(|r| r.status().as_u16());
+        let token = client
+            .post(&login_url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("login")
+            .json::<serde_json::Value>()
+            .await
+            .expect("a JSON answer");
+        (health, token)
+    });
+    assert_eq!(health.ok(), Some(200), "the portal is still up: {text}");
+    assert!(
+        token["token"].is_string(),
+        "the printed login works: {token}"
+    );
+    let mut child = guard.0.take().expect("the child");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    assert_eq!(
+        status.code(),
+        Some(i32::from(EXIT_FINDINGS)),
+        "the run's exit code"
+    );
+    let after = runtime.block_on(reqwest::Client::new().get(format!("{url}/healthz")).send());
+    assert!(after.is_err(), "the portal is stopped");
+}
+
+/// `--tenants` takes departement codes as `cloison generate` does: the world, the run and its replay
+/// command name the departements chosen, `01` (the Ain) and `971` (Guadeloupe) here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_over_departement_codes() {
+    let args = RunArgs {
+        tenants: cloison_generators::TenantSelection::parse("01,971"),
+        cases: 6,
+        ..RunArgs::default()
+    };
+    let result = run(&args).await;
+    let report = &result.report;
+    assert_eq!(report.tenants, 2);
+    assert!(report.failures.is_empty(), "{}", report.summary());
+    assert!(
+        report.replay.contains("--tenants 01,971"),
+        "{}",
+        report.replay
+    );
+    let world = World::generate(&args.gen_config()).expect("world");
+    let codes: Vec<&str> = world.tenants.iter().map(|t| t.code.as_str()).collect();
+    assert_eq!(codes, ["01", "971"]);
 }

@@ -1,0 +1,132 @@
+//! Who is at fault when a setup answer (provisioning, login, seeding) cannot be used: the profile (exit 2:
+//! it does not describe the platform) or the target (exit 3: it failed while being set up).
+//!
+//! - A 5xx is the target's (after the retries of 503 and 429).
+//! - A 4xx to a request that was sent again because the earlier attempt got no answer (a lost response, a
+//!   dropped connection) is the target's: the first attempt may have been applied (a 409 "already exists"),
+//!   and nothing says the profile is wrong.
+//! - Any other status the endpoint does not accept is the profile's.
+//! - An accepted answer without what the profile points at is the target's when the body is empty or is
+//!   the request sent back (an echo); otherwise the profile's (a pointer that does not fit the answers).
+
+use super::*;
+
+/// The party a setup failure is blamed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Blame {
+    /// The profile does not fit the platform (exit 2).
+    Profile,
+    /// The target failed (exit 3).
+    Target,
+}
+
+/// Who is at fault for a status the endpoint does not accept.
+pub(crate) fn status_blame(ex: &Exchange) -> Blame {
+    let status = ex.observed.status;
+    if status >= 500 || (ex.retried_after.is_some() && (400..500).contains(&status)) {
+        Blame::Target
+    } else {
+        Blame::Profile
+    }
+}
+
+/// Why an accepted answer without the expected value is the target's fault, if it is.
+pub(crate) fn unusable_answer(ex: &Exchange) -> Option<&'static str> {
+    if ex.observed.body.iter().all(u8::is_ascii_whitespace) {
+        Some("an empty body")
+    } else if ex.echoed {
+        Some("the request's own body sent back (an echo, not an answer)")
+    } else {
+        None
+    }
+}
+
+impl Engine<'_> {
+    /// The error for an accepted setup answer that lacks what the profile points at (`key`, e.g.
+    /// `provisioning.identity.extract.id`; `expected`, e.g. "the new identity's identifier at `/id`").
+    pub(super) fn missing_in_answer(
+        &self,
+        ex: &Exchange,
+        key: &crate::profile::KeyPath,
+        what: &str,
+        expected: &str,
+    ) -> EngineError {
+        let head = format!(
+            "{what}: {} {} answered {}",
+            ex.request.method, ex.request.url, ex.observed.status
+        );
+        match unusable_answer(ex) {
+            Some(answer) => EngineError::Target(format!(
+                "{head} with {answer}: expected {expected} (`{key}`); the target failed, the profile is not in question"
+            )),
+            None => EngineError::Setup(
+                self.profile
+                    .error_at(
+                        key,
+                        format!(
+                            "{head} without {expected}: {}",
+                            ex.excerpt(200, &self.all_secrets())
+                        ),
+                    )
+                    .to_string(),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::RequestSummary;
+    use crate::oracle::Observed;
+
+    fn exchange(status: u16, body: &[u8], retried: bool, echoed: bool) -> Exchange {
+        Exchange {
+            request: RequestSummary {
+                method: "POST".into(),
+                url: "http://127.0.0.1:9/users".into(),
+                curl: String::new(),
+            },
+            observed: Observed {
+                status,
+                headers: Vec::new(),
+                body: body.to_vec(),
+            },
+            sent: Vec::new(),
+            retried_after: retried.then(|| "timed out".to_string()),
+            echoed,
+        }
+    }
+
+    #[test]
+    fn statuses_are_blamed_on_the_target_when_it_failed_or_lost_an_answer() {
+        assert_eq!(
+            status_blame(&exchange(500, b"", false, false)),
+            Blame::Target
+        );
+        assert_eq!(
+            status_blame(&exchange(400, b"", false, false)),
+            Blame::Profile
+        );
+        assert_eq!(
+            status_blame(&exchange(409, b"", false, false)),
+            Blame::Profile
+        );
+        // The first attempt's answer was lost: the 409 may be that attempt's own record.
+        assert_eq!(
+            status_blame(&exchange(409, b"", true, false)),
+            Blame::Target
+        );
+    }
+
+    #[test]
+    fn empty_and_echoed_answers_are_the_targets_fault() {
+        assert!(unusable_answer(&exchange(200, b"", false, false)).is_some());
+        assert!(unusable_answer(&exchange(200, b" \n", false, false)).is_some());
+        assert!(unusable_answer(&exchange(200, br#"{"a":1}"#, false, true)).is_some());
+        assert_eq!(
+            unusable_answer(&exchange(200, br#"{"ident":"u1"}"#, false, false)),
+            None
+        );
+    }
+}
