@@ -270,6 +270,16 @@ impl CanaryRegistry {
         &self.canaries
     }
 
+    /// The number of patterns of the automaton (every canary's forms).
+    pub fn pattern_count(&self) -> usize {
+        self.pattern_owner.len()
+    }
+
+    /// The heap memory of the automaton, in bytes.
+    pub fn memory_usage(&self) -> usize {
+        self.automaton.memory_usage()
+    }
+
     /// Every canary occurrence in `bytes` (overlapping: a case number inside a document reference gives both).
     pub fn scan(&self, bytes: &[u8]) -> Vec<CanaryHit> {
         let boundary = |i: Option<&u8>| i.is_none_or(|c| !c.is_ascii_alphanumeric());
