@@ -632,6 +632,7 @@ mod tests {
                     status: 200,
                     headers: Vec::new(),
                     body: b"%PDF-1.4 s3cret-token ...".to_vec(),
+                    redirects: Vec::new(),
                 },
                 sent: Vec::new(),
             }),

@@ -21,6 +21,9 @@ pub struct Observed {
     pub headers: Vec<(String, String)>,
     /// Body bytes (already decoded from its `Content-Encoding`).
     pub body: Vec<u8>,
+    /// The responses that redirected to this one, the first first (each without redirects of its own):
+    /// their headers and bodies reached the caller too.
+    pub redirects: Vec<Observed>,
 }
 
 impl Observed {
@@ -369,6 +372,7 @@ mod tests {
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect(),
             body: body.as_bytes().to_vec(),
+            redirects: Vec::new(),
         }
     }
 
