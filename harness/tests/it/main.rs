@@ -10,3 +10,4 @@ mod profile;
 mod reports;
 mod run;
 mod shards;
+mod storage;
