@@ -346,10 +346,10 @@ impl Folded {
 fn fold_char(c: char) -> Option<&'static str> {
     /// U+00C0 to U+00FF, the letters of French and its neighbours (`×` and `÷` are no letters).
     const LATIN1: [&str; 64] = [
-        "A", "A", "A", "A", "A", "A", "AE", "C", "E", "E", "E", "E", "I", "I", "I", "I", "D", "N", "O",
-        "O", "O", "O", "O", "", "O", "U", "U", "U", "U", "Y", "TH", "ss", "a", "a", "a", "a", "a", "a",
-        "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", "d", "n", "o", "o", "o", "o", "o", "", "o",
-        "u", "u", "u", "u", "y", "th", "y",
+        "A", "A", "A", "A", "A", "A", "AE", "C", "E", "E", "E", "E", "I", "I", "I", "I", "D", "N",
+        "O", "O", "O", "O", "O", "", "O", "U", "U", "U", "U", "Y", "TH", "ss", "a", "a", "a", "a",
+        "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", "d", "n", "o", "o", "o", "o",
+        "o", "", "o", "u", "u", "u", "u", "y", "th", "y",
     ];
     match c {
         '\u{c0}'..='\u{ff}' => Some(LATIN1[c as usize - 0xc0]).filter(|s| !s.is_empty()),

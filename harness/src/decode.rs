@@ -308,9 +308,8 @@ impl Walker<'_> {
                 self.text(text.as_bytes());
             }
             Err(_) => {
-                let encoding = charset.or_else(|| {
-                    looks_like_text(input).then_some(encoding_rs::WINDOWS_1252)
-                });
+                let encoding =
+                    charset.or_else(|| looks_like_text(input).then_some(encoding_rs::WINDOWS_1252));
                 if let Some(encoding) = encoding {
                     self.charset(encoding, input);
                 }
@@ -416,16 +415,14 @@ pub fn percent_decode(bytes: &[u8]) -> Vec<u8> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
+                    continue;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b'+' => out.push(b' '),
             b => out.push(b),
         }
@@ -669,8 +666,11 @@ mod tests {
 
     use super::*;
 
-    /// Every view of `body`, as (steps, text).
-    fn views(body: &[u8], content_type: Option<&str>, limits: &Limits) -> (Vec<(Vec<Step>, Vec<u8>)>, Walk) {
+    /// A view: the steps that made it and its bytes.
+    type View = (Vec<Step>, Vec<u8>);
+
+    /// Every view of `body`.
+    fn views(body: &[u8], content_type: Option<&str>, limits: &Limits) -> (Vec<View>, Walk) {
         let mut out = Vec::new();
         let walk = each_view(body, content_type, limits, &mut |steps, bytes| {
             out.push((steps.to_vec(), bytes.to_vec()))
@@ -682,10 +682,7 @@ mod tests {
     fn found(body: &[u8], content_type: Option<&str>, steps: &[Step], needle: &str) -> bool {
         let (views, _) = views(body, content_type, &Limits::default());
         views.iter().any(|(s, bytes)| {
-            s == steps
-                && bytes
-                    .windows(needle.len())
-                    .any(|w| w == needle.as_bytes())
+            s == steps && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
         })
     }
 
@@ -706,7 +703,8 @@ mod tests {
         let mut out = Vec::new();
         let mut central = Vec::new();
         for (name, data) in members {
-            let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+            let mut deflated =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
             deflated.write_all(data).expect("deflate");
             let deflated = deflated.finish().expect("deflate");
             let crc = {
@@ -770,7 +768,8 @@ mod tests {
             content_decode("deflate", &zlib, &limits).map(|d| d.bytes),
             Ok(SECRET.as_bytes().to_vec())
         );
-        let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut raw =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
         raw.write_all(SECRET.as_bytes()).expect("deflate");
         let raw = raw.finish().expect("deflate");
         assert_eq!(
@@ -841,17 +840,32 @@ mod tests {
     #[test]
     fn gzip_and_zlib_bodies_by_their_magic() {
         assert!(found(&gzip(SECRET.as_bytes()), None, &[Step::Gzip], SECRET));
-        assert!(found(&zlib(SECRET.as_bytes()), None, &[Step::Deflate], SECRET));
+        assert!(found(
+            &zlib(SECRET.as_bytes()),
+            None,
+            &[Step::Deflate],
+            SECRET
+        ));
     }
 
     #[test]
     fn percent_encoding() {
         let body = b"{\"next\":\"/dossiers?nom=H%C3%A9l%C3%A8ne+DUBOIS-CANARY%2C+12\"}";
-        assert!(found(body, None, &[Step::Percent], "Hélène DUBOIS-CANARY, 12"));
+        assert!(found(
+            body,
+            None,
+            &[Step::Percent],
+            "Hélène DUBOIS-CANARY, 12"
+        ));
         assert_eq!(percent_decode(b"a+b%26c%2"), b"a b&c%2".to_vec());
         assert_eq!(percent_decode(b"%C3%A9"), "\u{e9}".as_bytes().to_vec());
         // Latin-1 percent-encoding (`%E9`) is not UTF-8: its charset view follows.
-        assert!(found(b"nom=H%E9l%E8ne", None, &[Step::Percent, Step::Charset], "Hélène"));
+        assert!(found(
+            b"nom=H%E9l%E8ne",
+            None,
+            &[Step::Percent, Step::Charset],
+            "Hélène"
+        ));
     }
 
     #[test]
@@ -861,9 +875,17 @@ mod tests {
         assert!(found(json.as_bytes(), None, &[Step::Base64], SECRET));
         // Glued to a path: found at another alignment.
         let path = format!("/files/{encoded}");
-        assert!(found(path.as_bytes(), None, &[Step::Base64], "DUBOIS-CANARY"));
+        assert!(found(
+            path.as_bytes(),
+            None,
+            &[Step::Base64],
+            "DUBOIS-CANARY"
+        ));
         // URL-safe, unpadded, as in a token.
-        let url_safe = encoded.trim_end_matches('=').replace('+', "-").replace('/', "_");
+        let url_safe = encoded
+            .trim_end_matches('=')
+            .replace('+', "-")
+            .replace('/', "_");
         assert!(found(url_safe.as_bytes(), None, &[Step::Base64], SECRET));
         // MIME lines of 76 characters.
         let long: String = std::iter::repeat_n(SECRET, 4).collect::<Vec<_>>().join(" ");
@@ -873,7 +895,12 @@ mod tests {
             .chunks(76)
             .map(|c| std::str::from_utf8(c).expect("ascii"))
             .collect();
-        assert!(found(wrapped.join("\r\n").as_bytes(), None, &[Step::Base64], &long));
+        assert!(found(
+            wrapped.join("\r\n").as_bytes(),
+            None,
+            &[Step::Base64],
+            &long
+        ));
         // Short runs are words, not base64.
         let (views, _) = views(b"{\"nom\":\"DUPONT\"}", None, &Limits::default());
         assert!(views.is_empty());
@@ -896,10 +923,22 @@ mod tests {
 
     #[test]
     fn html_entities() {
-        let html = b"<td>H&eacute;l&#232;ne DUBOIS-CANARY, 12 rue de l&rsquo;&#xC9;glise &amp; co</td>";
-        assert!(found(html, None, &[Step::Entities], "Hélène DUBOIS-CANARY, 12 rue de l’Église & co"));
-        assert_eq!(decode_entities(b"&unknown; &amp &#0; &#x110000;"), b"&unknown; &amp &#0; &#x110000;".to_vec());
-        assert_eq!(decode_entities(b"l&apos;&Eacute;cole"), "l'École".as_bytes().to_vec());
+        let html =
+            b"<td>H&eacute;l&#232;ne DUBOIS-CANARY, 12 rue de l&rsquo;&#xC9;glise &amp; co</td>";
+        assert!(found(
+            html,
+            None,
+            &[Step::Entities],
+            "Hélène DUBOIS-CANARY, 12 rue de l’Église & co"
+        ));
+        assert_eq!(
+            decode_entities(b"&unknown; &amp &#0; &#x110000;"),
+            b"&unknown; &amp &#0; &#x110000;".to_vec()
+        );
+        assert_eq!(
+            decode_entities(b"l&apos;&Eacute;cole"),
+            "l'École".as_bytes().to_vec()
+        );
     }
 
     #[test]
@@ -912,24 +951,50 @@ mod tests {
         assert!(found(&xlsx, None, &[Step::Zip], "DUBOIS-CANARY"));
         assert!(found(&xlsx, None, &[Step::Zip, Step::Entities], "Hélène"));
         let ods = zip(&[
-            ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
-            ("content.xml", "<table:table-cell><text:p>12 rue de l'Église</text:p></table:table-cell>".as_bytes()),
+            (
+                "mimetype",
+                b"application/vnd.oasis.opendocument.spreadsheet",
+            ),
+            (
+                "content.xml",
+                "<table:table-cell><text:p>12 rue de l'Église</text:p></table:table-cell>"
+                    .as_bytes(),
+            ),
         ]);
         assert!(found(&ods, None, &[Step::Zip], "12 rue de l'Église"));
         // In a JSON field, base64-encoded: three steps deep.
         let json = format!("{{\"export\":\"{}\"}}", base64_decode_roundtrip(&xlsx));
-        assert!(found(json.as_bytes(), None, &[Step::Base64, Step::Zip, Step::Entities], "Hélène"));
+        assert!(found(
+            json.as_bytes(),
+            None,
+            &[Step::Base64, Step::Zip, Step::Entities],
+            "Hélène"
+        ));
     }
 
     #[test]
     fn latin1_by_declared_charset_and_by_invalid_utf8() {
         let latin1: &[u8] = b"H\xe9l\xe8ne DUBOIS-CANARY, 12 rue de l'\xc9glise";
-        assert!(found(latin1, Some("text/csv; charset=ISO-8859-1"), &[Step::Charset], SECRET));
+        assert!(found(
+            latin1,
+            Some("text/csv; charset=ISO-8859-1"),
+            &[Step::Charset],
+            SECRET
+        ));
         assert!(found(latin1, None, &[Step::Charset], SECRET));
         // Windows-1252's typographic apostrophe (0x92).
-        assert!(found(b"l\x92\xc9glise", Some("text/html;charset=\"windows-1252\""), &[Step::Charset], "l’Église"));
+        assert!(found(
+            b"l\x92\xc9glise",
+            Some("text/html;charset=\"windows-1252\""),
+            &[Step::Charset],
+            "l’Église"
+        ));
         // Binary data is not text in another charset.
-        let (views, _) = views(&[0x00, 0xff, 0x10, 0x80, 0x01, 0xfe], None, &Limits::default());
+        let (views, _) = views(
+            &[0x00, 0xff, 0x10, 0x80, 0x01, 0xfe],
+            None,
+            &Limits::default(),
+        );
         assert!(views.is_empty());
         assert_eq!(declared_charset("application/json; charset=utf-8"), None);
     }
@@ -949,10 +1014,16 @@ mod tests {
         let (produced, walk) = views(&bomb, None, &limits);
         assert!(walk.truncated);
         assert!(walk.bytes <= limits.max_bytes);
-        assert_eq!(produced.iter().map(|(_, b)| b.len()).sum::<usize>(), walk.bytes);
+        assert_eq!(
+            produced.iter().map(|(_, b)| b.len()).sum::<usize>(),
+            walk.bytes
+        );
         // More members than allowed: the first ones are read, the walk says it stopped.
         let names: Vec<String> = (0..8).map(|i| format!("m{i}.txt")).collect();
-        let members: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), SECRET.as_bytes())).collect();
+        let members: Vec<(&str, &[u8])> = names
+            .iter()
+            .map(|n| (n.as_str(), SECRET.as_bytes()))
+            .collect();
         let (produced, walk) = views(&zip(&members), None, &limits);
         assert_eq!(produced.len(), 5);
         assert!(walk.truncated);

@@ -319,7 +319,8 @@ impl Session {
                                     .await;
                                 let mut request = prepared.summary(credential, file);
                                 if !observed.redirects.is_empty() {
-                                    request.curl = request.curl.replacen("curl -sS", "curl -sS -L", 1);
+                                    request.curl =
+                                        request.curl.replacen("curl -sS", "curl -sS -L", 1);
                                 }
                                 return Ok(Exchange {
                                     request,
@@ -362,7 +363,10 @@ impl Session {
         login: Option<&str>,
         first: Observed,
     ) -> Observed {
-        if !matches!(prepared.method, reqwest::Method::GET | reqwest::Method::HEAD) {
+        if !matches!(
+            prepared.method,
+            reqwest::Method::GET | reqwest::Method::HEAD
+        ) {
             return first;
         }
         let (Ok(base), Ok(mut url)) = (
@@ -427,7 +431,11 @@ async fn read(response: reqwest::Response) -> Result<Observed, String> {
             )
         })
         .collect();
-    let body = response.bytes().await.map_err(|err| describe(&err))?.to_vec();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|err| describe(&err))?
+        .to_vec();
     let encoding = headers
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))

@@ -146,9 +146,16 @@ mod tests {
         assert_eq!(scan_response(&One, &body).len(), 1, "base64 in a JSON body");
         let header = response(
             200,
-            &[("Content-Disposition", "attachment; filename*=UTF-8''dubois%2Dcanary.pdf")],
+            &[(
+                "Content-Disposition",
+                "attachment; filename*=UTF-8''dubois%2Dcanary.pdf",
+            )],
             b"",
         );
-        assert_eq!(scan_response(&One, &header).len(), 1, "percent-encoded file name");
+        assert_eq!(
+            scan_response(&One, &header).len(),
+            1,
+            "percent-encoded file name"
+        );
     }
 }

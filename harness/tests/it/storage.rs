@@ -152,7 +152,11 @@ fn caller(db: &Db, headers: &HeaderMap) -> Option<String> {
     db.sessions.get(session).cloned()
 }
 
-async fn create_org(State(v): Shared, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
+async fn create_org(
+    State(v): Shared,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     if !ops(&headers) {
         return not_found();
     }
@@ -200,10 +204,17 @@ async fn create_delegation(
         revoked: false,
     });
     let reference = format!("d-{}", db.delegations.len());
-    reply(StatusCode::CREATED, json!({ "delegation": { "ref": reference } }))
+    reply(
+        StatusCode::CREATED,
+        json!({ "delegation": { "ref": reference } }),
+    )
 }
 
-async fn revoke_delegation(State(v): Shared, headers: HeaderMap, Path(reference): Path<String>) -> Response {
+async fn revoke_delegation(
+    State(v): Shared,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+) -> Response {
     if !ops(&headers) {
         return not_found();
     }
@@ -285,7 +296,12 @@ async fn create_file(
     reply(StatusCode::CREATED, json!({ "file": { "ref": reference } }))
 }
 
-async fn read_file(State(v): Shared, headers: HeaderMap, uri: Uri, Path(reference): Path<String>) -> Response {
+async fn read_file(
+    State(v): Shared,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(reference): Path<String>,
+) -> Response {
     let db = v.db.lock().expect("db");
     let Some(me) = caller(&db, &headers) else {
         return to_login(&uri);
@@ -333,7 +349,10 @@ async fn attach(
     let Some((name, mime, bytes)) = blob else {
         return reply(StatusCode::BAD_REQUEST, json!({ "error": "no blob" }));
     };
-    let visible = match (db.user(&me), db.files.iter().find(|f| f.reference == reference)) {
+    let visible = match (
+        db.user(&me),
+        db.files.iter().find(|f| f.reference == reference),
+    ) {
         (Some(user), Some(file)) => db.may_see(user, file),
         _ => false,
     };
@@ -350,12 +369,20 @@ async fn attach(
         mime,
         bytes,
     });
-    reply(StatusCode::CREATED, json!({ "attachment": { "ref": attachment } }))
+    reply(
+        StatusCode::CREATED,
+        json!({ "attachment": { "ref": attachment } }),
+    )
 }
 
 /// A download: a grant for the caller and a redirect to the object in storage. The platform leaves the
 /// access decision to the storage, which must check the grant.
-async fn download(State(v): Shared, headers: HeaderMap, uri: Uri, Path(reference): Path<String>) -> Response {
+async fn download(
+    State(v): Shared,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(reference): Path<String>,
+) -> Response {
     let mut db = v.db.lock().expect("db");
     let Some(me) = caller(&db, &headers) else {
         return to_login(&uri);
@@ -439,7 +466,10 @@ fn platform(vault: Arc<Vault>) -> Router {
         .route("/ops/orgs", post(create_org))
         .route("/ops/orgs/{slug}/users", post(create_user))
         .route("/ops/delegations", post(create_delegation))
-        .route("/ops/delegations/{reference}/revoke", post(revoke_delegation))
+        .route(
+            "/ops/delegations/{reference}/revoke",
+            post(revoke_delegation),
+        )
         .route("/v2/session", post(session))
         .route("/v2/files", post(create_file))
         .route("/v2/files/{reference}", get(read_file))
@@ -614,7 +644,15 @@ fn cloison_run(
     seed: u64,
 ) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_cloison"))
-        .args(["run", "--quiet", "--no-shrink", "--tenants", "2", "--cases", "10"])
+        .args([
+            "run",
+            "--quiet",
+            "--no-shrink",
+            "--tenants",
+            "2",
+            "--cases",
+            "10",
+        ])
         .arg("--seed")
         .arg(seed.to_string())
         .arg("--target")
@@ -647,7 +685,12 @@ fn summary(run: &VaultRun) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_that_checks_nothing_behind_redirected_downloads_is_found_and_its_twin_is_clean() {
     let flawed = run_vault(true, true, 1).await;
-    assert_eq!(flawed.exit, i32::from(EXIT_FINDINGS), "{}", summary(&flawed));
+    assert_eq!(
+        flawed.exit,
+        i32::from(EXIT_FINDINGS),
+        "{}",
+        summary(&flawed)
+    );
     assert_eq!(flawed.report["outcome"], "findings");
     let causes = flawed.report["root_causes"]
         .as_array()
@@ -670,8 +713,14 @@ async fn storage_that_checks_nothing_behind_redirected_downloads_is_found_and_it
         let curl = cause["reproducer"]["request"]["curl"]
             .as_str()
             .expect("a reproducer");
-        assert!(curl.starts_with("curl -sS -L "), "replays the redirect: {curl}");
-        assert!(!curl.contains("vault_session=s"), "no session cookie: {curl}");
+        assert!(
+            curl.starts_with("curl -sS -L "),
+            "replays the redirect: {curl}"
+        );
+        assert!(
+            !curl.contains("vault_session=s"),
+            "no session cookie: {curl}"
+        );
     }
 
     let fixed = run_vault(false, true, 1).await;
@@ -697,7 +746,11 @@ async fn storage_that_checks_nothing_behind_redirected_downloads_is_found_and_it
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redirect_to_a_host_the_profile_does_not_list_is_not_followed() {
     let run = run_vault(false, false, 2).await;
-    assert_eq!(run.served + run.refused, 0, "the storage was never contacted");
+    assert_eq!(
+        run.served + run.refused,
+        0,
+        "the storage was never contacted"
+    );
     assert_ne!(run.exit, i32::from(EXIT_OK), "{}", summary(&run));
     assert_ne!(run.report["outcome"], "clean", "{}", summary(&run));
     let failures = run.report["failures"].as_array().expect("failures");
