@@ -175,7 +175,9 @@ fn read_bounded(mut reader: impl Read, limit: usize) -> Result<(Vec<u8>, bool), 
     let mut out = Vec::new();
     let mut buf = [0u8; 16 * 1024];
     loop {
-        let want = buf.len().min(limit + 1 - out.len().min(limit));
+        let want = buf
+            .len()
+            .min(limit.saturating_add(1) - out.len().min(limit));
         match reader.read(&mut buf[..want]) {
             Ok(0) => return Ok((out, true)),
             Ok(n) => {
