@@ -22,9 +22,12 @@
 //! references), so an escaped JSON or CSV body still contains them verbatim; values with accents or slashes
 //! (address lines, decision and note texts, document references) are also registered in their common
 //! escaped forms (`\u00e9`, `\/`, `&#39;`). Printed forms are registered too (NIR and phone with spaces,
-//! IBAN in groups of four, phone in international form). Matching is ASCII case-insensitive and only at
-//! word boundaries (the bytes around a hit are not ASCII letters or digits), so a canary inside a longer
-//! word is not reported.
+//! IBAN in groups of four, phone in international form). Matching is case- and accent-insensitive and only
+//! at word boundaries (the bytes around a hit are not ASCII letters or digits), so a canary inside a longer
+//! word is not reported: patterns and scanned bytes are both [folded](fold) (letters with diacritics to
+//! their base letters, `Église` and `EGLISE` alike to `Eglise`; typographic apostrophes to `'`), and the
+//! automaton ignores ASCII case. Folding replaces the accented patterns instead of adding forms, so the
+//! automaton does not grow; a scanned text that is pure ASCII is not copied.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -270,16 +273,33 @@ impl CanaryRegistry {
         &self.canaries
     }
 
-    /// Every canary occurrence in `bytes` (overlapping: a case number inside a document reference gives both).
+    /// The number of patterns of the automaton (every canary's forms).
+    pub fn pattern_count(&self) -> usize {
+        self.pattern_owner.len()
+    }
+
+    /// The heap memory of the automaton, in bytes.
+    pub fn memory_usage(&self) -> usize {
+        self.automaton.memory_usage()
+    }
+
+    /// Every canary occurrence in `bytes` (overlapping: a case number inside a document reference gives both),
+    /// whatever the case and accents of the text; `start` and `end` are offsets in `bytes`.
     pub fn scan(&self, bytes: &[u8]) -> Vec<CanaryHit> {
+        let folded = fold(bytes);
+        let haystack = folded.as_ref().map_or(bytes, |f| f.bytes.as_slice());
         let boundary = |i: Option<&u8>| i.is_none_or(|c| !c.is_ascii_alphanumeric());
         let mut hits = Vec::new();
-        for m in self.automaton.find_overlapping_iter(bytes) {
+        for m in self.automaton.find_overlapping_iter(haystack) {
             let (start, end) = (m.start(), m.end());
-            let before = start.checked_sub(1).and_then(|i| bytes.get(i));
-            if !boundary(before) || !boundary(bytes.get(end)) {
+            let before = start.checked_sub(1).and_then(|i| haystack.get(i));
+            if !boundary(before) || !boundary(haystack.get(end)) {
                 continue;
             }
+            let (start, end) = match &folded {
+                Some(f) => (f.original(start, false), f.original(end, true)),
+                None => (start, end),
+            };
             let c = &self.canaries[self.pattern_owner[m.pattern().as_usize()]];
             hits.push(CanaryHit {
                 value: c.value.clone(),
@@ -293,9 +313,99 @@ impl CanaryRegistry {
     }
 }
 
+/// A text in the form canaries are matched in, with what is needed to find offsets in the original.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Folded {
+    /// The folded bytes.
+    pub bytes: Vec<u8>,
+    /// Each replaced character: its range in the folded bytes and in the original.
+    replaced: Vec<(usize, usize, usize, usize)>,
+}
+
+impl Folded {
+    /// The offset in the original text of offset `at` of the folded one (`end`: the end of a range, rounded
+    /// up inside a replaced character).
+    pub fn original(&self, at: usize, end: bool) -> usize {
+        let i = self.replaced.partition_point(|r| r.0 <= at);
+        let Some(&(f_start, f_end, o_start, o_end)) = i.checked_sub(1).map(|i| &self.replaced[i])
+        else {
+            return at;
+        };
+        if at >= f_end {
+            o_end + (at - f_end)
+        } else if at == f_start || !end {
+            o_start
+        } else {
+            o_end
+        }
+    }
+}
+
+/// The ASCII form of a letter with diacritics (`é` -> `e`, `Œ` -> `OE`, `ß` -> `ss`), `'` for typographic
+/// apostrophes; `None` for ASCII and for every other character (kept as it is).
+fn fold_char(c: char) -> Option<&'static str> {
+    /// U+00C0 to U+00FF, the letters of French and its neighbours (`×` and `÷` are no letters).
+    const LATIN1: [&str; 64] = [
+        "A", "A", "A", "A", "A", "A", "AE", "C", "E", "E", "E", "E", "I", "I", "I", "I", "D", "N",
+        "O", "O", "O", "O", "O", "", "O", "U", "U", "U", "U", "Y", "TH", "ss", "a", "a", "a", "a",
+        "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", "d", "n", "o", "o", "o", "o",
+        "o", "", "o", "u", "u", "u", "u", "y", "th", "y",
+    ];
+    match c {
+        '\u{c0}'..='\u{ff}' => Some(LATIN1[c as usize - 0xc0]).filter(|s| !s.is_empty()),
+        '\u{2018}' | '\u{2019}' | '\u{02bc}' => Some("'"),
+        c if c.is_alphabetic() && !c.is_ascii() => deunicode::deunicode_char(c)
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphabetic())),
+        _ => None,
+    }
+}
+
+/// Fold a text for matching: letters with diacritics to their base letters, typographic apostrophes to `'`,
+/// everything else (ASCII, other characters, bytes that are not UTF-8) unchanged. `None` when nothing
+/// changes, so that ASCII text is never copied. Case is left alone (the automaton ignores ASCII case).
+pub fn fold(text: &[u8]) -> Option<Folded> {
+    if text.is_ascii() {
+        return None;
+    }
+    let mut out = Folded {
+        bytes: Vec::with_capacity(text.len()),
+        replaced: Vec::new(),
+    };
+    let mut offset = 0;
+    for chunk in text.utf8_chunks() {
+        let valid = chunk.valid();
+        let mut last = 0;
+        for (i, c) in valid.char_indices() {
+            if let Some(ascii) = fold_char(c) {
+                out.bytes.extend_from_slice(&valid.as_bytes()[last..i]);
+                let f_start = out.bytes.len();
+                out.bytes.extend_from_slice(ascii.as_bytes());
+                let o_start = offset + i;
+                out.replaced
+                    .push((f_start, out.bytes.len(), o_start, o_start + c.len_utf8()));
+                last = i + c.len_utf8();
+            }
+        }
+        out.bytes.extend_from_slice(&valid.as_bytes()[last..]);
+        out.bytes.extend_from_slice(chunk.invalid());
+        offset += valid.len() + chunk.invalid().len();
+    }
+    if out.replaced.is_empty() {
+        return None;
+    }
+    Some(out)
+}
+
+/// A value as matched: folded, and in lower case (the key under which folded values are unique).
+pub fn match_key(value: &str) -> String {
+    let folded = fold(value.as_bytes()).map_or_else(|| value.as_bytes().to_vec(), |f| f.bytes);
+    String::from_utf8_lossy(&folded).to_lowercase()
+}
+
 #[derive(Default)]
 struct Builder {
     canaries: Vec<Canary>,
+    /// Values registered, by [`match_key`]: values that match alike share one owner.
     seen: std::collections::HashMap<String, usize>,
     patterns: Vec<String>,
     pattern_owner: Vec<usize>,
@@ -303,13 +413,17 @@ struct Builder {
 
 impl Builder {
     /// Register a canary with its printed forms; a value already registered (a surname or address shared
-    /// by a parent and child of the same case file) keeps its first owner.
+    /// by a parent and child of the same case file), or one that matches alike, keeps its first owner.
     fn add(&mut self, value: &str, kind: CanaryKind, owner: CanaryOwner, printed: &[String]) {
-        if value.is_empty() || self.seen.contains_key(value) {
+        if value.is_empty() {
+            return;
+        }
+        let key = match_key(value);
+        if self.seen.contains_key(&key) {
             return;
         }
         let idx = self.canaries.len();
-        self.seen.insert(value.to_string(), idx);
+        self.seen.insert(key, idx);
         self.canaries.push(Canary {
             value: value.to_string(),
             kind,
@@ -317,6 +431,11 @@ impl Builder {
         });
         let mut forms = escaped_forms(value);
         forms.extend(printed.iter().cloned());
+        for form in &mut forms {
+            if let Some(folded) = fold(form.as_bytes()) {
+                *form = String::from_utf8_lossy(&folded.bytes).into_owned();
+            }
+        }
         forms.sort();
         forms.dedup();
         for f in forms {
@@ -361,6 +480,13 @@ mod tests {
                 c.value
             );
         }
+        // Values are unique as matched too (folded, any case): no two owners' values match alike.
+        let mut keys: HashMap<String, &str> = HashMap::new();
+        for c in reg.canaries() {
+            if let Some(other) = keys.insert(match_key(&c.value), &c.value) {
+                panic!("{other} and {} match alike", c.value);
+            }
+        }
         // Every sensitive value of every record is registered, and values shared between two persons only
         // ever are within one case file (a parent carrying the child's surname and address).
         let mut seen: HashMap<String, CaseId> = HashMap::new();
@@ -389,6 +515,97 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn registry(values: &[&str]) -> CanaryRegistry {
+        let mut b = Builder::default();
+        for (i, v) in values.iter().enumerate() {
+            let person = PersonId(i as u64 + 1);
+            let owner = CanaryOwner {
+                tenant: TenantId(1),
+                person: Some(person),
+                record: RecordRef::Person(person),
+            };
+            b.add(v, CanaryKind::AddressLine, owner, &[]);
+        }
+        b.build()
+    }
+
+    fn found(reg: &CanaryRegistry, text: &str) -> Vec<String> {
+        reg.scan(text.as_bytes())
+            .into_iter()
+            .map(|h| h.value)
+            .collect()
+    }
+
+    #[test]
+    fn matching_ignores_ascii_case() {
+        let reg = registry(&["Dupont"]);
+        for text in ["DUPONT", "dupont", "Mme DuPont."] {
+            assert_eq!(found(&reg, text), ["Dupont"], "{text}");
+        }
+    }
+
+    #[test]
+    fn matching_ignores_accents_and_their_case() {
+        let reg = registry(&["Hélène Jaurès", "Noel"]);
+        for text in [
+            "HELENE JAURES",
+            "Helene Jaures",
+            "HÉLÈNE JAURÈS",
+            "hélène jaurès",
+        ] {
+            assert_eq!(found(&reg, text), ["Hélène Jaurès"], "{text}");
+        }
+        // A value without accents is found where the text has them.
+        assert_eq!(found(&reg, "M. NOËL"), ["Noel"]);
+    }
+
+    #[test]
+    fn typographic_apostrophes_match_plain_ones_and_ligatures_their_letters() {
+        let reg = registry(&["12 rue de l'Église", "Cœur"]);
+        assert_eq!(found(&reg, "12 rue de l’Église"), ["12 rue de l'Église"]);
+        assert_eq!(found(&reg, "12 RUE DE L'EGLISE"), ["12 rue de l'Église"]);
+        assert_eq!(found(&reg, "COEUR"), ["Cœur"]);
+        assert_eq!(found(&reg, "CŒUR"), ["Cœur"]);
+    }
+
+    #[test]
+    fn folded_matches_keep_word_boundaries() {
+        let reg = registry(&["Hélène"]);
+        assert!(found(&reg, "Hélènes").is_empty());
+        assert!(found(&reg, "éHELENE").is_empty(), "é folds to a letter");
+        assert_eq!(found(&reg, "«Hélène»"), ["Hélène"], "« is no letter");
+    }
+
+    #[test]
+    fn offsets_of_a_folded_match_are_those_of_the_original_bytes() {
+        let reg = registry(&["Hélène"]);
+        let text = "Œuvre de HÉLÈNE, née";
+        let hits = reg.scan(text.as_bytes());
+        assert_eq!(hits.len(), 1);
+        assert_eq!(&text[hits[0].start..hits[0].end], "HÉLÈNE");
+        // Bytes that are not UTF-8 are kept as they are, and offsets still point into the original.
+        let mut bytes = b"\xff\xfe ".to_vec();
+        bytes.extend_from_slice("à Hélène".as_bytes());
+        let hits = reg.scan(&bytes);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(&bytes[hits[0].start..hits[0].end], "Hélène".as_bytes());
+    }
+
+    #[test]
+    fn values_that_match_alike_keep_their_first_owner() {
+        let reg = registry(&["Hélène", "HELENE"]);
+        assert_eq!(reg.canaries().len(), 1);
+        assert_eq!(found(&reg, "helene"), ["Hélène"]);
+    }
+
+    #[test]
+    fn folding_leaves_ascii_alone_and_is_not_a_copy() {
+        assert_eq!(fold(b"DUPONT 12 rue"), None);
+        assert_eq!(fold("€ 12".as_bytes()), None, "no letter to fold");
+        let folded = fold("Ça coûte".as_bytes()).map(|f| f.bytes);
+        assert_eq!(folded.as_deref(), Some(&b"Ca coute"[..]));
     }
 
     #[test]

@@ -6,8 +6,58 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::decode::{Limits, content_decode};
 use crate::oracle::Observed;
 use crate::profile::{Body, Endpoint, KeyPath, PartContent, TemplateError};
+
+/// How redirects are followed: only for safe methods (GET, HEAD), at most `max_hops` hops, to the target's
+/// own origin or to one of `hosts`; never to the login page (that is a refusal, judged as such).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirects {
+    /// Hops followed at most (0: none).
+    pub max_hops: usize,
+    /// Hosts other than the target's own a redirect may lead to: `host` (any port) or `host:port`.
+    pub hosts: Vec<String>,
+    /// A redirect whose `Location` contains this text leads to the login page: it is not followed. An
+    /// endpoint with refusals of its own uses theirs.
+    pub login: Option<String>,
+}
+
+impl Default for Redirects {
+    fn default() -> Self {
+        Self {
+            max_hops: 5,
+            hosts: Vec::new(),
+            login: None,
+        }
+    }
+}
+
+impl Redirects {
+    /// Whether `url`, on another origin than the target's, is on a listed host.
+    pub fn allows(&self, url: &reqwest::Url) -> bool {
+        let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+            return false;
+        };
+        matches!(url.scheme(), "http" | "https")
+            && self.hosts.iter().any(|entry| {
+                match entry
+                    .rsplit_once(':')
+                    .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
+                {
+                    Some((h, p)) => h.eq_ignore_ascii_case(host) && p == port,
+                    None => entry.eq_ignore_ascii_case(host),
+                }
+            })
+    }
+}
+
+/// Whether two URLs share an origin (scheme, host and port).
+fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
 
 /// Settings shared by every client of a run.
 #[derive(Debug, Clone)]
@@ -26,6 +76,8 @@ pub struct HttpSettings {
     /// One HTTP client (connection pool) shared by every identity: credentials, cookies included, are
     /// added per request, so that memory does not grow with the number of identities.
     pub client: Option<reqwest::Client>,
+    /// Which redirects are followed.
+    pub redirects: Redirects,
 }
 
 impl HttpSettings {
@@ -48,6 +100,7 @@ impl HttpSettings {
             backoff,
             tls,
             client: None,
+            redirects: Redirects::default(),
         };
         settings.client = Session::client(&settings).ok();
         Ok(settings)
@@ -167,14 +220,26 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
 }
 
 impl Session {
-    /// The HTTP client of a run: no redirects followed, no cookie store (an identity's session cookie is a
-    /// credential, sent per request).
+    /// The HTTP client of a run: no redirects followed by the client (the session follows them itself, see
+    /// [`Redirects`]), no cookie store (an identity's session cookie is a credential, sent per request), no
+    /// decompression by the client (bodies are decoded within bounds, see [`crate::decode`]), and every
+    /// content encoding cloison decodes accepted.
     fn client(settings: &HttpSettings) -> Result<reqwest::Client, reqwest::Error> {
         let mut builder = reqwest::Client::builder();
         if let Some(tls) = &settings.tls {
             builder = builder.tls_backend_preconfigured(tls.clone());
         }
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT_ENCODING,
+            reqwest::header::HeaderValue::from_static("gzip, deflate, br, zstd"),
+        );
         builder
+            .default_headers(headers)
+            .no_gzip()
+            .no_deflate()
+            .no_brotli()
+            .no_zstd()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
@@ -249,31 +314,29 @@ impl Session {
                         }
                         format!("status {status}")
                     } else {
-                        let headers = response
-                            .headers()
-                            .iter()
-                            .map(|(n, v)| {
-                                (
-                                    n.as_str().to_string(),
-                                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                                )
-                            })
-                            .collect();
-                        match response.bytes().await {
-                            Ok(body) => {
+                        match read(response).await {
+                            Ok(observed) => {
+                                let login = match &endpoint.refusals {
+                                    Some(refusals) => refusals.login_redirect.as_deref(),
+                                    None => settings.redirects.login.as_deref(),
+                                };
+                                let observed = self
+                                    .follow(settings, &prepared, credential, login, observed)
+                                    .await;
+                                let mut request = prepared.summary(credential, file);
+                                if !observed.redirects.is_empty() {
+                                    request.curl =
+                                        request.curl.replacen("curl -sS", "curl -sS -L", 1);
+                                }
                                 return Ok(Exchange {
-                                    request: prepared.summary(credential, file),
-                                    echoed: prepared.echoed_by(&body),
-                                    observed: Observed {
-                                        status,
-                                        headers,
-                                        body: body.to_vec(),
-                                    },
+                                    echoed: prepared.echoed_by(&observed.body),
+                                    request,
+                                    observed,
                                     sent: prepared.sent(),
                                     retried_after: first_failure,
                                 });
                             }
-                            Err(err) => describe(&err),
+                            Err(reason) => reason,
                         }
                     }
                 }
@@ -304,6 +367,132 @@ pub fn curl_in_clear(
 ) -> Result<String, HttpError> {
     let prepared = Prepared::new(settings, endpoint, ctx, &Tweak::default())?;
     Ok(prepared.summary(&Credential::default(), None).curl)
+}
+
+impl Session {
+    /// Follow the redirects of a safe request (GET, HEAD) by [`HttpSettings::redirects`]: the final
+    /// response, with the ones that led to it. Credentials and the request's headers go to the target's own
+    /// origin only; a listed host gets the bare URL (object storage authorizes by what the URL carries). A
+    /// hop that cannot be followed (no `Location`, another host, the login page, a transport error) ends
+    /// the chain with the redirect itself as the answer.
+    async fn follow(
+        &self,
+        settings: &HttpSettings,
+        prepared: &Prepared,
+        credential: &Credential,
+        login: Option<&str>,
+        first: Observed,
+    ) -> Observed {
+        if !matches!(
+            prepared.method,
+            reqwest::Method::GET | reqwest::Method::HEAD
+        ) {
+            return first;
+        }
+        let (Ok(base), Ok(mut url)) = (
+            reqwest::Url::parse(&settings.base_url),
+            reqwest::Url::parse(&prepared.full_url()),
+        ) else {
+            return first;
+        };
+        let mut current = first;
+        let mut earlier = Vec::new();
+        for _ in 0..settings.redirects.max_hops {
+            if !matches!(current.status, 301 | 302 | 303 | 307 | 308) {
+                break;
+            }
+            let Some(location) = current
+                .headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case("location"))
+                .map(|(_, value)| value.clone())
+            else {
+                break;
+            };
+            if login.is_some_and(|login| location.contains(login)) {
+                break;
+            }
+            let Ok(next) = url.join(&location) else {
+                break;
+            };
+            let own = same_origin(&next, &base);
+            if !own && !settings.redirects.allows(&next) {
+                break;
+            }
+            let mut request = self.client.request(prepared.method.clone(), next.clone());
+            if own {
+                request = authorize(request, &prepared.headers, credential);
+            }
+            let Ok(response) = request.send().await else {
+                break;
+            };
+            let Ok(observed) = read(response).await else {
+                break;
+            };
+            earlier.push(std::mem::replace(&mut current, observed));
+            url = next;
+        }
+        current.redirects = earlier;
+        current
+    }
+}
+
+/// Read a response: status, headers, and the body with its content encodings undone (within
+/// [`Limits::max_bytes`]; a body whose encoding is unknown or corrupt is kept as it came).
+async fn read(response: reqwest::Response) -> Result<Observed, String> {
+    let status = response.status().as_u16();
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|err| describe(&err))?
+        .to_vec();
+    let encoding = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))
+        .map(|(_, value)| value.as_str());
+    let body = match encoding {
+        Some(encoding) if !body.is_empty() => {
+            match content_decode(encoding, &body, &Limits::default()) {
+                Ok(decoded) => decoded.bytes,
+                Err(_) => body,
+            }
+        }
+        _ => body,
+    };
+    Ok(Observed {
+        status,
+        headers,
+        body,
+        redirects: Vec::new(),
+    })
+}
+
+/// Add headers and an identity's credential to a request.
+fn authorize(
+    mut request: reqwest::RequestBuilder,
+    headers: &[(String, String)],
+    credential: &Credential,
+) -> reqwest::RequestBuilder {
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    if let Some((name, value)) = &credential.header {
+        request = request.header(name, value);
+    }
+    if let Some((user, password)) = &credential.basic {
+        request = request.basic_auth(user, Some(password));
+    }
+    request
 }
 
 fn describe(err: &reqwest::Error) -> String {
@@ -460,16 +649,8 @@ impl Prepared {
         credential: &Credential,
         file: Option<&[u8]>,
     ) -> reqwest::RequestBuilder {
-        let mut request = client.request(self.method.clone(), self.full_url());
-        for (name, value) in &self.headers {
-            request = request.header(name, value);
-        }
-        if let Some((name, value)) = &credential.header {
-            request = request.header(name, value);
-        }
-        if let Some((user, password)) = &credential.basic {
-            request = request.basic_auth(user, Some(password));
-        }
+        let request = client.request(self.method.clone(), self.full_url());
+        let request = authorize(request, &self.headers, credential);
         match &self.body {
             PreparedBody::None => request,
             PreparedBody::Json(value) => request.json(value),
@@ -710,5 +891,32 @@ mod tests {
         };
         assert!(form.echoed_by(b"user=a+b"));
         assert!(!form.echoed_by(b"ok"));
+    }
+
+    #[test]
+    fn redirects_go_to_listed_hosts_by_name_or_by_name_and_port() {
+        let url = |u: &str| reqwest::Url::parse(u).expect("url");
+        let redirects = Redirects {
+            hosts: vec!["files.example.net".into(), "127.0.0.1:9000".into()],
+            ..Redirects::default()
+        };
+        assert!(redirects.allows(&url("https://FILES.example.net/b/1?sig=x")));
+        assert!(redirects.allows(&url("http://files.example.net:8080/b/1")));
+        assert!(redirects.allows(&url("http://127.0.0.1:9000/b/1")));
+        assert!(!redirects.allows(&url("http://127.0.0.1:9001/b/1")));
+        assert!(!redirects.allows(&url("https://evil.example.org/b/1")));
+        assert!(!redirects.allows(&url("ftp://files.example.net/b/1")));
+        assert!(same_origin(
+            &url("http://127.0.0.1:8080/a"),
+            &url("http://127.0.0.1:8080/b?c")
+        ));
+        assert!(!same_origin(
+            &url("http://127.0.0.1:8080/a"),
+            &url("https://127.0.0.1:8080/a")
+        ));
+        assert!(!same_origin(
+            &url("http://127.0.0.1:8080/a"),
+            &url("http://localhost:8080/a")
+        ));
     }
 }

@@ -16,6 +16,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod decode;
 pub mod engine;
 pub mod generate;
 pub mod http;

@@ -1,15 +1,18 @@
 //! The oracle: every response is judged by its data, not its status code.
 //!
-//! A [`CanaryScanner`] finds the canaries of the world in any bytes (body or headers, decompressed) and names
-//! their owners; the access policy says whether the caller may see each owner's data. A foreign canary that
-//! reaches an identity is a proven leak whatever the status; a canary the request itself carried is not.
-//! The verdicts themselves are pure functions of `cloison_suites::verdict`.
+//! A [`CanaryScanner`] finds the canaries of the world in any bytes and names their owners; the access policy
+//! says whether the caller may see each owner's data. A foreign canary that reaches an identity is a proven
+//! leak whatever the status; a canary the request itself carried is not. Every response is scanned whole:
+//! its headers, its body, every view the decoding chain makes of them ([`crate::decode`]: archives,
+//! compressed data, percent-encoding, base64, HTML entities, other charsets), and the responses that
+//! redirected to it. The verdicts themselves are pure functions of `cloison_suites::verdict`.
 
 use std::collections::BTreeSet;
-use std::io::Read;
 
 use cloison_suites::{AccessPolicy, Identity, Population};
 pub use cloison_suites::{Hit, Observed};
+
+use crate::decode::{Limits, each_view};
 
 /// Finds the world's canaries in bytes. Implemented over the generator's canary registry.
 pub trait CanaryScanner: Send + Sync {
@@ -17,24 +20,44 @@ pub trait CanaryScanner: Send + Sync {
     fn scan(&self, haystack: &[u8]) -> Vec<Hit>;
 }
 
-/// Scan a response's headers and body; a body that is itself gzip data is scanned decompressed too.
+/// Scan a response: its headers and body, every decoded view of them, and the same for each response that
+/// redirected to it.
 pub fn scan_response(scanner: &dyn CanaryScanner, observed: &Observed) -> Vec<Hit> {
-    let mut hits = scanner.scan(&observed.body);
-    if observed.body.starts_with(&[0x1f, 0x8b]) {
-        let mut inflated = Vec::new();
-        let mut decoder =
-            flate2::read::GzDecoder::new(observed.body.as_slice()).take(64 * 1024 * 1024);
-        if decoder.read_to_end(&mut inflated).is_ok() {
-            hits.extend(scanner.scan(&inflated));
+    let limits = Limits::default();
+    let mut hits = Vec::new();
+    for response in observed.redirects.iter().chain([observed]) {
+        let content_type = response
+            .headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+            .map(|(_, value)| value.as_str());
+        scan_decoded(scanner, &response.body, content_type, &limits, &mut hits);
+        let mut headers = Vec::new();
+        for (name, value) in &response.headers {
+            headers.extend_from_slice(name.as_bytes());
+            headers.extend_from_slice(b": ");
+            headers.extend_from_slice(value.as_bytes());
+            headers.push(b'\n');
         }
-    }
-    for (name, value) in &observed.headers {
-        hits.extend(scanner.scan(name.as_bytes()));
-        hits.extend(scanner.scan(value.as_bytes()));
+        scan_decoded(scanner, &headers, None, &limits, &mut hits);
     }
     hits.sort();
     hits.dedup();
     hits
+}
+
+/// Scan `bytes` and every view of them.
+fn scan_decoded(
+    scanner: &dyn CanaryScanner,
+    bytes: &[u8],
+    content_type: Option<&str>,
+    limits: &Limits,
+    hits: &mut Vec<Hit>,
+) {
+    hits.extend(scanner.scan(bytes));
+    each_view(bytes, content_type, limits, &mut |_, view| {
+        hits.extend(scanner.scan(view))
+    });
 }
 
 /// The hits `actor` may not see, by the policy.
@@ -49,49 +72,90 @@ pub fn foreign(
         .collect()
 }
 
-/// The canary values a request carried (its URL, headers and body as sent): what a response may echo
-/// without proving anything.
+/// The canary values a request carried (its URL, headers and body as sent, and every view the decoding
+/// chain makes of them: a percent-encoded query, a base64 value): what a response may echo without proving
+/// anything.
 pub fn carried(scanner: &dyn CanaryScanner, sent: &[u8]) -> BTreeSet<String> {
-    let mut out: BTreeSet<String> = scanner.scan(sent).into_iter().map(|h| h.canary).collect();
-    // A percent-encoded query or form value: scan it decoded too.
-    if sent.contains(&b'%') || sent.contains(&b'+') {
-        let decoded = percent_decode(sent);
-        out.extend(scanner.scan(&decoded).into_iter().map(|h| h.canary));
-    }
-    out
-}
-
-fn percent_decode(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 3;
-                        continue;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b'+' => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    out
+    let mut hits = Vec::new();
+    scan_decoded(scanner, sent, None, &Limits::default(), &mut hits);
+    hits.into_iter().map(|h| h.canary).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cloison_suites::policy::DataOwner;
+
+    /// A scanner of one canary, `DUBOIS-CANARY`, matched case-insensitively.
+    struct One;
+
+    impl CanaryScanner for One {
+        fn scan(&self, haystack: &[u8]) -> Vec<Hit> {
+            let text = String::from_utf8_lossy(haystack).to_ascii_uppercase();
+            text.matches("DUBOIS-CANARY")
+                .map(|_| Hit {
+                    canary: "DUBOIS-CANARY".into(),
+                    field: "surname".into(),
+                    owner: DataOwner {
+                        tenant: "75".into(),
+                        person: Some("person-1".into()),
+                        case: None,
+                    },
+                })
+                .collect()
+        }
+    }
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Observed {
+        Observed {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: body.to_vec(),
+            redirects: Vec::new(),
+        }
+    }
 
     #[test]
-    fn percent_decoding_of_carried_values() {
-        assert_eq!(percent_decode(b"a+b%26c%2"), b"a b&c%2".to_vec());
-        assert_eq!(percent_decode(b"%C3%A9"), "\u{e9}".as_bytes().to_vec());
+    fn percent_encoded_values_a_request_carried_are_carried() {
+        let sent = b"http://x/search?nom=dubois%2Dcanary";
+        assert!(carried(&One, sent).contains("DUBOIS-CANARY"));
+        assert!(carried(&One, b"http://x/search?nom=durand").is_empty());
+    }
+
+    #[test]
+    fn every_hop_of_a_redirect_and_every_header_is_scanned() {
+        let hop = response(302, &[("Location", "/files/DUBOIS-CANARY.pdf")], b"");
+        let mut last = response(200, &[], b"nothing here");
+        assert!(scan_response(&One, &last).is_empty());
+        last.redirects.push(hop);
+        assert_eq!(scan_response(&One, &last).len(), 1);
+        let hop_body = response(302, &[], b"<a href=\"/x\">DUBOIS-CANARY</a>");
+        let last = Observed {
+            redirects: vec![hop_body],
+            ..response(200, &[], b"")
+        };
+        assert_eq!(scan_response(&One, &last).len(), 1);
+    }
+
+    #[test]
+    fn decoded_views_of_a_body_and_of_its_headers_are_scanned() {
+        let body = response(200, &[], b"{\"file\":\"RFVCT0lTLUNBTkFSWSBjb250cmF0\"}");
+        assert_eq!(scan_response(&One, &body).len(), 1, "base64 in a JSON body");
+        let header = response(
+            200,
+            &[(
+                "Content-Disposition",
+                "attachment; filename*=UTF-8''dubois%2Dcanary.pdf",
+            )],
+            b"",
+        );
+        assert_eq!(
+            scan_response(&One, &header).len(),
+            1,
+            "percent-encoded file name"
+        );
     }
 }

@@ -754,6 +754,7 @@ mod tests {
                     status: 200,
                     headers: Vec::new(),
                     body: b"%PDF-1.4 s3cret-token ...".to_vec(),
+                    redirects: Vec::new(),
                 },
                 sent: Vec::new(),
                 retried_after: None,

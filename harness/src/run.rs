@@ -474,6 +474,14 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         Duration::from_millis(50),
     )
     .map_err(|e| anyhow::anyhow!("cannot set up TLS: {e}"))?;
+    let settings = HttpSettings {
+        redirects: crate::http::Redirects {
+            max_hops: profile.probing.max_redirects,
+            hosts: profile.probing.follow_hosts.clone(),
+            login: profile.refusals.login_redirect.clone(),
+        },
+        ..settings
+    };
     let started = std::time::Instant::now();
     let deadline = Duration::from_secs(args.deadline);
     let interrupt = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -21,6 +21,9 @@ pub struct Observed {
     pub headers: Vec<(String, String)>,
     /// Body bytes (already decoded from its `Content-Encoding`).
     pub body: Vec<u8>,
+    /// The responses that redirected to this one, the first first (each without redirects of its own):
+    /// their headers and bodies reached the caller too.
+    pub redirects: Vec<Observed>,
 }
 
 impl Observed {
@@ -216,8 +219,17 @@ pub fn judge_control(evidence: &Evidence, observed: &Observed, own_canaries: usi
         return Verdict::Unauthenticated;
     }
     if !observed.is_success() {
+        let location = observed
+            .headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("location"))
+            .filter(|_| (300..400).contains(&observed.status));
+        let redirect = match location {
+            Some((_, to)) => format!(" (a redirect to {to}, not followed)"),
+            None => String::new(),
+        };
         return Verdict::ControlFailed(format!(
-            "answered {} to an identity reading its own data; refusals would prove nothing",
+            "answered {}{redirect} to an identity reading its own data; refusals would prove nothing",
             observed.status
         ));
     }
@@ -369,6 +381,7 @@ mod tests {
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect(),
             body: body.as_bytes().to_vec(),
+            redirects: Vec::new(),
         }
     }
 
@@ -502,6 +515,19 @@ mod tests {
             judge_control(&e, &observed(401, &[], ""), 0),
             Verdict::Unauthenticated
         );
+    }
+
+    #[test]
+    fn a_control_answered_by_a_redirect_left_unfollowed_says_where_it_led() {
+        let e = Evidence::default();
+        let moved = observed(302, &[("Location", "https://files.example.net/b/1")], "");
+        match judge_control(&e, &moved, 0) {
+            Verdict::ControlFailed(why) => assert!(
+                why.contains("302 (a redirect to https://files.example.net/b/1, not followed)"),
+                "{why}"
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -91,6 +91,7 @@ mod tests {
                 status,
                 headers: Vec::new(),
                 body: body.to_vec(),
+                redirects: Vec::new(),
             },
             sent: Vec::new(),
             retried_after: retried.then(|| "timed out".to_string()),

@@ -90,6 +90,10 @@ pub struct Probing {
     pub tenant_fields: Vec<String>,
     /// Probes drawn per cell (default 3).
     pub per_cell: Option<usize>,
+    /// Hosts besides the target's own that redirects may lead to (`host` or `host:port`).
+    pub follow_hosts: Vec<String>,
+    /// Redirect hops followed at most (default 5; 0 follows none).
+    pub max_redirects: usize,
 }
 
 /// `[accounts]`, validated.
@@ -890,11 +894,26 @@ impl Validator<'_> {
                 .into_iter()
                 .map(Selector::Query),
         );
+        let follow_hosts = raw.follow_hosts.unwrap_or_default();
+        for (i, host) in follow_hosts.iter().enumerate() {
+            if let Err(why) = check_host(host) {
+                return Err(self.err(&at.key("follow_hosts").index(i), why));
+            }
+        }
+        let max_redirects = raw.max_redirects.unwrap_or(5);
+        if max_redirects > 20 {
+            return Err(self.err(
+                &at.key("max_redirects"),
+                format!("{max_redirects} redirects: expected at most 20"),
+            ));
+        }
         Ok(Probing {
             tenant_selectors,
             owner_fields: owned(raw.owner_fields, &DEFAULT_OWNER_FIELDS),
             tenant_fields: owned(raw.tenant_fields, &DEFAULT_TENANT_FIELDS),
             per_cell: raw.per_cell,
+            follow_hosts,
+            max_redirects,
         })
     }
 
@@ -1553,4 +1572,21 @@ fn quoted(items: &[&str]) -> String {
         .map(|i| format!("`{i}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A `[probing] follow_hosts` entry: a host name or address, with a port or not, nothing else.
+fn check_host(entry: &str) -> Result<(), String> {
+    let expected = "expected a host such as `files.example.net` or `127.0.0.1:9000`";
+    let parsed = reqwest::Url::parse(&format!("http://{entry}/"))
+        .ok()
+        .filter(|url| {
+            url.username().is_empty()
+                && url.path() == "/"
+                && url.host_str().is_some()
+                && !entry.contains(['/', '?', '#', '@'])
+        });
+    match parsed {
+        Some(_) if !entry.is_empty() => Ok(()),
+        _ => Err(format!("`{entry}` is not a host: {expected}")),
+    }
 }

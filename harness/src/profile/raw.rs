@@ -61,6 +61,10 @@ pub struct RawProbing {
     pub tenant_fields: Option<Vec<String>>,
     #[serde(default)]
     pub per_cell: Option<usize>,
+    #[serde(default)]
+    pub follow_hosts: Option<Vec<String>>,
+    #[serde(default)]
+    pub max_redirects: Option<usize>,
 }
 
 /// `[accounts]`.

@@ -17,3 +17,4 @@ mod reports;
 mod run;
 mod shards;
 mod stateful;
+mod storage;

@@ -255,3 +255,34 @@ fn the_documented_example_validates() {
     let end = start + doc[start..].find("```").expect("closed code block");
     parse(&doc[start..end]).expect("the documented example validates");
 }
+
+/// `[probing] follow_hosts` and `max_redirects`: hosts (with a port or not) validate; a URL, a path or too
+/// many hops are errors at their line and column.
+#[test]
+fn redirect_settings_validate_and_mistakes_are_located() {
+    let with = |probing: &str| format!("{REFERENCE_PORTAL}\n[probing]\n{probing}\n");
+    let profile = parse(&with(
+        "follow_hosts = [\"files.example.net\", \"127.0.0.1:9000\"]\nmax_redirects = 3",
+    ))
+    .expect("hosts validate");
+    assert_eq!(
+        profile.probing.follow_hosts,
+        ["files.example.net", "127.0.0.1:9000"]
+    );
+    assert_eq!(profile.probing.max_redirects, 3);
+    assert_eq!(
+        Profile::reference_portal()
+            .expect("valid")
+            .probing
+            .max_redirects,
+        5,
+        "the default"
+    );
+    let err = parse(&with(
+        "follow_hosts = [\"files.example.net\", \"https://s3.example.net/bucket\"]",
+    ))
+    .expect_err("a URL is no host");
+    insta::assert_snapshot!("follow_hosts_url", err);
+    let err = parse(&with("max_redirects = 50")).expect_err("too many hops");
+    insta::assert_snapshot!("max_redirects_too_many", err);
+}
