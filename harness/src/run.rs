@@ -646,6 +646,9 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
             );
         }
     }
+    if let Some(why) = &outcome.stateful.stopped {
+        reasons.push(format!("the stateful suite stopped early: {why}"));
+    }
     for (kind, (count, status)) in &outcome.stateful.refused {
         if !outcome.stateful.transitions.contains_key(kind) {
             reasons.push(format!(

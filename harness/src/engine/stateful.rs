@@ -56,6 +56,9 @@ pub struct StatefulCoverage {
     pub first_failure_seconds: Option<f64>,
     /// Why the suite did not run at all, if it did not.
     pub not_run: Option<String>,
+    /// Why the suite stopped before its last sequence, if it did (the run is then inconclusive).
+    #[serde(default)]
+    pub stopped: Option<String>,
     /// The profile endpoints its transitions called.
     #[serde(default)]
     pub endpoints: BTreeSet<String>,
@@ -198,7 +201,10 @@ impl Engine<'_> {
             let failure = match ran {
                 Ran::Passed => continue,
                 Ran::Broken(why) => {
-                    outcome.failures.push(format!("stateful suite: {why}"));
+                    // Not a finding and not proof the target failed (a platform may refuse a second case
+                    // file for a person): the family stops, and the run cannot claim it covered it.
+                    coverage.stopped =
+                        Some(format!("after {} sequence(s): {why}", coverage.sequences));
                     break;
                 }
                 Ran::Failed(failure) => failure,
