@@ -45,6 +45,8 @@ struct Flaws {
     write_500: bool,
     /// Flaw (stateful): logging out answers 204 but the token keeps working.
     logout_keeps_token: bool,
+    /// Quirk: a holder may have one case file only (a second create answers 409).
+    one_case_per_holder: bool,
     /// Quirk: a session token expires after this many requests (401).
     expire_after: Option<u32>,
     /// Quirk: a session token expires after this many reads (GET requests; 401).
@@ -401,6 +403,12 @@ async fn creer_dossier(
     };
     if !db.acts_for(user, titulaire) {
         return refusal(&uri);
+    }
+    if m.flaws.one_case_per_holder && db.dossiers.iter().any(|d| d.titulaire == titulaire) {
+        return reply(
+            StatusCode::CONFLICT,
+            json!({ "erreur": "un dossier est deja ouvert" }),
+        );
     }
     let departement = holder.departement.clone();
     let numero = db.dossiers.len() as u64 + 1;
@@ -1022,6 +1030,35 @@ async fn mock_token_that_survives_logout_is_found_by_the_stateful_family() {
         &[Evidence::ProvenLeak],
     )
     .await;
+}
+
+/// A platform that refuses a second case file per person: the stateful suite cannot create its subjects,
+/// so it stops, and the run says so (inconclusive), neither a finding nor a target failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_refusing_a_second_case_file_stops_the_stateful_suite_and_the_run_is_inconclusive() {
+    let flaws = Flaws {
+        one_case_per_holder: true,
+        ..Flaws::default()
+    };
+    let run = run_mock(flaws, 1).await;
+    let report = run.report();
+    assert_eq!(run.result.exit, EXIT_INCONCLUSIVE, "{}", report.summary());
+    assert!(report.root_causes.is_empty() && report.failures.is_empty());
+    let stopped = report
+        .coverage
+        .stateful
+        .stopped
+        .as_deref()
+        .expect("the suite says why it stopped");
+    assert!(stopped.contains("409"), "{stopped}");
+    assert!(
+        report
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("the stateful suite stopped early")),
+        "{:?}",
+        report.reasons
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
