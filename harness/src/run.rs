@@ -562,15 +562,20 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     let mut controls_failed = 0;
     let mut unauthenticated = 0;
     let mut server_errors: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut stateful_refusals = std::collections::BTreeSet::new();
     for event in &outcome.events {
         match &event.verdict {
             // The stateful suite's allowed reads that were refused: the target does not follow the model
             // where it should grant access; not a failure of the target, but nothing can be claimed.
             Verdict::ControlFailed(_) if event.probe.family == cloison_suites::Family::Stateful => {
-                reasons.push(format!(
-                    "stateful: the target refused a read the model allows: {}",
-                    event.explanation
-                ));
+                // Once per cell: every later sequence meets the same refusal.
+                let first = stateful_refusals.insert(event.probe.cell.clone());
+                if first {
+                    reasons.push(format!(
+                        "stateful: the target refused a read the model allows: {}",
+                        event.explanation
+                    ));
+                }
             }
             Verdict::ControlFailed(reason) => {
                 controls_failed += 1;
