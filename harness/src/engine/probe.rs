@@ -147,14 +147,18 @@ impl<'a> Engine<'a> {
             Ok(tried) => tried,
             Err(na) => return Ok(Err(na)),
         };
-        if tried.verdict == Verdict::Unauthenticated
-            && let Some(actor) = &probe.actor
-        {
-            self.relogin(actor).await?;
-            tried = match self.try_probe(probe).await? {
-                Ok(tried) => tried,
-                Err(na) => return Ok(Err(na)),
-            };
+        // A session may expire again before the retry is sent (short-lived sessions shared by concurrent
+        // probes of the same identity): a few fresh logins before the probe is said to prove nothing.
+        if let Some(actor) = &probe.actor {
+            let mut renewals = 0;
+            while tried.verdict == Verdict::Unauthenticated && renewals < 3 {
+                renewals += 1;
+                self.relogin(actor).await?;
+                tried = match self.try_probe(probe).await? {
+                    Ok(tried) => tried,
+                    Err(na) => return Ok(Err(na)),
+                };
+            }
             if tried.verdict == Verdict::Unauthenticated {
                 tried.explanation = format!(
                     "{actor}'s requests are not accepted even right after a new login: the probe proves nothing"
