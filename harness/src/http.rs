@@ -563,7 +563,13 @@ impl Prepared {
             t.render(ctx)
                 .map_err(|error| HttpError::Template { key, error })
         };
-        let path = fill(endpoint.origin.key("path"), &endpoint.path)?;
+        let path = endpoint
+            .path
+            .render_path(ctx)
+            .map_err(|error| HttpError::Template {
+                key: endpoint.origin.key("path"),
+                error,
+            })?;
         let mut query = Vec::new();
         for (name, t) in &endpoint.query {
             query.push((

@@ -12,6 +12,25 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+/// What a path segment may not carry as is (RFC 3986 `pchar`: unreserved, sub-delims, `:` and `@` stay).
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
 /// Named value maps of a profile (`[maps.NAME]`), applied by `{{path | NAME}}`.
 pub type Maps = BTreeMap<String, Arc<BTreeMap<String, String>>>;
 
@@ -246,6 +265,22 @@ impl Template {
 
     /// Render as text.
     pub fn render(&self, ctx: &Value) -> Result<String, TemplateError> {
+        self.render_encoded(ctx, |value| value.to_string())
+    }
+
+    /// Render as a URL path: each value is one path segment, percent-encoded (a value holding `/`, `?` or
+    /// `#` must not build another URL); the literal text is kept as written.
+    pub fn render_path(&self, ctx: &Value) -> Result<String, TemplateError> {
+        self.render_encoded(ctx, |value| {
+            percent_encoding::utf8_percent_encode(value, PATH_SEGMENT).to_string()
+        })
+    }
+
+    fn render_encoded(
+        &self,
+        ctx: &Value,
+        encode: impl Fn(&str) -> String,
+    ) -> Result<String, TemplateError> {
         let mut out = String::new();
         for part in &self.parts {
             match part {
@@ -258,10 +293,10 @@ impl Template {
                 } => match resolve(ctx, path, fallbacks).as_deref() {
                     Some(value) if map.is_some() => {
                         if let Some(map) = map {
-                            out.push_str(&apply_map(path, value, map)?);
+                            out.push_str(&encode(&apply_map(path, value, map)?));
                         }
                     }
-                    Some(Value::String(s)) => out.push_str(s),
+                    Some(Value::String(s)) => out.push_str(&encode(s)),
                     Some(Value::Number(n)) => out.push_str(&n.to_string()),
                     Some(Value::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
                     Some(Value::Null) | None if *optional => {}
@@ -445,6 +480,29 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn path_values_are_encoded_as_one_segment_and_literals_kept() {
+        let t = Template::parse("/api/v1/dossiers/{{case.id}}/pieces?x=1").expect("valid");
+        let ctx = |id: &str| json!({ "case": { "id": id } });
+        assert_eq!(
+            t.render_path(&ctx("../admin/x?y=#z")).expect("renders"),
+            "/api/v1/dossiers/..%2Fadmin%2Fx%3Fy=%23z/pieces?x=1"
+        );
+        assert_eq!(
+            t.render_path(&ctx("13-2024 é:@")).expect("renders"),
+            "/api/v1/dossiers/13-2024%20%C3%A9:@/pieces?x=1"
+        );
+        // A plain identifier is unchanged, and `render` (bodies, headers) never encodes.
+        assert_eq!(
+            t.render_path(&ctx("a1B2-c_3.d~")).expect("renders"),
+            "/api/v1/dossiers/a1B2-c_3.d~/pieces?x=1"
+        );
+        assert_eq!(
+            t.render(&ctx("a/b")).expect("renders"),
+            "/api/v1/dossiers/a/b/pieces?x=1"
+        );
+    }
 
     #[test]
     fn renders_text_typed_values_and_optional_fields() {
