@@ -483,24 +483,24 @@ mod tests {
 
     #[test]
     fn path_values_are_encoded_as_one_segment_and_literals_kept() {
-        let t = Template::parse("/api/v1/dossiers/{{case.id}}/pieces?x=1").expect("valid");
+        let t = Template::parse("/files/{{case.id}}/parts?x=1").expect("valid");
         let ctx = |id: &str| json!({ "case": { "id": id } });
         assert_eq!(
             t.render_path(&ctx("../admin/x?y=#z")).expect("renders"),
-            "/api/v1/dossiers/..%2Fadmin%2Fx%3Fy=%23z/pieces?x=1"
+            "/files/..%2Fadmin%2Fx%3Fy=%23z/parts?x=1"
         );
         assert_eq!(
             t.render_path(&ctx("13-2024 é:@")).expect("renders"),
-            "/api/v1/dossiers/13-2024%20%C3%A9:@/pieces?x=1"
+            "/files/13-2024%20%C3%A9:@/parts?x=1"
         );
         // A plain identifier is unchanged, and `render` (bodies, headers) never encodes.
         assert_eq!(
             t.render_path(&ctx("a1B2-c_3.d~")).expect("renders"),
-            "/api/v1/dossiers/a1B2-c_3.d~/pieces?x=1"
+            "/files/a1B2-c_3.d~/parts?x=1"
         );
         assert_eq!(
             t.render(&ctx("a/b")).expect("renders"),
-            "/api/v1/dossiers/a/b/pieces?x=1"
+            "/files/a/b/parts?x=1"
         );
     }
 
