@@ -78,6 +78,44 @@ pub struct HttpSettings {
     pub client: Option<reqwest::Client>,
     /// Which redirects are followed.
     pub redirects: Redirects,
+    /// The pace of requests (`--rate`): none by default.
+    pub pace: Option<std::sync::Arc<Pace>>,
+}
+
+/// A ceiling on the requests sent per second, shared by every session of a run (`--rate`): each request,
+/// redirect hops and retries included, waits for the next free slot. Fragile or remote targets get a steady
+/// pace instead of bursts of `--concurrency` requests.
+#[derive(Debug)]
+pub struct Pace {
+    interval: Duration,
+    next: std::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Pace {
+    /// At most `per_second` requests per second (at least one).
+    pub fn new(per_second: u32) -> Self {
+        Self {
+            interval: Duration::from_secs(1) / per_second.max(1),
+            next: std::sync::Mutex::new(tokio::time::Instant::now()),
+        }
+    }
+
+    /// Wait for this request's slot.
+    pub async fn wait(&self) {
+        let slot = self.take(tokio::time::Instant::now());
+        tokio::time::sleep_until(slot).await;
+    }
+
+    /// The slot of a request asked for at `now`: the next free one, never in the past.
+    fn take(&self, now: tokio::time::Instant) -> tokio::time::Instant {
+        let mut next = match self.next.lock() {
+            Ok(next) => next,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let slot = (*next).max(now);
+        *next = slot + self.interval;
+        slot
+    }
 }
 
 impl HttpSettings {
@@ -101,6 +139,7 @@ impl HttpSettings {
             tls,
             client: None,
             redirects: Redirects::default(),
+            pace: None,
         };
         settings.client = Session::client(&settings).ok();
         Ok(settings)
@@ -197,6 +236,17 @@ impl Exchange {
     /// The response body as JSON, if it is JSON.
     pub fn json(&self) -> Option<Value> {
         serde_json::from_slice(&self.observed.body).ok()
+    }
+
+    /// What the answer says, for a message: an error answer (4xx, 5xx) that states its cause gives the
+    /// cause (see [`crate::cause`]), anything else its [`Exchange::excerpt`].
+    pub fn answer(&self, max: usize, secrets: &[String]) -> String {
+        if self.observed.status >= 400
+            && let Some(cause) = crate::cause::cause(&self.observed.body, max)
+        {
+            return redact(&cause, secrets);
+        }
+        self.excerpt(max, secrets)
     }
 
     /// A printable excerpt of the body (at most `max` characters), with `secrets` redacted.
@@ -304,6 +354,9 @@ impl Session {
         let mut first_failure: Option<String> = None;
         loop {
             let request = prepared.build(&self.client, credential, file);
+            if let Some(pace) = &settings.pace {
+                pace.wait().await;
+            }
             let outcome = request.send().await;
             let retry_reason = match outcome {
                 Ok(response) => {
@@ -422,6 +475,9 @@ impl Session {
             let mut request = self.client.request(prepared.method.clone(), next.clone());
             if own {
                 request = authorize(request, &prepared.headers, credential);
+            }
+            if let Some(pace) = &settings.pace {
+                pace.wait().await;
             }
             let Ok(response) = request.send().await else {
                 break;
@@ -861,6 +917,19 @@ pub fn shell_quote(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_pace_spreads_requests_asked_at_once_and_never_schedules_in_the_past() {
+        let pace = super::Pace::new(20);
+        let start = tokio::time::Instant::now();
+        let slots: Vec<_> = (0..4).map(|_| pace.take(start) - start).collect();
+        let ms = |n| std::time::Duration::from_millis(n);
+        assert_eq!(slots, vec![ms(0), ms(50), ms(100), ms(150)]);
+        // Asked long after the last slot: served at once, and the next one is an interval later.
+        let later = start + std::time::Duration::from_secs(10);
+        assert_eq!(pace.take(later), later);
+        assert_eq!(pace.take(later), later + ms(50));
+    }
+
     use super::*;
 
     #[test]

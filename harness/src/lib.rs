@@ -15,6 +15,7 @@
 //!   several seeds, in one table.
 
 pub mod bench;
+pub mod cause;
 pub mod cli;
 pub mod decode;
 pub mod engine;

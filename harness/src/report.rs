@@ -346,10 +346,14 @@ pub fn finding(judged: &Judged, root_cause: usize, describe: &dyn Describe) -> O
             ..e.request.clone()
         }),
         status: judged.exchange.as_ref().map_or(0, |e| e.observed.status),
-        excerpt: judged
-            .exchange
-            .as_ref()
-            .map_or_else(String::new, |e| e.excerpt(400, &secrets)),
+        // A leak's evidence is the body as it came; anything else (a server error, say) shows its cause.
+        excerpt: judged.exchange.as_ref().map_or_else(String::new, |e| {
+            if leaked.is_empty() {
+                e.answer(400, &secrets)
+            } else {
+                e.excerpt(400, &secrets)
+            }
+        }),
         leaked,
         explanation: crate::http::redact(&judged.explanation, &secrets),
         steps: judged

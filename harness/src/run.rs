@@ -74,6 +74,10 @@ pub struct RunArgs {
     /// Requests in flight at once, 1 to 1024.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1024).map(|n| n as usize))]
     pub concurrency: usize,
+    /// At most this many requests per second (1 to 100000), redirect hops and retries included, shared by
+    /// every identity: a steady pace for fragile, rate-limited or remote targets. Default: no limit.
+    #[arg(long, value_name = "PER_SECOND", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub rate: Option<u32>,
     /// Timeout of one request, in seconds (1 to 3600).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
@@ -164,6 +168,27 @@ impl RunArgs {
         if let Some(per_cell) = self.per_cell {
             command.push_str(&format!(" --per-cell {per_cell}"));
         }
+        // What can change which probes run or how the target answers them (a cell ending in a timeout or a
+        // 429, a session expiring under load, a deadline reached): kept when not the default.
+        let default = RunArgs::default();
+        if self.concurrency != default.concurrency {
+            command.push_str(&format!(" --concurrency {}", self.concurrency));
+        }
+        if let Some(rate) = self.rate {
+            command.push_str(&format!(" --rate {rate}"));
+        }
+        if self.timeout != default.timeout {
+            command.push_str(&format!(" --timeout {}", self.timeout));
+        }
+        if self.retries != default.retries {
+            command.push_str(&format!(" --retries {}", self.retries));
+        }
+        if self.deadline != default.deadline {
+            command.push_str(&format!(" --deadline {}", self.deadline));
+        }
+        if self.no_shrink {
+            command.push_str(" --no-shrink");
+        }
         if self.allow_remote {
             command.push_str(" --allow-remote");
         }
@@ -192,6 +217,7 @@ impl Default for RunArgs {
             sarif: None,
             html: None,
             concurrency: 16,
+            rate: None,
             timeout: 10,
             retries: 3,
             startup_timeout: 30,
@@ -480,6 +506,9 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
             hosts: profile.probing.follow_hosts.clone(),
             login: profile.refusals.login_redirect.clone(),
         },
+        pace: args
+            .rate
+            .map(|rate| std::sync::Arc::new(crate::http::Pace::new(rate))),
         ..settings
     };
     let started = std::time::Instant::now();
@@ -616,14 +645,14 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         ));
     }
     let mut used: std::collections::BTreeSet<String> = outcome.endpoints.keys().cloned().collect();
-    used.extend(["health", "provisioning", "auth.login"].map(String::from));
+    used.extend(["health", "reset", "provisioning", "auth.login"].map(String::from));
     let unused: Vec<String> = profile
         .endpoint_keys()
         .into_iter()
         .filter(|key| {
-            !used
-                .iter()
-                .any(|u| key == u || key.starts_with(&format!("{u}.")))
+            !used.iter().any(|u| {
+                key == u || key.starts_with(&format!("{u}.")) || key.starts_with(&format!("{u}["))
+            })
         })
         .filter(|key| !key.ends_with(".create"))
         .collect();
@@ -1029,5 +1058,50 @@ mod tests {
             (args.seed, args.tenants, args.cases)
         );
         assert_eq!(parsed.flaws, args.flaws);
+    }
+
+    #[test]
+    fn replay_keeps_the_pace_and_limits_that_change_what_the_target_answers() {
+        let args = RunArgs {
+            concurrency: 4,
+            rate: Some(50),
+            timeout: 30,
+            retries: 0,
+            deadline: 600,
+            no_shrink: true,
+            ..RunArgs::default()
+        };
+        let replay = args.replay_command();
+        for flag in [
+            " --concurrency 4",
+            " --rate 50",
+            " --timeout 30",
+            " --retries 0",
+            " --deadline 600",
+            " --no-shrink",
+        ] {
+            assert!(replay.contains(flag), "{flag} missing from {replay}");
+        }
+        let words = replay.split(' ').map(|w| w.trim_matches('\''));
+        let Command::Run(parsed) = Cli::try_parse_from(words).expect("replay parses").command
+        else {
+            panic!("replay is not a run command");
+        };
+        assert_eq!(
+            (
+                parsed.concurrency,
+                parsed.rate,
+                parsed.timeout,
+                parsed.retries
+            ),
+            (4, Some(50), 30, 0)
+        );
+        assert_eq!((parsed.deadline, parsed.no_shrink), (600, true));
+        // Defaults stay out of the command line.
+        let plain = RunArgs::default().replay_command();
+        assert!(
+            !plain.contains("--concurrency") && !plain.contains("--rate"),
+            "{plain}"
+        );
     }
 }

@@ -609,10 +609,12 @@ impl<'a> Builder<'a> {
                         }
                         let actor = all.identity(actors[rng.below(actors.len())]);
                         let record = victims[rng.below(victims.len())];
+                        // Any identity the policy does not let change the record: strangers, and
+                        // those who may only read it.
                         if Relation::of(actor, record) != relation
                             || self
                                 .policy
-                                .may_see(all.population, actor, record)
+                                .may_write(all.population, actor, record)
                                 .is_allowed()
                             || pairs.contains(&(actor.key.as_str(), record.key.as_str()))
                         {
@@ -1381,9 +1383,17 @@ mod tests {
             let actor = probe.actor.as_deref().and_then(|a| population.identity(a));
             let record = probe.record.as_deref().and_then(|r| population.record(r));
             match (probe.family, actor, record) {
-                (Family::DirectRead | Family::DirectWrite, Some(a), Some(r)) => {
+                (Family::DirectRead, Some(a), Some(r)) => {
                     assert!(
                         !policy.may_see(&population, a, r).is_allowed(),
+                        "{}",
+                        probe.id()
+                    );
+                    assert_eq!(probe.expect, Expect::Refusal);
+                }
+                (Family::DirectWrite, Some(a), Some(r)) => {
+                    assert!(
+                        !policy.may_write(&population, a, r).is_allowed(),
                         "{}",
                         probe.id()
                     );

@@ -7,6 +7,10 @@
 //! - `assigned`: records of the case files assigned to the identity;
 //! - `tenant`: every record of the identity's tenant;
 //! - `nothing`: no record at all (a role that only administers).
+//!
+//! A scope may grant reading only (`tenant:read` in a profile): an auditor who reads every case file of its
+//! tenant and may change none. Reads are decided by [`AccessPolicy::decide`], changes (updates, deletes)
+//! by [`AccessPolicy::decide_write`], which leaves read-only scopes out.
 
 use std::collections::BTreeMap;
 
@@ -85,11 +89,12 @@ impl DataOwner {
     }
 }
 
-/// Per role, the scopes of data its identities may see.
+/// Per role, the scopes of data its identities may see, and those of them that grant reading only.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
 pub struct AccessPolicy {
     roles: BTreeMap<String, Vec<Scope>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    read_only: BTreeMap<String, Vec<Scope>>,
 }
 
 /// The answer to "may this identity see this data", with the scope that grants it.
@@ -140,6 +145,35 @@ impl AccessPolicy {
         self
     }
 
+    /// The same policy with `scopes` of `role` granting reading only (each is added to the role's scopes
+    /// if it was not there).
+    pub fn with_read_only(
+        mut self,
+        role: impl Into<String>,
+        scopes: impl IntoIterator<Item = Scope>,
+    ) -> Self {
+        let role = role.into();
+        let scopes: Vec<Scope> = scopes.into_iter().collect();
+        let granted = self.roles.entry(role.clone()).or_default();
+        for scope in &scopes {
+            if !granted.contains(scope) {
+                granted.push(*scope);
+            }
+        }
+        self.read_only.insert(role, scopes);
+        self
+    }
+
+    /// The scopes of `role` that grant reading only.
+    pub fn read_only(&self, role: &str) -> &[Scope] {
+        self.read_only.get(role).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether some role has a scope that grants reading only.
+    pub fn has_read_only(&self) -> bool {
+        self.read_only.values().any(|scopes| !scopes.is_empty())
+    }
+
     /// The scopes of a role, if the policy names it.
     pub fn scopes(&self, role: &str) -> Option<&[Scope]> {
         self.roles.get(role).map(Vec::as_slice)
@@ -178,6 +212,51 @@ impl AccessPolicy {
         let Some(scopes) = self.roles.get(&identity.role) else {
             return Decision::Denied;
         };
+        Self::decide_over(scopes, population, identity, owner)
+    }
+
+    /// May `identity` change (update, delete) data of `owner`? As [`AccessPolicy::decide`], without the
+    /// scopes that grant reading only.
+    pub fn decide_write(
+        &self,
+        population: &Population,
+        identity: &Identity,
+        owner: &DataOwner,
+    ) -> Decision {
+        let Some(scopes) = self.roles.get(&identity.role) else {
+            return Decision::Denied;
+        };
+        let read_only = self.read_only(&identity.role);
+        if read_only.is_empty() {
+            return Self::decide_over(scopes, population, identity, owner);
+        }
+        let writable: Vec<Scope> = scopes
+            .iter()
+            .copied()
+            .filter(|scope| !read_only.contains(scope))
+            .collect();
+        if writable.is_empty() {
+            return Decision::Denied;
+        }
+        Self::decide_over(&writable, population, identity, owner)
+    }
+
+    /// May `identity` change `record`?
+    pub fn may_write(
+        &self,
+        population: &Population,
+        identity: &Identity,
+        record: &Record,
+    ) -> Decision {
+        self.decide_write(population, identity, &DataOwner::of_record(record))
+    }
+
+    fn decide_over(
+        scopes: &[Scope],
+        population: &Population,
+        identity: &Identity,
+        owner: &DataOwner,
+    ) -> Decision {
         // Data about no person (a staff member's name or login) belongs to the tenant as a whole: any
         // identity of the tenant may see who handles its files.
         if owner.person.is_none() && owner.case.is_none() {
@@ -264,6 +343,67 @@ mod tests {
             person: person.into(),
             case: case.into(),
         }
+    }
+
+    #[test]
+    fn read_only_scopes_grant_reading_and_no_change() {
+        let population = Population::new(
+            vec![
+                identity("alice", "applicant", "75", Some("p-alice")),
+                identity("auditor", "auditor", "75", None),
+                identity("agent", "agent", "75", Some("p-agent")),
+            ],
+            vec![
+                record("d-alice", "75", "p-alice", "c-alice"),
+                record("d-agent", "75", "p-agent", "c-agent"),
+                record("d-other", "13", "p-other", "c-other"),
+            ],
+        )
+        .expect("unique keys");
+        // The auditor reads its whole tenant and changes nothing; the agent reads its tenant, changes its
+        // own records only.
+        let policy = AccessPolicy::new()
+            .with_role("applicant", [Scope::Own])
+            .with_read_only("auditor", [Scope::Tenant])
+            .with_role("agent", [Scope::Own])
+            .with_read_only("agent", [Scope::Tenant]);
+        assert_eq!(
+            policy.scopes("agent"),
+            Some(&[Scope::Own, Scope::Tenant][..])
+        );
+        assert!(policy.has_read_only());
+        let decide = |who: &str, what: &str| {
+            let id = population.identity(who).expect("exists");
+            let rec = population.record(what).expect("exists");
+            (
+                policy.may_see(&population, id, rec),
+                policy.may_write(&population, id, rec),
+            )
+        };
+        use Decision::{Allowed, Denied};
+        assert_eq!(
+            decide("auditor", "d-alice"),
+            (Allowed(Scope::Tenant), Denied)
+        );
+        assert_eq!(decide("auditor", "d-other"), (Denied, Denied));
+        assert_eq!(decide("agent", "d-alice"), (Allowed(Scope::Tenant), Denied));
+        assert_eq!(
+            decide("agent", "d-agent"),
+            (Allowed(Scope::Own), Allowed(Scope::Own))
+        );
+        assert_eq!(
+            decide("alice", "d-alice"),
+            (Allowed(Scope::Own), Allowed(Scope::Own))
+        );
+        // Without read-only scopes, writing is decided as reading.
+        let plain = AccessPolicy::new().with_role("auditor", [Scope::Tenant]);
+        assert!(!plain.has_read_only());
+        let auditor = population.identity("auditor").expect("exists");
+        let alice_doc = population.record("d-alice").expect("exists");
+        assert_eq!(
+            plain.may_write(&population, auditor, alice_doc),
+            Allowed(Scope::Tenant)
+        );
     }
 
     #[test]

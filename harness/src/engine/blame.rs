@@ -65,7 +65,7 @@ impl Engine<'_> {
                         key,
                         format!(
                             "{head} without {expected}: {}",
-                            ex.excerpt(200, &self.all_secrets())
+                            ex.answer(200, &self.all_secrets())
                         ),
                     )
                     .to_string(),

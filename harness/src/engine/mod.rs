@@ -248,6 +248,10 @@ impl<'a> Engine<'a> {
         };
         self.wait_healthy().await?;
         mark("health", &mut phases);
+        if !self.profile.reset.is_empty() {
+            self.reset().await?;
+            mark("reset", &mut phases);
+        }
         self.provision().await?;
         mark("provision", &mut phases);
         self.login_all().await?;
@@ -414,7 +418,7 @@ impl<'a> Engine<'a> {
         if endpoint.is_ok(status) {
             return Ok(());
         }
-        let excerpt = ex.excerpt(300, &self.all_secrets());
+        let excerpt = ex.answer(300, &self.all_secrets());
         let mut message = format!(
             "{what}: {} {} answered {status}: {excerpt}",
             ex.request.method, ex.request.url
@@ -427,6 +431,12 @@ impl<'a> Engine<'a> {
             }
             Err(EngineError::Target(message))
         } else {
+            if status == 409 && self.profile.reset.is_empty() {
+                message.push_str(
+                    " (a conflict: what an earlier run created may still be there; a [[reset]] in the profile \
+                     brings the platform back to a blank state before provisioning)",
+                );
+            }
             Err(EngineError::Setup(
                 self.profile.error_at(&endpoint.origin, message).to_string(),
             ))

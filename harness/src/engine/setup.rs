@@ -3,9 +3,10 @@
 use super::*;
 
 impl Engine<'_> {
-    pub(super) async fn provision(&mut self) -> Result<(), EngineError> {
+    /// A session with the operator credential of `[provisioning]`, if the profile has one.
+    fn operator_session(&self) -> Result<Option<Session>, EngineError> {
         let Some(provisioning) = &self.profile.provisioning else {
-            return Ok(());
+            return Ok(None);
         };
         let mut operator =
             Session::new(&self.settings).map_err(|e| EngineError::Target(e.to_string()))?;
@@ -28,6 +29,38 @@ impl Engine<'_> {
             header: Some((provisioning.operator.name.clone(), value.clone())),
             basic: None,
             secrets: vec![value],
+        };
+        Ok(Some(operator))
+    }
+
+    /// `[[reset]]`: bring the platform back to a blank state before provisioning, call by call, with the
+    /// operator credential when the profile has one. An answer the call does not accept stops the run
+    /// before anything is created, blamed like any setup answer.
+    pub(super) async fn reset(&mut self) -> Result<(), EngineError> {
+        if self.profile.reset.is_empty() {
+            return Ok(());
+        }
+        let session = match self.operator_session()? {
+            Some(operator) => operator,
+            None => Session::new(&self.settings).map_err(|e| EngineError::Target(e.to_string()))?,
+        };
+        let ctx = self.secrets_ctx();
+        for (i, endpoint) in self.profile.reset.iter().enumerate() {
+            let ex = session
+                .send(&self.settings, endpoint, &ctx, None)
+                .await
+                .map_err(|e| transport(&e, self.profile))?;
+            self.setup_status(endpoint, &ex, &format!("resetting the target (reset[{i}])"))?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn provision(&mut self) -> Result<(), EngineError> {
+        let Some(provisioning) = &self.profile.provisioning else {
+            return Ok(());
+        };
+        let Some(operator) = self.operator_session()? else {
+            return Ok(());
         };
         // Tenants of the accounts to provision.
         let mut tenants: Vec<_> = self

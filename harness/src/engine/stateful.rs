@@ -104,10 +104,9 @@ impl Engine<'_> {
         let offered = self.profile.transitions_offered();
         for kind in TransitionKind::ALL {
             if !offered.contains(&kind) && kind != TransitionKind::Login {
-                coverage.skipped.insert(
-                    kind.name().into(),
-                    format!("the profile has no {}", kind.needs()),
-                );
+                coverage
+                    .skipped
+                    .insert(kind.name().into(), format!("it needs {}", kind.needs()));
             }
         }
         if offered.is_empty() {
@@ -557,7 +556,7 @@ impl Engine<'_> {
             return Err(format!(
                 "adding a representation answered {}: {}",
                 ex.observed.status,
-                ex.excerpt(200, &self.all_secrets())
+                ex.answer(200, &self.all_secrets())
             ));
         }
         Ok((Self::extract(&ex, endpoint, "id"), ex))

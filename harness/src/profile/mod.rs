@@ -52,6 +52,9 @@ pub struct Profile {
     pub secrets_file: Option<PathBuf>,
     /// Health check, waited for after deployment.
     pub health: Option<Endpoint>,
+    /// `[[reset]]`: calls that bring the platform back to a blank state before provisioning, in order
+    /// (with the operator credential when there is one).
+    pub reset: Vec<Endpoint>,
     /// cloison role -> the platform's role name (`{{identity.role}}`).
     pub roles: BTreeMap<String, String>,
     /// What each cloison role may see.
@@ -447,6 +450,7 @@ impl Profile {
         if self.health.is_some() {
             out.push("health".to_string());
         }
+        out.extend((0..self.reset.len()).map(|i| format!("reset[{i}]")));
         if let Some(p) = &self.provisioning {
             out.push("provisioning.tenant".into());
             out.push("provisioning.identity".into());
@@ -578,6 +582,7 @@ impl Profile {
     pub fn endpoints(&self) -> Vec<&Endpoint> {
         let mut out: Vec<&Endpoint> = Vec::new();
         out.extend(self.health.iter());
+        out.extend(self.reset.iter());
         if let Some(p) = &self.provisioning {
             out.extend([&p.tenant, &p.identity]);
             out.extend(p.representation.iter().chain(p.end_representation.iter()));
@@ -657,6 +662,12 @@ impl Validator<'_> {
             .as_ref()
             .map(|e| self.endpoint(&KeyPath::root("health"), e, ROOTS_SECRETS))
             .transpose()?;
+        let reset = raw
+            .reset
+            .iter()
+            .enumerate()
+            .map(|(i, e)| self.endpoint(&KeyPath::root("reset").index(i), e, ROOTS_SECRETS))
+            .collect::<Result<Vec<_>, _>>()?;
         let accounts = self.accounts(raw.accounts)?;
         let provisioning = match (&raw.provisioning, accounts.source) {
             (Some(p), _) => Some(self.provisioning(p)?),
@@ -683,6 +694,7 @@ impl Validator<'_> {
         let sample = sample_fields();
         let mut all: Vec<(KeyPath, &Endpoint)> = Vec::new();
         all.extend(health.iter().map(|e| (KeyPath::root("health"), e)));
+        all.extend(reset.iter().map(|e| (e.origin.clone(), e)));
         if let Some(p) = &provisioning {
             all.extend([&p.tenant, &p.identity].map(|e| (e.origin.clone(), e)));
             all.extend(
@@ -732,6 +744,7 @@ impl Validator<'_> {
             text: self.source.text.to_string(),
             secrets_file,
             health,
+            reset,
             roles,
             policy,
             accounts,
@@ -917,10 +930,51 @@ impl Validator<'_> {
         })
     }
 
-    fn policy(&self, raw: &BTreeMap<String, Vec<Scope>>) -> Result<AccessPolicy, ProfileError> {
+    fn policy(&self, raw: &BTreeMap<String, Vec<String>>) -> Result<AccessPolicy, ProfileError> {
         let at = KeyPath::root("policy");
         let mut policy = AccessPolicy::new();
-        for (role, scopes) in raw {
+        for (role, names) in raw {
+            // `scope` grants reading and changing; `scope:read` reading only.
+            let mut scopes = Vec::new();
+            let mut read_only = Vec::new();
+            for (i, name) in names.iter().enumerate() {
+                let (base, only_read) = match name.split_once(':') {
+                    Some((base, "read")) => (base, true),
+                    Some((_, suffix)) => {
+                        return Err(self.err(
+                            &at.key(role).index(i),
+                            format!("unknown suffix `:{suffix}` in `{name}`: expected `SCOPE` or `SCOPE:read` (reading only)"),
+                        ));
+                    }
+                    None => (name.as_str(), false),
+                };
+                let Some(scope) = Scope::from_name(base) else {
+                    return Err(self.err(
+                        &at.key(role).index(i),
+                        format!(
+                            "unknown scope `{base}`: expected one of {} (each may end in `:read` for reading only)",
+                            quoted(&Scope::ALL.map(Scope::name))
+                        ),
+                    ));
+                };
+                if scope == Scope::Nothing && only_read {
+                    return Err(self.err(
+                        &at.key(role).index(i),
+                        "`nothing:read` means nothing: expected `nothing`",
+                    ));
+                }
+                if scopes.contains(&scope) {
+                    return Err(self.err(
+                        &at.key(role).index(i),
+                        format!("scope `{base}` given twice"),
+                    ));
+                }
+                scopes.push(scope);
+                if only_read {
+                    read_only.push(scope);
+                }
+            }
+            let scopes = &scopes;
             if !CLOISON_ROLES.contains(&role.as_str()) {
                 return Err(self.err(
                     &at.key(role),
@@ -940,6 +994,9 @@ impl Validator<'_> {
                 ));
             }
             policy = policy.with_role(role.clone(), scopes.iter().copied());
+            if !read_only.is_empty() {
+                policy = policy.with_read_only(role.clone(), read_only);
+            }
         }
         for role in CLOISON_ROLES {
             if !raw.contains_key(role) {

@@ -19,8 +19,10 @@ pub struct RawProfile {
     #[serde(default)]
     pub health: Option<RawEndpoint>,
     #[serde(default)]
+    pub reset: Vec<RawEndpoint>,
+    #[serde(default)]
     pub roles: BTreeMap<String, String>,
-    pub policy: BTreeMap<String, Vec<cloison_suites::Scope>>,
+    pub policy: BTreeMap<String, Vec<String>>,
     pub accounts: RawAccounts,
     #[serde(default)]
     pub provisioning: Option<RawProvisioning>,

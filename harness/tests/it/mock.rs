@@ -51,6 +51,12 @@ struct Flaws {
     expire_after: Option<u32>,
     /// Quirk: a session token expires after this many reads (GET requests; 401).
     reads_expire_after: Option<u32>,
+    /// Quirk: a login already taken is refused (409), as on any real platform: a second run against the
+    /// same instance needs the profile's `[[reset]]`.
+    unique_logins: bool,
+    /// Quirk: instructors read their departement's cases and change none (the policy of a profile that
+    /// says `agent = ["tenant:read"]`); without it they may change any case they see.
+    read_only_instructors: bool,
 }
 
 #[derive(Debug)]
@@ -107,6 +113,8 @@ struct Db {
     writes_500: usize,
     /// Tokens refused as expired.
     expired: usize,
+    /// Times the operator reset the platform.
+    resets: usize,
 }
 
 #[derive(Debug)]
@@ -274,6 +282,20 @@ async fn creer_departement(
     reply(StatusCode::CREATED, json!({ "code": code }))
 }
 
+/// The operator's reset: every record gone, the counter of resets kept.
+async fn remise_a_zero(State(m): Shared, headers: HeaderMap, uri: Uri) -> Response {
+    if !operator(&headers) {
+        return refusal(&uri);
+    }
+    let mut db = m.db.lock().expect("db");
+    let resets = db.resets + 1;
+    *db = Db {
+        resets,
+        ..Db::default()
+    };
+    StatusCode::NO_CONTENT.into_response()
+}
+
 async fn creer_compte(
     State(m): Shared,
     headers: HeaderMap,
@@ -287,6 +309,13 @@ async fn creer_compte(
     let mut db = m.db.lock().expect("db");
     if !db.departements.contains(&code) {
         return reply(StatusCode::BAD_REQUEST, json!({ "erreur": "departement" }));
+    }
+    let login = body["identifiant"].as_str().unwrap_or_default();
+    if m.flaws.unique_logins && db.users.iter().any(|u| u.login == login) {
+        return reply(
+            StatusCode::CONFLICT,
+            json!({ "erreur": { "message": format!("identifiant {login} deja pris") } }),
+        );
     }
     let id = db.users.len() as u64 + 1;
     db.users.push(User {
@@ -487,6 +516,12 @@ async fn modifier_dossier(
     else {
         return refusal(&uri);
     };
+    if m.flaws.read_only_instructors
+        && user.profil == "instructeur"
+        && db.dossiers[index].titulaire != user_id
+    {
+        return refusal(&uri);
+    }
     if db.visible(user, &db.dossiers[index]) {
         // Only `observations` may change: owner and tenant fields are read-only.
         let dossier = &mut db.dossiers[index];
@@ -710,6 +745,10 @@ fn router(mock: Arc<Mock>) -> Router {
     Router::new()
         .route("/sante", get(|| async { "ok" }))
         .route("/api/admin/departements", post(creer_departement))
+        .route(
+            "/api/admin/remise-a-zero",
+            axum::routing::delete(remise_a_zero),
+        )
         .route("/api/admin/departements/{code}/comptes", post(creer_compte))
         .route("/api/admin/mandats", post(creer_mandat))
         .route("/api/admin/mandats/{id}/fin", post(finir_mandat))
@@ -905,11 +944,23 @@ async fn try_run_mock(
         db: Mutex::new(Db::default()),
         flaws,
     });
+    let result = run_on(&mock, seed, tenants, cases, profile).await;
+    (result, mock)
+}
+
+/// Run cloison against an existing mock (its state kept from earlier runs).
+async fn run_on(
+    mock: &Arc<Mock>,
+    seed: u64,
+    tenants: usize,
+    cases: u64,
+    profile: &str,
+) -> anyhow::Result<RunResult> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr: SocketAddr = listener.local_addr().expect("addr");
-    let app = router(mock.clone());
+    let app = router(Arc::clone(mock));
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let dir = tempfile::tempdir().expect("tempdir");
     let profile_path = dir.path().join("maquette.toml");
@@ -930,7 +981,7 @@ async fn try_run_mock(
     };
     let result = execute(&args).await;
     server.abort();
-    (result, mock)
+    result
 }
 
 async fn run_mock(flaws: Flaws, seed: u64) -> MockRun {
@@ -1346,4 +1397,80 @@ async fn mock_refused_write_that_shares_the_case_with_its_writer_is_found_by_dir
         &[Evidence::ProvenTampering, Evidence::ProvenLeak],
         "refused write that shared the case",
     )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_on_the_same_instance_needs_the_profiles_reset() {
+    let mock = Arc::new(Mock {
+        db: Mutex::new(Db::default()),
+        flaws: Flaws {
+            unique_logins: true,
+            ..Flaws::default()
+        },
+    });
+    // Without [[reset]], the first run is clean and the second finds every login taken.
+    let first = run_on(&mock, 11, 2, 12, PROFILE).await.expect("first run");
+    assert_eq!(first.exit, EXIT_OK, "{}", first.report.summary());
+    let failure = run_on(&mock, 11, 2, 12, PROFILE)
+        .await
+        .expect_err("the second run stops at provisioning")
+        .to_string();
+    assert!(
+        failure.contains("answered 409") && failure.contains("deja pris"),
+        "the failure names the answer and what it said: {failure}"
+    );
+    assert!(failure.contains("[[reset]]"), "and the way out: {failure}");
+    // With [[reset]], every run starts from a blank platform and is clean again.
+    let profile = format!(
+        "{PROFILE}\n[[reset]]\nmethod = \"DELETE\"\npath = \"/api/admin/remise-a-zero\"\nok = [204]\n"
+    );
+    for run in 0..2 {
+        let result = run_on(&mock, 11, 2, 12, &profile).await.expect("run");
+        assert_eq!(
+            result.exit,
+            EXIT_OK,
+            "run {run}: {}",
+            result.report.summary()
+        );
+    }
+    assert_eq!(mock.db.lock().expect("db").resets, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_instructors_who_change_what_the_policy_lets_them_only_read_are_found_by_direct_write()
+{
+    let profile = PROFILE.replacen("agent = [\"tenant\"]", "agent = [\"tenant:read\"]", 1);
+    assert_ne!(profile, PROFILE, "the mock's policy names agents' scope");
+    // A platform whose instructors change cases the policy lets them only read: tampering.
+    let writable = run_mock_with(Flaws::default(), 5, 2, 12, &profile).await;
+    assert_found(
+        &writable,
+        "direct-write",
+        "resources.case.update",
+        &[Evidence::ProvenTampering],
+        "instructors may write",
+    );
+    let report = writable.report();
+    assert!(
+        report
+            .root_causes
+            .iter()
+            .filter(|c| c.family.name() == "direct-write")
+            .all(|c| c.role == "agent" && c.relation == "same-tenant"),
+        "only reading agents of the same tenant are in question: {}",
+        report.summary()
+    );
+    // The same platform with read-only instructors is clean under that policy.
+    let read_only = run_mock_with(
+        Flaws {
+            read_only_instructors: true,
+            ..Flaws::default()
+        },
+        5,
+        2,
+        12,
+        &profile,
+    )
+    .await;
+    assert_clean(&read_only, "read-only instructors");
 }

@@ -47,6 +47,16 @@ fn validation_errors_name_file_line_column_and_expectation() {
             "applicant = [\"own\"]",
             "applicant = [\"everything\"]",
         ),
+        (
+            "unknown_scope_suffix",
+            "applicant = [\"own\"]",
+            "applicant = [\"own:write\"]",
+        ),
+        (
+            "scope_twice",
+            "applicant = [\"own\"]",
+            "applicant = [\"own\", \"own:read\"]",
+        ),
         ("missing_policy_role", "tenant_admin = [\"tenant\"]\n", ""),
         (
             "unknown_placeholder_root",
