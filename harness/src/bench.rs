@@ -622,6 +622,7 @@ mod tests {
                     tenant: "75".into(),
                     person: Some("34".into()),
                     case: Some("case-12".into()),
+                    kind: None,
                 },
             }],
             explanation: String::new(),

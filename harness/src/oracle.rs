@@ -100,6 +100,7 @@ mod tests {
                         tenant: "75".into(),
                         person: Some("person-1".into()),
                         case: None,
+                        kind: None,
                     },
                 })
                 .collect()

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use cloison_generators::canary::{CanaryHit, CanaryRegistry, RecordRef};
 use cloison_generators::{PersonId, TenantId, World};
 use cloison_suites::population::{case_key, document_key, holder_key, note_key, person_key};
-use cloison_suites::{DataOwner, Population};
+use cloison_suites::{DataOwner, Population, RecordKind};
 use serde_json::{Value, json};
 
 use crate::oracle::{CanaryScanner, Hit};
@@ -311,6 +311,13 @@ impl WorldCanaries {
                 .unwrap_or_else(|| hit.owner.tenant.0.to_string()),
             person: hit.owner.person.map(person_key),
             case,
+            kind: match hit.owner.record {
+                RecordRef::CaseFile(_) => Some(RecordKind::Case),
+                RecordRef::Document(_) => Some(RecordKind::Document),
+                RecordRef::Note(_) => Some(RecordKind::Note),
+                RecordRef::Decision(_) => Some(RecordKind::Decision),
+                RecordRef::Person(_) | RecordRef::Account(_) => None,
+            },
         }
     }
 }

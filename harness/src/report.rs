@@ -779,6 +779,7 @@ mod tests {
                 tenant: "75".into(),
                 person: Some("4".into()),
                 case: Some("case-2".into()),
+                kind: None,
             },
         }])
     }

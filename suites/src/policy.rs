@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::population::{Identity, Population, Record};
+use crate::population::{Identity, Population, Record, RecordKind};
 
 /// One scope of data a role may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -76,6 +76,10 @@ pub struct DataOwner {
     pub person: Option<String>,
     /// The case file the data belongs to, when known.
     pub case: Option<String>,
+    /// The kind of record the data belongs to, when it belongs to one (a person's or an account's data
+    /// does not): decides with that kind's scopes when the policy has some.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<RecordKind>,
 }
 
 impl DataOwner {
@@ -85,16 +89,48 @@ impl DataOwner {
             tenant: record.tenant.clone(),
             person: Some(record.person.clone()),
             case: Some(record.case.clone()),
+            kind: Some(record.kind),
         }
     }
 }
 
-/// Per role, the scopes of data its identities may see, and those of them that grant reading only.
+/// Per role, the scopes of data its identities may see, and those of them that grant reading only; per
+/// record kind, roles may have other scopes (`[policy.note]`: case notes that applicants may not see even
+/// in their own case file).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessPolicy {
+    #[serde(flatten)]
+    default: Grants,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    kinds: BTreeMap<RecordKind, Grants>,
+}
+
+/// Per role, its scopes and those of them that grant reading only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Grants {
     roles: BTreeMap<String, Vec<Scope>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     read_only: BTreeMap<String, Vec<Scope>>,
+}
+
+impl Grants {
+    fn with_role(&mut self, role: String, scopes: Vec<Scope>) {
+        self.roles.insert(role, scopes);
+    }
+
+    fn with_read_only(&mut self, role: String, scopes: Vec<Scope>) {
+        let granted = self.roles.entry(role.clone()).or_default();
+        for scope in &scopes {
+            if !granted.contains(scope) {
+                granted.push(*scope);
+            }
+        }
+        self.read_only.insert(role, scopes);
+    }
+
+    fn read_only(&self, role: &str) -> &[Scope] {
+        self.read_only.get(role).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// The answer to "may this identity see this data", with the scope that grants it.
@@ -141,7 +177,8 @@ impl AccessPolicy {
         role: impl Into<String>,
         scopes: impl IntoIterator<Item = Scope>,
     ) -> Self {
-        self.roles.insert(role.into(), scopes.into_iter().collect());
+        self.default
+            .with_role(role.into(), scopes.into_iter().collect());
         self
     }
 
@@ -152,44 +189,89 @@ impl AccessPolicy {
         role: impl Into<String>,
         scopes: impl IntoIterator<Item = Scope>,
     ) -> Self {
-        let role = role.into();
-        let scopes: Vec<Scope> = scopes.into_iter().collect();
-        let granted = self.roles.entry(role.clone()).or_default();
-        for scope in &scopes {
-            if !granted.contains(scope) {
-                granted.push(*scope);
-            }
-        }
-        self.read_only.insert(role, scopes);
+        self.default
+            .with_read_only(role.into(), scopes.into_iter().collect());
         self
     }
 
-    /// The scopes of `role` that grant reading only.
+    /// The same policy with `role` granted `scopes` on records of `kind` (instead of its scopes for every
+    /// kind).
+    pub fn with_kind_role(
+        mut self,
+        kind: RecordKind,
+        role: impl Into<String>,
+        scopes: impl IntoIterator<Item = Scope>,
+    ) -> Self {
+        self.kinds
+            .entry(kind)
+            .or_default()
+            .with_role(role.into(), scopes.into_iter().collect());
+        self
+    }
+
+    /// The same policy with `scopes` of `role` granting reading only on records of `kind`.
+    pub fn with_kind_read_only(
+        mut self,
+        kind: RecordKind,
+        role: impl Into<String>,
+        scopes: impl IntoIterator<Item = Scope>,
+    ) -> Self {
+        self.kinds
+            .entry(kind)
+            .or_default()
+            .with_read_only(role.into(), scopes.into_iter().collect());
+        self
+    }
+
+    /// The scopes of `role` that grant reading only (for every kind that has no scopes of its own).
     pub fn read_only(&self, role: &str) -> &[Scope] {
-        self.read_only.get(role).map_or(&[], Vec::as_slice)
+        self.default.read_only(role)
     }
 
     /// Whether some role has a scope that grants reading only.
     pub fn has_read_only(&self) -> bool {
-        self.read_only.values().any(|scopes| !scopes.is_empty())
+        std::iter::once(&self.default)
+            .chain(self.kinds.values())
+            .any(|g| g.read_only.values().any(|scopes| !scopes.is_empty()))
     }
 
-    /// The scopes of a role, if the policy names it.
+    /// The kinds with scopes of their own.
+    pub fn kinds(&self) -> impl Iterator<Item = RecordKind> + '_ {
+        self.kinds.keys().copied()
+    }
+
+    /// The scopes of a role, if the policy names it (for every kind that has no scopes of its own).
     pub fn scopes(&self, role: &str) -> Option<&[Scope]> {
-        self.roles.get(role).map(Vec::as_slice)
+        self.default.roles.get(role).map(Vec::as_slice)
+    }
+
+    /// The scopes of a role on records of `kind`.
+    pub fn scopes_for(&self, kind: RecordKind, role: &str) -> Option<&[Scope]> {
+        self.grants(Some(kind), role)
+            .roles
+            .get(role)
+            .map(Vec::as_slice)
     }
 
     /// The roles the policy names, in order.
     pub fn roles(&self) -> impl Iterator<Item = (&str, &[Scope])> {
-        self.roles
+        self.default
+            .roles
             .iter()
             .map(|(role, scopes)| (role.as_str(), scopes.as_slice()))
+    }
+
+    /// The grants that decide for `role` on data of `kind`: the kind's own when it names the role.
+    fn grants(&self, kind: Option<RecordKind>, role: &str) -> &Grants {
+        kind.and_then(|k| self.kinds.get(&k))
+            .filter(|g| g.roles.contains_key(role))
+            .unwrap_or(&self.default)
     }
 
     /// Check that every identity of the population has a role the policy names.
     pub fn covers(&self, population: &Population) -> Result<(), PolicyError> {
         for identity in population.identities() {
-            if !self.roles.contains_key(&identity.role) {
+            if !self.default.roles.contains_key(&identity.role) {
                 return Err(PolicyError::UnknownRole {
                     role: identity.role.clone(),
                     identity: identity.key.clone(),
@@ -209,7 +291,11 @@ impl AccessPolicy {
         identity: &Identity,
         owner: &DataOwner,
     ) -> Decision {
-        let Some(scopes) = self.roles.get(&identity.role) else {
+        let Some(scopes) = self
+            .grants(owner.kind, &identity.role)
+            .roles
+            .get(&identity.role)
+        else {
             return Decision::Denied;
         };
         Self::decide_over(scopes, population, identity, owner)
@@ -223,10 +309,11 @@ impl AccessPolicy {
         identity: &Identity,
         owner: &DataOwner,
     ) -> Decision {
-        let Some(scopes) = self.roles.get(&identity.role) else {
+        let grants = self.grants(owner.kind, &identity.role);
+        let Some(scopes) = grants.roles.get(&identity.role) else {
             return Decision::Denied;
         };
-        let read_only = self.read_only(&identity.role);
+        let read_only = grants.read_only(&identity.role);
         if read_only.is_empty() {
             return Self::decide_over(scopes, population, identity, owner);
         }
@@ -321,7 +408,6 @@ impl AccessPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::population::RecordKind;
 
     fn identity(key: &str, role: &str, tenant: &str, person: Option<&str>) -> Identity {
         Identity {
@@ -407,6 +493,70 @@ mod tests {
     }
 
     #[test]
+    fn a_kind_with_scopes_of_its_own_decides_for_its_records_and_only_them() {
+        let note = |key: &str, person: &str, case: &str| Record {
+            kind: RecordKind::Note,
+            ..record(key, "75", person, case)
+        };
+        let population = Population::new(
+            vec![
+                identity("alice", "applicant", "75", Some("p-alice")),
+                identity("agent", "agent", "75", None),
+            ],
+            vec![
+                record("d-alice", "75", "p-alice", "c-alice"),
+                note("n-alice", "p-alice", "c-alice"),
+            ],
+        )
+        .expect("unique keys");
+        // Applicants see their own records but not the agents' notes on them; agents read notes and
+        // change none.
+        let policy = AccessPolicy::new()
+            .with_role("applicant", [Scope::Own])
+            .with_role("agent", [Scope::Tenant])
+            .with_kind_role(RecordKind::Note, "applicant", [Scope::Nothing])
+            .with_kind_read_only(RecordKind::Note, "agent", [Scope::Tenant]);
+        let alice = population.identity("alice").expect("exists");
+        let agent = population.identity("agent").expect("exists");
+        let doc = population.record("d-alice").expect("exists");
+        let memo = population.record("n-alice").expect("exists");
+        use Decision::{Allowed, Denied};
+        assert_eq!(policy.may_see(&population, alice, doc), Allowed(Scope::Own));
+        assert_eq!(policy.may_see(&population, alice, memo), Denied);
+        assert_eq!(
+            policy.may_see(&population, agent, memo),
+            Allowed(Scope::Tenant)
+        );
+        assert_eq!(policy.may_write(&population, agent, memo), Denied);
+        assert_eq!(
+            policy.may_write(&population, agent, doc),
+            Allowed(Scope::Tenant)
+        );
+        // A canary of the note (its text), found in a response, is decided by the note's scopes; the
+        // person's own data (their surname, no kind) by the role's.
+        let note_text = DataOwner::of_record(memo);
+        assert_eq!(note_text.kind, Some(RecordKind::Note));
+        assert_eq!(policy.decide(&population, alice, &note_text), Denied);
+        let surname = DataOwner {
+            kind: None,
+            ..note_text
+        };
+        assert_eq!(
+            policy.decide(&population, alice, &surname),
+            Allowed(Scope::Own)
+        );
+        assert_eq!(
+            policy.scopes_for(RecordKind::Note, "applicant"),
+            Some(&[Scope::Nothing][..])
+        );
+        assert_eq!(
+            policy.scopes_for(RecordKind::Case, "applicant"),
+            Some(&[Scope::Own][..])
+        );
+        assert_eq!(policy.kinds().collect::<Vec<_>>(), vec![RecordKind::Note]);
+    }
+
+    #[test]
     fn each_scope_grants_exactly_its_data() {
         let mut parent = identity("parent", "representative", "75", Some("p-parent"));
         parent.represents.insert("p-child".into());
@@ -462,6 +612,7 @@ mod tests {
             tenant: "75".into(),
             person: Some("p-child".into()),
             case: None,
+            kind: None,
         };
         assert_eq!(
             policy.decide(&population, &evaluator, &person_only),
@@ -472,6 +623,7 @@ mod tests {
             tenant: "75".into(),
             person: Some("p-parent".into()),
             case: Some("c-child".into()),
+            kind: None,
         };
         let child = identity("child", "applicant", "75", Some("p-child"));
         assert_eq!(

@@ -219,8 +219,11 @@ pub struct Scene {
 #[error("{0}")]
 pub struct NoScene(pub String);
 
+/// Whether `role` has `scope` on case files (the scenes' subjects).
 fn grants(policy: &AccessPolicy, role: &str, scope: Scope) -> bool {
-    policy.scopes(role).is_some_and(|s| s.contains(&scope))
+    policy
+        .scopes_for(RecordKind::Case, role)
+        .is_some_and(|s| s.contains(&scope))
 }
 
 impl Scene {

@@ -393,6 +393,7 @@ mod tests {
                 tenant: "75".into(),
                 person: Some("1".into()),
                 case: None,
+                kind: None,
             },
         }
     }

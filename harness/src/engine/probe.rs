@@ -706,10 +706,11 @@ impl<'a> Engine<'a> {
                     .iter()
                     .filter(|i| &i.tenant == code && self.has_session(&i.key))
                     .find(|i| {
-                        self.profile
-                            .policy
-                            .scopes(&i.role)
-                            .is_some_and(|s| s.contains(&cloison_suites::Scope::Tenant))
+                        let scopes = match self.plan.population.record(record_key) {
+                            Some(record) => self.profile.policy.scopes_for(record.kind, &i.role),
+                            None => self.profile.policy.scopes(&i.role),
+                        };
+                        scopes.is_some_and(|s| s.contains(&cloison_suites::Scope::Tenant))
                     })
                     .map(|i| i.key.clone());
                 (code.clone(), reader, format!("tenant {code}"))

@@ -22,7 +22,7 @@ use cloison_suites::{
 
 pub use error::{KeyPath, ProfileError, ProfileErrorDetail, Seg, Source};
 pub use raw::{AccountSource, AuthScheme};
-use raw::{RawEndpoint, RawHeader, RawProfile, RawRefusals};
+use raw::{RawEndpoint, RawHeader, RawPolicyEntry, RawProfile, RawRefusals};
 pub use template::{JsonTemplate, Template, TemplateError};
 
 /// The reference portal's profile, shipped in `fixtures/profiles/` and embedded as the default.
@@ -654,8 +654,8 @@ impl Validator<'_> {
                 "empty name: expected the platform's name",
             ));
         }
-        let policy = self.policy(&raw.policy)?;
         let roles = self.roles(raw.roles)?;
+        let policy = self.policy(&raw.policy, &roles)?;
         let refusals = self.refusals(&KeyPath::root("refusals"), &raw.refusals)?;
         let health = raw
             .health
@@ -930,80 +930,159 @@ impl Validator<'_> {
         })
     }
 
-    fn policy(&self, raw: &BTreeMap<String, Vec<String>>) -> Result<AccessPolicy, ProfileError> {
+    /// `[policy]`: keys are cloison's roles or the platform's names of them (`[roles]`).
+    fn policy(
+        &self,
+        raw: &BTreeMap<String, RawPolicyEntry>,
+        platform_roles: &BTreeMap<String, String>,
+    ) -> Result<AccessPolicy, ProfileError> {
         let at = KeyPath::root("policy");
         let mut policy = AccessPolicy::new();
-        for (role, names) in raw {
-            // `scope` grants reading and changing; `scope:read` reading only.
-            let mut scopes = Vec::new();
-            let mut read_only = Vec::new();
-            for (i, name) in names.iter().enumerate() {
-                let (base, only_read) = match name.split_once(':') {
-                    Some((base, "read")) => (base, true),
-                    Some((_, suffix)) => {
+        let mut roles: BTreeMap<String, (&String, &Vec<String>)> = BTreeMap::new();
+        let mut kinds = Vec::new();
+        for (name, entry) in raw {
+            match entry {
+                RawPolicyEntry::Scopes(names) => {
+                    let role = self.policy_role(&at, name, platform_roles)?;
+                    if let Some((earlier, _)) = roles.get(&role) {
                         return Err(self.err(
-                            &at.key(role).index(i),
-                            format!("unknown suffix `:{suffix}` in `{name}`: expected `SCOPE` or `SCOPE:read` (reading only)"),
+                            &at.key(name),
+                            format!("role `{role}` is given twice: as `{earlier}` and as `{name}`"),
                         ));
                     }
-                    None => (name.as_str(), false),
-                };
-                let Some(scope) = Scope::from_name(base) else {
-                    return Err(self.err(
-                        &at.key(role).index(i),
-                        format!(
-                            "unknown scope `{base}`: expected one of {} (each may end in `:read` for reading only)",
-                            quoted(&Scope::ALL.map(Scope::name))
-                        ),
-                    ));
-                };
-                if scope == Scope::Nothing && only_read {
-                    return Err(self.err(
-                        &at.key(role).index(i),
-                        "`nothing:read` means nothing: expected `nothing`",
-                    ));
+                    roles.insert(role, (name, names));
                 }
-                if scopes.contains(&scope) {
-                    return Err(self.err(
-                        &at.key(role).index(i),
-                        format!("scope `{base}` given twice"),
-                    ));
-                }
-                scopes.push(scope);
-                if only_read {
-                    read_only.push(scope);
-                }
+                RawPolicyEntry::Kind(table) => kinds.push((name, table)),
             }
-            let scopes = &scopes;
-            if !CLOISON_ROLES.contains(&role.as_str()) {
-                return Err(self.err(
-                    &at.key(role),
-                    format!(
-                        "unknown role `{role}`: expected one of {}",
-                        quoted(&CLOISON_ROLES)
-                    ),
-                ));
-            }
-            if scopes.is_empty() {
-                return Err(self.err(&at.key(role), "empty list: expected at least one scope (`nothing` if the role sees no record)"));
-            }
-            if scopes.contains(&Scope::Nothing) && scopes.len() > 1 {
-                return Err(self.err(
-                    &at.key(role),
-                    "`nothing` cannot be combined with other scopes",
-                ));
-            }
-            policy = policy.with_role(role.clone(), scopes.iter().copied());
+        }
+        for (role, (name, names)) in &roles {
+            let (scopes, read_only) = self.scopes(&at.key(name), names)?;
+            policy = policy.with_role(role.clone(), scopes);
             if !read_only.is_empty() {
                 policy = policy.with_read_only(role.clone(), read_only);
             }
         }
         for role in CLOISON_ROLES {
-            if !raw.contains_key(role) {
+            if !roles.contains_key(role) {
                 return Err(self.err(&at, format!("the policy says nothing about role `{role}`: expected `{role} = [...]` (`[\"nothing\"]` if it sees no record)")));
             }
         }
+        // `[policy.KIND]`: other scopes for some roles on records of one kind.
+        for (kind_name, table) in kinds {
+            let Some(kind) = RecordKind::ALL.into_iter().find(|k| k.name() == kind_name) else {
+                return Err(self.err(
+                    &at.key(kind_name),
+                    format!(
+                        "`{kind_name}` is neither a role (with a list of scopes) nor a record kind (with a table of roles): expected a role among {} or a kind among {}",
+                        quoted(&CLOISON_ROLES),
+                        quoted(&RecordKind::ALL.map(RecordKind::name))
+                    ),
+                ));
+            };
+            let at = at.key(kind_name);
+            for (name, names) in table {
+                let role = self.policy_role(&at, name, platform_roles)?;
+                let (scopes, read_only) = self.scopes(&at.key(name), names)?;
+                policy = policy.with_kind_role(kind, role.clone(), scopes);
+                if !read_only.is_empty() {
+                    policy = policy.with_kind_read_only(kind, role.clone(), read_only);
+                }
+            }
+        }
         Ok(policy)
+    }
+
+    /// The cloison role a policy key names: itself, or the role the platform calls so in `[roles]`.
+    fn policy_role(
+        &self,
+        at: &KeyPath,
+        name: &str,
+        platform_roles: &BTreeMap<String, String>,
+    ) -> Result<String, ProfileError> {
+        if CLOISON_ROLES.contains(&name) {
+            return Ok(name.to_string());
+        }
+        if let Some((role, _)) = platform_roles
+            .iter()
+            .find(|(role, platform)| *platform == name && role != platform)
+        {
+            return Ok(role.clone());
+        }
+        let named: Vec<&str> = platform_roles
+            .iter()
+            .filter(|(role, platform)| role != platform)
+            .map(|(_, platform)| platform.as_str())
+            .collect();
+        let also = if named.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " or the platform's name of one in [roles] ({})",
+                quoted(&named)
+            )
+        };
+        Err(self.err(
+            &at.key(name),
+            format!(
+                "unknown role `{name}`: expected one of {}{also}",
+                quoted(&CLOISON_ROLES)
+            ),
+        ))
+    }
+
+    /// A role's list of scopes: each `SCOPE` (reading and changing) or `SCOPE:read` (reading only).
+    /// Returns every scope, and those that grant reading only.
+    fn scopes(
+        &self,
+        at: &KeyPath,
+        names: &[String],
+    ) -> Result<(Vec<Scope>, Vec<Scope>), ProfileError> {
+        let mut scopes = Vec::new();
+        let mut read_only = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let (base, only_read) = match name.split_once(':') {
+                Some((base, "read")) => (base, true),
+                Some((_, suffix)) => {
+                    return Err(self.err(
+                        &at.index(i),
+                        format!("unknown suffix `:{suffix}` in `{name}`: expected `SCOPE` or `SCOPE:read` (reading only)"),
+                    ));
+                }
+                None => (name.as_str(), false),
+            };
+            let Some(scope) = Scope::from_name(base) else {
+                return Err(self.err(
+                    &at.index(i),
+                    format!(
+                        "unknown scope `{base}`: expected one of {} (each may end in `:read` for reading only)",
+                        quoted(&Scope::ALL.map(Scope::name))
+                    ),
+                ));
+            };
+            if scope == Scope::Nothing && only_read {
+                return Err(self.err(
+                    &at.index(i),
+                    "`nothing:read` means nothing: expected `nothing`",
+                ));
+            }
+            if scopes.contains(&scope) {
+                return Err(self.err(&at.index(i), format!("scope `{base}` given twice")));
+            }
+            scopes.push(scope);
+            if only_read {
+                read_only.push(scope);
+            }
+        }
+        if scopes.is_empty() {
+            return Err(self.err(
+                at,
+                "empty list: expected at least one scope (`nothing` if the role sees no record)",
+            ));
+        }
+        if scopes.contains(&Scope::Nothing) && scopes.len() > 1 {
+            return Err(self.err(at, "`nothing` cannot be combined with other scopes"));
+        }
+        Ok((scopes, read_only))
     }
 
     fn roles(

@@ -22,7 +22,7 @@ pub struct RawProfile {
     pub reset: Vec<RawEndpoint>,
     #[serde(default)]
     pub roles: BTreeMap<String, String>,
-    pub policy: BTreeMap<String, Vec<String>>,
+    pub policy: BTreeMap<String, RawPolicyEntry>,
     pub accounts: RawAccounts,
     #[serde(default)]
     pub provisioning: Option<RawProvisioning>,
@@ -37,6 +37,16 @@ pub struct RawProfile {
     pub probing: Option<RawProbing>,
     #[serde(default)]
     pub transitions: Option<RawTransitions>,
+}
+
+/// One entry of `[policy]`: a role's scopes, or a record kind's table of roles and scopes.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawPolicyEntry {
+    /// `ROLE = ["scope", ...]`.
+    Scopes(Vec<String>),
+    /// `[policy.KIND]` with `ROLE = ["scope", ...]`.
+    Kind(BTreeMap<String, Vec<String>>),
 }
 
 /// `[transitions]`: changes of state the stateful suite makes after setup.

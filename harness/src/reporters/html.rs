@@ -282,6 +282,32 @@ fn coverage(out: &mut String, report: &Report) {
         );
     }
     out.push_str("</tbody></table>");
+    if let Some(operations) = &c.operations {
+        let (reached, total, percent) = crate::openapi::coverage::share(operations);
+        let _ = write!(
+            out,
+            "<h3 id=\"operations\">Operations of the OpenAPI document</h3><p>Probed: {reached} of {total} ({percent} %).</p>\
+             <table><thead><tr><th>operation</th><th>described by</th><th>families that probed it</th></tr></thead><tbody>"
+        );
+        for operation in operations {
+            let tried = if operation.tried.is_empty() {
+                "<span class=\"muted\">none: not covered</span>".to_string()
+            } else {
+                escape(&operation.tried.join(", "))
+            };
+            let _ = write!(
+                out,
+                "<tr><td><code>{} {}</code></td><td>{}</td><td>{tried}</td></tr>",
+                escape(&operation.method),
+                escape(&operation.path),
+                operation.described_by.as_deref().map_or_else(
+                    || "<span class=\"muted\">generic</span>".to_string(),
+                    |d| format!("<code>{}</code>", escape(d))
+                )
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
 }
 
 fn cause(out: &mut String, report: &Report, index: usize, cause: &RootCause) {

@@ -1,8 +1,10 @@
 //! JUnit XML (with `quick-junit`): one test suite per family, one test case per planned cell (family x
 //! endpoint x caller role x relation x kind x variation), failed when the cell showed a finding. A failure
 //! carries the evidence, the minimal reproducer (a curl command, credentials redacted) and the replay
-//! command. A last suite, `cloison`, holds one test case for the verdict: it fails when the run is not
-//! clean (target failures and inconclusive runs too, with their reasons).
+//! command. With an OpenAPI document, the `operations` suite holds one test case per operation of it,
+//! skipped when no family reached it (what the run did not cover shows in CI as skipped, not as passed). A
+//! last suite, `cloison`, holds one test case for the verdict: it fails when the run is not clean (target
+//! failures and inconclusive runs too, with their reasons).
 
 use std::collections::BTreeMap;
 
@@ -45,6 +47,9 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
         suite.add_test_case(case);
     }
     junit.add_test_suites(suites.into_values());
+    if let Some(suite) = operations_suite(report) {
+        junit.add_test_suite(suite);
+    }
     junit.add_test_suite(verdict_suite(report));
     junit
         .to_string()
@@ -95,6 +100,35 @@ fn failure_text(report: &Report, causes: &[&RootCause]) -> String {
     }
     text.push_str(&format!("replay: {}\n", report.replay));
     text
+}
+
+/// The `operations` suite: one test case per operation of the OpenAPI document, passed with the families
+/// that probed it, skipped when none did.
+fn operations_suite(report: &Report) -> Option<TestSuite> {
+    let operations = report.coverage.operations.as_ref()?;
+    let mut suite = TestSuite::new("operations");
+    let (reached, total, percent) = crate::openapi::coverage::share(operations);
+    suite.add_property(Property::new(
+        "summary",
+        format!("operations of the OpenAPI document probed: {reached} of {total} ({percent} %)"),
+    ));
+    for operation in operations {
+        let status = if operation.tried.is_empty() {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message("no probe family reached this operation");
+            status
+        } else {
+            TestCaseStatus::success()
+        };
+        let mut case = TestCase::new(format!("{} {}", operation.method, operation.path), status);
+        case.set_classname("cloison.operations");
+        case.add_property(Property::new("tried", operation.tried.join(",")));
+        if let Some(endpoint) = &operation.described_by {
+            case.add_property(Property::new("described_by", endpoint.as_str()));
+        }
+        suite.add_test_case(case);
+    }
+    Some(suite)
 }
 
 /// The `cloison` suite: one test case, the verdict of the run.

@@ -1439,7 +1439,8 @@ async fn a_second_run_on_the_same_instance_needs_the_profiles_reset() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mock_instructors_who_change_what_the_policy_lets_them_only_read_are_found_by_direct_write()
 {
-    let profile = PROFILE.replacen("agent = [\"tenant\"]", "agent = [\"tenant:read\"]", 1);
+    // The policy names the role as the platform does (`[roles] agent = "instructeur"`).
+    let profile = PROFILE.replacen("agent = [\"tenant\"]", "instructeur = [\"tenant:read\"]", 1);
     assert_ne!(profile, PROFILE, "the mock's policy names agents' scope");
     // A platform whose instructors change cases the policy lets them only read: tampering.
     let writable = run_mock_with(Flaws::default(), 5, 2, 12, &profile).await;

@@ -59,6 +59,21 @@ fn validation_errors_name_file_line_column_and_expectation() {
         ),
         ("missing_policy_role", "tenant_admin = [\"tenant\"]\n", ""),
         (
+            "role_given_twice",
+            "tenant_admin = [\"tenant\"]\n",
+            "tenant_admin = [\"tenant\"]\nadmin = [\"own\"]\n",
+        ),
+        (
+            "unknown_policy_kind",
+            "tenant_admin = [\"tenant\"]\n",
+            "tenant_admin = [\"tenant\"]\n\n[policy.team]\nagent = [\"own\"]\n",
+        ),
+        (
+            "unknown_role_of_a_kind",
+            "tenant_admin = [\"tenant\"]\n",
+            "tenant_admin = [\"tenant\"]\n\n[policy.note]\nauditor = [\"tenant:read\"]\n",
+        ),
+        (
             "unknown_placeholder_root",
             "/api/v1/cases/{{case.id}}\"",
             "/api/v1/cases/{{cse.id}}\"",

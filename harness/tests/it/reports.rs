@@ -148,13 +148,40 @@ fn a_leaking_run_writes_every_format_with_its_findings_and_no_credential() {
     let cells = r.json["coverage"]["cells"].as_array().expect("cells");
     assert!(cells.iter().any(|c| c["finding"] == "proven-leak"));
 
-    // JUnit: one suite per family plus the verdict; one test case per cell; failures with reproducers.
+    // JUnit: one suite per family plus the operations and the verdict; one test case per cell and per
+    // operation of the OpenAPI document; failures with reproducers.
+    let operations = r.json["coverage"]["operations"]
+        .as_array()
+        .expect("operations");
     let cases: usize = r.junit.test_suites.iter().map(|s| s.test_cases.len()).sum();
     assert_eq!(
         cases,
-        cells.len() + 1,
-        "one test case per cell, and the verdict"
+        cells.len() + operations.len() + 1,
+        "one test case per cell, one per operation, and the verdict"
     );
+    let suite = r
+        .junit
+        .test_suites
+        .iter()
+        .find(|s| s.name.as_str() == "operations")
+        .expect("an operations suite");
+    for (case, operation) in suite.test_cases.iter().zip(operations) {
+        assert_eq!(
+            case.name.as_str(),
+            format!(
+                "{} {}",
+                operation["method"].as_str().expect("method"),
+                operation["path"].as_str().expect("path")
+            )
+        );
+        let tried = operation["tried"].as_array().expect("tried");
+        assert_eq!(
+            matches!(case.status, quick_junit::TestCaseStatus::Skipped { .. }),
+            tried.is_empty(),
+            "an operation no family reached is skipped, never passed: {}",
+            case.name.as_str()
+        );
+    }
     let failed = failures(&r.junit);
     assert!(failed >= 2, "failing cells and the verdict: {failed}");
     assert_eq!(failed, r.junit_text.matches("<failure").count());
@@ -207,6 +234,15 @@ fn a_leaking_run_writes_every_format_with_its_findings_and_no_credential() {
     assert!(r.html.contains("FINDINGS") && r.html.contains("PROVEN LEAK"));
     assert!(r.html.contains("class=\"copy\""));
     assert!(r.html.contains(digest));
+    assert!(
+        r.html.contains("Operations of the OpenAPI document")
+            && operations.iter().all(|o| r.html.contains(&format!(
+                "<code>{} {}</code>",
+                o["method"].as_str().unwrap_or_default(),
+                o["path"].as_str().unwrap_or_default()
+            ))),
+        "the HTML report lists every operation"
+    );
     for external in ["<link", " src=", "@import", "url("] {
         assert!(
             !r.html.contains(external),

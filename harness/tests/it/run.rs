@@ -395,3 +395,56 @@ async fn a_run_over_departement_codes() {
     let codes: Vec<&str> = world.tenants.iter().map(|t| t.code.as_str()).collect();
     assert_eq!(codes, ["01", "971"]);
 }
+
+/// The reference profile with `extra` appended, in a temporary file, as a run's profile.
+fn with_profile(args: RunArgs, extra: &str) -> (RunArgs, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("profile.toml");
+    let text = format!("{}\n{extra}", cloison_harness::profile::REFERENCE_PORTAL);
+    std::fs::write(&path, text).expect("write the profile");
+    (
+        RunArgs {
+            profile: Some(path),
+            ..args
+        },
+        dir,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scopes_of_a_record_kind_decide_for_its_data() {
+    // The portal shows agents' notes to staff only: a policy that says so is met.
+    let (notes_for_staff, _dir) = with_profile(
+        args(&[], 3, 16),
+        "[policy.note]\napplicant = [\"nothing\"]\nrepresentative = [\"nothing\"]\n",
+    );
+    let result = run(&notes_for_staff).await;
+    assert_eq!(result.exit, EXIT_OK, "{}", result.report.summary());
+    assert_eq!(result.report.outcome, Outcome::Clean);
+    // A policy under which agents may not read notes (only their tenant's other records) is not: every
+    // root cause is an agent reaching notes, and every leaked value is a note's.
+    let (no_notes_for_agents, _dir) =
+        with_profile(args(&[], 3, 16), "[policy.note]\nagent = [\"nothing\"]\n");
+    let result = run(&no_notes_for_agents).await;
+    let report = &result.report;
+    assert_eq!(result.exit, EXIT_FINDINGS, "{}", report.summary());
+    assert!(!report.root_causes.is_empty());
+    for cause in &report.root_causes {
+        assert_eq!(
+            (cause.role.as_str(), cause.kind.as_str()),
+            ("agent", "note"),
+            "{}",
+            report.summary()
+        );
+    }
+    for finding in &report.findings {
+        assert!(!finding.leaked.is_empty());
+        for hit in &finding.leaked {
+            assert_eq!(
+                hit.owner.kind,
+                Some(cloison_suites::RecordKind::Note),
+                "{hit:?}"
+            );
+        }
+    }
+}
