@@ -40,13 +40,44 @@ pub struct RawProfile {
 }
 
 /// One entry of `[policy]`: a role's scopes, or a record kind's table of roles and scopes.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum RawPolicyEntry {
     /// `ROLE = ["scope", ...]`.
     Scopes(Vec<String>),
     /// `[policy.KIND]` with `ROLE = ["scope", ...]`.
     Kind(BTreeMap<String, Vec<String>>),
+}
+
+impl<'de> Deserialize<'de> for RawPolicyEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entry;
+        impl<'de> serde::de::Visitor<'de> for Entry {
+            type Value = RawPolicyEntry;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a role's list of scopes (`[\"own\"]`) or, under a record kind (`[policy.note]`), a table of roles",
+                )
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawPolicyEntry::Scopes)
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawPolicyEntry::Kind)
+            }
+        }
+        deserializer.deserialize_any(Entry)
+    }
 }
 
 /// `[transitions]`: changes of state the stateful suite makes after setup.

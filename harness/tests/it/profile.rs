@@ -59,6 +59,11 @@ fn validation_errors_name_file_line_column_and_expectation() {
         ),
         ("missing_policy_role", "tenant_admin = [\"tenant\"]\n", ""),
         (
+            "policy_not_a_list",
+            "applicant = [\"own\"]",
+            "applicant = \"own\"",
+        ),
+        (
             "role_given_twice",
             "tenant_admin = [\"tenant\"]\n",
             "tenant_admin = [\"tenant\"]\nadmin = [\"own\"]\n",
