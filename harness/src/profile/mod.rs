@@ -642,10 +642,11 @@ impl Validator<'_> {
     }
 
     fn profile(&self, raw: RawProfile, base: Option<&Path>) -> Result<Profile, ProfileError> {
-        if raw.format != 1 {
+        // Format 2 adds keys to format 1 and changes none: a format 1 file loads as it is.
+        if !(1..=2).contains(&raw.format) {
             return Err(self.err(
                 &KeyPath::root("format"),
-                format!("unsupported format {}: expected 1", raw.format),
+                format!("unsupported format {}: expected 1 or 2", raw.format),
             ));
         }
         if raw.name.trim().is_empty() {

@@ -28,6 +28,14 @@ fn the_reference_portal_profile_is_valid() {
     assert!(profile.refusals.statuses.contains(&404));
 }
 
+#[test]
+fn a_format_1_profile_loads_as_format_2() {
+    let one = parse(cloison_harness::profile::REFERENCE_PORTAL).expect("format 1 loads");
+    let two = parse(&mutate("format = 1", "format = 2")).expect("format 2 loads");
+    assert_eq!(one.endpoint_keys(), two.endpoint_keys());
+    assert_eq!(one.policy, two.policy);
+}
+
 /// Every mistake, and the error it must give.
 #[test]
 fn validation_errors_name_file_line_column_and_expectation() {
@@ -58,6 +66,7 @@ fn validation_errors_name_file_line_column_and_expectation() {
             "applicant = [\"own\", \"own:read\"]",
         ),
         ("missing_policy_role", "tenant_admin = [\"tenant\"]\n", ""),
+        ("unsupported_format", "format = 1", "format = 3"),
         (
             "policy_not_a_list",
             "applicant = [\"own\"]",
