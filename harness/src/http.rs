@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::decode::{Limits, content_decode};
 use crate::oracle::Observed;
-use crate::profile::{Body, Endpoint, KeyPath, PartContent, TemplateError};
+use crate::profile::{Body, Endpoint, KeyPath, PartContent, RawContent, TemplateError};
 
 /// How redirects are followed: only for safe methods (GET, HEAD), at most `max_hops` hops, to the target's
 /// own origin or to one of `hosts`; never to the login page (that is a refusal, judged as such).
@@ -542,6 +542,11 @@ enum PreparedBody {
     Json(Value),
     Form(Vec<(String, String)>),
     Multipart(Vec<(String, PreparedPart)>),
+    /// A raw body: text, or the record's file (`None`), with its content type.
+    Raw {
+        text: Option<String>,
+        content_type: String,
+    },
 }
 
 enum PreparedPart {
@@ -606,10 +611,13 @@ impl Prepared {
             }
             Body::Form(fields) => {
                 let mut out = Vec::new();
-                for (name, t) in fields {
+                for (i, (name, t)) in fields.iter().enumerate() {
                     out.push((
                         name.clone(),
-                        fill(endpoint.origin.key("form").key(name), t)?,
+                        fill(
+                            crate::profile::form_key(&endpoint.origin, fields, i, name),
+                            t,
+                        )?,
                     ));
                 }
                 for (name, field) in &tweak.fields {
@@ -639,6 +647,16 @@ impl Prepared {
                 }
                 PreparedBody::Multipart(out)
             }
+            Body::Raw {
+                content,
+                content_type,
+            } => PreparedBody::Raw {
+                text: match content {
+                    RawContent::Text(t) => Some(fill(endpoint.origin.key("body"), t)?),
+                    RawContent::File => None,
+                },
+                content_type: fill(endpoint.origin.key("content_type"), content_type)?,
+            },
         };
         Ok(Self {
             method: endpoint.method.clone(),
@@ -698,6 +716,15 @@ impl Prepared {
                 }
                 request.multipart(form)
             }
+            PreparedBody::Raw { text, content_type } => {
+                let bytes = match text {
+                    Some(text) => text.clone().into_bytes(),
+                    None => file.map(<[u8]>::to_vec).unwrap_or_default(),
+                };
+                request
+                    .header(reqwest::header::CONTENT_TYPE, content_type)
+                    .body(bytes)
+            }
         }
     }
 
@@ -713,7 +740,12 @@ impl Prepared {
             .map_or_else(|_| self.url.clone(), |u| u.path().to_string());
         let dump = |sent: &str| !sent.is_empty() && text.contains(sent) && text.contains(&path);
         match &self.body {
-            PreparedBody::None | PreparedBody::Multipart(_) => false,
+            PreparedBody::None
+            | PreparedBody::Multipart(_)
+            | PreparedBody::Raw { text: None, .. } => false,
+            PreparedBody::Raw {
+                text: Some(sent), ..
+            } => text == sent.trim() || dump(sent.trim()),
             PreparedBody::Json(value) => {
                 serde_json::from_str::<Value>(text).is_ok_and(|answer| answer == *value)
                     || dump(&value.to_string())
@@ -757,6 +789,7 @@ impl Prepared {
                     }
                 }
             }
+            PreparedBody::Raw { text, .. } => out.push_str(text.as_deref().unwrap_or_default()),
         }
         out.into_bytes()
     }
@@ -828,6 +861,24 @@ impl Prepared {
                                 " # FILE: the generated document ({size} bytes)"
                             ));
                         }
+                    }
+                }
+            }
+            PreparedBody::Raw { text, content_type } => {
+                curl.push_str(&format!(
+                    " -H {}",
+                    shell_quote(&format!("content-type: {content_type}"))
+                ));
+                match text {
+                    Some(text) => {
+                        curl.push_str(" --data-binary ");
+                        curl.push_str(&shell_quote(text));
+                    }
+                    None => {
+                        let size = file.map_or(0, <[u8]>::len);
+                        curl.push_str(&format!(
+                            " --data-binary @FILE # FILE: the generated document ({size} bytes)"
+                        ));
                     }
                 }
             }
