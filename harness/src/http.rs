@@ -950,6 +950,132 @@ mod tests {
         assert!(!form.echoed_by(b"ok"));
     }
 
+    /// An endpoint of `body`, for building requests without a profile.
+    fn endpoint(method: reqwest::Method, body: Body) -> Endpoint {
+        Endpoint {
+            origin: KeyPath::root("resources").key("document").key("create"),
+            method,
+            path: crate::profile::Template::parse("/blobs").expect("valid"),
+            query: Vec::new(),
+            headers: vec![(
+                "Content-Disposition".into(),
+                crate::profile::Template::parse("attachment; filename=\"{{document.file_name}}\"")
+                    .expect("valid"),
+            )],
+            body,
+            extract: Vec::new(),
+            ok: None,
+            actor: None,
+            refusals: None,
+            marker: None,
+            granted: None,
+            kind: None,
+        }
+    }
+
+    fn settings() -> HttpSettings {
+        HttpSettings {
+            base_url: "http://127.0.0.1:9".into(),
+            timeout: Duration::from_secs(1),
+            retries: 0,
+            backoff: Duration::from_millis(1),
+            tls: None,
+            client: None,
+            redirects: Redirects::default(),
+        }
+    }
+
+    fn built(prepared: &Prepared, file: Option<&[u8]>) -> reqwest::Request {
+        prepared
+            .build(&reqwest::Client::new(), &Credential::default(), file)
+            .build()
+            .expect("a request")
+    }
+
+    #[test]
+    fn raw_bodies_are_the_documents_bytes_or_a_filled_template() {
+        let t = |text: &str| crate::profile::Template::parse(text).expect("valid");
+        let ctx = serde_json::json!({
+            "document": { "file_name": "CR-0001.pdf", "content_type": "application/pdf" },
+            "note": { "text": "Relu le 3 mars" }
+        });
+        let file = endpoint(
+            reqwest::Method::PUT,
+            Body::Raw {
+                content: RawContent::File,
+                content_type: t("{{document.content_type}}"),
+            },
+        );
+        let prepared = Prepared::new(&settings(), &file, &ctx, &Tweak::default()).expect("fills");
+        let request = built(&prepared, Some(b"%PDF-1.7 bytes"));
+        assert_eq!(request.method(), reqwest::Method::PUT);
+        assert_eq!(request.headers()["content-type"], "application/pdf");
+        assert_eq!(
+            request.headers()["content-disposition"],
+            "attachment; filename=\"CR-0001.pdf\""
+        );
+        assert_eq!(
+            request.body().and_then(|b| b.as_bytes()),
+            Some(&b"%PDF-1.7 bytes"[..])
+        );
+        let curl = prepared
+            .summary(&Credential::default(), Some(b"%PDF-1.7 bytes"))
+            .curl;
+        assert!(
+            curl.contains("--data-binary @FILE # FILE: the generated document (14 bytes)"),
+            "{curl}"
+        );
+        let text = endpoint(
+            reqwest::Method::POST,
+            Body::Raw {
+                content: RawContent::Text(t("note: {{note.text}}")),
+                content_type: t("text/plain; charset=utf-8"),
+            },
+        );
+        let prepared = Prepared::new(&settings(), &text, &ctx, &Tweak::default()).expect("fills");
+        let request = built(&prepared, None);
+        assert_eq!(
+            request.body().and_then(|b| b.as_bytes()),
+            Some(&b"note: Relu le 3 mars"[..])
+        );
+        assert_eq!(
+            request.headers()["content-type"],
+            "text/plain; charset=utf-8"
+        );
+        assert!(String::from_utf8_lossy(&prepared.sent()).contains("note: Relu le 3 mars"));
+        assert!(prepared.echoed_by(b"note: Relu le 3 mars\n"));
+    }
+
+    #[test]
+    fn a_repeated_form_field_is_sent_once_per_value_in_order() {
+        let t = |text: &str| crate::profile::Template::parse(text).expect("valid");
+        let form = endpoint(
+            reqwest::Method::POST,
+            Body::Form(vec![
+                ("mots".into(), t("{{document.kind}}")),
+                ("intitule".into(), t("{{document.file_name}}")),
+                ("mots".into(), t("{{document.reference}}")),
+            ]),
+        );
+        let ctx = serde_json::json!({
+            "document": { "file_name": "CR 1.pdf", "kind": "certificat", "reference": "75-2024-000001/D1" }
+        });
+        let prepared = Prepared::new(&settings(), &form, &ctx, &Tweak::default()).expect("fills");
+        let request = built(&prepared, None);
+        assert_eq!(
+            request.body().and_then(|b| b.as_bytes()),
+            Some(&b"mots=certificat&intitule=CR+1.pdf&mots=75-2024-000001%2FD1"[..])
+        );
+        // A template error names the value's place: the second `mots` is `form.mots[1]`.
+        let missing = serde_json::json!({ "document": { "file_name": "x", "kind": "k" } });
+        match Prepared::new(&settings(), &form, &missing, &Tweak::default()) {
+            Err(HttpError::Template { key, .. }) => {
+                assert_eq!(key.to_string(), "resources.document.create.form.mots[1]")
+            }
+            _ => panic!("the reference is missing"),
+        }
+    }
+
     #[test]
     fn redirects_go_to_listed_hosts_by_name_or_by_name_and_port() {
         let url = |u: &str| reqwest::Url::parse(u).expect("url");

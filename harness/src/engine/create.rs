@@ -42,6 +42,69 @@ pub(super) fn scalar_at(json: &Value, pointer: &str) -> Result<Option<String>, S
     }
 }
 
+/// Why a step's answer cannot give what the step extracts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Unusable {
+    /// Nothing at the pointer.
+    Missing { name: String, pointer: String },
+    /// Something that is not a string or a number.
+    NotScalar {
+        name: String,
+        pointer: String,
+        found: String,
+    },
+}
+
+impl Unusable {
+    fn name(&self) -> &str {
+        match self {
+            Unusable::Missing { name, .. } | Unusable::NotScalar { name, .. } => name,
+        }
+    }
+}
+
+/// Take what `step` extracts from its answer `json`: each named value goes into `values` and into the
+/// record's root of `ctx` (for the later steps), and `id` into `id` and `ctx` by the create's identifier
+/// source (an extracted identifier is required; a key the client chose is replaced by the answer's, when
+/// it carries one).
+pub(super) fn take_extracts(
+    create: &Create,
+    step: &Endpoint,
+    json: &Value,
+    root: &str,
+    ctx: &mut Value,
+    id: &mut Option<String>,
+    values: &mut Map<String, Value>,
+) -> Result<(), Unusable> {
+    for (name, pointer) in &step.extract {
+        let value = scalar_at(json, pointer).map_err(|found| Unusable::NotScalar {
+            name: name.clone(),
+            pointer: pointer.clone(),
+            found,
+        })?;
+        let missing = || Unusable::Missing {
+            name: name.clone(),
+            pointer: pointer.clone(),
+        };
+        if name == "id" {
+            match (&create.id, value) {
+                // The key as the platform keeps it wins over the one it was given.
+                (_, Some(found)) => *id = Some(found),
+                (IdSource::Chosen { .. }, None) => {}
+                (_, None) => return Err(missing()),
+            }
+            if let Some(id) = id {
+                ctx[root]["id"] = id.clone().into();
+            }
+            continue;
+        }
+        let value = value.ok_or_else(missing)?;
+        ctx[root][name.as_str()] = value.clone().into();
+        values.insert(name.clone(), value.into());
+    }
+    Ok(())
+}
+
 impl Create {
     /// Where the identifier comes from, in the profile (for errors about it).
     pub(super) fn id_origin(&self) -> KeyPath {
@@ -123,50 +186,25 @@ impl Engine<'_> {
             }
             curl = Some(ex.request.curl.clone());
             let json = ex.json().unwrap_or(Value::Null);
-            for (name, pointer) in &step.extract {
-                let extract_key = step.origin.key("extract").key(name);
-                let value = match scalar_at(&json, pointer) {
-                    Ok(value) => value,
-                    Err(found) => {
-                        return Err(self.not_an_identifier(
-                            &ex,
-                            &extract_key,
-                            &what,
-                            pointer,
-                            &found,
-                        ));
+            if let Err(unusable) =
+                take_extracts(create, step, &json, root, &mut ctx, &mut id, &mut values)
+            {
+                let extract_key = step.origin.key("extract").key(unusable.name());
+                return Err(match unusable {
+                    Unusable::NotScalar { pointer, found, .. } => {
+                        self.not_an_identifier(&ex, &extract_key, &what, &pointer, &found)
                     }
-                };
-                if name == "id" {
-                    match (&create.id, value) {
-                        // The key as the platform keeps it wins over the one it was given.
-                        (IdSource::Chosen { .. }, Some(kept)) => id = Some(kept),
-                        (IdSource::Chosen { .. }, None) => {}
-                        (_, Some(extracted)) => id = Some(extracted),
-                        (_, None) => {
-                            return Err(self.missing_in_answer(
-                                &ex,
-                                &extract_key,
-                                &what,
-                                &format!("the new record's identifier at `{pointer}`"),
-                            ));
-                        }
-                    }
-                    if let Some(id) = &id {
-                        ctx[root]["id"] = id.clone().into();
-                    }
-                    continue;
-                }
-                let Some(value) = value else {
-                    return Err(self.missing_in_answer(
+                    Unusable::Missing { name, pointer } => self.missing_in_answer(
                         &ex,
                         &extract_key,
                         &what,
-                        &format!("`{name}` at `{pointer}`"),
-                    ));
-                };
-                ctx[root][name] = value.clone().into();
-                values.insert(name.clone(), value.into());
+                        &if name == "id" {
+                            format!("the new record's identifier at `{pointer}`")
+                        } else {
+                            format!("`{name}` at `{pointer}`")
+                        },
+                    ),
+                });
             }
         }
         if let IdSource::Found {
@@ -383,6 +421,166 @@ impl Engine<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::Profile;
+
+    /// The document create of a two-step profile: an upload that extracts `blob`, then an attachment that
+    /// extracts `id` (or, with `chosen`, a key chosen by the client and read back from the second answer).
+    fn two_steps(chosen: bool) -> Create {
+        let id = if chosen {
+            "id = \"{{document.reference}}\"\n"
+        } else {
+            ""
+        };
+        let text = format!(
+            r#"
+format = 1
+name = "two steps"
+[policy]
+applicant = ["own"]
+representative = ["own"]
+agent = ["tenant"]
+tenant_admin = ["nothing"]
+[accounts]
+source = "existing"
+existing = [{{ tenant = "75", role = "applicant", login = "a", password = "p" }}]
+[auth]
+scheme = "basic"
+[refusals]
+statuses = [404]
+[resources.case.create]
+as = "owner"
+method = "POST"
+path = "/cases"
+extract = {{ id = "/id" }}
+[resources.case.read]
+path = "/cases/{{{{case.id}}}}"
+[[resources.document.create]]
+as = "owner"
+method = "PUT"
+path = "/blobs"
+body = {{ file = "document" }}
+extract = {{ blob = "/blob" }}
+[[resources.document.create]]
+method = "POST"
+path = "/cases/{{{{case.id}}}}/files"
+json = {{ blob = "{{{{document.blob}}}}" }}
+{id}extract = {{ id = "/file/id" }}
+[resources.document.read]
+path = "/files/{{{{document.id}}}}"
+"#
+        );
+        let profile =
+            Profile::parse(std::path::Path::new("p.toml"), &text, None).expect("valid profile");
+        profile
+            .create(RecordKind::Document)
+            .expect("a document create")
+            .clone()
+    }
+
+    #[test]
+    fn a_steps_values_reach_the_later_steps_and_the_last_gives_the_identifier() {
+        let create = two_steps(false);
+        let (mut ctx, mut id, mut values) = (json!({ "document": {} }), None, Map::new());
+        take_extracts(
+            &create,
+            &create.steps[0],
+            &json!({ "blob": "b-9", "size": 3 }),
+            "document",
+            &mut ctx,
+            &mut id,
+            &mut values,
+        )
+        .expect("the upload's answer");
+        assert_eq!(ctx["document"]["blob"], "b-9");
+        assert_eq!(id, None);
+        // The second step's body is filled with the first step's value.
+        let crate::profile::Body::Json(body) = &create.steps[1].body else {
+            panic!("a JSON body");
+        };
+        assert_eq!(
+            body.render(&ctx).expect("renders"),
+            json!({ "blob": "b-9" })
+        );
+        take_extracts(
+            &create,
+            &create.steps[1],
+            &json!({ "file": { "id": 12 } }),
+            "document",
+            &mut ctx,
+            &mut id,
+            &mut values,
+        )
+        .expect("the attachment's answer");
+        assert_eq!(id.as_deref(), Some("12"));
+        assert_eq!(ctx["document"]["id"], "12");
+        assert_eq!(
+            values,
+            json!({ "blob": "b-9" })
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
+        );
+        // An answer without the identifier, or with a status where it should be, is unusable.
+        let mut none = None;
+        assert_eq!(
+            take_extracts(
+                &create,
+                &create.steps[1],
+                &json!({ "ok": true }),
+                "document",
+                &mut ctx,
+                &mut none,
+                &mut values
+            ),
+            Err(Unusable::Missing {
+                name: "id".into(),
+                pointer: "/file/id".into()
+            })
+        );
+        assert!(matches!(
+            take_extracts(&create, &create.steps[1], &json!({ "file": { "id": { "n": 1 } } }), "document", &mut ctx, &mut none, &mut values),
+            Err(Unusable::NotScalar { found, .. }) if found == "an object"
+        ));
+    }
+
+    #[test]
+    fn a_chosen_key_is_replaced_by_the_answers_and_kept_without_one() {
+        let create = two_steps(true);
+        assert!(matches!(
+            create.id,
+            IdSource::Chosen {
+                read_back: Some(1),
+                ..
+            }
+        ));
+        let mut ctx = json!({ "document": { "id": "75-2024-000001/D1" } });
+        let mut values = Map::new();
+        let mut id = Some("75-2024-000001/D1".to_string());
+        take_extracts(
+            &create,
+            &create.steps[1],
+            &json!({ "file": { "id": "75-2024-000001-d1" } }),
+            "document",
+            &mut ctx,
+            &mut id,
+            &mut values,
+        )
+        .expect("read back");
+        assert_eq!(id.as_deref(), Some("75-2024-000001-d1"));
+        assert_eq!(ctx["document"]["id"], "75-2024-000001-d1");
+        let mut id = Some("chosen".to_string());
+        take_extracts(
+            &create,
+            &create.steps[1],
+            &json!({}),
+            "document",
+            &mut ctx,
+            &mut id,
+            &mut values,
+        )
+        .expect("nothing to read back");
+        assert_eq!(id.as_deref(), Some("chosen"));
+    }
 
     #[test]
     fn identifiers_are_strings_or_numbers_and_nothing_else() {

@@ -388,7 +388,7 @@ fn shape_mistakes_are_located() {
             "extract_never_used",
             depot,
             "extract = { blob = \"/blob\" }",
-            "extract = { blob = \"/blob\", size = \"/size\" }",
+            "extract = { blob = \"/blob\", length = \"/size\" }",
         ),
         (
             "extract_used_too_early",
