@@ -297,7 +297,8 @@ impl Engine<'_> {
         )
     }
 
-    /// The values that are the record's own (its own object's canaries), and, for a case file, those of its
+    /// The values that are the record's own (its own object's canaries, less those of its case file and
+    /// person: a document's reference holds its case file's number), and, for a case file, those of its
     /// person as a second choice.
     fn record_canaries(&self, key: &str, kind: RecordKind) -> (BTreeSet<String>, BTreeSet<String>) {
         let ctx = self.contexts.get(key).unwrap_or(Value::Null);
@@ -308,13 +309,16 @@ impl Engine<'_> {
                 .map(|hit| hit.canary)
                 .collect()
         };
-        let own = scan(&ctx[kind.name()]);
-        let person = if kind == RecordKind::Case {
-            scan(&ctx["person"])
-        } else {
-            BTreeSet::new()
-        };
-        (own, person)
+        let person = scan(&ctx["person"]);
+        if kind == RecordKind::Case {
+            return (scan(&ctx["case"]), person);
+        }
+        let around: BTreeSet<String> = scan(&ctx["case"]).union(&person).cloned().collect();
+        let own = scan(&ctx[kind.name()])
+            .difference(&around)
+            .cloned()
+            .collect();
+        (own, BTreeSet::new())
     }
 
     /// List the records of `kind` as the creator and find the new one by its own canaries.

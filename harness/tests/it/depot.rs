@@ -355,7 +355,10 @@ async fn attach(
         record,
         blob,
     });
-    reply(StatusCode::CREATED, json!({ "attachment": { "id": id } }))
+    reply(
+        StatusCode::CREATED,
+        json!({ "status": "success", "attachment": { "id": id } }),
+    )
 }
 
 /// May the caller see the record an attachment belongs to.
@@ -572,6 +575,10 @@ struct DepotRun {
 }
 
 async fn run_depot(sign_for_anyone: bool, seed: u64) -> DepotRun {
+    run_depot_with(sign_for_anyone, seed, PROFILE).await
+}
+
+async fn run_depot_with(sign_for_anyone: bool, seed: u64, profile: &str) -> DepotRun {
     let (storage_addr, storage_server) = {
         // The storage's router needs the platform's state, which needs the storage's address: bind first.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -591,7 +598,7 @@ async fn run_depot(sign_for_anyone: bool, seed: u64) -> DepotRun {
         let _ = axum::serve(storage_server, store).await;
     });
     let (addr, server) = serve(platform(depot.clone())).await;
-    let profile = PROFILE.replace("STORAGE", &storage_host);
+    let profile = profile.replace("STORAGE", &storage_host);
     let run = run_binary(
         addr,
         RunSpec {
@@ -680,5 +687,29 @@ async fn downloads_signed_for_anyone_are_found_and_the_twin_is_clean() {
     assert!(
         endpoints.contains("resources.document.read"),
         "the read by the blob's identifier was probed: {endpoints}"
+    );
+}
+
+/// A profile that takes the attachment's `/status` ("success") for its identifier gives every document the
+/// same one: the run stops at seeding with exit 2, naming the profile's line and two documents, before any
+/// probe could judge a record by another's identifier.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identifier_every_record_shares_stops_the_run_as_the_profiles_fault() {
+    let from = "extract = { id = \"/attachment/id\" }";
+    assert!(PROFILE.contains(from));
+    let profile = PROFILE.replace(from, "extract = { id = \"/status\" }");
+    let depot = run_depot_with(false, 5, &profile).await;
+    let run = &depot.run;
+    assert_eq!(run.exit, 2, "{}", run.summary());
+    assert!(
+        run.stderr.contains("depot.toml:")
+            && run
+                .stderr
+                .contains("`resources.document.create[1].extract.id`")
+            && run
+                .stderr
+                .contains("`success` is the identifier of both document-"),
+        "{}",
+        run.stderr
     );
 }

@@ -556,6 +556,10 @@ struct GuichetRun {
 }
 
 async fn run_guichet(pieces_ouvertes: bool, seed: u64) -> GuichetRun {
+    run_guichet_with(pieces_ouvertes, seed, PROFILE).await
+}
+
+async fn run_guichet_with(pieces_ouvertes: bool, seed: u64, profile: &str) -> GuichetRun {
     let guichet = Arc::new(Guichet {
         base: Mutex::new(Base::default()),
         pieces_ouvertes,
@@ -564,7 +568,7 @@ async fn run_guichet(pieces_ouvertes: bool, seed: u64) -> GuichetRun {
     let run = run_binary(
         addr,
         RunSpec {
-            profile: PROFILE,
+            profile,
             name: "guichet",
             secrets: &format!("cle = \"{CLE}\"\n"),
             seed,
@@ -636,5 +640,28 @@ async fn pieces_served_to_anyone_are_found_and_the_twin_is_clean() {
         coverage["stateful"]["sequences"].as_u64() > Some(0),
         "the stateful suite created dossiers of its own: {}",
         coverage["stateful"]
+    );
+}
+
+/// A profile that points a piece's identifier at the answer's `/ok` (a boolean) stops at seeding with exit
+/// 2 and the profile's line, saying what it found there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identifier_that_is_no_string_or_number_is_the_profiles_fault() {
+    let from = "find = { items = \"/resultats\", id = \"/cote\" }";
+    assert!(PROFILE.contains(from));
+    let profile = PROFILE.replace(from, "extract = { id = \"/ok\" }");
+    let guichet = run_guichet_with(false, 7, &profile).await;
+    let run = &guichet.run;
+    assert_eq!(run.exit, 2, "{}", run.summary());
+    assert!(
+        run.stderr.contains("guichet.toml:")
+            && run
+                .stderr
+                .contains("`resources.document.create.extract.id`")
+            && run
+                .stderr
+                .contains("with the boolean true at `/ok`: expected a string or a number"),
+        "{}",
+        run.stderr
     );
 }
