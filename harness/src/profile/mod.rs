@@ -1028,7 +1028,7 @@ impl Validator<'_> {
         list: Option<&RawOperation>,
     ) -> Result<Create, ProfileError> {
         let raws: Vec<(KeyPath, &RawEndpoint)> = match raw {
-            RawOperation::One(e) => vec![(at.clone(), e)],
+            RawOperation::One(e) => vec![(at.clone(), e.as_ref())],
             RawOperation::Steps(steps) => steps
                 .iter()
                 .enumerate()

@@ -253,7 +253,7 @@ pub struct RawFind {
 #[derive(Debug, Clone)]
 pub enum RawOperation {
     /// One call.
-    One(RawEndpoint),
+    One(Box<RawEndpoint>),
     /// Steps run in order.
     Steps(Vec<RawEndpoint>),
 }
@@ -273,7 +273,7 @@ impl<'de> Deserialize<'de> for RawOperation {
                 map: A,
             ) -> Result<RawOperation, A::Error> {
                 RawEndpoint::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(RawOperation::One)
+                    .map(|endpoint| RawOperation::One(Box::new(endpoint)))
             }
 
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
