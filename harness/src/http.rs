@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::decode::{Limits, content_decode};
 use crate::oracle::Observed;
-use crate::profile::{Body, Endpoint, KeyPath, PartContent, TemplateError};
+use crate::profile::{Body, Endpoint, KeyPath, PartContent, RawContent, TemplateError};
 
 /// How redirects are followed: only for safe methods (GET, HEAD), at most `max_hops` hops, to the target's
 /// own origin or to one of `hosts`; never to the login page (that is a refusal, judged as such).
@@ -598,6 +598,11 @@ enum PreparedBody {
     Json(Value),
     Form(Vec<(String, String)>),
     Multipart(Vec<(String, PreparedPart)>),
+    /// A raw body: text, or the record's file (`None`), with its content type.
+    Raw {
+        text: Option<String>,
+        content_type: String,
+    },
 }
 
 enum PreparedPart {
@@ -662,10 +667,13 @@ impl Prepared {
             }
             Body::Form(fields) => {
                 let mut out = Vec::new();
-                for (name, t) in fields {
+                for (i, (name, t)) in fields.iter().enumerate() {
                     out.push((
                         name.clone(),
-                        fill(endpoint.origin.key("form").key(name), t)?,
+                        fill(
+                            crate::profile::form_key(&endpoint.origin, fields, i, name),
+                            t,
+                        )?,
                     ));
                 }
                 for (name, field) in &tweak.fields {
@@ -695,6 +703,16 @@ impl Prepared {
                 }
                 PreparedBody::Multipart(out)
             }
+            Body::Raw {
+                content,
+                content_type,
+            } => PreparedBody::Raw {
+                text: match content {
+                    RawContent::Text(t) => Some(fill(endpoint.origin.key("body"), t)?),
+                    RawContent::File => None,
+                },
+                content_type: fill(endpoint.origin.key("content_type"), content_type)?,
+            },
         };
         Ok(Self {
             method: endpoint.method.clone(),
@@ -754,6 +772,15 @@ impl Prepared {
                 }
                 request.multipart(form)
             }
+            PreparedBody::Raw { text, content_type } => {
+                let bytes = match text {
+                    Some(text) => text.clone().into_bytes(),
+                    None => file.map(<[u8]>::to_vec).unwrap_or_default(),
+                };
+                request
+                    .header(reqwest::header::CONTENT_TYPE, content_type)
+                    .body(bytes)
+            }
         }
     }
 
@@ -769,7 +796,12 @@ impl Prepared {
             .map_or_else(|_| self.url.clone(), |u| u.path().to_string());
         let dump = |sent: &str| !sent.is_empty() && text.contains(sent) && text.contains(&path);
         match &self.body {
-            PreparedBody::None | PreparedBody::Multipart(_) => false,
+            PreparedBody::None
+            | PreparedBody::Multipart(_)
+            | PreparedBody::Raw { text: None, .. } => false,
+            PreparedBody::Raw {
+                text: Some(sent), ..
+            } => text == sent.trim() || dump(sent.trim()),
             PreparedBody::Json(value) => {
                 serde_json::from_str::<Value>(text).is_ok_and(|answer| answer == *value)
                     || dump(&value.to_string())
@@ -813,6 +845,7 @@ impl Prepared {
                     }
                 }
             }
+            PreparedBody::Raw { text, .. } => out.push_str(text.as_deref().unwrap_or_default()),
         }
         out.into_bytes()
     }
@@ -884,6 +917,24 @@ impl Prepared {
                                 " # FILE: the generated document ({size} bytes)"
                             ));
                         }
+                    }
+                }
+            }
+            PreparedBody::Raw { text, content_type } => {
+                curl.push_str(&format!(
+                    " -H {}",
+                    shell_quote(&format!("content-type: {content_type}"))
+                ));
+                match text {
+                    Some(text) => {
+                        curl.push_str(" --data-binary ");
+                        curl.push_str(&shell_quote(text));
+                    }
+                    None => {
+                        let size = file.map_or(0, <[u8]>::len);
+                        curl.push_str(&format!(
+                            " --data-binary @FILE # FILE: the generated document ({size} bytes)"
+                        ));
                     }
                 }
             }
@@ -966,6 +1017,133 @@ mod tests {
         };
         assert!(form.echoed_by(b"user=a+b"));
         assert!(!form.echoed_by(b"ok"));
+    }
+
+    /// An endpoint of `body`, for building requests without a profile.
+    fn endpoint(method: reqwest::Method, body: Body) -> Endpoint {
+        Endpoint {
+            origin: KeyPath::root("resources").key("document").key("create"),
+            method,
+            path: crate::profile::Template::parse("/blobs").expect("valid"),
+            query: Vec::new(),
+            headers: vec![(
+                "Content-Disposition".into(),
+                crate::profile::Template::parse("attachment; filename=\"{{document.file_name}}\"")
+                    .expect("valid"),
+            )],
+            body,
+            extract: Vec::new(),
+            ok: None,
+            actor: None,
+            refusals: None,
+            marker: None,
+            granted: None,
+            kind: None,
+        }
+    }
+
+    fn settings() -> HttpSettings {
+        HttpSettings {
+            base_url: "http://127.0.0.1:9".into(),
+            timeout: Duration::from_secs(1),
+            retries: 0,
+            backoff: Duration::from_millis(1),
+            tls: None,
+            client: None,
+            redirects: Redirects::default(),
+            pace: None,
+        }
+    }
+
+    fn built(prepared: &Prepared, file: Option<&[u8]>) -> reqwest::Request {
+        prepared
+            .build(&reqwest::Client::new(), &Credential::default(), file)
+            .build()
+            .expect("a request")
+    }
+
+    #[test]
+    fn raw_bodies_are_the_documents_bytes_or_a_filled_template() {
+        let t = |text: &str| crate::profile::Template::parse(text).expect("valid");
+        let ctx = serde_json::json!({
+            "document": { "file_name": "CR-0001.pdf", "content_type": "application/pdf" },
+            "note": { "text": "Relu le 3 mars" }
+        });
+        let file = endpoint(
+            reqwest::Method::PUT,
+            Body::Raw {
+                content: RawContent::File,
+                content_type: t("{{document.content_type}}"),
+            },
+        );
+        let prepared = Prepared::new(&settings(), &file, &ctx, &Tweak::default()).expect("fills");
+        let request = built(&prepared, Some(b"%PDF-1.7 bytes"));
+        assert_eq!(request.method(), reqwest::Method::PUT);
+        assert_eq!(request.headers()["content-type"], "application/pdf");
+        assert_eq!(
+            request.headers()["content-disposition"],
+            "attachment; filename=\"CR-0001.pdf\""
+        );
+        assert_eq!(
+            request.body().and_then(|b| b.as_bytes()),
+            Some(&b"%PDF-1.7 bytes"[..])
+        );
+        let curl = prepared
+            .summary(&Credential::default(), Some(b"%PDF-1.7 bytes"))
+            .curl;
+        assert!(
+            curl.contains("--data-binary @FILE # FILE: the generated document (14 bytes)"),
+            "{curl}"
+        );
+        let text = endpoint(
+            reqwest::Method::POST,
+            Body::Raw {
+                content: RawContent::Text(t("note: {{note.text}}")),
+                content_type: t("text/plain; charset=utf-8"),
+            },
+        );
+        let prepared = Prepared::new(&settings(), &text, &ctx, &Tweak::default()).expect("fills");
+        let request = built(&prepared, None);
+        assert_eq!(
+            request.body().and_then(|b| b.as_bytes()),
+            Some(&b"note: Relu le 3 mars"[..])
+        );
+        assert_eq!(
+            request.headers()["content-type"],
+            "text/plain; charset=utf-8"
+        );
+        assert!(String::from_utf8_lossy(&prepared.sent()).contains("note: Relu le 3 mars"));
+        assert!(prepared.echoed_by(b"note: Relu le 3 mars\n"));
+    }
+
+    #[test]
+    fn a_repeated_form_field_is_sent_once_per_value_in_order() {
+        let t = |text: &str| crate::profile::Template::parse(text).expect("valid");
+        let form = endpoint(
+            reqwest::Method::POST,
+            Body::Form(vec![
+                ("mots".into(), t("{{document.kind}}")),
+                ("intitule".into(), t("{{document.file_name}}")),
+                ("mots".into(), t("{{document.reference}}")),
+            ]),
+        );
+        let ctx = serde_json::json!({
+            "document": { "file_name": "CR 1.pdf", "kind": "certificat", "reference": "75-2024-000001/D1" }
+        });
+        let prepared = Prepared::new(&settings(), &form, &ctx, &Tweak::default()).expect("fills");
+        let request = built(&prepared, None);
+        assert_eq!(
+            request.body().and_then(|b| b.as_bytes()),
+            Some(&b"mots=certificat&intitule=CR+1.pdf&mots=75-2024-000001%2FD1"[..])
+        );
+        // A template error names the value's place: the second `mots` is `form.mots[1]`.
+        let missing = serde_json::json!({ "document": { "file_name": "x", "kind": "k" } });
+        match Prepared::new(&settings(), &form, &missing, &Tweak::default()) {
+            Err(HttpError::Template { key, .. }) => {
+                assert_eq!(key.to_string(), "resources.document.create.form.mots[1]")
+            }
+            _ => panic!("the reference is missing"),
+        }
     }
 
     #[test]

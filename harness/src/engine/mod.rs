@@ -21,6 +21,7 @@ use crate::profile::{Actor, AuthScheme, Endpoint, Profile, TokenSource};
 use crate::report::Stats;
 
 mod blame;
+mod create;
 mod probe;
 mod seed;
 mod setup;
@@ -127,6 +128,8 @@ pub struct Engine<'a> {
     sessions: RwLock<HashMap<String, Session>>,
     anonymous: Session,
     record_ids: HashMap<String, String>,
+    /// The named values each record's create extracted (`{{document.blob}}`).
+    record_values: HashMap<String, serde_json::Map<String, Value>>,
     contexts: Contexts,
     seeding_events: Vec<Judged>,
     pool: std::collections::BTreeSet<String>,
@@ -140,18 +143,6 @@ pub struct Engine<'a> {
 
 /// An identity's key, session and (when the login names it) platform identifier.
 type LoginResult = Result<(String, Session, Option<String>), EngineError>;
-
-/// What happened to one request of a phase.
-enum Step {
-    Done {
-        key: String,
-        id: Option<String>,
-        event: Option<Box<Judged>>,
-        /// The request that created it (credentials not yet redacted).
-        curl: Option<String>,
-    },
-    Stopped(EngineError),
-}
 
 fn transport(err: &HttpError, profile: &Profile) -> EngineError {
     match err {
@@ -188,6 +179,7 @@ impl<'a> Engine<'a> {
             sessions: RwLock::new(HashMap::new()),
             anonymous,
             record_ids: HashMap::new(),
+            record_values: HashMap::new(),
             contexts,
             seeding_events: Vec::new(),
             pool: Default::default(),

@@ -1,6 +1,8 @@
 //! Seeding: create the world's records on the target as their owners (or their agents).
 
+use super::create::Created;
 use super::*;
+use crate::profile::Create;
 
 impl Engine<'_> {
     /// The identity that creates a record: its person's own account, unless that is a holder account and
@@ -38,11 +40,19 @@ impl Engine<'_> {
         let mut ctx = self.contexts.get(record_key).unwrap_or_else(|| json!({}));
         let record = self.plan.population.record(record_key);
         if let Some(record) = record {
+            // The values the creates extracted, then the identifiers: `{{case.NAME}}`, `{{document.id}}`...
+            let root = record.kind.name();
+            for (at, key) in [("case", &record.case), (root, &record.key)] {
+                if let Some(values) = self.record_values.get(key.as_str()) {
+                    for (name, value) in values {
+                        ctx[at][name.as_str()] = value.clone();
+                    }
+                }
+            }
             if let Some(id) = self.record_ids.get(&record.case) {
                 ctx["case"]["id"] = id.clone().into();
             }
             if let Some(id) = self.record_ids.get(record_key) {
-                let root = record.kind.name();
                 ctx[root]["id"] = id.clone().into();
             }
             let owner = self.plan.population.owners_of(record).next();
@@ -68,10 +78,9 @@ impl Engine<'_> {
             RecordKind::Note,
             RecordKind::Decision,
         ] {
-            let Some(endpoint) = self.profile.endpoint(kind, "create") else {
+            let Some(create) = self.profile.create(kind) else {
                 continue;
             };
-            let actor = endpoint.actor.unwrap_or(Actor::Owner);
             let records: Vec<String> = self
                 .plan
                 .population
@@ -85,124 +94,69 @@ impl Engine<'_> {
                 .collect();
             let bar = self.bar(records.len(), kind.name());
             let this = &*self;
-            let results: Vec<Step> = futures_util::stream::iter(records)
-                .map(|key| {
-                    let bar = &bar;
-                    async move {
-                        let step = this.create(&key, kind, endpoint, actor).await;
-                        bar.inc(1);
-                        step
-                    }
-                })
-                .buffer_unordered(self.options.concurrency)
-                .collect()
-                .await;
+            let results: Vec<(String, Result<Created, EngineError>)> =
+                futures_util::stream::iter(records)
+                    .map(|key| {
+                        let bar = &bar;
+                        async move {
+                            let created = this.create(&key, kind, create, None).await;
+                            bar.inc(1);
+                            (key, created)
+                        }
+                    })
+                    .buffer_unordered(self.options.concurrency)
+                    .collect()
+                    .await;
             bar.finish_and_clear();
-            for step in results {
-                match step {
-                    Step::Done { key, id, event, .. } => {
-                        if let Some(id) = id {
-                            self.record_ids.insert(key.clone(), id);
-                        }
-                        if let Some(event) = event {
-                            self.seeding_events.push(*event);
-                        }
-                        self.objects += 1;
-                    }
-                    Step::Stopped(err) => return Err(err),
+            // An identifier two records share is no identifier (a pointer at a status such as `/status`
+            // gives every record the same one): the profile's fault, before any probe relies on it.
+            let mut results = results;
+            results.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut owners: HashMap<String, String> = HashMap::new();
+            for (key, created) in results {
+                let created = created?;
+                if let Some(first) = owners.insert(created.id.clone(), key.clone()) {
+                    return Err(EngineError::Setup(
+                        self.profile
+                            .error_at(
+                                &create.id_origin(),
+                                format!(
+                                    "`{}` is the identifier of both {first} and {key}: this cannot be where the new record's identifier is (every record needs its own; a status such as `/status` is the same for all)",
+                                    crate::input::capped(&created.id, 80)
+                                ),
+                            )
+                            .to_string(),
+                    ));
                 }
+                if !created.values.is_empty() {
+                    self.record_values.insert(key.clone(), created.values);
+                }
+                self.record_ids.insert(key, created.id);
+                if let Some(event) = created.event {
+                    self.seeding_events.push(event);
+                }
+                self.objects += 1;
             }
         }
         Ok(())
     }
 
+    /// Create one record as the identity the profile's `as` names (see [`Engine::creator`]).
     pub(super) async fn create(
         &self,
         key: &str,
         kind: RecordKind,
-        endpoint: &Endpoint,
-        actor: Actor,
-    ) -> Step {
+        create: &Create,
+        suffix: Option<&str>,
+    ) -> Result<Created, EngineError> {
+        let actor = create.steps[0].actor.unwrap_or(Actor::Owner);
         let Some(creator) = self.creator(key, actor) else {
-            return Step::Stopped(EngineError::Setup(format!(
+            return Err(EngineError::Setup(format!(
                 "no identity can create {key} ({})",
                 kind.name()
             )));
         };
-        let Some(session) = self.session(&creator) else {
-            return Step::Stopped(EngineError::Setup(format!("{creator} has no session")));
-        };
-        let ctx = self.record_ctx(key, &creator);
-        let bytes = match (
-            kind,
-            key.strip_prefix("document-")
-                .and_then(|n| n.parse::<u64>().ok()),
-        ) {
-            (RecordKind::Document, Some(n)) => self
-                .plan
-                .world
-                .documents()
-                .find(|d| d.id.0 == n)
-                .map(|d| self.plan.world.document_bytes(d)),
-            _ => None,
-        };
-        let mut session = session;
-        // Other creates by the same identity run at once and may use up a short-lived session again.
-        let mut renewals = 0;
-        let ex = loop {
-            let ex = match session
-                .send(&self.settings, endpoint, &ctx, bytes.as_deref())
-                .await
-            {
-                Ok(ex) => ex,
-                Err(err @ HttpError::Template { .. }) => {
-                    return Step::Stopped(EngineError::Setup(format!(
-                        "{}",
-                        transport(&err, self.profile)
-                    )));
-                }
-                Err(err) => {
-                    return Step::Stopped(EngineError::Target(format!(
-                        "the target stopped answering while seeding: {err}"
-                    )));
-                }
-            };
-            // A session that expired while seeding: log in again (nothing was created with a 401).
-            if renewals < 3 && self.profile.refusals.is_unauthenticated(&ex.observed) {
-                renewals += 1;
-                if self.relogin(&creator).await.is_ok()
-                    && let Some(fresh) = self.session(&creator)
-                {
-                    session = fresh;
-                    continue;
-                }
-            }
-            break ex;
-        };
-        if let Err(message) =
-            self.setup_status(endpoint, &ex, &format!("creating {key} as {creator}"))
-        {
-            return Step::Stopped(message);
-        }
-        let event = self.judge_allowed(
-            &creator,
-            &ex,
-            &format!("resources.{}.create", kind.name()),
-            key,
-        );
-        let Some(id) = Self::extract(&ex, endpoint, "id") else {
-            return Step::Stopped(self.missing_in_answer(
-                &ex,
-                &endpoint.origin.key("extract").key("id"),
-                &format!("creating {key} as {creator}"),
-                "the new record's identifier",
-            ));
-        };
-        Step::Done {
-            key: key.to_string(),
-            id: Some(id),
-            event: event.map(Box::new),
-            curl: Some(ex.request.curl),
-        }
+        self.create_record(key, kind, create, &creator, suffix)
+            .await
     }
 }

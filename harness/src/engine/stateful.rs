@@ -115,7 +115,7 @@ impl Engine<'_> {
             );
             return coverage;
         }
-        let Some(create) = self.profile.endpoint(RecordKind::Case, "create") else {
+        let Some(create) = self.profile.create(RecordKind::Case) else {
             coverage.not_run = Some("no case `create` endpoint".into());
             return coverage;
         };
@@ -381,7 +381,7 @@ impl Engine<'_> {
     async fn sequence(
         &self,
         scene: &Scene,
-        create: &Endpoint,
+        create: &crate::profile::Create,
         steps: &[Step],
         number: usize,
         coverage: &mut StatefulCoverage,
@@ -390,18 +390,14 @@ impl Engine<'_> {
         let curl = |ex: &Exchange| crate::http::redact(&ex.request.curl, &secrets);
         let mut trace: Vec<TraceStep> = Vec::new();
         // The subject.
-        let actor = create.actor.unwrap_or(Actor::Owner);
+        // A key the client chooses gets the sequence's number: the seeded record holds the template's own.
+        let suffix = format!("-s{number}");
         let (id, create_curl) = match self
-            .create(&scene.template, RecordKind::Case, create, actor)
+            .create(&scene.template, RecordKind::Case, create, Some(&suffix))
             .await
         {
-            Step_::Done {
-                id: Some(id), curl, ..
-            } => (id, curl),
-            Step_::Done { id: None, .. } => {
-                return Ran::Broken("a created case file has no identifier".into());
-            }
-            Step_::Stopped(err) => {
+            Ok(created) => (created.id, created.curl),
+            Err(err) => {
                 return Ran::Broken(format!("the subject case file cannot be created: {err}"));
             }
         };
@@ -970,5 +966,3 @@ fn describe_steps(steps: &[TraceStep]) -> String {
         .collect::<Vec<_>>()
         .join("; ")
 }
-
-use super::Step as Step_;

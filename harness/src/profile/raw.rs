@@ -28,7 +28,7 @@ pub struct RawProfile {
     pub provisioning: Option<RawProvisioning>,
     pub auth: RawAuth,
     pub refusals: RawRefusals,
-    pub resources: BTreeMap<String, BTreeMap<String, RawEndpoint>>,
+    pub resources: BTreeMap<String, BTreeMap<String, RawOperation>>,
     #[serde(default)]
     pub maps: BTreeMap<String, BTreeMap<String, String>>,
     #[serde(default)]
@@ -233,11 +233,23 @@ pub struct RawEndpoint {
     #[serde(default)]
     pub json: Option<toml::Value>,
     #[serde(default)]
-    pub form: Option<BTreeMap<String, String>>,
+    pub form: Option<BTreeMap<String, toml::Value>>,
     #[serde(default)]
     pub multipart: Option<Vec<RawPart>>,
+    /// A raw body: a template, or `{ file = "document" }` (checked by the validator, with its position).
+    #[serde(default)]
+    pub body: Option<toml::Value>,
+    /// The content type of a raw body.
+    #[serde(default)]
+    pub content_type: Option<String>,
     #[serde(default)]
     pub extract: BTreeMap<String, String>,
+    /// A create's identifier chosen by the client: a template (`"{{case.case_number}}"`).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// A create's identifier found by listing: `{ items = "/items", id = "/uuid" }`.
+    #[serde(default)]
+    pub find: Option<RawFind>,
     #[serde(default)]
     pub ok: Option<Vec<u16>>,
     #[serde(default, rename = "as")]
@@ -265,4 +277,56 @@ pub struct RawPart {
     pub filename: Option<String>,
     #[serde(default)]
     pub content_type: Option<String>,
+}
+
+/// `find`: after a create that answers no identifier, the collection is listed and the record found by its
+/// own canaries.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFind {
+    /// Where the list is in the list endpoint's answer (default: the whole body).
+    #[serde(default)]
+    pub items: Option<String>,
+    /// Where an item's identifier is.
+    pub id: String,
+}
+
+/// A resource operation: one call (`[resources.KIND.OP]`) or, for a create, a list of steps
+/// (`[[resources.KIND.create]]`).
+#[derive(Debug, Clone)]
+pub enum RawOperation {
+    /// One call.
+    One(Box<RawEndpoint>),
+    /// Steps run in order.
+    Steps(Vec<RawEndpoint>),
+}
+
+impl<'de> Deserialize<'de> for RawOperation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawOperation;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table (one call) or an array of tables (the steps of a create)")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawOperation, A::Error> {
+                RawEndpoint::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|endpoint| RawOperation::One(Box::new(endpoint)))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<RawOperation, A::Error> {
+                Vec::<RawEndpoint>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawOperation::Steps)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }

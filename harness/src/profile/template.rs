@@ -6,6 +6,11 @@
 //! string the value is written as text. `{{x?}}` marks an optional value: a JSON field whose whole value is
 //! an optional placeholder is left out when the value is missing or null, and in text it becomes empty.
 //! Without `?`, a missing value is an error that names the template's place in the profile.
+//!
+//! Filters follow the value, chained left to right: `{{person.surname | slug}}`, `{{x | kinds | url}}`.
+//! Built in: `base64` (standard alphabet, padded), `url` (percent-encoding of everything but `A-Z a-z 0-9
+//! - . _ ~`), `slug` (lowercase ASCII, accents removed, every run of other characters one `-`); any other
+//! name is a `[maps.NAME]` table of the profile. A filtered value is always text.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -42,9 +47,25 @@ enum Part {
         path: Vec<String>,
         fallbacks: Vec<Fallback>,
         optional: bool,
-        map: Option<(String, Arc<BTreeMap<String, String>>)>,
+        filters: Vec<Filter>,
     },
 }
+
+/// A filter applied to a placeholder's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Filter {
+    /// `[maps.NAME]`: the value translated by the profile's table.
+    Map(String, Arc<BTreeMap<String, String>>),
+    /// Standard base64, padded.
+    Base64,
+    /// Percent-encoded as a URL component.
+    Url,
+    /// Lowercase ASCII letters and digits, accents removed, other runs as `-`.
+    Slug,
+}
+
+/// The built-in filters, by name.
+pub const FILTERS: [&str; 3] = ["base64", "url", "slug"];
 
 /// An alternative after `||`: another path, or a quoted literal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,8 +104,10 @@ pub enum TemplateError {
     /// A value that the context does not hold.
     #[error("`{{{{{0}}}}}` has no value here (add `?` to make it optional)")]
     Missing(String),
-    /// A filter naming no `[maps.NAME]` table.
-    #[error("unknown map `{0}`: expected a table [maps.{0}] in the profile")]
+    /// A filter that is neither built in nor a `[maps.NAME]` table.
+    #[error(
+        "unknown filter `{0}`: expected `base64`, `url`, `slug` or the name of a [maps.NAME] table of the profile"
+    )]
     UnknownMap(String),
     /// A value the map does not list.
     #[error("`{name}` is `{value}`, which [maps.{map}] does not list")]
@@ -122,16 +145,23 @@ impl Template {
                 Some(name) => (name.trim_end(), true),
                 None => (inner, false),
             };
-            let (name, map) = match split_filter(inner) {
-                Some((name, map_name)) => {
-                    let map_name = map_name.trim();
-                    let map = maps
-                        .get(map_name)
-                        .ok_or_else(|| TemplateError::UnknownMap(map_name.to_string()))?;
-                    (name.trim(), Some((map_name.to_string(), map.clone())))
-                }
-                None => (inner, None),
-            };
+            let mut pieces = split_filters(inner).into_iter();
+            let name = pieces.next().unwrap_or_default().trim();
+            let mut filters = Vec::new();
+            for filter in pieces {
+                let filter = filter.trim();
+                filters.push(match filter {
+                    "base64" => Filter::Base64,
+                    "url" => Filter::Url,
+                    "slug" => Filter::Slug,
+                    _ => {
+                        let map = maps
+                            .get(filter)
+                            .ok_or_else(|| TemplateError::UnknownMap(filter.to_string()))?;
+                        Filter::Map(filter.to_string(), map.clone())
+                    }
+                });
+            }
             let mut alternatives = name.split("||").map(str::trim);
             let path = parse_path(alternatives.next().unwrap_or_default())
                 .ok_or_else(|| TemplateError::Malformed(inner.to_string()))?;
@@ -150,7 +180,7 @@ impl Template {
                 path,
                 fallbacks,
                 optional,
-                map,
+                filters,
             });
             rest = &after[end + 2..];
         }
@@ -247,16 +277,14 @@ impl Template {
                 path,
                 fallbacks,
                 optional,
-                map,
+                filters,
             },
         ] = self.parts.as_slice()
         {
             return match resolve(ctx, path, fallbacks).as_deref() {
                 Some(Value::Null) | None if *optional => Ok(None),
-                Some(value) => match map {
-                    Some(map) => apply_map(path, value, map).map(|s| Some(Value::String(s))),
-                    None => Ok(Some(value.clone())),
-                },
+                Some(value) if filters.is_empty() => Ok(Some(value.clone())),
+                Some(value) => apply_filters(path, value, filters).map(|s| Some(Value::String(s))),
                 None => Err(TemplateError::Missing(path.join("."))),
             };
         }
@@ -289,12 +317,10 @@ impl Template {
                     path,
                     fallbacks,
                     optional,
-                    map,
+                    filters,
                 } => match resolve(ctx, path, fallbacks).as_deref() {
-                    Some(value) if map.is_some() => {
-                        if let Some(map) = map {
-                            out.push_str(&encode(&apply_map(path, value, map)?));
-                        }
+                    Some(value) if !filters.is_empty() => {
+                        out.push_str(&encode(&apply_filters(path, value, filters)?));
                     }
                     Some(Value::String(s)) => out.push_str(&encode(s)),
                     Some(Value::Number(n)) => out.push_str(&n.to_string()),
@@ -311,15 +337,27 @@ impl Template {
     }
 }
 
-/// Split `name | map` at a single `|` (not part of a `||`).
-fn split_filter(inner: &str) -> Option<(&str, &str)> {
+/// Split `name | filter | filter` at each single `|` (not part of a `||`, not inside a quoted literal).
+fn split_filters(inner: &str) -> Vec<&str> {
     let bytes = inner.as_bytes();
-    (0..bytes.len()).rev().find_map(|i| {
-        let single = bytes[i] == b'|'
-            && (i == 0 || bytes[i - 1] != b'|')
-            && bytes.get(i + 1).is_none_or(|&b| b != b'|');
-        single.then(|| (&inner[..i], &inner[i + 1..]))
-    })
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    for i in 0..bytes.len() {
+        match bytes[i] {
+            b'\'' => quoted = !quoted,
+            b'|' if !quoted
+                && (i == 0 || bytes[i - 1] != b'|')
+                && bytes.get(i + 1).is_none_or(|&b| b != b'|') =>
+            {
+                out.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&inner[start..]);
+    out
 }
 
 fn parse_path(name: &str) -> Option<Vec<String>> {
@@ -357,22 +395,89 @@ fn resolve<'a>(
     lookup(ctx, path).map(std::borrow::Cow::Borrowed)
 }
 
-fn apply_map(
-    path: &[String],
-    value: &Value,
-    (name, map): &(String, Arc<BTreeMap<String, String>>),
-) -> Result<String, TemplateError> {
-    let key = match value {
+/// The value as text: a string as it is, anything else as JSON.
+fn text_of(value: &Value) -> String {
+    match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
-    };
-    map.get(&key)
-        .cloned()
-        .ok_or_else(|| TemplateError::Unmapped {
-            name: path.join("."),
-            value: key,
-            map: name.clone(),
-        })
+    }
+}
+
+fn apply_filters(
+    path: &[String],
+    value: &Value,
+    filters: &[Filter],
+) -> Result<String, TemplateError> {
+    if matches!(value, Value::Array(_) | Value::Object(_)) {
+        return Err(TemplateError::NotScalar(path.join(".")));
+    }
+    let mut text = text_of(value);
+    for filter in filters {
+        text = match filter {
+            Filter::Map(name, map) => {
+                map.get(&text)
+                    .cloned()
+                    .ok_or_else(|| TemplateError::Unmapped {
+                        name: path.join("."),
+                        value: text.clone(),
+                        map: name.clone(),
+                    })?
+            }
+            Filter::Base64 => base64(text.as_bytes()),
+            Filter::Url => percent_encoding::utf8_percent_encode(&text, URL_COMPONENT).to_string(),
+            Filter::Slug => slug(&text),
+        };
+    }
+    Ok(text)
+}
+
+/// Everything but the RFC 3986 unreserved characters is percent-encoded (`| url`).
+const URL_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Standard base64 with padding (RFC 4648 section 4).
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A slug: accents removed (`é` to `e`, `œ` to `oe`), lowercase ASCII letters and digits, every run of
+/// anything else one `-`, none at either end.
+pub fn slug(text: &str) -> String {
+    let ascii = deunicode::deunicode(text);
+    let mut out = String::with_capacity(ascii.len());
+    let mut dash = false;
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            dash = true;
+        }
+    }
+    out
 }
 
 fn lookup<'a>(ctx: &'a Value, path: &[String]) -> Option<&'a Value> {
@@ -567,6 +672,58 @@ mod tests {
         assert_eq!(
             Template::parse("{{a | nope}}"),
             Err(TemplateError::UnknownMap("nope".into()))
+        );
+    }
+
+    #[test]
+    fn filters_encode_and_chain_left_to_right() {
+        let ctx = json!({
+            "p": { "login": "anne@example.org", "password": "pa:ss é", "n": 42, "surname": "Lefèvre-d'Œuvre  & Fils", "rights": ["AAH"] }
+        });
+        let render = |text: &str| Template::parse(text).expect("valid").render(&ctx);
+        // RFC 4648 test vectors, and a Basic header built by hand.
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(
+            render("Basic {{p.login | base64}}").expect("renders"),
+            "Basic YW5uZUBleGFtcGxlLm9yZw=="
+        );
+        assert_eq!(
+            render("{{p.password | url}}").expect("renders"),
+            "pa%3Ass%20%C3%A9"
+        );
+        assert_eq!(
+            render("{{ p.surname | slug }}").expect("renders"),
+            "lefevre-d-oeuvre-fils"
+        );
+        assert_eq!(render("{{p.n | base64}}").expect("renders"), "NDI=");
+        // Chained: the slug, then its base64.
+        assert_eq!(
+            render("{{p.surname|slug|base64}}").expect("renders"),
+            base64(b"lefevre-d-oeuvre-fils")
+        );
+        // A filtered value is text, even alone in a JSON field; a list cannot be filtered.
+        assert_eq!(
+            Template::parse("{{p.n | url}}")
+                .expect("valid")
+                .render_value(&ctx)
+                .expect("renders"),
+            Some(json!("42"))
+        );
+        assert_eq!(
+            render("{{p.rights | slug}}"),
+            Err(TemplateError::NotScalar("p.rights".into()))
+        );
+        // Fallbacks come before the filters; a `|` inside a quoted literal is not a filter.
+        assert_eq!(
+            render("{{p.phone || 'A|B' | slug}}").expect("renders"),
+            "a-b"
+        );
+        assert_eq!(
+            Template::parse("{{p.login | base64 | rot13}}"),
+            Err(TemplateError::UnknownMap("rot13".into()))
         );
     }
 

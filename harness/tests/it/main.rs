@@ -4,10 +4,12 @@ mod bench;
 mod blame;
 #[cfg(feature = "containers")]
 mod container;
+mod depot;
 mod existing;
 mod failing;
 mod fuzz;
 mod generate;
+mod guichet;
 mod mock;
 mod openapi;
 mod profile;
@@ -18,3 +20,4 @@ mod run;
 mod shards;
 mod stateful;
 mod storage;
+mod support;

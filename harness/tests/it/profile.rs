@@ -325,3 +325,165 @@ fn redirect_settings_validate_and_mistakes_are_located() {
     let err = parse(&with("max_redirects = 50")).expect_err("too many hops");
     insta::assert_snapshot!("max_redirects_too_many", err);
 }
+
+/// The profiles of the mock platforms of other shapes (two-step raw uploads, client-chosen keys, records
+/// found by listing) validate, and compile to the create each describes.
+#[test]
+fn two_step_creates_chosen_keys_and_found_identifiers_validate() {
+    use cloison_harness::profile::{Body, IdSource, RawContent};
+    use cloison_suites::RecordKind;
+
+    let depot = parse(crate::depot::PROFILE).expect("Depot's profile validates");
+    let upload = depot
+        .create(RecordKind::Document)
+        .expect("a document create");
+    assert_eq!(upload.steps.len(), 2);
+    assert!(matches!(upload.id, IdSource::Extracted(1)));
+    assert!(matches!(
+        upload.steps[0].body,
+        Body::Raw {
+            content: RawContent::File,
+            ..
+        }
+    ));
+    assert_eq!(
+        upload
+            .named_extracts()
+            .map(|(step, name, pointer)| (step, name.to_string(), pointer.to_string()))
+            .collect::<Vec<_>>(),
+        [(0, "blob".to_string(), "/blob".to_string())]
+    );
+
+    let guichet = parse(crate::guichet::PROFILE).expect("Guichet's profile validates");
+    let dossier = guichet.create(RecordKind::Case).expect("a case create");
+    assert!(matches!(
+        dossier.id,
+        IdSource::Chosen {
+            read_back: Some(0),
+            ..
+        }
+    ));
+    let piece = guichet
+        .create(RecordKind::Document)
+        .expect("a document create");
+    assert!(
+        matches!(&piece.id, IdSource::Found { items, id, .. } if items == "/resultats" && id == "/cote")
+    );
+    let Body::Form(fields) = &piece.steps[0].body else {
+        panic!("a form");
+    };
+    let mots: Vec<String> = fields
+        .iter()
+        .filter(|(name, _)| name == "mots")
+        .map(|(_, t)| t.text())
+        .collect();
+    assert_eq!(mots, ["{{document.kind}}", "{{document.reference}}"]);
+}
+
+/// Mistakes in raw bodies, repeated fields, filters, steps and identifiers: each at its line and column,
+/// saying what was expected.
+#[test]
+fn shape_mistakes_are_located() {
+    let depot = crate::depot::PROFILE;
+    let guichet = crate::guichet::PROFILE;
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "two_bodies",
+            depot,
+            "body = { file = \"document\" }",
+            "body = { file = \"document\" }\njson = { a = 1 }",
+        ),
+        (
+            "raw_body_wrong_type",
+            depot,
+            "body = { file = \"document\" }",
+            "body = 3",
+        ),
+        (
+            "raw_body_unknown_file",
+            depot,
+            "body = { file = \"document\" }",
+            "body = { file = \"photo\" }",
+        ),
+        (
+            "content_type_without_body",
+            depot,
+            "path = \"/records\"\n",
+            "path = \"/records\"\ncontent_type = \"text/plain\"\n",
+        ),
+        (
+            "repeated_field_not_text",
+            guichet,
+            "mots = [\"{{document.kind}}\", \"{{document.reference}}\"]",
+            "mots = [\"{{document.kind}}\", 3]",
+        ),
+        (
+            "unknown_filter",
+            guichet,
+            "nom = \"{{person.surname}}\"",
+            "nom = \"{{person.surname | slug | majuscules}}\"",
+        ),
+        (
+            "extract_never_used",
+            depot,
+            "extract = { blob = \"/blob\" }",
+            "extract = { blob = \"/blob\", length = \"/size\" }",
+        ),
+        (
+            "extract_used_too_early",
+            depot,
+            "path = \"/blobs\"\n",
+            "path = \"/blobs/{{document.blob}}\"\n",
+        ),
+        (
+            "as_on_a_later_step",
+            depot,
+            "method = \"POST\"\npath = \"/records/{{case.id}}/attachments\"",
+            "as = \"owner\"\nmethod = \"POST\"\npath = \"/records/{{case.id}}/attachments\"",
+        ),
+        (
+            "find_without_list",
+            guichet,
+            "[resources.document.list]\npath = \"/dossiers/{{case.id}}/pieces\"\n",
+            "",
+        ),
+        (
+            "id_on_a_read",
+            guichet,
+            "[resources.case.read]\npath = \"/dossiers/{{case.id}}\"",
+            "[resources.case.read]\npath = \"/dossiers/{{case.id}}\"\nid = \"x\"",
+        ),
+        (
+            "extract_shadows_a_value",
+            depot,
+            "extract = { blob = \"/blob\" }",
+            "extract = { reference = \"/blob\" }",
+        ),
+        (
+            "steps_for_a_read",
+            depot,
+            "[resources.case.read]",
+            "[[resources.case.read]]",
+        ),
+        (
+            "two_identifiers",
+            depot,
+            "extract = { blob = \"/blob\" }",
+            "extract = { blob = \"/blob\", id = \"/blob\" }",
+        ),
+        (
+            "chosen_id_unknown_field",
+            guichet,
+            "id = \"{{case.case_number}}\"",
+            "id = \"{{case.case_numbr}}\"",
+        ),
+    ];
+    for (name, profile, from, to) in cases {
+        assert!(
+            profile.contains(from),
+            "{name}: {from:?} not in the profile"
+        );
+        let err = parse(&profile.replacen(from, to, 1)).expect_err(name);
+        insta::assert_snapshot!(*name, err);
+    }
+}
