@@ -89,8 +89,9 @@ impl Deploy {
 
     /// Whether a template reads `{{options.NAME}}`.
     pub fn uses_option(&self, name: &str) -> bool {
-        self.paths()
-            .any(|p| p.first().is_some_and(|r| r == "options") && p.get(1).is_some_and(|n| n == name))
+        self.paths().any(|p| {
+            p.first().is_some_and(|r| r == "options") && p.get(1).is_some_and(|n| n == name)
+        })
     }
 
     /// The same deployment with another application image (`--target image:NAME:TAG`).
@@ -277,7 +278,9 @@ impl Validator<'_> {
             let key = at.key("environment").key(variable);
             let valid = !variable.is_empty()
                 && !variable.contains('=')
-                && !variable.chars().any(|c| c.is_whitespace() || c.is_control());
+                && !variable
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control());
             if !valid {
                 return Err(self.err(
                     &key,
@@ -336,14 +339,21 @@ impl Validator<'_> {
             if path.first().is_some_and(|r| r == "secrets") && path.len() != 2 {
                 return Err(self.err(
                     at,
-                    format!("`{{{{{}}}}}`: a secret is a single value, expected `{{{{secrets.NAME}}}}`", path.join(".")),
+                    format!(
+                        "`{{{{{}}}}}`: a secret is a single value, expected `{{{{secrets.NAME}}}}`",
+                        path.join(".")
+                    ),
                 ));
             }
         }
         Ok(template)
     }
 
-    fn deploy_health(&self, at: &KeyPath, raw: &RawDeployHealth) -> Result<DeployHealth, ProfileError> {
+    fn deploy_health(
+        &self,
+        at: &KeyPath,
+        raw: &RawDeployHealth,
+    ) -> Result<DeployHealth, ProfileError> {
         if !raw.path.starts_with('/') {
             return Err(self.err(
                 &at.key("path"),

@@ -37,10 +37,7 @@ impl Started {
     pub(super) async fn remove(self) {
         for id in self.containers.iter().rev() {
             if let Err(e) = remove_container(&self.docker, id).await {
-                eprintln!(
-                    "warning: container {} could not be removed: {e}",
-                    short(id)
-                );
+                eprintln!("warning: container {} could not be removed: {e}", short(id));
             }
         }
         if let Some(network) = &self.network
@@ -90,9 +87,7 @@ pub(super) async fn start(
             removed.len()
         ),
         Ok(_) => {}
-        Err(e) => eprintln!(
-            "warning: what killed runs left could not be listed or removed: {e}"
-        ),
+        Err(e) => eprintln!("warning: what killed runs left could not be listed or removed: {e}"),
     }
     // Every image is checked before anything is created.
     for container in deploy.containers() {
@@ -155,10 +150,7 @@ async fn start_all(
             .create_container(None, body)
             .await
             .map_err(|e| {
-                DeployError::Failed(format!(
-                    "the {} could not be created: {e}",
-                    spec.describe()
-                ))
+                DeployError::Failed(format!("the {} could not be created: {e}", spec.describe()))
             })?;
         started.containers.push(created.id.clone());
         let url = run_one(&started.docker, spec, &created.id, interrupt).await?;
@@ -177,15 +169,17 @@ async fn run_one(
     id: &str,
     interrupt: &AtomicBool,
 ) -> Result<Option<String>, DeployError> {
-    docker.start_container(id, None).await.map_err(|e| {
-        DeployError::Failed(format!("the {} did not start: {e}", spec.describe()))
-    })?;
+    docker
+        .start_container(id, None)
+        .await
+        .map_err(|e| DeployError::Failed(format!("the {} did not start: {e}", spec.describe())))?;
     let Some(port) = spec.port else {
         return Ok(None);
     };
-    let inspected = docker.inspect_container(id, None).await.map_err(|e| {
-        DeployError::Failed(format!("the {} vanished: {e}", spec.describe()))
-    })?;
+    let inspected = docker
+        .inspect_container(id, None)
+        .await
+        .map_err(|e| DeployError::Failed(format!("the {} vanished: {e}", spec.describe())))?;
     let host_port = inspected
         .network_settings
         .and_then(|n| n.ports)
@@ -402,10 +396,7 @@ pub(super) async fn remove_container(
     }
 }
 
-async fn remove_network(
-    docker: &bollard::Docker,
-    id: &str,
-) -> Result<(), bollard::errors::Error> {
+async fn remove_network(docker: &bollard::Docker, id: &str) -> Result<(), bollard::errors::Error> {
     match docker.remove_network(id).await {
         Err(bollard::errors::Error::DockerResponseServerError {
             status_code: 404, ..
@@ -427,8 +418,8 @@ mod tests {
             "options": { "flaws": "a,b" },
         });
         let labels = Owner::current().labels("run-7");
-        let body = container_body(&profile, &deploy.app, &ctx, "cloison-run-7", &labels)
-            .expect("a body");
+        let body =
+            container_body(&profile, &deploy.app, &ctx, "cloison-run-7", &labels).expect("a body");
         let labels = body.labels.expect("labels");
         assert_eq!(
             labels.get(super::super::LABEL_RUN).map(String::as_str),
@@ -458,7 +449,8 @@ mod tests {
             health: None,
             ..deploy.app.clone()
         };
-        let body = container_body(&profile, &service, &ctx, "net", &HashMap::new()).expect("a body");
+        let body =
+            container_body(&profile, &service, &ctx, "net", &HashMap::new()).expect("a body");
         let endpoints = body
             .networking_config
             .and_then(|n| n.endpoints_config)

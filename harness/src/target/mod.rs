@@ -211,7 +211,9 @@ impl Drop for Deployed {
 fn generated_secret() -> Result<String, DeployError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| {
-        DeployError::Failed(format!("the operating system's random generator failed: {e}"))
+        DeployError::Failed(format!(
+            "the operating system's random generator failed: {e}"
+        ))
     })?;
     Ok(format!(
         "cloison-{}",

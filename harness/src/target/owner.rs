@@ -87,7 +87,6 @@ fn host_name() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

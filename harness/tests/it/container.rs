@@ -18,7 +18,9 @@ use cloison_harness::cli::{EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE}
 use cloison_harness::profile::{Profile, REFERENCE_PORTAL};
 use cloison_harness::report::Outcome;
 use cloison_harness::run::{RunArgs, execute};
-use cloison_harness::target::{self, DeployError, DeployRequest, LABEL_PID, LABEL_RUN, Owner, TargetSpec};
+use cloison_harness::target::{
+    self, DeployError, DeployRequest, LABEL_PID, LABEL_RUN, Owner, TargetSpec,
+};
 use futures_util::StreamExt as _;
 use serde_json::Map;
 use testcontainers::bollard::Docker;
@@ -107,16 +109,14 @@ fn this_process() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reference_portal_deployed_through_its_profile_shows_its_flaw_and_is_clean_without() {
-    let test = "the_reference_portal_deployed_through_its_profile_shows_its_flaw_and_is_clean_without";
+    let test =
+        "the_reference_portal_deployed_through_its_profile_shows_its_flaw_and_is_clean_without";
     let Some(docker) = engine_with_portal(test).await else {
         return;
     };
     let ours = ListContainersOptions {
         all: true,
-        filters: Some(HashMap::from([(
-            "label".to_string(),
-            vec![this_process()],
-        )])),
+        filters: Some(HashMap::from([("label".to_string(), vec![this_process()])])),
         ..Default::default()
     };
     // The reference profile (the default) says how to run the portal: --target deploy needs nothing else,
@@ -182,7 +182,12 @@ async fn the_reference_portal_deployed_through_its_profile_shows_its_flaw_and_is
         ..RunArgs::default()
     };
     let result = execute(&clean).await.expect("the clean run completes");
-    assert_eq!(result.report.outcome, Outcome::Clean, "{}", result.report.summary());
+    assert_eq!(
+        result.report.outcome,
+        Outcome::Clean,
+        "{}",
+        result.report.summary()
+    );
     assert_eq!(result.exit, EXIT_OK);
     assert_eq!(labelled(&docker, &this_process()).await, (vec![], vec![]));
 }
@@ -192,11 +197,13 @@ fn with_deploy(deploy: &str) -> String {
     let start = REFERENCE_PORTAL
         .find("[deploy]\n")
         .expect("the reference profile has a [deploy] table");
-    let end = start
-        + REFERENCE_PORTAL[start..]
-            .find("\n\n")
-            .expect("the table ends with a blank line");
-    format!("{}{deploy}{}", &REFERENCE_PORTAL[..start], &REFERENCE_PORTAL[end..])
+    // The last table of the file.
+    let end = REFERENCE_PORTAL.len();
+    format!(
+        "{}{deploy}{}",
+        &REFERENCE_PORTAL[..start],
+        &REFERENCE_PORTAL[end..]
+    )
 }
 
 /// An application whose health depends on a service (the portal's `PORTAL_HEALTH_REQUIRES`): healthy only
@@ -242,7 +249,11 @@ async fn a_service_is_reached_by_its_name_on_the_runs_network_and_everything_is_
     // Both secrets were generated for the run, and the application's one is what the profile sends.
     for name in ["operator_token", "backend_token"] {
         assert!(
-            deployed.secrets.get(name).and_then(|v| v.as_str()).is_some_and(|v| v.len() >= 32),
+            deployed
+                .secrets
+                .get(name)
+                .and_then(|v| v.as_str())
+                .is_some_and(|v| v.len() >= 32),
             "{name} generated: {:?}",
             deployed.secrets
         );
@@ -253,7 +264,11 @@ async fn a_service_is_reached_by_its_name_on_the_runs_network_and_everything_is_
     assert_eq!(health.status().as_u16(), 200);
     // Two containers and one network, all of one run, the containers attached to that network.
     let (containers, networks) = labelled(&docker, &this_process()).await;
-    assert_eq!((containers.len(), networks.len()), (2, 1), "{containers:?} {networks:?}");
+    assert_eq!(
+        (containers.len(), networks.len()),
+        (2, 1),
+        "{containers:?} {networks:?}"
+    );
     let network = docker
         .inspect_network(&networks[0], None)
         .await
@@ -384,11 +399,19 @@ async fn deploy_targets_need_a_deploy_table_and_a_flaw_needs_a_profile_that_read
             .output()
             .expect("run cloison");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(i32::from(EXIT_USAGE)), "{args:?}: {stderr}");
+        assert_eq!(
+            output.status.code(),
+            Some(i32::from(EXIT_USAGE)),
+            "{args:?}: {stderr}"
+        );
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     };
     check(&["--target", "deploy"], &without, "has no [deploy] table");
-    check(&["--target", "image:app:2"], &without, "has no [deploy] table");
+    check(
+        &["--target", "image:app:2"],
+        &without,
+        "has no [deploy] table",
+    );
     check(
         &["--target", "deploy", "--flaw", "case-idor"],
         &no_flaws,
