@@ -207,18 +207,20 @@ impl Drop for Deployed {
     }
 }
 
-/// A secret generated for a run: 128 random bits, hexadecimal, behind a recognisable prefix.
-fn generated_secret() -> Result<String, DeployError> {
+/// A secret generated for a run: 128 random bits, hexadecimal, behind a recognisable prefix
+/// (`cloison-`, then `kind-` if given).
+fn generated_secret(kind: Option<&str>) -> Result<String, DeployError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| {
         DeployError::Failed(format!(
             "the operating system's random generator failed: {e}"
         ))
     })?;
-    Ok(format!(
-        "cloison-{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ))
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(match kind {
+        Some(kind) => format!("cloison-{kind}-{hex}"),
+        None => format!("cloison-{hex}"),
+    })
 }
 
 /// The values `[deploy]` templates are rendered over, and the secrets generated for them: every
@@ -232,7 +234,7 @@ pub fn deploy_context(
     let mut generated = Map::new();
     for name in deploy.secrets() {
         if !secrets.contains_key(&name) {
-            generated.insert(name, generated_secret()?.into());
+            generated.insert(name, generated_secret(None)?.into());
         }
     }
     let mut all = secrets.clone();
@@ -256,7 +258,7 @@ pub async fn deploy(
                 .join(",")
                 .parse()
                 .map_err(|e: cloison_fixtures::UnknownFlaw| DeployError::Usage(e.to_string()))?;
-            let token = generated_secret()?;
+            let token = generated_secret(Some("operator"))?;
             let config = cloison_fixtures::PortalConfig {
                 operator_token: token.clone(),
                 flaws: flaw_set,
