@@ -24,8 +24,9 @@ use crate::target::{self, DeployError, TargetSpec};
 /// Arguments of `cloison run`.
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
-    /// Target: `embedded` (the reference portal in-process), `image:NAME[:TAG]` (a container), or `url:URL`
-    /// (an existing deployment; a non-loopback host needs --allow-remote).
+    /// Target: `embedded` (the reference portal in-process), `deploy` (the containers of the profile's
+    /// [deploy]), `image:NAME[:TAG]` (the profile's [deploy] with this application image), or `url:URL` (an
+    /// existing deployment; a non-loopback host needs --allow-remote).
     #[arg(long, default_value = "embedded", value_parser = parse_target)]
     pub target: TargetSpec,
     /// Target profile (TOML); default: the reference portal's, embedded.
@@ -48,7 +49,8 @@ pub struct RunArgs {
     /// Number of case files, 1 to 1,000,000.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub cases: u64,
-    /// Authorization flaw to switch on in the embedded portal or image (repeatable; see fixtures/FLAWS.md).
+    /// Authorization flaw to switch on (repeatable): in the embedded reference portal (see fixtures/FLAWS.md),
+    /// or in containers whose profile's [deploy] reads `{{options.flaws}}` (the values, comma-separated).
     #[arg(long = "flaw", value_name = "NAME")]
     pub flaws: Vec<String>,
     /// Allow a url: target that is not on this machine (cloison writes synthetic data there).
@@ -409,16 +411,42 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         .map_err(|e| UsageError(format!("cannot generate the world: {e}")))?;
     let tenants = world.tenants.len();
 
-    let deployed = match target::deploy(&args.target, &args.flaws, args.allow_remote).await {
+    // Signals are watched from before the deployment: a Ctrl-C while containers start removes them.
+    let interrupt = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = tokio::spawn(watch_signals(interrupt.clone()));
+    let request = target::DeployRequest {
+        profile: &profile,
+        secrets: &secrets,
+        flaws: &args.flaws,
+        allow_remote: args.allow_remote,
+        interrupt: &interrupt,
+    };
+    let deployed = match target::deploy(&args.target, &request).await {
         Ok(deployed) => deployed,
-        Err(DeployError::Usage(message)) => return Err(UsageError(message).into()),
+        Err(DeployError::Usage(message)) => {
+            watcher.abort();
+            return Err(UsageError(message).into());
+        }
         Err(DeployError::Failed(message)) => {
+            watcher.abort();
             return Ok(failure(
                 args,
                 &profile,
                 tenants,
                 format!("could not deploy {}: {message}", args.target),
             ));
+        }
+        Err(DeployError::Interrupted) => {
+            watcher.abort();
+            let mut result = failure(args, &profile, tenants, String::new());
+            result.report.failures.clear();
+            result.report.outcome = Outcome::Interrupted;
+            result.report.reasons = vec![format!(
+                "interrupted by a signal while deploying {}: what was started is removed; nothing was probed",
+                args.target
+            )];
+            result.exit = EXIT_INTERRUPTED;
+            return Ok(result);
         }
     };
     let description = deployed.description.clone();
@@ -431,7 +459,15 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         secrets.entry(name.clone()).or_insert(value.clone());
     }
     let secrets = Value::Object(secrets);
-    let plan = Plan::new(world, &profile, &secrets).map_err(|e| UsageError(e.to_string()))?;
+    let plan = match Plan::new(world, &profile, &secrets) {
+        Ok(plan) => plan,
+        Err(e) => {
+            // Containers are removed before the error is returned, not left to a background task.
+            watcher.abort();
+            deployed.teardown().await;
+            return Err(UsageError(e.to_string()).into());
+        }
+    };
     let scanner = Arc::new(plan.scanner());
     let surface = profile.surface();
     let per_cell = args
@@ -462,6 +498,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     {
         Ok(document) => document,
         Err(crate::openapi::reach::DocumentError::Usage(message)) => {
+            watcher.abort();
             deployed.teardown().await;
             return Err(UsageError(message).into());
         }
@@ -493,13 +530,19 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     if let Some(shard) = args.shard {
         shard.apply(&mut planned);
     }
-    let settings = HttpSettings::new(
+    let settings = match HttpSettings::new(
         deployed.base_url.clone(),
         Duration::from_secs(args.timeout.max(1)),
         args.retries,
         Duration::from_millis(50),
-    )
-    .map_err(|e| anyhow::anyhow!("cannot set up TLS: {e}"))?;
+    ) {
+        Ok(settings) => settings,
+        Err(e) => {
+            watcher.abort();
+            deployed.teardown().await;
+            return Err(anyhow::anyhow!("cannot set up TLS: {e}"));
+        }
+    };
     let settings = HttpSettings {
         redirects: crate::http::Redirects {
             max_hops: profile.probing.max_redirects,
@@ -513,8 +556,6 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     };
     let started = std::time::Instant::now();
     let deadline = Duration::from_secs(args.deadline);
-    let interrupt = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let watcher = tokio::spawn(watch_signals(interrupt.clone()));
     // Off a terminal (a CI log), bars are not drawn: a line per phase and every few seconds instead.
     let log = (!args.quiet && !std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .then(|| Arc::new(crate::progress::ProgressLog::new()));
@@ -543,6 +584,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     ) {
         Ok(engine) => engine,
         Err(err) => {
+            watcher.abort();
             deployed.teardown().await;
             return Ok(failure(args, &profile, tenants, err.to_string()));
         }

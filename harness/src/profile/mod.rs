@@ -4,6 +4,7 @@
 //! it; every error names the file, the line, the column and what was expected. The validated
 //! [`Profile`] holds compiled templates, ready for the HTTP layer.
 
+mod deploy;
 mod error;
 mod raw;
 pub mod template;
@@ -20,6 +21,10 @@ use cloison_suites::{
     TransitionKind,
 };
 
+pub use deploy::{
+    ContainerSpec, DEFAULT_HEALTH_TIMEOUT, DEPLOY_OPTIONS, Deploy, DeployHealth, RenderError,
+    image_reference,
+};
 pub use error::{KeyPath, ProfileError, ProfileErrorDetail, Seg, Source};
 pub use raw::{AccountSource, AuthScheme};
 use raw::{RawEndpoint, RawHeader, RawOperation, RawPolicyEntry, RawProfile, RawRefusals};
@@ -82,6 +87,8 @@ pub struct Profile {
     /// Endpoints cloison made at run time for operations of that document the profile does not describe
     /// (keys `openapi METHOD /path...`; see `crate::openapi::reach`). Empty after loading.
     pub generic: BTreeMap<String, Endpoint>,
+    /// `[deploy]`: the containers `--target deploy` and `--target image:` start.
+    pub deploy: Option<Deploy>,
 }
 
 /// `[probing]`, validated (defaults filled in).
@@ -896,6 +903,7 @@ impl Validator<'_> {
             None => PathBuf::from(f),
         });
         let openapi = self.openapi(raw.openapi, base)?;
+        let deploy = self.deploy(raw.deploy)?;
         Ok(Profile {
             name: raw.name,
             file: self.source.file.to_path_buf(),
@@ -916,6 +924,7 @@ impl Validator<'_> {
             transitions,
             openapi,
             generic: BTreeMap::new(),
+            deploy,
         })
     }
 

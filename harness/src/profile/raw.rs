@@ -37,6 +37,51 @@ pub struct RawProfile {
     pub probing: Option<RawProbing>,
     #[serde(default)]
     pub transitions: Option<RawTransitions>,
+    #[serde(default)]
+    pub deploy: Option<RawDeploy>,
+}
+
+/// `[deploy]`: the containers that make up the platform (`--target deploy`, `--target image:`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeploy {
+    pub image: String,
+    pub port: u16,
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    #[serde(default)]
+    pub health: Option<RawDeployHealth>,
+    #[serde(default)]
+    pub services: Vec<RawService>,
+}
+
+/// One `[[deploy.services]]` entry: a container the application needs, started first.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub name: String,
+    pub image: String,
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    #[serde(default)]
+    pub health: Option<RawDeployHealth>,
+}
+
+/// A container's HTTP health check.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeployHealth {
+    pub path: String,
+    #[serde(default)]
+    pub statuses: Option<Vec<u16>>,
+    #[serde(default)]
+    pub timeout: Option<u64>,
 }
 
 /// One entry of `[policy]`: a role's scopes, or a record kind's table of roles and scopes.
