@@ -365,11 +365,23 @@ impl Engine<'_> {
             ));
         };
         let (own, person) = self.record_canaries(key, kind);
+        // Records found or created before this one are not it, whatever values they share with it.
+        let known: BTreeSet<String> = self
+            .claimed
+            .lock()
+            .map(|claimed| claimed.iter().cloned().collect())
+            .unwrap_or_default();
+        let taken = |item: &Value| {
+            scalar_at(item, item_id).ok().flatten().is_some_and(|id| {
+                known.contains(&id) || self.record_ids.get(key).is_some_and(|seeded| *seeded == id)
+            })
+        };
         let carrying = |values: &BTreeSet<String>| -> Vec<&Value> {
             list_items
                 .iter()
                 .filter(|item| {
                     !values.is_empty()
+                        && !taken(item)
                         && self
                             .scanner
                             .scan(item.to_string().as_bytes())
@@ -384,7 +396,12 @@ impl Engine<'_> {
         }
         match matching.as_slice() {
             [item] => match scalar_at(item, item_id) {
-                Ok(Some(id)) => Ok((id, event)),
+                Ok(Some(id)) => {
+                    if let Ok(mut claimed) = self.claimed.lock() {
+                        claimed.insert(id.clone());
+                    }
+                    Ok((id, event))
+                }
                 Ok(None) => Err(EngineError::Setup(
                     self.profile
                         .error_at(
