@@ -181,6 +181,21 @@ impl Engine<'_> {
                 .send_renewing(creator, &mut session, step, &ctx, bytes.as_deref())
                 .await?;
             self.setup_status(step, &ex, &what)?;
+            let refusals = self.profile.refusals_for(step);
+            if refusals.empty_list && refusals.is_empty_list(&ex.observed) {
+                // A success that the profile's refusals call a refusal: nothing was created.
+                return Err(EngineError::Setup(
+                    self.profile
+                        .error_at(
+                            &step.origin,
+                            format!(
+                                "{what}: {} {} answered {} with an empty list, a refusal by the profile's refusals: nothing was created (does the path name the records as the platform keeps them?)",
+                                ex.request.method, ex.request.url, ex.observed.status
+                            ),
+                        )
+                        .to_string(),
+                ));
+            }
             if event.is_none() {
                 event = self.judge_allowed(creator, &ex, &endpoint_key, key);
             }
