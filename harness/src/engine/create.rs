@@ -181,6 +181,21 @@ impl Engine<'_> {
                 .send_renewing(creator, &mut session, step, &ctx, bytes.as_deref())
                 .await?;
             self.setup_status(step, &ex, &what)?;
+            let refusals = self.profile.refusals_for(step);
+            if refusals.empty_list && refusals.is_empty_list(&ex.observed) {
+                // A success that the profile's refusals call a refusal: nothing was created.
+                return Err(EngineError::Setup(
+                    self.profile
+                        .error_at(
+                            &step.origin,
+                            format!(
+                                "{what}: {} {} answered {} with an empty list, a refusal by the profile's refusals: nothing was created (does the path name the records as the platform keeps them?)",
+                                ex.request.method, ex.request.url, ex.observed.status
+                            ),
+                        )
+                        .to_string(),
+                ));
+            }
             if event.is_none() {
                 event = self.judge_allowed(creator, &ex, &endpoint_key, key);
             }
@@ -365,11 +380,23 @@ impl Engine<'_> {
             ));
         };
         let (own, person) = self.record_canaries(key, kind);
+        // Records found or created before this one are not it, whatever values they share with it.
+        let known: BTreeSet<String> = self
+            .claimed
+            .lock()
+            .map(|claimed| claimed.iter().cloned().collect())
+            .unwrap_or_default();
+        let taken = |item: &Value| {
+            scalar_at(item, item_id).ok().flatten().is_some_and(|id| {
+                known.contains(&id) || self.record_ids.get(key).is_some_and(|seeded| *seeded == id)
+            })
+        };
         let carrying = |values: &BTreeSet<String>| -> Vec<&Value> {
             list_items
                 .iter()
                 .filter(|item| {
                     !values.is_empty()
+                        && !taken(item)
                         && self
                             .scanner
                             .scan(item.to_string().as_bytes())
@@ -384,7 +411,12 @@ impl Engine<'_> {
         }
         match matching.as_slice() {
             [item] => match scalar_at(item, item_id) {
-                Ok(Some(id)) => Ok((id, event)),
+                Ok(Some(id)) => {
+                    if let Ok(mut claimed) = self.claimed.lock() {
+                        claimed.insert(id.clone());
+                    }
+                    Ok((id, event))
+                }
                 Ok(None) => Err(EngineError::Setup(
                     self.profile
                         .error_at(

@@ -130,6 +130,9 @@ pub struct Engine<'a> {
     record_ids: HashMap<String, String>,
     /// The named values each record's create extracted (`{{document.blob}}`).
     record_values: HashMap<String, serde_json::Map<String, Value>>,
+    /// Identifiers found by listing (`find`), so that a later copy of the same values (the stateful
+    /// suite's subjects) is told apart from the records found before it.
+    claimed: std::sync::Mutex<std::collections::HashSet<String>>,
     contexts: Contexts,
     seeding_events: Vec<Judged>,
     pool: std::collections::BTreeSet<String>,
@@ -180,6 +183,7 @@ impl<'a> Engine<'a> {
             anonymous,
             record_ids: HashMap::new(),
             record_values: HashMap::new(),
+            claimed: std::sync::Mutex::new(Default::default()),
             contexts,
             seeding_events: Vec::new(),
             pool: Default::default(),

@@ -665,3 +665,25 @@ async fn an_identifier_that_is_no_string_or_number_is_the_profiles_fault() {
         run.stderr
     );
 }
+
+/// Without the read-back, cloison would name the dossiers by the number it chose, which Guichet does not
+/// know (it keeps `dos-NUMBER`): the first piece sent to such a dossier is refused (a 200 with an empty
+/// list), and the run stops there with exit 2, at the piece's create. What makes the twin work is the key
+/// read back from the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rewritten_key_not_read_back_stops_at_the_first_refused_create() {
+    let from = "extract = { id = \"/dossier/numero\" }\n";
+    assert!(PROFILE.contains(from));
+    let guichet = run_guichet_with(false, 7, &PROFILE.replace(from, "")).await;
+    let run = &guichet.run;
+    assert_eq!(run.exit, 2, "{}", run.summary());
+    assert!(
+        run.stderr.contains("`resources.document.create`")
+            && run
+                .stderr
+                .contains("with an empty list, a refusal by the profile's refusals"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(guichet.pieces, 0);
+}
