@@ -935,17 +935,26 @@ impl<'a> Builder<'a> {
                     continue;
                 };
                 let mut rng = self.rng(&format!("assign/{}/{}", endpoint.key, record.key));
-                let strangers: Vec<&Identity> = all
+                let forbidden = |i: &&Identity| {
+                    i.role == owner.role
+                        && i.key != owner.key
+                        && !self.policy.may_see(all.population, i, record).is_allowed()
+                };
+                let mut strangers: Vec<&Identity> = all
                     .population
                     .identities()
                     .iter()
-                    .filter(|i| {
-                        i.role == owner.role
-                            && i.key != owner.key
-                            && i.tenant != owner.tenant
-                            && !self.policy.may_see(all.population, i, record).is_allowed()
-                    })
+                    .filter(|i| forbidden(i) && i.tenant != owner.tenant)
                     .collect();
+                // A world of one tenant (a platform without tenants): strangers of the same tenant.
+                if all.tenants.len() < 2 {
+                    strangers = all
+                        .population
+                        .identities()
+                        .iter()
+                        .filter(forbidden)
+                        .collect();
+                }
                 let fields = self
                     .surface
                     .owner_fields
@@ -1001,6 +1010,7 @@ impl<'a> Builder<'a> {
                     .as_ref()
                     .is_some_and(|g| self.index.roles.keys().any(|r| !g.iter().any(|x| x == r)))
             }),
+            Need::Tenancy => !self.surface.no_tenants,
             Need::Tenants => self.index.tenants.len() >= 2,
             Need::Identifiers => !self.index.population.records().is_empty(),
             Need::Transitions => !self.surface.transitions.is_empty(),
@@ -1042,12 +1052,16 @@ pub fn plan(
 
     let mut coverage = Vec::new();
     for family in Family::ALL {
-        let unmet: Vec<&str> = family
+        let mut unmet: Vec<&str> = family
             .needs()
             .iter()
             .filter(|n| !b.need_met(**n))
             .map(|n| n.explain())
             .collect();
+        // Without tenants, a world of a single tenant is not another reason: it follows.
+        if !b.need_met(Need::Tenancy) {
+            unmet.retain(|n| *n != Need::Tenants.explain());
+        }
         let cells = b.cells.get(&family);
         let probes = cells.map_or(0, |c| c.values().map(Vec::len).sum());
         let skipped = if !unmet.is_empty() {
