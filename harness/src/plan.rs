@@ -572,6 +572,65 @@ mod tests {
 
     use super::*;
 
+    /// The world's tenants follow the profile: one departement without tenants, as many as the existing
+    /// tenants listed (or their codes), `--tenants` kept when it agrees and refused when it does not.
+    #[test]
+    fn the_world_has_the_tenants_the_profile_says() {
+        use crate::profile::{ExistingTenant, KeyPath};
+        let tenants = |mode: TenantMode, codes: &[Option<&str>]| Tenants {
+            mode,
+            create: None,
+            existing: codes
+                .iter()
+                .map(|code| ExistingTenant {
+                    code: code.map(str::to_string),
+                    id: None,
+                    credential: None,
+                    origin: KeyPath::root("tenants"),
+                })
+                .collect(),
+        };
+        let count = TenantSelection::Count;
+        let codes = |c: &[&str]| TenantSelection::Codes(c.iter().map(|s| s.to_string()).collect());
+        let none = tenants(TenantMode::None, &[]);
+        let three = tenants(TenantMode::Existing, &[None, None, None]);
+        let coded = tenants(TenantMode::Existing, &[Some("13"), Some("69")]);
+        let provision = tenants(TenantMode::Provision, &[]);
+        let cases: Vec<(&str, TenantSelection, &Tenants, Result<TenantSelection, ()>)> = vec![
+            ("no tenants: one", count(2), &none, Ok(count(1))),
+            (
+                "no tenants: the first code",
+                codes(&["75", "13"]),
+                &none,
+                Ok(codes(&["75"])),
+            ),
+            ("listed: as many", count(2), &three, Ok(count(3))),
+            ("listed: agreeing count", count(3), &three, Ok(count(3))),
+            (
+                "listed: codes of the right number",
+                codes(&["1", "2", "3"]),
+                &three,
+                Ok(codes(&["1", "2", "3"])),
+            ),
+            ("listed: another count", count(4), &three, Err(())),
+            (
+                "coded: their codes",
+                count(2),
+                &coded,
+                Ok(codes(&["13", "69"])),
+            ),
+            ("coded: other codes", codes(&["75", "69"]), &coded, Err(())),
+            ("provisioned: as asked", count(5), &provision, Ok(count(5))),
+        ];
+        for (what, asked, tenants, expected) in cases {
+            assert_eq!(
+                tenant_selection(&asked, tenants).map_err(|_| ()),
+                expected,
+                "{what}"
+            );
+        }
+    }
+
     /// A parent shares a surname with the child they represent, and the registry names the child as its
     /// owner: the parent's own values list it, so that seeing one's own surname is never a leak.
     #[test]

@@ -1369,6 +1369,7 @@ mod tests {
                 .collect(),
             role_fields: Vec::new(),
             transitions: [crate::stateful::TransitionKind::Logout].into(),
+            no_tenants: false,
         }
     }
 
@@ -1522,6 +1523,65 @@ mod tests {
                 .skipped
                 .as_deref()
                 .is_some_and(|s| s.contains("single tenant"))
+        );
+    }
+
+    /// A platform without tenants: the tenant-selector family is not applicable for that reason (not
+    /// merely "a single tenant"), and the owner fields of mass assignment name strangers of the one tenant.
+    #[test]
+    fn a_platform_without_tenants_says_why_tenant_selectors_do_not_apply() {
+        // Tenant 75: nobody is represented there, so the pool has a case file for mass assignment.
+        let population = population().retain(|i| i.tenant == "75").expect("valid");
+        let tenantless = Surface {
+            no_tenants: true,
+            ..surface()
+        };
+        let planned = plan(&population, &policy(), &tenantless, config());
+        let selectors = planned
+            .coverage
+            .iter()
+            .find(|f| f.family == Family::TenantSelector)
+            .expect("listed");
+        assert_eq!(selectors.probes, 0);
+        assert_eq!(
+            selectors.skipped.as_deref(),
+            Some("not applicable: the platform has no tenants ([tenants] mode = \"none\")")
+        );
+        let assigned: Vec<&Probe> = planned
+            .mutating
+            .iter()
+            .filter(|p| p.family == Family::MassAssignment)
+            .collect();
+        assert!(
+            assigned.iter().any(|p| matches!(
+                &p.variant,
+                Variant::Assign {
+                    named: Named::Identity(_),
+                    ..
+                }
+            )),
+            "owner fields name a stranger of the same tenant: {assigned:?}"
+        );
+        assert!(
+            !assigned.iter().any(|p| matches!(
+                &p.variant,
+                Variant::Assign {
+                    named: Named::Tenant(_),
+                    ..
+                }
+            )),
+            "no other tenant to name"
+        );
+        // With tenants, the same world of one tenant is skipped for the single tenant only.
+        let planned = plan(&population, &policy(), &surface(), config());
+        let selectors = planned
+            .coverage
+            .iter()
+            .find(|f| f.family == Family::TenantSelector)
+            .expect("listed");
+        assert_eq!(
+            selectors.skipped.as_deref(),
+            Some("not applicable: the world has a single tenant")
         );
     }
 

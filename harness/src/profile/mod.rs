@@ -791,6 +791,11 @@ impl Validator<'_> {
                 .map(|e| (e.origin.clone(), e)),
         );
         let sample = with_attributes(sample, &accounts);
+        // `[provisioning.tenant]` may give `{{tenant.id}}`.
+        let provisioned_id = provisioning
+            .as_ref()
+            .and_then(|p| p.tenant.as_ref())
+            .is_some_and(|t| t.extract.iter().any(|(n, _)| n == "id"));
         let setup_keys = [
             "accounts.register",
             "provisioning.identity",
@@ -801,13 +806,13 @@ impl Validator<'_> {
             let setup = setup_keys.contains(&endpoint.origin.to_string().as_str());
             for (key, template) in endpoint.templates() {
                 self.check_fields(&key, template, &sample)?;
-                self.check_tenant_fields(&key, template, &tenants, setup)?;
+                self.check_tenant_fields(&key, template, &tenants, provisioned_id, setup)?;
             }
         }
         if let Some(send) = &auth.send {
             let key = KeyPath::root("auth").key("send").key("value");
             self.check_fields(&key, &send.value, &sample)?;
-            self.check_tenant_fields(&key, &send.value, &tenants, true)?;
+            self.check_tenant_fields(&key, &send.value, &tenants, provisioned_id, true)?;
         }
         if accounts.source == AccountSource::None {
             let uses_credential = auth
@@ -1596,6 +1601,7 @@ impl Validator<'_> {
         at: &KeyPath,
         template: &Template,
         tenants: &Tenants,
+        provisioned_id: bool,
         setup: bool,
     ) -> Result<(), ProfileError> {
         for path in template.paths() {
@@ -1628,10 +1634,16 @@ impl Validator<'_> {
                             _ => t.credential.is_some(),
                         })
                 }
-                _ => false,
+                TenantMode::Provision => field == "id" && provisioned_id,
+                TenantMode::None => false,
             };
             if !given {
-                return Err(self.err(at, format!("`{{{{{shown}}}}}` is given by nothing: expected `extract = {{ {field} = \"/...\" }}` in [tenants.create] (`mode = \"register\"`), or `{field}` on every [[tenants.existing]] entry (`mode = \"existing\"`)")));
+                let provisioned = if field == "id" {
+                    " or [provisioning.tenant]"
+                } else {
+                    ""
+                };
+                return Err(self.err(at, format!("`{{{{{shown}}}}}` is given by nothing: expected `extract = {{ {field} = \"/...\" }}` in [tenants.create] (`mode = \"register\"`){provisioned}, or `{field}` on every [[tenants.existing]] entry (`mode = \"existing\"`)")));
             }
         }
         Ok(())
