@@ -348,17 +348,12 @@ fn open_with(from: &str, to: &str) -> String {
     OPEN.replacen(from, to, 1)
 }
 
-/// Existing accounts on a platform without tenants, with an attribute each.
+/// `accounts` (existing ones) on the platform without tenants, instead of open registration.
 fn existing(accounts: &str) -> String {
-    open_with(REGISTER, "")
-        .replace(
-            "source = \"register\"",
-            &format!("source = \"existing\"\n{accounts}"),
-        )
-        .replace(
-            "\n[tenants]\nmode = \"none\"\n",
-            "\n[tenants]\nmode = \"none\"\n",
-        )
+    open_with(REGISTER, "").replace(
+        "source = \"register\"",
+        &format!("source = \"existing\"\n{accounts}"),
+    )
 }
 
 /// The accounts and tenants modes validate in their worked shapes.
