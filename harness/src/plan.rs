@@ -2,16 +2,16 @@
 //! the platform has them), the population the policy judges, the template contexts of every record, and the
 //! canary scanner over the world's registry.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use cloison_generators::canary::{CanaryHit, CanaryRegistry, RecordRef};
-use cloison_generators::{PersonId, TenantId, World};
+use cloison_generators::{PersonId, TenantId, TenantSelection, World};
 use cloison_suites::population::{case_key, document_key, holder_key, note_key, person_key};
 use cloison_suites::{DataOwner, Population, RecordKind};
 use serde_json::{Value, json};
 
 use crate::oracle::{CanaryScanner, Hit};
-use crate::profile::{AccountSource, Profile};
+use crate::profile::{AccountSource, Profile, TenantMode, TenantRef, Tenants};
 
 /// An account the run logs in with.
 #[derive(Debug, Clone)]
@@ -36,8 +36,59 @@ pub struct PlannedAccount {
     pub display_name: String,
     /// The platform's identifier, when known before the run (existing accounts).
     pub known_id: Option<String>,
-    /// Whether cloison provisions it.
+    /// Whether cloison creates it (through the operator or by signing it up).
     pub provision: bool,
+    /// Per-account values of existing accounts (`{{identity.attributes.NAME}}`).
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// A tenant that exists on the platform before the run (`[[tenants.existing]]`), bound to a world tenant.
+#[derive(Debug, Clone)]
+pub struct PlannedTenant {
+    /// The world tenant's code.
+    pub code: String,
+    /// The platform's identifier of the tenant (`{{tenant.id}}`).
+    pub id: Option<String>,
+    /// The tenant's credential, shared by its members (`{{tenant.credential}}`).
+    pub credential: Option<String>,
+}
+
+/// The tenants the world is generated for: the platform has none (one departement), or the profile lists
+/// the existing ones (their codes, or as many as it lists). `--tenants` is kept when it agrees, or when it
+/// is the default (`2`) and the profile decides.
+pub fn tenant_selection(
+    asked: &TenantSelection,
+    tenants: &Tenants,
+) -> Result<TenantSelection, String> {
+    let default = TenantSelection::Count(2);
+    match tenants.mode {
+        TenantMode::None => Ok(match asked {
+            TenantSelection::Codes(codes) if !codes.is_empty() => {
+                TenantSelection::Codes(codes[..1].to_vec())
+            }
+            _ => TenantSelection::Count(1),
+        }),
+        TenantMode::Existing if !tenants.existing.is_empty() => {
+            let listed = tenants.existing.len();
+            let wanted = match tenants.codes() {
+                Some(codes) => TenantSelection::Codes(codes),
+                None => TenantSelection::Count(listed),
+            };
+            match asked {
+                a if *a == default || *a == wanted => Ok(wanted),
+                TenantSelection::Codes(codes)
+                    if codes.len() == listed && tenants.codes().is_none() =>
+                {
+                    Ok(asked.clone())
+                }
+                _ => Err(format!(
+                    "--tenants {asked}: the profile's [[tenants.existing]] lists {listed} tenant(s) ({wanted}): \
+                     expected --tenants {wanted}, or no --tenants"
+                )),
+            }
+        }
+        _ => Ok(asked.clone()),
+    }
 }
 
 /// A problem with the world or the profile's accounts.
@@ -63,6 +114,8 @@ pub struct Plan {
     pub accounts: Vec<PlannedAccount>,
     /// Who may see what.
     pub population: Population,
+    /// The tenants that exist before the run (`[[tenants.existing]]`), bound to the world's.
+    pub tenants: Vec<PlannedTenant>,
     /// Account index by identity key.
     pub account_index: HashMap<String, usize>,
     /// Identity key of each person's own account (or holder).
@@ -106,6 +159,7 @@ impl Plan {
                     display_name: account.display_name.clone(),
                     known_id: None,
                     provision: true,
+                    attributes: BTreeMap::new(),
                 });
             }
             let person = bundle.case_file.person_id;
@@ -129,6 +183,7 @@ impl Plan {
                     display_name: format!("{first_name} (titulaire)"),
                     known_id: None,
                     provision: true,
+                    attributes: BTreeMap::new(),
                 });
             }
         }
@@ -145,16 +200,39 @@ impl Plan {
                 display_name: agent.display_name.clone(),
                 known_id: None,
                 provision: true,
+                attributes: BTreeMap::new(),
             });
         }
         let mut population = Population::from_world(&world, profile.accounts.holders)?;
+        let ctx = json!({ "secrets": secrets });
+        let tenants = existing_tenants(&world, profile, &ctx)?;
         if profile.accounts.source == AccountSource::Existing {
-            let ctx = json!({ "secrets": secrets });
+            // An account's tenant: a code, or a position among the listed (else the world's) tenants.
+            let tenant_of = |tenant: &Option<TenantRef>| -> Option<String> {
+                match tenant {
+                    None => None,
+                    Some(TenantRef::Code(code)) => Some(code.clone()),
+                    Some(TenantRef::Position(n)) => match tenants.get(n.wrapping_sub(1)) {
+                        Some(t) => Some(t.code.clone()),
+                        None => world.tenants.get(n.wrapping_sub(1)).map(|t| t.code.clone()),
+                    },
+                }
+            };
+            let wanted: Vec<Option<String>> = profile
+                .accounts
+                .existing
+                .iter()
+                .map(|e| tenant_of(&e.tenant))
+                .collect();
             let mut used = vec![false; profile.accounts.existing.len()];
             let mut bound = Vec::new();
             for mut account in accounts {
                 let slot = profile.accounts.existing.iter().enumerate().find(|(i, e)| {
-                    !used[*i] && e.tenant == account.tenant && e.role == account.role
+                    !used[*i]
+                        && e.role == account.role
+                        && wanted[*i]
+                            .as_ref()
+                            .is_none_or(|code| *code == account.tenant)
                 });
                 let Some((i, existing)) = slot else { continue };
                 used[i] = true;
@@ -181,12 +259,23 @@ impl Plan {
                     .transpose()?;
                 account.known_id = existing.id.clone();
                 account.provision = false;
+                for (name, template) in &existing.attributes {
+                    account
+                        .attributes
+                        .insert(name.clone(), fill(template, "attributes")?);
+                }
                 bound.push(account);
             }
             accounts = bound;
             let keys: std::collections::HashSet<String> =
                 accounts.iter().map(|a| a.key.clone()).collect();
             population = population.retain(|identity| keys.contains(&identity.key))?;
+        }
+        if profile.accounts.source == AccountSource::None {
+            // Nothing creates them: they act with their tenant's credential.
+            for account in &mut accounts {
+                account.provision = false;
+            }
         }
         profile.policy.covers(&population)?;
         let account_index = accounts
@@ -211,6 +300,7 @@ impl Plan {
             world,
             accounts,
             population,
+            tenants,
             account_index,
             person_account,
             own_values,
@@ -237,6 +327,7 @@ impl Plan {
             "role": profile.roles.get(&account.role).cloned().unwrap_or_else(|| account.role.clone()),
             "display_name": account.display_name,
             "id": target_id.or(account.known_id.as_deref()),
+            "attributes": account.attributes,
         })
     }
 
@@ -244,6 +335,59 @@ impl Plan {
     pub fn scanner(&self) -> WorldCanaries {
         WorldCanaries::new(&self.world)
     }
+}
+
+/// `[[tenants.existing]]` bound to the world's tenants: by code when the entries name codes, else in order.
+fn existing_tenants(
+    world: &World,
+    profile: &Profile,
+    ctx: &Value,
+) -> Result<Vec<PlannedTenant>, PlanError> {
+    let listed = &profile.tenants.existing;
+    if listed.is_empty() {
+        return Ok(Vec::new());
+    }
+    if world.tenants.len() != listed.len() {
+        return Err(PlanError::Secret(format!(
+            "the world has {} tenant(s) but [[tenants.existing]] lists {}: run with --tenants {}",
+            world.tenants.len(),
+            listed.len(),
+            listed.len()
+        )));
+    }
+    let mut out = Vec::new();
+    for (i, entry) in listed.iter().enumerate() {
+        let tenant = match &entry.code {
+            Some(code) => world.tenants.iter().find(|t| &t.code == code),
+            None => world.tenants.get(i),
+        };
+        let Some(tenant) = tenant else {
+            return Err(PlanError::Secret(
+                profile
+                    .error_at(&entry.origin, "no tenant of the world has this code")
+                    .to_string(),
+            ));
+        };
+        let credential = entry
+            .credential
+            .as_ref()
+            .map(|t| {
+                t.render(ctx).map_err(|e| {
+                    PlanError::Secret(
+                        profile
+                            .error_at(&entry.origin.key("credential"), e.to_string())
+                            .to_string(),
+                    )
+                })
+            })
+            .transpose()?;
+        out.push(PlannedTenant {
+            code: tenant.code.clone(),
+            id: entry.id.clone(),
+            credential,
+        });
+    }
+    Ok(out)
 }
 
 /// The generator's canary registry, answering with the population's keys.
@@ -434,6 +578,65 @@ mod tests {
     use cloison_generators::GenConfig;
 
     use super::*;
+
+    /// The world's tenants follow the profile: one departement without tenants, as many as the existing
+    /// tenants listed (or their codes), `--tenants` kept when it agrees and refused when it does not.
+    #[test]
+    fn the_world_has_the_tenants_the_profile_says() {
+        use crate::profile::{ExistingTenant, KeyPath};
+        let tenants = |mode: TenantMode, codes: &[Option<&str>]| Tenants {
+            mode,
+            create: None,
+            existing: codes
+                .iter()
+                .map(|code| ExistingTenant {
+                    code: code.map(str::to_string),
+                    id: None,
+                    credential: None,
+                    origin: KeyPath::root("tenants"),
+                })
+                .collect(),
+        };
+        let count = TenantSelection::Count;
+        let codes = |c: &[&str]| TenantSelection::Codes(c.iter().map(|s| s.to_string()).collect());
+        let none = tenants(TenantMode::None, &[]);
+        let three = tenants(TenantMode::Existing, &[None, None, None]);
+        let coded = tenants(TenantMode::Existing, &[Some("13"), Some("69")]);
+        let provision = tenants(TenantMode::Provision, &[]);
+        let cases: Vec<(&str, TenantSelection, &Tenants, Result<TenantSelection, ()>)> = vec![
+            ("no tenants: one", count(2), &none, Ok(count(1))),
+            (
+                "no tenants: the first code",
+                codes(&["75", "13"]),
+                &none,
+                Ok(codes(&["75"])),
+            ),
+            ("listed: as many", count(2), &three, Ok(count(3))),
+            ("listed: agreeing count", count(3), &three, Ok(count(3))),
+            (
+                "listed: codes of the right number",
+                codes(&["1", "2", "3"]),
+                &three,
+                Ok(codes(&["1", "2", "3"])),
+            ),
+            ("listed: another count", count(4), &three, Err(())),
+            (
+                "coded: their codes",
+                count(2),
+                &coded,
+                Ok(codes(&["13", "69"])),
+            ),
+            ("coded: other codes", codes(&["75", "69"]), &coded, Err(())),
+            ("provisioned: as asked", count(5), &provision, Ok(count(5))),
+        ];
+        for (what, asked, tenants, expected) in cases {
+            assert_eq!(
+                tenant_selection(&asked, tenants).map_err(|_| ()),
+                expected,
+                "{what}"
+            );
+        }
+    }
 
     /// A parent shares a surname with the child they represent, and the registry names the child as its
     /// owner: the parent's own values list it, so that seeing one's own surname is never a leak.

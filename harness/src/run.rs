@@ -406,7 +406,10 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
     if let Some(path) = args.secrets.as_ref().or(profile.secrets_file.as_ref()) {
         secrets = load_secrets(path)?;
     }
-    let config = args.gen_config();
+    let mut config = args.gen_config();
+    // A platform without tenants has a world of one departement; existing tenants decide how many.
+    config.tenants =
+        crate::plan::tenant_selection(&config.tenants, &profile.tenants).map_err(UsageError)?;
     let world = World::generate(&config)
         .map_err(|e| UsageError(format!("cannot generate the world: {e}")))?;
     let tenants = world.tenants.len();

@@ -59,6 +59,8 @@ pub enum Need {
     Export,
     /// Functions declared with the roles they are granted to, at least one not granted to some role.
     Functions,
+    /// A platform with tenants (its profile does not say `[tenants] mode = "none"`).
+    Tenancy,
     /// More than one tenant in the world.
     Tenants,
     /// Records whose identifiers the platform gave (every seeded record has one).
@@ -81,6 +83,7 @@ impl Need {
             Need::Search => "no `search` endpoint in [resources]",
             Need::Export => "no `export` endpoint in [resources]",
             Need::Functions => "no [functions] entry that some role is not granted",
+            Need::Tenancy => "the platform has no tenants ([tenants] mode = \"none\")",
             Need::Tenants => "the world has a single tenant",
             Need::Identifiers => "no record was seeded",
             Need::Transitions => {
@@ -177,7 +180,7 @@ impl Family {
             Family::Export => &[Need::Export],
             Family::FunctionLevel => &[Need::Functions],
             Family::MassAssignment => &[Need::UpdateBody],
-            Family::TenantSelector => &[Need::Tenants],
+            Family::TenantSelector => &[Need::Tenancy, Need::Tenants],
             Family::IdentifierGuessing => &[Need::RecordRead, Need::Identifiers],
             Family::Anonymous => &[],
             Family::Stateful => &[Need::RecordRead, Need::Transitions],

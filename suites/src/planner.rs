@@ -937,17 +937,26 @@ impl<'a> Builder<'a> {
                     continue;
                 };
                 let mut rng = self.rng(&format!("assign/{}/{}", endpoint.key, record.key));
-                let strangers: Vec<&Identity> = all
+                let forbidden = |i: &&Identity| {
+                    i.role == owner.role
+                        && i.key != owner.key
+                        && !self.policy.may_see(all.population, i, record).is_allowed()
+                };
+                let mut strangers: Vec<&Identity> = all
                     .population
                     .identities()
                     .iter()
-                    .filter(|i| {
-                        i.role == owner.role
-                            && i.key != owner.key
-                            && i.tenant != owner.tenant
-                            && !self.policy.may_see(all.population, i, record).is_allowed()
-                    })
+                    .filter(|i| forbidden(i) && i.tenant != owner.tenant)
                     .collect();
+                // A world of one tenant (a platform without tenants): strangers of the same tenant.
+                if all.tenants.len() < 2 {
+                    strangers = all
+                        .population
+                        .identities()
+                        .iter()
+                        .filter(forbidden)
+                        .collect();
+                }
                 let fields = self
                     .surface
                     .owner_fields
@@ -1003,6 +1012,7 @@ impl<'a> Builder<'a> {
                     .as_ref()
                     .is_some_and(|g| self.index.roles.keys().any(|r| !g.iter().any(|x| x == r)))
             }),
+            Need::Tenancy => !self.surface.no_tenants,
             Need::Tenants => self.index.tenants.len() >= 2,
             Need::Identifiers => !self.index.population.records().is_empty(),
             Need::Transitions => !self.surface.transitions.is_empty(),
@@ -1044,12 +1054,16 @@ pub fn plan(
 
     let mut coverage = Vec::new();
     for family in Family::ALL {
-        let unmet: Vec<&str> = family
+        let mut unmet: Vec<&str> = family
             .needs()
             .iter()
             .filter(|n| !b.need_met(**n))
             .map(|n| n.explain())
             .collect();
+        // Without tenants, a world of a single tenant is not another reason: it follows.
+        if !b.need_met(Need::Tenancy) {
+            unmet.retain(|n| *n != Need::Tenants.explain());
+        }
         let cells = b.cells.get(&family);
         let probes = cells.map_or(0, |c| c.values().map(Vec::len).sum());
         let skipped = if !unmet.is_empty() {
@@ -1357,6 +1371,7 @@ mod tests {
                 .collect(),
             role_fields: Vec::new(),
             transitions: [crate::stateful::TransitionKind::Logout].into(),
+            no_tenants: false,
         }
     }
 
@@ -1518,6 +1533,65 @@ mod tests {
                 .skipped
                 .as_deref()
                 .is_some_and(|s| s.contains("single tenant"))
+        );
+    }
+
+    /// A platform without tenants: the tenant-selector family is not applicable for that reason (not
+    /// merely "a single tenant"), and the owner fields of mass assignment name strangers of the one tenant.
+    #[test]
+    fn a_platform_without_tenants_says_why_tenant_selectors_do_not_apply() {
+        // Tenant 75: nobody is represented there, so the pool has a case file for mass assignment.
+        let population = population().retain(|i| i.tenant == "75").expect("valid");
+        let tenantless = Surface {
+            no_tenants: true,
+            ..surface()
+        };
+        let planned = plan(&population, &policy(), &tenantless, config());
+        let selectors = planned
+            .coverage
+            .iter()
+            .find(|f| f.family == Family::TenantSelector)
+            .expect("listed");
+        assert_eq!(selectors.probes, 0);
+        assert_eq!(
+            selectors.skipped.as_deref(),
+            Some("not applicable: the platform has no tenants ([tenants] mode = \"none\")")
+        );
+        let assigned: Vec<&Probe> = planned
+            .mutating
+            .iter()
+            .filter(|p| p.family == Family::MassAssignment)
+            .collect();
+        assert!(
+            assigned.iter().any(|p| matches!(
+                &p.variant,
+                Variant::Assign {
+                    named: Named::Identity(_),
+                    ..
+                }
+            )),
+            "owner fields name a stranger of the same tenant: {assigned:?}"
+        );
+        assert!(
+            !assigned.iter().any(|p| matches!(
+                &p.variant,
+                Variant::Assign {
+                    named: Named::Tenant(_),
+                    ..
+                }
+            )),
+            "no other tenant to name"
+        );
+        // With tenants, the same world of one tenant is skipped for the single tenant only.
+        let planned = plan(&population, &policy(), &surface(), config());
+        let selectors = planned
+            .coverage
+            .iter()
+            .find(|f| f.family == Family::TenantSelector)
+            .expect("listed");
+        assert_eq!(
+            selectors.skipped.as_deref(),
+            Some("not applicable: the world has a single tenant")
         );
     }
 

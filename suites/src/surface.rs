@@ -126,6 +126,8 @@ pub struct Surface {
     pub role_fields: Vec<String>,
     /// The transitions the target offers (the stateful suite).
     pub transitions: std::collections::BTreeSet<crate::stateful::TransitionKind>,
+    /// The platform has no tenants: the families that need several tenants do not apply.
+    pub no_tenants: bool,
 }
 
 /// Tenant selectors tried when a profile names none: the common spellings of headers and parameters that

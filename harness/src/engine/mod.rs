@@ -125,6 +125,12 @@ pub struct Engine<'a> {
     scanner: &'a dyn CanaryScanner,
     options: EngineOptions,
     account_ids: HashMap<String, String>,
+    /// Tokens the sign-up answers gave, by identity key (`{{identity.token}}` at login).
+    account_tokens: HashMap<String, String>,
+    /// The platform's identifiers of tenants, by code (`{{tenant.id}}`).
+    tenant_ids: HashMap<String, String>,
+    /// Tenants' credentials, by code (`{{tenant.credential}}`), shared by their members.
+    tenant_credentials: HashMap<String, String>,
     sessions: RwLock<HashMap<String, Session>>,
     anonymous: Session,
     record_ids: HashMap<String, String>,
@@ -179,6 +185,9 @@ impl<'a> Engine<'a> {
             scanner,
             options,
             account_ids: HashMap::new(),
+            account_tokens: HashMap::new(),
+            tenant_ids: HashMap::new(),
+            tenant_credentials: HashMap::new(),
             sessions: RwLock::new(HashMap::new()),
             anonymous,
             record_ids: HashMap::new(),
@@ -370,13 +379,25 @@ impl<'a> Engine<'a> {
         json!({ "secrets": self.secrets })
     }
 
+    /// The `tenant` context of an account: the world's tenant, with the platform's identifier and the
+    /// tenant's credential once known.
     fn tenant_ctx(&self, account: &PlannedAccount) -> Value {
-        self.plan
+        let mut tenant = self
+            .plan
             .world
             .tenant(account.tenant_id)
             .map_or(Value::Null, |t| {
                 serde_json::to_value(t).unwrap_or(Value::Null)
-            })
+            });
+        if let Value::Object(map) = &mut tenant {
+            if let Some(id) = self.tenant_ids.get(&account.tenant) {
+                map.insert("id".into(), id.clone().into());
+            }
+            if let Some(credential) = self.tenant_credentials.get(&account.tenant) {
+                map.insert("credential".into(), credential.clone().into());
+            }
+        }
+        tenant
     }
 
     /// Every credential value cloison holds (operator, passwords, tokens): redacted from every excerpt.
@@ -387,6 +408,8 @@ impl<'a> Engine<'a> {
             .iter()
             .flat_map(|a| std::iter::once(a.password.clone()).chain(a.token.clone()))
             .collect();
+        out.extend(self.account_tokens.values().cloned());
+        out.extend(self.tenant_credentials.values().cloned());
         if let Ok(sessions) = self.sessions.read() {
             for session in sessions.values() {
                 out.extend(session.credential.secrets.iter().cloned());

@@ -3,11 +3,174 @@
 use super::*;
 
 impl Engine<'_> {
-    /// A session with the operator credential of `[provisioning]`, if the profile has one.
-    fn operator_session(&self) -> Result<Option<Session>, EngineError> {
-        let Some(provisioning) = &self.profile.provisioning else {
-            return Ok(None);
+    pub(super) async fn provision(&mut self) -> Result<(), EngineError> {
+        let profile = self.profile;
+        // What the profile gives before any call (existing accounts and tenants), whatever the source:
+        // `{{person.account_id}}`, `{{identity.id}}`, `{{tenant.id}}` and `{{tenant.credential}}`.
+        for account in &self.plan.accounts {
+            if let Some(id) = &account.known_id {
+                self.account_ids.insert(account.key.clone(), id.clone());
+            }
+        }
+        for tenant in &self.plan.tenants {
+            if let Some(id) = &tenant.id {
+                self.tenant_ids.insert(tenant.code.clone(), id.clone());
+            }
+            if let Some(credential) = &tenant.credential {
+                self.tenant_credentials
+                    .insert(tenant.code.clone(), credential.clone());
+            }
+        }
+        let operator = match &self.profile.provisioning {
+            Some(provisioning) => Some(self.operator_session(provisioning)?),
+            None => None,
         };
+        // Tenants of the run's identities (created only in modes `provision` and `register`).
+        let mut tenants: Vec<_> = self.plan.accounts.iter().map(|a| a.tenant_id).collect();
+        tenants.sort();
+        tenants.dedup();
+        let provision_tenant = profile
+            .provisioning
+            .as_ref()
+            .and_then(|p| p.tenant.as_ref());
+        if let (Some(endpoint), Some(operator)) = (provision_tenant, &operator) {
+            let bar = self.bar(tenants.len(), "tenants");
+            for tenant_id in &tenants {
+                let tenant = self.plan.world.tenant(*tenant_id).map_or(Value::Null, |t| {
+                    serde_json::to_value(t).unwrap_or(Value::Null)
+                });
+                let code = tenant["code"].as_str().unwrap_or_default().to_string();
+                let ctx = json!({ "tenant": tenant, "secrets": self.secrets });
+                let ex = operator
+                    .send(&self.settings, endpoint, &ctx, None)
+                    .await
+                    .map_err(|e| transport(&e, self.profile))?;
+                self.setup_status(endpoint, &ex, "creating a tenant")?;
+                if let Some(id) = Self::extract(&ex, endpoint, "id") {
+                    self.tenant_ids.insert(code, id);
+                }
+                self.objects += 1;
+                bar.inc(1);
+            }
+            bar.finish_and_clear();
+        }
+        if let Some(endpoint) = &profile.tenants.create {
+            self.register_tenants(endpoint, &tenants).await?;
+        }
+        // Identities.
+        let to_create: Vec<&PlannedAccount> =
+            self.plan.accounts.iter().filter(|a| a.provision).collect();
+        let identity = profile
+            .provisioning
+            .as_ref()
+            .and_then(|p| p.identity.as_ref());
+        let (endpoint, sender, anonymous) = match (identity, &operator, &profile.accounts.register)
+        {
+            (Some(endpoint), Some(operator), _) => (endpoint, operator.clone(), false),
+            (None, _, Some(register)) => (register, self.anonymous.clone(), true),
+            // Nothing creates identities (existing accounts): representations only.
+            _ => return self.representations(operator.as_ref()).await,
+        };
+        let bar = self.bar(to_create.len(), "identities");
+        let this = &*self;
+        type Created = Result<(String, Option<String>, Option<String>), EngineError>;
+        let results: Vec<Created> = futures_util::stream::iter(to_create)
+            .map(|account| {
+                let sender = &sender;
+                let bar = &bar;
+                async move {
+                    let person = account
+                        .person
+                        .and_then(|p| this.plan.world.persons().find(|x| x.id == p))
+                        .map_or(Value::Null, |p| {
+                            serde_json::to_value(p).unwrap_or(Value::Null)
+                        });
+                    let ctx = json!({
+                        "tenant": this.tenant_ctx(account),
+                        "identity": this.plan.identity_context(this.profile, account, None),
+                        "person": person,
+                        "secrets": this.secrets,
+                    });
+                    let what = if anonymous {
+                        format!("signing up identity {}", account.key)
+                    } else {
+                        format!("creating identity {}", account.key)
+                    };
+                    let ex = sender
+                        .send(&this.settings, endpoint, &ctx, None)
+                        .await
+                        .map_err(|e| transport(&e, this.profile))?;
+                    this.setup_status(endpoint, &ex, &what)?;
+                    let mut taken = Vec::new();
+                    for (name, expected) in [
+                        ("id", "the new identity's identifier"),
+                        ("token", "the new identity's token"),
+                    ] {
+                        if !endpoint.extract.iter().any(|(n, _)| n == name) {
+                            taken.push(None);
+                            continue;
+                        }
+                        let value = Self::extract(&ex, endpoint, name).ok_or_else(|| {
+                            this.missing_in_answer(
+                                &ex,
+                                &endpoint.origin.key("extract").key(name),
+                                &what,
+                                expected,
+                            )
+                        })?;
+                        taken.push(Some(value));
+                    }
+                    bar.inc(1);
+                    let token = taken.pop().flatten();
+                    let id = taken.pop().flatten();
+                    Ok((account.key.clone(), id, token))
+                }
+            })
+            .buffer_unordered(self.options.concurrency)
+            .collect()
+            .await;
+        bar.finish_and_clear();
+        for result in results {
+            let (key, id, token) = result?;
+            if let Some(id) = id {
+                self.account_ids.insert(key.clone(), id);
+            }
+            if let Some(token) = token {
+                self.account_tokens.insert(key, token);
+            }
+            self.objects += 1;
+        }
+        self.representations(operator.as_ref()).await
+    }
+
+    /// The operator's session (`[provisioning] operator`); a value that cannot be filled is the profile's
+    /// fault.
+    /// `[[reset]]`: bring the platform back to a blank state before provisioning, call by call, with the
+    /// operator credential when the profile has one. An answer the call does not accept stops the run
+    /// before anything is created, blamed like any setup answer.
+    pub(super) async fn reset(&mut self) -> Result<(), EngineError> {
+        if self.profile.reset.is_empty() {
+            return Ok(());
+        }
+        let session = match &self.profile.provisioning {
+            Some(provisioning) => self.operator_session(provisioning)?,
+            None => Session::new(&self.settings).map_err(|e| EngineError::Target(e.to_string()))?,
+        };
+        let ctx = self.secrets_ctx();
+        for (i, endpoint) in self.profile.reset.iter().enumerate() {
+            let ex = session
+                .send(&self.settings, endpoint, &ctx, None)
+                .await
+                .map_err(|e| transport(&e, self.profile))?;
+            self.setup_status(endpoint, &ex, &format!("resetting the target (reset[{i}])"))?;
+        }
+        Ok(())
+    }
+
+    fn operator_session(
+        &self,
+        provisioning: &crate::profile::Provisioning,
+    ) -> Result<Session, EngineError> {
         let mut operator =
             Session::new(&self.settings).map_err(|e| EngineError::Target(e.to_string()))?;
         let value = provisioning
@@ -30,125 +193,86 @@ impl Engine<'_> {
             basic: None,
             secrets: vec![value],
         };
-        Ok(Some(operator))
+        Ok(operator)
     }
 
-    /// `[[reset]]`: bring the platform back to a blank state before provisioning, call by call, with the
-    /// operator credential when the profile has one. An answer the call does not accept stops the run
-    /// before anything is created, blamed like any setup answer.
-    pub(super) async fn reset(&mut self) -> Result<(), EngineError> {
-        if self.profile.reset.is_empty() {
-            return Ok(());
-        }
-        let session = match self.operator_session()? {
-            Some(operator) => operator,
-            None => Session::new(&self.settings).map_err(|e| EngineError::Target(e.to_string()))?,
-        };
-        let ctx = self.secrets_ctx();
-        for (i, endpoint) in self.profile.reset.iter().enumerate() {
-            let ex = session
+    /// `[tenants.create]`: each tenant created anonymously for its first identity (its administrator when
+    /// it has one); the answer may give the tenant's identifier and credential.
+    async fn register_tenants(
+        &mut self,
+        endpoint: &Endpoint,
+        tenants: &[cloison_generators::TenantId],
+    ) -> Result<(), EngineError> {
+        let bar = self.bar(tenants.len(), "tenants");
+        for tenant_id in tenants {
+            let members: Vec<&PlannedAccount> = self
+                .plan
+                .accounts
+                .iter()
+                .filter(|a| a.tenant_id == *tenant_id)
+                .collect();
+            let Some(first) = members
+                .iter()
+                .find(|a| a.role == "tenant_admin")
+                .or(members.first())
+                .copied()
+            else {
+                continue;
+            };
+            let person = first
+                .person
+                .and_then(|p| self.plan.world.persons().find(|x| x.id == p))
+                .map_or(Value::Null, |p| {
+                    serde_json::to_value(p).unwrap_or(Value::Null)
+                });
+            let ctx = json!({
+                "tenant": self.tenant_ctx(first),
+                "identity": self.plan.identity_context(self.profile, first, None),
+                "person": person,
+                "secrets": self.secrets,
+            });
+            let what = format!("creating tenant {} for {}", first.tenant, first.key);
+            let ex = self
+                .anonymous
                 .send(&self.settings, endpoint, &ctx, None)
                 .await
                 .map_err(|e| transport(&e, self.profile))?;
-            self.setup_status(endpoint, &ex, &format!("resetting the target (reset[{i}])"))?;
-        }
-        Ok(())
-    }
-
-    pub(super) async fn provision(&mut self) -> Result<(), EngineError> {
-        let Some(provisioning) = &self.profile.provisioning else {
-            return Ok(());
-        };
-        let Some(operator) = self.operator_session()? else {
-            return Ok(());
-        };
-        // Tenants of the accounts to provision.
-        let mut tenants: Vec<_> = self
-            .plan
-            .accounts
-            .iter()
-            .filter(|a| a.provision)
-            .map(|a| a.tenant_id)
-            .collect();
-        tenants.sort();
-        tenants.dedup();
-        let bar = self.bar(tenants.len(), "tenants");
-        for tenant_id in tenants {
-            let tenant = self.plan.world.tenant(tenant_id).map_or(Value::Null, |t| {
-                serde_json::to_value(t).unwrap_or(Value::Null)
-            });
-            let ctx = json!({ "tenant": tenant, "secrets": self.secrets });
-            let ex = operator
-                .send(&self.settings, &provisioning.tenant, &ctx, None)
-                .await
-                .map_err(|e| transport(&e, self.profile))?;
-            self.setup_status(&provisioning.tenant, &ex, "creating a tenant")?;
+            self.setup_status(endpoint, &ex, &what)?;
+            for (name, expected) in [
+                ("id", "the new tenant's identifier"),
+                ("credential", "the new tenant's credential"),
+            ] {
+                if !endpoint.extract.iter().any(|(n, _)| n == name) {
+                    continue;
+                }
+                let value = Self::extract(&ex, endpoint, name).ok_or_else(|| {
+                    self.missing_in_answer(
+                        &ex,
+                        &endpoint.origin.key("extract").key(name),
+                        &what,
+                        expected,
+                    )
+                })?;
+                let map = if name == "id" {
+                    &mut self.tenant_ids
+                } else {
+                    &mut self.tenant_credentials
+                };
+                map.insert(first.tenant.clone(), value);
+            }
             self.objects += 1;
             bar.inc(1);
         }
         bar.finish_and_clear();
-        // Identities.
-        let to_create: Vec<&PlannedAccount> =
-            self.plan.accounts.iter().filter(|a| a.provision).collect();
-        let bar = self.bar(to_create.len(), "identities");
-        let this = &*self;
-        let results: Vec<Result<(String, String), EngineError>> =
-            futures_util::stream::iter(to_create)
-                .map(|account| {
-                    let operator = &operator;
-                    let bar = &bar;
-                    async move {
-                        let person = account
-                            .person
-                            .and_then(|p| this.plan.world.persons().find(|x| x.id == p))
-                            .map_or(Value::Null, |p| {
-                                serde_json::to_value(p).unwrap_or(Value::Null)
-                            });
-                        let ctx = json!({
-                            "tenant": this.tenant_ctx(account),
-                            "identity": this.plan.identity_context(this.profile, account, None),
-                            "person": person,
-                            "secrets": this.secrets,
-                        });
-                        let ex = operator
-                            .send(&this.settings, &provisioning.identity, &ctx, None)
-                            .await
-                            .map_err(|e| EngineError::Target(e.to_string()))?;
-                        this.setup_status(
-                            &provisioning.identity,
-                            &ex,
-                            &format!("creating identity {}", account.key),
-                        )?;
-                        let id =
-                            Self::extract(&ex, &provisioning.identity, "id").ok_or_else(|| {
-                                this.missing_in_answer(
-                                    &ex,
-                                    &provisioning.identity.origin.key("extract").key("id"),
-                                    &format!("creating identity {}", account.key),
-                                    "the new identity's identifier",
-                                )
-                            })?;
-                        bar.inc(1);
-                        Ok((account.key.clone(), id))
-                    }
-                })
-                .buffer_unordered(self.options.concurrency)
-                .collect()
-                .await;
-        bar.finish_and_clear();
-        for result in results {
-            let (key, id) = result?;
-            self.account_ids.insert(key, id);
-            self.objects += 1;
-        }
-        for account in &self.plan.accounts {
-            if let Some(id) = &account.known_id {
-                self.account_ids
-                    .entry(account.key.clone())
-                    .or_insert_with(|| id.clone());
-            }
-        }
-        // Representations (and the end of those that ended before the world's reference date).
+        Ok(())
+    }
+
+    /// Representations (and the end of those that ended before the world's reference date), created with
+    /// the operator credential.
+    async fn representations(&mut self, operator: Option<&Session>) -> Result<(), EngineError> {
+        let (Some(operator), Some(provisioning)) = (operator, &self.profile.provisioning) else {
+            return Ok(());
+        };
         if let Some(endpoint) = &provisioning.representation {
             let reference = self.plan.world.config().reference_date;
             let mut created = 0;
@@ -247,13 +371,19 @@ impl Engine<'_> {
         let mut exchange = None;
         let mut session =
             Session::new(&self.settings).map_err(|e| EngineError::Target(e.to_string()))?;
-        let identity = self.plan.identity_context(
+        let mut identity = self.plan.identity_context(
             self.profile,
             account,
             self.account_ids.get(&account.key).map(String::as_str),
         );
         let mut secrets = vec![account.password.clone()];
         secrets.extend(account.token.clone());
+        // The token the sign-up answer gave, and the tenant's credential: credentials like the others.
+        if let Some(token) = self.account_tokens.get(&account.key) {
+            identity["token"] = token.clone().into();
+            secrets.push(token.clone());
+        }
+        secrets.extend(self.tenant_credentials.get(&account.tenant).cloned());
         let mut id = None;
         let mut token = None;
         let mut cookie = None;
@@ -339,7 +469,7 @@ impl Engine<'_> {
         }
         let header = match &auth.send {
             Some(send) => {
-                let ctx = json!({ "identity": identity, "token": token, "secrets": self.secrets });
+                let ctx = json!({ "tenant": self.tenant_ctx(account), "identity": identity, "token": token, "secrets": self.secrets });
                 let value = send.value.render(&ctx).map_err(|e| {
                     EngineError::Setup(format!(
                         "{}",

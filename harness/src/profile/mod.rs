@@ -26,7 +26,7 @@ pub use deploy::{
     image_reference,
 };
 pub use error::{KeyPath, ProfileError, ProfileErrorDetail, Seg, Source};
-pub use raw::{AccountSource, AuthScheme};
+pub use raw::{AccountSource, AuthScheme, TenantMode};
 use raw::{RawEndpoint, RawHeader, RawOperation, RawPolicyEntry, RawProfile, RawRefusals};
 pub use template::{JsonTemplate, Template, TemplateError};
 
@@ -38,6 +38,10 @@ pub const REFERENCE_PORTAL_NAME: &str = "<embedded fixtures/profiles/reference-p
 
 /// The roles of cloison's generated worlds, which `[policy]` and `[roles]` speak of.
 pub const CLOISON_ROLES: [&str; 4] = ["applicant", "representative", "agent", "tenant_admin"];
+
+/// The caller without any credential, which `[policy]` may name (it sees nothing): the `anonymous`
+/// family's identity.
+pub const ANONYMOUS: &str = "anonymous";
 
 /// The operations a resource can declare.
 pub const OPERATIONS: [&str; 8] = [
@@ -66,6 +70,8 @@ pub struct Profile {
     pub policy: AccessPolicy,
     /// Where accounts come from.
     pub accounts: Accounts,
+    /// Whether the platform has tenants, and how they come to exist.
+    pub tenants: Tenants,
     /// How tenants and identities are created (when `accounts.source = "provision"`).
     pub provisioning: Option<Provisioning>,
     /// How identities authenticate.
@@ -118,13 +124,59 @@ pub struct Accounts {
     pub holders: bool,
     /// Accounts already present (source `existing`).
     pub existing: Vec<ExistingAccount>,
+    /// The sign-up call every identity makes itself (source `register`).
+    pub register: Option<Endpoint>,
 }
+
+/// `[tenants]`, validated.
+#[derive(Debug, Clone)]
+pub struct Tenants {
+    /// How tenants come to exist (default: `provision` with provisioned accounts, `existing` otherwise).
+    pub mode: TenantMode,
+    /// `[tenants.create]`: the anonymous call that creates a tenant (mode `register`), made for the first
+    /// identity of each tenant; its answer may give the tenant's `id` and `credential`.
+    pub create: Option<Endpoint>,
+    /// `[[tenants.existing]]` (mode `existing`): bound in order to the world's tenants.
+    pub existing: Vec<ExistingTenant>,
+}
+
+impl Tenants {
+    /// Whether the platform has tenants at all.
+    pub fn exist(&self) -> bool {
+        self.mode != TenantMode::None
+    }
+
+    /// The departement codes the profile asks the world to be generated for, if it names them.
+    pub fn codes(&self) -> Option<Vec<String>> {
+        if self.existing.is_empty() {
+            return None;
+        }
+        self.existing.iter().map(|t| t.code.clone()).collect()
+    }
+}
+
+/// A tenant that exists on the platform before the run, bound to the world's tenant of the same position.
+#[derive(Debug, Clone)]
+pub struct ExistingTenant {
+    /// The departement code the world should give this tenant (optional: by position otherwise).
+    pub code: Option<String>,
+    /// The platform's identifier of the tenant (`{{tenant.id}}`).
+    pub id: Option<String>,
+    /// The tenant's credential (`{{tenant.credential}}`), shared by its members.
+    pub credential: Option<Template>,
+    /// Where it is in the profile.
+    pub origin: KeyPath,
+}
+
+/// How an existing account names its tenant.
+pub use raw::RawTenantRef as TenantRef;
 
 /// An account that exists on the platform before the run.
 #[derive(Debug, Clone)]
 pub struct ExistingAccount {
-    /// Tenant code.
-    pub tenant: String,
+    /// Its tenant: a departement code or a position among the world's tenants (none: the platform has no
+    /// tenants).
+    pub tenant: Option<TenantRef>,
     /// cloison role.
     pub role: String,
     /// Login.
@@ -135,6 +187,8 @@ pub struct ExistingAccount {
     pub token: Option<Template>,
     /// The platform's identifier of the account, if known.
     pub id: Option<String>,
+    /// Per-account values the profile uses as `{{identity.attributes.NAME}}`.
+    pub attributes: BTreeMap<String, Template>,
     /// Where it is in the profile.
     pub origin: KeyPath,
 }
@@ -144,10 +198,10 @@ pub struct ExistingAccount {
 pub struct Provisioning {
     /// The operator credential header.
     pub operator: HeaderTemplate,
-    /// Create a tenant.
-    pub tenant: Endpoint,
-    /// Create an identity.
-    pub identity: Endpoint,
+    /// Create a tenant (tenant mode `provision`).
+    pub tenant: Option<Endpoint>,
+    /// Create an identity (source `provision`).
+    pub identity: Option<Endpoint>,
     /// Create a legal representation.
     pub representation: Option<Endpoint>,
     /// End a legal representation.
@@ -575,9 +629,19 @@ impl Profile {
             out.push("health".to_string());
         }
         out.extend((0..self.reset.len()).map(|i| format!("reset[{i}]")));
+        if self.tenants.create.is_some() {
+            out.push("tenants.create".into());
+        }
+        if self.accounts.register.is_some() {
+            out.push("accounts.register".into());
+        }
         if let Some(p) = &self.provisioning {
-            out.push("provisioning.tenant".into());
-            out.push("provisioning.identity".into());
+            if p.tenant.is_some() {
+                out.push("provisioning.tenant".into());
+            }
+            if p.identity.is_some() {
+                out.push("provisioning.identity".into());
+            }
             if p.representation.is_some() {
                 out.push("provisioning.representation".into());
             }
@@ -676,6 +740,7 @@ impl Profile {
             tenant_fields: self.probing.tenant_fields.clone(),
             role_fields: Vec::new(),
             transitions: self.transitions_offered(),
+            no_tenants: !self.tenants.exist(),
         }
     }
 
@@ -727,8 +792,10 @@ impl Profile {
         let mut out: Vec<&Endpoint> = Vec::new();
         out.extend(self.health.iter());
         out.extend(self.reset.iter());
+        out.extend(self.tenants.create.iter());
+        out.extend(self.accounts.register.iter());
         if let Some(p) = &self.provisioning {
-            out.extend([&p.tenant, &p.identity]);
+            out.extend(p.tenant.iter().chain(p.identity.iter()));
             out.extend(p.representation.iter().chain(p.end_representation.iter()));
         }
         out.extend(self.auth.login.iter().chain(self.auth.logout.iter()));
@@ -764,7 +831,8 @@ const ROOTS_REPRESENTATION: &[&str] = &[
     "represented",
     "secrets",
 ];
-const ROOTS_SEND: &[&str] = &["identity", "token", "secrets"];
+const ROOTS_SEND: &[&str] = &["tenant", "identity", "token", "secrets"];
+const ROOTS_TENANT_CREATE: &[&str] = &["tenant", "identity", "person", "secrets"];
 const ROOTS_TRANSFER: &[&str] = &["tenant", "identity", "person", "case", "to", "secrets"];
 const ROOTS_CHANGE_ROLE: &[&str] = &["tenant", "identity", "role", "secrets"];
 
@@ -817,8 +885,9 @@ impl Validator<'_> {
             .map(|(i, e)| self.endpoint(&KeyPath::root("reset").index(i), e, ROOTS_SECRETS))
             .collect::<Result<Vec<_>, _>>()?;
         let accounts = self.accounts(raw.accounts)?;
+        let tenants = self.tenants(raw.tenants, &accounts)?;
         let provisioning = match (&raw.provisioning, accounts.source) {
-            (Some(p), _) => Some(self.provisioning(p)?),
+            (Some(p), _) => Some(self.provisioning(p, &accounts, &tenants)?),
             (None, AccountSource::Provision) => {
                 return Err(self.err(
                     &KeyPath::root("accounts").key("source"),
@@ -826,7 +895,7 @@ impl Validator<'_> {
                      [provisioning] with `operator`, `tenant` and `identity`, or `source = \"existing\"`",
                 ));
             }
-            (None, AccountSource::Existing) => None,
+            (None, _) => None,
         };
         let auth = self.auth(raw.auth, &accounts)?;
         let (resources, creates) = self.resources(&raw.resources)?;
@@ -848,8 +917,20 @@ impl Validator<'_> {
         let mut all: Vec<(KeyPath, &Endpoint)> = Vec::new();
         all.extend(health.iter().map(|e| (KeyPath::root("health"), e)));
         all.extend(reset.iter().map(|e| (e.origin.clone(), e)));
+        all.extend(
+            tenants
+                .create
+                .iter()
+                .chain(accounts.register.iter())
+                .map(|e| (e.origin.clone(), e)),
+        );
         if let Some(p) = &provisioning {
-            all.extend([&p.tenant, &p.identity].map(|e| (e.origin.clone(), e)));
+            all.extend(
+                p.tenant
+                    .iter()
+                    .chain(p.identity.iter())
+                    .map(|e| (e.origin.clone(), e)),
+            );
             all.extend(
                 p.representation
                     .iter()
@@ -877,9 +958,23 @@ impl Validator<'_> {
                 .chain(transitions.change_role.iter())
                 .map(|e| (e.origin.clone(), e)),
         );
+        let sample = with_attributes(sample, &accounts);
+        // `[provisioning.tenant]` may give `{{tenant.id}}`.
+        let provisioned_id = provisioning
+            .as_ref()
+            .and_then(|p| p.tenant.as_ref())
+            .is_some_and(|t| t.extract.iter().any(|(n, _)| n == "id"));
+        let setup_keys = [
+            "accounts.register",
+            "provisioning.identity",
+            "auth.login",
+            "auth.logout",
+        ];
         for (_, endpoint) in &all {
+            let setup = setup_keys.contains(&endpoint.origin.to_string().as_str());
             for (key, template) in endpoint.templates() {
                 self.check_fields(&key, template, &sample)?;
+                self.check_tenant_fields(&key, template, &tenants, provisioned_id, setup)?;
             }
         }
         for create in creates.values() {
@@ -892,12 +987,26 @@ impl Validator<'_> {
         }
         self.check_extracts_used(&creates, &all)?;
         if let Some(send) = &auth.send {
-            self.check_fields(
-                &KeyPath::root("auth").key("send").key("value"),
-                &send.value,
-                &sample,
-            )?;
+            let key = KeyPath::root("auth").key("send").key("value");
+            self.check_fields(&key, &send.value, &sample)?;
+            self.check_tenant_fields(&key, &send.value, &tenants, provisioned_id, true)?;
         }
+        if accounts.source == AccountSource::None {
+            let uses_credential = auth
+                .send
+                .iter()
+                .map(|s| &s.value)
+                .chain(
+                    auth.login
+                        .iter()
+                        .flat_map(|l| l.templates().into_iter().map(|(_, t)| t)),
+                )
+                .any(|t| t.placeholders().any(|p| p == "tenant.credential"));
+            if !uses_credential {
+                return Err(self.err(&KeyPath::root("accounts").key("source"), "with `source = \"none\"` identities have no credential of their own: expected `{{tenant.credential}}` in `auth.send` or [auth.login] (a tenant's key shared by its members); the caller without any credential is always probed by the `anonymous` family"));
+            }
+        }
+        self.check_attributes(&accounts)?;
         let secrets_file = raw.secrets_file.map(|f| match base {
             Some(base) => base.join(f),
             None => PathBuf::from(f),
@@ -914,6 +1023,7 @@ impl Validator<'_> {
             roles,
             policy,
             accounts,
+            tenants,
             provisioning,
             auth,
             refusals,
@@ -1259,6 +1369,13 @@ impl Validator<'_> {
         let mut kinds = Vec::new();
         for (name, entry) in raw {
             match entry {
+                // The anonymous caller (the `anonymous` family's, with no credential at all) sees
+                // nothing.
+                RawPolicyEntry::Scopes(names) if name == ANONYMOUS => {
+                    if names.as_slice() != ["nothing"] {
+                        return Err(self.err(&at.key(name), "an anonymous caller (no credential) may see no record: expected `anonymous = [\"nothing\"]` (public records are not modelled)"));
+                    }
+                }
                 RawPolicyEntry::Scopes(names) => {
                     let role = self.policy_role(&at, name, platform_roles)?;
                     if let Some((earlier, _)) = roles.get(&role) {
@@ -1428,14 +1545,31 @@ impl Validator<'_> {
     fn accounts(&self, raw: raw::RawAccounts) -> Result<Accounts, ProfileError> {
         let at = KeyPath::root("accounts");
         match raw.source {
-            AccountSource::Provision if !raw.existing.is_empty() => {
-                return Err(self.err(&at.key("existing"), "existing accounts are listed but `source = \"provision\"`: expected `source = \"existing\"`"));
+            AccountSource::Provision | AccountSource::Register | AccountSource::None
+                if !raw.existing.is_empty() =>
+            {
+                return Err(self.err(&at.key("existing"), "existing accounts are listed but accounts are not `source = \"existing\"`: expected `source = \"existing\"`"));
             }
             AccountSource::Existing if raw.existing.is_empty() => {
                 return Err(self.err(&at.key("source"), "`source = \"existing\"` but no account is listed: expected [[accounts.existing]] entries"));
             }
+            AccountSource::Register if raw.register.is_none() => {
+                return Err(self.err(&at.key("source"), "`source = \"register\"` but no sign-up call: expected [accounts.register], the call every identity makes to create its own account"));
+            }
+            AccountSource::Provision | AccountSource::Existing | AccountSource::None
+                if raw.register.is_some() =>
+            {
+                return Err(self.err(&at.key("register"), "[accounts.register] is only called with `source = \"register\"`: remove it, or set `source = \"register\"`"));
+            }
             _ => {}
         }
+        let register = raw
+            .register
+            .as_ref()
+            .map(|e| {
+                self.endpoint_extracting(&at.key("register"), e, ROOTS_IDENTITY, &["id", "token"])
+            })
+            .transpose()?;
         let mut existing = Vec::new();
         for (i, account) in raw.existing.into_iter().enumerate() {
             let origin = at.key("existing").index(i);
@@ -1462,6 +1596,11 @@ impl Validator<'_> {
             if password.is_none() && token.is_none() {
                 return Err(self.err(&origin, "an existing account needs a `password` or a `token` (usually `\"{{secrets.NAME}}\"`)"));
             }
+            let mut attributes = BTreeMap::new();
+            for (name, value) in &account.attributes {
+                let key = origin.key("attributes").key(name);
+                attributes.insert(name.clone(), self.template(&key, value, ROOTS_SECRETS)?);
+            }
             existing.push(ExistingAccount {
                 tenant: account.tenant,
                 role: account.role,
@@ -1469,6 +1608,7 @@ impl Validator<'_> {
                 password,
                 token,
                 id: account.id,
+                attributes,
                 origin,
             });
         }
@@ -1476,18 +1616,160 @@ impl Validator<'_> {
             source: raw.source,
             holders: raw.holders,
             existing,
+            register,
         })
     }
 
-    fn provisioning(&self, raw: &raw::RawProvisioning) -> Result<Provisioning, ProfileError> {
-        let at = KeyPath::root("provisioning");
-        let identity = self.endpoint(&at.key("identity"), &raw.identity, ROOTS_IDENTITY)?;
-        if !identity.extract.iter().any(|(name, _)| name == "id") {
-            return Err(self.err(&at.key("identity"), "expected `extract = { id = \"/...\" }`: the platform's identifier of the new identity"));
+    /// `[tenants]`: the mode (defaulting from the accounts' source), and what that mode needs.
+    fn tenants(
+        &self,
+        raw: Option<raw::RawTenants>,
+        accounts: &Accounts,
+    ) -> Result<Tenants, ProfileError> {
+        let at = KeyPath::root("tenants");
+        let raw = raw.unwrap_or_default();
+        let mode = match (raw.mode, accounts.source) {
+            (Some(mode), _) => mode,
+            (None, AccountSource::Provision) => TenantMode::Provision,
+            (None, AccountSource::Existing) => TenantMode::Existing,
+            (None, _) if raw.create.is_some() => TenantMode::Register,
+            (None, _) if !raw.existing.is_empty() => TenantMode::Existing,
+            (None, _) => {
+                return Err(self.err(&KeyPath::root("accounts").key("source"), "say how tenants come to exist: expected `[tenants] mode = \"none\"` (no tenants), `\"register\"` (with [tenants.create]), `\"existing\"` or `\"provision\"`"));
+            }
+        };
+        let mode_key = at.key("mode");
+        if accounts.source == AccountSource::Existing
+            && !matches!(mode, TenantMode::Existing | TenantMode::None)
+        {
+            return Err(self.err(&mode_key, "existing accounts belong to tenants that exist too: expected `mode = \"existing\"` or `mode = \"none\"`"));
         }
+        let create = match (&raw.create, mode) {
+            (Some(e), TenantMode::Register) => Some(self.endpoint_extracting(
+                &at.key("create"),
+                e,
+                ROOTS_TENANT_CREATE,
+                &["id", "credential"],
+            )?),
+            (None, TenantMode::Register) => {
+                return Err(self.err(&mode_key, "`mode = \"register\"` but no call creates a tenant: expected [tenants.create], called anonymously for the first identity of each tenant"));
+            }
+            (Some(_), _) => {
+                return Err(self.err(&at.key("create"), "[tenants.create] is only called with `mode = \"register\"`: remove it, or set `mode = \"register\"`"));
+            }
+            (None, _) => None,
+        };
+        if !raw.existing.is_empty() && mode != TenantMode::Existing {
+            return Err(self.err(&at.key("existing"), "[[tenants.existing]] is only read with `mode = \"existing\"`: remove it, or set `mode = \"existing\"`"));
+        }
+        let mut existing = Vec::new();
+        for (i, tenant) in raw.existing.iter().enumerate() {
+            let origin = at.key("existing").index(i);
+            let credential = tenant
+                .credential
+                .as_deref()
+                .map(|t| self.template(&origin.key("credential"), t, ROOTS_SECRETS))
+                .transpose()?;
+            existing.push(ExistingTenant {
+                code: tenant.code.clone(),
+                id: tenant.id.clone(),
+                credential,
+                origin,
+            });
+        }
+        let coded = existing.iter().filter(|t| t.code.is_some()).count();
+        if coded != 0 && coded != existing.len() {
+            let first = existing
+                .iter()
+                .find(|t| t.code.is_none())
+                .map_or(at.clone(), |t| t.origin.clone());
+            return Err(self.err(&first, "some tenants name their `code` and this one does not: expected a `code` on every [[tenants.existing]] entry, or on none (tenants are then bound by position)"));
+        }
+        for account in &accounts.existing {
+            let key = account.origin.key("tenant");
+            match (&account.tenant, mode) {
+                (Some(_), TenantMode::None) => {
+                    return Err(self.err(&key, "the platform has no tenants (`[tenants] mode = \"none\"`): remove `tenant`"));
+                }
+                (None, TenantMode::None) => {}
+                (None, _) => {
+                    return Err(self.err(&account.origin, "an existing account of a platform with tenants names its tenant: expected `tenant = 1` (its position among the world's tenants) or `tenant = \"75\"` (a departement code)"));
+                }
+                (Some(TenantRef::Position(0)), _) => {
+                    return Err(self.err(
+                        &key,
+                        "positions start at 1: expected `tenant = 1` for the first tenant",
+                    ));
+                }
+                (Some(TenantRef::Position(n)), _)
+                    if !existing.is_empty() && *n > existing.len() =>
+                {
+                    return Err(self.err(&key, format!("tenant {n}, but [[tenants.existing]] lists {} tenant(s): expected 1 to {}", existing.len(), existing.len())));
+                }
+                (Some(TenantRef::Code(code)), _)
+                    if coded > 0 && !existing.iter().any(|t| t.code.as_deref() == Some(code)) =>
+                {
+                    return Err(self.err(
+                        &key,
+                        format!("`{code}` is not the code of any [[tenants.existing]] entry"),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(Tenants {
+            mode,
+            create,
+            existing,
+        })
+    }
+
+    fn provisioning(
+        &self,
+        raw: &raw::RawProvisioning,
+        accounts: &Accounts,
+        tenants: &Tenants,
+    ) -> Result<Provisioning, ProfileError> {
+        let at = KeyPath::root("provisioning");
+        let identity = match (&raw.identity, accounts.source) {
+            (Some(e), AccountSource::Provision) => {
+                let identity = self.endpoint(&at.key("identity"), e, ROOTS_IDENTITY)?;
+                if !identity.extract.iter().any(|(name, _)| name == "id") {
+                    return Err(self.err(&at.key("identity"), "expected `extract = { id = \"/...\" }`: the platform's identifier of the new identity"));
+                }
+                Some(identity)
+            }
+            (None, AccountSource::Provision) => {
+                return Err(self.err(&at, "accounts are provisioned: expected [provisioning.identity], the operator's call that creates an identity"));
+            }
+            (Some(_), _) => {
+                return Err(self.err(&at.key("identity"), "[provisioning.identity] is only called with `[accounts] source = \"provision\"`: remove it"));
+            }
+            (None, _) => None,
+        };
+        let tenant = match (&raw.tenant, tenants.mode) {
+            (Some(e), TenantMode::Provision) => {
+                Some(self.endpoint(&at.key("tenant"), e, ROOTS_TENANT)?)
+            }
+            (None, TenantMode::Provision) => {
+                return Err(self.err(&at, "tenants are provisioned: expected [provisioning.tenant], or `[tenants] mode = \"none\"` for a platform without tenants"));
+            }
+            (Some(_), mode) => {
+                let why = match mode {
+                    TenantMode::None => "the platform has no tenants (`[tenants] mode = \"none\"`)",
+                    TenantMode::Register => "tenants are created by [tenants.create]",
+                    _ => "tenants exist already (`[tenants] mode = \"existing\"`)",
+                };
+                return Err(self.err(
+                    &at.key("tenant"),
+                    format!("[provisioning.tenant] would never be called: {why}; remove it"),
+                ));
+            }
+            (None, _) => None,
+        };
         Ok(Provisioning {
             operator: self.header(&at.key("operator"), &raw.operator, ROOTS_SECRETS)?,
-            tenant: self.endpoint(&at.key("tenant"), &raw.tenant, ROOTS_TENANT)?,
+            tenant,
             identity,
             representation: raw
                 .representation
@@ -1588,6 +1870,11 @@ impl Validator<'_> {
                         &account.origin,
                         "scheme `header` needs a `token` for every existing account",
                     ));
+                }
+                if let Some(register) = &accounts.register
+                    && !register.extract.iter().any(|(name, _)| name == "token")
+                {
+                    return Err(self.err(&register.origin, "scheme `header` sends each identity's token: expected `extract = { token = \"/token\" }`, where the sign-up answer gives it"));
                 }
             }
         }
@@ -1738,6 +2025,108 @@ impl Validator<'_> {
             list_pointer,
             login_redirect: raw.login_redirect.clone(),
         })
+    }
+
+    /// An endpoint whose answer gives more than an identifier: `allowed` names what `extract` may take
+    /// (`token` of a sign-up, `credential` of a tenant).
+    fn endpoint_extracting(
+        &self,
+        at: &KeyPath,
+        raw: &RawEndpoint,
+        roots: &[&str],
+        allowed: &[&str],
+    ) -> Result<Endpoint, ProfileError> {
+        let mut plain = raw.clone();
+        let mut extra = Vec::new();
+        for (name, pointer) in &raw.extract {
+            let key = at.key("extract").key(name);
+            if !allowed.contains(&name.as_str()) {
+                return Err(self.err(
+                    &key,
+                    format!(
+                        "`{name}` would be extracted and never used: expected one of {}",
+                        quoted(allowed)
+                    ),
+                ));
+            }
+            if name != "id" {
+                plain.extract.remove(name);
+                extra.push((name.clone(), self.pointer(&key, pointer)?));
+            }
+        }
+        let mut endpoint = self.endpoint(at, &plain, roots)?;
+        endpoint.extract.extend(extra);
+        Ok(endpoint)
+    }
+
+    /// `{{tenant.*}}` where the platform has no tenants, and `{{tenant.id}}` / `{{tenant.credential}}` where
+    /// cloison does not know them (outside setup and login) or nothing gives them.
+    fn check_tenant_fields(
+        &self,
+        at: &KeyPath,
+        template: &Template,
+        tenants: &Tenants,
+        provisioned_id: bool,
+        setup: bool,
+    ) -> Result<(), ProfileError> {
+        for path in template.paths() {
+            if path.first().map(String::as_str) != Some("tenant") {
+                continue;
+            }
+            let shown = path.join(".");
+            if !tenants.exist() {
+                return Err(self.err(at, format!("`{{{{{shown}}}}}`: the platform has no tenants (`[tenants] mode = \"none\"`)")));
+            }
+            let Some(field) = path
+                .get(1)
+                .map(String::as_str)
+                .filter(|f| ["id", "credential"].contains(f))
+            else {
+                continue;
+            };
+            if !setup {
+                return Err(self.err(at, format!("`{{{{{shown}}}}}` is known to the setup only: expected it in [accounts.register], [provisioning.identity], [auth.login], [auth.logout] or `auth.send`")));
+            }
+            let given = match tenants.mode {
+                TenantMode::Register => tenants
+                    .create
+                    .as_ref()
+                    .is_some_and(|c| c.extract.iter().any(|(n, _)| n == field)),
+                TenantMode::Existing => {
+                    !tenants.existing.is_empty()
+                        && tenants.existing.iter().all(|t| match field {
+                            "id" => t.id.is_some(),
+                            _ => t.credential.is_some(),
+                        })
+                }
+                TenantMode::Provision => field == "id" && provisioned_id,
+                TenantMode::None => false,
+            };
+            if !given {
+                let provisioned = if field == "id" {
+                    " or [provisioning.tenant]"
+                } else {
+                    ""
+                };
+                return Err(self.err(at, format!("`{{{{{shown}}}}}` is given by nothing: expected `extract = {{ {field} = \"/...\" }}` in [tenants.create] (`mode = \"register\"`){provisioned}, or `{field}` on every [[tenants.existing]] entry (`mode = \"existing\"`)")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every `{{identity.attributes.NAME}}` a template uses must be declared by every existing account.
+    fn check_attributes(&self, accounts: &Accounts) -> Result<(), ProfileError> {
+        let names: BTreeSet<&String> = accounts
+            .existing
+            .iter()
+            .flat_map(|a| a.attributes.keys())
+            .collect();
+        for account in &accounts.existing {
+            if let Some(missing) = names.iter().find(|n| !account.attributes.contains_key(**n)) {
+                return Err(self.err(&account.origin, format!("another account declares the attribute `{missing}` and this one does not: expected `attributes = {{ {missing} = \"...\" }}` on every existing account")));
+            }
+        }
+        Ok(())
     }
 
     fn header(
@@ -2092,6 +2481,7 @@ fn sample_fields() -> serde_json::Value {
     }
     let mut sample = json!({
         "identity": { "key": "", "login": "", "password": "", "token": "", "role": "", "display_name": "", "id": "" },
+        "tenant": { "id": "", "credential": "" },
         "probe": { "marker": "", "id": "" },
         "representative": { "id": "", "key": "" },
         "represented": { "id": "", "key": "" },
@@ -2141,6 +2531,18 @@ fn parse_name(name: &str) -> Option<&str> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
     .then_some(name)
+}
+
+/// The sample of placeholder fields, with the attributes existing accounts declare under `identity`.
+fn with_attributes(mut sample: serde_json::Value, accounts: &Accounts) -> serde_json::Value {
+    let attributes: serde_json::Map<String, serde_json::Value> = accounts
+        .existing
+        .iter()
+        .flat_map(|a| a.attributes.keys())
+        .map(|name| (name.clone(), serde_json::Value::String(String::new())))
+        .collect();
+    sample["identity"]["attributes"] = serde_json::Value::Object(attributes);
+    sample
 }
 
 fn quoted(items: &[&str]) -> String {

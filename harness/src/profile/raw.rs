@@ -25,6 +25,8 @@ pub struct RawProfile {
     pub policy: BTreeMap<String, RawPolicyEntry>,
     pub accounts: RawAccounts,
     #[serde(default)]
+    pub tenants: Option<RawTenants>,
+    #[serde(default)]
     pub provisioning: Option<RawProvisioning>,
     pub auth: RawAuth,
     pub refusals: RawRefusals,
@@ -164,6 +166,58 @@ pub struct RawAccounts {
     pub holders: bool,
     #[serde(default)]
     pub existing: Vec<RawExistingAccount>,
+    #[serde(default)]
+    pub register: Option<RawEndpoint>,
+}
+
+/// `[tenants]`: whether the platform has tenants, and how they come to exist.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTenants {
+    #[serde(default)]
+    pub mode: Option<TenantMode>,
+    #[serde(default)]
+    pub create: Option<RawEndpoint>,
+    #[serde(default)]
+    pub existing: Vec<RawExistingTenant>,
+}
+
+/// How tenants come to exist on the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TenantMode {
+    /// The platform has no tenants: the world is one departement's, and the families that need several
+    /// tenants do not apply.
+    None,
+    /// Created by cloison with the operator credential (`[provisioning.tenant]`).
+    Provision,
+    /// Created anonymously by the first identity of each tenant (`[tenants.create]`).
+    Register,
+    /// Already present on the platform (`[[tenants.existing]]`, bound to the world's tenants in order).
+    Existing,
+}
+
+/// One `[[tenants.existing]]` entry, bound to the world's tenant of the same position.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExistingTenant {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub credential: Option<String>,
+}
+
+/// How an existing account names its tenant: a departement code, or a position among the world's tenants
+/// (1-based, as `[[tenants.existing]]` lists them).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum RawTenantRef {
+    /// A position (1 is the first tenant).
+    Position(usize),
+    /// A departement code.
+    Code(String),
 }
 
 /// Where accounts come from.
@@ -174,13 +228,19 @@ pub enum AccountSource {
     Provision,
     /// Already present on the platform, listed in `[[accounts.existing]]`.
     Existing,
+    /// Every identity signs itself up through `[accounts.register]` (open registration, no operator).
+    Register,
+    /// Identities have no account of their own: they act with their tenant's credential
+    /// (`{{tenant.credential}}` in `[auth]`).
+    None,
 }
 
 /// One `[[accounts.existing]]` entry.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawExistingAccount {
-    pub tenant: String,
+    #[serde(default)]
+    pub tenant: Option<RawTenantRef>,
     pub role: String,
     pub login: String,
     #[serde(default)]
@@ -189,6 +249,8 @@ pub struct RawExistingAccount {
     pub token: Option<String>,
     #[serde(default)]
     pub id: Option<String>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// `[provisioning]`.
@@ -196,8 +258,10 @@ pub struct RawExistingAccount {
 #[serde(deny_unknown_fields)]
 pub struct RawProvisioning {
     pub operator: RawHeader,
-    pub tenant: RawEndpoint,
-    pub identity: RawEndpoint,
+    #[serde(default)]
+    pub tenant: Option<RawEndpoint>,
+    #[serde(default)]
+    pub identity: Option<RawEndpoint>,
     #[serde(default)]
     pub representation: Option<RawEndpoint>,
     #[serde(default)]

@@ -1,5 +1,6 @@
 //! Integration tests of the cloison harness: one test binary, one module per area.
 
+mod agora;
 mod bench;
 mod blame;
 #[cfg(feature = "containers")]
