@@ -172,7 +172,7 @@ impl Engine<'_> {
                 .map(|d| self.plan.world.document_bytes(d)),
             _ => None,
         };
-        let endpoint_key = format!("resources.{root}.create");
+        let endpoint_key = format!("resources.{}.create", self.profile.kind_name(kind));
         let mut values = Map::new();
         let mut event = None;
         let mut curl = None;
@@ -349,7 +349,10 @@ impl Engine<'_> {
         item_id: &str,
         origin: &KeyPath,
     ) -> Result<(String, Option<Judged>), EngineError> {
-        let what = format!("finding {key} in the list of {}s as {creator}", kind.name());
+        let what = format!(
+            "finding {key} in the list of {}s as {creator}",
+            self.profile.kind_name(kind)
+        );
         let Some(list) = self.profile.endpoint(kind, "list") else {
             return Err(EngineError::Setup(
                 self.profile
@@ -365,7 +368,7 @@ impl Engine<'_> {
         let event = self.judge_allowed(
             creator,
             &ex,
-            &format!("resources.{}.list", kind.name()),
+            &format!("resources.{}.list", self.profile.kind_name(kind)),
             key,
         );
         let Some(list_items) = ex

@@ -82,6 +82,9 @@ pub struct Profile {
     pub resources: BTreeMap<RecordKind, BTreeMap<String, Endpoint>>,
     /// Per record kind, how a record is created: its steps and where its identifier comes from.
     pub creates: BTreeMap<RecordKind, Create>,
+    /// Per record kind, the name of its resource in the profile (`[resources.order]` holding case
+    /// files); see [`Profile::kind_name`].
+    pub kind_names: BTreeMap<RecordKind, String>,
     /// Named functions of the platform, with the roles granted to call them.
     pub functions: BTreeMap<String, Endpoint>,
     /// Candidates of the tenant-selector and mass-assignment families.
@@ -580,11 +583,20 @@ impl Profile {
             .iter()
             .map(|(name, map)| (name.clone(), std::sync::Arc::new(map.clone())))
             .collect();
-        Validator {
+        let mut validator = Validator {
             source: &source,
             maps,
-        }
-        .profile(raw, base)
+            kinds: BTreeMap::new(),
+            aliases: BTreeMap::new(),
+        };
+        validator.kinds = validator.resource_kinds(&raw.resources)?;
+        validator.aliases = validator
+            .kinds
+            .iter()
+            .filter(|(name, kind)| name.as_str() != kind.name())
+            .map(|(name, kind)| (name.clone(), kind.name().to_string()))
+            .collect();
+        validator.profile(raw, base)
     }
 
     /// Locate a key path of this profile in an error (for problems found at run time).
@@ -606,6 +618,22 @@ impl Profile {
         self.resources.get(&kind).and_then(|ops| ops.get(operation))
     }
 
+    /// The profile's name for a record kind: its resource's (`order`), else the entity's (`case`).
+    pub fn kind_name(&self, kind: RecordKind) -> &str {
+        self.kind_names
+            .get(&kind)
+            .map_or(kind.name(), String::as_str)
+    }
+
+    /// A record kind by its resource's name in the profile.
+    pub fn kind_named(&self, name: &str) -> Option<RecordKind> {
+        self.kind_names
+            .iter()
+            .find(|(_, n)| n.as_str() == name)
+            .map(|(kind, _)| *kind)
+            .or_else(|| RecordKind::ALL.into_iter().find(|k| k.name() == name))
+    }
+
     /// An endpoint by its key in the surface: `resources.KIND.OPERATION` or `functions.NAME`.
     pub fn endpoint_by_key(&self, key: &str) -> Option<&Endpoint> {
         if key.starts_with("openapi ") {
@@ -614,7 +642,7 @@ impl Profile {
         let mut parts = key.splitn(3, '.');
         match (parts.next(), parts.next(), parts.next()) {
             (Some("resources"), Some(kind), Some(op)) => {
-                let kind = RecordKind::ALL.into_iter().find(|k| k.name() == kind)?;
+                let kind = self.kind_named(kind)?;
                 self.endpoint(kind, op)
             }
             (Some("functions"), Some(name), None) => self.functions.get(name),
@@ -657,7 +685,7 @@ impl Profile {
         }
         for (kind, ops) in &self.resources {
             for op in ops.keys() {
-                out.push(format!("resources.{kind}.{op}"));
+                out.push(format!("resources.{}.{op}", self.kind_name(*kind)));
             }
         }
         for name in self.functions.keys() {
@@ -707,7 +735,7 @@ impl Profile {
                     _ => continue,
                 };
                 endpoints.push(endpoint.reference(
-                    format!("resources.{kind}.{op_name}"),
+                    format!("resources.{}.{op_name}", self.kind_name(*kind)),
                     *kind,
                     op,
                     &names,
@@ -819,7 +847,27 @@ impl Profile {
 struct Validator<'a> {
     source: &'a Source<'a>,
     maps: template::Maps,
+    /// Each `[resources.NAME]` with the generated entity behind it.
+    kinds: BTreeMap<String, RecordKind>,
+    /// Resource names that differ from their entity's, as placeholder roots to read as the entity's
+    /// (`{{order.id}}` is `{{case.id}}` where `[resources.order]` holds case files).
+    aliases: BTreeMap<String, String>,
 }
+
+/// Placeholder roots other than the entities': a resource the profile names may not take one of them.
+const RESERVED_ROOTS: &[&str] = &[
+    "tenant",
+    "identity",
+    "person",
+    "probe",
+    "secrets",
+    "token",
+    "to",
+    "role",
+    "representation",
+    "representative",
+    "represented",
+];
 
 const ROOTS_SECRETS: &[&str] = &["secrets"];
 const ROOTS_TENANT: &[&str] = &["tenant", "secrets"];
@@ -854,6 +902,114 @@ fn record_roots(kind: RecordKind) -> &'static [&'static str] {
 impl Validator<'_> {
     fn err(&self, key: &KeyPath, message: impl Into<String>) -> ProfileError {
         self.source.error_at_key(key, message)
+    }
+
+    /// The name the profile gives a record kind: its resource's, else the entity's.
+    fn resource_name(&self, kind: RecordKind) -> String {
+        self.kinds
+            .iter()
+            .find(|(_, k)| **k == kind)
+            .map_or_else(|| kind.name().to_string(), |(name, _)| name.clone())
+    }
+
+    /// A record kind by the name the profile gives it (`[resources.NAME]`), or by its entity's name.
+    fn kind_named(&self, name: &str) -> Option<RecordKind> {
+        self.kinds
+            .get(name)
+            .copied()
+            .or_else(|| RecordKind::ALL.into_iter().find(|k| k.name() == name))
+    }
+
+    /// The names a record kind may be given here: the profile's resources, then the entities not bound
+    /// under another name.
+    fn kind_choices(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.kinds.keys().map(String::as_str).collect();
+        for kind in RecordKind::ALL {
+            if !self.kinds.values().any(|k| *k == kind) {
+                out.push(kind.name());
+            }
+        }
+        out
+    }
+
+    /// Each `[resources.NAME]` with the generated entity behind it: `entity = "..."`, or the name itself
+    /// when it is an entity's. An entity backs one resource; a name of the profile's may not be another
+    /// entity's nor a placeholder root.
+    fn resource_kinds(
+        &self,
+        raw: &BTreeMap<String, BTreeMap<String, RawOperation>>,
+    ) -> Result<BTreeMap<String, RecordKind>, ProfileError> {
+        let at = KeyPath::root("resources");
+        let entities = RecordKind::ALL.map(RecordKind::name);
+        let mut out = BTreeMap::new();
+        let mut bound: BTreeMap<RecordKind, &str> = BTreeMap::new();
+        for (name, ops) in raw {
+            let kind = match ops.get("entity") {
+                Some(RawOperation::Text(entity)) => {
+                    let Some(kind) = RecordKind::ALL.into_iter().find(|k| k.name() == entity)
+                    else {
+                        return Err(self.err(
+                            &at.key(name).key("entity"),
+                            format!(
+                                "unknown entity `{entity}`: expected one of {}",
+                                quoted(&entities)
+                            ),
+                        ));
+                    };
+                    if name != entity && entities.contains(&name.as_str()) {
+                        return Err(self.err(
+                            &at.key(name),
+                            format!("`{name}` is the name of the generated {name}s: a resource holding {entity}s needs another name (or none: `[resources.{entity}]`)"),
+                        ));
+                    }
+                    if RESERVED_ROOTS.contains(&name.as_str()) {
+                        return Err(self.err(
+                            &at.key(name),
+                            format!("`{name}` is a placeholder root already (`{{{{{name}.…}}}}`): give this resource another name"),
+                        ));
+                    }
+                    let well_formed = name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    if !well_formed {
+                        return Err(self.err(
+                            &at.key(name),
+                            format!("`{name}` cannot be a placeholder root (`{{{{{name}.id}}}}`): expected ASCII letters, digits, `_` or `-`"),
+                        ));
+                    }
+                    kind
+                }
+                Some(_) => {
+                    return Err(self.err(
+                        &at.key(name).key("entity"),
+                        format!(
+                            "`entity` names the generated entity this resource holds: expected a string among {}",
+                            quoted(&entities)
+                        ),
+                    ));
+                }
+                None => match RecordKind::ALL.into_iter().find(|k| k.name() == name) {
+                    Some(kind) => kind,
+                    None => {
+                        return Err(self.err(
+                            &at.key(name),
+                            format!(
+                                "unknown resource `{name}`: expected one of {}, or `entity = \"...\"` naming which of them the platform's `{name}` holds",
+                                quoted(&entities)
+                            ),
+                        ));
+                    }
+                },
+            };
+            if let Some(other) = bound.insert(kind, name) {
+                return Err(self.err(
+                    &at.key(name),
+                    format!("`{other}` already holds the generated {kind}s: each entity backs one resource, so `{name}` needs another entity"),
+                ));
+            }
+            out.insert(name.clone(), kind);
+        }
+        Ok(out)
     }
 
     fn profile(&self, raw: RawProfile, base: Option<&Path>) -> Result<Profile, ProfileError> {
@@ -1029,6 +1185,11 @@ impl Validator<'_> {
             refusals,
             resources,
             creates,
+            kind_names: self
+                .kinds
+                .iter()
+                .map(|(name, kind)| (*kind, name.clone()))
+                .collect(),
             functions,
             probing,
             transitions,
@@ -1167,6 +1328,7 @@ impl Validator<'_> {
                 .enumerate()
                 .map(|(i, e)| (at.index(i), e))
                 .collect(),
+            RawOperation::Text(_) => Vec::new(),
         };
         if raws.is_empty() {
             return Err(self.err(
@@ -1281,22 +1443,15 @@ impl Validator<'_> {
             }
             let kind = match raw_endpoint.kind.as_deref() {
                 None => None,
-                Some(kind) => Some(
-                    RecordKind::ALL
-                        .into_iter()
-                        .find(|k| k.name() == kind)
-                        .ok_or_else(|| {
-                            let kinds: Vec<&str> =
-                                RecordKind::ALL.iter().map(|k| k.name()).collect();
-                            self.err(
-                                &key.key("kind"),
-                                format!(
-                                    "unknown kind `{kind}`: expected one of {}",
-                                    quoted(&kinds)
-                                ),
-                            )
-                        })?,
-                ),
+                Some(kind) => Some(self.kind_named(kind).ok_or_else(|| {
+                    self.err(
+                        &key.key("kind"),
+                        format!(
+                            "unknown kind `{kind}`: expected one of {}",
+                            quoted(&self.kind_choices())
+                        ),
+                    )
+                })?),
             };
             let roots = record_roots(kind.unwrap_or(RecordKind::Case));
             let mut endpoint = self.endpoint(&key, raw_endpoint, roots)?;
@@ -1403,13 +1558,13 @@ impl Validator<'_> {
         }
         // `[policy.KIND]`: other scopes for some roles on records of one kind.
         for (kind_name, table) in kinds {
-            let Some(kind) = RecordKind::ALL.into_iter().find(|k| k.name() == kind_name) else {
+            let Some(kind) = self.kind_named(kind_name) else {
                 return Err(self.err(
                     &at.key(kind_name),
                     format!(
                         "`{kind_name}` is neither a role (with a list of scopes) nor a record kind (with a table of roles): expected a role among {} or a kind among {}",
                         quoted(&CLOISON_ROLES),
-                        quoted(&RecordKind::ALL.map(RecordKind::name))
+                        quoted(&self.kind_choices())
                     ),
                 ));
             };
@@ -1899,22 +2054,25 @@ impl Validator<'_> {
         ProfileError,
     > {
         let at = KeyPath::root("resources");
-        let kinds: Vec<&str> = RecordKind::ALL.iter().map(|k| k.name()).collect();
         let mut out = BTreeMap::new();
         let mut creates = BTreeMap::new();
         for (kind_name, ops) in raw {
-            let Some(kind) = RecordKind::ALL.into_iter().find(|k| k.name() == kind_name) else {
-                return Err(self.err(
-                    &at.key(kind_name),
-                    format!(
-                        "unknown resource `{kind_name}`: expected one of {}",
-                        quoted(&kinds)
-                    ),
-                ));
+            // Bound (and checked) by `resource_kinds` before anything else.
+            let Some(&kind) = self.kinds.get(kind_name) else {
+                continue;
             };
             let mut compiled = BTreeMap::new();
             for (op, operation) in ops {
                 let key = at.key(kind_name).key(op);
+                if op == "entity" {
+                    continue;
+                }
+                if let RawOperation::Text(_) = operation {
+                    return Err(self.err(
+                        &key,
+                        format!("an operation is a table: expected [resources.{kind_name}.{op}] with at least a `path` (only `entity` is a string)"),
+                    ));
+                }
                 if !OPERATIONS.contains(&op.as_str()) {
                     return Err(self.err(
                         &key,
@@ -1935,6 +2093,7 @@ impl Validator<'_> {
                     RawOperation::Steps(_) => {
                         return Err(self.err(&key, format!("only a create may be a list of steps: expected one [resources.{kind_name}.{op}] table")));
                     }
+                    RawOperation::Text(_) => continue,
                 };
                 if endpoint.granted.is_some() || endpoint.kind.is_some() {
                     return Err(self.err(&key, "`granted` and `kind` belong to [functions.NAME] entries: the access to a resource's records is stated in [policy]"));
@@ -1965,10 +2124,11 @@ impl Validator<'_> {
             if present {
                 Ok(())
             } else {
-                let key = at.key(kind.name());
+                let name = self.resource_name(kind);
+                let key = at.key(&name);
                 let wanted: Vec<String> = ops
                     .iter()
-                    .map(|op| format!("[resources.{}.{op}]", kind.name()))
+                    .map(|op| format!("[resources.{name}.{op}]"))
                     .collect();
                 Err(self.err(
                     &key,
@@ -2163,8 +2323,9 @@ impl Validator<'_> {
     }
 
     fn template(&self, at: &KeyPath, text: &str, roots: &[&str]) -> Result<Template, ProfileError> {
-        let template =
+        let mut template =
             Template::parse_with(text, &self.maps).map_err(|e| self.err(at, e.to_string()))?;
+        template.rename_roots(&self.aliases);
         template
             .check_roots(roots)
             .map_err(|e| self.err(at, e.to_string()))?;
@@ -2437,9 +2598,12 @@ impl Validator<'_> {
 
     fn json(&self, at: &KeyPath, value: &toml::Value) -> Result<JsonTemplate, ProfileError> {
         Ok(match value {
-            toml::Value::String(s) => JsonTemplate::Text(
-                Template::parse_with(s, &self.maps).map_err(|e| self.err(at, e.to_string()))?,
-            ),
+            toml::Value::String(s) => {
+                let mut template =
+                    Template::parse_with(s, &self.maps).map_err(|e| self.err(at, e.to_string()))?;
+                template.rename_roots(&self.aliases);
+                JsonTemplate::Text(template)
+            }
             toml::Value::Integer(i) => JsonTemplate::Literal((*i).into()),
             toml::Value::Float(f) => JsonTemplate::Literal(
                 serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),

@@ -401,13 +401,16 @@ pub struct RawFind {
 }
 
 /// A resource operation: one call (`[resources.KIND.OP]`) or, for a create, a list of steps
-/// (`[[resources.KIND.create]]`).
+/// (`[[resources.KIND.create]]`); or the resource's `entity`.
 #[derive(Debug, Clone)]
 pub enum RawOperation {
     /// One call.
     One(Box<RawEndpoint>),
     /// Steps run in order.
     Steps(Vec<RawEndpoint>),
+    /// A string where an operation is expected: `entity = "case"`, which binds a resource the profile
+    /// names to a generated entity (any other key with a string is refused by the validator).
+    Text(String),
 }
 
 impl<'de> Deserialize<'de> for RawOperation {
@@ -417,7 +420,9 @@ impl<'de> Deserialize<'de> for RawOperation {
             type Value = RawOperation;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a table (one call) or an array of tables (the steps of a create)")
+                f.write_str(
+                    "a table (one call), an array of tables (the steps of a create) or, for `entity`, a string",
+                )
             }
 
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -426,6 +431,10 @@ impl<'de> Deserialize<'de> for RawOperation {
             ) -> Result<RawOperation, A::Error> {
                 RawEndpoint::deserialize(serde::de::value::MapAccessDeserializer::new(map))
                     .map(|endpoint| RawOperation::One(Box::new(endpoint)))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RawOperation, E> {
+                Ok(RawOperation::Text(text.to_string()))
             }
 
             fn visit_seq<A: serde::de::SeqAccess<'de>>(

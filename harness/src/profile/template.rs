@@ -226,6 +226,32 @@ impl Template {
         Ok(())
     }
 
+    /// Rename placeholder roots (`{{order.id}}` read as `{{case.id}}` where the profile binds its resource
+    /// `order` to the generated case file): every path and fallback whose first segment `renames` lists.
+    pub fn rename_roots(&mut self, renames: &BTreeMap<String, String>) {
+        if renames.is_empty() {
+            return;
+        }
+        let rename = |path: &mut Vec<String>| {
+            if let Some(to) = path.first().and_then(|root| renames.get(root)) {
+                path[0] = to.clone();
+            }
+        };
+        for part in &mut self.parts {
+            if let Part::Var {
+                path, fallbacks, ..
+            } = part
+            {
+                rename(path);
+                for fallback in fallbacks {
+                    if let Fallback::Path(p) = fallback {
+                        rename(p);
+                    }
+                }
+            }
+        }
+    }
+
     /// Every path a placeholder reads, fallbacks included, as segments.
     pub fn paths(&self) -> Vec<Vec<String>> {
         let mut out = Vec::new();
@@ -530,6 +556,18 @@ impl JsonTemplate {
         }
     }
 
+    /// Rename placeholder roots in every string template (see [`Template::rename_roots`]).
+    pub fn rename_roots(&mut self, renames: &BTreeMap<String, String>) {
+        match self {
+            JsonTemplate::Literal(_) => {}
+            JsonTemplate::Text(t) => t.rename_roots(renames),
+            JsonTemplate::Array(items) => items.iter_mut().for_each(|i| i.rename_roots(renames)),
+            JsonTemplate::Object(fields) => fields
+                .iter_mut()
+                .for_each(|(_, item)| item.rename_roots(renames)),
+        }
+    }
+
     /// Render into JSON. Fields whose value is an optional placeholder without value are left out.
     pub fn render(&self, ctx: &Value) -> Result<Value, (Vec<String>, TemplateError)> {
         self.render_at(ctx, &mut Vec::new())
@@ -606,6 +644,28 @@ mod tests {
         assert_eq!(
             t.render(&ctx("a/b")).expect("renders"),
             "/files/a/b/parts?x=1"
+        );
+    }
+
+    #[test]
+    fn renamed_roots_read_the_entitys_values_and_fallbacks_too() {
+        let renames = BTreeMap::from([("order".to_string(), "case".to_string())]);
+        let mut t = Template::parse("/orders/{{order.id}}/{{order.code || person.nir | url}}")
+            .expect("valid");
+        t.rename_roots(&renames);
+        assert_eq!(t.text(), "/orders/{{case.id}}/{{case.code}}");
+        let ctx = json!({ "case": { "id": "7" }, "person": { "nir": "1 85" } });
+        assert_eq!(t.render(&ctx).expect("renders"), "/orders/7/1%2085");
+        assert!(t.check_roots(&["case", "person"]).is_ok());
+        let mut body = JsonTemplate::Array(vec![JsonTemplate::Object(vec![(
+            "ref".into(),
+            JsonTemplate::Text(Template::parse("{{order.id}}-{{tenant.code}}").expect("valid")),
+        )])]);
+        body.rename_roots(&renames);
+        let ctx = json!({ "case": { "id": "7" }, "tenant": { "code": "13" } });
+        assert_eq!(
+            body.render(&ctx).expect("renders"),
+            json!([{ "ref": "7-13" }])
         );
     }
 

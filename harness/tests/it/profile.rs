@@ -488,6 +488,107 @@ fn shape_mistakes_are_located() {
     }
 }
 
+/// Resources under the platform's own names hold the generated entities: endpoints are keyed by the
+/// platform's names, placeholders under those names read the entity's values, and the policy and functions
+/// may name them.
+#[test]
+fn resources_the_platform_names_itself_validate() {
+    use cloison_suites::RecordKind;
+    let text = crate::run::renamed_resources().replace(
+        "[policy]\n",
+        "[policy.dossier]\ntenant_admin = [\"tenant:read\"]\n\n[policy]\n",
+    );
+    let profile = parse(&text).expect("renamed resources validate");
+    assert_eq!(profile.kind_named("dossier"), Some(RecordKind::Case));
+    assert_eq!(profile.kind_named("piece"), Some(RecordKind::Document));
+    assert_eq!(profile.kind_name(RecordKind::Case), "dossier");
+    assert_eq!(profile.kind_name(RecordKind::Note), "note");
+    let keys = profile.endpoint_keys();
+    assert!(
+        keys.contains(&"resources.dossier.read".to_string()),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&"resources.piece.download".to_string()),
+        "{keys:?}"
+    );
+    assert!(
+        !keys.iter().any(|k| k.starts_with("resources.case.")),
+        "{keys:?}"
+    );
+    let read = profile
+        .endpoint_by_key("resources.dossier.read")
+        .expect("found by the platform's name");
+    assert_eq!(read.placeholders(), ["case.id".to_string()].into());
+    assert_eq!(
+        profile.policy.scopes_for(RecordKind::Case, "tenant_admin"),
+        Some(&[cloison_suites::Scope::Tenant][..])
+    );
+    // Every endpoint but the renamed ones is the reference profile's.
+    let reference = Profile::reference_portal().expect("valid");
+    let renamed = |k: &String| {
+        k.replace("resources.case.", "resources.dossier.")
+            .replace("resources.document.", "resources.piece.")
+    };
+    let expected: Vec<String> = reference.endpoint_keys().iter().map(renamed).collect();
+    let mut got = keys.clone();
+    got.sort();
+    let mut expected = expected;
+    expected.sort();
+    assert_eq!(got, expected);
+}
+
+/// Mistakes in binding resources to entities, each at its line and column.
+#[test]
+fn resource_binding_mistakes_are_located() {
+    let renamed = crate::run::renamed_resources();
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "entity_unknown",
+            "[resources.dossier]\nentity = \"case\"",
+            "[resources.dossier]\nentity = \"order\"",
+        ),
+        (
+            "entity_not_a_string",
+            "[resources.dossier]\nentity = \"case\"",
+            "[resources.dossier]\nentity = 3",
+        ),
+        (
+            "entity_twice",
+            "[resources.piece]\nentity = \"document\"",
+            "[resources.piece]\nentity = \"case\"",
+        ),
+        (
+            "entity_named_as_another",
+            "[resources.piece]\nentity = \"document\"",
+            "[resources.piece]\nentity = \"document\"\n\n[resources.note]\nentity = \"decision\"",
+        ),
+        (
+            "entity_reserved_root",
+            "[resources.piece]\nentity = \"document\"",
+            "[resources.piece]\nentity = \"document\"\n\n[resources.person]\nentity = \"decision\"",
+        ),
+        (
+            "operation_not_a_table",
+            "[resources.piece]\nentity = \"document\"",
+            "[resources.piece]\nentity = \"document\"\nexport = \"/pieces\"",
+        ),
+        (
+            "policy_unknown_kind",
+            "[policy]\n",
+            "[policy.order]\nadmin = [\"tenant\"]\n\n[policy]\n",
+        ),
+    ];
+    for (name, from, to) in cases {
+        assert!(
+            renamed.contains(from),
+            "{name}: {from:?} not in the profile"
+        );
+        let err = parse(&renamed.replacen(from, to, 1)).expect_err(name);
+        insta::assert_snapshot!(*name, err);
+    }
+}
+
 /// The reference profile with its `[deploy]` table replaced by `deploy`.
 fn with_deploy(deploy: &str) -> String {
     let start = REFERENCE_PORTAL

@@ -448,3 +448,60 @@ async fn scopes_of_a_record_kind_decide_for_its_data() {
         }
     }
 }
+
+/// The reference profile with its resources under the platform's own names: `dossier` holds the generated
+/// case files and `piece` their documents (`entity = "..."`), and every placeholder says `{{dossier.id}}`.
+pub fn renamed_resources() -> String {
+    let text = cloison_harness::profile::REFERENCE_PORTAL
+        .replace("resources.case.", "resources.dossier.")
+        .replace("resources.document.", "resources.piece.")
+        .replace("{{case.", "{{dossier.")
+        .replace("{{document.", "{{piece.")
+        .replace("kind = \"case\"", "kind = \"dossier\"");
+    assert!(!text.contains("{{case.") && !text.contains("resources.case."));
+    format!(
+        "{text}\n[resources.dossier]\nentity = \"case\"\n\n[resources.piece]\nentity = \"document\"\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resources_the_platform_names_itself_hold_the_generated_entities() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("renamed.toml");
+    std::fs::write(&path, renamed_resources()).expect("write the profile");
+    let profile_args = |flaws: &[&str]| RunArgs {
+        profile: Some(path.clone()),
+        ..args(flaws, 2, 16)
+    };
+    // Hardened: clean, with every family run through the renamed endpoints.
+    let result = run(&profile_args(&[])).await;
+    let report = &result.report;
+    assert_eq!(result.exit, EXIT_OK, "{}", report.summary());
+    assert_eq!(report.outcome, Outcome::Clean);
+    for family in &report.coverage.families {
+        assert!(family.skipped.is_none() && family.probes > 0, "{family:?}");
+    }
+    let endpoints = report.coverage.endpoints.keys().collect::<Vec<_>>();
+    assert!(
+        endpoints
+            .iter()
+            .any(|e| e.as_str() == "resources.dossier.read"),
+        "{endpoints:?}"
+    );
+    assert!(
+        !endpoints.iter().any(|e| e.starts_with("resources.case.")),
+        "{endpoints:?}"
+    );
+    // A case file readable by anyone who has its identifier is found through the platform's name for it.
+    let result = run(&profile_args(&["case-idor"])).await;
+    let report = &result.report;
+    assert_eq!(result.exit, EXIT_FINDINGS, "{}", report.summary());
+    assert!(
+        report
+            .root_causes
+            .iter()
+            .any(|c| c.endpoint == "resources.dossier.read"),
+        "{}",
+        report.summary()
+    );
+}
