@@ -204,6 +204,9 @@ impl Plan {
             });
         }
         let mut population = Population::from_world(&world, profile.accounts.holders)?;
+        if profile.resources.contains_key(&RecordKind::Account) {
+            population = population.with_account_records(&world)?;
+        }
         let ctx = json!({ "secrets": secrets });
         let tenants = existing_tenants(&world, profile, &ctx)?;
         if profile.accounts.source == AccountSource::Existing {
@@ -460,6 +463,8 @@ impl WorldCanaries {
                 RecordRef::Document(_) => Some(RecordKind::Document),
                 RecordRef::Note(_) => Some(RecordKind::Note),
                 RecordRef::Decision(_) => Some(RecordKind::Decision),
+                // A person's values are the person's wherever they appear, and an agent's login or name
+                // appears in case files they work on: neither is decided by `[policy.account]`.
                 RecordRef::Person(_) | RecordRef::Account(_) => None,
             },
         }
@@ -567,6 +572,33 @@ pub fn record_contexts(world: &World, plan_person_account: &HashMap<PersonId, St
             out.records.insert(
                 cloison_suites::population::decision_key(d.id),
                 (case_key.clone(), "decision", own),
+            );
+        }
+        // An account's record is about the account's own person (a representative's account is not
+        // about the applicant): a context of its own, without the case file.
+        for account in &bundle.accounts {
+            let Some(person) = account
+                .person_id
+                .and_then(|id| bundle.persons.iter().find(|p| p.id == id))
+            else {
+                continue;
+            };
+            let key = plan_person_account.get(&person.id).cloned();
+            let mut person = serde_json::to_value(person).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut person {
+                map.insert("key".into(), key.into());
+            }
+            out.cases.insert(
+                cloison_suites::population::account_key(account.id),
+                json!({
+                    "tenant": tenant,
+                    "person": person,
+                    "account": {
+                        "key": account.login,
+                        "login": account.login,
+                        "display_name": account.display_name,
+                    },
+                }),
             );
         }
     }

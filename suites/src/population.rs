@@ -21,15 +21,20 @@ pub enum RecordKind {
     Note,
     /// A CDAPH decision.
     Decision,
+    /// A person's portal account itself (a user profile such as `/users/{id}`): its record is the account,
+    /// about the account's person. Only where a profile declares it (see
+    /// [`Population::with_account_records`]); never created by cloison, it exists once the identity does.
+    Account,
 }
 
 impl RecordKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [RecordKind; 4] = [
+    pub const ALL: [RecordKind; 5] = [
         RecordKind::Case,
         RecordKind::Document,
         RecordKind::Note,
         RecordKind::Decision,
+        RecordKind::Account,
     ];
 
     /// The lower-case name used in profiles and reports.
@@ -39,6 +44,7 @@ impl RecordKind {
             RecordKind::Document => "document",
             RecordKind::Note => "note",
             RecordKind::Decision => "decision",
+            RecordKind::Account => "account",
         }
     }
 }
@@ -192,6 +198,11 @@ pub fn decision_key(id: cloison_generators::DecisionId) -> String {
     format!("decision-{}", id.0)
 }
 
+/// Key of an account's own record (the account as a resource).
+pub fn account_key(id: cloison_generators::AccountId) -> String {
+    format!("account-{}", id.0)
+}
+
 /// Key of the holder account cloison creates for a person the world gives no account (a child, an adult
 /// under guardianship), on platforms where every case file must belong to an account of its own person.
 pub fn holder_key(id: cloison_generators::PersonId) -> String {
@@ -324,6 +335,35 @@ impl Population {
 }
 
 impl Population {
+    /// The population with a record of kind [`RecordKind::Account`] for each account of a person in the
+    /// world (applicants and representatives; agents' accounts are not about a person): the account as a
+    /// resource of the platform (`/users/{id}`), keyed by [`account_key`], about the account's person, in
+    /// the case file it came with. Kept only while its identity is (see [`Population::retain`]).
+    pub fn with_account_records(
+        &self,
+        world: &cloison_generators::World,
+    ) -> Result<Population, PopulationError> {
+        let mut records = self.records.clone();
+        for bundle in &world.cases {
+            for account in &bundle.accounts {
+                let Some(person) = account.person_id else {
+                    continue;
+                };
+                let Some(identity) = self.identity(&account.login) else {
+                    continue;
+                };
+                records.push(Record {
+                    key: account_key(account.id),
+                    kind: RecordKind::Account,
+                    tenant: identity.tenant.clone(),
+                    person: person_key(person),
+                    case: case_key(bundle.case_file.id),
+                });
+            }
+        }
+        Population::new(self.identities.clone(), records)
+    }
+
     /// The population restricted to the identities `keep_identity` keeps, and to the records that still
     /// have a steward among them (a record no remaining identity can stand for cannot be seeded).
     pub fn retain(

@@ -71,7 +71,47 @@ impl Engine<'_> {
         ctx
     }
 
+    /// Accounts as a resource: each account record's identifier is its identity's, learnt at setup (none
+    /// is created). A profile whose account endpoints need `{{account.id}}` while setup learnt none is at
+    /// fault, before any probe relies on it.
+    fn bind_account_records(&mut self) -> Result<(), EngineError> {
+        let Some(endpoints) = self.profile.resources.get(&RecordKind::Account) else {
+            return Ok(());
+        };
+        let needs_id = endpoints
+            .iter()
+            .find(|(_, e)| e.placeholders().contains("account.id"));
+        for record in self.plan.population.records() {
+            if record.kind != RecordKind::Account {
+                continue;
+            }
+            let identity = self.plan.population.owners_of(record).next();
+            match identity.and_then(|i| self.account_ids.get(&i.key)) {
+                Some(id) => {
+                    self.record_ids.insert(record.key.clone(), id.clone());
+                }
+                None => {
+                    if let Some((_, endpoint)) = needs_id {
+                        return Err(EngineError::Setup(
+                            self.profile
+                                .error_at(
+                                    &endpoint.origin,
+                                    format!(
+                                        "`{{{{account.id}}}}` is the id of {}'s account, which setup did not learn: expected `extract = {{ id = \"/...\" }}` on the call that creates accounts ([provisioning.identity] or [accounts.register]), or `id` on each existing account",
+                                        identity.map_or("a person", |i| i.key.as_str())
+                                    ),
+                                )
+                                .to_string(),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub(super) async fn seed(&mut self) -> Result<(), EngineError> {
+        self.bind_account_records()?;
         for kind in [
             RecordKind::Case,
             RecordKind::Document,

@@ -404,6 +404,8 @@ fn record(kind: RecordKind, name: &str, required: bool) -> Option<Fill> {
             "decisiondate" | "date" | "decidedon" => Some(field("decision", "decision_date")),
             _ => None,
         },
+        // An account is never created by a request body: it exists once its identity does.
+        RecordKind::Account => None,
     };
     own.or_else(|| match kind {
         RecordKind::Case => person(name, required),

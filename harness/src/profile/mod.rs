@@ -896,6 +896,9 @@ fn record_roots(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::Decision => &[
             "tenant", "identity", "person", "case", "decision", "probe", "secrets",
         ],
+        RecordKind::Account => &[
+            "tenant", "identity", "person", "account", "probe", "secrets",
+        ],
     }
 }
 
@@ -2073,6 +2076,18 @@ impl Validator<'_> {
                         format!("an operation is a table: expected [resources.{kind_name}.{op}] with at least a `path` (only `entity` is a string)"),
                     ));
                 }
+                if kind == RecordKind::Account
+                    && ["create", "update", "delete"].contains(&op.as_str())
+                {
+                    let why = if op == "create" {
+                        format!(
+                            "an account is not created as a record: it exists once its identity does (provisioned, signed up or existing), and its `{{{{{kind_name}.id}}}}` is the identity's id"
+                        )
+                    } else {
+                        "accounts are read, listed, searched and exported, not changed: a probe that changed or deleted an account could lock out the identity later probes act as".to_string()
+                    };
+                    return Err(self.err(&key, format!("`{op}` on `{kind_name}`: {why}")));
+                }
                 if !OPERATIONS.contains(&op.as_str()) {
                     return Err(self.err(
                         &key,
@@ -2655,6 +2670,7 @@ fn sample_fields() -> serde_json::Value {
         "document": { "id": "" },
         "note": { "id": "" },
         "decision": { "id": "" },
+        "account": { "id": "" },
         "to": { "code": "", "name": "" },
         "role": "",
     });

@@ -36,6 +36,8 @@ enum Shape {
 struct User {
     id: u64,
     handle: String,
+    /// The name shown on the member's page.
+    display: String,
     token: String,
 }
 
@@ -81,6 +83,9 @@ struct Agora {
     shape: Shape,
     /// Flaw (direct-read): a note is served by id to anyone authenticated, whoever owns it.
     note_by_id: bool,
+    /// Flaw (direct-read on accounts): a member's page (`/members/{id}`, handle and name) is served to
+    /// anyone authenticated, not only to the member.
+    member_by_id: bool,
 }
 
 type Shared = State<Arc<Agora>>;
@@ -134,6 +139,7 @@ async fn signup(State(m): Shared, axum::Json(body): axum::Json<Value>) -> Respon
     db.users.push(User {
         id,
         handle: handle.to_string(),
+        display: body["display"].as_str().unwrap_or_default().to_string(),
         token: token.clone(),
     });
     reply(
@@ -230,6 +236,28 @@ async fn read_note(State(m): Shared, headers: HeaderMap, Path(id): Path<String>)
         return not_found();
     }
     reply(StatusCode::OK, note_json(note))
+}
+
+async fn read_member(State(m): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let db = m.db.lock().expect("db");
+    let Some(caller) = m.caller(&db, &headers) else {
+        return unauthenticated();
+    };
+    let Some(user) = id
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| db.users.iter().find(|u| u.id == id))
+    else {
+        return not_found();
+    };
+    // The planted flaw: any member's page, to anyone signed in.
+    if user.id != caller && !m.member_by_id {
+        return not_found();
+    }
+    reply(
+        StatusCode::OK,
+        json!({ "id": user.id, "handle": user.handle, "display": user.display }),
+    )
 }
 
 async fn my_notes(State(m): Shared, headers: HeaderMap) -> Response {
@@ -333,6 +361,7 @@ fn router(agora: Arc<Agora>) -> Router {
         .route("/notes/{id}", get(read_note))
         .route("/notes/{id}/files", post(attach))
         .route("/files/{id}", get(download))
+        .route("/members/{id}", get(read_member))
         .with_state(agora)
 }
 
@@ -462,11 +491,22 @@ where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = String>,
 {
-    let agora = Arc::new(Agora {
+    let agora = Agora {
         db: Mutex::new(Db::default()),
         shape,
         note_by_id,
-    });
+        member_by_id: false,
+    };
+    run_mock(agora, profile, tenants, prepare).await
+}
+
+/// Serve this Agora, let `prepare` create what exists before the run, run cloison with `profile`.
+async fn run_mock<F, Fut>(agora: Agora, profile: &str, tenants: usize, prepare: F) -> AgoraRun
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = String>,
+{
+    let agora = Arc::new(agora);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -586,6 +626,69 @@ async fn agora_open_registration_without_tenants_flaw_found_and_twin_clean() {
         db.users.len(),
         report.stats.identities,
         "every identity signed itself up"
+    );
+}
+
+/// Members' pages as a resource of their own, under the platform's name (`[resources.member]` holding the
+/// accounts themselves, their id the one sign-up answered): a page any member may open is found by
+/// direct-read with a member's name as the proof; its twin, where only the member opens it, is clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agora_members_pages_are_a_resource_flaw_found_and_twin_clean() {
+    const MEMBERS: &str = r#"
+[resources.member]
+entity = "account"
+
+[resources.member.read]
+path = "/members/{{member.id}}"
+"#;
+    let profile = format!("{OPEN}\n{MEMBERS}");
+    let agora = |member_by_id| Agora {
+        db: Mutex::new(Db::default()),
+        shape: Shape::Open,
+        note_by_id: false,
+        member_by_id,
+    };
+    let flawed = run_mock(agora(true), &profile, 2, nothing_before).await;
+    let report = flawed.report();
+    assert_eq!(flawed.result.exit, EXIT_FINDINGS, "{}", report.summary());
+    let causes: Vec<_> = report.root_causes.iter().collect();
+    assert!(!causes.is_empty());
+    for cause in &causes {
+        assert_eq!(
+            (cause.endpoint.as_str(), cause.kind.as_str()),
+            ("resources.member.read", "account"),
+            "only members' pages leak: {}",
+            report.summary()
+        );
+    }
+    assert!(
+        causes
+            .iter()
+            .any(|c| c.family.name() == "direct-read" && c.evidence == Evidence::ProvenLeak),
+        "{}",
+        report.summary()
+    );
+    // The proof is a surname of another member, shown on their page.
+    let finding = report
+        .findings
+        .first()
+        .expect("a finding on members' pages");
+    assert!(
+        finding.leaked.iter().any(|hit| hit.field == "surname"),
+        "{finding:?}"
+    );
+
+    let twin = run_mock(agora(false), &profile, 2, nothing_before).await;
+    assert_clean(&twin, "members' pages for the member only");
+    let probes = twin
+        .report()
+        .coverage
+        .endpoints
+        .get("resources.member.read");
+    assert!(
+        probes.is_some_and(|n| *n > 0),
+        "members' pages were probed: {:?}",
+        twin.report().coverage.endpoints
     );
 }
 

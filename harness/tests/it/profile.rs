@@ -574,6 +574,16 @@ fn resource_binding_mistakes_are_located() {
             "[resources.piece]\nentity = \"document\"\nexport = \"/pieces\"",
         ),
         (
+            "account_created",
+            "[resources.piece]\nentity = \"document\"",
+            "[resources.piece]\nentity = \"document\"\n\n[resources.user]\nentity = \"account\"\n\n[resources.user.create]\nmethod = \"POST\"\npath = \"/users\"",
+        ),
+        (
+            "account_deleted",
+            "[resources.piece]\nentity = \"document\"",
+            "[resources.piece]\nentity = \"document\"\n\n[resources.user]\nentity = \"account\"\n\n[resources.user.delete]\nmethod = \"DELETE\"\npath = \"/users/{{user.id}}\"",
+        ),
+        (
             "policy_unknown_kind",
             "[policy]\n",
             "[policy.order]\nadmin = [\"tenant\"]\n\n[policy]\n",
