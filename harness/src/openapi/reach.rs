@@ -243,8 +243,14 @@ fn fillings(op: &Operation) -> Vec<Filled> {
         _ => None,
     });
     let needs_record = !roles.is_empty();
+    // A parameter that names nothing known is tried as each kind of record's identifier; an account's is
+    // tried where the parameter says so (`ParamRole::Account`).
     let variants: Vec<Option<RecordKind>> = if free {
-        RecordKind::ALL.into_iter().map(Some).collect()
+        RecordKind::ALL
+            .into_iter()
+            .filter(|k| *k != RecordKind::Account)
+            .map(Some)
+            .collect()
     } else {
         vec![None]
     };

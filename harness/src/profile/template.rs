@@ -346,7 +346,14 @@ impl Template {
                     filters,
                 } => match resolve(ctx, path, fallbacks).as_deref() {
                     Some(value) if !filters.is_empty() => {
-                        out.push_str(&encode(&apply_filters(path, value, filters)?));
+                        let text = apply_filters(path, value, filters)?;
+                        // `| url` last: the value is encoded already, and encoding it again would
+                        // turn each `%` into `%25`.
+                        if matches!(filters.last(), Some(Filter::Url)) {
+                            out.push_str(&text);
+                        } else {
+                            out.push_str(&encode(&text));
+                        }
                     }
                     Some(Value::String(s)) => out.push_str(&encode(s)),
                     Some(Value::Number(n)) => out.push_str(&n.to_string()),
@@ -644,6 +651,27 @@ mod tests {
         assert_eq!(
             t.render(&ctx("a/b")).expect("renders"),
             "/files/a/b/parts?x=1"
+        );
+    }
+
+    #[test]
+    fn a_value_the_url_filter_encoded_is_not_encoded_again_in_a_path() {
+        let ctx = json!({ "case": { "code": "13 Marseille/Nord" } });
+        let encoded = Template::parse("/c/{{case.code | url}}").expect("valid");
+        assert_eq!(
+            encoded.render_path(&ctx).expect("renders"),
+            "/c/13%20Marseille%2FNord"
+        );
+        let plain = Template::parse("/c/{{case.code}}").expect("valid");
+        assert_eq!(
+            plain.render_path(&ctx).expect("renders"),
+            encoded.render_path(&ctx).expect("renders")
+        );
+        // Another filter last: its output is still one path segment.
+        let slugged = Template::parse("/c/{{case.code | url | base64}}").expect("valid");
+        assert!(
+            !slugged.render_path(&ctx).expect("renders")[3..].contains('/'),
+            "one segment"
         );
     }
 
