@@ -204,7 +204,7 @@ impl Plan {
             });
         }
         let mut population = Population::from_world(&world, profile.accounts.holders)?;
-        if profile.resources.contains_key(&RecordKind::Account) {
+        if profile.endpoints_of(RecordKind::Account).next().is_some() {
             population = population.with_account_records(&world)?;
         }
         let ctx = json!({ "secrets": secrets });

@@ -75,11 +75,9 @@ impl Engine<'_> {
     /// is created). A profile whose account endpoints need `{{account.id}}` while setup learnt none is at
     /// fault, before any probe relies on it.
     fn bind_account_records(&mut self) -> Result<(), EngineError> {
-        let Some(endpoints) = self.profile.resources.get(&RecordKind::Account) else {
-            return Ok(());
-        };
-        let needs_id = endpoints
-            .iter()
+        let needs_id = self
+            .profile
+            .endpoints_of(RecordKind::Account)
             .find(|(_, e)| e.placeholders().contains("account.id"));
         for record in self.plan.population.records() {
             if record.kind != RecordKind::Account {

@@ -82,9 +82,12 @@ pub struct Profile {
     pub resources: BTreeMap<RecordKind, BTreeMap<String, Endpoint>>,
     /// Per record kind, how a record is created: its steps and where its identifier comes from.
     pub creates: BTreeMap<RecordKind, Create>,
-    /// Per record kind, the name of its resource in the profile (`[resources.order]` holding case
+    /// Per record kind, the name of its main resource in the profile (`[resources.order]` holding case
     /// files); see [`Profile::kind_name`].
     pub kind_names: BTreeMap<RecordKind, String>,
+    /// Other resources holding the same entity as a main one, by name: more routes to the same records
+    /// (`[resources.order_pdf]` beside `[resources.order]`), probed like the main one's, never creating.
+    pub views: BTreeMap<String, (RecordKind, BTreeMap<String, Endpoint>)>,
     /// Named functions of the platform, with the roles granted to call them.
     pub functions: BTreeMap<String, Endpoint>,
     /// Candidates of the tenant-selector and mass-assignment families.
@@ -613,9 +616,17 @@ impl Profile {
         self.creates.get(&kind)
     }
 
-    /// An operation of a resource kind.
+    /// An operation on records of a kind: the main resource's, else the first view's that offers it.
     pub fn endpoint(&self, kind: RecordKind, operation: &str) -> Option<&Endpoint> {
-        self.resources.get(&kind).and_then(|ops| ops.get(operation))
+        self.resources
+            .get(&kind)
+            .and_then(|ops| ops.get(operation))
+            .or_else(|| {
+                self.views
+                    .values()
+                    .filter(|(k, _)| *k == kind)
+                    .find_map(|(_, ops)| ops.get(operation))
+            })
     }
 
     /// The profile's name for a record kind: its resource's (`order`), else the entity's (`case`).
@@ -625,12 +636,27 @@ impl Profile {
             .map_or(kind.name(), String::as_str)
     }
 
+    /// Every endpoint on records of a kind, by operation: the main resource's and its views'.
+    pub fn endpoints_of(&self, kind: RecordKind) -> impl Iterator<Item = (&str, &Endpoint)> {
+        self.resources
+            .get(&kind)
+            .into_iter()
+            .chain(
+                self.views
+                    .values()
+                    .filter(move |(k, _)| *k == kind)
+                    .map(|(_, ops)| ops),
+            )
+            .flat_map(|ops| ops.iter().map(|(op, e)| (op.as_str(), e)))
+    }
+
     /// A record kind by its resource's name in the profile.
     pub fn kind_named(&self, name: &str) -> Option<RecordKind> {
         self.kind_names
             .iter()
             .find(|(_, n)| n.as_str() == name)
             .map(|(kind, _)| *kind)
+            .or_else(|| self.views.get(name).map(|(kind, _)| *kind))
             .or_else(|| RecordKind::ALL.into_iter().find(|k| k.name() == name))
     }
 
@@ -641,8 +667,11 @@ impl Profile {
         }
         let mut parts = key.splitn(3, '.');
         match (parts.next(), parts.next(), parts.next()) {
-            (Some("resources"), Some(kind), Some(op)) => {
-                let kind = self.kind_named(kind)?;
+            (Some("resources"), Some(name), Some(op)) => {
+                if let Some((_, ops)) = self.views.get(name) {
+                    return ops.get(op);
+                }
+                let kind = self.kind_named(name)?;
                 self.endpoint(kind, op)
             }
             (Some("functions"), Some(name), None) => self.functions.get(name),
@@ -688,6 +717,11 @@ impl Profile {
                 out.push(format!("resources.{}.{op}", self.kind_name(*kind)));
             }
         }
+        for (name, (_, ops)) in &self.views {
+            for op in ops.keys() {
+                out.push(format!("resources.{name}.{op}"));
+            }
+        }
         for name in self.functions.keys() {
             out.push(format!("functions.{name}"));
         }
@@ -722,7 +756,16 @@ impl Profile {
     pub fn surface(&self) -> Surface {
         let names = self.record_names();
         let mut endpoints = Vec::new();
-        for (kind, ops) in &self.resources {
+        let resources = self
+            .resources
+            .iter()
+            .map(|(kind, ops)| (self.kind_name(*kind), *kind, ops))
+            .chain(
+                self.views
+                    .iter()
+                    .map(|(name, (kind, ops))| (name.as_str(), *kind, ops)),
+            );
+        for (name, kind, ops) in resources {
             for (op_name, endpoint) in ops {
                 let op = match op_name.as_str() {
                     "read" => Op::Read,
@@ -735,8 +778,8 @@ impl Profile {
                     _ => continue,
                 };
                 endpoints.push(endpoint.reference(
-                    format!("resources.{}.{op_name}", self.kind_name(*kind)),
-                    *kind,
+                    format!("resources.{name}.{op_name}"),
+                    kind,
                     op,
                     &names,
                 ));
@@ -830,6 +873,9 @@ impl Profile {
         for ops in self.resources.values() {
             out.extend(ops.values());
         }
+        for (_, ops) in self.views.values() {
+            out.extend(ops.values());
+        }
         for create in self.creates.values() {
             out.extend(create.steps.iter().skip(1));
         }
@@ -842,6 +888,15 @@ impl Profile {
         );
         out
     }
+}
+
+/// `[resources]`, validated: per entity, its main resource (the one that creates its records) and its
+/// create; the other resources holding the same entity (views); and the main resources' names.
+struct Resources {
+    main: BTreeMap<RecordKind, BTreeMap<String, Endpoint>>,
+    creates: BTreeMap<RecordKind, Create>,
+    views: BTreeMap<String, (RecordKind, BTreeMap<String, Endpoint>)>,
+    names: BTreeMap<RecordKind, String>,
 }
 
 struct Validator<'a> {
@@ -945,7 +1000,6 @@ impl Validator<'_> {
         let at = KeyPath::root("resources");
         let entities = RecordKind::ALL.map(RecordKind::name);
         let mut out = BTreeMap::new();
-        let mut bound: BTreeMap<RecordKind, &str> = BTreeMap::new();
         for (name, ops) in raw {
             let kind = match ops.get("entity") {
                 Some(RawOperation::Text(entity)) => {
@@ -1004,12 +1058,6 @@ impl Validator<'_> {
                     }
                 },
             };
-            if let Some(other) = bound.insert(kind, name) {
-                return Err(self.err(
-                    &at.key(name),
-                    format!("`{other}` already holds the generated {kind}s: each entity backs one resource, so `{name}` needs another entity"),
-                ));
-            }
             out.insert(name.clone(), kind);
         }
         Ok(out)
@@ -1057,7 +1105,12 @@ impl Validator<'_> {
             (None, _) => None,
         };
         let auth = self.auth(raw.auth, &accounts)?;
-        let (resources, creates) = self.resources(&raw.resources)?;
+        let Resources {
+            main: resources,
+            creates,
+            views,
+            names: kind_names,
+        } = self.resources(&raw.resources)?;
         let functions = self.functions(&raw.functions)?;
         let probing = self.probing(raw.probing.unwrap_or_default())?;
         let transitions = self.transitions(raw.transitions.unwrap_or_default())?;
@@ -1103,7 +1156,7 @@ impl Validator<'_> {
                 .chain(auth.logout.iter())
                 .map(|e| (e.origin.clone(), e)),
         );
-        for ops in resources.values() {
+        for ops in resources.values().chain(views.values().map(|(_, ops)| ops)) {
             all.extend(ops.values().map(|e| (e.origin.clone(), e)));
         }
         for create in creates.values() {
@@ -1188,11 +1241,8 @@ impl Validator<'_> {
             refusals,
             resources,
             creates,
-            kind_names: self
-                .kinds
-                .iter()
-                .map(|(name, kind)| (*kind, name.clone()))
-                .collect(),
+            kind_names,
+            views,
             functions,
             probing,
             transitions,
@@ -2045,20 +2095,15 @@ impl Validator<'_> {
         })
     }
 
-    #[allow(clippy::type_complexity)]
     fn resources(
         &self,
         raw: &BTreeMap<String, BTreeMap<String, RawOperation>>,
-    ) -> Result<
-        (
-            BTreeMap<RecordKind, BTreeMap<String, Endpoint>>,
-            BTreeMap<RecordKind, Create>,
-        ),
-        ProfileError,
-    > {
+    ) -> Result<Resources, ProfileError> {
         let at = KeyPath::root("resources");
-        let mut out = BTreeMap::new();
-        let mut creates = BTreeMap::new();
+        let mut by_name: BTreeMap<String, (RecordKind, BTreeMap<String, Endpoint>)> =
+            BTreeMap::new();
+        let mut creates: BTreeMap<RecordKind, Create> = BTreeMap::new();
+        let mut creator_names: BTreeMap<RecordKind, String> = BTreeMap::new();
         for (kind_name, ops) in raw {
             // Bound (and checked) by `resource_kinds` before anything else.
             let Some(&kind) = self.kinds.get(kind_name) else {
@@ -2098,9 +2143,16 @@ impl Validator<'_> {
                     ));
                 }
                 if op == "create" {
+                    if let Some(other) = creator_names.get(&kind) {
+                        return Err(self.err(
+                            &key,
+                            format!("`{other}` creates the generated {kind}s already: one resource per entity creates its records, and the others (such as `{kind_name}`) reach the same records by other routes: remove this create"),
+                        ));
+                    }
                     let create = self.create(&key, kind, operation, ops.get("list"))?;
                     compiled.insert(op.clone(), create.steps[0].clone());
                     creates.insert(kind, create);
+                    creator_names.insert(kind, kind_name.clone());
                     continue;
                 }
                 let endpoint = match operation {
@@ -2130,12 +2182,29 @@ impl Validator<'_> {
                 }
                 compiled.insert(op.clone(), endpoint);
             }
-            out.insert(kind, compiled);
+            by_name.insert(kind_name.clone(), (kind, compiled));
+        }
+        // Each entity's main resource: the one that creates its records, else the one named after it,
+        // else the first by name. The others are views: more routes to the same records.
+        let mut names: BTreeMap<RecordKind, String> = creator_names;
+        for (name, (kind, _)) in &by_name {
+            if !creates.contains_key(kind) && (!names.contains_key(kind) || name == kind.name()) {
+                names.insert(*kind, name.clone());
+            }
+        }
+        let mut out = BTreeMap::new();
+        let mut views = BTreeMap::new();
+        for (name, (kind, ops)) in by_name {
+            if names.get(&kind) == Some(&name) {
+                out.insert(kind, ops);
+            } else {
+                views.insert(name, (kind, ops));
+            }
         }
         let need = |kind: RecordKind, ops: &[&str]| -> Result<(), ProfileError> {
-            let present = out
-                .get(&kind)
-                .is_some_and(|o| ops.iter().any(|op| o.contains_key(*op)));
+            let offers = |o: &BTreeMap<String, Endpoint>| ops.iter().any(|op| o.contains_key(*op));
+            let present = out.get(&kind).is_some_and(offers)
+                || views.values().any(|(k, o)| *k == kind && offers(o));
             if present {
                 Ok(())
             } else {
@@ -2155,7 +2224,12 @@ impl Validator<'_> {
         need(RecordKind::Case, &["read"])?;
         need(RecordKind::Document, &["create"])?;
         need(RecordKind::Document, &["download", "read"])?;
-        Ok((out, creates))
+        Ok(Resources {
+            main: out,
+            creates,
+            views,
+            names,
+        })
     }
 
     fn refusals(&self, at: &KeyPath, raw: &RawRefusals) -> Result<Refusals, ProfileError> {

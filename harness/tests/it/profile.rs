@@ -554,7 +554,7 @@ fn resource_binding_mistakes_are_located() {
             "[resources.dossier]\nentity = 3",
         ),
         (
-            "entity_twice",
+            "two_creates_for_one_entity",
             "[resources.piece]\nentity = \"document\"",
             "[resources.piece]\nentity = \"case\"",
         ),

@@ -505,3 +505,53 @@ async fn resources_the_platform_names_itself_hold_the_generated_entities() {
         report.summary()
     );
 }
+
+/// Two resources holding the same entity: documents are created and read as `piece`, and their bytes are
+/// downloaded through `contenu`, a view of the same records. A download that any identity with the id gets
+/// is found through the view; the hardened portal is clean with the view probed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_resource_on_the_same_entity_is_probed_as_a_view_of_its_records() {
+    let text = renamed_resources()
+        .replace(
+            "[resources.piece.download]",
+            "[resources.contenu]\nentity = \"document\"\n\n[resources.contenu.download]",
+        )
+        .replace(
+            "/api/v1/documents/{{piece.id}}/content",
+            "/api/v1/documents/{{contenu.id}}/content",
+        );
+    assert!(
+        text.contains("{{contenu.id}}"),
+        "the profile moved its download"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("views.toml");
+    std::fs::write(&path, text).expect("write the profile");
+    let profile_args = |flaws: &[&str]| RunArgs {
+        profile: Some(path.clone()),
+        ..args(flaws, 4, 16)
+    };
+    let result = run(&profile_args(&[])).await;
+    let report = &result.report;
+    assert_eq!(result.exit, EXIT_OK, "{}", report.summary());
+    assert!(
+        report
+            .coverage
+            .endpoints
+            .get("resources.contenu.download")
+            .is_some_and(|n| *n > 0),
+        "{:?}",
+        report.coverage.endpoints
+    );
+    let result = run(&profile_args(&["document-idor"])).await;
+    let report = &result.report;
+    assert_eq!(result.exit, EXIT_FINDINGS, "{}", report.summary());
+    for cause in &report.root_causes {
+        assert_eq!(
+            (cause.endpoint.as_str(), cause.kind.as_str()),
+            ("resources.contenu.download", "document"),
+            "{}",
+            report.summary()
+        );
+    }
+}
