@@ -129,6 +129,9 @@ pub struct Engine<'a> {
     account_tokens: HashMap<String, String>,
     /// The platform's identifiers of tenants, by code (`{{tenant.id}}`).
     tenant_ids: HashMap<String, String>,
+    /// The platform's code of a tenant where it rewrote the one it was given (a slug), by world code:
+    /// `{{tenant.code}}` and tenant selectors use it once known.
+    tenant_codes: HashMap<String, String>,
     /// Tenants' credentials, by code (`{{tenant.credential}}`), shared by their members.
     tenant_credentials: HashMap<String, String>,
     sessions: RwLock<HashMap<String, Session>>,
@@ -187,6 +190,7 @@ impl<'a> Engine<'a> {
             account_ids: HashMap::new(),
             account_tokens: HashMap::new(),
             tenant_ids: HashMap::new(),
+            tenant_codes: HashMap::new(),
             tenant_credentials: HashMap::new(),
             sessions: RwLock::new(HashMap::new()),
             anonymous,
@@ -379,6 +383,11 @@ impl<'a> Engine<'a> {
         json!({ "secrets": self.secrets })
     }
 
+    /// A tenant's code as the platform knows it: the one its create answered, else the world's.
+    pub(super) fn platform_tenant_code<'c>(&'c self, code: &'c str) -> &'c str {
+        self.tenant_codes.get(code).map_or(code, String::as_str)
+    }
+
     /// The `tenant` context of an account: the world's tenant, with the platform's identifier and the
     /// tenant's credential once known.
     fn tenant_ctx(&self, account: &PlannedAccount) -> Value {
@@ -395,6 +404,9 @@ impl<'a> Engine<'a> {
             }
             if let Some(credential) = self.tenant_credentials.get(&account.tenant) {
                 map.insert("credential".into(), credential.clone().into());
+            }
+            if let Some(code) = self.tenant_codes.get(&account.tenant) {
+                map.insert("code".into(), code.clone().into());
             }
         }
         tenant

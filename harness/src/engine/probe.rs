@@ -310,10 +310,13 @@ impl<'a> Engine<'a> {
         let mut ctx = self.probe_ctx(probe);
         let mut tweak = Tweak::default();
         match &probe.variant {
-            Variant::Selector { selector, tenant } => match selector {
-                Selector::Header(name) => tweak.headers.push((name.clone(), tenant.clone())),
-                Selector::Query(name) => tweak.query.push((name.clone(), tenant.clone())),
-            },
+            Variant::Selector { selector, tenant } => {
+                let tenant = self.platform_tenant_code(tenant).to_string();
+                match selector {
+                    Selector::Header(name) => tweak.headers.push((name.clone(), tenant)),
+                    Selector::Query(name) => tweak.query.push((name.clone(), tenant)),
+                }
+            }
             Variant::Neighbour { offset } => {
                 let kind = probe.cell.kind.name();
                 let own = ctx[kind]["id"]

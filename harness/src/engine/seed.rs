@@ -67,6 +67,12 @@ impl Engine<'_> {
                 self.account_ids.get(actor).map(String::as_str),
             );
         }
+        if let Some(code) = ctx["tenant"]["code"]
+            .as_str()
+            .and_then(|code| self.tenant_codes.get(code))
+        {
+            ctx["tenant"]["code"] = code.clone().into();
+        }
         ctx["secrets"] = self.secrets.clone();
         ctx
     }

@@ -47,8 +47,9 @@ impl Engine<'_> {
                     .map_err(|e| transport(&e, self.profile))?;
                 self.setup_status(endpoint, &ex, "creating a tenant")?;
                 if let Some(id) = Self::extract(&ex, endpoint, "id") {
-                    self.tenant_ids.insert(code, id);
+                    self.tenant_ids.insert(code.clone(), id);
                 }
+                self.read_tenant_code(&ex, endpoint, &code, "creating a tenant")?;
                 self.objects += 1;
                 bar.inc(1);
             }
@@ -260,10 +261,38 @@ impl Engine<'_> {
                 };
                 map.insert(first.tenant.clone(), value);
             }
+            self.read_tenant_code(&ex, endpoint, &first.tenant, &what)?;
             self.objects += 1;
             bar.inc(1);
         }
         bar.finish_and_clear();
+        Ok(())
+    }
+
+    /// `extract = { code = ... }` on a tenant's create: the code the platform gave the tenant (a slug of the
+    /// one sent), used from then on wherever `{{tenant.code}}` is. Missing from the answer: the target's
+    /// answer does not match the profile.
+    fn read_tenant_code(
+        &mut self,
+        ex: &crate::http::Exchange,
+        endpoint: &Endpoint,
+        world_code: &str,
+        what: &str,
+    ) -> Result<(), EngineError> {
+        if !endpoint.extract.iter().any(|(n, _)| n == "code") {
+            return Ok(());
+        }
+        let code = Self::extract(ex, endpoint, "code").ok_or_else(|| {
+            self.missing_in_answer(
+                ex,
+                &endpoint.origin.key("extract").key("code"),
+                what,
+                "the tenant's code as the platform keeps it",
+            )
+        })?;
+        if code != world_code {
+            self.tenant_codes.insert(world_code.to_string(), code);
+        }
         Ok(())
     }
 

@@ -367,14 +367,19 @@ impl Engine<'_> {
     }
 
     fn tenant_by_code(&self, code: &str) -> Value {
-        self.plan
+        let mut tenant = self
+            .plan
             .world
             .tenants
             .iter()
             .find(|t| t.code == code)
             .map_or(Value::Null, |t| {
                 serde_json::to_value(t).unwrap_or(Value::Null)
-            })
+            });
+        if let (Value::Object(map), Some(platform)) = (&mut tenant, self.tenant_codes.get(code)) {
+            map.insert("code".into(), platform.clone().into());
+        }
+        tenant
     }
 
     /// Run one sequence on a fresh subject. Checks run before the first step and after every step.

@@ -1857,7 +1857,7 @@ impl Validator<'_> {
                 &at.key("create"),
                 e,
                 ROOTS_TENANT_CREATE,
-                &["id", "credential"],
+                &["id", "credential", "code"],
             )?),
             (None, TenantMode::Register) => {
                 return Err(self.err(&mode_key, "`mode = \"register\"` but no call creates a tenant: expected [tenants.create], called anonymously for the first identity of each tenant"));
@@ -1956,9 +1956,12 @@ impl Validator<'_> {
             (None, _) => None,
         };
         let tenant = match (&raw.tenant, tenants.mode) {
-            (Some(e), TenantMode::Provision) => {
-                Some(self.endpoint(&at.key("tenant"), e, ROOTS_TENANT)?)
-            }
+            (Some(e), TenantMode::Provision) => Some(self.endpoint_extracting(
+                &at.key("tenant"),
+                e,
+                ROOTS_TENANT,
+                &["id", "code"],
+            )?),
             (None, TenantMode::Provision) => {
                 return Err(self.err(&at, "tenants are provisioned: expected [provisioning.tenant], or `[tenants] mode = \"none\"` for a platform without tenants"));
             }

@@ -173,7 +173,11 @@ async fn create_space(
     if !admin(&headers) {
         return unauthorized();
     }
-    let code = body["code"].as_str().unwrap_or_default().to_string();
+    // The platform keeps its own form of the code it is given, and answers it: later calls name that one.
+    let code = format!(
+        "space-{}",
+        body["code"].as_str().unwrap_or_default().to_lowercase()
+    );
     d.db.lock().expect("db").spaces.push(code.clone());
     reply(StatusCode::CREATED, json!({ "space": code }))
 }
@@ -507,6 +511,7 @@ operator = { header = "X-Depot-Admin", value = "{{secrets.admin_key}}" }
 method = "POST"
 path = "/admin/spaces"
 json = { code = "{{tenant.code}}", name = "{{tenant.name}}" }
+extract = { code = "/space" }
 
 [provisioning.identity]
 method = "POST"
@@ -687,6 +692,24 @@ async fn downloads_signed_for_anyone_are_found_and_the_twin_is_clean() {
     assert!(
         endpoints.contains("resources.document.read"),
         "the read by the blob's identifier was probed: {endpoints}"
+    );
+}
+
+/// Depot keeps its own form of a space's code (`space-13` for `13`) and answers it: read back with
+/// `extract = { code = ... }`, it is what `{{tenant.code}}` says from then on (the main test's members are
+/// created under it). A profile that does not read it back stops at the first member, on the platform's
+/// refusal of a space it does not know, with the call and the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_code_the_platform_rewrites_is_read_back_from_its_answer() {
+    let from = "extract = { code = \"/space\" }\n";
+    assert!(PROFILE.contains(from));
+    let depot = run_depot_with(false, 5, &PROFILE.replace(from, "")).await;
+    let run = &depot.run;
+    assert_eq!(run.exit, 2, "the profile's fault: {}", run.summary());
+    assert!(
+        run.stderr.contains("/admin/spaces/") && run.stderr.contains("422"),
+        "{}",
+        run.stderr
     );
 }
 
