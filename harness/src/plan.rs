@@ -126,6 +126,27 @@ pub struct Plan {
     pub own_values: HashMap<String, Vec<String>>,
 }
 
+/// The login of a role of the platform's own in a tenant: under a reserved domain, never a canary.
+fn staff_login(role: &str, tenant: &str) -> String {
+    format!(
+        "{}.{}@roles.cloison.test",
+        crate::profile::template::slug(role),
+        tenant.to_ascii_lowercase()
+    )
+}
+
+/// A deterministic password for an account of a role of the platform's own.
+fn staff_password(seed: u64, login: &str) -> String {
+    let mut x = seed;
+    for b in login.bytes() {
+        x = (x ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    format!("Staff-{x:016x}-Cl")
+}
+
 /// A deterministic password for a holder account.
 fn holder_password(seed: u64, person: PersonId) -> String {
     let mut x = seed ^ person.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -203,7 +224,40 @@ impl Plan {
                 attributes: BTreeMap::new(),
             });
         }
+        // Roles of the platform's own: one staff identity per tenant each, with no person.
+        let mut staff = Vec::new();
+        for tenant in &world.tenants {
+            for role in &profile.staff_roles {
+                let login = staff_login(role, &tenant.code);
+                staff.push(cloison_suites::Identity {
+                    key: login.clone(),
+                    role: role.clone(),
+                    tenant: tenant.code.clone(),
+                    person: None,
+                    represents: Default::default(),
+                    formerly_represents: Default::default(),
+                    assigned_cases: Default::default(),
+                });
+                accounts.push(PlannedAccount {
+                    key: login.clone(),
+                    login: login.clone(),
+                    password: staff_password(world.config().seed, &login),
+                    token: None,
+                    role: role.clone(),
+                    tenant: tenant.code.clone(),
+                    tenant_id: tenant.id,
+                    person: None,
+                    display_name: format!("{role} {}", tenant.code),
+                    known_id: None,
+                    provision: true,
+                    attributes: BTreeMap::new(),
+                });
+            }
+        }
         let mut population = Population::from_world(&world, profile.accounts.holders)?;
+        if !staff.is_empty() {
+            population = population.with_identities(staff)?;
+        }
         if profile.endpoints_of(RecordKind::Account).next().is_some() {
             population = population.with_account_records(&world)?;
         }

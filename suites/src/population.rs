@@ -364,6 +364,16 @@ impl Population {
         Population::new(self.identities.clone(), records)
     }
 
+    /// The population with more identities (roles of the platform's own, which the world does not make).
+    pub fn with_identities(
+        &self,
+        more: impl IntoIterator<Item = Identity>,
+    ) -> Result<Population, PopulationError> {
+        let mut identities = self.identities.clone();
+        identities.extend(more);
+        Population::new(identities, self.records.clone())
+    }
+
     /// The population restricted to the identities `keep_identity` keeps, and to the records that still
     /// have a steward among them (a record no remaining identity can stand for cannot be seeded).
     pub fn retain(

@@ -27,7 +27,7 @@ pub use deploy::{
 };
 pub use error::{KeyPath, ProfileError, ProfileErrorDetail, Seg, Source};
 pub use raw::{AccountSource, AuthScheme, TenantMode};
-use raw::{RawEndpoint, RawHeader, RawOperation, RawPolicyEntry, RawProfile, RawRefusals};
+use raw::{RawEndpoint, RawHeader, RawOperation, RawPolicyEntry, RawProfile, RawRefusals, RawRole};
 pub use template::{JsonTemplate, Template, TemplateError};
 
 /// The reference portal's profile, shipped in `fixtures/profiles/` and embedded as the default.
@@ -64,8 +64,12 @@ pub struct Profile {
     /// `[[reset]]`: calls that bring the platform back to a blank state before provisioning, in order
     /// (with the operator credential when there is one).
     pub reset: Vec<Endpoint>,
-    /// cloison role -> the platform's role name (`{{identity.role}}`).
+    /// cloison role -> the platform's role name (`{{identity.role}}`); a role of the platform's own maps to
+    /// itself.
     pub roles: BTreeMap<String, String>,
+    /// Roles of the platform's own (`[roles] NAME = { staff = true }`): staff of a tenant, one identity per
+    /// tenant each, with no person.
+    pub staff_roles: Vec<String>,
     /// What each cloison role may see.
     pub policy: AccessPolicy,
     /// Where accounts come from.
@@ -591,7 +595,9 @@ impl Profile {
             maps,
             kinds: BTreeMap::new(),
             aliases: BTreeMap::new(),
+            staff: Vec::new(),
         };
+        validator.staff = validator.own_roles(&raw.roles)?;
         validator.kinds = validator.resource_kinds(&raw.resources)?;
         validator.aliases = validator
             .kinds
@@ -904,6 +910,8 @@ struct Validator<'a> {
     maps: template::Maps,
     /// Each `[resources.NAME]` with the generated entity behind it.
     kinds: BTreeMap<String, RecordKind>,
+    /// Roles of the platform's own (`[roles] auditor = { staff = true }`), beside cloison's four.
+    staff: Vec<String>,
     /// Resource names that differ from their entity's, as placeholder roots to read as the entity's
     /// (`{{order.id}}` is `{{case.id}}` where `[resources.order]` holds case files).
     aliases: BTreeMap<String, String>,
@@ -1233,6 +1241,7 @@ impl Validator<'_> {
             health,
             reset,
             roles,
+            staff_roles: self.staff.clone(),
             policy,
             accounts,
             tenants,
@@ -1484,12 +1493,12 @@ impl Validator<'_> {
                 return Err(self.err(&key, "a function must say which roles may call it: expected `granted = [\"agent\", ...]` (an empty list if no role may)"));
             };
             for (i, role) in granted.iter().enumerate() {
-                if !CLOISON_ROLES.contains(&role.as_str()) {
+                if !self.is_role(role) {
                     return Err(self.err(
                         &key.key("granted").index(i),
                         format!(
                             "unknown role `{role}`: expected one of {}",
-                            quoted(&CLOISON_ROLES)
+                            quoted(&self.role_names())
                         ),
                     ));
                 }
@@ -1604,7 +1613,7 @@ impl Validator<'_> {
                 policy = policy.with_read_only(role.clone(), read_only);
             }
         }
-        for role in CLOISON_ROLES {
+        for role in self.role_names() {
             if !roles.contains_key(role) {
                 return Err(self.err(&at, format!("the policy says nothing about role `{role}`: expected `{role} = [...]` (`[\"nothing\"]` if it sees no record)")));
             }
@@ -1616,7 +1625,7 @@ impl Validator<'_> {
                     &at.key(kind_name),
                     format!(
                         "`{kind_name}` is neither a role (with a list of scopes) nor a record kind (with a table of roles): expected a role among {} or a kind among {}",
-                        quoted(&CLOISON_ROLES),
+                        quoted(&self.role_names()),
                         quoted(&self.kind_choices())
                     ),
                 ));
@@ -1641,7 +1650,7 @@ impl Validator<'_> {
         name: &str,
         platform_roles: &BTreeMap<String, String>,
     ) -> Result<String, ProfileError> {
-        if CLOISON_ROLES.contains(&name) {
+        if self.is_role(name) {
             return Ok(name.to_string());
         }
         if let Some((role, _)) = platform_roles
@@ -1667,7 +1676,7 @@ impl Validator<'_> {
             &at.key(name),
             format!(
                 "unknown role `{name}`: expected one of {}{also}",
-                quoted(&CLOISON_ROLES)
+                quoted(&self.role_names())
             ),
         ))
     }
@@ -1727,15 +1736,61 @@ impl Validator<'_> {
         Ok((scopes, read_only))
     }
 
+    /// Roles of the platform's own: `[roles] NAME = { staff = true }`, each a tenant's staff with one
+    /// identity per tenant and no person, named by the platform (its `{{identity.role}}` is NAME).
+    fn own_roles(&self, raw: &BTreeMap<String, RawRole>) -> Result<Vec<String>, ProfileError> {
+        let at = KeyPath::root("roles");
+        let mut out = Vec::new();
+        for (name, role) in raw {
+            let RawRole::Own(own) = role else { continue };
+            if CLOISON_ROLES.contains(&name.as_str()) {
+                return Err(self.err(&at.key(name), format!("`{name}` is one of cloison's roles: give the platform's name of it as a string (`{name} = \"...\"`)")));
+            }
+            if name == ANONYMOUS {
+                return Err(self.err(
+                    &at.key(name),
+                    "`anonymous` is the caller without credentials: give this role another name",
+                ));
+            }
+            if !own.staff {
+                return Err(self.err(&at.key(name).key("staff"), "a role of the platform's own is a tenant's staff: expected `staff = true` (persons' roles are cloison's `applicant` and `representative`)"));
+            }
+            let named = raw
+                .iter()
+                .find(|(_, r)| matches!(r, RawRole::Name(n) if n == name));
+            if let Some((role, _)) = named {
+                return Err(self.err(&at.key(name), format!("`{name}` is already the platform's name of `{role}`: a role of the platform's own needs a name of its own")));
+            }
+            out.push(name.clone());
+        }
+        Ok(out)
+    }
+
+    /// Every role a policy, a function or an account may name: cloison's, then the platform's own.
+    fn role_names(&self) -> Vec<&str> {
+        CLOISON_ROLES
+            .iter()
+            .copied()
+            .chain(self.staff.iter().map(String::as_str))
+            .collect()
+    }
+
+    fn is_role(&self, name: &str) -> bool {
+        CLOISON_ROLES.contains(&name) || self.staff.iter().any(|s| s == name)
+    }
+
     fn roles(
         &self,
-        raw: BTreeMap<String, String>,
+        raw: BTreeMap<String, RawRole>,
     ) -> Result<BTreeMap<String, String>, ProfileError> {
         let mut roles = BTreeMap::new();
-        for role in CLOISON_ROLES {
+        for role in self.role_names() {
             roles.insert(role.to_string(), role.to_string());
         }
         for (role, platform) in raw {
+            let RawRole::Name(platform) = platform else {
+                continue;
+            };
             if !CLOISON_ROLES.contains(&role.as_str()) {
                 return Err(self.err(
                     &KeyPath::root("roles").key(&role),
@@ -1781,13 +1836,13 @@ impl Validator<'_> {
         let mut existing = Vec::new();
         for (i, account) in raw.existing.into_iter().enumerate() {
             let origin = at.key("existing").index(i);
-            if !CLOISON_ROLES.contains(&account.role.as_str()) {
+            if !self.is_role(&account.role) {
                 return Err(self.err(
                     &origin.key("role"),
                     format!(
                         "unknown role `{}`: expected one of {}",
                         account.role,
-                        quoted(&CLOISON_ROLES)
+                        quoted(&self.role_names())
                     ),
                 ));
             }

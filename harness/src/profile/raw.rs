@@ -21,7 +21,7 @@ pub struct RawProfile {
     #[serde(default)]
     pub reset: Vec<RawEndpoint>,
     #[serde(default)]
-    pub roles: BTreeMap<String, String>,
+    pub roles: BTreeMap<String, RawRole>,
     pub policy: BTreeMap<String, RawPolicyEntry>,
     pub accounts: RawAccounts,
     #[serde(default)]
@@ -398,6 +398,48 @@ pub struct RawFind {
     pub items: Option<String>,
     /// Where an item's identifier is.
     pub id: String,
+}
+
+/// A `[roles]` entry: the platform's name of one of cloison's roles (`agent = "caseworker"`), or a role of
+/// the platform's own (`auditor = { staff = true }`).
+#[derive(Debug, Clone)]
+pub enum RawRole {
+    /// The platform's name of a cloison role.
+    Name(String),
+    /// A role of the platform's own.
+    Own(RawOwnRole),
+}
+
+/// A role of the platform's own: staff of a tenant, one identity per tenant, with no person.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOwnRole {
+    pub staff: bool,
+}
+
+impl<'de> Deserialize<'de> for RawRole {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawRole;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "the platform's name of the role (a string), or `{ staff = true }` for a role of the platform's own",
+                )
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RawRole, E> {
+                Ok(RawRole::Name(text.to_string()))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawRole, A::Error> {
+                RawOwnRole::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawRole::Own)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// A resource operation: one call (`[resources.KIND.OP]`) or, for a create, a list of steps

@@ -57,6 +57,9 @@ struct Flaws {
     /// Quirk: instructors read their departement's cases and change none (the policy of a profile that
     /// says `agent = ["tenant:read"]`); without it they may change any case they see.
     read_only_instructors: bool,
+    /// Flaw (direct-write): a `controleur` (an auditor, a role of the platform's own that reads its
+    /// departement's cases and changes none) may change them.
+    controleurs_write: bool,
 }
 
 #[derive(Debug)]
@@ -156,7 +159,7 @@ fn id_of(value: &Value) -> Option<u64> {
 }
 
 fn is_staff(user: &User) -> bool {
-    user.profil == "instructeur" || user.profil == "gestionnaire"
+    ["instructeur", "gestionnaire", "controleur"].contains(&user.profil.as_str())
 }
 
 impl Db {
@@ -520,6 +523,9 @@ async fn modifier_dossier(
         && user.profil == "instructeur"
         && db.dossiers[index].titulaire != user_id
     {
+        return refusal(&uri);
+    }
+    if user.profil == "controleur" && !m.flaws.controleurs_write {
         return refusal(&uri);
     }
     if db.visible(user, &db.dossiers[index]) {
@@ -1474,4 +1480,69 @@ async fn mock_instructors_who_change_what_the_policy_lets_them_only_read_are_fou
     )
     .await;
     assert_clean(&read_only, "read-only instructors");
+}
+
+/// A role of the platform's own: `controleur`, an auditor who reads its departement's cases and changes
+/// none (`[roles] controleur = { staff = true }`, `controleur = ["tenant:read"]`). cloison provisions one
+/// per departement under that name; a platform that lets them change cases is found by direct-write, as
+/// controleurs only, and the twin is clean with controleurs probed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_a_role_of_the_platforms_own_is_provisioned_and_held_to_its_policy() {
+    let profile = PROFILE
+        .replacen(
+            "tenant_admin = \"gestionnaire\"\n",
+            "tenant_admin = \"gestionnaire\"\ncontroleur = { staff = true }\n",
+            1,
+        )
+        .replacen(
+            "tenant_admin = [\"tenant\"]\n",
+            "tenant_admin = [\"tenant\"]\ncontroleur = [\"tenant:read\"]\n",
+            1,
+        )
+        // The back office's work list is theirs too.
+        .replacen(
+            "granted = [\"agent\", \"tenant_admin\"]",
+            "granted = [\"agent\", \"tenant_admin\", \"controleur\"]",
+            1,
+        );
+    assert_eq!(profile.matches("controleur").count(), 3, "{profile}");
+    let writing = run_mock_with(
+        Flaws {
+            controleurs_write: true,
+            ..Flaws::default()
+        },
+        6,
+        2,
+        12,
+        &profile,
+    )
+    .await;
+    assert_found(
+        &writing,
+        "direct-write",
+        "resources.case.update",
+        &[Evidence::ProvenTampering],
+        "controleurs may write",
+    );
+    let report = writing.report();
+    assert!(
+        report.root_causes.iter().all(|c| c.role == "controleur"),
+        "only controleurs are in question: {}",
+        report.summary()
+    );
+    {
+        let db = writing.mock.db.lock().expect("db");
+        let controleurs = db.users.iter().filter(|u| u.profil == "controleur").count();
+        assert_eq!(controleurs, 2, "one controleur per departement");
+    }
+    let twin = run_mock_with(Flaws::default(), 6, 2, 12, &profile).await;
+    assert_clean(&twin, "read-only controleurs");
+    assert!(
+        twin.report()
+            .coverage
+            .cells
+            .iter()
+            .any(|c| c.role == "controleur" && c.family.name() == "direct-write"),
+        "controleurs' writes were probed"
+    );
 }

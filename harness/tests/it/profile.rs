@@ -599,6 +599,69 @@ fn resource_binding_mistakes_are_located() {
     }
 }
 
+/// A role of the platform's own: accepted in `[roles]` as `{ staff = true }`, named in the policy, in
+/// functions and by existing accounts; each mistake at its line and column.
+#[test]
+fn roles_of_the_platforms_own_validate_and_mistakes_are_located() {
+    let with = |roles: &str, policy: &str| {
+        mutate(
+            "tenant_admin = \"admin\"\n",
+            &format!("tenant_admin = \"admin\"\n{roles}"),
+        )
+        .replacen(
+            "tenant_admin = [\"tenant\"]\n",
+            &format!("tenant_admin = [\"tenant\"]\n{policy}"),
+            1,
+        )
+    };
+    let profile = parse(&with(
+        "auditor = { staff = true }\n",
+        "auditor = [\"tenant:read\"]\n",
+    ))
+    .expect("a role of the platform's own validates");
+    assert_eq!(profile.staff_roles, ["auditor"]);
+    assert_eq!(profile.roles["auditor"], "auditor");
+    assert_eq!(
+        profile
+            .policy
+            .scopes_for(cloison_suites::RecordKind::Case, "auditor"),
+        Some(&[cloison_suites::Scope::Tenant][..])
+    );
+    let cases: &[(&str, String)] = &[
+        (
+            "own_role_not_staff",
+            with("auditor = { staff = false }\n", "auditor = [\"tenant\"]\n"),
+        ),
+        (
+            "own_role_is_cloisons",
+            mutate("agent = \"agent\"", "agent = { staff = true }"),
+        ),
+        (
+            "own_role_named_as_another",
+            with("auditor = { staff = true }\n", "auditor = [\"tenant\"]\n").replacen(
+                "agent = \"agent\"",
+                "agent = \"auditor\"",
+                1,
+            ),
+        ),
+        (
+            "own_role_without_policy",
+            with("auditor = { staff = true }\n", ""),
+        ),
+        (
+            "own_role_unknown_key",
+            with(
+                "auditor = { staff = true, like = \"agent\" }\n",
+                "auditor = [\"tenant\"]\n",
+            ),
+        ),
+    ];
+    for (name, text) in cases {
+        let err = parse(text).expect_err(name);
+        insta::assert_snapshot!(*name, err);
+    }
+}
+
 /// The reference profile with its `[deploy]` table replaced by `deploy`.
 fn with_deploy(deploy: &str) -> String {
     let start = REFERENCE_PORTAL
