@@ -258,6 +258,9 @@ impl Plan {
         if !staff.is_empty() {
             population = population.with_identities(staff)?;
         }
+        if profile.endpoints_of(RecordKind::Person).next().is_some() {
+            population = population.with_person_records()?;
+        }
         if profile.endpoints_of(RecordKind::Account).next().is_some() {
             population = population.with_account_records(&world)?;
         }
@@ -607,6 +610,11 @@ pub fn record_contexts(world: &World, plan_person_account: &HashMap<PersonId, St
             map.insert("requested_rights".into(), rights.into());
         }
         let case_key = case_key(bundle.case_file.id);
+        // The person as a record of its own (where a profile makes persons a resource).
+        out.records.insert(
+            cloison_suites::population::person_record_key(&person_key(bundle.case_file.person_id)),
+            (case_key.clone(), "person", person.clone()),
+        );
         out.cases.insert(
             case_key.clone(),
             json!({ "tenant": tenant, "person": person, "case": case }),

@@ -25,16 +25,21 @@ pub enum RecordKind {
     /// about the account's person. Only where a profile declares it (see
     /// [`Population::with_account_records`]); never created by cloison, it exists once the identity does.
     Account,
+    /// A person as a record of their own (a beneficiary, a patient: `/people/{id}`), the parent of their
+    /// case files on platforms that create the person first. Only where a profile declares it (see
+    /// [`Population::with_person_records`]).
+    Person,
 }
 
 impl RecordKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [RecordKind; 5] = [
+    pub const ALL: [RecordKind; 6] = [
         RecordKind::Case,
         RecordKind::Document,
         RecordKind::Note,
         RecordKind::Decision,
         RecordKind::Account,
+        RecordKind::Person,
     ];
 
     /// The lower-case name used in profiles and reports.
@@ -45,6 +50,7 @@ impl RecordKind {
             RecordKind::Note => "note",
             RecordKind::Decision => "decision",
             RecordKind::Account => "account",
+            RecordKind::Person => "person",
         }
     }
 }
@@ -196,6 +202,11 @@ pub fn note_key(id: cloison_generators::NoteId) -> String {
 /// Key of a decision record.
 pub fn decision_key(id: cloison_generators::DecisionId) -> String {
     format!("decision-{}", id.0)
+}
+
+/// Key of a person's own record (the person as a resource), from the person's key ([`person_key`]).
+pub fn person_record_key(person: &str) -> String {
+    format!("person-{person}")
 }
 
 /// Key of an account's own record (the account as a resource).
@@ -358,6 +369,25 @@ impl Population {
                     tenant: identity.tenant.clone(),
                     person: person_key(person),
                     case: case_key(bundle.case_file.id),
+                });
+            }
+        }
+        Population::new(self.identities.clone(), records)
+    }
+
+    /// The population with a record of kind [`RecordKind::Person`] for each case file's person (the
+    /// applicant), keyed by [`person_record_key`], in the first case file about them.
+    pub fn with_person_records(&self) -> Result<Population, PopulationError> {
+        let mut records = self.records.clone();
+        let mut seen = BTreeSet::new();
+        for record in &self.records {
+            if record.kind == RecordKind::Case && seen.insert(record.person.clone()) {
+                records.push(Record {
+                    key: person_record_key(&record.person),
+                    kind: RecordKind::Person,
+                    tenant: record.tenant.clone(),
+                    person: record.person.clone(),
+                    case: record.case.clone(),
                 });
             }
         }

@@ -325,6 +325,9 @@ impl Engine<'_> {
                 .collect()
         };
         let person = scan(&ctx["person"]);
+        if kind == RecordKind::Person {
+            return (person, BTreeSet::new());
+        }
         if kind == RecordKind::Case {
             return (scan(&ctx["case"]), person);
         }

@@ -42,14 +42,26 @@ impl Engine<'_> {
         if let Some(record) = record {
             // The values the creates extracted, then the identifiers: `{{case.NAME}}`, `{{document.id}}`...
             let root = record.kind.name();
-            for (at, key) in [("case", &record.case), (root, &record.key)] {
+            // The person's own record, where persons are a resource: its id and values are
+            // `{{person.id}}` and `{{person.NAME}}` for every record about that person.
+            let person = cloison_suites::population::person_record_key(&record.person);
+            for (at, key) in [
+                ("person", &person),
+                ("case", &record.case),
+                (root, &record.key),
+            ] {
                 if let Some(values) = self.record_values.get(key.as_str()) {
                     for (name, value) in values {
                         ctx[at][name.as_str()] = value.clone();
                     }
                 }
             }
-            if let Some(id) = self.record_ids.get(&record.case) {
+            if let Some(id) = self.record_ids.get(&person) {
+                ctx["person"]["id"] = id.clone().into();
+            }
+            if record.kind != RecordKind::Account
+                && let Some(id) = self.record_ids.get(&record.case)
+            {
                 ctx["case"]["id"] = id.clone().into();
             }
             if let Some(id) = self.record_ids.get(record_key) {
@@ -117,6 +129,7 @@ impl Engine<'_> {
     pub(super) async fn seed(&mut self) -> Result<(), EngineError> {
         self.bind_account_records()?;
         for kind in [
+            RecordKind::Person,
             RecordKind::Case,
             RecordKind::Document,
             RecordKind::Note,
@@ -132,7 +145,8 @@ impl Engine<'_> {
                 .iter()
                 .filter(|r| {
                     r.kind == kind
-                        && (kind == RecordKind::Case || self.record_ids.contains_key(&r.case))
+                        && (matches!(kind, RecordKind::Person | RecordKind::Case)
+                            || self.record_ids.contains_key(&r.case))
                 })
                 .map(|r| r.key.clone())
                 .collect();

@@ -248,7 +248,7 @@ fn fillings(op: &Operation) -> Vec<Filled> {
     let variants: Vec<Option<RecordKind>> = if free {
         RecordKind::ALL
             .into_iter()
-            .filter(|k| *k != RecordKind::Account)
+            .filter(|k| !matches!(k, RecordKind::Account | RecordKind::Person))
             .map(Some)
             .collect()
     } else {

@@ -406,9 +406,10 @@ fn record(kind: RecordKind, name: &str, required: bool) -> Option<Fill> {
         },
         // An account is never created by a request body: it exists once its identity does.
         RecordKind::Account => None,
+        RecordKind::Person => None,
     };
     own.or_else(|| match kind {
-        RecordKind::Case => person(name, required),
+        RecordKind::Case | RecordKind::Person => person(name, required),
         _ => None,
     })
 }

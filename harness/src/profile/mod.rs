@@ -921,7 +921,6 @@ struct Validator<'a> {
 const RESERVED_ROOTS: &[&str] = &[
     "tenant",
     "identity",
-    "person",
     "probe",
     "secrets",
     "token",
@@ -962,6 +961,7 @@ fn record_roots(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::Account => &[
             "tenant", "identity", "person", "account", "probe", "secrets",
         ],
+        RecordKind::Person => &["tenant", "identity", "person", "probe", "secrets"],
     }
 }
 

@@ -76,6 +76,10 @@ struct Db {
     members: Vec<Member>,
     proxies: Vec<Proxy>,
     records: Vec<Record>,
+    /// Persons filed before their records (`POST /people`), shaped as records: holder, space, body.
+    people: Vec<Record>,
+    /// Records filed with `person`, the id of one of their holder's persons.
+    records_with_person: usize,
     blobs: Vec<Blob>,
     attachments: Vec<Attachment>,
     /// signature -> blob id
@@ -136,6 +140,8 @@ struct Depot {
     db: Mutex<Db>,
     /// The planted flaw: downloads are signed for anyone.
     sign_for_anyone: bool,
+    /// Another planted flaw: a person's page is served to anyone signed in.
+    people_for_anyone: bool,
     /// The storage's origin, as the platform names it in its redirects.
     storage: String,
 }
@@ -262,6 +268,19 @@ async fn create_record(
         return reply(StatusCode::FORBIDDEN, json!({ "error": "forbidden" }));
     }
     let space = owner.space.clone();
+    // A record may name its person, filed before it by the same holder.
+    if let Some(person) = body.get("person") {
+        let known = person
+            .as_str()
+            .is_some_and(|p| db.people.iter().any(|x| x.id == p && x.holder == holder));
+        if !known {
+            return reply(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "error": "person" }),
+            );
+        }
+        db.records_with_person += 1;
+    }
     let id = format!("r{}", db.records.len() + 1);
     db.records.push(Record {
         id: id.clone(),
@@ -281,6 +300,51 @@ async fn read_record(State(d): Shared, headers: HeaderMap, Path(id): Path<String
         Some(record) if db.may_see(me, record) => reply(
             StatusCode::OK,
             json!({ "id": record.id, "space": record.space, "data": record.body }),
+        ),
+        _ => not_found(),
+    }
+}
+
+/// A person filed for a holder (the caller, or whom it acts for).
+async fn create_person(
+    State(d): Shared,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let mut db = d.db.lock().expect("db");
+    let Some(me) = db.caller(&headers).map(|m| m.id.clone()) else {
+        return unauthorized();
+    };
+    let holder = body["holder"].as_str().unwrap_or_default().to_string();
+    let (Some(member), Some(owner)) = (db.member(&me), db.member(&holder)) else {
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "error": "holder" }),
+        );
+    };
+    if !db.acts_for(member, &holder) {
+        return reply(StatusCode::FORBIDDEN, json!({ "error": "forbidden" }));
+    }
+    let space = owner.space.clone();
+    let id = db.token("p");
+    db.people.push(Record {
+        id: id.clone(),
+        space,
+        holder,
+        body,
+    });
+    reply(StatusCode::CREATED, json!({ "person": { "id": id } }))
+}
+
+async fn read_person(State(d): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let db = d.db.lock().expect("db");
+    let Some(me) = db.caller(&headers) else {
+        return unauthorized();
+    };
+    match db.people.iter().find(|p| p.id == id) {
+        Some(person) if d.people_for_anyone || db.may_see(me, person) => reply(
+            StatusCode::OK,
+            json!({ "id": person.id, "data": person.body }),
         ),
         _ => not_found(),
     }
@@ -465,6 +529,8 @@ fn platform(depot: Arc<Depot>) -> Router {
         .route("/admin/proxies", post(create_proxy))
         .route("/admin/proxies/{id}", delete(end_proxy))
         .route("/records", post(create_record))
+        .route("/people", post(create_person))
+        .route("/people/{id}", get(read_person))
         .route("/records/{id}", get(read_record))
         .route("/records/{id}/attachments", post(attach))
         .route("/blobs", put(upload))
@@ -574,6 +640,8 @@ path = "/attachments/{{document.id}}/download"
 
 struct DepotRun {
     run: crate::support::BinaryRun,
+    records: usize,
+    records_with_person: usize,
     served: usize,
     unnamed_uploads: usize,
     attachments: usize,
@@ -584,6 +652,15 @@ async fn run_depot(sign_for_anyone: bool, seed: u64) -> DepotRun {
 }
 
 async fn run_depot_with(sign_for_anyone: bool, seed: u64, profile: &str) -> DepotRun {
+    run_depot_full(sign_for_anyone, false, seed, profile).await
+}
+
+async fn run_depot_full(
+    sign_for_anyone: bool,
+    people_for_anyone: bool,
+    seed: u64,
+    profile: &str,
+) -> DepotRun {
     let (storage_addr, storage_server) = {
         // The storage's router needs the platform's state, which needs the storage's address: bind first.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -596,6 +673,7 @@ async fn run_depot_with(sign_for_anyone: bool, seed: u64, profile: &str) -> Depo
     let depot = Arc::new(Depot {
         db: Mutex::new(Db::default()),
         sign_for_anyone,
+        people_for_anyone,
         storage: format!("http://{storage_host}"),
     });
     let store = storage(depot.clone());
@@ -621,6 +699,8 @@ async fn run_depot_with(sign_for_anyone: bool, seed: u64, profile: &str) -> Depo
     let db = depot.db.lock().expect("db");
     DepotRun {
         run,
+        records: db.records.len(),
+        records_with_person: db.records_with_person,
         served: db.served,
         unnamed_uploads: db.unnamed_uploads,
         attachments: db.attachments.len(),
@@ -734,5 +814,66 @@ async fn an_identifier_every_record_shares_stops_the_run_as_the_profiles_fault()
                 .contains("`success` is the identifier of both document-"),
         "{}",
         run.stderr
+    );
+}
+
+/// Persons as a resource of their own, parent of the case files: `[resources.beneficiary]` holds the
+/// generated persons, each created first by its holder (`POST /people`), and every case file names its
+/// person's id (`{{beneficiary.id}}`, which the mock checks). A person's page served to anyone is found by
+/// direct-read on that resource with the person's values as proof; the twin is clean with the pages probed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn persons_filed_before_their_case_files_are_a_resource_flaw_found_and_twin_clean() {
+    const PEOPLE: &str = r#"
+[resources.beneficiary]
+entity = "person"
+
+[resources.beneficiary.create]
+as = "owner"
+method = "POST"
+path = "/people"
+extract = { id = "/person/id" }
+json = { holder = "{{person.account_id}}", surname = "{{person.surname}}", nir = "{{person.nir}}", address = "{{person.address_line}}" }
+
+[resources.beneficiary.read]
+path = "/people/{{beneficiary.id}}"
+"#;
+    let from = "json = { holder = \"{{person.account_id}}\", title = \"{{case.case_number}}\",";
+    assert!(PROFILE.contains(from));
+    let profile = format!(
+        "{}\n{PEOPLE}",
+        PROFILE.replacen(
+            from,
+            "json = { holder = \"{{person.account_id}}\", person = \"{{beneficiary.id}}\", title = \"{{case.case_number}}\",",
+            1
+        )
+    );
+    let twin = run_depot_full(false, false, 7, &profile).await;
+    let run = &twin.run;
+    assert_eq!(run.exit, i32::from(EXIT_OK), "{}", run.summary());
+    assert!(twin.records > 0);
+    assert_eq!(
+        twin.records_with_person, twin.records,
+        "every case file named its person's id"
+    );
+    let probed = &run.report["coverage"]["endpoints"]["resources.beneficiary.read"];
+    assert!(probed.as_u64().is_some_and(|n| n > 0), "{}", run.summary());
+
+    let flawed = run_depot_full(false, true, 7, &profile).await;
+    let run = &flawed.run;
+    assert_eq!(run.exit, i32::from(EXIT_FINDINGS), "{}", run.summary());
+    let causes = run.causes();
+    assert!(
+        causes
+            .iter()
+            .all(|c| c["endpoint"] == "resources.beneficiary.read" && c["kind"] == "person"),
+        "only persons' pages leak: {}",
+        run.summary()
+    );
+    assert!(
+        causes
+            .iter()
+            .any(|c| c["family"] == "direct-read" && c["evidence"] == "proven-leak"),
+        "{}",
+        run.summary()
     );
 }

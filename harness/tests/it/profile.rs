@@ -566,7 +566,7 @@ fn resource_binding_mistakes_are_located() {
         (
             "entity_reserved_root",
             "[resources.piece]\nentity = \"document\"",
-            "[resources.piece]\nentity = \"document\"\n\n[resources.person]\nentity = \"decision\"",
+            "[resources.piece]\nentity = \"document\"\n\n[resources.identity]\nentity = \"decision\"",
         ),
         (
             "operation_not_a_table",
