@@ -23,15 +23,22 @@ pub trait CanaryScanner: Send + Sync {
 /// Scan a response: its headers and body, every decoded view of them, and the same for each response that
 /// redirected to it.
 pub fn scan_response(scanner: &dyn CanaryScanner, observed: &Observed) -> Vec<Hit> {
+    scan_response_bounded(scanner, observed).0
+}
+
+/// [`scan_response`], and whether decoding stopped at cloison's [`Limits`] somewhere (bytes, depth or
+/// archive members): what lies past them was not looked at.
+pub fn scan_response_bounded(scanner: &dyn CanaryScanner, observed: &Observed) -> (Vec<Hit>, bool) {
     let limits = Limits::default();
     let mut hits = Vec::new();
+    let mut limited = false;
     for response in observed.redirects.iter().chain([observed]) {
         let content_type = response
             .headers
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
             .map(|(_, value)| value.as_str());
-        scan_decoded(scanner, &response.body, content_type, &limits, &mut hits);
+        limited |= scan_decoded(scanner, &response.body, content_type, &limits, &mut hits);
         let mut headers = Vec::new();
         for (name, value) in &response.headers {
             headers.extend_from_slice(name.as_bytes());
@@ -39,25 +46,26 @@ pub fn scan_response(scanner: &dyn CanaryScanner, observed: &Observed) -> Vec<Hi
             headers.extend_from_slice(value.as_bytes());
             headers.push(b'\n');
         }
-        scan_decoded(scanner, &headers, None, &limits, &mut hits);
+        limited |= scan_decoded(scanner, &headers, None, &limits, &mut hits);
     }
     hits.sort();
     hits.dedup();
-    hits
+    (hits, limited)
 }
 
-/// Scan `bytes` and every view of them.
+/// Scan `bytes` and every view of them; whether decoding reached a limit.
 fn scan_decoded(
     scanner: &dyn CanaryScanner,
     bytes: &[u8],
     content_type: Option<&str>,
     limits: &Limits,
     hits: &mut Vec<Hit>,
-) {
+) -> bool {
     hits.extend(scanner.scan(bytes));
     each_view(bytes, content_type, limits, &mut |_, view| {
         hits.extend(scanner.scan(view))
-    });
+    })
+    .truncated
 }
 
 /// The hits `actor` may not see, by the policy.
@@ -158,5 +166,20 @@ mod tests {
             1,
             "percent-encoded file name"
         );
+    }
+
+    #[test]
+    fn a_response_decoded_only_up_to_the_limits_says_so() {
+        let plain = response(200, &[], b"{\"file\":\"RFVCT0lTLUNBTkFSWSBjb250cmF0\"}");
+        assert!(!scan_response_bounded(&One, &plain).1);
+        // A value base64-encoded more times than the chain decodes: the last layer is not looked into.
+        let mut nested = b"DUBOIS-CANARY in a file".to_vec();
+        for _ in 0..6 {
+            nested = crate::profile::template::base64(&nested).into_bytes();
+        }
+        let deep = response(200, &[], &nested);
+        let (hits, limited) = scan_response_bounded(&One, &deep);
+        assert!(limited, "the depth limit was reached");
+        assert!(hits.is_empty(), "{hits:?}");
     }
 }

@@ -684,6 +684,12 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
             outcome.relogins
         ));
     }
+    if outcome.decode_limited > 0 {
+        warnings.push(format!(
+            "{} response(s) were decoded only up to cloison's limits (size, nesting or archive members): they were scanned up to there, and canaries past that point were not looked for",
+            outcome.decode_limited
+        ));
+    }
     if unauthenticated > 0 {
         reasons.push(format!(
             "{unauthenticated} probe(s) were answered as unauthenticated even after a new login: their refusals prove nothing"

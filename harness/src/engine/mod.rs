@@ -102,6 +102,8 @@ pub struct Outcome {
     pub failures: Vec<String>,
     /// Sessions that had to be renewed during the run.
     pub relogins: usize,
+    /// Responses whose decoding stopped at cloison's limits: scanned up to there only.
+    pub decode_limited: usize,
     /// Per failing cell that could be shrunk, the minimal probe, judged again.
     pub reproducers: Vec<Judged>,
     /// Counts and rates.
@@ -147,6 +149,8 @@ pub struct Engine<'a> {
     pool: std::collections::BTreeSet<String>,
     objects: usize,
     relogins: AtomicUsize,
+    /// Responses whose decoding stopped at cloison's limits (scanned up to there).
+    decode_limited: AtomicUsize,
     sequence: AtomicUsize,
     failures_in_a_row: AtomicUsize,
     warmed: std::sync::Mutex<std::collections::HashSet<cloison_suites::Cell>>,
@@ -202,6 +206,7 @@ impl<'a> Engine<'a> {
             pool: Default::default(),
             objects: 0,
             relogins: AtomicUsize::new(0),
+            decode_limited: AtomicUsize::new(0),
             sequence: AtomicUsize::new(0),
             failures_in_a_row: AtomicUsize::new(0),
             warmed: std::sync::Mutex::new(Default::default()),
@@ -328,6 +333,7 @@ impl<'a> Engine<'a> {
         let probe_seconds = probing.elapsed().as_secs_f64();
         let sent = self.sequence.load(Ordering::SeqCst);
         outcome.relogins = self.relogins.load(Ordering::SeqCst);
+        outcome.decode_limited = self.decode_limited.load(Ordering::SeqCst);
         outcome.stats = Stats {
             identities: self.sessions.read().map_or(0, |s| s.len()),
             records_seeded: self.record_ids.len(),
@@ -386,6 +392,16 @@ impl<'a> Engine<'a> {
     /// A tenant's code as the platform knows it: the one its create answered, else the world's.
     pub(super) fn platform_tenant_code<'c>(&'c self, code: &'c str) -> &'c str {
         self.tenant_codes.get(code).map_or(code, String::as_str)
+    }
+
+    /// The canaries of a response and its decoded views, counting the responses whose decoding reached
+    /// cloison's limits (reported: what lies past them was not looked at).
+    pub(super) fn scan(&self, observed: &crate::oracle::Observed) -> Vec<crate::oracle::Hit> {
+        let (hits, limited) = crate::oracle::scan_response_bounded(self.scanner, observed);
+        if limited {
+            self.decode_limited.fetch_add(1, Ordering::SeqCst);
+        }
+        hits
     }
 
     /// The `tenant` context of an account: the world's tenant, with the platform's identifier and the

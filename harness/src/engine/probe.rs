@@ -204,7 +204,7 @@ impl<'a> Engine<'a> {
     /// Foreign canaries of a response for `reader` (everything is foreign to an anonymous caller), split
     /// into proof and reflection against what the request carried.
     fn evidence(&self, reader: Option<&Identity>, ex: &Exchange) -> Evidence {
-        let hits = oracle::scan_response(self.scanner, &ex.observed);
+        let hits = self.scan(&ex.observed);
         let foreign = match reader {
             Some(identity) => {
                 let own = self.plan.own_values.get(&identity.key);
@@ -445,7 +445,7 @@ impl<'a> Engine<'a> {
         else {
             return 0;
         };
-        oracle::scan_response(self.scanner, &ex.observed)
+        self.scan(&ex.observed)
             .iter()
             .filter(|h| {
                 h.owner.person.as_deref() == Some(record.person.as_str())
@@ -473,7 +473,7 @@ impl<'a> Engine<'a> {
         if !owns || !ex.observed.is_success() {
             return Verdict::Pass;
         }
-        let hits = oracle::scan_response(self.scanner, &ex.observed);
+        let hits = self.scan(&ex.observed);
         if hits
             .iter()
             .any(|h| h.owner.person.as_deref() == Some(person))

@@ -844,7 +844,8 @@ impl Engine<'_> {
             let Some(member) = model.member(session.member) else {
                 continue;
             };
-            let ours: Vec<_> = oracle::scan_response(self.scanner, &ex.observed)
+            let ours: Vec<_> = self
+                .scan(&ex.observed)
                 .into_iter()
                 .filter(|h| h.owner.person.as_deref() == Some(scene.person.as_str()))
                 .collect();
