@@ -16,7 +16,12 @@
 //!   - HTML and XML character references: numeric (`&#233;`, `&#xE9;`) and the named entities of Latin-1
 //!     and French typography (`&eacute;`, `&rsquo;`, `&oelig;`...);
 //!   - a character set other than UTF-8: the `charset` of the `Content-Type` (any label of the Encoding
-//!     Standard), or Windows-1252 (a superset of Latin-1) for a text that is not valid UTF-8.
+//!     Standard), or Windows-1252 (a superset of Latin-1) for a text that is not valid UTF-8;
+//!   - PDF files: each stream (inflated where compressed), up to `max_members`; and in a content stream
+//!     (one that draws text with `Tj` or `TJ`), the string operands with their escapes undone (`\351`,
+//!     `\(`, hex strings), the pieces of a kerned `TJ` array joined, read as Windows-1252 (PDFDocEncoding
+//!     and WinAnsiEncoding agree with it on letters). Text drawn with embedded fonts of their own encoding
+//!     (glyph ids, mapped back only by a `ToUnicode` table) is not read.
 //!
 //! Every byte a decoder produces counts against `max_bytes` for the whole response: a zip bomb, a gzip bomb
 //! or a deeply nested archive stops there, with what was decoded so far still scanned and the walk marked
@@ -69,6 +74,10 @@ pub enum Step {
     Entities,
     /// A text in a character set other than UTF-8, as UTF-8.
     Charset,
+    /// The content of a PDF stream (inflated where it is zlib data, as `FlateDecode` streams are).
+    PdfStream,
+    /// The text a PDF content stream draws: its string operands, escapes undone, as UTF-8.
+    PdfText,
 }
 
 /// Why a content encoding could not be undone.
@@ -137,6 +146,8 @@ fn name(step: Step) -> &'static str {
         Step::Base64 => "base64",
         Step::Entities => "HTML",
         Step::Charset => "text",
+        Step::PdfStream => "PDF stream",
+        Step::PdfText => "PDF text",
     }
 }
 
@@ -300,6 +311,9 @@ impl Walker<'_> {
             self.zip(input);
             return;
         }
+        if input.starts_with(b"%PDF-") {
+            self.pdf(input);
+        }
         match std::str::from_utf8(input) {
             Ok(text) => {
                 if let Some(encoding) = charset
@@ -324,6 +338,8 @@ impl Walker<'_> {
         input.starts_with(&[0x1f, 0x8b])
             || input.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
             || input.starts_with(b"PK\x03\x04")
+            || input.starts_with(b"%PDF-")
+            || has_pdf_text(input)
             || is_zlib(input)
             || has_percent_escape(input)
             || has_entity(input)
@@ -363,7 +379,60 @@ impl Walker<'_> {
         }
     }
 
+    /// Each stream of a PDF file, inflated where it is zlib data.
+    fn pdf(&mut self, input: &[u8]) {
+        let mut at = 0;
+        let mut streams = 0;
+        while let Some(found) = find(&input[at..], b"stream") {
+            let start = at + found;
+            at = start + b"stream".len();
+            if input[..start].ends_with(b"end") {
+                continue;
+            }
+            let data_start = if input[at..].starts_with(b"\r\n") {
+                at + 2
+            } else if input[at..].starts_with(b"\n") || input[at..].starts_with(b"\r") {
+                at + 1
+            } else {
+                continue;
+            };
+            let Some(length) = find(&input[data_start..], b"endstream") else {
+                return;
+            };
+            at = data_start + length + b"endstream".len();
+            let mut data = &input[data_start..data_start + length];
+            while let [rest @ .., b'\r' | b'\n'] = data {
+                data = rest;
+            }
+            if streams == self.limits.max_members {
+                self.walk.truncated = true;
+                return;
+            }
+            streams += 1;
+            let room = self.room();
+            if room == 0 {
+                self.walk.truncated = true;
+                return;
+            }
+            let (bytes, complete) = if is_zlib(data) {
+                match decompress(Step::Deflate, data, room) {
+                    Ok(decoded) => decoded,
+                    Err(_) => continue,
+                }
+            } else {
+                (data[..data.len().min(room)].to_vec(), data.len() <= room)
+            };
+            self.emit(Step::PdfStream, bytes, complete);
+        }
+    }
+
     fn text(&mut self, input: &[u8]) {
+        if has_pdf_text(input) {
+            let text = pdf_text(input);
+            if !text.is_empty() {
+                self.emit(Step::PdfText, text, true);
+            }
+        }
         if has_percent_escape(input) {
             self.emit(Step::Percent, percent_decode(input), true);
         }
@@ -385,6 +454,116 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// The first position of `needle` in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Whether `input` looks like a PDF content stream that draws text: a text operator and a string.
+fn has_pdf_text(input: &[u8]) -> bool {
+    (find(input, b"Tj").is_some() || find(input, b"TJ").is_some())
+        && input.iter().any(|&b| b == b'(' || b == b'<')
+}
+
+/// The text a PDF content stream draws: every string operand (`(literal)` with its escapes undone, or
+/// `<hex>`), the pieces of one `[...]` array (a kerned `TJ`) joined, other strings separated by a space,
+/// read as Windows-1252 and returned as UTF-8.
+fn pdf_text(input: &[u8]) -> Vec<u8> {
+    let mut raw = Vec::new();
+    let mut in_array = false;
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'[' => in_array = true,
+            b']' => {
+                in_array = false;
+                raw.push(b' ');
+            }
+            b'(' => {
+                let mut depth = 1;
+                i += 1;
+                while i < input.len() {
+                    match input[i] {
+                        b'\\' if i + 1 < input.len() => {
+                            i += 1;
+                            match input[i] {
+                                b'n' => raw.push(b'\n'),
+                                b'r' => raw.push(b'\r'),
+                                b't' => raw.push(b'\t'),
+                                b'b' => raw.push(0x08),
+                                b'f' => raw.push(0x0c),
+                                d @ b'0'..=b'7' => {
+                                    let mut value = u32::from(d - b'0');
+                                    for _ in 0..2 {
+                                        match input.get(i + 1) {
+                                            Some(&d @ b'0'..=b'7') => {
+                                                value = value * 8 + u32::from(d - b'0');
+                                                i += 1;
+                                            }
+                                            _ => break,
+                                        }
+                                    }
+                                    raw.push((value & 0xff) as u8);
+                                }
+                                // A backslash at the end of a line continues the string.
+                                b'\r' => {
+                                    if input.get(i + 1) == Some(&b'\n') {
+                                        i += 1;
+                                    }
+                                }
+                                b'\n' => {}
+                                other => raw.push(other),
+                            }
+                        }
+                        b'(' => {
+                            depth += 1;
+                            raw.push(b'(');
+                        }
+                        b')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                            raw.push(b')');
+                        }
+                        other => raw.push(other),
+                    }
+                    i += 1;
+                }
+                if !in_array {
+                    raw.push(b' ');
+                }
+            }
+            b'<' if input.get(i + 1) == Some(&b'<') => i += 1,
+            b'<' => {
+                let end = input[i..].iter().position(|&b| b == b'>').map(|e| i + e);
+                if let Some(end) = end {
+                    let digits: Vec<u8> = input[i + 1..end]
+                        .iter()
+                        .filter(|b| !b.is_ascii_whitespace())
+                        .copied()
+                        .collect();
+                    if digits.iter().all(u8::is_ascii_hexdigit) {
+                        let hex = |b: u8| (b as char).to_digit(16).map_or(0, |d| d as u8);
+                        for pair in digits.chunks(2) {
+                            let high = hex(pair[0]) << 4;
+                            raw.push(high | pair.get(1).map_or(0, |&b| hex(b)));
+                        }
+                        if !in_array {
+                            raw.push(b' ');
+                        }
+                    }
+                    i = end;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&raw);
+    text.trim().as_bytes().to_vec()
 }
 
 /// A zlib header: deflate method, a window of at most 32 KiB, and the header checksum.
@@ -1044,5 +1223,29 @@ mod tests {
         }
         let (_, walk) = views(&deep, None, &limits);
         assert!(walk.truncated && walk.views == 3);
+    }
+
+    /// A PDF whose text is drawn from a compressed content stream, with octal escapes, a kerned `TJ` array
+    /// and a hex string: the drawn text is a view.
+    #[test]
+    fn text_drawn_in_a_pdf_is_read_from_its_compressed_streams() {
+        let content = b"BT /F1 12 Tf 72 700 Td [(DUBOIS-CA) -20 (NARY Andr\\351)] TJ ET\nBT (Dossier \\(13\\)) Tj <4E495220313835> Tj ET";
+        let stream = zlib(content);
+        let mut pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Length ".to_vec();
+        pdf.extend_from_slice(stream.len().to_string().as_bytes());
+        pdf.extend_from_slice(b" /Filter /FlateDecode >>\nstream\r\n");
+        pdf.extend_from_slice(&stream);
+        pdf.extend_from_slice(b"\r\nendstream\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+        assert!(
+            !pdf.windows(6).any(|w| w == b"DUBOIS"),
+            "the text is compressed"
+        );
+        let steps = [Step::PdfStream, Step::PdfText];
+        assert!(found(&pdf, None, &steps, "DUBOIS-CANARY André"));
+        assert!(found(&pdf, None, &steps, "Dossier (13)"));
+        assert!(found(&pdf, None, &steps, "NIR 185"));
+        // An uncompressed stream is a view too, and its text is read the same way.
+        let plain = b"%PDF-1.4\n1 0 obj\n<< /Length 20 >>\nstream\nBT (Gis\\350le) Tj ET\nendstream\nendobj\n";
+        assert!(found(plain, None, &steps, "Gisèle"));
     }
 }
