@@ -130,6 +130,28 @@ impl Db {
         self.acts_for(member, &record.holder)
     }
 
+    /// Who a record or a person is filed for (`holder` in the body, whom the caller must act for) and the
+    /// space it goes in; else the answer refusing it.
+    fn filing(&self, headers: &HeaderMap, body: &Value) -> Result<(String, String), Response> {
+        let Some(member) = self.caller(headers) else {
+            return Err(unauthorized());
+        };
+        let holder = body["holder"].as_str().unwrap_or_default().to_string();
+        let Some(owner) = self.member(&holder) else {
+            return Err(reply(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "error": "holder" }),
+            ));
+        };
+        if !self.acts_for(member, &holder) {
+            return Err(reply(
+                StatusCode::FORBIDDEN,
+                json!({ "error": "forbidden" }),
+            ));
+        }
+        Ok((holder, owner.space.clone()))
+    }
+
     fn record(&self, id: &str) -> Option<&Record> {
         self.records.iter().find(|r| r.id == id)
     }
@@ -254,20 +276,10 @@ async fn create_record(
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
     let mut db = d.db.lock().expect("db");
-    let Some(me) = db.caller(&headers).map(|m| m.id.clone()) else {
-        return unauthorized();
+    let (holder, space) = match db.filing(&headers, &body) {
+        Ok(filing) => filing,
+        Err(refused) => return refused,
     };
-    let holder = body["holder"].as_str().unwrap_or_default().to_string();
-    let (Some(member), Some(owner)) = (db.member(&me), db.member(&holder)) else {
-        return reply(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            json!({ "error": "holder" }),
-        );
-    };
-    if !db.acts_for(member, &holder) {
-        return reply(StatusCode::FORBIDDEN, json!({ "error": "forbidden" }));
-    }
-    let space = owner.space.clone();
     // A record may name its person, filed before it by the same holder.
     if let Some(person) = body.get("person") {
         let known = person
@@ -312,20 +324,10 @@ async fn create_person(
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
     let mut db = d.db.lock().expect("db");
-    let Some(me) = db.caller(&headers).map(|m| m.id.clone()) else {
-        return unauthorized();
+    let (holder, space) = match db.filing(&headers, &body) {
+        Ok(filing) => filing,
+        Err(refused) => return refused,
     };
-    let holder = body["holder"].as_str().unwrap_or_default().to_string();
-    let (Some(member), Some(owner)) = (db.member(&me), db.member(&holder)) else {
-        return reply(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            json!({ "error": "holder" }),
-        );
-    };
-    if !db.acts_for(member, &holder) {
-        return reply(StatusCode::FORBIDDEN, json!({ "error": "forbidden" }));
-    }
-    let space = owner.space.clone();
     let id = db.token("p");
     db.people.push(Record {
         id: id.clone(),
