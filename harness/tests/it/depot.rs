@@ -132,22 +132,22 @@ impl Db {
 
     /// Who a record or a person is filed for (`holder` in the body, whom the caller must act for) and the
     /// space it goes in; else the answer refusing it.
-    fn filing(&self, headers: &HeaderMap, body: &Value) -> Result<(String, String), Response> {
+    fn filing(&self, headers: &HeaderMap, body: &Value) -> Result<(String, String), Box<Response>> {
         let Some(member) = self.caller(headers) else {
-            return Err(unauthorized());
+            return Err(Box::new(unauthorized()));
         };
         let holder = body["holder"].as_str().unwrap_or_default().to_string();
         let Some(owner) = self.member(&holder) else {
-            return Err(reply(
+            return Err(Box::new(reply(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 json!({ "error": "holder" }),
-            ));
+            )));
         };
         if !self.acts_for(member, &holder) {
-            return Err(reply(
+            return Err(Box::new(reply(
                 StatusCode::FORBIDDEN,
                 json!({ "error": "forbidden" }),
-            ));
+            )));
         }
         Ok((holder, owner.space.clone()))
     }
@@ -278,7 +278,7 @@ async fn create_record(
     let mut db = d.db.lock().expect("db");
     let (holder, space) = match db.filing(&headers, &body) {
         Ok(filing) => filing,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     // A record may name its person, filed before it by the same holder.
     if let Some(person) = body.get("person") {
@@ -326,7 +326,7 @@ async fn create_person(
     let mut db = d.db.lock().expect("db");
     let (holder, space) = match db.filing(&headers, &body) {
         Ok(filing) => filing,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let id = db.token("p");
     db.people.push(Record {
