@@ -113,7 +113,8 @@ impl Engine<'_> {
                                 .error_at(
                                     &endpoint.origin,
                                     format!(
-                                        "`{{{{account.id}}}}` is the id of {}'s account, which setup did not learn: expected `extract = {{ id = \"/...\" }}` on the call that creates accounts ([provisioning.identity] or [accounts.register]), or `id` on each existing account",
+                                        "`{{{{{}.id}}}}` is the id of {}'s account, which setup did not learn: expected `extract = {{ id = \"/...\" }}` on the call that creates accounts ([provisioning.identity] or [accounts.register]), or `id` on each existing account",
+                                        self.profile.kind_name(RecordKind::Account),
                                         identity.map_or("a person", |i| i.key.as_str())
                                     ),
                                 )

@@ -507,6 +507,23 @@ where
     Fut: std::future::Future<Output = String>,
 {
     let agora = Arc::new(agora);
+    let result = try_run_mock(&agora, profile, tenants, prepare)
+        .await
+        .expect("the run completes");
+    AgoraRun { result, agora }
+}
+
+/// Serve this Agora and run cloison with `profile`: the run's result, or why it could not complete.
+async fn try_run_mock<F, Fut>(
+    agora: &Arc<Agora>,
+    profile: &str,
+    tenants: usize,
+    prepare: F,
+) -> anyhow::Result<RunResult>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = String>,
+{
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -530,9 +547,9 @@ where
         quiet: true,
         ..RunArgs::default()
     };
-    let result = execute(&args).await.expect("the run completes");
+    let result = execute(&args).await;
     server.abort();
-    AgoraRun { result, agora }
+    result
 }
 
 async fn nothing_before(_base: String) -> String {
@@ -680,6 +697,20 @@ path = "/members/{{member.id}}"
 
     let twin = run_mock(agora(false), &profile, 2, nothing_before).await;
     assert_clean(&twin, "members' pages for the member only");
+    // Sign-up that does not say where the new account's id is: the pages cannot be named, and the run
+    // stops before any probe, as the profile's fault, naming the resource's placeholder.
+    let no_ids = profile.replacen(
+        "extract = { id = \"/user/id\", token = \"/token\" }",
+        "extract = { token = \"/token\" }",
+        1,
+    );
+    assert_ne!(no_ids, profile);
+    let failed = try_run_mock(&Arc::new(agora(false)), &no_ids, 2, nothing_before).await;
+    let error = format!("{:#}", failed.expect_err("no account ids"));
+    assert!(
+        error.contains("`{{member.id}}` is the id of") && error.contains("agora.toml:"),
+        "{error}"
+    );
     let probes = twin
         .report()
         .coverage
