@@ -174,8 +174,8 @@ pub enum HttpError {
 pub struct Credential {
     /// Who this is (a login), for redaction notes.
     pub who: String,
-    /// A header to send (name, value).
-    pub header: Option<(String, String)>,
+    /// Headers to send (name, value): the profile's `auth.send`, a session cookie, or the operator's key.
+    pub headers: Vec<(String, String)>,
     /// HTTP Basic (login, password).
     pub basic: Option<(String, String)>,
     /// Values never to print (passwords, tokens).
@@ -542,7 +542,7 @@ fn authorize(
     for (name, value) in headers {
         request = request.header(name, value);
     }
-    if let Some((name, value)) = &credential.header {
+    for (name, value) in &credential.headers {
         request = request.header(name, value);
     }
     if let Some((user, password)) = &credential.basic {
@@ -868,7 +868,7 @@ impl Prepared {
         for (name, value) in &self.headers {
             curl.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
         }
-        if let Some((name, _)) = &credential.header {
+        for (name, _) in &credential.headers {
             curl.push_str(&format!(
                 " -H {}",
                 shell_quote(&format!(

@@ -190,7 +190,7 @@ impl Engine<'_> {
             })?;
         operator.credential = Credential {
             who: "the operator".into(),
-            header: Some((provisioning.operator.name.clone(), value.clone())),
+            headers: vec![(provisioning.operator.name.clone(), value.clone())],
             basic: None,
             secrets: vec![value],
         };
@@ -496,9 +496,12 @@ impl Engine<'_> {
                 });
             }
         }
-        let header = match &auth.send {
-            Some(send) => {
-                let ctx = json!({ "tenant": self.tenant_ctx(account), "identity": identity, "token": token, "secrets": self.secrets });
+        // The session cookie (scheme `cookie`), then every header of `auth.send` (a CSRF token beside the
+        // cookie, an API key beside a bearer token).
+        let mut headers: Vec<(String, String)> = cookie.into_iter().collect();
+        if !auth.send.is_empty() {
+            let ctx = json!({ "tenant": self.tenant_ctx(account), "identity": identity, "token": token, "secrets": self.secrets });
+            for send in &auth.send {
                 let value = send.value.render(&ctx).map_err(|e| {
                     EngineError::Setup(format!(
                         "{}",
@@ -509,14 +512,13 @@ impl Engine<'_> {
                     ))
                 })?;
                 secrets.push(value.clone());
-                Some((send.name.clone(), value))
+                headers.push((send.name.clone(), value));
             }
-            None => cookie,
-        };
+        }
         secrets.extend(token);
         session.credential = Credential {
             who: account.login.clone(),
-            header,
+            headers,
             basic: (auth.scheme == AuthScheme::Basic)
                 .then(|| (account.login.clone(), account.password.clone())),
             secrets,

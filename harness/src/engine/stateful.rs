@@ -331,7 +331,7 @@ impl Engine<'_> {
             .ok()?;
         operator.credential = Credential {
             who: "the operator".into(),
-            header: Some((provisioning.operator.name.clone(), value.clone())),
+            headers: vec![(provisioning.operator.name.clone(), value.clone())],
             basic: None,
             secrets: vec![value],
         };

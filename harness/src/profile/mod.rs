@@ -247,8 +247,9 @@ pub struct Auth {
     pub login: Option<Endpoint>,
     /// Where the token is (scheme `token`).
     pub token: Option<TokenSource>,
-    /// The header that carries the credential (schemes `token` and `header`).
-    pub send: Option<HeaderTemplate>,
+    /// The headers that carry the credential (schemes `token` and `header`; any scheme but `basic` may
+    /// send some): every request of an identity carries each of them.
+    pub send: Vec<HeaderTemplate>,
     /// The logout call.
     pub logout: Option<Endpoint>,
 }
@@ -1206,8 +1207,12 @@ impl Validator<'_> {
             }
         }
         self.check_extracts_used(&creates, &all)?;
-        if let Some(send) = &auth.send {
-            let key = KeyPath::root("auth").key("send").key("value");
+        for (i, send) in auth.send.iter().enumerate() {
+            let key = if auth.send.len() == 1 {
+                KeyPath::root("auth").key("send").key("value")
+            } else {
+                KeyPath::root("auth").key("send").index(i).key("value")
+            };
             self.check_fields(&key, &send.value, &sample)?;
             self.check_tenant_fields(&key, &send.value, &tenants, provisioned_id, true)?;
         }
@@ -2078,11 +2083,33 @@ impl Validator<'_> {
             .as_ref()
             .map(|e| self.endpoint(&at.key("logout"), e, ROOTS_SEND))
             .transpose()?;
-        let send = raw
-            .send
-            .as_ref()
-            .map(|h| self.header(&at.key("send"), h, ROOTS_SEND))
-            .transpose()?;
+        let send = match &raw.send {
+            None => Vec::new(),
+            Some(raw::RawSend::One(h)) => vec![self.header(&at.key("send"), h, ROOTS_SEND)?],
+            Some(raw::RawSend::Many(headers)) => {
+                if headers.is_empty() {
+                    return Err(self.err(
+                        &at.key("send"),
+                        "an empty list: expected at least one `{ header = \"...\", value = \"...\" }`",
+                    ));
+                }
+                let mut out: Vec<HeaderTemplate> = Vec::new();
+                for (i, h) in headers.iter().enumerate() {
+                    let header = self.header(&at.key("send").index(i), h, ROOTS_SEND)?;
+                    if out
+                        .iter()
+                        .any(|o| o.name.eq_ignore_ascii_case(&header.name))
+                    {
+                        return Err(self.err(
+                            &at.key("send").index(i).key("header"),
+                            format!("`{}` is sent twice: each header once", header.name),
+                        ));
+                    }
+                    out.push(header);
+                }
+                out
+            }
+        };
         let token = match &raw.token {
             None => None,
             Some(t) => Some(match (&t.json, &t.header) {
@@ -2110,7 +2137,7 @@ impl Validator<'_> {
                 if token.is_none() {
                     return Err(self.err(&scheme_key, "scheme `token` needs `token = { json = \"/token\" }` or `token = { header = \"Name\" }`"));
                 }
-                if send.is_none() {
+                if send.is_empty() {
                     return Err(self.err(&scheme_key, "scheme `token` needs `send = { header = \"Authorization\", value = \"Bearer {{token}}\" }`"));
                 }
             }
@@ -2123,12 +2150,12 @@ impl Validator<'_> {
                 }
             }
             AuthScheme::Basic => {
-                if send.is_some() || token.is_some() {
+                if !send.is_empty() || token.is_some() {
                     return Err(self.err(&scheme_key, "scheme `basic` sends the login and password itself: remove `send` and `token`"));
                 }
             }
             AuthScheme::Header => {
-                if send.is_none() {
+                if send.is_empty() {
                     return Err(self.err(&scheme_key, "scheme `header` needs `send = { header = \"X-Api-Key\", value = \"{{identity.token}}\" }`"));
                 }
                 if let Some(account) = accounts.existing.iter().find(|a| a.token.is_none()) {

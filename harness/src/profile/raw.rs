@@ -286,9 +286,42 @@ pub struct RawAuth {
     #[serde(default)]
     pub token: Option<RawToken>,
     #[serde(default)]
-    pub send: Option<RawHeader>,
+    pub send: Option<RawSend>,
     #[serde(default)]
     pub logout: Option<RawEndpoint>,
+}
+
+/// `send`: one header (`send = { header = ..., value = ... }`) or several (`send = [{...}, {...}]`).
+#[derive(Debug, Clone)]
+pub enum RawSend {
+    /// One header.
+    One(RawHeader),
+    /// Several headers, each sent on every request.
+    Many(Vec<RawHeader>),
+}
+
+impl<'de> Deserialize<'de> for RawSend {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawSend;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a header (`{ header = \"...\", value = \"...\" }`) or a list of them")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawSend, A::Error> {
+                RawHeader::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawSend::One)
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<RawSend, A::Error> {
+                Vec::<RawHeader>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawSend::Many)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// How identities authenticate.

@@ -86,6 +86,9 @@ struct Agora {
     /// Flaw (direct-read on accounts): a member's page (`/members/{id}`, handle and name) is served to
     /// anyone authenticated, not only to the member.
     member_by_id: bool,
+    /// A project key every signed-in request must carry in an `apikey` header beside its token (as
+    /// PostgREST-style gateways ask): without it, the caller is nobody.
+    api_key: Option<&'static str>,
 }
 
 type Shared = State<Arc<Agora>>;
@@ -105,6 +108,11 @@ fn unauthenticated() -> Response {
 impl Agora {
     /// The caller: a user id (open shape, bearer token) or a workspace id (workspaces shape, key header).
     fn caller(&self, db: &Db, headers: &HeaderMap) -> Option<u64> {
+        if let Some(key) = self.api_key
+            && headers.get("apikey").and_then(|v| v.to_str().ok()) != Some(key)
+        {
+            return None;
+        }
         match self.shape {
             Shape::Open => {
                 let token = headers
@@ -496,6 +504,7 @@ where
         shape,
         note_by_id,
         member_by_id: false,
+        api_key: None,
     };
     run_mock(agora, profile, tenants, prepare).await
 }
@@ -664,6 +673,7 @@ path = "/members/{{member.id}}"
         shape: Shape::Open,
         note_by_id: false,
         member_by_id,
+        api_key: None,
     };
     let flawed = run_mock(agora(true), &profile, 2, nothing_before).await;
     let report = flawed.report();
@@ -853,4 +863,45 @@ async fn agora_existing_workspace_keys_bound_by_position() {
     );
     let owners: std::collections::BTreeSet<u64> = db.notes.iter().map(|n| n.owner).collect();
     assert_eq!(owners.len(), 3);
+}
+
+/// Two headers on every request (`auth.send` as a list): the bearer token of the identity and the
+/// project's key, without which the platform knows no caller. The planted flaw is found and the twin is
+/// clean, so every probe carried both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agora_behind_a_gateway_needs_two_headers_on_every_request() {
+    const KEY: &str = "projet-cle-publique";
+    let from = "send = { header = \"Authorization\", value = \"Bearer {{identity.token}}\" }";
+    assert!(OPEN.contains(from));
+    let profile = OPEN.replacen(
+        from,
+        "send = [\n  { header = \"Authorization\", value = \"Bearer {{identity.token}}\" },\n  { header = \"apikey\", value = \"{{secrets.project_key}}\" },\n]",
+        1,
+    );
+    let agora = |note_by_id| Agora {
+        db: Mutex::new(Db::default()),
+        shape: Shape::Open,
+        note_by_id,
+        member_by_id: false,
+        api_key: Some(KEY),
+    };
+    let secrets = |_base: String| async { format!("project_key = \"{KEY}\"\n") };
+    let flawed = run_mock(agora(true), &profile, 2, secrets).await;
+    assert_direct_read_found(&flawed, "note readable by id behind the gateway");
+    for cause in &flawed.report().root_causes {
+        let curl = &cause.reproducer.request.as_ref().expect("request").curl;
+        assert!(
+            curl.contains("apikey: <redacted") && !curl.contains(KEY),
+            "both headers, redacted: {curl}"
+        );
+    }
+    let twin = run_mock(agora(false), &profile, 2, secrets).await;
+    assert_clean(&twin, "hardened twin behind the gateway");
+    // With the token alone, the platform knows no caller: the run stops at the first create, on its 401.
+    let token_only = try_run_mock(&Arc::new(agora(false)), OPEN, 2, secrets).await;
+    let error = format!(
+        "{:#}",
+        token_only.expect_err("the token alone is not enough")
+    );
+    assert!(error.contains("answered 401"), "{error}");
 }

@@ -662,6 +662,41 @@ fn roles_of_the_platforms_own_validate_and_mistakes_are_located() {
     }
 }
 
+/// `auth.send` as a list: each header sent on every request; a header twice, an empty list or a mistake
+/// inside one entry is an error at its line and column.
+#[test]
+fn several_credential_headers_validate_and_mistakes_are_located() {
+    let from = "send = { header = \"Authorization\", value = \"Bearer {{token}}\" }";
+    let profile = parse(&mutate(
+        from,
+        "send = [\n  { header = \"Authorization\", value = \"Bearer {{token}}\" },\n  { header = \"apikey\", value = \"{{secrets.operator_token}}\" },\n]",
+    ))
+    .expect("two headers validate");
+    let names: Vec<&str> = profile.auth.send.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, ["Authorization", "apikey"]);
+    let cases: &[(&str, String)] = &[
+        ("send_empty", mutate(from, "send = []")),
+        (
+            "send_twice",
+            mutate(
+                from,
+                "send = [\n  { header = \"Authorization\", value = \"Bearer {{token}}\" },\n  { header = \"authorization\", value = \"x\" },\n]",
+            ),
+        ),
+        (
+            "send_unknown_root",
+            mutate(
+                from,
+                "send = [\n  { header = \"Authorization\", value = \"Bearer {{token}}\" },\n  { header = \"X-Case\", value = \"{{case.id}}\" },\n]",
+            ),
+        ),
+    ];
+    for (name, text) in cases {
+        let err = parse(text).expect_err(name);
+        insta::assert_snapshot!(*name, err);
+    }
+}
+
 /// The reference profile with its `[deploy]` table replaced by `deploy`.
 fn with_deploy(deploy: &str) -> String {
     let start = REFERENCE_PORTAL
