@@ -240,11 +240,11 @@ pub struct RunResult {
     pub report: Report,
     /// Exit code (0 clean, 1 findings, 3 target failure, 4 inconclusive).
     pub exit: u8,
-    /// With `--keep-target`: the embedded portal, still up, and what replaying needs.
+    /// With `--keep-target`: the embedded portal or the containers, still up, and what replaying needs.
     pub kept: Option<KeptTarget>,
 }
 
-/// The embedded portal kept up after a run (`--keep-target`).
+/// The embedded portal or the containers of a deployment kept up after a run (`--keep-target`).
 #[derive(Debug)]
 pub struct KeptTarget {
     /// The portal.
@@ -254,7 +254,8 @@ pub struct KeptTarget {
 }
 
 impl KeptTarget {
-    /// Print the notes to `out` and keep the portal up until SIGINT or SIGTERM; then stop it.
+    /// Print the notes to `out` and keep the target up until SIGINT or SIGTERM; then stop it (the
+    /// containers and their network removed).
     pub async fn serve_until_signal(self, to_stderr: bool) {
         if to_stderr {
             eprint!("{}", self.notes);
@@ -273,7 +274,11 @@ impl KeptTarget {
             _ = tokio::signal::ctrl_c() => {}
             _ = terminate => {}
         }
-        eprintln!("stopping the embedded portal");
+        if self.deployed.is_embedded() {
+            eprintln!("stopping the embedded portal");
+        } else {
+            eprintln!("removing the deployment's containers and network");
+        }
         self.deployed.teardown().await;
     }
 }
@@ -392,9 +397,9 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         ))
         .into());
     }
-    if args.keep_target && args.target != TargetSpec::Embedded {
+    if args.keep_target && matches!(args.target, TargetSpec::Url(_)) {
         return Err(UsageError(format!(
-            "--keep-target applies to the embedded portal, not to {}",
+            "--keep-target applies to the embedded portal and to containers cloison starts, not to {}",
             args.target
         ))
         .into());
@@ -845,8 +850,9 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
         warnings,
         failures,
     };
+    // Still deployed here only when kept (`--keep-target`, which a URL target refuses).
     let kept = match deployed {
-        Some(deployed) if deployed.is_embedded() => {
+        Some(deployed) if args.keep_target => {
             let notes = kept_notes(
                 &deployed,
                 &kept_settings,
@@ -876,8 +882,13 @@ fn kept_notes(
     report: &Report,
     secrets: &Value,
 ) -> String {
+    let what = if deployed.is_embedded() {
+        "the embedded portal".to_string()
+    } else {
+        format!("the deployment ({})", deployed.description)
+    };
     let mut out = format!(
-        "\n--keep-target: the embedded portal stays up at {}\n",
+        "\n--keep-target: {what} stays up at {}\n",
         deployed.base_url
     );
     for (name, value) in &deployed.secrets {
@@ -928,7 +939,11 @@ fn kept_notes(
             }
         }
     }
-    out.push_str("Ctrl-C (or SIGTERM) stops the portal.\n");
+    out.push_str(if deployed.is_embedded() {
+        "Ctrl-C (or SIGTERM) stops the portal.\n"
+    } else {
+        "Ctrl-C (or SIGTERM) stops the deployment and removes its containers and network.\n"
+    });
     out
 }
 

@@ -192,6 +192,57 @@ async fn the_reference_portal_deployed_through_its_profile_shows_its_flaw_and_is
     assert_eq!(labelled(&docker, &this_process()).await, (vec![], vec![]));
 }
 
+/// `--keep-target` with containers: after the run, the deployment stays up at the URL the notes print,
+/// with this run's labels, until it is torn down (on Ctrl-C or SIGTERM, as for the embedded portal);
+/// then its containers and network are gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_target_keeps_the_containers_up_until_they_are_torn_down() {
+    let test = "keep_target_keeps_the_containers_up_until_they_are_torn_down";
+    let Some(docker) = engine_with_portal(test).await else {
+        return;
+    };
+    let args = RunArgs {
+        target: TargetSpec::Deploy,
+        flaws: vec!["case-idor".into()],
+        cases: 4,
+        keep_target: true,
+        ..RunArgs::default()
+    };
+    let result = execute(&args).await.expect("the run completes");
+    assert_eq!(result.exit, EXIT_FINDINGS, "{}", result.report.summary());
+    let kept = result.kept.expect("the deployment is kept");
+    assert!(
+        kept.notes.contains("--keep-target: the deployment (")
+            && kept.notes.contains("removes its containers and network"),
+        "{}",
+        kept.notes
+    );
+    let url = kept
+        .notes
+        .split("stays up at ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the URL is printed")
+        .to_string();
+    let health = reqwest::get(format!("{url}/healthz"))
+        .await
+        .map(|r| r.status().as_u16());
+    assert_eq!(health.ok(), Some(200), "the portal still answers at {url}");
+    let (containers, networks) = labelled(&docker, &this_process()).await;
+    assert_eq!(
+        (containers.len(), networks.len()),
+        (1, 1),
+        "the portal and the run's network are still there"
+    );
+    kept.deployed.teardown().await;
+    assert_eq!(
+        labelled(&docker, &this_process()).await,
+        (vec![], vec![]),
+        "removed once torn down"
+    );
+    assert!(reqwest::get(format!("{url}/healthz")).await.is_err());
+}
+
 /// The reference profile with its `[deploy]` table replaced by `deploy`.
 fn with_deploy(deploy: &str) -> String {
     let start = REFERENCE_PORTAL

@@ -226,7 +226,7 @@ fn usage_mistakes_exit_2_before_any_request() {
     check(&["run", "--target", "ftp:x"], "expected `embedded`");
     check(
         &["run", "--keep-target", "--target", "url:http://127.0.0.1:9"],
-        "--keep-target applies to the embedded portal",
+        "--keep-target applies to the embedded portal and to containers cloison starts",
     );
     check(
         &["run", "--profile", "/nonexistent/profile.toml"],
