@@ -441,7 +441,7 @@ pub async fn execute(args: &RunArgs) -> anyhow::Result<RunResult> {
                 args,
                 &profile,
                 tenants,
-                format!("could not deploy {}: {message}", args.target),
+                format!("could not deploy --target {}: {message}", args.target),
             ));
         }
         Err(DeployError::Interrupted) => {
