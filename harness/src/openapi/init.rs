@@ -233,6 +233,8 @@ struct Builder<'d> {
     maps: Vec<ValueMap>,
     /// Role enum values seen in account creation.
     role_values: Vec<String>,
+    /// Whether a resource is written under the platform's own name (format 2).
+    named: bool,
 }
 
 /// The operations of a document, with what init made of them.
@@ -243,6 +245,7 @@ pub fn draft(doc: &Document, openapi: Option<&str>) -> Draft {
         mapped: Vec::new(),
         maps: Vec::new(),
         role_values: Vec::new(),
+        named: false,
     };
     let text = b.write(openapi);
     Draft {
@@ -603,6 +606,10 @@ impl<'d> Builder<'d> {
         let provisioning = self.provisioning(&audiences);
         let auth = self.auth(&audiences);
         let resources = self.resources(&audiences);
+        if self.named {
+            // `entity` is a key of format 2: an older cloison says so instead of naming an unknown resource.
+            out = out.replacen("format = 1\n", "format = 2\n", 1);
+        }
         let transitions = self.transitions(&audiences);
         let functions = self.functions(&audiences);
         self.roles(&mut out);
@@ -1089,15 +1096,47 @@ impl<'d> Builder<'d> {
                 chosen.insert((*kind, "list"), *i);
             }
         }
+        // Each kind under the platform's own word for it (`[resources.dossier]` holding case files), taken
+        // from the paths of its operations; the entity's name where the platform uses it too.
+        let mut names: BTreeMap<RecordKind, String> = BTreeMap::new();
+        for ((kind, _), &i) in &chosen {
+            if names.contains_key(kind) {
+                continue;
+            }
+            let word = self.doc.operations[i]
+                .segments()
+                .iter()
+                .filter(|s| !is_param(s))
+                .flat_map(|s| vocab::words(s))
+                .find(|w| vocab::kind_word(w) == Some(*kind))
+                .map(|w| vocab::singular(&w));
+            if let Some(word) = word.filter(|w| w != kind.name()) {
+                names.insert(*kind, word);
+            }
+        }
+        let name_of = |kind: RecordKind| -> String {
+            names
+                .get(&kind)
+                .cloned()
+                .unwrap_or_else(|| kind.name().to_string())
+        };
         let mut out = String::new();
         for kind in RecordKind::ALL {
+            if let Some(name) = names.get(&kind) {
+                let _ = writeln!(
+                    out,
+                    "# The platform's {name}s hold cloison's generated {}s.\n[resources.{name}]\nentity = \"{}\"\n",
+                    kind.name(),
+                    kind.name()
+                );
+            }
             for op_name in [
                 "create", "read", "update", "delete", "list", "search", "export", "download",
             ] {
                 let Some(&i) = chosen.get(&(kind, op_name)) else {
                     continue;
                 };
-                let what = format!("resources.{}.{op_name}", kind.name());
+                let what = format!("resources.{}.{op_name}", name_of(kind));
                 self.take(i, &what);
                 let op = &self.doc.operations[i];
                 let context = Context::Record(kind);
@@ -1138,22 +1177,25 @@ impl<'d> Builder<'d> {
                 out.push('\n');
             }
         }
-        let missing: Vec<&str> = [
-            (RecordKind::Case, "create", "resources.case.create"),
-            (RecordKind::Case, "read", "resources.case.read"),
-            (RecordKind::Document, "create", "resources.document.create"),
+        let mut missing: Vec<String> = [
+            (RecordKind::Case, "create"),
+            (RecordKind::Case, "read"),
+            (RecordKind::Document, "create"),
         ]
         .into_iter()
-        .filter(|(k, o, _)| !chosen.contains_key(&(*k, *o)))
-        .map(|(_, _, name)| name)
+        .filter(|(k, o)| !chosen.contains_key(&(*k, *o)))
+        .map(|(k, o)| format!("resources.{}.{o}", name_of(k)))
         .collect();
         let document_read = chosen.contains_key(&(RecordKind::Document, "read"))
             || chosen.contains_key(&(RecordKind::Document, "download"));
-        for name in missing
-            .iter()
-            .copied()
-            .chain((!document_read).then_some("resources.document.download"))
-        {
+        if !document_read {
+            missing.push(format!(
+                "resources.{}.download",
+                name_of(RecordKind::Document)
+            ));
+        }
+        self.named = !names.is_empty();
+        for name in &missing {
             let _ = writeln!(
                 out,
                 "# TODO: no operation of the document looks like {name}: describe it (a profile needs it).\n[{name}]\npath = \"TODO\"\n"
@@ -1638,12 +1680,18 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("code_interne = 0  # TODO"), "{text}");
+        // Resources under the platform's words, bound to the entities they hold (format 2).
+        assert!(text.contains("\nformat = 2\n"), "{text}");
         assert!(
-            text.contains(
-                "[resources.document.download]\npath = \"/pieces/{{document.id}}/contenu\""
-            ),
+            text.contains("[resources.dossier]\nentity = \"case\"")
+                && text.contains("[resources.piece]\nentity = \"document\""),
             "{text}"
         );
+        assert!(
+            text.contains("[resources.piece.download]\npath = \"/pieces/{{document.id}}/contenu\""),
+            "{text}"
+        );
+        assert!(!text.contains("[resources.case."), "{text}");
         assert!(
             text.contains("{ name = \"fichier\", file = \"document\""),
             "{text}"

@@ -43,7 +43,8 @@ pub fn squash(text: &str) -> String {
         .collect()
 }
 
-fn singular(word: &str) -> String {
+/// A word in the singular (`cases` -> `case`, `entries` -> `entry`), as English plurals mostly go.
+pub fn singular(word: &str) -> String {
     if let Some(stem) = word.strip_suffix("ies") {
         format!("{stem}y")
     } else {
