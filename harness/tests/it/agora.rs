@@ -89,6 +89,9 @@ struct Agora {
     /// A project key every signed-in request must carry in an `apikey` header beside its token (as
     /// PostgREST-style gateways ask): without it, the caller is nobody.
     api_key: Option<&'static str>,
+    /// Quirk: a note's answer carries a preview of its body, base64-encoded six times over (deeper than
+    /// cloison decodes): the run must say that it scanned it only so far.
+    nested_preview: bool,
 }
 
 type Shared = State<Arc<Agora>>;
@@ -243,7 +246,15 @@ async fn read_note(State(m): Shared, headers: HeaderMap, Path(id): Path<String>)
     if note.owner != caller && !m.note_by_id {
         return not_found();
     }
-    reply(StatusCode::OK, note_json(note))
+    let mut answer = note_json(note);
+    if m.nested_preview {
+        let mut preview = note.body.to_string();
+        for _ in 0..6 {
+            preview = cloison_harness::profile::template::base64(preview.as_bytes());
+        }
+        answer["preview"] = preview.into();
+    }
+    reply(StatusCode::OK, answer)
 }
 
 async fn read_member(State(m): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
@@ -505,6 +516,7 @@ where
         note_by_id,
         member_by_id: false,
         api_key: None,
+        nested_preview: false,
     };
     run_mock(agora, profile, tenants, prepare).await
 }
@@ -674,6 +686,7 @@ path = "/members/{{member.id}}"
         note_by_id: false,
         member_by_id,
         api_key: None,
+        nested_preview: false,
     };
     let flawed = run_mock(agora(true), &profile, 2, nothing_before).await;
     let report = flawed.report();
@@ -884,6 +897,7 @@ async fn agora_behind_a_gateway_needs_two_headers_on_every_request() {
         note_by_id,
         member_by_id: false,
         api_key: Some(KEY),
+        nested_preview: false,
     };
     let secrets = |_base: String| async { format!("project_key = \"{KEY}\"\n") };
     let flawed = run_mock(agora(true), &profile, 2, secrets).await;
@@ -904,4 +918,37 @@ async fn agora_behind_a_gateway_needs_two_headers_on_every_request() {
         token_only.expect_err("the token alone is not enough")
     );
     assert!(error.contains("answered 401"), "{error}");
+}
+
+/// Answers nested deeper than cloison decodes: the run stays clean (the owners' own notes), and its
+/// warnings say how many responses were scanned only up to the decoding limits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agora_answers_nested_deeper_than_the_decoding_limits_are_reported() {
+    let agora = |nested_preview| Agora {
+        db: Mutex::new(Db::default()),
+        shape: Shape::Open,
+        note_by_id: false,
+        member_by_id: false,
+        api_key: None,
+        nested_preview,
+    };
+    let limited = |run: &AgoraRun| {
+        run.report()
+            .warnings
+            .iter()
+            .find(|w| w.contains("decoded only up to cloison's limits"))
+            .cloned()
+    };
+    let nested = run_mock(agora(true), OPEN, 2, nothing_before).await;
+    assert_clean(&nested, "nested previews of one's own notes");
+    let warning = limited(&nested).expect("the warning");
+    let count: usize = warning
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count first");
+    assert!(count > 0, "{warning}");
+    let plain = run_mock(agora(false), OPEN, 2, nothing_before).await;
+    assert_clean(&plain, "plain answers");
+    assert_eq!(limited(&plain), None, "{:?}", plain.report().warnings);
 }
