@@ -19,6 +19,7 @@ pub mod cause;
 pub mod cli;
 pub mod decode;
 pub mod engine;
+pub mod event;
 pub mod generate;
 pub mod http;
 pub mod input;

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use cloison_generators::canary::{CanaryHit, CanaryRegistry, RecordRef};
-use cloison_generators::{PersonId, TenantId, TenantSelection, World};
+use cloison_generators::{Document, DocumentId, PersonId, Role, TenantId, TenantSelection, World};
 use cloison_suites::population::{case_key, document_key, holder_key, note_key, person_key};
 use cloison_suites::{DataOwner, Population, RecordKind};
 use serde_json::{Value, json};
@@ -13,11 +13,43 @@ use serde_json::{Value, json};
 use crate::oracle::{CanaryScanner, Hit};
 use crate::profile::{AccountSource, Profile, TenantMode, TenantRef, Tenants};
 
+/// What an identity of the plan is, as the plan made it (never read back from its key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityKind {
+    /// A person's own generated account (an applicant).
+    Applicant,
+    /// A representative's generated account.
+    Representative,
+    /// A generated agent of a tenant.
+    Agent,
+    /// A tenant's generated administrator.
+    Administrator,
+    /// The account cloison adds for a case file's person who has none of their own (`holder-N`, as the
+    /// applicant): a representative acts for that person where there is one.
+    Holder,
+    /// The identity of a role of the platform's own, one per tenant, with no person.
+    Staff,
+}
+
+impl IdentityKind {
+    /// The kind of a generated account of a role.
+    pub fn of(role: Role) -> Self {
+        match role {
+            Role::Applicant => IdentityKind::Applicant,
+            Role::Representative => IdentityKind::Representative,
+            Role::Agent => IdentityKind::Agent,
+            Role::TenantAdmin => IdentityKind::Administrator,
+        }
+    }
+}
+
 /// An account the run logs in with.
 #[derive(Debug, Clone)]
 pub struct PlannedAccount {
     /// Identity key in the population.
     pub key: String,
+    /// What the identity is.
+    pub kind: IdentityKind,
     /// Login.
     pub login: String,
     /// Password.
@@ -124,6 +156,8 @@ pub struct Plan {
     /// a child, a household's address line): the registry names one owner for a shared value, but seeing
     /// one's own surname or address is never a leak.
     pub own_values: HashMap<String, Vec<String>>,
+    /// The generated document of each document record key.
+    pub document_ids: HashMap<String, DocumentId>,
 }
 
 /// The login of a role of the platform's own in a tenant: under a reserved domain, never a canary.
@@ -159,174 +193,14 @@ fn holder_password(seed: u64, person: PersonId) -> String {
 impl Plan {
     /// Plan a run of `profile` over `world`. `secrets` fills the passwords and tokens of existing accounts.
     pub fn new(world: World, profile: &Profile, secrets: &Value) -> Result<Plan, PlanError> {
-        let code = |id: TenantId| {
-            world
-                .tenant(id)
-                .map(|t| t.code.clone())
-                .unwrap_or_else(|| id.0.to_string())
-        };
-        let mut accounts = Vec::new();
-        for bundle in &world.cases {
-            for account in &bundle.accounts {
-                accounts.push(PlannedAccount {
-                    key: account.login.clone(),
-                    login: account.login.clone(),
-                    password: account.password.clone(),
-                    token: None,
-                    role: account.role.as_str().to_string(),
-                    tenant: code(account.tenant_id),
-                    tenant_id: account.tenant_id,
-                    person: account.person_id,
-                    display_name: account.display_name.clone(),
-                    known_id: None,
-                    provision: true,
-                    attributes: BTreeMap::new(),
-                });
-            }
-            let person = bundle.case_file.person_id;
-            if profile.accounts.holders
-                && !bundle.accounts.iter().any(|a| a.person_id == Some(person))
-            {
-                let first_name = bundle
-                    .persons
-                    .first()
-                    .map(|p| p.first_name.as_str())
-                    .unwrap_or("Titulaire");
-                accounts.push(PlannedAccount {
-                    key: holder_key(person),
-                    login: holder_key(person),
-                    password: holder_password(world.config().seed, person),
-                    token: None,
-                    role: "applicant".into(),
-                    tenant: code(bundle.case_file.tenant_id),
-                    tenant_id: bundle.case_file.tenant_id,
-                    person: Some(person),
-                    display_name: format!("{first_name} (titulaire)"),
-                    known_id: None,
-                    provision: true,
-                    attributes: BTreeMap::new(),
-                });
-            }
-        }
-        for agent in &world.agents {
-            accounts.push(PlannedAccount {
-                key: agent.login.clone(),
-                login: agent.login.clone(),
-                password: agent.password.clone(),
-                token: None,
-                role: agent.role.as_str().to_string(),
-                tenant: code(agent.tenant_id),
-                tenant_id: agent.tenant_id,
-                person: None,
-                display_name: agent.display_name.clone(),
-                known_id: None,
-                provision: true,
-                attributes: BTreeMap::new(),
-            });
-        }
-        // Roles of the platform's own: one staff identity per tenant each, with no person.
-        let mut staff = Vec::new();
-        for tenant in &world.tenants {
-            for role in &profile.staff_roles {
-                let login = staff_login(role, &tenant.code);
-                staff.push(cloison_suites::Identity {
-                    key: login.clone(),
-                    role: role.clone(),
-                    tenant: tenant.code.clone(),
-                    person: None,
-                    represents: Default::default(),
-                    formerly_represents: Default::default(),
-                    assigned_cases: Default::default(),
-                });
-                accounts.push(PlannedAccount {
-                    key: login.clone(),
-                    login: login.clone(),
-                    password: staff_password(world.config().seed, &login),
-                    token: None,
-                    role: role.clone(),
-                    tenant: tenant.code.clone(),
-                    tenant_id: tenant.id,
-                    person: None,
-                    display_name: format!("{role} {}", tenant.code),
-                    known_id: None,
-                    provision: true,
-                    attributes: BTreeMap::new(),
-                });
-            }
-        }
-        let mut population = Population::from_world(&world, profile.accounts.holders)?;
-        if !staff.is_empty() {
-            population = population.with_identities(staff)?;
-        }
-        if profile.endpoints_of(RecordKind::Person).next().is_some() {
-            population = population.with_person_records()?;
-        }
-        if profile.endpoints_of(RecordKind::Account).next().is_some() {
-            population = population.with_account_records(&world)?;
-        }
+        let mut accounts = world_accounts(&world, profile.accounts.holders);
+        let (staff, staff_accounts) = staff_accounts(&world, profile);
+        accounts.extend(staff_accounts);
+        let mut population = population(&world, profile, staff)?;
         let ctx = json!({ "secrets": secrets });
         let tenants = existing_tenants(&world, profile, &ctx)?;
         if profile.accounts.source == AccountSource::Existing {
-            // An account's tenant: a code, or a position among the listed (else the world's) tenants.
-            let tenant_of = |tenant: &Option<TenantRef>| -> Option<String> {
-                match tenant {
-                    None => None,
-                    Some(TenantRef::Code(code)) => Some(code.clone()),
-                    Some(TenantRef::Position(n)) => match tenants.get(n.wrapping_sub(1)) {
-                        Some(t) => Some(t.code.clone()),
-                        None => world.tenants.get(n.wrapping_sub(1)).map(|t| t.code.clone()),
-                    },
-                }
-            };
-            let wanted: Vec<Option<String>> = profile
-                .accounts
-                .existing
-                .iter()
-                .map(|e| tenant_of(&e.tenant))
-                .collect();
-            let mut used = vec![false; profile.accounts.existing.len()];
-            let mut bound = Vec::new();
-            for mut account in accounts {
-                let slot = profile.accounts.existing.iter().enumerate().find(|(i, e)| {
-                    !used[*i]
-                        && e.role == account.role
-                        && wanted[*i]
-                            .as_ref()
-                            .is_none_or(|code| *code == account.tenant)
-                });
-                let Some((i, existing)) = slot else { continue };
-                used[i] = true;
-                let fill = |t: &crate::profile::Template, what: &str| {
-                    t.render(&ctx).map_err(|e| {
-                        PlanError::Secret(
-                            profile
-                                .error_at(&existing.origin.key(what), e.to_string())
-                                .to_string(),
-                        )
-                    })
-                };
-                account.login = existing.login.clone();
-                account.password = existing
-                    .password
-                    .as_ref()
-                    .map(|t| fill(t, "password"))
-                    .transpose()?
-                    .unwrap_or_default();
-                account.token = existing
-                    .token
-                    .as_ref()
-                    .map(|t| fill(t, "token"))
-                    .transpose()?;
-                account.known_id = existing.id.clone();
-                account.provision = false;
-                for (name, template) in &existing.attributes {
-                    account
-                        .attributes
-                        .insert(name.clone(), fill(template, "attributes")?);
-                }
-                bound.push(account);
-            }
-            accounts = bound;
+            accounts = bind_existing(accounts, &world, profile, &tenants, &ctx)?;
             let keys: std::collections::HashSet<String> =
                 accounts.iter().map(|a| a.key.clone()).collect();
             population = population.retain(|identity| keys.contains(&identity.key))?;
@@ -347,15 +221,11 @@ impl Plan {
             .iter()
             .filter_map(|a| a.person.map(|p| (p, a.key.clone())))
             .collect();
-        let mut own_values = HashMap::new();
-        for person in world.persons() {
-            if let Some(key) = person_account.get(&person.id) {
-                own_values.insert(
-                    key.clone(),
-                    vec![person.surname.clone(), person.address_line.clone()],
-                );
-            }
-        }
+        let own_values = own_values(&world, &person_account);
+        let document_ids = world
+            .documents()
+            .map(|d| (document_key(d.id), d.id))
+            .collect();
         Ok(Plan {
             world,
             accounts,
@@ -364,7 +234,14 @@ impl Plan {
             account_index,
             person_account,
             own_values,
+            document_ids,
         })
+    }
+
+    /// The generated document of a document record.
+    pub fn document(&self, key: &str) -> Option<&Document> {
+        let id = self.document_ids.get(key)?;
+        self.world.documents().find(|d| d.id == *id)
     }
 
     /// The account of an identity key.
@@ -395,6 +272,246 @@ impl Plan {
     pub fn scanner(&self) -> WorldCanaries {
         WorldCanaries::new(&self.world)
     }
+}
+
+/// A planned account, created by cloison (until bound to an existing one).
+struct Account<'s> {
+    key: &'s str,
+    kind: IdentityKind,
+    password: String,
+    role: &'s str,
+    tenant: (String, TenantId),
+    person: Option<PersonId>,
+    display_name: String,
+}
+
+impl Account<'_> {
+    fn planned(self) -> PlannedAccount {
+        PlannedAccount {
+            key: self.key.to_string(),
+            kind: self.kind,
+            login: self.key.to_string(),
+            password: self.password,
+            token: None,
+            role: self.role.to_string(),
+            tenant: self.tenant.0,
+            tenant_id: self.tenant.1,
+            person: self.person,
+            display_name: self.display_name,
+            known_id: None,
+            provision: true,
+            attributes: BTreeMap::new(),
+        }
+    }
+}
+
+/// The accounts of the generated world, in world order: each case file's accounts (and, with `holders`,
+/// an applicant account for a person who has none), then the agents.
+fn world_accounts(world: &World, holders: bool) -> Vec<PlannedAccount> {
+    let tenant = |id: TenantId| {
+        let code = world
+            .tenant(id)
+            .map(|t| t.code.clone())
+            .unwrap_or_else(|| id.0.to_string());
+        (code, id)
+    };
+    let mut accounts = Vec::new();
+    for bundle in &world.cases {
+        for account in &bundle.accounts {
+            accounts.push(
+                Account {
+                    key: &account.login,
+                    kind: IdentityKind::of(account.role),
+                    password: account.password.clone(),
+                    role: account.role.as_str(),
+                    tenant: tenant(account.tenant_id),
+                    person: account.person_id,
+                    display_name: account.display_name.clone(),
+                }
+                .planned(),
+            );
+        }
+        let person = bundle.case_file.person_id;
+        if holders && !bundle.accounts.iter().any(|a| a.person_id == Some(person)) {
+            let first_name = bundle
+                .persons
+                .first()
+                .map(|p| p.first_name.as_str())
+                .unwrap_or("Titulaire");
+            let key = holder_key(person);
+            accounts.push(
+                Account {
+                    key: &key,
+                    kind: IdentityKind::Holder,
+                    password: holder_password(world.config().seed, person),
+                    role: "applicant",
+                    tenant: tenant(bundle.case_file.tenant_id),
+                    person: Some(person),
+                    display_name: format!("{first_name} (titulaire)"),
+                }
+                .planned(),
+            );
+        }
+    }
+    for agent in &world.agents {
+        accounts.push(
+            Account {
+                key: &agent.login,
+                kind: IdentityKind::of(agent.role),
+                password: agent.password.clone(),
+                role: agent.role.as_str(),
+                tenant: tenant(agent.tenant_id),
+                person: None,
+                display_name: agent.display_name.clone(),
+            }
+            .planned(),
+        );
+    }
+    accounts
+}
+
+/// Roles of the platform's own: one staff identity per tenant each, with no person.
+fn staff_accounts(
+    world: &World,
+    profile: &Profile,
+) -> (Vec<cloison_suites::Identity>, Vec<PlannedAccount>) {
+    let mut staff = Vec::new();
+    let mut accounts = Vec::new();
+    for tenant in &world.tenants {
+        for role in &profile.staff_roles {
+            let login = staff_login(role, &tenant.code);
+            staff.push(cloison_suites::Identity {
+                key: login.clone(),
+                role: role.clone(),
+                tenant: tenant.code.clone(),
+                person: None,
+                represents: Default::default(),
+                formerly_represents: Default::default(),
+                assigned_cases: Default::default(),
+            });
+            accounts.push(
+                Account {
+                    key: &login,
+                    kind: IdentityKind::Staff,
+                    password: staff_password(world.config().seed, &login),
+                    role,
+                    tenant: (tenant.code.clone(), tenant.id),
+                    person: None,
+                    display_name: format!("{role} {}", tenant.code),
+                }
+                .planned(),
+            );
+        }
+    }
+    (staff, accounts)
+}
+
+/// The population of the world, with the staff identities and, where the profile makes them resources,
+/// persons and accounts as records.
+fn population(
+    world: &World,
+    profile: &Profile,
+    staff: Vec<cloison_suites::Identity>,
+) -> Result<Population, PlanError> {
+    let mut population = Population::from_world(world, profile.accounts.holders)?;
+    if !staff.is_empty() {
+        population = population.with_identities(staff)?;
+    }
+    if profile.endpoints_of(RecordKind::Person).next().is_some() {
+        population = population.with_person_records()?;
+    }
+    if profile.endpoints_of(RecordKind::Account).next().is_some() {
+        population = population.with_account_records(world)?;
+    }
+    Ok(population)
+}
+
+/// The planned accounts bound to `[[accounts.existing]]` (by role, and tenant when the entry names one),
+/// in order; the others are dropped.
+fn bind_existing(
+    accounts: Vec<PlannedAccount>,
+    world: &World,
+    profile: &Profile,
+    tenants: &[PlannedTenant],
+    ctx: &Value,
+) -> Result<Vec<PlannedAccount>, PlanError> {
+    // An account's tenant: a code, or a position among the listed (else the world's) tenants.
+    let tenant_of = |tenant: &Option<TenantRef>| -> Option<String> {
+        match tenant {
+            None => None,
+            Some(TenantRef::Code(code)) => Some(code.clone()),
+            Some(TenantRef::Position(n)) => match tenants.get(n.wrapping_sub(1)) {
+                Some(t) => Some(t.code.clone()),
+                None => world.tenants.get(n.wrapping_sub(1)).map(|t| t.code.clone()),
+            },
+        }
+    };
+    let wanted: Vec<Option<String>> = profile
+        .accounts
+        .existing
+        .iter()
+        .map(|e| tenant_of(&e.tenant))
+        .collect();
+    let mut used = vec![false; profile.accounts.existing.len()];
+    let mut bound = Vec::new();
+    for mut account in accounts {
+        let slot = profile.accounts.existing.iter().enumerate().find(|(i, e)| {
+            !used[*i]
+                && e.role == account.role
+                && wanted[*i]
+                    .as_ref()
+                    .is_none_or(|code| *code == account.tenant)
+        });
+        let Some((i, existing)) = slot else { continue };
+        used[i] = true;
+        let fill = |t: &crate::profile::Template, what: &str| {
+            t.render(ctx).map_err(|e| {
+                PlanError::Secret(
+                    profile
+                        .error_at(&existing.origin.key(what), e.to_string())
+                        .to_string(),
+                )
+            })
+        };
+        account.login = existing.login.clone();
+        account.password = existing
+            .password
+            .as_ref()
+            .map(|t| fill(t, "password"))
+            .transpose()?
+            .unwrap_or_default();
+        account.token = existing
+            .token
+            .as_ref()
+            .map(|t| fill(t, "token"))
+            .transpose()?;
+        account.known_id = existing.id.clone();
+        account.provision = false;
+        for (name, template) in &existing.attributes {
+            account
+                .attributes
+                .insert(name.clone(), fill(template, "attributes")?);
+        }
+        bound.push(account);
+    }
+    Ok(bound)
+}
+
+/// Per identity with a person, the values of that person others share (surname, address line).
+fn own_values(
+    world: &World,
+    person_account: &HashMap<PersonId, String>,
+) -> HashMap<String, Vec<String>> {
+    let mut own_values = HashMap::new();
+    for person in world.persons() {
+        if let Some(key) = person_account.get(&person.id) {
+            own_values.insert(
+                key.clone(),
+                vec![person.surname.clone(), person.address_line.clone()],
+            );
+        }
+    }
+    own_values
 }
 
 /// `[[tenants.existing]]` bound to the world's tenants: by code when the entries name codes, else in order.

@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use cloison_suites::{Cell, Family, FamilyPlan, Hit, Verdict};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Judged;
+use crate::event::Judged;
+pub use crate::event::{StatefulCoverage, Stats, TraceStep};
 use crate::http::RequestSummary;
 
 /// How strong the evidence of a finding is.
@@ -87,22 +88,6 @@ pub struct Finding {
     pub steps: Vec<TraceStep>,
 }
 
-/// One step of a stateful sequence, as it was sent (a reproducer replays them in order).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TraceStep {
-    /// `setup` (the subject's creation, the scene's representation), `step` (a transition of the
-    /// sequence) or `check` (the read that did not match the model).
-    pub phase: String,
-    /// What the step did.
-    pub step: String,
-    /// The target's answer, if the step was a request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    /// A curl command that replays it (credentials redacted), if the step was a request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub curl: Option<String>,
-}
-
 /// When a root cause was first seen.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Detection {
@@ -142,33 +127,6 @@ pub struct RootCause {
     pub cwe: Vec<String>,
     /// OWASP API Security Top 10 (2023) category of the family.
     pub owasp: String,
-}
-
-/// Counts and rates of a run.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Stats {
-    /// Identities on the target.
-    pub identities: usize,
-    /// Records of the world seeded on the target.
-    pub records_seeded: usize,
-    /// Objects created over HTTP (tenants, identities, representations, records).
-    pub objects_created: usize,
-    /// Seconds spent provisioning and seeding (logins included).
-    pub seed_seconds: f64,
-    /// Objects per second while seeding.
-    pub seed_rate: f64,
-    /// Control reads (before and after the probes).
-    pub controls: usize,
-    /// Probes sent (controls included).
-    pub probes: usize,
-    /// Seconds spent probing.
-    pub probe_seconds: f64,
-    /// Probes per second in the concurrent probe phase (reads, lists, searches, exports...).
-    pub probe_rate: f64,
-    /// Probes that change data (each followed by read-backs).
-    pub writes: usize,
-    /// Seconds spent in each phase.
-    pub phases: Vec<(String, f64)>,
 }
 
 /// What was covered for one family.
@@ -230,7 +188,7 @@ pub struct Coverage {
     pub cells: Vec<CellCoverage>,
     /// What the stateful suite covered: its scene, sequences, transitions accepted, refused and skipped.
     #[serde(default)]
-    pub stateful: crate::engine::StatefulCoverage,
+    pub stateful: StatefulCoverage,
     /// With an OpenAPI document: every operation of it, and the families that probed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operations: Option<Vec<crate::openapi::coverage::OperationCoverage>>,

@@ -9,7 +9,9 @@
 //! - An accepted answer without what the profile points at is the target's when the body is empty or is
 //!   the request sent back (an echo); otherwise the profile's (a pointer that does not fit the answers).
 
-use super::*;
+use super::EngineError;
+use crate::http::Exchange;
+use crate::profile::{Endpoint, KeyPath, Profile};
 
 /// The party a setup failure is blamed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,13 +43,60 @@ pub(crate) fn unusable_answer(ex: &Exchange) -> Option<&'static str> {
     }
 }
 
-impl Engine<'_> {
+/// A phase that sends setup requests: it knows the profile (to point at the key at fault) and the
+/// credentials to redact from the excerpts of its errors.
+pub(super) trait Blaming {
+    /// The profile of the run.
+    fn profile(&self) -> &Profile;
+
+    /// Every credential value known at this point of the run.
+    fn all_secrets(&self) -> Vec<String>;
+
+    /// Check a setup response: 2xx (or the endpoint's `ok`) passes; 5xx, or a 4xx to a retry after a lost
+    /// answer, is a target failure; anything else means the profile does not fit the platform.
+    fn setup_status(
+        &self,
+        endpoint: &Endpoint,
+        ex: &Exchange,
+        what: &str,
+    ) -> Result<(), EngineError> {
+        let status = ex.observed.status;
+        if endpoint.is_ok(status) {
+            return Ok(());
+        }
+        let excerpt = ex.answer(300, &self.all_secrets());
+        let mut message = format!(
+            "{what}: {} {} answered {status}: {excerpt}",
+            ex.request.method, ex.request.url
+        );
+        if status_blame(ex) == Blame::Target {
+            if let Some(lost) = ex.retried_after.as_ref().filter(|_| status < 500) {
+                message.push_str(&format!(
+                    " (to a retry: the earlier attempt got no answer ({lost}) and may have been applied)"
+                ));
+            }
+            Err(EngineError::Target(message))
+        } else {
+            if status == 409 && self.profile().reset.is_empty() {
+                message.push_str(
+                    " (a conflict: what an earlier run created may still be there; a [[reset]] in the profile \
+                     brings the platform back to a blank state before provisioning)",
+                );
+            }
+            Err(EngineError::Setup(
+                self.profile()
+                    .error_at(&endpoint.origin, message)
+                    .to_string(),
+            ))
+        }
+    }
+
     /// The error for an accepted setup answer that lacks what the profile points at (`key`, e.g.
     /// `provisioning.identity.extract.id`; `expected`, e.g. "the new identity's identifier at `/id`").
-    pub(super) fn missing_in_answer(
+    fn missing_in_answer(
         &self,
         ex: &Exchange,
-        key: &crate::profile::KeyPath,
+        key: &KeyPath,
         what: &str,
         expected: &str,
     ) -> EngineError {
@@ -60,7 +109,7 @@ impl Engine<'_> {
                 "{head} with {answer}: expected {expected} (`{key}`); the target failed, the profile is not in question"
             )),
             None => EngineError::Setup(
-                self.profile
+                self.profile()
                     .error_at(
                         key,
                         format!(
@@ -71,6 +120,32 @@ impl Engine<'_> {
                     .to_string(),
             ),
         }
+    }
+
+    /// The error for a value of an answer that cannot be an identifier (an object, a list, a boolean):
+    /// the pointer does not fit the platform's answers, the profile's fault.
+    fn not_an_identifier(
+        &self,
+        ex: &Exchange,
+        key: &KeyPath,
+        what: &str,
+        pointer: &str,
+        found: &str,
+    ) -> EngineError {
+        EngineError::Setup(
+            self.profile()
+                .error_at(
+                    key,
+                    format!(
+                        "{what}: {} {} answered {} with {found} at `{pointer}`: expected a string or a number (an identifier): {}",
+                        ex.request.method,
+                        ex.request.url,
+                        ex.observed.status,
+                        ex.excerpt(200, &self.all_secrets())
+                    ),
+                )
+                .to_string(),
+        )
     }
 }
 

@@ -10,10 +10,15 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Map;
+use cloison_suites::RecordKind;
+use serde_json::{Map, Value};
 
-use super::*;
-use crate::profile::{Create, IdSource, KeyPath};
+use super::blame::Blaming;
+use super::executor::Executor;
+use super::{EngineError, transport};
+use crate::event::Judged;
+use crate::http::{Exchange, HttpError, Session};
+use crate::profile::{Create, Endpoint, IdSource, KeyPath};
 
 /// A record created on the target.
 pub(super) struct Created {
@@ -115,7 +120,7 @@ impl Create {
     }
 }
 
-impl Engine<'_> {
+impl Executor<'_> {
     /// Create the record `key` as `creator` through `create`'s steps. `suffix` is appended to the values
     /// a client-chosen identifier is made of (the stateful suite creates the same record's values again,
     /// and a chosen key must not collide with the seeded record's).
@@ -133,42 +138,11 @@ impl Engine<'_> {
         let root = kind.name();
         let what = format!("creating {key} as {creator}");
         let mut ctx = self.record_ctx(key, creator);
-        let mut id = None;
-        if let IdSource::Chosen {
-            template, origin, ..
-        } = &create.id
-        {
-            if let Some(suffix) = suffix {
-                for path in template.paths() {
-                    let at = format!("/{}", path.join("/"));
-                    if let Some(Value::String(s)) = ctx.pointer_mut(&at) {
-                        s.push_str(suffix);
-                    }
-                }
-            }
-            let chosen = template.render(&ctx).map_err(|error| {
-                EngineError::Setup(self.profile.error_at(origin, error.to_string()).to_string())
-            })?;
-            if chosen.trim().is_empty() {
-                return Err(EngineError::Setup(
-                    self.profile
-                        .error_at(origin, format!("{what}: the chosen identifier is empty"))
-                        .to_string(),
-                ));
-            }
-            ctx[root]["id"] = chosen.clone().into();
-            id = Some(chosen);
-        }
-        let bytes = match (
-            kind,
-            key.strip_prefix("document-")
-                .and_then(|n| n.parse::<u64>().ok()),
-        ) {
-            (RecordKind::Document, Some(n)) => self
+        let mut id = self.chosen_id(create, &what, root, &mut ctx, suffix)?;
+        let bytes = match kind {
+            RecordKind::Document => self
                 .plan
-                .world
-                .documents()
-                .find(|d| d.id.0 == n)
+                .document(key)
                 .map(|d| self.plan.world.document_bytes(d)),
             _ => None,
         };
@@ -180,47 +154,14 @@ impl Engine<'_> {
             let ex = self
                 .send_renewing(creator, &mut session, step, &ctx, bytes.as_deref())
                 .await?;
-            self.setup_status(step, &ex, &what)?;
-            let refusals = self.profile.refusals_for(step);
-            if refusals.empty_list && refusals.is_empty_list(&ex.observed) {
-                // A success that the profile's refusals call a refusal: nothing was created.
-                return Err(EngineError::Setup(
-                    self.profile
-                        .error_at(
-                            &step.origin,
-                            format!(
-                                "{what}: {} {} answered {} with an empty list, a refusal by the profile's refusals: nothing was created (does the path name the records as the platform keeps them?)",
-                                ex.request.method, ex.request.url, ex.observed.status
-                            ),
-                        )
-                        .to_string(),
-                ));
-            }
+            self.created_status(step, &ex, &what)?;
             if event.is_none() {
                 event = self.judge_allowed(creator, &ex, &endpoint_key, key);
             }
             curl = Some(ex.request.curl.clone());
             let json = ex.json().unwrap_or(Value::Null);
-            if let Err(unusable) =
-                take_extracts(create, step, &json, root, &mut ctx, &mut id, &mut values)
-            {
-                let extract_key = step.origin.key("extract").key(unusable.name());
-                return Err(match unusable {
-                    Unusable::NotScalar { pointer, found, .. } => {
-                        self.not_an_identifier(&ex, &extract_key, &what, &pointer, &found)
-                    }
-                    Unusable::Missing { name, pointer } => self.missing_in_answer(
-                        &ex,
-                        &extract_key,
-                        &what,
-                        &if name == "id" {
-                            format!("the new record's identifier at `{pointer}`")
-                        } else {
-                            format!("`{name}` at `{pointer}`")
-                        },
-                    ),
-                });
-            }
+            take_extracts(create, step, &json, root, &mut ctx, &mut id, &mut values)
+                .map_err(|unusable| self.unusable(&ex, step, &what, unusable))?;
         }
         if let IdSource::Found {
             items,
@@ -228,9 +169,15 @@ impl Engine<'_> {
             origin,
         } = &create.id
         {
-            let (found, list_event) = self
-                .find_id(key, kind, creator, &session, &ctx, items, item_id, origin)
-                .await?;
+            let found = Finding {
+                key,
+                kind,
+                creator,
+                items,
+                item_id,
+                origin,
+            };
+            let (found, list_event) = self.find_id(&found, &session, &ctx).await?;
             event = event.or(list_event);
             id = Some(found);
         }
@@ -250,6 +197,96 @@ impl Engine<'_> {
             event,
             curl,
         })
+    }
+
+    /// A key the client chooses (`IdSource::Chosen`), rendered into the record's root of `ctx`, with
+    /// `suffix` appended to the values it is made of.
+    fn chosen_id(
+        &self,
+        create: &Create,
+        what: &str,
+        root: &str,
+        ctx: &mut Value,
+        suffix: Option<&str>,
+    ) -> Result<Option<String>, EngineError> {
+        let IdSource::Chosen {
+            template, origin, ..
+        } = &create.id
+        else {
+            return Ok(None);
+        };
+        if let Some(suffix) = suffix {
+            for path in template.paths() {
+                let at = format!("/{}", path.join("/"));
+                if let Some(Value::String(s)) = ctx.pointer_mut(&at) {
+                    s.push_str(suffix);
+                }
+            }
+        }
+        let chosen = template.render(ctx).map_err(|error| {
+            EngineError::Setup(self.profile.error_at(origin, error.to_string()).to_string())
+        })?;
+        if chosen.trim().is_empty() {
+            return Err(EngineError::Setup(
+                self.profile
+                    .error_at(origin, format!("{what}: the chosen identifier is empty"))
+                    .to_string(),
+            ));
+        }
+        ctx[root]["id"] = chosen.clone().into();
+        Ok(Some(chosen))
+    }
+
+    /// A create step's answer: accepted (see [`Blaming::setup_status`]), and not an empty list the
+    /// profile's refusals call a refusal (nothing was created).
+    fn created_status(
+        &self,
+        step: &Endpoint,
+        ex: &Exchange,
+        what: &str,
+    ) -> Result<(), EngineError> {
+        self.setup_status(step, ex, what)?;
+        let refusals = self.profile.refusals_for(step);
+        if refusals.empty_list && refusals.is_empty_list(&ex.observed) {
+            return Err(EngineError::Setup(
+                self.profile
+                    .error_at(
+                        &step.origin,
+                        format!(
+                            "{what}: {} {} answered {} with an empty list, a refusal by the profile's refusals: nothing was created (does the path name the records as the platform keeps them?)",
+                            ex.request.method, ex.request.url, ex.observed.status
+                        ),
+                    )
+                    .to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The error for a step's answer that cannot give what the step extracts.
+    fn unusable(
+        &self,
+        ex: &Exchange,
+        step: &Endpoint,
+        what: &str,
+        unusable: Unusable,
+    ) -> EngineError {
+        let extract_key = step.origin.key("extract").key(unusable.name());
+        match unusable {
+            Unusable::NotScalar { pointer, found, .. } => {
+                self.not_an_identifier(ex, &extract_key, what, &pointer, &found)
+            }
+            Unusable::Missing { name, pointer } => self.missing_in_answer(
+                ex,
+                &extract_key,
+                what,
+                &if name == "id" {
+                    format!("the new record's identifier at `{pointer}`")
+                } else {
+                    format!("`{name}` at `{pointer}`")
+                },
+            ),
+        }
     }
 
     /// Send a setup request, logging the identity in again when its session expired (nothing was created
@@ -286,32 +323,6 @@ impl Engine<'_> {
         }
     }
 
-    /// The error for a value of an answer that cannot be an identifier (an object, a list, a boolean):
-    /// the pointer does not fit the platform's answers, the profile's fault.
-    fn not_an_identifier(
-        &self,
-        ex: &Exchange,
-        key: &KeyPath,
-        what: &str,
-        pointer: &str,
-        found: &str,
-    ) -> EngineError {
-        EngineError::Setup(
-            self.profile
-                .error_at(
-                    key,
-                    format!(
-                        "{what}: {} {} answered {} with {found} at `{pointer}`: expected a string or a number (an identifier): {}",
-                        ex.request.method,
-                        ex.request.url,
-                        ex.observed.status,
-                        ex.excerpt(200, &self.all_secrets())
-                    ),
-                )
-                .to_string(),
-        )
-    }
-
     /// The values that are the record's own (its own object's canaries, less those of its case file and
     /// person: a document's reference holds its case file's number), and, for a case file, those of its
     /// person as a second choice.
@@ -339,23 +350,22 @@ impl Engine<'_> {
         (own, BTreeSet::new())
     }
 
-    /// List the records of `kind` as the creator and find the new one by its own canaries.
-    #[allow(clippy::too_many_arguments)]
+    /// List the records of the kind as the creator and find the new one by its own canaries.
     async fn find_id(
         &self,
-        key: &str,
-        kind: RecordKind,
-        creator: &str,
+        finding: &Finding<'_>,
         session: &Session,
         ctx: &Value,
-        items: &str,
-        item_id: &str,
-        origin: &KeyPath,
     ) -> Result<(String, Option<Judged>), EngineError> {
-        let what = format!(
-            "finding {key} in the list of {}s as {creator}",
-            self.profile.kind_name(kind)
-        );
+        let Finding {
+            key,
+            kind,
+            creator,
+            items,
+            origin,
+            ..
+        } = *finding;
+        let what = finding.what(self.profile);
         let Some(list) = self.profile.endpoint(kind, "list") else {
             return Err(EngineError::Setup(
                 self.profile
@@ -385,16 +395,45 @@ impl Engine<'_> {
                 &format!("a JSON list at `{items}`"),
             ));
         };
+        let id = self.pick_item(finding, &what, &ex, &list_items)?;
+        if let Ok(mut claimed) = self.seeded.claimed.lock() {
+            claimed.insert(id.clone());
+        }
+        Ok((id, event))
+    }
+
+    /// The one item of a list that carries the record's own values (else its person's), not taken by a
+    /// record found or created before: its identifier.
+    fn pick_item(
+        &self,
+        finding: &Finding<'_>,
+        what: &str,
+        ex: &Exchange,
+        list_items: &[Value],
+    ) -> Result<String, EngineError> {
+        let Finding {
+            key,
+            kind,
+            item_id,
+            origin,
+            ..
+        } = *finding;
         let (own, person) = self.record_canaries(key, kind);
         // Records found or created before this one are not it, whatever values they share with it.
         let known: BTreeSet<String> = self
+            .seeded
             .claimed
             .lock()
             .map(|claimed| claimed.iter().cloned().collect())
             .unwrap_or_default();
         let taken = |item: &Value| {
             scalar_at(item, item_id).ok().flatten().is_some_and(|id| {
-                known.contains(&id) || self.record_ids.get(key).is_some_and(|seeded| *seeded == id)
+                known.contains(&id)
+                    || self
+                        .seeded
+                        .record_ids
+                        .get(key)
+                        .is_some_and(|seeded| *seeded == id)
             })
         };
         let carrying = |values: &BTreeSet<String>| -> Vec<&Value> {
@@ -415,53 +454,75 @@ impl Engine<'_> {
         if matching.is_empty() {
             matching = carrying(&person);
         }
+        let setup = |at: &KeyPath, message: String| {
+            EngineError::Setup(self.profile.error_at(at, message).to_string())
+        };
         match matching.as_slice() {
             [item] => match scalar_at(item, item_id) {
-                Ok(Some(id)) => {
-                    if let Ok(mut claimed) = self.claimed.lock() {
-                        claimed.insert(id.clone());
-                    }
-                    Ok((id, event))
-                }
-                Ok(None) => Err(EngineError::Setup(
-                    self.profile
-                        .error_at(
-                            &origin.key("id"),
-                            format!("{what}: the record's item has nothing at `{item_id}`: {}", crate::input::capped(&item.to_string(), 200)),
-                        )
-                        .to_string(),
+                Ok(Some(id)) => Ok(id),
+                Ok(None) => Err(setup(
+                    &origin.key("id"),
+                    format!(
+                        "{what}: the record's item has nothing at `{item_id}`: {}",
+                        crate::input::capped(&item.to_string(), 200)
+                    ),
                 )),
-                Err(found) => Err(self.not_an_identifier(&ex, &origin.key("id"), &what, item_id, &found)),
+                Err(found) => {
+                    Err(self.not_an_identifier(ex, &origin.key("id"), what, item_id, &found))
+                }
             },
-            [] => Err(EngineError::Setup(
-                self.profile
-                    .error_at(
-                        origin,
-                        format!(
-                            "{what}: no item of the {} in the list carries a value of the record ({}): the list must show a value the create sent, such as its number or its title",
-                            list_items.len(),
-                            own.iter().chain(person.iter()).take(3).cloned().collect::<Vec<_>>().join(", ")
-                        ),
-                    )
-                    .to_string(),
+            [] => Err(setup(
+                origin,
+                format!(
+                    "{what}: no item of the {} in the list carries a value of the record ({}): the list must show a value the create sent, such as its number or its title",
+                    list_items.len(),
+                    own.iter()
+                        .chain(person.iter())
+                        .take(3)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             )),
-            many => Err(EngineError::Setup(
-                self.profile
-                    .error_at(
-                        origin,
-                        format!(
-                            "{what}: {} items of the list carry values of the record: it cannot be told apart; the list must show a value of the record's own (its number, its title)",
-                            many.len()
-                        ),
-                    )
-                    .to_string(),
+            many => Err(setup(
+                origin,
+                format!(
+                    "{what}: {} items of the list carry values of the record: it cannot be told apart; the list must show a value of the record's own (its number, its title)",
+                    many.len()
+                ),
             )),
         }
     }
 }
 
+/// A record to find in its kind's list (`IdSource::Found`).
+#[derive(Clone, Copy)]
+struct Finding<'f> {
+    key: &'f str,
+    kind: RecordKind,
+    creator: &'f str,
+    /// Where the list is in the answer.
+    items: &'f str,
+    /// Where an item's identifier is.
+    item_id: &'f str,
+    origin: &'f KeyPath,
+}
+
+impl Finding<'_> {
+    fn what(&self, profile: &crate::profile::Profile) -> String {
+        format!(
+            "finding {} in the list of {}s as {}",
+            self.key,
+            profile.kind_name(self.kind),
+            self.creator
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::profile::Profile;
 

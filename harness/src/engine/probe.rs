@@ -1,17 +1,28 @@
 //! Executing probes: build each request through the profile (with the probe's variation), send it as the
 //! probe's actor, scan the answer, and hand everything to the verdict functions of `cloison_suites`. Writes
 //! are followed by read-backs as the owner and as the writer; mass assignments by reads as the identity or
-//! tenant the slipped field named.
+//! tenant the slipped field named. Every planned probe is reported as events: planned, sent, then judged,
+//! not sent (and why) or failed.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use cloison_suites::verdict::{
     self, Evidence, ReadBack, judge_control, judge_existence, judge_forbidden, judge_visible,
     judge_write, split_reflected,
 };
-use cloison_suites::{Expect, Family, Identity, Named, Op, Relation, Selector, Variant};
+use cloison_suites::{
+    Expect, Family, Identity, Named, Op, Probe, RecordKind, Relation, Selector, Variant, Verdict,
+};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
 
-use super::*;
-use crate::http::Tweak;
+use super::GIVE_UP_AFTER;
+use super::executor::Executor;
+use crate::event::{Event, Judged, NotSent, ProbeState};
+use crate::http::{Exchange, Tweak};
 use crate::oracle;
+use crate::profile::{Endpoint, Profile};
 
 /// The outcome of one probe before it becomes an event.
 struct Tried {
@@ -30,122 +41,121 @@ impl Tried {
     }
 }
 
-/// The reasons a probe is not sent once the run stops.
-const STOPPED_DEADLINE: &str = "the run's deadline passed";
-const STOPPED_INTERRUPT: &str = "the run was interrupted";
-const STOPPED_GIVEN_UP: &str = "the target failed too many times in a row";
-
-/// Why a probe was not sent.
+/// Why a probe does not apply (it is then not sent).
 pub(super) struct NotApplicable(pub(super) String);
 
-/// A probe judged, not applicable, or a failure of the target.
-pub(super) type Attempt = Result<Result<Judged, NotApplicable>, String>;
+impl From<NotApplicable> for NotSent {
+    fn from(na: NotApplicable) -> Self {
+        NotSent::NotApplicable(na.0)
+    }
+}
 
-impl<'a> Engine<'a> {
-    /// Execute probes concurrently and record their events.
-    pub(super) async fn execute(&self, probes: &[Probe], what: &str, outcome: &mut Outcome) {
-        let bar = self.bar(probes.len(), what);
-        let results: Vec<(usize, Attempt)> = futures_util::stream::iter(probes.iter().enumerate())
-            .map(|(i, probe)| {
-                let bar = &bar;
-                async move {
-                    let result = self.judge(probe).await;
-                    bar.inc(1);
-                    self.note_finding(&result);
-                    (i, result)
-                }
+/// A probe judged, not sent, or a failure of the target.
+pub(super) type Attempt = Result<Result<Judged, NotSent>, String>;
+
+impl<'a> Executor<'a> {
+    /// Execute probes concurrently, as the phase `what`; each one's events carry its index.
+    pub(super) async fn execute(&self, probes: &[Probe], what: &str) {
+        self.plan_phase(probes, what);
+        futures_util::stream::iter(probes.iter().enumerate())
+            .map(|(index, probe)| async move {
+                let result = self.attempt(index, probe).await;
+                self.settle(index, probe, &result);
             })
             .buffer_unordered(self.options.concurrency)
-            .collect()
+            .collect::<Vec<()>>()
             .await;
-        bar.finish_and_clear();
-        let mut ordered = results;
-        ordered.sort_by_key(|(i, _)| *i);
-        for (i, result) in ordered {
-            self.record(&probes[i], result, outcome);
+        self.sink.event(&Event::PhaseEnd);
+    }
+
+    /// Execute probes one at a time (they change data).
+    pub(super) async fn execute_sequentially(&self, probes: &[Probe]) {
+        self.plan_phase(probes, "writes");
+        for (index, probe) in probes.iter().enumerate() {
+            let result = self.attempt(index, probe).await;
+            self.settle(index, probe, &result);
+        }
+        self.sink.event(&Event::PhaseEnd);
+    }
+
+    /// A phase of probes starts: each is planned.
+    fn plan_phase(&self, probes: &[Probe], what: &str) {
+        self.sink.event(&Event::Phase {
+            name: what,
+            steps: probes.len(),
+        });
+        for (index, probe) in probes.iter().enumerate() {
+            self.sink.event(&Event::Probe {
+                index,
+                probe,
+                state: ProbeState::Planned,
+            });
         }
     }
 
-    /// Execute probes one at a time (they change data) and record their events.
-    pub(super) async fn execute_sequentially(&self, probes: &[Probe], outcome: &mut Outcome) {
-        let bar = self.bar(probes.len(), "writes");
-        for probe in probes {
-            let result = self.judge(probe).await;
-            self.note_finding(&result);
-            self.record(probe, result, outcome);
-            bar.inc(1);
+    /// Send a planned probe unless the run stopped, reporting it as sent first.
+    async fn attempt(&self, index: usize, probe: &Probe) -> Attempt {
+        if let Some(reason) = self.stop_reason() {
+            return Ok(Err(reason));
         }
-        bar.finish_and_clear();
+        self.sink.event(&Event::Probe {
+            index,
+            probe,
+            state: ProbeState::Sent,
+        });
+        self.judge_sent(probe).await
     }
 
-    /// Count a finding for the progress lines.
-    fn note_finding(&self, result: &Attempt) {
-        if let (Some(log), Ok(Ok(judged))) = (&self.options.log, result)
-            && judged.verdict.is_finding()
-        {
-            log.finding();
-        }
+    /// Report what a probe came to.
+    fn settle(&self, index: usize, probe: &Probe, result: &Attempt) {
+        let state = match result {
+            Ok(Ok(judged)) => ProbeState::Judged(judged),
+            Ok(Err(reason)) => ProbeState::NotSent(reason),
+            Err(failure) => ProbeState::Failed(failure),
+        };
+        self.sink.event(&Event::Probe {
+            index,
+            probe,
+            state,
+        });
     }
 
-    fn record(&self, probe: &Probe, result: Attempt, outcome: &mut Outcome) {
-        match result {
-            Ok(Ok(judged)) => {
-                *outcome
-                    .executed
-                    .entry(probe.family.name().to_string())
-                    .or_default() += 1;
-                *outcome.endpoints.entry(probe.endpoint.clone()).or_default() += 1;
-                outcome
-                    .tried
-                    .insert((probe.family.name().to_string(), probe.endpoint.clone()));
-                if judged.verdict != Verdict::Pass {
-                    outcome.events.push(judged);
-                }
-            }
-            Ok(Err(NotApplicable(reason))) if reason == STOPPED_DEADLINE => {
-                outcome.past_deadline += 1;
-            }
-            Ok(Err(NotApplicable(reason))) if reason == STOPPED_INTERRUPT => {
-                outcome.interrupted += 1;
-            }
-            Ok(Err(NotApplicable(reason))) if reason == STOPPED_GIVEN_UP => {
-                outcome.abandoned += 1;
-            }
-            Ok(Err(NotApplicable(reason))) => {
-                let entry = outcome
-                    .not_applicable
-                    .entry(probe.family.name().to_string())
-                    .or_insert_with(|| (0, reason));
-                entry.0 += 1;
-            }
-            Err(failure) => outcome.failures.push(failure),
-        }
-    }
-
-    /// Send one probe (re-logging its actor in once if its session was not accepted) and judge it.
-    pub(super) async fn judge(
-        &self,
-        probe: &Probe,
-    ) -> Result<Result<Judged, NotApplicable>, String> {
+    /// Why no more probe is sent, once the run stops: interrupted, past its deadline, or the target gone.
+    pub(super) fn stop_reason(&self) -> Option<NotSent> {
         if self.options.interrupt.load(Ordering::SeqCst) {
-            return Ok(Err(NotApplicable(STOPPED_INTERRUPT.into())));
+            Some(NotSent::Interrupted)
+        } else if self.options.deadline.is_some_and(|d| Instant::now() > d) {
+            Some(NotSent::Deadline)
+        } else if self.counters.failures_in_a_row.load(Ordering::SeqCst) >= GIVE_UP_AFTER {
+            Some(NotSent::TargetGone)
+        } else {
+            None
         }
-        if self.options.deadline.is_some_and(|d| Instant::now() > d) {
-            return Ok(Err(NotApplicable(STOPPED_DEADLINE.into())));
+    }
+
+    /// Send one probe (re-logging its actor in once if its session was not accepted) and judge it, unless
+    /// the run stopped.
+    pub(super) async fn judge(&self, probe: &Probe) -> Attempt {
+        match self.stop_reason() {
+            Some(reason) => Ok(Err(reason)),
+            None => self.judge_sent(probe).await,
         }
-        if self.failures_in_a_row.load(Ordering::SeqCst) >= GIVE_UP_AFTER {
-            return Ok(Err(NotApplicable(STOPPED_GIVEN_UP.into())));
-        }
+    }
+
+    /// [`Executor::judge`] once the run is known to go on.
+    async fn judge_sent(&self, probe: &Probe) -> Attempt {
         let first = self.try_probe(probe).await;
         match &first {
             Err(_) => {
-                self.failures_in_a_row.fetch_add(1, Ordering::SeqCst);
+                self.counters
+                    .failures_in_a_row
+                    .fetch_add(1, Ordering::SeqCst);
             }
-            Ok(_) => self.failures_in_a_row.store(0, Ordering::SeqCst),
+            Ok(_) => self.counters.failures_in_a_row.store(0, Ordering::SeqCst),
         }
         let mut tried = match first? {
             Ok(tried) => tried,
-            Err(na) => return Ok(Err(na)),
+            Err(na) => return Ok(Err(na.into())),
         };
         // A session may expire again before the retry is sent (short-lived sessions shared by concurrent
         // probes of the same identity): a few fresh logins before the probe is said to prove nothing.
@@ -156,7 +166,7 @@ impl<'a> Engine<'a> {
                 self.relogin(actor).await?;
                 tried = match self.try_probe(probe).await? {
                     Ok(tried) => tried,
-                    Err(na) => return Ok(Err(na)),
+                    Err(na) => return Ok(Err(na.into())),
                 };
             }
             if tried.verdict == Verdict::Unauthenticated {
@@ -165,7 +175,7 @@ impl<'a> Engine<'a> {
                 );
             }
         }
-        let sequence = self.sequence.fetch_add(1, Ordering::SeqCst) + 1;
+        let sequence = self.counters.sequence.fetch_add(1, Ordering::SeqCst) + 1;
         let keep = tried.verdict != Verdict::Pass;
         Ok(Ok(Judged {
             probe: probe.clone(),
@@ -178,6 +188,7 @@ impl<'a> Engine<'a> {
         }))
     }
 
+    /// Log an identity in again and keep its new session.
     pub(super) async fn relogin(&self, key: &str) -> Result<(), String> {
         let Some(account) = self.plan.account(key) else {
             return Err(format!("{key} has no account"));
@@ -187,7 +198,7 @@ impl<'a> Engine<'a> {
             .await
             .map_err(|e| format!("logging {key} in again: {e}"))?;
         self.set_session(key.to_string(), session);
-        self.relogins.fetch_add(1, Ordering::SeqCst);
+        self.counters.relogins.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 
@@ -282,12 +293,12 @@ impl<'a> Engine<'a> {
             return Err(format!("{}: no such endpoint", probe.endpoint));
         };
         if let Some(record) = &probe.record
-            && !self.record_ids.contains_key(record)
+            && !self.seeded.record_ids.contains_key(record)
             && self
                 .plan
                 .population
                 .record(record)
-                .is_none_or(|r| !self.record_ids.contains_key(&r.case))
+                .is_none_or(|r| !self.seeded.record_ids.contains_key(&r.case))
         {
             return Ok(Err(NotApplicable(format!("{record} was not seeded"))));
         }
@@ -340,6 +351,7 @@ impl<'a> Engine<'a> {
         // Once per cell: the first probe of every cell comes early, and the others need not pay for it.
         let first_of_cell = probe.family == Family::DirectRead
             && self
+                .counters
                 .warmed
                 .lock()
                 .is_ok_and(|mut warmed| warmed.insert(probe.cell.clone()));
@@ -694,7 +706,7 @@ impl<'a> Engine<'a> {
         // Who the field names, and who reads afterwards to see whether it took effect.
         let (value, reader, described) = match named {
             Named::Identity(key) => {
-                let Some(id) = self.account_ids.get(key) else {
+                let Some(id) = self.account_id(key).map(str::to_string) else {
                     return Ok(Err(NotApplicable(format!(
                         "the platform's identifier of {key} is unknown"
                     ))));

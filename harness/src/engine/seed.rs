@@ -1,10 +1,147 @@
-//! Seeding: create the world's records on the target as their owners (or their agents).
+//! Seeding: create the world's records on the target as their owners (or their agents), kind by kind (persons
+//! first, then case files and what belongs to them). Each kind's creates see the records seeded before it;
+//! the result is a [`Seeded`].
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Mutex;
+
+use cloison_suites::RecordKind;
+use futures_util::StreamExt;
+use serde_json::{Map, Value, json};
 
 use super::create::Created;
-use super::*;
-use crate::profile::Create;
+use super::executor::Executor;
+use super::login::Sessions;
+use super::setup::Provisioned;
+use super::{EngineError, Inputs};
+use crate::event::{Event, Sink};
+use crate::plan::IdentityKind;
+use crate::profile::{Actor, Create};
 
-impl Engine<'_> {
+/// The records seeded on the target.
+#[derive(Debug, Default)]
+pub(crate) struct Seeded {
+    /// The platform's identifier of each record, by record key.
+    pub(crate) record_ids: HashMap<String, String>,
+    /// The named values each record's create extracted (`{{document.blob}}`).
+    pub(crate) record_values: HashMap<String, Map<String, Value>>,
+    /// Identifiers found by listing (`find`), so that a later copy of the same values (the stateful
+    /// suite's subjects) is told apart from the records found before it.
+    pub(crate) claimed: Mutex<HashSet<String>>,
+    /// Objects created.
+    pub(crate) objects: usize,
+}
+
+/// The kinds created, in order: a record's parents before it.
+const ORDER: [RecordKind; 5] = [
+    RecordKind::Person,
+    RecordKind::Case,
+    RecordKind::Document,
+    RecordKind::Note,
+    RecordKind::Decision,
+];
+
+/// Seed the world's records; foreign data in the answers is reported as [`Event::SetupLeak`].
+pub(super) async fn seed(
+    inputs: &Inputs<'_>,
+    provisioned: &Provisioned,
+    sessions: &Sessions,
+    sink: &dyn Sink,
+) -> Result<Seeded, EngineError> {
+    let mut seeded = Seeded::default();
+    let none = BTreeSet::new();
+    let accounts =
+        Executor::new(inputs, provisioned, sessions, &seeded, &none, sink).account_records()?;
+    seeded.record_ids.extend(accounts);
+    for kind in ORDER {
+        let Some(create) = inputs.profile.create(kind) else {
+            continue;
+        };
+        let results = {
+            let executor = Executor::new(inputs, provisioned, sessions, &seeded, &none, sink);
+            executor.seed_kind(kind, create).await
+        };
+        keep(inputs, create, results, &mut seeded, sink)?;
+    }
+    Ok(seeded)
+}
+
+/// Keep a kind's created records, in key order. An identifier two records share is no identifier (a
+/// pointer at a status such as `/status` gives every record the same one): the profile's fault, before
+/// any probe relies on it.
+fn keep(
+    inputs: &Inputs<'_>,
+    create: &Create,
+    mut results: Vec<(String, Result<Created, EngineError>)>,
+    seeded: &mut Seeded,
+    sink: &dyn Sink,
+) -> Result<(), EngineError> {
+    results.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut owners: HashMap<String, String> = HashMap::new();
+    for (key, created) in results {
+        let created = created?;
+        if let Some(first) = owners.insert(created.id.clone(), key.clone()) {
+            return Err(EngineError::Setup(
+                inputs
+                    .profile
+                    .error_at(
+                        &create.id_origin(),
+                        format!(
+                            "`{}` is the identifier of both {first} and {key}: this cannot be where the new record's identifier is (every record needs its own; a status such as `/status` is the same for all)",
+                            crate::input::capped(&created.id, 80)
+                        ),
+                    )
+                    .to_string(),
+            ));
+        }
+        if !created.values.is_empty() {
+            seeded.record_values.insert(key.clone(), created.values);
+        }
+        seeded.record_ids.insert(key, created.id);
+        if let Some(event) = &created.event {
+            sink.event(&Event::SetupLeak(event));
+        }
+        seeded.objects += 1;
+    }
+    Ok(())
+}
+
+impl Executor<'_> {
+    /// Create every record of `kind` whose case file exists (persons and case files always).
+    async fn seed_kind(
+        &self,
+        kind: RecordKind,
+        create: &Create,
+    ) -> Vec<(String, Result<Created, EngineError>)> {
+        let records: Vec<String> = self
+            .plan
+            .population
+            .records()
+            .iter()
+            .filter(|r| {
+                r.kind == kind
+                    && (matches!(kind, RecordKind::Person | RecordKind::Case)
+                        || self.seeded.record_ids.contains_key(&r.case))
+            })
+            .map(|r| r.key.clone())
+            .collect();
+        self.sink.event(&Event::Phase {
+            name: kind.name(),
+            steps: records.len(),
+        });
+        let results = futures_util::stream::iter(records)
+            .map(|key| async move {
+                let created = self.create(&key, kind, create, None).await;
+                self.sink.event(&Event::Step);
+                (key, created)
+            })
+            .buffer_unordered(self.options.concurrency)
+            .collect()
+            .await;
+        self.sink.event(&Event::PhaseEnd);
+        results
+    }
+
     /// The identity that creates a record: its person's own account, unless that is a holder account and
     /// an active representative can act for them; or an agent of its tenant.
     pub(super) fn creator(&self, record_key: &str, actor: Actor) -> Option<String> {
@@ -16,10 +153,13 @@ impl Engine<'_> {
                     self.plan.population.identities().iter().find(|i| {
                         i.represents.contains(&record.person) && self.has_session(&i.key)
                     });
+                let holder = |key: &str| {
+                    self.plan
+                        .account(key)
+                        .is_some_and(|a| a.kind == IdentityKind::Holder)
+                };
                 match (own, representative) {
-                    (Some(own), Some(rep)) if own.key.starts_with("holder-") => {
-                        Some(rep.key.clone())
-                    }
+                    (Some(own), Some(rep)) if holder(&own.key) => Some(rep.key.clone()),
                     (Some(own), _) => Some(own.key.clone()),
                     (None, Some(rep)) => Some(rep.key.clone()),
                     (None, None) => None,
@@ -36,52 +176,19 @@ impl Engine<'_> {
     }
 
     /// The template context of a record for an identity, with every identifier learnt so far.
-    pub(super) fn record_ctx(&self, record_key: &str, actor: &str) -> Value {
+    pub(crate) fn record_ctx(&self, record_key: &str, actor: &str) -> Value {
         let mut ctx = self.contexts.get(record_key).unwrap_or_else(|| json!({}));
-        let record = self.plan.population.record(record_key);
-        if let Some(record) = record {
-            // The values the creates extracted, then the identifiers: `{{case.NAME}}`, `{{document.id}}`...
-            let root = record.kind.name();
-            // The person's own record, where persons are a resource: its id and values are
-            // `{{person.id}}` and `{{person.NAME}}` for every record about that person.
-            let person = cloison_suites::population::person_record_key(&record.person);
-            for (at, key) in [
-                ("person", &person),
-                ("case", &record.case),
-                (root, &record.key),
-            ] {
-                if let Some(values) = self.record_values.get(key.as_str()) {
-                    for (name, value) in values {
-                        ctx[at][name.as_str()] = value.clone();
-                    }
-                }
-            }
-            if let Some(id) = self.record_ids.get(&person) {
-                ctx["person"]["id"] = id.clone().into();
-            }
-            if record.kind != RecordKind::Account
-                && let Some(id) = self.record_ids.get(&record.case)
-            {
-                ctx["case"]["id"] = id.clone().into();
-            }
-            if let Some(id) = self.record_ids.get(record_key) {
-                ctx[root]["id"] = id.clone().into();
-            }
-            let owner = self.plan.population.owners_of(record).next();
-            if let Some(id) = owner.and_then(|o| self.account_ids.get(&o.key)) {
-                ctx["person"]["account_id"] = id.clone().into();
-            }
+        if let Some(record) = self.plan.population.record(record_key) {
+            self.learnt_record_values(record, &mut ctx);
         }
         if let Some(account) = self.plan.account(actor) {
-            ctx["identity"] = self.plan.identity_context(
-                self.profile,
-                account,
-                self.account_ids.get(actor).map(String::as_str),
-            );
+            ctx["identity"] =
+                self.plan
+                    .identity_context(self.profile, account, self.account_id(actor));
         }
         if let Some(code) = ctx["tenant"]["code"]
             .as_str()
-            .and_then(|code| self.tenant_codes.get(code))
+            .and_then(|code| self.provisioned.tenant_codes.get(code))
         {
             ctx["tenant"]["code"] = code.clone().into();
         }
@@ -89,10 +196,47 @@ impl Engine<'_> {
         ctx
     }
 
+    /// Into a record's context: the values the creates extracted, then the identifiers (`{{case.NAME}}`,
+    /// `{{document.id}}`...).
+    fn learnt_record_values(&self, record: &cloison_suites::Record, ctx: &mut Value) {
+        let seeded = self.seeded;
+        let root = record.kind.name();
+        // The person's own record, where persons are a resource: its id and values are
+        // `{{person.id}}` and `{{person.NAME}}` for every record about that person.
+        let person = cloison_suites::population::person_record_key(&record.person);
+        for (at, key) in [
+            ("person", &person),
+            ("case", &record.case),
+            (root, &record.key),
+        ] {
+            if let Some(values) = seeded.record_values.get(key.as_str()) {
+                for (name, value) in values {
+                    ctx[at][name.as_str()] = value.clone();
+                }
+            }
+        }
+        if let Some(id) = seeded.record_ids.get(&person) {
+            ctx["person"]["id"] = id.clone().into();
+        }
+        if record.kind != RecordKind::Account
+            && let Some(id) = seeded.record_ids.get(&record.case)
+        {
+            ctx["case"]["id"] = id.clone().into();
+        }
+        if let Some(id) = seeded.record_ids.get(&record.key) {
+            ctx[root]["id"] = id.clone().into();
+        }
+        let owner = self.plan.population.owners_of(record).next();
+        if let Some(id) = owner.and_then(|o| self.account_id(&o.key)) {
+            ctx["person"]["account_id"] = id.into();
+        }
+    }
+
     /// Accounts as a resource: each account record's identifier is its identity's, learnt at setup (none
     /// is created). A profile whose account endpoints need `{{account.id}}` while setup learnt none is at
     /// fault, before any probe relies on it.
-    fn bind_account_records(&mut self) -> Result<(), EngineError> {
+    fn account_records(&self) -> Result<Vec<(String, String)>, EngineError> {
+        let mut bound = Vec::new();
         let needs_id = self
             .profile
             .endpoints_of(RecordKind::Account)
@@ -102,105 +246,29 @@ impl Engine<'_> {
                 continue;
             }
             let identity = self.plan.population.owners_of(record).next();
-            match identity.and_then(|i| self.account_ids.get(&i.key)) {
-                Some(id) => {
-                    self.record_ids.insert(record.key.clone(), id.clone());
-                }
-                None => {
-                    if let Some((_, endpoint)) = needs_id {
-                        return Err(EngineError::Setup(
-                            self.profile
-                                .error_at(
-                                    &endpoint.origin,
-                                    format!(
-                                        "`{{{{{}.id}}}}` is the id of {}'s account, which setup did not learn: expected `extract = {{ id = \"/...\" }}` on the call that creates accounts ([provisioning.identity] or [accounts.register]), or `id` on each existing account",
-                                        self.profile.kind_name(RecordKind::Account),
-                                        identity.map_or("a person", |i| i.key.as_str())
-                                    ),
-                                )
-                                .to_string(),
-                        ));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    pub(super) async fn seed(&mut self) -> Result<(), EngineError> {
-        self.bind_account_records()?;
-        for kind in [
-            RecordKind::Person,
-            RecordKind::Case,
-            RecordKind::Document,
-            RecordKind::Note,
-            RecordKind::Decision,
-        ] {
-            let Some(create) = self.profile.create(kind) else {
+            if let Some(id) = identity.and_then(|i| self.account_id(&i.key)) {
+                bound.push((record.key.clone(), id.to_string()));
                 continue;
-            };
-            let records: Vec<String> = self
-                .plan
-                .population
-                .records()
-                .iter()
-                .filter(|r| {
-                    r.kind == kind
-                        && (matches!(kind, RecordKind::Person | RecordKind::Case)
-                            || self.record_ids.contains_key(&r.case))
-                })
-                .map(|r| r.key.clone())
-                .collect();
-            let bar = self.bar(records.len(), kind.name());
-            let this = &*self;
-            let results: Vec<(String, Result<Created, EngineError>)> =
-                futures_util::stream::iter(records)
-                    .map(|key| {
-                        let bar = &bar;
-                        async move {
-                            let created = this.create(&key, kind, create, None).await;
-                            bar.inc(1);
-                            (key, created)
-                        }
-                    })
-                    .buffer_unordered(self.options.concurrency)
-                    .collect()
-                    .await;
-            bar.finish_and_clear();
-            // An identifier two records share is no identifier (a pointer at a status such as `/status`
-            // gives every record the same one): the profile's fault, before any probe relies on it.
-            let mut results = results;
-            results.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut owners: HashMap<String, String> = HashMap::new();
-            for (key, created) in results {
-                let created = created?;
-                if let Some(first) = owners.insert(created.id.clone(), key.clone()) {
-                    return Err(EngineError::Setup(
-                        self.profile
-                            .error_at(
-                                &create.id_origin(),
-                                format!(
-                                    "`{}` is the identifier of both {first} and {key}: this cannot be where the new record's identifier is (every record needs its own; a status such as `/status` is the same for all)",
-                                    crate::input::capped(&created.id, 80)
-                                ),
-                            )
-                            .to_string(),
-                    ));
-                }
-                if !created.values.is_empty() {
-                    self.record_values.insert(key.clone(), created.values);
-                }
-                self.record_ids.insert(key, created.id);
-                if let Some(event) = created.event {
-                    self.seeding_events.push(event);
-                }
-                self.objects += 1;
+            }
+            if let Some((_, endpoint)) = needs_id {
+                return Err(EngineError::Setup(
+                    self.profile
+                        .error_at(
+                            &endpoint.origin,
+                            format!(
+                                "`{{{{{}.id}}}}` is the id of {}'s account, which setup did not learn: expected `extract = {{ id = \"/...\" }}` on the call that creates accounts ([provisioning.identity] or [accounts.register]), or `id` on each existing account",
+                                self.profile.kind_name(RecordKind::Account),
+                                identity.map_or("a person", |i| i.key.as_str())
+                            ),
+                        )
+                        .to_string(),
+                ));
             }
         }
-        Ok(())
+        Ok(bound)
     }
 
-    /// Create one record as the identity the profile's `as` names (see [`Engine::creator`]).
+    /// Create one record as the identity the profile's `as` names (see [`Executor::creator`]).
     pub(super) async fn create(
         &self,
         key: &str,

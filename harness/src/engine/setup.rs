@@ -1,176 +1,140 @@
-//! Setup: provision tenants, identities and representations, and log every identity in.
+//! Setup: the target is healthy, `[[reset]]`, then tenants, identities and representations are provisioned
+//! (with the operator, or signed up anonymously): the result is a [`Provisioned`].
 
-use super::*;
+use std::collections::HashMap;
+use std::time::Instant;
 
-impl Engine<'_> {
-    pub(super) async fn provision(&mut self) -> Result<(), EngineError> {
-        let profile = self.profile;
-        // What the profile gives before any call (existing accounts and tenants), whatever the source:
-        // `{{person.account_id}}`, `{{identity.id}}`, `{{tenant.id}}` and `{{tenant.credential}}`.
-        for account in &self.plan.accounts {
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+use super::blame::Blaming;
+use super::login::Sessions;
+use super::{EngineError, Inputs, extract, transport};
+use crate::event::{Event, Sink};
+use crate::http::{Credential, Exchange, HttpError, Session};
+use crate::plan::PlannedAccount;
+use crate::profile::{Endpoint, KeyPath, Profile, Provisioning};
+
+/// What provisioning learnt: the platform's identifiers, codes, credentials and tokens.
+#[derive(Debug, Default)]
+pub(crate) struct Provisioned {
+    /// The platform's identifiers of identities, by identity key (`{{identity.id}}`).
+    pub(crate) account_ids: HashMap<String, String>,
+    /// Tokens the sign-up answers gave, by identity key (`{{identity.token}}` at login).
+    pub(crate) account_tokens: HashMap<String, String>,
+    /// The platform's identifiers of tenants, by code (`{{tenant.id}}`).
+    pub(crate) tenant_ids: HashMap<String, String>,
+    /// The platform's code of a tenant where it rewrote the one it was given (a slug), by world code:
+    /// `{{tenant.code}}` and tenant selectors use it once known.
+    pub(crate) tenant_codes: HashMap<String, String>,
+    /// Tenants' credentials, by code (`{{tenant.credential}}`), shared by their members.
+    pub(crate) tenant_credentials: HashMap<String, String>,
+    /// Objects created (tenants, identities, representations).
+    pub(crate) objects: usize,
+}
+
+impl Provisioned {
+    /// What the profile gives before any call (existing accounts and tenants), whatever the source:
+    /// `{{person.account_id}}`, `{{identity.id}}`, `{{tenant.id}}` and `{{tenant.credential}}`.
+    fn known(inputs: &Inputs<'_>) -> Self {
+        let mut known = Self::default();
+        for account in &inputs.plan.accounts {
             if let Some(id) = &account.known_id {
-                self.account_ids.insert(account.key.clone(), id.clone());
+                known.account_ids.insert(account.key.clone(), id.clone());
             }
         }
-        for tenant in &self.plan.tenants {
+        for tenant in &inputs.plan.tenants {
             if let Some(id) = &tenant.id {
-                self.tenant_ids.insert(tenant.code.clone(), id.clone());
+                known.tenant_ids.insert(tenant.code.clone(), id.clone());
             }
             if let Some(credential) = &tenant.credential {
-                self.tenant_credentials
+                known
+                    .tenant_credentials
                     .insert(tenant.code.clone(), credential.clone());
             }
         }
-        let operator = match &self.profile.provisioning {
-            Some(provisioning) => Some(self.operator_session(provisioning)?),
-            None => None,
-        };
-        // Tenants of the run's identities (created only in modes `provision` and `register`).
-        let mut tenants: Vec<_> = self.plan.accounts.iter().map(|a| a.tenant_id).collect();
-        tenants.sort();
-        tenants.dedup();
-        let provision_tenant = profile
-            .provisioning
-            .as_ref()
-            .and_then(|p| p.tenant.as_ref());
-        if let (Some(endpoint), Some(operator)) = (provision_tenant, &operator) {
-            let bar = self.bar(tenants.len(), "tenants");
-            for tenant_id in &tenants {
-                let tenant = self.plan.world.tenant(*tenant_id).map_or(Value::Null, |t| {
-                    serde_json::to_value(t).unwrap_or(Value::Null)
-                });
-                let code = tenant["code"].as_str().unwrap_or_default().to_string();
-                let ctx = json!({ "tenant": tenant, "secrets": self.secrets });
-                let ex = operator
-                    .send(&self.settings, endpoint, &ctx, None)
-                    .await
-                    .map_err(|e| transport(&e, self.profile))?;
-                self.setup_status(endpoint, &ex, "creating a tenant")?;
-                if let Some(id) = Self::extract(&ex, endpoint, "id") {
-                    self.tenant_ids.insert(code.clone(), id);
-                }
-                self.read_tenant_code(&ex, endpoint, &code, "creating a tenant")?;
-                self.objects += 1;
-                bar.inc(1);
+        known
+    }
+
+    /// A tenant's code as the platform knows it: the one its create answered, else the world's.
+    pub(crate) fn platform_tenant_code<'c>(&'c self, code: &'c str) -> &'c str {
+        self.tenant_codes.get(code).map_or(code, String::as_str)
+    }
+
+    /// The `tenant` context of an account: the world's tenant, with the platform's identifier and the
+    /// tenant's credential once known.
+    pub(crate) fn tenant_ctx(&self, inputs: &Inputs<'_>, account: &PlannedAccount) -> Value {
+        let mut tenant = inputs
+            .plan
+            .world
+            .tenant(account.tenant_id)
+            .map_or(Value::Null, |t| {
+                serde_json::to_value(t).unwrap_or(Value::Null)
+            });
+        if let Value::Object(map) = &mut tenant {
+            if let Some(id) = self.tenant_ids.get(&account.tenant) {
+                map.insert("id".into(), id.clone().into());
             }
-            bar.finish_and_clear();
-        }
-        if let Some(endpoint) = &profile.tenants.create {
-            self.register_tenants(endpoint, &tenants).await?;
-        }
-        // Identities.
-        let to_create: Vec<&PlannedAccount> =
-            self.plan.accounts.iter().filter(|a| a.provision).collect();
-        let identity = profile
-            .provisioning
-            .as_ref()
-            .and_then(|p| p.identity.as_ref());
-        let (endpoint, sender, anonymous) = match (identity, &operator, &profile.accounts.register)
-        {
-            (Some(endpoint), Some(operator), _) => (endpoint, operator.clone(), false),
-            (None, _, Some(register)) => (register, self.anonymous.clone(), true),
-            // Nothing creates identities (existing accounts): representations only.
-            _ => return self.representations(operator.as_ref()).await,
-        };
-        let bar = self.bar(to_create.len(), "identities");
-        let this = &*self;
-        type Created = Result<(String, Option<String>, Option<String>), EngineError>;
-        let results: Vec<Created> = futures_util::stream::iter(to_create)
-            .map(|account| {
-                let sender = &sender;
-                let bar = &bar;
-                async move {
-                    let person = account
-                        .person
-                        .and_then(|p| this.plan.world.persons().find(|x| x.id == p))
-                        .map_or(Value::Null, |p| {
-                            serde_json::to_value(p).unwrap_or(Value::Null)
-                        });
-                    let ctx = json!({
-                        "tenant": this.tenant_ctx(account),
-                        "identity": this.plan.identity_context(this.profile, account, None),
-                        "person": person,
-                        "secrets": this.secrets,
-                    });
-                    let what = if anonymous {
-                        format!("signing up identity {}", account.key)
-                    } else {
-                        format!("creating identity {}", account.key)
-                    };
-                    let ex = sender
-                        .send(&this.settings, endpoint, &ctx, None)
-                        .await
-                        .map_err(|e| transport(&e, this.profile))?;
-                    this.setup_status(endpoint, &ex, &what)?;
-                    let mut taken = Vec::new();
-                    for (name, expected) in [
-                        ("id", "the new identity's identifier"),
-                        ("token", "the new identity's token"),
-                    ] {
-                        if !endpoint.extract.iter().any(|(n, _)| n == name) {
-                            taken.push(None);
-                            continue;
-                        }
-                        let value = Self::extract(&ex, endpoint, name).ok_or_else(|| {
-                            this.missing_in_answer(
-                                &ex,
-                                &endpoint.origin.key("extract").key(name),
-                                &what,
-                                expected,
-                            )
-                        })?;
-                        taken.push(Some(value));
-                    }
-                    bar.inc(1);
-                    let token = taken.pop().flatten();
-                    let id = taken.pop().flatten();
-                    Ok((account.key.clone(), id, token))
-                }
-            })
-            .buffer_unordered(self.options.concurrency)
-            .collect()
-            .await;
-        bar.finish_and_clear();
-        for result in results {
-            let (key, id, token) = result?;
-            if let Some(id) = id {
-                self.account_ids.insert(key.clone(), id);
+            if let Some(credential) = self.tenant_credentials.get(&account.tenant) {
+                map.insert("credential".into(), credential.clone().into());
             }
-            if let Some(token) = token {
-                self.account_tokens.insert(key, token);
+            if let Some(code) = self.tenant_codes.get(&account.tenant) {
+                map.insert("code".into(), code.clone().into());
             }
-            self.objects += 1;
         }
-        self.representations(operator.as_ref()).await
+        tenant
+    }
+}
+
+/// Every credential value cloison holds (operator, passwords, tokens): redacted from every excerpt.
+pub(crate) fn all_secrets(
+    inputs: &Inputs<'_>,
+    provisioned: Option<&Provisioned>,
+    sessions: Option<&Sessions>,
+) -> Vec<String> {
+    let mut out: Vec<String> = inputs
+        .plan
+        .accounts
+        .iter()
+        .flat_map(|a| std::iter::once(a.password.clone()).chain(a.token.clone()))
+        .collect();
+    if let Some(provisioned) = provisioned {
+        out.extend(provisioned.account_tokens.values().cloned());
+        out.extend(provisioned.tenant_credentials.values().cloned());
+    }
+    if let Some(sessions) = sessions {
+        out.extend(sessions.secrets());
+    }
+    if let Value::Object(map) = &inputs.secrets {
+        out.extend(map.values().filter_map(|v| v.as_str().map(str::to_string)));
+    }
+    out.retain(|s| s.len() >= 4);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The world's person of an account, as a template value (null when it has none).
+fn person_value(inputs: &Inputs<'_>, account: &PlannedAccount) -> Value {
+    account
+        .person
+        .and_then(|p| inputs.plan.world.persons().find(|x| x.id == p))
+        .map_or(Value::Null, |p| {
+            serde_json::to_value(p).unwrap_or(Value::Null)
+        })
+}
+
+impl Inputs<'_> {
+    /// The secrets as a template context.
+    pub(crate) fn secrets_ctx(&self) -> Value {
+        json!({ "secrets": self.secrets })
     }
 
     /// The operator's session (`[provisioning] operator`); a value that cannot be filled is the profile's
     /// fault.
-    /// `[[reset]]`: bring the platform back to a blank state before provisioning, call by call, with the
-    /// operator credential when the profile has one. An answer the call does not accept stops the run
-    /// before anything is created, blamed like any setup answer.
-    pub(super) async fn reset(&mut self) -> Result<(), EngineError> {
-        if self.profile.reset.is_empty() {
-            return Ok(());
-        }
-        let session = match &self.profile.provisioning {
-            Some(provisioning) => self.operator_session(provisioning)?,
-            None => Session::new(&self.settings).map_err(|e| EngineError::Target(e.to_string()))?,
-        };
-        let ctx = self.secrets_ctx();
-        for (i, endpoint) in self.profile.reset.iter().enumerate() {
-            let ex = session
-                .send(&self.settings, endpoint, &ctx, None)
-                .await
-                .map_err(|e| transport(&e, self.profile))?;
-            self.setup_status(endpoint, &ex, &format!("resetting the target (reset[{i}])"))?;
-        }
-        Ok(())
-    }
-
-    fn operator_session(
+    pub(crate) fn operator_session(
         &self,
-        provisioning: &crate::profile::Provisioning,
+        provisioning: &Provisioning,
     ) -> Result<Session, EngineError> {
         let mut operator =
             Session::new(&self.settings).map_err(|e| EngineError::Target(e.to_string()))?;
@@ -182,7 +146,7 @@ impl Engine<'_> {
                 EngineError::Setup(
                     self.profile
                         .error_at(
-                            &crate::profile::KeyPath::root("provisioning").key("operator"),
+                            &KeyPath::root("provisioning").key("operator"),
                             e.to_string(),
                         )
                         .to_string(),
@@ -196,6 +160,291 @@ impl Engine<'_> {
         };
         Ok(operator)
     }
+}
+
+impl Blaming for Inputs<'_> {
+    fn profile(&self) -> &Profile {
+        self.profile
+    }
+
+    fn all_secrets(&self) -> Vec<String> {
+        all_secrets(self, None, None)
+    }
+}
+
+/// The setup phases, before any record exists.
+pub(super) struct Setup<'s> {
+    pub(super) inputs: &'s Inputs<'s>,
+    pub(super) sink: &'s dyn Sink,
+}
+
+impl<'s> Setup<'s> {
+    pub(super) fn new(inputs: &'s Inputs<'s>, sink: &'s dyn Sink) -> Self {
+        Self { inputs, sink }
+    }
+
+    /// Wait for the profile's health check to answer 2xx, up to the startup timeout.
+    pub(super) async fn wait_healthy(&self) -> Result<(), EngineError> {
+        let inputs = self.inputs;
+        let Some(health) = &inputs.profile.health else {
+            return Ok(());
+        };
+        let session =
+            Session::new(&inputs.settings).map_err(|e| EngineError::Target(e.to_string()))?;
+        let ctx = inputs.secrets_ctx();
+        let deadline = Instant::now() + inputs.options.startup_timeout;
+        let mut quick = inputs.settings.clone();
+        quick.retries = 0;
+        loop {
+            match session.send(&quick, health, &ctx, None).await {
+                Ok(ex) if (200..300).contains(&ex.observed.status) => return Ok(()),
+                Err(HttpError::Template { key, error }) => {
+                    return Err(EngineError::Setup(
+                        inputs.profile.error_at(&key, error.to_string()).to_string(),
+                    ));
+                }
+                Ok(ex) if Instant::now() > deadline => {
+                    return Err(EngineError::Target(format!(
+                        "the target is not healthy: {} answered {}",
+                        ex.request.url, ex.observed.status
+                    )));
+                }
+                Err(err) if Instant::now() > deadline => {
+                    return Err(EngineError::Target(format!(
+                        "the target never became healthy ({:?}): {err}",
+                        inputs.options.startup_timeout
+                    )));
+                }
+                _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    /// `[[reset]]`: bring the platform back to a blank state before provisioning, call by call, with the
+    /// operator credential when the profile has one. An answer the call does not accept stops the run
+    /// before anything is created, blamed like any setup answer.
+    pub(super) async fn reset(&self) -> Result<(), EngineError> {
+        let inputs = self.inputs;
+        if inputs.profile.reset.is_empty() {
+            return Ok(());
+        }
+        let session = match &inputs.profile.provisioning {
+            Some(provisioning) => inputs.operator_session(provisioning)?,
+            None => {
+                Session::new(&inputs.settings).map_err(|e| EngineError::Target(e.to_string()))?
+            }
+        };
+        let ctx = inputs.secrets_ctx();
+        for (i, endpoint) in inputs.profile.reset.iter().enumerate() {
+            let ex = session
+                .send(&inputs.settings, endpoint, &ctx, None)
+                .await
+                .map_err(|e| transport(&e, inputs.profile))?;
+            inputs.setup_status(endpoint, &ex, &format!("resetting the target (reset[{i}])"))?;
+        }
+        Ok(())
+    }
+
+    /// Provision tenants, identities and representations.
+    pub(super) async fn provision(&self) -> Result<Provisioned, EngineError> {
+        let mut provisioning = ProvisioningRun {
+            inputs: self.inputs,
+            sink: self.sink,
+            made: Provisioned::known(self.inputs),
+        };
+        provisioning.run().await?;
+        Ok(provisioning.made)
+    }
+}
+
+/// Provisioning in progress: what it learnt so far.
+struct ProvisioningRun<'s> {
+    inputs: &'s Inputs<'s>,
+    sink: &'s dyn Sink,
+    made: Provisioned,
+}
+
+impl Blaming for ProvisioningRun<'_> {
+    fn profile(&self) -> &Profile {
+        self.inputs.profile
+    }
+
+    fn all_secrets(&self) -> Vec<String> {
+        all_secrets(self.inputs, Some(&self.made), None)
+    }
+}
+
+/// An identity created: its key, and the identifier and token its create's answer gave.
+type Created = Result<(String, Option<String>, Option<String>), EngineError>;
+
+impl ProvisioningRun<'_> {
+    async fn run(&mut self) -> Result<(), EngineError> {
+        let inputs = self.inputs;
+        let profile = inputs.profile;
+        let operator = match &profile.provisioning {
+            Some(provisioning) => Some(inputs.operator_session(provisioning)?),
+            None => None,
+        };
+        // Tenants of the run's identities (created only in modes `provision` and `register`).
+        let mut tenants: Vec<_> = inputs.plan.accounts.iter().map(|a| a.tenant_id).collect();
+        tenants.sort();
+        tenants.dedup();
+        let provision_tenant = profile
+            .provisioning
+            .as_ref()
+            .and_then(|p| p.tenant.as_ref());
+        if let (Some(endpoint), Some(operator)) = (provision_tenant, &operator) {
+            self.provision_tenants(endpoint, operator, &tenants).await?;
+        }
+        if let Some(endpoint) = &profile.tenants.create {
+            self.register_tenants(endpoint, &tenants).await?;
+        }
+        // Identities.
+        let identity = profile
+            .provisioning
+            .as_ref()
+            .and_then(|p| p.identity.as_ref());
+        match (identity, &operator, &profile.accounts.register) {
+            (Some(endpoint), Some(operator), _) => {
+                self.identities(endpoint, operator, false).await?;
+            }
+            (None, _, Some(register)) => {
+                self.identities(register, &inputs.anonymous, true).await?;
+            }
+            // Nothing creates identities (existing accounts): representations only.
+            _ => {}
+        }
+        self.representations(operator.as_ref()).await
+    }
+
+    /// `[provisioning.tenant]`: each tenant created with the operator credential.
+    async fn provision_tenants(
+        &mut self,
+        endpoint: &Endpoint,
+        operator: &Session,
+        tenants: &[cloison_generators::TenantId],
+    ) -> Result<(), EngineError> {
+        let inputs = self.inputs;
+        self.sink.event(&Event::Phase {
+            name: "tenants",
+            steps: tenants.len(),
+        });
+        for tenant_id in tenants {
+            let tenant = inputs
+                .plan
+                .world
+                .tenant(*tenant_id)
+                .map_or(Value::Null, |t| {
+                    serde_json::to_value(t).unwrap_or(Value::Null)
+                });
+            let code = tenant["code"].as_str().unwrap_or_default().to_string();
+            let ctx = json!({ "tenant": tenant, "secrets": inputs.secrets });
+            let ex = operator
+                .send(&inputs.settings, endpoint, &ctx, None)
+                .await
+                .map_err(|e| transport(&e, inputs.profile))?;
+            self.setup_status(endpoint, &ex, "creating a tenant")?;
+            if let Some(id) = extract(&ex, endpoint, "id") {
+                self.made.tenant_ids.insert(code.clone(), id);
+            }
+            self.read_tenant_code(&ex, endpoint, &code, "creating a tenant")?;
+            self.made.objects += 1;
+            self.sink.event(&Event::Step);
+        }
+        self.sink.event(&Event::PhaseEnd);
+        Ok(())
+    }
+
+    /// The identities cloison creates, through the operator or signed up anonymously (`anonymous`).
+    async fn identities(
+        &mut self,
+        endpoint: &Endpoint,
+        sender: &Session,
+        anonymous: bool,
+    ) -> Result<(), EngineError> {
+        let inputs = self.inputs;
+        let to_create: Vec<&PlannedAccount> = inputs
+            .plan
+            .accounts
+            .iter()
+            .filter(|a| a.provision)
+            .collect();
+        self.sink.event(&Event::Phase {
+            name: "identities",
+            steps: to_create.len(),
+        });
+        let this = &*self;
+        let results: Vec<Created> = futures_util::stream::iter(to_create)
+            .map(|account| async move {
+                let created = this.identity(endpoint, sender, anonymous, account).await;
+                this.sink.event(&Event::Step);
+                created
+            })
+            .buffer_unordered(inputs.options.concurrency)
+            .collect()
+            .await;
+        self.sink.event(&Event::PhaseEnd);
+        for result in results {
+            let (key, id, token) = result?;
+            if let Some(id) = id {
+                self.made.account_ids.insert(key.clone(), id);
+            }
+            if let Some(token) = token {
+                self.made.account_tokens.insert(key, token);
+            }
+            self.made.objects += 1;
+        }
+        Ok(())
+    }
+
+    /// Create one identity: its key, and the identifier and token the answer gave.
+    async fn identity(
+        &self,
+        endpoint: &Endpoint,
+        sender: &Session,
+        anonymous: bool,
+        account: &PlannedAccount,
+    ) -> Created {
+        let inputs = self.inputs;
+        let ctx = json!({
+            "tenant": self.made.tenant_ctx(inputs, account),
+            "identity": inputs.plan.identity_context(inputs.profile, account, None),
+            "person": person_value(inputs, account),
+            "secrets": inputs.secrets,
+        });
+        let what = if anonymous {
+            format!("signing up identity {}", account.key)
+        } else {
+            format!("creating identity {}", account.key)
+        };
+        let ex = sender
+            .send(&inputs.settings, endpoint, &ctx, None)
+            .await
+            .map_err(|e| transport(&e, inputs.profile))?;
+        self.setup_status(endpoint, &ex, &what)?;
+        let mut taken = Vec::new();
+        for (name, expected) in [
+            ("id", "the new identity's identifier"),
+            ("token", "the new identity's token"),
+        ] {
+            if !endpoint.extract.iter().any(|(n, _)| n == name) {
+                taken.push(None);
+                continue;
+            }
+            let value = extract(&ex, endpoint, name).ok_or_else(|| {
+                self.missing_in_answer(
+                    &ex,
+                    &endpoint.origin.key("extract").key(name),
+                    &what,
+                    expected,
+                )
+            })?;
+            taken.push(Some(value));
+        }
+        let token = taken.pop().flatten();
+        let id = taken.pop().flatten();
+        Ok((account.key.clone(), id, token))
+    }
 
     /// `[tenants.create]`: each tenant created anonymously for its first identity (its administrator when
     /// it has one); the answer may give the tenant's identifier and credential.
@@ -204,9 +453,13 @@ impl Engine<'_> {
         endpoint: &Endpoint,
         tenants: &[cloison_generators::TenantId],
     ) -> Result<(), EngineError> {
-        let bar = self.bar(tenants.len(), "tenants");
+        let inputs = self.inputs;
+        self.sink.event(&Event::Phase {
+            name: "tenants",
+            steps: tenants.len(),
+        });
         for tenant_id in tenants {
-            let members: Vec<&PlannedAccount> = self
+            let members: Vec<&PlannedAccount> = inputs
                 .plan
                 .accounts
                 .iter()
@@ -220,53 +473,57 @@ impl Engine<'_> {
             else {
                 continue;
             };
-            let person = first
-                .person
-                .and_then(|p| self.plan.world.persons().find(|x| x.id == p))
-                .map_or(Value::Null, |p| {
-                    serde_json::to_value(p).unwrap_or(Value::Null)
-                });
-            let ctx = json!({
-                "tenant": self.tenant_ctx(first),
-                "identity": self.plan.identity_context(self.profile, first, None),
-                "person": person,
-                "secrets": self.secrets,
-            });
-            let what = format!("creating tenant {} for {}", first.tenant, first.key);
-            let ex = self
-                .anonymous
-                .send(&self.settings, endpoint, &ctx, None)
-                .await
-                .map_err(|e| transport(&e, self.profile))?;
-            self.setup_status(endpoint, &ex, &what)?;
-            for (name, expected) in [
-                ("id", "the new tenant's identifier"),
-                ("credential", "the new tenant's credential"),
-            ] {
-                if !endpoint.extract.iter().any(|(n, _)| n == name) {
-                    continue;
-                }
-                let value = Self::extract(&ex, endpoint, name).ok_or_else(|| {
-                    self.missing_in_answer(
-                        &ex,
-                        &endpoint.origin.key("extract").key(name),
-                        &what,
-                        expected,
-                    )
-                })?;
-                let map = if name == "id" {
-                    &mut self.tenant_ids
-                } else {
-                    &mut self.tenant_credentials
-                };
-                map.insert(first.tenant.clone(), value);
-            }
-            self.read_tenant_code(&ex, endpoint, &first.tenant, &what)?;
-            self.objects += 1;
-            bar.inc(1);
+            self.register_tenant(endpoint, first).await?;
+            self.made.objects += 1;
+            self.sink.event(&Event::Step);
         }
-        bar.finish_and_clear();
+        self.sink.event(&Event::PhaseEnd);
         Ok(())
+    }
+
+    /// Create `first`'s tenant anonymously, with what the answer gives.
+    async fn register_tenant(
+        &mut self,
+        endpoint: &Endpoint,
+        first: &PlannedAccount,
+    ) -> Result<(), EngineError> {
+        let inputs = self.inputs;
+        let ctx = json!({
+            "tenant": self.made.tenant_ctx(inputs, first),
+            "identity": inputs.plan.identity_context(inputs.profile, first, None),
+            "person": person_value(inputs, first),
+            "secrets": inputs.secrets,
+        });
+        let what = format!("creating tenant {} for {}", first.tenant, first.key);
+        let ex = inputs
+            .anonymous
+            .send(&inputs.settings, endpoint, &ctx, None)
+            .await
+            .map_err(|e| transport(&e, inputs.profile))?;
+        self.setup_status(endpoint, &ex, &what)?;
+        for (name, expected) in [
+            ("id", "the new tenant's identifier"),
+            ("credential", "the new tenant's credential"),
+        ] {
+            if !endpoint.extract.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            let value = extract(&ex, endpoint, name).ok_or_else(|| {
+                self.missing_in_answer(
+                    &ex,
+                    &endpoint.origin.key("extract").key(name),
+                    &what,
+                    expected,
+                )
+            })?;
+            let map = if name == "id" {
+                &mut self.made.tenant_ids
+            } else {
+                &mut self.made.tenant_credentials
+            };
+            map.insert(first.tenant.clone(), value);
+        }
+        self.read_tenant_code(&ex, endpoint, &first.tenant, &what)
     }
 
     /// `extract = { code = ... }` on a tenant's create: the code the platform gave the tenant (a slug of the
@@ -274,7 +531,7 @@ impl Engine<'_> {
     /// answer does not match the profile.
     fn read_tenant_code(
         &mut self,
-        ex: &crate::http::Exchange,
+        ex: &Exchange,
         endpoint: &Endpoint,
         world_code: &str,
         what: &str,
@@ -282,7 +539,7 @@ impl Engine<'_> {
         if !endpoint.extract.iter().any(|(n, _)| n == "code") {
             return Ok(());
         }
-        let code = Self::extract(ex, endpoint, "code").ok_or_else(|| {
+        let code = extract(ex, endpoint, "code").ok_or_else(|| {
             self.missing_in_answer(
                 ex,
                 &endpoint.origin.key("extract").key("code"),
@@ -291,7 +548,7 @@ impl Engine<'_> {
             )
         })?;
         if code != world_code {
-            self.tenant_codes.insert(world_code.to_string(), code);
+            self.made.tenant_codes.insert(world_code.to_string(), code);
         }
         Ok(())
     }
@@ -299,230 +556,76 @@ impl Engine<'_> {
     /// Representations (and the end of those that ended before the world's reference date), created with
     /// the operator credential.
     async fn representations(&mut self, operator: Option<&Session>) -> Result<(), EngineError> {
-        let (Some(operator), Some(provisioning)) = (operator, &self.profile.provisioning) else {
+        let inputs = self.inputs;
+        let (Some(operator), Some(provisioning)) = (operator, &inputs.profile.provisioning) else {
             return Ok(());
         };
-        if let Some(endpoint) = &provisioning.representation {
-            let reference = self.plan.world.config().reference_date;
-            let mut created = 0;
-            for bundle in &self.plan.world.cases {
-                for rep in &bundle.representations {
-                    let Some(rep_key) = self.plan.person_account.get(&rep.representative_id) else {
-                        continue;
-                    };
-                    let Some(person_key) = self.plan.person_account.get(&rep.person_id) else {
-                        continue;
-                    };
-                    let (Some(rep_id), Some(person_id)) = (
-                        self.account_ids.get(rep_key),
-                        self.account_ids.get(person_key),
-                    ) else {
-                        continue;
-                    };
-                    let mut representation = serde_json::to_value(rep).unwrap_or(Value::Null);
-                    let ctx = json!({
-                        "tenant": self.plan.world.tenant(rep.tenant_id).map_or(Value::Null, |t| serde_json::to_value(t).unwrap_or(Value::Null)),
-                        "representation": representation,
-                        "representative": { "id": rep_id, "key": rep_key },
-                        "represented": { "id": person_id, "key": person_key },
-                        "secrets": self.secrets,
-                    });
-                    let ex = operator
-                        .send(&self.settings, endpoint, &ctx, None)
-                        .await
-                        .map_err(|e| transport(&e, self.profile))?;
-                    self.setup_status(endpoint, &ex, "creating a representation")?;
-                    created += 1;
-                    let ended = rep.end_date.is_some_and(|end| end <= reference);
-                    if ended && let Some(end) = &provisioning.end_representation {
-                        if let (Value::Object(map), Some(id)) =
-                            (&mut representation, Self::extract(&ex, endpoint, "id"))
-                        {
-                            map.insert("id".into(), id.into());
-                        }
-                        let mut ctx = ctx;
-                        ctx["representation"] = representation;
-                        let ex = operator
-                            .send(&self.settings, end, &ctx, None)
-                            .await
-                            .map_err(|e| transport(&e, self.profile))?;
-                        self.setup_status(end, &ex, "ending a representation")?;
-                        created += 1;
-                    }
-                }
-            }
-            self.objects += created;
-        }
-        Ok(())
-    }
-
-    pub(super) async fn login_all(&mut self) -> Result<(), EngineError> {
-        let bar = self.bar(self.plan.accounts.len(), "logins");
-        let this = &*self;
-        let results: Vec<LoginResult> = futures_util::stream::iter(&self.plan.accounts)
-            .map(|account| {
-                let bar = &bar;
-                async move {
-                    let result = this.login(account).await;
-                    bar.inc(1);
-                    result.map(|(session, id)| (account.key.clone(), session, id))
-                }
-            })
-            .buffer_unordered(self.options.concurrency)
-            .collect()
-            .await;
-        bar.finish_and_clear();
-        for result in results {
-            let (key, session, id) = result?;
-            if let Some(id) = id {
-                self.account_ids.entry(key.clone()).or_insert(id);
-            }
-            self.set_session(key, session);
-        }
-        Ok(())
-    }
-
-    pub(super) async fn login(
-        &self,
-        account: &PlannedAccount,
-    ) -> Result<(Session, Option<String>), EngineError> {
-        self.login_traced(account)
-            .await
-            .map(|(session, id, _)| (session, id))
-    }
-
-    /// [`Engine::login`], with the login call's exchange (none for schemes without one).
-    pub(super) async fn login_traced(
-        &self,
-        account: &PlannedAccount,
-    ) -> Result<(Session, Option<String>, Option<Exchange>), EngineError> {
-        let auth = &self.profile.auth;
-        let mut exchange = None;
-        let mut session =
-            Session::new(&self.settings).map_err(|e| EngineError::Target(e.to_string()))?;
-        let mut identity = self.plan.identity_context(
-            self.profile,
-            account,
-            self.account_ids.get(&account.key).map(String::as_str),
-        );
-        let mut secrets = vec![account.password.clone()];
-        secrets.extend(account.token.clone());
-        // The token the sign-up answer gave, and the tenant's credential: credentials like the others.
-        if let Some(token) = self.account_tokens.get(&account.key) {
-            identity["token"] = token.clone().into();
-            secrets.push(token.clone());
-        }
-        secrets.extend(self.tenant_credentials.get(&account.tenant).cloned());
-        let mut id = None;
-        let mut token = None;
-        let mut cookie = None;
-        if let Some(login) = &auth.login {
-            let ctx = json!({ "tenant": self.tenant_ctx(account), "identity": identity, "secrets": self.secrets });
-            let ex = session
-                .send(&self.settings, login, &ctx, None)
-                .await
-                .map_err(|e| EngineError::Target(e.to_string()))?;
-            self.setup_status(login, &ex, &format!("logging in as {}", account.login))?;
-            id = Self::extract(&ex, login, "id");
-            exchange = Some(ex.clone());
-            if auth.scheme == AuthScheme::Cookie {
-                // The session cookies the login sets are the identity's credential, sent per request.
-                let pairs: Vec<String> = ex
-                    .observed
-                    .headers
-                    .iter()
-                    .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
-                    .filter_map(|(_, value)| value.split(';').next())
-                    .map(|pair| pair.trim().to_string())
-                    .filter(|pair| pair.contains('=') && !pair.ends_with('='))
-                    .collect();
-                if pairs.is_empty() {
-                    return Err(EngineError::Setup(
-                        self.profile
-                            .error_at(
-                                &crate::profile::KeyPath::root("auth").key("scheme"),
-                                format!(
-                                    "scheme `cookie`, but the login response of {} sets no cookie",
-                                    account.login
-                                ),
-                            )
-                            .to_string(),
-                    ));
-                }
-                for pair in &pairs {
-                    if let Some((_, value)) = pair.split_once('=') {
-                        secrets.push(value.to_string());
-                    }
-                }
-                cookie = Some(("Cookie".to_string(), pairs.join("; ")));
-            }
-            if let Some(source) = &auth.token {
-                // A login response without the token the profile points at: the profile does not fit,
-                // unless the target answered nothing or the request itself.
-                let no_token = |what: &str| {
-                    if blame::unusable_answer(&ex).is_some() {
-                        return self.missing_in_answer(
-                            &ex,
-                            &crate::profile::KeyPath::root("auth").key("token"),
-                            &format!("logging in as {}", account.login),
-                            "the session token",
-                        );
-                    }
-                    EngineError::Setup(
-                        self.profile
-                            .error_at(
-                                &crate::profile::KeyPath::root("auth").key("token"),
-                                format!("the login response of {} has {what}", account.login),
-                            )
-                            .to_string(),
-                    )
-                };
-                token = Some(match source {
-                    TokenSource::Json(pointer) => ex
-                        .json()
-                        .and_then(|j| {
-                            j.pointer(pointer)
-                                .and_then(Value::as_str)
-                                .map(str::to_string)
-                        })
-                        .ok_or_else(|| no_token("no token there"))?,
-                    TokenSource::Header(name) => ex
-                        .observed
-                        .headers
-                        .iter()
-                        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                        .map(|(_, v)| v.clone())
-                        .ok_or_else(|| no_token(&format!("no {name} header")))?,
-                });
-            }
-        }
-        // The session cookie (scheme `cookie`), then every header of `auth.send` (a CSRF token beside the
-        // cookie, an API key beside a bearer token).
-        let mut headers: Vec<(String, String)> = cookie.into_iter().collect();
-        if !auth.send.is_empty() {
-            let ctx = json!({ "tenant": self.tenant_ctx(account), "identity": identity, "token": token, "secrets": self.secrets });
-            for send in &auth.send {
-                let value = send.value.render(&ctx).map_err(|e| {
-                    EngineError::Setup(format!(
-                        "{}",
-                        self.profile.error_at(
-                            &crate::profile::KeyPath::root("auth").key("send"),
-                            e.to_string()
-                        )
-                    ))
-                })?;
-                secrets.push(value.clone());
-                headers.push((send.name.clone(), value));
-            }
-        }
-        secrets.extend(token);
-        session.credential = Credential {
-            who: account.login.clone(),
-            headers,
-            basic: (auth.scheme == AuthScheme::Basic)
-                .then(|| (account.login.clone(), account.password.clone())),
-            secrets,
+        let Some(endpoint) = &provisioning.representation else {
+            return Ok(());
         };
-        Ok((session, id, exchange))
+        let mut created = 0;
+        for bundle in &inputs.plan.world.cases {
+            for rep in &bundle.representations {
+                created += self
+                    .representation(operator, provisioning, endpoint, rep)
+                    .await?;
+            }
+        }
+        self.made.objects += created;
+        Ok(())
+    }
+
+    /// One representation, and its end when it ended before the reference date: the objects created.
+    async fn representation(
+        &self,
+        operator: &Session,
+        provisioning: &Provisioning,
+        endpoint: &Endpoint,
+        rep: &cloison_generators::Representation,
+    ) -> Result<usize, EngineError> {
+        let inputs = self.inputs;
+        let plan = inputs.plan;
+        let Some(rep_key) = plan.person_account.get(&rep.representative_id) else {
+            return Ok(0);
+        };
+        let Some(person_key) = plan.person_account.get(&rep.person_id) else {
+            return Ok(0);
+        };
+        let (Some(rep_id), Some(person_id)) = (
+            self.made.account_ids.get(rep_key),
+            self.made.account_ids.get(person_key),
+        ) else {
+            return Ok(0);
+        };
+        let mut representation = serde_json::to_value(rep).unwrap_or(Value::Null);
+        let ctx = json!({
+            "tenant": plan.world.tenant(rep.tenant_id).map_or(Value::Null, |t| serde_json::to_value(t).unwrap_or(Value::Null)),
+            "representation": representation,
+            "representative": { "id": rep_id, "key": rep_key },
+            "represented": { "id": person_id, "key": person_key },
+            "secrets": inputs.secrets,
+        });
+        let ex = operator
+            .send(&inputs.settings, endpoint, &ctx, None)
+            .await
+            .map_err(|e| transport(&e, inputs.profile))?;
+        self.setup_status(endpoint, &ex, "creating a representation")?;
+        let reference = plan.world.config().reference_date;
+        let ended = rep.end_date.is_some_and(|end| end <= reference);
+        let Some(end) = provisioning.end_representation.as_ref().filter(|_| ended) else {
+            return Ok(1);
+        };
+        if let (Value::Object(map), Some(id)) = (&mut representation, extract(&ex, endpoint, "id"))
+        {
+            map.insert("id".into(), id.into());
+        }
+        let mut ctx = ctx;
+        ctx["representation"] = representation;
+        let ex = operator
+            .send(&inputs.settings, end, &ctx, None)
+            .await
+            .map_err(|e| transport(&e, inputs.profile))?;
+        self.setup_status(end, &ex, "ending a representation")?;
+        Ok(2)
     }
 }

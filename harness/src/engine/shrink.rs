@@ -8,12 +8,15 @@ use cloison_suites::planner::cell_candidates;
 use cloison_suites::probes::cell_strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
 
-use super::*;
+use cloison_suites::Verdict;
+
+use super::executor::Executor;
+use crate::event::Judged;
 
 /// Candidates tried at most per failing cell.
 const CANDIDATES: usize = 64;
 
-impl Engine<'_> {
+impl Executor<'_> {
     /// Shrink each failing cell of `events` (leaks of plain, record-aimed probes that change nothing) to its
     /// minimal reproducer. Returns, per cell, the judged minimal probe. Needs a multi-threaded runtime (it
     /// drives the target from proptest's synchronous runner); elsewhere it returns nothing.
@@ -53,7 +56,7 @@ impl Engine<'_> {
                 .filter(|c| {
                     c.record
                         .as_deref()
-                        .is_some_and(|r| self.record_ids.contains_key(r))
+                        .is_some_and(|r| self.seeded.record_ids.contains_key(r))
                 })
                 .collect::<Vec<_>>(),
             );

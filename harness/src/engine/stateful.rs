@@ -11,21 +11,22 @@
 //! It runs after every static probe and control: its transfers and deletions change what the world's
 //! identities may see, and nothing static is judged after it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use cloison_suites::stateful::{
     Action, Model, Scene, Step, TransitionKind, first_sequences, steps_strategy,
 };
-use cloison_suites::verdict::{judge_control, judge_forbidden, split_reflected};
-use cloison_suites::{Cell, Expect, Family, Relation, Variant};
+use cloison_suites::{Cell, RecordKind};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use serde::{Deserialize, Serialize};
 
-use super::*;
-use crate::http::Tweak;
-use crate::oracle;
-use crate::report::TraceStep;
+use super::GIVE_UP_AFTER;
+use super::executor::Executor;
+use crate::event::{Event, Judged, StatefulCoverage, TraceStep};
+use crate::http::{Exchange, Session};
+use crate::profile::Create;
 
 /// Random sequences tried after the first ones (one per transition kind).
 const RANDOM_SEQUENCES: usize = 12;
@@ -34,43 +35,13 @@ const MAX_STEPS: usize = 6;
 /// Sequences re-run while shrinking one failure, at most.
 const MAX_SHRINK_RUNS: usize = 24;
 
-/// What the stateful suite covered.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct StatefulCoverage {
-    /// The scene: who took part, around whose case files.
-    pub scene: Option<String>,
-    /// Sequences run (shrinking runs included).
-    pub sequences: usize,
-    /// Transitions the target accepted, per kind.
-    pub transitions: BTreeMap<String, usize>,
-    /// Transitions the target refused (they did not happen, the model followed), per kind: how many and
-    /// the first answer.
-    pub refused: BTreeMap<String, (usize, String)>,
-    /// Transitions not exercised, with the reason.
-    pub skipped: BTreeMap<String, String>,
-    /// Reads judged against the model.
-    pub checks: usize,
-    /// Seconds the suite took.
-    pub seconds: f64,
-    /// Seconds from the start of the suite to its first failing check, if any.
-    pub first_failure_seconds: Option<f64>,
-    /// Why the suite did not run at all, if it did not.
-    pub not_run: Option<String>,
-    /// Why the suite stopped before its last sequence, if it did (the run is then inconclusive).
-    #[serde(default)]
-    pub stopped: Option<String>,
-    /// The profile endpoints its transitions called.
-    #[serde(default)]
-    pub endpoints: BTreeSet<String>,
-}
-
 /// A failing check: the judged read, and the cell it belongs to.
-struct Failure {
-    judged: Judged,
+pub(super) struct Failure {
+    pub(super) judged: Judged,
 }
 
 /// One sequence's result.
-enum Ran {
+pub(super) enum Ran {
     /// Every check matched the model.
     Passed,
     /// A check did not: the first one.
@@ -80,27 +51,106 @@ enum Ran {
 }
 
 /// The sessions of a sequence, parallel to the model's.
-struct Live {
-    sessions: Vec<Session>,
-    representation: Option<String>,
+pub(super) struct Live {
+    pub(super) sessions: Vec<Session>,
+    pub(super) representation: Option<String>,
 }
 
-impl Engine<'_> {
-    /// Run the stateful suite; its events go to `outcome`. When it cannot run, the reason is the family's
-    /// (it applies, but ran nothing: the run is inconclusive).
-    pub(super) async fn stateful(&self, outcome: &mut Outcome) -> StatefulCoverage {
-        let coverage = self.stateful_suite(outcome).await;
-        if let Some(why) = &coverage.not_run {
-            outcome
-                .not_applicable
-                .insert(Family::Stateful.name().to_string(), (1, why.clone()));
-        }
-        coverage
+/// What the sequences of the suite share: the scene, the case `create`, and what is counted.
+struct Suite<'s> {
+    scene: Scene,
+    create: &'s Create,
+    coverage: StatefulCoverage,
+    /// Sequences numbered so far (each one's subject is `stateful-N`).
+    number: usize,
+}
+
+/// The sequences tried: the first ones (one per transition kind), then random ones with the value trees
+/// that shrink them.
+struct Sequences {
+    first: Vec<Vec<Step>>,
+    random: Vec<(Vec<Step>, Tree)>,
+}
+
+/// The value tree of a random sequence.
+type Tree = <proptest::strategy::BoxedStrategy<Vec<Step>> as Strategy>::Tree;
+
+impl Executor<'_> {
+    /// Run the stateful suite: its failures and reproducers go to the sink as they come, then what it
+    /// covered. When it cannot run, the reason is the family's (it applies, but ran nothing: the run is
+    /// inconclusive).
+    pub(super) async fn stateful(&self) {
+        let coverage = self.stateful_suite().await;
+        let read = self.read_subject_endpoint().map(|e| e.origin.to_string());
+        self.sink.event(&Event::StatefulCovered {
+            coverage: &coverage,
+            read: read.as_deref(),
+        });
     }
 
-    async fn stateful_suite(&self, outcome: &mut Outcome) -> StatefulCoverage {
+    async fn stateful_suite(&self) -> StatefulCoverage {
         let started = Instant::now();
         let mut coverage = StatefulCoverage::default();
+        let Some((scene, create, kinds)) = self.stateful_scene(&mut coverage) else {
+            return coverage;
+        };
+        let mut suite = Suite {
+            scene,
+            create,
+            coverage,
+            number: 0,
+        };
+        let mut known: BTreeSet<Cell> = BTreeSet::new();
+        let sequences = self.sequences(&kinds);
+        let first = sequences.first.into_iter().map(|steps| (steps, None));
+        let random = sequences
+            .random
+            .into_iter()
+            .map(|(steps, tree)| (steps, Some(tree)));
+        for (steps, tree) in first.chain(random) {
+            if self.stopped() {
+                break;
+            }
+            let failure = match self.run_sequence(&mut suite, &steps).await {
+                Ran::Passed => continue,
+                Ran::Broken(why) => {
+                    // Not a finding and not proof the target failed (a platform may refuse a second case
+                    // file for a person): the family stops, and the run cannot claim it covered it.
+                    suite.coverage.stopped = Some(format!(
+                        "after {} sequence(s): {why}",
+                        suite.coverage.sequences
+                    ));
+                    break;
+                }
+                Ran::Failed(failure) => failure,
+            };
+            let cell = failure.judged.probe.cell.clone();
+            if known.contains(&cell) {
+                self.sink.event(&Event::StatefulFailure(&failure.judged));
+                continue;
+            }
+            suite
+                .coverage
+                .first_failure_seconds
+                .get_or_insert(started.elapsed().as_secs_f64());
+            let best = match tree {
+                Some(tree) => self.shrink_tree(&mut suite, tree, &failure.judged).await,
+                None => self.shrink_steps(&mut suite, steps, &failure.judged).await,
+            };
+            known.insert(cell);
+            self.sink.event(&Event::StatefulFailure(&failure.judged));
+            self.sink.event(&Event::Reproducer(&best));
+        }
+        suite.coverage.seconds = started.elapsed().as_secs_f64();
+        suite.coverage
+    }
+
+    /// The suite's scene, the case `create` and the transitions the scene allows; `None` (with the reason
+    /// in `coverage.not_run`) when the suite cannot run.
+    fn stateful_scene<'p>(
+        &'p self,
+        coverage: &mut StatefulCoverage,
+    ) -> Option<(Scene, &'p Create, BTreeSet<TransitionKind>)> {
         let offered = self.profile.transitions_offered();
         for kind in TransitionKind::ALL {
             if !offered.contains(&kind) && kind != TransitionKind::Login {
@@ -109,22 +159,27 @@ impl Engine<'_> {
                     .insert(kind.name().into(), format!("it needs {}", kind.needs()));
             }
         }
+        let not_run = |coverage: &mut StatefulCoverage, why: String| {
+            coverage.not_run = Some(why);
+            None
+        };
         if offered.is_empty() {
-            coverage.not_run = Some(
+            return not_run(
+                coverage,
                 "the profile offers no transition (see the family's coverage entry)".to_string(),
             );
-            return coverage;
         }
         let Some(create) = self.profile.create(RecordKind::Case) else {
-            coverage.not_run = Some("no case `create` endpoint".into());
-            return coverage;
+            return not_run(coverage, "no case `create` endpoint".into());
         };
         if self.read_subject_endpoint().is_none() {
-            coverage.not_run = Some("no endpoint reads a case file by its identifier".into());
-            return coverage;
+            return not_run(
+                coverage,
+                "no endpoint reads a case file by its identifier".into(),
+            );
         }
         let eligible = |r: &cloison_suites::Record| {
-            self.record_ids.contains_key(&r.key) && !self.pool.contains(&r.case)
+            self.seeded.record_ids.contains_key(&r.key) && !self.pool.contains(&r.case)
         };
         let scene = match Scene::choose(
             &self.plan.population,
@@ -133,14 +188,10 @@ impl Engine<'_> {
             self.plan.world.config().seed,
         ) {
             Ok(scene) => scene,
-            Err(why) => {
-                coverage.not_run = Some(why.to_string());
-                return coverage;
-            }
+            Err(why) => return not_run(coverage, why.to_string()),
         };
         if let Some(m) = scene.members.iter().find(|m| !self.has_session(&m.key)) {
-            coverage.not_run = Some(format!("{} has no session", m.key));
-            return coverage;
+            return not_run(coverage, format!("{} has no session", m.key));
         }
         let kinds = scene.transitions(&offered);
         for kind in offered.difference(&kinds) {
@@ -161,11 +212,13 @@ impl Engine<'_> {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        let mut known: BTreeSet<Cell> = BTreeSet::new();
-        let mut number = 0usize;
-        let mut sequences: Vec<Vec<Step>> = first_sequences(&kinds);
-        let fixed = sequences.len();
-        let strategy = steps_strategy(&kinds, MAX_STEPS);
+        Some((scene, create, kinds))
+    }
+
+    /// The first sequences, then [`RANDOM_SEQUENCES`] drawn from the world's seed.
+    fn sequences(&self, kinds: &BTreeSet<TransitionKind>) -> Sequences {
+        let first = first_sequences(kinds);
+        let strategy = steps_strategy(kinds, MAX_STEPS);
         let mut seed = [0u8; 32];
         seed[..8].copy_from_slice(&self.plan.world.config().seed.to_le_bytes());
         seed[8..16].copy_from_slice(b"stateful");
@@ -176,281 +229,106 @@ impl Engine<'_> {
             },
             TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
         );
-        let mut trees = Vec::new();
+        let mut random = Vec::new();
         for _ in 0..RANDOM_SEQUENCES {
             match strategy.new_tree(&mut runner) {
-                Ok(tree) => {
-                    sequences.push(tree.current());
-                    trees.push(tree);
-                }
+                Ok(tree) => random.push((tree.current(), tree)),
                 Err(_) => break,
             }
         }
-        let mut trees = trees.into_iter();
-        for (i, steps) in sequences.into_iter().enumerate() {
-            let tree = if i >= fixed { trees.next() } else { None };
-            if self.stopped() {
-                break;
-            }
-            number += 1;
-            let ran = self
-                .sequence(&scene, create, &steps, number, &mut coverage)
-                .await;
-            coverage.sequences += 1;
-            let failure = match ran {
-                Ran::Passed => continue,
-                Ran::Broken(why) => {
-                    // Not a finding and not proof the target failed (a platform may refuse a second case
-                    // file for a person): the family stops, and the run cannot claim it covered it.
-                    coverage.stopped =
-                        Some(format!("after {} sequence(s): {why}", coverage.sequences));
-                    break;
-                }
-                Ran::Failed(failure) => failure,
-            };
-            let cell = failure.judged.probe.cell.clone();
-            if known.contains(&cell) {
-                outcome.events.push(failure.judged);
-                continue;
-            }
-            coverage
-                .first_failure_seconds
-                .get_or_insert(started.elapsed().as_secs_f64());
-            // Shrink: fewer steps, lower indexes, the same failing cell.
-            let mut best = failure.judged.clone();
-            let mut runs = 0;
-            match tree {
-                Some(mut tree) => {
-                    let mut more = tree.simplify();
-                    while more && runs < MAX_SHRINK_RUNS && !self.stopped() {
-                        runs += 1;
-                        number += 1;
-                        let ran = self
-                            .sequence(&scene, create, &tree.current(), number, &mut coverage)
-                            .await;
-                        coverage.sequences += 1;
-                        match ran {
-                            Ran::Failed(f) if f.judged.probe.cell == cell => {
-                                best = f.judged;
-                                more = tree.simplify();
-                            }
-                            _ => more = tree.complicate(),
-                        }
-                    }
-                }
-                None => {
-                    // A first sequence: try it without each of its steps.
-                    let mut current = steps;
-                    'outer: while current.len() > 1 && runs < MAX_SHRINK_RUNS {
-                        for skip in 0..current.len() {
-                            let mut shorter = current.clone();
-                            shorter.remove(skip);
-                            runs += 1;
-                            number += 1;
-                            let ran = self
-                                .sequence(&scene, create, &shorter, number, &mut coverage)
-                                .await;
-                            coverage.sequences += 1;
-                            if let Ran::Failed(f) = ran
-                                && f.judged.probe.cell == cell
-                            {
-                                best = f.judged;
-                                current = shorter;
-                                continue 'outer;
-                            }
-                        }
-                        break;
-                    }
-                }
-            }
-            known.insert(cell);
-            outcome.events.push(failure.judged);
-            outcome.reproducers.push(best);
-        }
-        coverage.seconds = started.elapsed().as_secs_f64();
-        for key in &coverage.endpoints {
-            *outcome.endpoints.entry(key.clone()).or_default() += 1;
-            outcome
-                .tried
-                .insert((Family::Stateful.name().to_string(), key.clone()));
-        }
-        *outcome
-            .executed
-            .entry(Family::Stateful.name().to_string())
-            .or_default() += coverage.checks;
-        if let Some(read) = self.read_subject_endpoint()
-            && coverage.checks > 0
-        {
-            *outcome
-                .endpoints
-                .entry(read.origin.to_string())
-                .or_default() += coverage.checks;
-            outcome
-                .tried
-                .insert((Family::Stateful.name().to_string(), read.origin.to_string()));
-        }
-        coverage
+        Sequences { first, random }
     }
 
-    /// The profile key of the endpoint an action calls.
-    fn transition_endpoint(&self, action: &Action) -> Option<String> {
-        match action {
-            Action::Login { .. } => Some("auth.login".into()),
-            Action::Logout { .. } => Some("auth.logout".into()),
-            Action::Transfer { .. } => Some("transitions.transfer".into()),
-            Action::EndRepresentation => Some("provisioning.end_representation".into()),
-            Action::AddRepresentation => Some("provisioning.representation".into()),
-            Action::Delete { .. } => self
-                .profile
-                .endpoint(RecordKind::Case, "delete")
-                .map(|e| e.origin.to_string()),
-            Action::ChangeRole { .. } => Some("transitions.change_role".into()),
-        }
+    /// Run one more sequence of the suite, counted.
+    async fn run_sequence(&self, suite: &mut Suite<'_>, steps: &[Step]) -> Ran {
+        suite.number += 1;
+        let ran = self
+            .sequence(
+                &suite.scene,
+                suite.create,
+                steps,
+                suite.number,
+                &mut suite.coverage,
+            )
+            .await;
+        suite.coverage.sequences += 1;
+        ran
     }
 
+    /// Shrink a random sequence's failure with its value tree: fewer steps, lower indexes, the same failing
+    /// cell. The smallest failing check found.
+    async fn shrink_tree(&self, suite: &mut Suite<'_>, mut tree: Tree, failed: &Judged) -> Judged {
+        let cell = &failed.probe.cell;
+        let mut best = failed.clone();
+        let mut runs = 0;
+        let mut more = tree.simplify();
+        while more && runs < MAX_SHRINK_RUNS && !self.stopped() {
+            runs += 1;
+            match self.run_sequence(suite, &tree.current()).await {
+                Ran::Failed(f) if f.judged.probe.cell == *cell => {
+                    best = f.judged;
+                    more = tree.simplify();
+                }
+                _ => more = tree.complicate(),
+            }
+        }
+        best
+    }
+
+    /// Shrink a first sequence's failure: try it without each of its steps.
+    async fn shrink_steps(
+        &self,
+        suite: &mut Suite<'_>,
+        steps: Vec<Step>,
+        failed: &Judged,
+    ) -> Judged {
+        let cell = &failed.probe.cell;
+        let mut best = failed.clone();
+        let mut runs = 0;
+        let mut current = steps;
+        'outer: while current.len() > 1 && runs < MAX_SHRINK_RUNS {
+            for skip in 0..current.len() {
+                let mut shorter = current.clone();
+                shorter.remove(skip);
+                runs += 1;
+                if let Ran::Failed(f) = self.run_sequence(suite, &shorter).await
+                    && f.judged.probe.cell == *cell
+                {
+                    best = f.judged;
+                    current = shorter;
+                    continue 'outer;
+                }
+            }
+            break;
+        }
+        best
+    }
+
+    /// Whether the run stopped (interrupted, past its deadline, the target gone).
     fn stopped(&self) -> bool {
         self.options.interrupt.load(Ordering::SeqCst)
             || self.options.deadline.is_some_and(|d| Instant::now() > d)
-            || self.failures_in_a_row.load(Ordering::SeqCst) >= GIVE_UP_AFTER
-    }
-
-    fn read_subject_endpoint(&self) -> Option<&Endpoint> {
-        self.profile
-            .endpoint(RecordKind::Case, "read")
-            .filter(|e| e.placeholders().contains("case.id"))
-    }
-
-    /// The operator's session (provisioning calls), if the profile provisions.
-    fn operator(&self) -> Option<Session> {
-        let provisioning = self.profile.provisioning.as_ref()?;
-        let mut operator = Session::new(&self.settings).ok()?;
-        let value = provisioning
-            .operator
-            .value
-            .render(&self.secrets_ctx())
-            .ok()?;
-        operator.credential = Credential {
-            who: "the operator".into(),
-            headers: vec![(provisioning.operator.name.clone(), value.clone())],
-            basic: None,
-            secrets: vec![value],
-        };
-        Some(operator)
-    }
-
-    /// The context of the scene's representation (as provisioning has it), with its identifier if known.
-    fn representation_ctx(&self, scene: &Scene, id: Option<&str>) -> Option<Value> {
-        let r = scene.representative?;
-        let rep_key = &scene.members.get(r)?.key;
-        let owner_key = &scene.members.first()?.key;
-        let rep = self
-            .plan
-            .world
-            .cases
-            .iter()
-            .flat_map(|b| &b.representations)
-            .find(|rep| {
-                self.plan.person_account.get(&rep.representative_id) == Some(rep_key)
-                    && self.plan.person_account.get(&rep.person_id) == Some(owner_key)
-            })?;
-        let mut representation = serde_json::to_value(rep).ok()?;
-        if let (Value::Object(map), Some(id)) = (&mut representation, id) {
-            map.insert("id".into(), id.into());
-        }
-        Some(json!({
-            "tenant": self.plan.world.tenant(rep.tenant_id).map_or(Value::Null, |t| serde_json::to_value(t).unwrap_or(Value::Null)),
-            "representation": representation,
-            "representative": { "id": self.account_ids.get(rep_key), "key": rep_key },
-            "represented": { "id": self.account_ids.get(owner_key), "key": owner_key },
-            "secrets": self.secrets,
-        }))
-    }
-
-    fn tenant_by_code(&self, code: &str) -> Value {
-        let mut tenant = self
-            .plan
-            .world
-            .tenants
-            .iter()
-            .find(|t| t.code == code)
-            .map_or(Value::Null, |t| {
-                serde_json::to_value(t).unwrap_or(Value::Null)
-            });
-        if let (Value::Object(map), Some(platform)) = (&mut tenant, self.tenant_codes.get(code)) {
-            map.insert("code".into(), platform.clone().into());
-        }
-        tenant
+            || self.counters.failures_in_a_row.load(Ordering::SeqCst) >= GIVE_UP_AFTER
     }
 
     /// Run one sequence on a fresh subject. Checks run before the first step and after every step.
     async fn sequence(
         &self,
         scene: &Scene,
-        create: &crate::profile::Create,
+        create: &Create,
         steps: &[Step],
         number: usize,
         coverage: &mut StatefulCoverage,
     ) -> Ran {
         let secrets = self.all_secrets();
-        let curl = |ex: &Exchange| crate::http::redact(&ex.request.curl, &secrets);
         let mut trace: Vec<TraceStep> = Vec::new();
-        // The subject.
-        // A key the client chooses gets the sequence's number: the seeded record holds the template's own.
-        let suffix = format!("-s{number}");
-        let (id, create_curl) = match self
-            .create(&scene.template, RecordKind::Case, create, Some(&suffix))
-            .await
-        {
-            Ok(created) => (created.id, created.curl),
-            Err(err) => {
-                return Ran::Broken(format!("the subject case file cannot be created: {err}"));
-            }
+        let started = self
+            .start_sequence(scene, create, number, &secrets, &mut trace)
+            .await;
+        let (id, operator, mut live, mut model) = match started {
+            Ok(started) => started,
+            Err(why) => return Ran::Broken(why),
         };
-        let subject_key = format!("stateful-{number}");
-        trace.push(TraceStep {
-            phase: "setup".into(),
-            step: format!(
-                "create a case file for person {} (values of {}) as its owner: id {id}",
-                scene.person, scene.template
-            ),
-            status: None,
-            curl: create_curl.map(|c| crate::http::redact(&c, &secrets)),
-        });
-        let operator = self.operator();
-        // The scene's representation starts with the sequence, when the target can add and end one.
-        let mut live = Live {
-            sessions: Vec::new(),
-            representation: None,
-        };
-        let can_represent = self
-            .profile
-            .transitions_offered()
-            .contains(&TransitionKind::AddRepresentation)
-            && scene.representative.is_some();
-        if can_represent {
-            match self.add_representation(scene, operator.as_ref()).await {
-                Ok((rep_id, ex)) => {
-                    trace.push(TraceStep {
-                        phase: "setup".into(),
-                        step: "the operator adds the representation".into(),
-                        status: Some(ex.observed.status),
-                        curl: Some(curl(&ex)),
-                    });
-                    live.representation = rep_id;
-                }
-                Err(why) => return Ran::Broken(why),
-            }
-        }
-        let mut model = Model::new(scene, &self.profile.policy, &subject_key, can_represent);
-        for s in model.sessions() {
-            let Some(member) = scene.members.get(s.member) else {
-                return Ran::Broken("a session without a member".into());
-            };
-            match self.session(&member.key) {
-                Some(session) => live.sessions.push(session),
-                None => return Ran::Broken(format!("{} has no session", member.key)),
-            }
-        }
         let mut result = self
             .check(scene, &model, &mut live, &id, &trace, coverage)
             .await;
@@ -465,32 +343,13 @@ impl Engine<'_> {
                 .perform(scene, &model, &mut live, &id, &action, operator.as_ref())
                 .await
             {
-                Ok((accepted, description, ex)) => {
-                    let status = ex.as_ref().map(|e| e.observed.status);
-                    trace.push(TraceStep {
-                        phase: "step".into(),
-                        step: if accepted {
-                            description
-                        } else {
-                            format!("{description} (refused: nothing changed)")
-                        },
-                        status,
-                        curl: ex.as_ref().map(&curl),
-                    });
-                    let kind = action.kind().name().to_string();
-                    if let Some(key) = self.transition_endpoint(&action) {
-                        coverage.endpoints.insert(key);
-                    }
-                    if accepted {
-                        model.commit(&action);
-                        *coverage.transitions.entry(kind).or_default() += 1;
-                    } else {
-                        let entry = coverage.refused.entry(kind).or_insert_with(|| {
-                            (0, status.map_or("no answer".into(), |s| s.to_string()))
-                        });
-                        entry.0 += 1;
-                        model.refused.push(action.kind());
-                    }
+                Ok(performed) => {
+                    let step = Stepped {
+                        action: &action,
+                        performed,
+                        secrets: &secrets,
+                    };
+                    self.follow(step, &mut model, &mut trace, coverage);
                 }
                 Err(why) => {
                     result = Ran::Broken(why);
@@ -501,8 +360,128 @@ impl Engine<'_> {
                 .check(scene, &model, &mut live, &id, &trace, coverage)
                 .await;
         }
-        // Teardown: roles come back and the representation ends with the sequence, so that the next one
-        // starts alike.
+        match self
+            .teardown(scene, &model, &mut live, &id, operator.as_ref())
+            .await
+        {
+            Ok(()) => result,
+            Err(why) => Ran::Broken(why),
+        }
+    }
+
+    /// The subject (a case file created for the scene's person), the operator's session, the scene's
+    /// representation when the target can add and end one, and every member's session.
+    async fn start_sequence(
+        &self,
+        scene: &Scene,
+        create: &Create,
+        number: usize,
+        secrets: &[String],
+        trace: &mut Vec<TraceStep>,
+    ) -> Result<(String, Option<Session>, Live, Model), String> {
+        // A key the client chooses gets the sequence's number: the seeded record holds the template's own.
+        let suffix = format!("-s{number}");
+        let (id, create_curl) = match self
+            .create(&scene.template, RecordKind::Case, create, Some(&suffix))
+            .await
+        {
+            Ok(created) => (created.id, created.curl),
+            Err(err) => return Err(format!("the subject case file cannot be created: {err}")),
+        };
+        let subject_key = format!("stateful-{number}");
+        trace.push(TraceStep {
+            phase: "setup".into(),
+            step: format!(
+                "create a case file for person {} (values of {}) as its owner: id {id}",
+                scene.person, scene.template
+            ),
+            status: None,
+            curl: create_curl.map(|c| crate::http::redact(&c, secrets)),
+        });
+        let operator = self.operator();
+        // The scene's representation starts with the sequence, when the target can add and end one.
+        let mut live = Live {
+            sessions: Vec::new(),
+            representation: None,
+        };
+        let can_represent = self
+            .profile
+            .transitions_offered()
+            .contains(&TransitionKind::AddRepresentation)
+            && scene.representative.is_some();
+        if can_represent {
+            let (rep_id, ex) = self.add_representation(scene, operator.as_ref()).await?;
+            trace.push(TraceStep {
+                phase: "setup".into(),
+                step: "the operator adds the representation".into(),
+                status: Some(ex.observed.status),
+                curl: Some(crate::http::redact(&ex.request.curl, secrets)),
+            });
+            live.representation = rep_id;
+        }
+        let model = Model::new(scene, &self.profile.policy, &subject_key, can_represent);
+        for s in model.sessions() {
+            let Some(member) = scene.members.get(s.member) else {
+                return Err("a session without a member".into());
+            };
+            match self.session(&member.key) {
+                Some(session) => live.sessions.push(session),
+                None => return Err(format!("{} has no session", member.key)),
+            }
+        }
+        Ok((id, operator, live, model))
+    }
+
+    /// What a performed step changes: the trace, the model (when the target accepted it) and the coverage.
+    fn follow(
+        &self,
+        step: Stepped<'_>,
+        model: &mut Model,
+        trace: &mut Vec<TraceStep>,
+        coverage: &mut StatefulCoverage,
+    ) {
+        let (accepted, description, ex) = step.performed;
+        let status = ex.as_ref().map(|e| e.observed.status);
+        trace.push(TraceStep {
+            phase: "step".into(),
+            step: if accepted {
+                description
+            } else {
+                format!("{description} (refused: nothing changed)")
+            },
+            status,
+            curl: ex
+                .as_ref()
+                .map(|ex| crate::http::redact(&ex.request.curl, step.secrets)),
+        });
+        let action = step.action;
+        let kind = action.kind().name().to_string();
+        if let Some(key) = self.transition_endpoint(action) {
+            coverage.endpoints.insert(key);
+        }
+        if accepted {
+            model.commit(action);
+            *coverage.transitions.entry(kind).or_default() += 1;
+        } else {
+            let entry = coverage
+                .refused
+                .entry(kind)
+                .or_insert_with(|| (0, status.map_or("no answer".into(), |s| s.to_string())));
+            entry.0 += 1;
+            model.refused.push(action.kind());
+        }
+    }
+
+    /// Teardown: roles come back and the representation ends with the sequence, so that the next one
+    /// starts alike.
+    async fn teardown(
+        &self,
+        scene: &Scene,
+        model: &Model,
+        live: &mut Live,
+        id: &str,
+        operator: Option<&Session>,
+    ) -> Result<(), String> {
         for (i, member) in scene.members.iter().enumerate() {
             if model.member(i).is_some_and(|m| m.role != member.role) {
                 let back = Action::ChangeRole {
@@ -510,465 +489,29 @@ impl Engine<'_> {
                     role: member.role.clone(),
                 };
                 match self
-                    .perform(scene, &model, &mut live, &id, &back, operator.as_ref())
-                    .await
+                    .perform(scene, model, live, id, &back, operator)
+                    .await?
                 {
-                    Ok((true, _, _)) => {}
-                    Ok((false, what, ex)) => {
-                        return Ran::Broken(format!(
+                    (true, _, _) => {}
+                    (false, what, ex) => {
+                        return Err(format!(
                             "{what}: refused ({}), the next sequences cannot start alike",
                             ex.map_or(0, |e| e.observed.status)
                         ));
                     }
-                    Err(why) => return Ran::Broken(why),
                 }
             }
         }
-        if model.represented()
-            && let Err(why) = self
-                .end_representation(scene, &live, operator.as_ref())
-                .await
-        {
-            return Ran::Broken(why);
+        if model.represented() {
+            self.end_representation(scene, live, operator).await?;
         }
-        result
-    }
-
-    async fn add_representation(
-        &self,
-        scene: &Scene,
-        operator: Option<&Session>,
-    ) -> Result<(Option<String>, Exchange), String> {
-        let endpoint = self
-            .profile
-            .provisioning
-            .as_ref()
-            .and_then(|p| p.representation.as_ref())
-            .ok_or("no representation endpoint")?;
-        let operator = operator.ok_or("no operator credential")?;
-        let ctx = self
-            .representation_ctx(scene, None)
-            .ok_or("the scene's representation is not in the world")?;
-        let ex = operator
-            .send(&self.settings, endpoint, &ctx, None)
-            .await
-            .map_err(|e| format!("adding a representation: {e}"))?;
-        if !endpoint.is_ok(ex.observed.status) {
-            return Err(format!(
-                "adding a representation answered {}: {}",
-                ex.observed.status,
-                ex.answer(200, &self.all_secrets())
-            ));
-        }
-        Ok((Self::extract(&ex, endpoint, "id"), ex))
-    }
-
-    async fn end_representation(
-        &self,
-        scene: &Scene,
-        live: &Live,
-        operator: Option<&Session>,
-    ) -> Result<Exchange, String> {
-        let endpoint = self
-            .profile
-            .provisioning
-            .as_ref()
-            .and_then(|p| p.end_representation.as_ref())
-            .ok_or("no end_representation endpoint")?;
-        let operator = operator.ok_or("no operator credential")?;
-        let ctx = self
-            .representation_ctx(scene, live.representation.as_deref())
-            .ok_or("the scene's representation is not in the world")?;
-        operator
-            .send(&self.settings, endpoint, &ctx, None)
-            .await
-            .map_err(|e| format!("ending a representation: {e}"))
-    }
-
-    /// Do an action on the target: whether it was accepted, a description, and the exchange.
-    async fn perform(
-        &self,
-        scene: &Scene,
-        model: &Model,
-        live: &mut Live,
-        subject_id: &str,
-        action: &Action,
-        operator: Option<&Session>,
-    ) -> Result<(bool, String, Option<Exchange>), String> {
-        let key_of = |member: usize| {
-            scene
-                .members
-                .get(member)
-                .map_or("?".to_string(), |m| m.key.clone())
-        };
-        let subject_ctx = |actor: &str| {
-            let mut ctx = self.record_ctx(&scene.template, actor);
-            ctx["case"]["id"] = subject_id.into();
-            ctx
-        };
-        match action {
-            Action::Login { member } => {
-                let key = key_of(*member);
-                let account = self
-                    .plan
-                    .account(&key)
-                    .ok_or_else(|| format!("{key} has no account"))?;
-                let (session, _, ex) = self
-                    .login_traced(account)
-                    .await
-                    .map_err(|e| format!("logging {key} in: {e}"))?;
-                live.sessions.push(session);
-                Ok((
-                    true,
-                    format!("{key} logs in again: session {}", live.sessions.len() - 1),
-                    ex,
-                ))
-            }
-            Action::Logout { session } => {
-                let logout = self
-                    .profile
-                    .auth
-                    .logout
-                    .as_ref()
-                    .ok_or("no logout endpoint")?;
-                let s = live
-                    .sessions
-                    .get(*session)
-                    .ok_or("no such session")?
-                    .clone();
-                let member = model.sessions().get(*session).map_or(0, |s| s.member);
-                let key = key_of(member);
-                let ctx = self.identity_ctx(&key);
-                let ex = s
-                    .send(&self.settings, logout, &ctx, None)
-                    .await
-                    .map_err(|e| format!("logging out: {e}"))?;
-                Ok((
-                    logout.is_ok(ex.observed.status),
-                    format!("session {session} of {key} logs out"),
-                    Some(ex),
-                ))
-            }
-            Action::Transfer { by, to } => {
-                let endpoint = self
-                    .profile
-                    .transitions
-                    .transfer
-                    .as_ref()
-                    .ok_or("no transfer endpoint")?;
-                let key = key_of(*by);
-                let mut ctx = subject_ctx(&key);
-                ctx["to"] = self.tenant_by_code(to);
-                let ex = self.send_as(&key, endpoint, &ctx, "transferring").await?;
-                Ok((
-                    endpoint.is_ok(ex.observed.status),
-                    format!("{key} transfers the case file to tenant {to}"),
-                    Some(ex),
-                ))
-            }
-            Action::EndRepresentation => {
-                let ex = self.end_representation(scene, live, operator).await?;
-                let ok = self
-                    .profile
-                    .provisioning
-                    .as_ref()
-                    .and_then(|p| p.end_representation.as_ref())
-                    .is_some_and(|e| e.is_ok(ex.observed.status));
-                Ok((ok, "the operator ends the representation".into(), Some(ex)))
-            }
-            Action::AddRepresentation => {
-                let (id, ex) = self.add_representation(scene, operator).await?;
-                live.representation = id;
-                Ok((
-                    true,
-                    "the operator adds the representation again".into(),
-                    Some(ex),
-                ))
-            }
-            Action::Delete { by } => {
-                let endpoint = self
-                    .profile
-                    .endpoint(RecordKind::Case, "delete")
-                    .ok_or("no delete endpoint")?;
-                let key = key_of(*by);
-                let ex = self
-                    .send_as(&key, endpoint, &subject_ctx(&key), "deleting")
-                    .await?;
-                Ok((
-                    endpoint.is_ok(ex.observed.status),
-                    format!("{key} deletes the case file"),
-                    Some(ex),
-                ))
-            }
-            Action::ChangeRole { member, role } => {
-                let endpoint = self
-                    .profile
-                    .transitions
-                    .change_role
-                    .as_ref()
-                    .ok_or("no change_role endpoint")?;
-                let operator = operator.ok_or("no operator credential")?;
-                let key = key_of(*member);
-                let mut ctx = self.identity_ctx(&key);
-                ctx["role"] = self
-                    .profile
-                    .roles
-                    .get(role)
-                    .cloned()
-                    .unwrap_or_else(|| role.clone())
-                    .into();
-                let ex = operator
-                    .send(&self.settings, endpoint, &ctx, None)
-                    .await
-                    .map_err(|e| format!("changing a role: {e}"))?;
-                Ok((
-                    endpoint.is_ok(ex.observed.status),
-                    format!("the operator makes {key} {role}"),
-                    Some(ex),
-                ))
-            }
-        }
-    }
-
-    /// Send `endpoint` as `key` with its current session.
-    async fn send_as(
-        &self,
-        key: &str,
-        endpoint: &Endpoint,
-        ctx: &Value,
-        what: &str,
-    ) -> Result<Exchange, String> {
-        let session = self
-            .session(key)
-            .ok_or_else(|| format!("{key} has no session"))?;
-        session
-            .send(&self.settings, endpoint, ctx, None)
-            .await
-            .map_err(|e| format!("{what}: {e}"))
-    }
-
-    /// The context of an identity alone: itself, its tenant, the secrets.
-    pub(super) fn identity_ctx(&self, key: &str) -> Value {
-        let mut ctx = json!({ "secrets": self.secrets });
-        if let Some(account) = self.plan.account(key) {
-            ctx["identity"] = self.plan.identity_context(
-                self.profile,
-                account,
-                self.account_ids.get(key).map(String::as_str),
-            );
-            ctx["tenant"] = self.tenant_ctx(account);
-        }
-        ctx
-    }
-
-    /// Every session reads the subject; the first read that does not match the model fails the sequence.
-    async fn check(
-        &self,
-        scene: &Scene,
-        model: &Model,
-        live: &mut Live,
-        subject_id: &str,
-        trace: &[TraceStep],
-        coverage: &mut StatefulCoverage,
-    ) -> Ran {
-        let Some(read) = self.read_subject_endpoint() else {
-            return Ran::Broken("no read endpoint".into());
-        };
-        let reads = model.sessions().iter().enumerate().map(|(i, s)| {
-            let key = scene
-                .members
-                .get(s.member)
-                .map_or(String::new(), |m| m.key.clone());
-            let mut ctx = self.record_ctx(&scene.template, &key);
-            ctx["case"]["id"] = subject_id.into();
-            let session = live.sessions.get(i).cloned();
-            async move {
-                match session {
-                    Some(session) => session
-                        .send_with(&self.settings, read, &ctx, None, &Tweak::default())
-                        .await
-                        .map_err(|e| e.to_string()),
-                    None => Err("no session".into()),
-                }
-            }
-        });
-        let mut answers = futures_util::future::join_all(reads).await;
-        let refusals = self.profile.refusals_for(read);
-        // A session the model holds live that is not accepted may have expired (platforms end sessions on
-        // their own): log its member in again and read once more before judging.
-        for (i, answer) in answers.iter_mut().enumerate() {
-            let expired = matches!(answer, Ok(ex) if refusals.is_unauthenticated(&ex.observed));
-            if !expired || !model.may_read(i) {
-                continue;
-            }
-            let Some(member) = model
-                .sessions()
-                .get(i)
-                .and_then(|s| scene.members.get(s.member))
-            else {
-                continue;
-            };
-            let Some(account) = self.plan.account(&member.key) else {
-                continue;
-            };
-            if let Ok((session, _)) = self.login(account).await {
-                self.relogins.fetch_add(1, Ordering::SeqCst);
-                if let Some(slot) = live.sessions.get_mut(i) {
-                    *slot = session.clone();
-                }
-                if !model.sessions()[i].extra {
-                    self.set_session(member.key.clone(), session.clone());
-                }
-                let mut ctx = self.record_ctx(&scene.template, &member.key);
-                ctx["case"]["id"] = subject_id.into();
-                *answer = session
-                    .send_with(&self.settings, read, &ctx, None, &Tweak::default())
-                    .await
-                    .map_err(|e| e.to_string());
-            }
-        }
-        for (i, answer) in answers.into_iter().enumerate() {
-            coverage.checks += 1;
-            let sequence = self.sequence.fetch_add(1, Ordering::SeqCst) + 1;
-            let ex = match answer {
-                Ok(ex) => {
-                    self.failures_in_a_row.store(0, Ordering::SeqCst);
-                    ex
-                }
-                Err(e) => {
-                    self.failures_in_a_row.fetch_add(1, Ordering::SeqCst);
-                    return Ran::Broken(format!("reading the subject: {e}"));
-                }
-            };
-            let session = &model.sessions()[i];
-            let Some(member) = model.member(session.member) else {
-                continue;
-            };
-            let ours: Vec<_> = self
-                .scan(&ex.observed)
-                .into_iter()
-                .filter(|h| h.owner.person.as_deref() == Some(scene.person.as_str()))
-                .collect();
-            let allowed = model.may_read(i);
-            let evidence = split_reflected(ours.clone(), &oracle::carried(self.scanner, &ex.sent));
-            let verdict = if allowed {
-                match judge_control(&Default::default(), &ex.observed, ours.len()) {
-                    Verdict::Unauthenticated => Verdict::ControlFailed(format!(
-                        "answered {} to a session the model holds live",
-                        ex.observed.status
-                    )),
-                    v => v,
-                }
-            } else {
-                match judge_forbidden(&evidence, refusals, &ex.observed) {
-                    // A logged-out session that is not accepted is what the model expects.
-                    Verdict::Unauthenticated => Verdict::Pass,
-                    v => v,
-                }
-            };
-            if verdict == Verdict::Pass {
-                continue;
-            }
-            let last = trace.iter().rev().find(|t| t.phase == "step");
-            let via = match (session.lost_by, allowed) {
-                (Some(kind), false) => format!("after {kind}"),
-                (None, false) => "from the start".to_string(),
-                (_, true) => match model.refused.last() {
-                    Some(kind) => format!("after a refused {kind}"),
-                    None => format!(
-                        "after {}",
-                        last.map_or("the start".to_string(), |t| t.step.clone())
-                    ),
-                },
-            };
-            let cell = Cell {
-                family: Family::Stateful,
-                endpoint: read.origin.to_string(),
-                role: member.role.clone(),
-                relation: Relation::of(member, model.subject()),
-                kind: RecordKind::Case,
-                via: Some(if allowed {
-                    "allowed read refused".to_string()
-                } else {
-                    via.clone()
-                }),
-            };
-            let mut steps = trace.to_vec();
-            steps.push(TraceStep {
-                phase: "check".into(),
-                step: format!(
-                    "session {i} of {} reads the case file: the model says {}",
-                    member.key,
-                    if allowed { "allowed" } else { "refused" }
-                ),
-                status: Some(ex.observed.status),
-                curl: None,
-            });
-            let explanation = match &verdict {
-                Verdict::Leak(hits) => format!(
-                    "{} ({}) read a case file of person {} {via}: {} answered {} with {} of its canaries. Sequence: {}",
-                    member.key,
-                    member.role,
-                    scene.person,
-                    read.origin,
-                    ex.observed.status,
-                    hits.len(),
-                    describe_steps(&steps)
-                ),
-                other => format!(
-                    "{} ({}) on a case file of person {}: {other:?}. Sequence: {}",
-                    member.key,
-                    member.role,
-                    scene.person,
-                    describe_steps(&steps)
-                ),
-            };
-            let judged = Judged {
-                probe: Probe {
-                    family: Family::Stateful,
-                    actor: Some(member.key.clone()),
-                    endpoint: read.origin.to_string(),
-                    record: Some(scene.template.clone()),
-                    variant: Variant::Plain,
-                    expect: if allowed {
-                        Expect::Control
-                    } else {
-                        Expect::Refusal
-                    },
-                    cell,
-                },
-                verdict,
-                exchange: Some(ex),
-                at: self.started.elapsed().as_secs_f64(),
-                sequence,
-                explanation,
-                steps,
-            };
-            // A refused read the model allows is not a finding, but a control that failed: the run cannot
-            // claim it covered this sequence.
-            return Ran::Failed(Box::new(Failure { judged }));
-        }
-        Ran::Passed
+        Ok(())
     }
 }
 
-/// The steps of a sequence as one line: `1. ...; 2. ...`.
-fn describe_steps(steps: &[TraceStep]) -> String {
-    let mut n = 0;
-    steps
-        .iter()
-        .map(|s| {
-            let label = if s.phase == "step" {
-                n += 1;
-                format!("{n}.")
-            } else {
-                format!("{}:", s.phase)
-            };
-            match s.status {
-                Some(status) => format!("{label} {} [{status}]", s.step),
-                None => format!("{label} {}", s.step),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+/// A step the target answered, with what its trace needs.
+struct Stepped<'s> {
+    action: &'s Action,
+    performed: (bool, String, Option<Exchange>),
+    secrets: &'s [String],
 }

@@ -1,0 +1,342 @@
+//! Logging in: every identity's session, built from the login call's answer (its cookies, its token) and
+//! the headers of `auth.send`. The result is the [`Sessions`]; a session renewed later (a re-login) replaces
+//! its identity's behind the lock.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+use super::blame::{self, Blaming};
+use super::setup::{Provisioned, Setup, all_secrets};
+use super::{EngineError, Inputs, extract};
+use crate::event::Event;
+use crate::http::{Credential, Exchange, Session};
+use crate::plan::PlannedAccount;
+use crate::profile::{AuthScheme, KeyPath, Profile, TokenSource};
+
+/// The logged-in identities.
+#[derive(Debug, Default)]
+pub(crate) struct Sessions {
+    /// The session of each identity, by key (renewed by re-logins).
+    by_identity: RwLock<HashMap<String, Session>>,
+    /// The platform's identifiers the logins answered, for identities provisioning did not learn one of.
+    learnt_ids: HashMap<String, String>,
+}
+
+impl Sessions {
+    /// The session of an identity (a cheap clone: the client is shared).
+    pub(crate) fn get(&self, key: &str) -> Option<Session> {
+        self.by_identity
+            .read()
+            .ok()
+            .and_then(|sessions| sessions.get(key).cloned())
+    }
+
+    /// Whether an identity has a session.
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.by_identity
+            .read()
+            .is_ok_and(|sessions| sessions.contains_key(key))
+    }
+
+    /// Replace an identity's session (a re-login).
+    pub(crate) fn set(&self, key: String, session: Session) {
+        if let Ok(mut sessions) = self.by_identity.write() {
+            sessions.insert(key, session);
+        }
+    }
+
+    /// How many identities have a session.
+    pub(crate) fn len(&self) -> usize {
+        self.by_identity.read().map_or(0, |s| s.len())
+    }
+
+    /// The credentials the sessions carry.
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        self.by_identity.read().map_or_else(
+            |_| Vec::new(),
+            |sessions| {
+                sessions
+                    .values()
+                    .flat_map(|s| s.credential.secrets.iter().cloned())
+                    .collect()
+            },
+        )
+    }
+}
+
+/// The platform's identifier of an identity: provisioning's, else the one its login answered.
+pub(crate) fn account_id<'x>(
+    provisioned: &'x Provisioned,
+    sessions: Option<&'x Sessions>,
+    key: &str,
+) -> Option<&'x str> {
+    provisioned
+        .account_ids
+        .get(key)
+        .or_else(|| sessions.and_then(|s| s.learnt_ids.get(key)))
+        .map(String::as_str)
+}
+
+/// An identity's key, session and (when the login names it) platform identifier.
+type LoginResult = Result<(String, Session, Option<String>), EngineError>;
+
+impl Setup<'_> {
+    /// Log every identity of the plan in.
+    pub(super) async fn login_all(
+        &self,
+        provisioned: &Provisioned,
+    ) -> Result<Sessions, EngineError> {
+        let inputs = self.inputs;
+        let login = Login {
+            inputs,
+            provisioned,
+            sessions: None,
+        };
+        self.sink.event(&Event::Phase {
+            name: "logins",
+            steps: inputs.plan.accounts.len(),
+        });
+        let login = &login;
+        let results: Vec<LoginResult> = futures_util::stream::iter(&inputs.plan.accounts)
+            .map(|account| async move {
+                let result = login.login(account).await;
+                self.sink.event(&Event::Step);
+                result.map(|(session, id)| (account.key.clone(), session, id))
+            })
+            .buffer_unordered(inputs.options.concurrency)
+            .collect()
+            .await;
+        self.sink.event(&Event::PhaseEnd);
+        let mut sessions = Sessions::default();
+        for result in results {
+            let (key, session, id) = result?;
+            if let Some(id) = id
+                && !provisioned.account_ids.contains_key(&key)
+            {
+                sessions.learnt_ids.entry(key.clone()).or_insert(id);
+            }
+            sessions.set(key, session);
+        }
+        Ok(sessions)
+    }
+}
+
+/// Logging one identity in, with what the run knows at that point (the sessions, once they exist).
+pub(crate) struct Login<'x> {
+    pub(crate) inputs: &'x Inputs<'x>,
+    pub(crate) provisioned: &'x Provisioned,
+    pub(crate) sessions: Option<&'x Sessions>,
+}
+
+impl Blaming for Login<'_> {
+    fn profile(&self) -> &Profile {
+        self.inputs.profile
+    }
+
+    fn all_secrets(&self) -> Vec<String> {
+        all_secrets(self.inputs, Some(self.provisioned), self.sessions)
+    }
+}
+
+/// What a login call's answer gave.
+#[derive(Default)]
+struct Answered {
+    id: Option<String>,
+    token: Option<String>,
+    cookie: Option<(String, String)>,
+    exchange: Option<Exchange>,
+}
+
+impl Login<'_> {
+    /// Log `account` in: its session, and its platform identifier when the login answer names it.
+    pub(crate) async fn login(
+        &self,
+        account: &PlannedAccount,
+    ) -> Result<(Session, Option<String>), EngineError> {
+        self.login_traced(account)
+            .await
+            .map(|(session, id, _)| (session, id))
+    }
+
+    /// [`Login::login`], with the login call's exchange (none for schemes without one).
+    pub(crate) async fn login_traced(
+        &self,
+        account: &PlannedAccount,
+    ) -> Result<(Session, Option<String>, Option<Exchange>), EngineError> {
+        let inputs = self.inputs;
+        let auth = &inputs.profile.auth;
+        let mut session =
+            Session::new(&inputs.settings).map_err(|e| EngineError::Target(e.to_string()))?;
+        let mut identity = inputs.plan.identity_context(
+            inputs.profile,
+            account,
+            account_id(self.provisioned, self.sessions, &account.key),
+        );
+        let mut secrets = vec![account.password.clone()];
+        secrets.extend(account.token.clone());
+        // The token the sign-up answer gave, and the tenant's credential: credentials like the others.
+        if let Some(token) = self.provisioned.account_tokens.get(&account.key) {
+            identity["token"] = token.clone().into();
+            secrets.push(token.clone());
+        }
+        secrets.extend(
+            self.provisioned
+                .tenant_credentials
+                .get(&account.tenant)
+                .cloned(),
+        );
+        let answered = match &auth.login {
+            Some(login) => {
+                self.call_login(login, account, &identity, &mut session, &mut secrets)
+                    .await?
+            }
+            None => Answered::default(),
+        };
+        // The session cookie (scheme `cookie`), then every header of `auth.send` (a CSRF token beside the
+        // cookie, an API key beside a bearer token).
+        let mut headers: Vec<(String, String)> = answered.cookie.into_iter().collect();
+        if !auth.send.is_empty() {
+            let ctx = json!({ "tenant": self.provisioned.tenant_ctx(inputs, account), "identity": identity, "token": answered.token, "secrets": inputs.secrets });
+            for send in &auth.send {
+                let value = send.value.render(&ctx).map_err(|e| {
+                    EngineError::Setup(format!(
+                        "{}",
+                        inputs
+                            .profile
+                            .error_at(&KeyPath::root("auth").key("send"), e.to_string())
+                    ))
+                })?;
+                secrets.push(value.clone());
+                headers.push((send.name.clone(), value));
+            }
+        }
+        secrets.extend(answered.token);
+        session.credential = Credential {
+            who: account.login.clone(),
+            headers,
+            basic: (auth.scheme == AuthScheme::Basic)
+                .then(|| (account.login.clone(), account.password.clone())),
+            secrets,
+        };
+        Ok((session, answered.id, answered.exchange))
+    }
+
+    /// Send the login call and take what its answer gives: the identifier, the session cookies (scheme
+    /// `cookie`) and the token (`auth.token`).
+    async fn call_login(
+        &self,
+        login: &crate::profile::Endpoint,
+        account: &PlannedAccount,
+        identity: &Value,
+        session: &mut Session,
+        secrets: &mut Vec<String>,
+    ) -> Result<Answered, EngineError> {
+        let inputs = self.inputs;
+        let auth = &inputs.profile.auth;
+        let ctx = json!({ "tenant": self.provisioned.tenant_ctx(inputs, account), "identity": identity, "secrets": inputs.secrets });
+        let ex = session
+            .send(&inputs.settings, login, &ctx, None)
+            .await
+            .map_err(|e| EngineError::Target(e.to_string()))?;
+        self.setup_status(login, &ex, &format!("logging in as {}", account.login))?;
+        let mut answered = Answered {
+            id: extract(&ex, login, "id"),
+            exchange: Some(ex.clone()),
+            ..Answered::default()
+        };
+        if auth.scheme == AuthScheme::Cookie {
+            answered.cookie = Some(self.cookies(&ex, account, secrets)?);
+        }
+        if let Some(source) = &auth.token {
+            answered.token = Some(self.token(&ex, source, account)?);
+        }
+        Ok(answered)
+    }
+
+    /// The session cookies the login sets: the identity's credential, sent per request.
+    fn cookies(
+        &self,
+        ex: &Exchange,
+        account: &PlannedAccount,
+        secrets: &mut Vec<String>,
+    ) -> Result<(String, String), EngineError> {
+        let pairs: Vec<String> = ex
+            .observed
+            .headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, value)| value.split(';').next())
+            .map(|pair| pair.trim().to_string())
+            .filter(|pair| pair.contains('=') && !pair.ends_with('='))
+            .collect();
+        if pairs.is_empty() {
+            return Err(EngineError::Setup(
+                self.inputs
+                    .profile
+                    .error_at(
+                        &KeyPath::root("auth").key("scheme"),
+                        format!(
+                            "scheme `cookie`, but the login response of {} sets no cookie",
+                            account.login
+                        ),
+                    )
+                    .to_string(),
+            ));
+        }
+        for pair in &pairs {
+            if let Some((_, value)) = pair.split_once('=') {
+                secrets.push(value.to_string());
+            }
+        }
+        Ok(("Cookie".to_string(), pairs.join("; ")))
+    }
+
+    /// The session token of a login answer. A login response without the token the profile points at:
+    /// the profile does not fit, unless the target answered nothing or the request itself.
+    fn token(
+        &self,
+        ex: &Exchange,
+        source: &TokenSource,
+        account: &PlannedAccount,
+    ) -> Result<String, EngineError> {
+        let no_token = |what: &str| {
+            if blame::unusable_answer(ex).is_some() {
+                return self.missing_in_answer(
+                    ex,
+                    &KeyPath::root("auth").key("token"),
+                    &format!("logging in as {}", account.login),
+                    "the session token",
+                );
+            }
+            EngineError::Setup(
+                self.inputs
+                    .profile
+                    .error_at(
+                        &KeyPath::root("auth").key("token"),
+                        format!("the login response of {} has {what}", account.login),
+                    )
+                    .to_string(),
+            )
+        };
+        match source {
+            TokenSource::Json(pointer) => ex
+                .json()
+                .and_then(|j| {
+                    j.pointer(pointer)
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
+                .ok_or_else(|| no_token("no token there")),
+            TokenSource::Header(name) => ex
+                .observed
+                .headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| no_token(&format!("no {name} header"))),
+        }
+    }
+}
