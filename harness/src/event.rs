@@ -237,7 +237,7 @@ enum Settled {
     Judged {
         family: Family,
         endpoint: String,
-        kept: Option<Judged>,
+        kept: Option<Box<Judged>>,
     },
     /// Not sent.
     NotSent { family: Family, reason: NotSent },
@@ -283,7 +283,7 @@ impl Collecting {
             ProbeState::Judged(judged) => Settled::Judged {
                 family: probe.family,
                 endpoint: probe.endpoint.clone(),
-                kept: (judged.verdict != Verdict::Pass).then(|| judged.clone()),
+                kept: (judged.verdict != Verdict::Pass).then(|| Box::new(judged.clone())),
             },
             ProbeState::NotSent(reason) => Settled::NotSent {
                 family: probe.family,
@@ -316,7 +316,7 @@ impl Collecting {
                     .or_default() += 1;
                 *outcome.endpoints.entry(endpoint.clone()).or_default() += 1;
                 outcome.tried.insert((family.name().to_string(), endpoint));
-                outcome.events.extend(kept);
+                outcome.events.extend(kept.map(|judged| *judged));
             }
             Settled::NotSent { reason, family } => match reason {
                 NotSent::Deadline => outcome.past_deadline += 1,
