@@ -182,19 +182,7 @@ impl Executor<'_> {
             session: i,
             sequence,
         } = *checked;
-        let session = &model.sessions()[i];
-        let last = trace.iter().rev().find(|t| t.phase == "step");
-        let via = match (session.lost_by, allowed) {
-            (Some(kind), false) => format!("after {kind}"),
-            (None, false) => "from the start".to_string(),
-            (_, true) => match model.refused.last() {
-                Some(kind) => format!("after a refused {kind}"),
-                None => format!(
-                    "after {}",
-                    last.map_or("the start".to_string(), |t| t.step.clone())
-                ),
-            },
-        };
+        let via = via(checked, allowed);
         let cell = Cell {
             family: Family::Stateful,
             endpoint: read.origin.to_string(),
@@ -218,25 +206,7 @@ impl Executor<'_> {
             status: Some(ex.observed.status),
             curl: None,
         });
-        let explanation = match &verdict {
-            Verdict::Leak(hits) => format!(
-                "{} ({}) read a case file of person {} {via}: {} answered {} with {} of its canaries. Sequence: {}",
-                member.key,
-                member.role,
-                scene.person,
-                read.origin,
-                ex.observed.status,
-                hits.len(),
-                describe_steps(&steps)
-            ),
-            other => format!(
-                "{} ({}) on a case file of person {}: {other:?}. Sequence: {}",
-                member.key,
-                member.role,
-                scene.person,
-                describe_steps(&steps)
-            ),
-        };
+        let explanation = explain(checked, member, &via, &verdict, &ex, &steps);
         Judged {
             probe: Probe {
                 family: Family::Stateful,
@@ -272,6 +242,60 @@ struct Checked<'c> {
     session: usize,
     /// The read's sequence number in the run.
     sequence: usize,
+}
+
+/// How the session came to read as it did: what lost it its access, or what came before a refused read.
+fn via(checked: &Checked<'_>, allowed: bool) -> String {
+    let Checked {
+        model,
+        trace,
+        session: i,
+        ..
+    } = *checked;
+    let session = &model.sessions()[i];
+    let last = trace.iter().rev().find(|t| t.phase == "step");
+    match (session.lost_by, allowed) {
+        (Some(kind), false) => format!("after {kind}"),
+        (None, false) => "from the start".to_string(),
+        (_, true) => match model.refused.last() {
+            Some(kind) => format!("after a refused {kind}"),
+            None => format!(
+                "after {}",
+                last.map_or("the start".to_string(), |t| t.step.clone())
+            ),
+        },
+    }
+}
+
+/// The sentence of a failing check, with its sequence.
+fn explain(
+    checked: &Checked<'_>,
+    member: &cloison_suites::Identity,
+    via: &str,
+    verdict: &Verdict,
+    ex: &Exchange,
+    steps: &[TraceStep],
+) -> String {
+    let Checked { scene, read, .. } = *checked;
+    match verdict {
+        Verdict::Leak(hits) => format!(
+            "{} ({}) read a case file of person {} {via}: {} answered {} with {} of its canaries. Sequence: {}",
+            member.key,
+            member.role,
+            scene.person,
+            read.origin,
+            ex.observed.status,
+            hits.len(),
+            describe_steps(steps)
+        ),
+        other => format!(
+            "{} ({}) on a case file of person {}: {other:?}. Sequence: {}",
+            member.key,
+            member.role,
+            scene.person,
+            describe_steps(steps)
+        ),
+    }
 }
 
 /// The steps of a sequence as one line: `1. ...; 2. ...`.

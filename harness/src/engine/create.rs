@@ -412,11 +412,7 @@ impl Executor<'_> {
         list_items: &[Value],
     ) -> Result<String, EngineError> {
         let Finding {
-            key,
-            kind,
-            item_id,
-            origin,
-            ..
+            key, kind, item_id, ..
         } = *finding;
         let (own, person) = self.record_canaries(key, kind);
         // Records found or created before this one are not it, whatever values they share with it.
@@ -454,10 +450,35 @@ impl Executor<'_> {
         if matching.is_empty() {
             matching = carrying(&person);
         }
+        let matched = Matched {
+            list_items,
+            own: &own,
+            person: &person,
+        };
+        self.the_item(finding, what, ex, &matching, &matched)
+    }
+
+    /// The identifier of the only matching item; none or several is the profile's fault.
+    fn the_item(
+        &self,
+        finding: &Finding<'_>,
+        what: &str,
+        ex: &Exchange,
+        matching: &[&Value],
+        matched: &Matched<'_>,
+    ) -> Result<String, EngineError> {
+        let Finding {
+            item_id, origin, ..
+        } = *finding;
+        let Matched {
+            list_items,
+            own,
+            person,
+        } = *matched;
         let setup = |at: &KeyPath, message: String| {
             EngineError::Setup(self.profile.error_at(at, message).to_string())
         };
-        match matching.as_slice() {
+        match matching {
             [item] => match scalar_at(item, item_id) {
                 Ok(Some(id)) => Ok(id),
                 Ok(None) => Err(setup(
@@ -493,6 +514,14 @@ impl Executor<'_> {
             )),
         }
     }
+}
+
+/// What a list offered for a record: its items, and the record's own and its person's canaries.
+#[derive(Clone, Copy)]
+struct Matched<'m> {
+    list_items: &'m [Value],
+    own: &'m BTreeSet<String>,
+    person: &'m BTreeSet<String>,
 }
 
 /// A record to find in its kind's list (`IdSource::Found`).

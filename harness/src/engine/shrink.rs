@@ -17,6 +17,21 @@ use crate::event::Judged;
 const CANDIDATES: usize = 64;
 
 impl Executor<'_> {
+    /// Whether a judged probe's cell can be shrunk: a leak of a plain, record-aimed read that changes
+    /// nothing.
+    fn shrinkable(&self, event: &Judged) -> bool {
+        let probe = &event.probe;
+        matches!(event.verdict, Verdict::Leak(_))
+            && probe.variant == cloison_suites::Variant::Plain
+            && probe.record.is_some()
+            && probe.actor.is_some()
+            && !probe.family.mutates()
+            && self
+                .profile
+                .endpoint_by_key(&probe.endpoint)
+                .is_some_and(|e| matches!(e.method, reqwest::Method::GET | reqwest::Method::HEAD))
+    }
+
     /// Shrink each failing cell of `events` (leaks of plain, record-aimed probes that change nothing) to its
     /// minimal reproducer. Returns, per cell, the judged minimal probe. Needs a multi-threaded runtime (it
     /// drives the target from proptest's synchronous runner); elsewhere it returns nothing.
@@ -31,17 +46,7 @@ impl Executor<'_> {
         let mut out = Vec::new();
         for event in events {
             let probe = &event.probe;
-            let shrinkable = matches!(event.verdict, Verdict::Leak(_))
-                && probe.variant == cloison_suites::Variant::Plain
-                && probe.record.is_some()
-                && probe.actor.is_some()
-                && !probe.family.mutates()
-                && self
-                    .profile
-                    .endpoint_by_key(&probe.endpoint)
-                    .is_some_and(|e| {
-                        matches!(e.method, reqwest::Method::GET | reqwest::Method::HEAD)
-                    });
+            let shrinkable = self.shrinkable(event);
             if !shrinkable || !done.insert(probe.cell.clone()) {
                 continue;
             }
