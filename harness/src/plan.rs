@@ -716,16 +716,7 @@ pub fn record_contexts(world: &World, plan_person_account: &HashMap<PersonId, St
                     .into(),
             );
         }
-        let mut case = serde_json::to_value(&bundle.case_file).unwrap_or(Value::Null);
-        let mut rights: Vec<String> = bundle
-            .requests
-            .iter()
-            .map(|r| r.right.as_str().to_string())
-            .collect();
-        rights.dedup();
-        if let Value::Object(map) = &mut case {
-            map.insert("requested_rights".into(), rights.into());
-        }
+        let case = case_value(bundle);
         let case_key = case_key(bundle.case_file.id);
         // The person as a record of its own (where a profile makes persons a resource).
         out.records.insert(
@@ -753,35 +744,60 @@ pub fn record_contexts(world: &World, plan_person_account: &HashMap<PersonId, St
                 (case_key.clone(), "decision", own),
             );
         }
-        // An account's record is about the account's own person (a representative's account is not
-        // about the applicant): a context of its own, without the case file.
-        for account in &bundle.accounts {
-            let Some(person) = account
-                .person_id
-                .and_then(|id| bundle.persons.iter().find(|p| p.id == id))
-            else {
-                continue;
-            };
-            let key = plan_person_account.get(&person.id).cloned();
-            let mut person = serde_json::to_value(person).unwrap_or(Value::Null);
-            if let Value::Object(map) = &mut person {
-                map.insert("key".into(), key.into());
-            }
-            out.cases.insert(
-                cloison_suites::population::account_key(account.id),
-                json!({
-                    "tenant": tenant,
-                    "person": person,
-                    "account": {
-                        "key": account.login,
-                        "login": account.login,
-                        "display_name": account.display_name,
-                    },
-                }),
-            );
-        }
+        account_contexts(bundle, tenant.as_ref(), plan_person_account, &mut out);
     }
     out
+}
+
+/// A case file's own values, with the rights its requests ask for (`{{case.requested_rights}}`).
+fn case_value(bundle: &cloison_generators::CaseBundle) -> Value {
+    let mut case = serde_json::to_value(&bundle.case_file).unwrap_or(Value::Null);
+    let mut rights: Vec<String> = bundle
+        .requests
+        .iter()
+        .map(|r| r.right.as_str().to_string())
+        .collect();
+    rights.dedup();
+    if let Value::Object(map) = &mut case {
+        map.insert("requested_rights".into(), rights.into());
+    }
+    case
+}
+
+/// The contexts of a case file's accounts as records.
+fn account_contexts(
+    bundle: &cloison_generators::CaseBundle,
+    tenant: Option<&Value>,
+    plan_person_account: &HashMap<PersonId, String>,
+    out: &mut Contexts,
+) {
+    // An account's record is about the account's own person (a representative's account is not
+    // about the applicant): a context of its own, without the case file.
+    for account in &bundle.accounts {
+        let Some(person) = account
+            .person_id
+            .and_then(|id| bundle.persons.iter().find(|p| p.id == id))
+        else {
+            continue;
+        };
+        let key = plan_person_account.get(&person.id).cloned();
+        let mut person = serde_json::to_value(person).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut person {
+            map.insert("key".into(), key.into());
+        }
+        out.cases.insert(
+            cloison_suites::population::account_key(account.id),
+            json!({
+                "tenant": tenant,
+                "person": person,
+                "account": {
+                    "key": account.login,
+                    "login": account.login,
+                    "display_name": account.display_name,
+                },
+            }),
+        );
+    }
 }
 
 #[cfg(test)]
