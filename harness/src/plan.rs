@@ -865,6 +865,46 @@ mod tests {
         }
     }
 
+    /// Every planned account says what it is without its key being read back: a holder account is the
+    /// applicant account cloison adds for a person without one, the others are their generated role; and a
+    /// document record names its generated document.
+    #[test]
+    fn accounts_carry_their_kind_and_document_records_their_document() {
+        let world = World::generate(&GenConfig::new(1, 2, 16)).expect("world");
+        let mut profile = Profile::reference_portal().expect("profile");
+        profile.accounts.holders = true;
+        let plan = Plan::new(world, &profile, &json!({})).expect("plan");
+        let mut holders = 0;
+        for account in &plan.accounts {
+            let expected = match account.kind {
+                IdentityKind::Holder => {
+                    holders += 1;
+                    assert_eq!(
+                        Some(account.key.clone()),
+                        account.person.map(holder_key),
+                        "a holder is keyed by its person"
+                    );
+                    "applicant"
+                }
+                IdentityKind::Applicant => "applicant",
+                IdentityKind::Representative => "representative",
+                IdentityKind::Agent => "agent",
+                IdentityKind::Administrator => "tenant_admin",
+                IdentityKind::Staff => continue,
+            };
+            assert_eq!(account.role, expected, "{}", account.key);
+        }
+        assert!(holders > 0, "some case file's person has no account");
+        let mut documents = 0;
+        for d in plan.world.documents() {
+            let found = plan.document(&document_key(d.id)).map(|found| found.id);
+            assert_eq!(found, Some(d.id));
+            documents += 1;
+        }
+        assert!(documents > 0);
+        assert!(plan.document("note-1").is_none());
+    }
+
     /// A parent shares a surname with the child they represent, and the registry names the child as its
     /// owner: the parent's own values list it, so that seeing one's own surname is never a leak.
     #[test]
