@@ -177,6 +177,8 @@ impl<'a> Executor<'a> {
         self.execute(&planned.controls, "controls again").await;
         laps.mark("probes");
         if self.options.shrink {
+            // Shrinking reads the findings collected so far and emits nothing until it is done (the
+            // collector is locked meanwhile).
             for reproducer in collector.with_findings(|findings| self.shrink(findings)) {
                 self.sink.event(&Event::Reproducer(&reproducer));
             }
