@@ -9,19 +9,22 @@
 //! (exit 0). Creates answer the new note's id (client-chosen keys and creates that answer no id are not
 //! exercised here).
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
-use cloison_harness::cli::{EXIT_FINDINGS, EXIT_OK};
-use cloison_harness::report::{Evidence, Outcome, Report};
+use cloison_harness::cli::EXIT_FINDINGS;
+use cloison_harness::report::{Evidence, Report};
 use cloison_harness::run::{RunArgs, RunResult, execute};
-use cloison_harness::target::TargetSpec;
 use serde_json::{Value, json};
+
+use crate::support::answer::{Upload, credential, file_answer, not_found, reply, upload};
+use crate::support::files::ProfileFiles;
+use crate::support::library::{MockRun, assert_clean, curl, url_args};
+use crate::support::serve;
 
 /// How callers are told apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,19 +99,23 @@ struct Agora {
 
 type Shared = State<Arc<Agora>>;
 
-fn reply(status: StatusCode, body: Value) -> Response {
-    (status, axum::Json(body)).into_response()
-}
-
-fn not_found() -> Response {
-    reply(StatusCode::NOT_FOUND, json!({ "error": "not found" }))
-}
-
 fn unauthenticated() -> Response {
     reply(StatusCode::UNAUTHORIZED, json!({ "error": "who are you?" }))
 }
 
 impl Agora {
+    /// A hardened Agora of this shape: no flaw, no project key, plain answers.
+    fn hardened(shape: Shape) -> Self {
+        Agora {
+            db: Mutex::new(Db::default()),
+            shape,
+            note_by_id: false,
+            member_by_id: false,
+            api_key: None,
+            nested_preview: false,
+        }
+    }
+
     /// The caller: a user id (open shape, bearer token) or a workspace id (workspaces shape, key header).
     fn caller(&self, db: &Db, headers: &HeaderMap) -> Option<u64> {
         if let Some(key) = self.api_key
@@ -118,11 +125,7 @@ impl Agora {
         }
         match self.shape {
             Shape::Open => {
-                let token = headers
-                    .get(header::AUTHORIZATION)?
-                    .to_str()
-                    .ok()?
-                    .strip_prefix("Bearer ")?;
+                let token = credential(headers, "Bearer ")?;
                 db.users.iter().find(|u| u.token == token).map(|u| u.id)
             }
             Shape::Workspaces => {
@@ -299,25 +302,14 @@ async fn attach(
     Path(id): Path<u64>,
     mut multipart: Multipart,
 ) -> Response {
-    let mut file = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("file").to_string();
-            let mime = field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_string();
-            let Ok(bytes) = field.bytes().await else {
-                return reply(StatusCode::BAD_REQUEST, json!({ "error": "file" }));
-            };
-            file = Some((name, mime, bytes.to_vec()));
-        }
-    }
+    let Ok(file) = upload(&mut multipart, "file", "file").await else {
+        return reply(StatusCode::BAD_REQUEST, json!({ "error": "file" }));
+    };
     let mut db = m.db.lock().expect("db");
     let Some(caller) = m.caller(&db, &headers) else {
         return unauthenticated();
     };
-    let Some((name, mime, bytes)) = file else {
+    let Some(Upload { name, mime, bytes }) = file else {
         return reply(StatusCode::BAD_REQUEST, json!({ "error": "no file" }));
     };
     if !db
@@ -357,18 +349,11 @@ async fn download(State(m): Shared, headers: HeaderMap, Path(id): Path<String>) 
     {
         return not_found();
     }
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, attachment.mime.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", attachment.name),
-            ),
-        ],
+    file_answer(
+        attachment.mime.clone(),
+        &attachment.name,
         attachment.bytes.clone(),
     )
-        .into_response()
 }
 
 fn router(agora: Arc<Agora>) -> Router {
@@ -486,16 +471,7 @@ json = { title = "{{person.first_name}} {{person.surname}}", body = "NIR {{perso
 "#;
 
 /// A finished run against Agora, and the mock's state afterwards.
-struct AgoraRun {
-    result: RunResult,
-    agora: Arc<Agora>,
-}
-
-impl AgoraRun {
-    fn report(&self) -> &Report {
-        &self.result.report
-    }
-}
+type AgoraRun = MockRun<Agora>;
 
 /// Serve Agora, let `prepare` create what exists before the run (it returns the secrets file's text), run
 /// cloison with `profile`, and return the result.
@@ -511,12 +487,8 @@ where
     Fut: std::future::Future<Output = String>,
 {
     let agora = Agora {
-        db: Mutex::new(Db::default()),
-        shape,
         note_by_id,
-        member_by_id: false,
-        api_key: None,
-        nested_preview: false,
+        ..Agora::hardened(shape)
     };
     run_mock(agora, profile, tenants, prepare).await
 }
@@ -531,7 +503,10 @@ where
     let result = try_run_mock(&agora, profile, tenants, prepare)
         .await
         .expect("the run completes");
-    AgoraRun { result, agora }
+    AgoraRun {
+        result,
+        mock: agora,
+    }
 }
 
 /// Serve this Agora and run cloison with `profile`: the run's result, or why it could not complete.
@@ -545,28 +520,12 @@ where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = String>,
 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("addr");
-    let app = router(agora.clone());
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    let base = format!("http://{addr}");
-    let secrets = prepare(base.clone()).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let profile_path = dir.path().join("agora.toml");
-    std::fs::write(&profile_path, format!("{profile}\n{COMMON}")).expect("write profile");
-    let secrets_path = dir.path().join("agora.secrets.toml");
-    std::fs::write(&secrets_path, secrets).expect("write secrets");
+    let (addr, server) = serve(router(agora.clone())).await;
+    let secrets = prepare(format!("http://{addr}")).await;
+    let files = ProfileFiles::write("agora", &format!("{profile}\n{COMMON}"), &secrets);
     let args = RunArgs {
-        target: TargetSpec::Url(base.parse().expect("url")),
-        profile: Some(profile_path),
-        secrets: Some(secrets_path),
-        seed: 1,
-        tenants: cloison_generators::TenantSelection::Count(tenants),
-        cases: 12,
-        quiet: true,
-        ..RunArgs::default()
+        secrets: Some(files.secrets.clone()),
+        ..url_args(addr, &files, 1, tenants, 12)
     };
     let result = execute(&args).await;
     server.abort();
@@ -585,18 +544,6 @@ fn skipped<'a>(report: &'a Report, family: &str) -> Option<&'a str> {
         .iter()
         .find(|f| f.family == family)
         .and_then(|f| f.skipped.as_deref())
-}
-
-fn assert_clean(run: &AgoraRun, what: &str) {
-    let report = run.report();
-    assert_eq!(run.result.exit, EXIT_OK, "{what}: {}", report.summary());
-    assert_eq!(report.outcome, Outcome::Clean, "{what}");
-    assert!(report.failures.is_empty(), "{what}: {:?}", report.failures);
-    assert!(report.coverage.controls_run > 0, "{what}");
-    assert_eq!(
-        report.coverage.controls_passed, report.coverage.controls_run,
-        "{what}"
-    );
 }
 
 fn assert_direct_read_found(run: &AgoraRun, what: &str) {
@@ -618,12 +565,7 @@ fn assert_direct_read_found(run: &AgoraRun, what: &str) {
         report.summary()
     );
     for cause in &report.root_causes {
-        let curl = &cause
-            .reproducer
-            .request
-            .as_ref()
-            .expect("a reproducer carries its request")
-            .curl;
+        let curl = curl(cause);
         assert!(
             !curl.contains("Bearer agora-") && !curl.contains(": wk-"),
             "no credential in a reproducer: {curl}"
@@ -640,7 +582,7 @@ async fn agora_open_registration_without_tenants_flaw_found_and_twin_clean() {
     assert_direct_read_found(&flawed, "note readable by id");
 
     let twin = run_agora(Shape::Open, false, OPEN, 2, nothing_before).await;
-    assert_clean(&twin, "hardened twin");
+    assert_clean(&twin.result, "hardened twin");
     let report = twin.report();
     assert_eq!(
         report.tenants, 1,
@@ -658,7 +600,7 @@ async fn agora_open_registration_without_tenants_flaw_found_and_twin_clean() {
             report.summary()
         );
     }
-    let db = twin.agora.db.lock().expect("db");
+    let db = twin.mock.db.lock().expect("db");
     assert_eq!(db.wrong_author, 0, "every note named its author's id");
     assert_eq!(
         db.users.len(),
@@ -681,12 +623,8 @@ path = "/members/{{member.id}}"
 "#;
     let profile = format!("{OPEN}\n{MEMBERS}");
     let agora = |member_by_id| Agora {
-        db: Mutex::new(Db::default()),
-        shape: Shape::Open,
-        note_by_id: false,
         member_by_id,
-        api_key: None,
-        nested_preview: false,
+        ..Agora::hardened(Shape::Open)
     };
     let flawed = run_mock(agora(true), &profile, 2, nothing_before).await;
     let report = flawed.report();
@@ -719,7 +657,7 @@ path = "/members/{{member.id}}"
     );
 
     let twin = run_mock(agora(false), &profile, 2, nothing_before).await;
-    assert_clean(&twin, "members' pages for the member only");
+    assert_clean(&twin.result, "members' pages for the member only");
     // Sign-up that does not say where the new account's id is: the pages cannot be named, and the run
     // stops before any probe, as the profile's fault, naming the resource's placeholder.
     let no_ids = profile.replacen(
@@ -811,8 +749,8 @@ async fn agora_existing_accounts_fill_account_ids_and_attributes() {
         [100, 101, 102, 103],
         "the mock numbers accounts from 100"
     );
-    assert_clean(&run, "existing accounts");
-    let db = run.agora.db.lock().expect("db");
+    assert_clean(&run.result, "existing accounts");
+    let db = run.mock.db.lock().expect("db");
     assert_eq!(db.wrong_author, 0, "every note named its author and handle");
     assert!(!db.notes.is_empty());
     assert_eq!(db.users.len(), HANDLES.len(), "nothing signed up");
@@ -827,8 +765,8 @@ async fn agora_workspace_keys_created_by_registration() {
     assert_direct_read_found(&flawed, "another workspace's note by id");
 
     let twin = run_agora(Shape::Workspaces, false, WORKSPACES, 2, nothing_before).await;
-    assert_clean(&twin, "hardened twin");
-    let db = twin.agora.db.lock().expect("db");
+    assert_clean(&twin.result, "hardened twin");
+    let db = twin.mock.db.lock().expect("db");
     assert_eq!(db.workspaces.len(), 2, "one workspace per tenant");
     assert!(db.users.is_empty(), "members have no accounts of their own");
     let owners: std::collections::BTreeSet<u64> = db.notes.iter().map(|n| n.owner).collect();
@@ -868,7 +806,7 @@ async fn agora_existing_workspace_keys_bound_by_position() {
     let run = run_agora(Shape::Workspaces, true, &profile, 2, prepare).await;
     assert_eq!(run.report().tenants, 3, "{}", run.report().summary());
     assert_direct_read_found(&run, "another workspace's note by id");
-    let db = run.agora.db.lock().expect("db");
+    let db = run.mock.db.lock().expect("db");
     assert_eq!(
         db.workspaces.len(),
         3,
@@ -892,12 +830,9 @@ async fn agora_behind_a_gateway_needs_two_headers_on_every_request() {
         1,
     );
     let agora = |note_by_id| Agora {
-        db: Mutex::new(Db::default()),
-        shape: Shape::Open,
         note_by_id,
-        member_by_id: false,
         api_key: Some(KEY),
-        nested_preview: false,
+        ..Agora::hardened(Shape::Open)
     };
     let secrets = |_base: String| async { format!("project_key = \"{KEY}\"\n") };
     let flawed = run_mock(agora(true), &profile, 2, secrets).await;
@@ -910,7 +845,7 @@ async fn agora_behind_a_gateway_needs_two_headers_on_every_request() {
         );
     }
     let twin = run_mock(agora(false), &profile, 2, secrets).await;
-    assert_clean(&twin, "hardened twin behind the gateway");
+    assert_clean(&twin.result, "hardened twin behind the gateway");
     // With the token alone, the platform knows no caller: the run stops at the first create, on its 401.
     let token_only = try_run_mock(&Arc::new(agora(false)), OPEN, 2, secrets).await;
     let error = format!(
@@ -925,12 +860,8 @@ async fn agora_behind_a_gateway_needs_two_headers_on_every_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agora_answers_nested_deeper_than_the_decoding_limits_are_reported() {
     let agora = |nested_preview| Agora {
-        db: Mutex::new(Db::default()),
-        shape: Shape::Open,
-        note_by_id: false,
-        member_by_id: false,
-        api_key: None,
         nested_preview,
+        ..Agora::hardened(Shape::Open)
     };
     let limited = |run: &AgoraRun| {
         run.report()
@@ -940,7 +871,7 @@ async fn agora_answers_nested_deeper_than_the_decoding_limits_are_reported() {
             .cloned()
     };
     let nested = run_mock(agora(true), OPEN, 2, nothing_before).await;
-    assert_clean(&nested, "nested previews of one's own notes");
+    assert_clean(&nested.result, "nested previews of one's own notes");
     let warning = limited(&nested).expect("the warning");
     let count: usize = warning
         .split_whitespace()
@@ -949,6 +880,6 @@ async fn agora_answers_nested_deeper_than_the_decoding_limits_are_reported() {
         .expect("a count first");
     assert!(count > 0, "{warning}");
     let plain = run_mock(agora(false), OPEN, 2, nothing_before).await;
-    assert_clean(&plain, "plain answers");
+    assert_clean(&plain.result, "plain answers");
     assert_eq!(limited(&plain), None, "{:?}", plain.report().warnings);
 }

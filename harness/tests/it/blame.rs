@@ -8,24 +8,17 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
+use axum::http::request::Parts;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cloison_harness::cli::EXIT_TARGET;
 use cloison_harness::report::Outcome;
 use cloison_harness::run::execute;
 
-use super::failing::{forward, portal, secrets_file, serve, url_args};
+use crate::support::proxy::{body_bytes, forward, portal, portal_args, read, secrets_file};
+use crate::support::serve;
 
-/// The request's parts and body bytes.
-async fn read(request: Request<Body>) -> (axum::http::request::Parts, axum::body::Bytes) {
-    let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
-        .await
-        .unwrap_or_default();
-    (parts, bytes)
-}
-
-fn creates_identity(parts: &axum::http::request::Parts) -> bool {
+fn creates_identity(parts: &Parts) -> bool {
     parts.method == "POST" && parts.uri.path().ends_with("/users")
 }
 
@@ -55,7 +48,7 @@ async fn run_with_identity_answers(
         }
     });
     let dir = tempfile::tempdir().expect("tempdir");
-    let args = url_args(serve(proxy).await, &secrets_file(&dir, &token));
+    let args = portal_args(serve(proxy).await.0, &secrets_file(&dir, &token));
     let result = execute(&args)
         .await
         .expect("a target fault is a result, not a usage error (exit 2)");
@@ -141,7 +134,7 @@ async fn a_conflict_after_a_lost_answer_is_not_blamed_on_the_profile() {
         }
     });
     let dir = tempfile::tempdir().expect("tempdir");
-    let args = url_args(serve(proxy).await, &secrets_file(&dir, token));
+    let args = portal_args(serve(proxy).await.0, &secrets_file(&dir, token));
     let result = execute(&args)
         .await
         .expect("a lost answer is a target fault, not a usage error");
@@ -205,9 +198,7 @@ async fn one_server_error_to_a_control_does_not_void_the_run() {
             .await;
             if method == "POST" && path == "/api/v1/cases" {
                 let (parts, body) = answer.into_parts();
-                let body = axum::body::to_bytes(body, 16 * 1024 * 1024)
-                    .await
-                    .unwrap_or_default();
+                let body = body_bytes(body).await;
                 if let Some(id) = serde_json::from_slice::<serde_json::Value>(&body)
                     .ok()
                     .and_then(|json| json["id"].as_str().map(str::to_string))
@@ -221,7 +212,7 @@ async fn one_server_error_to_a_control_does_not_void_the_run() {
         }
     });
     let dir = tempfile::tempdir().expect("tempdir");
-    let args = url_args(serve(proxy).await, &secrets_file(&dir, token));
+    let args = portal_args(serve(proxy).await.0, &secrets_file(&dir, token));
     let result = execute(&args).await.expect("a result");
     let report = &result.report;
     assert!(

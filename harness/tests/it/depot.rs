@@ -23,26 +23,17 @@ use axum::routing::{delete, get, post, put};
 use cloison_harness::cli::{EXIT_FINDINGS, EXIT_OK};
 use serde_json::{Value, json};
 
-use crate::support::{RunSpec, base64_decode, run_binary, serve};
+use crate::support::answer::{
+    base64_decode, credential, file_answer, header_is, not_found, reply, text,
+};
+use crate::support::directory::{Account, Directory, numbered};
+use crate::support::serve::{bind, serve_on};
+use crate::support::{BinaryRun, RunSpec, run_binary, serve};
 
 const ADMIN_KEY: &str = "depot-admin-key";
 
-#[derive(Debug)]
-struct Member {
-    id: String,
-    email: String,
-    password: String,
-    role: String,
-    space: String,
-}
-
-#[derive(Debug)]
-struct Proxy {
-    id: String,
-    agent: String,
-    principal: String,
-    ended: bool,
-}
+/// A member: its id (`m1`), its email as login, its space as tenant.
+type Member = Account<String>;
 
 #[derive(Debug)]
 struct Record {
@@ -72,9 +63,8 @@ struct Attachment {
 
 #[derive(Debug, Default)]
 struct Db {
-    spaces: Vec<String>,
-    members: Vec<Member>,
-    proxies: Vec<Proxy>,
+    /// Spaces, members and proxies (`px1`, `px2`, ...).
+    directory: Directory<String>,
     records: Vec<Record>,
     /// Persons filed before their records (`POST /people`), shaped as records: holder, space, body.
     people: Vec<Record>,
@@ -100,32 +90,25 @@ impl Db {
     }
 
     fn member(&self, id: &str) -> Option<&Member> {
-        self.members.iter().find(|m| m.id == id)
+        self.directory.account(id)
     }
 
     /// The caller, from HTTP Basic.
     fn caller(&self, headers: &HeaderMap) -> Option<&Member> {
-        let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-        let decoded = base64_decode(value.strip_prefix("Basic ")?)?;
+        let decoded = base64_decode(credential(headers, "Basic ")?)?;
         let decoded = String::from_utf8(decoded).ok()?;
         let (email, password) = decoded.split_once(':')?;
-        self.members
-            .iter()
-            .find(|m| m.email == email && m.password == password)
+        self.directory.signed_in(email, password)
     }
 
     fn acts_for(&self, member: &Member, holder: &str) -> bool {
-        member.id == holder
-            || self
-                .proxies
-                .iter()
-                .any(|p| p.agent == member.id && p.principal == holder && !p.ended)
+        self.directory.acts_for(member, holder)
     }
 
     /// Staff see their space; others their own records and those of whom they act for.
     fn may_see(&self, member: &Member, record: &Record) -> bool {
         if member.role == "staff" || member.role == "manager" {
-            return member.space == record.space;
+            return member.tenant == record.space;
         }
         self.acts_for(member, &record.holder)
     }
@@ -149,7 +132,7 @@ impl Db {
                 json!({ "error": "forbidden" }),
             )));
         }
-        Ok((holder, owner.space.clone()))
+        Ok((holder, owner.tenant.clone()))
     }
 
     fn record(&self, id: &str) -> Option<&Record> {
@@ -170,14 +153,6 @@ struct Depot {
 
 type Shared = State<Arc<Depot>>;
 
-fn reply(status: StatusCode, body: Value) -> Response {
-    (status, axum::Json(body)).into_response()
-}
-
-fn not_found() -> Response {
-    reply(StatusCode::NOT_FOUND, json!({ "error": "not found" }))
-}
-
 fn unauthorized() -> Response {
     (
         StatusCode::UNAUTHORIZED,
@@ -188,9 +163,7 @@ fn unauthorized() -> Response {
 }
 
 fn admin(headers: &HeaderMap) -> bool {
-    headers
-        .get("X-Depot-Admin")
-        .is_some_and(|v| v.as_bytes() == ADMIN_KEY.as_bytes())
+    header_is(headers, "X-Depot-Admin", ADMIN_KEY)
 }
 
 async fn create_space(
@@ -206,7 +179,11 @@ async fn create_space(
         "space-{}",
         body["code"].as_str().unwrap_or_default().to_lowercase()
     );
-    d.db.lock().expect("db").spaces.push(code.clone());
+    d.db.lock()
+        .expect("db")
+        .directory
+        .tenants
+        .push(code.clone());
     reply(StatusCode::CREATED, json!({ "space": code }))
 }
 
@@ -220,19 +197,19 @@ async fn create_member(
         return unauthorized();
     }
     let mut db = d.db.lock().expect("db");
-    if !db.spaces.contains(&space) {
+    if !db.directory.tenants.contains(&space) {
         return reply(
             StatusCode::UNPROCESSABLE_ENTITY,
             json!({ "error": "space" }),
         );
     }
-    let id = format!("m{}", db.members.len() + 1);
-    db.members.push(Member {
+    let id = format!("m{}", db.directory.accounts.len() + 1);
+    db.directory.accounts.push(Member {
         id: id.clone(),
-        email: body["email"].as_str().unwrap_or_default().to_string(),
-        password: body["password"].as_str().unwrap_or_default().to_string(),
-        role: body["role"].as_str().unwrap_or_default().to_string(),
-        space,
+        login: text(&body, "email"),
+        password: text(&body, "password"),
+        role: text(&body, "role"),
+        tenant: space,
     });
     reply(StatusCode::CREATED, json!({ "member": { "id": id } }))
 }
@@ -246,13 +223,11 @@ async fn create_proxy(
         return unauthorized();
     }
     let mut db = d.db.lock().expect("db");
-    let id = format!("px{}", db.proxies.len() + 1);
-    db.proxies.push(Proxy {
-        id: id.clone(),
-        agent: body["agent"].as_str().unwrap_or_default().to_string(),
-        principal: body["principal"].as_str().unwrap_or_default().to_string(),
-        ended: false,
-    });
+    let id = format!(
+        "px{}",
+        db.directory
+            .represent(text(&body, "agent"), text(&body, "principal"))
+    );
     reply(StatusCode::CREATED, json!({ "id": id }))
 }
 
@@ -261,12 +236,10 @@ async fn end_proxy(State(d): Shared, headers: HeaderMap, Path(id): Path<String>)
         return unauthorized();
     }
     let mut db = d.db.lock().expect("db");
-    match db.proxies.iter_mut().find(|p| p.id == id) {
-        Some(p) => {
-            p.ended = true;
-            StatusCode::NO_CONTENT.into_response()
-        }
-        None => not_found(),
+    if numbered(&id, "px").is_some_and(|n| db.directory.end(n)) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_found()
     }
 }
 
@@ -509,18 +482,7 @@ async fn object(
     };
     db.served += 1;
     let b = &db.blobs[index];
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, b.mime.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", b.name),
-            ),
-        ],
-        b.bytes.clone(),
-    )
-        .into_response()
+    file_answer(b.mime.clone(), &b.name, b.bytes.clone())
 }
 
 fn platform(depot: Arc<Depot>) -> Router {
@@ -641,7 +603,7 @@ path = "/attachments/{{document.id}}/download"
 "#;
 
 struct DepotRun {
-    run: crate::support::BinaryRun,
+    run: BinaryRun,
     records: usize,
     records_with_person: usize,
     served: usize,
@@ -663,13 +625,8 @@ async fn run_depot_full(
     seed: u64,
     profile: &str,
 ) -> DepotRun {
-    let (storage_addr, storage_server) = {
-        // The storage's router needs the platform's state, which needs the storage's address: bind first.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind storage");
-        (listener.local_addr().expect("addr"), listener)
-    };
+    // The storage's router needs the platform's state, which needs the storage's address: bind first.
+    let (storage_listener, storage_addr) = bind().await;
     // Another host name than the platform's (127.0.0.1), as object storage is.
     let storage_host = format!("localhost:{}", storage_addr.port());
     let depot = Arc::new(Depot {
@@ -678,10 +635,7 @@ async fn run_depot_full(
         people_for_anyone,
         storage: format!("http://{storage_host}"),
     });
-    let store = storage(depot.clone());
-    let storage_task = tokio::spawn(async move {
-        let _ = axum::serve(storage_server, store).await;
-    });
+    let storage_task = serve_on(storage_listener, storage(depot.clone()));
     let (addr, server) = serve(platform(depot.clone())).await;
     let profile = profile.replace("STORAGE", &storage_host);
     let run = run_binary(
@@ -718,18 +672,14 @@ async fn run_depot_full(
 async fn downloads_signed_for_anyone_are_found_and_the_twin_is_clean() {
     let flawed = run_depot(true, 5).await;
     let run = &flawed.run;
-    assert_eq!(run.exit, i32::from(EXIT_FINDINGS), "{}", run.summary());
+    run.assert_exit(EXIT_FINDINGS);
     assert_eq!(run.report["outcome"], "findings");
-    let causes = run.causes();
-    let leak = causes
-        .iter()
-        .find(|c| {
-            c["endpoint"] == "resources.document.download"
-                && c["family"] == "direct-read"
-                && c["evidence"] == "proven-leak"
-                && c["kind"] == "document"
-        })
-        .unwrap_or_else(|| panic!("no proven leak on the download: {}", run.summary()));
+    let leak = run.cause("no proven leak on the download", |c| {
+        c["endpoint"] == "resources.document.download"
+            && c["family"] == "direct-read"
+            && c["evidence"] == "proven-leak"
+            && c["kind"] == "document"
+    });
     // The reproducer names a document, downloads it by the platform's attachment identifier, and what
     // leaked is that document's owner's.
     let reproducer = &leak["reproducer"];
@@ -753,20 +703,12 @@ async fn downloads_signed_for_anyone_are_found_and_the_twin_is_clean() {
         "{reproducer}"
     );
     assert_ne!(victim, &reproducer["actor"], "{reproducer}");
-    assert!(
-        causes
-            .iter()
-            .all(|c| c["endpoint"] == "resources.document.download"),
-        "only the downloads leak: {}",
-        run.summary()
-    );
+    run.assert_only_on("resources.document.download", "only the downloads leak");
 
     let fixed = run_depot(false, 5).await;
     let run = &fixed.run;
-    assert_eq!(run.exit, i32::from(EXIT_OK), "{}", run.summary());
-    assert_eq!(run.report["outcome"], "clean");
+    run.assert_clean();
     let coverage = &run.report["coverage"];
-    assert_eq!(coverage["controls_passed"], coverage["controls_run"]);
     assert_eq!(fixed.unnamed_uploads, 0, "every upload named its file");
     assert!(fixed.attachments > 0, "the second step attached the blobs");
     assert!(fixed.served > 0, "owners' downloads reached the storage");
@@ -851,7 +793,7 @@ path = "/people/{{beneficiary.id}}"
     );
     let twin = run_depot_full(false, false, 7, &profile).await;
     let run = &twin.run;
-    assert_eq!(run.exit, i32::from(EXIT_OK), "{}", run.summary());
+    run.assert_exit(EXIT_OK);
     assert!(twin.records > 0);
     assert_eq!(
         twin.records_with_person, twin.records,
@@ -862,7 +804,7 @@ path = "/people/{{beneficiary.id}}"
 
     let flawed = run_depot_full(false, true, 7, &profile).await;
     let run = &flawed.run;
-    assert_eq!(run.exit, i32::from(EXIT_FINDINGS), "{}", run.summary());
+    run.assert_exit(EXIT_FINDINGS);
     let causes = run.causes();
     assert!(
         causes

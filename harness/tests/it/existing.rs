@@ -9,6 +9,8 @@ use cloison_harness::run::{RunArgs, execute};
 use cloison_harness::target::TargetSpec;
 use serde_json::json;
 
+use crate::support::files::ProfileFiles;
+
 /// Accounts of the console, by tenant and role. The world of seed 1 with 12 case files has one adult
 /// applicant with an account in Paris (75) and six in Marseille (13); generated identities beyond these
 /// accounts are left out of the run.
@@ -75,7 +77,6 @@ async fn run_against(flaws: &str) -> cloison_harness::run::RunResult {
             .json(&body)
             .send()
     };
-    let dir = tempfile::tempdir().expect("tempdir");
     let mut secrets = String::new();
     for code in ["75", "13"] {
         let answer = op("/api/v1/admin/tenants".into(), json!({ "code": code }))
@@ -94,14 +95,11 @@ async fn run_against(flaws: &str) -> cloison_harness::run::RunResult {
         assert_eq!(answer.status(), 201);
         secrets.push_str(&format!("{} = \"{password}\"\n", login.replace('-', "_")));
     }
-    let profile = dir.path().join("console.toml");
-    std::fs::write(&profile, profile_text()).expect("write profile");
-    let secrets_path = dir.path().join("console.secrets.toml");
-    std::fs::write(&secrets_path, secrets).expect("write secrets");
+    let files = ProfileFiles::write("console", &profile_text(), &secrets);
     let args = RunArgs {
         target: TargetSpec::Url(base.parse().expect("url")),
-        profile: Some(profile),
-        secrets: Some(secrets_path),
+        profile: Some(files.profile.clone()),
+        secrets: Some(files.secrets.clone()),
         cases: 12,
         ..RunArgs::default()
     };

@@ -10,68 +10,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use cloison_harness::cli::{EXIT_TARGET, EXIT_USAGE};
 use cloison_harness::report::Outcome;
 use cloison_harness::run::{RunArgs, execute};
-use cloison_harness::target::TargetSpec;
 
-/// Forward a request to `upstream` and answer what it answered (a bad gateway if it does not).
-pub(crate) async fn forward(
-    client: &reqwest::Client,
-    upstream: &str,
-    request: Request<Body>,
-) -> Response {
-    let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
-        .await
-        .unwrap_or_default();
-    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut forwarded = client
-        .request(parts.method.clone(), format!("{upstream}{path}"))
-        .body(bytes);
-    for (name, value) in &parts.headers {
-        if name != "host" {
-            forwarded = forwarded.header(name, value);
-        }
-    }
-    let Ok(answer) = forwarded.send().await else {
-        return (StatusCode::BAD_GATEWAY, "upstream").into_response();
-    };
-    let status = answer.status();
-    let headers = answer.headers().clone();
-    let body = answer.bytes().await.unwrap_or_default();
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = status;
-    *response.headers_mut() = headers;
-    response
-}
+use crate::support;
+use crate::support::proxy::{forward, portal, portal_args, read, secrets_file};
 
-pub(crate) async fn serve(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    addr
-}
-
-pub(crate) fn url_args(addr: SocketAddr, secrets: &std::path::Path) -> RunArgs {
-    RunArgs {
-        target: TargetSpec::Url(format!("http://{addr}").parse().expect("url")),
-        secrets: Some(secrets.to_path_buf()),
-        cases: 6,
-        timeout: 1,
-        retries: 2,
-        startup_timeout: 2,
-        ..RunArgs::default()
-    }
-}
-
-pub(crate) fn secrets_file(dir: &tempfile::TempDir, token: &str) -> std::path::PathBuf {
-    let path = dir.path().join("secrets.toml");
-    std::fs::write(&path, format!("operator_token = \"{token}\"\n")).expect("write secrets");
-    path
+/// Serve a fault proxy (or a failing target) until the runtime ends.
+async fn serve(router: Router) -> SocketAddr {
+    support::serve(router).await.0
 }
 
 async fn expect_target_failure(args: &RunArgs, what: &str) {
@@ -101,7 +50,7 @@ async fn failing_targets_exit_3_and_are_never_clean() {
     let errors = Router::new()
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .fallback(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom") });
-    expect_target_failure(&url_args(serve(errors).await, &secrets), "5xx").await;
+    expect_target_failure(&portal_args(serve(errors).await, &secrets), "5xx").await;
 
     // Bursts of 503 that outlast the retries.
     let unavailable = Router::new()
@@ -113,7 +62,11 @@ async fn failing_targets_exit_3_and_are_never_clean() {
                 "busy",
             )
         });
-    expect_target_failure(&url_args(serve(unavailable).await, &secrets), "503 bursts").await;
+    expect_target_failure(
+        &portal_args(serve(unavailable).await, &secrets),
+        "503 bursts",
+    )
+    .await;
 
     // Accepts connections and never answers.
     let hang = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -126,7 +79,7 @@ async fn failing_targets_exit_3_and_are_never_clean() {
             held.push(socket);
         }
     });
-    expect_target_failure(&url_args(hang_addr, &secrets), "hang").await;
+    expect_target_failure(&portal_args(hang_addr, &secrets), "hang").await;
 
     // Drops every connection at once (a crashed process behind a listening socket).
     let drop_all = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -138,27 +91,21 @@ async fn failing_targets_exit_3_and_are_never_clean() {
             drop(socket);
         }
     });
-    expect_target_failure(&url_args(drop_addr, &secrets), "dropped connections").await;
+    expect_target_failure(&portal_args(drop_addr, &secrets), "dropped connections").await;
 
     // Nothing listens at all.
     let gone = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         l.local_addr().expect("addr")
     };
-    expect_target_failure(&url_args(gone, &secrets), "nothing listening").await;
+    expect_target_failure(&portal_args(gone, &secrets), "nothing listening").await;
 }
 
 /// A proxy in front of the real portal that starts answering 500 after `healthy` requests: the portal
 /// breaks in the middle of the probes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_target_that_breaks_mid_run_is_a_target_failure() {
-    let portal = cloison_fixtures::spawn(cloison_fixtures::PortalConfig {
-        operator_token: "mid-run-operator".into(),
-        argon2: cloison_fixtures::Argon2Params::CHEAP,
-        ..Default::default()
-    })
-    .await
-    .expect("portal");
+    let portal = portal("mid-run-operator").await;
     let upstream = portal.base_url();
     let count = Arc::new(AtomicUsize::new(0));
     let client = reqwest::Client::new();
@@ -174,7 +121,7 @@ async fn a_target_that_breaks_mid_run_is_a_target_failure() {
     });
     let dir = tempfile::tempdir().expect("tempdir");
     let secrets = secrets_file(&dir, "mid-run-operator");
-    let mut a = url_args(serve(proxy).await, &secrets);
+    let mut a = portal_args(serve(proxy).await, &secrets);
     a.cases = 12;
     let result = execute(&a).await.expect("a result");
     assert_eq!(result.exit, EXIT_TARGET, "{}", result.report.summary());
@@ -270,16 +217,6 @@ async fn fault_proxy(upstream: String, rule: fn(usize) -> Fault) -> SocketAddr {
     serve(proxy).await
 }
 
-pub(crate) async fn portal(token: &str) -> cloison_fixtures::PortalHandle {
-    cloison_fixtures::spawn(cloison_fixtures::PortalConfig {
-        operator_token: token.into(),
-        argon2: cloison_fixtures::Argon2Params::CHEAP,
-        ..Default::default()
-    })
-    .await
-    .expect("portal")
-}
-
 /// A target that stops answering during the probes: cloison gives up after a run of transport failures, in
 /// bounded time, and says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -290,7 +227,7 @@ async fn a_target_that_stops_answering_is_given_up_in_bounded_time() {
     })
     .await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut a = url_args(addr, &secrets_file(&dir, "hang-operator"));
+    let mut a = portal_args(addr, &secrets_file(&dir, "hang-operator"));
     a.cases = 12;
     a.retries = 0;
     let started = std::time::Instant::now();
@@ -324,7 +261,7 @@ async fn a_run_stops_at_its_deadline_and_is_inconclusive() {
     })
     .await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut a = url_args(addr, &secrets_file(&dir, "slow-operator"));
+    let mut a = portal_args(addr, &secrets_file(&dir, "slow-operator"));
     a.cases = 12;
     a.timeout = 5;
     a.deadline = 4;
@@ -411,10 +348,7 @@ async fn errors_that_echo_the_request_never_print_credentials() {
         let proxy = Router::new().fallback(move |request: Request<Body>| {
             let (client, upstream) = (client.clone(), upstream.clone());
             async move {
-                let (parts, body) = request.into_parts();
-                let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
-                    .await
-                    .unwrap_or_default();
+                let (parts, bytes) = read(request).await;
                 let path = parts.uri.path().to_string();
                 if path.ends_with(failing_path) {
                     let headers: Vec<String> = parts
@@ -436,7 +370,7 @@ async fn errors_that_echo_the_request_never_print_credentials() {
         });
         let addr = serve(proxy).await;
         let dir = tempfile::tempdir().expect("tempdir");
-        let a = url_args(addr, &secrets_file(&dir, "echo-operator-token"));
+        let a = portal_args(addr, &secrets_file(&dir, "echo-operator-token"));
         let err = execute(&a)
             .await
             .expect_err("a setup step the profile cannot pass is a usage error");

@@ -21,29 +21,17 @@ use axum::extract::{Path, RawForm, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use cloison_harness::cli::{EXIT_FINDINGS, EXIT_OK};
+use cloison_harness::cli::EXIT_FINDINGS;
 use serde_json::{Value, json};
 
-use crate::support::{RunSpec, run_binary, serve};
+use crate::support::answer::{cookie, header_is, reply, text};
+use crate::support::directory::{Account, Directory, numbered};
+use crate::support::{BinaryRun, RunSpec, run_binary, serve};
 
 const CLE: &str = "guichet-cle-operateur";
 
-#[derive(Debug)]
-struct Compte {
-    numero: String,
-    courriel: String,
-    mot_de_passe: String,
-    profil: String,
-    departement: String,
-}
-
-#[derive(Debug)]
-struct Mandat {
-    numero: String,
-    mandataire: String,
-    mandant: String,
-    fini: bool,
-}
+/// An account: its number (`C1`), its email as login, its departement as tenant.
+type Compte = Account<String>;
 
 #[derive(Debug)]
 struct Dossier {
@@ -63,9 +51,8 @@ struct Piece {
 
 #[derive(Debug, Default)]
 struct Base {
-    departements: Vec<String>,
-    comptes: Vec<Compte>,
-    mandats: Vec<Mandat>,
+    /// Departements, accounts and mandates (`M1`, `M2`, ...).
+    annuaire: Directory<String>,
     dossiers: Vec<Dossier>,
     pieces: Vec<Piece>,
     /// cookie -> account number
@@ -86,30 +73,18 @@ impl Base {
     }
 
     fn compte(&self, numero: &str) -> Option<&Compte> {
-        self.comptes.iter().find(|c| c.numero == numero)
+        self.annuaire.account(numero)
     }
 
     fn appelant(&self, headers: &HeaderMap) -> Option<&Compte> {
-        let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
-        let session = cookies
-            .split(';')
-            .find_map(|pair| pair.trim().strip_prefix("guichet="))?;
-        self.compte(self.sessions.get(session)?)
-    }
-
-    fn agit_pour(&self, compte: &Compte, usager: &str) -> bool {
-        compte.numero == usager
-            || self
-                .mandats
-                .iter()
-                .any(|m| m.mandataire == compte.numero && m.mandant == usager && !m.fini)
+        self.compte(self.sessions.get(cookie(headers, "guichet=")?)?)
     }
 
     fn peut_voir(&self, compte: &Compte, dossier: &Dossier) -> bool {
-        if compte.profil == "instructeur" || compte.profil == "gestionnaire" {
-            return compte.departement == dossier.departement;
+        if compte.role == "instructeur" || compte.role == "gestionnaire" {
+            return compte.tenant == dossier.departement;
         }
-        self.agit_pour(compte, &dossier.usager)
+        self.annuaire.acts_for(compte, dossier.usager.as_str())
     }
 
     fn dossier(&self, numero: &str) -> Option<&Dossier> {
@@ -127,7 +102,7 @@ struct Guichet {
 type Etat = State<Arc<Guichet>>;
 
 fn json_ok(body: Value) -> Response {
-    (StatusCode::OK, axum::Json(body)).into_response()
+    reply(StatusCode::OK, body)
 }
 
 /// A refusal, as Guichet says it: nothing to show.
@@ -140,9 +115,7 @@ fn vers_connexion() -> Response {
 }
 
 fn operateur(headers: &HeaderMap) -> bool {
-    headers
-        .get("X-Cle-Operateur")
-        .is_some_and(|v| v.as_bytes() == CLE.as_bytes())
+    header_is(headers, "X-Cle-Operateur", CLE)
 }
 
 /// A URL-encoded form, repeated fields kept in order.
@@ -177,8 +150,8 @@ async fn creer_departement(
     if !operateur(&headers) {
         return vers_connexion();
     }
-    let code = body["code"].as_str().unwrap_or_default().to_string();
-    g.base.lock().expect("base").departements.push(code);
+    let code = text(&body, "code");
+    g.base.lock().expect("base").annuaire.tenants.push(code);
     StatusCode::CREATED.into_response()
 }
 
@@ -192,19 +165,16 @@ async fn creer_compte(
         return vers_connexion();
     }
     let mut base = g.base.lock().expect("base");
-    if !base.departements.contains(&departement) {
+    if !base.annuaire.tenants.contains(&departement) {
         return (StatusCode::UNPROCESSABLE_ENTITY, "departement inconnu").into_response();
     }
-    let numero = format!("C{}", base.comptes.len() + 1);
-    base.comptes.push(Compte {
-        numero: numero.clone(),
-        courriel: body["courriel"].as_str().unwrap_or_default().to_string(),
-        mot_de_passe: body["mot_de_passe"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
-        profil: body["profil"].as_str().unwrap_or_default().to_string(),
-        departement,
+    let numero = format!("C{}", base.annuaire.accounts.len() + 1);
+    base.annuaire.accounts.push(Compte {
+        id: numero.clone(),
+        login: text(&body, "courriel"),
+        password: text(&body, "mot_de_passe"),
+        role: text(&body, "profil"),
+        tenant: departement,
     });
     (
         StatusCode::CREATED,
@@ -222,13 +192,11 @@ async fn creer_mandat(
         return vers_connexion();
     }
     let mut base = g.base.lock().expect("base");
-    let numero = format!("M{}", base.mandats.len() + 1);
-    base.mandats.push(Mandat {
-        numero: numero.clone(),
-        mandataire: body["mandataire"].as_str().unwrap_or_default().to_string(),
-        mandant: body["mandant"].as_str().unwrap_or_default().to_string(),
-        fini: false,
-    });
+    let numero = format!(
+        "M{}",
+        base.annuaire
+            .represent(text(&body, "mandataire"), text(&body, "mandant"))
+    );
     (StatusCode::CREATED, axum::Json(json!({ "numero": numero }))).into_response()
 }
 
@@ -237,12 +205,10 @@ async fn finir_mandat(State(g): Etat, headers: HeaderMap, Path(numero): Path<Str
         return vers_connexion();
     }
     let mut base = g.base.lock().expect("base");
-    match base.mandats.iter_mut().find(|m| m.numero == numero) {
-        Some(m) => {
-            m.fini = true;
-            StatusCode::NO_CONTENT.into_response()
-        }
-        None => StatusCode::NOT_FOUND.into_response(),
+    if numbered(&numero, "M").is_some_and(|n| base.annuaire.end(n)) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
     }
 }
 
@@ -259,12 +225,9 @@ async fn connexion(State(g): Etat, RawForm(form): RawForm) -> Response {
     let form = champs(&form);
     let mut base = g.base.lock().expect("base");
     let Some(numero) = base
-        .comptes
-        .iter()
-        .find(|c| {
-            c.courriel == champ(&form, "courriel") && c.mot_de_passe == champ(&form, "mot_de_passe")
-        })
-        .map(|c| c.numero.clone())
+        .annuaire
+        .signed_in(champ(&form, "courriel"), champ(&form, "mot_de_passe"))
+        .map(|c| c.id.clone())
     else {
         return (StatusCode::OK, "Identifiants incorrects").into_response();
     };
@@ -285,16 +248,8 @@ async fn connexion(State(g): Etat, RawForm(form): RawForm) -> Response {
 
 async fn deconnexion(State(g): Etat, headers: HeaderMap) -> Response {
     let mut base = g.base.lock().expect("base");
-    if let Some(session) = headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|c| {
-            c.split(';')
-                .find_map(|p| p.trim().strip_prefix("guichet="))
-                .map(str::to_string)
-        })
-    {
-        base.sessions.remove(&session);
+    if let Some(session) = cookie(&headers, "guichet=") {
+        base.sessions.remove(session);
     }
     vers_connexion()
 }
@@ -307,10 +262,10 @@ async fn creer_dossier(State(g): Etat, headers: HeaderMap, RawForm(form): RawFor
         return vers_connexion();
     };
     let usager = champ(&form, "usager").to_string();
-    let Some(departement) = base.compte(&usager).map(|c| c.departement.clone()) else {
+    let Some(departement) = base.compte(&usager).map(|c| c.tenant.clone()) else {
         return (StatusCode::UNPROCESSABLE_ENTITY, "usager inconnu").into_response();
     };
-    if !base.agit_pour(moi, &usager) {
+    if !base.annuaire.acts_for(moi, usager.as_str()) {
         return rien();
     }
     let choisi = champ(&form, "numero");
@@ -549,7 +504,7 @@ path = "/pieces/{{document.id}}"
 "#;
 
 struct GuichetRun {
-    run: crate::support::BinaryRun,
+    run: BinaryRun,
     sans_mots: usize,
     doublons: usize,
     pieces: usize,
@@ -596,16 +551,12 @@ async fn run_guichet_with(pieces_ouvertes: bool, seed: u64, profile: &str) -> Gu
 async fn pieces_served_to_anyone_are_found_and_the_twin_is_clean() {
     let flawed = run_guichet(true, 7).await;
     let run = &flawed.run;
-    assert_eq!(run.exit, i32::from(EXIT_FINDINGS), "{}", run.summary());
-    let causes = run.causes();
-    let leak = causes
-        .iter()
-        .find(|c| {
-            c["endpoint"] == "resources.document.read"
-                && c["evidence"] == "proven-leak"
-                && c["kind"] == "document"
-        })
-        .unwrap_or_else(|| panic!("no proven leak on the pieces: {}", run.summary()));
+    run.assert_exit(EXIT_FINDINGS);
+    let leak = run.cause("no proven leak on the pieces", |c| {
+        c["endpoint"] == "resources.document.read"
+            && c["evidence"] == "proven-leak"
+            && c["kind"] == "document"
+    });
     let reproducer = &leak["reproducer"];
     assert!(
         reproducer["record"]
@@ -619,20 +570,12 @@ async fn pieces_served_to_anyone_are_found_and_the_twin_is_clean() {
             .is_some_and(|u| u.contains("/pieces/P")),
         "the piece by the identifier found in the list: {reproducer}"
     );
-    assert!(
-        causes
-            .iter()
-            .all(|c| c["endpoint"] == "resources.document.read"),
-        "only the pieces leak: {}",
-        run.summary()
-    );
+    run.assert_only_on("resources.document.read", "only the pieces leak");
 
     let fixed = run_guichet(false, 7).await;
     let run = &fixed.run;
-    assert_eq!(run.exit, i32::from(EXIT_OK), "{}", run.summary());
-    assert_eq!(run.report["outcome"], "clean");
+    run.assert_clean();
     let coverage = &run.report["coverage"];
-    assert_eq!(coverage["controls_passed"], coverage["controls_run"]);
     assert_eq!(fixed.sans_mots, 0, "every piece carried its repeated field");
     assert_eq!(fixed.doublons, 0, "no dossier number was chosen twice");
     assert!(fixed.pieces > 0);

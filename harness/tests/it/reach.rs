@@ -7,7 +7,6 @@
 //! write is only ever sent without credentials, and the report lists every operation with what tried it.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -17,9 +16,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use cloison_harness::cli::{EXIT_FINDINGS, EXIT_OK};
 use cloison_harness::report::{Evidence, Outcome};
-use cloison_harness::run::{RunArgs, RunResult, execute};
-use cloison_harness::target::TargetSpec;
+use cloison_harness::run::{RunResult, execute};
 use serde_json::{Value, json};
+
+use crate::support::answer::{Upload, credential, header_is, reply, text, upload};
+use crate::support::directory::{Account, Directory};
+use crate::support::files::ProfileFiles;
+use crate::support::library::url_args;
+use crate::support::serve;
 
 const ADMIN_KEY: &str = "carnet-admin-key";
 
@@ -32,14 +36,8 @@ struct Flaws {
     board_public: bool,
 }
 
-#[derive(Debug)]
-struct Member {
-    id: u64,
-    org: String,
-    login: String,
-    pw: String,
-    role: String,
-}
+/// A member: its number, its org as tenant.
+type Member = Account<u64>;
 
 #[derive(Debug)]
 struct File {
@@ -52,10 +50,8 @@ struct File {
 
 #[derive(Debug, Default)]
 struct Db {
-    orgs: Vec<String>,
-    members: Vec<Member>,
-    /// (representative, holder, revoked)
-    mandates: Vec<(u64, u64, bool)>,
+    /// Orgs, members and mandates.
+    directory: Directory<u64>,
     files: Vec<File>,
     /// (id, file, bytes, content type)
     attachments: Vec<(u64, u64, Vec<u8>, String)>,
@@ -66,27 +62,18 @@ struct Db {
 
 impl Db {
     fn member(&self, id: u64) -> Option<&Member> {
-        self.members.iter().find(|m| m.id == id)
+        self.directory.account(&id)
     }
 
     fn visible(&self, caller: &Member, file: &File) -> bool {
         if matches!(caller.role.as_str(), "worker" | "lead") {
-            return caller.org == file.org;
+            return caller.tenant == file.org;
         }
-        file.holder == caller.id
-            || file.creator == caller.id
-            || self.mandates.iter().any(|(rep, holder, revoked)| {
-                *rep == caller.id && *holder == file.holder && !revoked
-            })
+        file.creator == caller.id || self.directory.acts_for(caller, &file.holder)
     }
 
     fn caller(&self, headers: &HeaderMap) -> Option<u64> {
-        let token = headers
-            .get(header::AUTHORIZATION)?
-            .to_str()
-            .ok()?
-            .strip_prefix("JWT ")?;
-        self.tokens.get(token).copied()
+        self.tokens.get(credential(headers, "JWT ")?).copied()
     }
 }
 
@@ -96,10 +83,6 @@ struct Mock {
 }
 
 type Shared = State<Arc<Mock>>;
-
-fn reply(status: StatusCode, body: Value) -> Response {
-    (status, axum::Json(body)).into_response()
-}
 
 fn not_found() -> Response {
     reply(StatusCode::NOT_FOUND, json!({ "problem": "not found" }))
@@ -113,9 +96,7 @@ fn unauthorized() -> Response {
 }
 
 fn admin(headers: &HeaderMap) -> bool {
-    headers
-        .get("X-Admin-Key")
-        .is_some_and(|v| v.as_bytes() == ADMIN_KEY.as_bytes())
+    header_is(headers, "X-Admin-Key", ADMIN_KEY)
 }
 
 fn number(value: &Value) -> Option<u64> {
@@ -132,8 +113,8 @@ async fn create_org(
     if !admin(&headers) {
         return unauthorized();
     }
-    let slug = body["slug"].as_str().unwrap_or_default().to_string();
-    m.db.lock().expect("db").orgs.push(slug);
+    let slug = text(&body, "slug");
+    m.db.lock().expect("db").directory.tenants.push(slug);
     reply(StatusCode::CREATED, json!({}))
 }
 
@@ -147,13 +128,13 @@ async fn create_member(
         return unauthorized();
     }
     let mut db = m.db.lock().expect("db");
-    let id = db.members.len() as u64 + 1;
-    db.members.push(Member {
+    let id = db.directory.accounts.len() as u64 + 1;
+    db.directory.accounts.push(Member {
         id,
-        org,
-        login: body["login"].as_str().unwrap_or_default().into(),
-        pw: body["pw"].as_str().unwrap_or_default().into(),
-        role: body["role"].as_str().unwrap_or_default().into(),
+        login: text(&body, "login"),
+        password: text(&body, "pw"),
+        role: text(&body, "role"),
+        tenant: org,
     });
     reply(StatusCode::CREATED, json!({ "member": { "id": id } }))
 }
@@ -173,8 +154,8 @@ async fn create_mandate(
         );
     };
     let mut db = m.db.lock().expect("db");
-    db.mandates.push((rep, holder, false));
-    reply(StatusCode::CREATED, json!({ "mandate": db.mandates.len() }))
+    let number = db.directory.represent(rep, holder);
+    reply(StatusCode::CREATED, json!({ "mandate": number }))
 }
 
 async fn revoke_mandate(State(m): Shared, headers: HeaderMap, Path(n): Path<usize>) -> Response {
@@ -182,24 +163,19 @@ async fn revoke_mandate(State(m): Shared, headers: HeaderMap, Path(n): Path<usiz
         return unauthorized();
     }
     let mut db = m.db.lock().expect("db");
-    match n.checked_sub(1).and_then(|i| db.mandates.get_mut(i)) {
-        Some(mandate) => {
-            mandate.2 = true;
-            StatusCode::NO_CONTENT.into_response()
-        }
-        None => not_found(),
+    if db.directory.end(n) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_found()
     }
 }
 
 async fn login(State(m): Shared, axum::Json(body): axum::Json<Value>) -> Response {
     let mut db = m.db.lock().expect("db");
-    let Some(id) = db
-        .members
-        .iter()
-        .find(|u| {
-            Some(u.login.as_str()) == body["login"].as_str()
-                && Some(u.pw.as_str()) == body["pw"].as_str()
-        })
+    let Some(id) = body["login"]
+        .as_str()
+        .zip(body["pw"].as_str())
+        .and_then(|(login, pw)| db.directory.signed_in(login, pw))
         .map(|u| u.id)
     else {
         return unauthorized();
@@ -224,7 +200,7 @@ async fn create_file(
             json!({ "problem": "holder" }),
         );
     };
-    let Some(org) = db.member(holder).map(|h| h.org.clone()) else {
+    let Some(org) = db.member(holder).map(|h| h.tenant.clone()) else {
         return not_found();
     };
     let id = db.files.len() as u64 + 1;
@@ -349,23 +325,12 @@ async fn attach(
     Path(id): Path<u64>,
     mut multipart: Multipart,
 ) -> Response {
-    let mut blob = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("blob") {
-            let mime = field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_string();
-            if let Ok(bytes) = field.bytes().await {
-                blob = Some((bytes.to_vec(), mime));
-            }
-        }
-    }
+    let blob = upload(&mut multipart, "blob", "blob").await.ok().flatten();
     let mut db = m.db.lock().expect("db");
     if let Err(refused) = visible_file(&db, &headers, id) {
         return refused.into_response();
     }
-    let Some((bytes, mime)) = blob else {
+    let Some(Upload { bytes, mime, .. }) = blob else {
         return reply(
             StatusCode::UNPROCESSABLE_ENTITY,
             json!({ "problem": "blob" }),
@@ -537,29 +502,11 @@ async fn run_carnet(flaws: Flaws, profile: &str) -> (RunResult, usize) {
         db: Mutex::new(Db::default()),
         flaws,
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let (addr, server) = serve(router(mock.clone())).await;
+    let files = ProfileFiles::write("carnet", profile, &format!("admin_key = \"{ADMIN_KEY}\"\n"));
+    let result = execute(&url_args(addr, &files, 3, 2, 10))
         .await
-        .expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("addr");
-    let server = tokio::spawn(axum::serve(listener, router(mock.clone())).into_future());
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("carnet.toml");
-    std::fs::write(&path, profile).expect("profile");
-    std::fs::write(
-        dir.path().join("carnet.secrets.toml"),
-        format!("admin_key = \"{ADMIN_KEY}\"\n"),
-    )
-    .expect("secrets");
-    let args = RunArgs {
-        target: TargetSpec::Url(format!("http://{addr}").parse().expect("url")),
-        profile: Some(path),
-        seed: 3,
-        tenants: cloison_generators::TenantSelection::Count(2),
-        cases: 10,
-        quiet: true,
-        ..RunArgs::default()
-    };
-    let result = execute(&args).await.expect("the run completes");
+        .expect("the run completes");
     server.abort();
     let archived = mock.db.lock().expect("db").archive_with_token;
     (result, archived)

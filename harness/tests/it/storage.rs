@@ -12,9 +12,6 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::net::SocketAddr;
-use std::path::Path as FsPath;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -25,23 +22,17 @@ use axum::routing::{get, post};
 use cloison_harness::cli::{EXIT_FINDINGS, EXIT_OK};
 use serde_json::{Value, json};
 
+use crate::support::answer::{
+    Upload, cookie, file_answer, header_is, not_found, reply, text, upload,
+};
+use crate::support::directory::{Account, Directory};
+use crate::support::serve::{bind, serve_on};
+use crate::support::{BinaryRun, RunSpec, run_binary, serve};
+
 const OPS_KEY: &str = "vault-ops-key";
 
-#[derive(Debug)]
-struct User {
-    reference: String,
-    email: String,
-    password: String,
-    role: String,
-    org: String,
-}
-
-#[derive(Debug)]
-struct Delegation {
-    delegate: String,
-    principal: String,
-    revoked: bool,
-}
+/// A user: its reference, its email as login, its org as tenant.
+type User = Account<String>;
 
 #[derive(Debug)]
 struct File {
@@ -63,9 +54,8 @@ struct Attachment {
 
 #[derive(Debug, Default)]
 struct Db {
-    orgs: Vec<String>,
-    users: Vec<User>,
-    delegations: Vec<Delegation>,
+    /// Orgs, users and delegations.
+    directory: Directory<String>,
     files: Vec<File>,
     attachments: Vec<Attachment>,
     /// session cookie -> user reference
@@ -89,23 +79,15 @@ impl Db {
     }
 
     fn user(&self, reference: &str) -> Option<&User> {
-        self.users.iter().find(|u| u.reference == reference)
+        self.directory.account(reference)
     }
 
     /// May `user` see `file`: staff of its org, its holder, or an active delegate of its holder.
     fn may_see(&self, user: &User, file: &File) -> bool {
         if user.role == "clerk" || user.role == "manager" {
-            return user.org == file.org;
+            return user.tenant == file.org;
         }
-        self.acts_for(user, &file.holder)
-    }
-
-    fn acts_for(&self, user: &User, holder: &str) -> bool {
-        user.reference == holder
-            || self
-                .delegations
-                .iter()
-                .any(|d| d.delegate == user.reference && d.principal == holder && !d.revoked)
+        self.directory.acts_for(user, &file.holder)
     }
 }
 
@@ -120,14 +102,6 @@ struct Vault {
 
 type Shared = State<Arc<Vault>>;
 
-fn reply(status: StatusCode, body: Value) -> Response {
-    (status, axum::Json(body)).into_response()
-}
-
-fn not_found() -> Response {
-    reply(StatusCode::NOT_FOUND, json!({ "error": "not found" }))
-}
-
 /// Unauthenticated: to the login page, as a browser application does.
 fn to_login(uri: &Uri) -> Response {
     (
@@ -138,18 +112,12 @@ fn to_login(uri: &Uri) -> Response {
 }
 
 fn ops(headers: &HeaderMap) -> bool {
-    headers
-        .get("X-Ops-Key")
-        .is_some_and(|v| v.as_bytes() == OPS_KEY.as_bytes())
+    header_is(headers, "X-Ops-Key", OPS_KEY)
 }
 
 /// The caller's user reference, from the session cookie.
 fn caller(db: &Db, headers: &HeaderMap) -> Option<String> {
-    let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
-    let session = cookies
-        .split(';')
-        .find_map(|pair| pair.trim().strip_prefix("vault_session="))?;
-    db.sessions.get(session).cloned()
+    db.sessions.get(cookie(headers, "vault_session=")?).cloned()
 }
 
 async fn create_org(
@@ -160,8 +128,12 @@ async fn create_org(
     if !ops(&headers) {
         return not_found();
     }
-    let slug = body["slug"].as_str().unwrap_or_default().to_string();
-    v.db.lock().expect("db").orgs.push(slug.clone());
+    let slug = text(&body, "slug");
+    v.db.lock()
+        .expect("db")
+        .directory
+        .tenants
+        .push(slug.clone());
     reply(StatusCode::CREATED, json!({ "org": { "slug": slug } }))
 }
 
@@ -175,16 +147,16 @@ async fn create_user(
         return not_found();
     }
     let mut db = v.db.lock().expect("db");
-    if !db.orgs.contains(&slug) {
+    if !db.directory.tenants.contains(&slug) {
         return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": "org" }));
     }
-    let reference = format!("u-{}", db.users.len() + 1);
-    db.users.push(User {
-        reference: reference.clone(),
-        email: body["email"].as_str().unwrap_or_default().to_string(),
-        password: body["password"].as_str().unwrap_or_default().to_string(),
-        role: body["role"].as_str().unwrap_or_default().to_string(),
-        org: slug,
+    let reference = format!("u-{}", db.directory.accounts.len() + 1);
+    db.directory.accounts.push(User {
+        id: reference.clone(),
+        login: text(&body, "email"),
+        password: text(&body, "password"),
+        role: text(&body, "role"),
+        tenant: slug,
     });
     reply(StatusCode::CREATED, json!({ "user": { "ref": reference } }))
 }
@@ -198,12 +170,10 @@ async fn create_delegation(
         return not_found();
     }
     let mut db = v.db.lock().expect("db");
-    db.delegations.push(Delegation {
-        delegate: body["delegate"].as_str().unwrap_or_default().to_string(),
-        principal: body["principal"].as_str().unwrap_or_default().to_string(),
-        revoked: false,
-    });
-    let reference = format!("d-{}", db.delegations.len());
+    let number = db
+        .directory
+        .represent(text(&body, "delegate"), text(&body, "principal"));
+    let reference = format!("d-{number}");
     reply(
         StatusCode::CREATED,
         json!({ "delegation": { "ref": reference } }),
@@ -219,16 +189,13 @@ async fn revoke_delegation(
         return not_found();
     }
     let mut db = v.db.lock().expect("db");
-    let index = reference
+    let number = reference
         .strip_prefix("d-")
-        .and_then(|n| n.parse::<usize>().ok())
-        .and_then(|n| n.checked_sub(1));
-    match index.and_then(|i| db.delegations.get_mut(i)) {
-        Some(d) => {
-            d.revoked = true;
-            StatusCode::NO_CONTENT.into_response()
-        }
-        None => not_found(),
+        .and_then(|n| n.parse::<usize>().ok());
+    if number.is_some_and(|n| db.directory.end(n)) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_found()
     }
 }
 
@@ -248,10 +215,9 @@ async fn session(State(v): Shared, axum::Json(body): axum::Json<Value>) -> Respo
         body["password"].as_str().unwrap_or_default(),
     );
     let Some(reference) = db
-        .users
-        .iter()
-        .find(|u| u.email == email && u.password == password)
-        .map(|u| u.reference.clone())
+        .directory
+        .signed_in(email, password)
+        .map(|u| u.id.clone())
     else {
         return reply(StatusCode::UNAUTHORIZED, json!({ "error": "credentials" }));
     };
@@ -282,10 +248,10 @@ async fn create_file(
     let (Some(user), Some(owner)) = (db.user(&me), db.user(&holder)) else {
         return not_found();
     };
-    if !db.acts_for(user, &holder) {
+    if !db.directory.acts_for(user, &holder) {
         return reply(StatusCode::FORBIDDEN, json!({ "error": "forbidden" }));
     }
-    let org = owner.org.clone();
+    let org = owner.tenant.clone();
     let reference = format!("f-{}", db.files.len() + 1);
     db.files.push(File {
         reference: reference.clone(),
@@ -328,25 +294,14 @@ async fn attach(
     Path(reference): Path<String>,
     mut multipart: Multipart,
 ) -> Response {
-    let mut blob = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("blob") {
-            let name = field.file_name().unwrap_or("blob").to_string();
-            let mime = field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_string();
-            let Ok(bytes) = field.bytes().await else {
-                return reply(StatusCode::BAD_REQUEST, json!({ "error": "blob" }));
-            };
-            blob = Some((name, mime, bytes.to_vec()));
-        }
-    }
+    let Ok(blob) = upload(&mut multipart, "blob", "blob").await else {
+        return reply(StatusCode::BAD_REQUEST, json!({ "error": "blob" }));
+    };
     let mut db = v.db.lock().expect("db");
     let Some(me) = caller(&db, &headers) else {
         return to_login(&uri);
     };
-    let Some((name, mime, bytes)) = blob else {
+    let Some(Upload { name, mime, bytes }) = blob else {
         return reply(StatusCode::BAD_REQUEST, json!({ "error": "no blob" }));
     };
     let visible = match (
@@ -444,19 +399,12 @@ async fn blob(
         .write_all(&attachment.bytes)
         .and_then(|()| gz.finish())
         .expect("gzip in memory");
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, attachment.mime.clone()),
-            (header::CONTENT_ENCODING, "gzip".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", attachment.name),
-            ),
-        ],
-        encoded,
-    )
-        .into_response()
+    let mut answer = file_answer(attachment.mime.clone(), &attachment.name, encoded);
+    answer.headers_mut().insert(
+        header::CONTENT_ENCODING,
+        header::HeaderValue::from_static("gzip"),
+    );
+    answer
 }
 
 fn platform(vault: Arc<Vault>) -> Router {
@@ -570,112 +518,56 @@ multipart = [{ name = "blob", file = "document" }]
 path = "/v2/attachments/{{document.id}}/download"
 "#;
 
-/// A finished `cloison run` against Vault: exit code, JSON report, and the mock's counters.
+/// A finished `cloison run` against Vault, and the storage's counters.
 struct VaultRun {
-    exit: i32,
-    report: Value,
+    run: BinaryRun,
     served: usize,
     refused: usize,
-    stderr: String,
 }
 
 /// Serve Vault and its storage (flawed or not), and run the `cloison` binary against it with the profile
 /// (`list_storage`: whether the profile lists the storage host).
 async fn run_vault(open_storage: bool, list_storage: bool, seed: u64) -> VaultRun {
-    let storage_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind storage");
-    let storage_port = storage_listener.local_addr().expect("addr").port();
+    let (storage_listener, storage_addr) = bind().await;
     // Another host name than the platform's (127.0.0.1), as object storage is.
-    let storage_host = format!("localhost:{storage_port}");
+    let storage_host = format!("localhost:{}", storage_addr.port());
     let vault = Arc::new(Vault {
         db: Mutex::new(Db::default()),
         open_storage,
         storage: format!("http://{storage_host}"),
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("addr");
-    let app = platform(vault.clone());
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    let store = storage(vault.clone());
-    let storage_server = tokio::spawn(async move { axum::serve(storage_listener, store).await });
-
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (addr, server) = serve(platform(vault.clone())).await;
+    let storage_server = serve_on(storage_listener, storage(vault.clone()));
     let profile = if list_storage {
         PROFILE.replace("STORAGE", &storage_host)
     } else {
         PROFILE.replace("follow_hosts = [\"STORAGE\"]", "")
     };
-    let profile_path = dir.path().join("vault.toml");
-    std::fs::write(&profile_path, profile).expect("write profile");
-    std::fs::write(
-        dir.path().join("vault.secrets.toml"),
-        format!("ops_key = \"{OPS_KEY}\"\n"),
+    let run = run_binary(
+        addr,
+        RunSpec {
+            profile: &profile,
+            name: "vault",
+            secrets: &format!("ops_key = \"{OPS_KEY}\"\n"),
+            seed,
+            tenants: 2,
+            cases: 10,
+        },
     )
-    .expect("write secrets");
-    let report_path = dir.path().join("report.json");
-    let output = {
-        let (profile_path, report_path) = (profile_path.clone(), report_path.clone());
-        tokio::task::spawn_blocking(move || cloison_run(addr, &profile_path, &report_path, seed))
-            .await
-            .expect("the run finishes")
-    };
+    .await;
     server.abort();
     storage_server.abort();
-    let report: Value =
-        serde_json::from_slice(&std::fs::read(&report_path).expect("the JSON report is written"))
-            .expect("the report is JSON");
+    assert!(
+        run.report.is_object(),
+        "the JSON report is written: {}",
+        run.summary()
+    );
     let db = vault.db.lock().expect("db");
     VaultRun {
-        exit: output.status.code().unwrap_or(-1),
-        report,
+        run,
         served: db.served,
         refused: db.refused,
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
-}
-
-fn cloison_run(
-    addr: SocketAddr,
-    profile: &FsPath,
-    report: &FsPath,
-    seed: u64,
-) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cloison"))
-        .args([
-            "run",
-            "--quiet",
-            "--no-shrink",
-            "--tenants",
-            "2",
-            "--cases",
-            "10",
-        ])
-        .arg("--seed")
-        .arg(seed.to_string())
-        .arg("--target")
-        .arg(format!("url:http://{addr}"))
-        .arg("--profile")
-        .arg(profile)
-        .arg("--json")
-        .arg(report)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("cloison runs")
-}
-
-fn summary(run: &VaultRun) -> String {
-    format!(
-        "exit {}, outcome {}, reasons {}, root causes {}, failures {}\n{}",
-        run.exit,
-        run.report["outcome"],
-        run.report["reasons"],
-        run.report["root_causes"],
-        run.report["failures"],
-        run.stderr
-    )
 }
 
 /// The storage checks nothing: a stranger's download, followed from the platform's redirect to the storage
@@ -684,13 +576,8 @@ fn summary(run: &VaultRun) -> String {
 /// download was followed to the storage and carried its own canaries.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_that_checks_nothing_behind_redirected_downloads_is_found_and_its_twin_is_clean() {
-    let flawed = run_vault(true, true, 1).await;
-    assert_eq!(
-        flawed.exit,
-        i32::from(EXIT_FINDINGS),
-        "{}",
-        summary(&flawed)
-    );
+    let flawed = run_vault(true, true, 1).await.run;
+    flawed.assert_exit(EXIT_FINDINGS);
     assert_eq!(flawed.report["outcome"], "findings");
     let causes = flawed.report["root_causes"]
         .as_array()
@@ -701,14 +588,8 @@ async fn storage_that_checks_nothing_behind_redirected_downloads_is_found_and_it
             c["endpoint"] == "resources.document.download" && c["evidence"] == "proven-leak"
         })
         .collect();
-    assert!(!download_leaks.is_empty(), "{}", summary(&flawed));
-    assert!(
-        causes
-            .iter()
-            .all(|c| c["endpoint"] == "resources.document.download"),
-        "only the downloads leak: {}",
-        summary(&flawed)
-    );
+    assert!(!download_leaks.is_empty(), "{}", flawed.summary());
+    flawed.assert_only_on("resources.document.download", "only the downloads leak");
     for cause in download_leaks {
         let curl = cause["reproducer"]["request"]["curl"]
             .as_str()
@@ -724,10 +605,8 @@ async fn storage_that_checks_nothing_behind_redirected_downloads_is_found_and_it
     }
 
     let fixed = run_vault(false, true, 1).await;
-    assert_eq!(fixed.exit, i32::from(EXIT_OK), "{}", summary(&fixed));
-    assert_eq!(fixed.report["outcome"], "clean");
-    let coverage = &fixed.report["coverage"];
-    assert_eq!(coverage["controls_passed"], coverage["controls_run"]);
+    fixed.run.assert_clean();
+    let coverage = &fixed.run.report["coverage"];
     // Anonymous calls are sent to the login page: refusals, never hops (the login page answers 200).
     let anonymous = coverage["families"]
         .as_array()
@@ -745,14 +624,15 @@ async fn storage_that_checks_nothing_behind_redirected_downloads_is_found_and_it
 /// the download fail saying where the redirect led, and the run cannot say CLEAN.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redirect_to_a_host_the_profile_does_not_list_is_not_followed() {
-    let run = run_vault(false, false, 2).await;
+    let vault = run_vault(false, false, 2).await;
     assert_eq!(
-        run.served + run.refused,
+        vault.served + vault.refused,
         0,
         "the storage was never contacted"
     );
-    assert_ne!(run.exit, i32::from(EXIT_OK), "{}", summary(&run));
-    assert_ne!(run.report["outcome"], "clean", "{}", summary(&run));
+    let run = &vault.run;
+    assert_ne!(run.exit, i32::from(EXIT_OK), "{}", run.summary());
+    assert_ne!(run.report["outcome"], "clean", "{}", run.summary());
     let failures = run.report["failures"].as_array().expect("failures");
     assert!(
         !failures.is_empty()
@@ -764,6 +644,6 @@ async fn a_redirect_to_a_host_the_profile_does_not_list_is_not_followed() {
                 })
             }),
         "the owners' own downloads fail their controls, saying where they led: {}",
-        summary(&run)
+        run.summary()
     );
 }

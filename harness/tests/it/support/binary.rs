@@ -1,23 +1,13 @@
-//! What the mock platforms share: serve a router on a free port, write a profile and its secrets, run the
-//! `cloison` binary against it with `--target url:`, and read its exit code and JSON report.
+//! Running the `cloison` binary against a mock with `--target url:`, and reading its exit code and JSON
+//! report.
 
 use std::net::SocketAddr;
 use std::process::Command;
 
-use axum::Router;
+use cloison_harness::cli::EXIT_OK;
 use serde_json::Value;
 
-/// A router served on 127.0.0.1 on a free port, until the handle is aborted or dropped with the runtime.
-pub(crate) async fn serve(router: Router) -> (SocketAddr, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let handle = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    (addr, handle)
-}
+use super::files::ProfileFiles;
 
 /// A finished `cloison run`: exit code, JSON report and standard error.
 pub(crate) struct BinaryRun {
@@ -47,6 +37,36 @@ impl BinaryRun {
             .map(|c| c.iter().collect())
             .unwrap_or_default()
     }
+
+    /// The run exited with `code`.
+    pub fn assert_exit(&self, code: u8) {
+        assert_eq!(self.exit, i32::from(code), "{}", self.summary());
+    }
+
+    /// Exit 0, outcome clean, and every control run passed.
+    pub fn assert_clean(&self) {
+        self.assert_exit(EXIT_OK);
+        assert_eq!(self.report["outcome"], "clean");
+        let coverage = &self.report["coverage"];
+        assert_eq!(coverage["controls_passed"], coverage["controls_run"]);
+    }
+
+    /// The first root cause `wanted` accepts; the test fails, saying `what` was missing, if there is none.
+    pub fn cause(&self, what: &str, wanted: impl Fn(&Value) -> bool) -> &Value {
+        self.causes()
+            .into_iter()
+            .find(|c| wanted(c))
+            .unwrap_or_else(|| panic!("{what}: {}", self.summary()))
+    }
+
+    /// Every root cause is on `endpoint`.
+    pub fn assert_only_on(&self, endpoint: &str, what: &str) {
+        assert!(
+            self.causes().iter().all(|c| c["endpoint"] == endpoint),
+            "{what}: {}",
+            self.summary()
+        );
+    }
 }
 
 /// Settings of one run of the binary.
@@ -62,17 +82,11 @@ pub(crate) struct RunSpec<'a> {
     pub cases: u64,
 }
 
-/// Run `cloison run --target url:http://ADDR` with the profile, in a blocking task.
+/// Run `cloison run --target url:http://ADDR` with the profile, in a blocking task. The report is
+/// `Value::Null` if none was written.
 pub(crate) async fn run_binary(addr: SocketAddr, spec: RunSpec<'_>) -> BinaryRun {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let profile_path = dir.path().join(format!("{}.toml", spec.name));
-    std::fs::write(&profile_path, spec.profile).expect("write profile");
-    std::fs::write(
-        dir.path().join(format!("{}.secrets.toml", spec.name)),
-        spec.secrets,
-    )
-    .expect("write secrets");
-    let report_path = dir.path().join("report.json");
+    let files = ProfileFiles::write(spec.name, spec.profile, spec.secrets);
+    let report_path = files.path("report.json");
     let args: Vec<String> = vec![
         "run".into(),
         "--quiet".into(),
@@ -86,7 +100,7 @@ pub(crate) async fn run_binary(addr: SocketAddr, spec: RunSpec<'_>) -> BinaryRun
         "--target".into(),
         format!("url:http://{addr}"),
         "--profile".into(),
-        profile_path.display().to_string(),
+        files.profile.display().to_string(),
         "--json".into(),
         report_path.display().to_string(),
     ];
@@ -108,34 +122,4 @@ pub(crate) async fn run_binary(addr: SocketAddr, spec: RunSpec<'_>) -> BinaryRun
         report,
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
-}
-
-/// Decode standard base64 (padding optional); `None` for anything else. For mocks that read HTTP Basic.
-pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let bytes: Vec<u8> = text.trim_end_matches('=').bytes().collect();
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= value(c)? << (18 - 6 * i);
-        }
-        let take = match chunk.len() {
-            4 => 3,
-            3 => 2,
-            2 => 1,
-            _ => return None,
-        };
-        out.extend_from_slice(&n.to_be_bytes()[1..1 + take]);
-    }
-    Some(out)
 }
