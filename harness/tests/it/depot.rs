@@ -204,13 +204,8 @@ async fn create_member(
         );
     }
     let id = format!("m{}", db.directory.accounts.len() + 1);
-    db.directory.accounts.push(Member {
-        id: id.clone(),
-        login: text(&body, "email"),
-        password: text(&body, "password"),
-        role: text(&body, "role"),
-        tenant: space,
-    });
+    db.directory
+        .enrol(id.clone(), space, &body, ["email", "password", "role"]);
     reply(StatusCode::CREATED, json!({ "member": { "id": id } }))
 }
 

@@ -169,13 +169,12 @@ async fn creer_compte(
         return (StatusCode::UNPROCESSABLE_ENTITY, "departement inconnu").into_response();
     }
     let numero = format!("C{}", base.annuaire.accounts.len() + 1);
-    base.annuaire.accounts.push(Compte {
-        id: numero.clone(),
-        login: text(&body, "courriel"),
-        password: text(&body, "mot_de_passe"),
-        role: text(&body, "profil"),
-        tenant: departement,
-    });
+    base.annuaire.enrol(
+        numero.clone(),
+        departement,
+        &body,
+        ["courriel", "mot_de_passe", "profil"],
+    );
     (
         StatusCode::CREATED,
         axum::Json(json!({ "compte": { "numero": numero } })),

@@ -129,13 +129,7 @@ async fn create_member(
     }
     let mut db = m.db.lock().expect("db");
     let id = db.directory.accounts.len() as u64 + 1;
-    db.directory.accounts.push(Member {
-        id,
-        login: text(&body, "login"),
-        password: text(&body, "pw"),
-        role: text(&body, "role"),
-        tenant: org,
-    });
+    db.directory.enrol(id, org, &body, ["login", "pw", "role"]);
     reply(StatusCode::CREATED, json!({ "member": { "id": id } }))
 }
 

@@ -151,13 +151,12 @@ async fn create_user(
         return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": "org" }));
     }
     let reference = format!("u-{}", db.directory.accounts.len() + 1);
-    db.directory.accounts.push(User {
-        id: reference.clone(),
-        login: text(&body, "email"),
-        password: text(&body, "password"),
-        role: text(&body, "role"),
-        tenant: slug,
-    });
+    db.directory.enrol(
+        reference.clone(),
+        slug,
+        &body,
+        ["email", "password", "role"],
+    );
     reply(StatusCode::CREATED, json!({ "user": { "ref": reference } }))
 }
 

@@ -290,13 +290,8 @@ async fn creer_compte(
         );
     }
     let id = db.annuaire.accounts.len() as u64 + 1;
-    db.annuaire.accounts.push(User {
-        id,
-        login,
-        password: text(&body, "secret"),
-        role: text(&body, "profil"),
-        tenant: code,
-    });
+    db.annuaire
+        .enrol(id, code, &body, ["identifiant", "secret", "profil"]);
     reply(StatusCode::CREATED, json!({ "compte": { "id": id } }))
 }
 

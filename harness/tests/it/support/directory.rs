@@ -4,6 +4,10 @@
 
 use std::borrow::Borrow;
 
+use serde_json::Value;
+
+use super::answer::text;
+
 /// An account the operator created.
 #[derive(Debug)]
 pub(crate) struct Account<Id> {
@@ -48,6 +52,24 @@ impl<Id: PartialEq> Directory<Id> {
         Id: Borrow<Q>,
     {
         self.accounts.iter().find(|a| a.id.borrow() == id)
+    }
+
+    /// Add the account `id` of `tenant`: its login, password and role are the strings of `body` at the
+    /// platform's names for them, in that order.
+    pub fn enrol(
+        &mut self,
+        id: Id,
+        tenant: String,
+        body: &Value,
+        [login, password, role]: [&str; 3],
+    ) {
+        self.accounts.push(Account {
+            id,
+            login: text(body, login),
+            password: text(body, password),
+            role: text(body, role),
+            tenant,
+        });
     }
 
     /// The account these credentials sign in.
