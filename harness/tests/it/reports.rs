@@ -117,42 +117,13 @@ fn fingerprints(sarif: &serde_json::Value) -> BTreeSet<String> {
         .collect()
 }
 
-#[test]
-fn a_leaking_run_writes_every_format_with_its_findings_and_no_credential() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("reports");
-    let run = cloison(&[
-        "run",
-        "--flaw",
-        "document-idor",
-        "--report",
-        out.to_str().expect("utf-8 path"),
-        "--quiet",
-    ]);
-    assert_eq!(
-        run.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let r = reports(&out);
-    let secrets = credentials();
-
-    // JSON: versioned, valid against the published schema, cells with their findings.
-    assert_eq!(r.json["schema_version"], "1");
-    assert_valid(&r.json);
-    let root_causes = r.json["root_causes"].as_array().expect("root causes").len();
-    assert!(root_causes > 0);
-    let digest = r.json["profile_digest"].as_str().expect("digest");
-    assert_eq!(digest.len(), 64);
-    let cells = r.json["coverage"]["cells"].as_array().expect("cells");
-    assert!(cells.iter().any(|c| c["finding"] == "proven-leak"));
-
-    // JUnit: one suite per family plus the operations and the verdict; one test case per cell and per
-    // operation of the OpenAPI document; failures with reproducers.
-    let operations = r.json["coverage"]["operations"]
-        .as_array()
-        .expect("operations");
+/// JUnit: one suite per family plus the operations and the verdict; one test case per cell and per
+/// operation of the OpenAPI document; failures with reproducers.
+fn assert_junit_of_a_leaking_run(
+    r: &Reports,
+    cells: &[serde_json::Value],
+    operations: &[serde_json::Value],
+) {
     let cases: usize = r.junit.test_suites.iter().map(|s| s.test_cases.len()).sum();
     assert_eq!(
         cases,
@@ -199,8 +170,10 @@ fn a_leaking_run_writes_every_format_with_its_findings_and_no_credential() {
             .iter()
             .any(|s| s.name.as_str() == "direct-read")
     );
+}
 
-    // SARIF 2.1.0: rules with CWE, one result per root cause, errors, stable fingerprints.
+/// SARIF 2.1.0: rules with CWE, one result per root cause, errors, stable fingerprints.
+fn assert_sarif_of_a_leaking_run(r: &Reports, root_causes: usize) {
     assert_eq!(r.sarif["version"], "2.1.0");
     let results = r.sarif["runs"][0]["results"].as_array().expect("results");
     assert_eq!(results.len(), root_causes);
@@ -228,6 +201,44 @@ fn a_leaking_run_writes_every_format_with_its_findings_and_no_credential() {
         root_causes,
         "one fingerprint per root cause"
     );
+}
+
+#[test]
+fn a_leaking_run_writes_every_format_with_its_findings_and_no_credential() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("reports");
+    let run = cloison(&[
+        "run",
+        "--flaw",
+        "document-idor",
+        "--report",
+        out.to_str().expect("utf-8 path"),
+        "--quiet",
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let r = reports(&out);
+    let secrets = credentials();
+
+    // JSON: versioned, valid against the published schema, cells with their findings.
+    assert_eq!(r.json["schema_version"], "1");
+    assert_valid(&r.json);
+    let root_causes = r.json["root_causes"].as_array().expect("root causes").len();
+    assert!(root_causes > 0);
+    let digest = r.json["profile_digest"].as_str().expect("digest");
+    assert_eq!(digest.len(), 64);
+    let cells = r.json["coverage"]["cells"].as_array().expect("cells");
+    assert!(cells.iter().any(|c| c["finding"] == "proven-leak"));
+
+    let operations = r.json["coverage"]["operations"]
+        .as_array()
+        .expect("operations");
+    assert_junit_of_a_leaking_run(&r, cells, operations);
+    assert_sarif_of_a_leaking_run(&r, root_causes);
 
     // HTML: self-contained, the verdict and a reproducer with a copy button.
     assert!(r.html.starts_with("<!DOCTYPE html>"));
