@@ -27,7 +27,7 @@ use crate::support::answer::{
     base64_decode, credential, file_answer, header_is, not_found, reply, text,
 };
 use crate::support::directory::{Account, Directory, numbered};
-use crate::support::serve::{bind, serve_on};
+use crate::support::serve::StorageHost;
 use crate::support::{BinaryRun, RunSpec, run_binary, serve};
 
 const ADMIN_KEY: &str = "depot-admin-key";
@@ -620,19 +620,16 @@ async fn run_depot_full(
     seed: u64,
     profile: &str,
 ) -> DepotRun {
-    // The storage's router needs the platform's state, which needs the storage's address: bind first.
-    let (storage_listener, storage_addr) = bind().await;
-    // Another host name than the platform's (127.0.0.1), as object storage is.
-    let storage_host = format!("localhost:{}", storage_addr.port());
+    let store = StorageHost::bind().await;
     let depot = Arc::new(Depot {
         db: Mutex::new(Db::default()),
         sign_for_anyone,
         people_for_anyone,
-        storage: format!("http://{storage_host}"),
+        storage: store.origin(),
     });
-    let storage_task = serve_on(storage_listener, storage(depot.clone()));
+    let profile = profile.replace("STORAGE", &store.host);
+    let storage_task = store.serve(storage(depot.clone()));
     let (addr, server) = serve(platform(depot.clone())).await;
-    let profile = profile.replace("STORAGE", &storage_host);
     let run = run_binary(
         addr,
         RunSpec {

@@ -26,7 +26,7 @@ use crate::support::answer::{
     Upload, cookie, file_answer, header_is, not_found, reply, text, upload,
 };
 use crate::support::directory::{Account, Directory};
-use crate::support::serve::{bind, serve_on};
+use crate::support::serve::StorageHost;
 use crate::support::{BinaryRun, RunSpec, run_binary, serve};
 
 const OPS_KEY: &str = "vault-ops-key";
@@ -527,21 +527,19 @@ struct VaultRun {
 /// Serve Vault and its storage (flawed or not), and run the `cloison` binary against it with the profile
 /// (`list_storage`: whether the profile lists the storage host).
 async fn run_vault(open_storage: bool, list_storage: bool, seed: u64) -> VaultRun {
-    let (storage_listener, storage_addr) = bind().await;
-    // Another host name than the platform's (127.0.0.1), as object storage is.
-    let storage_host = format!("localhost:{}", storage_addr.port());
+    let store = StorageHost::bind().await;
     let vault = Arc::new(Vault {
         db: Mutex::new(Db::default()),
         open_storage,
-        storage: format!("http://{storage_host}"),
+        storage: store.origin(),
     });
     let (addr, server) = serve(platform(vault.clone())).await;
-    let storage_server = serve_on(storage_listener, storage(vault.clone()));
     let profile = if list_storage {
-        PROFILE.replace("STORAGE", &storage_host)
+        PROFILE.replace("STORAGE", &store.host)
     } else {
         PROFILE.replace("follow_hosts = [\"STORAGE\"]", "")
     };
+    let storage_server = store.serve(storage(vault.clone()));
     let run = run_binary(
         addr,
         RunSpec {

@@ -25,3 +25,31 @@ pub(crate) fn serve_on(listener: TcpListener, router: Router) -> JoinHandle<()> 
         let _ = axum::serve(listener, router).await;
     })
 }
+
+/// A second server standing in for object storage, bound before the platform that names it in its
+/// redirects, under another host name than the platform's (`localhost`, where the platform is `127.0.0.1`).
+pub(crate) struct StorageHost {
+    listener: TcpListener,
+    /// `localhost:PORT`.
+    pub host: String,
+}
+
+impl StorageHost {
+    pub async fn bind() -> Self {
+        let (listener, addr) = bind().await;
+        StorageHost {
+            listener,
+            host: format!("localhost:{}", addr.port()),
+        }
+    }
+
+    /// `http://localhost:PORT`.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.host)
+    }
+
+    /// Serve the storage's router, until the handle is aborted or dropped with the runtime.
+    pub fn serve(self, router: Router) -> JoinHandle<()> {
+        serve_on(self.listener, router)
+    }
+}
