@@ -90,14 +90,8 @@ impl Validator<'_> {
         Ok(Some(node))
     }
 
-    /// A value a create extracts must be used: by a later step or by another endpoint of the record, as
-    /// `{{KIND.NAME}}`; a step may only use what earlier steps extracted.
-    fn check_extracts_used(
-        &self,
-        kind: RecordKind,
-        create: &Create,
-        all: &[&Endpoint],
-    ) -> Result<(), ProfileError> {
+    /// A step of a create may only use what earlier steps extracted (`{{KIND.NAME}}`).
+    fn check_extract_order(&self, kind: RecordKind, create: &Create) -> Result<(), ProfileError> {
         for (i, step) in create.steps.iter().enumerate() {
             for (key, template) in step.templates() {
                 for placeholder in template.placeholders() {
@@ -116,6 +110,17 @@ impl Validator<'_> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// A value a create extracts must be used: by a later step or by another endpoint of the record, as
+    /// `{{KIND.NAME}}`.
+    fn check_extracts_used(
+        &self,
+        kind: RecordKind,
+        create: &Create,
+        all: &[&Endpoint],
+    ) -> Result<(), ProfileError> {
         for (j, name, _) in create.named_extracts() {
             let wanted = format!("{}.{name}", kind.name());
             let used = all.iter().any(|e| e.placeholders().contains(&wanted));
@@ -307,9 +312,11 @@ impl Validator<'_> {
                 }
             }
         }
-        if let (Some(resources), true) = (&s.resources, s.complete()) {
+        if let Some(resources) = &s.resources {
             for (kind, create) in &resources.creates {
-                self.keep(self.check_extracts_used(*kind, create, &endpoints));
+                if self.keep(self.check_extract_order(*kind, create)).is_some() && s.complete() {
+                    self.keep(self.check_extracts_used(*kind, create, &endpoints));
+                }
             }
         }
         if let Some(auth) = &s.auth {
