@@ -14,7 +14,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::raw::{RawDeploy, RawDeployHealth, RawService};
-use super::{KeyPath, ProfileError, Template, TemplateError, Validator};
+use super::validate::Validator;
+use super::{KeyPath, ProfileError, Template, TemplateError};
 
 /// The options of a run that `[deploy]` templates may read (`{{options.NAME}}`).
 pub const DEPLOY_OPTIONS: [&str; 1] = ["flaws"];

@@ -53,22 +53,112 @@ impl fmt::Display for KeyPath {
     }
 }
 
-/// A profile that cannot be used, with where and why (boxed: errors stay small on the happy path).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ProfileError(pub Box<ProfileErrorDetail>);
+/// A profile that cannot be used, with where and why: one located error or several (boxed: errors stay
+/// small on the happy path). It reads as its first error ([`ProfileErrorDetail`]); [`ProfileError::all`]
+/// gives every one, in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileError(Box<Errors>);
+
+/// The errors of a profile: the first, the others kept (at most [`MAX_ERRORS`] in all), and how many more
+/// were found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Errors {
+    first: ProfileErrorDetail,
+    more: Vec<ProfileErrorDetail>,
+    unlisted: usize,
+}
+
+/// The most errors a profile reports at once; the others are counted.
+pub const MAX_ERRORS: usize = 20;
+
+/// Bytes of errors printed at most (the rest are counted): a profile with many long mistakes still fits a
+/// terminal and the documented bound on standard error.
+const MAX_SHOWN_BYTES: usize = 6 * 1024;
+
+impl ProfileError {
+    /// Several errors as one, in file order (line, then column; errors without a place last), duplicates
+    /// dropped, at most [`MAX_ERRORS`] kept. `None` when there is none.
+    pub fn several(errors: Vec<ProfileError>) -> Option<ProfileError> {
+        let mut all: Vec<ProfileErrorDetail> = Vec::new();
+        let mut unlisted = 0;
+        for error in errors {
+            let Errors {
+                first,
+                more,
+                unlisted: n,
+            } = *error.0;
+            all.push(first);
+            all.extend(more);
+            unlisted += n;
+        }
+        all.sort_by_key(|e| (e.line.is_none(), e.line, e.column));
+        all.dedup();
+        if all.len() > MAX_ERRORS {
+            unlisted += all.len() - MAX_ERRORS;
+            all.truncate(MAX_ERRORS);
+        }
+        let mut all = all.into_iter();
+        let first = all.next()?;
+        Some(ProfileError(Box::new(Errors {
+            first,
+            more: all.collect(),
+            unlisted,
+        })))
+    }
+
+    /// Every error kept, in file order.
+    pub fn all(&self) -> impl Iterator<Item = &ProfileErrorDetail> {
+        std::iter::once(&self.0.first).chain(&self.0.more)
+    }
+
+    /// How many errors were found (kept or not).
+    pub fn count(&self) -> usize {
+        1 + self.0.more.len() + self.0.unlisted
+    }
+}
+
+impl fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut shown = self.0.first.to_string();
+        let mut listed = 1;
+        for error in &self.0.more {
+            let text = error.to_string();
+            if shown.len() + text.len() > MAX_SHOWN_BYTES {
+                break;
+            }
+            shown.push_str("\n\n");
+            shown.push_str(&text);
+            listed += 1;
+        }
+        let unlisted = self.count() - listed;
+        if unlisted > 0 {
+            let s = if unlisted == 1 { "" } else { "s" };
+            shown.push_str(&format!(
+                "\n\n... and {unlisted} more error{s} ({} in all): fix these and load the profile again",
+                self.count()
+            ));
+        }
+        f.write_str(&shown)
+    }
+}
+
+impl std::error::Error for ProfileError {}
 
 impl std::ops::Deref for ProfileError {
     type Target = ProfileErrorDetail;
 
     fn deref(&self) -> &ProfileErrorDetail {
-        &self.0
+        &self.0.first
     }
 }
 
 impl From<ProfileErrorDetail> for ProfileError {
     fn from(detail: ProfileErrorDetail) -> Self {
-        ProfileError(Box::new(detail))
+        ProfileError(Box::new(Errors {
+            first: detail,
+            more: Vec::new(),
+            unlisted: 0,
+        }))
     }
 }
 
@@ -256,6 +346,46 @@ mod tests {
         assert_eq!(caret.len(), EXCERPT_BEFORE + 4, "{caret:?}");
         // Printed through the edge's bound, the excerpt and its caret are unchanged.
         assert_eq!(crate::input::bounded(&shown), shown);
+    }
+
+    #[test]
+    fn several_errors_print_in_file_order_each_once_capped_and_counted() {
+        let text = "a = 1\nb = 2\nc = 3\n";
+        let source = Source {
+            file: Path::new("p.toml"),
+            text,
+        };
+        let at = |key: &str| source.error_at_key(&KeyPath::root(key), format!("{key} is wrong"));
+        let one = ProfileError::several(vec![at("a")]).expect("one");
+        assert_eq!(one, at("a"), "one error is that error");
+        assert_eq!(one.to_string(), at("a").to_string());
+        let err = ProfileError::several(vec![at("c"), at("a"), at("b"), at("a")]).expect("three");
+        assert_eq!(err.count(), 3);
+        let shown = err.to_string();
+        let blocks: Vec<&str> = shown.split("\n\n").collect();
+        assert_eq!(blocks.len(), 3, "{shown}");
+        assert!(
+            blocks[0].starts_with("p.toml:1:5: `a`: a is wrong"),
+            "{shown}"
+        );
+        assert!(blocks[1].starts_with("p.toml:2:5: `b`"), "{shown}");
+        assert!(blocks[2].starts_with("p.toml:3:5: `c`"), "{shown}");
+        // Nested: an error made of several flattens into the list.
+        let nested = ProfileError::several(vec![err, at("b")]).expect("nested");
+        assert_eq!(nested.count(), 3);
+        let many: Vec<ProfileError> = (0..MAX_ERRORS + 5)
+            .map(|i| source.error_at(Some(i % 5..i % 5 + 1), None, format!("mistake {i}")))
+            .collect();
+        let capped = ProfileError::several(many).expect("many");
+        assert_eq!(capped.all().count(), MAX_ERRORS);
+        assert_eq!(capped.count(), MAX_ERRORS + 5);
+        assert!(
+            capped.to_string().ends_with(
+                "... and 5 more errors (25 in all): fix these and load the profile again"
+            ),
+            "{capped}"
+        );
+        assert!(ProfileError::several(Vec::new()).is_none());
     }
 
     #[test]

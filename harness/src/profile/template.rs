@@ -290,6 +290,12 @@ impl Template {
         })
     }
 
+    /// Whether the template is exactly one placeholder without filters: as a JSON value it keeps the
+    /// value's type, a list or a table included ([`Template::render_value`]).
+    pub fn keeps_type(&self) -> bool {
+        matches!(self.parts.as_slice(), [Part::Var { filters, .. }] if filters.is_empty())
+    }
+
     /// Whether the template is exactly one optional placeholder.
     fn is_sole_optional(&self) -> bool {
         matches!(self.parts.as_slice(), [Part::Var { optional: true, .. }])

@@ -1042,3 +1042,207 @@ fn account_and_tenant_errors_name_file_line_column_and_expectation() {
         insta::assert_snapshot!(name, err);
     }
 }
+
+/// The reference profile with several independent mistakes, in different sections: `[policy]`, `[auth]`,
+/// `[refusals]`, a resource's template, `[transitions]`, `[functions]` and the name.
+fn with_several_mistakes() -> String {
+    let mut text = REFERENCE_PORTAL.to_string();
+    for (from, to) in [
+        ("name = \"cloison reference portal\"", "name = \" \""),
+        ("applicant = [\"own\"]", "applicant = [\"everything\"]"),
+        (
+            "token = { json = \"/token\" }",
+            "token = { json = \"token\" }",
+        ),
+        (
+            "statuses = [401, 403, 404]",
+            "statuses = [401, 403, 404, 700]",
+        ),
+        (
+            "json = { body = \"{{note.text}}\" }",
+            "json = { body = \"{{note.txt}}\" }",
+        ),
+        (
+            "json = { to = \"{{to.code}}\" }",
+            "json = { to = \"{{to.cod}}\" }",
+        ),
+        ("granted = [\"tenant_admin\"]", "granted = [\"auditor\"]"),
+    ] {
+        assert!(
+            text.contains(from),
+            "the reference profile no longer contains {from:?}"
+        );
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// A profile with several independent mistakes reports every one, in file order, each located.
+#[test]
+fn every_independent_mistake_is_reported_at_once() {
+    let err = Profile::parse(Path::new("profile.toml"), &with_several_mistakes(), None)
+        .expect_err("seven mistakes");
+    assert_eq!(err.count(), 7, "{err}");
+    let lines: Vec<usize> = err.all().filter_map(|e| e.line).collect();
+    assert!(lines.is_sorted(), "in file order: {lines:?}");
+    insta::assert_snapshot!("several_mistakes", err.to_string());
+}
+
+/// Past [`cloison_harness::profile::MAX_ERRORS`], the others are counted, not listed.
+#[test]
+fn many_mistakes_are_capped_and_counted() {
+    let mut text = REFERENCE_PORTAL.to_string();
+    for i in 0..30 {
+        text.push_str(&format!(
+            "\n[functions.f{i}]\npath = \"/f\"\ngranted = [\"nobody\"]\n"
+        ));
+    }
+    let err = Profile::parse(Path::new("profile.toml"), &text, None).expect_err("30 mistakes");
+    assert_eq!(err.count(), 30);
+    assert_eq!(err.all().count(), cloison_harness::profile::MAX_ERRORS);
+    let shown = err.to_string();
+    assert!(shown.len() <= 8 * 1024, "{} bytes", shown.len());
+    assert!(
+        shown.ends_with("fix these and load the profile again"),
+        "{shown}"
+    );
+    assert!(shown.contains("more errors (30 in all)"), "{shown}");
+}
+
+/// Run `cloison` with `args` in `dir`: its exit code and standard error.
+fn cloison(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cloison"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run cloison");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The binary loads the profile before anything else: every mistake is on standard error and the exit is 2
+/// (a usage error), with nothing sent (nothing listens at the target).
+#[test]
+fn the_binary_reports_every_mistake_of_a_profile_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("bad.toml"), with_several_mistakes()).expect("write");
+    let (code, stderr) = cloison(
+        dir.path(),
+        &[
+            "run",
+            "--quiet",
+            "--profile",
+            "bad.toml",
+            "--target",
+            "url:http://127.0.0.1:9",
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    let expected = Profile::parse(Path::new("bad.toml"), &with_several_mistakes(), None)
+        .expect_err("mistakes");
+    for error in expected.all() {
+        let at = format!(
+            "bad.toml:{}:{}: ",
+            error.line.expect("line"),
+            error.column.expect("column")
+        );
+        assert!(stderr.contains(&at), "{at} missing from: {stderr}");
+    }
+    assert!(stderr.contains("unknown scope `everything`"), "{stderr}");
+    assert!(stderr.contains("`{{to.cod}}` names no value"), "{stderr}");
+}
+
+/// Every template is checked at load, bodies included: a mistake in one is exit 2 before any request,
+/// never a failure mid-run. Each, through `Profile::parse`, with its located message.
+#[test]
+fn template_mistakes_in_bodies_are_located_at_load() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "template_unknown_filter_in_body",
+            "json = { body = \"{{note.text}}\" }",
+            "json = { body = \"{{note.text | upper}}\" }",
+        ),
+        (
+            "template_unclosed_in_body",
+            "json = { body = \"{{note.text}}\" }",
+            "json = { body = \"{{note.text\" }",
+        ),
+        (
+            "template_unknown_root_in_body",
+            "json = { body = \"{{note.text}}\" }",
+            "json = { body = \"{{document.kind}}\" }",
+        ),
+        (
+            "template_field_of_a_single_value",
+            "json = { body = \"{{note.text}}\" }",
+            "json = { body = \"{{note.text.first}}\" }",
+        ),
+        (
+            "template_field_of_a_token",
+            "value = \"Bearer {{token}}\"",
+            "value = \"Bearer {{token.access}}\"",
+        ),
+        (
+            "template_list_as_text",
+            "summary = \"Dossier {{case.case_number}}",
+            "summary = \"Dossier {{case.requested_rights}}",
+        ),
+        (
+            "template_list_in_a_path",
+            "path = \"/api/v1/cases/{{case.id}}/notes\"",
+            "path = \"/api/v1/cases/{{case.requested_rights}}/notes\"",
+        ),
+        (
+            "template_unknown_fallback_field",
+            "{{person.phone || '0100000000'}}",
+            "{{person.phone || person.mobile}}",
+        ),
+    ];
+    for (name, from, to) in cases {
+        let err = parse(&mutate(from, to)).expect_err(name);
+        insta::assert_snapshot!(*name, err);
+    }
+    // A list kept whole as a JSON field's value is not a mistake (the reference sends `requested_rights`).
+    parse(REFERENCE_PORTAL).expect("the reference profile");
+}
+
+/// A template mistake in a body stops the binary at load with exit 2 and the located message: nothing is
+/// sent (nothing listens at the target), so the HTTP layer never meets it.
+#[test]
+fn a_template_mistake_in_a_body_is_exit_2_at_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = mutate(
+        "json = { body = \"{{note.text}}\" }",
+        "json = { body = \"{{note.text | upper}}\" }",
+    );
+    std::fs::write(dir.path().join("bad.toml"), &text).expect("write");
+    let (code, stderr) = cloison(
+        dir.path(),
+        &[
+            "run",
+            "--quiet",
+            "--profile",
+            "bad.toml",
+            "--target",
+            "url:http://127.0.0.1:9",
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    let line = text
+        .lines()
+        .position(|l| l.contains("{{note.text | upper}}"))
+        .expect("the line")
+        + 1;
+    assert!(
+        stderr.contains(&format!("bad.toml:{line}:")),
+        "line {line}: {stderr}"
+    );
+    assert!(
+        stderr.contains("`resources.note.create.json.body`: unknown filter `upper`"),
+        "{stderr}"
+    );
+}
