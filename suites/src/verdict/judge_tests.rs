@@ -331,7 +331,7 @@ fn check_need(rule: &str, case: Case, expected: Option<Need>) {
 const ALICE_LEAK: &str = "1 canary of person 1 of tenant 75 reached alice (applicant) with status";
 
 #[test]
-fn answers_are_judged_by_what_the_policy_expects() {
+fn forbidden_answers_are_judged_by_data_before_status() {
     let rows: Vec<(&str, Case, String)> = vec![
         (
             "a forbidden answer with foreign data is a leak whatever its status",
@@ -377,6 +377,15 @@ fn answers_are_judged_by_what_the_policy_expects() {
             "suspicious: alice (applicant): 410, which the profile does not list as a refusal"
                 .into(),
         ),
+    ];
+    for (rule, case, expected) in rows {
+        check(rule, case, &expected);
+    }
+}
+
+#[test]
+fn allowed_answers_lists_and_controls_are_judged_by_whose_data_they_show() {
+    let rows: Vec<(&str, Case, String)> = vec![
         (
             "an allowed answer with foreign data is a leak",
             Case::visible(Family::Search).answer(200, &["N1", "N2"]),
@@ -440,6 +449,15 @@ fn answers_are_judged_by_what_the_policy_expects() {
             "control-failed: alice (applicant): answered 200 without any of the record's canaries: the endpoint does not return the record"
                 .into(),
         ),
+    ];
+    for (rule, case, expected) in rows {
+        check(rule, case, &expected);
+    }
+}
+
+#[test]
+fn a_selector_is_judged_against_the_plain_request() {
+    let rows: Vec<(&str, Case, String)> = vec![
         (
             "a control whose session was not accepted proves nothing",
             Case::control().answer(401, &[]),
@@ -662,16 +680,7 @@ fn probes_say_what_they_need() {
 }
 
 #[test]
-fn observations_are_gathered_only_when_earlier_ones_call_for_them() {
-    let assignment = |back, reader: Option<&'static str>| {
-        Case::assignment(
-            Named::Tenant("13".into()),
-            ChangeCase {
-                named_reader: reader,
-                ..ChangeCase::update(back, false)
-            },
-        )
-    };
+fn reads_gather_only_what_their_verdict_calls_for() {
     let rows: Vec<(&str, Case, Option<Need>)> = vec![
         (
             "a control of a record needs its own data",
@@ -737,6 +746,24 @@ fn observations_are_gathered_only_when_earlier_ones_call_for_them() {
             Case::existence().answer(200, &["N1"]),
             None,
         ),
+    ];
+    for (rule, case, expected) in rows {
+        check_need(rule, case, expected);
+    }
+}
+
+#[test]
+fn changes_gather_only_what_their_verdict_calls_for() {
+    let assignment = |back, reader: Option<&'static str>| {
+        Case::assignment(
+            Named::Tenant("13".into()),
+            ChangeCase {
+                named_reader: reader,
+                ..ChangeCase::update(back, false)
+            },
+        )
+    };
+    let rows: Vec<(&str, Case, Option<Need>)> = vec![
         (
             "a write not yet proven needs the writer's view",
             Case::write(ChangeCase::update(Some(200), false)),
