@@ -200,12 +200,12 @@ impl<'a> Executor<'a> {
         };
         let write = self.send(Some(actor_key), endpoint, &ctx, &tweak).await?;
         let back = self.read_as_alive(actor_key, record_key).await.ok();
-        self.judge_assignment(probe, endpoint, write, back, reader.as_deref())
+        self.assignment_read_backs(probe, endpoint, write, back, reader.as_deref())
             .await
     }
 
-    /// The verdict of an assignment, reading as the named reader when the verdict path asks.
-    async fn judge_assignment(
+    /// An assignment's observations, with a read as the named reader when the verdict path asks, judged.
+    async fn assignment_read_backs(
         &self,
         probe: &Probe,
         endpoint: &Endpoint,
