@@ -32,12 +32,14 @@ mod check;
 mod create;
 mod executor;
 mod login;
+mod observe;
 mod probe;
 mod seed;
 mod setup;
 mod shrink;
 mod stateful;
 mod transition;
+mod write;
 
 pub use crate::event::{Judged, Outcome, StatefulCoverage};
 use executor::Executor;

@@ -1,0 +1,127 @@
+//! Writes: what the owner's read-back shows, and the verdict of a forbidden update or delete.
+
+use super::{Evidence, Observed, Refusals, Verdict};
+
+/// What the owner's read-back of a record shows after a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadBack {
+    /// The record reads as before the write.
+    Unchanged,
+    /// The write probe's marker is at the field the profile names.
+    Marked,
+    /// The owner can no longer read it (refused or missing): deleted, or moved out of the owner's reach.
+    Gone,
+    /// The read-back itself failed (5xx, transport): nothing can be concluded.
+    Unknown,
+}
+
+impl ReadBack {
+    /// What a read-back shows: `read` is its answer (`None` when it could not be sent), `refusals` how the
+    /// read-back endpoint refuses, `marker` the write's marker and the field (JSON pointer) it would be at.
+    ///
+    /// - a success: the marker at its field, else unchanged;
+    /// - a refusal that is not a lost session, a 404 or a 410: gone from the owner's reach;
+    /// - anything else (a server error, a lost session, no answer): unknown.
+    pub fn classify(
+        read: Option<&Observed>,
+        refusals: &Refusals,
+        marker: Option<(&str, &str)>,
+    ) -> ReadBack {
+        let Some(back) = read else {
+            return ReadBack::Unknown;
+        };
+        if back.is_success() {
+            if let Some((pointer, marker)) = marker
+                && marker_at(&back.body, pointer, marker)
+            {
+                return ReadBack::Marked;
+            }
+            return ReadBack::Unchanged;
+        }
+        if refusals.is_refusal(back) && !refusals.is_unauthenticated(back)
+            || matches!(back.status, 404 | 410)
+        {
+            return ReadBack::Gone;
+        }
+        ReadBack::Unknown
+    }
+}
+
+/// Whether `marker` is the value at `pointer` of a JSON body (or, for a non-JSON body and the empty
+/// pointer, the body contains it).
+pub fn marker_at(body: &[u8], pointer: &str, marker: &str) -> bool {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(json) => match json.pointer(pointer) {
+            Some(serde_json::Value::String(text)) => text.contains(marker),
+            Some(other) => other.to_string().contains(marker),
+            None => false,
+        },
+        Err(_) => {
+            pointer.is_empty()
+                && body
+                    .windows(marker.len().max(1))
+                    .any(|w| w == marker.as_bytes())
+        }
+    }
+}
+
+/// Judge a forbidden write (update or delete) by its answer and by the owner's read-back.
+///
+/// - the marker at the named field, or the record gone from its owner's reach: proven tampering, whatever
+///   the write's status;
+/// - foreign data in the write's answer: a proven leak;
+/// - a refusal: passes;
+/// - a server error with no change: a warning, not a voided run;
+/// - a success with no change: suspicious.
+pub fn judge_write(
+    evidence: &Evidence,
+    refusals: &Refusals,
+    write: &Observed,
+    read_back: ReadBack,
+    what: &str,
+) -> Verdict {
+    match read_back {
+        ReadBack::Marked => {
+            return Verdict::Tampering(format!(
+                "the owner reads back the write's marker (the {what} answered {})",
+                write.status
+            ));
+        }
+        ReadBack::Gone => {
+            return Verdict::Tampering(format!(
+                "the record is gone from its owner's reach after the {what} (answered {})",
+                write.status
+            ));
+        }
+        ReadBack::Unchanged | ReadBack::Unknown => {}
+    }
+    if !evidence.proof.is_empty() {
+        return Verdict::Leak(evidence.proof.clone());
+    }
+    if refusals.is_unauthenticated(write) && !refusals.is_refusal(write) {
+        return Verdict::Unauthenticated;
+    }
+    if refusals.is_refusal(write) {
+        return Verdict::Pass;
+    }
+    if read_back == ReadBack::Unknown {
+        return Verdict::ServerError(format!(
+            "the {what} answered {} and the owner's read-back failed: nothing can be concluded",
+            write.status
+        ));
+    }
+    if write.is_server_error() {
+        return Verdict::RefusedWithError(format!(
+            "the {what} answered {} and the owner's read-back shows no change",
+            write.status
+        ));
+    }
+    if (400..500).contains(&write.status) {
+        // A client error that the profile does not list as a refusal, and nothing changed: rejected.
+        return Verdict::Pass;
+    }
+    Verdict::Suspicious(format!(
+        "{} to a forbidden {what}, but the owner's read-back shows no change",
+        write.status
+    ))
+}
