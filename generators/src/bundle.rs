@@ -1,7 +1,7 @@
 //! Typed records from a draw: the in-memory path ([`crate::World`], realism checks). Every string comes from
 //! [`crate::render`], exactly as in the streamed files.
 
-use crate::draw::{CaseDraw, Drawer, MAX_DOCS, MAX_NOTES, MAX_STATUS};
+use crate::draw::{CaseDraw, Drawer};
 use crate::geo::geo;
 use crate::model::*;
 use crate::pdf;
@@ -26,7 +26,12 @@ fn opt_string(f: impl FnOnce(&mut Vec<u8>) -> bool) -> Option<String> {
 
 /// Id helpers shared with the streaming writer.
 pub(crate) mod ids {
-    use super::*;
+    use crate::draw::{MAX_DOCS, MAX_NOTES, MAX_STATUS};
+    use crate::model::{
+        AppealId, CaseId, DecisionId, DocumentId, EvaluationId, NoteId, PersonId, RepresentationId,
+        RequestId, StatusEventId,
+    };
+
     pub fn case(g: u64) -> CaseId {
         CaseId(g + 1)
     }
@@ -94,18 +99,31 @@ pub fn agent(seed: u64, tp: &TenantPlan, k: u32) -> Account {
 /// The typed records of a drawn case file.
 pub fn bundle(drawer: &Drawer, d: &CaseDraw) -> CaseBundle {
     let tp = drawer.tenant(d);
-    let g = geo();
     let seed = drawer.config.seed;
-    let tenant_id = tp.id;
-    let case_id = ids::case(d.g);
-    let applicant = ids::person(d.persons[0].p);
-    let persons: Vec<Person> = d
-        .persons()
+    CaseBundle {
+        persons: persons(tp, d),
+        representations: representations(tp, d),
+        accounts: accounts(seed, tp, d),
+        case_file: case_file(tp, d),
+        status_events: status_events(tp, d),
+        requests: requests(tp, d),
+        documents: documents(tp, d),
+        evaluation: evaluation(tp, d),
+        decisions: decisions(tp, d),
+        appeals: appeals(tp, d),
+        notes: notes(tp, d),
+    }
+}
+
+/// The persons of a drawn case file.
+fn persons(tp: &TenantPlan, d: &CaseDraw) -> Vec<Person> {
+    let g = geo();
+    d.persons()
         .map(|pd| {
             let commune = &g.communes[pd.commune as usize];
             Person {
                 id: ids::person(pd.p),
-                tenant_id,
+                tenant_id: tp.id,
                 sex: if pd.sex == 2 { Sex::Female } else { Sex::Male },
                 first_name: render::first_name(pd).to_string(),
                 surname: string(|b| render::surname(b, pd)),
@@ -124,31 +142,39 @@ pub fn bundle(drawer: &Drawer, d: &CaseDraw) -> CaseBundle {
                 protection: pd.protection,
             }
         })
-        .collect();
-    let representations = d
-        .reps
+        .collect()
+}
+
+/// The legal representations of the applicant.
+fn representations(tp: &TenantPlan, d: &CaseDraw) -> Vec<Representation> {
+    let applicant = ids::person(d.persons[0].p);
+    d.reps
         .iter()
         .enumerate()
         .filter_map(|(k, r)| r.map(|r| (k, r)))
         .map(|(k, r)| Representation {
             id: ids::representation(d.g, k),
-            tenant_id,
+            tenant_id: tp.id,
             person_id: applicant,
             representative_id: ids::person(d.persons[r.slot as usize].p),
             kind: r.kind,
             start_date: r.start,
             end_date: r.end,
         })
-        .collect();
-    let accounts = d
-        .persons()
+        .collect()
+}
+
+/// The portal accounts of the persons who have one (the applicant, the representatives).
+fn accounts(seed: u64, tp: &TenantPlan, d: &CaseDraw) -> Vec<Account> {
+    let applicant = ids::person(d.persons[0].p);
+    d.persons()
         .filter(|pd| pd.account)
         .map(|pd| {
             let pid = ids::person(pd.p);
             let rep = pd.slot() != 0;
             Account {
                 id: AccountId(pid.0),
-                tenant_id,
+                tenant_id: tp.id,
                 login: string(|b| {
                     render::email(b, pd);
                 }),
@@ -164,11 +190,15 @@ pub fn bundle(drawer: &Drawer, d: &CaseDraw) -> CaseBundle {
                 represented_person_id: if rep { Some(applicant) } else { None },
             }
         })
-        .collect();
-    let case_file = CaseFile {
-        id: case_id,
-        tenant_id,
-        person_id: applicant,
+        .collect()
+}
+
+/// The case file itself.
+fn case_file(tp: &TenantPlan, d: &CaseDraw) -> CaseFile {
+    CaseFile {
+        id: ids::case(d.g),
+        tenant_id: tp.id,
+        person_id: ids::person(d.persons[0].p),
         case_number: string(|b| render::case_number(b, tp, d)),
         audience: d.audience,
         request_kind: d.request_kind,
@@ -179,39 +209,48 @@ pub fn bundle(drawer: &Drawer, d: &CaseDraw) -> CaseBundle {
         medical_certificate_date: d.certificate_date,
         medical_certificate_doctor: string(|b| render::doctor(b, d)),
         pch_age_exception: d.pch_exception,
-    };
-    let status_events = d
-        .statuses()
+    }
+}
+
+/// The status history.
+fn status_events(tp: &TenantPlan, d: &CaseDraw) -> Vec<StatusEvent> {
+    d.statuses()
         .iter()
         .enumerate()
         .map(|(k, (status, date))| StatusEvent {
             id: ids::status(d.g, k),
-            tenant_id,
-            case_id,
+            tenant_id: tp.id,
+            case_id: ids::case(d.g),
             status: *status,
             date: *date,
         })
-        .collect();
-    let requests = d
-        .rights()
+        .collect()
+}
+
+/// The requested rights.
+fn requests(tp: &TenantPlan, d: &CaseDraw) -> Vec<RightRequest> {
+    d.rights()
         .iter()
         .enumerate()
         .map(|(k, r)| RightRequest {
             id: ids::request(d.g, k),
-            tenant_id,
-            case_id,
+            tenant_id: tp.id,
+            case_id: ids::case(d.g),
             right: r.right,
             detail: r.detail.to_string(),
         })
-        .collect();
-    let documents = d
-        .docs()
+        .collect()
+}
+
+/// The documents (their metadata; the PDF bytes are produced on demand).
+fn documents(tp: &TenantPlan, d: &CaseDraw) -> Vec<Document> {
+    d.docs()
         .iter()
         .enumerate()
         .map(|(k, doc)| Document {
             id: ids::document(d.g, k),
-            tenant_id,
-            case_id,
+            tenant_id: tp.id,
+            case_id: ids::case(d.g),
             person_id: ids::person(d.persons[doc.slot as usize].p),
             kind: doc.kind,
             file_name: string(|b| render::document_file_name(b, tp, d, k)),
@@ -220,80 +259,80 @@ pub fn bundle(drawer: &Drawer, d: &CaseDraw) -> CaseBundle {
             reference: string(|b| render::document_reference(b, tp, d, k)),
             issued_date: doc.issued,
         })
-        .collect();
-    let evaluation = d.evaluation.map(|(date, k)| Evaluation {
+        .collect()
+}
+
+/// The evaluation, once done.
+fn evaluation(tp: &TenantPlan, d: &CaseDraw) -> Option<Evaluation> {
+    d.evaluation.map(|(date, k)| Evaluation {
         id: ids::evaluation(d.g),
-        tenant_id,
-        case_id,
+        tenant_id: tp.id,
+        case_id: ids::case(d.g),
         evaluator_id: tp.agent_account(k),
         date,
         band: d.band,
         work_restriction: d.work_restriction,
         improvement_expected: d.improvement_expected,
-    });
-    let decisions = match d.decision_date {
-        None => Vec::new(),
-        Some(date) => d
-            .rights()
-            .iter()
-            .enumerate()
-            .map(|(k, r)| Decision {
-                id: ids::decision(d.g, k),
-                tenant_id,
-                case_id,
-                request_id: ids::request(d.g, k),
-                right: r.right,
-                number: string(|b| render::decision_number(b, tp, d, r.right)),
-                outcome: r.outcome,
-                decision_date: date,
-                start_date: r.start,
-                end_date: r.end,
-                no_time_limit: r.no_time_limit,
-                refusal_reason: r.reason.map(str::to_string),
-                notified_to: r.notified_to.to_string(),
-                notification_date: d.notification,
-                text: string(|b| render::decision_text(b, tp, d, k)),
-            })
-            .collect(),
+    })
+}
+
+/// The decisions, once taken: one per requested right.
+fn decisions(tp: &TenantPlan, d: &CaseDraw) -> Vec<Decision> {
+    let Some(date) = d.decision_date else {
+        return Vec::new();
     };
-    let appeals = d
-        .appeal
+    d.rights()
+        .iter()
+        .enumerate()
+        .map(|(k, r)| Decision {
+            id: ids::decision(d.g, k),
+            tenant_id: tp.id,
+            case_id: ids::case(d.g),
+            request_id: ids::request(d.g, k),
+            right: r.right,
+            number: string(|b| render::decision_number(b, tp, d, r.right)),
+            outcome: r.outcome,
+            decision_date: date,
+            start_date: r.start,
+            end_date: r.end,
+            no_time_limit: r.no_time_limit,
+            refusal_reason: r.reason.map(str::to_string),
+            notified_to: r.notified_to.to_string(),
+            notification_date: d.notification,
+            text: string(|b| render::decision_text(b, tp, d, k)),
+        })
+        .collect()
+}
+
+/// The appeal, if any.
+fn appeals(tp: &TenantPlan, d: &CaseDraw) -> Vec<Appeal> {
+    d.appeal
         .iter()
         .map(|a| Appeal {
             id: ids::appeal(d.g),
-            tenant_id,
-            case_id,
+            tenant_id: tp.id,
+            case_id: ids::case(d.g),
             decision_id: ids::decision(d.g, a.right as usize),
             kind: AppealKind::Rapo,
             filed_date: a.filed,
             outcome: a.outcome,
             outcome_date: a.outcome_date,
         })
-        .collect();
-    let notes = d
-        .notes()
+        .collect()
+}
+
+/// The agents' notes.
+fn notes(tp: &TenantPlan, d: &CaseDraw) -> Vec<Note> {
+    d.notes()
         .iter()
         .enumerate()
         .map(|(k, n)| Note {
             id: ids::note(d.g, k),
-            tenant_id,
-            case_id,
+            tenant_id: tp.id,
+            case_id: ids::case(d.g),
             author_id: tp.agent_account(n.author),
             date: n.date,
             text: string(|b| render::note_text(b, tp, d, k)),
         })
-        .collect();
-    CaseBundle {
-        persons,
-        representations,
-        accounts,
-        case_file,
-        status_events,
-        requests,
-        documents,
-        evaluation,
-        decisions,
-        appeals,
-        notes,
-    }
+        .collect()
 }

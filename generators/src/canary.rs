@@ -191,79 +191,10 @@ impl CanaryRegistry {
             b.add(&a.login, CanaryKind::AgentLogin, owner, &[]);
         }
         for c in &world.cases {
-            let cf = &c.case_file;
-            let applicant = Some(cf.person_id);
             for p in &c.persons {
-                let owner = CanaryOwner {
-                    tenant: p.tenant_id,
-                    person: Some(p.id),
-                    record: RecordRef::Person(p.id),
-                };
-                b.add(&p.surname, CanaryKind::Surname, owner, &[]);
-                b.add(&p.nir, CanaryKind::Nir, owner, &[nir_spaced(&p.nir)]);
-                b.add(&p.address_line, CanaryKind::AddressLine, owner, &[]);
-                if let Some(phone) = &p.phone {
-                    let intl = format!("+33{}", &phone[1..]);
-                    let intl_spaced = format!("+33 {} {}", &phone[1..2], phone_spaced(&phone[2..]));
-                    b.add(
-                        phone,
-                        CanaryKind::Phone,
-                        owner,
-                        &[
-                            phone_spaced(phone),
-                            phone_spaced(phone).replace(' ', "."),
-                            intl,
-                            intl_spaced,
-                        ],
-                    );
-                }
-                if let Some(email) = &p.email {
-                    b.add(email, CanaryKind::Email, owner, &[]);
-                }
-                if let Some(iban) = &p.iban {
-                    b.add(iban, CanaryKind::Iban, owner, &[iban_spaced(iban)]);
-                }
+                add_person(&mut b, p);
             }
-            let case_owner = CanaryOwner {
-                tenant: cf.tenant_id,
-                person: applicant,
-                record: RecordRef::CaseFile(cf.id),
-            };
-            b.add(&cf.case_number, CanaryKind::CaseNumber, case_owner, &[]);
-            for d in &c.documents {
-                let owner = CanaryOwner {
-                    tenant: d.tenant_id,
-                    person: Some(d.person_id),
-                    record: RecordRef::Document(d.id),
-                };
-                b.add(&d.reference, CanaryKind::DocumentReference, owner, &[]);
-                b.add(&d.file_name, CanaryKind::DocumentFileName, owner, &[]);
-            }
-            for d in &c.decisions {
-                let owner = CanaryOwner {
-                    tenant: d.tenant_id,
-                    person: applicant,
-                    record: RecordRef::Decision(d.id),
-                };
-                b.add(&d.number, CanaryKind::DecisionNumber, owner, &[]);
-                b.add(&d.text, CanaryKind::DecisionText, owner, &[]);
-            }
-            for n in &c.notes {
-                let owner = CanaryOwner {
-                    tenant: n.tenant_id,
-                    person: applicant,
-                    record: RecordRef::Note(n.id),
-                };
-                if let Some(r) = n
-                    .text
-                    .rsplit("Réf. ")
-                    .next()
-                    .and_then(|r| r.strip_suffix('.'))
-                {
-                    b.add(r, CanaryKind::NoteReference, owner, &[]);
-                }
-                b.add(&n.text, CanaryKind::NoteText, owner, &[]);
-            }
+            add_case_records(&mut b, c);
         }
         b.build()
     }
@@ -310,6 +241,85 @@ impl CanaryRegistry {
             });
         }
         hits
+    }
+}
+
+/// Register the canaries of a person: surname, NIR, address line, phone, email and IBAN.
+fn add_person(b: &mut Builder, p: &Person) {
+    let owner = CanaryOwner {
+        tenant: p.tenant_id,
+        person: Some(p.id),
+        record: RecordRef::Person(p.id),
+    };
+    b.add(&p.surname, CanaryKind::Surname, owner, &[]);
+    b.add(&p.nir, CanaryKind::Nir, owner, &[nir_spaced(&p.nir)]);
+    b.add(&p.address_line, CanaryKind::AddressLine, owner, &[]);
+    if let Some(phone) = &p.phone {
+        let intl = format!("+33{}", &phone[1..]);
+        let intl_spaced = format!("+33 {} {}", &phone[1..2], phone_spaced(&phone[2..]));
+        b.add(
+            phone,
+            CanaryKind::Phone,
+            owner,
+            &[
+                phone_spaced(phone),
+                phone_spaced(phone).replace(' ', "."),
+                intl,
+                intl_spaced,
+            ],
+        );
+    }
+    if let Some(email) = &p.email {
+        b.add(email, CanaryKind::Email, owner, &[]);
+    }
+    if let Some(iban) = &p.iban {
+        b.add(iban, CanaryKind::Iban, owner, &[iban_spaced(iban)]);
+    }
+}
+
+/// Register the canaries of a case file's records: case number, documents, decisions and notes.
+fn add_case_records(b: &mut Builder, c: &CaseBundle) {
+    let cf = &c.case_file;
+    let applicant = Some(cf.person_id);
+    let case_owner = CanaryOwner {
+        tenant: cf.tenant_id,
+        person: applicant,
+        record: RecordRef::CaseFile(cf.id),
+    };
+    b.add(&cf.case_number, CanaryKind::CaseNumber, case_owner, &[]);
+    for d in &c.documents {
+        let owner = CanaryOwner {
+            tenant: d.tenant_id,
+            person: Some(d.person_id),
+            record: RecordRef::Document(d.id),
+        };
+        b.add(&d.reference, CanaryKind::DocumentReference, owner, &[]);
+        b.add(&d.file_name, CanaryKind::DocumentFileName, owner, &[]);
+    }
+    for d in &c.decisions {
+        let owner = CanaryOwner {
+            tenant: d.tenant_id,
+            person: applicant,
+            record: RecordRef::Decision(d.id),
+        };
+        b.add(&d.number, CanaryKind::DecisionNumber, owner, &[]);
+        b.add(&d.text, CanaryKind::DecisionText, owner, &[]);
+    }
+    for n in &c.notes {
+        let owner = CanaryOwner {
+            tenant: n.tenant_id,
+            person: applicant,
+            record: RecordRef::Note(n.id),
+        };
+        if let Some(r) = n
+            .text
+            .rsplit("Réf. ")
+            .next()
+            .and_then(|r| r.strip_suffix('.'))
+        {
+            b.add(r, CanaryKind::NoteReference, owner, &[]);
+        }
+        b.add(&n.text, CanaryKind::NoteText, owner, &[]);
     }
 }
 

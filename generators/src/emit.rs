@@ -262,13 +262,24 @@ impl<E: Enc> Encoders<E> {
 /// Write every record of a drawn case file.
 pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
     let tp = drawer.tenant(d);
-    let g = geo();
     let seed = drawer.config.seed;
-    let t = tp.id.0;
-    let case_id = ids::case(d.g).0;
-    let applicant = ids::person(d.persons[0].p).0;
+    persons(enc.get(Entity::Persons), tp, d);
+    representations(enc.get(Entity::Representations), tp, d);
+    accounts(enc.get(Entity::Accounts), seed, tp, d);
+    case_file(enc.get(Entity::CaseFiles), tp, d);
+    status_events(enc.get(Entity::StatusEvents), tp, d);
+    requests(enc.get(Entity::Requests), tp, d);
+    documents(enc.get(Entity::Documents), tp, d);
+    evaluation(enc.get(Entity::Evaluations), tp, d);
+    decisions(enc.get(Entity::Decisions), tp, d);
+    appeals(enc.get(Entity::Appeals), tp, d);
+    notes(enc.get(Entity::Notes), tp, d);
+}
 
-    let e = enc.get(Entity::Persons);
+/// The persons.
+fn persons<E: Enc>(e: &mut E, tp: &TenantPlan, d: &CaseDraw) {
+    let t = tp.id.0;
+    let g = geo();
     for pd in d.persons() {
         let commune = &g.communes[pd.commune as usize];
         e.begin();
@@ -292,8 +303,12 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
         s(e, "protection", pd.protection.as_str());
         e.end();
     }
+}
 
-    let e = enc.get(Entity::Representations);
+/// The legal representations of the applicant.
+fn representations<E: Enc>(e: &mut E, tp: &TenantPlan, d: &CaseDraw) {
+    let t = tp.id.0;
+    let applicant = ids::person(d.persons[0].p).0;
     for (k, r) in d.reps.iter().enumerate() {
         let Some(r) = r else { continue };
         e.begin();
@@ -310,8 +325,12 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
         odate(e, "end_date", r.end);
         e.end();
     }
+}
 
-    let e = enc.get(Entity::Accounts);
+/// The portal accounts of the persons who have one.
+fn accounts<E: Enc>(e: &mut E, seed: u64, tp: &TenantPlan, d: &CaseDraw) {
+    let t = tp.id.0;
+    let applicant = ids::person(d.persons[0].p).0;
     for pd in d.persons().filter(|p| p.account) {
         let pid = ids::person(pd.p).0;
         let rep = pd.slot() != 0;
@@ -341,8 +360,13 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
         );
         e.end();
     }
+}
 
-    let e = enc.get(Entity::CaseFiles);
+/// The case file itself.
+fn case_file<E: Enc>(e: &mut E, tp: &TenantPlan, d: &CaseDraw) {
+    let t = tp.id.0;
+    let case_id = ids::case(d.g).0;
+    let applicant = ids::person(d.persons[0].p).0;
     e.begin();
     u(e, "id", case_id);
     u(e, "tenant_id", t);
@@ -358,8 +382,12 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
     sf(e, "medical_certificate_doctor", |o| render::doctor(o, d));
     b(e, "pch_age_exception", d.pch_exception);
     e.end();
+}
 
-    let e = enc.get(Entity::StatusEvents);
+/// The status history.
+fn status_events<E: Enc>(e: &mut E, tp: &TenantPlan, d: &CaseDraw) {
+    let t = tp.id.0;
+    let case_id = ids::case(d.g).0;
     for (k, (status, dt)) in d.statuses().iter().enumerate() {
         e.begin();
         u(e, "id", ids::status(d.g, k).0);
@@ -369,8 +397,12 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
         date(e, "date", *dt);
         e.end();
     }
+}
 
-    let e = enc.get(Entity::Requests);
+/// The requested rights.
+fn requests<E: Enc>(e: &mut E, tp: &TenantPlan, d: &CaseDraw) {
+    let t = tp.id.0;
+    let case_id = ids::case(d.g).0;
     for (k, r) in d.rights().iter().enumerate() {
         e.begin();
         u(e, "id", ids::request(d.g, k).0);
@@ -380,8 +412,12 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
         s(e, "detail", r.detail);
         e.end();
     }
+}
 
-    let e = enc.get(Entity::Documents);
+/// The documents (their metadata).
+fn documents<E: Enc>(e: &mut E, tp: &TenantPlan, d: &CaseDraw) {
+    let t = tp.id.0;
+    let case_id = ids::case(d.g).0;
     for (k, doc) in d.docs().iter().enumerate() {
         e.begin();
         u(e, "id", ids::document(d.g, k).0);
@@ -400,8 +436,12 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
         date(e, "issued_date", doc.issued);
         e.end();
     }
+}
 
-    let e = enc.get(Entity::Evaluations);
+/// The evaluation, once done.
+fn evaluation<E: Enc>(e: &mut E, tp: &TenantPlan, d: &CaseDraw) {
+    let t = tp.id.0;
+    let case_id = ids::case(d.g).0;
     if let Some((dt, k)) = d.evaluation {
         e.begin();
         u(e, "id", ids::evaluation(d.g).0);
@@ -414,8 +454,12 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
         b(e, "improvement_expected", d.improvement_expected);
         e.end();
     }
+}
 
-    let e = enc.get(Entity::Decisions);
+/// The decisions, once taken.
+fn decisions<E: Enc>(e: &mut E, tp: &TenantPlan, d: &CaseDraw) {
+    let t = tp.id.0;
+    let case_id = ids::case(d.g).0;
     if let Some(dt) = d.decision_date {
         for (k, r) in d.rights().iter().enumerate() {
             e.begin();
@@ -437,8 +481,12 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
             e.end();
         }
     }
+}
 
-    let e = enc.get(Entity::Appeals);
+/// The appeal, if any.
+fn appeals<E: Enc>(e: &mut E, tp: &TenantPlan, d: &CaseDraw) {
+    let t = tp.id.0;
+    let case_id = ids::case(d.g).0;
     if let Some(a) = &d.appeal {
         e.begin();
         u(e, "id", ids::appeal(d.g).0);
@@ -451,8 +499,12 @@ pub fn case<E: Enc>(enc: &mut Encoders<E>, drawer: &Drawer, d: &CaseDraw) {
         odate(e, "outcome_date", a.outcome_date);
         e.end();
     }
+}
 
-    let e = enc.get(Entity::Notes);
+/// The agents' notes.
+fn notes<E: Enc>(e: &mut E, tp: &TenantPlan, d: &CaseDraw) {
+    let t = tp.id.0;
+    let case_id = ids::case(d.g).0;
     for (k, n) in d.notes().iter().enumerate() {
         e.begin();
         u(e, "id", ids::note(d.g, k).0);

@@ -117,6 +117,48 @@ pub fn stream<S: Sink>(
     }
 }
 
+/// What the workers share: the chunks to draw, the writer's progress (a bounded window of chunks in flight
+/// keeps memory flat), the spare encoders and the workers' verifiers.
+struct Shared<'a, E> {
+    drawer: &'a Drawer,
+    config: &'a GenConfig,
+    opts: &'a StreamOptions,
+    n_chunks: u64,
+    chunk: u64,
+    window: u64,
+    next_chunk: AtomicU64,
+    written: (Mutex<u64>, Condvar),
+    pool: Mutex<Vec<Encoders<E>>>,
+    verifiers: Mutex<Vec<Verifier>>,
+}
+
+impl<E> Shared<'_, E> {
+    /// Wait until chunk `c` is inside the window of chunks in flight.
+    fn wait_for_window(&self, c: u64) {
+        let (lock, cv) = &self.written;
+        let mut w = lock.lock().unwrap_or_else(|e| e.into_inner());
+        while c >= *w + self.window {
+            w = cv.wait(w).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Record that `next` chunks are written, which lets the workers draw further.
+    fn release(&self, next: u64) {
+        let (lock, cv) = &self.written;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) = next;
+        cv.notify_all();
+    }
+}
+
+/// What the writer has written so far, and its first error.
+#[derive(Default)]
+struct Totals {
+    counts: [u64; 12],
+    bytes: u64,
+    documents_written: u64,
+    error: Option<GenError>,
+}
+
 fn stream_with<E: Enc + Default + Send, S: Sink>(
     config: &GenConfig,
     opts: &StreamOptions,
@@ -126,11 +168,63 @@ fn stream_with<E: Enc + Default + Send, S: Sink>(
     let drawer = Drawer::new(config)?;
     let threads = opts.threads.max(1);
     let chunk = opts.chunk_cases.max(1);
-    let n_chunks = drawer.plan.cases.div_ceil(chunk);
-    let mut counts = [0u64; 12];
-    let mut bytes = 0u64;
+    let mut totals = Totals::default();
+    let verifier = write_head::<E, S>(&drawer, config, opts, sink, &mut totals)?;
+    let shared = Shared {
+        drawer: &drawer,
+        config,
+        opts,
+        n_chunks: drawer.plan.cases.div_ceil(chunk),
+        chunk,
+        window: 2 * threads as u64 + 2,
+        next_chunk: AtomicU64::new(0),
+        written: (Mutex::new(0u64), Condvar::new()),
+        pool: Mutex::new(Vec::new()),
+        verifiers: Mutex::new(Vec::new()),
+    };
+    let (tx, rx) = mpsc::sync_channel::<ChunkOut<E>>(shared.window as usize);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let shared = &shared;
+            scope.spawn(move || worker(shared, tx));
+        }
+        drop(tx);
+        write_chunks(&shared, &rx, sink, progress, &mut totals);
+    });
+    if let Some(e) = totals.error {
+        return Err(e);
+    }
+    let report = verifier.map(|mut v| {
+        for w in shared
+            .verifiers
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+        {
+            v.merge(&w);
+        }
+        v
+    });
+    Ok(StreamSummary {
+        counts: Entity::ALL
+            .iter()
+            .map(|e| (*e, totals.counts[*e as usize]))
+            .collect(),
+        documents_written: totals.documents_written,
+        bytes: totals.bytes,
+        report: report.map(|v| v.finish(&config.weights, None)),
+    })
+}
 
-    // Headers, tenants and agents first.
+/// Write the headers (CSV), the tenants and the agents; the verifier of the run (with `verify`) has
+/// observed the agents.
+fn write_head<E: Enc + Default, S: Sink>(
+    drawer: &Drawer,
+    config: &GenConfig,
+    opts: &StreamOptions,
+    sink: &mut S,
+    totals: &mut Totals,
+) -> Result<Option<Verifier>, GenError> {
     let mut head: Encoders<E> = Encoders::default();
     if opts.format == Format::Csv {
         for (entity, buf) in bufs(&mut head) {
@@ -140,10 +234,10 @@ fn stream_with<E: Enc + Default + Send, S: Sink>(
     let mut verifier = opts.verify.then(|| Verifier::for_config(config));
     for tp in &drawer.plan.tenants {
         emit::tenant(head.get(Entity::Tenants), tp);
-        counts[Entity::Tenants as usize] += 1;
+        totals.counts[Entity::Tenants as usize] += 1;
         for k in 0..tp.agents {
             emit::agent(head.get(Entity::Accounts), config.seed, tp, k);
-            counts[Entity::Accounts as usize] += 1;
+            totals.counts[Entity::Accounts as usize] += 1;
             if let Some(v) = verifier.as_mut() {
                 v.observe_agents(&[bundle::agent(config.seed, tp, k)]);
             }
@@ -151,150 +245,138 @@ fn stream_with<E: Enc + Default + Send, S: Sink>(
     }
     for (entity, buf) in bufs(&mut head) {
         sink.write(entity, buf)?;
-        bytes += buf.len() as u64;
+        totals.bytes += buf.len() as u64;
     }
+    Ok(verifier)
+}
 
-    let next_chunk = AtomicU64::new(0);
-    let written = (Mutex::new(0u64), Condvar::new());
-    let window = 2 * threads as u64 + 2;
-    let pool: Mutex<Vec<Encoders<E>>> = Mutex::new(Vec::new());
-    let (tx, rx) = mpsc::sync_channel::<ChunkOut<E>>(window as usize);
-    let verifiers: Mutex<Vec<Verifier>> = Mutex::new(Vec::new());
-    let mut documents_written = 0u64;
-    let mut error = None;
-
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let tx = tx.clone();
-            let (drawer, next_chunk, written, pool, verifiers) =
-                (&drawer, &next_chunk, &written, &pool, &verifiers);
-            scope.spawn(move || {
-                let mut d = CaseDraw::default();
-                let mut local_verifier = opts.verify.then(|| Verifier::for_config(config));
-                loop {
-                    let c = next_chunk.fetch_add(1, Ordering::Relaxed);
-                    if c >= n_chunks {
-                        break;
-                    }
-                    {
-                        let (lock, cv) = written;
-                        let mut w = lock.lock().unwrap_or_else(|e| e.into_inner());
-                        while c >= *w + window {
-                            w = cv.wait(w).unwrap_or_else(|e| e.into_inner());
-                        }
-                    }
-                    let mut enc = pool
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .pop()
-                        .unwrap_or_default();
-                    let mut out = ChunkOut {
-                        index: c,
-                        enc: Encoders {
-                            by_entity: Vec::new(),
-                        },
-                        counts: [0; 12],
-                        docs: Vec::new(),
-                        cases: 0,
-                    };
-                    let start = c * chunk;
-                    let end = (start + chunk).min(drawer.plan.cases);
-                    let mut t = drawer.plan.tenant_of(start);
-                    for g in start..end {
-                        while g >= drawer.plan.tenants[t].first_case + drawer.plan.tenants[t].cases
-                        {
-                            t += 1;
-                        }
-                        drawer.draw(g, t, &mut d);
-                        emit::case(&mut enc, drawer, &d);
-                        count_case(&mut out.counts, &d);
-                        if opts.documents {
-                            let tp = drawer.tenant(&d);
-                            for k in 0..d.n_docs {
-                                let name = bundle::string(|b| {
-                                    crate::render::document_file_name(b, tp, &d, k)
-                                });
-                                out.docs.push((tp.dept, name, document_pdf(drawer, &d, k)));
-                            }
-                        }
-                        if let Some(v) = local_verifier.as_mut() {
-                            let code = geo().departements[drawer.tenant(&d).dept].code;
-                            v.observe(code, &bundle::bundle(drawer, &d));
-                        }
-                    }
-                    out.cases = end - start;
-                    out.enc = enc;
-                    if tx.send(out).is_err() {
-                        break;
-                    }
-                }
-                if let Some(v) = local_verifier {
-                    verifiers.lock().unwrap_or_else(|e| e.into_inner()).push(v);
-                }
-            });
+/// A worker: draws chunk after chunk (within the window) and sends them to the writer.
+fn worker<E: Enc + Default>(sh: &Shared<'_, E>, tx: mpsc::SyncSender<ChunkOut<E>>) {
+    let mut d = CaseDraw::default();
+    let mut local_verifier = sh.opts.verify.then(|| Verifier::for_config(sh.config));
+    loop {
+        let c = sh.next_chunk.fetch_add(1, Ordering::Relaxed);
+        if c >= sh.n_chunks {
+            break;
         }
-        drop(tx);
+        sh.wait_for_window(c);
+        let enc = sh
+            .pool
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_default();
+        let out = draw_chunk(sh, c, enc, &mut d, local_verifier.as_mut());
+        if tx.send(out).is_err() {
+            break;
+        }
+    }
+    if let Some(v) = local_verifier {
+        sh.verifiers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(v);
+    }
+}
 
-        // The writer: chunks in order.
-        let mut pending: BTreeMap<u64, ChunkOut<E>> = BTreeMap::new();
-        let mut next = 0u64;
-        let mut received = 0u64;
-        let mut done_cases = 0u64;
-        while received < n_chunks {
-            let Ok(out) = rx.recv() else { break };
-            received += 1;
-            pending.insert(out.index, out);
-            while let Some(out) = pending.remove(&next) {
-                let mut out = out;
-                if error.is_none() {
-                    for (entity, buf) in bufs(&mut out.enc) {
-                        if let Err(e) = sink.write(entity, buf) {
-                            error = Some(e);
-                            break;
-                        }
-                        bytes += buf.len() as u64;
-                        buf.clear();
-                    }
-                    for (dept, name, pdf) in &out.docs {
-                        if error.is_none() {
-                            match sink.document(geo().departements[*dept].code, name, pdf) {
-                                Ok(()) => documents_written += 1,
-                                Err(e) => error = Some(e),
-                            }
-                        }
-                    }
-                }
-                for (a, b) in counts.iter_mut().zip(out.counts) {
-                    *a += b;
-                }
-                done_cases += out.cases;
-                pool.lock().unwrap_or_else(|e| e.into_inner()).push(out.enc);
-                next += 1;
-                let (lock, cv) = &written;
-                *lock.lock().unwrap_or_else(|e| e.into_inner()) = next;
-                cv.notify_all();
-                progress(done_cases);
+/// Draw the case files of chunk `c` into `enc`, with their documents and realism observations.
+fn draw_chunk<E: Enc>(
+    sh: &Shared<'_, E>,
+    c: u64,
+    mut enc: Encoders<E>,
+    d: &mut CaseDraw,
+    mut verifier: Option<&mut Verifier>,
+) -> ChunkOut<E> {
+    let drawer = sh.drawer;
+    let mut out = ChunkOut {
+        index: c,
+        enc: Encoders {
+            by_entity: Vec::new(),
+        },
+        counts: [0; 12],
+        docs: Vec::new(),
+        cases: 0,
+    };
+    let start = c * sh.chunk;
+    let end = (start + sh.chunk).min(drawer.plan.cases);
+    let mut t = drawer.plan.tenant_of(start);
+    for g in start..end {
+        while g >= drawer.plan.tenants[t].first_case + drawer.plan.tenants[t].cases {
+            t += 1;
+        }
+        drawer.draw(g, t, d);
+        emit::case(&mut enc, drawer, d);
+        count_case(&mut out.counts, d);
+        if sh.opts.documents {
+            let tp = drawer.tenant(d);
+            for k in 0..d.n_docs {
+                let name = bundle::string(|b| crate::render::document_file_name(b, tp, d, k));
+                out.docs.push((tp.dept, name, document_pdf(drawer, d, k)));
             }
         }
-    });
-    if let Some(e) = error {
-        return Err(e);
-    }
-    let report = verifier.map(|mut v| {
-        for w in verifiers.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            v.merge(&w);
+        if let Some(v) = verifier.as_deref_mut() {
+            let code = geo().departements[drawer.tenant(d).dept].code;
+            v.observe(code, &bundle::bundle(drawer, d));
         }
-        v
-    });
-    Ok(StreamSummary {
-        counts: Entity::ALL
-            .iter()
-            .map(|e| (*e, counts[*e as usize]))
-            .collect(),
-        documents_written,
-        bytes,
-        report: report.map(|v| v.finish(&config.weights, None)),
-    })
+    }
+    out.cases = end - start;
+    out.enc = enc;
+    out
+}
+
+/// The writer: chunks in order, as they arrive; each written chunk's encoders go back to the pool.
+fn write_chunks<E: Enc, S: Sink>(
+    sh: &Shared<'_, E>,
+    rx: &mpsc::Receiver<ChunkOut<E>>,
+    sink: &mut S,
+    progress: &(dyn Fn(u64) + Sync),
+    totals: &mut Totals,
+) {
+    let mut pending: BTreeMap<u64, ChunkOut<E>> = BTreeMap::new();
+    let mut next = 0u64;
+    let mut received = 0u64;
+    let mut done_cases = 0u64;
+    while received < sh.n_chunks {
+        let Ok(out) = rx.recv() else { break };
+        received += 1;
+        pending.insert(out.index, out);
+        while let Some(mut out) = pending.remove(&next) {
+            if totals.error.is_none() {
+                write_chunk(sink, &mut out, totals);
+            }
+            for (a, b) in totals.counts.iter_mut().zip(out.counts) {
+                *a += b;
+            }
+            done_cases += out.cases;
+            sh.pool
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(out.enc);
+            next += 1;
+            sh.release(next);
+            progress(done_cases);
+        }
+    }
+}
+
+/// Write one chunk's entity buffers (clearing them) and documents; the first error stops the writing.
+fn write_chunk<E: Enc, S: Sink>(sink: &mut S, out: &mut ChunkOut<E>, totals: &mut Totals) {
+    for (entity, buf) in bufs(&mut out.enc) {
+        if let Err(e) = sink.write(entity, buf) {
+            totals.error = Some(e);
+            break;
+        }
+        totals.bytes += buf.len() as u64;
+        buf.clear();
+    }
+    for (dept, name, pdf) in &out.docs {
+        if totals.error.is_none() {
+            match sink.document(geo().departements[*dept].code, name, pdf) {
+                Ok(()) => totals.documents_written += 1,
+                Err(e) => totals.error = Some(e),
+            }
+        }
+    }
 }
 
 /// A sink writing one file per entity in a directory, and documents under `documents/{departement}/`.

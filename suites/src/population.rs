@@ -230,66 +230,21 @@ impl Population {
         world: &cloison_generators::World,
         holders: bool,
     ) -> Result<Self, PopulationError> {
-        use std::collections::BTreeMap as Map;
-        let reference = world.config().reference_date;
         let tenant_code = |id: cloison_generators::TenantId| {
             world
                 .tenant(id)
                 .map(|t| t.code.clone())
                 .unwrap_or_else(|| id.0.to_string())
         };
-        let mut represents: Map<u64, BTreeSet<String>> = Map::new();
-        let mut formerly: Map<u64, BTreeSet<String>> = Map::new();
-        let mut assigned: Map<u64, BTreeSet<String>> = Map::new();
+        let relations = Relations::of(world);
         let mut identities = Vec::new();
         let mut records = Vec::new();
-        for bundle in &world.cases {
-            for rep in &bundle.representations {
-                let map = if rep.end_date.is_none_or(|end| end > reference) {
-                    &mut represents
-                } else {
-                    &mut formerly
-                };
-                map.entry(rep.representative_id.0)
-                    .or_default()
-                    .insert(person_key(rep.person_id));
-            }
-            if let Some(evaluation) = &bundle.evaluation {
-                assigned
-                    .entry(evaluation.evaluator_id.0)
-                    .or_default()
-                    .insert(case_key(bundle.case_file.id));
-            }
-        }
         for bundle in &world.cases {
             let tenant = tenant_code(bundle.case_file.tenant_id);
             let person = bundle.case_file.person_id;
             let has_account = bundle.accounts.iter().any(|a| a.person_id == Some(person));
             for account in &bundle.accounts {
-                identities.push(Identity {
-                    key: account.login.clone(),
-                    role: account.role.as_str().to_string(),
-                    tenant: tenant_code(account.tenant_id),
-                    person: account.person_id.map(person_key),
-                    represents: account
-                        .person_id
-                        .and_then(|p| represents.get(&p.0).cloned())
-                        .unwrap_or_default(),
-                    formerly_represents: account
-                        .person_id
-                        .and_then(|p| formerly.get(&p.0).cloned())
-                        .unwrap_or_default()
-                        .into_iter()
-                        .filter(|p| {
-                            // Still represented through another, active representation: not former.
-                            !account
-                                .person_id
-                                .and_then(|me| represents.get(&me.0))
-                                .is_some_and(|active| active.contains(p))
-                        })
-                        .collect(),
-                    assigned_cases: BTreeSet::new(),
-                });
+                identities.push(relations.identity(account, tenant_code(account.tenant_id)));
             }
             if holders && !has_account {
                 identities.push(Identity {
@@ -302,33 +257,7 @@ impl Population {
                     assigned_cases: BTreeSet::new(),
                 });
             }
-            let case = case_key(bundle.case_file.id);
-            let record = |key: String, kind: RecordKind| Record {
-                key,
-                kind,
-                tenant: tenant.clone(),
-                person: person_key(person),
-                case: case.clone(),
-            };
-            records.push(record(case.clone(), RecordKind::Case));
-            records.extend(
-                bundle
-                    .documents
-                    .iter()
-                    .map(|d| record(document_key(d.id), RecordKind::Document)),
-            );
-            records.extend(
-                bundle
-                    .notes
-                    .iter()
-                    .map(|n| record(note_key(n.id), RecordKind::Note)),
-            );
-            records.extend(
-                bundle
-                    .decisions
-                    .iter()
-                    .map(|d| record(decision_key(d.id), RecordKind::Decision)),
-            );
+            push_records(&mut records, bundle, tenant);
         }
         for agent in &world.agents {
             identities.push(Identity {
@@ -338,11 +267,121 @@ impl Population {
                 person: None,
                 represents: BTreeSet::new(),
                 formerly_represents: BTreeSet::new(),
-                assigned_cases: assigned.get(&agent.id.0).cloned().unwrap_or_default(),
+                assigned_cases: relations
+                    .assigned
+                    .get(&agent.id.0)
+                    .cloned()
+                    .unwrap_or_default(),
             });
         }
         Population::new(identities, records)
     }
+}
+
+/// Who represents, represented and was assigned what in a world, by person or account id.
+struct Relations {
+    /// Persons represented at the reference date, by representative person id.
+    represents: BTreeMap<u64, BTreeSet<String>>,
+    /// Persons whose representation ended by the reference date, by representative person id.
+    formerly: BTreeMap<u64, BTreeSet<String>>,
+    /// Case files evaluated, by agent account id.
+    assigned: BTreeMap<u64, BTreeSet<String>>,
+}
+
+impl Relations {
+    /// The relations of `world` at its reference date.
+    fn of(world: &cloison_generators::World) -> Relations {
+        let reference = world.config().reference_date;
+        let mut relations = Relations {
+            represents: BTreeMap::new(),
+            formerly: BTreeMap::new(),
+            assigned: BTreeMap::new(),
+        };
+        for bundle in &world.cases {
+            for rep in &bundle.representations {
+                let map = if rep.end_date.is_none_or(|end| end > reference) {
+                    &mut relations.represents
+                } else {
+                    &mut relations.formerly
+                };
+                map.entry(rep.representative_id.0)
+                    .or_default()
+                    .insert(person_key(rep.person_id));
+            }
+            if let Some(evaluation) = &bundle.evaluation {
+                relations
+                    .assigned
+                    .entry(evaluation.evaluator_id.0)
+                    .or_default()
+                    .insert(case_key(bundle.case_file.id));
+            }
+        }
+        relations
+    }
+
+    /// The identity of a person's account (an applicant or a representative) of tenant `tenant`.
+    fn identity(&self, account: &cloison_generators::Account, tenant: String) -> Identity {
+        Identity {
+            key: account.login.clone(),
+            role: account.role.as_str().to_string(),
+            tenant,
+            person: account.person_id.map(person_key),
+            represents: account
+                .person_id
+                .and_then(|p| self.represents.get(&p.0).cloned())
+                .unwrap_or_default(),
+            formerly_represents: account
+                .person_id
+                .and_then(|p| self.formerly.get(&p.0).cloned())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|p| {
+                    // Still represented through another, active representation: not former.
+                    !account
+                        .person_id
+                        .and_then(|me| self.represents.get(&me.0))
+                        .is_some_and(|active| active.contains(p))
+                })
+                .collect(),
+            assigned_cases: BTreeSet::new(),
+        }
+    }
+}
+
+/// The records of a case file: the case file, its documents, notes and decisions.
+fn push_records(
+    records: &mut Vec<Record>,
+    bundle: &cloison_generators::CaseBundle,
+    tenant: String,
+) {
+    let person = bundle.case_file.person_id;
+    let case = case_key(bundle.case_file.id);
+    let record = |key: String, kind: RecordKind| Record {
+        key,
+        kind,
+        tenant: tenant.clone(),
+        person: person_key(person),
+        case: case.clone(),
+    };
+    records.push(record(case.clone(), RecordKind::Case));
+    records.extend(
+        bundle
+            .documents
+            .iter()
+            .map(|d| record(document_key(d.id), RecordKind::Document)),
+    );
+    records.extend(
+        bundle
+            .notes
+            .iter()
+            .map(|n| record(note_key(n.id), RecordKind::Note)),
+    );
+    records.extend(
+        bundle
+            .decisions
+            .iter()
+            .map(|d| record(decision_key(d.id), RecordKind::Decision)),
+    );
 }
 
 impl Population {

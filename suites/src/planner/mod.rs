@@ -1,0 +1,169 @@
+//! The planner: from a population, an access policy and a target's surface, the probes of every family
+//! that applies, sampled per cell with a seeded generator, and the coverage of each family (planned, or
+//! skipped with the reason).
+//!
+//! Planning is linear in the size of the world: each cell (family, endpoint, caller role, relation to the
+//! data, record kind, variation) draws at most `per_cell` probes, so every cell is covered a few times
+//! whatever the number of case files. The same seed gives the same probes, in the same order.
+//!
+//! The steps: `index` indexes the world and sets the pool aside, `builder` holds the cells while the
+//! per-family planners fill them (`reads`, `writes`, `tenancy`), `coverage` says what was planned
+//! or why not, and `ordering` puts the probes in execution order. `rng` is the seeded sampler.
+
+mod builder;
+mod coverage;
+mod index;
+mod ordering;
+mod reads;
+mod rng;
+mod tenancy;
+mod writes;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::family::Family;
+use crate::policy::AccessPolicy;
+use crate::population::Population;
+use crate::probes::{Expect, Probe, Relation, Variant};
+use crate::surface::Surface;
+
+use builder::Builder;
+use index::Index;
+use rng::Rng;
+
+/// Settings of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanConfig {
+    /// Seed of the sampling (the world's seed).
+    pub seed: u64,
+    /// Probes drawn per cell.
+    pub per_cell: usize,
+}
+
+impl Default for PlanConfig {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            per_cell: 3,
+        }
+    }
+}
+
+/// What was planned for one family.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FamilyPlan {
+    /// The family.
+    pub family: Family,
+    /// Probes planned.
+    pub probes: usize,
+    /// Cells planned.
+    pub cells: usize,
+    /// Why the family did not run, when it did not.
+    pub skipped: Option<String>,
+}
+
+/// Every probe of a run, in execution order.
+#[derive(Debug, Clone, Default)]
+pub struct Planned {
+    /// Controls: identities read their own data (before and after the probes).
+    pub controls: Vec<Probe>,
+    /// Probes that leave the target's data unchanged, interleaved across cells so that every cell gets its
+    /// first probe early.
+    pub probes: Vec<Probe>,
+    /// Probes that change data (functions, updates, mass assignment, then deletes), run last.
+    pub mutating: Vec<Probe>,
+    /// Per family, what was planned or why it was skipped.
+    pub coverage: Vec<FamilyPlan>,
+    /// The case files set aside for the probes that change data: no other probe aims at them, and their
+    /// owners' lists may legitimately lose them.
+    pub pool: BTreeSet<String>,
+}
+
+/// Plan every family that applies to `surface` over `population` under `policy`.
+pub fn plan(
+    population: &Population,
+    policy: &AccessPolicy,
+    surface: &Surface,
+    config: PlanConfig,
+) -> Planned {
+    let all = Index::new(population);
+    let pool = all.pool(&mut Rng::new(config.seed, "pool"));
+    let index = all.without(&pool.cases());
+    let mut b = Builder {
+        index,
+        policy,
+        surface,
+        config: PlanConfig {
+            per_cell: config.per_cell.max(1),
+            ..config
+        },
+        cells: BTreeMap::new(),
+        controls: Vec::new(),
+    };
+    b.controls();
+    b.record_reads();
+    b.collections();
+    b.searches();
+    b.functions();
+    b.tenant_selectors();
+    b.identifier_guessing();
+    b.anonymous();
+    b.writes(&pool, &all);
+    b.mass_assignment(&pool, &all);
+
+    let coverage = coverage::coverage(&b);
+    let ordered = ordering::order(std::mem::take(&mut b.cells), surface);
+    Planned {
+        controls: b.controls,
+        probes: ordered.probes,
+        mutating: ordered.mutating,
+        coverage,
+        pool: pool.cases().into_iter().map(str::to_string).collect(),
+    }
+}
+
+/// Every candidate of a cell in world order (identities, then records), at most `limit`: the space a failing
+/// cell is shrunk in. Only cells of plain record probes (reads, searches) have candidates.
+pub fn cell_candidates(
+    population: &Population,
+    policy: &AccessPolicy,
+    probe: &Probe,
+    limit: usize,
+) -> Vec<Probe> {
+    let mut out = Vec::new();
+    if probe.variant != Variant::Plain || probe.record.is_none() || probe.actor.is_none() {
+        out.push(probe.clone());
+        return out;
+    }
+    let want_allowed = probe.expect == Expect::Visible;
+    for actor in population
+        .identities()
+        .iter()
+        .filter(|i| i.role == probe.cell.role)
+    {
+        for record in population
+            .records()
+            .iter()
+            .filter(|r| r.kind == probe.cell.kind)
+        {
+            if Relation::of(actor, record) != probe.cell.relation
+                || policy.may_see(population, actor, record).is_allowed() != want_allowed
+            {
+                continue;
+            }
+            out.push(Probe {
+                actor: Some(actor.key.clone()),
+                record: Some(record.key.clone()),
+                ..probe.clone()
+            });
+            if out.len() >= limit {
+                return out;
+            }
+        }
+    }
+    out
+}
+#[cfg(test)]
+mod tests;
