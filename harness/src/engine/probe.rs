@@ -20,9 +20,10 @@ use serde_json::{Value, json};
 use super::GIVE_UP_AFTER;
 use super::executor::Executor;
 use crate::event::{Event, Judged, NotSent, ProbeState};
-use crate::http::{Exchange, Tweak};
+use crate::http::Exchange;
 use crate::oracle;
 use crate::profile::{Endpoint, Profile};
+use crate::render::Tweak;
 
 /// The outcome of one probe before it becomes an event.
 struct Tried {
@@ -375,7 +376,7 @@ impl<'a> Executor<'a> {
         // One server error does not void a run: a control answered 5xx is sent once more, and the second
         // answer decides (docs/run.md, "Server errors").
         if probe.expect == Expect::Control && ex.observed.is_server_error() {
-            tokio::time::sleep(self.settings.backoff).await;
+            tokio::time::sleep(self.settings.retry.backoff).await;
             ex = self
                 .send(probe.actor.as_deref(), endpoint, &ctx, &tweak)
                 .await?;
