@@ -4,7 +4,8 @@
 //! - [`generate`]: `cloison generate`, writing a synthetic world to disk;
 //! - [`profile`]: target profiles (TOML): parsing, validation with precise errors, compiled templates;
 //! - [`run`]: `cloison run`, over [`target`] (deployment), [`plan`] (the world's accounts and records),
-//!   [`engine`] (provision, seed, controls, probes), [`http`] (clients, retries, curl reproducers),
+//!   [`engine`] (provision, seed, controls, probes), [`render`] (profile endpoints to plain requests),
+//!   [`http`] (sends rendered requests: clients, retries, curl reproducers),
 //!   [`oracle`] (canary scanning and verdicts) and [`report`] (findings, JSON, summary);
 //! - [`reporters`]: the report in other formats (JUnit XML, SARIF 2.1.0, a self-contained HTML evidence
 //!   file), each a pure function of the report; [`term`]: colour on a terminal only; [`progress`]: a
@@ -29,6 +30,7 @@ pub mod oracle;
 pub mod plan;
 pub mod profile;
 pub mod progress;
+pub mod render;
 pub mod report;
 pub mod reporters;
 pub mod run;

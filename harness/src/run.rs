@@ -934,7 +934,7 @@ fn kept_notes(
                 "identity": plan.identity_context(profile, account, None),
                 "secrets": secrets,
             });
-            if let Ok(curl) = crate::http::curl_in_clear(settings, login, &ctx) {
+            if let Ok(curl) = crate::render::curl_in_clear(settings, login, &ctx) {
                 out.push_str(&format!("    {curl}\n"));
             }
         }

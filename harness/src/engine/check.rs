@@ -11,9 +11,10 @@ use cloison_suites::{Cell, Expect, Family, Probe, RecordKind, Relation, Variant,
 use super::executor::Executor;
 use super::stateful::{Failure, Live, Ran};
 use crate::event::{Judged, StatefulCoverage, TraceStep};
-use crate::http::{Exchange, Tweak};
+use crate::http::Exchange;
 use crate::oracle;
 use crate::profile::Endpoint;
+use crate::render::Tweak;
 
 impl Executor<'_> {
     /// Every session reads the subject; the first read that does not match the model fails the sequence.

@@ -17,8 +17,9 @@ use super::blame::Blaming;
 use super::executor::Executor;
 use super::{EngineError, transport};
 use crate::event::Judged;
-use crate::http::{Exchange, HttpError, Session};
+use crate::http::{Exchange, Session};
 use crate::profile::{Create, Endpoint, IdSource, KeyPath};
+use crate::render::SendError;
 
 /// A record created on the target.
 pub(super) struct Created {
@@ -303,7 +304,7 @@ impl Executor<'_> {
         loop {
             let ex = match session.send(&self.settings, endpoint, ctx, bytes).await {
                 Ok(ex) => ex,
-                Err(err @ HttpError::Template { .. }) => return Err(transport(&err, self.profile)),
+                Err(err @ SendError::Template(_)) => return Err(transport(&err, self.profile)),
                 Err(err) => {
                     return Err(EngineError::Target(format!(
                         "the target stopped answering while seeding: {err}"

@@ -21,10 +21,11 @@ use cloison_suites::{Cell, Planned};
 use serde_json::Value;
 
 use crate::event::{Collector, Fanout};
-use crate::http::{Exchange, HttpError, HttpSettings, Session};
+use crate::http::{Exchange, HttpSettings, Session};
 use crate::oracle::CanaryScanner;
 use crate::plan::{Contexts, Plan, record_contexts};
 use crate::profile::{Endpoint, Profile};
+use crate::render::{RenderError, SendError};
 
 mod bars;
 mod blame;
@@ -116,12 +117,12 @@ pub struct Engine<'a> {
     inputs: Inputs<'a>,
 }
 
-fn transport(err: &HttpError, profile: &Profile) -> EngineError {
+fn transport(err: &SendError, profile: &Profile) -> EngineError {
     match err {
-        HttpError::Template { key, error } => {
+        SendError::Template(RenderError { key, error }) => {
             EngineError::Setup(profile.error_at(key, error.to_string()).to_string())
         }
-        HttpError::Transport { .. } => {
+        SendError::Transport(_) => {
             EngineError::Target(format!("the target stopped answering: {err}"))
         }
     }

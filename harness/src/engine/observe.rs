@@ -12,9 +12,10 @@ use serde_json::Value;
 use super::executor::Executor;
 use super::probe::NotApplicable;
 use crate::event::Judged;
-use crate::http::{Exchange, Tweak};
+use crate::http::Exchange;
 use crate::oracle;
 use crate::profile::{Endpoint, Profile};
+use crate::render::Tweak;
 
 /// A probe judged, with the answer to its request; or why it was not sent; `Err`: the target failed.
 pub(super) type Gathered = Result<Result<(Judgement, Exchange), NotApplicable>, String>;
@@ -199,7 +200,7 @@ impl<'a> Executor<'a> {
         // One server error does not void a run: a control answered 5xx is sent once more, and the second
         // answer decides (docs/run.md, "Server errors").
         if resend_server_error && ex.observed.is_server_error() {
-            tokio::time::sleep(self.settings.backoff).await;
+            tokio::time::sleep(self.settings.retry.backoff).await;
             ex = self.send(actor_key, endpoint, &ctx, &tweak).await?;
         }
         let population = &self.plan.population;

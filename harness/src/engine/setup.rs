@@ -11,9 +11,10 @@ use super::blame::Blaming;
 use super::login::Sessions;
 use super::{EngineError, Inputs, extract, transport};
 use crate::event::{Event, Sink};
-use crate::http::{Credential, Exchange, HttpError, Session};
+use crate::http::{Credential, Exchange, RetryPolicy, Session};
 use crate::plan::PlannedAccount;
 use crate::profile::{Endpoint, KeyPath, Profile, Provisioning};
+use crate::render::{RenderError, SendError};
 
 /// What provisioning learnt: the platform's identifiers, codes, credentials and tokens.
 #[derive(Debug, Default)]
@@ -194,11 +195,11 @@ impl<'s> Setup<'s> {
         let ctx = inputs.secrets_ctx();
         let deadline = Instant::now() + inputs.options.startup_timeout;
         let mut quick = inputs.settings.clone();
-        quick.retries = 0;
+        quick.retry = RetryPolicy::none();
         loop {
             match session.send(&quick, health, &ctx, None).await {
                 Ok(ex) if (200..300).contains(&ex.observed.status) => return Ok(()),
-                Err(HttpError::Template { key, error }) => {
+                Err(SendError::Template(RenderError { key, error })) => {
                     return Err(EngineError::Setup(
                         inputs.profile.error_at(&key, error.to_string()).to_string(),
                     ));

@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use super::executor::Executor;
 use super::observe::Gathered;
 use super::probe::NotApplicable;
-use crate::http::{Exchange, Tweak};
+use crate::http::Exchange;
 use crate::profile::Endpoint;
+use crate::render::Tweak;
 
 impl<'a> Executor<'a> {
     /// How the endpoint that reads a record back refuses (the profile's refusals when none reads it).

@@ -23,7 +23,7 @@ pub async fn fetch(url: &str, timeout: Duration) -> Result<String, OpenApiError>
         url: url.to_string(),
         reason,
     };
-    let client = reqwest::Client::builder()
+    let client = crate::http::client_builder()
         .timeout(timeout)
         .build()
         .map_err(|e| failed(e.to_string()))?;

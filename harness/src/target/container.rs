@@ -210,7 +210,7 @@ async fn wait_healthy(
     health: &DeployHealth,
     interrupt: &AtomicBool,
 ) -> Result<(), DeployError> {
-    let client = reqwest::Client::builder()
+    let client = crate::http::client_builder()
         .timeout(Duration::from_secs(2))
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -699,7 +699,9 @@ async fn agora_existing_accounts_fill_account_ids_and_attributes() {
     let prepare = {
         let accounts = accounts.clone();
         move |base: String| async move {
-            let http = reqwest::Client::new();
+            let http = cloison_harness::http::client_builder()
+                .build()
+                .expect("an HTTP client");
             let mut secrets = String::new();
             for (_, handle) in HANDLES {
                 let answer: Value = http
@@ -778,7 +780,9 @@ async fn agora_workspace_keys_created_by_registration() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agora_existing_workspace_keys_bound_by_position() {
     let prepare = |base: String| async move {
-        let http = reqwest::Client::new();
+        let http = cloison_harness::http::client_builder()
+            .build()
+            .expect("an HTTP client");
         let mut secrets = String::new();
         for n in 1..=3 {
             let answer: Value = http

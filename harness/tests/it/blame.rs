@@ -31,7 +31,9 @@ async fn run_with_identity_answers(
     let token = format!("{name}-operator");
     let portal = portal(&token).await;
     let upstream = portal.base_url();
-    let client = reqwest::Client::new();
+    let client = cloison_harness::http::client_builder()
+        .build()
+        .expect("an HTTP client");
     let proxy = Router::new().fallback(move |request: Request<Body>| {
         let (client, upstream) = (client.clone(), upstream.clone());
         async move {
@@ -108,7 +110,9 @@ async fn a_conflict_after_a_lost_answer_is_not_blamed_on_the_profile() {
     let token = "lost-operator";
     let portal = portal(token).await;
     let upstream = portal.base_url();
-    let client = reqwest::Client::new();
+    let client = cloison_harness::http::client_builder()
+        .build()
+        .expect("an HTTP client");
     let lost = Arc::new(Mutex::new(false));
     let proxy = Router::new().fallback(move |request: Request<Body>| {
         let (client, upstream, lost) = (client.clone(), upstream.clone(), lost.clone());
@@ -157,7 +161,9 @@ async fn one_server_error_to_a_control_does_not_void_the_run() {
     let token = "flaky-operator";
     let portal = portal(token).await;
     let upstream = portal.base_url();
-    let client = reqwest::Client::new();
+    let client = cloison_harness::http::client_builder()
+        .build()
+        .expect("an HTTP client");
     // Case identifier -> the credential that created it (its owner), until its first read by that owner.
     let created: Arc<Mutex<HashMap<String, String>>> = Arc::default();
     let errors = Arc::new(Mutex::new(0usize));

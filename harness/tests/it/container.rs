@@ -224,7 +224,11 @@ async fn keep_target_keeps_the_containers_up_until_they_are_torn_down() {
         .and_then(|rest| rest.split_whitespace().next())
         .expect("the URL is printed")
         .to_string();
-    let health = reqwest::get(format!("{url}/healthz"))
+    let health = cloison_harness::http::client_builder()
+        .build()
+        .expect("an HTTP client")
+        .get(format!("{url}/healthz"))
+        .send()
         .await
         .map(|r| r.status().as_u16());
     assert_eq!(health.ok(), Some(200), "the portal still answers at {url}");
@@ -240,7 +244,15 @@ async fn keep_target_keeps_the_containers_up_until_they_are_torn_down() {
         (vec![], vec![]),
         "removed once torn down"
     );
-    assert!(reqwest::get(format!("{url}/healthz")).await.is_err());
+    assert!(
+        cloison_harness::http::client_builder()
+            .build()
+            .expect("an HTTP client")
+            .get(format!("{url}/healthz"))
+            .send()
+            .await
+            .is_err()
+    );
 }
 
 /// The reference profile with its `[deploy]` table replaced by `deploy`.
@@ -309,7 +321,11 @@ async fn a_service_is_reached_by_its_name_on_the_runs_network_and_everything_is_
             deployed.secrets
         );
     }
-    let health = reqwest::get(format!("{}/healthz", deployed.base_url))
+    let health = cloison_harness::http::client_builder()
+        .build()
+        .expect("an HTTP client")
+        .get(format!("{}/healthz", deployed.base_url))
+        .send()
         .await
         .expect("the application answers");
     assert_eq!(health.status().as_u16(), 200);

@@ -70,7 +70,9 @@ async fn run_against(flaws: &str) -> cloison_harness::run::RunResult {
     .await
     .expect("portal");
     let base = portal.base_url();
-    let http = reqwest::Client::new();
+    let http = cloison_harness::http::client_builder()
+        .build()
+        .expect("an HTTP client");
     let op = |path: String, body: serde_json::Value| {
         http.post(format!("{base}{path}"))
             .bearer_auth("console")

@@ -108,7 +108,9 @@ async fn a_target_that_breaks_mid_run_is_a_target_failure() {
     let portal = portal("mid-run-operator").await;
     let upstream = portal.base_url();
     let count = Arc::new(AtomicUsize::new(0));
-    let client = reqwest::Client::new();
+    let client = cloison_harness::http::client_builder()
+        .build()
+        .expect("an HTTP client");
     let proxy = Router::new().fallback(move |request: Request<Body>| {
         let (client, upstream, count) = (client.clone(), upstream.clone(), count.clone());
         async move {
@@ -202,7 +204,9 @@ enum Fault {
 /// A proxy in front of a real portal, applying `rule` to each request by its number.
 async fn fault_proxy(upstream: String, rule: fn(usize) -> Fault) -> SocketAddr {
     let count = Arc::new(AtomicUsize::new(0));
-    let client = reqwest::Client::new();
+    let client = cloison_harness::http::client_builder()
+        .build()
+        .expect("an HTTP client");
     let proxy = Router::new().fallback(move |request: Request<Body>| {
         let (client, upstream, count) = (client.clone(), upstream.clone(), count.clone());
         async move {
@@ -344,7 +348,9 @@ async fn errors_that_echo_the_request_never_print_credentials() {
     ] {
         let portal = portal("echo-operator-token").await;
         let upstream = portal.base_url();
-        let client = reqwest::Client::new();
+        let client = cloison_harness::http::client_builder()
+            .build()
+            .expect("an HTTP client");
         let proxy = Router::new().fallback(move |request: Request<Body>| {
             let (client, upstream) = (client.clone(), upstream.clone());
             async move {

@@ -334,7 +334,9 @@ fn keep_target_keeps_the_portal_up_with_working_credentials_until_a_signal() {
     );
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let (health, token) = runtime.block_on(async {
-        let client = reqwest::Client::new();
+        let client = cloison_harness::http::client_builder()
+            .build()
+            .expect("an HTTP client");
         let health = client
             .get(format!("{url}/healthz"))
             .send()
@@ -369,7 +371,13 @@ fn keep_target_keeps_the_portal_up_with_working_credentials_until_a_signal() {
         Some(i32::from(EXIT_FINDINGS)),
         "the run's exit code"
     );
-    let after = runtime.block_on(reqwest::Client::new().get(format!("{url}/healthz")).send());
+    let after = runtime.block_on(
+        cloison_harness::http::client_builder()
+            .build()
+            .expect("an HTTP client")
+            .get(format!("{url}/healthz"))
+            .send(),
+    );
     assert!(after.is_err(), "the portal is stopped");
 }
 
