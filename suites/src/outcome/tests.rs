@@ -32,22 +32,15 @@ fn target(message: &str) -> Failure {
 /// `classify` of `facts` gives `outcome`, with these reasons and failures (as reports write them).
 fn check(rule: &str, facts: RunFacts, outcome: Outcome, reasons: &[&str], failures: &[&str]) {
     let got = classify(&facts);
-    let text = |items: Vec<String>| items;
     assert_eq!(got.outcome, outcome, "{rule}: {got:?}");
-    assert_eq!(
-        text(got.reasons.iter().map(ToString::to_string).collect()),
-        reasons,
-        "{rule}: reasons"
-    );
-    assert_eq!(
-        text(got.failures.iter().map(ToString::to_string).collect()),
-        failures,
-        "{rule}: failures"
-    );
+    let reasons_got: Vec<String> = got.reasons.iter().map(ToString::to_string).collect();
+    let failures_got: Vec<String> = got.failures.iter().map(ToString::to_string).collect();
+    assert_eq!(reasons_got, reasons, "{rule}: reasons");
+    assert_eq!(failures_got, failures, "{rule}: failures");
 }
 
 #[test]
-fn classify_rules() {
+fn classify_ranks_interruption_findings_failures_reasons() {
     let rows: Vec<(&str, RunFacts, Outcome, Vec<&str>, Vec<&str>)> = vec![
         (
             "nothing wrong is clean",
@@ -120,6 +113,15 @@ fn classify_rules() {
                 "control: anonymous (applicant) on resources.case.read: status 500 (curl -sS 'http://x/cases/1')",
             ],
         ),
+    ];
+    for (rule, facts, outcome, reasons, failures) in rows {
+        check(rule, facts, outcome, &reasons, &failures);
+    }
+}
+
+#[test]
+fn classify_reasons_from_sessions_and_the_stateful_suite() {
+    let rows: Vec<(&str, RunFacts, Outcome, Vec<&str>, Vec<&str>)> = vec![
         (
             "a refused read the stateful model allows is inconclusive",
             RunFacts {
@@ -170,6 +172,15 @@ fn classify_rules() {
             ],
             vec![],
         ),
+    ];
+    for (rule, facts, outcome, reasons, failures) in rows {
+        check(rule, facts, outcome, &reasons, &failures);
+    }
+}
+
+#[test]
+fn classify_reasons_from_families_and_controls() {
+    let rows: Vec<(&str, RunFacts, Outcome, Vec<&str>, Vec<&str>)> = vec![
         (
             "a planned family that ran no probe, with no reason given",
             RunFacts {
@@ -256,6 +267,15 @@ fn classify_rules() {
             vec!["no control could be planned: nothing shows the target serves its data at all"],
             vec![],
         ),
+    ];
+    for (rule, facts, outcome, reasons, failures) in rows {
+        check(rule, facts, outcome, &reasons, &failures);
+    }
+}
+
+#[test]
+fn classify_stops_and_the_order_of_reasons() {
+    let rows: Vec<(&str, RunFacts, Outcome, Vec<&str>, Vec<&str>)> = vec![
         (
             "a deadline that passed is inconclusive",
             RunFacts {
