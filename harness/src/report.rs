@@ -185,7 +185,7 @@ pub struct Coverage {
     pub controls_passed: usize,
     /// Controls run.
     pub controls_run: usize,
-    /// Every planned cell, with its probe count and its finding (see [`crate::reporters::cells`]).
+    /// Every planned cell, with its probe count and its finding (see `reporters::cells`).
     pub cells: Vec<CellCoverage>,
     /// What the stateful suite covered: its scene, sequences, transitions accepted, refused and skipped.
     #[serde(default)]
@@ -429,7 +429,7 @@ pub fn coverage(
     }
 }
 
-/// How a part of the summary stands out on a terminal ([`crate::term`] colours it; plain text ignores it).
+/// How a part of the summary stands out on a terminal (`term` colours it; plain text ignores it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
     /// A finding, a target failure: red.
