@@ -71,7 +71,8 @@ fn events(observed: &Observed) -> Events {
             // where it should grant access; not a failure of the target, but nothing can be claimed.
             Verdict::ControlFailed(_) if event.probe.family == Family::Stateful => {
                 // Once per cell: every later sequence meets the same refusal.
-                if stateful_cells.insert(event.probe.cell.clone()) {
+                let first = stateful_cells.insert(event.probe.cell.clone());
+                if first {
                     out.stateful_refusals.push(event.explanation.clone());
                 }
             }

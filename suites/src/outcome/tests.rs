@@ -1,5 +1,14 @@
 use super::*;
 
+/// A rule: its name, the facts, and the outcome, reasons and failures they give.
+type Row<F> = (
+    &'static str,
+    F,
+    Outcome,
+    Vec<&'static str>,
+    Vec<&'static str>,
+);
+
 /// A clean run's facts: one control, one family that ran.
 fn clean() -> RunFacts {
     RunFacts {
@@ -41,7 +50,7 @@ fn check(rule: &str, facts: RunFacts, outcome: Outcome, reasons: &[&str], failur
 
 #[test]
 fn classify_ranks_interruption_findings_failures_reasons() {
-    let rows: Vec<(&str, RunFacts, Outcome, Vec<&str>, Vec<&str>)> = vec![
+    let rows: Vec<Row<RunFacts>> = vec![
         (
             "nothing wrong is clean",
             clean(),
@@ -121,7 +130,7 @@ fn classify_ranks_interruption_findings_failures_reasons() {
 
 #[test]
 fn classify_reasons_from_sessions_and_the_stateful_suite() {
-    let rows: Vec<(&str, RunFacts, Outcome, Vec<&str>, Vec<&str>)> = vec![
+    let rows: Vec<Row<RunFacts>> = vec![
         (
             "a refused read the stateful model allows is inconclusive",
             RunFacts {
@@ -180,7 +189,7 @@ fn classify_reasons_from_sessions_and_the_stateful_suite() {
 
 #[test]
 fn classify_reasons_from_families_and_controls() {
-    let rows: Vec<(&str, RunFacts, Outcome, Vec<&str>, Vec<&str>)> = vec![
+    let rows: Vec<Row<RunFacts>> = vec![
         (
             "a planned family that ran no probe, with no reason given",
             RunFacts {
@@ -275,7 +284,7 @@ fn classify_reasons_from_families_and_controls() {
 
 #[test]
 fn classify_stops_and_the_order_of_reasons() {
-    let rows: Vec<(&str, RunFacts, Outcome, Vec<&str>, Vec<&str>)> = vec![
+    let rows: Vec<Row<RunFacts>> = vec![
         (
             "a deadline that passed is inconclusive",
             RunFacts {
@@ -406,7 +415,7 @@ fn check_merge(
 #[test]
 fn classify_merge_rules() {
     use Outcome::*;
-    let rows: Vec<(&str, MergeFacts, Outcome, Vec<&str>, Vec<&str>)> = vec![
+    let rows: Vec<Row<MergeFacts>> = vec![
         (
             "clean shards are clean",
             MergeFacts {
