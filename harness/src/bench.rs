@@ -11,13 +11,12 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Context as _;
 use clap::Args;
 use clap::builder::TypedValueParser as _;
 use cloison_fixtures::Flaw;
 use serde::Serialize;
 
-use crate::cli::{EXIT_FINDINGS, EXIT_OK, UsageError};
+use crate::exit::{CliError, EXIT_FINDINGS, EXIT_OK};
 use crate::report::{Finding, Outcome, Report};
 use crate::run::{RunArgs, execute};
 
@@ -202,6 +201,45 @@ impl Bench {
             "cloison {} bench: embedded reference portal, {} tenants, {} case files",
             self.cloison_version, self.tenants, self.cases
         );
+        self.write_flaws(&mut out);
+        self.write_hardened(&mut out);
+        let mut problems = Vec::new();
+        let missed: Vec<&str> = self
+            .flaws
+            .iter()
+            .filter(|f| f.fails())
+            .map(|f| f.flaw.as_str())
+            .collect();
+        if !missed.is_empty() {
+            problems.push(format!("not caught: {}", missed.join(", ")));
+        }
+        let unclean = self
+            .hardened_runs
+            .iter()
+            .filter(|r| r.outcome != Outcome::Clean)
+            .count();
+        if unclean > 0 {
+            problems.push(format!("{unclean} hardened run(s) not clean"));
+        }
+        if problems.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nPASS: every flaw was caught, and every hardened run was clean ({:.1} s)",
+                self.seconds
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "\nFAIL: {} ({:.1} s)",
+                problems.join("; "),
+                self.seconds
+            );
+        }
+        out
+    }
+
+    /// The table of the flawed runs, one row per flaw.
+    fn write_flaws(&self, out: &mut String) {
         if !self.flaws.is_empty() {
             let _ = writeln!(out, "\none flaw at a time, seed {}:", self.seed);
             let header = [
@@ -244,6 +282,10 @@ impl Bench {
                  run s: the whole run (deploy, seed, probe, judge)"
             );
         }
+    }
+
+    /// The hardened runs: counts by outcome, and each run that is not clean.
+    fn write_hardened(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "\nhardened portal, {} run(s), {}:",
@@ -285,39 +327,6 @@ impl Bench {
                 run.replay
             );
         }
-        let mut problems = Vec::new();
-        let missed: Vec<&str> = self
-            .flaws
-            .iter()
-            .filter(|f| f.fails())
-            .map(|f| f.flaw.as_str())
-            .collect();
-        if !missed.is_empty() {
-            problems.push(format!("not caught: {}", missed.join(", ")));
-        }
-        let unclean = self
-            .hardened_runs
-            .iter()
-            .filter(|r| r.outcome != Outcome::Clean)
-            .count();
-        if unclean > 0 {
-            problems.push(format!("{unclean} hardened run(s) not clean"));
-        }
-        if problems.is_empty() {
-            let _ = writeln!(
-                out,
-                "\nPASS: every flaw was caught, and every hardened run was clean ({:.1} s)",
-                self.seconds
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "\nFAIL: {} ({:.1} s)",
-                problems.join("; "),
-                self.seconds
-            );
-        }
-        out
     }
 }
 
@@ -383,7 +392,7 @@ fn outcome_label(outcome: Outcome) -> &'static str {
 
 /// The flaws to bench: those named (each once, unknown names are usage errors), else every flaw; in the
 /// order of FLAWS.md.
-pub fn selected_flaws(names: &[String]) -> Result<Vec<Flaw>, UsageError> {
+pub fn selected_flaws(names: &[String]) -> Result<Vec<Flaw>, CliError> {
     if names.is_empty() {
         return Ok(Flaw::ALL.to_vec());
     }
@@ -391,7 +400,7 @@ pub fn selected_flaws(names: &[String]) -> Result<Vec<Flaw>, UsageError> {
     for name in names {
         let flaw: Flaw = name
             .parse()
-            .map_err(|e| UsageError(format!("--flaw: {e}")))?;
+            .map_err(|e| CliError::usage(format!("--flaw: {e}")))?;
         wanted.insert(flaw);
     }
     Ok(Flaw::ALL
@@ -401,7 +410,7 @@ pub fn selected_flaws(names: &[String]) -> Result<Vec<Flaw>, UsageError> {
 }
 
 /// Run every flawed and hardened run, one after the other, in the current runtime.
-pub async fn measure(args: &BenchArgs) -> anyhow::Result<Bench> {
+pub async fn measure(args: &BenchArgs) -> Result<Bench, CliError> {
     let flaws = selected_flaws(&args.flaws)?;
     let started = Instant::now();
     let progress = |line: String| {
@@ -425,7 +434,7 @@ pub async fn measure(args: &BenchArgs) -> anyhow::Result<Bench> {
         let run_started = Instant::now();
         let run = execute(&run_args)
             .await
-            .with_context(|| format!("flaw {flaw}"))?;
+            .map_err(|e| e.context(format!("flaw {flaw}")))?;
         let result = FlawResult::from_report(
             *flaw,
             &run.report,
@@ -454,7 +463,7 @@ pub async fn measure(args: &BenchArgs) -> anyhow::Result<Bench> {
         let run_started = Instant::now();
         let run = execute(&run_args)
             .await
-            .with_context(|| format!("hardened portal, seed {seed}"))?;
+            .map_err(|e| e.context(format!("hardened portal, seed {seed}")))?;
         let findings = run.report.findings.len();
         progress(format!(
             "hardened portal, seed {seed} of {}: {}, {findings} finding(s) ({:.2} s)",
@@ -482,33 +491,44 @@ pub async fn measure(args: &BenchArgs) -> anyhow::Result<Bench> {
     })
 }
 
-/// Entry point of `cloison bench`: print the table, write the JSON, return the exit code.
-pub fn run(args: &BenchArgs) -> anyhow::Result<u8> {
+/// Entry point of `cloison bench`: print the table, write the JSON; a missed flaw or a hardened run that
+/// is not clean ends with [`CliError::BenchFailed`].
+pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     // Unknown flaws and an unwritable output are usage errors now, not after minutes of runs.
     selected_flaws(&args.flaws)?;
     if let Some(path) = &args.json {
         crate::input::check_output(path)
             .and_then(|()| std::fs::write(path, b"{}"))
             .map_err(|e| {
-                UsageError(format!(
+                CliError::usage(format!(
                     "{}: cannot write the JSON results: {e}",
                     path.display()
                 ))
             })?;
     }
+    let failed = |what: String| {
+        move |e: std::io::Error| CliError::Failed(anyhow::Error::new(e).context(what))
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")?;
+        .map_err(failed("starting the async runtime".into()))?;
     let bench = runtime.block_on(measure(args))?;
     print!("{}", bench.table());
     if let Some(path) = &args.json {
-        let json = serde_json::to_string_pretty(&bench).context("serialising the results")?;
-        std::fs::write(path, json)
-            .with_context(|| format!("writing the JSON results to {}", path.display()))?;
+        let json = serde_json::to_string_pretty(&bench).map_err(|e| {
+            CliError::Failed(anyhow::Error::new(e).context("serialising the results"))
+        })?;
+        std::fs::write(path, json).map_err(failed(format!(
+            "writing the JSON results to {}",
+            path.display()
+        )))?;
         println!("results written to {}", path.display());
     }
-    Ok(bench.exit())
+    match bench.exit() {
+        EXIT_OK => Ok(()),
+        _ => Err(CliError::BenchFailed),
+    }
 }
 
 #[cfg(test)]
@@ -657,7 +677,7 @@ mod tests {
         );
         assert_eq!(selected_flaws(&[]).expect("every flaw"), Flaw::ALL.to_vec());
         let err = selected_flaws(&["nope".to_string()]).expect_err("unknown flaw");
-        assert!(err.0.contains("unknown flaw \"nope\""), "{err}");
+        assert!(err.to_string().contains("unknown flaw \"nope\""), "{err}");
     }
 
     #[test]

@@ -1,22 +1,16 @@
-//! Command-line interface of `cloison`: subcommands, and the mapping from outcomes to exit codes.
+//! Command-line interface of `cloison`: subcommands and dispatch; each ends with a [`CliError`] whose
+//! exit code the process exits with.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Exit code: the run completed and found nothing.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: the run completed and found at least one finding.
-pub const EXIT_FINDINGS: u8 = 1;
-/// Exit code: bad usage or configuration (flags, profile, input files).
-pub const EXIT_USAGE: u8 = 2;
-/// Exit code: the target failed (could not deploy, crashed, stopped answering), or an I/O failure.
-pub const EXIT_TARGET: u8 = 3;
-/// Exit code: nothing was found, but the run does not cover enough to say clean (a family that applies ran
-/// no probe, sessions were not accepted, too many server errors).
-pub const EXIT_INCONCLUSIVE: u8 = 4;
-/// Exit code: interrupted by SIGINT or SIGTERM (128 + 2, as shells report Ctrl-C); the report is partial.
-pub const EXIT_INTERRUPTED: u8 = 130;
+// The exit codes and the usage error live in the leaf `exit` (the subcommands use it, not this module);
+// re-exported here, where the binary's users have always found them.
+pub use crate::exit::{
+    CliError, EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED, EXIT_OK, EXIT_TARGET, EXIT_USAGE,
+    UsageError,
+};
 
 /// cloison: security regression tests for multi-tenant social-care platforms, on synthetic data.
 #[derive(Debug, Parser)]
@@ -53,19 +47,23 @@ pub enum ReportCommand {
 
 /// Run a parsed command line and return the process exit code. Errors are printed with their context.
 pub fn run(cli: Cli) -> ExitCode {
-    let outcome = match cli.command {
-        Command::Generate(args) => crate::generate::run(&args).map(|()| EXIT_OK),
+    let ended = match cli.command {
+        Command::Generate(args) => crate::generate::run(&args),
         Command::Run(args) => crate::run::run(&args),
         Command::Bench(args) => crate::bench::run(&args),
-        Command::Init(args) => crate::openapi::init::run(&args),
+        Command::Init(args) => crate::openapi::init::run(&args)
+            .map(|_| ())
+            .map_err(CliError::from_anyhow),
         Command::Report(ReportCommand::Merge(args)) => crate::merge::run(&args),
     };
-    match outcome {
-        Ok(code) => ExitCode::from(code),
+    match ended {
+        Ok(()) => ExitCode::from(EXIT_OK),
         Err(err) => {
-            // Bounded: an error may echo a value given by the user or by a target (a 1 MB string).
-            eprintln!("error: {}", crate::input::bounded(&format!("{err:#}")));
-            ExitCode::from(exit_code_for(&err))
+            if let Some(message) = err.message() {
+                // Bounded: an error may echo a value given by the user or by a target (a 1 MB string).
+                eprintln!("error: {}", crate::input::bounded(&message));
+            }
+            ExitCode::from(err.process_exit_code())
         }
     }
 }
@@ -93,17 +91,3 @@ where
         }
     })
 }
-
-/// Usage and configuration errors exit with [`EXIT_USAGE`]; anything else with [`EXIT_TARGET`].
-fn exit_code_for(err: &anyhow::Error) -> u8 {
-    if err.chain().any(|cause| cause.is::<UsageError>()) {
-        EXIT_USAGE
-    } else {
-        EXIT_TARGET
-    }
-}
-
-/// An error caused by what the user asked for (flags, files), as opposed to a failure of the environment.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);

@@ -5,13 +5,12 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 use cloison_generators::stream::{StreamOptions, write_world};
 use cloison_generators::{Date, Format, GenConfig, GenError, TenantSelection, schema};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::UsageError;
+use crate::exit::CliError;
 
 /// Output format of `cloison generate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -61,12 +60,17 @@ pub struct GenerateArgs {
     pub schema: bool,
 }
 
-fn usage(msg: impl Into<String>) -> anyhow::Error {
-    UsageError(msg.into()).into()
+fn usage(msg: impl Into<String>) -> CliError {
+    CliError::usage(msg)
+}
+
+/// A failure of the environment (exit 3), with what was being done.
+fn failed(err: impl Into<anyhow::Error>, what: impl std::fmt::Display) -> CliError {
+    CliError::Failed(err.into().context(what.to_string()))
 }
 
 /// The generator config of the arguments.
-pub fn config(args: &GenerateArgs) -> anyhow::Result<GenConfig> {
+pub fn config(args: &GenerateArgs) -> Result<GenConfig, CliError> {
     // The same reading as `cloison run --tenants`: a count without a leading zero up to 101, else codes.
     let tenants = TenantSelection::parse(&args.tenants);
     let reference_date = Date::parse_iso(&args.reference_date).ok_or_else(|| {
@@ -93,10 +97,10 @@ pub fn config(args: &GenerateArgs) -> anyhow::Result<GenConfig> {
 }
 
 /// Generate the world described by `args`.
-pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
+pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
     if args.schema {
         let text = serde_json::to_string_pretty(&schema::all_schemas())
-            .context("serialising the schemas")?;
+            .map_err(|e| failed(e, "serialising the schemas"))?;
         println!("{text}");
         return Ok(());
     }
@@ -131,7 +135,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         ProgressStyle::with_template(
             "{elapsed_precise} [{bar:40}] {pos}/{len} case files ({per_sec}, eta {eta})",
         )
-        .context("progress bar template")?
+        .map_err(|e| failed(e, "progress bar template"))?
         .progress_chars("=> "),
     );
     let started = Instant::now();
@@ -146,8 +150,10 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
                 ))
             }
             GenError::Config(m) => usage(m),
-            other => anyhow::Error::new(other)
-                .context(format!("writing the world to {}", args.out.display())),
+            other => failed(
+                other,
+                format!("writing the world to {}", args.out.display()),
+            ),
         },
     )?;
     bar.finish_and_clear();
@@ -178,18 +184,18 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     }
     print_out(&text)?;
     if !passed {
-        anyhow::bail!("realism checks failed (see above)");
+        return Err(CliError::Failed(anyhow::anyhow!(
+            "realism checks failed (see above)"
+        )));
     }
     Ok(())
 }
 
 /// Print to stdout; a closed pipe (`| head`) is not an error.
-fn print_out(text: &str) -> anyhow::Result<()> {
+fn print_out(text: &str) -> Result<(), CliError> {
     use std::io::Write;
     match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(anyhow::Error::new(e).context("writing to stdout"))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(failed(e, "writing to stdout")),
         _ => Ok(()),
     }
 }

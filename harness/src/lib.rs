@@ -1,27 +1,31 @@
 //! The cloison harness: the only layer that touches the outside world (files, terminal, HTTP, Docker).
 //!
-//! - [`cli`]: argument definitions and dispatch for the `cloison` binary, and its exit codes;
-//! - [`generate`]: `cloison generate`, writing a synthetic world to disk;
+//! - [`cli`]: argument definitions and dispatch for the `cloison` binary, and its exit codes (from `exit`,
+//!   the one error every subcommand ends with);
+//! - `generate`: `cloison generate`, writing a synthetic world to disk;
 //! - [`profile`]: target profiles (TOML): parsing, validation with precise errors, compiled templates;
 //! - [`run`]: `cloison run`, over [`target`] (deployment), [`plan`] (the world's accounts and records),
 //!   [`engine`] (provision, seed, controls, probes), [`render`] (profile endpoints to plain requests),
 //!   [`http`] (sends rendered requests: clients, retries, curl reproducers),
 //!   [`oracle`] (canary scanning and verdicts) and [`report`] (findings, JSON, summary);
-//! - [`reporters`]: the report in other formats (JUnit XML, SARIF 2.1.0, a self-contained HTML evidence
-//!   file), each a pure function of the report; [`term`]: colour on a terminal only; [`progress`]: a
+//! - `reporters`: the report in other formats (JUnit XML, SARIF 2.1.0, a self-contained HTML evidence
+//!   file), each a pure function of the report; `term`: colour on a terminal only; `progress`: a
 //!   line every few seconds where no bar is drawn;
 //! - [`openapi`]: OpenAPI documents: `cloison init --openapi` (a starting profile), the generic probing of
 //!   the operations a profile does not describe, and the report's operation coverage;
-//! - [`bench`]: `cloison bench`, every flaw of the reference portal alone and the hardened portal over
+//! - `bench`: `cloison bench`, every flaw of the reference portal alone and the hardened portal over
 //!   several seeds, in one table.
+//!
+//! Public: what the binary and the integration tests use; the rest is `pub(crate)`.
 
-pub mod bench;
-pub mod cause;
+pub(crate) mod bench;
+pub(crate) mod cause;
 pub mod cli;
 pub mod decode;
 pub mod engine;
 pub mod event;
-pub mod generate;
+pub(crate) mod exit;
+pub(crate) mod generate;
 pub mod http;
 pub mod input;
 pub mod merge;
@@ -29,11 +33,11 @@ pub mod openapi;
 pub mod oracle;
 pub mod plan;
 pub mod profile;
-pub mod progress;
+pub(crate) mod progress;
 pub mod render;
 pub mod report;
-pub mod reporters;
+pub(crate) mod reporters;
 pub mod run;
-pub mod shard;
+pub(crate) mod shard;
 pub mod target;
-pub mod term;
+pub(crate) mod term;

@@ -1,17 +1,20 @@
 //! `cloison report merge`: combine the JSON reports of the shards of one run (`--shard K/N`) into the
 //! report a single run gives: root causes merged by cell and evidence (instances summed, the earliest
 //! detection and a shrunk reproducer kept), findings renumbered, coverage summed, and the outcome
-//! recomputed: findings if any root cause; clean only if every shard is clean; otherwise a target failure
-//! if any shard failed, else inconclusive.
+//! recomputed by `cloison_suites::outcome::classify_merge`: findings if any root cause; clean only if every
+//! shard is clean; otherwise a target failure if any shard failed, else inconclusive.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use cloison_suites::outcome::{MergeFacts, ShardVerdict, classify_merge};
 
-use crate::cli::{EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_TARGET, UsageError};
-use crate::report::{CellCoverage, Coverage, FamilyCoverage, Outcome, Report, RootCause, Stats};
-use crate::reporters::{Format, Outputs};
+use crate::exit::CliError;
+use crate::report::{
+    CellCoverage, Coverage, Evidence, FamilyCoverage, Finding, Report, RootCause, Stats,
+};
+use crate::reporters::{Format, OutputArgs, Outputs};
 
 /// Arguments of `cloison report merge`.
 #[derive(Debug, Clone, Args)]
@@ -19,21 +22,9 @@ pub struct MergeArgs {
     /// The shards' JSON reports (`cloison run --shard K/N --json FILE`).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Write every format of the merged report into this directory.
-    #[arg(long, value_name = "DIR")]
-    pub report: Option<PathBuf>,
-    /// Write the merged JSON report to this file (`-`: standard output).
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Write the merged JUnit XML report to this file.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Write the merged SARIF 2.1.0 report to this file.
-    #[arg(long, value_name = "FILE")]
-    pub sarif: Option<PathBuf>,
-    /// Write the merged HTML report to this file.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
+    /// Where the merged report goes, in which formats.
+    #[command(flatten)]
+    pub outputs: OutputArgs,
 }
 
 /// Why reports cannot be merged.
@@ -49,6 +40,61 @@ pub enum MergeError {
 
 /// Merge the reports of the shards of one run.
 pub fn merge(shards: &[Report]) -> Result<Report, MergeError> {
+    let first = same_run(shards)?;
+    let (root_causes, findings) = merge_causes(shards);
+    let coverage = merge_coverage(shards);
+    let stats = merge_stats(shards);
+    let mut warnings: Vec<String> = Vec::new();
+    for w in shards.iter().flat_map(|s| &s.warnings) {
+        if !warnings.contains(w) {
+            warnings.push(w.clone());
+        }
+    }
+    let facts = MergeFacts {
+        root_causes: root_causes.len(),
+        shards: shards
+            .iter()
+            .map(|s| ShardVerdict {
+                shard: s.shard.clone(),
+                outcome: s.outcome,
+                reasons: s.reasons.clone(),
+                failures: s.failures.clone(),
+            })
+            .collect(),
+        unrun_families: coverage
+            .families
+            .iter()
+            .filter(|f| f.planned > 0 && f.probes == 0)
+            .map(|f| f.family.clone())
+            .collect(),
+    };
+    let verdict = classify_merge(&facts);
+    Ok(Report {
+        schema_version: first.schema_version.clone(),
+        cloison_version: first.cloison_version.clone(),
+        shard: None,
+        target: first.target.clone(),
+        deployment: first.deployment.clone(),
+        platform: first.platform.clone(),
+        profile: first.profile.clone(),
+        profile_digest: first.profile_digest.clone(),
+        seed: first.seed,
+        replay: unsharded(&first.replay),
+        tenants: first.tenants,
+        cases: first.cases,
+        outcome: verdict.outcome,
+        reasons: verdict.reasons,
+        stats,
+        coverage,
+        root_causes,
+        findings,
+        warnings,
+        failures: verdict.failures,
+    })
+}
+
+/// The first report, when every report is a shard of the same run, each shard given once, of one split.
+fn same_run(shards: &[Report]) -> Result<&Report, MergeError> {
     let first = shards.first().ok_or(MergeError::Empty)?;
     for (i, shard) in shards.iter().enumerate() {
         let same = shard.schema_version == first.schema_version
@@ -82,60 +128,68 @@ pub fn merge(shards: &[Report]) -> Result<Report, MergeError> {
             "the reports come from different splits (K/N with different N)".into(),
         ));
     }
+    Ok(first)
+}
 
-    // Root causes, by cell and evidence.
-    type Key = (
-        crate::report::Evidence,
-        cloison_suites::Family,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-    );
-    let key = |c: &RootCause| -> Key {
-        (
-            c.evidence,
-            c.family,
-            c.endpoint.clone(),
-            c.role.clone(),
-            c.relation.clone(),
-            c.kind.clone(),
-            c.via.clone(),
-        )
-    };
-    let mut causes: BTreeMap<Key, RootCause> = BTreeMap::new();
+/// A root cause's cell and evidence: what merges it with another shard's.
+type CauseKey = (
+    Evidence,
+    cloison_suites::Family,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+fn cause_key(c: &RootCause) -> CauseKey {
+    (
+        c.evidence,
+        c.family,
+        c.endpoint.clone(),
+        c.role.clone(),
+        c.relation.clone(),
+        c.kind.clone(),
+        c.via.clone(),
+    )
+}
+
+/// Add a shard's instance of a root cause to the merged one: instances summed, the earliest detection, a
+/// shrunk reproducer (else the earliest).
+fn absorb(merged: &mut RootCause, cause: &RootCause) {
+    merged.instances += cause.instances;
+    let earlier = (cause.first_detection.seconds, cause.first_detection.probes)
+        < (
+            merged.first_detection.seconds,
+            merged.first_detection.probes,
+        );
+    if earlier {
+        merged.first_detection = cause.first_detection;
+    }
+    if (cause.shrunk && !merged.shrunk) || (cause.shrunk == merged.shrunk && earlier) {
+        merged.reproducer = cause.reproducer.clone();
+        merged.shrunk = cause.shrunk;
+    }
+}
+
+/// Root causes merged by cell and evidence, and every finding renumbered to its merged root cause.
+fn merge_causes(shards: &[Report]) -> (Vec<RootCause>, Vec<Finding>) {
+    let mut causes: BTreeMap<CauseKey, RootCause> = BTreeMap::new();
     // (shard index, old root-cause index) -> key, to renumber findings.
-    let mut owners: BTreeMap<(usize, usize), Key> = BTreeMap::new();
+    let mut owners: BTreeMap<(usize, usize), CauseKey> = BTreeMap::new();
     for (s, shard) in shards.iter().enumerate() {
         for (i, cause) in shard.root_causes.iter().enumerate() {
-            let k = key(cause);
+            let k = cause_key(cause);
             owners.insert((s, i), k.clone());
             match causes.get_mut(&k) {
                 None => {
                     causes.insert(k, cause.clone());
                 }
-                Some(merged) => {
-                    merged.instances += cause.instances;
-                    let earlier = (cause.first_detection.seconds, cause.first_detection.probes)
-                        < (
-                            merged.first_detection.seconds,
-                            merged.first_detection.probes,
-                        );
-                    if earlier {
-                        merged.first_detection = cause.first_detection;
-                    }
-                    if (cause.shrunk && !merged.shrunk)
-                        || (cause.shrunk == merged.shrunk && earlier)
-                    {
-                        merged.reproducer = cause.reproducer.clone();
-                        merged.shrunk = cause.shrunk;
-                    }
-                }
+                Some(merged) => absorb(merged, cause),
             }
         }
     }
-    let index: BTreeMap<Key, usize> = causes
+    let index: BTreeMap<CauseKey, usize> = causes
         .keys()
         .cloned()
         .enumerate()
@@ -156,64 +210,7 @@ pub fn merge(shards: &[Report]) -> Result<Report, MergeError> {
         }
     }
     findings.sort_by(|a, b| a.probe.cmp(&b.probe));
-
-    let coverage = merge_coverage(shards);
-    let stats = merge_stats(shards);
-    let mut reasons: Vec<String> = Vec::new();
-    let mut warnings: Vec<String> = Vec::new();
-    let mut failures: Vec<String> = Vec::new();
-    for shard in shards {
-        let tag = shard
-            .shard
-            .as_deref()
-            .map_or_else(String::new, |s| format!("shard {s}: "));
-        reasons.extend(shard.reasons.iter().map(|r| format!("{tag}{r}")));
-        for w in &shard.warnings {
-            if !warnings.contains(w) {
-                warnings.push(w.clone());
-            }
-        }
-        failures.extend(shard.failures.iter().map(|f| format!("{tag}{f}")));
-    }
-    for family in &coverage.families {
-        if family.planned > 0 && family.probes == 0 {
-            reasons.push(format!(
-                "family {} applies but ran no probe in any shard",
-                family.family
-            ));
-        }
-    }
-    let outcome = if !root_causes.is_empty() {
-        Outcome::Findings
-    } else if shards.iter().all(|s| s.outcome == Outcome::Clean) && reasons.is_empty() {
-        Outcome::Clean
-    } else if shards.iter().any(|s| s.outcome == Outcome::TargetFailure) || !failures.is_empty() {
-        Outcome::TargetFailure
-    } else {
-        Outcome::Inconclusive
-    };
-    Ok(Report {
-        schema_version: first.schema_version.clone(),
-        cloison_version: first.cloison_version.clone(),
-        shard: None,
-        target: first.target.clone(),
-        deployment: first.deployment.clone(),
-        platform: first.platform.clone(),
-        profile: first.profile.clone(),
-        profile_digest: first.profile_digest.clone(),
-        seed: first.seed,
-        replay: unsharded(&first.replay),
-        tenants: first.tenants,
-        cases: first.cases,
-        outcome,
-        reasons,
-        stats,
-        coverage,
-        root_causes,
-        findings,
-        warnings,
-        failures,
-    })
+    (root_causes, findings)
 }
 
 /// A replay command without its `--shard K/N`: the whole run.
@@ -237,44 +234,9 @@ fn merge_coverage(shards: &[Report]) -> Coverage {
     let mut families: Vec<FamilyCoverage> = Vec::new();
     let mut endpoints: BTreeMap<String, usize> = BTreeMap::new();
     let mut unused: Option<BTreeSet<String>> = None;
-    type CellKey = (
-        cloison_suites::Family,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-    );
-    let mut cells: BTreeMap<CellKey, CellCoverage> = BTreeMap::new();
     let (mut passed, mut run) = (0, 0);
-    let mut operations: Option<Vec<crate::openapi::coverage::OperationCoverage>> = None;
-    for shard in shards {
-        let c = &shard.coverage;
-        if let Some(these) = &c.operations {
-            match &mut operations {
-                None => operations = Some(these.clone()),
-                Some(merged) => {
-                    for (m, o) in merged.iter_mut().zip(these) {
-                        m.tried.extend(o.tried.iter().cloned());
-                        m.tried.sort();
-                        m.tried.dedup();
-                    }
-                }
-            }
-        }
-        for f in &c.families {
-            match families.iter_mut().find(|m| m.family == f.family) {
-                Some(m) => {
-                    m.probes += f.probes;
-                    m.planned += f.planned;
-                    m.not_applicable += f.not_applicable;
-                    if m.skipped.is_none() || f.skipped.is_none() {
-                        m.skipped = None;
-                    }
-                }
-                None => families.push(f.clone()),
-            }
-        }
+    for c in shards.iter().map(|s| &s.coverage) {
+        merge_families(&mut families, &c.families);
         for (endpoint, n) in &c.endpoints {
             *endpoints.entry(endpoint.clone()).or_default() += n;
         }
@@ -285,30 +247,8 @@ fn merge_coverage(shards: &[Report]) -> Coverage {
         });
         passed += c.controls_passed;
         run += c.controls_run;
-        for cell in &c.cells {
-            let k = (
-                cell.family,
-                cell.endpoint.clone(),
-                cell.role.clone(),
-                cell.relation.clone(),
-                cell.kind.clone(),
-                cell.via.clone(),
-            );
-            match cells.get_mut(&k) {
-                Some(m) => {
-                    m.planned += cell.planned;
-                    m.finding = match (m.finding, cell.finding) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    };
-                }
-                None => {
-                    cells.insert(k, cell.clone());
-                }
-            }
-        }
     }
-    let cells: Vec<CellCoverage> = cells.into_values().collect();
+    let cells = merge_cells(shards);
     for family in &mut families {
         family.cells = cells
             .iter()
@@ -332,8 +272,79 @@ fn merge_coverage(shards: &[Report]) -> Coverage {
             .find(|s| s.sequences > 0 || s.not_run.is_some())
             .cloned()
             .unwrap_or_default(),
-        operations,
+        operations: merge_operations(shards),
     }
+}
+
+/// Add a shard's families: probes summed, skipped only if skipped in every shard.
+fn merge_families(families: &mut Vec<FamilyCoverage>, these: &[FamilyCoverage]) {
+    for f in these {
+        match families.iter_mut().find(|m| m.family == f.family) {
+            Some(m) => {
+                m.probes += f.probes;
+                m.planned += f.planned;
+                m.not_applicable += f.not_applicable;
+                if m.skipped.is_none() || f.skipped.is_none() {
+                    m.skipped = None;
+                }
+            }
+            None => families.push(f.clone()),
+        }
+    }
+}
+
+/// Every shard's cells: planned probes summed, the strongest finding kept.
+fn merge_cells(shards: &[Report]) -> Vec<CellCoverage> {
+    type CellKey = (
+        cloison_suites::Family,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+    );
+    let mut cells: BTreeMap<CellKey, CellCoverage> = BTreeMap::new();
+    for cell in shards.iter().flat_map(|s| &s.coverage.cells) {
+        let k = (
+            cell.family,
+            cell.endpoint.clone(),
+            cell.role.clone(),
+            cell.relation.clone(),
+            cell.kind.clone(),
+            cell.via.clone(),
+        );
+        match cells.get_mut(&k) {
+            Some(m) => {
+                m.planned += cell.planned;
+                m.finding = match (m.finding, cell.finding) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            None => {
+                cells.insert(k, cell.clone());
+            }
+        }
+    }
+    cells.into_values().collect()
+}
+
+/// The OpenAPI operations, with the families that probed each in any shard.
+fn merge_operations(shards: &[Report]) -> Option<Vec<crate::openapi::coverage::OperationCoverage>> {
+    let mut operations: Option<Vec<crate::openapi::coverage::OperationCoverage>> = None;
+    for these in shards.iter().filter_map(|s| s.coverage.operations.as_ref()) {
+        match &mut operations {
+            None => operations = Some(these.clone()),
+            Some(merged) => {
+                for (m, o) in merged.iter_mut().zip(these) {
+                    m.tried.extend(o.tried.iter().cloned());
+                    m.tried.sort();
+                    m.tried.dedup();
+                }
+            }
+        }
+    }
+    operations
 }
 
 fn merge_stats(shards: &[Report]) -> Stats {
@@ -369,82 +380,58 @@ fn merge_stats(shards: &[Report]) -> Stats {
     stats
 }
 
-/// The exit code of a report's outcome (as `cloison run`'s).
-pub fn exit_code(outcome: Outcome) -> u8 {
-    match outcome {
-        Outcome::Clean => EXIT_OK,
-        Outcome::Findings => EXIT_FINDINGS,
-        Outcome::TargetFailure => EXIT_TARGET,
-        Outcome::Inconclusive => EXIT_INCONCLUSIVE,
-        Outcome::Interrupted => crate::cli::EXIT_INTERRUPTED,
-    }
-}
-
-fn load(path: &Path) -> anyhow::Result<Report> {
+fn load(path: &Path) -> Result<Report, CliError> {
     let text = crate::input::read_text_up_to(path, "shard report", 1 << 30)
-        .map_err(|e| UsageError(e.to_string()))?;
+        .map_err(|e| CliError::usage(e.to_string()))?;
     let report: Report = serde_json::from_str(&text).map_err(|e| {
-        UsageError(format!(
+        CliError::usage(format!(
             "{}: not a cloison run report (schema {}): {e}",
             path.display(),
             crate::report::SCHEMA_VERSION
         ))
     })?;
     if report.schema_version != crate::report::SCHEMA_VERSION {
-        return Err(UsageError(format!(
+        return Err(CliError::usage(format!(
             "{}: schema version {} (this cloison reads {})",
             path.display(),
             report.schema_version,
             crate::report::SCHEMA_VERSION
-        ))
-        .into());
+        )));
     }
     Ok(report)
 }
 
-/// Entry point of `cloison report merge`: read, merge, print the summary, write the formats asked for.
-pub fn run(args: &MergeArgs) -> anyhow::Result<u8> {
+/// Entry point of `cloison report merge`: read, merge, print the summary, write the formats asked for; the
+/// merged outcome is the exit code.
+pub fn run(args: &MergeArgs) -> Result<(), CliError> {
     let shards = args
         .files
         .iter()
         .map(|p| load(p))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let merged = merge(&shards).map_err(|e| UsageError(e.to_string()))?;
-    let to_stdout = args.json.as_deref() == Some(Path::new("-"));
-    let mut outputs = Outputs::default();
-    if let Some(dir) = &args.report {
-        outputs.dir = Some(dir.clone());
-        for format in [Format::Json, Format::Junit, Format::Sarif, Format::Html] {
-            outputs.files.push((dir.join(format.file_name()), format));
-        }
-    }
-    for (path, format) in [
-        (&args.json, Format::Json),
-        (&args.junit, Format::Junit),
-        (&args.sarif, Format::Sarif),
-        (&args.html, Format::Html),
-    ] {
-        if let Some(path) = path.as_ref().filter(|p| p.as_path() != Path::new("-")) {
-            outputs.files.push((path.clone(), format));
-        }
-    }
-    outputs.check().map_err(|e| UsageError(e.to_string()))?;
-    let summary = crate::term::paint(&merged.summary(), to_stdout);
+        .collect::<Result<Vec<_>, _>>()?;
+    let merged = merge(&shards).map_err(|e| CliError::usage(e.to_string()))?;
+    let to_stdout = args.outputs.json_to_stdout();
+    let outputs = Outputs::with_json(&args.outputs);
+    outputs
+        .check()
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    let failed = |e: crate::reporters::ReportError| CliError::Failed(anyhow::Error::new(e));
+    let summary = crate::term::paint(&merged, to_stdout);
     if to_stdout {
         eprint!("{summary}");
-        let json = Format::Json.render(&merged)?;
+        let json = Format::Json.render(&merged).map_err(failed)?;
         println!("{}", String::from_utf8_lossy(&json));
     } else {
         print!("{summary}");
     }
-    for path in outputs.write(&merged)? {
+    for path in outputs.write(&merged).map_err(failed)? {
         if to_stdout {
             eprintln!("report written to {}", path.display());
         } else {
             println!("report written to {}", path.display());
         }
     }
-    Ok(exit_code(merged.outcome))
+    CliError::check(merged.outcome)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use cloison_suites::outcome::{Failure, Inconclusive, Skip};
 use cloison_suites::{Cell, Family, FamilyPlan, Hit, Verdict};
 use serde::{Deserialize, Serialize};
 
@@ -184,7 +185,7 @@ pub struct Coverage {
     pub controls_passed: usize,
     /// Controls run.
     pub controls_run: usize,
-    /// Every planned cell, with its probe count and its finding (see [`crate::reporters::cells`]).
+    /// Every planned cell, with its probe count and its finding (see `reporters::cells`).
     pub cells: Vec<CellCoverage>,
     /// What the stateful suite covered: its scene, sequences, transitions accepted, refused and skipped.
     #[serde(default)]
@@ -194,22 +195,7 @@ pub struct Coverage {
     pub operations: Option<Vec<crate::openapi::coverage::OperationCoverage>>,
 }
 
-/// How the run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// Every applicable family ran, every probe was refused or showed nothing foreign, every control
-    /// passed.
-    Clean,
-    /// At least one finding.
-    Findings,
-    /// Nothing was found, but the run does not cover enough to say clean (see `reasons`).
-    Inconclusive,
-    /// The target failed: the run proves nothing about what was not probed.
-    TargetFailure,
-    /// Interrupted by a signal: the report is partial.
-    Interrupted,
-}
+pub use cloison_suites::outcome::Outcome;
 
 /// Version of the JSON report's schema (`docs/report.schema.json`): bumped when a field changes meaning or
 /// disappears; fields may be added within a version.
@@ -246,7 +232,7 @@ pub struct Report {
     /// Outcome.
     pub outcome: Outcome,
     /// Why the outcome is not clean, or what limits it.
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Inconclusive>,
     /// Counts and rates.
     pub stats: Stats,
     /// What was covered.
@@ -258,7 +244,7 @@ pub struct Report {
     /// Warnings (server errors to forbidden requests, renewed sessions, unused endpoints).
     pub warnings: Vec<String>,
     /// Target failures (transport errors, failed controls).
-    pub failures: Vec<String>,
+    pub failures: Vec<Failure>,
 }
 
 /// How to describe the identities and records of a run in findings.
@@ -385,6 +371,27 @@ pub fn root_causes(
     (causes, findings)
 }
 
+/// Why each planned family did not run, if it did not: the plan's reason, else (no probe executed) that
+/// every planned probe was inapplicable, with the first reason given.
+pub fn skips(
+    plans: &[FamilyPlan],
+    executed: &BTreeMap<String, usize>,
+    not_applicable: &BTreeMap<String, (usize, String)>,
+) -> Vec<Option<Skip>> {
+    plans
+        .iter()
+        .map(|plan| {
+            let name = plan.family.name();
+            let probes = executed.get(name).copied().unwrap_or(0);
+            match &plan.skipped {
+                Some(why) => Some(Skip::planned(why)),
+                None => (probes == 0)
+                    .then(|| Skip::Inapplicable(not_applicable.get(name).map(|(_, r)| r.clone()))),
+            }
+        })
+        .collect()
+}
+
 /// The coverage block of a run.
 pub fn coverage(
     plans: &[FamilyPlan],
@@ -394,27 +401,19 @@ pub fn coverage(
     unused_endpoints: Vec<String>,
     controls: (usize, usize),
 ) -> Coverage {
+    let skips = skips(plans, executed, not_applicable);
     let families = plans
         .iter()
-        .map(|plan| {
+        .zip(skips)
+        .map(|(plan, skip)| {
             let name = plan.family.name();
-            let probes = executed.get(name).copied().unwrap_or(0);
-            let inapplicable = not_applicable.get(name);
-            let skipped = plan.skipped.clone().or_else(|| {
-                (probes == 0).then(|| {
-                    format!(
-                        "every planned probe was inapplicable to this target: {}",
-                        inapplicable.map_or("no probe was executed", |(_, r)| r.as_str())
-                    )
-                })
-            });
             FamilyCoverage {
                 family: name.to_string(),
-                probes,
+                probes: executed.get(name).copied().unwrap_or(0),
                 planned: plan.probes,
                 cells: plan.cells,
-                not_applicable: inapplicable.map_or(0, |(n, _)| *n),
-                skipped,
+                not_applicable: not_applicable.get(name).map_or(0, |(n, _)| *n),
+                skipped: skip.map(|s| s.to_string()),
             }
         })
         .collect();
@@ -430,10 +429,97 @@ pub fn coverage(
     }
 }
 
+/// How a part of the summary stands out on a terminal (`term` colours it; plain text ignores it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// A finding, a target failure: red.
+    Alarm,
+    /// A suspicion, an inconclusive run: yellow.
+    Caution,
+    /// A clean run: green.
+    Good,
+}
+
+impl Evidence {
+    /// How its label stands out.
+    pub fn tone(self) -> Tone {
+        match self {
+            Evidence::ProvenLeak | Evidence::ProvenTampering => Tone::Alarm,
+            Evidence::Suspicious => Tone::Caution,
+        }
+    }
+}
+
+/// How the verdict line of an outcome stands out (an interrupted run's does not).
+pub fn outcome_tone(outcome: Outcome) -> Option<Tone> {
+    match outcome {
+        Outcome::Clean => Some(Tone::Good),
+        Outcome::Findings | Outcome::TargetFailure => Some(Tone::Alarm),
+        Outcome::Inconclusive => Some(Tone::Caution),
+        Outcome::Interrupted => None,
+    }
+}
+
+/// Paints a part of the summary in a tone.
+pub type Paint<'a> = &'a dyn Fn(Tone, &str) -> String;
+
 impl Report {
     /// The human summary: what ran, the root causes, warnings, the verdict and its reasons.
     pub fn summary(&self) -> String {
+        self.summary_painted(&|_, text| text.to_string())
+    }
+
+    /// The summary, with the verdict line and the evidence labels painted by `paint`.
+    pub fn summary_painted(&self, paint: Paint<'_>) -> String {
         let mut out = String::new();
+        self.write_header(&mut out);
+        self.write_coverage(&mut out);
+        if !self.root_causes.is_empty() {
+            let _ = writeln!(out, "\nroot causes ({}):", self.root_causes.len());
+            for (i, cause) in self.root_causes.iter().enumerate() {
+                write_cause(&mut out, i, cause, paint);
+            }
+        }
+        self.write_problems(&mut out);
+        let verdict = self.verdict();
+        let verdict = match outcome_tone(self.outcome) {
+            Some(tone) => paint(tone, &verdict),
+            None => verdict,
+        };
+        let _ = writeln!(out, "\n{verdict}");
+        for reason in &self.reasons {
+            let _ = writeln!(out, "  - {reason}");
+        }
+        if self.outcome != Outcome::Clean {
+            let _ = writeln!(out, "seed {}; replay: {}", self.seed, self.replay);
+        }
+        out
+    }
+
+    /// The verdict line.
+    pub fn verdict(&self) -> String {
+        match self.outcome {
+            Outcome::Clean => "CLEAN: every applicable family ran, every control passed, and no foreign data reached anyone".to_string(),
+            Outcome::Findings => format!(
+                "FINDINGS: {} root cause(s), {} instance(s)",
+                self.root_causes.len(),
+                self.findings.len()
+            ),
+            Outcome::Inconclusive => {
+                "INCONCLUSIVE: nothing was found, but the run cannot say clean".to_string()
+            }
+            Outcome::TargetFailure => {
+                "TARGET FAILURE: the target did not answer properly; this run proves nothing clean"
+                    .to_string()
+            }
+            Outcome::Interrupted => {
+                "INTERRUPTED: the run was stopped by a signal; this report is partial".to_string()
+            }
+        }
+    }
+
+    /// What ran against what: the target, the world, the probes.
+    fn write_header(&self, out: &mut String) {
         let s = &self.stats;
         let _ = writeln!(
             out,
@@ -460,43 +546,13 @@ impl Report {
             "probes: {} in {:.2} s ({:.0}/s), of which {} controls and {} writes read back",
             s.probes, s.probe_seconds, s.probe_rate, s.controls, s.writes
         );
+    }
+
+    /// The coverage: each family, the controls, the OpenAPI operations.
+    fn write_coverage(&self, out: &mut String) {
         let _ = writeln!(out, "\ncoverage:");
         for family in &self.coverage.families {
-            match &family.skipped {
-                None if family.family == cloison_suites::Family::Stateful.name() => {
-                    let st = &self.coverage.stateful;
-                    let accepted: Vec<String> = st
-                        .transitions
-                        .iter()
-                        .map(|(kind, n)| format!("{kind} {n}"))
-                        .collect();
-                    let _ = writeln!(
-                        out,
-                        "  {:<20} {:>5} checks over {} sequences; transitions: {}",
-                        family.family,
-                        family.probes,
-                        st.sequences,
-                        if accepted.is_empty() {
-                            "none".to_string()
-                        } else {
-                            accepted.join(", ")
-                        }
-                    );
-                    for (kind, why) in &st.skipped {
-                        let _ = writeln!(out, "  {:<20} {kind} not exercised: {why}", "");
-                    }
-                }
-                None => {
-                    let _ = writeln!(
-                        out,
-                        "  {:<20} {:>5} probes over {} cells",
-                        family.family, family.probes, family.cells
-                    );
-                }
-                Some(reason) => {
-                    let _ = writeln!(out, "  {:<20} skipped: {reason}", family.family);
-                }
-            }
+            self.write_family(out, family);
         }
         let _ = writeln!(
             out,
@@ -506,114 +562,51 @@ impl Report {
             self.coverage.endpoints.len()
         );
         if let Some(operations) = &self.coverage.operations {
-            let (reached, total, percent) = crate::openapi::coverage::share(operations);
-            let _ = writeln!(
-                out,
-                "  operations of the OpenAPI document probed: {reached} of {total} ({percent} %)"
-            );
-            let missed: Vec<String> = operations
-                .iter()
-                .filter(|o| o.tried.is_empty())
-                .map(|o| format!("{} {}", o.method, o.path))
-                .collect();
-            if !missed.is_empty() {
-                let more = missed.len().saturating_sub(5);
+            write_operations(out, operations);
+        }
+    }
+
+    /// One family's coverage line (the stateful suite's with its transitions).
+    fn write_family(&self, out: &mut String, family: &FamilyCoverage) {
+        match &family.skipped {
+            None if family.family == cloison_suites::Family::Stateful.name() => {
+                let st = &self.coverage.stateful;
+                let accepted: Vec<String> = st
+                    .transitions
+                    .iter()
+                    .map(|(kind, n)| format!("{kind} {n}"))
+                    .collect();
                 let _ = writeln!(
                     out,
-                    "    not probed: {}{}",
-                    missed
-                        .iter()
-                        .take(5)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
+                    "  {:<20} {:>5} checks over {} sequences; transitions: {}",
+                    family.family,
+                    family.probes,
+                    st.sequences,
+                    if accepted.is_empty() {
+                        "none".to_string()
                     } else {
-                        String::new()
+                        accepted.join(", ")
                     }
                 );
-            }
-        }
-        if !self.root_causes.is_empty() {
-            let _ = writeln!(out, "\nroot causes ({}):", self.root_causes.len());
-            for (i, cause) in self.root_causes.iter().enumerate() {
-                let via = cause
-                    .via
-                    .as_deref()
-                    .map_or_else(String::new, |v| format!(" via {v}"));
-                let _ = writeln!(
-                    out,
-                    "  [{}] {} {}: {} as {} on {} {}{via}: {} instance(s), first after {} probes ({:.2} s)",
-                    i + 1,
-                    cause.evidence.label(),
-                    cause.family,
-                    cause.endpoint,
-                    cause.role,
-                    cause.relation,
-                    cause.kind,
-                    cause.instances,
-                    cause.first_detection.probes,
-                    cause.first_detection.seconds
-                );
-                let r = &cause.reproducer;
-                let victim = r.victim.as_ref().map_or_else(String::new, |v| {
-                    format!(" -> {} ({}, {})", v.identity, v.role, v.tenant)
-                });
-                // A stateful explanation ends with its sequence, shown step by step below.
-                let explanation = if r.steps.is_empty() {
-                    r.explanation.as_str()
-                } else {
-                    r.explanation
-                        .split(" Sequence: ")
-                        .next()
-                        .unwrap_or(&r.explanation)
-                };
-                let _ = writeln!(
-                    out,
-                    "      {} ({}, {}){}: {}",
-                    r.actor.identity, r.actor.role, r.actor.tenant, victim, explanation
-                );
-                for hit in r.leaked.iter().take(2) {
-                    let person = hit.owner.person.as_deref().unwrap_or("-");
-                    let _ = writeln!(
-                        out,
-                        "      leaked {} {:?} of person {} in tenant {}",
-                        hit.field, hit.canary, person, hit.owner.tenant
-                    );
-                }
-                if !r.steps.is_empty() {
-                    let _ = writeln!(
-                        out,
-                        "      sequence{} (the replay command below runs it again):",
-                        if cause.shrunk { " (shrunk)" } else { "" }
-                    );
-                    let mut n = 0;
-                    for step in &r.steps {
-                        let label = match step.phase.as_str() {
-                            "step" => {
-                                n += 1;
-                                format!("{n}.")
-                            }
-                            other => format!("{other}:"),
-                        };
-                        let status = step.status.map_or_else(String::new, |s| format!(" [{s}]"));
-                        let _ = writeln!(out, "        {label} {}{status}", step.step);
-                        if let Some(curl) = &step.curl {
-                            let _ = writeln!(out, "           {curl}");
-                        }
-                    }
-                }
-                if let Some(request) = &r.request {
-                    let _ = writeln!(
-                        out,
-                        "      reproduce{}: {}",
-                        if cause.shrunk { " (minimal)" } else { "" },
-                        request.curl
-                    );
+                for (kind, why) in &st.skipped {
+                    let _ = writeln!(out, "  {:<20} {kind} not exercised: {why}", "");
                 }
             }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  {:<20} {:>5} probes over {} cells",
+                    family.family, family.probes, family.cells
+                );
+            }
+            Some(reason) => {
+                let _ = writeln!(out, "  {:<20} skipped: {reason}", family.family);
+            }
         }
+    }
+
+    /// Warnings and target failures (the first few of each).
+    fn write_problems(&self, out: &mut String) {
         if !self.warnings.is_empty() {
             let _ = writeln!(out, "\nwarnings ({}):", self.warnings.len());
             for warning in self.warnings.iter().take(8) {
@@ -626,32 +619,121 @@ impl Report {
                 let _ = writeln!(out, "  {failure}");
             }
         }
-        let verdict = match self.outcome {
-            Outcome::Clean => "CLEAN: every applicable family ran, every control passed, and no foreign data reached anyone".to_string(),
-            Outcome::Findings => format!(
-                "FINDINGS: {} root cause(s), {} instance(s)",
-                self.root_causes.len(),
-                self.findings.len()
-            ),
-            Outcome::Inconclusive => {
-                "INCONCLUSIVE: nothing was found, but the run cannot say clean".to_string()
+    }
+}
+
+/// The OpenAPI operations probed, and the first few not probed.
+fn write_operations(out: &mut String, operations: &[crate::openapi::coverage::OperationCoverage]) {
+    let (reached, total, percent) = crate::openapi::coverage::share(operations);
+    let _ = writeln!(
+        out,
+        "  operations of the OpenAPI document probed: {reached} of {total} ({percent} %)"
+    );
+    let missed: Vec<String> = operations
+        .iter()
+        .filter(|o| o.tried.is_empty())
+        .map(|o| format!("{} {}", o.method, o.path))
+        .collect();
+    if !missed.is_empty() {
+        let more = missed.len().saturating_sub(5);
+        let _ = writeln!(
+            out,
+            "    not probed: {}{}",
+            missed
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
             }
-            Outcome::TargetFailure => {
-                "TARGET FAILURE: the target did not answer properly; this run proves nothing clean"
-                    .to_string()
+        );
+    }
+}
+
+/// One root cause: its cell, first detection, reproducer (with its stateful sequence) and leaked values.
+fn write_cause(out: &mut String, i: usize, cause: &RootCause, paint: Paint<'_>) {
+    let via = cause
+        .via
+        .as_deref()
+        .map_or_else(String::new, |v| format!(" via {v}"));
+    let _ = writeln!(
+        out,
+        "  [{}] {} {}: {} as {} on {} {}{via}: {} instance(s), first after {} probes ({:.2} s)",
+        i + 1,
+        paint(cause.evidence.tone(), cause.evidence.label()),
+        cause.family,
+        cause.endpoint,
+        cause.role,
+        cause.relation,
+        cause.kind,
+        cause.instances,
+        cause.first_detection.probes,
+        cause.first_detection.seconds
+    );
+    let r = &cause.reproducer;
+    let victim = r.victim.as_ref().map_or_else(String::new, |v| {
+        format!(" -> {} ({}, {})", v.identity, v.role, v.tenant)
+    });
+    // A stateful explanation ends with its sequence, shown step by step below.
+    let explanation = if r.steps.is_empty() {
+        r.explanation.as_str()
+    } else {
+        r.explanation
+            .split(" Sequence: ")
+            .next()
+            .unwrap_or(&r.explanation)
+    };
+    let _ = writeln!(
+        out,
+        "      {} ({}, {}){}: {}",
+        r.actor.identity, r.actor.role, r.actor.tenant, victim, explanation
+    );
+    for hit in r.leaked.iter().take(2) {
+        let person = hit.owner.person.as_deref().unwrap_or("-");
+        let _ = writeln!(
+            out,
+            "      leaked {} {:?} of person {} in tenant {}",
+            hit.field, hit.canary, person, hit.owner.tenant
+        );
+    }
+    if !r.steps.is_empty() {
+        write_steps(out, cause);
+    }
+    if let Some(request) = &r.request {
+        let _ = writeln!(
+            out,
+            "      reproduce{}: {}",
+            if cause.shrunk { " (minimal)" } else { "" },
+            request.curl
+        );
+    }
+}
+
+/// A stateful reproducer's sequence, step by step.
+fn write_steps(out: &mut String, cause: &RootCause) {
+    let _ = writeln!(
+        out,
+        "      sequence{} (the replay command below runs it again):",
+        if cause.shrunk { " (shrunk)" } else { "" }
+    );
+    let mut n = 0;
+    for step in &cause.reproducer.steps {
+        let label = match step.phase.as_str() {
+            "step" => {
+                n += 1;
+                format!("{n}.")
             }
-            Outcome::Interrupted => {
-                "INTERRUPTED: the run was stopped by a signal; this report is partial".to_string()
-            }
+            other => format!("{other}:"),
         };
-        let _ = writeln!(out, "\n{verdict}");
-        for reason in &self.reasons {
-            let _ = writeln!(out, "  - {reason}");
+        let status = step.status.map_or_else(String::new, |s| format!(" [{s}]"));
+        let _ = writeln!(out, "        {label} {}{status}", step.step);
+        if let Some(curl) = &step.curl {
+            let _ = writeln!(out, "           {curl}");
         }
-        if self.outcome != Outcome::Clean {
-            let _ = writeln!(out, "seed {}; replay: {}", self.seed, self.replay);
-        }
-        out
     }
 }
 

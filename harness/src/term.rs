@@ -2,6 +2,8 @@
 
 use std::io::IsTerminal as _;
 
+use crate::report::{Report, Tone};
+
 /// Whether to colour what goes to standard output (or to standard error when `to_stderr`).
 pub fn colour_enabled(to_stderr: bool) -> bool {
     let terminal = if to_stderr {
@@ -22,38 +24,27 @@ const YELLOW: &str = "\x1b[1;33m";
 const GREEN: &str = "\x1b[1;32m";
 const RESET: &str = "\x1b[0m";
 
-/// The summary, coloured when the stream it goes to (standard error when `to_stderr`) is a terminal.
-pub fn paint(summary: &str, to_stderr: bool) -> String {
+/// A report's summary, coloured when the stream it goes to (standard error when `to_stderr`) is a
+/// terminal.
+pub fn paint(report: &Report, to_stderr: bool) -> String {
     if colour_enabled(to_stderr) {
-        colour(summary)
+        colour(report)
     } else {
-        summary.to_string()
+        report.summary()
     }
 }
 
-/// Colour the verdict line and the evidence labels of a summary.
-pub fn colour(summary: &str) -> String {
-    let mut out = String::with_capacity(summary.len() + 64);
-    for line in summary.split_inclusive('\n') {
-        let (text, end) = match line.strip_suffix('\n') {
-            Some(text) => (text, "\n"),
-            None => (line, ""),
+/// A report's summary with its verdict line and evidence labels coloured, by the report's outcome and each
+/// root cause's evidence.
+pub fn colour(report: &Report) -> String {
+    report.summary_painted(&|tone, text| {
+        let code = match tone {
+            Tone::Alarm => RED,
+            Tone::Caution => YELLOW,
+            Tone::Good => GREEN,
         };
-        let painted = if text.starts_with("CLEAN") {
-            format!("{GREEN}{text}{RESET}")
-        } else if text.starts_with("FINDINGS") || text.starts_with("TARGET FAILURE") {
-            format!("{RED}{text}{RESET}")
-        } else if text.starts_with("INCONCLUSIVE") {
-            format!("{YELLOW}{text}{RESET}")
-        } else {
-            text.replace("PROVEN LEAK", &format!("{RED}PROVEN LEAK{RESET}"))
-                .replace("PROVEN TAMPERING", &format!("{RED}PROVEN TAMPERING{RESET}"))
-                .replace("SUSPICIOUS", &format!("{YELLOW}SUSPICIOUS{RESET}"))
-        };
-        out.push_str(&painted);
-        out.push_str(end);
-    }
-    out
+        format!("{code}{text}{RESET}")
+    })
 }
 
 #[cfg(test)]
@@ -69,10 +60,44 @@ mod tests {
 
     #[test]
     fn colour_marks_the_verdict_and_labels_only() {
-        let text = "probes: 3\n  [1] PROVEN LEAK direct-read\nFINDINGS: 1 root cause(s)\n";
-        let painted = colour(text);
-        assert!(painted.contains("\x1b[1;31mFINDINGS: 1 root cause(s)\x1b[0m\n"));
-        assert!(painted.contains("\x1b[1;31mPROVEN LEAK\x1b[0m direct-read"));
-        assert!(painted.starts_with("probes: 3\n"));
+        let report: Report = serde_json::from_str(REPORT).expect("a report");
+        let painted = colour(&report);
+        assert!(painted.contains("\x1b[1;31mFINDINGS: 1 root cause(s), 1 instance(s)\x1b[0m\n"));
+        assert!(painted.contains("  [1] \x1b[1;31mPROVEN LEAK\x1b[0m direct-read:"));
+        assert!(painted.starts_with("cloison 0.1.0 against portal (embedded)\n"));
+        // Without colour, the same text.
+        let plain = painted.replace(RED, "").replace(RESET, "");
+        assert_eq!(plain, report.summary());
+        let clean = Report {
+            outcome: crate::report::Outcome::Clean,
+            root_causes: Vec::new(),
+            ..report
+        };
+        assert!(colour(&clean).contains("\x1b[1;32mCLEAN: "));
     }
+
+    /// A report with one root cause (a proven leak).
+    const REPORT: &str = r#"{
+        "schema_version": "1", "cloison_version": "0.1.0", "shard": null, "target": "embedded",
+        "deployment": "", "platform": "portal", "profile": "p.toml", "profile_digest": "", "seed": 1,
+        "replay": "cloison run", "tenants": 2, "cases": 16, "outcome": "findings", "reasons": [],
+        "stats": {"identities": 1, "records_seeded": 1, "objects_created": 1, "seed_seconds": 0.0,
+          "seed_rate": 0.0, "controls": 1, "probes": 3, "probe_seconds": 0.0, "probe_rate": 0.0,
+          "writes": 0, "phases": []},
+        "coverage": {"families": [], "endpoints": {}, "unused_endpoints": [], "controls_passed": 1,
+          "controls_run": 1, "cells": []},
+        "root_causes": [{"family": "direct-read", "endpoint": "resources.case.read", "role": "applicant",
+          "relation": "other-tenant", "kind": "case", "via": null, "evidence": "proven-leak",
+          "instances": 1, "first_detection": {"probes": 1, "seconds": 0.1},
+          "reproducer": {"root_cause": 0, "evidence": "proven-leak", "probe": "p1",
+            "actor": {"identity": "a", "role": "applicant", "tenant": "75"}, "victim": null,
+            "record": null, "request": null, "status": 200, "excerpt": "", "leaked": [],
+            "explanation": "SUSPICIOUS words stay plain"},
+          "shrunk": false, "cwe": [], "owasp": ""}],
+        "findings": [{"root_cause": 0, "evidence": "proven-leak", "probe": "p1",
+            "actor": {"identity": "a", "role": "applicant", "tenant": "75"}, "victim": null,
+            "record": null, "request": null, "status": 200, "excerpt": "", "leaked": [],
+            "explanation": "x"}],
+        "warnings": [], "failures": []
+    }"#;
 }

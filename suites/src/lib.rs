@@ -10,6 +10,8 @@
 //! - [`family`]: the probe families as data (what each needs, CWE and OWASP references);
 //! - [`surface`]: what a target offers, in abstract terms (built by the harness from a profile);
 //! - [`probes`]: probes, cells and relations, and the proptest strategies that shrink a failing cell;
+//! - [`outcome`]: how a run ends (clean, findings, inconclusive, target failure), from what it observed,
+//!   with typed reasons;
 //! - [`planner`]: the seeded, per-cell sampling of every family that applies, and its coverage;
 //! - [`stateful`]: the reference model of who may see what as rights change (logout, transfer, end of a
 //!   representation, deletion, role change) and the strategies over sequences of transitions;
@@ -19,6 +21,7 @@
 pub use cloison_generators as generators;
 
 pub mod family;
+pub mod outcome;
 pub mod planner;
 pub mod policy;
 pub mod population;

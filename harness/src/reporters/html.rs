@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::junit::outcome_name;
-use crate::report::{CellCoverage, Evidence, Outcome, Report, RootCause};
+use crate::report::{CellCoverage, Evidence, Report, RootCause};
 
 /// Escape text for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {
@@ -111,20 +111,6 @@ fn copyable(out: &mut String, id: &str, text: &str) {
          <pre id=\"{id}\">{}</pre></div>",
         escape(text)
     );
-}
-
-fn verdict_text(report: &Report) -> String {
-    match report.outcome {
-        Outcome::Clean => "CLEAN: every applicable family ran, every control passed, and no foreign data reached anyone".into(),
-        Outcome::Findings => format!(
-            "FINDINGS: {} root cause(s), {} instance(s)",
-            report.root_causes.len(),
-            report.findings.len()
-        ),
-        Outcome::Inconclusive => "INCONCLUSIVE: nothing was found, but the run cannot say clean".into(),
-        Outcome::TargetFailure => "TARGET FAILURE: the target did not answer properly; this run proves nothing clean".into(),
-        Outcome::Interrupted => "INTERRUPTED: the run was stopped by a signal; this report is partial".into(),
-    }
 }
 
 /// The state of a group of cells in the access matrix, from the weakest to the strongest signal.
@@ -405,33 +391,8 @@ fn cause(out: &mut String, report: &Report, index: usize, cause: &RootCause) {
     out.push_str("</section>");
 }
 
-/// The report as one self-contained HTML document.
-pub fn render(report: &Report) -> String {
-    let mut out = String::with_capacity(64 * 1024);
-    let outcome = outcome_name(report.outcome);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\
-         <title>cloison evidence report: {} ({})</title><style>{STYLE}</style></head><body>",
-        escape(&report.platform),
-        outcome
-    );
-    let _ = write!(
-        out,
-        "<h1>cloison evidence report</h1><p class=\"muted\">Authorization tests of {} on synthetic data: no identity may reach another's data.</p>\
-         <div class=\"verdict {outcome}\" id=\"verdict\">{}</div>",
-        escape(&report.platform),
-        escape(&verdict_text(report))
-    );
-    if !report.reasons.is_empty() {
-        out.push_str("<ul>");
-        for reason in &report.reasons {
-            let _ = write!(out, "<li>{}</li>", escape(reason));
-        }
-        out.push_str("</ul>");
-    }
+/// The run's identity: target, profile, seed, world, versions, and the replay command.
+fn run_table(out: &mut String, report: &Report) {
     out.push_str("<h2>Run</h2><table class=\"meta\"><tbody>");
     for (name, value) in [
         ("target", report.target.clone()),
@@ -457,29 +418,18 @@ pub fn render(report: &Report) -> String {
     out.push_str(
         "</tbody></table><p>Replay (same seed, same world, same probes, same verdict):</p>",
     );
-    copyable(&mut out, "replay", &report.replay);
+    copyable(out, "replay", &report.replay);
+}
 
-    out.push_str("<h2>Access matrix</h2><p class=\"muted\">Rows: the caller's role and relation to the data; columns: endpoints. Each square sums the cells (families, record kinds, variations) of that caller and endpoint; the strongest signal wins.</p>");
-    matrix(&mut out, report);
-
-    let _ = write!(out, "<h2>Root causes ({})</h2>", report.root_causes.len());
-    if report.root_causes.is_empty() {
-        out.push_str("<p>None.</p>");
-    }
-    for (index, c) in report.root_causes.iter().enumerate() {
-        cause(&mut out, report, index, c);
-    }
-
-    out.push_str("<h2>Coverage</h2>");
-    coverage(&mut out, report);
-
+/// Target failures, then warnings.
+fn problems(out: &mut String, report: &Report) {
     if !report.warnings.is_empty() || !report.failures.is_empty() {
         out.push_str("<h2>Warnings and failures</h2><ul>");
         for failure in &report.failures {
             let _ = write!(
                 out,
                 "<li><strong>failure:</strong> {}</li>",
-                escape(failure)
+                escape(&failure.to_string())
             );
         }
         for warning in &report.warnings {
@@ -487,7 +437,10 @@ pub fn render(report: &Report) -> String {
         }
         out.push_str("</ul>");
     }
+}
 
+/// Counts and timings of the run.
+fn timings(out: &mut String, report: &Report) {
     let s = &report.stats;
     let _ = write!(
         out,
@@ -514,6 +467,54 @@ pub fn render(report: &Report) -> String {
         );
     }
     out.push_str("</tbody></table>");
+}
+
+/// The report as one self-contained HTML document.
+pub fn render(report: &Report) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    let outcome = outcome_name(report.outcome);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\
+         <title>cloison evidence report: {} ({})</title><style>{STYLE}</style></head><body>",
+        escape(&report.platform),
+        outcome
+    );
+    let _ = write!(
+        out,
+        "<h1>cloison evidence report</h1><p class=\"muted\">Authorization tests of {} on synthetic data: no identity may reach another's data.</p>\
+         <div class=\"verdict {outcome}\" id=\"verdict\">{}</div>",
+        escape(&report.platform),
+        escape(&report.verdict())
+    );
+    if !report.reasons.is_empty() {
+        out.push_str("<ul>");
+        for reason in &report.reasons {
+            let _ = write!(out, "<li>{}</li>", escape(&reason.to_string()));
+        }
+        out.push_str("</ul>");
+    }
+    run_table(&mut out, report);
+
+    out.push_str("<h2>Access matrix</h2><p class=\"muted\">Rows: the caller's role and relation to the data; columns: endpoints. Each square sums the cells (families, record kinds, variations) of that caller and endpoint; the strongest signal wins.</p>");
+    matrix(&mut out, report);
+
+    let _ = write!(out, "<h2>Root causes ({})</h2>", report.root_causes.len());
+    if report.root_causes.is_empty() {
+        out.push_str("<p>None.</p>");
+    }
+    for (index, c) in report.root_causes.iter().enumerate() {
+        cause(&mut out, report, index, c);
+    }
+
+    out.push_str("<h2>Coverage</h2>");
+    coverage(&mut out, report);
+
+    problems(&mut out, report);
+
+    timings(&mut out, report);
     let _ = writeln!(
         out,
         "<p class=\"muted\">Generated by cloison {}. Every record is synthetic; credentials are redacted from every request shown.</p>\

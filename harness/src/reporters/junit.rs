@@ -138,11 +138,8 @@ fn verdict_suite(report: &Report) -> TestSuite {
         TestCaseStatus::success()
     } else {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-        let mut lines: Vec<String> = report
-            .reasons
-            .iter()
-            .chain(&report.failures)
-            .cloned()
+        let mut lines: Vec<String> = (report.reasons.iter().map(ToString::to_string))
+            .chain(report.failures.iter().map(ToString::to_string))
             .collect();
         lines.push(format!("replay: {}", report.replay));
         status

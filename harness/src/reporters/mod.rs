@@ -14,7 +14,6 @@ use sha2::{Digest as _, Sha256};
 
 use crate::engine::Judged;
 use crate::report::{CellCoverage, Evidence, Report, RootCause};
-use crate::run::RunArgs;
 
 pub mod html;
 pub mod junit;
@@ -157,6 +156,35 @@ impl Format {
     }
 }
 
+/// The output flags of `cloison run` and `cloison report merge`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct OutputArgs {
+    /// Write the JSON report to this file (`-`: to standard output, the summary then goes to standard
+    /// error).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write every report format into this directory: report.json, report.junit.xml, report.sarif,
+    /// report.html.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Write a JUnit XML report (one test case per cell) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a SARIF 2.1.0 report (one result per root cause) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Write a self-contained HTML evidence report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// Whether the JSON report goes to standard output (`--json -`).
+    pub fn json_to_stdout(&self) -> bool {
+        self.json.as_deref() == Some(Path::new("-"))
+    }
+}
+
 /// Where the reports of a run go.
 #[derive(Debug, Clone, Default)]
 pub struct Outputs {
@@ -167,14 +195,10 @@ pub struct Outputs {
 }
 
 impl Outputs {
-    /// The outputs a command line asks for.
-    pub fn new(args: &RunArgs) -> Self {
-        let mut files = Vec::new();
-        if let Some(dir) = &args.report {
-            for format in [Format::Json, Format::Junit, Format::Sarif, Format::Html] {
-                files.push((dir.join(format.file_name()), format));
-            }
-        }
+    /// The outputs `cloison run` writes through this type: every format of `--report DIR`, then
+    /// `--junit`, `--sarif`, `--html` (`--json FILE` it writes itself, before them).
+    pub fn new(args: &OutputArgs) -> Self {
+        let mut files = Self::report_dir(args);
         for (path, format) in [
             (&args.junit, Format::Junit),
             (&args.sarif, Format::Sarif),
@@ -188,6 +212,37 @@ impl Outputs {
             files,
             dir: args.report.clone(),
         }
+    }
+
+    /// The outputs of `cloison report merge`: every format of `--report DIR`, then `--json`, `--junit`,
+    /// `--sarif`, `--html`, each unless `-`.
+    pub fn with_json(args: &OutputArgs) -> Self {
+        let mut files = Self::report_dir(args);
+        for (path, format) in [
+            (&args.json, Format::Json),
+            (&args.junit, Format::Junit),
+            (&args.sarif, Format::Sarif),
+            (&args.html, Format::Html),
+        ] {
+            if let Some(path) = path.as_ref().filter(|p| p.as_path() != Path::new("-")) {
+                files.push((path.clone(), format));
+            }
+        }
+        Self {
+            files,
+            dir: args.report.clone(),
+        }
+    }
+
+    /// Every format inside `--report DIR`.
+    fn report_dir(args: &OutputArgs) -> Vec<(PathBuf, Format)> {
+        let Some(dir) = &args.report else {
+            return Vec::new();
+        };
+        [Format::Json, Format::Junit, Format::Sarif, Format::Html]
+            .into_iter()
+            .map(|format| (dir.join(format.file_name()), format))
+            .collect()
     }
 
     /// Check that every output can be written (creating the report directory and empty files), so that a

@@ -16,7 +16,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
-use cloison_harness::cli::EXIT_FINDINGS;
+use cloison_harness::cli::{CliError, EXIT_FINDINGS};
 use cloison_harness::report::{Evidence, Report};
 use cloison_harness::run::{RunArgs, RunResult, execute};
 use serde_json::{Value, json};
@@ -515,7 +515,7 @@ async fn try_run_mock<F, Fut>(
     profile: &str,
     tenants: usize,
     prepare: F,
-) -> anyhow::Result<RunResult>
+) -> Result<RunResult, CliError>
 where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = String>,

@@ -61,7 +61,9 @@ async fn run_with_identity_answers(
 fn assert_target_fault(result: &cloison_harness::run::RunResult, says: &[&str]) {
     assert_eq!(result.exit, EXIT_TARGET, "{}", result.report.summary());
     assert_eq!(result.report.outcome, Outcome::TargetFailure);
-    let failure = result.report.failures.join("\n");
+    let failure = (result.report.failures.iter().map(ToString::to_string))
+        .collect::<Vec<_>>()
+        .join("\n");
     for part in says {
         assert!(failure.contains(part), "{part:?} not in: {failure}");
     }
@@ -99,7 +101,9 @@ async fn a_target_that_echoes_provisioning_requests_is_at_fault() {
         ],
     );
     // The echo carried a password: the failure shows none of it.
-    let failure = result.report.failures.join("\n");
+    let failure = (result.report.failures.iter().map(ToString::to_string))
+        .collect::<Vec<_>>()
+        .join("\n");
     assert!(!failure.contains("password"), "{failure}");
 }
 

@@ -243,7 +243,7 @@ async fn a_target_that_stops_answering_is_given_up_in_bounded_time() {
             .report
             .failures
             .iter()
-            .any(|f| f.contains("failed 25 times in a row")),
+            .any(|f| f.to_string().contains("failed 25 times in a row")),
         "{:?}",
         result.report.failures
     );
@@ -278,7 +278,11 @@ async fn a_run_stops_at_its_deadline_and_is_inconclusive() {
         result.report.summary()
     );
     assert!(
-        result.report.reasons.iter().any(|r| r.contains("deadline")),
+        result
+            .report
+            .reasons
+            .iter()
+            .any(|r| r.to_string().contains("deadline")),
         "{:?}",
         result.report.reasons
     );

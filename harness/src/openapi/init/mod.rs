@@ -30,7 +30,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::{Document, Operation};
-use crate::cli::{EXIT_OK, UsageError};
+use crate::exit::{EXIT_OK, UsageError};
 
 /// Arguments of `cloison init`.
 #[derive(Debug, Clone, Args)]

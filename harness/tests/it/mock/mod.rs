@@ -15,7 +15,7 @@ mod quirks;
 
 use std::sync::Arc;
 
-use cloison_harness::cli::EXIT_FINDINGS;
+use cloison_harness::cli::{CliError, EXIT_FINDINGS};
 use cloison_harness::report::{Evidence, Outcome};
 use cloison_harness::run::{RunResult, execute};
 
@@ -186,7 +186,7 @@ async fn try_run_mock(
     tenants: usize,
     cases: u64,
     profile: &str,
-) -> (anyhow::Result<RunResult>, Arc<Mock>) {
+) -> (Result<RunResult, CliError>, Arc<Mock>) {
     let mock = Arc::new(Mock::new(flaws));
     let result = run_on(&mock, seed, tenants, cases, profile).await;
     (result, mock)
@@ -199,7 +199,7 @@ async fn run_on(
     tenants: usize,
     cases: u64,
     profile: &str,
-) -> anyhow::Result<RunResult> {
+) -> Result<RunResult, CliError> {
     let (addr, server) = serve(router(Arc::clone(mock))).await;
     let files = ProfileFiles::write(
         "maquette",

@@ -19,7 +19,10 @@ async fn mock_policy_that_grants_everything_is_inconclusive() {
     assert_eq!(run.result.exit, EXIT_INCONCLUSIVE, "{}", report.summary());
     assert_eq!(report.outcome, Outcome::Inconclusive);
     assert!(
-        report.reasons.iter().any(|r| r.contains("direct-read")),
+        report
+            .reasons
+            .iter()
+            .any(|r| r.to_string().contains("direct-read")),
         "{:?}",
         report.reasons
     );

@@ -27,10 +27,9 @@ async fn mock_refusing_a_second_case_file_stops_the_stateful_suite_and_the_run_i
         .expect("the suite says why it stopped");
     assert!(stopped.contains("409"), "{stopped}");
     assert!(
-        report
-            .reasons
-            .iter()
-            .any(|r| r.starts_with("the stateful suite stopped early")),
+        report.reasons.iter().any(|r| r
+            .to_string()
+            .starts_with("the stateful suite stopped early")),
         "{:?}",
         report.reasons
     );

@@ -1,0 +1,329 @@
+//! The judge phase of a run: from what the engine observed to the report (root causes, coverage, warnings)
+//! and its outcome, decided by [`cloison_suites::outcome::classify`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use cloison_suites::outcome::{
+    Classification, Failure, FamilyFacts, RunFacts, Skip, StopReason, classify,
+};
+use cloison_suites::{Family, Verdict};
+
+use super::RunArgs;
+use super::phases::{Prepared, Probing};
+use crate::engine::Outcome as Observed;
+use crate::plan::Plan;
+use crate::profile::Profile;
+use crate::report::{self, Coverage, Describe, Party, Report};
+
+/// A report with the run's identity and outcome, and nothing observed (the report of a run that did not
+/// get to judging).
+pub(super) fn report_of(
+    args: &RunArgs,
+    profile: &Profile,
+    tenants: usize,
+    classification: Classification,
+) -> Report {
+    Report {
+        schema_version: report::SCHEMA_VERSION.into(),
+        profile: profile_name(args),
+        profile_digest: profile_digest(profile),
+        cloison_version: env!("CARGO_PKG_VERSION").into(),
+        shard: args.shard.map(|s| s.to_string()),
+        target: args.target.to_string(),
+        deployment: String::new(),
+        platform: profile.name.clone(),
+        seed: args.seed,
+        replay: args.replay_command(),
+        tenants,
+        cases: args.cases,
+        outcome: classification.outcome,
+        reasons: classification.reasons,
+        stats: Default::default(),
+        coverage: Default::default(),
+        root_causes: Vec::new(),
+        findings: Vec::new(),
+        warnings: Vec::new(),
+        failures: classification.failures,
+    }
+}
+
+/// What the run's events show beyond findings.
+#[derive(Default)]
+struct Events {
+    /// Failed controls, in order.
+    failed_controls: Vec<Failure>,
+    /// The stateful suite's refused reads the model allows, once per cell.
+    stateful_refusals: Vec<String>,
+    /// Probes answered as unauthenticated.
+    unauthenticated: usize,
+    /// Server errors (refused with an error included) per endpoint.
+    server_errors: BTreeMap<String, usize>,
+    /// Server errors per family.
+    family_errors: BTreeMap<&'static str, usize>,
+}
+
+fn events(observed: &Observed) -> Events {
+    let mut out = Events::default();
+    let mut stateful_cells = BTreeSet::new();
+    for event in &observed.events {
+        match &event.verdict {
+            // The stateful suite's allowed reads that were refused: the target does not follow the model
+            // where it should grant access; not a failure of the target, but nothing can be claimed.
+            Verdict::ControlFailed(_) if event.probe.family == Family::Stateful => {
+                // Once per cell: every later sequence meets the same refusal.
+                let first = stateful_cells.insert(event.probe.cell.clone());
+                if first {
+                    out.stateful_refusals.push(event.explanation.clone());
+                }
+            }
+            Verdict::ControlFailed(reason) => out.failed_controls.push(Failure::Control {
+                actor: event.probe.actor.clone(),
+                role: event.probe.cell.role.clone(),
+                endpoint: event.probe.endpoint.clone(),
+                reason: reason.clone(),
+                curl: event.exchange.as_ref().map(|e| e.request.curl.clone()),
+            }),
+            Verdict::Unauthenticated => out.unauthenticated += 1,
+            Verdict::ServerError(_) | Verdict::RefusedWithError(_) => {
+                *out.server_errors
+                    .entry(event.probe.endpoint.clone())
+                    .or_default() += 1;
+            }
+            _ => {}
+        }
+        if matches!(event.verdict, Verdict::ServerError(_)) {
+            *out.family_errors
+                .entry(event.probe.family.name())
+                .or_default() += 1;
+        }
+    }
+    out
+}
+
+/// The run's warnings: server errors, renewed sessions, decoding limits, unused endpoints.
+fn warnings(observed: &Observed, events: &Events, unused: &[String]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (endpoint, count) in &events.server_errors {
+        warnings.push(format!(
+            "{count} server error(s) on {endpoint} with no foreign data and, for writes, no change seen by the owner: reported, not counted as leaks"
+        ));
+    }
+    if observed.relogins > 0 {
+        warnings.push(format!(
+            "{} session(s) were not accepted during the run and were renewed by logging in again (sessions that expire are re-checked, never counted as refusals)",
+            observed.relogins
+        ));
+    }
+    if observed.decode_limited > 0 {
+        warnings.push(format!(
+            "{} response(s) were decoded only up to cloison's limits (size, nesting or archive members): they were scanned up to there, and canaries past that point were not looked for",
+            observed.decode_limited
+        ));
+    }
+    for key in unused {
+        warnings.push(format!("{key} is declared but no probe used it"));
+    }
+    warnings
+}
+
+/// Endpoints the profile declares that no probe and no setup step used (creates excepted).
+fn unused_endpoints(profile: &Profile, observed: &Observed) -> Vec<String> {
+    let mut used: BTreeSet<String> = observed.endpoints.keys().cloned().collect();
+    used.extend(["health", "reset", "provisioning", "auth.login"].map(String::from));
+    profile
+        .endpoint_keys()
+        .into_iter()
+        .filter(|key| {
+            !used.iter().any(|u| {
+                key == u || key.starts_with(&format!("{u}.")) || key.starts_with(&format!("{u}["))
+            })
+        })
+        .filter(|key| !key.ends_with(".create"))
+        .collect()
+}
+
+/// The coverage block, and why each family did not run (typed, in the order of the block's families).
+fn coverage(
+    args: &RunArgs,
+    probing: &Probing,
+    observed: &Observed,
+    unused: Vec<String>,
+    controls_failed: usize,
+) -> (Coverage, Vec<Option<Skip>>) {
+    let planned = &probing.planned;
+    let controls_run = observed.stats.controls;
+    let mut skips = report::skips(
+        &planned.coverage,
+        &observed.executed,
+        &observed.not_applicable,
+    );
+    let mut coverage = report::coverage(
+        &planned.coverage,
+        &observed.executed,
+        &observed.not_applicable,
+        observed.endpoints.clone(),
+        unused,
+        (controls_run.saturating_sub(controls_failed), controls_run),
+    );
+    coverage.cells = crate::reporters::cells(planned, &observed.events);
+    coverage.stateful = observed.stateful.clone();
+    if args.shard.is_some_and(|s| s.index != 1) {
+        for (family, skip) in coverage.families.iter_mut().zip(&mut skips) {
+            if family.family == Family::Stateful.name() && family.probes == 0 {
+                *skip = Some(Skip::OtherShard);
+                family.skipped = Some(Skip::OtherShard.to_string());
+            }
+        }
+    }
+    if let Some(doc) = &probing.openapi.document {
+        coverage.operations = Some(crate::openapi::coverage::operations(
+            doc,
+            &probing.openapi.described,
+            &probing.openapi.generic,
+            &observed.tried,
+        ));
+    }
+    (coverage, skips)
+}
+
+/// What stopped the probes early, in the order reports give it: the deadline, giving up, a signal.
+fn stops(args: &RunArgs, observed: &Observed, interrupted: bool) -> Vec<StopReason> {
+    let mut stops = Vec::new();
+    if observed.past_deadline > 0 {
+        stops.push(StopReason::Deadline {
+            seconds: args.deadline,
+            unsent: observed.past_deadline,
+        });
+    }
+    if observed.abandoned > 0 {
+        stops.push(StopReason::GaveUp {
+            after: crate::engine::GIVE_UP_AFTER,
+            unsent: observed.abandoned,
+        });
+    }
+    if interrupted {
+        stops.push(StopReason::Interrupted {
+            unsent: observed.interrupted,
+        });
+    }
+    stops
+}
+
+/// Judge a run: root causes, coverage, warnings, and the outcome with its reasons.
+pub(super) fn judge(
+    args: &RunArgs,
+    prepared: &Prepared,
+    probing: &Probing,
+    observed: Observed,
+    deployment: String,
+    interrupted: bool,
+) -> Report {
+    let (plan, profile) = (&probing.plan, &prepared.profile);
+    let describe = RunDescription {
+        plan,
+        secrets: plan_secrets(plan),
+    };
+    let (root_causes, findings) =
+        report::root_causes(&observed.events, &observed.reproducers, &describe);
+    let events = events(&observed);
+    let unused = unused_endpoints(profile, &observed);
+    let mut warnings = warnings(&observed, &events, &unused);
+    let (coverage, skips) = coverage(
+        args,
+        probing,
+        &observed,
+        unused,
+        events.failed_controls.len(),
+    );
+    warnings.extend(probing.openapi.warnings.iter().cloned());
+    let stateful = &observed.stateful;
+    let facts = RunFacts {
+        root_causes: root_causes.len(),
+        failures: (observed.failures.iter().cloned().map(Failure::Target))
+            .chain(events.failed_controls)
+            .collect(),
+        stateful_refusals: events.stateful_refusals,
+        unauthenticated: events.unauthenticated,
+        stateful_stopped: stateful.stopped.clone(),
+        transitions_refused: (stateful.refused.iter())
+            .filter(|(kind, _)| !stateful.transitions.contains_key(*kind))
+            .map(|(kind, (count, status))| (kind.clone(), *count, status.clone()))
+            .collect(),
+        families: (coverage.families.iter().zip(skips))
+            .map(|(family, skip)| FamilyFacts {
+                family: family.family.clone(),
+                planned: family.planned,
+                probes: family.probes,
+                skipped: skip,
+                server_errors: events
+                    .family_errors
+                    .get(family.family.as_str())
+                    .copied()
+                    .unwrap_or(0),
+            })
+            .collect(),
+        controls_run: observed.stats.controls,
+        stops: stops(args, &observed, interrupted),
+    };
+    Report {
+        deployment,
+        stats: observed.stats,
+        coverage,
+        root_causes,
+        findings,
+        warnings,
+        ..report_of(args, profile, prepared.tenants, classify(&facts))
+    }
+}
+
+/// The profile file of a run, as reports name it.
+pub(super) fn profile_name(args: &RunArgs) -> String {
+    args.profile.as_ref().map_or_else(
+        || "fixtures/profiles/reference-portal.toml".to_string(),
+        |p| p.display().to_string(),
+    )
+}
+
+/// SHA-256 of the profile's text, as loaded for the run (the file is not read again).
+pub(super) fn profile_digest(profile: &Profile) -> String {
+    crate::reporters::sha256_hex(profile.text.as_bytes())
+}
+
+/// Every credential of a plan's accounts.
+fn plan_secrets(plan: &Plan) -> Vec<String> {
+    let mut out: Vec<String> = plan
+        .accounts
+        .iter()
+        .flat_map(|a| std::iter::once(a.password.clone()).chain(a.token.clone()))
+        .filter(|s| s.len() >= 4)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Parties and secrets of a run, for findings.
+struct RunDescription<'a> {
+    plan: &'a Plan,
+    secrets: Vec<String>,
+}
+
+impl Describe for RunDescription<'_> {
+    fn party(&self, key: &str) -> Option<Party> {
+        self.plan.population.identity(key).map(|i| Party {
+            identity: i.key.clone(),
+            role: i.role.clone(),
+            tenant: i.tenant.clone(),
+        })
+    }
+
+    fn victim(&self, record: &str) -> Option<Party> {
+        let record = self.plan.population.record(record)?;
+        let steward = self.plan.population.steward_of(record)?;
+        self.party(&steward.key)
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        self.secrets.clone()
+    }
+}

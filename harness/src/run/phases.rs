@@ -1,0 +1,306 @@
+//! The phases of a run before judging: prepare (profile, secrets, world), deploy (the target), then plan
+//! the probes and drive the engine over the deployed target. None of them tears the target down: that is
+//! done once, by [`super::execute`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use cloison_generators::World;
+use cloison_suites::outcome::{Failure, StopReason};
+use cloison_suites::{PlanConfig, Planned};
+use serde_json::{Map, Value};
+
+use super::RunArgs;
+use crate::engine::{Engine, EngineError, EngineOptions};
+use crate::exit::CliError;
+use crate::http::HttpSettings;
+use crate::openapi::Document;
+use crate::plan::Plan;
+use crate::profile::Profile;
+use crate::target::{self, DeployError, TargetSpec};
+
+/// Why a run ends before judging.
+pub(super) enum Halt {
+    /// Bad usage or configuration, or a failure of the environment: no report.
+    Error(CliError),
+    /// The target failed, or a signal came, before anything could be judged: a report says which.
+    Report(Result<Failure, StopReason>),
+}
+
+impl From<CliError> for Halt {
+    fn from(err: CliError) -> Self {
+        Halt::Error(err)
+    }
+}
+
+/// What a run starts from: its profile, secrets and world.
+pub(super) struct Prepared {
+    /// The profile (its generic endpoints added once the OpenAPI document is read).
+    pub profile: Profile,
+    /// The secrets of the secrets file (the deployment's added by [`deploy`]; the plan then takes them).
+    pub secrets: Map<String, Value>,
+    /// Tenants of the world.
+    pub tenants: usize,
+}
+
+/// Load the profile and the secrets, check the flags, generate the world: every mistake here is a usage
+/// error, found before anything is deployed.
+pub(super) fn prepare(args: &RunArgs) -> Result<(Prepared, World), CliError> {
+    let profile = match &args.profile {
+        Some(path) => Profile::load(path),
+        None => Profile::reference_portal(),
+    }
+    .map_err(|e| CliError::usage(e.to_string()))?;
+    if let Some(flaw) = args.flaws.iter().find(|f| f.trim().is_empty()) {
+        return Err(CliError::usage(format!(
+            "--flaw {flaw:?}: expected a flaw name (see fixtures/FLAWS.md)"
+        )));
+    }
+    if args.keep_target && matches!(args.target, TargetSpec::Url(_)) {
+        return Err(CliError::usage(format!(
+            "--keep-target applies to the embedded portal and to containers cloison starts, not to {}",
+            args.target
+        )));
+    }
+    if args.concurrency == 0 {
+        return Err(CliError::usage("--concurrency must be at least 1"));
+    }
+    let mut secrets = Map::new();
+    if let Some(path) = args.secrets.as_ref().or(profile.secrets_file.as_ref()) {
+        secrets = super::secrets::load_secrets(path)?;
+    }
+    let mut config = args.gen_config();
+    // A platform without tenants has a world of one departement; existing tenants decide how many.
+    config.tenants = crate::plan::tenant_selection(&config.tenants, &profile.tenants)
+        .map_err(CliError::Usage)?;
+    let world = World::generate(&config)
+        .map_err(|e| CliError::usage(format!("cannot generate the world: {e}")))?;
+    let prepared = Prepared {
+        profile,
+        secrets,
+        tenants: world.tenants.len(),
+    };
+    Ok((prepared, world))
+}
+
+/// Deploy the target; its secrets join the run's.
+pub(super) async fn deploy(
+    args: &RunArgs,
+    prepared: &mut Prepared,
+    interrupt: &Arc<AtomicBool>,
+) -> Result<target::Deployed, Halt> {
+    let request = target::DeployRequest {
+        profile: &prepared.profile,
+        secrets: &prepared.secrets,
+        flaws: &args.flaws,
+        allow_remote: args.allow_remote,
+        interrupt,
+    };
+    let deployed = match target::deploy(&args.target, &request).await {
+        Ok(deployed) => deployed,
+        Err(DeployError::Usage(message)) => return Err(Halt::Error(CliError::Usage(message))),
+        Err(DeployError::Failed(message)) => {
+            return Err(Halt::Report(Ok(Failure::Deploy {
+                target: args.target.to_string(),
+                message,
+            })));
+        }
+        Err(DeployError::Interrupted) => {
+            return Err(Halt::Report(Err(StopReason::InterruptedDeploying {
+                target: args.target.to_string(),
+            })));
+        }
+    };
+    if matches!(&args.target, TargetSpec::Url(url) if !target::is_loopback(url)) {
+        eprintln!(
+            "warning: {}: synthetic tenants, accounts and case files are written now",
+            deployed.description
+        );
+    }
+    for (name, value) in &deployed.secrets {
+        prepared
+            .secrets
+            .entry(name.clone())
+            .or_insert(value.clone());
+    }
+    Ok(deployed)
+}
+
+/// The OpenAPI side of a run: the document, the operations the profile describes, those probed
+/// generically, and why there is no document when it could not be read.
+#[derive(Default)]
+pub(super) struct OpenApi {
+    pub document: Option<Document>,
+    pub described: BTreeMap<String, usize>,
+    pub generic: BTreeMap<String, usize>,
+    pub warnings: Vec<String>,
+}
+
+/// What the probes run over: the plan of the world on the target, the probes, the secrets.
+pub(super) struct Probing {
+    pub plan: Plan,
+    pub planned: Planned,
+    pub secrets: Value,
+    pub openapi: OpenApi,
+}
+
+/// Plan the world's accounts and records on the target, and the probes (with the OpenAPI document's
+/// generic ones, and only this shard's).
+pub(super) async fn plan_probes(
+    args: &RunArgs,
+    prepared: &mut Prepared,
+    world: World,
+    base_url: &str,
+) -> Result<Probing, Halt> {
+    let secrets = Value::Object(std::mem::take(&mut prepared.secrets));
+    let profile = &mut prepared.profile;
+    let plan = Plan::new(world, profile, &secrets).map_err(|e| CliError::usage(e.to_string()))?;
+    let per_cell = args
+        .per_cell
+        .map(|n| n as usize)
+        .or(profile.probing.per_cell)
+        .unwrap_or(3);
+    let mut planned = cloison_suites::plan(
+        &plan.population,
+        &profile.policy,
+        &profile.surface(),
+        PlanConfig {
+            seed: args.seed,
+            per_cell,
+        },
+    );
+    // The OpenAPI document, when there is one: its operations the profile does not describe are probed
+    // generically, and the report lists every operation with the families that reached it.
+    let mut openapi = OpenApi::default();
+    openapi.document = match crate::openapi::reach::document(
+        args.openapi.as_deref(),
+        profile.openapi.as_ref(),
+        base_url,
+        Duration::from_secs(args.timeout.max(1)),
+        Duration::from_secs(args.startup_timeout),
+    )
+    .await
+    {
+        Ok(document) => document,
+        Err(crate::openapi::reach::DocumentError::Usage(message)) => {
+            return Err(Halt::Error(CliError::Usage(message)));
+        }
+        Err(crate::openapi::reach::DocumentError::Unavailable(message)) => {
+            openapi.warnings.push(format!(
+                "{message}: the operations the profile does not describe were not probed, and the report has no operation coverage"
+            ));
+            None
+        }
+    };
+    if let Some(doc) = &openapi.document {
+        let reach = crate::openapi::reach::plan(
+            doc,
+            profile,
+            &plan.population,
+            &planned,
+            crate::openapi::reach::ReachConfig {
+                seed: args.seed,
+                per_cell,
+            },
+        );
+        reach.apply(&mut planned);
+        openapi.described = crate::openapi::reach::profile_operations(doc, profile);
+        openapi.generic = reach.operation_of;
+        profile.generic = reach.endpoints;
+    }
+    if let Some(shard) = args.shard {
+        shard.apply(&mut planned);
+    }
+    Ok(Probing {
+        plan,
+        planned,
+        secrets,
+        openapi,
+    })
+}
+
+/// The HTTP settings of the run: timeout, retries, redirects and pace.
+pub(super) fn http_settings(
+    args: &RunArgs,
+    profile: &Profile,
+    base_url: &str,
+) -> Result<HttpSettings, Halt> {
+    let settings = HttpSettings::new(
+        base_url.to_string(),
+        Duration::from_secs(args.timeout.max(1)),
+        args.retries,
+        Duration::from_millis(50),
+    )
+    .map_err(|e| CliError::Failed(anyhow::anyhow!("cannot set up TLS: {e}")))?;
+    Ok(HttpSettings {
+        redirects: crate::http::Redirects {
+            max_hops: profile.probing.max_redirects,
+            hosts: profile.probing.follow_hosts.clone(),
+            login: profile.refusals.login_redirect.clone(),
+        },
+        pace: args.rate.map(|rate| Arc::new(crate::http::Pace::new(rate))),
+        ..settings
+    })
+}
+
+/// Provision, seed and probe the target through the engine, within the run's deadline.
+pub(super) async fn drive(
+    args: &RunArgs,
+    profile: &Profile,
+    probing: &Probing,
+    settings: HttpSettings,
+    interrupt: &Arc<AtomicBool>,
+) -> Result<crate::engine::Outcome, Halt> {
+    let started = std::time::Instant::now();
+    let deadline = Duration::from_secs(args.deadline);
+    // Off a terminal (a CI log), bars are not drawn: a line per phase and every few seconds instead.
+    let log = (!args.quiet && !std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .then(|| Arc::new(crate::progress::ProgressLog::new()));
+    let ticker = log
+        .clone()
+        .map(|log| tokio::spawn(log.tick(crate::progress::EVERY)));
+    let options = EngineOptions {
+        concurrency: args.concurrency,
+        progress: !args.quiet,
+        startup_timeout: Duration::from_secs(args.startup_timeout),
+        shrink: !args.no_shrink,
+        deadline: Some(started + deadline),
+        interrupt: interrupt.clone(),
+        stateful: args.shard.is_none_or(|s| s.index == 1),
+        log,
+    };
+    let scanner = probing.plan.scanner();
+    let engine = Engine::new(
+        profile,
+        &probing.plan,
+        settings,
+        probing.secrets.clone(),
+        &scanner,
+        options,
+    );
+    // Setup that hangs is cut a minute after the deadline; probes stop at the deadline itself.
+    let ran = match engine {
+        Ok(engine) => Ok(tokio::time::timeout(
+            deadline + Duration::from_secs(60),
+            engine.run(&probing.planned),
+        )
+        .await),
+        Err(err) => Err(err),
+    };
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
+    match ran {
+        Ok(Ok(Ok(outcome))) => Ok(outcome),
+        Ok(Ok(Err(EngineError::Setup(message)))) => Err(Halt::Error(CliError::Usage(message))),
+        Ok(Ok(Err(EngineError::Target(message)))) | Err(EngineError::Target(message)) => {
+            Err(Halt::Report(Ok(Failure::Target(message))))
+        }
+        Err(err) => Err(Halt::Report(Ok(Failure::Target(err.to_string())))),
+        Ok(Err(_)) => Err(Halt::Report(Ok(Failure::SetupDeadline {
+            seconds: args.deadline,
+        }))),
+    }
+}
