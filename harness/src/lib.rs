@@ -5,7 +5,8 @@
 //! - `generate`: `cloison generate`, writing a synthetic world to disk;
 //! - [`profile`]: target profiles (TOML): parsing, validation with precise errors, compiled templates;
 //! - [`run`]: `cloison run`, over [`target`] (deployment), [`plan`] (the world's accounts and records),
-//!   [`engine`] (provision, seed, controls, probes), [`render`] (profile endpoints to plain requests),
+//!   [`contexts`] (the records' template contexts), [`engine`] (provision, seed, controls, probes),
+//!   [`render`] (profile endpoints to plain requests),
 //!   [`http`] (sends rendered requests: clients, retries, curl reproducers),
 //!   [`oracle`] (canary scanning and verdicts) and [`report`] (findings, JSON, summary);
 //! - `reporters`: the report in other formats (JUnit XML, SARIF 2.1.0, a self-contained HTML evidence
@@ -21,6 +22,7 @@
 pub(crate) mod bench;
 pub(crate) mod cause;
 pub mod cli;
+pub mod contexts;
 pub mod decode;
 pub mod engine;
 pub mod event;

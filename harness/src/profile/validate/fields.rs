@@ -400,7 +400,7 @@ fn sample_fields() -> serde_json::Value {
     });
     let config = cloison_generators::GenConfig::new(1, 2, 24);
     if let Ok(world) = cloison_generators::World::generate(&config) {
-        for ctx in crate::plan::record_contexts(&world, &Default::default()).all() {
+        for ctx in crate::contexts::record_contexts(&world, &Default::default()).all() {
             merge(&mut sample, &ctx);
         }
         for rep in world.cases.iter().flat_map(|b| &b.representations) {
