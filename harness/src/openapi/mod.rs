@@ -117,6 +117,24 @@ pub struct Operation {
     pub responses: Vec<Response>,
 }
 
+#[cfg(test)]
+impl Operation {
+    /// An operation with only a method and a path (the tests' shorthand).
+    pub(crate) fn bare(method: &str, path: &str) -> Self {
+        Operation {
+            method: method.into(),
+            path: path.into(),
+            operation_id: None,
+            summary: String::new(),
+            tags: Vec::new(),
+            parameters: Vec::new(),
+            body: None,
+            security: None,
+            responses: Vec::new(),
+        }
+    }
+}
+
 impl Operation {
     /// `METHOD /path`, the operation's name in reports.
     pub fn name(&self) -> String {

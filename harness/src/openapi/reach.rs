@@ -648,17 +648,7 @@ mod tests {
     use super::*;
 
     fn op(method: &str, path: &str) -> Operation {
-        Operation {
-            method: method.into(),
-            path: path.into(),
-            operation_id: None,
-            summary: String::new(),
-            tags: Vec::new(),
-            parameters: Vec::new(),
-            body: None,
-            security: None,
-            responses: Vec::new(),
-        }
+        Operation::bare(method, path)
     }
 
     #[test]

@@ -392,17 +392,7 @@ mod tests {
     use crate::openapi::Operation;
 
     fn op(method: &str, path: &str) -> Operation {
-        Operation {
-            method: method.into(),
-            path: path.into(),
-            operation_id: None,
-            summary: String::new(),
-            tags: Vec::new(),
-            parameters: Vec::new(),
-            body: None,
-            security: None,
-            responses: Vec::new(),
-        }
+        Operation::bare(method, path)
     }
 
     #[test]
