@@ -11,6 +11,7 @@
 
 mod deploy;
 mod error;
+mod exclude;
 mod lookup;
 mod model;
 mod raw;
@@ -25,6 +26,7 @@ pub use deploy::{
     ContainerSpec, DEFAULT_HEALTH_TIMEOUT, DEPLOY_OPTIONS, Deploy, DeployHealth, RenderError,
     image_reference,
 };
+pub use exclude::Exclusion;
 pub use error::{KeyPath, MAX_ERRORS, ProfileError, ProfileErrorDetail, Seg, Source};
 pub(crate) use model::form_key;
 pub use model::{
