@@ -98,7 +98,10 @@ pub(super) fn prioritise<T>(
     let mut by_role: std::collections::BTreeMap<String, Vec<(Relation, Vec<T>)>> =
         std::collections::BTreeMap::new();
     for ((role, relation), candidates) in cells {
-        by_role.entry(role).or_default().push((relation, candidates));
+        by_role
+            .entry(role)
+            .or_default()
+            .push((relation, candidates));
     }
     let mut roles: Vec<Vec<(Relation, Vec<T>)>> = by_role.into_values().collect();
     for relations in &mut roles {
@@ -145,8 +148,15 @@ mod tests {
         let drawn = draw(&groups, 3, &mut Rng::new(1, "op"));
         assert_eq!(drawn.len(), 3);
         let fillings: std::collections::BTreeSet<usize> = drawn.iter().map(|d| d.0).collect();
-        assert_eq!(fillings.len(), 3, "three fillings, one probe each: {drawn:?}");
-        assert!(drawn.iter().all(|d| d.1 == 0), "their first cells: {drawn:?}");
+        assert_eq!(
+            fillings.len(),
+            3,
+            "three fillings, one probe each: {drawn:?}"
+        );
+        assert!(
+            drawn.iter().all(|d| d.1 == 0),
+            "their first cells: {drawn:?}"
+        );
         // One group: its cells in order, then second candidates; never more than the candidates.
         let one = vec![vec![vec![0u8; 2], vec![0u8; 1]]];
         let drawn = draw(&one, 10, &mut Rng::new(1, "op"));
@@ -154,13 +164,22 @@ mod tests {
             drawn.iter().map(|d| (d.0, d.1)).collect::<Vec<_>>(),
             [(0, 0), (0, 1), (0, 0)]
         );
-        assert_eq!(draw(&one, 10, &mut Rng::new(1, "op")), drawn, "deterministic");
+        assert_eq!(
+            draw(&one, 10, &mut Rng::new(1, "op")),
+            drawn,
+            "deterministic"
+        );
         assert!(draw::<u8>(&[], 3, &mut Rng::new(1, "op")).is_empty());
     }
 
     #[test]
     fn every_role_comes_before_any_role_twice_and_other_tenants_first() {
-        let cell = |role: &str, relation| ((role.to_string(), relation), vec![(role.to_string(), relation)]);
+        let cell = |role: &str, relation| {
+            (
+                (role.to_string(), relation),
+                vec![(role.to_string(), relation)],
+            )
+        };
         let cells = std::collections::BTreeMap::from([
             cell("applicant", Relation::SameTenant),
             cell("applicant", Relation::OtherTenant),
@@ -170,15 +189,19 @@ mod tests {
             cell("agent", Relation::OtherTenant),
         ]);
         for seed in 0..20 {
-            let order: Vec<(String, Relation)> = prioritise(cells.clone(), &mut Rng::new(seed, "op"))
-                .into_iter()
-                .map(|c| c[0].clone())
-                .collect();
+            let order: Vec<(String, Relation)> =
+                prioritise(cells.clone(), &mut Rng::new(seed, "op"))
+                    .into_iter()
+                    .map(|c| c[0].clone())
+                    .collect();
             assert_eq!(order.len(), 6);
             let first: std::collections::BTreeSet<&str> =
                 order[..3].iter().map(|(role, _)| role.as_str()).collect();
             assert_eq!(first.len(), 3, "every role first: {order:?}");
-            assert!(order[..3].iter().all(|(_, r)| *r == Relation::OtherTenant), "{order:?}");
+            assert!(
+                order[..3].iter().all(|(_, r)| *r == Relation::OtherTenant),
+                "{order:?}"
+            );
         }
     }
 }

@@ -109,7 +109,10 @@ mod tests {
         // An operation never called on purpose is listed with why, and not counted as missed.
         let withheld = BTreeMap::from([(1, super::super::withhold::Withheld::Excluded)]);
         let ops = operations(&doc, &described, &generic, &withheld, &executed);
-        assert_eq!(ops[1].withheld.as_deref(), Some("named by [probing] exclude"));
+        assert_eq!(
+            ops[1].withheld.as_deref(),
+            Some("named by [probing] exclude")
+        );
         assert_eq!(share(&ops), (2, 2, 100));
     }
 }

@@ -50,7 +50,11 @@ fn names(segment: &str) -> Vec<&str> {
 }
 
 /// The path with each parameter replaced by `value(position, role)`, everything else kept as written.
-fn substitute(path: &str, roles: &[Option<ParamRole>], value: impl Fn(usize, Option<ParamRole>) -> String) -> String {
+fn substitute(
+    path: &str,
+    roles: &[Option<ParamRole>],
+    value: impl Fn(usize, Option<ParamRole>) -> String,
+) -> String {
     let mut out = String::new();
     let mut at = 0;
     let mut rest = path;
@@ -73,7 +77,11 @@ fn roles(op: &Operation) -> Vec<Option<ParamRole>> {
     let mut previous: Option<&str> = None;
     for segment in op.segments() {
         if is_param(segment) {
-            roles.extend(names(segment).into_iter().map(|n| vocab::param_role(n, previous)));
+            roles.extend(
+                names(segment)
+                    .into_iter()
+                    .map(|n| vocab::param_role(n, previous)),
+            );
         } else {
             previous = Some(segment);
         }
@@ -81,11 +89,23 @@ fn roles(op: &Operation) -> Vec<Option<ParamRole>> {
     roles
 }
 
+/// [`fillings`] without a hint from the profile.
+#[cfg(test)]
+fn plain(op: &Operation) -> Vec<Filled> {
+    fillings(op, None)
+}
+
 /// The ways of filling an operation's path parameters: one, or one per kind of record when the last
-/// parameter names nothing known (or a representation).
-pub fn fillings(op: &Operation) -> Vec<Filled> {
+/// parameter names nothing known (or a representation). `hint`: the kind of record the profile names at
+/// the last parameter, where one of its paths is the operation's up to there (it wins over the words).
+pub fn fillings(op: &Operation, hint: Option<RecordKind>) -> Vec<Filled> {
     let mut roles = roles(op);
     let leaf = roles.len().checked_sub(1);
+    if let (Some(l), Some(kind)) = (leaf, hint)
+        && !matches!(roles[l], Some(ParamRole::Tenant | ParamRole::Account))
+    {
+        roles[l] = Some(ParamRole::Record(kind));
+    }
     // A last parameter that names nothing known, with literal segments after it, is a scope: a
     // collection inside another's (`/projects/{project}/items/`) is tried with the victim's tenant.
     let after = op.path.rsplit_once('}').map_or("", |(_, rest)| rest);
@@ -162,7 +182,11 @@ pub fn fillings(op: &Operation) -> Vec<Filled> {
                 })
             });
             Filled {
-                anonymous: if anonymous.is_empty() { "/".into() } else { anonymous },
+                anonymous: if anonymous.is_empty() {
+                    "/".into()
+                } else {
+                    anonymous
+                },
                 caller,
                 kind,
                 guess,
@@ -182,20 +206,20 @@ mod tests {
 
     #[test]
     fn paths_are_kept_as_documented_trailing_slash_and_all() {
-        let f = &fillings(&op("GET", "/api/v1/items/{id}/"))[0];
+        let f = &plain(&op("GET", "/api/v1/items/{id}/"))[0];
         assert_eq!(f.anonymous, "/api/v1/items/{{case.id}}/");
         assert_eq!(f.caller.as_deref(), Some("/api/v1/items/{{case.id}}/"));
-        assert_eq!(fillings(&op("GET", "/api/board/"))[0].anonymous, "/api/board/");
-        assert_eq!(fillings(&op("GET", "/"))[0].anonymous, "/");
+        assert_eq!(plain(&op("GET", "/api/board/"))[0].anonymous, "/api/board/");
+        assert_eq!(plain(&op("GET", "/"))[0].anonymous, "/");
         assert_eq!(
-            fillings(&op("GET", "/exports/{name}.{ext}"))[0].anonymous,
+            plain(&op("GET", "/exports/{name}.{ext}"))[0].anonymous,
             "/exports/{{tenant.code}}.{{case.id}}"
         );
     }
 
     #[test]
     fn the_last_parameter_is_the_victims_and_the_parents_are_the_callers_own() {
-        let f = fillings(&op("GET", "/orgs/{org}/cases/{case_id}/notes/{id}/"));
+        let f = plain(&op("GET", "/orgs/{org}/cases/{case_id}/notes/{id}/"));
         assert_eq!(f.len(), 1);
         assert_eq!(
             f[0].caller.as_deref(),
@@ -205,10 +229,13 @@ mod tests {
             f[0].anonymous,
             "/orgs/{{tenant.code}}/cases/{{case.id}}/notes/{{note.id}}/"
         );
-        assert_eq!((f[0].kind, f[0].own), (Some(RecordKind::Note), Some(RecordKind::Case)));
+        assert_eq!(
+            (f[0].kind, f[0].own),
+            (Some(RecordKind::Note), Some(RecordKind::Case))
+        );
         // A parent that names nothing known is a scope: the caller's tenant; the unknown leaf is tried as
         // every kind of record's identifier.
-        let f = fillings(&op("GET", "/orgs/{org}/projects/{project}/items/{id}"));
+        let f = plain(&op("GET", "/orgs/{org}/projects/{project}/items/{id}"));
         let callers: Vec<_> = f.iter().filter_map(|f| f.caller.clone()).collect();
         assert_eq!(
             callers,
@@ -221,16 +248,16 @@ mod tests {
         );
         assert!(f.iter().all(|f| f.own.is_none()));
         // A lone parameter is the victim's, whatever it names.
-        let f = &fillings(&op("GET", "/orgs/{org}/dossiers/{dossierId}/pieces"))[0];
+        let f = &plain(&op("GET", "/orgs/{org}/dossiers/{dossierId}/pieces"))[0];
         assert_eq!(
             f.caller.as_deref(),
             Some("/orgs/{{own.tenant.code}}/dossiers/{{case.id}}/pieces")
         );
         assert_eq!(f.own, None);
         assert_eq!(
-            fillings(&op("GET", "/users/{id}"))[0].caller.as_deref(),
+            plain(&op("GET", "/users/{id}"))[0].caller.as_deref(),
             Some("/users/{{person.account_id || case.id}}")
         );
-        assert_eq!(fillings(&op("GET", "/me"))[0].kind, None);
+        assert_eq!(plain(&op("GET", "/me"))[0].kind, None);
     }
 }

@@ -38,8 +38,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 pub use error::OpenApiError;
-pub use load::{fetch, load};
 pub use fill::OWN;
+pub use load::{fetch, load};
 pub use paths::{is_param, param_name, segments};
 
 /// Largest document read (large APIs describe hundreds of operations).

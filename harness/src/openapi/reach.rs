@@ -403,7 +403,10 @@ impl<'a> Planner<'a> {
     fn collection(&mut self, index: usize, filled: &Filled) {
         let op = &self.doc.operations[index];
         let key = format!("{PREFIX}{} {}", op.method, op.path);
-        let path = filled.caller.clone().unwrap_or_else(|| filled.anonymous.clone());
+        let path = filled
+            .caller
+            .clone()
+            .unwrap_or_else(|| filled.anonymous.clone());
         self.endpoint(index, &key, &path, Vec::new(), false);
         let mut by_role: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (a, identity) in self.population.identities().iter().enumerate() {
@@ -412,7 +415,11 @@ impl<'a> Planner<'a> {
         let mut rng = Rng::new(self.config.seed, &format!("collection/{key}"));
         let roles: Vec<Vec<usize>> = by_role.into_values().collect();
         let cells: Vec<Vec<usize>> = rng.sample(&roles, roles.len());
-        for (_, c, i) in budget::draw(std::slice::from_ref(&cells), self.config.per_operation, &mut rng) {
+        for (_, c, i) in budget::draw(
+            std::slice::from_ref(&cells),
+            self.config.per_operation,
+            &mut rng,
+        ) {
             let actor = &self.population.identities()[cells[c][i]];
             self.reach.probes.push(Self::probe(
                 Family::Collection,
@@ -445,7 +452,11 @@ impl<'a> Planner<'a> {
         }
         self.endpoint(index, &key, &path, query, false);
         let cases = self.records[&RecordKind::Case].clone();
-        for (_, c, i) in budget::draw(std::slice::from_ref(&cells), self.config.per_operation, &mut rng) {
+        for (_, c, i) in budget::draw(
+            std::slice::from_ref(&cells),
+            self.config.per_operation,
+            &mut rng,
+        ) {
             let (a, r) = cells[c][i];
             let actor = &self.population.identities()[a];
             self.reach.probes.push(Self::probe(
@@ -476,6 +487,32 @@ pub fn own_record<'p>(
             && r.tenant == actor.tenant
             && !pool.contains(&r.case)
             && policy.may_see(population, actor, r).is_allowed()
+    })
+}
+
+/// The kind of record the profile names at the operation's last path parameter: one of its endpoints
+/// whose path is the operation's up to there (the same literal segments, placeholders where it has
+/// parameters) and names `{{KIND.…}}` at that segment (`/files/{{case.id}}` says what `/files/{id}/digest`
+/// takes, whatever the word `files` suggests).
+fn profile_kind(profile: &Profile, op: &super::Operation) -> Option<RecordKind> {
+    let have = op.segments();
+    let leaf = have.iter().rposition(|s| super::is_param(s))?;
+    profile.endpoints().into_iter().find_map(|endpoint| {
+        let text = endpoint.path.text();
+        let want = super::segments(text.split('?').next().unwrap_or(&text));
+        if want.len() <= leaf {
+            return None;
+        }
+        let prefix = have[..leaf].iter().zip(&want).all(|(doc, mine)| {
+            if super::is_param(doc) {
+                mine.contains("{{")
+            } else {
+                doc == mine
+            }
+        });
+        let name = want[leaf].strip_prefix("{{")?.strip_suffix("}}")?;
+        let root = name.split(['.', ' ', '|']).next()?;
+        prefix.then(|| profile.kind_named(root)).flatten()
     })
 }
 
@@ -524,7 +561,7 @@ pub fn plan(
         if withheld.contains_key(&index) {
             continue;
         }
-        let fillings = fillings(op);
+        let fillings = fillings(op, profile_kind(profile, op));
         if !reached_anonymously.contains(&index)
             && let Some(first) = fillings.first()
         {
@@ -568,7 +605,6 @@ impl Reach {
         planned.probes.extend(self.probes.iter().cloned());
         planned.mutating.extend(self.mutating.iter().cloned());
     }
-
 
     /// What the generic probing planned, for a line on standard error: the operations, those the profile
     /// describes, those never called, and the probes.

@@ -54,7 +54,13 @@ fn reach(doc: &Document, profile: &Profile, seed: u64) -> (Plan, Reach) {
     (plan, reach)
 }
 
-fn plan_with(doc: &Document, profile: &Profile, plan: &Plan, planned: &Planned, seed: u64) -> Reach {
+fn plan_with(
+    doc: &Document,
+    profile: &Profile,
+    plan: &Plan,
+    planned: &Planned,
+    seed: u64,
+) -> Reach {
     super::reach::plan(
         doc,
         profile,
@@ -105,9 +111,18 @@ fn reset_setup_login_excluded_and_wiping_operations_are_never_called() {
     assert_eq!(why("GET /api/reset/"), Some(Withheld::Reset));
     assert_eq!(why("POST /api/v1/auth/login"), Some(Withheld::Session));
     assert_eq!(why("POST /api/v1/admin/tenants"), Some(Withheld::Setup));
-    assert_eq!(why("POST /api/v1/admin/tenants/{code}/users"), Some(Withheld::Setup));
-    assert_eq!(why("GET /api/maintenance/reindex/"), Some(Withheld::Excluded));
-    assert_eq!(why("POST /api/maintenance/reindex/"), Some(Withheld::Excluded));
+    assert_eq!(
+        why("POST /api/v1/admin/tenants/{code}/users"),
+        Some(Withheld::Setup)
+    );
+    assert_eq!(
+        why("GET /api/maintenance/reindex/"),
+        Some(Withheld::Excluded)
+    );
+    assert_eq!(
+        why("POST /api/maintenance/reindex/"),
+        Some(Withheld::Excluded)
+    );
     assert_eq!(why("PUT /api/search-index/"), Some(Withheld::Excluded));
     assert_eq!(why("DELETE /api/cache/"), Some(Withheld::Destructive));
     let called = called(&doc, &reach);
@@ -160,11 +175,27 @@ fn paths_keep_their_trailing_slash_and_parents_come_from_the_callers_own_scope()
             .record(probe.record.as_deref().expect("a record"))
             .expect("victim");
         assert_eq!(victim.kind, RecordKind::Note);
-        assert!(!profile.policy.may_see(&plan.population, actor, victim).is_allowed());
-        let own = own_record(&plan.population, &profile.policy, &planned.pool, actor, RecordKind::Case)
-            .expect("the caller has a case file of its own to name");
+        assert!(
+            !profile
+                .policy
+                .may_see(&plan.population, actor, victim)
+                .is_allowed()
+        );
+        let own = own_record(
+            &plan.population,
+            &profile.policy,
+            &planned.pool,
+            actor,
+            RecordKind::Case,
+        )
+        .expect("the caller has a case file of its own to name");
         assert_eq!(own.tenant, actor.tenant);
-        assert!(profile.policy.may_see(&plan.population, actor, own).is_allowed());
+        assert!(
+            profile
+                .policy
+                .may_see(&plan.population, actor, own)
+                .is_allowed()
+        );
     }
 }
 
@@ -179,7 +210,14 @@ fn large_document(n: usize) -> Document {
     while count < n {
         let base = format!("/api/v1/orgs/{{org}}/projects/{{project}}/things{i}/");
         let mut item = serde_json::Map::new();
-        item.insert("get".into(), if i % 5 == 0 { search.clone() } else { op.clone() });
+        item.insert(
+            "get".into(),
+            if i % 5 == 0 {
+                search.clone()
+            } else {
+                op.clone()
+            },
+        );
         item.insert("post".into(), op.clone());
         paths.insert(base.clone(), Value::Object(item));
         let mut one = serde_json::Map::new();
@@ -204,22 +242,45 @@ fn a_400_operation_document_costs_a_few_probes_per_operation() {
     let reach = plan_with(&doc, &profile, &plan, &planned, 7);
     let mut per: BTreeMap<(usize, Family), usize> = BTreeMap::new();
     for probe in reach.probes.iter().chain(&reach.mutating) {
-        *per.entry((reach.operation_of[&probe.endpoint], probe.family)).or_default() += 1;
+        *per.entry((reach.operation_of[&probe.endpoint], probe.family))
+            .or_default() += 1;
     }
     for ((index, family), n) in &per {
-        let most = if *family == Family::Anonymous { 1 } else { PER_OPERATION };
-        assert!(*n <= most, "{} {family}: {n} probes", doc.operations[*index].name());
+        let most = if *family == Family::Anonymous {
+            1
+        } else {
+            PER_OPERATION
+        };
+        assert!(
+            *n <= most,
+            "{} {family}: {n} probes",
+            doc.operations[*index].name()
+        );
     }
     let total = reach.probes.len() + reach.mutating.len();
     // At 2 requests a second, the generic probes of 400 operations take at most a third of the default
     // deadline (1800 s), leaving the rest to setup and the profile's own probes.
     let bound = 1800 * 2 / 3;
-    eprintln!("{} ({} operations)", reach.summary(&doc, 0), doc.operations.len());
-    assert!(total <= bound, "{total} probes planned for {} operations", doc.operations.len());
-    assert!(total >= doc.operations.len(), "every operation is called: {total}");
+    eprintln!(
+        "{} ({} operations)",
+        reach.summary(&doc, 0),
+        doc.operations.len()
+    );
+    assert!(
+        total <= bound,
+        "{total} probes planned for {} operations",
+        doc.operations.len()
+    );
+    assert!(
+        total >= doc.operations.len(),
+        "every operation is called: {total}"
+    );
     // The same seed gives the same probes; another seed draws others.
     let again = plan_with(&doc, &profile, &plan, &planned, 7);
     let ids = |r: &Reach| r.probes.iter().map(|p| p.id()).collect::<Vec<_>>();
     assert_eq!(ids(&again), ids(&reach));
-    assert_ne!(ids(&plan_with(&doc, &profile, &plan, &planned, 8)), ids(&reach));
+    assert_ne!(
+        ids(&plan_with(&doc, &profile, &plan, &planned, 8)),
+        ids(&reach)
+    );
 }

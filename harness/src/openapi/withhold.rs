@@ -89,7 +89,12 @@ fn profile_calls(profile: &Profile) -> Vec<(&Endpoint, Withheld)> {
         .chain(profile.accounts.register.iter());
     out.extend(setup.map(|e| (e, Withheld::Setup)));
     if let Some(p) = &profile.provisioning {
-        let calls = [&p.tenant, &p.identity, &p.representation, &p.end_representation];
+        let calls = [
+            &p.tenant,
+            &p.identity,
+            &p.representation,
+            &p.end_representation,
+        ];
         out.extend(calls.into_iter().flatten().map(|e| (e, Withheld::Setup)));
     }
     let session = profile.auth.login.iter().chain(profile.auth.logout.iter());
@@ -142,12 +147,32 @@ mod tests {
     #[test]
     fn names_that_say_they_wipe_data_are_destructive_and_ordinary_ones_are_not() {
         assert!(destructive(&op("GET", "/api/reset/", None, "")));
-        assert!(destructive(&op("POST", "/admin/db", Some("wipeDatabase"), "")));
-        assert!(destructive(&op("DELETE", "/cache", None, "Flush every cache")));
-        assert!(destructive(&op("POST", "/tables/{name}/truncate", None, "")));
+        assert!(destructive(&op(
+            "POST",
+            "/admin/db",
+            Some("wipeDatabase"),
+            ""
+        )));
+        assert!(destructive(&op(
+            "DELETE",
+            "/cache",
+            None,
+            "Flush every cache"
+        )));
+        assert!(destructive(&op(
+            "POST",
+            "/tables/{name}/truncate",
+            None,
+            ""
+        )));
         // A password reset is not one; nor are ordinary operations, whose words merely contain these.
         assert!(!destructive(&op("POST", "/auth/password/reset/", None, "")));
-        assert!(!destructive(&op("POST", "/users/{id}/reset-password", None, "")));
+        assert!(!destructive(&op(
+            "POST",
+            "/users/{id}/reset-password",
+            None,
+            ""
+        )));
         for (m, p, s) in [
             ("GET", "/api/dropdowns/", "Dropdown values"),
             ("DELETE", "/cases/{id}/", "Delete a case"),

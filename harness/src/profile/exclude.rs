@@ -49,14 +49,21 @@ impl Exclusion {
             Some((method, path)) => {
                 let path = path.trim();
                 if !path.starts_with('/') {
-                    return Err(format!("`{text}`: the path must start with `/`; {expected}"));
+                    return Err(format!(
+                        "`{text}`: the path must start with `/`; {expected}"
+                    ));
                 }
                 let method = method.to_ascii_uppercase();
                 if method == "*" {
-                    return Ok(Exclusion::Operation { method: None, path: path.to_string() });
+                    return Ok(Exclusion::Operation {
+                        method: None,
+                        path: path.to_string(),
+                    });
                 }
                 if !METHODS.contains(&method.as_str()) {
-                    return Err(format!("`{text}`: `{method}` is not an HTTP method; {expected}"));
+                    return Err(format!(
+                        "`{text}`: `{method}` is not an HTTP method; {expected}"
+                    ));
                 }
                 Ok(Exclusion::Operation {
                     method: Some(method),
@@ -132,10 +139,16 @@ mod tests {
         let e = |s: &str| Exclusion::parse(s).expect(s);
         let reset = e("GET /api/reset/");
         assert!(reset.matches("GET", "/api/reset/", None));
-        assert!(reset.matches("get", "/api/reset", None), "the trailing slash is not needed");
+        assert!(
+            reset.matches("get", "/api/reset", None),
+            "the trailing slash is not needed"
+        );
         assert!(!reset.matches("POST", "/api/reset/", None));
         assert!(!reset.matches("GET", "/api/reset/all/", None));
-        assert!(e("/api/reset").matches("DELETE", "/api/reset/", None), "any method");
+        assert!(
+            e("/api/reset").matches("DELETE", "/api/reset/", None),
+            "any method"
+        );
         let admin = e("* /admin/*");
         assert!(admin.matches("POST", "/admin/users/{id}/", None));
         assert!(!admin.matches("POST", "/api/admin/x", None));

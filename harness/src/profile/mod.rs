@@ -26,8 +26,8 @@ pub use deploy::{
     ContainerSpec, DEFAULT_HEALTH_TIMEOUT, DEPLOY_OPTIONS, Deploy, DeployHealth, RenderError,
     image_reference,
 };
-pub use exclude::Exclusion;
 pub use error::{KeyPath, MAX_ERRORS, ProfileError, ProfileErrorDetail, Seg, Source};
+pub use exclude::Exclusion;
 pub(crate) use model::form_key;
 pub use model::{
     Accounts, Actor, Auth, Body, Create, Endpoint, ExistingAccount, ExistingTenant, HeaderTemplate,

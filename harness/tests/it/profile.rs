@@ -338,8 +338,10 @@ fn exclusions_validate_and_mistakes_are_located() {
     assert_eq!(profile.probing.exclude.len(), 4);
     assert!(profile.probing.exclude[0].matches("GET", "/api/reset/", None));
     assert!(profile.probing.exclude[3].matches("POST", "/x", Some("wipeDatabase")));
-    let err = parse(&with("exclude = [\"GET /api/reset/\", \"FETCH /api/reset/\"]"))
-        .expect_err("not a method");
+    let err = parse(&with(
+        "exclude = [\"GET /api/reset/\", \"FETCH /api/reset/\"]",
+    ))
+    .expect_err("not a method");
     insta::assert_snapshot!("exclude_not_a_method", err);
 }
 

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,7 +26,7 @@ use cloison_harness::report::{Evidence, Outcome};
 use cloison_harness::run::{RunResult, execute};
 use serde_json::{Value, json};
 
-use crate::support::answer::{credential, header_is, reply, text};
+use crate::support::answer::{Upload, credential, header_is, reply, text, upload};
 use crate::support::directory::{Account, Directory};
 use crate::support::files::ProfileFiles;
 use crate::support::library::url_args;
@@ -49,6 +49,8 @@ struct Case {
 struct Db {
     directory: Directory<u64>,
     cases: Vec<Case>,
+    /// (id, case file, bytes, content type)
+    documents: Vec<(u64, u64, Vec<u8>, String)>,
     tokens: HashMap<String, u64>,
 }
 
@@ -91,7 +93,10 @@ struct Mock {
 type Shared = State<Arc<Mock>>;
 
 fn refused(status: StatusCode) -> Response {
-    reply(status, json!({ "detail": "You do not have permission to perform this action." }))
+    reply(
+        status,
+        json!({ "detail": "You do not have permission to perform this action." }),
+    )
 }
 
 fn not_found() -> Response {
@@ -148,7 +153,11 @@ async fn create_workspace(
         return unauthenticated();
     }
     let slug = text(&body, "slug");
-    m.db.lock().expect("db").directory.tenants.push(slug.clone());
+    m.db.lock()
+        .expect("db")
+        .directory
+        .tenants
+        .push(slug.clone());
     reply(StatusCode::CREATED, json!({ "slug": slug }))
 }
 
@@ -180,7 +189,11 @@ async fn create_mandate(
     else {
         return reply(StatusCode::BAD_REQUEST, json!({ "agent": ["required"] }));
     };
-    let n = m.db.lock().expect("db").directory.represent(agent, principal);
+    let n =
+        m.db.lock()
+            .expect("db")
+            .directory
+            .represent(agent, principal);
     reply(StatusCode::CREATED, json!({ "id": n }))
 }
 
@@ -281,7 +294,10 @@ async fn list_cases(
         .filter(|c| c.workspace == workspace && db.visible(caller, c))
         .map(case_json)
         .collect();
-    reply(StatusCode::OK, json!({ "count": cases.len(), "results": cases }))
+    reply(
+        StatusCode::OK,
+        json!({ "count": cases.len(), "results": cases }),
+    )
 }
 
 /// Undescribed in the profile: a case file's summary (its person's surname and NIR).
@@ -341,10 +357,57 @@ async fn archive(
     }
 }
 
+/// A document of a case file of the workspace, uploaded by someone who may see the case file.
+async fn attach(
+    State(m): Shared,
+    headers: HeaderMap,
+    Path((workspace, id)): Path<(String, u64)>,
+    mut multipart: Multipart,
+) -> Response {
+    let file = upload(&mut multipart, "file", "file").await.ok().flatten();
+    let mut db = m.db.lock().expect("db");
+    let Some(caller) = db.caller(&headers) else {
+        return unauthenticated();
+    };
+    let visible = db
+        .cases
+        .iter()
+        .any(|c| c.id == id && c.workspace == workspace && db.visible(caller, c));
+    if !visible {
+        return not_found();
+    }
+    let Some(Upload { bytes, mime, .. }) = file else {
+        return reply(StatusCode::BAD_REQUEST, json!({ "file": ["required"] }));
+    };
+    let n = db.documents.len() as u64 + 1;
+    db.documents.push((n, id, bytes, mime));
+    reply(StatusCode::CREATED, json!({ "id": n }))
+}
+
+async fn download(State(m): Shared, headers: HeaderMap, Path(n): Path<u64>) -> Response {
+    let db = m.db.lock().expect("db");
+    let Some(caller) = db.caller(&headers) else {
+        return unauthenticated();
+    };
+    let Some((_, case, bytes, mime)) = db.documents.iter().find(|d| d.0 == n) else {
+        return not_found();
+    };
+    match db.cases.iter().find(|c| c.id == *case) {
+        Some(c) if db.visible(caller, c) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, mime.clone())],
+            bytes.clone(),
+        )
+            .into_response(),
+        _ => not_found(),
+    }
+}
+
 /// The mock's OpenAPI document (as drf-spectacular writes it: every path with its trailing slash).
 fn document() -> Value {
     let ws = json!({ "name": "workspace", "in": "path", "required": true, "schema": { "type": "string" } });
-    let id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
+    let id =
+        json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
     let admin = json!([{ "ApiKey": [] }]);
     let open = json!([]);
     let body = |props: Value| json!({ "content": { "application/json": { "schema": { "type": "object", "properties": props } } } });
@@ -373,7 +436,9 @@ fn document() -> Value {
             },
             "/api/workspaces/{workspace}/cases/{id}/": { "get": { "operationId": "workspaces_cases_retrieve", "parameters": [ws, id], "responses": {} } },
             "/api/workspaces/{workspace}/cases/{id}/summary/": { "get": { "operationId": "workspaces_cases_summary_retrieve", "parameters": [ws, id], "responses": {} } },
-            "/api/workspaces/{workspace}/cases/{id}/archive/": { "post": { "operationId": "workspaces_cases_archive_create", "parameters": [ws, id], "responses": {} } }
+            "/api/workspaces/{workspace}/cases/{id}/archive/": { "post": { "operationId": "workspaces_cases_archive_create", "parameters": [ws, id], "responses": {} } },
+            "/api/workspaces/{workspace}/cases/{id}/documents/": { "post": { "operationId": "workspaces_cases_documents_create", "parameters": [ws, id], "responses": {} } },
+            "/api/documents/{id}/download/": { "get": { "operationId": "documents_download_retrieve", "parameters": [id], "responses": {} } }
         }
     })
 }
@@ -386,7 +451,10 @@ fn router(mock: Arc<Mock>) -> Router {
         .route("/api/demo/", get(demo))
         .route("/api/auth/token/", post(token))
         .route("/api/admin/workspaces/", post(create_workspace))
-        .route("/api/admin/workspaces/{workspace}/members/", post(create_member))
+        .route(
+            "/api/admin/workspaces/{workspace}/members/",
+            post(create_member),
+        )
         .route("/api/admin/mandates/", post(create_mandate))
         .route("/api/admin/mandates/{id}/end/", post(end_mandate))
         .route(
@@ -402,6 +470,11 @@ fn router(mock: Arc<Mock>) -> Router {
             "/api/workspaces/{workspace}/cases/{id}/archive/",
             post(archive),
         )
+        .route(
+            "/api/workspaces/{workspace}/cases/{id}/documents/",
+            post(attach),
+        )
+        .route("/api/documents/{id}/download/", get(download))
         .fallback(fallback)
         .with_state(mock)
 }
@@ -483,6 +556,16 @@ json = { holder = "{{person.account_id}}", person = { surname = "{{person.surnam
 
 [resources.case.read]
 path = "/api/workspaces/{{tenant.code}}/cases/{{case.id}}/"
+
+[resources.document.create]
+as = "owner"
+method = "POST"
+path = "/api/workspaces/{{tenant.code}}/cases/{{case.id}}/documents/"
+extract = { id = "/id" }
+multipart = [{ name = "file", file = "document" }]
+
+[resources.document.download]
+path = "/api/documents/{{document.id}}/download/"
 "#;
 
 /// A run at default flags with `--openapi` pointing at the mock's schema; the mock's counts after it.
@@ -526,16 +609,19 @@ fn assert_safe(mock: &Mock, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trailing_slash_platform_with_a_get_reset_is_probed_safely_and_its_undescribed_flaw_found()
-{
+ {
     let (found, mock) = run_atelier(true, PROFILE).await;
     let report = &found.report;
     assert_safe(&mock, "flawed");
     assert_eq!(found.exit, EXIT_FINDINGS, "{}", report.summary());
     let endpoint = "openapi GET /api/workspaces/{workspace}/cases/{id}/summary/";
     assert!(
-        report.root_causes.iter().any(|c| c.family.name() == "direct-read"
-            && c.endpoint == endpoint
-            && c.evidence == Evidence::ProvenLeak),
+        report
+            .root_causes
+            .iter()
+            .any(|c| c.family.name() == "direct-read"
+                && c.endpoint == endpoint
+                && c.evidence == Evidence::ProvenLeak),
         "a proven direct read through the caller's own workspace: {}",
         report.summary()
     );
@@ -561,8 +647,19 @@ async fn a_trailing_slash_platform_with_a_get_reset_is_probed_safely_and_its_und
         .iter()
         .map(|o| (format!("{} {}", o.method, o.path), o.withheld.clone()))
         .collect();
-    assert!(withheld["GET /api/reset/"].as_deref().is_some_and(|w| w.contains("[[reset]]")));
-    assert!(withheld["GET /api/demo/"].as_deref().is_some_and(|w| w.contains("exclude")));
+    assert!(
+        withheld["GET /api/reset/"]
+            .as_deref()
+            .is_some_and(|w| w.contains("[[reset]]"))
+    );
+    assert!(
+        withheld["GET /api/demo/"]
+            .as_deref()
+            .is_some_and(|w| w.contains("exclude"))
+    );
     assert!(withheld["POST /api/auth/token/"].is_some());
-    assert_eq!(withheld["GET /api/workspaces/{workspace}/cases/{id}/summary/"], None);
+    assert_eq!(
+        withheld["GET /api/workspaces/{workspace}/cases/{id}/summary/"],
+        None
+    );
 }
