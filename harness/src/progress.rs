@@ -58,13 +58,19 @@ impl ProgressLog {
 
     fn line(&self, bar: &ProgressBar) -> String {
         let findings = self.findings.load(Ordering::Relaxed);
+        let message = bar.message();
         format!(
-            "[{:>5} s] {}: {}/{}, {findings} finding{} so far",
+            "[{:>5} s] {}: {}/{}, {findings} finding{} so far{}",
             self.started.elapsed().as_secs(),
             bar.prefix().trim(),
             bar.position(),
             bar.length().unwrap_or(0),
-            if findings == 1 { "" } else { "s" }
+            if findings == 1 { "" } else { "s" },
+            if message.is_empty() {
+                String::new()
+            } else {
+                format!("; {message}")
+            }
         )
     }
 

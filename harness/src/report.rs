@@ -629,9 +629,19 @@ fn write_operations(out: &mut String, operations: &[crate::openapi::coverage::Op
         out,
         "  operations of the OpenAPI document probed: {reached} of {total} ({percent} %)"
     );
+    let withheld = operations
+        .iter()
+        .filter(|o| o.tried.is_empty() && o.withheld.is_some())
+        .count();
+    if withheld > 0 {
+        let _ = writeln!(
+            out,
+            "    never called on purpose: {withheld} (the profile's reset, setup and session calls, [probing] exclude, names that say they wipe data)"
+        );
+    }
     let missed: Vec<String> = operations
         .iter()
-        .filter(|o| o.tried.is_empty())
+        .filter(|o| o.tried.is_empty() && o.withheld.is_none())
         .map(|o| format!("{} {}", o.method, o.path))
         .collect();
     if !missed.is_empty() {

@@ -14,6 +14,8 @@ pub(super) struct Bars {
     draw: bool,
     log: Option<Arc<ProgressLog>>,
     current: Mutex<Option<ProgressBar>>,
+    /// The OpenAPI operations of the phase in progress (its message).
+    operations: Mutex<super::operations::Operations>,
 }
 
 impl Bars {
@@ -24,6 +26,7 @@ impl Bars {
             draw: progress,
             log,
             current: Mutex::new(None),
+            operations: Mutex::default(),
         }
     }
 
@@ -33,16 +36,34 @@ impl Bars {
             bar.set_draw_target(ProgressDrawTarget::hidden());
         }
         bar.set_style(
-            ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {per_sec}")
+            ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {per_sec} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
         bar.set_prefix(what.to_string());
+        if let Ok(mut operations) = self.operations.lock() {
+            operations.reset();
+        }
         if let Some(log) = &self.log {
             log.phase(&bar);
         }
         if let Ok(mut current) = self.current.lock() {
             *current = Some(bar);
+        }
+    }
+
+    /// Count a generic probe of the phase (planned, or done), and show the operations done.
+    fn operation(&self, endpoint: &str, done: bool) {
+        let Ok(mut operations) = self.operations.lock() else {
+            return;
+        };
+        if done {
+            operations.done(endpoint);
+            if let Some(message) = operations.message() {
+                self.with_bar(|bar| bar.set_message(message));
+            }
+        } else {
+            operations.planned(endpoint);
         }
     }
 
@@ -61,9 +82,11 @@ impl Sink for Bars {
             Event::Phase { name, steps } => self.start(*steps, name),
             Event::Step => self.with_bar(|bar| bar.inc(1)),
             Event::PhaseEnd => self.with_bar(ProgressBar::finish_and_clear),
-            Event::Probe { state, .. } => match state {
-                ProbeState::Planned | ProbeState::Sent => {}
+            Event::Probe { state, probe, .. } => match state {
+                ProbeState::Planned => self.operation(&probe.endpoint, false),
+                ProbeState::Sent => {}
                 ProbeState::Judged(judged) => {
+                    self.operation(&probe.endpoint, true);
                     self.with_bar(|bar| bar.inc(1));
                     if let Some(log) = &self.log
                         && judged.verdict.is_finding()
@@ -71,7 +94,10 @@ impl Sink for Bars {
                         log.finding();
                     }
                 }
-                ProbeState::NotSent(_) | ProbeState::Failed(_) => self.with_bar(|bar| bar.inc(1)),
+                ProbeState::NotSent(_) | ProbeState::Failed(_) => {
+                    self.operation(&probe.endpoint, true);
+                    self.with_bar(|bar| bar.inc(1));
+                }
             },
             Event::SetupLeak(_)
             | Event::StatefulFailure(_)

@@ -34,6 +34,8 @@ mod create;
 mod executor;
 mod login;
 mod observe;
+mod operations;
+mod own;
 mod probe;
 mod seed;
 mod setup;

@@ -22,13 +22,15 @@ pub(super) type Gathered = Result<Result<(Judgement, Exchange), NotApplicable>, 
 
 impl<'a> Executor<'a> {
     /// The context of a probe: the record's values (or the actor's own tenant for collections), the actor's
-    /// identity, the secrets.
+    /// identity, the secrets; for a generic probe, the actor's own scope (`own`).
     pub(super) fn probe_ctx(&self, probe: &Probe) -> Value {
         let actor = probe.actor.as_deref().unwrap_or("");
-        match &probe.record {
+        let mut ctx = match &probe.record {
             Some(record) => self.record_ctx(record, actor),
             None => self.identity_ctx(actor),
-        }
+        };
+        self.add_own_ctx(probe, &mut ctx);
+        ctx
     }
 
     /// Foreign canaries of a response for `reader` (everything is foreign to an anonymous caller), split

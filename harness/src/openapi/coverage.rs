@@ -19,14 +19,20 @@ pub struct OperationCoverage {
     pub described_by: Option<String>,
     /// The families whose probes reached it, sorted (`anonymous`, `direct-read`...): empty when none did.
     pub tried: Vec<String>,
+    /// Why the generic probing never called it (the profile's reset, setup or session calls,
+    /// `[probing] exclude`, a name that says it wipes data), when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<String>,
 }
 
 /// Every operation of `doc` with the families of `executed` (family, endpoint key) that reached it;
-/// `described` maps profile endpoint keys to operations, `generic` the generic keys.
+/// `described` maps profile endpoint keys to operations, `generic` the generic keys; `withheld` the
+/// operations never called on purpose.
 pub fn operations(
     doc: &Document,
     described: &BTreeMap<String, usize>,
     generic: &BTreeMap<String, usize>,
+    withheld: &BTreeMap<usize, super::withhold::Withheld>,
     executed: &BTreeSet<(String, String)>,
 ) -> Vec<OperationCoverage> {
     let mut tried: BTreeMap<usize, BTreeSet<&str>> = BTreeMap::new();
@@ -57,14 +63,20 @@ pub fn operations(
                 .get(&index)
                 .map(|f| f.iter().map(|s| s.to_string()).collect())
                 .unwrap_or_default(),
+            withheld: withheld.get(&index).map(ToString::to_string),
         })
         .collect()
 }
 
-/// Operations reached, of all, and the share in percent (rounded down, so that 89.9 % never shows as 90).
+/// Operations reached, of all those cloison may call (an operation never called on purpose, and not
+/// reached by a probe of the profile's, is not counted), and the share in percent (rounded down, so that
+/// 89.9 % never shows as 90).
 pub fn share(operations: &[OperationCoverage]) -> (usize, usize, u32) {
     let reached = operations.iter().filter(|o| !o.tried.is_empty()).count();
-    let total = operations.len();
+    let total = operations
+        .iter()
+        .filter(|o| !o.tried.is_empty() || o.withheld.is_none())
+        .count();
     let percent = (reached * 100).checked_div(total).unwrap_or(0) as u32;
     (reached, total, percent)
 }
@@ -88,11 +100,19 @@ mod tests {
             ("collection".to_string(), "openapi GET /b".to_string()),
             ("control".to_string(), "resources.note.list".to_string()),
         ]);
-        let ops = operations(&doc, &described, &generic, &executed);
+        let ops = operations(&doc, &described, &generic, &BTreeMap::new(), &executed);
         assert_eq!(ops[0].tried, ["anonymous", "direct-read"]);
         assert_eq!(ops[0].described_by.as_deref(), Some("resources.case.read"));
         assert!(ops[1].tried.is_empty());
         assert_eq!(ops[2].tried, ["collection"]);
         assert_eq!(share(&ops), (2, 3, 66));
+        // An operation never called on purpose is listed with why, and not counted as missed.
+        let withheld = BTreeMap::from([(1, super::super::withhold::Withheld::Excluded)]);
+        let ops = operations(&doc, &described, &generic, &withheld, &executed);
+        assert_eq!(
+            ops[1].withheld.as_deref(),
+            Some("named by [probing] exclude")
+        );
+        assert_eq!(share(&ops), (2, 2, 100));
     }
 }

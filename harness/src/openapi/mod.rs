@@ -13,17 +13,24 @@
 //!
 //! Modules: `load` (a file or a URL), `parse` (the JSON read into [`Operation`]s, local `$ref`s followed),
 //! `error` (what is wrong, with its line and column or its JSON pointer), `schema` (properties, types and
-//! enums through `$ref`, `allOf` and alternatives), `paths` (path segments and template matching).
+//! enums through `$ref`, `allOf` and alternatives), `paths` (path segments and template matching);
+//! for [`reach`]: `withhold` (operations never called), `fill` (paths filled as documented, parents from
+//! the caller's own scope), `budget` (probes per operation and family).
 
 pub mod coverage;
 pub mod init;
 pub mod reach;
 pub mod vocab;
+pub mod withhold;
 
+mod budget;
 mod error;
+mod fill;
 mod load;
 mod parse;
 mod paths;
+#[cfg(test)]
+mod reach_tests;
 mod schema;
 
 use std::collections::BTreeMap;
@@ -31,6 +38,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 pub use error::OpenApiError;
+pub use fill::OWN;
 pub use load::{fetch, load};
 pub use paths::{is_param, param_name, segments};
 

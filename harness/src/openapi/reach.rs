@@ -25,8 +25,12 @@ use cloison_suites::{
 };
 use serde_json::{Map, Value};
 
-use super::vocab::{self, ParamRole};
-use super::{Document, In, Operation, is_param};
+pub use super::budget::PER_OPERATION;
+use super::budget::{self, Rng};
+use super::fill::{Filled, fillings};
+use super::vocab;
+pub use super::withhold::Withheld;
+use super::{Document, In};
 use crate::profile::{Body, Endpoint, JsonTemplate, KeyPath, OpenApiSource, Profile, Template};
 
 /// The prefix of generic endpoint keys.
@@ -43,6 +47,8 @@ pub struct Reach {
     pub probes: Vec<Probe>,
     /// Anonymous calls of methods that change data (after the planner's writes).
     pub mutating: Vec<Probe>,
+    /// The operations never called, and why.
+    pub withheld: BTreeMap<usize, Withheld>,
 }
 
 /// How probing is sampled.
@@ -50,39 +56,8 @@ pub struct Reach {
 pub struct ReachConfig {
     /// The run's seed.
     pub seed: u64,
-    /// Probes per cell.
-    pub per_cell: usize,
-}
-
-/// SplitMix64, seeded per operation: the same seed gives the same probes.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64, salt: &str) -> Self {
-        Rng(salt.bytes().fold(seed ^ 0xD1B5_4A32_D192_ED03, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
-        }))
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z % n.max(1) as u64) as usize
-    }
-
-    /// Up to `k` distinct items, in the order drawn.
-    fn sample<T: Clone>(&mut self, items: &[T], k: usize) -> Vec<T> {
-        let mut left: Vec<usize> = (0..items.len()).collect();
-        let mut out = Vec::new();
-        while out.len() < k && !left.is_empty() {
-            let at = self.below(left.len());
-            out.push(items[left.remove(at)].clone());
-        }
-        out
-    }
+    /// Probes per operation and family ([`PER_OPERATION`] by default).
+    pub per_operation: usize,
 }
 
 /// Why a run has no document.
@@ -200,99 +175,6 @@ fn dummy(doc: &Document, schema: &Value, depth: usize) -> Value {
     }
 }
 
-/// One way of filling an operation's path: the kind of record whose identifiers go in it.
-#[derive(Debug, Clone)]
-struct Filled {
-    /// The path template.
-    path: String,
-    /// The kind of the record that fills it (`None`: no parameter needs a record).
-    kind: Option<RecordKind>,
-    /// The suffix of its key when the document does not say what a parameter names.
-    guess: Option<RecordKind>,
-}
-
-/// The ways of filling an operation's path parameters from a record's context: parameters the vocabulary
-/// recognises get what they name; any other is tried with the identifiers of each kind of record.
-fn fillings(op: &Operation) -> Vec<Filled> {
-    let segments = op.segments();
-    let mut roles = Vec::new();
-    let mut previous: Option<&str> = None;
-    for segment in &segments {
-        if is_param(segment) {
-            let mut names = Vec::new();
-            let mut rest = *segment;
-            while let Some(start) = rest.find('{') {
-                let Some(end) = rest[start..].find('}') else {
-                    break;
-                };
-                names.push(rest[start + 1..start + end].to_string());
-                rest = &rest[start + end + 1..];
-            }
-            for name in names {
-                roles.push(vocab::param_role(&name, previous));
-            }
-        } else {
-            previous = Some(segment);
-        }
-    }
-    let free = roles
-        .iter()
-        .any(|r| matches!(r, None | Some(ParamRole::Representation)));
-    let known_kind = roles.iter().rev().find_map(|r| match r {
-        Some(ParamRole::Record(kind)) => Some(*kind),
-        _ => None,
-    });
-    let needs_record = !roles.is_empty();
-    // A parameter that names nothing known is tried as each kind of record's identifier; an account's is
-    // tried where the parameter says so (`ParamRole::Account`).
-    let variants: Vec<Option<RecordKind>> = if free {
-        RecordKind::ALL
-            .into_iter()
-            .filter(|k| !matches!(k, RecordKind::Account | RecordKind::Person))
-            .map(Some)
-            .collect()
-    } else {
-        vec![None]
-    };
-    variants
-        .into_iter()
-        .map(|guess| {
-            let kind = guess
-                .or(known_kind)
-                .or(needs_record.then_some(RecordKind::Case));
-            let mut roles = roles.iter();
-            let mut path = String::new();
-            for segment in &segments {
-                path.push('/');
-                if !is_param(segment) {
-                    path.push_str(segment);
-                    continue;
-                }
-                let mut rest = *segment;
-                while let Some(start) = rest.find('{') {
-                    path.push_str(&rest[..start]);
-                    let Some(end) = rest[start..].find('}') else {
-                        break;
-                    };
-                    let value = match roles.next().copied().flatten() {
-                        Some(ParamRole::Record(k)) => format!("{{{{{}.id}}}}", k.name()),
-                        Some(ParamRole::Tenant) => "{{tenant.code}}".into(),
-                        Some(ParamRole::Account) => "{{person.account_id || case.id}}".into(),
-                        _ => format!("{{{{{}.id}}}}", guess.unwrap_or(RecordKind::Case).name()),
-                    };
-                    path.push_str(&value);
-                    rest = &rest[start + end + 1..];
-                }
-                path.push_str(rest);
-            }
-            if path.is_empty() {
-                path.push('/');
-            }
-            Filled { path, kind, guess }
-        })
-        .collect()
-}
-
 /// Plans the generic probes of a run.
 struct Planner<'a> {
     doc: &'a Document,
@@ -303,6 +185,8 @@ struct Planner<'a> {
     /// Non-pool records by kind, and pool records by kind.
     records: BTreeMap<RecordKind, Vec<&'a Record>>,
     pool: BTreeMap<RecordKind, Vec<&'a Record>>,
+    /// The pool's case files (keys).
+    pool_cases: &'a BTreeSet<String>,
     reach: Reach,
 }
 
@@ -396,7 +280,9 @@ impl<'a> Planner<'a> {
     fn anonymous(&mut self, index: usize, filled: &Filled) {
         let op = &self.doc.operations[index];
         let secured = op.secured();
-        let key = if secured {
+        // Apart from the calls as an identity when its path differs (they name the caller's own scope).
+        let apart = filled.caller.as_ref() != Some(&filled.anonymous);
+        let key = if secured || apart {
             format!("{PREFIX}{} {} (no credentials)", op.method, op.path)
         } else {
             format!("{PREFIX}{} {}", op.method, op.path)
@@ -412,7 +298,7 @@ impl<'a> Planner<'a> {
                 Some(candidates[rng.below(candidates.len())])
             }
         };
-        self.endpoint(index, &key, &filled.path, Vec::new(), secured);
+        self.endpoint(index, &key, &filled.anonymous, Vec::new(), secured);
         let relation = if record.is_some() {
             Relation::OtherTenant
         } else {
@@ -433,18 +319,25 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// Reads by identifier as every role, of records the caller may not see.
-    fn reads(&mut self, index: usize, filled: &Filled, kind: RecordKind) {
-        let op = &self.doc.operations[index];
-        let key = match filled.guess {
-            Some(guess) => format!("{PREFIX}{} {} ({} ids)", op.method, op.path, guess.name()),
-            None => format!("{PREFIX}{} {}", op.method, op.path),
-        };
-        let Some(records) = self.records.get(&kind).cloned() else {
-            return;
+    /// The cells of reads as every role of records of `kind` the caller may not see (each cell its
+    /// (actor, record) candidates), in the order [`budget::prioritise`] gives; only callers that have an own
+    /// record of the kind the path's parents name.
+    fn read_cells(
+        &self,
+        kind: RecordKind,
+        own: Option<RecordKind>,
+        rng: &mut Rng,
+    ) -> Vec<Vec<(usize, usize)>> {
+        let Some(records) = self.records.get(&kind) else {
+            return Vec::new();
         };
         let mut cells: BTreeMap<(String, Relation), Vec<(usize, usize)>> = BTreeMap::new();
         for (a, actor) in self.population.identities().iter().enumerate() {
+            if let Some(own) = own
+                && own_record(self.population, self.policy, self.pool_cases, actor, own).is_none()
+            {
+                continue;
+            }
             for (r, record) in records.iter().enumerate() {
                 if self
                     .policy
@@ -459,51 +352,83 @@ impl<'a> Planner<'a> {
                     .push((a, r));
             }
         }
-        if cells.is_empty() {
-            return;
-        }
-        self.endpoint(index, &key, &filled.path, Vec::new(), false);
-        for ((role, relation), pairs) in cells {
-            let mut rng = Rng::new(
-                self.config.seed,
-                &format!("{key}/{role}/{}", relation.name()),
-            );
-            for (a, r) in rng.sample(&pairs, self.config.per_cell) {
-                let actor = &self.population.identities()[a];
-                self.reach.probes.push(Self::probe(
-                    Family::DirectRead,
-                    &key,
-                    Some(actor),
-                    Some(records[r]),
-                    relation,
-                    kind,
-                ));
+        budget::prioritise(cells, rng)
+    }
+
+    /// Reads by identifier as every role, of records the caller may not see, inside the caller's own
+    /// scope: at most the budget, over every filling and cell.
+    fn reads(&mut self, index: usize, fillings: &[Filled]) {
+        let op = &self.doc.operations[index];
+        let usable: Vec<(&Filled, String, &str, RecordKind)> = fillings
+            .iter()
+            .filter_map(|f| Some((f, f.caller.as_deref()?, f.kind?)))
+            .map(|(f, path, kind)| {
+                let key = match f.guess {
+                    Some(guess) => {
+                        format!("{PREFIX}{} {} ({} ids)", op.method, op.path, guess.name())
+                    }
+                    None => format!("{PREFIX}{} {}", op.method, op.path),
+                };
+                (f, key, path, kind)
+            })
+            .collect();
+        let mut rng = Rng::new(self.config.seed, &format!("direct-read/{}", op.name()));
+        let groups: Vec<Vec<Vec<(usize, usize)>>> = usable
+            .iter()
+            .map(|(f, _, _, kind)| self.read_cells(*kind, f.own, &mut rng))
+            .collect();
+        let drawn = budget::draw(&groups, self.config.per_operation, &mut rng);
+        let mut made = BTreeSet::new();
+        for (g, c, i) in drawn {
+            let (_, key, path, kind) = &usable[g];
+            if made.insert(g) {
+                self.endpoint(index, key, path, Vec::new(), false);
             }
+            let (a, r) = groups[g][c][i];
+            let actor = &self.population.identities()[a];
+            let record = self.records[kind][r];
+            self.reach.probes.push(Self::probe(
+                Family::DirectRead,
+                key,
+                Some(actor),
+                Some(record),
+                Relation::of(actor, record),
+                *kind,
+            ));
         }
     }
 
-    /// A collection as every role; a search for other persons when its parameters name a person's value.
+    /// A collection as every role (at most the budget, one per role first); a search for other persons
+    /// when its parameters name a person's value.
     fn collection(&mut self, index: usize, filled: &Filled) {
         let op = &self.doc.operations[index];
         let key = format!("{PREFIX}{} {}", op.method, op.path);
-        self.endpoint(index, &key, &filled.path, Vec::new(), false);
+        let path = filled
+            .caller
+            .clone()
+            .unwrap_or_else(|| filled.anonymous.clone());
+        self.endpoint(index, &key, &path, Vec::new(), false);
         let mut by_role: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (a, identity) in self.population.identities().iter().enumerate() {
             by_role.entry(identity.role.as_str()).or_default().push(a);
         }
-        for (role, actors) in &by_role {
-            let mut rng = Rng::new(self.config.seed, &format!("{key}/{role}"));
-            for a in rng.sample(actors, self.config.per_cell) {
-                let actor = &self.population.identities()[a];
-                self.reach.probes.push(Self::probe(
-                    Family::Collection,
-                    &key,
-                    Some(actor),
-                    None,
-                    Relation::Collection,
-                    RecordKind::Case,
-                ));
-            }
+        let mut rng = Rng::new(self.config.seed, &format!("collection/{key}"));
+        let roles: Vec<Vec<usize>> = by_role.into_values().collect();
+        let cells: Vec<Vec<usize>> = rng.sample(&roles, roles.len());
+        for (_, c, i) in budget::draw(
+            std::slice::from_ref(&cells),
+            self.config.per_operation,
+            &mut rng,
+        ) {
+            let actor = &self.population.identities()[cells[c][i]];
+            self.reach.probes.push(Self::probe(
+                Family::Collection,
+                &key,
+                Some(actor),
+                None,
+                Relation::Collection,
+                RecordKind::Case,
+            ));
         }
         let best = op
             .params(In::Query)
@@ -520,46 +445,80 @@ impl<'a> Planner<'a> {
             param.name.clone(),
             Template::parse(value).unwrap_or_else(|_| Template::literal(value)),
         )];
-        self.endpoint(index, &key, &filled.path, query, false);
-        let Some(cases) = self.records.get(&RecordKind::Case).cloned() else {
+        let mut rng = Rng::new(self.config.seed, &format!("search/{key}"));
+        let cells = self.read_cells(RecordKind::Case, None, &mut rng);
+        if cells.is_empty() {
             return;
-        };
-        let mut cells: BTreeMap<(String, Relation), Vec<(usize, usize)>> = BTreeMap::new();
-        for (a, actor) in self.population.identities().iter().enumerate() {
-            for (r, record) in cases.iter().enumerate() {
-                if !self
-                    .policy
-                    .may_see(self.population, actor, record)
-                    .is_allowed()
-                {
-                    cells
-                        .entry((actor.role.clone(), Relation::of(actor, record)))
-                        .or_default()
-                        .push((a, r));
-                }
-            }
         }
-        for ((role, relation), pairs) in cells {
-            let mut rng = Rng::new(
-                self.config.seed,
-                &format!("{key}/{role}/{}", relation.name()),
-            );
-            for (a, r) in rng.sample(&pairs, self.config.per_cell) {
-                let actor = &self.population.identities()[a];
-                self.reach.probes.push(Self::probe(
-                    Family::Search,
-                    &key,
-                    Some(actor),
-                    Some(cases[r]),
-                    relation,
-                    RecordKind::Case,
-                ));
-            }
+        self.endpoint(index, &key, &path, query, false);
+        let cases = self.records[&RecordKind::Case].clone();
+        for (_, c, i) in budget::draw(
+            std::slice::from_ref(&cells),
+            self.config.per_operation,
+            &mut rng,
+        ) {
+            let (a, r) = cells[c][i];
+            let actor = &self.population.identities()[a];
+            self.reach.probes.push(Self::probe(
+                Family::Search,
+                &key,
+                Some(actor),
+                Some(cases[r]),
+                Relation::of(actor, cases[r]),
+                RecordKind::Case,
+            ));
         }
     }
 }
 
-/// Plan the generic probes of a document for a run whose planner already planned `planned`.
+/// The caller's own record of a kind, whose identifiers fill the parents of a generic read's path: the
+/// first of the world's records of that kind in the caller's tenant that the caller may see, outside the
+/// pool of case files set aside for writes (`pool`: their keys), which writes may change or delete. The
+/// planner and the engine ask the same question, so they agree.
+pub fn own_record<'p>(
+    population: &'p Population,
+    policy: &AccessPolicy,
+    pool: &BTreeSet<String>,
+    actor: &cloison_suites::Identity,
+    kind: RecordKind,
+) -> Option<&'p Record> {
+    population.records().iter().find(|r| {
+        r.kind == kind
+            && r.tenant == actor.tenant
+            && !pool.contains(&r.case)
+            && policy.may_see(population, actor, r).is_allowed()
+    })
+}
+
+/// The kind of record the profile names at the operation's last path parameter: one of its endpoints
+/// whose path is the operation's up to there (the same literal segments, placeholders where it has
+/// parameters) and names `{{KIND.…}}` at that segment (`/files/{{case.id}}` says what `/files/{id}/digest`
+/// takes, whatever the word `files` suggests).
+fn profile_kind(profile: &Profile, op: &super::Operation) -> Option<RecordKind> {
+    let have = op.segments();
+    let leaf = have.iter().rposition(|s| super::is_param(s))?;
+    profile.endpoints().into_iter().find_map(|endpoint| {
+        let text = endpoint.path.text();
+        let want = super::segments(text.split('?').next().unwrap_or(&text));
+        if want.len() <= leaf {
+            return None;
+        }
+        let prefix = have[..leaf].iter().zip(&want).all(|(doc, mine)| {
+            if super::is_param(doc) {
+                mine.contains("{{")
+            } else {
+                doc == mine
+            }
+        });
+        let name = want[leaf].strip_prefix("{{")?.strip_suffix("}}")?;
+        let root = name.split(['.', ' ', '|']).next()?;
+        prefix.then(|| profile.kind_named(root)).flatten()
+    })
+}
+
+/// Plan the generic probes of a document for a run whose planner already planned `planned`: none for an
+/// operation the run must never call ([`withhold`](super::withhold)), at most the budget per operation
+/// and family otherwise.
 pub fn plan(
     doc: &Document,
     profile: &Profile,
@@ -586,6 +545,7 @@ pub fn plan(
         };
         into.entry(record.kind).or_default().push(record);
     }
+    let withheld = super::withhold::withheld(doc, profile);
     let mut planner = Planner {
         doc,
         profile,
@@ -594,10 +554,14 @@ pub fn plan(
         config,
         records,
         pool,
+        pool_cases: &planned.pool,
         reach: Reach::default(),
     };
     for (index, op) in doc.operations.iter().enumerate() {
-        let fillings = fillings(op);
+        if withheld.contains_key(&index) {
+            continue;
+        }
+        let fillings = fillings(op, profile_kind(profile, op));
         if !reached_anonymously.contains(&index)
             && let Some(first) = fillings.first()
         {
@@ -606,13 +570,13 @@ pub fn plan(
         if declared.contains(&index) || !op.safe() {
             continue;
         }
-        for filled in &fillings {
-            match filled.kind {
-                Some(kind) => planner.reads(index, filled, kind),
-                None => planner.collection(index, filled),
-            }
+        match fillings.first() {
+            Some(first) if first.kind.is_none() => planner.collection(index, first),
+            Some(_) => planner.reads(index, &fillings),
+            None => {}
         }
     }
+    planner.reach.withheld = withheld;
     planner.reach
 }
 
@@ -641,45 +605,34 @@ impl Reach {
         planned.probes.extend(self.probes.iter().cloned());
         planned.mutating.extend(self.mutating.iter().cloned());
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn op(method: &str, path: &str) -> Operation {
-        Operation::bare(method, path)
-    }
-
-    #[test]
-    fn parameters_are_filled_with_what_they_name_or_every_kind_of_identifier() {
-        let paths = |o: &Operation| fillings(o).into_iter().map(|f| f.path).collect::<Vec<_>>();
-        assert_eq!(
-            paths(&op("GET", "/orgs/{org}/dossiers/{dossierId}/pieces")),
-            ["/orgs/{{tenant.code}}/dossiers/{{case.id}}/pieces"]
-        );
-        assert_eq!(
-            paths(&op("GET", "/users/{id}")),
-            ["/users/{{person.account_id || case.id}}"]
-        );
-        assert_eq!(
-            paths(&op("GET", "/widgets/{id}")),
-            [
-                "/widgets/{{case.id}}",
-                "/widgets/{{document.id}}",
-                "/widgets/{{note.id}}",
-                "/widgets/{{decision.id}}"
-            ]
-        );
-        assert_eq!(fillings(&op("GET", "/me"))[0].kind, None);
-    }
-
-    #[test]
-    fn sampling_is_deterministic() {
-        let items: Vec<usize> = (0..50).collect();
-        let a = Rng::new(7, "x").sample(&items, 5);
-        assert_eq!(a, Rng::new(7, "x").sample(&items, 5));
-        assert_ne!(a, Rng::new(8, "x").sample(&items, 5));
-        assert_eq!(a.iter().collect::<BTreeSet<_>>().len(), 5);
+    /// What the generic probing planned, for a line on standard error: the operations, those the profile
+    /// describes, those never called, and the probes.
+    pub fn summary(&self, doc: &Document, described: usize) -> String {
+        let mut never: BTreeMap<Withheld, usize> = BTreeMap::new();
+        for why in self.withheld.values() {
+            *never.entry(*why).or_default() += 1;
+        }
+        let never = if never.is_empty() {
+            String::new()
+        } else {
+            let parts: Vec<String> = never
+                .iter()
+                .map(|(why, n)| format!("{n} {}", why.short()))
+                .collect();
+            format!(
+                ", {} never called ({})",
+                self.withheld.len(),
+                parts.join(", ")
+            )
+        };
+        let probed: BTreeSet<usize> = self.operation_of.values().copied().collect();
+        format!(
+            "OpenAPI document: {} operations, {described} described by the profile{never}; {} probes planned on {} operations (at most {} per operation and family, and one call without credentials)",
+            doc.operations.len(),
+            self.probes.len() + self.mutating.len(),
+            probed.len(),
+            PER_OPERATION,
+        )
     }
 }

@@ -11,6 +11,7 @@
 
 mod deploy;
 mod error;
+mod exclude;
 mod lookup;
 mod model;
 mod raw;
@@ -26,6 +27,7 @@ pub use deploy::{
     image_reference,
 };
 pub use error::{KeyPath, MAX_ERRORS, ProfileError, ProfileErrorDetail, Seg, Source};
+pub use exclude::Exclusion;
 pub(crate) use model::form_key;
 pub use model::{
     Accounts, Actor, Auth, Body, Create, Endpoint, ExistingAccount, ExistingTenant, HeaderTemplate,

@@ -84,6 +84,8 @@ pub struct Probing {
     pub follow_hosts: Vec<String>,
     /// Redirect hops followed at most (default 5; 0 follows none).
     pub max_redirects: usize,
+    /// Operations of the OpenAPI document the generic probing never calls.
+    pub exclude: Vec<super::exclude::Exclusion>,
 }
 
 /// `[accounts]`, validated.

@@ -155,6 +155,8 @@ pub struct RawProbing {
     pub follow_hosts: Option<Vec<String>>,
     #[serde(default)]
     pub max_redirects: Option<usize>,
+    #[serde(default)]
+    pub exclude: Option<Vec<String>>,
 }
 
 /// `[accounts]`.

@@ -180,6 +180,7 @@ fn coverage(
             doc,
             &probing.openapi.described,
             &probing.openapi.generic,
+            &probing.openapi.withheld,
             &observed.tried,
         ));
     }

@@ -135,6 +135,8 @@ pub(super) struct OpenApi {
     pub document: Option<Document>,
     pub described: BTreeMap<String, usize>,
     pub generic: BTreeMap<String, usize>,
+    /// The operations the generic probing never calls, and why.
+    pub withheld: BTreeMap<usize, crate::openapi::withhold::Withheld>,
     pub warnings: Vec<String>,
 }
 
@@ -202,11 +204,17 @@ pub(super) async fn plan_probes(
             &planned,
             crate::openapi::reach::ReachConfig {
                 seed: args.seed,
-                per_cell,
+                per_operation: crate::openapi::reach::PER_OPERATION,
             },
         );
         reach.apply(&mut planned);
         openapi.described = crate::openapi::reach::profile_operations(doc, profile);
+        if !args.quiet {
+            let described: std::collections::BTreeSet<usize> =
+                openapi.described.values().copied().collect();
+            eprintln!("{}", reach.summary(doc, described.len()));
+        }
+        openapi.withheld = reach.withheld.clone();
         openapi.generic = reach.operation_of;
         profile.generic = reach.endpoints;
     }

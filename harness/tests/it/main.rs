@@ -19,6 +19,7 @@ mod reach;
 mod reports;
 mod run;
 mod shards;
+mod slash;
 mod stateful;
 mod storage;
 mod support;

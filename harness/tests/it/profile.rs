@@ -326,6 +326,25 @@ fn redirect_settings_validate_and_mistakes_are_located() {
     insta::assert_snapshot!("max_redirects_too_many", err);
 }
 
+/// `[probing] exclude`: operations by method and path, by path, or by operationId validate; an entry that
+/// names no operation is an error at its line and column.
+#[test]
+fn exclusions_validate_and_mistakes_are_located() {
+    let with = |probing: &str| format!("{REFERENCE_PORTAL}\n[probing]\n{probing}\n");
+    let profile = parse(&with(
+        "exclude = [\"GET /api/reset/\", \"* /admin/*\", \"/api/flush/\", \"wipeDatabase\"]",
+    ))
+    .expect("exclusions validate");
+    assert_eq!(profile.probing.exclude.len(), 4);
+    assert!(profile.probing.exclude[0].matches("GET", "/api/reset/", None));
+    assert!(profile.probing.exclude[3].matches("POST", "/x", Some("wipeDatabase")));
+    let err = parse(&with(
+        "exclude = [\"GET /api/reset/\", \"FETCH /api/reset/\"]",
+    ))
+    .expect_err("not a method");
+    insta::assert_snapshot!("exclude_not_a_method", err);
+}
+
 /// The profiles of the mock platforms of other shapes (two-step raw uploads, client-chosen keys, records
 /// found by listing) validate, and compile to the create each describes.
 #[test]

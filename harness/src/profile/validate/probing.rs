@@ -1,4 +1,5 @@
-//! `[probing]`: the candidates of the tenant-selector and mass-assignment families, and redirects.
+//! `[probing]`: the candidates of the tenant-selector and mass-assignment families, redirects, and the
+//! operations of the OpenAPI document never called (`exclude`).
 
 use cloison_suites::Selector;
 use cloison_suites::surface::{
@@ -53,6 +54,13 @@ impl Validator<'_> {
                 format!("{max_redirects} redirects: expected at most 20"),
             ));
         }
+        let mut exclude = Vec::new();
+        for (i, entry) in raw.exclude.unwrap_or_default().iter().enumerate() {
+            match crate::profile::Exclusion::parse(entry) {
+                Ok(exclusion) => exclude.push(exclusion),
+                Err(why) => self.report(self.err(&at.key("exclude").index(i), why)),
+            }
+        }
         self.since(mark)?;
         Ok(Probing {
             tenant_selectors,
@@ -61,6 +69,7 @@ impl Validator<'_> {
             per_cell: raw.per_cell,
             follow_hosts,
             max_redirects,
+            exclude,
         })
     }
 }
