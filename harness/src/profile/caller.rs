@@ -102,7 +102,11 @@ mod tests {
                 &key[..],
                 CallerUse::Values,
             ),
-            ("/users/{{identity.login}}/items", &[][..], CallerUse::Values),
+            (
+                "/users/{{identity.login}}/items",
+                &[][..],
+                CallerUse::Values,
+            ),
             ("/items/{{case.id}}", &key[..], CallerUse::Nothing),
             (
                 "/projects/{{caller.tenant.credential}}/items",

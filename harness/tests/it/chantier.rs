@@ -430,9 +430,12 @@ async fn chantier_per_project_keys_flaw_found_and_twin_clean() {
     let report = flawed.report();
     assert_eq!(flawed.result.exit, EXIT_FINDINGS, "{}", report.summary());
     assert!(
-        report.root_causes.iter().any(|c| c.family.name() == "direct-write"
-            && c.endpoint == "resources.item.update"
-            && c.evidence == Evidence::ProvenTampering),
+        report
+            .root_causes
+            .iter()
+            .any(|c| c.family.name() == "direct-write"
+                && c.endpoint == "resources.item.update"
+                && c.evidence == Evidence::ProvenTampering),
         "{}",
         report.summary()
     );

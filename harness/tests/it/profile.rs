@@ -1077,7 +1077,10 @@ fn caller_placeholders_validate_and_their_mistakes_are_located() {
         );
     let profile = parse(&projects).expect("per-project URLs and keys");
     assert_eq!(
-        profile.surface().endpoint("resources.case.read").map(|e| e.caller),
+        profile
+            .surface()
+            .endpoint("resources.case.read")
+            .map(|e| e.caller),
         Some(cloison_harness::profile::caller::CallerUse::Values)
     );
     let cases: Vec<(&str, String)> = vec![
@@ -1095,11 +1098,17 @@ fn caller_placeholders_validate_and_their_mistakes_are_located() {
         ),
         (
             "caller_in_registration",
-            open_with("handle = \"{{identity.login}}\"", "handle = \"{{caller.login}}\""),
+            open_with(
+                "handle = \"{{identity.login}}\"",
+                "handle = \"{{caller.login}}\"",
+            ),
         ),
         (
             "caller_tenant_without_tenants",
-            open_with("body = \"{{person.nir}}\"", "body = \"{{caller.tenant.code}}\""),
+            open_with(
+                "body = \"{{person.nir}}\"",
+                "body = \"{{caller.tenant.code}}\"",
+            ),
         ),
     ];
     for (name, text) in cases {

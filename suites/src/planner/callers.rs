@@ -185,6 +185,11 @@ mod tests {
     fn nothing_is_left_out_where_no_endpoint_names_its_caller() {
         let planned = plan(&population(), &policy(), &surface(), config());
         assert!(planned.unplanned.is_empty());
-        assert!(planned.probes.iter().all(|p| !matches!(p.variant, Variant::UserUrl { .. })));
+        assert!(
+            planned
+                .probes
+                .iter()
+                .all(|p| !matches!(p.variant, Variant::UserUrl { .. }))
+        );
     }
 }

@@ -175,7 +175,8 @@ impl<'a> Builder<'a> {
                     continue;
                 }
                 let record = self.index.record(r);
-                let Some(variant) = self.anonymous_variant(endpoint, Some(record), &mut lend) else {
+                let Some(variant) = self.anonymous_variant(endpoint, Some(record), &mut lend)
+                else {
                     continue;
                 };
                 self.add(

@@ -9,8 +9,8 @@ use crate::policy::Scope;
 use crate::population::{Identity, Record, RecordKind};
 use crate::probes::{Cell, Expect, Named, Probe, Relation, Variant, cell_strategy};
 use crate::surface::{
-    CallerUse, Creator, DEFAULT_OWNER_FIELDS, DEFAULT_TENANT_FIELDS, DEFAULT_TENANT_HEADERS, EndpointRef, Op,
-    Param, Selector, Surface,
+    CallerUse, Creator, DEFAULT_OWNER_FIELDS, DEFAULT_TENANT_FIELDS, DEFAULT_TENANT_HEADERS,
+    EndpointRef, Op, Param, Selector, Surface,
 };
 
 /// Two tenants, each with three applicants (one case file and two documents each), one agent; one

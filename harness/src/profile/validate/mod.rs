@@ -136,9 +136,7 @@ fn record_roots(kind: RecordKind) -> &'static [&'static str] {
         RecordKind::Account => &[
             "tenant", "identity", "caller", "person", "account", "probe", "secrets",
         ],
-        RecordKind::Person => &[
-            "tenant", "identity", "caller", "person", "probe", "secrets",
-        ],
+        RecordKind::Person => &["tenant", "identity", "caller", "person", "probe", "secrets"],
     }
 }
 
