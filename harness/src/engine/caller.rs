@@ -44,9 +44,13 @@ impl Executor<'_> {
     }
 
     /// Lend an identity's values to a request sent without credentials: `{{identity.*}}` and
-    /// `{{caller.*}}` in `ctx` become that identity's, without any credential.
+    /// `{{caller.*}}` in `ctx` become that identity's, without any credential, and so does `{{tenant.*}}`
+    /// where no record gives it (a collection's is its caller's own tenant).
     pub(crate) fn lend_caller(&self, ctx: &mut Value, key: &str) {
         let caller = without_credentials(self.caller_ctx(key));
+        if ctx["tenant"].is_null() {
+            ctx["tenant"] = caller["tenant"].clone();
+        }
         let mut identity = caller.clone();
         if let Value::Object(map) = &mut identity {
             map.remove("tenant");

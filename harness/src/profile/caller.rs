@@ -45,8 +45,9 @@ pub fn reads_credential(template: &Template) -> bool {
 impl Endpoint {
     /// What the endpoint's request takes from the identity that sends it: its credential in the path or
     /// the body (headers and query parameters that read one are left out of requests without credentials),
-    /// else its values anywhere, else nothing.
-    pub fn caller_use(&self) -> CallerUse {
+    /// else its values anywhere, else nothing. For a `collection` (no record in its templates),
+    /// `{{tenant.*}}` is the caller's own tenant too.
+    pub fn caller_use(&self, collection: bool) -> CallerUse {
         let unsent = [self.origin.key("headers"), self.origin.key("query")];
         let mut out = CallerUse::Nothing;
         for (key, template) in self.templates() {
@@ -55,7 +56,8 @@ impl Endpoint {
                 if is_credential(&path) && !dropped {
                     return CallerUse::Credential;
                 }
-                if names_caller(&path) && !is_credential(&path) {
+                let own_tenant = collection && path.first().is_some_and(|r| r == "tenant");
+                if (names_caller(&path) || own_tenant) && !is_credential(&path) {
                     out = CallerUse::Values;
                 }
             }
@@ -117,8 +119,16 @@ mod tests {
             ("/items/{{tenant.code}}", &[][..], CallerUse::Nothing),
         ];
         for (path, headers, expected) in cases {
-            assert_eq!(endpoint(path, headers).caller_use(), expected, "{path}");
+            assert_eq!(
+                endpoint(path, headers).caller_use(false),
+                expected,
+                "{path}"
+            );
         }
+        // A collection's `{{tenant.*}}` is its caller's own tenant.
+        let collection = endpoint("/tenants/{{tenant.code}}/items", &[]);
+        assert_eq!(collection.caller_use(true), CallerUse::Values);
+        assert_eq!(collection.caller_use(false), CallerUse::Nothing);
     }
 
     #[test]
