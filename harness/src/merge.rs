@@ -273,6 +273,11 @@ fn merge_coverage(shards: &[Report]) -> Coverage {
             .cloned()
             .unwrap_or_default(),
         operations: merge_operations(shards),
+        // Every shard plans the same: its first's.
+        unplanned: shards
+            .first()
+            .map(|s| s.coverage.unplanned.clone())
+            .unwrap_or_default(),
     }
 }
 

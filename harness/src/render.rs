@@ -61,15 +61,17 @@ pub fn render(
             key: endpoint.origin.key("path"),
             error,
         })?;
+    // A request without credentials leaves out the headers and query parameters that carry one.
+    let sent = |t: &Template| !(tweak.anonymous && crate::profile::caller::reads_credential(t));
     let mut query = Vec::new();
-    for (name, t) in &endpoint.query {
+    for (name, t) in endpoint.query.iter().filter(|(_, t)| sent(t)) {
         query.push((
             name.clone(),
             fill(endpoint.origin.key("query").key(name), t)?,
         ));
     }
     let mut headers = Vec::new();
-    for (name, t) in &endpoint.headers {
+    for (name, t) in endpoint.headers.iter().filter(|(_, t)| sent(t)) {
         headers.push((
             name.clone(),
             fill(endpoint.origin.key("headers").key(name), t)?,

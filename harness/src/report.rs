@@ -193,6 +193,33 @@ pub struct Coverage {
     /// With an OpenAPI document: every operation of it, and the families that probed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operations: Option<Vec<crate::openapi::coverage::OperationCoverage>>,
+    /// Cells of a family that applies that the planner left out, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unplanned: Vec<UnplannedCoverage>,
+}
+
+/// Cells the planner left out on an endpoint although their family applies, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnplannedCoverage {
+    /// Family.
+    pub family: Family,
+    /// Endpoint key in the profile.
+    pub endpoint: String,
+    /// The caller role of the cells left out.
+    pub role: String,
+    /// Why, as a sentence.
+    pub reason: String,
+}
+
+impl From<&cloison_suites::planner::Unplanned> for UnplannedCoverage {
+    fn from(unplanned: &cloison_suites::planner::Unplanned) -> Self {
+        Self {
+            family: unplanned.family,
+            endpoint: unplanned.endpoint.clone(),
+            role: unplanned.role.clone(),
+            reason: unplanned.reason.to_string(),
+        }
+    }
 }
 
 pub use cloison_suites::outcome::Outcome;
@@ -426,6 +453,7 @@ pub fn coverage(
         cells: Vec::new(),
         stateful: Default::default(),
         operations: None,
+        unplanned: Vec::new(),
     }
 }
 

@@ -36,7 +36,7 @@ pub use policy::{AccessPolicy, DataOwner, Decision, PolicyError, Scope};
 pub use population::{Identity, Population, PopulationError, Record, RecordKind};
 pub use probes::{Cell, Expect, Named, Probe, Relation, Variant};
 pub use stateful::{Action, Model, Scene, Step, TransitionKind};
-pub use surface::{Creator, EndpointRef, Op, Param, Selector, Surface};
+pub use surface::{CallerUse, Creator, EndpointRef, Op, Param, Selector, Surface};
 pub use verdict::{
     Evidence, Hit, Judgement, Needs, Observations, Observed, ReadBack, Refusals, Verdict,
 };

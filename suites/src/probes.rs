@@ -132,6 +132,13 @@ pub enum Variant {
     },
     /// An identifier of the same shape that names no record.
     Missing,
+    /// Sent without credentials, the caller's values of the request (`{{caller.*}}`, `{{identity.*}}` in a
+    /// path that names the caller) taken from this identity: an anonymous caller who guessed a user's own
+    /// URL. The identity's credentials are never sent.
+    UserUrl {
+        /// The identity whose values fill the request (its key).
+        identity: String,
+    },
 }
 
 impl Variant {
@@ -146,6 +153,7 @@ impl Variant {
             }),
             Variant::Neighbour { .. } => Some("neighbouring identifier".into()),
             Variant::Missing => Some("missing identifier".into()),
+            Variant::UserUrl { .. } => Some("a user's own URL".into()),
         }
     }
 }
@@ -217,6 +225,7 @@ impl Probe {
             Variant::Assign { field, named } => id.push_str(&format!("/{field}={named:?}")),
             Variant::Neighbour { offset } => id.push_str(&format!("/{offset:+}")),
             Variant::Missing => id.push_str("/missing"),
+            Variant::UserUrl { identity } => id.push_str(&format!("/url-of={identity}")),
         }
         id
     }

@@ -61,6 +61,22 @@ pub enum Param {
     Person,
 }
 
+/// What an endpoint's request takes from the identity that sends it (`{{caller.*}}`, `{{identity.*}}` in
+/// its path, query, headers or body), beyond the credential the authentication sends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallerUse {
+    /// Nothing: the request is the same whoever sends it.
+    #[default]
+    Nothing,
+    /// The caller's values (its login, identifier, tenant): a request without credentials borrows an
+    /// identity's, as a caller who guessed a user's own URL would.
+    Values,
+    /// The caller's credential (its password, token or tenant credential) in its path or body: no request
+    /// to it is without credentials.
+    Credential,
+}
+
 /// One endpoint of the target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EndpointRef {
@@ -78,6 +94,8 @@ pub struct EndpointRef {
     pub granted: Option<Vec<String>>,
     /// Whether its body can carry extra fields (a JSON object or a form).
     pub open_body: bool,
+    /// What its request takes from the identity that sends it.
+    pub caller: CallerUse,
 }
 
 /// Where a tenant selector goes.

@@ -142,6 +142,7 @@ impl<'a> Executor<'a> {
                 self.plan
                     .identity_context(self.profile, account, self.account_id(key));
             ctx["tenant"] = self.tenant_ctx(account);
+            ctx["caller"] = self.caller_ctx(key);
         }
         ctx
     }

@@ -199,7 +199,9 @@ impl Login<'_> {
         // cookie, an API key beside a bearer token).
         let mut headers: Vec<(String, String)> = answered.cookie.into_iter().collect();
         if !auth.send.is_empty() {
-            let ctx = json!({ "tenant": self.provisioned.tenant_ctx(inputs, account), "identity": identity, "token": answered.token, "secrets": inputs.secrets });
+            let tenant = self.provisioned.tenant_ctx(inputs, account);
+            let caller = super::caller::caller_value(&identity, tenant.clone());
+            let ctx = json!({ "tenant": tenant, "identity": identity, "caller": caller, "token": answered.token, "secrets": inputs.secrets });
             for send in &auth.send {
                 let value = send.value.render(&ctx).map_err(|e| {
                     EngineError::Setup(format!(
@@ -236,7 +238,9 @@ impl Login<'_> {
     ) -> Result<Answered, EngineError> {
         let inputs = self.inputs;
         let auth = &inputs.profile.auth;
-        let ctx = json!({ "tenant": self.provisioned.tenant_ctx(inputs, account), "identity": identity, "secrets": inputs.secrets });
+        let tenant = self.provisioned.tenant_ctx(inputs, account);
+        let caller = super::caller::caller_value(identity, tenant.clone());
+        let ctx = json!({ "tenant": tenant, "identity": identity, "caller": caller, "secrets": inputs.secrets });
         let ex = session
             .send(&inputs.settings, login, &ctx, None)
             .await

@@ -29,6 +29,7 @@ use crate::render::{RenderError, SendError};
 
 mod bars;
 mod blame;
+mod caller;
 mod check;
 mod create;
 mod executor;

@@ -30,6 +30,9 @@ impl<'a> Executor<'a> {
             None => self.identity_ctx(actor),
         };
         self.add_own_ctx(probe, &mut ctx);
+        if let cloison_suites::Variant::UserUrl { identity } = &probe.variant {
+            self.lend_caller(&mut ctx, identity);
+        }
         ctx
     }
 

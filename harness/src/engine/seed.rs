@@ -185,6 +185,7 @@ impl Executor<'_> {
             ctx["identity"] =
                 self.plan
                     .identity_context(self.profile, account, self.account_id(actor));
+            ctx["caller"] = self.caller_ctx(actor);
         }
         if let Some(code) = ctx["tenant"]["code"]
             .as_str()

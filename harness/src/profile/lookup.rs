@@ -329,6 +329,7 @@ impl Endpoint {
             safe: matches!(self.method, reqwest::Method::GET | reqwest::Method::HEAD),
             granted: self.granted.clone(),
             open_body,
+            caller: self.caller_use(param == Param::None),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! (`endpoint_by_key`, `surface`...) in `lookup`; the checks, one module per section of the file, in
 //! `validate`.
 
+pub mod caller;
 mod deploy;
 mod error;
 mod exclude;

@@ -167,6 +167,7 @@ fn coverage(
     );
     coverage.cells = crate::reporters::cells(planned, &observed.events);
     coverage.stateful = observed.stateful.clone();
+    coverage.unplanned = planned.unplanned.iter().map(Into::into).collect();
     if args.shard.is_some_and(|s| s.index != 1) {
         for (family, skip) in coverage.families.iter_mut().zip(&mut skips) {
             if family.family == Family::Stateful.name() && family.probes == 0 {

@@ -104,9 +104,13 @@ pub(super) fn kept_notes(
                 .map_or(Value::Null, |t| {
                     serde_json::to_value(t).unwrap_or(Value::Null)
                 });
+            let identity = plan.identity_context(profile, account, None);
+            let mut caller = identity.clone();
+            caller["tenant"] = tenant.clone();
             let ctx = serde_json::json!({
                 "tenant": tenant,
-                "identity": plan.identity_context(profile, account, None),
+                "identity": identity,
+                "caller": caller,
                 "secrets": secrets,
             });
             if let Ok(curl) = crate::render::curl_in_clear(settings, login, &ctx) {

@@ -3,6 +3,7 @@
 mod agora;
 mod bench;
 mod blame;
+mod chantier;
 #[cfg(feature = "containers")]
 mod container;
 mod depot;

@@ -1062,6 +1062,61 @@ fn account_and_tenant_errors_name_file_line_column_and_expectation() {
     }
 }
 
+/// `{{caller.*}}` (the identity that sends a request, and its own tenant with its identifier and credential)
+/// validates where an identity calls; each of its mistakes is located, with what was expected.
+#[test]
+fn caller_placeholders_validate_and_their_mistakes_are_located() {
+    let projects = open_with("source = \"register\"", "source = \"none\"")
+        .replacen(REGISTER, "", 1)
+        .replacen("[tenants]\nmode = \"none\"\n", WORKSPACES, 1)
+        .replace("Bearer {{identity.token}}", "{{caller.tenant.credential}}")
+        .replace("author = \"{{person.account_id}}\", ", "")
+        .replace(
+            "path = \"/notes/{{case.id}}\"",
+            "path = \"/projects/{{caller.tenant.id}}/notes/{{case.id}}\"",
+        );
+    let profile = parse(&projects).expect("per-project URLs and keys");
+    assert_eq!(
+        profile
+            .surface()
+            .endpoint("resources.case.read")
+            .map(|e| e.caller),
+        Some(cloison_harness::profile::caller::CallerUse::Values)
+    );
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "caller_unknown_field",
+            projects.replace("{{caller.tenant.id}}", "{{caller.x}}"),
+        ),
+        (
+            "caller_tenant_unknown_field",
+            projects.replace("{{caller.tenant.id}}", "{{caller.tenant.idd}}"),
+        ),
+        (
+            "caller_tenant_id_given_by_nothing",
+            projects.replace("extract = { id = \"/id\", ", "extract = { "),
+        ),
+        (
+            "caller_in_registration",
+            open_with(
+                "handle = \"{{identity.login}}\"",
+                "handle = \"{{caller.login}}\"",
+            ),
+        ),
+        (
+            "caller_tenant_without_tenants",
+            open_with(
+                "body = \"{{person.nir}}\"",
+                "body = \"{{caller.tenant.code}}\"",
+            ),
+        ),
+    ];
+    for (name, text) in cases {
+        let err = parse(&text).expect_err(name);
+        insta::assert_snapshot!(name, err);
+    }
+}
+
 /// The reference profile with several independent mistakes, in different sections: `[policy]`, `[auth]`,
 /// `[refusals]`, a resource's template, `[transitions]`, `[functions]` and the name.
 fn with_several_mistakes() -> String {

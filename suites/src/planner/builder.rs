@@ -21,6 +21,8 @@ pub(super) struct Builder<'a> {
     pub(super) config: PlanConfig,
     pub(super) cells: BTreeMap<Family, BTreeMap<Cell, Vec<Probe>>>,
     pub(super) controls: Vec<Probe>,
+    /// Cells left out although their family applies, and why.
+    pub(super) unplanned: Vec<super::Unplanned>,
 }
 
 impl<'a> Builder<'a> {

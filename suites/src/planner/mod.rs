@@ -11,6 +11,7 @@
 //! or why not, and `ordering` puts the probes in execution order. `rng` is the seeded sampler.
 
 mod builder;
+mod callers;
 mod coverage;
 mod index;
 mod ordering;
@@ -30,6 +31,7 @@ use crate::probes::{Expect, Probe, Relation, Variant};
 use crate::surface::Surface;
 
 use builder::Builder;
+pub use callers::{Unplanned, UnplannedReason};
 use index::Index;
 use rng::Rng;
 
@@ -76,6 +78,8 @@ pub struct Planned {
     pub mutating: Vec<Probe>,
     /// Per family, what was planned or why it was skipped.
     pub coverage: Vec<FamilyPlan>,
+    /// Cells left out although their family applies, and why.
+    pub unplanned: Vec<Unplanned>,
     /// The case files set aside for the probes that change data: no other probe aims at them, and their
     /// owners' lists may legitimately lose them.
     pub pool: BTreeSet<String>,
@@ -101,6 +105,7 @@ pub fn plan(
         },
         cells: BTreeMap::new(),
         controls: Vec::new(),
+        unplanned: Vec::new(),
     };
     b.controls();
     b.record_reads();
@@ -120,6 +125,7 @@ pub fn plan(
         probes: ordered.probes,
         mutating: ordered.mutating,
         coverage,
+        unplanned: std::mem::take(&mut b.unplanned),
         pool: pool.cases().into_iter().map(str::to_string).collect(),
     }
 }

@@ -149,16 +149,20 @@ impl<'a> Builder<'a> {
             self.surface.endpoints.iter().filter(|e| e.safe).collect();
         for endpoint in endpoints {
             let mut rng = self.rng(&format!("anonymous/{}", endpoint.key));
+            // A request that names its caller borrows an identity's values (drawn from a stream of its own).
+            let mut lend = self.rng(&format!("anonymous-lender/{}", endpoint.key));
             if endpoint.param == Param::None {
-                self.add(
-                    Family::Anonymous,
-                    endpoint,
-                    None,
-                    None,
-                    Relation::Collection,
-                    Variant::Plain,
-                    Expect::Refusal,
-                );
+                if let Some(variant) = self.anonymous_variant(endpoint, None, &mut lend) {
+                    self.add(
+                        Family::Anonymous,
+                        endpoint,
+                        None,
+                        None,
+                        Relation::Collection,
+                        variant,
+                        Expect::Refusal,
+                    );
+                }
                 continue;
             }
             let Some(pool) = self.index.by_kind.get(&endpoint.kind).cloned() else {
@@ -171,13 +175,17 @@ impl<'a> Builder<'a> {
                     continue;
                 }
                 let record = self.index.record(r);
+                let Some(variant) = self.anonymous_variant(endpoint, Some(record), &mut lend)
+                else {
+                    continue;
+                };
                 self.add(
                     Family::Anonymous,
                     endpoint,
                     None,
                     Some(record),
                     Relation::OtherTenant,
-                    Variant::Plain,
+                    variant,
                     Expect::Refusal,
                 );
             }

@@ -9,13 +9,13 @@ use crate::policy::Scope;
 use crate::population::{Identity, Record, RecordKind};
 use crate::probes::{Cell, Expect, Named, Probe, Relation, Variant, cell_strategy};
 use crate::surface::{
-    Creator, DEFAULT_OWNER_FIELDS, DEFAULT_TENANT_FIELDS, DEFAULT_TENANT_HEADERS, EndpointRef, Op,
-    Param, Selector, Surface,
+    CallerUse, Creator, DEFAULT_OWNER_FIELDS, DEFAULT_TENANT_FIELDS, DEFAULT_TENANT_HEADERS,
+    EndpointRef, Op, Param, Selector, Surface,
 };
 
 /// Two tenants, each with three applicants (one case file and two documents each), one agent; one
 /// representative in tenant 13 who represents applicant 0 and used to represent applicant 1.
-fn population() -> Population {
+pub(super) fn population() -> Population {
     let mut identities = Vec::new();
     let mut records = Vec::new();
     for tenant in ["13", "75"] {
@@ -70,7 +70,7 @@ fn population() -> Population {
     Population::new(identities, records).expect("unique keys")
 }
 
-fn policy() -> AccessPolicy {
+pub(super) fn policy() -> AccessPolicy {
     AccessPolicy::new()
         .with_role("applicant", [Scope::Own])
         .with_role("representative", [Scope::Own, Scope::Represented])
@@ -86,10 +86,11 @@ fn endpoint(key: &str, kind: RecordKind, op: Op, param: Param, safe: bool) -> En
         safe,
         granted: None,
         open_body: !safe,
+        caller: CallerUse::Nothing,
     }
 }
 
-fn surface() -> Surface {
+pub(super) fn surface() -> Surface {
     Surface {
         endpoints: vec![
             endpoint("case.read", RecordKind::Case, Op::Read, Param::Record, true),
@@ -152,7 +153,7 @@ fn surface() -> Surface {
     }
 }
 
-fn config() -> PlanConfig {
+pub(super) fn config() -> PlanConfig {
     PlanConfig {
         seed: 7,
         per_cell: 2,

@@ -1,6 +1,6 @@
 //! `[auth]`: how identities log in, and the headers that carry their credentials.
 
-use super::{ROOTS_IDENTITY, ROOTS_SEND, Validator};
+use super::{ROOTS_LOGIN, ROOTS_SEND, Validator};
 use crate::profile::error::{KeyPath, ProfileError};
 use crate::profile::model::{Accounts, Auth, HeaderTemplate, TokenSource};
 use crate::profile::raw::{self, AuthScheme};
@@ -18,7 +18,7 @@ impl Validator<'_> {
         let login = self.keep(
             raw.login
                 .as_ref()
-                .map(|e| self.endpoint(&at.key("login"), e, ROOTS_IDENTITY))
+                .map(|e| self.endpoint(&at.key("login"), e, ROOTS_LOGIN))
                 .transpose(),
         );
         let logout = self.keep(

@@ -5,6 +5,7 @@
 use cloison_suites::RecordKind;
 
 use super::{Sections, Validator, quoted};
+use crate::profile::caller::CALLER;
 use crate::profile::error::{KeyPath, ProfileError};
 use crate::profile::model::{Accounts, Auth, Create, Endpoint, IdSource, Tenants};
 use crate::profile::raw::{AccountSource, TenantMode};
@@ -148,14 +149,18 @@ impl Validator<'_> {
         setup: bool,
     ) -> Result<(), ProfileError> {
         for path in template.paths() {
-            if path.first().map(String::as_str) != Some("tenant") {
-                continue;
-            }
+            // `{{caller.tenant.*}}`: the caller's own tenant, whose identifier and credential cloison knows
+            // wherever the caller is (every request it sends).
+            let (tenant_path, setup) = match path.first().map(String::as_str) {
+                Some("tenant") => (&path[..], setup),
+                Some(CALLER) if path.get(1).is_some_and(|f| f == "tenant") => (&path[1..], true),
+                _ => continue,
+            };
             let shown = path.join(".");
             if !tenants.exist() {
                 return Err(self.err(at, format!("`{{{{{shown}}}}}`: the platform has no tenants (`[tenants] mode = \"none\"`)")));
             }
-            let Some(field) = path
+            let Some(field) = tenant_path
                 .get(1)
                 .map(String::as_str)
                 .filter(|f| ["id", "credential"].contains(f))
@@ -163,7 +168,7 @@ impl Validator<'_> {
                 continue;
             };
             if !setup {
-                return Err(self.err(at, format!("`{{{{{shown}}}}}` is known to the setup only: expected it in [accounts.register], [provisioning.identity], [auth.login], [auth.logout] or `auth.send`")));
+                return Err(self.err(at, format!("`{{{{{shown}}}}}` is known to the setup only: expected it in [accounts.register], [provisioning.identity], [auth.login], [auth.logout] or `auth.send`, or `{{{{caller.{shown}}}}}`, the {field} of the tenant of the identity that sends the request")));
             }
             let given = match tenants.mode {
                 TenantMode::Register => tenants
@@ -351,11 +356,14 @@ impl Validator<'_> {
                     .iter()
                     .flat_map(|l| l.templates().into_iter().map(|(_, t)| t)),
             )
-            .any(|t| t.placeholders().any(|p| p == "tenant.credential"));
+            .any(|t| {
+                t.placeholders()
+                    .any(|p| p == "tenant.credential" || p == "caller.tenant.credential")
+            });
         if uses_credential {
             Ok(())
         } else {
-            Err(self.err(&KeyPath::root("accounts").key("source"), "with `source = \"none\"` identities have no credential of their own: expected `{{tenant.credential}}` in `auth.send` or [auth.login] (a tenant's key shared by its members); the caller without any credential is always probed by the `anonymous` family"))
+            Err(self.err(&KeyPath::root("accounts").key("source"), "with `source = \"none\"` identities have no credential of their own: expected `{{tenant.credential}}` (or `{{caller.tenant.credential}}`) in `auth.send` or [auth.login] (a tenant's key shared by its members); the caller without any credential is always probed by the `anonymous` family"))
         }
     }
 }
@@ -414,6 +422,10 @@ fn sample_fields() -> serde_json::Value {
             }
         }
     }
+    // The caller: the identity that sends the request, and its own tenant.
+    let mut caller = sample["identity"].clone();
+    caller["tenant"] = sample["tenant"].clone();
+    sample[CALLER] = caller;
     sample
 }
 
@@ -425,6 +437,7 @@ fn with_attributes(mut sample: serde_json::Value, accounts: &Accounts) -> serde_
         .flat_map(|a| a.attributes.keys())
         .map(|name| (name.clone(), serde_json::Value::String(String::new())))
         .collect();
-    sample["identity"]["attributes"] = serde_json::Value::Object(attributes);
+    sample["identity"]["attributes"] = serde_json::Value::Object(attributes.clone());
+    sample[CALLER]["attributes"] = serde_json::Value::Object(attributes);
     sample
 }

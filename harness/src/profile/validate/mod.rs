@@ -88,6 +88,7 @@ pub(in crate::profile) struct Validator<'a> {
 const RESERVED_ROOTS: &[&str] = &[
     "tenant",
     "identity",
+    "caller",
     "probe",
     "secrets",
     "token",
@@ -101,6 +102,7 @@ const RESERVED_ROOTS: &[&str] = &[
 const ROOTS_SECRETS: &[&str] = &["secrets"];
 const ROOTS_TENANT: &[&str] = &["tenant", "secrets"];
 const ROOTS_IDENTITY: &[&str] = &["tenant", "identity", "person", "secrets"];
+const ROOTS_LOGIN: &[&str] = &["tenant", "identity", "caller", "person", "secrets"];
 const ROOTS_REPRESENTATION: &[&str] = &[
     "tenant",
     "representation",
@@ -108,27 +110,33 @@ const ROOTS_REPRESENTATION: &[&str] = &[
     "represented",
     "secrets",
 ];
-const ROOTS_SEND: &[&str] = &["tenant", "identity", "token", "secrets"];
+const ROOTS_SEND: &[&str] = &["tenant", "identity", "caller", "token", "secrets"];
 const ROOTS_TENANT_CREATE: &[&str] = &["tenant", "identity", "person", "secrets"];
-const ROOTS_TRANSFER: &[&str] = &["tenant", "identity", "person", "case", "to", "secrets"];
+const ROOTS_TRANSFER: &[&str] = &[
+    "tenant", "identity", "caller", "person", "case", "to", "secrets",
+];
 const ROOTS_CHANGE_ROLE: &[&str] = &["tenant", "identity", "role", "secrets"];
 
+/// The roots of the endpoints of a record kind: the record's values, the identity that sends the request
+/// (`identity`, `caller`), the probe's, the secrets.
 fn record_roots(kind: RecordKind) -> &'static [&'static str] {
     match kind {
-        RecordKind::Case => &["tenant", "identity", "person", "case", "probe", "secrets"],
+        RecordKind::Case => &[
+            "tenant", "identity", "caller", "person", "case", "probe", "secrets",
+        ],
         RecordKind::Document => &[
-            "tenant", "identity", "person", "case", "document", "probe", "secrets",
+            "tenant", "identity", "caller", "person", "case", "document", "probe", "secrets",
         ],
         RecordKind::Note => &[
-            "tenant", "identity", "person", "case", "note", "probe", "secrets",
+            "tenant", "identity", "caller", "person", "case", "note", "probe", "secrets",
         ],
         RecordKind::Decision => &[
-            "tenant", "identity", "person", "case", "decision", "probe", "secrets",
+            "tenant", "identity", "caller", "person", "case", "decision", "probe", "secrets",
         ],
         RecordKind::Account => &[
-            "tenant", "identity", "person", "account", "probe", "secrets",
+            "tenant", "identity", "caller", "person", "account", "probe", "secrets",
         ],
-        RecordKind::Person => &["tenant", "identity", "person", "probe", "secrets"],
+        RecordKind::Person => &["tenant", "identity", "caller", "person", "probe", "secrets"],
     }
 }
 
