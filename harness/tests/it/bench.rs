@@ -115,11 +115,19 @@ fn bench_runs_a_realistic_row_and_says_so() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stdout.contains("one flaw at a time, realistic portal (2 workers, 100 ms per password hash or check"),
+        stdout.contains(
+            "one flaw at a time, realistic portal (2 workers, 100 ms per password hash or check"
+        ),
         "{stdout}\n{stderr}"
     );
-    assert!(stdout.contains("hardened realistic portal, 1 run(s), seed 1:"), "{stdout}");
-    assert!(!stdout.contains("\none flaw at a time, seed"), "no plain rows: {stdout}");
+    assert!(
+        stdout.contains("hardened realistic portal, 1 run(s), seed 1:"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("\none flaw at a time, seed"),
+        "no plain rows: {stdout}"
+    );
     assert!(
         stderr.contains("bench: realistic [1/1] document-idor: "),
         "progress on stderr: {stderr}"
@@ -139,13 +147,25 @@ fn bench_runs_a_realistic_row_and_says_so() {
     assert_eq!(row["flaw"], "document-idor");
     assert_eq!(row["realistic"], true);
     let caught = row["caught"].as_bool().expect("caught");
-    assert_eq!(row["why"].is_null(), caught, "a missed flaw says why: {row}");
+    assert_eq!(
+        row["why"].is_null(),
+        caught,
+        "a missed flaw says why: {row}"
+    );
     let hardened = bench["hardened_runs"].as_array().expect("hardened runs");
     assert_eq!(hardened.len(), 1, "{bench:#}");
     assert_eq!(hardened[0]["realistic"], true);
     let passed = caught && hardened[0]["outcome"] == "clean";
-    let expected = if passed { EXIT_OK } else { cloison_harness::cli::EXIT_FINDINGS };
-    assert_eq!(output.status.code(), Some(i32::from(expected)), "{stdout}\n{stderr}");
+    let expected = if passed {
+        EXIT_OK
+    } else {
+        cloison_harness::cli::EXIT_FINDINGS
+    };
+    assert_eq!(
+        output.status.code(),
+        Some(i32::from(expected)),
+        "{stdout}\n{stderr}"
+    );
 }
 
 #[test]
