@@ -765,7 +765,7 @@ mod tests {
             f.realistic = true;
             f
         };
-        let mut missed = realistic(flaw("case-idor", &[], None));
+        let mut missed = realistic(flaw("write-idor", &[], None));
         missed.outcome = Outcome::TargetFailure;
         missed.exit = 3;
         missed.why = Some("POST /api/v1/cases answered 500".into());
