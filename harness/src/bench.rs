@@ -2,6 +2,10 @@
 //! alone, then hardened over several seeds, and print what was caught, by which families, how fast, and
 //! whether the hardened portal stayed clean.
 //!
+//! By default it does all of that twice: against the plain portal, then against the portal with its realism
+//! knobs on (`--target embedded:realistic`: few workers, slow password checks, short sessions, overlapping
+//! writes that fail), where every flaw must still be caught at default flags.
+//!
 //! Every run is an ordinary `cloison run` ([`crate::run::execute`]); the bench only reads the reports (root
 //! causes, first detections, reproducers, findings). Nothing here knows the portal's routes or JSON shapes;
 //! only the flaw names of `cloison_fixtures::Flaw` are used.
@@ -19,6 +23,29 @@ use serde::Serialize;
 use crate::exit::{CliError, EXIT_FINDINGS, EXIT_OK};
 use crate::report::{Finding, Outcome, Report};
 use crate::run::{RunArgs, execute};
+use crate::target::TargetSpec;
+
+/// Against which portal a bench runs its flaws and hardened seeds (`--realism`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RealismRows {
+    /// The plain portal, then the portal with its realism knobs on.
+    Both,
+    /// The plain portal only.
+    Off,
+    /// The portal with its realism knobs on only.
+    Only,
+}
+
+impl RealismRows {
+    /// The row sets, in order: `false` the plain portal, `true` the realistic one.
+    fn sets(self) -> &'static [bool] {
+        match self {
+            RealismRows::Both => &[false, true],
+            RealismRows::Off => &[false],
+            RealismRows::Only => &[true],
+        }
+    }
+}
 
 /// Arguments of `cloison bench`.
 #[derive(Debug, Clone, Args)]
@@ -38,6 +65,13 @@ pub struct BenchArgs {
     /// Bench only this flaw (repeatable; default: every flaw of fixtures/FLAWS.md).
     #[arg(long = "flaw", value_name = "NAME")]
     pub flaws: Vec<String>,
+    /// Which portal: `both` (the plain one, then the same flaws and hardened seeds with its realism knobs
+    /// on, as `--target embedded:realistic`), `off` (the plain one only) or `only` (the realistic one only).
+    #[arg(long, value_enum, default_value_t = RealismRows::Both)]
+    pub realism: RealismRows,
+    /// Hardened runs of the realistic portal: seeds 1 to N, each of which must be clean.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub realistic_seeds: u64,
     /// Write the results as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -51,6 +85,8 @@ pub struct BenchArgs {
 pub struct FlawResult {
     /// Flaw name (fixtures/FLAWS.md).
     pub flaw: String,
+    /// Whether the portal had its realism knobs on (`--target embedded:realistic`).
+    pub realistic: bool,
     /// Whether the run found at least one root cause.
     pub caught: bool,
     /// The family of the first (most severe) root cause, or `null`.
@@ -70,6 +106,9 @@ pub struct FlawResult {
     pub exit: u8,
     /// Wall-clock seconds of the whole run (deploy, seed, probe, judge).
     pub seconds: f64,
+    /// Why a flaw that was not caught was missed: the run's first failure, else its first reason for not
+    /// being clean or complete; `null` when caught or when the run said nothing.
+    pub why: Option<String>,
     /// Outcome of the run (for the table; the exit code carries it in the JSON).
     #[serde(skip)]
     pub outcome: Outcome,
@@ -77,7 +116,13 @@ pub struct FlawResult {
 
 impl FlawResult {
     /// Read a flawed run's report.
-    pub fn from_report(flaw: Flaw, report: &Report, exit: u8, seconds: f64) -> Self {
+    pub fn from_report(
+        flaw: Flaw,
+        realistic: bool,
+        report: &Report,
+        exit: u8,
+        seconds: f64,
+    ) -> Self {
         let causes = &report.root_causes;
         let mut families: Vec<String> = Vec::new();
         for cause in causes {
@@ -86,8 +131,15 @@ impl FlawResult {
                 families.push(name);
             }
         }
+        let why = match (report.failures.first(), report.reasons.first()) {
+            _ if !causes.is_empty() => None,
+            (Some(failure), _) => Some(failure.to_string()),
+            (None, Some(reason)) => Some(reason.to_string()),
+            (None, None) => None,
+        };
         Self {
             flaw: flaw.name().to_string(),
+            realistic,
             caught: !causes.is_empty(),
             family: families.first().cloned(),
             probes_to_detection: causes.iter().map(|c| c.first_detection.probes).min(),
@@ -100,6 +152,7 @@ impl FlawResult {
             families,
             exit,
             seconds,
+            why,
             outcome: report.outcome,
         }
     }
@@ -141,6 +194,8 @@ pub fn reproducer_size(finding: &Finding) -> usize {
 pub struct HardenedRun {
     /// World seed.
     pub seed: u64,
+    /// Whether the portal had its realism knobs on (`--target embedded:realistic`).
+    pub realistic: bool,
     /// Outcome (must be `clean`).
     pub outcome: Outcome,
     /// Findings (instances).
@@ -163,11 +218,13 @@ pub struct Bench {
     pub cases: u64,
     /// Tenants of every run.
     pub tenants: usize,
-    /// One result per flaw, in the order of FLAWS.md.
+    /// What the realism knobs of the realistic rows were, in words, or `null` when no row had them on.
+    pub realism: Option<String>,
+    /// One result per flaw, in the order of FLAWS.md: the plain portal's, then the realistic portal's.
     pub flaws: Vec<FlawResult>,
     /// Findings over every hardened run.
     pub hardened_findings: usize,
-    /// One result per hardened seed.
+    /// One result per hardened seed: the plain portal's, then the realistic portal's.
     pub hardened_runs: Vec<HardenedRun>,
     /// Wall-clock seconds of the whole bench.
     #[serde(skip)]
@@ -202,24 +259,30 @@ impl Bench {
             self.cloison_version, self.tenants, self.cases
         );
         self.write_flaws(&mut out);
-        self.write_hardened(&mut out);
-        let mut problems = Vec::new();
-        let missed: Vec<&str> = self
-            .flaws
-            .iter()
-            .filter(|f| f.fails())
-            .map(|f| f.flaw.as_str())
-            .collect();
-        if !missed.is_empty() {
-            problems.push(format!("not caught: {}", missed.join(", ")));
+        for realistic in [false, true] {
+            self.write_hardened(&mut out, realistic);
         }
-        let unclean = self
-            .hardened_runs
-            .iter()
-            .filter(|r| r.outcome != Outcome::Clean)
-            .count();
-        if unclean > 0 {
-            problems.push(format!("{unclean} hardened run(s) not clean"));
+        let mut problems = Vec::new();
+        for (realistic, label) in [(false, "not caught"), (true, "not caught with realism")] {
+            let missed: Vec<&str> = self
+                .flaws
+                .iter()
+                .filter(|f| f.realistic == realistic && f.fails())
+                .map(|f| f.flaw.as_str())
+                .collect();
+            if !missed.is_empty() {
+                problems.push(format!("{label}: {}", missed.join(", ")));
+            }
+        }
+        for (realistic, label) in [(false, "hardened"), (true, "hardened realistic")] {
+            let unclean = self
+                .hardened_runs
+                .iter()
+                .filter(|r| r.realistic == realistic && r.outcome != Outcome::Clean)
+                .count();
+            if unclean > 0 {
+                problems.push(format!("{unclean} {label} run(s) not clean"));
+            }
         }
         if problems.is_empty() {
             let _ = writeln!(
@@ -238,59 +301,56 @@ impl Bench {
         out
     }
 
-    /// The table of the flawed runs, one row per flaw.
+    /// The tables of the flawed runs, one row per flaw: the plain portal's, then the realistic portal's.
     fn write_flaws(&self, out: &mut String) {
-        if !self.flaws.is_empty() {
-            let _ = writeln!(out, "\none flaw at a time, seed {}:", self.seed);
-            let header = [
-                "flaw", "caught", "families", "probes", "seconds", "repro", "causes", "run s",
-                "note",
-            ];
-            let rows: Vec<[String; 9]> = self.flaws.iter().map(flaw_row).collect();
-            let mut widths = header.map(str::len);
-            for row in &rows {
-                for (width, cell) in widths.iter_mut().zip(row) {
-                    *width = (*width).max(cell.len());
-                }
-            }
-            // Text columns are left-aligned, numbers right-aligned; the last column is not padded.
-            let numeric = [false, false, false, true, true, true, true, true, false];
-            let line = |cells: &[String]| {
-                let mut text = String::from(" ");
-                for (i, cell) in cells.iter().enumerate() {
-                    text.push(' ');
-                    if i + 1 == cells.len() {
-                        text.push_str(cell);
-                    } else if numeric[i] {
-                        let _ = write!(text, "{cell:>w$}", w = widths[i]);
-                    } else {
-                        let _ = write!(text, "{cell:<w$}", w = widths[i]);
-                    }
-                }
-                text.trim_end().to_string()
-            };
-            let _ = writeln!(out, "{}", line(&header.map(String::from)));
-            for row in &rows {
-                let _ = writeln!(out, "{}", line(row));
-            }
-            let caught = self.flaws.iter().filter(|f| f.caught).count();
-            let _ = writeln!(out, "  caught {caught} of the {} flaw(s)", self.flaws.len());
-            let _ = writeln!(
-                out,
-                "  probes, seconds: to the first detection, from the start of the probe phase; causes: root causes;\n  \
-                 repro: identities and objects of the smallest reproducer (actor, victim, record), one request each;\n  \
-                 run s: the whole run (deploy, seed, probe, judge)"
-            );
+        if self.flaws.is_empty() {
+            return;
         }
-    }
-
-    /// The hardened runs: counts by outcome, and each run that is not clean.
-    fn write_hardened(&self, out: &mut String) {
+        for realistic in [false, true] {
+            let flaws: Vec<&FlawResult> = self
+                .flaws
+                .iter()
+                .filter(|f| f.realistic == realistic)
+                .collect();
+            if flaws.is_empty() {
+                continue;
+            }
+            if realistic {
+                let _ = writeln!(
+                    out,
+                    "\none flaw at a time, realistic portal ({}), seed {}:",
+                    self.realism.as_deref().unwrap_or("realism knobs on"),
+                    self.seed
+                );
+            } else {
+                let _ = writeln!(out, "\none flaw at a time, seed {}:", self.seed);
+            }
+            write_flaw_table(out, &flaws);
+        }
         let _ = writeln!(
             out,
-            "\nhardened portal, {} run(s), {}:",
-            self.hardened_runs.len(),
-            seed_range(&self.hardened_runs)
+            "  probes, seconds: to the first detection, from the start of the probe phase; causes: root causes;\n  \
+             repro: identities and objects of the smallest reproducer (actor, victim, record), one request each;\n  \
+             run s: the whole run (deploy, seed, probe, judge)"
+        );
+    }
+
+    /// The hardened runs of one portal: counts by outcome, and each run that is not clean.
+    fn write_hardened(&self, out: &mut String, realistic: bool) {
+        let runs: Vec<&HardenedRun> = self
+            .hardened_runs
+            .iter()
+            .filter(|r| r.realistic == realistic)
+            .collect();
+        if runs.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "\nhardened {}portal, {} run(s), {}:",
+            if realistic { "realistic " } else { "" },
+            runs.len(),
+            seed_range(&runs)
         );
         let mut counts = Vec::new();
         for outcome in [
@@ -299,24 +359,16 @@ impl Bench {
             Outcome::Inconclusive,
             Outcome::TargetFailure,
         ] {
-            let n = self
-                .hardened_runs
-                .iter()
-                .filter(|r| r.outcome == outcome)
-                .count();
+            let n = runs.iter().filter(|r| r.outcome == outcome).count();
             counts.push(format!("{n} {}", outcome_label(outcome)));
         }
+        let findings: usize = runs.iter().map(|r| r.findings).sum();
         let _ = writeln!(
             out,
-            "  {}; {} finding(s) in total",
-            counts.join(", "),
-            self.hardened_findings
+            "  {}; {findings} finding(s) in total",
+            counts.join(", ")
         );
-        for run in self
-            .hardened_runs
-            .iter()
-            .filter(|r| r.outcome != Outcome::Clean)
-        {
+        for run in runs.iter().filter(|r| r.outcome != Outcome::Clean) {
             let _ = writeln!(
                 out,
                 "  seed {}: {}, {} finding(s), exit {}; replay: {}",
@@ -330,10 +382,46 @@ impl Bench {
     }
 }
 
+/// One table of flawed runs, and how many were caught.
+fn write_flaw_table(out: &mut String, flaws: &[&FlawResult]) {
+    let header = [
+        "flaw", "caught", "families", "probes", "seconds", "repro", "causes", "run s", "note",
+    ];
+    let rows: Vec<[String; 9]> = flaws.iter().map(|f| flaw_row(f)).collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.len());
+        }
+    }
+    // Text columns are left-aligned, numbers right-aligned; the last column is not padded.
+    let numeric = [false, false, false, true, true, true, true, true, false];
+    let line = |cells: &[String]| {
+        let mut text = String::from(" ");
+        for (i, cell) in cells.iter().enumerate() {
+            text.push(' ');
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else if numeric[i] {
+                let _ = write!(text, "{cell:>w$}", w = widths[i]);
+            } else {
+                let _ = write!(text, "{cell:<w$}", w = widths[i]);
+            }
+        }
+        text.trim_end().to_string()
+    };
+    let _ = writeln!(out, "{}", line(&header.map(String::from)));
+    for row in &rows {
+        let _ = writeln!(out, "{}", line(row));
+    }
+    let caught = flaws.iter().filter(|f| f.caught).count();
+    let _ = writeln!(out, "  caught {caught} of the {} flaw(s)", flaws.len());
+}
+
 /// The cells of one flaw's row.
 fn flaw_row(f: &FlawResult) -> [String; 9] {
     let number = |n: Option<usize>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
-    let note = if f.caught {
+    let mut note = if f.caught {
         String::new()
     } else {
         match f.outcome {
@@ -343,6 +431,9 @@ fn flaw_row(f: &FlawResult) -> [String; 9] {
             Outcome::Clean | Outcome::Findings => "MISSED".to_string(),
         }
     };
+    if let Some(why) = &f.why {
+        let _ = write!(note, ": {why}");
+    }
     [
         f.flaw.clone(),
         if f.caught { "yes" } else { "no" }.to_string(),
@@ -362,7 +453,7 @@ fn flaw_row(f: &FlawResult) -> [String; 9] {
 }
 
 /// `seed 1`, `seeds 1-20`, or the seeds one by one when they do not follow each other.
-fn seed_range(runs: &[HardenedRun]) -> String {
+fn seed_range(runs: &[&HardenedRun]) -> String {
     let seeds: Vec<u64> = runs.iter().map(|r| r.seed).collect();
     match seeds.as_slice() {
         [] => "no seed".to_string(),
@@ -409,7 +500,8 @@ pub fn selected_flaws(names: &[String]) -> Result<Vec<Flaw>, CliError> {
         .collect())
 }
 
-/// Run every flawed and hardened run, one after the other, in the current runtime.
+/// Run every flawed and hardened run, one after the other, in the current runtime: against the plain
+/// portal, then against the realistic one (as `--realism` says).
 pub async fn measure(args: &BenchArgs) -> Result<Bench, CliError> {
     let flaws = selected_flaws(&args.flaws)?;
     let started = Instant::now();
@@ -418,76 +510,123 @@ pub async fn measure(args: &BenchArgs) -> Result<Bench, CliError> {
             eprintln!("bench: {line}");
         }
     };
-    let base = RunArgs {
-        tenants: cloison_generators::TenantSelection::Count(args.tenants),
-        cases: args.cases,
-        quiet: true,
-        ..RunArgs::default()
-    };
-    let mut results = Vec::with_capacity(flaws.len());
-    for (i, flaw) in flaws.iter().enumerate() {
-        let run_args = RunArgs {
-            seed: args.seed,
-            flaws: vec![flaw.name().to_string()],
-            ..base.clone()
-        };
-        let run_started = Instant::now();
-        let run = execute(&run_args)
-            .await
-            .map_err(|e| e.context(format!("flaw {flaw}")))?;
-        let result = FlawResult::from_report(
-            *flaw,
-            &run.report,
-            run.exit,
-            run_started.elapsed().as_secs_f64(),
-        );
-        progress(format!(
-            "[{}/{}] {flaw}: {} ({:.2} s)",
-            i + 1,
-            flaws.len(),
-            if result.caught {
-                format!("caught by {}", result.families.join(", "))
-            } else {
-                format!("not caught ({})", outcome_label(result.outcome))
-            },
-            result.seconds
-        ));
-        results.push(result);
-    }
+    let mut results = Vec::new();
     let mut hardened = Vec::new();
-    for seed in 1..=args.seeds {
-        let run_args = RunArgs {
-            seed,
-            ..base.clone()
+    for &realistic in args.realism.sets() {
+        let base = RunArgs {
+            target: if realistic {
+                TargetSpec::EmbeddedRealistic
+            } else {
+                TargetSpec::Embedded
+            },
+            tenants: cloison_generators::TenantSelection::Count(args.tenants),
+            cases: args.cases,
+            quiet: true,
+            ..RunArgs::default()
         };
-        let run_started = Instant::now();
-        let run = execute(&run_args)
-            .await
-            .map_err(|e| e.context(format!("hardened portal, seed {seed}")))?;
-        let findings = run.report.findings.len();
-        progress(format!(
-            "hardened portal, seed {seed} of {}: {}, {findings} finding(s) ({:.2} s)",
-            args.seeds,
-            outcome_label(run.report.outcome),
-            run_started.elapsed().as_secs_f64()
-        ));
-        hardened.push(HardenedRun {
-            seed,
-            outcome: run.report.outcome,
-            findings,
-            exit: run.exit,
-            replay: run.report.replay.clone(),
-        });
+        let portal = if realistic { "realistic " } else { "" };
+        for (i, flaw) in flaws.iter().enumerate() {
+            let result = run_flaw(&base, args.seed, *flaw).await?;
+            progress(format!(
+                "{portal}[{}/{}] {flaw}: {} ({:.2} s)",
+                i + 1,
+                flaws.len(),
+                if result.caught {
+                    format!("caught by {}", result.families.join(", "))
+                } else {
+                    format!(
+                        "not caught ({}, exit {}{})",
+                        outcome_label(result.outcome),
+                        result.exit,
+                        result
+                            .why
+                            .as_deref()
+                            .map(|why| format!(": {why}"))
+                            .unwrap_or_default()
+                    )
+                },
+                result.seconds
+            ));
+            results.push(result);
+        }
+        let seeds = if realistic {
+            args.realistic_seeds
+        } else {
+            args.seeds
+        };
+        for seed in 1..=seeds {
+            let run_started = Instant::now();
+            let run = run_hardened(&base, seed).await?;
+            progress(format!(
+                "hardened {portal}portal, seed {seed} of {seeds}: {}, {} finding(s) ({:.2} s)",
+                outcome_label(run.outcome),
+                run.findings,
+                run_started.elapsed().as_secs_f64()
+            ));
+            hardened.push(run);
+        }
     }
     Ok(Bench {
         cloison_version: env!("CARGO_PKG_VERSION"),
         seed: args.seed,
         cases: args.cases,
         tenants: args.tenants,
+        realism: args
+            .realism
+            .sets()
+            .contains(&true)
+            .then(crate::target::embedded_realism),
         flaws: results,
         hardened_findings: hardened.iter().map(|r| r.findings).sum(),
         hardened_runs: hardened,
         seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// One flawed run on `base`'s portal.
+async fn run_flaw(base: &RunArgs, seed: u64, flaw: Flaw) -> Result<FlawResult, CliError> {
+    let realistic = base.target == TargetSpec::EmbeddedRealistic;
+    let run_args = RunArgs {
+        seed,
+        flaws: vec![flaw.name().to_string()],
+        ..base.clone()
+    };
+    let run_started = Instant::now();
+    let run = execute(&run_args).await.map_err(|e| {
+        e.context(format!(
+            "flaw {flaw}{}",
+            if realistic { ", realistic portal" } else { "" }
+        ))
+    })?;
+    Ok(FlawResult::from_report(
+        flaw,
+        realistic,
+        &run.report,
+        run.exit,
+        run_started.elapsed().as_secs_f64(),
+    ))
+}
+
+/// One hardened run on `base`'s portal.
+async fn run_hardened(base: &RunArgs, seed: u64) -> Result<HardenedRun, CliError> {
+    let realistic = base.target == TargetSpec::EmbeddedRealistic;
+    let run_args = RunArgs {
+        seed,
+        ..base.clone()
+    };
+    let run = execute(&run_args).await.map_err(|e| {
+        e.context(format!(
+            "hardened {}portal, seed {seed}",
+            if realistic { "realistic " } else { "" }
+        ))
+    })?;
+    Ok(HardenedRun {
+        seed,
+        realistic,
+        outcome: run.report.outcome,
+        findings: run.report.findings.len(),
+        exit: run.exit,
+        replay: run.report.replay.clone(),
     })
 }
 
@@ -539,6 +678,7 @@ mod tests {
         let caught = !families.is_empty();
         FlawResult {
             flaw: name.to_string(),
+            realistic: false,
             caught,
             family: families.first().map(|f| f.to_string()),
             families: families.iter().map(|f| f.to_string()).collect(),
@@ -548,6 +688,7 @@ mod tests {
             reproducer_size: caught.then_some(3),
             exit: if caught { EXIT_FINDINGS } else { EXIT_OK },
             seconds: 0.31,
+            why: None,
             outcome: if caught {
                 Outcome::Findings
             } else {
@@ -559,6 +700,7 @@ mod tests {
     fn hardened(seed: u64, outcome: Outcome, findings: usize, exit: u8) -> HardenedRun {
         HardenedRun {
             seed,
+            realistic: false,
             outcome,
             findings,
             exit,
@@ -572,6 +714,7 @@ mod tests {
             seed: 1,
             cases: 16,
             tenants: 2,
+            realism: None,
             hardened_findings: hardened_runs.iter().map(|r| r.findings).sum(),
             flaws,
             hardened_runs,
@@ -614,6 +757,42 @@ mod tests {
         assert!(!failing.passed());
         assert_eq!(failing.exit(), EXIT_FINDINGS);
         insta::assert_snapshot!("failing", failing.table());
+    }
+
+    #[test]
+    fn realistic_rows_have_their_own_tables_and_fail_the_bench_on_their_own() {
+        let realistic = |mut f: FlawResult| {
+            f.realistic = true;
+            f
+        };
+        let mut missed = realistic(flaw("write-idor", &[], None));
+        missed.outcome = Outcome::TargetFailure;
+        missed.exit = 3;
+        missed.why = Some("POST /api/v1/cases answered 500".into());
+        let mut unclean = hardened(2, Outcome::Inconclusive, 0, 4);
+        unclean.realistic = true;
+        let mut hardened_realistic = hardened(1, Outcome::Clean, 0, 0);
+        hardened_realistic.realistic = true;
+        let mut b = bench(
+            vec![
+                flaw("case-idor", &["direct-read"], Some((12, 0.01))),
+                realistic(flaw("case-idor", &["direct-read"], Some((40, 2.5)))),
+                missed,
+            ],
+            vec![
+                hardened(1, Outcome::Clean, 0, 0),
+                hardened_realistic,
+                unclean,
+            ],
+        );
+        b.realism = Some("2 workers, sessions of 4 s".into());
+        assert!(!b.passed(), "a flaw missed with realism fails the bench");
+        insta::assert_snapshot!("realistic", b.table());
+        let json = serde_json::to_value(&b).expect("serialisable");
+        assert_eq!(json["realism"], "2 workers, sessions of 4 s");
+        assert_eq!(json["flaws"][1]["realistic"], true);
+        assert_eq!(json["flaws"][2]["why"], "POST /api/v1/cases answered 500");
+        assert_eq!(json["hardened_runs"][2]["realistic"], true);
     }
 
     #[test]
@@ -704,6 +883,7 @@ mod tests {
                 "flaws",
                 "hardened_findings",
                 "hardened_runs",
+                "realism",
                 "seed",
                 "tenants"
             ]
@@ -717,16 +897,18 @@ mod tests {
                 "family",
                 "flaw",
                 "probes_to_detection",
+                "realistic",
                 "reproducer_size",
                 "root_causes",
                 "seconds",
-                "seconds_to_detection"
+                "seconds_to_detection",
+                "why"
             ]
         );
         assert_eq!(json["flaws"][0]["family"], serde_json::Value::Null);
         assert_eq!(
             keys(&json["hardened_runs"][0]),
-            ["exit", "findings", "outcome", "seed"]
+            ["exit", "findings", "outcome", "realistic", "seed"]
         );
         assert_eq!(json["hardened_runs"][0]["outcome"], "clean");
     }

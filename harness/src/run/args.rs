@@ -13,9 +13,10 @@ use crate::target::TargetSpec;
 /// Arguments of `cloison run`.
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
-    /// Target: `embedded` (the reference portal in-process), `deploy` (the containers of the profile's
-    /// [deploy]), `image:NAME[:TAG]` (the profile's [deploy] with this application image), or `url:URL` (an
-    /// existing deployment; a non-loopback host needs --allow-remote).
+    /// Target: `embedded` (the reference portal in-process; `embedded:realistic` with its realism knobs on:
+    /// few workers, slow password checks, short sessions, overlapping writes that fail), `deploy` (the
+    /// containers of the profile's [deploy]), `image:NAME[:TAG]` (the profile's [deploy] with this
+    /// application image), or `url:URL` (an existing deployment; a non-loopback host needs --allow-remote).
     #[arg(long, default_value = "embedded", value_parser = parse_target)]
     pub target: TargetSpec,
     /// Target profile (TOML); default: the reference portal's, embedded.

@@ -35,6 +35,9 @@ use crate::profile::{Deploy, Profile};
 pub enum TargetSpec {
     /// The reference portal, in-process.
     Embedded,
+    /// The reference portal, in-process, with its realism knobs on (`--target embedded:realistic`): few
+    /// workers, slow password checks, short sessions, overlapping writes that fail (see [`embedded_realism`]).
+    EmbeddedRealistic,
     /// The containers of the profile's `[deploy]` (`--target deploy`).
     Deploy,
     /// The profile's `[deploy]` with this application image (`--target image:NAME[:TAG]`).
@@ -54,6 +57,9 @@ impl FromStr for TargetSpec {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         if text == "embedded" {
             return Ok(TargetSpec::Embedded);
+        }
+        if text == "embedded:realistic" {
+            return Ok(TargetSpec::EmbeddedRealistic);
         }
         if text == "deploy" {
             return Ok(TargetSpec::Deploy);
@@ -81,7 +87,7 @@ impl FromStr for TargetSpec {
             return Ok(TargetSpec::Url(url));
         }
         Err(format!(
-            "`{text}`: expected `embedded`, `deploy` (the profile's [deploy]), `image:NAME[:TAG]` or `url:URL`"
+            "`{text}`: expected `embedded`, `embedded:realistic`, `deploy` (the profile's [deploy]), `image:NAME[:TAG]` or `url:URL`"
         ))
     }
 }
@@ -90,6 +96,7 @@ impl std::fmt::Display for TargetSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TargetSpec::Embedded => f.write_str("embedded"),
+            TargetSpec::EmbeddedRealistic => f.write_str("embedded:realistic"),
             TargetSpec::Deploy => f.write_str("deploy"),
             TargetSpec::Image { name, tag } => write!(f, "image:{name}:{tag}"),
             TargetSpec::Url(url) => write!(f, "url:{url}"),
@@ -246,6 +253,62 @@ pub fn deploy_context(
     Ok((ctx, generated))
 }
 
+/// The embedded portal's configuration: hardened unless `flaws`, cheap password hashes, realistic or not.
+fn embedded_config(
+    flaws: &[String],
+    operator_token: String,
+    realistic: bool,
+) -> Result<cloison_fixtures::PortalConfig, DeployError> {
+    let flaws: cloison_fixtures::FlawSet = flaws
+        .join(",")
+        .parse()
+        .map_err(|e: cloison_fixtures::UnknownFlaw| DeployError::Usage(e.to_string()))?;
+    let config = cloison_fixtures::PortalConfig {
+        operator_token,
+        flaws,
+        argon2: cloison_fixtures::Argon2Params::CHEAP,
+        ..Default::default()
+    };
+    Ok(if realistic {
+        config.realistic()
+    } else {
+        config
+    })
+}
+
+/// What `--target embedded:realistic` switches on in the reference portal, in words (the portal's own
+/// preset: `cloison-portal --realistic`).
+pub fn embedded_realism() -> String {
+    cloison_fixtures::PortalConfig::default()
+        .realistic()
+        .realism_summary()
+}
+
+/// Start the reference portal in-process.
+async fn deploy_embedded(flaws: &[String], realistic: bool) -> Result<Deployed, DeployError> {
+    let token = generated_secret(Some("operator"))?;
+    let config = embedded_config(flaws, token.clone(), realistic)?;
+    let handle = cloison_fixtures::spawn(config)
+        .await
+        .map_err(|e| DeployError::Failed(format!("the embedded portal did not start: {e}")))?;
+    let mut secrets = Map::new();
+    secrets.insert("operator_token".into(), token.into());
+    let mut description = if flaws.is_empty() {
+        "embedded reference portal (hardened)".to_string()
+    } else {
+        format!("embedded reference portal with flaws {}", flaws.join(", "))
+    };
+    if realistic {
+        description.push_str(&format!(", realistic: {}", embedded_realism()));
+    }
+    Ok(Deployed {
+        base_url: handle.base_url(),
+        secrets,
+        description,
+        guard: Guard::Embedded(Some(handle)),
+    })
+}
+
 /// Deploy `spec` as `request` says.
 pub async fn deploy(
     spec: &TargetSpec,
@@ -253,35 +316,8 @@ pub async fn deploy(
 ) -> Result<Deployed, DeployError> {
     let flaws = request.flaws;
     match spec {
-        TargetSpec::Embedded => {
-            let flaw_set: cloison_fixtures::FlawSet = flaws
-                .join(",")
-                .parse()
-                .map_err(|e: cloison_fixtures::UnknownFlaw| DeployError::Usage(e.to_string()))?;
-            let token = generated_secret(Some("operator"))?;
-            let config = cloison_fixtures::PortalConfig {
-                operator_token: token.clone(),
-                flaws: flaw_set,
-                argon2: cloison_fixtures::Argon2Params::CHEAP,
-                ..Default::default()
-            };
-            let handle = cloison_fixtures::spawn(config).await.map_err(|e| {
-                DeployError::Failed(format!("the embedded portal did not start: {e}"))
-            })?;
-            let mut secrets = Map::new();
-            secrets.insert("operator_token".into(), token.into());
-            let description = if flaws.is_empty() {
-                "embedded reference portal (hardened)".to_string()
-            } else {
-                format!("embedded reference portal with flaws {}", flaws.join(", "))
-            };
-            Ok(Deployed {
-                base_url: handle.base_url(),
-                secrets,
-                description,
-                guard: Guard::Embedded(Some(handle)),
-            })
-        }
+        TargetSpec::Embedded => deploy_embedded(flaws, false).await,
+        TargetSpec::EmbeddedRealistic => deploy_embedded(flaws, true).await,
         TargetSpec::Url(url) => {
             if !flaws.is_empty() {
                 return Err(DeployError::Usage(
@@ -387,6 +423,16 @@ mod tests {
     fn target_specs() {
         assert_eq!("embedded".parse(), Ok(TargetSpec::Embedded));
         assert_eq!("deploy".parse(), Ok(TargetSpec::Deploy));
+        assert_eq!(
+            "embedded:realistic".parse(),
+            Ok(TargetSpec::EmbeddedRealistic)
+        );
+        assert_eq!(
+            TargetSpec::EmbeddedRealistic.to_string(),
+            "embedded:realistic",
+            "the replay command names it"
+        );
+        assert!("embedded:fast".parse::<TargetSpec>().is_err());
         assert_eq!(
             "image:cloison-portal:dev".parse(),
             Ok(TargetSpec::Image {

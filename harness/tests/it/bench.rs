@@ -19,6 +19,8 @@ fn bench_catches_document_idor_and_logout_no_revoke_and_finds_the_hardened_porta
             "document-idor",
             "--flaw",
             "logout-no-revoke",
+            "--realism",
+            "off",
             "--json",
         ])
         .arg(&json)
@@ -88,6 +90,82 @@ fn bench_catches_document_idor_and_logout_no_revoke_and_finds_the_hardened_porta
         assert_eq!(run["findings"], 0);
         assert_eq!(run["exit"], 0);
     }
+}
+
+/// One realistic row (the portal with its realism knobs on) and one realistic hardened seed: the rows say
+/// they had the knobs on, and a flaw the run did not catch says why.
+#[test]
+fn bench_runs_a_realistic_row_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("bench.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_cloison"))
+        .args([
+            "bench",
+            "--realism",
+            "only",
+            "--realistic-seeds",
+            "1",
+            "--flaw",
+            "document-idor",
+            "--json",
+        ])
+        .arg(&json)
+        .output()
+        .expect("run cloison");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stdout.contains(
+            "one flaw at a time, realistic portal (2 workers, 100 ms per password hash or check"
+        ),
+        "{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("hardened realistic portal, 1 run(s), seed 1:"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("\none flaw at a time, seed"),
+        "no plain rows: {stdout}"
+    );
+    assert!(
+        stderr.contains("bench: realistic [1/1] document-idor: "),
+        "progress on stderr: {stderr}"
+    );
+    let bench: Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("the JSON results are written"))
+            .expect("the JSON results parse");
+    assert!(
+        bench["realism"]
+            .as_str()
+            .is_some_and(|r| r.contains("sessions of 4 s")),
+        "{bench:#}"
+    );
+    let flaws = bench["flaws"].as_array().expect("flaws is a list");
+    assert_eq!(flaws.len(), 1, "{bench:#}");
+    let row = &flaws[0];
+    assert_eq!(row["flaw"], "document-idor");
+    assert_eq!(row["realistic"], true);
+    let caught = row["caught"].as_bool().expect("caught");
+    assert_eq!(
+        row["why"].is_null(),
+        caught,
+        "a missed flaw says why: {row}"
+    );
+    let hardened = bench["hardened_runs"].as_array().expect("hardened runs");
+    assert_eq!(hardened.len(), 1, "{bench:#}");
+    assert_eq!(hardened[0]["realistic"], true);
+    let passed = caught && hardened[0]["outcome"] == "clean";
+    let expected = if passed {
+        EXIT_OK
+    } else {
+        cloison_harness::cli::EXIT_FINDINGS
+    };
+    assert_eq!(
+        output.status.code(),
+        Some(i32::from(expected)),
+        "{stdout}\n{stderr}"
+    );
 }
 
 #[test]
