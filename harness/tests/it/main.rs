@@ -3,10 +3,12 @@
 mod agora;
 mod bench;
 mod blame;
+mod bounded;
 #[cfg(feature = "containers")]
 mod container;
 mod depot;
 mod existing;
+mod explained;
 mod failing;
 mod fuzz;
 mod generate;
