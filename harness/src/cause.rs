@@ -201,8 +201,8 @@ fn text_cause(text: &str) -> Option<String> {
     }
 }
 
-/// Causes that say no more than the status does: a status line, a reason phrase, "an error occurred".
-const SAYS_NOTHING: [&str; 14] = [
+/// Causes that say no more than the status does: a reason phrase, "an error occurred" (letters only).
+const SAYS_NOTHING: [&str; 13] = [
     "error",
     "servererror",
     "internalservererror",
@@ -216,18 +216,20 @@ const SAYS_NOTHING: [&str; 14] = [
     "badgateway",
     "serviceunavailable",
     "gatewaytimeout",
-    "servererrorinternalservererror",
 ];
 
 /// Whether a cause says no more than its status (`Internal Server Error`, `500 Internal Server Error`, `An
-/// error occurred.`): the reason is then in the target's log, not in its answer.
+/// error occurred.`, such phrases joined by `:` or `|`): the reason is then in the target's log, not in its
+/// answer.
 pub fn says_nothing(cause: &str) -> bool {
-    let letters: String = cause
-        .chars()
-        .filter(char::is_ascii_alphabetic)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    letters.is_empty() || SAYS_NOTHING.contains(&letters.as_str())
+    cause.split([':', '|']).all(|part| {
+        let letters: String = part
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        letters.is_empty() || SAYS_NOTHING.contains(&letters.as_str())
+    })
 }
 
 /// One line, whitespace collapsed.

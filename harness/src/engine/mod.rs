@@ -46,8 +46,8 @@ mod stateful;
 mod transition;
 mod write;
 
-pub use blame::SecretsFile;
 pub use crate::event::{Judged, Outcome, StatefulCoverage};
+pub use blame::SecretsFile;
 use executor::Executor;
 
 /// Why a run stopped before judging.
@@ -146,7 +146,12 @@ impl Inputs<'_> {
 
     /// Setup made `identities` identities and `records` records, `objects` objects in all.
     pub(crate) fn made(&self, identities: usize, records: usize, objects: usize) {
-        for (counter, n) in self.counters.made.iter().zip([identities, records, objects]) {
+        for (counter, n) in self
+            .counters
+            .made
+            .iter()
+            .zip([identities, records, objects])
+        {
             counter.fetch_add(n, Ordering::SeqCst);
         }
     }

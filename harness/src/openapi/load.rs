@@ -39,7 +39,10 @@ pub async fn fetch(url: &str, timeout: Duration) -> Result<String, OpenApiError>
     }
     // Read as it comes, and no further than the limit: a huge answer is never held.
     let too_large = || failed(format!("larger than {MAX_DOCUMENT_BYTES} bytes"));
-    if response.content_length().is_some_and(|n| n > MAX_DOCUMENT_BYTES) {
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_DOCUMENT_BYTES)
+    {
         return Err(too_large());
     }
     let mut bytes = Vec::new();

@@ -219,8 +219,7 @@ async fn drive(
     phases::Halt,
 > {
     // One startup wait from here, for the OpenAPI document and the health check together.
-    let startup =
-        std::time::Instant::now() + std::time::Duration::from_secs(args.startup_timeout);
+    let startup = std::time::Instant::now() + std::time::Duration::from_secs(args.startup_timeout);
     let probing = phases::plan_probes(args, prepared, world, &deployed.base_url, startup).await?;
     let settings = phases::http_settings(args, &prepared.profile, &deployed.base_url)?;
     let observed = phases::drive(
@@ -244,8 +243,9 @@ fn halted(
 ) -> Result<RunResult, CliError> {
     match halt {
         phases::Halt::Error(err) => Err(err),
-        phases::Halt::Report(stopped, made) => {
-            let classification = classify_setup(stopped);
+        phases::Halt::Report(stopped) => {
+            let phases::Stopped { why, made } = *stopped;
+            let classification = classify_setup(why);
             let mut report =
                 judge::report_of(args, &prepared.profile, prepared.tenants, classification);
             // What setup made before it stopped: the report says so, not "0 identities".

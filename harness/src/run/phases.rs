@@ -27,7 +27,21 @@ pub(super) enum Halt {
     Error(CliError),
     /// The target failed, or a signal came, before anything could be judged: a report says which, with
     /// what setup made until then.
-    Report(Result<Failure, StopReason>, crate::event::Stats),
+    Report(Box<Stopped>),
+}
+
+/// A run that stopped before judging: why, and what setup made until then.
+pub(super) struct Stopped {
+    /// The target's failure, or the signal.
+    pub why: Result<Failure, StopReason>,
+    /// What setup made.
+    pub made: crate::event::Stats,
+}
+
+impl Halt {
+    fn report(why: Result<Failure, StopReason>, made: crate::event::Stats) -> Self {
+        Halt::Report(Box::new(Stopped { why, made }))
+    }
 }
 
 impl From<CliError> for Halt {
@@ -111,7 +125,7 @@ pub(super) async fn deploy(
         Ok(deployed) => deployed,
         Err(DeployError::Usage(message)) => return Err(Halt::Error(CliError::Usage(message))),
         Err(DeployError::Failed(message)) => {
-            return Err(Halt::Report(
+            return Err(Halt::report(
                 Ok(Failure::Deploy {
                     target: args.target.to_string(),
                     message,
@@ -120,7 +134,7 @@ pub(super) async fn deploy(
             ));
         }
         Err(DeployError::Interrupted) => {
-            return Err(Halt::Report(
+            return Err(Halt::report(
                 Err(StopReason::InterruptedDeploying {
                     target: args.target.to_string(),
                 }),
@@ -329,7 +343,7 @@ pub(super) async fn drive(
     match ran {
         Ok(Ok(outcome)) => Ok(outcome),
         Ok(Err(err)) => Err(halt(err, made())),
-        Err(_) => Err(Halt::Report(
+        Err(_) => Err(Halt::report(
             Ok(Failure::SetupDeadline {
                 seconds: args.deadline,
             }),
@@ -343,7 +357,7 @@ pub(super) async fn drive(
 fn halt(err: EngineError, made: crate::event::Stats) -> Halt {
     match err {
         EngineError::Setup(message) => Halt::Error(CliError::Usage(message)),
-        EngineError::Target(message) => Halt::Report(Ok(Failure::Target(message)), made),
-        EngineError::Interrupted => Halt::Report(Err(StopReason::InterruptedSettingUp), made),
+        EngineError::Target(message) => Halt::report(Ok(Failure::Target(message)), made),
+        EngineError::Interrupted => Halt::report(Err(StopReason::InterruptedSettingUp), made),
     }
 }

@@ -36,9 +36,12 @@ static FILLER: [u8; 64 * 1024] = {
 /// A body of `bytes` bytes, made as it is sent (the proxy never holds it).
 fn huge_body(bytes: usize) -> Body {
     let chunks = bytes / FILLER.len();
-    let head = futures_util::stream::once(async { Ok::<_, std::convert::Infallible>(Bytes::from_static(b"[")) });
+    let head = futures_util::stream::once(async {
+        Ok::<_, std::convert::Infallible>(Bytes::from_static(b"["))
+    });
     let filler = futures_util::stream::iter(
-        std::iter::repeat_n(Bytes::from_static(&FILLER), chunks).map(Ok::<_, std::convert::Infallible>),
+        std::iter::repeat_n(Bytes::from_static(&FILLER), chunks)
+            .map(Ok::<_, std::convert::Infallible>),
     );
     Body::from_stream(futures_util::StreamExt::chain(head, filler))
 }
@@ -73,8 +76,12 @@ async fn huge_answer_proxy(upstream: String, after: usize, sent: Arc<AtomicBool>
         .build()
         .expect("an HTTP client");
     let proxy = Router::new().fallback(move |request: Request<Body>| {
-        let (client, upstream, count, sent) =
-            (client.clone(), upstream.clone(), count.clone(), sent.clone());
+        let (client, upstream, count, sent) = (
+            client.clone(),
+            upstream.clone(),
+            count.clone(),
+            sent.clone(),
+        );
         async move {
             let n = count.fetch_add(1, Ordering::SeqCst);
             let anonymous = !request.headers().contains_key("authorization")
@@ -128,6 +135,7 @@ fn a_huge_answer_is_read_up_to_the_limit_and_the_run_ends_with_its_report() {
         .spawn()
         .expect("spawn cloison");
     let (status, peak_kib) = wait_measuring(&mut child);
+    eprintln!("peak resident memory of the run: {} MiB", peak_kib / 1024);
     runtime.block_on(portal.shutdown());
     assert!(sent.load(Ordering::SeqCst), "the huge answer was sent");
     let report: Value =
@@ -200,7 +208,9 @@ async fn a_target_that_stops_answering_ends_a_default_run_within_a_minute() {
         ..cloison_harness::run::RunArgs::default()
     };
     let started = std::time::Instant::now();
-    let result = cloison_harness::run::execute(&args).await.expect("a result");
+    let result = cloison_harness::run::execute(&args)
+        .await
+        .expect("a result");
     let elapsed = started.elapsed();
     assert_eq!(
         result.exit,
@@ -208,7 +218,12 @@ async fn a_target_that_stops_answering_ends_a_default_run_within_a_minute() {
         "{}",
         result.report.summary()
     );
-    let failures: Vec<String> = result.report.failures.iter().map(ToString::to_string).collect();
+    let failures: Vec<String> = result
+        .report
+        .failures
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert!(
         failures.iter().any(|f| f.contains("answered nothing for")),
         "{failures:?}"
@@ -242,16 +257,25 @@ async fn a_broken_target_is_waited_for_once() {
         startup_timeout: 3,
         ..cloison_harness::run::RunArgs::default()
     };
-    let result = cloison_harness::run::execute(&args).await.expect("a result");
+    let result = cloison_harness::run::execute(&args)
+        .await
+        .expect("a result");
     assert_eq!(
         result.exit,
         cloison_harness::cli::EXIT_TARGET,
         "{}",
         result.report.summary()
     );
-    let failures: Vec<String> = result.report.failures.iter().map(ToString::to_string).collect();
+    let failures: Vec<String> = result
+        .report
+        .failures
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert!(
-        failures.iter().any(|f| f.contains("the target is not healthy")),
+        failures
+            .iter()
+            .any(|f| f.contains("the target is not healthy")),
         "{failures:?}"
     );
     // The OpenAPI document was waited for during the whole startup timeout: the health check then gets one
@@ -272,7 +296,11 @@ fn a_signal_during_setup_stops_the_run_at_once() {
         let portal = portal("setup-signal-operator").await;
         // Past the health check and the OpenAPI document, every request takes two seconds.
         let addr = fault_proxy(portal.base_url(), |n| {
-            if n > 2 { Fault::Delay(2_000) } else { Fault::Forward }
+            if n > 2 {
+                Fault::Delay(2_000)
+            } else {
+                Fault::Forward
+            }
         })
         .await;
         (portal, addr)

@@ -99,7 +99,10 @@ async fn a_seeding_failure_quotes_its_cause_and_keeps_what_setup_made() {
     assert_eq!(result.exit, EXIT_TARGET, "{}", report.summary());
     assert_eq!(report.outcome, Outcome::TargetFailure);
     let failure = failures(&result);
-    assert!(failure.contains("answered 500: database is locked"), "{failure}");
+    assert!(
+        failure.contains("answered 500: database is locked"),
+        "{failure}"
+    );
     assert!(!failure.contains("target's log"), "{failure}");
     assert!(
         report.stats.identities > 0 && report.stats.objects_created >= report.stats.identities,
@@ -109,7 +112,10 @@ async fn a_seeding_failure_quotes_its_cause_and_keeps_what_setup_made() {
     assert_eq!(report.stats.records_seeded, 0, "{:?}", report.stats);
     let summary = report.summary();
     assert!(
-        summary.contains(&format!("{} identities, 0 records seeded", report.stats.identities)),
+        summary.contains(&format!(
+            "{} identities, 0 records seeded",
+            report.stats.identities
+        )),
         "{summary}"
     );
 }
