@@ -23,9 +23,13 @@ const MESSAGE_FIELDS: [&str; 10] = [
     "reason",
 ];
 
+/// The head of an error answer that is looked into: causes are stated near the top, and a huge answer
+/// is not parsed whole.
+const LOOKED_AT: usize = 256 * 1024;
+
 /// The one-line cause an error answer states, if it states one (at most `max` characters).
 pub fn cause(body: &[u8], max: usize) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
+    let text = String::from_utf8_lossy(&body[..body.len().min(LOOKED_AT)]);
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -197,6 +201,37 @@ fn text_cause(text: &str) -> Option<String> {
     }
 }
 
+/// Causes that say no more than the status does: a reason phrase, "an error occurred" (letters only).
+const SAYS_NOTHING: [&str; 13] = [
+    "error",
+    "servererror",
+    "internalservererror",
+    "internalerror",
+    "unknownerror",
+    "unexpectederror",
+    "anerroroccurred",
+    "aninternalerroroccurred",
+    "anunexpectederroroccurred",
+    "somethingwentwrong",
+    "badgateway",
+    "serviceunavailable",
+    "gatewaytimeout",
+];
+
+/// Whether a cause says no more than its status (`Internal Server Error`, `500 Internal Server Error`, `An
+/// error occurred.`, such phrases joined by `:` or `|`): the reason is then in the target's log, not in its
+/// answer.
+pub fn says_nothing(cause: &str) -> bool {
+    cause.split([':', '|']).all(|part| {
+        let letters: String = part
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        letters.is_empty() || SAYS_NOTHING.contains(&letters.as_str())
+    })
+}
+
 /// One line, whitespace collapsed.
 fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -273,6 +308,28 @@ mod tests {
             Some("upstream timed out")
         );
         assert_eq!(of("   "), None);
+    }
+
+    #[test]
+    fn causes_that_only_repeat_the_status_say_nothing() {
+        for nothing in [
+            "Internal Server Error",
+            "500 Internal Server Error",
+            "internal server error: Internal Server Error",
+            "An error occurred.",
+            "Something went wrong!",
+            "502 Bad Gateway",
+            "500",
+        ] {
+            assert!(super::says_nothing(nothing), "{nothing}");
+        }
+        for something in [
+            "database is locked",
+            "KeyError at /api/dossiers/ | 'departement'",
+            "OperationalError: database is locked: Internal Server Error",
+        ] {
+            assert!(!super::says_nothing(something), "{something}");
+        }
     }
 
     #[test]

@@ -176,6 +176,8 @@ pub enum Event<'e> {
         relogins: usize,
         /// Responses whose decoding stopped at cloison's limits.
         decode_limited: usize,
+        /// Why the target was taken as gone, if it was.
+        gave_up: Option<cloison_suites::outcome::GiveUp>,
     },
 }
 
@@ -227,6 +229,8 @@ pub struct Outcome {
     pub interrupted: usize,
     /// Probes not sent because the target failed too many times in a row.
     pub abandoned: usize,
+    /// Why the target was taken as gone, if it was.
+    pub gave_up: Option<cloison_suites::outcome::GiveUp>,
     /// What the stateful suite covered.
     pub stateful: StatefulCoverage,
 }
@@ -382,7 +386,9 @@ impl Sink for Collector {
                 stats,
                 relogins,
                 decode_limited,
+                gave_up,
             } => {
+                state.outcome.gave_up = gave_up;
                 state.outcome.stats = stats.clone();
                 state.outcome.relogins = relogins;
                 state.outcome.decode_limited = decode_limited;

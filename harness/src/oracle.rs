@@ -38,13 +38,8 @@ pub fn scan_response_bounded(scanner: &dyn CanaryScanner, observed: &Observed) -
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
             .map(|(_, value)| value.as_str());
-        // A body whose content encoding was undone up to `max_bytes` exactly was cut there (see
-        // `crate::http`: its decoding stops at the limit).
-        let encoded = response
-            .headers
-            .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case("content-encoding"));
-        limited |= encoded && response.body.len() >= limits.max_bytes;
+        // A body cut where it was read or decoded (see `crate::http`: reading stops at the limit).
+        limited |= response.truncated;
         limited |= scan_decoded(scanner, &response.body, content_type, &limits, &mut hits);
         let mut headers = Vec::new();
         for (name, value) in &response.headers {
@@ -131,6 +126,7 @@ mod tests {
                 .collect(),
             body: body.to_vec(),
             redirects: Vec::new(),
+            truncated: false,
         }
     }
 
@@ -188,14 +184,17 @@ mod tests {
         let (hits, limited) = scan_response_bounded(&One, &deep);
         assert!(limited, "the depth limit was reached");
         assert!(hits.is_empty(), "{hits:?}");
-        // A compressed body that decompressed to the limit was cut there; as large a plain body was not.
-        let full = vec![b' '; Limits::default().max_bytes];
-        let cut = response(200, &[("Content-Encoding", "gzip")], &full);
+        // A body the reader cut at the limit says so; as large a body read whole does not.
+        let full = vec![b' '; 1024];
+        let cut = Observed {
+            truncated: true,
+            ..response(200, &[("Content-Encoding", "gzip")], &full)
+        };
         assert!(scan_response_bounded(&One, &cut).1, "cut at the limit");
         let plain = response(200, &[], &full);
         assert!(
             !scan_response_bounded(&One, &plain).1,
-            "a plain body is whole"
+            "a body read whole is whole"
         );
     }
 }

@@ -243,6 +243,7 @@ mod tests {
             client: None,
             redirects: Redirects::default(),
             pace: None,
+            liveness: Default::default(),
         }
     }
 

@@ -837,6 +837,7 @@ mod tests {
                     headers: Vec::new(),
                     body: b"%PDF-1.4 s3cret-token ...".to_vec(),
                     redirects: Vec::new(),
+                    truncated: false,
                 },
                 sent: Vec::new(),
                 retried_after: None,

@@ -12,6 +12,10 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod give_up;
+
+pub use give_up::{GIVE_UP_AFTER, GiveUp, SILENT_FOR, give_up};
+
 /// How the run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -87,10 +91,10 @@ pub enum StopReason {
         /// Probes not sent.
         unsent: usize,
     },
-    /// The target failed this many times in a row: cloison gave up.
+    /// The target stopped answering: cloison gave up (see [`give_up`]).
     GaveUp {
-        /// Failures in a row that make cloison give up.
-        after: usize,
+        /// Why: the probes in a row without an answer, and how long nothing answered.
+        why: GiveUp,
         /// Probes not sent.
         unsent: usize,
     },
@@ -104,6 +108,9 @@ pub enum StopReason {
         /// The target, as given.
         target: String,
     },
+    /// A signal arrived while the target was being set up (provisioned, logged into, seeded): nothing was
+    /// probed.
+    InterruptedSettingUp,
 }
 
 impl std::fmt::Display for StopReason {
@@ -113,9 +120,9 @@ impl std::fmt::Display for StopReason {
                 f,
                 "the deadline of {seconds} s passed: {unsent} probe(s) were not sent (--deadline)"
             ),
-            StopReason::GaveUp { after, unsent } => write!(
+            StopReason::GaveUp { why, unsent } => write!(
                 f,
-                "the target failed {after} times in a row: cloison gave up, {unsent} probe(s) were not sent"
+                "{why}: cloison gave up, {unsent} probe(s) were not sent"
             ),
             StopReason::Interrupted { unsent } => write!(
                 f,
@@ -124,6 +131,9 @@ impl std::fmt::Display for StopReason {
             StopReason::InterruptedDeploying { target } => write!(
                 f,
                 "interrupted by a signal while deploying {target}: what was started is removed; nothing was probed"
+            ),
+            StopReason::InterruptedSettingUp => f.write_str(
+                "interrupted by a signal while setting the target up: nothing was probed; this report is partial",
             ),
         }
     }
@@ -431,7 +441,9 @@ pub fn classify(facts: &RunFacts) -> Classification {
         match stop {
             StopReason::GaveUp { .. } => failures.push(Failure::Stopped(stop.clone())),
             StopReason::Deadline { .. } => reasons.push(Inconclusive::Stopped(stop.clone())),
-            StopReason::Interrupted { .. } | StopReason::InterruptedDeploying { .. } => {
+            StopReason::Interrupted { .. }
+            | StopReason::InterruptedDeploying { .. }
+            | StopReason::InterruptedSettingUp => {
                 interrupted = true;
                 reasons.push(Inconclusive::Stopped(stop.clone()));
             }

@@ -37,10 +37,9 @@ pub fn content_decode(
     body: &[u8],
     limits: &Limits,
 ) -> Result<Decoded, DecodeError> {
-    let mut out = Decoded {
-        bytes: body.to_vec(),
-        complete: true,
-    };
+    // The body is borrowed until a decoding makes new bytes: a large body is not copied for nothing.
+    let mut bytes = std::borrow::Cow::Borrowed(body);
+    let mut complete = true;
     for coding in content_encoding.rsplit(',') {
         let coding = coding.trim().to_ascii_lowercase();
         let step = match coding.as_str() {
@@ -51,13 +50,14 @@ pub fn content_decode(
             "zstd" => Step::Zstd,
             _ => return Err(DecodeError::Unknown(coding)),
         };
-        let (bytes, complete) = decompress(step, &out.bytes, limits.max_bytes)?;
-        out = Decoded {
-            bytes,
-            complete: out.complete && complete,
-        };
+        let (decoded, whole) = decompress(step, &bytes, limits.max_bytes)?;
+        bytes = std::borrow::Cow::Owned(decoded);
+        complete &= whole;
     }
-    Ok(out)
+    Ok(Decoded {
+        bytes: bytes.into_owned(),
+        complete,
+    })
 }
 
 fn name(step: Step) -> &'static str {

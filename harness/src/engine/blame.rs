@@ -5,13 +5,43 @@
 //! - A 4xx to a request that was sent again because the earlier attempt got no answer (a lost response, a
 //!   dropped connection) is the target's: the first attempt may have been applied (a 409 "already exists"),
 //!   and nothing says the profile is wrong.
+//! - A 401 or 403 to a request that carried a credential from the secrets file (the operator's token, a key
+//!   an endpoint sends) names that secret (its key, never its value): it is stale or wrong; the endpoint's
+//!   profile key is not in question.
 //! - Any other status the endpoint does not accept is the profile's.
 //! - An accepted answer without what the profile points at is the target's when the body is empty or is
 //!   the request sent back (an echo); otherwise the profile's (a pointer that does not fit the answers).
 
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
 use super::EngineError;
 use crate::http::Exchange;
 use crate::profile::{Endpoint, KeyPath, Profile};
+
+/// The secrets file of a run: where it is and the keys it holds (its values are never kept here).
+#[derive(Debug, Clone, Default)]
+pub struct SecretsFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Its keys (`operator_token`...).
+    pub keys: BTreeSet<String>,
+}
+
+/// The keys of the secrets file that `templates` name (`{{secrets.KEY}}`), in order.
+pub(crate) fn secrets_named(
+    file: &SecretsFile,
+    placeholders: impl IntoIterator<Item = String>,
+) -> Vec<String> {
+    let mut keys: Vec<String> = placeholders
+        .into_iter()
+        .filter_map(|p| p.strip_prefix("secrets.").map(str::to_string))
+        .filter(|key| file.keys.contains(key))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
 
 /// The party a setup failure is blamed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +82,23 @@ pub(super) trait Blaming {
     /// Every credential value known at this point of the run.
     fn all_secrets(&self) -> Vec<String>;
 
+    /// The run's secrets file, if it has one.
+    fn secrets_file(&self) -> Option<&SecretsFile>;
+
+    /// [`Blaming::setup_status`] for a request sent with the operator credential (`[provisioning]
+    /// operator`): a refusal names the secrets its value came from.
+    fn operator_status(
+        &self,
+        endpoint: &Endpoint,
+        ex: &Exchange,
+        what: &str,
+    ) -> Result<(), EngineError> {
+        let operator = (self.profile().provisioning.as_ref())
+            .map(|p| p.operator.value.placeholders().collect::<Vec<_>>())
+            .unwrap_or_default();
+        self.status_with_secrets(endpoint, ex, what, operator)
+    }
+
     /// Check a setup response: 2xx (or the endpoint's `ok`) passes; 5xx, or a 4xx to a retry after a lost
     /// answer, is a target failure; anything else means the profile does not fit the platform.
     fn setup_status(
@@ -60,11 +107,37 @@ pub(super) trait Blaming {
         ex: &Exchange,
         what: &str,
     ) -> Result<(), EngineError> {
+        self.status_with_secrets(endpoint, ex, what, Vec::new())
+    }
+
+    /// [`Blaming::setup_status`], for a request that also carried the secrets `sent` names
+    /// (`secrets.KEY` placeholders of its credential).
+    fn status_with_secrets(
+        &self,
+        endpoint: &Endpoint,
+        ex: &Exchange,
+        what: &str,
+        sent: Vec<String>,
+    ) -> Result<(), EngineError> {
         let status = ex.observed.status;
         if endpoint.is_ok(status) {
             return Ok(());
         }
-        let excerpt = ex.answer(300, &self.all_secrets());
+        if matches!(status, 401 | 403)
+            && let Some(file) = self.secrets_file()
+        {
+            let keys = secrets_named(file, endpoint.placeholders().into_iter().chain(sent));
+            if !keys.is_empty() {
+                return Err(EngineError::Setup(refused_secrets(
+                    ex,
+                    what,
+                    file,
+                    &keys,
+                    &self.all_secrets(),
+                )));
+            }
+        }
+        let excerpt = ex.failure_answer(300, &self.all_secrets());
         let mut message = format!(
             "{what}: {} {} answered {status}: {excerpt}",
             ex.request.method, ex.request.url
@@ -149,6 +222,27 @@ pub(super) trait Blaming {
     }
 }
 
+/// A credential from the secrets file refused: the secret is named (its key, never its value), and the
+/// endpoint's profile key is not blamed.
+fn refused_secrets(
+    ex: &Exchange,
+    what: &str,
+    file: &SecretsFile,
+    keys: &[String],
+    secrets: &[String],
+) -> String {
+    let named: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+    format!(
+        "{what}: {} {} answered {}: {}: the target refused the credential from the secrets file {} ({}): it is stale or wrong for this target; the profile is not in question",
+        ex.request.method,
+        ex.request.url,
+        ex.observed.status,
+        ex.answer(300, secrets),
+        file.path.display(),
+        named.join(", ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +261,7 @@ mod tests {
                 headers: Vec::new(),
                 body: body.to_vec(),
                 redirects: Vec::new(),
+                truncated: false,
             },
             sent: Vec::new(),
             retried_after: retried.then(|| "timed out".to_string()),

@@ -223,7 +223,7 @@ impl Executor<'_> {
                 cell,
             },
             verdict,
-            exchange: Some(ex),
+            exchange: Some(ex.kept()),
             at: self.started.elapsed().as_secs_f64(),
             sequence,
             explanation,

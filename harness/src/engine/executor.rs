@@ -48,6 +48,10 @@ impl Blaming for Executor<'_> {
         self.inputs.profile
     }
 
+    fn secrets_file(&self) -> Option<&super::blame::SecretsFile> {
+        self.inputs.options.secrets_file.as_ref()
+    }
+
     fn all_secrets(&self) -> Vec<String> {
         all_secrets(self.inputs, Some(self.provisioned), Some(self.sessions))
     }
@@ -208,6 +212,7 @@ impl<'a> Executor<'a> {
             stats: &stats,
             relogins: self.counters.relogins.load(Ordering::SeqCst),
             decode_limited: self.counters.decode_limited.load(Ordering::SeqCst),
+            gave_up: self.gave_up(),
         });
     }
 

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use super::blame::{self, Blaming};
@@ -100,15 +99,17 @@ impl Setup<'_> {
             steps: inputs.plan.accounts.len(),
         });
         let login = &login;
-        let results: Vec<LoginResult> = futures_util::stream::iter(&inputs.plan.accounts)
-            .map(|account| async move {
+        let results: Vec<LoginResult> = super::batch::until_failure(
+            &inputs.plan.accounts,
+            inputs.options.concurrency,
+            |account| async move {
                 let result = login.login(account).await;
                 self.sink.event(&Event::Step);
                 result.map(|(session, id)| (account.key.clone(), session, id))
-            })
-            .buffer_unordered(inputs.options.concurrency)
-            .collect()
-            .await;
+            },
+            Result::is_err,
+        )
+        .await;
         self.sink.event(&Event::PhaseEnd);
         let mut sessions = Sessions::default();
         for result in results {
@@ -134,6 +135,10 @@ pub(crate) struct Login<'x> {
 impl Blaming for Login<'_> {
     fn profile(&self) -> &Profile {
         self.inputs.profile
+    }
+
+    fn secrets_file(&self) -> Option<&super::blame::SecretsFile> {
+        self.inputs.options.secrets_file.as_ref()
     }
 
     fn all_secrets(&self) -> Vec<String> {

@@ -14,9 +14,10 @@
 
 use std::collections::HashSet;
 use std::sync::Mutex;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use cloison_suites::outcome::{GiveUp, give_up};
 use cloison_suites::{Cell, Planned};
 use serde_json::Value;
 
@@ -28,6 +29,7 @@ use crate::profile::{Endpoint, Profile};
 use crate::render::{RenderError, SendError};
 
 mod bars;
+mod batch;
 mod blame;
 mod caller;
 mod check;
@@ -46,6 +48,7 @@ mod transition;
 mod write;
 
 pub use crate::event::{Judged, Outcome, StatefulCoverage};
+pub use blame::SecretsFile;
 use executor::Executor;
 
 /// Why a run stopped before judging.
@@ -57,6 +60,9 @@ pub enum EngineError {
     /// The target failed (exit 3).
     #[error("{0}")]
     Target(String),
+    /// A signal came while the target was being set up (exit 130).
+    #[error("interrupted while setting the target up")]
+    Interrupted,
 }
 
 /// Settings of the engine.
@@ -66,8 +72,9 @@ pub struct EngineOptions {
     pub concurrency: usize,
     /// Show progress bars (only drawn on a terminal).
     pub progress: bool,
-    /// How long to wait for the health check.
-    pub startup_timeout: std::time::Duration,
+    /// Until when to wait for the health check: the run's one startup wait (`--startup-timeout`), shared
+    /// with the wait for the OpenAPI document, from the moment the target is deployed.
+    pub startup_deadline: Instant,
     /// Shrink each root cause's cell to a minimal reproducer (extra requests).
     pub shrink: bool,
     /// When to stop sending probes (the rest are reported as not run).
@@ -79,10 +86,12 @@ pub struct EngineOptions {
     /// Where bars are not drawn (standard error is not a terminal): the phases and findings, for a line
     /// every few seconds (`crate::progress`).
     pub log: Option<std::sync::Arc<crate::progress::ProgressLog>>,
+    /// The secrets file the run read (`--secrets` or the profile's `secrets_file`): a credential from it
+    /// that the target refuses is named as such.
+    pub secrets_file: Option<SecretsFile>,
 }
 
-/// Transport failures in a row after which the target is taken as gone and no more probe is sent.
-pub const GIVE_UP_AFTER: usize = 25;
+pub use cloison_suites::outcome::GIVE_UP_AFTER;
 
 /// What every phase reads: the run's inputs, and the counters every phase adds to (behind atomics).
 pub(crate) struct Inputs<'a> {
@@ -109,10 +118,49 @@ pub(crate) struct Counters {
     pub(crate) decode_limited: AtomicUsize,
     /// Probes judged (their 1-based sequence numbers).
     pub(crate) sequence: AtomicUsize,
-    /// Transport failures in a row (see [`GIVE_UP_AFTER`]).
+    /// Transport failures in a row (see [`Inputs::target_gone`]).
     pub(crate) failures_in_a_row: AtomicUsize,
+    /// Why the target was taken as gone, the first time it was.
+    pub(crate) gave_up: Mutex<Option<GiveUp>>,
     /// Cells whose first probe was sent.
     pub(crate) warmed: Mutex<HashSet<Cell>>,
+    /// What setup made so far: identities created, records seeded, objects created (in the report even
+    /// when setup fails or is interrupted).
+    pub(crate) made: [AtomicUsize; 3],
+}
+
+impl Inputs<'_> {
+    /// Whether the target is taken as gone, by `cloison_suites::outcome::give_up`: probes in a row without
+    /// an answer, and how long the target has answered nothing at all while requests went unanswered.
+    /// Recorded the first time.
+    pub(crate) fn target_gone(&self) -> bool {
+        let failures = self.counters.failures_in_a_row.load(Ordering::SeqCst);
+        let liveness = &self.settings.liveness;
+        let Some(why) = give_up(failures, liveness.silent_for(), liveness.unanswered()) else {
+            return false;
+        };
+        if let Ok(mut first) = self.counters.gave_up.lock() {
+            first.get_or_insert(why);
+        }
+        true
+    }
+
+    /// Setup made `identities` identities and `records` records, `objects` objects in all.
+    pub(crate) fn made(&self, identities: usize, records: usize, objects: usize) {
+        for (counter, n) in self
+            .counters
+            .made
+            .iter()
+            .zip([identities, records, objects])
+        {
+            counter.fetch_add(n, Ordering::SeqCst);
+        }
+    }
+
+    /// Why the target was taken as gone, if it was.
+    pub(crate) fn gave_up(&self) -> Option<GiveUp> {
+        self.counters.gave_up.lock().ok().and_then(|why| *why)
+    }
 }
 
 /// A run in progress: its inputs, until `run` takes them through the phases.
@@ -196,27 +244,35 @@ impl<'a> Engine<'a> {
     }
 
     /// Run everything: provision, log in, seed, then the planned probes; the outcome is what the report's
-    /// collector gathered from the events.
-    pub async fn run(self, planned: &Planned) -> Result<Outcome, EngineError> {
+    /// collector gathered from the events. A signal during setup stops it at once (what is in flight is
+    /// dropped).
+    pub async fn run(&self, planned: &Planned) -> Result<Outcome, EngineError> {
         let inputs = &self.inputs;
         let collector = Collector::default();
         let bars = bars::Bars::new(inputs.options.progress, inputs.options.log.clone());
         let sink = Fanout(vec![&bars, &collector]);
         let seeding = Instant::now();
         let mut laps = Laps::new();
-        let setup = setup::Setup::new(inputs, &sink);
-        setup.wait_healthy().await?;
-        laps.mark("health");
-        if !inputs.profile.reset.is_empty() {
-            setup.reset().await?;
-            laps.mark("reset");
-        }
-        let provisioned = setup.provision().await?;
-        laps.mark("provision");
-        let sessions = setup.login_all(&provisioned).await?;
-        laps.mark("login");
-        let seeded = seed::seed(inputs, &provisioned, &sessions, &sink).await?;
-        laps.mark("seed");
+        let setup = async {
+            let setup = setup::Setup::new(inputs, &sink);
+            setup.wait_healthy().await?;
+            laps.mark("health");
+            if !inputs.profile.reset.is_empty() {
+                setup.reset().await?;
+                laps.mark("reset");
+            }
+            let provisioned = setup.provision().await?;
+            laps.mark("provision");
+            let sessions = setup.login_all(&provisioned).await?;
+            laps.mark("login");
+            let seeded = seed::seed(inputs, &provisioned, &sessions, &sink).await?;
+            laps.mark("seed");
+            Ok::<_, EngineError>((provisioned, sessions, seeded))
+        };
+        let (provisioned, sessions, seeded) = tokio::select! {
+            done = setup => done?,
+            () = interrupted(&inputs.options.interrupt) => return Err(EngineError::Interrupted),
+        };
         let seed_seconds = seeding.elapsed().as_secs_f64();
         let executor = Executor::new(
             inputs,
@@ -228,5 +284,30 @@ impl<'a> Engine<'a> {
         );
         executor.run(planned, &collector, laps, seed_seconds).await;
         Ok(collector.into_outcome())
+    }
+
+    /// What setup made so far, as the report's counts (for a run whose setup failed or was interrupted).
+    pub fn setup_stats(&self, seconds: f64) -> crate::event::Stats {
+        let [identities, records, objects] = self
+            .inputs
+            .counters
+            .made
+            .each_ref()
+            .map(|n| n.load(Ordering::SeqCst));
+        crate::event::Stats {
+            identities,
+            records_seeded: records,
+            objects_created: objects,
+            seed_seconds: seconds,
+            seed_rate: objects as f64 / seconds.max(1e-9),
+            ..Default::default()
+        }
+    }
+}
+
+/// Resolves once `flag` is set (a signal came), looking every 50 ms.
+async fn interrupted(flag: &std::sync::atomic::AtomicBool) {
+    while !flag.load(Ordering::SeqCst) {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

@@ -60,6 +60,10 @@ impl<'a> Executor<'a> {
         ctx: &Value,
         tweak: &Tweak,
     ) -> Result<Exchange, String> {
+        // A target taken as gone gets no more request, even in the middle of a probe.
+        if self.target_gone() {
+            return Err("not sent: the target stopped answering".into());
+        }
         let session = match actor {
             Some(key) => self
                 .session(key)
@@ -305,7 +309,7 @@ impl<'a> Executor<'a> {
             probe,
             explanation: judgement.explanation,
             verdict: judgement.verdict,
-            exchange: Some(ex.clone()),
+            exchange: Some(ex.kept()),
             at: 0.0,
             sequence: 0,
             steps: Vec::new(),

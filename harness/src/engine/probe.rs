@@ -9,7 +9,6 @@ use cloison_suites::verdict::{Exhibit, Needs};
 use cloison_suites::{Probe, Verdict};
 use futures_util::StreamExt;
 
-use super::GIVE_UP_AFTER;
 use super::executor::Executor;
 use crate::event::{Event, Judged, NotSent, ProbeState};
 use crate::http::Exchange;
@@ -116,7 +115,7 @@ impl<'a> Executor<'a> {
             Some(NotSent::Interrupted)
         } else if self.options.deadline.is_some_and(|d| Instant::now() > d) {
             Some(NotSent::Deadline)
-        } else if self.counters.failures_in_a_row.load(Ordering::SeqCst) >= GIVE_UP_AFTER {
+        } else if self.target_gone() {
             Some(NotSent::TargetGone)
         } else {
             None
@@ -170,7 +169,11 @@ impl<'a> Executor<'a> {
         Ok(Ok(Judged {
             probe: probe.clone(),
             verdict: tried.verdict,
-            exchange: if keep { tried.exchange } else { None },
+            exchange: if keep {
+                tried.exchange.as_ref().map(Exchange::kept)
+            } else {
+                None
+            },
             at: self.started.elapsed().as_secs_f64(),
             sequence,
             explanation: tried.explanation,

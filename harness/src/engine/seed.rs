@@ -6,7 +6,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
 use cloison_suites::RecordKind;
-use futures_util::StreamExt;
 use serde_json::{Map, Value, json};
 
 use super::create::Created;
@@ -129,15 +128,20 @@ impl Executor<'_> {
             name: kind.name(),
             steps: records.len(),
         });
-        let results = futures_util::stream::iter(records)
-            .map(|key| async move {
+        let results = super::batch::until_failure(
+            records,
+            self.options.concurrency,
+            |key| async move {
                 let created = self.create(&key, kind, create, None).await;
+                if created.is_ok() {
+                    self.inputs.made(0, 1, 1);
+                }
                 self.sink.event(&Event::Step);
                 (key, created)
-            })
-            .buffer_unordered(self.options.concurrency)
-            .collect()
-            .await;
+            },
+            |(_, created)| created.is_err(),
+        )
+        .await;
         self.sink.event(&Event::PhaseEnd);
         results
     }

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use super::blame::Blaming;
@@ -168,6 +167,10 @@ impl Blaming for Inputs<'_> {
         self.profile
     }
 
+    fn secrets_file(&self) -> Option<&super::blame::SecretsFile> {
+        self.options.secrets_file.as_ref()
+    }
+
     fn all_secrets(&self) -> Vec<String> {
         all_secrets(self, None, None)
     }
@@ -184,7 +187,7 @@ impl<'s> Setup<'s> {
         Self { inputs, sink }
     }
 
-    /// Wait for the profile's health check to answer 2xx, up to the startup timeout.
+    /// Wait for the profile's health check to answer 2xx, until the startup deadline (at least one try).
     pub(super) async fn wait_healthy(&self) -> Result<(), EngineError> {
         let inputs = self.inputs;
         let Some(health) = &inputs.profile.health else {
@@ -193,7 +196,7 @@ impl<'s> Setup<'s> {
         let session =
             Session::new(&inputs.settings).map_err(|e| EngineError::Target(e.to_string()))?;
         let ctx = inputs.secrets_ctx();
-        let deadline = Instant::now() + inputs.options.startup_timeout;
+        let deadline = inputs.options.startup_deadline;
         let mut quick = inputs.settings.clone();
         quick.retry = RetryPolicy::none();
         loop {
@@ -212,8 +215,7 @@ impl<'s> Setup<'s> {
                 }
                 Err(err) if Instant::now() > deadline => {
                     return Err(EngineError::Target(format!(
-                        "the target never became healthy ({:?}): {err}",
-                        inputs.options.startup_timeout
+                        "the target never became healthy (--startup-timeout): {err}"
                     )));
                 }
                 _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
@@ -229,6 +231,7 @@ impl<'s> Setup<'s> {
         if inputs.profile.reset.is_empty() {
             return Ok(());
         }
+        let operator = inputs.profile.provisioning.is_some();
         let session = match &inputs.profile.provisioning {
             Some(provisioning) => inputs.operator_session(provisioning)?,
             None => {
@@ -241,7 +244,12 @@ impl<'s> Setup<'s> {
                 .send(&inputs.settings, endpoint, &ctx, None)
                 .await
                 .map_err(|e| transport(&e, inputs.profile))?;
-            inputs.setup_status(endpoint, &ex, &format!("resetting the target (reset[{i}])"))?;
+            let what = format!("resetting the target (reset[{i}])");
+            if operator {
+                inputs.operator_status(endpoint, &ex, &what)?;
+            } else {
+                inputs.setup_status(endpoint, &ex, &what)?;
+            }
         }
         Ok(())
     }
@@ -268,6 +276,10 @@ struct ProvisioningRun<'s> {
 impl Blaming for ProvisioningRun<'_> {
     fn profile(&self) -> &Profile {
         self.inputs.profile
+    }
+
+    fn secrets_file(&self) -> Option<&super::blame::SecretsFile> {
+        self.inputs.options.secrets_file.as_ref()
     }
 
     fn all_secrets(&self) -> Vec<String> {
@@ -344,12 +356,13 @@ impl ProvisioningRun<'_> {
                 .send(&inputs.settings, endpoint, &ctx, None)
                 .await
                 .map_err(|e| transport(&e, inputs.profile))?;
-            self.setup_status(endpoint, &ex, "creating a tenant")?;
+            self.operator_status(endpoint, &ex, "creating a tenant")?;
             if let Some(id) = extract(&ex, endpoint, "id") {
                 self.made.tenant_ids.insert(code.clone(), id);
             }
             self.read_tenant_code(&ex, endpoint, &code, "creating a tenant")?;
             self.made.objects += 1;
+            inputs.made(0, 0, 1);
             self.sink.event(&Event::Step);
         }
         self.sink.event(&Event::PhaseEnd);
@@ -375,15 +388,20 @@ impl ProvisioningRun<'_> {
             steps: to_create.len(),
         });
         let this = &*self;
-        let results: Vec<Created> = futures_util::stream::iter(to_create)
-            .map(|account| async move {
+        let results: Vec<Created> = super::batch::until_failure(
+            to_create,
+            inputs.options.concurrency,
+            |account| async move {
                 let created = this.identity(endpoint, sender, anonymous, account).await;
+                if created.is_ok() {
+                    inputs.made(1, 0, 1);
+                }
                 this.sink.event(&Event::Step);
                 created
-            })
-            .buffer_unordered(inputs.options.concurrency)
-            .collect()
-            .await;
+            },
+            Result::is_err,
+        )
+        .await;
         self.sink.event(&Event::PhaseEnd);
         for result in results {
             let (key, id, token) = result?;
@@ -422,7 +440,11 @@ impl ProvisioningRun<'_> {
             .send(&inputs.settings, endpoint, &ctx, None)
             .await
             .map_err(|e| transport(&e, inputs.profile))?;
-        self.setup_status(endpoint, &ex, &what)?;
+        if anonymous {
+            self.setup_status(endpoint, &ex, &what)?;
+        } else {
+            self.operator_status(endpoint, &ex, &what)?;
+        }
         let mut taken = Vec::new();
         for (name, expected) in [
             ("id", "the new identity's identifier"),
@@ -476,6 +498,7 @@ impl ProvisioningRun<'_> {
             };
             self.register_tenant(endpoint, first).await?;
             self.made.objects += 1;
+            self.inputs.made(0, 0, 1);
             self.sink.event(&Event::Step);
         }
         self.sink.event(&Event::PhaseEnd);
@@ -567,9 +590,11 @@ impl ProvisioningRun<'_> {
         let mut created = 0;
         for bundle in &inputs.plan.world.cases {
             for rep in &bundle.representations {
-                created += self
+                let made = self
                     .representation(operator, provisioning, endpoint, rep)
                     .await?;
+                inputs.made(0, 0, made);
+                created += made;
             }
         }
         self.made.objects += created;
@@ -610,7 +635,7 @@ impl ProvisioningRun<'_> {
             .send(&inputs.settings, endpoint, &ctx, None)
             .await
             .map_err(|e| transport(&e, inputs.profile))?;
-        self.setup_status(endpoint, &ex, "creating a representation")?;
+        self.operator_status(endpoint, &ex, "creating a representation")?;
         let reference = plan.world.config().reference_date;
         let ended = rep.end_date.is_some_and(|end| end <= reference);
         let Some(end) = provisioning.end_representation.as_ref().filter(|_| ended) else {
@@ -626,7 +651,7 @@ impl ProvisioningRun<'_> {
             .send(&inputs.settings, end, &ctx, None)
             .await
             .map_err(|e| transport(&e, inputs.profile))?;
-        self.setup_status(end, &ex, "ending a representation")?;
+        self.operator_status(end, &ex, "ending a representation")?;
         Ok(2)
     }
 }

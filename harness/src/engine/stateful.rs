@@ -22,7 +22,6 @@ use cloison_suites::{Cell, RecordKind};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use super::GIVE_UP_AFTER;
 use super::executor::Executor;
 use crate::event::{Event, Judged, StatefulCoverage, TraceStep};
 use crate::http::{Exchange, Session};
@@ -308,7 +307,7 @@ impl Executor<'_> {
     fn stopped(&self) -> bool {
         self.options.interrupt.load(Ordering::SeqCst)
             || self.options.deadline.is_some_and(|d| Instant::now() > d)
-            || self.counters.failures_in_a_row.load(Ordering::SeqCst) >= GIVE_UP_AFTER
+            || self.target_gone()
     }
 
     /// Run one sequence on a fresh subject. Checks run before the first step and after every step.

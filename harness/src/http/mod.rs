@@ -5,6 +5,7 @@
 
 mod curl;
 mod exchange;
+mod liveness;
 mod request;
 mod retry;
 mod session;
@@ -13,6 +14,7 @@ mod tls;
 
 pub use curl::{redact, shell_quote};
 pub use exchange::{Exchange, RequestSummary};
+pub use liveness::Liveness;
 pub use request::{RenderedBody, RenderedPart, RenderedRequest};
 pub use retry::{Exhausted, Failure, Retried, RetryPolicy};
 pub use session::{Credential, HttpError, Session};

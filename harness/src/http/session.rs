@@ -119,7 +119,7 @@ impl Session {
             summary.curl = summary.curl.replacen("curl -sS", "curl -sS -L", 1);
         }
         Ok(Exchange {
-            echoed: request.echoed_by(&observed.body),
+            echoed: !observed.truncated && request.echoed_by(&observed.body),
             request: summary,
             observed,
             sent: request.sent(),
@@ -140,10 +140,11 @@ impl Session {
         if let Some(pace) = &settings.pace {
             pace.wait().await;
         }
-        let response = built
-            .send()
-            .await
-            .map_err(|err| Failure::Transport(describe(&err)))?;
+        let response = built.send().await.map_err(|err| {
+            settings.liveness.unanswered_attempt();
+            Failure::Transport(describe(&err))
+        })?;
+        settings.liveness.answered();
         let status = response.status().as_u16();
         if more && RetryPolicy::retries_status(status) {
             return Err(Failure::Status {
@@ -210,6 +211,7 @@ impl Session {
             let Ok(response) = hop.send().await else {
                 break;
             };
+            settings.liveness.answered();
             let Ok(observed) = read(response).await else {
                 break;
             };
@@ -221,9 +223,12 @@ impl Session {
     }
 }
 
-/// Read a response: status, headers, and the body with its content encodings undone (within
-/// [`Limits::max_bytes`]; a body whose encoding is unknown or corrupt is kept as it came).
-async fn read(response: reqwest::Response) -> Result<Observed, String> {
+/// Read a response: status, headers, and the body with its content encodings undone, both within
+/// [`Limits::max_bytes`]: the body is read as it streams in and no further than the limit (the rest is never
+/// received, the connection dropped), then decoded up to the limit. A body cut either way is marked
+/// `truncated`; one whose encoding is unknown or corrupt is kept as it came.
+async fn read(mut response: reqwest::Response) -> Result<Observed, String> {
+    let limit = Limits::default().max_bytes;
     let status = response.status().as_u16();
     let headers: Vec<(String, String)> = response
         .headers()
@@ -235,11 +240,18 @@ async fn read(response: reqwest::Response) -> Result<Observed, String> {
             )
         })
         .collect();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|err| describe(&err))?
-        .to_vec();
+    let announced = response.content_length().unwrap_or(0);
+    let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(limit).min(limit));
+    let mut truncated = false;
+    while let Some(chunk) = response.chunk().await.map_err(|err| describe(&err))? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
     let encoding = headers
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case("content-encoding"))
@@ -247,7 +259,11 @@ async fn read(response: reqwest::Response) -> Result<Observed, String> {
     let body = match encoding {
         Some(encoding) if !body.is_empty() => {
             match content_decode(encoding, &body, &Limits::default()) {
-                Ok(decoded) => decoded.bytes,
+                Ok(decoded) => {
+                    // Decoding stopped at the limit, or at the end of a cut body.
+                    truncated |= !decoded.complete;
+                    decoded.bytes
+                }
                 Err(_) => body,
             }
         }
@@ -258,6 +274,7 @@ async fn read(response: reqwest::Response) -> Result<Observed, String> {
         headers,
         body,
         redirects: Vec::new(),
+        truncated,
     })
 }
 

@@ -71,6 +71,8 @@ pub struct HttpSettings {
     pub redirects: Redirects,
     /// The pace of requests (`--rate`): none by default.
     pub pace: Option<std::sync::Arc<Pace>>,
+    /// When the target last answered (shared by every session and clone of the settings).
+    pub liveness: std::sync::Arc<super::Liveness>,
 }
 
 impl HttpSettings {
@@ -89,6 +91,7 @@ impl HttpSettings {
             client: None,
             redirects: Redirects::default(),
             pace: None,
+            liveness: std::sync::Arc::default(),
         };
         settings.client = Some(Session::client(&settings)?);
         Ok(settings)

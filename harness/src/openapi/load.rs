@@ -27,7 +27,7 @@ pub async fn fetch(url: &str, timeout: Duration) -> Result<String, OpenApiError>
         .timeout(timeout)
         .build()
         .map_err(|e| failed(e.to_string()))?;
-    let response = client
+    let mut response = client
         .get(url)
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
@@ -37,9 +37,20 @@ pub async fn fetch(url: &str, timeout: Duration) -> Result<String, OpenApiError>
     if !status.is_success() {
         return Err(failed(format!("answered {status}")));
     }
-    let bytes = response.bytes().await.map_err(|e| failed(e.to_string()))?;
-    if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
-        return Err(failed(format!("larger than {MAX_DOCUMENT_BYTES} bytes")));
+    // Read as it comes, and no further than the limit: a huge answer is never held.
+    let too_large = || failed(format!("larger than {MAX_DOCUMENT_BYTES} bytes"));
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_DOCUMENT_BYTES)
+    {
+        return Err(too_large());
     }
-    String::from_utf8(bytes.to_vec()).map_err(|_| failed("not UTF-8 text".into()))
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| failed(e.to_string()))? {
+        if (bytes.len() + chunk.len()) as u64 > MAX_DOCUMENT_BYTES {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| failed("not UTF-8 text".into()))
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use cloison_suites::outcome::{
-    Classification, Failure, FamilyFacts, RunFacts, Skip, StopReason, classify,
+    Classification, Failure, FamilyFacts, GiveUp, RunFacts, Skip, StopReason, classify,
 };
 use cloison_suites::{Family, Verdict};
 
@@ -58,11 +58,13 @@ struct Events {
     unauthenticated: usize,
     /// Server errors (refused with an error included) per endpoint.
     server_errors: BTreeMap<String, usize>,
+    /// What the first server error of each endpoint said (or that it said nothing), credentials redacted.
+    server_causes: BTreeMap<String, String>,
     /// Server errors per family.
     family_errors: BTreeMap<&'static str, usize>,
 }
 
-fn events(observed: &Observed) -> Events {
+fn events(observed: &Observed, secrets: &[String]) -> Events {
     let mut out = Events::default();
     let mut stateful_cells = BTreeSet::new();
     for event in &observed.events {
@@ -88,6 +90,11 @@ fn events(observed: &Observed) -> Events {
                 *out.server_errors
                     .entry(event.probe.endpoint.clone())
                     .or_default() += 1;
+                if let Some(ex) = event.exchange.as_ref().filter(|e| e.observed.status >= 500) {
+                    out.server_causes
+                        .entry(event.probe.endpoint.clone())
+                        .or_insert_with(|| ex.failure_answer(200, secrets));
+                }
             }
             _ => {}
         }
@@ -104,8 +111,13 @@ fn events(observed: &Observed) -> Events {
 fn warnings(observed: &Observed, events: &Events, unused: &[String]) -> Vec<String> {
     let mut warnings = Vec::new();
     for (endpoint, count) in &events.server_errors {
+        let first = events
+            .server_causes
+            .get(endpoint)
+            .map(|cause| format!(" (the first said: {cause})"))
+            .unwrap_or_default();
         warnings.push(format!(
-            "{count} server error(s) on {endpoint} with no foreign data and, for writes, no change seen by the owner: reported, not counted as leaks"
+            "{count} server error(s) on {endpoint} with no foreign data and, for writes, no change seen by the owner: reported, not counted as leaks{first}"
         ));
     }
     if observed.relogins > 0 {
@@ -199,7 +211,9 @@ fn stops(args: &RunArgs, observed: &Observed, interrupted: bool) -> Vec<StopReas
     }
     if observed.abandoned > 0 {
         stops.push(StopReason::GaveUp {
-            after: crate::engine::GIVE_UP_AFTER,
+            why: observed
+                .gave_up
+                .unwrap_or(GiveUp::FailuresInARow(crate::engine::GIVE_UP_AFTER)),
             unsent: observed.abandoned,
         });
     }
@@ -227,7 +241,7 @@ pub(super) fn judge(
     };
     let (root_causes, findings) =
         report::root_causes(&observed.events, &observed.reproducers, &describe);
-    let events = events(&observed);
+    let events = events(&observed, &describe.secrets);
     let unused = unused_endpoints(profile, &observed);
     let mut warnings = warnings(&observed, &events, &unused);
     let (coverage, skips) = coverage(

@@ -218,14 +218,17 @@ async fn drive(
     ),
     phases::Halt,
 > {
-    let probing = phases::plan_probes(args, prepared, world, &deployed.base_url).await?;
+    // One startup wait from here, for the OpenAPI document and the health check together.
+    let startup = std::time::Instant::now() + std::time::Duration::from_secs(args.startup_timeout);
+    let probing = phases::plan_probes(args, prepared, world, &deployed.base_url, startup).await?;
     let settings = phases::http_settings(args, &prepared.profile, &deployed.base_url)?;
     let observed = phases::drive(
         args,
-        &prepared.profile,
+        prepared,
         &probing,
         settings.clone(),
         interrupt,
+        startup,
     )
     .await?;
     Ok((probing, settings, observed))
@@ -241,9 +244,12 @@ fn halted(
     match halt {
         phases::Halt::Error(err) => Err(err),
         phases::Halt::Report(stopped) => {
-            let classification = classify_setup(stopped);
-            let report =
+            let phases::Stopped { why, made } = *stopped;
+            let classification = classify_setup(why);
+            let mut report =
                 judge::report_of(args, &prepared.profile, prepared.tenants, classification);
+            // What setup made before it stopped: the report says so, not "0 identities".
+            report.stats = made;
             Ok(RunResult::of(report, None))
         }
     }

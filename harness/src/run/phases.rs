@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cloison_generators::World;
 use cloison_suites::outcome::{Failure, StopReason};
@@ -25,8 +25,23 @@ use crate::target::{self, DeployError, TargetSpec};
 pub(super) enum Halt {
     /// Bad usage or configuration, or a failure of the environment: no report.
     Error(CliError),
-    /// The target failed, or a signal came, before anything could be judged: a report says which.
-    Report(Result<Failure, StopReason>),
+    /// The target failed, or a signal came, before anything could be judged: a report says which, with
+    /// what setup made until then.
+    Report(Box<Stopped>),
+}
+
+/// A run that stopped before judging: why, and what setup made until then.
+pub(super) struct Stopped {
+    /// The target's failure, or the signal.
+    pub why: Result<Failure, StopReason>,
+    /// What setup made.
+    pub made: crate::event::Stats,
+}
+
+impl Halt {
+    fn report(why: Result<Failure, StopReason>, made: crate::event::Stats) -> Self {
+        Halt::Report(Box::new(Stopped { why, made }))
+    }
 }
 
 impl From<CliError> for Halt {
@@ -43,6 +58,8 @@ pub(super) struct Prepared {
     pub secrets: Map<String, Value>,
     /// Tenants of the world.
     pub tenants: usize,
+    /// The secrets file read, and its keys.
+    pub secrets_file: Option<crate::engine::SecretsFile>,
 }
 
 /// Load the profile and the secrets, check the flags, generate the world: every mistake here is a usage
@@ -68,8 +85,13 @@ pub(super) fn prepare(args: &RunArgs) -> Result<(Prepared, World), CliError> {
         return Err(CliError::usage("--concurrency must be at least 1"));
     }
     let mut secrets = Map::new();
+    let mut secrets_file = None;
     if let Some(path) = args.secrets.as_ref().or(profile.secrets_file.as_ref()) {
         secrets = super::secrets::load_secrets(path)?;
+        secrets_file = Some(crate::engine::SecretsFile {
+            path: path.clone(),
+            keys: secrets.keys().cloned().collect(),
+        });
     }
     let mut config = args.gen_config();
     // A platform without tenants has a world of one departement; existing tenants decide how many.
@@ -81,6 +103,7 @@ pub(super) fn prepare(args: &RunArgs) -> Result<(Prepared, World), CliError> {
         profile,
         secrets,
         tenants: world.tenants.len(),
+        secrets_file,
     };
     Ok((prepared, world))
 }
@@ -102,15 +125,21 @@ pub(super) async fn deploy(
         Ok(deployed) => deployed,
         Err(DeployError::Usage(message)) => return Err(Halt::Error(CliError::Usage(message))),
         Err(DeployError::Failed(message)) => {
-            return Err(Halt::Report(Ok(Failure::Deploy {
-                target: args.target.to_string(),
-                message,
-            })));
+            return Err(Halt::report(
+                Ok(Failure::Deploy {
+                    target: args.target.to_string(),
+                    message,
+                }),
+                Default::default(),
+            ));
         }
         Err(DeployError::Interrupted) => {
-            return Err(Halt::Report(Err(StopReason::InterruptedDeploying {
-                target: args.target.to_string(),
-            })));
+            return Err(Halt::report(
+                Err(StopReason::InterruptedDeploying {
+                    target: args.target.to_string(),
+                }),
+                Default::default(),
+            ));
         }
     };
     if matches!(&args.target, TargetSpec::Url(url) if !target::is_loopback(url)) {
@@ -155,6 +184,7 @@ pub(super) async fn plan_probes(
     prepared: &mut Prepared,
     world: World,
     base_url: &str,
+    startup: Instant,
 ) -> Result<Probing, Halt> {
     let secrets = Value::Object(std::mem::take(&mut prepared.secrets));
     let profile = &mut prepared.profile;
@@ -181,7 +211,8 @@ pub(super) async fn plan_probes(
         profile.openapi.as_ref(),
         base_url,
         Duration::from_secs(args.timeout.max(1)),
-        Duration::from_secs(args.startup_timeout),
+        // The one startup wait, shared with the health check: a broken target is not waited for twice.
+        startup.saturating_duration_since(Instant::now()),
     )
     .await
     {
@@ -256,10 +287,11 @@ pub(super) fn http_settings(
 /// Provision, seed and probe the target through the engine, within the run's deadline.
 pub(super) async fn drive(
     args: &RunArgs,
-    profile: &Profile,
+    prepared: &Prepared,
     probing: &Probing,
     settings: HttpSettings,
     interrupt: &Arc<AtomicBool>,
+    startup: Instant,
 ) -> Result<crate::engine::Outcome, Halt> {
     let started = std::time::Instant::now();
     let deadline = Duration::from_secs(args.deadline);
@@ -272,16 +304,17 @@ pub(super) async fn drive(
     let options = EngineOptions {
         concurrency: args.concurrency,
         progress: !args.quiet,
-        startup_timeout: Duration::from_secs(args.startup_timeout),
+        startup_deadline: startup,
         shrink: !args.no_shrink,
         deadline: Some(started + deadline),
         interrupt: interrupt.clone(),
         stateful: args.shard.is_none_or(|s| s.index == 1),
         log,
+        secrets_file: prepared.secrets_file.clone(),
     };
     let scanner = probing.plan.scanner();
     let engine = Engine::new(
-        profile,
+        &prepared.profile,
         &probing.plan,
         settings,
         probing.secrets.clone(),
@@ -289,26 +322,42 @@ pub(super) async fn drive(
         options,
     );
     // Setup that hangs is cut a minute after the deadline; probes stop at the deadline itself.
-    let ran = match engine {
-        Ok(engine) => Ok(tokio::time::timeout(
-            deadline + Duration::from_secs(60),
-            engine.run(&probing.planned),
-        )
-        .await),
-        Err(err) => Err(err),
+    let engine = match engine {
+        Ok(engine) => engine,
+        Err(err) => {
+            if let Some(ticker) = ticker {
+                ticker.abort();
+            }
+            return Err(halt(err, Default::default()));
+        }
     };
+    let ran = tokio::time::timeout(
+        deadline + Duration::from_secs(60),
+        engine.run(&probing.planned),
+    )
+    .await;
     if let Some(ticker) = ticker {
         ticker.abort();
     }
+    let made = || engine.setup_stats(started.elapsed().as_secs_f64());
     match ran {
-        Ok(Ok(Ok(outcome))) => Ok(outcome),
-        Ok(Ok(Err(EngineError::Setup(message)))) => Err(Halt::Error(CliError::Usage(message))),
-        Ok(Ok(Err(EngineError::Target(message)))) | Err(EngineError::Target(message)) => {
-            Err(Halt::Report(Ok(Failure::Target(message))))
-        }
-        Err(err) => Err(Halt::Report(Ok(Failure::Target(err.to_string())))),
-        Ok(Err(_)) => Err(Halt::Report(Ok(Failure::SetupDeadline {
-            seconds: args.deadline,
-        }))),
+        Ok(Ok(outcome)) => Ok(outcome),
+        Ok(Err(err)) => Err(halt(err, made())),
+        Err(_) => Err(Halt::report(
+            Ok(Failure::SetupDeadline {
+                seconds: args.deadline,
+            }),
+            made(),
+        )),
+    }
+}
+
+/// How an engine error ends the run: a usage error, or a report of a target failure or an interruption
+/// with what setup made until then.
+fn halt(err: EngineError, made: crate::event::Stats) -> Halt {
+    match err {
+        EngineError::Setup(message) => Halt::Error(CliError::Usage(message)),
+        EngineError::Target(message) => Halt::report(Ok(Failure::Target(message)), made),
+        EngineError::Interrupted => Halt::report(Err(StopReason::InterruptedSettingUp), made),
     }
 }

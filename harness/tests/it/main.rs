@@ -3,11 +3,13 @@
 mod agora;
 mod bench;
 mod blame;
+mod bounded;
 mod chantier;
 #[cfg(feature = "containers")]
 mod container;
 mod depot;
 mod existing;
+mod explained;
 mod failing;
 mod fuzz;
 mod generate;

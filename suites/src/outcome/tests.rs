@@ -302,14 +302,32 @@ fn classify_stops_and_the_order_of_reasons() {
             "giving up on a failing target is a target failure",
             RunFacts {
                 stops: vec![StopReason::GaveUp {
-                    after: 20,
+                    why: GiveUp::Silent {
+                        seconds: 41,
+                        unanswered: 4,
+                    },
                     unsent: 7,
                 }],
                 ..clean()
             },
             Outcome::TargetFailure,
             vec![],
-            vec!["the target failed 20 times in a row: cloison gave up, 7 probe(s) were not sent"],
+            vec![
+                "the target answered nothing for 41 s (4 request(s) got no answer): cloison gave up, 7 probe(s) were not sent",
+            ],
+        ),
+        (
+            "giving up after failures in a row, however recently the target answered",
+            RunFacts {
+                stops: vec![StopReason::GaveUp {
+                    why: GiveUp::FailuresInARow(25),
+                    unsent: 7,
+                }],
+                ..clean()
+            },
+            Outcome::TargetFailure,
+            vec![],
+            vec!["the target failed 25 times in a row: cloison gave up, 7 probe(s) were not sent"],
         ),
         (
             "reasons keep their order: refusals, sessions, stateful, families, controls, stops",
@@ -364,6 +382,12 @@ fn a_setup_that_stops_is_a_target_failure_or_an_interruption() {
     assert_eq!(
         late.failures[0].to_string(),
         "the run did not finish setting up within its deadline of 30 s (--deadline)"
+    );
+    let setting_up = classify_setup(Err(StopReason::InterruptedSettingUp));
+    assert_eq!(setting_up.outcome, Outcome::Interrupted);
+    assert_eq!(
+        setting_up.reasons[0].to_string(),
+        "interrupted by a signal while setting the target up: nothing was probed; this report is partial"
     );
     let interrupted = classify_setup(Err(StopReason::InterruptedDeploying {
         target: "deploy".into(),

@@ -48,6 +48,8 @@ pub struct Observed {
     /// The responses that redirected to this one, the first first (each without redirects of its own):
     /// their headers and bodies reached the caller too.
     pub redirects: Vec<Observed>,
+    /// The body was cut at the reader's size limit: only what came before was read (and can be judged).
+    pub truncated: bool,
 }
 
 impl Observed {
@@ -109,8 +111,12 @@ impl Refusals {
         false
     }
 
-    /// Whether a 2xx body is an empty list at the profile's list pointer.
+    /// Whether a 2xx body is an empty list at the profile's list pointer (a body cut at the size limit is
+    /// not one, and is not parsed).
     pub fn is_empty_list(&self, observed: &Observed) -> bool {
+        if observed.truncated {
+            return false;
+        }
         let Ok(json) = serde_json::from_slice::<serde_json::Value>(&observed.body) else {
             return false;
         };

@@ -18,6 +18,7 @@ fn observed(status: u16, headers: &[(&str, &str)], body: &str) -> Observed {
             .collect(),
         body: body.as_bytes().to_vec(),
         redirects: Vec::new(),
+        truncated: false,
     }
 }
 

@@ -31,7 +31,9 @@ impl ReadBack {
             return ReadBack::Unknown;
         };
         if back.is_success() {
+            // A read-back cut at the size limit is not parsed (its JSON is incomplete).
             if let Some((pointer, marker)) = marker
+                && !back.truncated
                 && marker_at(&back.body, pointer, marker)
             {
                 return ReadBack::Marked;
