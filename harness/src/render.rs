@@ -241,6 +241,7 @@ mod tests {
             client: None,
             redirects: Redirects::default(),
             pace: None,
+            pacer: std::sync::Arc::new(crate::http::Pacer::new(1, Duration::from_secs(1), None)),
         }
     }
 

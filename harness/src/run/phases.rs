@@ -229,7 +229,8 @@ pub(super) async fn plan_probes(
     })
 }
 
-/// The HTTP settings of the run: timeout, retries, redirects and pace.
+/// The HTTP settings of the run: timeout, retries, redirects, and the pace under its ceilings
+/// (`--concurrency`, `--timeout`, `--rate`).
 pub(super) fn http_settings(
     args: &RunArgs,
     profile: &Profile,
@@ -249,6 +250,11 @@ pub(super) fn http_settings(
             login: profile.refusals.login_redirect.clone(),
         },
         pace: args.rate.map(|rate| Arc::new(crate::http::Pace::new(rate))),
+        pacer: Arc::new(crate::http::Pacer::new(
+            args.concurrency,
+            Duration::from_secs(args.timeout.max(1)),
+            args.rate,
+        )),
         ..settings
     })
 }
@@ -280,6 +286,7 @@ pub(super) async fn drive(
         log,
     };
     let scanner = probing.plan.scanner();
+    let pacer = settings.pacer.clone();
     let engine = Engine::new(
         profile,
         &probing.plan,
@@ -304,11 +311,23 @@ pub(super) async fn drive(
         Ok(Ok(Ok(outcome))) => Ok(outcome),
         Ok(Ok(Err(EngineError::Setup(message)))) => Err(Halt::Error(CliError::Usage(message))),
         Ok(Ok(Err(EngineError::Target(message)))) | Err(EngineError::Target(message)) => {
-            Err(Halt::Report(Ok(Failure::Target(message))))
+            Err(Halt::Report(Ok(Failure::Target(with_advice(
+                message,
+                &pacer.report(),
+            )))))
         }
         Err(err) => Err(Halt::Report(Ok(Failure::Target(err.to_string())))),
         Ok(Err(_)) => Err(Halt::Report(Ok(Failure::SetupDeadline {
             seconds: args.deadline,
         }))),
+    }
+}
+
+/// A target failure's message, with the pace the run used and which flag to change when the target showed
+/// signs of overload (timeouts, dropped connections, 429/503, bursts of 5xx).
+fn with_advice(message: String, pace: &crate::http::PaceReport) -> String {
+    match pace.advice() {
+        Some(advice) => format!("{message}; {advice}"),
+        None => message,
     }
 }

@@ -3,6 +3,7 @@
 mod agora;
 mod bench;
 mod blame;
+mod comptoir;
 #[cfg(feature = "containers")]
 mod container;
 mod depot;
