@@ -18,14 +18,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::support::answer::{reply, text};
+use crate::support::answer::{Upload, file_answer, reply, text, upload};
 use crate::support::{BinaryRun, RunSpec, run_binary, serve};
 
 /// Requests inside the one-worker shape (served or waiting) beyond which it answers 503.
@@ -51,19 +51,22 @@ struct Account {
 struct Dossier {
     reference: String,
     owner: String,
+    /// Who filed it (a representative files for the person, never reads it).
+    filer: String,
     title: Value,
     content: Value,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Db {
     accounts: Vec<Account>,
     /// Session key, account reference.
     sessions: Vec<(String, String)>,
     dossiers: Vec<Dossier>,
+    /// Files attached to dossiers: dossier reference, upload.
+    pieces: Vec<(String, Upload)>,
 }
 
-#[derive(Debug)]
 struct Comptoir {
     shape: Shape,
     /// The planted flaw: a dossier is served by its reference to anyone signed in.
@@ -254,12 +257,13 @@ async fn file_dossier(
     let owner = if db.accounts.iter().any(|a| a.reference == holder) {
         holder
     } else {
-        caller
+        caller.clone()
     };
     let reference = format!("dos-{}", db.dossiers.len() + 1);
     db.dossiers.push(Dossier {
         reference: reference.clone(),
         owner,
+        filer: caller,
         title: body["title"].clone(),
         content: body["content"].clone(),
     });
@@ -306,6 +310,52 @@ async fn my_dossiers(State(m): Shared, headers: HeaderMap) -> Response {
     reply(StatusCode::OK, json!({ "results": results }))
 }
 
+async fn attach_piece(
+    State(m): Shared,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
+    let Ok(Some(file)) = upload(&mut multipart, "piece", "piece").await else {
+        return reply(StatusCode::BAD_REQUEST, json!({ "detail": "a file in `piece`" }));
+    };
+    let Some(_write) = m.write().await else {
+        return locked();
+    };
+    let mut db = m.db.lock().expect("db");
+    let Some(caller) = m.caller(&db, &headers) else {
+        return who_are_you();
+    };
+    if !db
+        .dossiers
+        .iter()
+        .any(|d| d.reference == reference && (d.owner == caller || d.filer == caller))
+    {
+        return reply(StatusCode::NOT_FOUND, json!({ "detail": "no such dossier" }));
+    }
+    db.pieces.push((reference, file));
+    reply(StatusCode::CREATED, json!({ "piece": db.pieces.len() }))
+}
+
+async fn download_piece(State(m): Shared, headers: HeaderMap, Path(n): Path<usize>) -> Response {
+    let db = m.db.lock().expect("db");
+    let Some(caller) = m.caller(&db, &headers) else {
+        return who_are_you();
+    };
+    let piece = n.checked_sub(1).and_then(|i| db.pieces.get(i));
+    match piece {
+        Some((reference, file))
+            if db
+                .dossiers
+                .iter()
+                .any(|d| &d.reference == reference && d.owner == caller) =>
+        {
+            file_answer(file.mime.clone(), &file.name, file.bytes.clone())
+        }
+        _ => reply(StatusCode::NOT_FOUND, json!({ "detail": "no such piece" })),
+    }
+}
+
 fn router(comptoir: Arc<Comptoir>) -> Router {
     Router::new()
         .route("/status", get(|| async { "ok" }))
@@ -313,6 +363,8 @@ fn router(comptoir: Arc<Comptoir>) -> Router {
         .route("/api/sessions", post(open_session))
         .route("/api/dossiers", post(file_dossier).get(my_dossiers))
         .route("/api/dossiers/{reference}", get(read_dossier))
+        .route("/api/dossiers/{reference}/pieces", post(attach_piece))
+        .route("/api/pieces/{n}", get(download_piece))
         .layer(axum::middleware::from_fn_with_state(
             comptoir.clone(),
             one_worker,
@@ -374,6 +426,16 @@ path = "/api/dossiers/{{case.id}}"
 
 [resources.case.list]
 path = "/api/dossiers"
+
+[resources.document.create]
+as = "owner"
+method = "POST"
+path = "/api/dossiers/{{case.id}}/pieces"
+extract = { id = "/piece" }
+multipart = [{ name = "piece", file = "document" }]
+
+[resources.document.download]
+path = "/api/pieces/{{document.id}}"
 "#;
 
 /// Serve Comptoir in `shape` and run cloison against it at its default flags (a small world).
