@@ -65,13 +65,7 @@ fn the_window_follows_what_requests_came_to() {
         (
             "a dropped connection, a 429 and a 503 each halve it, never under one",
             16,
-            vec![
-                ok(1),
-                ok(1),
-                Signal::Dropped,
-                status(429),
-                status(503),
-            ],
+            vec![ok(1), ok(1), Signal::Dropped, status(429), status(503)],
             vec![3, 4, 2, 1, 1],
         ),
         (
@@ -92,7 +86,12 @@ fn the_window_follows_what_requests_came_to() {
             vec![status(404), status(401), status(403)],
             vec![3, 4, 4],
         ),
-        ("a ceiling of one stays at one", 1, vec![ok(1); 3], vec![1, 1, 1]),
+        (
+            "a ceiling of one stays at one",
+            1,
+            vec![ok(1); 3],
+            vec![1, 1, 1],
+        ),
     ];
     for (what, ceiling, signals, expected) in table {
         assert_eq!(windows(ceiling, &signals), expected, "{what}");
@@ -164,13 +163,7 @@ fn the_timeout_of_a_request_that_may_be_sent_again_follows_the_latencies() {
             1,
             Duration::from_secs(16),
         ),
-        (
-            "never over the ceiling",
-            vec![2_000; 40],
-            true,
-            3,
-            ceiling,
-        ),
+        ("never over the ceiling", vec![2_000; 40], true, 3, ceiling),
         (
             "a request that cannot be sent again waits the ceiling",
             vec![10; 40],
@@ -213,7 +206,14 @@ fn report(shrinks: Shrinks, rate: Option<u32>) -> PaceReport {
 #[test]
 fn a_failed_run_says_which_flag_to_change_and_what_was_used() {
     assert_eq!(report(Shrinks::default(), None).advice(), None);
-    let table: Vec<(Shrinks, Option<u32>, &[&str], &[&str])> = vec![
+    /// Shrinks, `--rate`, what the advice says, what it does not.
+    type Row = (
+        Shrinks,
+        Option<u32>,
+        &'static [&'static str],
+        &'static [&'static str],
+    );
+    let table: Vec<Row> = vec![
         (
             Shrinks {
                 timeouts: 2,

@@ -141,7 +141,9 @@ impl Session {
     ) -> Result<Observed, Failure> {
         let idempotent = request.is_idempotent();
         let timeout = settings.pacer.timeout(idempotent, retry);
-        let built = request.build(&self.client, credential, file).timeout(timeout);
+        let built = request
+            .build(&self.client, credential, file)
+            .timeout(timeout);
         if let Some(pace) = &settings.pace {
             pace.wait().await;
         }

@@ -310,12 +310,9 @@ pub(super) async fn drive(
     match ran {
         Ok(Ok(Ok(outcome))) => Ok(outcome),
         Ok(Ok(Err(EngineError::Setup(message)))) => Err(Halt::Error(CliError::Usage(message))),
-        Ok(Ok(Err(EngineError::Target(message)))) | Err(EngineError::Target(message)) => {
-            Err(Halt::Report(Ok(Failure::Target(with_advice(
-                message,
-                &pacer.report(),
-            )))))
-        }
+        Ok(Ok(Err(EngineError::Target(message)))) | Err(EngineError::Target(message)) => Err(
+            Halt::Report(Ok(Failure::Target(with_advice(message, &pacer.report())))),
+        ),
         Err(err) => Err(Halt::Report(Ok(Failure::Target(err.to_string())))),
         Ok(Err(_)) => Err(Halt::Report(Ok(Failure::SetupDeadline {
             seconds: args.deadline,

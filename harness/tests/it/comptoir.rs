@@ -150,10 +150,7 @@ fn locked() -> Response {
 }
 
 fn who_are_you() -> Response {
-    reply(
-        StatusCode::UNAUTHORIZED,
-        json!({ "detail": "no session" }),
-    )
+    reply(StatusCode::UNAUTHORIZED, json!({ "detail": "no session" }))
 }
 
 /// The one worker: a request waits for the worker's lock, unless the queue is full (503 at once).
@@ -317,7 +314,10 @@ async fn attach_piece(
     mut multipart: Multipart,
 ) -> Response {
     let Ok(Some(file)) = upload(&mut multipart, "piece", "piece").await else {
-        return reply(StatusCode::BAD_REQUEST, json!({ "detail": "a file in `piece`" }));
+        return reply(
+            StatusCode::BAD_REQUEST,
+            json!({ "detail": "a file in `piece`" }),
+        );
     };
     let Some(_write) = m.write().await else {
         return locked();
@@ -331,7 +331,10 @@ async fn attach_piece(
         .iter()
         .any(|d| d.reference == reference && (d.owner == caller || d.filer == caller))
     {
-        return reply(StatusCode::NOT_FOUND, json!({ "detail": "no such dossier" }));
+        return reply(
+            StatusCode::NOT_FOUND,
+            json!({ "detail": "no such dossier" }),
+        );
     }
     db.pieces.push((reference, file));
     reply(StatusCode::CREATED, json!({ "piece": db.pieces.len() }))
@@ -490,7 +493,12 @@ async fn comptoir_one_worker_with_slow_hashing_flaw_found_and_twin_clean_at_defa
 
     let (twin, comptoir) = run_comptoir(Shape::OneWorker, false).await;
     let shed = shed + comptoir.shed.load(Ordering::SeqCst);
-    assert_eq!(twin.exit, 0, "{shed} request(s) answered 503: {}", twin.summary());
+    assert_eq!(
+        twin.exit,
+        0,
+        "{shed} request(s) answered 503: {}",
+        twin.summary()
+    );
     twin.assert_clean();
     assert_pace_reported(&twin);
 }
