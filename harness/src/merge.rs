@@ -90,6 +90,7 @@ pub fn merge(shards: &[Report]) -> Result<Report, MergeError> {
         findings,
         warnings,
         failures: verdict.failures,
+        pace: None,
     })
 }
 

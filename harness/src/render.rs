@@ -244,6 +244,7 @@ mod tests {
             redirects: Redirects::default(),
             pace: None,
             liveness: Default::default(),
+            pacer: std::sync::Arc::new(crate::http::Pacer::new(1, Duration::from_secs(1), None)),
         }
     }
 

@@ -272,6 +272,10 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Target failures (transport errors, failed controls).
     pub failures: Vec<Failure>,
+    /// The pace the run used (requests in flight, timeout) and why it changed; absent from a run that
+    /// stopped before sending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pace: Option<crate::http::PaceReport>,
 }
 
 /// How to describe the identities and records of a run in findings.
@@ -574,6 +578,9 @@ impl Report {
             "probes: {} in {:.2} s ({:.0}/s), of which {} controls and {} writes read back",
             s.probes, s.probe_seconds, s.probe_rate, s.controls, s.writes
         );
+        if let Some(pace) = &self.pace {
+            let _ = writeln!(out, "{}", pace.line());
+        }
     }
 
     /// The coverage: each family, the controls, the OpenAPI operations.
@@ -945,6 +952,7 @@ mod tests {
             findings,
             warnings: vec!["auth.logout is declared but no probe used it".into()],
             failures: Vec::new(),
+            pace: None,
         };
         insta::assert_snapshot!(report.summary());
     }

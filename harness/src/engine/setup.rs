@@ -199,6 +199,8 @@ impl<'s> Setup<'s> {
         let deadline = inputs.options.startup_deadline;
         let mut quick = inputs.settings.clone();
         quick.retry = RetryPolicy::none();
+        // A target that is still starting refuses connections: not a sign of overload for the run's pace.
+        quick.pacer = std::sync::Arc::new(crate::http::Pacer::new(1, quick.timeout, None));
         loop {
             match session.send(&quick, health, &ctx, None).await {
                 Ok(ex) if (200..300).contains(&ex.observed.status) => return Ok(()),

@@ -99,10 +99,12 @@ impl Session {
         } else {
             &self.credential
         };
+        let mut retry = 0;
         let answered = settings
             .retry
             .run(request.is_idempotent(), |more| {
-                self.attempt(settings, request, credential, file, more)
+                retry += 1;
+                self.attempt(settings, request, credential, file, (more, retry - 1))
             })
             .await;
         let answered =
@@ -127,32 +129,48 @@ impl Session {
         })
     }
 
-    /// One attempt: a 429 or 503 is a failure while a retry is left (`more`), an answer otherwise.
+    /// One attempt (`retry` retries before it), within a slot of the run's [`super::Pacer`] and the timeout
+    /// it gives: a 429 or 503 is a failure while a retry is left (`more`), an answer otherwise.
     async fn attempt(
         &self,
         settings: &HttpSettings,
         request: &RenderedRequest,
         credential: &Credential,
         file: Option<&[u8]>,
-        more: bool,
+        (more, retry): (bool, u32),
     ) -> Result<Observed, Failure> {
-        let built = request.build(&self.client, credential, file);
+        let idempotent = request.is_idempotent();
+        let timeout = settings.pacer.timeout(idempotent, retry);
+        let built = request
+            .build(&self.client, credential, file)
+            .timeout(timeout);
         if let Some(pace) = &settings.pace {
             pace.wait().await;
         }
-        let response = built.send().await.map_err(|err| {
-            settings.liveness.unanswered_attempt();
-            Failure::Transport(describe(&err))
-        })?;
+        let mut slot = settings.pacer.slot(idempotent).await;
+        let response = match built.send().await {
+            Ok(response) => response,
+            Err(err) => {
+                settings.liveness.unanswered_attempt();
+                slot.failed(err.is_timeout());
+                return Err(Failure::Transport(describe_after(&err, timeout)));
+            }
+        };
         settings.liveness.answered();
         let status = response.status().as_u16();
         if more && RetryPolicy::retries_status(status) {
+            slot.answered(status);
             return Err(Failure::Status {
                 status,
                 retry_after: retry_after(&response),
             });
         }
-        read(response).await.map_err(Failure::Transport)
+        let observed = read(response).await;
+        match &observed {
+            Ok(_) => slot.answered(status),
+            Err(_) => slot.failed(slot.elapsed() >= timeout),
+        }
+        observed.map_err(Failure::Transport)
     }
 
     /// Follow the redirects of a safe request (GET, HEAD) by [`HttpSettings::redirects`]: the final
@@ -201,20 +219,33 @@ impl Session {
             if !own && !settings.redirects.allows(&next) {
                 break;
             }
-            let mut hop = self.client.request(request.method.clone(), next.clone());
+            let timeout = settings.pacer.timeout(true, 0);
+            let mut hop = self
+                .client
+                .request(request.method.clone(), next.clone())
+                .timeout(timeout);
             if own {
                 hop = authorize(hop, &request.headers, credential);
             }
             if let Some(pace) = &settings.pace {
                 pace.wait().await;
             }
-            let Ok(response) = hop.send().await else {
-                break;
+            let mut slot = settings.pacer.slot(true).await;
+            let response = match hop.send().await {
+                Ok(response) => response,
+                Err(err) => {
+                    slot.failed(err.is_timeout());
+                    break;
+                }
             };
             settings.liveness.answered();
+            let status = response.status().as_u16();
             let Ok(observed) = read(response).await else {
+                slot.failed(slot.elapsed() >= timeout);
                 break;
             };
+            slot.answered(status);
+            drop(slot);
             earlier.push(std::mem::replace(&mut current, observed));
             url = next;
         }
@@ -317,6 +348,16 @@ fn describe(err: &reqwest::Error) -> String {
         kind.to_string()
     } else {
         format!("{kind}: {detail}")
+    }
+}
+
+/// Why a request failed, saying how long it waited when it timed out.
+fn describe_after(err: &reqwest::Error, timeout: Duration) -> String {
+    let reason = describe(err);
+    if err.is_timeout() {
+        format!("{reason} (after {:.1} s)", timeout.as_secs_f64())
+    } else {
+        reason
     }
 }
 

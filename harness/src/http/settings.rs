@@ -1,8 +1,10 @@
 //! What every client of a run shares: the target's base URL, the timeout, the retry policy, the one HTTP
-//! client, which redirects are followed, and the pace of requests.
+//! client, which redirects are followed, and the pace of requests (the adaptive [`Pacer`] and the `--rate`
+//! ceiling).
 
 use std::time::Duration;
 
+use super::pace::Pacer;
 use super::retry::RetryPolicy;
 use super::session::Session;
 
@@ -55,12 +57,16 @@ pub(super) fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
+/// The ceiling of the window of requests in flight where none is given (`--concurrency`'s default).
+pub const DEFAULT_CONCURRENCY: usize = 16;
+
 /// Settings shared by every client of a run.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
     /// The target's base URL, without a trailing slash.
     pub base_url: String,
-    /// Timeout of one attempt (connect and whole request).
+    /// The longest timeout of one attempt (connect and whole request): the [`Pacer`] shortens it for
+    /// requests that may be sent again.
     pub timeout: Duration,
     /// When a request is sent again (429, 503, transport errors) and how long to wait before.
     pub retry: RetryPolicy,
@@ -73,6 +79,9 @@ pub struct HttpSettings {
     pub pace: Option<std::sync::Arc<Pace>>,
     /// When the target last answered (shared by every session and clone of the settings).
     pub liveness: std::sync::Arc<super::Liveness>,
+    /// The adaptive window and timeouts every request goes through (`--concurrency` and `timeout` are
+    /// its ceilings).
+    pub pacer: std::sync::Arc<Pacer>,
 }
 
 impl HttpSettings {
@@ -92,6 +101,7 @@ impl HttpSettings {
             redirects: Redirects::default(),
             pace: None,
             liveness: std::sync::Arc::default(),
+            pacer: std::sync::Arc::new(Pacer::new(DEFAULT_CONCURRENCY, timeout, None)),
         };
         settings.client = Some(Session::client(&settings)?);
         Ok(settings)

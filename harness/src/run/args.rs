@@ -49,14 +49,19 @@ pub struct RunArgs {
     /// Where the report goes, in which formats.
     #[command(flatten)]
     pub outputs: OutputArgs,
-    /// Requests in flight at once, 1 to 1024.
+    /// The most requests in flight at once, 1 to 1024: a ceiling. cloison starts with 2 and adapts to the
+    /// target (more while answers come fast, half as many after a timeout, a dropped connection, a 429/503
+    /// or a burst of 5xx); POST and PATCH go one at a time.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1024).map(|n| n as usize))]
     pub concurrency: usize,
     /// At most this many requests per second (1 to 100000), redirect hops and retries included, shared by
-    /// every identity: a steady pace for fragile, rate-limited or remote targets. Default: no limit.
+    /// every identity: a ceiling over the adaptive pace, for fragile, rate-limited or remote targets.
+    /// Default: no limit.
     #[arg(long, value_name = "PER_SECOND", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub rate: Option<u32>,
-    /// Timeout of one request, in seconds (1 to 3600).
+    /// The longest timeout of one request, in seconds (1 to 3600): a ceiling. POST and PATCH wait this
+    /// long; requests that may be sent again wait 4 times the latency observed (95th percentile, at least
+    /// 3 s), doubled at each retry, up to this.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
     /// Retries on 429 and 503 (and transport errors of idempotent requests), 0 to 20.

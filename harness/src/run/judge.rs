@@ -44,6 +44,7 @@ pub(super) fn report_of(
         findings: Vec::new(),
         warnings: Vec::new(),
         failures: classification.failures,
+        pace: None,
     }
 }
 

@@ -180,7 +180,7 @@ pub async fn execute(args: &RunArgs) -> Result<RunResult, CliError> {
         Err(halt) => return halted(args, &prepared, halt),
     };
     let interrupted = interrupt.load(Ordering::SeqCst);
-    let report = judge::judge(
+    let mut report = judge::judge(
         args,
         &prepared,
         &probing,
@@ -188,6 +188,7 @@ pub async fn execute(args: &RunArgs) -> Result<RunResult, CliError> {
         description,
         interrupted,
     );
+    paced(&mut report, settings.pacer.report());
     let kept = kept.map(|deployed| KeptTarget {
         notes: keep::kept_notes(
             &deployed,
@@ -253,4 +254,15 @@ fn halted(
             Ok(RunResult::of(report, None))
         }
     }
+}
+
+/// The pace the run used, in its report; a run that ended as a target failure after signs of overload also
+/// says which flag to change.
+fn paced(report: &mut Report, pace: crate::http::PaceReport) {
+    if report.outcome == report::Outcome::TargetFailure
+        && let Some(advice) = pace.advice()
+    {
+        report.warnings.push(advice);
+    }
+    report.pace = Some(pace);
 }

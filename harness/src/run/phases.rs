@@ -260,7 +260,8 @@ pub(super) async fn plan_probes(
     })
 }
 
-/// The HTTP settings of the run: timeout, retries, redirects and pace.
+/// The HTTP settings of the run: timeout, retries, redirects, and the pace under its ceilings
+/// (`--concurrency`, `--timeout`, `--rate`).
 pub(super) fn http_settings(
     args: &RunArgs,
     profile: &Profile,
@@ -280,6 +281,11 @@ pub(super) fn http_settings(
             login: profile.refusals.login_redirect.clone(),
         },
         pace: args.rate.map(|rate| Arc::new(crate::http::Pace::new(rate))),
+        pacer: Arc::new(crate::http::Pacer::new(
+            args.concurrency,
+            Duration::from_secs(args.timeout.max(1)),
+            args.rate,
+        )),
         ..settings
     })
 }
@@ -313,6 +319,7 @@ pub(super) async fn drive(
         secrets_file: prepared.secrets_file.clone(),
     };
     let scanner = probing.plan.scanner();
+    let pacer = settings.pacer.clone();
     let engine = Engine::new(
         &prepared.profile,
         &probing.plan,
@@ -328,7 +335,7 @@ pub(super) async fn drive(
             if let Some(ticker) = ticker {
                 ticker.abort();
             }
-            return Err(halt(err, Default::default()));
+            return Err(halt(err, Default::default(), &pacer.report()));
         }
     };
     let ran = tokio::time::timeout(
@@ -342,7 +349,7 @@ pub(super) async fn drive(
     let made = || engine.setup_stats(started.elapsed().as_secs_f64());
     match ran {
         Ok(Ok(outcome)) => Ok(outcome),
-        Ok(Err(err)) => Err(halt(err, made())),
+        Ok(Err(err)) => Err(halt(err, made(), &pacer.report())),
         Err(_) => Err(Halt::report(
             Ok(Failure::SetupDeadline {
                 seconds: args.deadline,
@@ -353,11 +360,23 @@ pub(super) async fn drive(
 }
 
 /// How an engine error ends the run: a usage error, or a report of a target failure or an interruption
-/// with what setup made until then.
-fn halt(err: EngineError, made: crate::event::Stats) -> Halt {
+/// with what setup made until then (a target failure with the flag to change when the target showed
+/// signs of overload).
+fn halt(err: EngineError, made: crate::event::Stats, pace: &crate::http::PaceReport) -> Halt {
     match err {
         EngineError::Setup(message) => Halt::Error(CliError::Usage(message)),
-        EngineError::Target(message) => Halt::report(Ok(Failure::Target(message)), made),
+        EngineError::Target(message) => {
+            Halt::report(Ok(Failure::Target(with_advice(message, pace))), made)
+        }
         EngineError::Interrupted => Halt::report(Err(StopReason::InterruptedSettingUp), made),
+    }
+}
+
+/// A target failure's message, with the pace the run used and which flag to change when the target showed
+/// signs of overload (timeouts, dropped connections, 429/503, bursts of 5xx).
+fn with_advice(message: String, pace: &crate::http::PaceReport) -> String {
+    match pace.advice() {
+        Some(advice) => format!("{message}; {advice}"),
+        None => message,
     }
 }

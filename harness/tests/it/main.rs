@@ -5,6 +5,7 @@ mod bench;
 mod blame;
 mod bounded;
 mod chantier;
+mod comptoir;
 #[cfg(feature = "containers")]
 mod container;
 mod depot;
