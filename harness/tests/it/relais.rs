@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -22,7 +22,7 @@ use cloison_harness::report::{Evidence, Report};
 use cloison_harness::run::execute;
 use serde_json::{Value, json};
 
-use crate::support::answer::{credential, not_found, reply, text};
+use crate::support::answer::{Upload, credential, file_answer, not_found, reply, text, upload};
 use crate::support::files::ProfileFiles;
 use crate::support::library::{MockRun, assert_clean, url_args};
 use crate::support::serve;
@@ -42,10 +42,21 @@ struct Folder {
     text: Value,
 }
 
+/// A file filed in a folder.
+#[derive(Debug)]
+struct Page {
+    id: u64,
+    folder: u64,
+    name: String,
+    mime: String,
+    bytes: Vec<u8>,
+}
+
 #[derive(Debug, Default)]
 struct Db {
     members: Vec<Member>,
     folders: Vec<Folder>,
+    pages: Vec<Page>,
     /// Each token issued, the member it signs in and until when.
     tokens: HashMap<String, (u64, Instant)>,
 }
@@ -211,6 +222,58 @@ async fn my_folders(State(m): Shared, headers: HeaderMap) -> Response {
     reply(StatusCode::OK, json!({ "data": data }))
 }
 
+async fn add_page(
+    State(m): Shared,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+    mut multipart: Multipart,
+) -> Response {
+    work().await;
+    let Ok(Some(Upload { name, mime, bytes })) = upload(&mut multipart, "page", "page").await else {
+        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "detail": "page" }));
+    };
+    let mut db = m.db.lock().expect("db");
+    if let Err(refused) = m.caller(&db, &headers) {
+        return refused;
+    }
+    if !db.folders.iter().any(|f| f.id == id) {
+        return not_found();
+    }
+    let page = db.pages.len() as u64 + 1;
+    db.pages.push(Page {
+        id: page,
+        folder: id,
+        name,
+        mime,
+        bytes,
+    });
+    reply(StatusCode::CREATED, json!({ "data": { "page_id": page } }))
+}
+
+async fn read_page(State(m): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    work().await;
+    let db = m.db.lock().expect("db");
+    let caller = match m.caller(&db, &headers) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
+    };
+    let Some(page) = id
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| db.pages.iter().find(|p| p.id == id))
+    else {
+        return not_found();
+    };
+    if !db
+        .folders
+        .iter()
+        .any(|f| f.id == page.folder && f.holder == caller)
+    {
+        return not_found();
+    }
+    file_answer(page.mime.clone(), &page.name, page.bytes.clone())
+}
+
 fn router(relais: Arc<Relais>) -> Router {
     Router::new()
         .route("/status", get(|| async { "up" }))
@@ -218,6 +281,8 @@ fn router(relais: Arc<Relais>) -> Router {
         .route("/api/session", post(session))
         .route("/api/folders", post(create_folder).get(my_folders))
         .route("/api/folders/{id}", get(read_folder))
+        .route("/api/folders/{id}/pages", post(add_page))
+        .route("/api/pages/{id}", get(read_page))
         .with_state(relais)
 }
 
@@ -275,6 +340,16 @@ path = "/api/folders/{{case.id}}"
 
 [resources.case.list]
 path = "/api/folders"
+
+[resources.document.create]
+as = "owner"
+method = "POST"
+path = "/api/folders/{{case.id}}/pages"
+extract = { id = "/data/page_id" }
+multipart = [{ name = "page", file = "document" }]
+
+[resources.document.download]
+path = "/api/pages/{{document.id}}"
 "#;
 
 /// Serve Relais with tokens of `life` (and the flaw when `open_folders`) and run cloison at default flags.
