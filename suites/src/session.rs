@@ -10,8 +10,9 @@ use crate::policy::AccessPolicy;
 use crate::population::{Identity, Population, Record, RecordKind};
 
 /// Renewals (a new login, or a re-send with a session another request renewed) one request may cost before
-/// its answer is said to prove nothing.
-pub const MAX_RENEWALS: usize = 3;
+/// its answer is said to prove nothing (enough for a platform whose sessions serve a handful of requests,
+/// shared by many requests at once).
+pub const MAX_RENEWALS: usize = 8;
 
 /// What is known of the session an answer was given to, when that answer says the caller is not signed in
 /// (a 401, or a redirect to the login page).

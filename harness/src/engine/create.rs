@@ -308,7 +308,11 @@ impl Executor<'_> {
             let Some(held) = self.sessions.held(creator) else {
                 return Err(EngineError::Setup(format!("{creator} has no session")));
             };
-            let ex = match held.session.send(&self.settings, endpoint, ctx, bytes).await {
+            let ex = match held
+                .session
+                .send(&self.settings, endpoint, ctx, bytes)
+                .await
+            {
                 Ok(ex) => ex,
                 Err(err @ SendError::Template(_)) => return Err(transport(&err, self.profile)),
                 Err(err) => {
@@ -375,9 +379,7 @@ impl Executor<'_> {
                     .to_string(),
             ));
         };
-        let ex = self
-            .send_renewing(creator, list, ctx, None)
-            .await?;
+        let ex = self.send_renewing(creator, list, ctx, None).await?;
         self.setup_status(list, &ex, &what)?;
         let event = self.judge_allowed(
             creator,

@@ -179,10 +179,7 @@ impl<'a> Executor<'a> {
     }
 
     /// Gather what a probe needs (`cloison_suites::verdict::Needs`) and have it judged.
-    async fn try_probe(
-        &self,
-        probe: &Probe,
-    ) -> Result<Result<Tried, NotApplicable>, Unanswered> {
+    async fn try_probe(&self, probe: &Probe) -> Result<Result<Tried, NotApplicable>, Unanswered> {
         let Some(endpoint) = self.profile.endpoint_by_key(&probe.endpoint) else {
             return Err(format!("{}: no such endpoint", probe.endpoint).into());
         };

@@ -29,11 +29,7 @@ impl<'a> Executor<'a> {
 
     /// The owner's read-back after a write: `None` when the target failed to answer it (nothing can be
     /// concluded from it); a session not accepted even after new logins leaves the probe unjudged.
-    async fn read_back(
-        &self,
-        owner: &str,
-        record: &str,
-    ) -> Result<Option<Exchange>, Unanswered> {
+    async fn read_back(&self, owner: &str, record: &str) -> Result<Option<Exchange>, Unanswered> {
         match self.read_as(owner, record).await {
             Ok(back) => Ok(Some(back)),
             Err(lost @ Unanswered::Session(_)) => Err(lost),

@@ -82,7 +82,7 @@ fn signed_out(why: &str) -> Response {
 
 /// Every request takes a little time, as on a real server: tokens die while the run goes on.
 async fn work() {
-    tokio::time::sleep(Duration::from_millis(4)).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
 impl Relais {
@@ -116,7 +116,10 @@ async fn register(State(m): Shared, axum::Json(body): axum::Json<Value>) -> Resp
     let mut db = m.db.lock().expect("db");
     let (username, passphrase) = (text(&body, "username"), text(&body, "passphrase"));
     if username.is_empty() || passphrase.is_empty() {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "detail": "username and passphrase" }));
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "detail": "username and passphrase" }),
+        );
     }
     if db.members.iter().any(|u| u.username == username) {
         return reply(StatusCode::CONFLICT, json!({ "detail": "taken" }));
@@ -132,20 +135,23 @@ async fn register(State(m): Shared, axum::Json(body): axum::Json<Value>) -> Resp
 
 async fn session(State(m): Shared, axum::Json(body): axum::Json<Value>) -> Response {
     // Hashing the passphrase.
-    tokio::time::sleep(Duration::from_millis(40)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     m.logins.fetch_add(1, Ordering::SeqCst);
     let mut db = m.db.lock().expect("db");
     let Some(uid) = db
         .members
         .iter()
-        .find(|u| u.username == text(&body, "username") && u.passphrase == text(&body, "passphrase"))
+        .find(|u| {
+            u.username == text(&body, "username") && u.passphrase == text(&body, "passphrase")
+        })
         .map(|u| u.uid)
     else {
         return signed_out("wrong username or passphrase");
     };
     let n = m.logins.load(Ordering::SeqCst) as u64;
     let token = format!("rl{uid}x{:x}", n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ uid);
-    db.tokens.insert(token.clone(), (uid, Instant::now() + m.life));
+    db.tokens
+        .insert(token.clone(), (uid, Instant::now() + m.life));
     reply(
         StatusCode::OK,
         json!({ "auth": { "jwt": token, "expires_in": m.life.as_secs() } }),
@@ -173,7 +179,10 @@ async fn create_folder(
         _ => None,
     };
     let Some(holder) = holder.filter(|h| db.members.iter().any(|u| u.uid == *h)) else {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "detail": "holder" }));
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "detail": "holder" }),
+        );
     };
     let id = db.folders.len() as u64 + 1;
     db.folders.push(Folder {
@@ -229,8 +238,12 @@ async fn add_page(
     mut multipart: Multipart,
 ) -> Response {
     work().await;
-    let Ok(Some(Upload { name, mime, bytes })) = upload(&mut multipart, "page", "page").await else {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "detail": "page" }));
+    let Ok(Some(Upload { name, mime, bytes })) = upload(&mut multipart, "page", "page").await
+    else {
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "detail": "page" }),
+        );
     };
     let mut db = m.db.lock().expect("db");
     if let Err(refused) = m.caller(&db, &headers) {
@@ -404,15 +417,23 @@ async fn relais_two_second_tokens_flaw_found_as_with_long_tokens_and_twin_clean(
     );
     assert_eq!(short.result.exit, EXIT_FINDINGS, "{}", report.summary());
     assert!(
-        report.root_causes.iter().any(|c| c.family.name() == "direct-read"
-            && c.endpoint == "resources.case.read"
-            && c.evidence == Evidence::ProvenLeak),
+        report
+            .root_causes
+            .iter()
+            .any(|c| c.family.name() == "direct-read"
+                && c.endpoint == "resources.case.read"
+                && c.evidence == Evidence::ProvenLeak),
         "{}",
         report.summary()
     );
     let long = run_relais(Duration::from_secs(3600), true).await;
     assert_eq!(long.mock.expired.load(Ordering::SeqCst), 0);
-    assert_eq!(long.result.exit, EXIT_FINDINGS, "{}", long.report().summary());
+    assert_eq!(
+        long.result.exit,
+        EXIT_FINDINGS,
+        "{}",
+        long.report().summary()
+    );
     assert_eq!(
         root_causes(report),
         root_causes(long.report()),

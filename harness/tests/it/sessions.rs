@@ -183,6 +183,7 @@ async fn run_losing(
     let dir = tempfile::tempdir().expect("tempdir");
     let mut args = portal_args(addr, &secrets_file(&dir, &token));
     args.timeout = 10;
+    args.cases = 12;
     let result = execute(&args)
         .await
         .expect("a run through the proxy completes");
@@ -206,7 +207,10 @@ async fn sessions_revoked_mid_run_never_make_a_finding() {
         seen.refused.load(Ordering::SeqCst) > 0 && seen.losses.load(Ordering::SeqCst) > 3,
         "the proxy revoked sessions during the run"
     );
-    assert_clean(&result, "hardened portal, sessions revoked every 150 requests");
+    assert_clean(
+        &result,
+        "hardened portal, sessions revoked every 150 requests",
+    );
     assert!(
         result
             .report
@@ -221,18 +225,18 @@ async fn sessions_revoked_mid_run_never_make_a_finding() {
 /// The same revocations with a flaw on: the flaw is still found.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flaw_is_found_while_sessions_are_revoked() {
-    let (result, seen) = run_losing("revoked-flaw", &[Flaw::CaseIdor], Loss::Every(150), false).await;
+    let (result, seen) =
+        run_losing("revoked-flaw", &[Flaw::CaseIdor], Loss::Every(150), false).await;
     assert!(seen.refused.load(Ordering::SeqCst) > 0);
-    assert_eq!(
-        result.exit,
-        EXIT_FINDINGS,
-        "{}",
-        result.report.summary()
-    );
+    assert_eq!(result.exit, EXIT_FINDINGS, "{}", result.report.summary());
     assert!(
-        result.report.root_causes.iter().any(|c| c.family.name() == "direct-read"
-            && c.endpoint == "resources.case.read"
-            && c.evidence == Evidence::ProvenLeak),
+        result
+            .report
+            .root_causes
+            .iter()
+            .any(|c| c.family.name() == "direct-read"
+                && c.endpoint == "resources.case.read"
+                && c.evidence == Evidence::ProvenLeak),
         "{}",
         result.report.summary()
     );
@@ -260,10 +264,10 @@ async fn a_target_restarted_while_seeding_is_not_blamed_on_the_profile() {
     assert!(seen.refused.load(Ordering::SeqCst) > 0);
     assert_clean(&result, "hardened portal restarted while seeding");
     let renewed = renewed(&result);
+    let refused = seen.refused.load(Ordering::SeqCst);
     assert!(
-        renewed > 0 && renewed <= result.report.stats.identities,
-        "{renewed} renewals for {} identities whose sessions were lost once",
-        result.report.stats.identities
+        renewed > 0 && renewed < refused,
+        "{renewed} renewals for {refused} requests answered by lost sessions: they share new logins"
     );
 }
 
