@@ -97,15 +97,12 @@ impl Relais {
     }
 
     /// The member a live token signs in.
-    fn caller(&self, db: &Db, headers: &HeaderMap) -> Result<u64, Response> {
-        let token = credential(headers, "Token ").ok_or_else(|| signed_out("no token"))?;
-        let &(member, until) = db
-            .tokens
-            .get(token)
-            .ok_or_else(|| signed_out("unknown token"))?;
+    fn caller(&self, db: &Db, headers: &HeaderMap) -> Result<u64, &'static str> {
+        let token = credential(headers, "Token ").ok_or("no token")?;
+        let &(member, until) = db.tokens.get(token).ok_or("unknown token")?;
         if Instant::now() > until {
             self.expired.fetch_add(1, Ordering::SeqCst);
-            return Err(signed_out("token expired"));
+            return Err("token expired");
         }
         Ok(member)
     }
@@ -170,7 +167,7 @@ async fn create_folder(
     work().await;
     let mut db = m.db.lock().expect("db");
     if let Err(refused) = m.caller(&db, &headers) {
-        return refused;
+        return signed_out(refused);
     }
     // A folder is held by a member: the caller, or the person a representative files for.
     let holder = match &body["holder"] {
@@ -199,7 +196,7 @@ async fn read_folder(State(m): Shared, headers: HeaderMap, Path(id): Path<String
     let db = m.db.lock().expect("db");
     let caller = match m.caller(&db, &headers) {
         Ok(caller) => caller,
-        Err(refused) => return refused,
+        Err(refused) => return signed_out(refused),
     };
     let Some(folder) = id
         .parse::<u64>()
@@ -220,7 +217,7 @@ async fn my_folders(State(m): Shared, headers: HeaderMap) -> Response {
     let db = m.db.lock().expect("db");
     let caller = match m.caller(&db, &headers) {
         Ok(caller) => caller,
-        Err(refused) => return refused,
+        Err(refused) => return signed_out(refused),
     };
     let data: Vec<Value> = db
         .folders
@@ -247,7 +244,7 @@ async fn add_page(
     };
     let mut db = m.db.lock().expect("db");
     if let Err(refused) = m.caller(&db, &headers) {
-        return refused;
+        return signed_out(refused);
     }
     if !db.folders.iter().any(|f| f.id == id) {
         return not_found();
@@ -268,7 +265,7 @@ async fn read_page(State(m): Shared, headers: HeaderMap, Path(id): Path<String>)
     let db = m.db.lock().expect("db");
     let caller = match m.caller(&db, &headers) {
         Ok(caller) => caller,
-        Err(refused) => return refused,
+        Err(refused) => return signed_out(refused),
     };
     let Some(page) = id
         .parse::<u64>()

@@ -141,7 +141,7 @@ async fn through(
     if let Some(issued_after) = issued_after {
         let n = seen.requests.fetch_add(1, Ordering::SeqCst) + 1;
         let lost = match loss {
-            Loss::Every(every) => n % every == 0,
+            Loss::Every(every) => n.is_multiple_of(every),
             Loss::Once(at) => n == at,
         };
         if lost {
