@@ -13,6 +13,8 @@
 //! - [`outcome`]: how a run ends (clean, findings, inconclusive, target failure), from what it observed,
 //!   with typed reasons;
 //! - [`planner`]: the seeded, per-cell sampling of every family that applies, and its coverage;
+//! - [`session`]: sessions that die during a run: the read that tells whether one lives, and what is done
+//!   with an answer that says the caller is not signed in;
 //! - [`stateful`]: the reference model of who may see what as rights change (logout, transfer, end of a
 //!   representation, deletion, role change) and the strategies over sequences of transitions;
 //! - [`verdict`]: pure functions from what was observed to a verdict (refusal, proven leak, proven
@@ -26,6 +28,7 @@ pub mod planner;
 pub mod policy;
 pub mod population;
 pub mod probes;
+pub mod session;
 pub mod stateful;
 pub mod surface;
 pub mod verdict;

@@ -11,13 +11,14 @@
 use std::collections::BTreeSet;
 
 use cloison_suites::RecordKind;
+use cloison_suites::session::MAX_RENEWALS;
 use serde_json::{Map, Value};
 
 use super::blame::Blaming;
 use super::executor::Executor;
 use super::{EngineError, transport};
 use crate::event::Judged;
-use crate::http::{Exchange, Session};
+use crate::http::Exchange;
 use crate::profile::{Create, Endpoint, IdSource, KeyPath};
 use crate::render::SendError;
 
@@ -133,9 +134,9 @@ impl Executor<'_> {
         creator: &str,
         suffix: Option<&str>,
     ) -> Result<Created, EngineError> {
-        let Some(mut session) = self.session(creator) else {
+        if !self.has_session(creator) {
             return Err(EngineError::Setup(format!("{creator} has no session")));
-        };
+        }
         let root = kind.name();
         let what = format!("creating {key} as {creator}");
         let mut ctx = self.record_ctx(key, creator);
@@ -153,7 +154,7 @@ impl Executor<'_> {
         let mut curl = None;
         for step in &create.steps {
             let ex = self
-                .send_renewing(creator, &mut session, step, &ctx, bytes.as_deref())
+                .send_renewing(creator, step, &ctx, bytes.as_deref())
                 .await?;
             self.created_status(step, &ex, &what)?;
             if event.is_none() {
@@ -178,7 +179,7 @@ impl Executor<'_> {
                 item_id,
                 origin,
             };
-            let (found, list_event) = self.find_id(&found, &session, &ctx).await?;
+            let (found, list_event) = self.find_id(&found, &ctx).await?;
             event = event.or(list_event);
             id = Some(found);
         }
@@ -290,19 +291,28 @@ impl Executor<'_> {
         }
     }
 
-    /// Send a setup request, logging the identity in again when its session expired (nothing was created
-    /// with a 401); other requests of the same identity run at once and may use up a short-lived session.
+    /// Send a setup request as `creator`. An answer that says it is not signed in means its session died
+    /// (it logged in during setup, and nothing was created with a 401): it logs in again, once for every
+    /// request of the same dead session (see [`Executor::renew`]), and the request is sent again. A login
+    /// that then fails is the target's failure, naming the identity.
     async fn send_renewing(
         &self,
         creator: &str,
-        session: &mut Session,
         endpoint: &Endpoint,
         ctx: &Value,
         bytes: Option<&[u8]>,
     ) -> Result<Exchange, EngineError> {
+        let refusals = self.profile.refusals_for(endpoint);
         let mut renewals = 0;
         loop {
-            let ex = match session.send(&self.settings, endpoint, ctx, bytes).await {
+            let Some(held) = self.sessions.held(creator) else {
+                return Err(EngineError::Setup(format!("{creator} has no session")));
+            };
+            let ex = match held
+                .session
+                .send(&self.settings, endpoint, ctx, bytes)
+                .await
+            {
                 Ok(ex) => ex,
                 Err(err @ SendError::Template(_)) => return Err(transport(&err, self.profile)),
                 Err(err) => {
@@ -311,14 +321,10 @@ impl Executor<'_> {
                     )));
                 }
             };
-            if renewals < 3 && self.profile.refusals.is_unauthenticated(&ex.observed) {
+            if renewals < MAX_RENEWALS && refusals.is_unauthenticated(&ex.observed) {
                 renewals += 1;
-                if self.relogin(creator).await.is_ok()
-                    && let Some(fresh) = self.session(creator)
-                {
-                    *session = fresh;
-                    continue;
-                }
+                self.renew(creator, held.generation).await?;
+                continue;
             }
             return Ok(ex);
         }
@@ -355,7 +361,6 @@ impl Executor<'_> {
     async fn find_id(
         &self,
         finding: &Finding<'_>,
-        session: &Session,
         ctx: &Value,
     ) -> Result<(String, Option<Judged>), EngineError> {
         let Finding {
@@ -374,10 +379,7 @@ impl Executor<'_> {
                     .to_string(),
             ));
         };
-        let mut session = session.clone();
-        let ex = self
-            .send_renewing(creator, &mut session, list, ctx, None)
-            .await?;
+        let ex = self.send_renewing(creator, list, ctx, None).await?;
         self.setup_status(list, &ex, &what)?;
         let event = self.judge_allowed(
             creator,

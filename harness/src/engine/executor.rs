@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::blame::Blaming;
 use super::login::{Login, Sessions, account_id};
+use super::renew::LivenessReads;
 use super::seed::Seeded;
 use super::setup::{Provisioned, all_secrets};
 use super::{EngineError, Inputs, Laps};
@@ -32,6 +33,8 @@ pub(crate) struct Executor<'a> {
     pub(crate) sink: &'a dyn Sink,
     /// The start of the probe phase.
     pub(crate) started: Instant,
+    /// The record each identity reads to learn whether its session lives (see [`super::renew`]).
+    pub(crate) liveness_reads: LivenessReads,
 }
 
 /// The run's inputs (`self.profile`, `self.plan`, `self.settings`...) read through the executor.
@@ -75,6 +78,7 @@ impl<'a> Executor<'a> {
             pool,
             sink,
             started: Instant::now(),
+            liveness_reads: LivenessReads::default(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! Logging in: every identity's session, built from the login call's answer (its cookies, its token) and
-//! the headers of `auth.send`. The result is the [`Sessions`]; a session renewed later (a re-login) replaces
-//! its identity's behind the lock.
+//! the headers of `auth.send`. The result is the [`Sessions`]; a session renewed later (a re-login, see
+//! [`super::renew`]) replaces its identity's behind the lock, as a new generation.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -8,6 +8,7 @@ use std::sync::RwLock;
 use serde_json::{Value, json};
 
 use super::blame::{self, Blaming};
+use super::renew::{Held, Renewing};
 use super::setup::{Provisioned, Setup, all_secrets};
 use super::{EngineError, Inputs, extract};
 use crate::event::Event;
@@ -18,8 +19,10 @@ use crate::profile::{AuthScheme, KeyPath, Profile, TokenSource};
 /// The logged-in identities.
 #[derive(Debug, Default)]
 pub(crate) struct Sessions {
-    /// The session of each identity, by key (renewed by re-logins).
-    by_identity: RwLock<HashMap<String, Session>>,
+    /// The session of each identity, by key (renewed by re-logins, see [`super::renew`]).
+    by_identity: RwLock<HashMap<String, Held>>,
+    /// One lock per identity, held while its session is checked or renewed.
+    renewing: Renewing,
     /// The platform's identifiers the logins answered, for identities provisioning did not learn one of.
     learnt_ids: HashMap<String, String>,
 }
@@ -27,6 +30,11 @@ pub(crate) struct Sessions {
 impl Sessions {
     /// The session of an identity (a cheap clone: the client is shared).
     pub(crate) fn get(&self, key: &str) -> Option<Session> {
+        self.held(key).map(|held| held.session)
+    }
+
+    /// An identity's session and how it stands.
+    pub(crate) fn held(&self, key: &str) -> Option<Held> {
         self.by_identity
             .read()
             .ok()
@@ -40,11 +48,27 @@ impl Sessions {
             .is_ok_and(|sessions| sessions.contains_key(key))
     }
 
-    /// Replace an identity's session (a re-login).
+    /// Replace an identity's session (a re-login): a new generation.
     pub(crate) fn set(&self, key: String, session: Session) {
         if let Ok(mut sessions) = self.by_identity.write() {
-            sessions.insert(key, session);
+            let generation = sessions.get(&key).map_or(0, |held| held.generation + 1);
+            sessions.insert(key, Held::new(session, generation));
         }
+    }
+
+    /// Note that a read started at `at` found the session of `generation` accepted.
+    pub(crate) fn mark_alive(&self, key: &str, generation: u64, at: std::time::Instant) {
+        if let Ok(mut sessions) = self.by_identity.write()
+            && let Some(held) = sessions.get_mut(key)
+            && held.generation == generation
+        {
+            held.alive_at = Some(held.alive_at.map_or(at, |before| before.max(at)));
+        }
+    }
+
+    /// The lock held while an identity's session is checked or renewed.
+    pub(crate) fn renewal_lock(&self, key: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        self.renewing.of(key)
     }
 
     /// How many identities have a session.
@@ -59,7 +83,7 @@ impl Sessions {
             |sessions| {
                 sessions
                     .values()
-                    .flat_map(|s| s.credential.secrets.iter().cloned())
+                    .flat_map(|held| held.session.credential.secrets.iter().cloned())
                     .collect()
             },
         )

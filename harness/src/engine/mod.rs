@@ -40,6 +40,7 @@ mod observe;
 mod operations;
 mod own;
 mod probe;
+mod renew;
 mod seed;
 mod setup;
 mod shrink;

@@ -11,14 +11,16 @@ use serde_json::Value;
 
 use super::executor::Executor;
 use super::probe::NotApplicable;
+use super::renew::Unanswered;
 use crate::event::Judged;
 use crate::http::Exchange;
 use crate::oracle;
 use crate::profile::{Endpoint, Profile};
 use crate::render::Tweak;
 
-/// A probe judged, with the answer to its request; or why it was not sent; `Err`: the target failed.
-pub(super) type Gathered = Result<Result<(Judgement, Exchange), NotApplicable>, String>;
+/// A probe judged, with the answer to its request; or why it was not sent; `Err`: no answer to judge (the
+/// target failed, or a session was not accepted even after new logins).
+pub(super) type Gathered = Result<Result<(Judgement, Exchange), NotApplicable>, Unanswered>;
 
 impl<'a> Executor<'a> {
     /// The context of a probe: the record's values (or the actor's own tenant for collections), the actor's
@@ -53,29 +55,29 @@ impl<'a> Executor<'a> {
         verdict::split_reflected(foreign, &oracle::carried(self.scanner, &ex.sent))
     }
 
+    /// Send a request of a probe as `actor` (anonymously for `None`); as an identity, only a live session's
+    /// answer comes back (see [`Executor::send_live`]).
     pub(super) async fn send(
         &self,
         actor: Option<&str>,
         endpoint: &Endpoint,
         ctx: &Value,
         tweak: &Tweak,
-    ) -> Result<Exchange, String> {
+    ) -> Result<Exchange, Unanswered> {
         // A target taken as gone gets no more request, even in the middle of a probe.
         if self.target_gone() {
-            return Err("not sent: the target stopped answering".into());
+            return Err(String::from("not sent: the target stopped answering").into());
         }
-        let session = match actor {
-            Some(key) => self
-                .session(key)
-                .ok_or_else(|| format!("{key} has no session"))?,
-            None => self.anonymous.clone(),
-        };
+        if let Some(key) = actor {
+            return self.send_live(key, endpoint, ctx, tweak).await;
+        }
         let mut tweak = tweak.clone();
-        tweak.anonymous |= actor.is_none();
-        session
+        tweak.anonymous = true;
+        Ok(self
+            .anonymous
             .send_with(&self.settings, endpoint, ctx, None, &tweak)
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?)
     }
 
     /// The endpoint that reads a record of a kind back (read, else download, else a nested list).
@@ -90,8 +92,8 @@ impl<'a> Executor<'a> {
             })
     }
 
-    /// Read a record as `reader`: the exchange, or why it could not be sent.
-    async fn read_as(&self, reader: &str, record: &str) -> Result<Exchange, String> {
+    /// Read a record as `reader` (a read-back): the exchange, or why it could not be sent.
+    pub(super) async fn read_as(&self, reader: &str, record: &str) -> Result<Exchange, Unanswered> {
         let kind = self
             .plan
             .population
@@ -104,20 +106,6 @@ impl<'a> Executor<'a> {
         let ctx = self.record_ctx(record, reader);
         self.send(Some(reader), endpoint, &ctx, &Tweak::default())
             .await
-    }
-
-    /// [`Executor::read_as`], logging the reader in again once if its session was not accepted.
-    pub(super) async fn read_as_alive(
-        &self,
-        reader: &str,
-        record: &str,
-    ) -> Result<Exchange, String> {
-        let first = self.read_as(reader, record).await?;
-        if !self.profile.refusals.is_unauthenticated(&first.observed) {
-            return Ok(first);
-        }
-        self.relogin(reader).await?;
-        self.read_as(reader, record).await
     }
 
     /// The probe's variation of the request: a tenant selector in a header or the query, or a neighbouring

@@ -10,6 +10,7 @@ use cloison_suites::{Probe, Verdict};
 use futures_util::StreamExt;
 
 use super::executor::Executor;
+use super::renew::Unanswered;
 use crate::event::{Event, Judged, NotSent, ProbeState};
 use crate::http::Exchange;
 
@@ -122,8 +123,9 @@ impl<'a> Executor<'a> {
         }
     }
 
-    /// Send one probe (re-logging its actor in once if its session was not accepted) and judge it, unless
-    /// the run stopped.
+    /// Send one probe and judge it, unless the run stopped. Its requests are sent with live sessions (see
+    /// [`super::renew`]): an identity whose session is lost logs in again and the request is sent again,
+    /// within the same probe, judged once.
     pub(super) async fn judge(&self, probe: &Probe) -> Attempt {
         match self.stop_reason() {
             Some(reason) => Ok(Err(reason)),
@@ -133,37 +135,35 @@ impl<'a> Executor<'a> {
 
     /// [`Executor::judge`] once the run is known to go on.
     async fn judge_sent(&self, probe: &Probe) -> Attempt {
-        let first = self.try_probe(probe).await;
-        match &first {
-            Err(_) => {
+        let tried = match self.try_probe(probe).await {
+            Err(Unanswered::Target(failure)) => {
                 self.counters
                     .failures_in_a_row
                     .fetch_add(1, Ordering::SeqCst);
+                return Err(failure);
             }
-            Ok(_) => self.counters.failures_in_a_row.store(0, Ordering::SeqCst),
-        }
-        let mut tried = match first? {
-            Ok(tried) => tried,
-            Err(na) => return Ok(Err(na.into())),
+            Err(Unanswered::Session(why)) => {
+                self.counters.failures_in_a_row.store(0, Ordering::SeqCst);
+                // Nothing is judged from a session that is not accepted: the probe proves nothing.
+                Tried::new(Verdict::Unauthenticated, None, why)
+            }
+            Ok(Err(na)) => {
+                self.counters.failures_in_a_row.store(0, Ordering::SeqCst);
+                return Ok(Err(na.into()));
+            }
+            Ok(Ok(mut tried)) => {
+                self.counters.failures_in_a_row.store(0, Ordering::SeqCst);
+                if tried.verdict == Verdict::Unauthenticated
+                    && let Some(actor) = &probe.actor
+                {
+                    tried.explanation = format!(
+                        "{} is answered as signed out while its session is alive (the profile does not list that answer among its refusals): the probe proves nothing",
+                        self.who(actor)
+                    );
+                }
+                tried
+            }
         };
-        // A session may expire again before the retry is sent (short-lived sessions shared by concurrent
-        // probes of the same identity): a few fresh logins before the probe is said to prove nothing.
-        if let Some(actor) = &probe.actor {
-            let mut renewals = 0;
-            while tried.verdict == Verdict::Unauthenticated && renewals < 3 {
-                renewals += 1;
-                self.relogin(actor).await?;
-                tried = match self.try_probe(probe).await? {
-                    Ok(tried) => tried,
-                    Err(na) => return Ok(Err(na.into())),
-                };
-            }
-            if tried.verdict == Verdict::Unauthenticated {
-                tried.explanation = format!(
-                    "{actor}'s requests are not accepted even right after a new login: the probe proves nothing"
-                );
-            }
-        }
         let sequence = self.counters.sequence.fetch_add(1, Ordering::SeqCst) + 1;
         let keep = tried.verdict != Verdict::Pass;
         Ok(Ok(Judged {
@@ -181,24 +181,10 @@ impl<'a> Executor<'a> {
         }))
     }
 
-    /// Log an identity in again and keep its new session.
-    pub(super) async fn relogin(&self, key: &str) -> Result<(), String> {
-        let Some(account) = self.plan.account(key) else {
-            return Err(format!("{key} has no account"));
-        };
-        let (session, _) = self
-            .login(account)
-            .await
-            .map_err(|e| format!("logging {key} in again: {e}"))?;
-        self.set_session(key.to_string(), session);
-        self.counters.relogins.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
-
     /// Gather what a probe needs (`cloison_suites::verdict::Needs`) and have it judged.
-    async fn try_probe(&self, probe: &Probe) -> Result<Result<Tried, NotApplicable>, String> {
+    async fn try_probe(&self, probe: &Probe) -> Result<Result<Tried, NotApplicable>, Unanswered> {
         let Some(endpoint) = self.profile.endpoint_by_key(&probe.endpoint) else {
-            return Err(format!("{}: no such endpoint", probe.endpoint));
+            return Err(format!("{}: no such endpoint", probe.endpoint).into());
         };
         if let Some(record) = &probe.record
             && !self.seeded.record_ids.contains_key(record)

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::executor::Executor;
 use super::observe::Gathered;
 use super::probe::NotApplicable;
+use super::renew::Unanswered;
 use crate::http::Exchange;
 use crate::profile::Endpoint;
 use crate::render::Tweak;
@@ -24,6 +25,16 @@ impl<'a> Executor<'a> {
         let profile = self.profile;
         self.read_back_endpoint(kind)
             .map_or(&profile.refusals, |e| profile.refusals_for(e))
+    }
+
+    /// The owner's read-back after a write: `None` when the target failed to answer it (nothing can be
+    /// concluded from it); a session not accepted even after new logins leaves the probe unjudged.
+    async fn read_back(&self, owner: &str, record: &str) -> Result<Option<Exchange>, Unanswered> {
+        match self.read_as(owner, record).await {
+            Ok(back) => Ok(Some(back)),
+            Err(lost @ Unanswered::Session(_)) => Err(lost),
+            Err(Unanswered::Target(_)) => Ok(None),
+        }
     }
 
     fn marker(&self, probe: &Probe) -> String {
@@ -55,14 +66,14 @@ impl<'a> Executor<'a> {
         };
         let population = &self.plan.population;
         let Some(record) = population.record(record_key) else {
-            return Err(format!("{record_key} is not in the population"));
+            return Err(format!("{record_key} is not in the population").into());
         };
         let Some(owner) = population.steward_of(record) else {
             return Ok(Err(NotApplicable(format!("{record_key} has no steward"))));
         };
         let owner = owner.key.as_str();
         // The owner must read the record before, or its absence afterwards proves nothing.
-        let before = self.read_as_alive(owner, record_key).await?;
+        let before = self.read_as(owner, record_key).await?;
         if !before.observed.is_success() {
             return Ok(Err(NotApplicable(format!(
                 "{owner} cannot read {record_key} before the write ({})",
@@ -72,7 +83,7 @@ impl<'a> Executor<'a> {
         let actor = population.identity(actor_key);
         // The writer's view before: what it may already see is not the write's doing.
         let writer_saw_before = self
-            .read_as_alive(actor_key, record_key)
+            .read_as(actor_key, record_key)
             .await
             .map(|view| !self.evidence(actor, &view).proof.is_empty())
             .unwrap_or(true);
@@ -82,7 +93,7 @@ impl<'a> Executor<'a> {
             .send(Some(actor_key), endpoint, &ctx, &Tweak::default())
             .await?;
         let evidence = self.evidence(actor, &write);
-        let back = self.read_as_alive(owner, record_key).await.ok();
+        let back = self.read_back(owner, record_key).await?;
         let (view, view_evidence);
         let answer = Answer {
             observed: &write.observed,
@@ -109,7 +120,7 @@ impl<'a> Executor<'a> {
         // The writer's own view afterwards, whatever the write answered: a write that re-parented the record
         // (or shared it with the writer) shows it to the writer, who could not see it before.
         if verdict::next_need(probe, &seen) == Some(Need::WriterView)
-            && let Ok(read) = self.read_as_alive(actor_key, record_key).await
+            && let Ok(read) = self.read_as(actor_key, record_key).await
             && let Some(change) = seen.change.as_mut()
         {
             view = read;
@@ -173,7 +184,7 @@ impl<'a> Executor<'a> {
         else {
             return Ok(Err(NotApplicable("needs an actor and a record".into())));
         };
-        let before = self.read_as_alive(actor_key, record_key).await?;
+        let before = self.read_as(actor_key, record_key).await?;
         if !before.observed.is_success() {
             return Ok(Err(NotApplicable(format!(
                 "{actor_key} cannot read its own {record_key} ({})",
@@ -186,7 +197,7 @@ impl<'a> Executor<'a> {
         };
         // The named reader must not see the record before: a reader who already does shows another flaw.
         if let Some(reader) = &reader {
-            let view = self.read_as_alive(reader, record_key).await?;
+            let view = self.read_as(reader, record_key).await?;
             let seen = self.evidence(self.plan.population.identity(reader), &view);
             if !seen.proof.is_empty() {
                 return Ok(Err(NotApplicable(format!(
@@ -200,7 +211,7 @@ impl<'a> Executor<'a> {
             ..Tweak::default()
         };
         let write = self.send(Some(actor_key), endpoint, &ctx, &tweak).await?;
-        let back = self.read_as_alive(actor_key, record_key).await.ok();
+        let back = self.read_back(actor_key, record_key).await?;
         self.assignment_read_backs(probe, endpoint, write, back, reader.as_deref())
             .await
     }
@@ -242,7 +253,7 @@ impl<'a> Executor<'a> {
         if verdict::next_need(probe, &seen) == Some(Need::NamedReaderView)
             && let Some(reader) = reader
         {
-            view = self.read_as_alive(reader, record_key).await?;
+            view = self.read_as(reader, record_key).await?;
             view_evidence = self.evidence(population.identity(reader), &view);
             if let Some(change) = seen.change.as_mut() {
                 change.named_reader_view = Some(Answer {
