@@ -26,8 +26,10 @@ pub mod planner;
 pub mod policy;
 pub mod population;
 pub mod probes;
+pub mod reserve;
 pub mod stateful;
 pub mod surface;
+pub mod unsent;
 pub mod verdict;
 
 pub use family::{Family, Need};
@@ -37,6 +39,8 @@ pub use population::{Identity, Population, PopulationError, Record, RecordKind};
 pub use probes::{Cell, Expect, Named, Probe, Relation, Variant};
 pub use stateful::{Action, Model, Scene, Step, TransitionKind};
 pub use surface::{Creator, EndpointRef, Op, Param, Selector, Surface};
+pub use reserve::{Reserve, Victims};
+pub use unsent::{Unsent, UnsentKind};
 pub use verdict::{
     Evidence, Hit, Judgement, Needs, Observations, Observed, ReadBack, Refusals, Verdict,
 };

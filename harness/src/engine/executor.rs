@@ -160,7 +160,8 @@ impl<'a> Executor<'a> {
         let first_controls = self.first_controls(planned);
         // Probes that change data aim at case files no other probe uses; one at a time, first (each write is
         // judged by read-backs of its own, before and after).
-        self.execute_sequentially(&planned.mutating).await;
+        self.execute_sequentially(&planned.mutating, &planned.reserve)
+            .await;
         laps.mark("writes");
         self.execute(&first_controls, "controls").await;
         let concurrent = Instant::now();

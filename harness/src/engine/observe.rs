@@ -5,7 +5,7 @@
 
 use cloison_suites::verdict::{self, Answer, Evidence, Judgement, Need, Observations};
 use cloison_suites::{
-    Cell, Expect, Family, Identity, Probe, RecordKind, Relation, Selector, Variant,
+    Cell, Expect, Family, Identity, Probe, RecordKind, Relation, Selector, Unsent, Variant,
 };
 use serde_json::Value;
 
@@ -129,13 +129,11 @@ impl<'a> Executor<'a> {
                     .as_str()
                     .and_then(|id| id.parse::<i64>().ok());
                 let Some(own) = own else {
-                    return Err(NotApplicable(
-                        "identifiers are not numbers: no neighbour to guess".into(),
-                    ));
+                    return Err(NotApplicable(Unsent::IdentifiersNotNumbers));
                 };
                 let guess = own + offset;
                 if guess <= 0 {
-                    return Err(NotApplicable("no identifier below 1".into()));
+                    return Err(NotApplicable(Unsent::NoIdentifierBelow));
                 }
                 ctx[kind]["id"] = guess.to_string().into();
             }
@@ -239,7 +237,7 @@ impl<'a> Executor<'a> {
         let ctx = self.probe_ctx(probe);
         let kind = probe.cell.kind.name();
         let Some(id) = ctx[kind]["id"].as_str().map(str::to_string) else {
-            return Ok(Err(NotApplicable("the record has no identifier".into())));
+            return Ok(Err(NotApplicable(Unsent::NoIdentifier)));
         };
         let actor_key = probe.actor.as_deref();
         let existing = self

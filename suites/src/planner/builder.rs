@@ -21,6 +21,8 @@ pub(super) struct Builder<'a> {
     pub(super) config: PlanConfig,
     pub(super) cells: BTreeMap<Family, BTreeMap<Cell, Vec<Probe>>>,
     pub(super) controls: Vec<Probe>,
+    /// The records each probe that changes one may fall back on.
+    pub(super) reserve: crate::reserve::Reserve,
 }
 
 impl<'a> Builder<'a> {
