@@ -335,6 +335,9 @@ pub fn causes_of<'r>(report: &'r Report, cell: &CellCoverage) -> Vec<&'r RootCau
 }
 
 #[cfg(test)]
+mod unsent_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -2,6 +2,7 @@
 
 mod agora;
 mod bench;
+mod coverage;
 mod blame;
 #[cfg(feature = "containers")]
 mod container;
