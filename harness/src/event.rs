@@ -564,7 +564,10 @@ mod tests {
             BTreeMap::from([(UnsentKind::NotSeeded, 1), (UnsentKind::Deadline, 1)])
         );
         let family = &outcome.not_sent[Family::DirectRead.name()];
-        assert_eq!(family[&UnsentKind::NotSeeded].first, "case-1 was not seeded");
+        assert_eq!(
+            family[&UnsentKind::NotSeeded].first,
+            "case-1 was not seeded"
+        );
         assert_eq!(family[&UnsentKind::Deadline].first, "the deadline passed");
         assert_eq!(family[&UnsentKind::Deadline].cells.len(), 1);
     }

@@ -37,9 +37,9 @@ pub use planner::{FamilyPlan, PlanConfig, Planned, plan};
 pub use policy::{AccessPolicy, DataOwner, Decision, PolicyError, Scope};
 pub use population::{Identity, Population, PopulationError, Record, RecordKind};
 pub use probes::{Cell, Expect, Named, Probe, Relation, Variant};
+pub use reserve::{Reserve, Victims};
 pub use stateful::{Action, Model, Scene, Step, TransitionKind};
 pub use surface::{Creator, EndpointRef, Op, Param, Selector, Surface};
-pub use reserve::{Reserve, Victims};
 pub use unsent::{Unsent, UnsentKind};
 pub use verdict::{
     Evidence, Hit, Judgement, Needs, Observations, Observed, ReadBack, Refusals, Verdict,

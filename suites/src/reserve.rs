@@ -112,6 +112,16 @@ impl<'a> Victims<'a> {
         }
     }
 
+    /// The case files proven findings changed (moved, re-owned or deleted): what other probes meet of them
+    /// afterwards is the finding's doing, not theirs.
+    pub fn changed(&self) -> BTreeSet<String> {
+        self.used
+            .iter()
+            .filter(|(_, by)| by.is_some())
+            .map(|(case, _)| case.clone())
+            .collect()
+    }
+
     /// The probe's record could not be used (its owner could no longer read it): no later probe aims at it.
     pub fn unusable(&mut self, probe: &Probe) {
         if let Some(record) = probe.record.as_deref() {

@@ -32,6 +32,8 @@ pub(crate) struct Executor<'a> {
     pub(crate) sink: &'a dyn Sink,
     /// The start of the probe phase.
     pub(crate) started: Instant,
+    /// Case files the proven findings of the writes changed: their data in later answers is not evidence.
+    pub(crate) changed: std::sync::Mutex<BTreeSet<String>>,
 }
 
 /// The run's inputs (`self.profile`, `self.plan`, `self.settings`...) read through the executor.
@@ -71,6 +73,7 @@ impl<'a> Executor<'a> {
             pool,
             sink,
             started: Instant::now(),
+            changed: Default::default(),
         }
     }
 

@@ -34,7 +34,14 @@ impl<'a> Executor<'a> {
     /// Foreign canaries of a response for `reader` (everything is foreign to an anonymous caller), split
     /// into proof and reflection against what the request carried.
     pub(super) fn evidence(&self, reader: Option<&Identity>, ex: &Exchange) -> Evidence {
-        let hits = self.scan(&ex.observed);
+        let mut hits = self.scan(&ex.observed);
+        // A record a proven write moved or re-owned shows up where the world does not put it: the write's
+        // finding, not this probe's.
+        if let Ok(changed) = self.changed.lock()
+            && !changed.is_empty()
+        {
+            hits.retain(|hit| hit.owner.case.as_ref().is_none_or(|c| !changed.contains(c)));
+        }
         let foreign = match reader {
             Some(identity) => {
                 let own = self.plan.own_values.get(&identity.key);

@@ -91,6 +91,9 @@ impl<'a> Executor<'a> {
             }
             self.settle(index, &probe, &result);
         }
+        if let Ok(mut changed) = self.changed.lock() {
+            *changed = victims.changed();
+        }
         self.sink.event(&Event::PhaseEnd);
     }
 

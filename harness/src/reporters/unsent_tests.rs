@@ -75,7 +75,10 @@ fn a_cell_none_of_whose_probes_was_sent_is_never_shown_as_denied() {
             .and_then(|s| s.split("</td>").next())
             .expect("one square");
         assert!(square.ends_with(&format!(">{label}")), "{name}: {square}");
-        assert!(html.contains("not sent: planned, but no probe was sent"), "the legend");
+        assert!(
+            html.contains("not sent: planned, but no probe was sent"),
+            "the legend"
+        );
     }
 }
 
@@ -87,7 +90,10 @@ fn junit_skips_a_cell_none_of_whose_probes_was_sent_with_the_reasons() {
     ]))
     .expect("renders");
     let xml = String::from_utf8(xml).expect("utf-8");
-    let skipped: Vec<&str> = xml.match_indices("<skipped").map(|(i, _)| &xml[i..]).collect();
+    let skipped: Vec<&str> = xml
+        .match_indices("<skipped")
+        .map(|(i, _)| &xml[i..])
+        .collect();
     assert_eq!(skipped.len(), 1, "{xml}");
     assert!(
         skipped[0].contains("not sent: no record left to reserve (3 probe(s))"),

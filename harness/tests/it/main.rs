@@ -2,10 +2,10 @@
 
 mod agora;
 mod bench;
-mod coverage;
 mod blame;
 #[cfg(feature = "containers")]
 mod container;
+mod coverage;
 mod depot;
 mod existing;
 mod failing;

@@ -37,9 +37,10 @@ impl Pool<'_> {
 }
 
 /// How many case files of a tenant that has `cases` may be set aside when `want` are asked for: at least
-/// one is always left to the other probes, and at most half beyond the first two.
+/// one is always left to the other probes, and at most a quarter beyond the first two (the other probes
+/// keep their variety).
 pub(super) fn pool_size(cases: usize, want: usize) -> usize {
-    let cap = cases.saturating_sub(1).min(2).max(cases / 2);
+    let cap = cases.saturating_sub(1).min(2).max(cases / 4);
     want.min(cap)
 }
 

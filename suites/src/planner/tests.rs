@@ -515,8 +515,8 @@ fn the_pool_is_sized_from_what_is_planned_within_the_world() {
         ((1, 25), 0),
         ((2, 25), 1),
         ((3, 25), 2),
-        ((8, 25), 4),
-        ((16, 25), 8),
+        ((8, 25), 2),
+        ((16, 25), 4),
         ((100, 25), 25),
         ((100, 2), 2),
     ];
@@ -529,7 +529,11 @@ fn the_pool_is_sized_from_what_is_planned_within_the_world() {
     }
     let (population, surface) = writes_world(12);
     let planned = plan(&population, &policy(), &surface, config());
-    assert_eq!(planned.pool.len(), 2 * 6, "half of each tenant's case files");
+    assert_eq!(
+        planned.pool.len(),
+        2 * 3,
+        "a quarter of each tenant's case files"
+    );
 }
 
 #[test]
@@ -550,7 +554,11 @@ fn every_write_gets_a_victim_of_its_own_and_records_to_fall_back_on() {
         assert!(planned.pool.contains(case), "{}", probe.id());
         primaries.insert((&population.record(record).expect("known").tenant, record));
         let alternates = planned.reserve.alternates(probe);
-        assert!(!alternates.is_empty(), "{} has records to fall back on", probe.id());
+        assert!(
+            !alternates.is_empty(),
+            "{} has records to fall back on",
+            probe.id()
+        );
         for alternate in alternates {
             assert_eq!(alternate.cell, probe.cell, "{}", alternate.id());
             assert_ne!(alternate.record, probe.record);
@@ -560,7 +568,10 @@ fn every_write_gets_a_victim_of_its_own_and_records_to_fall_back_on() {
                 .and_then(|r| population.record(r))
                 .expect("a record of the world");
             assert!(planned.pool.contains(&r.case), "{}", alternate.id());
-            if let Some(actor) = alternate.actor.as_deref().and_then(|a| population.identity(a))
+            if let Some(actor) = alternate
+                .actor
+                .as_deref()
+                .and_then(|a| population.identity(a))
                 && alternate.family == Family::DirectWrite
             {
                 assert_eq!(Relation::of(actor, r), alternate.cell.relation);
@@ -572,7 +583,7 @@ fn every_write_gets_a_victim_of_its_own_and_records_to_fall_back_on() {
     // not everyone's).
     for tenant in ["13", "75"] {
         let victims = primaries.iter().filter(|(t, _)| *t == tenant).count();
-        assert!(victims > 2, "tenant {tenant}: {primaries:?}");
+        assert!(victims > 1, "tenant {tenant}: {primaries:?}");
     }
 }
 

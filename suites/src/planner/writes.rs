@@ -85,7 +85,12 @@ impl<'a> Builder<'a> {
                 .owner_fields
                 .iter()
                 .map(|f| (f.clone(), true))
-                .chain(self.surface.tenant_fields.iter().map(|f| (f.clone(), false)))
+                .chain(
+                    self.surface
+                        .tenant_fields
+                        .iter()
+                        .map(|f| (f.clone(), false)),
+                )
                 .collect();
             for (turn, (field, names_identity)) in fields.into_iter().enumerate() {
                 for tenant in all.tenants.clone() {
