@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
-use cloison_suites::{Family, Probe, Verdict};
+use cloison_suites::{Cell, Family, Probe, Unsent, UnsentKind, Verdict};
 use serde::{Deserialize, Serialize};
 
 use crate::http::Exchange;
@@ -112,8 +112,49 @@ pub enum NotSent {
     Interrupted,
     /// The target failed too many times in a row: it is taken as gone.
     TargetGone,
-    /// The probe does not apply to what was seeded or declared, and why.
-    NotApplicable(String),
+    /// The probe does not apply to what was seeded or declared, or has no record left to change, and why.
+    Skipped(Unsent),
+}
+
+impl NotSent {
+    /// The kind of reason, as reports group them.
+    pub fn kind(&self) -> UnsentKind {
+        match self {
+            NotSent::Deadline => UnsentKind::Deadline,
+            NotSent::Interrupted => UnsentKind::Interrupted,
+            NotSent::TargetGone => UnsentKind::TargetGone,
+            NotSent::Skipped(unsent) => unsent.kind(),
+        }
+    }
+}
+
+impl std::fmt::Display for NotSent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotSent::Skipped(unsent) => write!(f, "{unsent}"),
+            other => f.write_str(other.kind().label()),
+        }
+    }
+}
+
+/// The probes of a family, or of a cell, not sent for one kind of reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnsentTally {
+    /// Probes not sent.
+    pub probes: usize,
+    /// The cells they belong to.
+    pub cells: BTreeSet<Cell>,
+    /// The first reason, as a sentence.
+    pub first: String,
+}
+
+/// What became of the planned probes of one cell.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CellTally {
+    /// Probes sent (judged, or failed on the target's side).
+    pub sent: usize,
+    /// Probes not sent, per kind of reason.
+    pub not_sent: BTreeMap<UnsentKind, usize>,
 }
 
 /// Where one planned probe stands.
@@ -213,6 +254,10 @@ pub struct Outcome {
     pub tried: BTreeSet<(String, String)>,
     /// Probes that could not be applied, per family: how many, and the first reason.
     pub not_applicable: BTreeMap<String, (usize, String)>,
+    /// Probes not sent, per family and kind of reason (the run's stops included).
+    pub not_sent: BTreeMap<String, BTreeMap<UnsentKind, UnsentTally>>,
+    /// Per cell, its probes sent and not sent.
+    pub cells: BTreeMap<Cell, CellTally>,
     /// Target failures (transport errors, seeds).
     pub failures: Vec<String>,
     /// Sessions that had to be renewed during the run.
@@ -235,18 +280,43 @@ pub struct Outcome {
     pub stateful: StatefulCoverage,
 }
 
+impl Outcome {
+    /// Count a probe of `cell` not sent for `reason`, in its cell and in its family.
+    fn not_sent(&mut self, cell: &Cell, reason: &NotSent) {
+        let kind = reason.kind();
+        *self
+            .cells
+            .entry(cell.clone())
+            .or_default()
+            .not_sent
+            .entry(kind)
+            .or_default() += 1;
+        let tally = self
+            .not_sent
+            .entry(cell.family.name().to_string())
+            .or_default()
+            .entry(kind)
+            .or_default();
+        if tally.probes == 0 {
+            tally.first = reason.to_string();
+        }
+        tally.probes += 1;
+        tally.cells.insert(cell.clone());
+    }
+}
+
 /// What one probe of the phase in progress came to, kept until the phase ends.
 enum Settled {
     /// Judged: its family and endpoint, and the judged probe when it is not a plain pass.
     Judged {
-        family: Family,
+        cell: Cell,
         endpoint: String,
         kept: Option<Box<Judged>>,
     },
     /// Not sent.
-    NotSent { family: Family, reason: NotSent },
+    NotSent { cell: Cell, reason: NotSent },
     /// The target failed.
-    Failed(String),
+    Failed { cell: Cell, failure: String },
 }
 
 /// The report builder's sink: accumulates the [`Outcome`]. Probes are recorded in their phase's order when
@@ -285,15 +355,18 @@ impl Collecting {
         Some(match state {
             ProbeState::Planned | ProbeState::Sent => return None,
             ProbeState::Judged(judged) => Settled::Judged {
-                family: probe.family,
+                cell: probe.cell.clone(),
                 endpoint: probe.endpoint.clone(),
                 kept: (judged.verdict != Verdict::Pass).then(|| Box::new(judged.clone())),
             },
             ProbeState::NotSent(reason) => Settled::NotSent {
-                family: probe.family,
+                cell: probe.cell.clone(),
                 reason: reason.clone(),
             },
-            ProbeState::Failed(failure) => Settled::Failed(failure.to_string()),
+            ProbeState::Failed(failure) => Settled::Failed {
+                cell: probe.cell.clone(),
+                failure: failure.to_string(),
+            },
         })
     }
 
@@ -310,10 +383,12 @@ impl Collecting {
         let outcome = &mut self.outcome;
         match settled {
             Settled::Judged {
-                family,
+                cell,
                 endpoint,
                 kept,
             } => {
+                let family = cell.family;
+                outcome.cells.entry(cell).or_default().sent += 1;
                 *outcome
                     .executed
                     .entry(family.name().to_string())
@@ -322,19 +397,25 @@ impl Collecting {
                 outcome.tried.insert((family.name().to_string(), endpoint));
                 outcome.events.extend(kept.map(|judged| *judged));
             }
-            Settled::NotSent { reason, family } => match reason {
-                NotSent::Deadline => outcome.past_deadline += 1,
-                NotSent::Interrupted => outcome.interrupted += 1,
-                NotSent::TargetGone => outcome.abandoned += 1,
-                NotSent::NotApplicable(reason) => {
-                    let entry = outcome
-                        .not_applicable
-                        .entry(family.name().to_string())
-                        .or_insert_with(|| (0, reason));
-                    entry.0 += 1;
+            Settled::NotSent { reason, cell } => {
+                outcome.not_sent(&cell, &reason);
+                match reason {
+                    NotSent::Deadline => outcome.past_deadline += 1,
+                    NotSent::Interrupted => outcome.interrupted += 1,
+                    NotSent::TargetGone => outcome.abandoned += 1,
+                    NotSent::Skipped(reason) => {
+                        let entry = outcome
+                            .not_applicable
+                            .entry(cell.family.name().to_string())
+                            .or_insert_with(|| (0, reason.to_string()));
+                        entry.0 += 1;
+                    }
                 }
-            },
-            Settled::Failed(failure) => outcome.failures.push(failure),
+            }
+            Settled::Failed { cell, failure } => {
+                outcome.cells.entry(cell).or_default().sent += 1;
+                outcome.failures.push(failure);
+            }
         }
     }
 
@@ -442,7 +523,9 @@ mod tests {
             judged(&read, Verdict::Pass, 1),
             judged(&list, Verdict::Suspicious("200".into()), 2),
         );
-        let na = NotSent::NotApplicable("case-1 was not seeded".into());
+        let na = NotSent::Skipped(Unsent::NotSeeded {
+            record: "case-1".into(),
+        });
         collector.event(&Event::Phase {
             name: "probes",
             steps: 4,
@@ -479,5 +562,19 @@ mod tests {
             Some(&(1, "case-1 was not seeded".to_string()))
         );
         assert_eq!(outcome.failures, vec!["the target stopped answering"]);
+        // Per cell: sent (judged or failed) and not sent, by kind of reason; per family, with the first.
+        let cell = outcome.cells.get(&read.cell).expect("the read's cell");
+        assert_eq!(cell.sent, 2, "the pass and the failure");
+        assert_eq!(
+            cell.not_sent,
+            BTreeMap::from([(UnsentKind::NotSeeded, 1), (UnsentKind::Deadline, 1)])
+        );
+        let family = &outcome.not_sent[Family::DirectRead.name()];
+        assert_eq!(
+            family[&UnsentKind::NotSeeded].first,
+            "case-1 was not seeded"
+        );
+        assert_eq!(family[&UnsentKind::Deadline].first, "the deadline passed");
+        assert_eq!(family[&UnsentKind::Deadline].cells.len(), 1);
     }
 }

@@ -290,6 +290,9 @@ fn merge_families(families: &mut Vec<FamilyCoverage>, these: &[FamilyCoverage]) 
                 m.probes += f.probes;
                 m.planned += f.planned;
                 m.not_applicable += f.not_applicable;
+                m.sent += f.sent;
+                m.not_sent += f.not_sent;
+                crate::report::unsent::merge_reasons(&mut m.not_sent_reasons, &f.not_sent_reasons);
                 if m.skipped.is_none() || f.skipped.is_none() {
                     m.skipped = None;
                 }
@@ -322,6 +325,8 @@ fn merge_cells(shards: &[Report]) -> Vec<CellCoverage> {
         match cells.get_mut(&k) {
             Some(m) => {
                 m.planned += cell.planned;
+                m.sent += cell.sent;
+                crate::report::unsent::merge_cell(&mut m.not_sent, &cell.not_sent);
                 m.finding = match (m.finding, cell.finding) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::Judged;
 pub use crate::event::{StatefulCoverage, Stats, TraceStep};
+pub use unsent::{CellNotSent, NotSentReason};
+
+pub mod unsent;
 use crate::http::RequestSummary;
 
 /// How strong the evidence of a finding is.
@@ -146,6 +149,15 @@ pub struct FamilyCoverage {
     pub not_applicable: usize,
     /// Why the family did not run, or `null`.
     pub skipped: Option<String>,
+    /// Planned probes sent (judged, or failed on the target's side).
+    #[serde(default)]
+    pub sent: usize,
+    /// Planned probes not sent, whatever the reason.
+    #[serde(default)]
+    pub not_sent: usize,
+    /// Why they were not sent, per kind of reason.
+    #[serde(default)]
+    pub not_sent_reasons: Vec<NotSentReason>,
 }
 
 /// One planned cell (family x endpoint x caller role x relation x kind x variation): how many probes were
@@ -170,6 +182,12 @@ pub struct CellCoverage {
     pub planned: usize,
     /// The strongest finding of the cell, or `null` when it passed.
     pub finding: Option<Evidence>,
+    /// Probes of the cell sent (controls are sent more than once).
+    #[serde(default)]
+    pub sent: usize,
+    /// Probes of the cell not sent, per kind of reason.
+    #[serde(default)]
+    pub not_sent: Vec<CellNotSent>,
 }
 
 /// The coverage block.
@@ -445,6 +463,9 @@ pub fn coverage(
                 cells: plan.cells,
                 not_applicable: not_applicable.get(name).map_or(0, |(n, _)| *n),
                 skipped: skip.map(|s| s.to_string()),
+                sent: executed.get(name).copied().unwrap_or(0),
+                not_sent: 0,
+                not_sent_reasons: Vec::new(),
             }
         })
         .collect();
@@ -633,6 +654,7 @@ impl Report {
                     "  {:<20} {:>5} probes over {} cells",
                     family.family, family.probes, family.cells
                 );
+                unsent::write_family(out, family);
             }
             Some(reason) => {
                 let _ = writeln!(out, "  {:<20} skipped: {reason}", family.family);

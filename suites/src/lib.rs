@@ -28,9 +28,11 @@ pub mod planner;
 pub mod policy;
 pub mod population;
 pub mod probes;
+pub mod reserve;
 pub mod session;
 pub mod stateful;
 pub mod surface;
+pub mod unsent;
 pub mod verdict;
 
 pub use family::{Family, Need};
@@ -38,8 +40,10 @@ pub use planner::{FamilyPlan, PlanConfig, Planned, plan};
 pub use policy::{AccessPolicy, DataOwner, Decision, PolicyError, Scope};
 pub use population::{Identity, Population, PopulationError, Record, RecordKind};
 pub use probes::{Cell, Expect, Named, Probe, Relation, Variant};
+pub use reserve::{Reserve, Victims};
 pub use stateful::{Action, Model, Scene, Step, TransitionKind};
 pub use surface::{CallerUse, Creator, EndpointRef, Op, Param, Selector, Surface};
+pub use unsent::{Unsent, UnsentKind};
 pub use verdict::{
     Evidence, Hit, Judgement, Needs, Observations, Observed, ReadBack, Refusals, Verdict,
 };

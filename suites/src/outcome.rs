@@ -15,6 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 mod give_up;
 
 pub use give_up::{GIVE_UP_AFTER, GiveUp, SILENT_FOR, give_up};
+use crate::unsent::UnsentKind;
 
 /// How the run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,6 +183,14 @@ pub enum Inconclusive {
         /// Probes of the family.
         probes: usize,
     },
+    /// Planned probes of a family that applies were not sent, for a reason that leaves the cells they
+    /// belong to without a verdict.
+    NotSent {
+        /// The family.
+        family: String,
+        /// What they have in common.
+        unsent: UnsentFacts,
+    },
     /// No control could be planned.
     NoControl,
     /// The run stopped sending probes early (the deadline, a signal).
@@ -238,6 +247,14 @@ impl std::fmt::Display for Inconclusive {
             } => write!(
                 f,
                 "family {family}: {errors} of {probes} probes got server errors"
+            ),
+            Inconclusive::NotSent { family, unsent } => write!(
+                f,
+                "family {family}: {} planned probe(s) in {} cell(s) were not sent: {} (first: {})",
+                unsent.probes,
+                unsent.cells,
+                unsent.kind.label(),
+                unsent.first
             ),
             Inconclusive::NoControl => f.write_str(
                 "no control could be planned: nothing shows the target serves its data at all",
@@ -366,6 +383,21 @@ pub struct FamilyFacts {
     pub skipped: Option<Skip>,
     /// Probes that got a server error.
     pub server_errors: usize,
+    /// Probes not sent, per reason, in the order of their kinds.
+    pub unsent: Vec<UnsentFacts>,
+}
+
+/// The probes of a family not sent for one kind of reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsentFacts {
+    /// The kind of reason.
+    pub kind: UnsentKind,
+    /// Probes not sent for it.
+    pub probes: usize,
+    /// Cells those probes belong to.
+    pub cells: usize,
+    /// The first reason given, as a sentence.
+    pub first: String,
 }
 
 /// What a run observed, as far as its outcome goes.
@@ -503,6 +535,20 @@ fn family_reasons(family: &FamilyFacts) -> Vec<Inconclusive> {
             family: family.family.clone(),
             skip: family.skipped.clone(),
         });
+    }
+    // Probes of a family that ran, not sent for a reason that leaves their cells without a verdict (a family
+    // that ran nothing says so above, with the first reason).
+    if family.probes > 0 {
+        reasons.extend(
+            family
+                .unsent
+                .iter()
+                .filter(|u| u.kind.blocks_clean())
+                .map(|unsent| Inconclusive::NotSent {
+                    family: family.family.clone(),
+                    unsent: unsent.clone(),
+                }),
+        );
     }
     if family.probes > 0 && family.server_errors * 2 > family.probes {
         reasons.push(Inconclusive::FamilyServerErrors {

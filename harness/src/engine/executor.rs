@@ -35,6 +35,8 @@ pub(crate) struct Executor<'a> {
     pub(crate) started: Instant,
     /// The record each identity reads to learn whether its session lives (see [`super::renew`]).
     pub(crate) liveness_reads: LivenessReads,
+    /// Case files the proven findings of the writes changed: their data in later answers is not evidence.
+    pub(crate) changed: std::sync::Mutex<BTreeSet<String>>,
 }
 
 /// The run's inputs (`self.profile`, `self.plan`, `self.settings`...) read through the executor.
@@ -79,6 +81,7 @@ impl<'a> Executor<'a> {
             sink,
             started: Instant::now(),
             liveness_reads: LivenessReads::default(),
+            changed: Default::default(),
         }
     }
 
@@ -169,7 +172,8 @@ impl<'a> Executor<'a> {
         let first_controls = self.first_controls(planned);
         // Probes that change data aim at case files no other probe uses; one at a time, first (each write is
         // judged by read-backs of its own, before and after).
-        self.execute_sequentially(&planned.mutating).await;
+        self.execute_sequentially(&planned.mutating, &planned.reserve)
+            .await;
         laps.mark("writes");
         self.execute(&first_controls, "controls").await;
         let concurrent = Instant::now();

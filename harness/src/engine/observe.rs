@@ -5,7 +5,7 @@
 
 use cloison_suites::verdict::{self, Answer, Evidence, Judgement, Need, Observations};
 use cloison_suites::{
-    Cell, Expect, Family, Identity, Probe, RecordKind, Relation, Selector, Variant,
+    Cell, Expect, Family, Identity, Probe, RecordKind, Relation, Selector, Unsent, Variant,
 };
 use serde_json::Value;
 
@@ -41,7 +41,14 @@ impl<'a> Executor<'a> {
     /// Foreign canaries of a response for `reader` (everything is foreign to an anonymous caller), split
     /// into proof and reflection against what the request carried.
     pub(super) fn evidence(&self, reader: Option<&Identity>, ex: &Exchange) -> Evidence {
-        let hits = self.scan(&ex.observed);
+        let mut hits = self.scan(&ex.observed);
+        // A record a proven write moved or re-owned shows up where the world does not put it: the write's
+        // finding, not this probe's.
+        if let Ok(changed) = self.changed.lock()
+            && !changed.is_empty()
+        {
+            hits.retain(|hit| hit.owner.case.as_ref().is_none_or(|c| !changed.contains(c)));
+        }
         let foreign = match reader {
             Some(identity) => {
                 let own = self.plan.own_values.get(&identity.key);
@@ -126,13 +133,11 @@ impl<'a> Executor<'a> {
                     .as_str()
                     .and_then(|id| id.parse::<i64>().ok());
                 let Some(own) = own else {
-                    return Err(NotApplicable(
-                        "identifiers are not numbers: no neighbour to guess".into(),
-                    ));
+                    return Err(NotApplicable(Unsent::IdentifiersNotNumbers));
                 };
                 let guess = own + offset;
                 if guess <= 0 {
-                    return Err(NotApplicable("no identifier below 1".into()));
+                    return Err(NotApplicable(Unsent::NoIdentifierBelow));
                 }
                 ctx[kind]["id"] = guess.to_string().into();
             }
@@ -236,7 +241,7 @@ impl<'a> Executor<'a> {
         let ctx = self.probe_ctx(probe);
         let kind = probe.cell.kind.name();
         let Some(id) = ctx[kind]["id"].as_str().map(str::to_string) else {
-            return Ok(Err(NotApplicable("the record has no identifier".into())));
+            return Ok(Err(NotApplicable(Unsent::NoIdentifier)));
         };
         let actor_key = probe.actor.as_deref();
         let existing = self

@@ -5,8 +5,9 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use cloison_suites::reserve::{Reserve, Victims, changes_its_record};
 use cloison_suites::verdict::{Exhibit, Needs};
-use cloison_suites::{Probe, Verdict};
+use cloison_suites::{Probe, Unsent, Verdict};
 use futures_util::StreamExt;
 
 use super::executor::Executor;
@@ -32,11 +33,11 @@ impl Tried {
 }
 
 /// Why a probe does not apply (it is then not sent).
-pub(super) struct NotApplicable(pub(super) String);
+pub(super) struct NotApplicable(pub(super) Unsent);
 
 impl From<NotApplicable> for NotSent {
     fn from(na: NotApplicable) -> Self {
-        NotSent::NotApplicable(na.0)
+        NotSent::Skipped(na.0)
     }
 }
 
@@ -58,12 +59,40 @@ impl<'a> Executor<'a> {
         self.sink.event(&Event::PhaseEnd);
     }
 
-    /// Execute probes one at a time (they change data).
-    pub(super) async fn execute_sequentially(&self, probes: &[Probe]) {
+    /// Execute probes one at a time (they change data), each on a record of the pool that is not used up
+    /// (`cloison_suites::reserve`): a proven finding uses up its record, a record its owner can no longer
+    /// read is dropped for the next one, and a probe left with none is not sent, with the reason.
+    pub(super) async fn execute_sequentially(&self, probes: &[Probe], reserve: &Reserve) {
         self.plan_phase(probes, "writes");
-        for (index, probe) in probes.iter().enumerate() {
-            let result = self.attempt(index, probe).await;
-            self.settle(index, probe, &result);
+        let mut victims = Victims::new(&self.plan.population);
+        for (index, planned) in probes.iter().enumerate() {
+            let alternates = reserve.alternates(planned);
+            let (probe, result) = loop {
+                let probe = match victims.choose(planned, alternates) {
+                    Ok(probe) => probe,
+                    Err(unsent) => break (planned.clone(), Ok(Err(NotSent::Skipped(unsent)))),
+                };
+                let result = self.attempt(index, &probe).await;
+                if let Ok(Err(NotSent::Skipped(Unsent::OwnerCannotRead { .. }))) = &result
+                    && changes_its_record(&probe)
+                {
+                    victims.unusable(&probe);
+                    if victims.choose(planned, alternates).is_ok() {
+                        continue;
+                    }
+                }
+                break (probe, result);
+            };
+            if let Ok(Ok(judged)) = &result {
+                victims.judged(
+                    &probe,
+                    matches!(judged.verdict, Verdict::Leak(_) | Verdict::Tampering(_)),
+                );
+            }
+            self.settle(index, &probe, &result);
+        }
+        if let Ok(mut changed) = self.changed.lock() {
+            *changed = victims.changed();
         }
         self.sink.event(&Event::PhaseEnd);
     }
@@ -194,7 +223,9 @@ impl<'a> Executor<'a> {
                 .record(record)
                 .is_none_or(|r| !self.seeded.record_ids.contains_key(&r.case))
         {
-            return Ok(Err(NotApplicable(format!("{record} was not seeded"))));
+            return Ok(Err(NotApplicable(Unsent::NotSeeded {
+                record: record.clone(),
+            })));
         }
         let gathered = match Needs::of(probe) {
             Needs::Answer {

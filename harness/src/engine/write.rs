@@ -3,7 +3,7 @@
 //! identity or tenant the slipped field named. `cloison_suites::verdict::judge` decides.
 
 use cloison_suites::verdict::{self, Answer, Change, Evidence, Need, Observations, Refusals};
-use cloison_suites::{Named, Op, Probe, RecordKind, Scope};
+use cloison_suites::{Named, Op, Probe, RecordKind, Scope, Unsent};
 use serde_json::{Value, json};
 
 use super::executor::Executor;
@@ -60,25 +60,26 @@ impl<'a> Executor<'a> {
     pub(super) async fn write(&self, probe: &Probe, endpoint: &Endpoint) -> Gathered {
         let (Some(actor_key), Some(record_key)) = (probe.actor.as_deref(), probe.record.as_deref())
         else {
-            return Ok(Err(NotApplicable(
-                "a write needs an actor and a record".into(),
-            )));
+            return Ok(Err(NotApplicable(Unsent::NoActorOrRecord)));
         };
         let population = &self.plan.population;
         let Some(record) = population.record(record_key) else {
             return Err(format!("{record_key} is not in the population").into());
         };
         let Some(owner) = population.steward_of(record) else {
-            return Ok(Err(NotApplicable(format!("{record_key} has no steward"))));
+            return Ok(Err(NotApplicable(Unsent::NoSteward {
+                record: record_key.to_string(),
+            })));
         };
         let owner = owner.key.as_str();
         // The owner must read the record before, or its absence afterwards proves nothing.
         let before = self.read_as(owner, record_key).await?;
         if !before.observed.is_success() {
-            return Ok(Err(NotApplicable(format!(
-                "{owner} cannot read {record_key} before the write ({})",
-                before.observed.status
-            ))));
+            return Ok(Err(NotApplicable(Unsent::OwnerCannotRead {
+                owner: owner.to_string(),
+                record: record_key.to_string(),
+                status: before.observed.status,
+            })));
         }
         let actor = population.identity(actor_key);
         // The writer's view before: what it may already see is not the write's doing.
@@ -144,9 +145,9 @@ impl<'a> Executor<'a> {
         match named {
             Named::Identity(key) => {
                 let Some(id) = self.account_id(key) else {
-                    return Err(NotApplicable(format!(
-                        "the platform's identifier of {key} is unknown"
-                    )));
+                    return Err(NotApplicable(Unsent::NamedIdentityUnknown {
+                        identity: key.clone(),
+                    }));
                 };
                 Ok((id.to_string(), Some(key.clone())))
             }
@@ -182,14 +183,15 @@ impl<'a> Executor<'a> {
     ) -> Gathered {
         let (Some(actor_key), Some(record_key)) = (probe.actor.as_deref(), probe.record.as_deref())
         else {
-            return Ok(Err(NotApplicable("needs an actor and a record".into())));
+            return Ok(Err(NotApplicable(Unsent::NoActorOrRecord)));
         };
         let before = self.read_as(actor_key, record_key).await?;
         if !before.observed.is_success() {
-            return Ok(Err(NotApplicable(format!(
-                "{actor_key} cannot read its own {record_key} ({})",
-                before.observed.status
-            ))));
+            return Ok(Err(NotApplicable(Unsent::OwnerCannotRead {
+                owner: actor_key.to_string(),
+                record: record_key.to_string(),
+                status: before.observed.status,
+            })));
         }
         let (value, reader) = match self.named_reader(named, record_key) {
             Ok(named) => named,
@@ -200,9 +202,10 @@ impl<'a> Executor<'a> {
             let view = self.read_as(reader, record_key).await?;
             let seen = self.evidence(self.plan.population.identity(reader), &view);
             if !seen.proof.is_empty() {
-                return Ok(Err(NotApplicable(format!(
-                    "{reader} already reads {record_key} before any assignment"
-                ))));
+                return Ok(Err(NotApplicable(Unsent::NamedReaderAlreadySees {
+                    reader: reader.clone(),
+                    record: record_key.to_string(),
+                })));
             }
         }
         let ctx = self.write_ctx(probe, record_key, actor_key, &self.marker(probe));

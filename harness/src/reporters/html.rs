@@ -49,7 +49,7 @@ pre { background: #f6f6f6; border: 1px solid #ddd; padding: .6em; white-space: p
 .matrix td.c { text-align: center; min-width: 3.2em; font-size: 12px; }
 .matrix th.ep { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; font-weight: normal; font-size: 12px; }
 .leak { background: var(--leak); color: #fff; } .suspicious { background: var(--susp); color: #000; }
-.refused { background: #c8e6c9; color: #1b5e20; } .allowed { background: #bbdefb; color: #0d47a1; }
+.refused { background: #c8e6c9; color: #1b5e20; } .unsent { background: #e0e0e0; color: #424242; font-style: italic; } .allowed { background: #bbdefb; color: #0d47a1; }
 .none { background: #fafafa; color: #bbb; }
 .legend span { display: inline-block; padding: .1em .6em; margin-right: .5em; border-radius: 3px; }
 .cause { border: 1px solid #ddd; border-left: 6px solid var(--leak); padding: .4em 1em .8em; margin: 1em 0; border-radius: 4px; }
@@ -118,6 +118,8 @@ fn copyable(out: &mut String, id: &str, text: &str) {
 enum State {
     Allowed,
     Refused,
+    /// Planned, and none of its probes was sent: never shown as refused.
+    NotSent,
     Suspicious,
     Leak,
 }
@@ -127,6 +129,7 @@ impl State {
         match cell.finding {
             Some(Evidence::ProvenLeak | Evidence::ProvenTampering) => State::Leak,
             Some(Evidence::Suspicious) => State::Suspicious,
+            None if cell.none_sent() => State::NotSent,
             None if matches!(cell.expect.as_str(), "visible" | "control") => State::Allowed,
             None => State::Refused,
         }
@@ -136,6 +139,7 @@ impl State {
         match self {
             State::Allowed => "allowed",
             State::Refused => "refused",
+            State::NotSent => "unsent",
             State::Suspicious => "suspicious",
             State::Leak => "leak",
         }
@@ -145,14 +149,16 @@ impl State {
         match self {
             State::Allowed => "ok",
             State::Refused => "denied",
+            State::NotSent => "not sent",
             State::Suspicious => "?",
             State::Leak => "LEAK",
         }
     }
 }
 
-/// One square of the matrix: the strongest state of its cells, their probes, and how many cells.
-type Square = (State, usize, usize);
+/// One square of the matrix: the strongest state of its cells, their probes, how many cells, and how many
+/// of their probes were not sent.
+type Square = (State, usize, usize, usize);
 
 fn matrix(out: &mut String, report: &Report) {
     let endpoints: Vec<&str> = {
@@ -173,13 +179,14 @@ fn matrix(out: &mut String, report: &Report) {
             .entry((cell.role.as_str(), cell.relation.as_str()))
             .or_default()
             .entry(cell.endpoint.as_str())
-            .or_insert((State::Allowed, 0, 0));
+            .or_insert((State::Allowed, 0, 0, 0));
         let state = State::of(cell);
         if entry.2 == 0 || state > entry.0 {
             entry.0 = state;
         }
         entry.1 += cell.planned;
         entry.2 += 1;
+        entry.3 += cell.unsent();
     }
     if rows.is_empty() {
         out.push_str("<p class=\"muted\">No cell was planned.</p>");
@@ -188,6 +195,7 @@ fn matrix(out: &mut String, report: &Report) {
     out.push_str(
         "<p class=\"legend\"><span class=\"allowed\">ok: the policy allows the call; nothing foreign came back</span>\
          <span class=\"refused\">denied: the policy forbids it; nothing foreign came back</span>\
+         <span class=\"unsent\">not sent: planned, but no probe was sent (the coverage says why)</span>\
          <span class=\"suspicious\">?: suspicious (status only)</span>\
          <span class=\"leak\">LEAK: proven leak or tampering</span>\
          <span class=\"none\">not probed</span></p>",
@@ -208,16 +216,17 @@ fn matrix(out: &mut String, report: &Report) {
         );
         for endpoint in &endpoints {
             match by_endpoint.get(endpoint) {
-                Some((state, probes, cells)) => {
+                Some((state, probes, cells, unsent)) => {
                     let _ = write!(
                         out,
-                        "<td class=\"c {}\" title=\"{} as {} on {}: {} probe(s) over {} cell(s)\">{}</td>",
+                        "<td class=\"c {}\" title=\"{} as {} on {}: {} probe(s) over {} cell(s), {} not sent\">{}</td>",
                         state.class(),
                         escape(endpoint),
                         escape(role),
                         escape(relation),
                         probes,
                         cells,
+                        unsent,
                         state.label()
                     );
                 }
@@ -231,16 +240,26 @@ fn matrix(out: &mut String, report: &Report) {
 
 fn coverage(out: &mut String, report: &Report) {
     let c = &report.coverage;
-    out.push_str("<h3>Families</h3><table><thead><tr><th>family</th><th>probes run</th><th>planned</th><th>cells</th><th>not applicable</th><th>skipped</th></tr></thead><tbody>");
+    out.push_str("<h3>Families</h3><table><thead><tr><th>family</th><th>probes run</th><th>planned</th><th>cells</th><th>not sent (why)</th><th>skipped</th></tr></thead><tbody>");
     for f in &c.families {
+        let why: Vec<String> = f
+            .not_sent_reasons
+            .iter()
+            .map(|r| format!("{} in {} cell(s): {}", r.probes, r.cells, escape(&r.first)))
+            .collect();
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>",
             escape(&f.family),
             f.probes,
             f.planned,
             f.cells,
-            f.not_applicable,
+            f.not_sent,
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", why.join("; "))
+            },
             escape(f.skipped.as_deref().unwrap_or(""))
         );
     }

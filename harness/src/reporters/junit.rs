@@ -1,7 +1,7 @@
 //! JUnit XML (with `quick-junit`): one test suite per family, one test case per planned cell (family x
 //! endpoint x caller role x relation x kind x variation), failed when the cell showed a finding. A failure
 //! carries the evidence, the minimal reproducer (a curl command, credentials redacted) and the replay
-//! command. With an OpenAPI document, the `operations` suite holds one test case per operation of it,
+//! command. A cell none of whose probes was sent is skipped, with the reasons (never passed). With an OpenAPI document, the `operations` suite holds one test case per operation of it,
 //! skipped when no family reached it (what the run did not cover shows in CI as skipped, not as passed). A
 //! last suite, `cloison`, holds one test case for the verdict: it fails when the run is not clean (target
 //! failures and inconclusive runs too, with their reasons).
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
 use super::{ReportError, causes_of, cell_name};
-use crate::report::{Outcome, Report, RootCause};
+use crate::report::{CellCoverage, Outcome, Report, RootCause};
 
 /// The report as JUnit XML.
 pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
@@ -26,6 +26,12 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
         });
         let causes = causes_of(report, cell);
         let status = match causes.first() {
+            // A cell none of whose probes was sent proves nothing: skipped, with why.
+            None if cell.none_sent() => {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message(not_sent_message(cell));
+                status
+            }
             None => TestCaseStatus::success(),
             Some(cause) => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
@@ -44,6 +50,9 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
         case.set_classname(format!("cloison.{family}"));
         case.add_property(Property::new("expect", cell.expect.as_str()));
         case.add_property(Property::new("probes", cell.planned.to_string()));
+        if cell.unsent() > 0 {
+            case.add_property(Property::new("not_sent", not_sent_message(cell)));
+        }
         suite.add_test_case(case);
     }
     junit.add_test_suites(suites.into_values());
@@ -58,6 +67,16 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
             format: "JUnit",
             message: e.to_string(),
         })
+}
+
+/// Why a cell's probes were not sent: each kind of reason and its probes.
+fn not_sent_message(cell: &CellCoverage) -> String {
+    let reasons: Vec<String> = cell
+        .not_sent
+        .iter()
+        .map(|n| format!("{} ({} probe(s))", n.reason.label(), n.probes))
+        .collect();
+    format!("not sent: {}", reasons.join("; "))
 }
 
 /// What a failed cell says: each root cause's evidence, whose data, the reproducer and the replay command.

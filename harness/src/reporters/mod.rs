@@ -13,6 +13,7 @@ use cloison_suites::{Cell, Expect, Planned};
 use sha2::{Digest as _, Sha256};
 
 use crate::engine::Judged;
+use crate::event::CellTally;
 use crate::report::{CellCoverage, Evidence, Report, RootCause};
 
 pub mod html;
@@ -62,10 +63,14 @@ pub fn expect_name(expect: Expect) -> &'static str {
     }
 }
 
-/// Every planned cell (controls included), with its planned probe count, what the policy expects of it,
-/// and the strongest evidence its events showed (findings only; a failed control is a target failure, not
+/// Every planned cell (controls included), with its planned probe count, those sent and not sent (from
+/// the run's `tallies`), what the policy expects of it, and the strongest evidence its events showed (findings only; a failed control is a target failure, not
 /// a cell finding). Cells come in their natural order (family, endpoint, role, relation, kind, via).
-pub fn cells(planned: &Planned, events: &[Judged]) -> Vec<CellCoverage> {
+pub fn cells(
+    planned: &Planned,
+    events: &[Judged],
+    tallies: &BTreeMap<Cell, CellTally>,
+) -> Vec<CellCoverage> {
     let mut cells: BTreeMap<&Cell, (Expect, usize)> = BTreeMap::new();
     for probe in planned
         .controls
@@ -104,6 +109,8 @@ pub fn cells(planned: &Planned, events: &[Judged]) -> Vec<CellCoverage> {
             expect: expect_name(expect).to_string(),
             planned,
             finding: worst.get(cell).copied(),
+            sent: tallies.get(cell).map_or(0, |t| t.sent),
+            not_sent: crate::report::unsent::cell_not_sent(tallies.get(cell)),
         })
         .collect()
 }
@@ -326,6 +333,9 @@ pub fn causes_of<'r>(report: &'r Report, cell: &CellCoverage) -> Vec<&'r RootCau
     causes.sort_by_key(|c| c.evidence);
     causes
 }
+
+#[cfg(test)]
+mod unsent_tests;
 
 #[cfg(test)]
 mod tests {

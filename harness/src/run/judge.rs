@@ -178,7 +178,8 @@ fn coverage(
         unused,
         (controls_run.saturating_sub(controls_failed), controls_run),
     );
-    coverage.cells = crate::reporters::cells(planned, &observed.events);
+    coverage.cells = crate::reporters::cells(planned, &observed.events, &observed.cells);
+    report::unsent::count(&mut coverage, &observed.not_sent, &observed.cells);
     coverage.stateful = observed.stateful.clone();
     coverage.unplanned = planned.unplanned.iter().map(Into::into).collect();
     if args.shard.is_some_and(|s| s.index != 1) {
@@ -277,6 +278,7 @@ pub(super) fn judge(
                     .get(family.family.as_str())
                     .copied()
                     .unwrap_or(0),
+                unsent: report::unsent::facts(&family.not_sent_reasons),
             })
             .collect(),
         controls_run: observed.stats.controls,

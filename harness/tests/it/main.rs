@@ -8,6 +8,7 @@ mod chantier;
 mod comptoir;
 #[cfg(feature = "containers")]
 mod container;
+mod coverage;
 mod depot;
 mod existing;
 mod explained;

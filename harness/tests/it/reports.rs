@@ -99,7 +99,13 @@ fn failures(junit: &quick_junit::Report) -> usize {
         .test_suites
         .iter()
         .flat_map(|s| &s.test_cases)
-        .filter(|c| !matches!(c.status, quick_junit::TestCaseStatus::Success { .. }))
+        .filter(|c| {
+            !matches!(
+                c.status,
+                quick_junit::TestCaseStatus::Success { .. }
+                    | quick_junit::TestCaseStatus::Skipped { .. }
+            )
+        })
         .count()
 }
 

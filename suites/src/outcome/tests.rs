@@ -1,4 +1,5 @@
 use super::*;
+use crate::unsent::UnsentKind;
 
 /// A rule: its name, the facts, and the outcome, reasons and failures they give.
 type Row<F> = (
@@ -31,6 +32,83 @@ fn family(
         probes,
         skipped,
         server_errors,
+        unsent: Vec::new(),
+    }
+}
+
+/// A family that ran `probes` probes, with probes not sent for `kind`.
+fn unsent(name: &str, probes: usize, kind: UnsentKind, not_sent: usize) -> FamilyFacts {
+    FamilyFacts {
+        unsent: vec![UnsentFacts {
+            kind,
+            probes: not_sent,
+            cells: 1,
+            first: "why".into(),
+        }],
+        ..family(name, probes + not_sent, probes, None, 0)
+    }
+}
+
+#[test]
+fn classify_probes_not_sent() {
+    let with = |f: FamilyFacts| RunFacts {
+        families: vec![family("direct-read", 10, 10, None, 0), f],
+        ..clean()
+    };
+    let rows: Vec<Row<RunFacts>> = vec![
+        (
+            "probes whose cell already has a proven finding: the run has findings, nothing else to say",
+            RunFacts {
+                root_causes: 1,
+                ..with(unsent("direct-write", 3, UnsentKind::CellProven, 2))
+            },
+            Outcome::Findings,
+            vec![],
+            vec![],
+        ),
+        (
+            "neighbours that cannot exist on this target are not missing coverage",
+            with(unsent(
+                "identifier-guessing",
+                4,
+                UnsentKind::IdentifiersNotNumbers,
+                6,
+            )),
+            Outcome::Clean,
+            vec![],
+            vec![],
+        ),
+        (
+            "a world too small to reserve a record for every cell is inconclusive",
+            with(unsent("direct-write", 6, UnsentKind::NoRecordLeft, 2)),
+            Outcome::Inconclusive,
+            vec![
+                "family direct-write: 2 planned probe(s) in 1 cell(s) were not sent: no record left to reserve (first: why)",
+            ],
+            vec![],
+        ),
+        (
+            "records used up by other cells' findings: findings all the same, with the reason",
+            RunFacts {
+                root_causes: 1,
+                ..with(unsent("mass-assignment", 4, UnsentKind::RecordsUsedUp, 5))
+            },
+            Outcome::Findings,
+            vec![
+                "family mass-assignment: 5 planned probe(s) in 1 cell(s) were not sent: the records set aside for it were used up (first: why)",
+            ],
+            vec![],
+        ),
+        (
+            "a family that sent nothing says so once",
+            with(unsent("direct-write", 0, UnsentKind::OwnerCannotRead, 3)),
+            Outcome::Inconclusive,
+            vec!["family direct-write applies but ran no probe: no probe was executed"],
+            vec![],
+        ),
+    ];
+    for (rule, facts, outcome, reasons, failures) in rows {
+        check(rule, facts, outcome, &reasons, &failures);
     }
 }
 

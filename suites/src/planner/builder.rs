@@ -23,6 +23,8 @@ pub(super) struct Builder<'a> {
     pub(super) controls: Vec<Probe>,
     /// Cells left out although their family applies, and why.
     pub(super) unplanned: Vec<super::Unplanned>,
+    /// The records each probe that changes one may fall back on.
+    pub(super) reserve: crate::reserve::Reserve,
 }
 
 impl<'a> Builder<'a> {

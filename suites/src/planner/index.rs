@@ -22,22 +22,26 @@ pub(super) struct Index<'a> {
 
 /// Per tenant, the case files set aside for the probes that change data: their records are never the
 /// victims of any other probe, so a successful write or assignment cannot disturb what other probes judge.
+/// Each probe that changes data gets its own victim among them where the pool allows, and others to fall
+/// back on (see [`crate::reserve`]).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Pool<'a> {
-    /// The case file whose owner slips fields into its own update (mass assignment).
-    pub(super) assign: BTreeMap<&'a str, &'a str>,
-    /// The case file others try to update and delete.
-    pub(super) write: BTreeMap<&'a str, &'a str>,
+    /// Per tenant, its case files set aside, in the order they were drawn.
+    pub(super) cases: BTreeMap<&'a str, Vec<&'a str>>,
 }
 
 impl Pool<'_> {
     pub(super) fn cases(&self) -> BTreeSet<&str> {
-        self.assign
-            .values()
-            .chain(self.write.values())
-            .copied()
-            .collect()
+        self.cases.values().flatten().copied().collect()
     }
+}
+
+/// How many case files of a tenant that has `cases` may be set aside when `want` are asked for: at least
+/// one is always left to the other probes, and at most a quarter beyond the first two (the other probes
+/// keep their variety).
+pub(super) fn pool_size(cases: usize, want: usize) -> usize {
+    let cap = cases.saturating_sub(1).min(2).max(cases / 4);
+    want.min(cap)
 }
 
 impl<'a> Index<'a> {
@@ -72,9 +76,10 @@ impl<'a> Index<'a> {
         }
     }
 
-    /// Choose the pool: per tenant, case files whose person has an account of their own and is nobody's
-    /// represented person (so that no relation other probes need is lost), drawn with `rng`.
-    pub(super) fn pool(&self, rng: &mut Rng) -> Pool<'a> {
+    /// Choose the pool: per tenant, up to `want` case files (see [`pool_size`]) whose person has an account
+    /// of their own and is nobody's represented person (so that no relation other probes need is lost),
+    /// drawn with `rng`.
+    pub(super) fn pool(&self, rng: &mut Rng, want: usize) -> Pool<'a> {
         let population = self.population;
         let represented: BTreeSet<&str> = population
             .identities()
@@ -95,15 +100,14 @@ impl<'a> Index<'a> {
                         && population.owners_of(r).next().is_some()
                 })
                 .collect();
-            // Keep at least one case file of the tenant for every other probe.
-            let spare = cases.len().saturating_sub(1).min(2);
             rng.shuffle(&mut candidates);
-            let mut picks = candidates.into_iter().take(spare);
-            if let Some(r) = picks.next() {
-                pool.write.insert(tenant, r.case.as_str());
-            }
-            if let Some(r) = picks.next() {
-                pool.assign.insert(tenant, r.case.as_str());
+            let picks: Vec<&'a str> = candidates
+                .into_iter()
+                .take(pool_size(cases.len(), want))
+                .map(|r| r.case.as_str())
+                .collect();
+            if !picks.is_empty() {
+                pool.cases.insert(tenant, picks);
             }
         }
         pool

@@ -16,6 +16,7 @@ mod coverage;
 mod index;
 mod ordering;
 mod reads;
+mod reserved;
 mod rng;
 mod tenancy;
 mod writes;
@@ -28,7 +29,8 @@ use crate::family::Family;
 use crate::policy::AccessPolicy;
 use crate::population::Population;
 use crate::probes::{Expect, Probe, Relation, Variant};
-use crate::surface::Surface;
+use crate::reserve::Reserve;
+use crate::surface::{Op, Param, Surface};
 
 use builder::Builder;
 pub use callers::{Unplanned, UnplannedReason};
@@ -83,6 +85,26 @@ pub struct Planned {
     /// The case files set aside for the probes that change data: no other probe aims at them, and their
     /// owners' lists may legitimately lose them.
     pub pool: BTreeSet<String>,
+    /// The records of the pool each probe that changes a record may fall back on (see [`crate::reserve`]).
+    pub reserve: Reserve,
+}
+
+/// How many case files per tenant the pool would need for every cell that changes data to have one of its
+/// own: the cells of forbidden writes (each write endpoint, for every role, in two relations) and of mass
+/// assignment (each open update, per field); at least two.
+fn pool_wanted(surface: &Surface, roles: usize) -> usize {
+    let writes = surface
+        .endpoints
+        .iter()
+        .filter(|e| matches!(e.op, Op::Update | Op::Delete) && e.param == Param::Record)
+        .count();
+    let updates = surface
+        .endpoints
+        .iter()
+        .filter(|e| e.op == Op::Update && e.param == Param::Record && e.open_body)
+        .count();
+    let fields = surface.owner_fields.len() + surface.tenant_fields.len();
+    (writes * roles * 2 + updates * fields).max(2)
 }
 
 /// Plan every family that applies to `surface` over `population` under `policy`.
@@ -93,7 +115,8 @@ pub fn plan(
     config: PlanConfig,
 ) -> Planned {
     let all = Index::new(population);
-    let pool = all.pool(&mut Rng::new(config.seed, "pool"));
+    let wanted = pool_wanted(surface, all.roles.len());
+    let pool = all.pool(&mut Rng::new(config.seed, "pool"), wanted);
     let index = all.without(&pool.cases());
     let mut b = Builder {
         index,
@@ -106,6 +129,7 @@ pub fn plan(
         cells: BTreeMap::new(),
         controls: Vec::new(),
         unplanned: Vec::new(),
+        reserve: Reserve::default(),
     };
     b.controls();
     b.record_reads();
@@ -127,6 +151,7 @@ pub fn plan(
         coverage,
         unplanned: std::mem::take(&mut b.unplanned),
         pool: pool.cases().into_iter().map(str::to_string).collect(),
+        reserve: b.reserve,
     }
 }
 

@@ -450,3 +450,174 @@ fn a_failing_cell_shrinks_to_its_minimal_counterexample() {
         other => panic!("expected a shrunk failure, got {other:?}"),
     }
 }
+
+/// Two tenants of `applicants` applicants (a case file each) and an agent; a case update and a case delete.
+fn writes_world(applicants: usize) -> (Population, Surface) {
+    let mut identities = Vec::new();
+    let mut records = Vec::new();
+    for tenant in ["13", "75"] {
+        for n in 0..applicants {
+            let person = format!("p{tenant}-{n}");
+            identities.push(Identity {
+                key: format!("u{tenant}-{n}"),
+                role: "applicant".into(),
+                tenant: tenant.into(),
+                person: Some(person.clone()),
+                represents: BTreeSet::new(),
+                formerly_represents: BTreeSet::new(),
+                assigned_cases: BTreeSet::new(),
+            });
+            records.push(Record {
+                key: format!("c{tenant}-{n}"),
+                kind: RecordKind::Case,
+                tenant: tenant.into(),
+                person,
+                case: format!("c{tenant}-{n}"),
+            });
+        }
+        identities.push(Identity {
+            key: format!("agent{tenant}"),
+            role: "agent".into(),
+            tenant: tenant.into(),
+            person: None,
+            represents: BTreeSet::new(),
+            formerly_represents: BTreeSet::new(),
+            assigned_cases: BTreeSet::new(),
+        });
+    }
+    let population = Population::new(identities, records).expect("unique keys");
+    let surface = Surface {
+        endpoints: vec![
+            endpoint("case.read", RecordKind::Case, Op::Read, Param::Record, true),
+            endpoint(
+                "case.update",
+                RecordKind::Case,
+                Op::Update,
+                Param::Record,
+                false,
+            ),
+            endpoint(
+                "case.delete",
+                RecordKind::Case,
+                Op::Delete,
+                Param::Record,
+                false,
+            ),
+        ],
+        ..surface()
+    };
+    (population, surface)
+}
+
+#[test]
+fn the_pool_is_sized_from_what_is_planned_within_the_world() {
+    // (case files of the tenant, case files wanted) -> set aside
+    let rows = [
+        ((1, 25), 0),
+        ((2, 25), 1),
+        ((3, 25), 2),
+        ((8, 25), 2),
+        ((16, 25), 4),
+        ((100, 25), 25),
+        ((100, 2), 2),
+    ];
+    for ((cases, want), size) in rows {
+        assert_eq!(
+            super::index::pool_size(cases, want),
+            size,
+            "{cases} case files, {want} wanted"
+        );
+    }
+    let (population, surface) = writes_world(12);
+    let planned = plan(&population, &policy(), &surface, config());
+    assert_eq!(
+        planned.pool.len(),
+        2 * 3,
+        "a quarter of each tenant's case files"
+    );
+}
+
+#[test]
+fn every_write_gets_a_victim_of_its_own_and_records_to_fall_back_on() {
+    let (population, surface) = writes_world(12);
+    let policy = policy();
+    let planned = plan(&population, &policy, &surface, config());
+    let writes: Vec<&Probe> = planned
+        .mutating
+        .iter()
+        .filter(|p| crate::reserve::changes_its_record(p))
+        .collect();
+    assert!(!writes.is_empty());
+    let mut primaries: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for probe in &writes {
+        let record = probe.record.as_deref().expect("every write has a victim");
+        let case = &population.record(record).expect("in the world").case;
+        assert!(planned.pool.contains(case), "{}", probe.id());
+        primaries.insert((&population.record(record).expect("known").tenant, record));
+        let alternates = planned.reserve.alternates(probe);
+        assert!(
+            !alternates.is_empty(),
+            "{} has records to fall back on",
+            probe.id()
+        );
+        for alternate in alternates {
+            assert_eq!(alternate.cell, probe.cell, "{}", alternate.id());
+            assert_ne!(alternate.record, probe.record);
+            let r = alternate
+                .record
+                .as_deref()
+                .and_then(|r| population.record(r))
+                .expect("a record of the world");
+            assert!(planned.pool.contains(&r.case), "{}", alternate.id());
+            if let Some(actor) = alternate
+                .actor
+                .as_deref()
+                .and_then(|a| population.identity(a))
+                && alternate.family == Family::DirectWrite
+            {
+                assert_eq!(Relation::of(actor, r), alternate.cell.relation);
+                assert!(!policy.may_write(&population, actor, r).is_allowed());
+            }
+        }
+    }
+    // The cells start on different records: more than one victim per tenant (the pool's first record is
+    // not everyone's).
+    for tenant in ["13", "75"] {
+        let victims = primaries.iter().filter(|(t, _)| *t == tenant).count();
+        assert!(victims > 1, "tenant {tenant}: {primaries:?}");
+    }
+}
+
+#[test]
+fn a_world_too_small_plans_its_write_cells_as_not_sent_never_drops_them() {
+    // One case file per tenant: nothing can be set aside.
+    let (population, surface) = writes_world(1);
+    let planned = plan(&population, &policy(), &surface, config());
+    assert!(planned.pool.is_empty());
+    let writes: Vec<&Probe> = planned
+        .mutating
+        .iter()
+        .filter(|p| p.family == Family::DirectWrite)
+        .collect();
+    let cells: BTreeSet<(&str, &str, Relation)> = writes
+        .iter()
+        .map(|p| (p.endpoint.as_str(), p.cell.role.as_str(), p.cell.relation))
+        .collect();
+    // Both endpoints, applicants and agents of the other tenant (no applicant has a neighbour in its own
+    // tenant: that cell does not exist in this world).
+    assert_eq!(cells.len(), 2 * 2, "{cells:?}");
+    let victims = crate::reserve::Victims::new(&population);
+    for probe in writes {
+        assert_eq!(probe.record, None);
+        assert_eq!(
+            victims.choose(probe, planned.reserve.alternates(probe)),
+            Err(crate::unsent::Unsent::NoRecordLeft)
+        );
+    }
+    let family = planned
+        .coverage
+        .iter()
+        .find(|f| f.family == Family::DirectWrite)
+        .expect("planned");
+    assert!(family.skipped.is_none() && family.probes == 4, "{family:?}");
+}

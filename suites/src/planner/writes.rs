@@ -2,14 +2,17 @@
 //! mass assignment.
 
 use crate::family::Family;
-use crate::population::{Identity, Record};
-use crate::probes::{Expect, Named, Relation, Variant};
+use crate::probes::{Expect, Relation, Variant};
 use crate::surface::{EndpointRef, Op, Param};
 
 use super::builder::Builder;
 use super::index::{Index, Pool};
+use super::reserved::{owned_in, pool_owners, pooled};
 
 impl<'a> Builder<'a> {
+    /// Every role updates and deletes records of the pool it may not change, per cell (endpoint, role,
+    /// relation): each probe with its own victim where the pool allows and the others to fall back on
+    /// (`planner::reserved`); a cell that no record of the pool fits is planned as not sent.
     pub(super) fn writes(&mut self, pool: &Pool<'a>, all: &Index<'a>) {
         let writes: Vec<&EndpointRef> = self
             .surface
@@ -17,53 +20,12 @@ impl<'a> Builder<'a> {
             .iter()
             .filter(|e| matches!(e.op, Op::Update | Op::Delete) && e.param == Param::Record)
             .collect();
+        let mut turn = 0;
         for endpoint in writes {
-            // The victims: the records of the endpoint's kind in the pool's write case files.
-            let victims: Vec<&'a Record> = pool
-                .write
-                .values()
-                .filter_map(|case| all.by_kind_case.get(&(endpoint.kind, *case)))
-                .flatten()
-                .map(|&r| all.record(r))
-                .collect();
-            if victims.is_empty() {
-                continue;
-            }
+            let victims = pooled(pool, all, endpoint.kind);
             for role in self.roles() {
-                let Some(actors) = all.roles.get(role) else {
-                    continue;
-                };
                 for relation in [Relation::SameTenant, Relation::OtherTenant] {
-                    let mut rng = self.rng(&format!("write/{}/{role}/{relation}", endpoint.key));
-                    let mut pairs = Vec::new();
-                    for _ in 0..self.config.per_cell * 24 {
-                        if pairs.len() >= self.config.per_cell {
-                            break;
-                        }
-                        let actor = all.identity(actors[rng.below(actors.len())]);
-                        let record = victims[rng.below(victims.len())];
-                        // Any identity the policy does not let change the record: strangers, and
-                        // those who may only read it.
-                        if Relation::of(actor, record) != relation
-                            || self
-                                .policy
-                                .may_write(all.population, actor, record)
-                                .is_allowed()
-                            || pairs.contains(&(actor.key.as_str(), record.key.as_str()))
-                        {
-                            continue;
-                        }
-                        pairs.push((actor.key.as_str(), record.key.as_str()));
-                        self.add(
-                            Family::DirectWrite,
-                            endpoint,
-                            Some(actor),
-                            Some(record),
-                            relation,
-                            Variant::Plain,
-                            Expect::Refusal,
-                        );
-                    }
+                    self.write_cell(all, endpoint, role, relation, &victims, &mut turn);
                 }
             }
         }
@@ -106,9 +68,9 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Each pool assignment case file's owner updates it with one field at a time naming someone else: an
-    /// identity of another tenant (owner fields) or another tenant (tenant fields). The executor stops
-    /// trying once the record has left its owner's reach.
+    /// In every tenant, the owner of a pool case file updates it with one field at a time naming someone
+    /// else: an identity of another tenant (owner fields) or another tenant (tenant fields). Each field
+    /// starts on another case file of the pool, and falls back on the others once its own is used up.
     pub(super) fn mass_assignment(&mut self, pool: &Pool<'a>, all: &Index<'a>) {
         let updates: Vec<&EndpointRef> = self
             .surface
@@ -116,70 +78,24 @@ impl<'a> Builder<'a> {
             .iter()
             .filter(|e| e.op == Op::Update && e.param == Param::Record && e.open_body)
             .collect();
+        let owners = pool_owners(pool, all);
         for endpoint in updates {
-            for case in pool.assign.values() {
-                let Some(&r) = all
-                    .by_kind_case
-                    .get(&(endpoint.kind, *case))
-                    .and_then(|v| v.first())
-                else {
-                    continue;
-                };
-                let record = all.record(r);
-                let Some(owner) = all.population.owners_of(record).next() else {
-                    continue;
-                };
-                let mut rng = self.rng(&format!("assign/{}/{}", endpoint.key, record.key));
-                let forbidden = |i: &&Identity| {
-                    i.role == owner.role
-                        && i.key != owner.key
-                        && !self.policy.may_see(all.population, i, record).is_allowed()
-                };
-                let mut strangers: Vec<&Identity> = all
-                    .population
-                    .identities()
-                    .iter()
-                    .filter(|i| forbidden(i) && i.tenant != owner.tenant)
-                    .collect();
-                // A world of one tenant (a platform without tenants): strangers of the same tenant.
-                if all.tenants.len() < 2 {
-                    strangers = all
-                        .population
-                        .identities()
+            let fields: Vec<(String, bool)> = self
+                .surface
+                .owner_fields
+                .iter()
+                .map(|f| (f.clone(), true))
+                .chain(
+                    self.surface
+                        .tenant_fields
                         .iter()
-                        .filter(forbidden)
-                        .collect();
-                }
-                let fields = self
-                    .surface
-                    .owner_fields
-                    .iter()
-                    .map(|f| (f, true))
-                    .chain(self.surface.tenant_fields.iter().map(|f| (f, false)));
-                for (field, names_identity) in fields {
-                    let named = if names_identity {
-                        let Some(stranger) = strangers.get(rng.below(strangers.len())) else {
-                            continue;
-                        };
-                        Named::Identity(stranger.key.clone())
-                    } else {
-                        let Some(tenant) = all.other_tenant(&owner.tenant, &mut rng) else {
-                            continue;
-                        };
-                        Named::Tenant(tenant.to_string())
-                    };
-                    self.add(
-                        Family::MassAssignment,
-                        endpoint,
-                        Some(owner),
-                        Some(record),
-                        Relation::Own,
-                        Variant::Assign {
-                            field: field.clone(),
-                            named,
-                        },
-                        Expect::Refusal,
-                    );
+                        .map(|f| (f.clone(), false)),
+                )
+                .collect();
+            for (turn, (field, names_identity)) in fields.into_iter().enumerate() {
+                for tenant in all.tenants.clone() {
+                    let candidates = owned_in(pool, all, &owners, endpoint.kind, tenant);
+                    self.assign_cell(all, endpoint, &field, names_identity, &candidates, turn);
                 }
             }
         }

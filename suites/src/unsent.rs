@@ -1,0 +1,200 @@
+//! Why a planned probe was not sent: typed reasons, rendered as sentences, grouped by kind in reports, and
+//! whether a probe not sent for that reason keeps a run from saying clean.
+//!
+//! A probe not sent is never shown as refused: reports list it as not sent, with its reason, per family and
+//! per cell ([`crate::outcome`] decides what it does to the run).
+
+use serde::{Deserialize, Serialize};
+
+use crate::probes::Cell;
+
+/// Why one planned probe was not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsent {
+    /// The planner could set no record of the world aside for this probe to change: the world is too small
+    /// for every cell that changes data to have a record of its own.
+    NoRecordLeft,
+    /// The probe's cell already has a proven finding: its remaining probes leave the records set aside to
+    /// other cells (the cell has its verdict).
+    CellProven,
+    /// Every record set aside for this probe was used up by earlier probes (changed or gone after a proven
+    /// finding, or no longer readable by its owner).
+    RecordsUsedUp {
+        /// The cell of the proven finding that used up the last one, if a finding did.
+        by: Option<Cell>,
+    },
+    /// The record the probe aims at was not seeded on the target.
+    NotSeeded {
+        /// The record.
+        record: String,
+    },
+    /// Identifiers are not numbers: there is no neighbour to guess.
+    IdentifiersNotNumbers,
+    /// The caller's own identifier is the lowest: there is no neighbour below.
+    NoIdentifierBelow,
+    /// The record has no identifier on the target.
+    NoIdentifier,
+    /// A probe that changes data needs an actor and a record.
+    NoActorOrRecord,
+    /// No identity reads the record back (it has no steward).
+    NoSteward {
+        /// The record.
+        record: String,
+    },
+    /// The owner could not read the record before the write: its absence afterwards would prove nothing.
+    OwnerCannotRead {
+        /// The owner.
+        owner: String,
+        /// The record.
+        record: String,
+        /// The status the owner's read got.
+        status: u16,
+    },
+    /// The platform's identifier of the identity a slipped field would name is unknown.
+    NamedIdentityUnknown {
+        /// The identity.
+        identity: String,
+    },
+    /// The identity a slipped field would name already reads the record: that shows another flaw, and an
+    /// assignment could not be told from it.
+    NamedReaderAlreadySees {
+        /// The reader.
+        reader: String,
+        /// The record.
+        record: String,
+    },
+}
+
+/// The kind of an [`Unsent`] reason, as reports group and name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnsentKind {
+    /// [`Unsent::NoRecordLeft`].
+    NoRecordLeft,
+    /// [`Unsent::CellProven`].
+    CellProven,
+    /// [`Unsent::RecordsUsedUp`].
+    RecordsUsedUp,
+    /// [`Unsent::NotSeeded`].
+    NotSeeded,
+    /// [`Unsent::IdentifiersNotNumbers`].
+    IdentifiersNotNumbers,
+    /// [`Unsent::NoIdentifierBelow`].
+    NoIdentifierBelow,
+    /// [`Unsent::NoIdentifier`].
+    NoIdentifier,
+    /// [`Unsent::NoActorOrRecord`].
+    NoActorOrRecord,
+    /// [`Unsent::NoSteward`].
+    NoSteward,
+    /// [`Unsent::OwnerCannotRead`].
+    OwnerCannotRead,
+    /// [`Unsent::NamedIdentityUnknown`].
+    NamedIdentityUnknown,
+    /// [`Unsent::NamedReaderAlreadySees`].
+    NamedReaderAlreadySees,
+    /// The run stopped at its deadline.
+    Deadline,
+    /// The run was interrupted by a signal.
+    Interrupted,
+    /// The target failed too many times in a row.
+    TargetGone,
+}
+
+impl UnsentKind {
+    /// Whether probes not sent for this reason keep a run that found nothing from saying clean. Not so when
+    /// the cell already has its verdict, or when the variation cannot exist on this target (identifiers
+    /// that are not numbers have no neighbours); the run's stops (deadline, signal, a target gone) have
+    /// reasons of their own ([`crate::outcome::StopReason`]).
+    pub fn blocks_clean(self) -> bool {
+        !matches!(
+            self,
+            UnsentKind::CellProven
+                | UnsentKind::IdentifiersNotNumbers
+                | UnsentKind::NoIdentifierBelow
+                | UnsentKind::Deadline
+                | UnsentKind::Interrupted
+                | UnsentKind::TargetGone
+        )
+    }
+
+    /// The reason in a few words, for a cell or a family whose probes were not sent for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            UnsentKind::NoRecordLeft => "no record left to reserve",
+            UnsentKind::CellProven => "its cell already has a proven finding",
+            UnsentKind::RecordsUsedUp => "the records set aside for it were used up",
+            UnsentKind::NotSeeded => "its record was not seeded",
+            UnsentKind::IdentifiersNotNumbers => "identifiers are not numbers",
+            UnsentKind::NoIdentifierBelow => "no identifier below the caller's",
+            UnsentKind::NoIdentifier => "its record has no identifier",
+            UnsentKind::NoActorOrRecord => "it names no actor or no record",
+            UnsentKind::NoSteward => "nobody reads its record back",
+            UnsentKind::OwnerCannotRead => "the owner could not read the record before",
+            UnsentKind::NamedIdentityUnknown => "the named identity's identifier is unknown",
+            UnsentKind::NamedReaderAlreadySees => "the named reader already sees the record",
+            UnsentKind::Deadline => "the deadline passed",
+            UnsentKind::Interrupted => "the run was interrupted",
+            UnsentKind::TargetGone => "the target stopped answering",
+        }
+    }
+}
+
+impl Unsent {
+    /// Its kind.
+    pub fn kind(&self) -> UnsentKind {
+        match self {
+            Unsent::NoRecordLeft => UnsentKind::NoRecordLeft,
+            Unsent::CellProven => UnsentKind::CellProven,
+            Unsent::RecordsUsedUp { .. } => UnsentKind::RecordsUsedUp,
+            Unsent::NotSeeded { .. } => UnsentKind::NotSeeded,
+            Unsent::IdentifiersNotNumbers => UnsentKind::IdentifiersNotNumbers,
+            Unsent::NoIdentifierBelow => UnsentKind::NoIdentifierBelow,
+            Unsent::NoIdentifier => UnsentKind::NoIdentifier,
+            Unsent::NoActorOrRecord => UnsentKind::NoActorOrRecord,
+            Unsent::NoSteward { .. } => UnsentKind::NoSteward,
+            Unsent::OwnerCannotRead { .. } => UnsentKind::OwnerCannotRead,
+            Unsent::NamedIdentityUnknown { .. } => UnsentKind::NamedIdentityUnknown,
+            Unsent::NamedReaderAlreadySees { .. } => UnsentKind::NamedReaderAlreadySees,
+        }
+    }
+}
+
+impl std::fmt::Display for Unsent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unsent::NoRecordLeft => f.write_str(
+                "no record left to reserve: the world has too few case files for every cell that changes data to have one of its own (--cases)",
+            ),
+            Unsent::CellProven => f.write_str(
+                "its cell already has a proven finding: the records set aside are left to other cells",
+            ),
+            Unsent::RecordsUsedUp { by: Some(cell) } => write!(
+                f,
+                "every record set aside for it was used up by earlier probes, the last by a proven finding of {cell}"
+            ),
+            Unsent::RecordsUsedUp { by: None } => f.write_str(
+                "every record set aside for it was used up: their owners could no longer read them",
+            ),
+            Unsent::NotSeeded { record } => write!(f, "{record} was not seeded"),
+            Unsent::IdentifiersNotNumbers => {
+                f.write_str("identifiers are not numbers: no neighbour to guess")
+            }
+            Unsent::NoIdentifierBelow => f.write_str("no identifier below 1"),
+            Unsent::NoIdentifier => f.write_str("the record has no identifier"),
+            Unsent::NoActorOrRecord => f.write_str("a probe that changes data needs an actor and a record"),
+            Unsent::NoSteward { record } => write!(f, "{record} has no steward"),
+            Unsent::OwnerCannotRead {
+                owner,
+                record,
+                status,
+            } => write!(f, "{owner} cannot read {record} before the write ({status})"),
+            Unsent::NamedIdentityUnknown { identity } => {
+                write!(f, "the platform's identifier of {identity} is unknown")
+            }
+            Unsent::NamedReaderAlreadySees { reader, record } => {
+                write!(f, "{reader} already reads {record} before any assignment")
+            }
+        }
+    }
+}
