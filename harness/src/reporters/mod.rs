@@ -72,6 +72,7 @@ pub fn cells(planned: &Planned, events: &[Judged]) -> Vec<CellCoverage> {
         .iter()
         .chain(&planned.probes)
         .chain(&planned.mutating)
+        .chain(&planned.last)
     {
         cells.entry(&probe.cell).or_insert((probe.expect, 0)).1 += 1;
     }

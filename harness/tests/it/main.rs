@@ -4,6 +4,7 @@ mod agora;
 mod bench;
 mod blame;
 mod chantier;
+mod comptoir;
 #[cfg(feature = "containers")]
 mod container;
 mod depot;
