@@ -18,14 +18,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cloison_harness::cli::EXIT_FINDINGS;
 use serde_json::{Value, json};
 
-use crate::support::answer::{credential, header_is, not_found, reply, text};
+use crate::support::answer::{
+    Upload, credential, file_answer, header_is, not_found, reply, text, upload,
+};
 use crate::support::directory::{Account, Directory};
 use crate::support::{BinaryRun, RunSpec, run_binary, serve};
 
@@ -47,6 +49,12 @@ struct Dossier {
     content: Value,
 }
 
+struct Piece {
+    id: String,
+    dossier: String,
+    upload: Upload,
+}
+
 #[derive(Debug)]
 struct Job {
     owner: String,
@@ -55,10 +63,11 @@ struct Job {
     csv: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Db {
     directory: Directory<String>,
     dossiers: Vec<Dossier>,
+    pieces: Vec<Piece>,
     /// token -> member id
     tokens: HashMap<String, String>,
     jobs: Vec<Job>,
@@ -225,6 +234,54 @@ async fn read_dossier(headers: HeaderMap, State(c): Shared, Path(id): Path<Strin
     }
 }
 
+/// A piece (a document) attached to a dossier the caller may see.
+async fn attach(
+    headers: HeaderMap,
+    State(c): Shared,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
+    let Ok(Some(file)) = upload(&mut multipart, "blob", "piece").await else {
+        return reply(StatusCode::BAD_REQUEST, json!({ "error": "blob" }));
+    };
+    let mut db = c.db.lock().expect("db");
+    let Some(me) = db.caller(&headers) else {
+        return unauthorized();
+    };
+    if !db.dossiers.iter().any(|d| d.id == id && db.may_see(me, d)) {
+        return not_found();
+    }
+    let piece = format!("PC-{}", db.pieces.len() + 1);
+    db.pieces.push(Piece {
+        id: piece.clone(),
+        dossier: id,
+        upload: file,
+    });
+    reply(StatusCode::CREATED, json!({ "piece": piece }))
+}
+
+async fn piece(headers: HeaderMap, State(c): Shared, Path(id): Path<String>) -> Response {
+    let db = c.db.lock().expect("db");
+    let Some(me) = db.caller(&headers) else {
+        return unauthorized();
+    };
+    let Some(p) = db.pieces.iter().find(|p| p.id == id) else {
+        return not_found();
+    };
+    if !db
+        .dossiers
+        .iter()
+        .any(|d| d.id == p.dossier && db.may_see(me, d))
+    {
+        return not_found();
+    }
+    file_answer(
+        p.upload.mime.clone(),
+        &p.upload.name,
+        p.upload.bytes.clone(),
+    )
+}
+
 /// An export: prepared in the background, to be fetched at the job's location.
 async fn export(headers: HeaderMap, State(c): Shared) -> Response {
     let mut db = c.db.lock().expect("db");
@@ -333,6 +390,8 @@ fn router(comptoir: Arc<Comptoir>) -> Router {
         .route("/dossiers", post(create_dossier))
         .route("/dossiers/export", get(export))
         .route("/dossiers/{id}", get(read_dossier))
+        .route("/dossiers/{id}/pieces", post(attach))
+        .route("/pieces/{id}", get(piece))
         .route("/jobs/{number}", get(job))
         .route("/admin/purge", post(purge))
         .route("/internal/metrics", get(metrics))
@@ -409,6 +468,16 @@ json = { holder = "{{person.account_id}}", person = { surname = "{{person.surnam
 
 [resources.case.read]
 path = "/dossiers/{{case.id}}"
+
+[resources.document.create]
+as = "owner"
+method = "POST"
+path = "/dossiers/{{case.id}}/pieces"
+extract = { id = "/piece" }
+multipart = [{ name = "blob", file = "document" }]
+
+[resources.document.download]
+path = "/pieces/{{document.id}}"
 
 # Prepared in the background: a 202 whose Location is polled until the CSV is ready.
 [resources.case.export]
