@@ -64,12 +64,23 @@ fn set(rows: &[(&str, Phase, bool)]) -> BTreeSet<(String, Phase, bool)> {
         .collect()
 }
 
+/// A function and who calls it: what it is, whether it is `GET`, what its path names, the roles granted,
+/// whether it names the caller, the calls (role, phase, names a record).
+type Row<'r> = (
+    &'r str,
+    bool,
+    Param,
+    &'r [&'r str],
+    bool,
+    &'r [(&'r str, Phase, bool)],
+);
+
 #[test]
 fn functions_of_every_method_are_called_by_every_role_not_granted_them() {
     use Phase::*;
     let (population, policy) = (population(), policy());
     // (what the function is, whether it is GET, what its path names, granted, names the caller, calls)
-    let rows: [(&str, bool, Param, &[&str], bool, &[(&str, Phase, bool)]); 8] = [
+    let rows: [Row; 8] = [
         (
             "GET, no record",
             true,
