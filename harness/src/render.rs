@@ -232,6 +232,7 @@ mod tests {
             marker: None,
             granted: None,
             kind: None,
+            poll: Default::default(),
         }
     }
 

@@ -62,9 +62,15 @@ impl Shard {
     pub fn apply(&self, planned: &mut Planned) {
         planned.probes.retain(|p| self.keeps(p));
         planned.mutating.retain(|p| self.keeps(p));
+        planned.last.retain(|p| self.keeps(p));
         let mut probes: BTreeMap<cloison_suites::Family, usize> = BTreeMap::new();
         let mut cells: BTreeMap<cloison_suites::Family, BTreeSet<&Cell>> = BTreeMap::new();
-        for probe in planned.probes.iter().chain(&planned.mutating) {
+        for probe in planned
+            .probes
+            .iter()
+            .chain(&planned.mutating)
+            .chain(&planned.last)
+        {
             *probes.entry(probe.family).or_default() += 1;
             cells.entry(probe.family).or_default().insert(&probe.cell);
         }

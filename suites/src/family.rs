@@ -78,7 +78,7 @@ impl Need {
             Need::RecordWrite => "no `update` or `delete` endpoint in [resources]",
             Need::UpdateBody => "no `update` endpoint with a JSON or form body",
             Need::Collection => {
-                "no `list` endpoint without a record in its path, and no [functions]"
+                "no `list` endpoint without a record in its path, and no `GET` [functions] entry without one that a role of the world is granted"
             }
             Need::Search => "no `search` endpoint in [resources]",
             Need::Export => "no `export` endpoint in [resources]",

@@ -98,6 +98,15 @@ pub struct EndpointRef {
     pub caller: CallerUse,
 }
 
+impl EndpointRef {
+    /// Whether it changes state without naming a record (`POST /admin/purge`, `DELETE /users/{login}` named
+    /// by the caller): what it changes is not confined to the case files set aside for writes, so its probes
+    /// run after every other (see [`crate::planner::Planned::last`]).
+    pub fn is_unconfined_write(&self) -> bool {
+        !self.safe && self.param == Param::None
+    }
+}
+
 /// Where a tenant selector goes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "in", content = "name")]

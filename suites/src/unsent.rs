@@ -63,6 +63,16 @@ pub enum Unsent {
         /// The record.
         record: String,
     },
+    /// An earlier function that changes state and names no record was not refused: what it changed is
+    /// unknown, so no such function is called after it.
+    AfterAcceptedFunction {
+        /// The function's endpoint.
+        endpoint: String,
+        /// Who called it (an anonymous caller if none).
+        actor: Option<String>,
+        /// What it answered.
+        status: Option<u16>,
+    },
 }
 
 /// The kind of an [`Unsent`] reason, as reports group and name it.
@@ -93,6 +103,8 @@ pub enum UnsentKind {
     NamedIdentityUnknown,
     /// [`Unsent::NamedReaderAlreadySees`].
     NamedReaderAlreadySees,
+    /// [`Unsent::AfterAcceptedFunction`].
+    AfterAcceptedFunction,
     /// The run stopped at its deadline.
     Deadline,
     /// The run was interrupted by a signal.
@@ -133,6 +145,7 @@ impl UnsentKind {
             UnsentKind::OwnerCannotRead => "the owner could not read the record before",
             UnsentKind::NamedIdentityUnknown => "the named identity's identifier is unknown",
             UnsentKind::NamedReaderAlreadySees => "the named reader already sees the record",
+            UnsentKind::AfterAcceptedFunction => "an earlier function that changes state was accepted",
             UnsentKind::Deadline => "the deadline passed",
             UnsentKind::Interrupted => "the run was interrupted",
             UnsentKind::TargetGone => "the target stopped answering",
@@ -156,6 +169,7 @@ impl Unsent {
             Unsent::OwnerCannotRead { .. } => UnsentKind::OwnerCannotRead,
             Unsent::NamedIdentityUnknown { .. } => UnsentKind::NamedIdentityUnknown,
             Unsent::NamedReaderAlreadySees { .. } => UnsentKind::NamedReaderAlreadySees,
+            Unsent::AfterAcceptedFunction { .. } => UnsentKind::AfterAcceptedFunction,
         }
     }
 }
@@ -194,6 +208,18 @@ impl std::fmt::Display for Unsent {
             }
             Unsent::NamedReaderAlreadySees { reader, record } => {
                 write!(f, "{reader} already reads {record} before any assignment")
+            }
+            Unsent::AfterAcceptedFunction {
+                endpoint,
+                actor,
+                status,
+            } => {
+                let actor = actor.as_deref().unwrap_or("an anonymous caller");
+                let status = status.map_or_else(|| "-".to_string(), |s| s.to_string());
+                write!(
+                    f,
+                    "{endpoint} was not refused to {actor} (answered {status}): what it changed is unknown, so no function that changes state is called after it"
+                )
             }
         }
     }

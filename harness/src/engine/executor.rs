@@ -202,6 +202,11 @@ impl<'a> Executor<'a> {
             self.stateful().await;
             laps.mark("stateful");
         }
+        // After everything: functions that change state and name no record (see `super::last`).
+        if !planned.last.is_empty() {
+            self.execute_last(&planned.last).await;
+            laps.mark("functions");
+        }
         let objects = self.provisioned.objects + self.seeded.objects;
         let stats = Stats {
             identities: self.sessions.len(),
@@ -213,7 +218,7 @@ impl<'a> Executor<'a> {
             probes: self.counters.sequence.load(Ordering::SeqCst),
             probe_seconds: probing.elapsed().as_secs_f64(),
             probe_rate: concurrent_probes as f64 / concurrent_seconds.max(1e-9),
-            writes: planned.mutating.len(),
+            writes: planned.mutating.len() + planned.last.len(),
             phases: laps.phases,
         };
         self.sink.event(&Event::Finished {

@@ -7,7 +7,8 @@
 //! 3. [`seed`]: the world's records are created: a [`Seeded`](seed::Seeded) (their ids and extracted
 //!    values, the identifiers claimed by listing);
 //! 4. [`executor`]: what the planner of `cloison_suites` planned is executed (the writes, controls, the safe
-//!    probes of every family, controls again, shrinking, the stateful suite), every probe reported as an
+//!    probes of every family, controls again, shrinking, the stateful suite, then [`last`] the functions
+//!    that change state and name no record), every probe reported as an
 //!    [`Event`](crate::event::Event) to a sink: the report's [`Collector`] and the terminal [`bars`].
 //!
 //! The engine executes; `cloison_suites::verdict` decides. [`Engine`] is the entry: `new`, then `run`.
@@ -35,10 +36,12 @@ mod caller;
 mod check;
 mod create;
 mod executor;
+mod last;
 mod login;
 mod observe;
 mod operations;
 mod own;
+mod poll;
 mod probe;
 mod renew;
 mod seed;

@@ -205,6 +205,8 @@ impl<'a> Executor<'a> {
             tokio::time::sleep(self.settings.retry.backoff).await;
             ex = self.send(actor_key, endpoint, &ctx, &tweak).await?;
         }
+        // Accepted for later (an export prepared in the background): its result is the answer.
+        let ex = self.follow_pending(actor_key, endpoint, ex).await?;
         let population = &self.plan.population;
         let actor = actor_key.and_then(|a| population.identity(a));
         let record = probe.record.as_deref().and_then(|r| population.record(r));
@@ -223,9 +225,10 @@ impl<'a> Executor<'a> {
             seen.own_data = Some(&own_data);
         }
         if verdict::next_need(probe, &seen) == Some(Need::Baseline) {
-            plain = self
+            let sent = self
                 .send(actor_key, endpoint, &ctx, &Tweak::default())
                 .await?;
+            plain = self.follow_pending(actor_key, endpoint, sent).await?;
             plain_evidence = self.evidence(actor, &plain);
             seen.baseline = Some(Answer {
                 observed: &plain.observed,

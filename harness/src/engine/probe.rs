@@ -98,7 +98,7 @@ impl<'a> Executor<'a> {
     }
 
     /// A phase of probes starts: each is planned.
-    fn plan_phase(&self, probes: &[Probe], what: &str) {
+    pub(super) fn plan_phase(&self, probes: &[Probe], what: &str) {
         self.sink.event(&Event::Phase {
             name: what,
             steps: probes.len(),
@@ -113,7 +113,7 @@ impl<'a> Executor<'a> {
     }
 
     /// Send a planned probe unless the run stopped, reporting it as sent first.
-    async fn attempt(&self, index: usize, probe: &Probe) -> Attempt {
+    pub(super) async fn attempt(&self, index: usize, probe: &Probe) -> Attempt {
         if let Some(reason) = self.stop_reason() {
             return Ok(Err(reason));
         }
@@ -126,7 +126,7 @@ impl<'a> Executor<'a> {
     }
 
     /// Report what a probe came to.
-    fn settle(&self, index: usize, probe: &Probe, result: &Attempt) {
+    pub(super) fn settle(&self, index: usize, probe: &Probe, result: &Attempt) {
         let state = match result {
             Ok(Ok(judged)) => ProbeState::Judged(judged),
             Ok(Err(reason)) => ProbeState::NotSent(reason),

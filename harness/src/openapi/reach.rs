@@ -245,6 +245,7 @@ impl<'a> Planner<'a> {
             marker: None,
             granted: None,
             kind: None,
+            poll: Default::default(),
         };
         self.reach.endpoints.insert(key.to_string(), endpoint);
         self.reach.operation_of.insert(key.to_string(), index);

@@ -89,6 +89,7 @@ mod tests {
             marker: None,
             granted: None,
             kind: None,
+            poll: Default::default(),
         }
     }
 

@@ -32,7 +32,7 @@ pub use exclude::Exclusion;
 pub(crate) use model::form_key;
 pub use model::{
     Accounts, Actor, Auth, Body, Create, Endpoint, ExistingAccount, ExistingTenant, HeaderTemplate,
-    IdSource, OpenApiSource, Part, PartContent, Probing, Profile, Provisioning, RawContent,
+    IdSource, OpenApiSource, Part, PartContent, Poll, Probing, Profile, Provisioning, RawContent,
     TenantRef, Tenants, TokenSource, Transitions,
 };
 pub use raw::{AccountSource, AuthScheme, TenantMode};

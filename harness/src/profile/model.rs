@@ -328,6 +328,37 @@ pub struct Endpoint {
     pub granted: Option<Vec<String>>,
     /// The kind of record it touches (functions; default `case`).
     pub kind: Option<RecordKind>,
+    /// How an answer `202 Accepted` with a location to poll is followed until ready.
+    pub poll: Poll,
+}
+
+/// How an answer `202 Accepted` with a location to poll is followed (`poll`): `GET`s of the location, with
+/// the caller's credentials, until an answer other than `202` (the result) or the budget runs out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Poll {
+    /// Where the `202`'s JSON body gives the location (a JSON pointer); `None`: its `Location` header.
+    pub location: Option<String>,
+    /// The wait between two looks, unless the answer says `Retry-After`.
+    pub interval: std::time::Duration,
+    /// The longest wait for the result, from the first `202`.
+    pub budget: std::time::Duration,
+}
+
+impl Poll {
+    /// One look a second, for at most 30 seconds.
+    pub const DEFAULT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+    /// See [`Poll::DEFAULT_INTERVAL`].
+    pub const DEFAULT_BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
+}
+
+impl Default for Poll {
+    fn default() -> Self {
+        Self {
+            location: None,
+            interval: Self::DEFAULT_INTERVAL,
+            budget: Self::DEFAULT_BUDGET,
+        }
+    }
 }
 
 /// A request body.

@@ -406,6 +406,22 @@ pub struct RawEndpoint {
     pub granted: Option<Vec<String>>,
     #[serde(default)]
     pub kind: Option<String>,
+    /// How an answer `202 Accepted` is followed until ready.
+    #[serde(default)]
+    pub poll: Option<RawPoll>,
+}
+
+/// `poll = { location = "/pointer", interval = 1, budget = 30 }`: where an answer `202` says to look
+/// (default: its `Location` header), seconds between looks, and seconds before giving up.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPoll {
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub interval: Option<f64>,
+    #[serde(default)]
+    pub budget: Option<f64>,
 }
 
 /// One part of a multipart body: a text value, or the generated file of the record.

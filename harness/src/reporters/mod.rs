@@ -77,6 +77,7 @@ pub fn cells(
         .iter()
         .chain(&planned.probes)
         .chain(&planned.mutating)
+        .chain(&planned.last)
     {
         cells.entry(&probe.cell).or_insert((probe.expect, 0)).1 += 1;
     }

@@ -17,6 +17,7 @@ mod fuzz;
 mod generate;
 mod guichet;
 mod mock;
+mod officine;
 mod openapi;
 mod profile;
 mod progress;

@@ -171,6 +171,21 @@ fn validation_errors_name_file_line_column_and_expectation() {
             "[provisioning]\n",
             "[unused]\n",
         ),
+        (
+            "poll_interval_zero",
+            "path = \"/api/v1/audit\"",
+            "path = \"/api/v1/audit\"\npoll = { interval = 0 }",
+        ),
+        (
+            "poll_budget_below_interval",
+            "path = \"/api/v1/audit\"",
+            "path = \"/api/v1/audit\"\npoll = { location = \"/job\", interval = 5, budget = 2 }",
+        ),
+        (
+            "poll_unknown_key",
+            "path = \"/api/v1/audit\"",
+            "path = \"/api/v1/audit\"\npoll = { every = 5 }",
+        ),
     ];
     for (name, from, to) in cases {
         let err = parse(&mutate(from, to)).expect_err(name);

@@ -7,7 +7,7 @@ use crate::family::{Family, Need};
 use crate::policy::AccessPolicy;
 use crate::population::{Identity, Record};
 use crate::probes::{Cell, Expect, Probe, Relation, Variant};
-use crate::surface::{Creator, EndpointRef, Op, Param, Surface};
+use crate::surface::{CallerUse, Creator, EndpointRef, Op, Param, Surface};
 
 use super::PlanConfig;
 use super::index::Index;
@@ -120,13 +120,23 @@ impl<'a> Builder<'a> {
                 .endpoints
                 .iter()
                 .any(|e| e.op == Op::Update && e.open_body && e.param == Param::Record),
-            Need::Collection => s.collections().any(|e| e.op != Op::Export),
+            // A `GET` function only some role of the world may call is a collection to them; one granted to
+            // nobody (or to roles the world has none of) is the function-level family's alone.
+            Need::Collection => s.collections().any(|e| {
+                e.op != Op::Export
+                    && e.granted
+                        .as_ref()
+                        .is_none_or(|g| g.iter().any(|r| self.index.roles.contains_key(r.as_str())))
+            }),
             Need::Search => s.with_op(Op::Search).next().is_some(),
             Need::Export => s.with_op(Op::Export).next().is_some(),
+            // Some role of the world is not granted a function, or a caller without credentials may call
+            // one that changes state.
             Need::Functions => s.endpoints.iter().any(|e| {
-                e.granted
-                    .as_ref()
-                    .is_some_and(|g| self.index.roles.keys().any(|r| !g.iter().any(|x| x == r)))
+                e.granted.as_ref().is_some_and(|g| {
+                    self.index.roles.keys().any(|r| !g.iter().any(|x| x == r))
+                        || (e.is_unconfined_write() && e.caller == CallerUse::Nothing)
+                })
             }),
             Need::Tenancy => !self.surface.no_tenants,
             Need::Tenants => self.index.tenants.len() >= 2,

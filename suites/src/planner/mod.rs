@@ -31,6 +31,7 @@ use crate::population::Population;
 use crate::probes::{Expect, Probe, Relation, Variant};
 use crate::reserve::Reserve;
 use crate::surface::{Op, Param, Surface};
+use crate::verdict::Verdict;
 
 use builder::Builder;
 pub use callers::{Unplanned, UnplannedReason};
@@ -76,8 +77,14 @@ pub struct Planned {
     /// Probes that leave the target's data unchanged, interleaved across cells so that every cell gets its
     /// first probe early.
     pub probes: Vec<Probe>,
-    /// Probes that change data (functions, updates, mass assignment, then deletes), run last.
+    /// Probes that change data (functions, updates, mass assignment, then deletes), aimed at the pool and run
+    /// one at a time before the others.
     pub mutating: Vec<Probe>,
+    /// Calls of functions that change state and name no record (a purge, a year closed, a user deleted by
+    /// a name the caller gives), by callers not granted them: what such a call changes is not confined to
+    /// the pool, so they run after every other probe (the stateful suite included), one at a time, and once
+    /// one is not refused the others are not sent ([`last_may_go_on`]).
+    pub last: Vec<Probe>,
     /// Per family, what was planned or why it was skipped.
     pub coverage: Vec<FamilyPlan>,
     /// Cells left out although their family applies, and why.
@@ -148,11 +155,19 @@ pub fn plan(
         controls: b.controls,
         probes: ordered.probes,
         mutating: ordered.mutating,
+        last: ordered.last,
         coverage,
         unplanned: std::mem::take(&mut b.unplanned),
         pool: pool.cases().into_iter().map(str::to_string).collect(),
         reserve: b.reserve,
     }
+}
+
+/// Whether the calls of [`Planned::last`] may go on after one was judged `verdict`: only after a refusal
+/// (or a call the target did not accept at all). Any other answer may have changed anything (the data, the
+/// accounts, the sessions) that the next calls would be judged on.
+pub fn last_may_go_on(verdict: &Verdict) -> bool {
+    matches!(verdict, Verdict::Pass | Verdict::Unauthenticated)
 }
 
 /// Every candidate of a cell in world order (identities, then records), at most `limit`: the space a failing
@@ -196,5 +211,7 @@ pub fn cell_candidates(
     }
     out
 }
+#[cfg(test)]
+mod function_tests;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,8 @@
 //! The execution order of a plan. Safe probes are interleaved: round after round, each cell gives its next
 //! probe, and within a round the families take turns, so that every family, then every cell, gets its
-//! first probe early. Probes that change data aim at the pool only; they run after, one at a time, deletes
-//! last.
+//! first probe early. Probes that change data aim at the pool only; they run one at a time, deletes last
+//! of them. Functions that change state and name no record change what no pool confines: they run after
+//! everything else.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -15,6 +16,8 @@ pub(super) struct Ordered {
     pub(super) probes: Vec<Probe>,
     /// Probes that change data: functions, then mass assignment, then the others, deletes last.
     pub(super) mutating: Vec<Probe>,
+    /// Calls of functions that change state and name no record, in plan order.
+    pub(super) last: Vec<Probe>,
 }
 
 /// Put the planned cells in execution order.
@@ -24,6 +27,7 @@ pub(super) fn order(
 ) -> Ordered {
     let mut mutating = Vec::new();
     let mut deletes = Vec::new();
+    let mut last = Vec::new();
     let mut families: Vec<Vec<VecDeque<Probe>>> = Vec::new();
     for family in Family::ALL {
         let Some(cells) = cells.remove(&family) else {
@@ -35,10 +39,10 @@ pub(super) fn order(
                 .into_iter()
                 .partition(|p| surface.endpoint(&p.endpoint).is_some_and(|e| e.safe));
             for p in unsafe_ {
-                if surface
-                    .endpoint(&p.endpoint)
-                    .is_some_and(|e| e.op == Op::Delete)
-                {
+                let endpoint = surface.endpoint(&p.endpoint);
+                if endpoint.is_some_and(|e| e.granted.is_some() && e.is_unconfined_write()) {
+                    last.push(p);
+                } else if endpoint.is_some_and(|e| e.op == Op::Delete) {
                     deletes.push(p);
                 } else {
                     mutating.push(p);
@@ -59,7 +63,11 @@ pub(super) fn order(
         _ => 2,
     });
     mutating.extend(deletes);
-    Ordered { probes, mutating }
+    Ordered {
+        probes,
+        mutating,
+        last,
+    }
 }
 
 /// Within a family, endpoints take turns: the cells' queues reordered so that each endpoint gives one cell

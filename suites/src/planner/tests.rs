@@ -77,7 +77,13 @@ pub(super) fn policy() -> AccessPolicy {
         .with_role("agent", [Scope::Tenant])
 }
 
-fn endpoint(key: &str, kind: RecordKind, op: Op, param: Param, safe: bool) -> EndpointRef {
+pub(super) fn endpoint(
+    key: &str,
+    kind: RecordKind,
+    op: Op,
+    param: Param,
+    safe: bool,
+) -> EndpointRef {
     EndpointRef {
         key: key.into(),
         kind,

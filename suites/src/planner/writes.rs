@@ -3,7 +3,7 @@
 
 use crate::family::Family;
 use crate::probes::{Expect, Relation, Variant};
-use crate::surface::{EndpointRef, Op, Param};
+use crate::surface::{CallerUse, EndpointRef, Op, Param};
 
 use super::builder::Builder;
 use super::index::{Index, Pool};
@@ -31,19 +31,24 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Functions called by the roles they are not granted (every role, for a function granted to nobody).
+    /// A `GET` function with no record in its path is planned with the collections (its granted callers'
+    /// answers are scanned too); one whose path names a record is called on a record the caller may see
+    /// (its own), so that only the function is at stake; one that changes state and names no record is
+    /// [`Builder::unconfined_function`].
     pub(super) fn functions(&mut self) {
         let functions: Vec<&EndpointRef> = self
             .surface
             .endpoints
             .iter()
-            .filter(|e| e.granted.is_some() && e.param != Param::None)
+            .filter(|e| e.granted.is_some() && !(e.safe && e.param == Param::None))
             .collect();
         for endpoint in functions {
-            let granted = endpoint.granted.clone().unwrap_or_default();
-            for role in self.roles() {
-                if granted.iter().any(|g| g == role) {
-                    continue;
-                }
+            if endpoint.is_unconfined_write() {
+                self.unconfined_function(endpoint);
+                continue;
+            }
+            for role in self.roles_not_granted(endpoint) {
                 let mut rng = self.rng(&format!("function/{}/{role}", endpoint.key));
                 for a in self.index.actors(role, self.config.per_cell, &mut rng) {
                     let actor = self.index.identity(a);
@@ -66,6 +71,48 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+    }
+
+    /// A function that changes state and names no record (a purge, a year closed, a user deleted by a name
+    /// the caller gives): one identity of each role not granted it calls it, and a caller without
+    /// credentials too unless its templates name the caller. One call per role, not `per_cell`: each call
+    /// that is not refused may change anything, and one is enough to show it.
+    fn unconfined_function(&mut self, endpoint: &EndpointRef) {
+        for role in self.roles_not_granted(endpoint) {
+            let mut rng = self.rng(&format!("function/{}/{role}", endpoint.key));
+            for a in self.index.actors(role, 1, &mut rng) {
+                let actor = self.index.identity(a);
+                self.add(
+                    Family::FunctionLevel,
+                    endpoint,
+                    Some(actor),
+                    None,
+                    Relation::Collection,
+                    Variant::Plain,
+                    Expect::Refusal,
+                );
+            }
+        }
+        if endpoint.caller == CallerUse::Nothing {
+            self.add(
+                Family::FunctionLevel,
+                endpoint,
+                None,
+                None,
+                Relation::Collection,
+                Variant::Plain,
+                Expect::Refusal,
+            );
+        }
+    }
+
+    /// The roles of the world a function is not granted to (every role, for a function granted to nobody).
+    fn roles_not_granted(&self, endpoint: &EndpointRef) -> Vec<&'a str> {
+        let granted = endpoint.granted.as_deref().unwrap_or_default();
+        self.roles()
+            .into_iter()
+            .filter(|role| !granted.iter().any(|g| g == role))
+            .collect()
     }
 
     /// In every tenant, the owner of a pool case file updates it with one field at a time naming someone

@@ -149,6 +149,7 @@ impl Validator<'_> {
                 .transpose()?,
             granted: None,
             kind: None,
+            poll: self.poll(&at.key("poll"), raw.poll.as_ref())?,
         };
         for (key, template) in endpoint.templates() {
             template

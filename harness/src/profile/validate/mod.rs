@@ -16,6 +16,7 @@ mod fields;
 mod functions;
 mod openapi;
 mod policy;
+mod poll;
 mod probing;
 mod refusals;
 mod resources;
