@@ -14,8 +14,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod give_up;
 
-pub use give_up::{GIVE_UP_AFTER, GiveUp, SILENT_FOR, give_up};
 use crate::unsent::UnsentKind;
+pub use give_up::{GIVE_UP_AFTER, GiveUp, SILENT_FOR, give_up};
 
 /// How the run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -115,8 +115,9 @@ pub enum UnsentKind {
 
 impl UnsentKind {
     /// Whether probes not sent for this reason keep a run that found nothing from saying clean. Not so when
-    /// the cell already has its verdict, or when the variation cannot exist on this target (identifiers
-    /// that are not numbers have no neighbours); the run's stops (deadline, signal, a target gone) have
+    /// the cell already has its verdict, or when the variation cannot be built on this target (identifiers
+    /// that are not numbers have no neighbours; a field cannot name an identity whose identifier the
+    /// platform never gave, and the reason stays listed so that a profile can extract it); the run's stops (deadline, signal, a target gone) have
     /// reasons of their own ([`crate::outcome::StopReason`]).
     pub fn blocks_clean(self) -> bool {
         !matches!(
@@ -124,6 +125,7 @@ impl UnsentKind {
             UnsentKind::CellProven
                 | UnsentKind::IdentifiersNotNumbers
                 | UnsentKind::NoIdentifierBelow
+                | UnsentKind::NamedIdentityUnknown
                 | UnsentKind::Deadline
                 | UnsentKind::Interrupted
                 | UnsentKind::TargetGone
@@ -145,7 +147,9 @@ impl UnsentKind {
             UnsentKind::OwnerCannotRead => "the owner could not read the record before",
             UnsentKind::NamedIdentityUnknown => "the named identity's identifier is unknown",
             UnsentKind::NamedReaderAlreadySees => "the named reader already sees the record",
-            UnsentKind::AfterAcceptedFunction => "an earlier function that changes state was accepted",
+            UnsentKind::AfterAcceptedFunction => {
+                "an earlier function that changes state was accepted"
+            }
             UnsentKind::Deadline => "the deadline passed",
             UnsentKind::Interrupted => "the run was interrupted",
             UnsentKind::TargetGone => "the target stopped answering",

@@ -4,8 +4,8 @@
 //! after every other probe, the stateful suite included, one at a time; and once one of them is not
 //! refused (`cloison_suites::planner::last_may_go_on`), the others are not sent, each saying why.
 
-use cloison_suites::{Probe, Unsent};
 use cloison_suites::planner::last_may_go_on;
+use cloison_suites::{Probe, Unsent};
 
 use super::executor::Executor;
 use crate::event::{Event, NotSent};

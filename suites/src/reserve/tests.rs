@@ -147,6 +147,7 @@ fn reasons_read_as_sentences_and_only_some_keep_a_run_from_clean() {
         UnsentKind::CellProven,
         UnsentKind::IdentifiersNotNumbers,
         UnsentKind::NoIdentifierBelow,
+        UnsentKind::NamedIdentityUnknown,
     ];
     for kind in benign {
         assert!(!kind.blocks_clean(), "{kind:?}");
@@ -156,6 +157,7 @@ fn reasons_read_as_sentences_and_only_some_keep_a_run_from_clean() {
         UnsentKind::RecordsUsedUp,
         UnsentKind::OwnerCannotRead,
         UnsentKind::NotSeeded,
+        UnsentKind::AfterAcceptedFunction,
     ] {
         assert!(kind.blocks_clean(), "{kind:?}");
     }
