@@ -89,6 +89,9 @@ fn a_proven_write_uses_up_its_victim_and_its_cell_never_the_pool() {
     );
 }
 
+/// A case: its name, the planned probe, its alternates, and the probe sent or why none is.
+type Row<'a> = (&'a str, Probe, Vec<Probe>, Result<Probe, Unsent>);
+
 #[test]
 fn every_reason_a_probe_is_not_sent() {
     let population = population();
@@ -96,7 +99,7 @@ fn every_reason_a_probe_is_not_sent() {
     let used = write("agent", "c2");
     victims.unusable(&used);
     let function = probe(Family::FunctionLevel, "agent", Some("c1"));
-    let cases: Vec<(&str, Probe, Vec<Probe>, Result<Probe, Unsent>)> = vec![
+    let cases: Vec<Row> = vec![
         (
             "a write planned without a record: the world was too small",
             probe(Family::DirectWrite, "agent", None),
