@@ -237,9 +237,10 @@ impl Validator<'_> {
             Some(raw.name)
         };
         let roles = self.keep(self.roles(raw.roles));
-        let policy = roles
-            .as_ref()
-            .and_then(|roles| self.keep(self.policy(&raw.policy, roles)));
+        let policy = roles.as_ref().and_then(|roles| {
+            let policy = self.keep(self.policy(&raw.policy, roles))?;
+            Some(self.narrowing(policy, &raw.resources, roles))
+        });
         let accounts = self.keep(self.accounts(raw.accounts));
         let tenants = accounts
             .as_ref()
