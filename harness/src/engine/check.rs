@@ -152,7 +152,9 @@ impl Executor<'_> {
         // Values public to the member's role in its tenant prove nothing (`[policy.public]`).
         let foreign: Vec<_> = ours
             .iter()
-            .filter(|h| !(policy.is_public(h.field, &member.role) && h.owner.tenant == member.tenant))
+            .filter(|h| {
+                !(policy.is_public(h.field, &member.role) && h.owner.tenant == member.tenant)
+            })
             .cloned()
             .collect();
         let evidence = split_reflected(foreign, &oracle::carried(self.scanner, &ex.sent));

@@ -114,9 +114,8 @@ impl<'a> Executor<'a> {
             return self.read_back_endpoint(record.kind);
         };
         let policy = &self.profile.policy;
-        self.read_back_endpoints(record.kind).find(|e| {
-            !policy.refused_through(&e.origin.to_string(), population, identity, record)
-        })
+        self.read_back_endpoints(record.kind)
+            .find(|e| !policy.refused_through(&e.origin.to_string(), population, identity, record))
     }
 
     /// Read a record as `reader` (a read-back): the exchange, or why it could not be sent.

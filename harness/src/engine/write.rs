@@ -3,7 +3,7 @@
 //! identity or tenant the slipped field named. `cloison_suites::verdict::judge` decides.
 
 use cloison_suites::verdict::{self, Answer, Change, Evidence, Need, Observations, Refusals};
-use cloison_suites::{Named, Op, Probe, RecordKind, Scope, Unsent};
+use cloison_suites::{Named, Op, Probe, Scope, Unsent};
 use serde_json::{Value, json};
 
 use super::executor::Executor;

@@ -128,12 +128,20 @@ fn forbidden() -> Response {
     reply(StatusCode::FORBIDDEN, json!({ "error": "forbidden" }))
 }
 
-async fn create_association(headers: HeaderMap, State(a): Shared, axum::Json(body): axum::Json<Value>) -> Response {
+async fn create_association(
+    headers: HeaderMap,
+    State(a): Shared,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     if !header_is(&headers, "X-Annuaire-Admin", ADMIN_KEY) {
         return unauthorized();
     }
     let code = text(&body, "code");
-    a.db.lock().expect("db").directory.tenants.push(code.clone());
+    a.db.lock()
+        .expect("db")
+        .directory
+        .tenants
+        .push(code.clone());
     reply(StatusCode::CREATED, json!({ "association": code }))
 }
 
@@ -148,7 +156,10 @@ async fn enrol(
     }
     let mut db = a.db.lock().expect("db");
     if !db.directory.tenants.contains(&code) {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": "association" }));
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "error": "association" }),
+        );
     }
     let id = format!("mb{}", db.directory.accounts.len() + 1);
     db.directory
@@ -157,7 +168,11 @@ async fn enrol(
     reply(StatusCode::CREATED, json!({ "member": { "id": id } }))
 }
 
-async fn mandate(headers: HeaderMap, State(a): Shared, axum::Json(body): axum::Json<Value>) -> Response {
+async fn mandate(
+    headers: HeaderMap,
+    State(a): Shared,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     if !header_is(&headers, "X-Annuaire-Admin", ADMIN_KEY) {
         return unauthorized();
     }
@@ -180,7 +195,8 @@ async fn end_mandate(headers: HeaderMap, State(a): Shared, Path(id): Path<String
     }
 }
 
-/// Every member of the caller's association, by name (and, with the flaw, by login too).
+/// Every member of the caller's association, by name, and the caller's own login (with the flaw, every
+/// member's login).
 async fn directory(headers: HeaderMap, State(a): Shared) -> Response {
     let db = a.db.lock().expect("db");
     let Some(me) = db.caller(&headers) else {
@@ -193,7 +209,8 @@ async fn directory(headers: HeaderMap, State(a): Shared) -> Response {
         .filter(|m| m.tenant == me.tenant)
         .map(|m| {
             let mut entry = json!({ "id": m.id, "name": db.shown_name(m) });
-            if a.directory_shows_logins {
+            // The caller's own entry shows its login too (its e-mail); the flaw shows everyone's.
+            if a.directory_shows_logins || m.id == me.id {
                 entry["email"] = json!(m.login);
             }
             entry
@@ -218,7 +235,11 @@ async fn member_page(headers: HeaderMap, State(a): Shared, Path(id): Path<String
 }
 
 /// Staff open a dossier for a member of their association.
-async fn open_dossier(headers: HeaderMap, State(a): Shared, axum::Json(body): axum::Json<Value>) -> Response {
+async fn open_dossier(
+    headers: HeaderMap,
+    State(a): Shared,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     let mut db = a.db.lock().expect("db");
     let Some(me) = db.caller(&headers) else {
         return unauthorized();
@@ -227,7 +248,12 @@ async fn open_dossier(headers: HeaderMap, State(a): Shared, axum::Json(body): ax
     let association = match db.directory.account(holder.as_str()) {
         Some(h) if Db::is_staff(me) && h.tenant == me.tenant => h.tenant.clone(),
         Some(_) => return forbidden(),
-        None => return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": "holder" })),
+        None => {
+            return reply(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "error": "holder" }),
+            );
+        }
     };
     let id = format!("d{}", db.dossiers.len() + 1);
     db.dossiers.push(Dossier {
@@ -479,7 +505,12 @@ fn leaked_fields(report: &Report, endpoint: &str) -> Vec<String> {
     report
         .findings
         .iter()
-        .filter(|f| f.endpoint == endpoint)
+        .filter(|f| {
+            report
+                .root_causes
+                .get(f.root_cause)
+                .is_some_and(|c| c.endpoint == endpoint)
+        })
         .flat_map(|f| f.leaked.iter().map(|hit| hit.field.name().to_string()))
         .collect()
 }
@@ -511,8 +542,10 @@ async fn annuaire_names_public_by_design_are_declared_and_nothing_else_is() {
     let report = &undeclared.report;
     assert_eq!(undeclared.exit, EXIT_FINDINGS, "{}", report.summary());
     assert!(
-        report.root_causes.iter().all(|c| c.endpoint == "resources.member.list"
-            && c.evidence == Evidence::ProvenLeak),
+        report
+            .root_causes
+            .iter()
+            .all(|c| c.endpoint == "resources.member.list" && c.evidence == Evidence::ProvenLeak),
         "only the directory's names: {}",
         report.summary()
     );
@@ -531,8 +564,10 @@ async fn annuaire_a_directory_that_shows_emails_is_a_proven_leak_of_the_emails()
     let report = &flawed.report;
     assert_eq!(flawed.exit, EXIT_FINDINGS, "{}", report.summary());
     assert!(
-        report.root_causes.iter().any(|c| c.endpoint == "resources.member.list"
-            && c.evidence == Evidence::ProvenLeak),
+        report
+            .root_causes
+            .iter()
+            .any(|c| c.endpoint == "resources.member.list" && c.evidence == Evidence::ProvenLeak),
         "{}",
         report.summary()
     );

@@ -29,17 +29,66 @@ fn an_endpoint_that_narrows_a_role_plans_no_probe_that_expects_it_to_read_there(
     let narrowed = plan(&population, &narrowed_policy, &surface, config());
     // (plan, endpoint, role, family, planned at all)
     let table = [
-        ("plain", &plain, "case.read", "agent", Family::AllowedRead, true),
+        (
+            "plain",
+            &plain,
+            "case.read",
+            "agent",
+            Family::AllowedRead,
+            true,
+        ),
         ("plain", &plain, "case.read", "agent", Family::Control, true),
-        ("narrowed", &narrowed, "case.read", "agent", Family::AllowedRead, false),
-        ("narrowed", &narrowed, "case.read", "agent", Family::Control, false),
+        (
+            "narrowed",
+            &narrowed,
+            "case.read",
+            "agent",
+            Family::AllowedRead,
+            false,
+        ),
+        (
+            "narrowed",
+            &narrowed,
+            "case.read",
+            "agent",
+            Family::Control,
+            false,
+        ),
         // Another tenant's case files: refused by the policy, still expected refused there.
-        ("narrowed", &narrowed, "case.read", "agent", Family::DirectRead, true),
+        (
+            "narrowed",
+            &narrowed,
+            "case.read",
+            "agent",
+            Family::DirectRead,
+            true,
+        ),
         // Other endpoints and other roles are not narrowed.
-        ("narrowed", &narrowed, "document.download", "agent", Family::AllowedRead, true),
-        ("narrowed", &narrowed, "case.read", "applicant", Family::AllowedRead, true),
+        (
+            "narrowed",
+            &narrowed,
+            "document.download",
+            "agent",
+            Family::AllowedRead,
+            true,
+        ),
+        (
+            "narrowed",
+            &narrowed,
+            "case.read",
+            "applicant",
+            Family::AllowedRead,
+            true,
+        ),
         // The case files' controls fall back on their stewards.
-        ("narrowed", &narrowed, "case.read", "applicant", Family::Control, true),
+        (
+            "narrowed",
+            &narrowed,
+            "case.read",
+            "applicant",
+            Family::Control,
+            true,
+        ),
     ];
     for (name, planned, endpoint, role, family, expected) in table {
         assert_eq!(
@@ -54,13 +103,19 @@ fn an_endpoint_that_narrows_a_role_plans_no_probe_that_expects_it_to_read_there(
         role: "agent".into(),
         reason: UnplannedReason::NarrowedByEndpoint,
     };
-    assert!(narrowed.unplanned.contains(&why), "{:?}", narrowed.unplanned);
+    assert!(
+        narrowed.unplanned.contains(&why),
+        "{:?}",
+        narrowed.unplanned
+    );
     assert!(!plain.unplanned.contains(&why));
     // Shrinking a cell never draws a candidate the endpoint refuses by its narrowing.
     let allowed = plain
         .probes
         .iter()
-        .find(|p| p.endpoint == "case.read" && p.cell.role == "agent" && p.family == Family::AllowedRead)
+        .find(|p| {
+            p.endpoint == "case.read" && p.cell.role == "agent" && p.family == Family::AllowedRead
+        })
         .expect("planned without narrowing");
     assert!(!cell_candidates(&population, &policy(), allowed, 50).is_empty());
     assert!(cell_candidates(&population, &narrowed_policy, allowed, 50).is_empty());

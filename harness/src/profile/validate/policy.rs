@@ -250,7 +250,10 @@ impl Validator<'_> {
         }
         if names.iter().any(|n| n == EVERY_ROLE) {
             if names.len() > 1 {
-                return Err(self.err(at, "`*` is every role already: expected `[\"*\"]` alone, or a list of roles"));
+                return Err(self.err(
+                    at,
+                    "`*` is every role already: expected `[\"*\"]` alone, or a list of roles",
+                ));
             }
             return Ok(Audience::Everyone);
         }
