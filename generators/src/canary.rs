@@ -36,7 +36,9 @@ use crate::model::*;
 use crate::world::World;
 
 /// What kind of sensitive value a canary is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CanaryKind {
     /// A person's surname.
@@ -69,6 +71,59 @@ pub enum CanaryKind {
     AgentSurname,
     /// An agent's login.
     AgentLogin,
+}
+
+impl CanaryKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [CanaryKind; 15] = [
+        CanaryKind::Surname,
+        CanaryKind::Nir,
+        CanaryKind::AddressLine,
+        CanaryKind::Email,
+        CanaryKind::Phone,
+        CanaryKind::Iban,
+        CanaryKind::CaseNumber,
+        CanaryKind::DocumentReference,
+        CanaryKind::DocumentFileName,
+        CanaryKind::DecisionNumber,
+        CanaryKind::DecisionText,
+        CanaryKind::NoteReference,
+        CanaryKind::NoteText,
+        CanaryKind::AgentSurname,
+        CanaryKind::AgentLogin,
+    ];
+
+    /// The snake_case name used in profiles and reports (as serialized).
+    pub fn name(self) -> &'static str {
+        match self {
+            CanaryKind::Surname => "surname",
+            CanaryKind::Nir => "nir",
+            CanaryKind::AddressLine => "address_line",
+            CanaryKind::Email => "email",
+            CanaryKind::Phone => "phone",
+            CanaryKind::Iban => "iban",
+            CanaryKind::CaseNumber => "case_number",
+            CanaryKind::DocumentReference => "document_reference",
+            CanaryKind::DocumentFileName => "document_file_name",
+            CanaryKind::DecisionNumber => "decision_number",
+            CanaryKind::DecisionText => "decision_text",
+            CanaryKind::NoteReference => "note_reference",
+            CanaryKind::NoteText => "note_text",
+            CanaryKind::AgentSurname => "agent_surname",
+            CanaryKind::AgentLogin => "agent_login",
+        }
+    }
+
+    /// The kind a profile names (`surname`, `document_file_name`...).
+    pub fn from_name(name: &str) -> Option<CanaryKind> {
+        CanaryKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+impl std::fmt::Display for CanaryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// The record a canary belongs to.
@@ -476,6 +531,17 @@ mod tests {
 
     fn world(cases: u64) -> World {
         World::generate(&GenConfig::new(11, 3, cases)).unwrap()
+    }
+
+    #[test]
+    fn a_kind_is_named_as_it_is_serialized_and_read_back() {
+        for kind in CanaryKind::ALL {
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json.as_str(), Some(kind.name()));
+            assert_eq!(CanaryKind::from_name(kind.name()), Some(kind));
+            assert_eq!(serde_json::from_value::<CanaryKind>(json).unwrap(), kind);
+        }
+        assert_eq!(CanaryKind::from_name("display_name"), None);
     }
 
     #[test]

@@ -816,7 +816,7 @@ mod tests {
             excerpt: String::new(),
             leaked: vec![Hit {
                 canary: "0650041221".into(),
-                field: "phone".into(),
+                field: cloison_suites::generators::canary::CanaryKind::Phone,
                 owner: DataOwner {
                     tenant: "75".into(),
                     person: Some("34".into()),

@@ -70,7 +70,8 @@ fn scan_decoded(
     .truncated
 }
 
-/// The hits `actor` may not see, by the policy.
+/// The hits `actor` may not see, by the policy (a kind of value the policy declares public to the actor's
+/// role, in its tenant, is never counted: see `AccessPolicy::decide_value`).
 pub fn foreign(
     population: &Population,
     policy: &AccessPolicy,
@@ -78,7 +79,11 @@ pub fn foreign(
     hits: Vec<Hit>,
 ) -> Vec<Hit> {
     hits.into_iter()
-        .filter(|hit| !policy.decide(population, actor, &hit.owner).is_allowed())
+        .filter(|hit| {
+            !policy
+                .decide_value(population, actor, &hit.owner, hit.field)
+                .is_allowed()
+        })
         .collect()
 }
 
@@ -105,7 +110,7 @@ mod tests {
             text.matches("DUBOIS-CANARY")
                 .map(|_| Hit {
                     canary: "DUBOIS-CANARY".into(),
-                    field: "surname".into(),
+                    field: cloison_suites::generators::canary::CanaryKind::Surname,
                     owner: DataOwner {
                         tenant: "75".into(),
                         person: Some("person-1".into()),

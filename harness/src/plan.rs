@@ -653,10 +653,7 @@ impl CanaryScanner for WorldCanaries {
             .iter()
             .map(|hit| Hit {
                 canary: hit.value.clone(),
-                field: serde_json::to_value(hit.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+                field: hit.kind,
                 owner: self.owner(hit),
             })
             .collect()

@@ -882,7 +882,7 @@ mod tests {
     fn leak() -> Verdict {
         Verdict::Leak(vec![Hit {
             canary: "75-2024-000002/D1".into(),
-            field: "document_reference".into(),
+            field: cloison_suites::generators::canary::CanaryKind::DocumentReference,
             owner: DataOwner {
                 tenant: "75".into(),
                 person: Some("4".into()),

@@ -11,11 +11,18 @@
 //! A scope may grant reading only (`tenant:read` in a profile): an auditor who reads every case file of its
 //! tenant and may change none. Reads are decided by [`AccessPolicy::decide`], changes (updates, deletes)
 //! by [`AccessPolicy::decide_write`], which leaves read-only scopes out.
+//!
+//! Two exceptions refine the scopes ([`exceptions`]): values public by design (a display name every member
+//! of the tenant is shown: [`AccessPolicy::decide_value`]), and endpoints that narrow what a role may do
+//! through them (administrators refused the single-record route: [`AccessPolicy::refused_through`]).
+
+mod exceptions;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::generators::canary::CanaryKind;
 use crate::population::{Identity, Population, Record, RecordKind};
 
 /// One scope of data a role may see.
@@ -103,7 +110,15 @@ pub struct AccessPolicy {
     default: Grants,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     kinds: BTreeMap<RecordKind, Grants>,
+    /// Per kind of value, who of its tenant may see it whoever it is about (`[policy.public]`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    public: BTreeMap<CanaryKind, Audience>,
+    /// Per endpoint (its key), per role, the scopes the endpoint narrows the role to (`narrow`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    narrowed: BTreeMap<String, BTreeMap<String, Vec<Scope>>>,
 }
+
+pub use exceptions::Audience;
 
 /// Per role, its scopes and those of them that grant reading only.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +154,9 @@ impl Grants {
 pub enum Decision {
     /// Visible, granted by this scope.
     Allowed(Scope),
+    /// Visible because the policy declares this kind of value public to the identity's role within its
+    /// tenant (`[policy.public]`), whoever it is about.
+    Public,
     /// Not visible to this identity.
     Denied,
 }
@@ -146,7 +164,7 @@ pub enum Decision {
 impl Decision {
     /// Whether the data is visible.
     pub fn is_allowed(self) -> bool {
-        matches!(self, Decision::Allowed(_))
+        matches!(self, Decision::Allowed(_) | Decision::Public)
     }
 }
 

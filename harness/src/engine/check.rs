@@ -144,7 +144,20 @@ impl Executor<'_> {
             .filter(|h| h.owner.person.as_deref() == Some(scene.person.as_str()))
             .collect();
         let allowed = model.may_read(i);
-        let evidence = split_reflected(ours.clone(), &oracle::carried(self.scanner, &ex.sent));
+        let policy = &self.profile.policy;
+        // The read endpoint narrows the member's role away (`narrow`): its refusal is declared.
+        if allowed && policy.shut_to(&read.origin.to_string(), &member.role) {
+            return None;
+        }
+        // Values public to the member's role in its tenant prove nothing (`[policy.public]`).
+        let foreign: Vec<_> = ours
+            .iter()
+            .filter(|h| {
+                !(policy.is_public(h.field, &member.role) && h.owner.tenant == member.tenant)
+            })
+            .cloned()
+            .collect();
+        let evidence = split_reflected(foreign, &oracle::carried(self.scanner, &ex.sent));
         let verdict = if allowed {
             match judge_control(&Default::default(), &ex.observed, ours.len()) {
                 Verdict::Unauthenticated => Verdict::ControlFailed(format!(

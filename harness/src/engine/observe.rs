@@ -89,14 +89,33 @@ impl<'a> Executor<'a> {
 
     /// The endpoint that reads a record of a kind back (read, else download, else a nested list).
     pub(super) fn read_back_endpoint(&self, kind: RecordKind) -> Option<&'a Endpoint> {
+        self.read_back_endpoints(kind).next()
+    }
+
+    /// The endpoints that read a record of a kind back, in the order they are preferred.
+    fn read_back_endpoints(&self, kind: RecordKind) -> impl Iterator<Item = &'a Endpoint> {
         let profile: &'a Profile = self.profile;
         ["read", "download", "list"]
             .into_iter()
-            .filter_map(|op| profile.endpoint(kind, op))
-            .find(|e| {
+            .filter_map(move |op| profile.endpoint(kind, op))
+            .filter(move |e| {
                 let p = e.placeholders();
                 p.contains(&format!("{}.id", kind.name())) || p.contains("case.id")
             })
+    }
+
+    /// The endpoint `reader` reads `record` back through: the first of [`Executor::read_back_endpoint`]'s
+    /// that does not narrow the reader's role away from it (`narrow` in the profile: a refusal there is
+    /// declared, and would say nothing of the record).
+    pub(super) fn read_back_endpoint_as(&self, reader: &str, record: &str) -> Option<&'a Endpoint> {
+        let population = &self.plan.population;
+        let record = population.record(record)?;
+        let Some(identity) = population.identity(reader) else {
+            return self.read_back_endpoint(record.kind);
+        };
+        let policy = &self.profile.policy;
+        self.read_back_endpoints(record.kind)
+            .find(|e| !policy.refused_through(&e.origin.to_string(), population, identity, record))
     }
 
     /// Read a record as `reader` (a read-back): the exchange, or why it could not be sent.
@@ -108,8 +127,8 @@ impl<'a> Executor<'a> {
             .map(|r| r.kind)
             .ok_or_else(|| format!("{record} is not in the population"))?;
         let endpoint = self
-            .read_back_endpoint(kind)
-            .ok_or_else(|| format!("no endpoint reads a {kind} back"))?;
+            .read_back_endpoint_as(reader, record)
+            .ok_or_else(|| format!("no endpoint reads a {kind} back as {reader}"))?;
         let ctx = self.record_ctx(record, reader);
         self.send(Some(reader), endpoint, &ctx, &Tweak::default())
             .await

@@ -200,8 +200,8 @@ impl Executor<'_> {
                 found
             }
         }?;
-        let kind = self.plan.population.record(&record)?.kind;
-        Some((record, self.read_back_endpoint(kind)?))
+        let endpoint = self.read_back_endpoint_as(key, &record)?;
+        Some((record, endpoint))
     }
 
     /// A record the identity may see, seeded, readable back, and out of the pool set aside for writes.
@@ -211,7 +211,7 @@ impl Executor<'_> {
         let readable = |record: &cloison_suites::Record| {
             self.seeded.record_ids.contains_key(&record.key)
                 && !self.pool.contains(&record.case)
-                && self.read_back_endpoint(record.kind).is_some()
+                && self.read_back_endpoint_as(key, &record.key).is_some()
         };
         session::liveness_record(population, &self.profile.policy, identity, readable)
             .map(|record| record.key.clone())

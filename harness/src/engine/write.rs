@@ -3,7 +3,7 @@
 //! identity or tenant the slipped field named. `cloison_suites::verdict::judge` decides.
 
 use cloison_suites::verdict::{self, Answer, Change, Evidence, Need, Observations, Refusals};
-use cloison_suites::{Named, Op, Probe, RecordKind, Scope, Unsent};
+use cloison_suites::{Named, Op, Probe, Scope, Unsent};
 use serde_json::{Value, json};
 
 use super::executor::Executor;
@@ -15,15 +15,11 @@ use crate::profile::Endpoint;
 use crate::render::Tweak;
 
 impl<'a> Executor<'a> {
-    /// How the endpoint that reads a record back refuses (the profile's refusals when none reads it).
-    fn read_back_refusals(&self, record: &str) -> &'a Refusals {
-        let kind = self
-            .plan
-            .population
-            .record(record)
-            .map_or(RecordKind::Case, |r| r.kind);
+    /// How the endpoint `reader` reads a record back through refuses (the profile's refusals when none
+    /// reads it).
+    fn read_back_refusals(&self, reader: &str, record: &str) -> &'a Refusals {
         let profile = self.profile;
-        self.read_back_endpoint(kind)
+        self.read_back_endpoint_as(reader, record)
             .map_or(&profile.refusals, |e| profile.refusals_for(e))
     }
 
@@ -111,7 +107,7 @@ impl<'a> Executor<'a> {
                 Op::Update
             },
             read_back: back.as_ref().map(|b| &b.observed),
-            read_back_refusals: self.read_back_refusals(record_key),
+            read_back_refusals: self.read_back_refusals(owner, record_key),
             marker: endpoint.marker.as_deref().map(|p| (p, marker.as_str())),
             writer_saw_before,
             writer_view: None,
@@ -246,7 +242,7 @@ impl<'a> Executor<'a> {
             owner: actor_key,
             op: Op::Update,
             read_back: back.as_ref().map(|b| &b.observed),
-            read_back_refusals: self.read_back_refusals(record_key),
+            read_back_refusals: self.read_back_refusals(actor_key, record_key),
             marker: None,
             writer_saw_before: false,
             writer_view: None,

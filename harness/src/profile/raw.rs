@@ -86,12 +86,13 @@ pub struct RawDeployHealth {
     pub timeout: Option<u64>,
 }
 
-/// One entry of `[policy]`: a role's scopes, or a record kind's table of roles and scopes.
+/// One entry of `[policy]`: a role's scopes, or a record kind's table of roles and scopes (or, under
+/// `[policy.public]`, kinds of values and the roles they are public to).
 #[derive(Debug)]
 pub enum RawPolicyEntry {
     /// `ROLE = ["scope", ...]`.
     Scopes(Vec<String>),
-    /// `[policy.KIND]` with `ROLE = ["scope", ...]`.
+    /// `[policy.KIND]` with `ROLE = ["scope", ...]`; `[policy.public]` with `VALUE_KIND = ["role", ...]`.
     Kind(BTreeMap<String, Vec<String>>),
 }
 
@@ -409,6 +410,10 @@ pub struct RawEndpoint {
     /// How an answer `202 Accepted` is followed until ready.
     #[serde(default)]
     pub poll: Option<RawPoll>,
+    /// Roles this resource operation narrows, with the scopes they keep through it (`narrow = {
+    /// tenant_admin = ["nothing"] }`).
+    #[serde(default)]
+    pub narrow: Option<BTreeMap<String, Vec<String>>>,
 }
 
 /// `poll = { location = "/pointer", interval = 1, budget = 30 }`: where an answer `202` says to look

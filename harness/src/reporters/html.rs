@@ -382,7 +382,7 @@ fn cause(out: &mut String, report: &Report, index: usize, cause: &RootCause) {
             let _ = write!(
                 out,
                 "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&hit.field),
+                escape(hit.field.name()),
                 escape(&hit.canary),
                 escape(&hit.owner.tenant),
                 escape(hit.owner.person.as_deref().unwrap_or("-")),

@@ -652,7 +652,10 @@ path = "/members/{{member.id}}"
         .first()
         .expect("a finding on members' pages");
     assert!(
-        finding.leaked.iter().any(|hit| hit.field == "surname"),
+        finding
+            .leaked
+            .iter()
+            .any(|hit| hit.field.name() == "surname"),
         "{finding:?}"
     );
 

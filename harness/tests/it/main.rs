@@ -1,6 +1,7 @@
 //! Integration tests of the cloison harness: one test binary, one module per area.
 
 mod agora;
+mod annuaire;
 mod bench;
 mod blame;
 mod bounded;

@@ -22,6 +22,9 @@ pub enum UnplannedReason {
     CallerCredential,
     /// The request names its caller and no identity of the world can lend its values.
     NoIdentityToLend,
+    /// The endpoint narrows the role (`narrow` in the profile): the records its policy lets it see are
+    /// refused there, which is expected, so no probe expects them through it.
+    NarrowedByEndpoint,
 }
 
 impl std::fmt::Display for UnplannedReason {
@@ -32,6 +35,9 @@ impl std::fmt::Display for UnplannedReason {
             }
             UnplannedReason::NoIdentityToLend => {
                 "its request names its caller, and no identity of the world can lend its values"
+            }
+            UnplannedReason::NarrowedByEndpoint => {
+                "the endpoint narrows this role (`narrow` in the profile): the records the policy lets it see are refused there, as declared"
             }
         })
     }

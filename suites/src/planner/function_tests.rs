@@ -256,7 +256,7 @@ fn a_get_function_granted_to_nobody_leaves_no_applicable_family_without_probes()
 fn the_last_calls_go_on_only_after_a_refusal() {
     let hit = Hit {
         canary: "x".into(),
-        field: "surname".into(),
+        field: crate::generators::canary::CanaryKind::Surname,
         owner: crate::policy::DataOwner {
             tenant: "13".into(),
             person: None,

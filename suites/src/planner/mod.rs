@@ -196,6 +196,7 @@ pub fn cell_candidates(
         {
             if Relation::of(actor, record) != probe.cell.relation
                 || policy.may_see(population, actor, record).is_allowed() != want_allowed
+                || policy.refused_through(&probe.endpoint, population, actor, record)
             {
                 continue;
             }
@@ -213,5 +214,7 @@ pub fn cell_candidates(
 }
 #[cfg(test)]
 mod function_tests;
+#[cfg(test)]
+mod narrow_tests;
 #[cfg(test)]
 mod tests;

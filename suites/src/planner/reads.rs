@@ -5,6 +5,7 @@ use crate::probes::{Expect, Relation, Variant};
 use crate::surface::{EndpointRef, Op};
 
 use super::builder::Builder;
+use super::{Unplanned, UnplannedReason};
 
 impl<'a> Builder<'a> {
     pub(super) fn controls(&mut self) {
@@ -23,7 +24,7 @@ impl<'a> Builder<'a> {
                         break;
                     }
                     let record = self.index.record(r);
-                    let Some(creator) = self.creator_of(record) else {
+                    let Some(creator) = self.control_reader(endpoint, record) else {
                         continue;
                     };
                     let relation = Relation::of(creator, record);
@@ -41,6 +42,31 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+    }
+
+    /// Who reads `record` through `endpoint` in a control: its creator, or its steward where the endpoint
+    /// narrows the creator's role away from it (`narrow`); `None` if neither may.
+    fn control_reader(
+        &self,
+        endpoint: &EndpointRef,
+        record: &'a crate::population::Record,
+    ) -> Option<&'a crate::population::Identity> {
+        let population = self.index.population;
+        let open = |who: &crate::population::Identity| {
+            !self
+                .policy
+                .refused_through(&endpoint.key, population, who, record)
+        };
+        let creator = self.creator_of(record)?;
+        if open(creator) {
+            return Some(creator);
+        }
+        population.steward_of(record).filter(|steward| {
+            self.policy
+                .may_see(population, steward, record)
+                .is_allowed()
+                && open(steward)
+        })
     }
 
     pub(super) fn record_reads(&mut self) {
@@ -62,6 +88,19 @@ impl<'a> Builder<'a> {
                             .policy
                             .may_see(self.index.population, actor, record)
                             .is_allowed();
+                        // Allowed, but the endpoint narrows the role: a refusal is expected there and
+                        // what it serves is the actor's to see, so there is nothing to judge.
+                        if allowed
+                            && self.policy.refused_through(
+                                &endpoint.key,
+                                self.index.population,
+                                actor,
+                                record,
+                            )
+                        {
+                            self.narrowed_out(Family::AllowedRead, endpoint, role);
+                            continue;
+                        }
                         let (family, expect) = if allowed {
                             (Family::AllowedRead, Expect::Visible)
                         } else {
@@ -82,8 +121,22 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Forbidden updates and deletes, aimed at the pool's write case files: every role tries, from the same
-    /// tenant and from another.
+    /// Record that `endpoint` narrows `role` so that some of the family's cells are not planned (once per
+    /// family, endpoint and role).
+    fn narrowed_out(&mut self, family: Family, endpoint: &EndpointRef, role: &str) {
+        let unplanned = Unplanned {
+            family,
+            endpoint: endpoint.key.clone(),
+            role: role.to_string(),
+            reason: UnplannedReason::NarrowedByEndpoint,
+        };
+        if !self.unplanned.contains(&unplanned) {
+            self.unplanned.push(unplanned);
+        }
+    }
+
+    /// Lists, exports and `GET` functions with no record in their path, as every role (a function's
+    /// callers not granted it expect a refusal).
     pub(super) fn collections(&mut self) {
         let endpoints: Vec<&EndpointRef> = self.surface.collections().collect();
         for endpoint in endpoints {

@@ -42,7 +42,7 @@ fn seen(status: u16, proof: &[&str]) -> Seen {
 fn hit(canary: &str, person: &str) -> Hit {
     Hit {
         canary: canary.into(),
-        field: "nir".into(),
+        field: crate::generators::canary::CanaryKind::Nir,
         owner: DataOwner {
             tenant: "75".into(),
             person: Some(person.into()),

@@ -17,6 +17,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::generators::canary::CanaryKind;
 use crate::policy::DataOwner;
 
 mod change;
@@ -69,8 +70,8 @@ impl Observed {
 pub struct Hit {
     /// The canary value as registered.
     pub canary: String,
-    /// What field of the world it comes from (`surname`, `nir`, `document reference`...).
-    pub field: String,
+    /// What kind of value of the world it is (`surname`, `nir`, `document_reference`...).
+    pub field: CanaryKind,
     /// Whose data it is.
     pub owner: DataOwner,
 }

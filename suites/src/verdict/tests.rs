@@ -25,7 +25,7 @@ fn observed(status: u16, headers: &[(&str, &str)], body: &str) -> Observed {
 fn hit(canary: &str) -> Hit {
     Hit {
         canary: canary.into(),
-        field: "nir".into(),
+        field: crate::generators::canary::CanaryKind::Nir,
         owner: DataOwner {
             tenant: "75".into(),
             person: Some("1".into()),

@@ -98,6 +98,10 @@ impl Validator<'_> {
                 return Err(self.err(&at.key("find"), "`find` says how a created record's identifier is looked up: it belongs to a [resources.KIND.create] endpoint"));
             }
         }
+        // A resource's operations other than its create take `narrow` out before they get here.
+        if raw.narrow.is_some() {
+            return Err(self.err(&at.key("narrow"), "`narrow` names roles a resource's operation refuses although the policy lets them see its records: it belongs to a [resources.NAME.OPERATION] endpoint other than `create`"));
+        }
         let method = self.method(at, raw)?;
         if !raw.path.starts_with('/') {
             return Err(self.err(

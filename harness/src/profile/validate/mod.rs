@@ -237,9 +237,13 @@ impl Validator<'_> {
             Some(raw.name)
         };
         let roles = self.keep(self.roles(raw.roles));
-        let policy = roles
-            .as_ref()
-            .and_then(|roles| self.keep(self.policy(&raw.policy, roles)));
+        // The endpoints' narrowing is checked even when the rest of the policy has mistakes: all at once.
+        let policy = roles.as_ref().and_then(|roles| {
+            let policy = self.keep(self.policy(&raw.policy, roles));
+            let narrowed =
+                self.narrowing(policy.clone().unwrap_or_default(), &raw.resources, roles);
+            policy.map(|_| narrowed)
+        });
         let accounts = self.keep(self.accounts(raw.accounts));
         let tenants = accounts
             .as_ref()

@@ -3,12 +3,19 @@
 
 use std::collections::BTreeMap;
 
+use cloison_suites::generators::canary::CanaryKind;
+use cloison_suites::policy::Audience;
 use cloison_suites::{AccessPolicy, Scope};
 
 use super::{Validator, quoted};
 use crate::profile::error::{KeyPath, ProfileError};
-use crate::profile::raw::{RawPolicyEntry, RawRole};
+use crate::profile::raw::{RawOperation, RawPolicyEntry, RawRole};
 use crate::profile::{ANONYMOUS, CLOISON_ROLES};
+
+/// `[policy.public]`: the kinds of values public by design, and who may see them.
+const PUBLIC: &str = "public";
+/// In `[policy.public]`, every role.
+const EVERY_ROLE: &str = "*";
 
 impl Validator<'_> {
     /// Roles of the platform's own: `[roles] NAME = { staff = true }`, each a tenant's staff with one
@@ -120,10 +127,15 @@ impl Validator<'_> {
                 }
             }
         }
-        // `[policy.KIND]`: other scopes for some roles on records of one kind.
+        // `[policy.KIND]`: other scopes for some roles on records of one kind; `[policy.public]`: values
+        // public by design.
         for (kind_name, entry) in raw {
             if let RawPolicyEntry::Kind(table) = entry {
-                policy = self.kind_policy(policy, kind_name, table, platform_roles);
+                policy = if kind_name == PUBLIC {
+                    self.public_values(policy, table, platform_roles)
+                } else {
+                    self.kind_policy(policy, kind_name, table, platform_roles)
+                };
             }
         }
         self.since(mark)?;
@@ -198,6 +210,141 @@ impl Validator<'_> {
             }
         }
         policy
+    }
+
+    /// `[policy.public]`: `VALUE_KIND = ["role", ...]` (or `["*"]`, every role), each mistake recorded.
+    fn public_values(
+        &self,
+        mut policy: AccessPolicy,
+        table: &BTreeMap<String, Vec<String>>,
+        platform_roles: &BTreeMap<String, String>,
+    ) -> AccessPolicy {
+        let at = KeyPath::root("policy").key(PUBLIC);
+        for (name, roles) in table {
+            let Some(kind) = CanaryKind::from_name(name) else {
+                self.report(self.err(
+                    &at.key(name),
+                    format!(
+                        "unknown kind of value `{name}`: expected one of {}",
+                        quoted(&CanaryKind::ALL.map(CanaryKind::name))
+                    ),
+                ));
+                continue;
+            };
+            if let Some(audience) = self.keep(self.audience(&at.key(name), roles, platform_roles)) {
+                policy = policy.with_public(kind, audience);
+            }
+        }
+        policy
+    }
+
+    /// Who a public kind of value is public to: `["*"]`, or roles (cloison's or the platform's names).
+    fn audience(
+        &self,
+        at: &KeyPath,
+        names: &[String],
+        platform_roles: &BTreeMap<String, String>,
+    ) -> Result<Audience, ProfileError> {
+        if names.is_empty() {
+            return Err(self.err(at, "empty list: expected the roles that may see this kind of value whoever it is about (`[\"*\"]` for every role), or no entry"));
+        }
+        if names.iter().any(|n| n == EVERY_ROLE) {
+            if names.len() > 1 {
+                return Err(self.err(
+                    at,
+                    "`*` is every role already: expected `[\"*\"]` alone, or a list of roles",
+                ));
+            }
+            return Ok(Audience::Everyone);
+        }
+        let mut roles = std::collections::BTreeSet::new();
+        for (i, name) in names.iter().enumerate() {
+            if name == ANONYMOUS {
+                return Err(self.err(&at.index(i), "a caller without credentials sees no record: values public to `anonymous` are not modelled (`*` is every role of the policy)"));
+            }
+            let role = self
+                .policy_role(at, name, platform_roles)
+                .map_err(|_| self.unknown_role(&at.index(i), name, platform_roles))?;
+            if !roles.insert(role.clone()) {
+                return Err(self.err(&at.index(i), format!("role `{role}` given twice")));
+            }
+        }
+        Ok(Audience::Roles(roles))
+    }
+
+    /// `narrow = { ROLE = [scopes] }` on resources' operations: through that endpoint, the role reaches only
+    /// what those scopes grant (`["nothing"]`: it is refused there). Each mistake recorded.
+    pub(super) fn narrowing(
+        &self,
+        mut policy: AccessPolicy,
+        resources: &BTreeMap<String, BTreeMap<String, RawOperation>>,
+        platform_roles: &BTreeMap<String, String>,
+    ) -> AccessPolicy {
+        for (name, ops) in resources {
+            for (op, operation) in ops {
+                let RawOperation::One(endpoint) = operation else {
+                    continue;
+                };
+                let Some(narrow) = &endpoint.narrow else {
+                    continue;
+                };
+                // A create's `narrow` is refused with its endpoint (`Validator::endpoint_of`).
+                if op == "create" {
+                    continue;
+                }
+                let key = KeyPath::root("resources").key(name).key(op);
+                let at = key.key("narrow");
+                if narrow.is_empty() {
+                    self.report(self.err(&at, "empty table: expected `ROLE = [scopes]` for each role this endpoint narrows (`[\"nothing\"]` if it refuses the role outright)"));
+                }
+                for (role_name, names) in narrow {
+                    let Some(role) = self.keep(self.policy_role(&at, role_name, platform_roles))
+                    else {
+                        continue;
+                    };
+                    let Some((scopes, read_only)) =
+                        self.keep(self.scopes(&at.key(role_name), names))
+                    else {
+                        continue;
+                    };
+                    if !read_only.is_empty() {
+                        self.report(self.err(&at.key(role_name), "`:read` means nothing here: an endpoint does one thing, so `narrow` lists plain scopes (`[\"own\"]`, `[\"nothing\"]`)"));
+                        continue;
+                    }
+                    policy = policy.with_narrowed(key.to_string(), role, scopes);
+                }
+            }
+        }
+        policy
+    }
+
+    /// The error of an unknown role at `at` (an element of a list).
+    fn unknown_role(
+        &self,
+        at: &KeyPath,
+        name: &str,
+        platform_roles: &BTreeMap<String, String>,
+    ) -> ProfileError {
+        let named: Vec<&str> = platform_roles
+            .iter()
+            .filter(|(role, platform)| role != platform)
+            .map(|(_, platform)| platform.as_str())
+            .collect();
+        let also = if named.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " or the platform's name of one in [roles] ({})",
+                quoted(&named)
+            )
+        };
+        self.err(
+            at,
+            format!(
+                "unknown role `{name}`: expected `*` (every role), one of {}{also}",
+                quoted(&self.role_names())
+            ),
+        )
     }
 
     /// The cloison role a policy key names: itself, or the role the platform calls so in `[roles]`.

@@ -225,7 +225,10 @@ impl Validator<'_> {
         if endpoint.granted.is_some() || endpoint.kind.is_some() {
             return Err(self.err(key, "`granted` and `kind` belong to [functions.NAME] entries: the access to a resource's records is stated in [policy]"));
         }
-        let endpoint = self.endpoint(key, endpoint, record_roots(kind))?;
+        // `narrow` is the policy's (see `Validator::narrowing`).
+        let mut plain = (**endpoint).clone();
+        plain.narrow = None;
+        let endpoint = self.endpoint(key, &plain, record_roots(kind))?;
         if op == "update" {
             if endpoint.marker.is_none() {
                 return Err(self.err(key, "an update must say where its marker lands in the record read back: expected `marker = \"/field\"` (a JSON pointer into the read endpoint's answer) and `{{probe.marker}}` in the body"));
