@@ -34,6 +34,7 @@ pub mod merge;
 pub mod openapi;
 pub mod oracle;
 pub mod plan;
+pub mod redact;
 pub mod profile;
 pub(crate) mod progress;
 pub mod render;
