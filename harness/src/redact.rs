@@ -136,11 +136,29 @@ impl Redactor {
                 }
             }
             Value::Array(items) => items.iter_mut().for_each(|v| self.value(v)),
-            Value::Object(map) => map.values_mut().for_each(|v| self.value(v)),
+            Value::Object(map) => (map.iter_mut())
+                .filter(|(key, _)| !TYPED.contains(&key.as_str()))
+                .for_each(|(_, v)| self.value(v)),
             _ => {}
         }
     }
 }
+
+/// Fields of a report that hold a typed name (a family, an evidence, a relation...), never a credential:
+/// left as they are, so that a secret that happens to spell a word never breaks the report's types.
+const TYPED: &[&str] = &[
+    "family",
+    "evidence",
+    "outcome",
+    "relation",
+    "kind",
+    "expect",
+    "reason",
+    "finding",
+    "schema_version",
+    "cloison_version",
+    "profile_digest",
+];
 
 /// Redact every string of `value` (a report as JSON, say) with `secrets` and the header-shaped rule.
 pub fn json(value: &mut Value, secrets: &Secrets) {

@@ -1,8 +1,8 @@
 //! "Écho": a platform that sends every request back. Every answer (errors included) starts with the request
 //! as it came (`echo`: its headers, `Authorization` and the project key among them, and its body); the
 //! planted flaw, a note served by id to anyone signed in, also answers a debug journal of the requests
-//! before it (other identities' `Authorization` headers, and the bodies of the last logins, passwords
-//! included). Accounts sign themselves up (the answer gives a token), then log in (the answer gives another
+//! before it (the first login's body, a password in it, and the last requests' `Authorization` headers,
+//! other identities' among them). Accounts sign themselves up (the answer gives a token), then log in (the answer gives another
 //! token and sets a session cookie).
 //!
 //! The mock keeps every credential it issued or was given (tokens, cookie values, passwords, the project
@@ -39,15 +39,28 @@ struct User {
 struct Note {
     id: u64,
     owner: u64,
+    /// Who filed it (a representative files for the person, and may attach to it).
+    filer: u64,
     title: Value,
     body: Value,
+}
+
+/// A file attached to a note (a document): its values only.
+#[derive(Debug)]
+struct Attachment {
+    id: u64,
+    note: u64,
+    values: Value,
 }
 
 #[derive(Debug, Default)]
 struct Db {
     users: Vec<User>,
     notes: Vec<Note>,
-    /// The last requests' `Authorization` headers and login bodies, for the flaw's journal.
+    files: Vec<Attachment>,
+    /// The first login's body (a password in it), then the last requests' `Authorization` headers, for the
+    /// flaw's journal.
+    first_login: Option<Value>,
     journal: VecDeque<Value>,
     /// Every credential issued or received: tokens, cookie values, passwords.
     credentials: BTreeSet<String>,
@@ -134,7 +147,7 @@ async fn create_note(
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
     let mut db = m.db.lock().expect("db");
-    let Some(_caller) = db.caller(&headers) else {
+    let Some(caller) = db.caller(&headers) else {
         return unauthenticated();
     };
     let author = match &body["author"] {
@@ -149,6 +162,7 @@ async fn create_note(
     db.notes.push(Note {
         id,
         owner,
+        filer: caller,
         title: body["title"].clone(),
         body: body["body"].clone(),
     });
@@ -173,9 +187,48 @@ async fn read_note(State(m): Shared, headers: HeaderMap, Path(id): Path<String>)
     }
     let mut answer = note_json(note);
     if m.open_notes {
-        answer["journal"] = Value::Array(db.journal.iter().cloned().collect());
+        let journal = db.first_login.iter().chain(&db.journal).cloned();
+        answer["journal"] = Value::Array(journal.collect());
     }
     reply(StatusCode::OK, answer)
+}
+
+/// Attach a file to a note the caller owns.
+async fn attach(
+    State(m): Shared,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let mut db = m.db.lock().expect("db");
+    let Some(caller) = db.caller(&headers) else {
+        return unauthenticated();
+    };
+    if !(db.notes.iter()).any(|n| n.id == id && (n.owner == caller || n.filer == caller)) {
+        return not_found();
+    }
+    let file = db.files.len() as u64 + 1;
+    db.files.push(Attachment {
+        id: file,
+        note: id,
+        values: body,
+    });
+    reply(StatusCode::CREATED, json!({ "id": file }))
+}
+
+/// A file, to its note's owner only.
+async fn read_file(State(m): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let db = m.db.lock().expect("db");
+    let Some(caller) = db.caller(&headers) else {
+        return unauthenticated();
+    };
+    let file = (id.parse::<u64>().ok()).and_then(|id| db.files.iter().find(|f| f.id == id));
+    match file {
+        Some(f) if db.notes.iter().any(|n| n.id == f.note && n.owner == caller) => {
+            reply(StatusCode::OK, json!({ "id": f.id, "values": f.values }))
+        }
+        _ => not_found(),
+    }
 }
 
 async fn my_notes(State(m): Shared, headers: HeaderMap) -> Response {
@@ -207,13 +260,15 @@ async fn echo_everything(State(m): Shared, request: Request, next: Next) -> Resp
     let echo = json!({ "body": text, "headers": headers, "path": parts.uri.path() });
     {
         let mut db = m.db.lock().expect("db");
-        let entry = if parts.uri.path() == "/login" {
-            json!({ "login": text })
-        } else {
-            json!({ "authorization": headers.get("authorization").cloned().unwrap_or(Value::Null) })
-        };
-        db.journal.push_back(entry);
-        while db.journal.len() > 4 {
+        if parts.uri.path() == "/login" {
+            if db.first_login.is_none() {
+                db.first_login = Some(json!({ "login": text }));
+            }
+        } else if let Some(authorization) = headers.get("authorization") {
+            db.journal
+                .push_back(json!({ "authorization": authorization }));
+        }
+        while db.journal.len() > 3 {
             db.journal.pop_front();
         }
     }
@@ -248,6 +303,8 @@ fn router(echo: Arc<Echo>) -> Router {
         .route("/login", post(login))
         .route("/notes", post(create_note).get(my_notes))
         .route("/notes/{id}", get(read_note))
+        .route("/notes/{id}/files", post(attach))
+        .route("/files/{id}", get(read_file))
         .layer(axum::middleware::from_fn_with_state(
             echo.clone(),
             echo_everything,
@@ -311,6 +368,16 @@ path = "/notes/{{case.id}}"
 
 [resources.case.list]
 path = "/notes"
+
+[resources.document.create]
+as = "owner"
+method = "POST"
+path = "/notes/{{case.id}}/files"
+extract = { id = "/id" }
+json = { name = "{{document.file_name}}", reference = "{{document.reference}}" }
+
+[resources.document.read]
+path = "/files/{{document.id}}"
 "#;
 
 /// What a run of the binary wrote, in every format, and the mock's credentials.
