@@ -97,7 +97,8 @@ fn forms(value: &str) -> Vec<String> {
     }
     out.push(form_urlencoded::byte_serialize(value.as_bytes()).collect());
     out.push(
-        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string(),
+        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
     );
     out.sort();
     out.dedup();
@@ -243,9 +244,11 @@ pub fn header_shaped(text: &str) -> String {
         {
             let name = text[name_end.0..name_end.1].to_ascii_lowercase();
             let value = &text[start..end];
-            if credential_name(&name) && !value.starts_with("<redacted")
+            if credential_name(&name)
+                && !value.starts_with("<redacted")
                 && !value.starts_with("{{")
-                && !value.trim().is_empty() {
+                && !value.trim().is_empty()
+            {
                 out.push_str(&text[copied..start]);
                 out.push_str(REDACTED);
                 copied = end;
@@ -289,7 +292,9 @@ fn value_after(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
     let escaped_quote = bytes.get(i..i + 2) == Some(b"\\\"");
     if escaped_quote {
         let start = i + 2;
-        let end = find(bytes, start, |b, j| b[j] == b'\\' && b.get(j + 1) == Some(&b'"'))?;
+        let end = find(bytes, start, |b, j| {
+            b[j] == b'\\' && b.get(j + 1) == Some(&b'"')
+        })?;
         return Some((start, end));
     }
     if let Some(&quote @ (b'"' | b'\'')) = bytes.get(i) {
@@ -302,7 +307,10 @@ fn value_after(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
     }
     let start = i;
     let end = find(bytes, start, |b, j| {
-        matches!(b[j], b'\n' | b'\r' | b'"' | b'\'' | b'&' | b',' | b'}' | b']' | b'<')
+        matches!(
+            b[j],
+            b'\n' | b'\r' | b'"' | b'\'' | b'&' | b',' | b'}' | b']' | b'<'
+        )
     })
     .unwrap_or(bytes.len());
     (start < end).then_some((start, end))
@@ -320,12 +328,16 @@ mod tests {
     #[test]
     fn held_values_are_hidden_in_every_form() {
         let secrets = Secrets::of(["tok-abcdef", "p@ss w\"rd", "abc"]);
-        let text = r#"{"echo":"tok-abcdef","pw":"p@ss w\"rd","form":"p%40ss+w%22rd","short":"abc"}"#;
+        let text =
+            r#"{"echo":"tok-abcdef","pw":"p@ss w\"rd","form":"p%40ss+w%22rd","short":"abc"}"#;
         let out = secrets.redact(text);
         assert!(!out.contains("tok-abcdef"), "{out}");
         assert!(!out.contains("p@ss"), "{out}");
         assert!(!out.contains("p%40ss"), "{out}");
-        assert!(out.contains("\"short\":\"abc\""), "short values are not redacted: {out}");
+        assert!(
+            out.contains("\"short\":\"abc\""),
+            "short values are not redacted: {out}"
+        );
     }
 
     #[test]
@@ -367,7 +379,8 @@ mod tests {
     #[test]
     fn a_json_tree_is_redacted_everywhere() {
         let secrets = Secrets::of(["secret-value-1"]);
-        let mut value = serde_json::json!({ "a": ["x secret-value-1 y", { "b": "secret-value-1" }], "n": 3 });
+        let mut value =
+            serde_json::json!({ "a": ["x secret-value-1 y", { "b": "secret-value-1" }], "n": 3 });
         json(&mut value, &secrets);
         assert_eq!(
             value,

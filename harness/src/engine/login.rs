@@ -246,7 +246,12 @@ impl Login<'_> {
         }
         secrets.extend(answered.token);
         // Every credential of every login (re-logins included) joins the run's set, for the report.
-        (inputs.options.redact).extend(secrets.iter().cloned().chain(headers.iter().map(|h| h.1.clone())));
+        (inputs.options.redact).extend(
+            secrets
+                .iter()
+                .cloned()
+                .chain(headers.iter().map(|h| h.1.clone())),
+        );
         session.credential = Credential {
             who: account.login.clone(),
             headers,
@@ -382,7 +387,13 @@ impl Login<'_> {
 fn set_cookie_values(ex: &Exchange) -> Vec<String> {
     (ex.observed.headers.iter())
         .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
-        .filter_map(|(_, value)| value.split(';').next()?.split_once('=').map(|(_, v)| v.trim().to_string()))
+        .filter_map(|(_, value)| {
+            value
+                .split(';')
+                .next()?
+                .split_once('=')
+                .map(|(_, v)| v.trim().to_string())
+        })
         .filter(|value| !value.is_empty())
         .collect()
 }

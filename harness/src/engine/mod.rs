@@ -304,7 +304,11 @@ impl<'a> Engine<'a> {
             &sink,
         );
         executor.run(planned, &collector, laps, seed_seconds).await;
-        (inputs.options.redact).extend(setup::all_secrets(inputs, Some(&provisioned), Some(&sessions)));
+        (inputs.options.redact).extend(setup::all_secrets(
+            inputs,
+            Some(&provisioned),
+            Some(&sessions),
+        ));
         Ok(collector.into_outcome())
     }
 

@@ -279,14 +279,15 @@ impl<'a> Executor<'a> {
         let population = &self.plan.population;
         let record = probe.record.as_deref().and_then(|r| population.record(r));
         let actor = probe.actor.as_deref().and_then(|a| population.identity(a));
-        let tenant = record.map(|r| r.tenant.as_str()).or(actor.map(|a| a.tenant.as_str()));
+        let tenant = record
+            .map(|r| r.tenant.as_str())
+            .or(actor.map(|a| a.tenant.as_str()));
         let allowed = match &endpoint.granted {
             Some(granted) => population.identities().iter().find(|i| {
                 granted.contains(&i.role)
                     && tenant.is_none_or(|t| i.tenant == t)
-                    && record.is_none_or(|r| {
-                        self.profile.policy.may_see(population, i, r).is_allowed()
-                    })
+                    && record
+                        .is_none_or(|r| self.profile.policy.may_see(population, i, r).is_allowed())
                     && self.sessions.has(&i.key)
             }),
             None => record

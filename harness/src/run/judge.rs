@@ -350,7 +350,10 @@ impl Describe for RunDescription<'_> {
 /// The endpoints whose body the platform rejected as malformed for a caller the policy allows as for the
 /// forbidden one (`Verdict::BodyRejected`): a usage error (exit 2) at each endpoint's line of the profile,
 /// once per endpoint, with what the platform answered. `None` when there is none.
-pub(super) fn bodies_rejected(profile: &Profile, observed: &Observed) -> Option<crate::exit::CliError> {
+pub(super) fn bodies_rejected(
+    profile: &Profile,
+    observed: &Observed,
+) -> Option<crate::exit::CliError> {
     let mut seen = BTreeSet::new();
     let mut errors = Vec::new();
     for event in &observed.events {

@@ -93,7 +93,11 @@ pub(super) fn prepare(
     let mut secrets_file = None;
     if let Some(path) = args.secrets.as_ref().or(profile.secrets_file.as_ref()) {
         secrets = super::secrets::load_secrets(path)?;
-        redact.extend(secrets.values().filter_map(|v| v.as_str().map(str::to_string)));
+        redact.extend(
+            secrets
+                .values()
+                .filter_map(|v| v.as_str().map(str::to_string)),
+        );
         secrets_file = Some(crate::engine::SecretsFile {
             path: path.clone(),
             keys: secrets.keys().cloned().collect(),

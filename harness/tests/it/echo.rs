@@ -104,8 +104,12 @@ fn unauthenticated() -> Response {
 
 async fn signup(State(m): Shared, axum::Json(body): axum::Json<Value>) -> Response {
     let mut db = m.db.lock().expect("db");
-    let (Some(handle), Some(password)) = (body["handle"].as_str(), body["password"].as_str()) else {
-        return reply(StatusCode::BAD_REQUEST, json!({ "error": "handle and password" }));
+    let (Some(handle), Some(password)) = (body["handle"].as_str(), body["password"].as_str())
+    else {
+        return reply(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": "handle and password" }),
+        );
     };
     if db.users.iter().any(|u| u.handle == handle) {
         return reply(StatusCode::CONFLICT, json!({ "error": "taken" }));
@@ -135,7 +139,10 @@ async fn login(State(m): Shared, axum::Json(body): axum::Json<Value>) -> Respons
     db.users[index].tokens.push(token.clone());
     (
         StatusCode::OK,
-        [(header::SET_COOKIE, format!("echo_sid={cookie}; Path=/; HttpOnly"))],
+        [(
+            header::SET_COOKIE,
+            format!("echo_sid={cookie}; Path=/; HttpOnly"),
+        )],
         axum::Json(json!({ "access_token": token })),
     )
         .into_response()
@@ -416,7 +423,12 @@ async fn run_echo(open_notes: bool) -> Written {
     ];
     for format in formats {
         args.push(format!("--{format}"));
-        args.push(files.path(&format!("report.{format}")).display().to_string());
+        args.push(
+            files
+                .path(&format!("report.{format}"))
+                .display()
+                .to_string(),
+        );
     }
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_cloison"))
@@ -486,7 +498,12 @@ fn assert_no_credential(run: &Written) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_echoing_target_gets_no_credential_into_any_output() {
     let flawed = run_echo(true).await;
-    assert_eq!(flawed.exit, i32::from(EXIT_FINDINGS), "{}", flawed.outputs[1].1);
+    assert_eq!(
+        flawed.exit,
+        i32::from(EXIT_FINDINGS),
+        "{}",
+        flawed.outputs[1].1
+    );
     let excerpts: Vec<&str> = (flawed.json["findings"].as_array().expect("findings").iter())
         .filter_map(|f| f["excerpt"].as_str())
         .collect();

@@ -397,7 +397,12 @@ async fn decide(
             json!({ "error": "outcome: expected granted or refused" }),
         );
     }
-    let Some(dossier_org) = db.dossiers.iter().find(|d| d.id == id).map(|d| d.org.clone()) else {
+    let Some(dossier_org) = db
+        .dossiers
+        .iter()
+        .find(|d| d.id == id)
+        .map(|d| d.org.clone())
+    else {
         return not_found();
     };
     if !(role == "clerk" && org == dossier_org) && !c.flaws.open_decide {
@@ -657,7 +662,10 @@ async fn an_export_whose_polled_result_carries_others_dossiers_is_a_proven_leak(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_function_body_the_platform_rejects_for_everyone_is_a_profile_error() {
     let right = format!("{PROFILE}\n{DECIDE}");
-    let wrong = right.replace("json = { outcome = \"granted\" }", "json = { result = \"granted\" }");
+    let wrong = right.replace(
+        "json = { outcome = \"granted\" }",
+        "json = { result = \"granted\" }",
+    );
     assert_ne!(wrong, right);
     let line = wrong
         .lines()
@@ -690,8 +698,10 @@ async fn a_function_body_the_platform_rejects_for_everyone_is_a_profile_error() 
     )
     .await;
     flawed.run.assert_exit(EXIT_FINDINGS);
-    flawed.run.cause("a function-level finding on the decision", |c| {
-        c["endpoint"] == "functions.decide" && c["family"] == "function-level"
-    });
+    flawed
+        .run
+        .cause("a function-level finding on the decision", |c| {
+            c["endpoint"] == "functions.decide" && c["family"] == "function-level"
+        });
     assert!(flawed.decided > 0);
 }
