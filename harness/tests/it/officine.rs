@@ -405,7 +405,8 @@ async fn decide(
     else {
         return not_found();
     };
-    if !(role == "clerk" && org == dossier_org) && !c.flaws.open_decide {
+    let clerk_of_its_org = role == "clerk" && org == dossier_org;
+    if !clerk_of_its_org && !c.flaws.open_decide {
         return forbidden();
     }
     db.decided += 1;
