@@ -85,6 +85,24 @@ impl CliError {
         }
     }
 
+    /// The same error with every credential of `secrets` (and every header-shaped one) hidden in its
+    /// message.
+    pub fn redacted(self, secrets: &crate::redact::Secrets) -> Self {
+        match self {
+            CliError::Usage(message) => CliError::Usage(secrets.redact(&message)),
+            CliError::Failed(err) => {
+                let message = format!("{err:#}");
+                let redacted = secrets.redact(&message);
+                if redacted == message {
+                    CliError::Failed(err)
+                } else {
+                    CliError::Failed(anyhow::anyhow!(redacted))
+                }
+            }
+            other => other,
+        }
+    }
+
     /// The process's exit code.
     pub fn process_exit_code(&self) -> u8 {
         match self {

@@ -36,6 +36,7 @@ pub mod oracle;
 pub mod plan;
 pub mod profile;
 pub(crate) mod progress;
+pub mod redact;
 pub mod render;
 pub mod report;
 pub(crate) mod reporters;

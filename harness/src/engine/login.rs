@@ -245,6 +245,13 @@ impl Login<'_> {
             }
         }
         secrets.extend(answered.token);
+        // Every credential of every login (re-logins included) joins the run's set, for the report.
+        (inputs.options.redact).extend(
+            secrets
+                .iter()
+                .cloned()
+                .chain(headers.iter().map(|h| h.1.clone())),
+        );
         session.credential = Credential {
             who: account.login.clone(),
             headers,
@@ -275,6 +282,8 @@ impl Login<'_> {
             .await
             .map_err(|e| EngineError::Target(e.to_string()))?;
         self.setup_status(login, &ex, &format!("logging in as {}", account.login))?;
+        // Whatever cookie the login sets is a credential, whatever the scheme sends.
+        secrets.extend(set_cookie_values(&ex));
         let mut answered = Answered {
             id: extract(&ex, login, "id"),
             exchange: Some(ex.clone()),
@@ -372,4 +381,19 @@ impl Login<'_> {
                 .ok_or_else(|| no_token(&format!("no {name} header"))),
         }
     }
+}
+
+/// The values of the cookies an answer sets (`Set-Cookie: name=value; ...`).
+fn set_cookie_values(ex: &Exchange) -> Vec<String> {
+    (ex.observed.headers.iter())
+        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, value)| {
+            value
+                .split(';')
+                .next()?
+                .split_once('=')
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .filter(|value| !value.is_empty())
+        .collect()
 }

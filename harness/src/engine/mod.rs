@@ -93,6 +93,10 @@ pub struct EngineOptions {
     /// The secrets file the run read (`--secrets` or the profile's `secrets_file`): a credential from it
     /// that the target refuses is named as such.
     pub secrets_file: Option<SecretsFile>,
+    /// The run's one set of credentials to redact: the engine adds every credential it holds or receives
+    /// (the plan's, the secrets', provisioning's tokens, every login's, re-logins included), for the report
+    /// and the errors.
+    pub redact: crate::redact::Secrets,
 }
 
 pub use cloison_suites::outcome::GIVE_UP_AFTER;
@@ -230,6 +234,17 @@ impl<'a> Engine<'a> {
         options: EngineOptions,
     ) -> Result<Self, EngineError> {
         let contexts = record_contexts(&plan.world, &plan.person_account);
+        // The plan's passwords and keys, the secrets file's and the deployment's values: credentials from
+        // the start.
+        options.redact.extend(
+            (plan.accounts.iter())
+                .flat_map(|a| std::iter::once(a.password.clone()).chain(a.token.clone())),
+        );
+        if let Value::Object(map) = &secrets {
+            options
+                .redact
+                .extend(map.values().filter_map(|v| v.as_str().map(str::to_string)));
+        }
         let anonymous = Session::new(&settings)
             .map_err(|e| EngineError::Target(format!("cannot build an HTTP client: {e}")))?;
         Ok(Self {
@@ -266,6 +281,8 @@ impl<'a> Engine<'a> {
                 laps.mark("reset");
             }
             let provisioned = setup.provision().await?;
+            // Provisioning's tokens and tenants' credentials join the run's set.
+            (inputs.options.redact).extend(setup::all_secrets(inputs, Some(&provisioned), None));
             laps.mark("provision");
             let sessions = setup.login_all(&provisioned).await?;
             laps.mark("login");
@@ -287,6 +304,11 @@ impl<'a> Engine<'a> {
             &sink,
         );
         executor.run(planned, &collector, laps, seed_seconds).await;
+        (inputs.options.redact).extend(setup::all_secrets(
+            inputs,
+            Some(&provisioned),
+            Some(&sessions),
+        ));
         Ok(collector.into_outcome())
     }
 

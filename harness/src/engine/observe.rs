@@ -230,7 +230,7 @@ impl<'a> Executor<'a> {
         let actor = actor_key.and_then(|a| population.identity(a));
         let record = probe.record.as_deref().and_then(|r| population.record(r));
         let evidence = self.evidence(actor, &ex);
-        let (own_data, plain, plain_evidence);
+        let (own_data, plain, plain_evidence, twin);
         let answer = Answer {
             observed: &ex.observed,
             evidence: &evidence,
@@ -254,8 +254,49 @@ impl<'a> Executor<'a> {
                 evidence: &plain_evidence,
             });
         }
+        if verdict::next_need(probe, &seen) == Some(Need::AllowedTwin)
+            && let Some(allowed) = self.allowed_caller(probe, endpoint)
+        {
+            let twin_probe = Probe {
+                actor: Some(allowed.clone()),
+                ..probe.clone()
+            };
+            let twin_ctx = self.probe_ctx(&twin_probe);
+            let sent = self
+                .send(Some(&allowed), endpoint, &twin_ctx, &Tweak::default())
+                .await?;
+            twin = self.follow_pending(Some(&allowed), endpoint, sent).await?;
+            seen.allowed_twin = Some(&twin.observed);
+        }
         let judgement = verdict::judge(probe, &seen);
         Ok(Ok((judgement, ex)))
+    }
+
+    /// An identity the policy allows to make the probe's request, for its allowed twin: for a function, an
+    /// identity of a role granted it, of the record's tenant (else the actor's) and allowed to see the
+    /// record; otherwise the record's steward. `None` when there is none with a session.
+    fn allowed_caller(&self, probe: &Probe, endpoint: &Endpoint) -> Option<String> {
+        let population = &self.plan.population;
+        let record = probe.record.as_deref().and_then(|r| population.record(r));
+        let actor = probe.actor.as_deref().and_then(|a| population.identity(a));
+        let tenant = record
+            .map(|r| r.tenant.as_str())
+            .or(actor.map(|a| a.tenant.as_str()));
+        let allowed = match &endpoint.granted {
+            Some(granted) => population.identities().iter().find(|i| {
+                granted.contains(&i.role)
+                    && tenant.is_none_or(|t| i.tenant == t)
+                    && record
+                        .is_none_or(|r| self.profile.policy.may_see(population, i, r).is_allowed())
+                    && self.sessions.has(&i.key)
+            }),
+            None => record
+                .and_then(|r| population.steward_of(r))
+                .filter(|steward| self.sessions.has(&steward.key)),
+        };
+        allowed
+            .map(|i| i.key.clone())
+            .filter(|key| probe.actor.as_deref() != Some(key.as_str()))
     }
 
     /// A forbidden object, then (unless it leaks) an identifier of the same shape that names nothing.

@@ -108,6 +108,7 @@ pub(crate) fn all_secrets(
     if let Value::Object(map) = &inputs.secrets {
         out.extend(map.values().filter_map(|v| v.as_str().map(str::to_string)));
     }
+    out.extend(inputs.options.redact.values());
     out.retain(|s| s.len() >= 4);
     out.sort();
     out.dedup();
@@ -156,8 +157,9 @@ impl Inputs<'_> {
             who: "the operator".into(),
             headers: vec![(provisioning.operator.name.clone(), value.clone())],
             basic: None,
-            secrets: vec![value],
+            secrets: vec![value.clone()],
         };
+        self.options.redact.add(value);
         Ok(operator)
     }
 }

@@ -82,13 +82,19 @@ pub fn cells(
         cells.entry(&probe.cell).or_insert((probe.expect, 0)).1 += 1;
     }
     // Cells found while running (the stateful suite generates its sequences as it goes): listed with the
-    // events that show them, planned 0.
+    // probes generated and sent in them (at least the events that show them).
+    let mut found: BTreeMap<&Cell, (Expect, usize)> = BTreeMap::new();
     for event in events {
-        if Evidence::of(&event.verdict).is_some() {
-            cells
+        if Evidence::of(&event.verdict).is_some() && !cells.contains_key(&event.probe.cell) {
+            found
                 .entry(&event.probe.cell)
-                .or_insert((event.probe.expect, 0));
+                .or_insert((event.probe.expect, 0))
+                .1 += 1;
         }
+    }
+    for (cell, (expect, shown)) in found {
+        let sent = tallies.get(cell).map_or(0, |t| t.sent);
+        cells.insert(cell, (expect, shown.max(sent)));
     }
     let mut worst: BTreeMap<&Cell, Evidence> = BTreeMap::new();
     for event in events {

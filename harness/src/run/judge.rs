@@ -346,3 +346,40 @@ impl Describe for RunDescription<'_> {
         self.secrets.clone()
     }
 }
+
+/// The endpoints whose body the platform rejected as malformed for a caller the policy allows as for the
+/// forbidden one (`Verdict::BodyRejected`): a usage error (exit 2) at each endpoint's line of the profile,
+/// once per endpoint, with what the platform answered. `None` when there is none.
+pub(super) fn bodies_rejected(
+    profile: &Profile,
+    observed: &Observed,
+) -> Option<crate::exit::CliError> {
+    let mut seen = BTreeSet::new();
+    let mut errors = Vec::new();
+    for event in &observed.events {
+        let Verdict::BodyRejected(reason) = &event.verdict else {
+            continue;
+        };
+        if !seen.insert(event.probe.endpoint.as_str()) {
+            continue;
+        }
+        let Some(endpoint) = profile.endpoint_by_key(&event.probe.endpoint) else {
+            continue;
+        };
+        let said = (event.exchange.as_ref())
+            .map(|ex| format!(" (it said: {})", ex.answer(200, &[])))
+            .unwrap_or_default();
+        errors.push(
+            profile
+                .error_at(
+                    &endpoint.origin,
+                    format!(
+                        "`{}`: {reason}{said}; fix the request this line describes (a profile error found during the run, not a finding)",
+                        event.probe.endpoint
+                    ),
+                )
+                .to_string(),
+        );
+    }
+    (!errors.is_empty()).then(|| crate::exit::CliError::Usage(errors.join("\n")))
+}

@@ -153,7 +153,20 @@ fn write(args: &RunArgs, outputs: &Outputs, report: &Report) -> Result<(), CliEr
 /// Run without printing: prepare, deploy, drive, tear down, judge. Usage errors and failures of the
 /// environment come back as errors; a target that fails, or a signal, as a report (exit code 3 or 130).
 pub async fn execute(args: &RunArgs) -> Result<RunResult, CliError> {
-    let (mut prepared, world) = phases::prepare(args)?;
+    // One set of credentials for the whole run: every phase adds what it holds or receives; the report
+    // (every format is made from it) and any error are redacted with it.
+    let redact = crate::redact::Secrets::default();
+    execute_with(args, &redact)
+        .await
+        .map_err(|err| err.redacted(&redact))
+}
+
+/// [`execute`], with the run's set of credentials.
+async fn execute_with(
+    args: &RunArgs,
+    redact: &crate::redact::Secrets,
+) -> Result<RunResult, CliError> {
+    let (mut prepared, world) = phases::prepare(args, redact)?;
     // Signals are watched from before the deployment: a Ctrl-C while containers start removes them.
     let interrupt = Arc::new(AtomicBool::new(false));
     let watcher = tokio::spawn(keep::watch_signals(interrupt.clone()));
@@ -179,6 +192,10 @@ pub async fn execute(args: &RunArgs) -> Result<RunResult, CliError> {
         Ok(driven) => driven,
         Err(halt) => return halted(args, &prepared, halt),
     };
+    // A body the platform rejects whoever sends it is the profile's mistake: a profile error, no report.
+    if let Some(err) = judge::bodies_rejected(&prepared.profile, &observed) {
+        return Err(err);
+    }
     let interrupted = interrupt.load(Ordering::SeqCst);
     let mut report = judge::judge(
         args,
@@ -189,6 +206,8 @@ pub async fn execute(args: &RunArgs) -> Result<RunResult, CliError> {
         interrupted,
     );
     paced(&mut report, settings.pacer.report());
+    // The one choke point of the report: every reporter, and the kept target's notes, read it redacted.
+    let report = crate::redact::report(report, redact);
     let kept = kept.map(|deployed| KeptTarget {
         notes: keep::kept_notes(
             &deployed,
@@ -251,7 +270,10 @@ fn halted(
                 judge::report_of(args, &prepared.profile, prepared.tenants, classification);
             // What setup made before it stopped: the report says so, not "0 identities".
             report.stats = made;
-            Ok(RunResult::of(report, None))
+            Ok(RunResult::of(
+                crate::redact::report(report, &prepared.redact),
+                None,
+            ))
         }
     }
 }

@@ -60,11 +60,16 @@ pub(super) struct Prepared {
     pub tenants: usize,
     /// The secrets file read, and its keys.
     pub secrets_file: Option<crate::engine::SecretsFile>,
+    /// Every credential of the run, to redact from its report and its errors (see [`crate::redact`]).
+    pub redact: crate::redact::Secrets,
 }
 
 /// Load the profile and the secrets, check the flags, generate the world: every mistake here is a usage
 /// error, found before anything is deployed.
-pub(super) fn prepare(args: &RunArgs) -> Result<(Prepared, World), CliError> {
+pub(super) fn prepare(
+    args: &RunArgs,
+    redact: &crate::redact::Secrets,
+) -> Result<(Prepared, World), CliError> {
     let profile = match &args.profile {
         Some(path) => Profile::load(path),
         None => Profile::reference_portal(),
@@ -88,6 +93,11 @@ pub(super) fn prepare(args: &RunArgs) -> Result<(Prepared, World), CliError> {
     let mut secrets_file = None;
     if let Some(path) = args.secrets.as_ref().or(profile.secrets_file.as_ref()) {
         secrets = super::secrets::load_secrets(path)?;
+        redact.extend(
+            secrets
+                .values()
+                .filter_map(|v| v.as_str().map(str::to_string)),
+        );
         secrets_file = Some(crate::engine::SecretsFile {
             path: path.clone(),
             keys: secrets.keys().cloned().collect(),
@@ -104,6 +114,7 @@ pub(super) fn prepare(args: &RunArgs) -> Result<(Prepared, World), CliError> {
         secrets,
         tenants: world.tenants.len(),
         secrets_file,
+        redact: redact.clone(),
     };
     Ok((prepared, world))
 }
@@ -149,6 +160,9 @@ pub(super) async fn deploy(
         );
     }
     for (name, value) in &deployed.secrets {
+        if let Some(value) = value.as_str() {
+            prepared.redact.add(value);
+        }
         prepared
             .secrets
             .entry(name.clone())
@@ -317,6 +331,7 @@ pub(super) async fn drive(
         stateful: args.shard.is_none_or(|s| s.index == 1),
         log,
         secrets_file: prepared.secrets_file.clone(),
+        redact: prepared.redact.clone(),
     };
     let scanner = probing.plan.scanner();
     let pacer = settings.pacer.clone();

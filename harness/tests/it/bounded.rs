@@ -345,6 +345,7 @@ fn a_signal_during_setup_stops_the_run_at_once() {
         serde_json::from_slice(&std::fs::read(&json).expect("the partial report is written"))
             .expect("it parses");
     assert_eq!(report["outcome"], "interrupted");
+    crate::reports::assert_valid(&report);
     assert!(
         report["reasons"]
             .to_string()

@@ -39,6 +39,7 @@ async fn expect_target_failure(args: &RunArgs, what: &str) {
         "{what}: the failure is explained"
     );
     assert!(result.report.summary().contains("TARGET FAILURE"), "{what}");
+    crate::reports::assert_valid(&serde_json::to_value(&result.report).expect("serialises"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -287,6 +288,7 @@ async fn a_run_stops_at_its_deadline_and_is_inconclusive() {
         result.report.reasons
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    crate::reports::assert_valid(&serde_json::to_value(&result.report).expect("serialises"));
     portal.shutdown().await;
 }
 
@@ -339,6 +341,7 @@ fn a_signal_stops_the_run_with_a_partial_report() {
         serde_json::from_slice(&std::fs::read(&json).expect("the partial report is written"))
             .expect("it parses");
     assert_eq!(report["outcome"], "interrupted");
+    crate::reports::assert_valid(&report);
     runtime.block_on(portal.shutdown());
 }
 

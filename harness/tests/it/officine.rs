@@ -39,6 +39,8 @@ struct Flaws {
     open_purge: bool,
     /// An export lists every dossier of the caller's org.
     export_all: bool,
+    /// A decision on a dossier is taken from any signed-in member (clerks of its org only, fixed).
+    open_decide: bool,
 }
 
 #[derive(Debug)]
@@ -75,6 +77,9 @@ struct Db {
     delivered: usize,
     purged: usize,
     purges_refused: usize,
+    /// Decisions taken, and decisions whose body was malformed.
+    decided: usize,
+    malformed: usize,
 }
 
 impl Db {
@@ -371,6 +376,43 @@ async fn purge(headers: HeaderMap, State(c): Shared) -> Response {
     )
 }
 
+/// Decide a dossier: clerks of its org only (any signed-in member under the flaw). The body is validated
+/// before the caller's rights, as many frameworks do: a malformed body is a 422 to anyone.
+async fn decide(
+    headers: HeaderMap,
+    State(c): Shared,
+    Path(id): Path<String>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let mut db = c.db.lock().expect("db");
+    let Some(me) = db.caller(&headers) else {
+        return unauthorized();
+    };
+    let (role, org) = (me.role.clone(), me.tenant.clone());
+    let outcome = body["outcome"].as_str().unwrap_or_default().to_string();
+    if !matches!(outcome.as_str(), "granted" | "refused") {
+        db.malformed += 1;
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "error": "outcome: expected granted or refused" }),
+        );
+    }
+    let Some(dossier_org) = db
+        .dossiers
+        .iter()
+        .find(|d| d.id == id)
+        .map(|d| d.org.clone())
+    else {
+        return not_found();
+    };
+    let clerk_of_its_org = role == "clerk" && org == dossier_org;
+    if !clerk_of_its_org && !c.flaws.open_decide {
+        return forbidden();
+    }
+    db.decided += 1;
+    reply(StatusCode::OK, json!({ "dossier": id, "outcome": outcome }))
+}
+
 /// Granted to nobody: the platform's own monitoring reads it from inside.
 async fn metrics(headers: HeaderMap, State(c): Shared) -> Response {
     if c.db.lock().expect("db").caller(&headers).is_none() {
@@ -394,6 +436,7 @@ fn router(officine: Arc<Officine>) -> Router {
         .route("/pieces/{id}", get(piece))
         .route("/jobs/{number}", get(job))
         .route("/admin/purge", post(purge))
+        .route("/dossiers/{id}/decision", post(decide))
         .route("/internal/metrics", get(metrics))
         .with_state(officine)
 }
@@ -493,15 +536,30 @@ path = "/internal/metrics"
 granted = []
 "#;
 
+/// A decision on a dossier, granted to agents (clerks); its body as the platform takes it.
+const DECIDE: &str = r#"
+[functions.decide]
+method = "POST"
+path = "/dossiers/{{case.id}}/decision"
+granted = ["agent"]
+json = { outcome = "granted" }
+"#;
+
 /// A finished run against Officine, and what the platform counted.
 struct OfficineRun {
     run: BinaryRun,
     delivered: usize,
     purged: usize,
     purges_refused: usize,
+    decided: usize,
+    malformed: usize,
 }
 
 async fn run_officine(flaws: Flaws) -> OfficineRun {
+    run_officine_with(flaws, PROFILE).await
+}
+
+async fn run_officine_with(flaws: Flaws, profile: &str) -> OfficineRun {
     let officine = Arc::new(Officine {
         db: Mutex::new(Db::default()),
         flaws,
@@ -510,7 +568,7 @@ async fn run_officine(flaws: Flaws) -> OfficineRun {
     let run = run_binary(
         addr,
         RunSpec {
-            profile: PROFILE,
+            profile,
             name: "officine",
             secrets: &format!("ops_key = \"{OPS_KEY}\"\n"),
             seed: 3,
@@ -526,6 +584,8 @@ async fn run_officine(flaws: Flaws) -> OfficineRun {
         delivered: db.delivered,
         purged: db.purged,
         purges_refused: db.purges_refused,
+        decided: db.decided,
+        malformed: db.malformed,
     }
 }
 
@@ -593,4 +653,56 @@ async fn an_export_whose_polled_result_carries_others_dossiers_is_a_proven_leak(
         c["endpoint"] == "resources.case.export" && c["evidence"] == "proven-leak"
     });
     assert!(flawed.delivered > 0);
+}
+
+/// A function's body that the platform rejects as malformed (`result` where it reads `outcome`) is the
+/// profile's mistake: every role not granted it gets a 422 (not a listed refusal), and so does a clerk, whom
+/// the policy allows; the run stops with exit 2 at the function's line, never a finding. With the body
+/// right, the fixed platform refuses every forbidden decision (exit 0), and the flawed one, which serves any
+/// member, is still found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_body_the_platform_rejects_for_everyone_is_a_profile_error() {
+    let right = format!("{PROFILE}\n{DECIDE}");
+    let wrong = right.replace(
+        "json = { outcome = \"granted\" }",
+        "json = { result = \"granted\" }",
+    );
+    assert_ne!(wrong, right);
+    let line = wrong
+        .lines()
+        .position(|l| l == "[functions.decide]")
+        .expect("the function's table")
+        + 1;
+
+    let rejected = run_officine_with(Flaws::default(), &wrong).await;
+    let run = &rejected.run;
+    run.assert_exit(2);
+    assert!(
+        run.stderr.contains(&format!("officine.toml:{line}:"))
+            && run.stderr.contains("`functions.decide`")
+            && run.stderr.contains("422"),
+        "the error names the function and its line {line}: {}",
+        run.stderr
+    );
+    assert!(rejected.malformed > 0 && rejected.decided == 0);
+
+    let fixed = run_officine_with(Flaws::default(), &right).await;
+    fixed.run.assert_clean();
+    assert_eq!((fixed.malformed, fixed.decided), (0, 0));
+
+    let flawed = run_officine_with(
+        Flaws {
+            open_decide: true,
+            ..Flaws::default()
+        },
+        &right,
+    )
+    .await;
+    flawed.run.assert_exit(EXIT_FINDINGS);
+    flawed
+        .run
+        .cause("a function-level finding on the decision", |c| {
+            c["endpoint"] == "functions.decide" && c["family"] == "function-level"
+        });
+    assert!(flawed.decided > 0);
 }

@@ -84,6 +84,7 @@ struct Case {
     baseline: Option<Seen>,
     missing: Option<Observed>,
     change: Option<ChangeCase>,
+    allowed_twin: Option<Observed>,
 }
 
 /// What followed a write or an assignment, owned.
@@ -162,6 +163,7 @@ impl Case {
             baseline: None,
             missing: None,
             change: None,
+            allowed_twin: None,
         }
     }
 
@@ -254,6 +256,14 @@ impl Case {
         self
     }
 
+    fn allowed_twin(mut self, status: u16) -> Self {
+        self.allowed_twin = Some(Observed {
+            status,
+            ..Observed::default()
+        });
+        self
+    }
+
     fn without_record(mut self) -> Self {
         self.record = None;
         self
@@ -270,6 +280,7 @@ impl Case {
             actor_owns_listed: self.actor_owns_listed,
             baseline: self.baseline.as_ref().map(Seen::answer),
             missing: self.missing.as_ref(),
+            allowed_twin: self.allowed_twin.as_ref(),
             change: self.change.as_ref().map(|c| Change {
                 owner: "carol",
                 op: c.op,
@@ -301,6 +312,7 @@ fn kind(verdict: &Verdict) -> &'static str {
         Verdict::RefusedWithError(_) => "refused-with-error",
         Verdict::Unauthenticated => "unauthenticated",
         Verdict::ControlFailed(_) => "control-failed",
+        Verdict::BodyRejected(_) => "body-rejected",
     }
 }
 
@@ -869,4 +881,91 @@ fn foreign_data_met_while_seeding_is_a_leak() {
         "1 canary of person 2 of tenant 75 reached alice (applicant) with status 201"
     );
     assert!(matches!(judgement.verdict, Verdict::Leak(hits) if hits.len() == 1));
+}
+
+/// A forbidden call answered 400 or 422 (not a listed refusal) is judged with the same request sent by a
+/// caller the policy allows: rejected for both, the profile's body is at fault (not a finding); accepted
+/// for the allowed caller, the forbidden one's answer stays suspicious; a listed refusal, foreign data or a
+/// success needs no twin.
+#[test]
+fn a_body_rejected_for_allowed_and_forbidden_callers_alike_is_the_profiles() {
+    let function = || {
+        Case::new(
+            Family::FunctionLevel,
+            Expect::Refusal,
+            Variant::Plain,
+            Some("alice"),
+        )
+    };
+    let needs: Vec<(&str, Case, Option<Need>)> = vec![
+        (
+            "a 422 to a forbidden call needs the allowed twin",
+            function().answer(422, &[]),
+            Some(Need::AllowedTwin),
+        ),
+        (
+            "a 400 to a forbidden call needs the allowed twin",
+            Case::forbidden(Some("alice")).answer(400, &[]),
+            Some(Need::AllowedTwin),
+        ),
+        (
+            "the twin gathered, nothing more",
+            function().answer(422, &[]).allowed_twin(422),
+            None,
+        ),
+        (
+            "a listed refusal needs no twin",
+            function().answer(403, &[]),
+            None,
+        ),
+        (
+            "foreign data in a 422 is a leak, no twin",
+            function().answer(422, &["N1"]),
+            None,
+        ),
+        (
+            "a success to a forbidden call needs no twin",
+            function().answer(200, &[]),
+            None,
+        ),
+        (
+            "a 409 is not a malformed body",
+            function().answer(409, &[]),
+            None,
+        ),
+        (
+            "an allowed call needs no twin",
+            Case::visible(Family::AllowedRead).answer(422, &[]),
+            None,
+        ),
+    ];
+    for (rule, case, expected) in needs {
+        check_need(rule, case, expected);
+    }
+    let rows: Vec<(&str, Case, &str)> = vec![
+        (
+            "rejected for the allowed caller too: the profile's body",
+            function().answer(422, &[]).allowed_twin(400),
+            "body-rejected: the profile's request was answered 422 to alice (applicant) and 400 to a caller \
+             the policy allows: the platform rejects the body the profile builds, whoever sends it",
+        ),
+        (
+            "accepted for the allowed caller: the forbidden caller's 422 stays suspicious",
+            function().answer(422, &[]).allowed_twin(200),
+            "suspicious: alice (applicant): 422, which the profile does not list as a refusal",
+        ),
+        (
+            "refused to the allowed caller by a listed refusal: still suspicious (a failed twin proves nothing)",
+            function().answer(422, &[]).allowed_twin(403),
+            "suspicious: alice (applicant): 422, which the profile does not list as a refusal",
+        ),
+        (
+            "no twin could be sent: suspicious",
+            function().answer(422, &[]),
+            "suspicious: alice (applicant): 422, which the profile does not list as a refusal",
+        ),
+    ];
+    for (rule, case, expected) in rows {
+        check(rule, case, expected);
+    }
 }

@@ -186,6 +186,10 @@ pub enum Verdict {
     Unauthenticated,
     /// A control failed: the target did not serve an identity its own data, so refusals prove nothing.
     ControlFailed(String),
+    /// The body the profile builds for this endpoint was answered as malformed (400 or 422) for the
+    /// forbidden caller and for a caller the policy allows alike: the profile's mistake, not a finding and
+    /// not a refusal (the run ends with a profile error at the endpoint's line).
+    BodyRejected(String),
 }
 
 impl Verdict {

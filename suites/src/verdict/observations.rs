@@ -66,6 +66,10 @@ pub enum Need {
     WriterView,
     /// The view of the identity (or tenant) the slipped field named, after the assignment.
     NamedReaderView,
+    /// The same request sent by an identity the policy allows (a role granted the function, the record's
+    /// owner): a forbidden call answered 400 or 422, which the profile does not list as a refusal, may be
+    /// the profile's malformed body rather than a refusal of the caller.
+    AllowedTwin,
 }
 
 /// One answer and its foreign canaries.
@@ -101,6 +105,9 @@ pub struct Observations<'a> {
     pub missing: Option<&'a Observed>,
     /// What followed a write or an assignment.
     pub change: Option<Change<'a>>,
+    /// The answer to the same request sent by an identity the policy allows ([`Need::AllowedTwin`]; not
+    /// scanned).
+    pub allowed_twin: Option<&'a Observed>,
 }
 
 impl<'a> Observations<'a> {
@@ -121,6 +128,7 @@ impl<'a> Observations<'a> {
             baseline: None,
             missing: None,
             change: None,
+            allowed_twin: None,
         }
     }
 }

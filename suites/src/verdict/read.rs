@@ -77,6 +77,22 @@ fn list_control(probe: &Probe, seen: &Observations) -> Verdict {
     }
 }
 
+/// Statuses that say a request is malformed (a body the platform cannot take), not who sends it.
+fn is_malformed_status(status: u16) -> bool {
+    matches!(status, 400 | 422)
+}
+
+/// A forbidden call answered "malformed" (400 or 422, not a listed refusal, no foreign data): a finding
+/// only if a caller the policy allows gets past it with the same request ([`Need::AllowedTwin`]).
+fn malformed(probe: &Probe, seen: &Observations) -> bool {
+    let answer = seen.answer;
+    probe.expect == Expect::Refusal
+        && is_malformed_status(answer.observed.status)
+        && answer.evidence.proof.is_empty()
+        && !seen.refusals.is_refusal(answer.observed)
+        && !seen.refusals.is_unauthenticated(answer.observed)
+}
+
 fn is_selector(probe: &Probe) -> bool {
     matches!(probe.variant, Variant::Selector { .. })
 }
@@ -100,6 +116,9 @@ pub(super) fn answer_need(probe: &Probe, seen: &Observations) -> Option<Need> {
             return Some(Need::OwnData);
         }
     }
+    if seen.allowed_twin.is_none() && !is_selector(probe) && malformed(probe, seen) {
+        return Some(Need::AllowedTwin);
+    }
     (seen.baseline.is_none() && is_selector(probe) && answer_verdict(probe, seen).is_finding())
         .then_some(Need::Baseline)
 }
@@ -108,6 +127,19 @@ pub(super) fn answer_need(probe: &Probe, seen: &Observations) -> Option<Need> {
 /// selector is refused or shows nothing foreign: otherwise the flaw is not the selector's.
 pub(super) fn judge_answer(probe: &Probe, seen: &Observations) -> Judgement {
     let verdict = answer_verdict(probe, seen);
+    if let Some(twin) = seen.allowed_twin.filter(|_| malformed(probe, seen))
+        && is_malformed_status(twin.status)
+        && !seen.refusals.is_refusal(twin)
+    {
+        let reason = format!(
+            "the profile's request was answered {} to {} and {} to a caller the policy allows: the \
+             platform rejects the body the profile builds, whoever sends it",
+            seen.answer.observed.status,
+            who(seen.actor, "an anonymous caller"),
+            twin.status
+        );
+        return Judgement::shown(Verdict::BodyRejected(reason.clone()), reason);
+    }
     if verdict.is_finding()
         && is_selector(probe)
         && let Some(plain) = seen.baseline
@@ -135,6 +167,7 @@ pub(super) fn judge_answer(probe: &Probe, seen: &Observations) -> Judgement {
         | Verdict::ControlFailed(reason)
         | Verdict::Tampering(reason) => format!("{who}: {reason}"),
         Verdict::Unauthenticated => format!("{who}: the session was not accepted"),
+        Verdict::BodyRejected(reason) => reason.clone(),
         Verdict::Pass => String::new(),
     };
     Judgement::shown(verdict, explanation)

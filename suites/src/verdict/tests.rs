@@ -196,6 +196,7 @@ fn writes_are_judged_by_the_read_back() {
         Verdict::RefusedWithError(_) => "refused-with-error",
         Verdict::Unauthenticated => "unauthenticated",
         Verdict::ControlFailed(_) => "control",
+        Verdict::BodyRejected(_) => "body-rejected",
     };
     let table: &[(u16, ReadBack, &str)] = &[
         (200, ReadBack::Marked, "tampering"),
