@@ -1,0 +1,246 @@
+//! Findings as a reader counts bugs: one per missing check. Root causes are per cell (family, endpoint,
+//! caller role, relation, kind, variation): one unchecked route gives one root cause per caller that got
+//! through. [`group`] gathers them into one finding per (family, endpoint): the endpoint key names the
+//! operation (`resources.document.download`), so a group is one operation left unchecked against one kind
+//! of attack. It lists the callers (role and relation, the access-matrix row) with their instances, and
+//! keeps one minimal reproducer, that of its strongest, smallest root cause. The root causes and their
+//! instances stay in the report; a group names them by index.
+//!
+//! Pure: root causes in, groups out.
+
+use std::collections::BTreeMap;
+
+use cloison_suites::Family;
+use cloison_suites::outcome::{FailOn, Tally, Tier};
+use serde::{Deserialize, Serialize};
+
+use super::{Evidence, RootCause};
+
+/// One caller that got through a group's missing check: a root cause of the group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupCell {
+    /// Caller role.
+    pub role: String,
+    /// How the caller relates to the data.
+    pub relation: String,
+    /// Record kind.
+    pub kind: String,
+    /// How the request was varied.
+    pub via: Option<String>,
+    /// Strength of the evidence.
+    pub evidence: Evidence,
+    /// Instances found.
+    pub instances: usize,
+    /// The root cause (index in `root_causes`).
+    pub root_cause: usize,
+}
+
+/// One finding: a missing check on one endpoint against one family of attacks, with every caller that got
+/// through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// Family.
+    pub family: Family,
+    /// Endpoint key in the profile (it names the operation).
+    pub endpoint: String,
+    /// The strongest evidence of its root causes.
+    pub evidence: Evidence,
+    /// Proven, or status-only.
+    pub tier: Tier,
+    /// Whether it fails the run (proven, or status-only under `--fail-on suspicious`).
+    pub fails: bool,
+    /// Instances over its root causes.
+    pub instances: usize,
+    /// The callers that got through (its root causes), strongest evidence first.
+    pub cells: Vec<GroupCell>,
+    /// The root cause whose reproducer is the group's (index in `root_causes`): the strongest evidence,
+    /// shrunk if any was, the smallest, the earliest.
+    pub root_cause: usize,
+}
+
+impl Evidence {
+    /// The tier of this evidence.
+    pub fn tier(self) -> Tier {
+        match self {
+            Evidence::ProvenLeak | Evidence::ProvenTampering => Tier::Proven,
+            Evidence::Suspicious => Tier::Suspicious,
+        }
+    }
+}
+
+/// The root causes grouped by missing check (family and endpoint), most severe first (proven first, then
+/// by family and endpoint); whether each fails the run is `fail_on`'s.
+pub fn group(causes: &[RootCause], fail_on: FailOn) -> Vec<Group> {
+    let mut by_check: BTreeMap<(Family, &str), Vec<usize>> = BTreeMap::new();
+    for (index, cause) in causes.iter().enumerate() {
+        by_check
+            .entry((cause.family, cause.endpoint.as_str()))
+            .or_default()
+            .push(index);
+    }
+    let mut groups: Vec<Group> = by_check
+        .into_iter()
+        .filter_map(|((family, endpoint), members)| {
+            let best = *members.iter().min_by_key(|&&i| representative_rank(&causes[i], i))?;
+            let evidence = causes[best].evidence;
+            let mut cells: Vec<GroupCell> = members
+                .iter()
+                .map(|&i| {
+                    let c = &causes[i];
+                    GroupCell {
+                        role: c.role.clone(),
+                        relation: c.relation.clone(),
+                        kind: c.kind.clone(),
+                        via: c.via.clone(),
+                        evidence: c.evidence,
+                        instances: c.instances,
+                        root_cause: i,
+                    }
+                })
+                .collect();
+            cells.sort_by(|a, b| {
+                (a.evidence, &a.role, &a.relation, &a.kind, &a.via)
+                    .cmp(&(b.evidence, &b.role, &b.relation, &b.kind, &b.via))
+            });
+            Some(Group {
+                family,
+                endpoint: endpoint.to_string(),
+                evidence,
+                tier: evidence.tier(),
+                fails: fail_on.fails(evidence.tier()),
+                instances: cells.iter().map(|c| c.instances).sum(),
+                cells,
+                root_cause: best,
+            })
+        })
+        .collect();
+    groups.sort_by(|a, b| (a.evidence, a.family, &a.endpoint).cmp(&(b.evidence, b.family, &b.endpoint)));
+    groups
+}
+
+/// How a group's reproducer is chosen, smallest first: the strongest evidence, a shrunk reproducer, one
+/// without a stateful sequence, the earliest detection, then the root cause's order.
+fn representative_rank(cause: &RootCause, index: usize) -> (Evidence, bool, usize, usize, usize) {
+    (
+        cause.evidence,
+        !cause.shrunk,
+        cause.reproducer.steps.len(),
+        cause.first_detection.probes,
+        index,
+    )
+}
+
+/// How many groups of each tier.
+pub fn tally(groups: &[Group]) -> Tally {
+    Tally {
+        proven: groups.iter().filter(|g| g.tier == Tier::Proven).count(),
+        suspicious: groups.iter().filter(|g| g.tier == Tier::Suspicious).count(),
+    }
+}
+
+/// The callers of a group, as a reader scans them: `applicant on other-tenant (3)`, `agent on stranger (1)`,
+/// variations and kinds folded into their caller.
+pub fn callers(group: &Group) -> Vec<String> {
+    let mut callers: Vec<(String, usize)> = Vec::new();
+    for cell in &group.cells {
+        let name = format!("{} on {}", cell.role, cell.relation);
+        match callers.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, n)) => *n += cell.instances,
+            None => callers.push((name, cell.instances)),
+        }
+    }
+    callers
+        .iter()
+        .map(|(name, n)| format!("{name} ({n})"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Detection, Finding, Party};
+
+    fn cause(
+        family: Family,
+        endpoint: &str,
+        role: &str,
+        relation: &str,
+        evidence: Evidence,
+        instances: usize,
+        probes: usize,
+        shrunk: bool,
+    ) -> RootCause {
+        let party = Party {
+            identity: format!("{role}@example.org"),
+            role: role.into(),
+            tenant: "13".into(),
+        };
+        RootCause {
+            family,
+            endpoint: endpoint.into(),
+            role: role.into(),
+            relation: relation.into(),
+            kind: "document".into(),
+            via: None,
+            evidence,
+            instances,
+            first_detection: Detection {
+                probes,
+                seconds: probes as f64 / 100.0,
+            },
+            reproducer: Finding {
+                root_cause: 0,
+                evidence,
+                probe: format!("p{probes}"),
+                actor: party,
+                victim: None,
+                record: None,
+                request: None,
+                status: 200,
+                excerpt: String::new(),
+                leaked: Vec::new(),
+                explanation: String::new(),
+                steps: Vec::new(),
+            },
+            shrunk,
+            cwe: Vec::new(),
+            owasp: String::new(),
+        }
+    }
+
+    #[test]
+    fn one_unchecked_route_is_one_finding_listing_every_caller() {
+        use Evidence::*;
+        let download = "resources.document.download";
+        let causes = vec![
+            cause(Family::DirectRead, download, "applicant", "other-tenant", ProvenLeak, 3, 40, false),
+            cause(Family::DirectRead, download, "agent", "other-tenant", ProvenLeak, 2, 12, false),
+            cause(Family::DirectRead, download, "applicant", "stranger", ProvenLeak, 1, 90, true),
+            cause(Family::DirectRead, download, "applicant", "former", Suspicious, 4, 5, true),
+            // Another family on the same route is another check; another route too.
+            cause(Family::Anonymous, download, "anonymous", "stranger", ProvenLeak, 1, 60, false),
+            cause(Family::IdentifierGuessing, "resources.case.read", "agent", "stranger", Suspicious, 2, 7, false),
+        ];
+        let groups = group(&causes, FailOn::Proven);
+        assert_eq!(groups.len(), 3, "{groups:#?}");
+        let direct = &groups[0];
+        assert_eq!((direct.family, direct.endpoint.as_str()), (Family::DirectRead, download));
+        assert_eq!(direct.cells.len(), 4);
+        assert_eq!(direct.instances, 10);
+        assert_eq!(direct.evidence, ProvenLeak);
+        assert!(direct.fails);
+        // The reproducer: the strongest evidence first, then a shrunk one (not the earliest).
+        assert_eq!(direct.root_cause, 2);
+        assert_eq!(
+            callers(direct).join(", "),
+            "agent on other-tenant (2), applicant on other-tenant (3), applicant on stranger (1), applicant on former (4)"
+        );
+        assert_eq!(groups[1].family, Family::Anonymous);
+        // Status-only comes last, and is a warning unless --fail-on suspicious.
+        let guess = &groups[2];
+        assert_eq!((guess.tier, guess.fails), (Tier::Suspicious, false));
+        assert!(group(&causes, FailOn::Suspicious)[2].fails);
+        assert_eq!(tally(&groups), Tally { proven: 2, suspicious: 1 });
+        assert!(group(&[], FailOn::Proven).is_empty());
+    }
+}
