@@ -1,8 +1,11 @@
 //! Findings as a reader counts bugs: one per missing check. Root causes are per cell (family, endpoint,
 //! caller role, relation, kind, variation): one unchecked route gives one root cause per caller that got
-//! through. [`group`] gathers them into one finding per (family, endpoint): the endpoint key names the
-//! operation (`resources.document.download`), so a group is one operation left unchecked against one kind
-//! of attack. It lists the callers (role and relation, the access-matrix row) with their instances, and
+//! through. [`group`] gathers them into one finding per missing check ([`Scope`]): by default one per
+//! (family, endpoint), the endpoint key naming the operation (`resources.document.download`): one
+//! operation left unchecked against one kind of attack. Two checks span endpoints by nature: a tenant
+//! selector the platform trusts (a header or parameter: one finding per selector, whatever the endpoint),
+//! and refusals that carry the refused data (a proven leak in a 4xx answer: the access check worked, the
+//! error answer leaks; one finding for every such answer, whatever the endpoint and family). It lists the callers (role and relation, the access-matrix row) with their instances, and
 //! keeps one minimal reproducer, that of its strongest, smallest root cause. The root causes and their
 //! instances stay in the report; a group names them by index.
 //!
@@ -16,9 +19,52 @@ use serde::{Deserialize, Serialize};
 
 use super::{Evidence, RootCause};
 
+/// What one missing check spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// One endpoint against one family of attacks.
+    Endpoint,
+    /// One tenant selector (header or query parameter) the platform trusts, on every endpoint.
+    Selector,
+    /// Refusals (4xx answers) that carry the refused data, on every endpoint and family.
+    RefusalAnswers,
+}
+
+/// The missing check of a root cause.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Check<'a> {
+    RefusalAnswers,
+    Selector(&'a str),
+    Endpoint(Family, &'a str),
+}
+
+impl<'a> Check<'a> {
+    fn of(cause: &'a RootCause) -> Check<'a> {
+        let refused = (400..500).contains(&cause.reproducer.status);
+        match (&cause.via, cause.family) {
+            _ if cause.evidence == Evidence::ProvenLeak && refused => Check::RefusalAnswers,
+            (Some(via), Family::TenantSelector) => Check::Selector(via),
+            _ => Check::Endpoint(cause.family, &cause.endpoint),
+        }
+    }
+
+    fn scope(&self) -> Scope {
+        match self {
+            Check::RefusalAnswers => Scope::RefusalAnswers,
+            Check::Selector(_) => Scope::Selector,
+            Check::Endpoint(..) => Scope::Endpoint,
+        }
+    }
+}
+
 /// One caller that got through a group's missing check: a root cause of the group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupCell {
+    /// Family.
+    pub family: Family,
+    /// Endpoint key.
+    pub endpoint: String,
     /// Caller role.
     pub role: String,
     /// How the caller relates to the data.
@@ -39,10 +85,17 @@ pub struct GroupCell {
 /// through.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
-    /// Family.
+    /// What the missing check spans: one endpoint (the default), a selector, or refusal answers.
+    pub scope: Scope,
+    /// Family (of its reproducer, when the check spans several).
     pub family: Family,
-    /// Endpoint key in the profile (it names the operation).
+    /// Endpoint key in the profile, which names the operation (of its reproducer, when the check spans
+    /// several).
     pub endpoint: String,
+    /// The variation of a selector's finding (`header X-Tenant`), else `null`.
+    pub via: Option<String>,
+    /// Every endpoint its callers got through, in order.
+    pub endpoints: Vec<String>,
     /// The strongest evidence of its root causes.
     pub evidence: Evidence,
     /// Proven, or status-only.
@@ -68,26 +121,29 @@ impl Evidence {
     }
 }
 
-/// The root causes grouped by missing check (family and endpoint), most severe first (proven first, then
-/// by family and endpoint); whether each fails the run is `fail_on`'s.
+/// The root causes grouped by missing check ([`Scope`]), most severe first (proven first, then by
+/// family and endpoint); whether each fails the run is `fail_on`'s.
 pub fn group(causes: &[RootCause], fail_on: FailOn) -> Vec<Group> {
-    let mut by_check: BTreeMap<(Family, &str), Vec<usize>> = BTreeMap::new();
+    let mut by_check: BTreeMap<Check<'_>, Vec<usize>> = BTreeMap::new();
     for (index, cause) in causes.iter().enumerate() {
-        by_check
-            .entry((cause.family, cause.endpoint.as_str()))
-            .or_default()
-            .push(index);
+        by_check.entry(Check::of(cause)).or_default().push(index);
     }
     let mut groups: Vec<Group> = by_check
         .into_iter()
-        .filter_map(|((family, endpoint), members)| {
+        .filter_map(|(check, members)| {
             let best = *members.iter().min_by_key(|&&i| representative_rank(&causes[i], i))?;
             let evidence = causes[best].evidence;
+            let mut endpoints: Vec<String> =
+                members.iter().map(|&i| causes[i].endpoint.clone()).collect();
+            endpoints.sort();
+            endpoints.dedup();
             let mut cells: Vec<GroupCell> = members
                 .iter()
                 .map(|&i| {
                     let c = &causes[i];
                     GroupCell {
+                        family: c.family,
+                        endpoint: c.endpoint.clone(),
                         role: c.role.clone(),
                         relation: c.relation.clone(),
                         kind: c.kind.clone(),
@@ -99,12 +155,25 @@ pub fn group(causes: &[RootCause], fail_on: FailOn) -> Vec<Group> {
                 })
                 .collect();
             cells.sort_by(|a, b| {
-                (a.evidence, &a.role, &a.relation, &a.kind, &a.via)
-                    .cmp(&(b.evidence, &b.role, &b.relation, &b.kind, &b.via))
+                (a.evidence, &a.role, &a.relation, &a.kind, &a.via, a.family, &a.endpoint).cmp(&(
+                    b.evidence,
+                    &b.role,
+                    &b.relation,
+                    &b.kind,
+                    &b.via,
+                    b.family,
+                    &b.endpoint,
+                ))
             });
             Some(Group {
-                family,
-                endpoint: endpoint.to_string(),
+                scope: check.scope(),
+                family: causes[best].family,
+                endpoint: causes[best].endpoint.clone(),
+                via: match check {
+                    Check::Selector(via) => Some(via.to_string()),
+                    _ => None,
+                },
+                endpoints,
                 evidence,
                 tier: evidence.tier(),
                 fails: fail_on.fails(evidence.tier()),
@@ -114,7 +183,15 @@ pub fn group(causes: &[RootCause], fail_on: FailOn) -> Vec<Group> {
             })
         })
         .collect();
-    groups.sort_by(|a, b| (a.evidence, a.family, &a.endpoint).cmp(&(b.evidence, b.family, &b.endpoint)));
+    groups.sort_by(|a, b| {
+        (a.evidence, a.scope, a.family, &a.endpoint, &a.via).cmp(&(
+            b.evidence,
+            b.scope,
+            b.family,
+            &b.endpoint,
+            &b.via,
+        ))
+    });
     groups
 }
 
@@ -128,6 +205,27 @@ fn representative_rank(cause: &RootCause, index: usize) -> (Evidence, bool, usiz
         cause.first_detection.probes,
         index,
     )
+}
+
+impl Group {
+    /// What the missing check is, in words: `direct-read on resources.case.read`, `tenant-selector
+    /// through header X-Tenant on 5 endpoint(s)`, `refusal answers that carry the refused data on 6
+    /// endpoint(s)`.
+    pub fn check(&self) -> String {
+        match self.scope {
+            Scope::Endpoint => format!("{} on {}", self.family, self.endpoint),
+            Scope::Selector => format!(
+                "{} through {} on {} endpoint(s)",
+                self.family,
+                self.via.as_deref().unwrap_or("-"),
+                self.endpoints.len()
+            ),
+            Scope::RefusalAnswers => format!(
+                "refusal answers that carry the refused data on {} endpoint(s)",
+                self.endpoints.len()
+            ),
+        }
+    }
 }
 
 /// How many groups of each tier.
@@ -160,6 +258,7 @@ mod tests {
     use super::*;
     use crate::report::{Detection, Finding, Party};
 
+    #[allow(clippy::too_many_arguments)]
     fn cause(
         family: Family,
         endpoint: &str,
@@ -242,5 +341,41 @@ mod tests {
         assert!(group(&causes, FailOn::Suspicious)[2].fails);
         assert_eq!(tally(&groups), Tally { proven: 2, suspicious: 1 });
         assert!(group(&[], FailOn::Proven).is_empty());
+    }
+
+    #[test]
+    fn a_trusted_selector_and_refusals_that_carry_data_are_one_check_each_across_endpoints() {
+        use Evidence::*;
+        let mut causes = Vec::new();
+        for endpoint in ["resources.case.list", "resources.case.export", "resources.document.read"] {
+            for via in ["header X-Tenant", "query parameter tenant"] {
+                let mut c = cause(Family::TenantSelector, endpoint, "agent", "other-tenant", ProvenLeak, 2, 9, false);
+                c.via = Some(via.into());
+                causes.push(c);
+            }
+            for (family, role) in [(Family::DirectRead, "applicant"), (Family::DirectWrite, "agent")] {
+                let mut c = cause(family, endpoint, role, "other-tenant", ProvenLeak, 1, 30, false);
+                c.reproducer.status = 403;
+                causes.push(c);
+            }
+        }
+        // A status-only 403 is no leak in a refusal: its own check.
+        let mut odd = cause(Family::IdentifierGuessing, "resources.case.read", "agent", "same-tenant", Suspicious, 1, 5, false);
+        odd.reproducer.status = 403;
+        causes.push(odd);
+        let groups = group(&causes, FailOn::Proven);
+        let scopes: Vec<(Scope, Option<&str>, usize, usize)> = groups
+            .iter()
+            .map(|g| (g.scope, g.via.as_deref(), g.cells.len(), g.endpoints.len()))
+            .collect();
+        assert_eq!(
+            scopes,
+            vec![
+                (Scope::Selector, Some("header X-Tenant"), 3, 3),
+                (Scope::Selector, Some("query parameter tenant"), 3, 3),
+                (Scope::RefusalAnswers, None, 6, 3),
+                (Scope::Endpoint, None, 1, 1),
+            ]
+        );
     }
 }

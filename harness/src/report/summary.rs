@@ -274,14 +274,16 @@ impl Report {
     fn write_group(&self, out: &mut String, i: usize, group: &Group, paint: Paint<'_>) {
         let _ = writeln!(
             out,
-            "  [{}] {} {} on {}: {} caller(s), {} instance(s)",
+            "  [{}] {} {}: {} caller(s), {} instance(s)",
             i + 1,
             paint(group.evidence.tone(), group.evidence.label()),
-            group.family,
-            group.endpoint,
+            group.check(),
             group.cells.len(),
             group.instances,
         );
+        if group.scope != super::group::Scope::Endpoint {
+            super::matrix::wrap(out, "      endpoints: ", &group.endpoints);
+        }
         super::matrix::wrap(out, "      got through: ", &callers(group));
         if let Some(cause) = self.root_causes.get(group.root_cause) {
             write_reproducer(out, cause);
@@ -297,7 +299,9 @@ fn write_reproducer(out: &mut String, cause: &RootCause) {
         .map_or_else(String::new, |v| format!(" via {v}"));
     let _ = writeln!(
         out,
-        "      reproducer: {} on {} {}{via}, found after {} probes ({:.2} s)",
+        "      reproducer: {} {} as {} on {} {}{via}, found after {} probes ({:.2} s)",
+        cause.family,
+        cause.endpoint,
         cause.role,
         cause.relation,
         cause.kind,

@@ -253,21 +253,21 @@ fn group(out: &mut String, report: &Report, index: usize, group: &Group) {
     };
     let _ = write!(
         out,
-        "<section class=\"{class}\" id=\"finding-{}\"><h3>[{}] {} &mdash; {}: <code>{}</code></h3>\
+        "<section class=\"{class}\" id=\"finding-{}\"><h3>[{}] {} &mdash; {}</h3>\
          <p>{} caller(s) got through, {} instance(s):</p>\
-         <table><thead><tr><th>caller role</th><th>relation to the data</th><th>record kind</th><th>variation</th><th>evidence</th><th>instances</th></tr></thead><tbody>",
+         <table><thead><tr><th>endpoint</th><th>caller role</th><th>relation to the data</th><th>record kind</th><th>variation</th><th>evidence</th><th>instances</th></tr></thead><tbody>",
         index + 1,
         index + 1,
         escape(group.evidence.label()),
-        escape(group.family.name()),
-        escape(&group.endpoint),
+        escape(&group.check()),
         group.cells.len(),
         group.instances,
     );
     for cell in &group.cells {
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&cell.endpoint),
             escape(&cell.role),
             escape(&cell.relation),
             escape(&cell.kind),
@@ -292,7 +292,9 @@ fn cause(out: &mut String, index: usize, cause: &RootCause) {
         .map_or_else(String::new, |v| format!(" via {}", escape(v)));
     let _ = write!(
         out,
-        "<h4>Reproducer: {} on {} {}{via}</h4>",
+        "<h4>Reproducer: {} <code>{}</code> as {} on {} {}{via}</h4>",
+        escape(cause.family.name()),
+        escape(&cause.endpoint),
         escape(&cause.role),
         escape(&cause.relation),
         escape(&cause.kind),

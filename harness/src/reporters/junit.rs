@@ -98,7 +98,7 @@ fn group_case(report: &Report, group: &Group) -> TestCase {
         TestCaseStatus::success()
     };
     let mut case = TestCase::new(
-        format!("{} (finding: {} caller(s))", group.endpoint, group.cells.len()),
+        format!("{} (finding: {} caller(s))", group.check(), group.cells.len()),
         status,
     );
     case.set_classname(format!("cloison.{}", group.family.name()));

@@ -17,17 +17,21 @@ use serde_sarif::sarif::{
 };
 
 use super::{ReportError, sha256_hex};
-use crate::report::group::callers;
+use crate::report::group::{Scope, callers};
 use crate::report::{Evidence, Group, Report};
 
 /// The key of cloison's fingerprint in `partialFingerprints` (versioned: a new recipe gets a new key; the
 /// per-cell `cloisonCell/v1` of earlier versions became this per-finding one).
 pub const FINGERPRINT_KEY: &str = "cloisonFinding/v1";
 
-/// The stable fingerprint of a finding: its family and endpoint, not its callers, identities, records,
-/// seed or timing.
+/// The stable fingerprint of a finding: its missing check (family and endpoint; a selector; refusal
+/// answers and their tier), not its callers, identities, records, seed or timing.
 pub fn fingerprint(group: &Group) -> String {
-    let text = [group.family.name(), group.endpoint.as_str()].join("\u{1f}");
+    let text = match group.scope {
+        Scope::Endpoint => [group.family.name(), group.endpoint.as_str()].join("\u{1f}"),
+        Scope::Selector => ["selector", group.via.as_deref().unwrap_or("")].join("\u{1f}"),
+        Scope::RefusalAnswers => ["refusal-answers", group.tier.name()].join("\u{1f}"),
+    };
     sha256_hex(text.as_bytes())
 }
 
@@ -94,10 +98,9 @@ fn result(report: &Report, group: &Group) -> SarifResult {
         .and_then(|c| c.reproducer.request.as_ref())
         .map_or("-", |q| q.curl.as_str());
     let text = format!(
-        "{}: {} on {}: {} caller(s) got through: {}; {} instance(s). {explanation}{victim}. Reproduce: {curl}. Replay: {}",
+        "{}: {}: {} caller(s) got through: {}; {} instance(s). {explanation}{victim}. Reproduce: {curl}. Replay: {}",
         group.evidence.label(),
-        group.family.name(),
-        group.endpoint,
+        group.check(),
         group.cells.len(),
         callers(group).join(", "),
         group.instances,
