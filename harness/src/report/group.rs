@@ -1,8 +1,10 @@
 //! Findings as a reader counts bugs: one per missing check. Root causes are per cell (family, endpoint,
 //! caller role, relation, kind, variation): one unchecked route gives one root cause per caller that got
-//! through. [`group`] gathers them into one finding per missing check ([`Scope`]): by default one per
-//! (family, endpoint), the endpoint key naming the operation (`resources.document.download`): one
-//! operation left unchecked against one kind of attack. Two checks span endpoints by nature: a tenant
+//! through. [`group`] gathers them into one finding per missing check ([`Scope`]): the fewest endpoints
+//! (the key names the operation, `resources.document.download`) and callers (a role on a relation, such
+//! as a former representative everywhere) whose missing checks explain every root cause of a tier (a
+//! minimum vertex cover, see [`cover`]); one endpoint's finding may gather several families. Two checks
+//! span endpoints by nature: a tenant
 //! selector the platform trusts (a header or parameter: one finding per selector, whatever the endpoint),
 //! and refusals that carry the refused data (a proven leak in a 4xx answer: the access check worked, the
 //! error answer leaks; one finding for every such answer, whatever the endpoint and family). It lists the callers (role and relation, the access-matrix row) with their instances, and
@@ -23,8 +25,11 @@ use super::{Evidence, RootCause};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scope {
-    /// One endpoint against one family of attacks.
+    /// One endpoint, whatever the family and the caller.
     Endpoint,
+    /// One caller (role and relation to the data) that got through on several endpoints: the check of that
+    /// relation is missing wherever it is made.
+    Caller,
     /// One tenant selector (header or query parameter) the platform trusts, on every endpoint.
     Selector,
     /// Refusals (4xx answers) that carry the refused data, on every endpoint and family.
@@ -36,26 +41,136 @@ pub enum Scope {
 enum Check<'a> {
     RefusalAnswers,
     Selector(&'a str),
-    Endpoint(Family, &'a str),
+    Endpoint(Tier, &'a str),
+    Caller(Tier, &'a str, &'a str),
 }
 
-impl<'a> Check<'a> {
-    fn of(cause: &'a RootCause) -> Check<'a> {
-        let refused = (400..500).contains(&cause.reproducer.status);
-        match (&cause.via, cause.family) {
-            _ if cause.evidence == Evidence::ProvenLeak && refused => Check::RefusalAnswers,
-            (Some(via), Family::TenantSelector) => Check::Selector(via),
-            _ => Check::Endpoint(cause.family, &cause.endpoint),
-        }
-    }
-
+impl Check<'_> {
     fn scope(&self) -> Scope {
         match self {
             Check::RefusalAnswers => Scope::RefusalAnswers,
             Check::Selector(_) => Scope::Selector,
             Check::Endpoint(..) => Scope::Endpoint,
+            Check::Caller(..) => Scope::Caller,
         }
     }
+}
+
+/// The checks that span endpoints by nature: refusals that carry data, a trusted selector; `None` for the
+/// others, which [`cover`] assigns to an endpoint or a caller.
+fn spanning(cause: &RootCause) -> Option<Check<'_>> {
+    let refused = (400..500).contains(&cause.reproducer.status);
+    match (&cause.via, cause.family) {
+        _ if cause.evidence == Evidence::ProvenLeak && refused => Some(Check::RefusalAnswers),
+        (Some(via), Family::TenantSelector) => Some(Check::Selector(via)),
+        _ => None,
+    }
+}
+
+/// The fewest checks that explain root causes of one tier: each root cause is an edge between its
+/// endpoint and its caller (role, relation); a minimum vertex cover of that bipartite graph (König's
+/// theorem, from a maximum matching) is the fewest endpoints and callers whose missing checks explain
+/// every root cause. Each root cause goes to its endpoint when the cover holds it, else to its caller.
+fn cover<'a>(tier: Tier, causes: &[&'a RootCause]) -> Vec<Check<'a>> {
+    let mut endpoints: Vec<&str> = causes.iter().map(|c| c.endpoint.as_str()).collect();
+    endpoints.sort_unstable();
+    endpoints.dedup();
+    let mut callers: Vec<(&str, &str)> = (causes.iter())
+        .map(|c| (c.role.as_str(), c.relation.as_str()))
+        .collect();
+    callers.sort_unstable();
+    callers.dedup();
+    let left = |c: &RootCause| endpoints.binary_search(&c.endpoint.as_str()).unwrap_or(0);
+    let right = |c: &RootCause| {
+        callers
+            .binary_search(&(c.role.as_str(), c.relation.as_str()))
+            .unwrap_or(0)
+    };
+    let mut adjacent: Vec<Vec<usize>> = vec![Vec::new(); endpoints.len()];
+    for c in causes {
+        adjacent[left(c)].push(right(c));
+    }
+    for list in &mut adjacent {
+        list.sort_unstable();
+        list.dedup();
+    }
+    // Maximum matching by augmenting paths (Kuhn).
+    let mut matched_right: Vec<Option<usize>> = vec![None; callers.len()];
+    let mut matched_left: Vec<Option<usize>> = vec![None; endpoints.len()];
+    for l in 0..endpoints.len() {
+        let mut seen = vec![false; callers.len()];
+        augment(l, &adjacent, &mut seen, &mut matched_right, &mut matched_left);
+    }
+    // König: Z = vertices reachable from unmatched left vertices by alternating paths; the cover is
+    // (left not in Z) and (right in Z).
+    let (mut left_z, mut right_z) = (vec![false; endpoints.len()], vec![false; callers.len()]);
+    let mut stack: Vec<usize> = (0..endpoints.len())
+        .filter(|&l| matched_left[l].is_none())
+        .collect();
+    while let Some(l) = stack.pop() {
+        if std::mem::replace(&mut left_z[l], true) {
+            continue;
+        }
+        for &r in &adjacent[l] {
+            if !std::mem::replace(&mut right_z[r], true)
+                && let Some(next) = matched_right[r]
+            {
+                stack.push(next);
+            }
+        }
+    }
+    causes
+        .iter()
+        .map(|c| {
+            if left_z[left(c)] {
+                Check::Caller(tier, &c.role, &c.relation)
+            } else {
+                Check::Endpoint(tier, &c.endpoint)
+            }
+        })
+        .collect()
+}
+
+/// One augmenting path from left vertex `l`, if there is one.
+fn augment(
+    l: usize,
+    adjacent: &[Vec<usize>],
+    seen: &mut [bool],
+    matched_right: &mut [Option<usize>],
+    matched_left: &mut [Option<usize>],
+) -> bool {
+    for &r in &adjacent[l] {
+        if std::mem::replace(&mut seen[r], true) {
+            continue;
+        }
+        let free = match matched_right[r] {
+            None => true,
+            Some(other) => augment(other, adjacent, seen, matched_right, matched_left),
+        };
+        if free {
+            matched_right[r] = Some(l);
+            matched_left[l] = Some(r);
+            return true;
+        }
+    }
+    false
+}
+
+/// The missing check of each root cause, in order.
+fn checks(causes: &[RootCause]) -> Vec<Check<'_>> {
+    let mut out: Vec<Option<Check<'_>>> = causes.iter().map(spanning).collect();
+    for tier in [Tier::Proven, Tier::Suspicious] {
+        let rest: Vec<usize> = (0..causes.len())
+            .filter(|&i| out[i].is_none() && causes[i].evidence.tier() == tier)
+            .collect();
+        let these: Vec<&RootCause> = rest.iter().map(|&i| &causes[i]).collect();
+        for (i, check) in rest.into_iter().zip(cover(tier, &these)) {
+            out[i] = Some(check);
+        }
+    }
+    out.into_iter()
+        .map(|c| c.unwrap_or(Check::RefusalAnswers))
+        .collect()
 }
 
 /// One caller that got through a group's missing check: a root cause of the group.
@@ -87,13 +202,15 @@ pub struct GroupCell {
 pub struct Group {
     /// What the missing check spans: one endpoint (the default), a selector, or refusal answers.
     pub scope: Scope,
-    /// Family (of its reproducer, when the check spans several).
+    /// Family (of its reproducer, when the finding spans several).
     pub family: Family,
     /// Endpoint key in the profile, which names the operation (of its reproducer, when the check spans
     /// several).
     pub endpoint: String,
     /// The variation of a selector's finding (`header X-Tenant`), else `null`.
     pub via: Option<String>,
+    /// The caller of a caller's finding (`representative on formerly-represented`), else `null`.
+    pub caller: Option<String>,
     /// Every endpoint its callers got through, in order.
     pub endpoints: Vec<String>,
     /// The strongest evidence of its root causes.
@@ -125,8 +242,8 @@ impl Evidence {
 /// family and endpoint); whether each fails the run is `fail_on`'s.
 pub fn group(causes: &[RootCause], fail_on: FailOn) -> Vec<Group> {
     let mut by_check: BTreeMap<Check<'_>, Vec<usize>> = BTreeMap::new();
-    for (index, cause) in causes.iter().enumerate() {
-        by_check.entry(Check::of(cause)).or_default().push(index);
+    for (index, check) in checks(causes).into_iter().enumerate() {
+        by_check.entry(check).or_default().push(index);
     }
     let mut groups: Vec<Group> = by_check
         .into_iter()
@@ -173,6 +290,10 @@ pub fn group(causes: &[RootCause], fail_on: FailOn) -> Vec<Group> {
                     Check::Selector(via) => Some(via.to_string()),
                     _ => None,
                 },
+                caller: match check {
+                    Check::Caller(_, role, relation) => Some(format!("{role} on {relation}")),
+                    _ => None,
+                },
                 endpoints,
                 evidence,
                 tier: evidence.tier(),
@@ -214,6 +335,11 @@ impl Group {
     pub fn check(&self) -> String {
         match self.scope {
             Scope::Endpoint => format!("{} on {}", self.family, self.endpoint),
+            Scope::Caller => format!(
+                "{} got through on {} endpoint(s)",
+                self.caller.as_deref().unwrap_or("-"),
+                self.endpoints.len()
+            ),
             Scope::Selector => format!(
                 "{} through {} on {} endpoint(s)",
                 self.family,
@@ -322,25 +448,56 @@ mod tests {
         ];
         let groups = group(&causes, FailOn::Proven);
         assert_eq!(groups.len(), 3, "{groups:#?}");
+        // One route: every family and caller that got through it, proven.
         let direct = &groups[0];
-        assert_eq!((direct.family, direct.endpoint.as_str()), (Family::DirectRead, download));
-        assert_eq!(direct.cells.len(), 4);
-        assert_eq!(direct.instances, 10);
+        assert_eq!((direct.scope, direct.endpoint.as_str()), (Scope::Endpoint, download));
+        assert_eq!((direct.cells.len(), direct.instances), (4, 7));
         assert_eq!(direct.evidence, ProvenLeak);
         assert!(direct.fails);
         // The reproducer: the strongest evidence first, then a shrunk one (not the earliest).
         assert_eq!(direct.root_cause, 2);
         assert_eq!(
             callers(direct).join(", "),
-            "agent on other-tenant (2), applicant on other-tenant (3), applicant on stranger (1), applicant on former (4)"
+            "agent on other-tenant (2), anonymous on stranger (1), applicant on other-tenant (3), applicant on stranger (1)"
         );
-        assert_eq!(groups[1].family, Family::Anonymous);
-        // Status-only comes last, and is a warning unless --fail-on suspicious.
+        // Status-only findings are their own tier: last, warnings unless --fail-on suspicious.
+        assert_eq!((groups[1].tier, groups[1].endpoint.as_str()), (Tier::Suspicious, download));
         let guess = &groups[2];
-        assert_eq!((guess.tier, guess.fails), (Tier::Suspicious, false));
+        assert_eq!((guess.family, guess.tier, guess.fails), (Family::IdentifierGuessing, Tier::Suspicious, false));
         assert!(group(&causes, FailOn::Suspicious)[2].fails);
-        assert_eq!(tally(&groups), Tally { proven: 2, suspicious: 1 });
+        assert_eq!(tally(&groups), Tally { proven: 1, suspicious: 2 });
         assert!(group(&[], FailOn::Proven).is_empty());
+    }
+
+    #[test]
+    fn one_caller_through_every_endpoint_is_one_finding_the_fewest_checks_explain_all() {
+        use Evidence::*;
+        // A former representative reaches five endpoints (its check is missing everywhere); another
+        // caller one of them: two findings, not five.
+        let mut causes: Vec<RootCause> = ["case.read", "document.read", "document.download", "note.list", "decision.list"]
+            .iter()
+            .map(|e| cause(Family::DirectRead, e, "representative", "formerly-represented", ProvenLeak, 1, 10, false))
+            .collect();
+        causes.push(cause(Family::Stateful, "case.read", "representative", "formerly-represented", ProvenLeak, 1, 90, false));
+        causes.push(cause(Family::Collection, "case.list", "representative", "collection", ProvenLeak, 1, 20, false));
+        let groups = group(&causes, FailOn::Proven);
+        let found: Vec<(Scope, usize, usize)> = groups
+            .iter()
+            .map(|g| (g.scope, g.cells.len(), g.endpoints.len()))
+            .collect();
+        assert_eq!(found, vec![(Scope::Endpoint, 1, 1), (Scope::Caller, 6, 5)], "{groups:#?}");
+        assert_eq!(groups[1].caller.as_deref(), Some("representative on formerly-represented"));
+        // Three callers on three routes each: three findings (the routes), whatever the families.
+        let mut grid = Vec::new();
+        for endpoint in ["case.read", "document.read", "document.download"] {
+            for relation in ["same-tenant", "formerly-represented", "other"] {
+                grid.push(cause(Family::DirectRead, endpoint, "applicant", relation, ProvenLeak, 1, 5, false));
+            }
+        }
+        grid.push(cause(Family::IdentifierGuessing, "case.read", "applicant", "own", ProvenLeak, 1, 5, false));
+        let groups = group(&grid, FailOn::Proven);
+        assert!(groups.len() <= 3, "{groups:#?}");
+        assert!(groups.iter().all(|g| g.scope == Scope::Endpoint), "{groups:#?}");
     }
 
     #[test]

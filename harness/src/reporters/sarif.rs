@@ -24,11 +24,17 @@ use crate::report::{Evidence, Group, Report};
 /// per-cell `cloisonCell/v1` of earlier versions became this per-finding one).
 pub const FINGERPRINT_KEY: &str = "cloisonFinding/v1";
 
-/// The stable fingerprint of a finding: its missing check (family and endpoint; a selector; refusal
-/// answers and their tier), not its callers, identities, records, seed or timing.
+/// The stable fingerprint of a finding: its missing check and tier (an endpoint; a caller; a selector;
+/// refusal answers), not its reproducer, identities, records, seed or timing.
 pub fn fingerprint(group: &Group) -> String {
     let text = match group.scope {
-        Scope::Endpoint => [group.family.name(), group.endpoint.as_str()].join("\u{1f}"),
+        Scope::Endpoint => ["endpoint", group.endpoint.as_str(), group.tier.name()].join("\u{1f}"),
+        Scope::Caller => [
+            "caller",
+            group.caller.as_deref().unwrap_or(""),
+            group.tier.name(),
+        ]
+        .join("\u{1f}"),
         Scope::Selector => ["selector", group.via.as_deref().unwrap_or("")].join("\u{1f}"),
         Scope::RefusalAnswers => ["refusal-answers", group.tier.name()].join("\u{1f}"),
     };
