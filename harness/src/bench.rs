@@ -258,7 +258,8 @@ pub struct Bench {
 impl Bench {
     /// Whether every flaw the static suites must catch was caught and every hardened run was clean.
     pub fn passed(&self) -> bool {
-        !self.flaws.iter().any(FlawResult::fails) && self.hardened_runs.iter().all(HardenedRun::clean)
+        !self.flaws.iter().any(FlawResult::fails)
+            && self.hardened_runs.iter().all(HardenedRun::clean)
     }
 
     /// Exit code: 0 when [`Bench::passed`], 1 otherwise.
@@ -434,7 +435,9 @@ fn write_flaw_table(out: &mut String, flaws: &[&FlawResult]) {
         }
     }
     // Text columns are left-aligned, numbers right-aligned; the last column is not padded.
-    let numeric = [false, false, false, true, true, true, true, true, true, false];
+    let numeric = [
+        false, false, false, true, true, true, true, true, true, false,
+    ];
     let line = |cells: &[String]| {
         let mut text = String::from(" ");
         for (i, cell) in cells.iter().enumerate() {
@@ -795,7 +798,10 @@ mod tests {
         let mut scattered = flaw("error-echo", &["direct-read"], Some((5, 0.004)));
         scattered.findings = 7;
         scattered.proven = 5;
-        assert!(scattered.fails(), "more than {MAX_FINDINGS} findings fail the bench");
+        assert!(
+            scattered.fails(),
+            "more than {MAX_FINDINGS} findings fail the bench"
+        );
         let failing = bench(
             vec![
                 flaw("case-idor", &[], None),

@@ -289,7 +289,7 @@ pub struct Report {
     /// warnings) or `suspicious`.
     #[serde(default)]
     pub fail_on: FailOn,
-    /// Findings: the root causes grouped by missing check (family and endpoint), most severe first, each
+    /// Findings: the root causes grouped by missing check (see `group::Scope`), most severe first, each
     /// with its tier, whether it fails the run, its callers and the root cause of its reproducer.
     #[serde(default)]
     pub groups: Vec<Group>,
@@ -740,7 +740,12 @@ mod tests {
                 endpoint: endpoint.into(),
                 role: role.into(),
                 relation: relation.into(),
-                kind: if endpoint.contains("case") { "case" } else { "document" }.into(),
+                kind: if endpoint.contains("case") {
+                    "case"
+                } else {
+                    "document"
+                }
+                .into(),
                 expect: expect.into(),
                 finding: None,
                 ..cells[0].clone()
@@ -755,11 +760,34 @@ mod tests {
     fn summary_groups_root_causes_by_missing_check_and_lists_warnings() {
         let download = "resources.document.download";
         let events = vec![
-            moved(judged("a@example.org", "document-3", 12, leak()), download, "applicant", Relation::OtherTenant),
-            moved(judged("b@example.org", "document-9", 40, leak()), download, "agent", Relation::OtherTenant),
-            moved(judged("c@example.org", "document-5", 41, leak()), download, "representative", Relation::SameTenant),
             moved(
-                judged("d@example.org", "document-6", 50, Verdict::Suspicious("200 to a forbidden delete, but the owner's read-back shows no change".into())),
+                judged("a@example.org", "document-3", 12, leak()),
+                download,
+                "applicant",
+                Relation::OtherTenant,
+            ),
+            moved(
+                judged("b@example.org", "document-9", 40, leak()),
+                download,
+                "agent",
+                Relation::OtherTenant,
+            ),
+            moved(
+                judged("c@example.org", "document-5", 41, leak()),
+                download,
+                "representative",
+                Relation::SameTenant,
+            ),
+            moved(
+                judged(
+                    "d@example.org",
+                    "document-6",
+                    50,
+                    Verdict::Suspicious(
+                        "200 to a forbidden delete, but the owner's read-back shows no change"
+                            .into(),
+                    ),
+                ),
                 "resources.document.delete",
                 "applicant",
                 Relation::SameTenant,
@@ -770,14 +798,22 @@ mod tests {
         assert_eq!((report.root_causes.len(), report.groups.len()), (4, 2));
         assert_eq!(report.outcome, Outcome::Findings);
         let summary = report.summary();
-        assert!(summary.lines().filter(|l| !l.contains("curl ")).all(|l| l.len() <= 130), "{summary}");
+        assert!(
+            summary
+                .lines()
+                .filter(|l| !l.contains("curl "))
+                .all(|l| l.len() <= 130),
+            "{summary}"
+        );
         insta::assert_snapshot!("grouped", summary);
         // Only the status-only finding: a clean run with a warning; with --fail-on suspicious, findings.
         let mut warned = sample(&events[3..], FailOn::Proven);
         warned.coverage.cells = cells_of(&warned);
         assert_eq!(warned.outcome, Outcome::Clean);
         assert!(
-            warned.verdict().starts_with("CLEAN, 1 warning(s) (status-only): "),
+            warned
+                .verdict()
+                .starts_with("CLEAN, 1 warning(s) (status-only): "),
             "{}",
             warned.verdict()
         );
@@ -790,9 +826,15 @@ mod tests {
         // The HTML: the matrix by resource, leaks first, no table wider than two columns; findings, then
         // warnings.
         let html = crate::reporters::html::render(&report);
-        let body = html.split("<h2>Access matrix</h2>").nth(1).unwrap_or_default();
+        let body = html
+            .split("<h2>Access matrix</h2>")
+            .nth(1)
+            .unwrap_or_default();
         let body = body.split("<h2>Coverage</h2>").next().unwrap_or_default();
-        assert!(body.find("LEAK").unwrap_or(usize::MAX) < body.find(": denied").unwrap_or(0), "{body}");
+        assert!(
+            body.find("LEAK").unwrap_or(usize::MAX) < body.find(": denied").unwrap_or(0),
+            "{body}"
+        );
         insta::assert_snapshot!("grouped_html", body.replace("><", ">\n<"));
     }
 
@@ -808,8 +850,13 @@ mod tests {
             "INTERRUPTED by a signal: 25 of 40 planned probes were sent and found 1 finding(s) (1 proven, 0 warning(s)) so far; the rest of the report is partial"
         );
         let html = crate::reporters::html::render(&report);
-        assert!(html.contains("<div class=\"verdict interrupted\" id=\"verdict\">INTERRUPTED by a signal: 25 of 40"));
-        assert!(html.contains(".verdict.interrupted { background:"), "the banner is readable: not white on white");
+        assert!(html.contains(
+            "<div class=\"verdict interrupted\" id=\"verdict\">INTERRUPTED by a signal: 25 of 40"
+        ));
+        assert!(
+            html.contains(".verdict.interrupted { background:"),
+            "the banner is readable: not white on white"
+        );
     }
 
     #[test]

@@ -66,7 +66,10 @@ mod tests {
         assert!(painted.contains(
             "\x1b[1;31mFINDINGS: 1 finding(s) (1 proven, 0 warning(s)); 1 root cause(s), 1 instance(s)\x1b[0m\n"
         ), "{painted}");
-        assert!(painted.contains("  [1] \x1b[1;31mPROVEN LEAK\x1b[0m direct-read on resources.case.read:"));
+        assert!(
+            painted
+                .contains("  [1] \x1b[1;31mPROVEN LEAK\x1b[0m direct-read on resources.case.read:")
+        );
         assert!(painted.starts_with("cloison 0.1.0 against portal (embedded)\n"));
         // Without colour, the same text.
         let plain = painted.replace(RED, "").replace(RESET, "");

@@ -99,7 +99,13 @@ fn cover<'a>(tier: Tier, causes: &[&'a RootCause]) -> Vec<Check<'a>> {
     let mut matched_left: Vec<Option<usize>> = vec![None; endpoints.len()];
     for l in 0..endpoints.len() {
         let mut seen = vec![false; callers.len()];
-        augment(l, &adjacent, &mut seen, &mut matched_right, &mut matched_left);
+        augment(
+            l,
+            &adjacent,
+            &mut seen,
+            &mut matched_right,
+            &mut matched_left,
+        );
     }
     // König: Z = vertices reachable from unmatched left vertices by alternating paths; the cover is
     // (left not in Z) and (right in Z).
@@ -239,7 +245,7 @@ impl Evidence {
 }
 
 /// The root causes grouped by missing check ([`Scope`]), most severe first (proven first, then by
-/// family and endpoint); whether each fails the run is `fail_on`'s.
+/// scope and endpoint); whether each fails the run is `fail_on`'s.
 pub fn group(causes: &[RootCause], fail_on: FailOn) -> Vec<Group> {
     let mut by_check: BTreeMap<Check<'_>, Vec<usize>> = BTreeMap::new();
     for (index, check) in checks(causes).into_iter().enumerate() {
@@ -248,10 +254,14 @@ pub fn group(causes: &[RootCause], fail_on: FailOn) -> Vec<Group> {
     let mut groups: Vec<Group> = by_check
         .into_iter()
         .filter_map(|(check, members)| {
-            let best = *members.iter().min_by_key(|&&i| representative_rank(&causes[i], i))?;
+            let best = *members
+                .iter()
+                .min_by_key(|&&i| representative_rank(&causes[i], i))?;
             let evidence = causes[best].evidence;
-            let mut endpoints: Vec<String> =
-                members.iter().map(|&i| causes[i].endpoint.clone()).collect();
+            let mut endpoints: Vec<String> = members
+                .iter()
+                .map(|&i| causes[i].endpoint.clone())
+                .collect();
             endpoints.sort();
             endpoints.dedup();
             let mut cells: Vec<GroupCell> = members
@@ -272,15 +282,24 @@ pub fn group(causes: &[RootCause], fail_on: FailOn) -> Vec<Group> {
                 })
                 .collect();
             cells.sort_by(|a, b| {
-                (a.evidence, &a.role, &a.relation, &a.kind, &a.via, a.family, &a.endpoint).cmp(&(
-                    b.evidence,
-                    &b.role,
-                    &b.relation,
-                    &b.kind,
-                    &b.via,
-                    b.family,
-                    &b.endpoint,
-                ))
+                (
+                    a.evidence,
+                    &a.role,
+                    &a.relation,
+                    &a.kind,
+                    &a.via,
+                    a.family,
+                    &a.endpoint,
+                )
+                    .cmp(&(
+                        b.evidence,
+                        &b.role,
+                        &b.relation,
+                        &b.kind,
+                        &b.via,
+                        b.family,
+                        &b.endpoint,
+                    ))
             });
             Some(Group {
                 scope: check.scope(),
@@ -438,19 +457,76 @@ mod tests {
         use Evidence::*;
         let download = "resources.document.download";
         let causes = vec![
-            cause(Family::DirectRead, download, "applicant", "other-tenant", ProvenLeak, 3, 40, false),
-            cause(Family::DirectRead, download, "agent", "other-tenant", ProvenLeak, 2, 12, false),
-            cause(Family::DirectRead, download, "applicant", "stranger", ProvenLeak, 1, 90, true),
-            cause(Family::DirectRead, download, "applicant", "former", Suspicious, 4, 5, true),
+            cause(
+                Family::DirectRead,
+                download,
+                "applicant",
+                "other-tenant",
+                ProvenLeak,
+                3,
+                40,
+                false,
+            ),
+            cause(
+                Family::DirectRead,
+                download,
+                "agent",
+                "other-tenant",
+                ProvenLeak,
+                2,
+                12,
+                false,
+            ),
+            cause(
+                Family::DirectRead,
+                download,
+                "applicant",
+                "stranger",
+                ProvenLeak,
+                1,
+                90,
+                true,
+            ),
+            cause(
+                Family::DirectRead,
+                download,
+                "applicant",
+                "former",
+                Suspicious,
+                4,
+                5,
+                true,
+            ),
             // Another family on the same route is another check; another route too.
-            cause(Family::Anonymous, download, "anonymous", "stranger", ProvenLeak, 1, 60, false),
-            cause(Family::IdentifierGuessing, "resources.case.read", "agent", "stranger", Suspicious, 2, 7, false),
+            cause(
+                Family::Anonymous,
+                download,
+                "anonymous",
+                "stranger",
+                ProvenLeak,
+                1,
+                60,
+                false,
+            ),
+            cause(
+                Family::IdentifierGuessing,
+                "resources.case.read",
+                "agent",
+                "stranger",
+                Suspicious,
+                2,
+                7,
+                false,
+            ),
         ];
         let groups = group(&causes, FailOn::Proven);
         assert_eq!(groups.len(), 3, "{groups:#?}");
         // One route: every family and caller that got through it, proven.
         let direct = &groups[0];
-        assert_eq!((direct.scope, direct.endpoint.as_str()), (Scope::Endpoint, download));
+        assert_eq!(
+            (direct.scope, direct.endpoint.as_str()),
+            (Scope::Endpoint, download)
+        );
         assert_eq!((direct.cells.len(), direct.instances), (4, 7));
         assert_eq!(direct.evidence, ProvenLeak);
         assert!(direct.fails);
@@ -461,11 +537,23 @@ mod tests {
             "agent on other-tenant (2), anonymous on stranger (1), applicant on other-tenant (3), applicant on stranger (1)"
         );
         // Status-only findings are their own tier: last, warnings unless --fail-on suspicious.
-        assert_eq!((groups[1].tier, groups[1].endpoint.as_str()), (Tier::Suspicious, download));
+        assert_eq!(
+            (groups[1].tier, groups[1].endpoint.as_str()),
+            (Tier::Suspicious, download)
+        );
         let guess = &groups[2];
-        assert_eq!((guess.family, guess.tier, guess.fails), (Family::IdentifierGuessing, Tier::Suspicious, false));
+        assert_eq!(
+            (guess.family, guess.tier, guess.fails),
+            (Family::IdentifierGuessing, Tier::Suspicious, false)
+        );
         assert!(group(&causes, FailOn::Suspicious)[2].fails);
-        assert_eq!(tally(&groups), Tally { proven: 1, suspicious: 2 });
+        assert_eq!(
+            tally(&groups),
+            Tally {
+                proven: 1,
+                suspicious: 2
+            }
+        );
         assert!(group(&[], FailOn::Proven).is_empty());
     }
 
@@ -474,50 +562,147 @@ mod tests {
         use Evidence::*;
         // A former representative reaches five endpoints (its check is missing everywhere); another
         // caller one of them: two findings, not five.
-        let mut causes: Vec<RootCause> = ["case.read", "document.read", "document.download", "note.list", "decision.list"]
-            .iter()
-            .map(|e| cause(Family::DirectRead, e, "representative", "formerly-represented", ProvenLeak, 1, 10, false))
-            .collect();
-        causes.push(cause(Family::Stateful, "case.read", "representative", "formerly-represented", ProvenLeak, 1, 90, false));
-        causes.push(cause(Family::Collection, "case.list", "representative", "collection", ProvenLeak, 1, 20, false));
+        let mut causes: Vec<RootCause> = [
+            "case.read",
+            "document.read",
+            "document.download",
+            "note.list",
+            "decision.list",
+        ]
+        .iter()
+        .map(|e| {
+            cause(
+                Family::DirectRead,
+                e,
+                "representative",
+                "formerly-represented",
+                ProvenLeak,
+                1,
+                10,
+                false,
+            )
+        })
+        .collect();
+        causes.push(cause(
+            Family::Stateful,
+            "case.read",
+            "representative",
+            "formerly-represented",
+            ProvenLeak,
+            1,
+            90,
+            false,
+        ));
+        causes.push(cause(
+            Family::Collection,
+            "case.list",
+            "representative",
+            "collection",
+            ProvenLeak,
+            1,
+            20,
+            false,
+        ));
         let groups = group(&causes, FailOn::Proven);
         let found: Vec<(Scope, usize, usize)> = groups
             .iter()
             .map(|g| (g.scope, g.cells.len(), g.endpoints.len()))
             .collect();
-        assert_eq!(found, vec![(Scope::Endpoint, 1, 1), (Scope::Caller, 6, 5)], "{groups:#?}");
-        assert_eq!(groups[1].caller.as_deref(), Some("representative on formerly-represented"));
+        assert_eq!(
+            found,
+            vec![(Scope::Endpoint, 1, 1), (Scope::Caller, 6, 5)],
+            "{groups:#?}"
+        );
+        assert_eq!(
+            groups[1].caller.as_deref(),
+            Some("representative on formerly-represented")
+        );
         // Three callers on three routes each: three findings (the routes), whatever the families.
         let mut grid = Vec::new();
         for endpoint in ["case.read", "document.read", "document.download"] {
             for relation in ["same-tenant", "formerly-represented", "other"] {
-                grid.push(cause(Family::DirectRead, endpoint, "applicant", relation, ProvenLeak, 1, 5, false));
+                grid.push(cause(
+                    Family::DirectRead,
+                    endpoint,
+                    "applicant",
+                    relation,
+                    ProvenLeak,
+                    1,
+                    5,
+                    false,
+                ));
             }
         }
-        grid.push(cause(Family::IdentifierGuessing, "case.read", "applicant", "own", ProvenLeak, 1, 5, false));
+        grid.push(cause(
+            Family::IdentifierGuessing,
+            "case.read",
+            "applicant",
+            "own",
+            ProvenLeak,
+            1,
+            5,
+            false,
+        ));
         let groups = group(&grid, FailOn::Proven);
         assert!(groups.len() <= 3, "{groups:#?}");
-        assert!(groups.iter().all(|g| g.scope == Scope::Endpoint), "{groups:#?}");
+        assert!(
+            groups.iter().all(|g| g.scope == Scope::Endpoint),
+            "{groups:#?}"
+        );
     }
 
     #[test]
     fn a_trusted_selector_and_refusals_that_carry_data_are_one_check_each_across_endpoints() {
         use Evidence::*;
         let mut causes = Vec::new();
-        for endpoint in ["resources.case.list", "resources.case.export", "resources.document.read"] {
+        for endpoint in [
+            "resources.case.list",
+            "resources.case.export",
+            "resources.document.read",
+        ] {
             for via in ["header X-Tenant", "query parameter tenant"] {
-                let mut c = cause(Family::TenantSelector, endpoint, "agent", "other-tenant", ProvenLeak, 2, 9, false);
+                let mut c = cause(
+                    Family::TenantSelector,
+                    endpoint,
+                    "agent",
+                    "other-tenant",
+                    ProvenLeak,
+                    2,
+                    9,
+                    false,
+                );
                 c.via = Some(via.into());
                 causes.push(c);
             }
-            for (family, role) in [(Family::DirectRead, "applicant"), (Family::DirectWrite, "agent")] {
-                let mut c = cause(family, endpoint, role, "other-tenant", ProvenLeak, 1, 30, false);
+            for (family, role) in [
+                (Family::DirectRead, "applicant"),
+                (Family::DirectWrite, "agent"),
+            ] {
+                let mut c = cause(
+                    family,
+                    endpoint,
+                    role,
+                    "other-tenant",
+                    ProvenLeak,
+                    1,
+                    30,
+                    false,
+                );
                 c.reproducer.status = 403;
                 causes.push(c);
             }
         }
         // A status-only 403 is no leak in a refusal: its own check.
-        let mut odd = cause(Family::IdentifierGuessing, "resources.case.read", "agent", "same-tenant", Suspicious, 1, 5, false);
+        let mut odd = cause(
+            Family::IdentifierGuessing,
+            "resources.case.read",
+            "agent",
+            "same-tenant",
+            Suspicious,
+            1,
+            5,
+            false,
+        );
         odd.reproducer.status = 403;
         causes.push(odd);
         let groups = group(&causes, FailOn::Proven);

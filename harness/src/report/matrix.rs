@@ -150,13 +150,19 @@ pub fn sections(cells: &[CellCoverage]) -> Vec<Section> {
     for (endpoint, callers) in squares {
         let resource = kinds
             .get(endpoint)
-            .and_then(|k| k.iter().max_by_key(|(name, n)| (**n, std::cmp::Reverse(**name))))
+            .and_then(|k| {
+                k.iter()
+                    .max_by_key(|(name, n)| (**n, std::cmp::Reverse(**name)))
+            })
             .map_or("", |(name, _)| *name);
         let mut squares: Vec<Square> = callers.into_values().collect();
-        squares.sort_by(|a, b| {
-            (b.state, &a.role, &a.relation).cmp(&(a.state, &b.role, &b.relation))
-        });
-        let worst = squares.iter().map(|s| s.state).max().unwrap_or(State::Allowed);
+        squares
+            .sort_by(|a, b| (b.state, &a.role, &a.relation).cmp(&(a.state, &b.role, &b.relation)));
+        let worst = squares
+            .iter()
+            .map(|s| s.state)
+            .max()
+            .unwrap_or(State::Allowed);
         by_resource.entry(resource).or_default().push(Row {
             endpoint: endpoint.to_string(),
             worst,
@@ -260,7 +266,14 @@ mod tests {
 
     use super::*;
 
-    fn cell(endpoint: &str, kind: &str, role: &str, relation: &str, expect: &str, finding: Option<Evidence>) -> CellCoverage {
+    fn cell(
+        endpoint: &str,
+        kind: &str,
+        role: &str,
+        relation: &str,
+        expect: &str,
+        finding: Option<Evidence>,
+    ) -> CellCoverage {
         CellCoverage {
             family: Family::DirectRead,
             endpoint: endpoint.into(),
@@ -279,29 +292,88 @@ mod tests {
     #[test]
     fn leaks_come_first_grouped_by_resource_and_fit_the_width() {
         let cells = vec![
-            cell("resources.case.read", "case", "applicant", "own", "control", None),
-            cell("resources.case.read", "case", "applicant", "stranger", "refusal", None),
-            cell("resources.case.list", "case", "agent", "other-tenant", "refusal", Some(Evidence::Suspicious)),
-            cell("resources.document.download", "document", "applicant", "stranger", "refusal", Some(Evidence::ProvenLeak)),
-            cell("resources.document.download", "document", "applicant", "own", "control", None),
-            cell("resources.document.read", "document", "applicant", "stranger", "refusal", None),
+            cell(
+                "resources.case.read",
+                "case",
+                "applicant",
+                "own",
+                "control",
+                None,
+            ),
+            cell(
+                "resources.case.read",
+                "case",
+                "applicant",
+                "stranger",
+                "refusal",
+                None,
+            ),
+            cell(
+                "resources.case.list",
+                "case",
+                "agent",
+                "other-tenant",
+                "refusal",
+                Some(Evidence::Suspicious),
+            ),
+            cell(
+                "resources.document.download",
+                "document",
+                "applicant",
+                "stranger",
+                "refusal",
+                Some(Evidence::ProvenLeak),
+            ),
+            cell(
+                "resources.document.download",
+                "document",
+                "applicant",
+                "own",
+                "control",
+                None,
+            ),
+            cell(
+                "resources.document.read",
+                "document",
+                "applicant",
+                "stranger",
+                "refusal",
+                None,
+            ),
         ];
         let sections = sections(&cells);
         let order: Vec<(&str, Vec<&str>)> = sections
             .iter()
-            .map(|s| (s.resource.as_str(), s.rows.iter().map(|r| r.endpoint.as_str()).collect()))
+            .map(|s| {
+                (
+                    s.resource.as_str(),
+                    s.rows.iter().map(|r| r.endpoint.as_str()).collect(),
+                )
+            })
             .collect();
         assert_eq!(
             order,
             vec![
-                ("document", vec!["resources.document.download", "resources.document.read"]),
+                (
+                    "document",
+                    vec!["resources.document.download", "resources.document.read"]
+                ),
                 ("case", vec!["resources.case.list", "resources.case.read"]),
             ]
         );
         // A leaking caller comes before the one allowed.
         assert_eq!(sections[0].rows[0].squares[0].state, State::Leak);
         let many: Vec<CellCoverage> = (0..40)
-            .map(|i| cell("resources.document.download", "document", &format!("role-number-{i}"), "other-tenant", "refusal", Some(Evidence::ProvenLeak)))
+            .map(|i| {
+                cell(
+                    "resources.document.download",
+                    "document",
+                    &format!("role-number-{i}"),
+                    "other-tenant",
+                    "refusal",
+                    Some(Evidence::ProvenLeak),
+                )
+            })
             .collect();
         let mut out = String::new();
         write_terminal(&mut out, &many);

@@ -21,7 +21,8 @@ impl Report {
         self.write_coverage(&mut out);
         super::matrix::write_terminal(&mut out, &self.coverage.cells);
         let numbered: Vec<(usize, &Group)> = self.groups.iter().enumerate().collect();
-        let (failing, warnings): (Vec<_>, Vec<_>) = numbered.into_iter().partition(|(_, g)| g.fails);
+        let (failing, warnings): (Vec<_>, Vec<_>) =
+            numbered.into_iter().partition(|(_, g)| g.fails);
         if !failing.is_empty() {
             let _ = writeln!(
                 out,
@@ -69,7 +70,10 @@ impl Report {
         let status = if self.warning_findings() > 0 || t.suspicious == 0 {
             format!("{} warning(s)", t.suspicious)
         } else {
-            format!("{} status-only, failing with --fail-on suspicious", t.suspicious)
+            format!(
+                "{} status-only, failing with --fail-on suspicious",
+                t.suspicious
+            )
         };
         format!(
             "{} finding(s) ({} proven, {status})",
@@ -370,4 +374,3 @@ fn write_steps(out: &mut String, cause: &RootCause) {
         }
     }
 }
-

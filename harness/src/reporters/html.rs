@@ -380,7 +380,7 @@ fn findings(out: &mut String, report: &Report) {
         .collect();
     let _ = write!(
         out,
-        "<h2>Findings ({})</h2><p class=\"muted\">One per missing check (family and endpoint), with every caller that got through; the {} root cause(s) and {} instance(s) they gather are in the JSON report.</p>",
+        "<h2>Findings ({})</h2><p class=\"muted\">One per missing check (an endpoint, a caller everywhere, a trusted selector, or refusal answers), with every caller that got through; the {} root cause(s) and {} instance(s) they gather are in the JSON report.</p>",
         failing.len(),
         report.root_causes.len(),
         report.findings.len()

@@ -1,5 +1,5 @@
 //! JUnit XML (with `quick-junit`): one test suite per family; in it, one test case per finding (a missing
-//! check: family and endpoint, with every caller that got through), failed when the finding fails the run
+//! check: an endpoint, a caller, a selector or refusal answers, with every caller that got through), failed when the finding fails the run
 //! (proven; status-only too under `--fail-on suspicious`), and one test case per planned cell that showed
 //! nothing (family x endpoint x caller role x relation x kind x variation), passed. A failure carries the
 //! callers, the evidence, the minimal reproducer (a curl command, credentials redacted) and the replay
@@ -98,7 +98,11 @@ fn group_case(report: &Report, group: &Group) -> TestCase {
         TestCaseStatus::success()
     };
     let mut case = TestCase::new(
-        format!("{} (finding: {} caller(s))", group.check(), group.cells.len()),
+        format!(
+            "{} (finding: {} caller(s))",
+            group.check(),
+            group.cells.len()
+        ),
         status,
     );
     case.set_classname(format!("cloison.{}", group.family.name()));

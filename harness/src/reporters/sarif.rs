@@ -1,8 +1,8 @@
 //! SARIF 2.1.0 (with `serde-sarif`): one rule per family (its summary as help text, CWE tags and the OWASP
 //! API Security Top 10 category as properties), one result per finding (a missing check: family and
 //! endpoint, with every caller that got through), with a stable fingerprint that code-scanning dashboards
-//! track across runs: a SHA-256 of the family and the endpoint key (which names the operation), never of
-//! callers, identifiers, seeds or times. A proven leak or tampering is an `error`, a status-only finding a
+//! track across runs: a SHA-256 of the missing check (the endpoint key, which names the operation; a
+//! caller; a selector; refusal answers) and its tier, never of reproducers, identifiers, seeds or times. A proven leak or tampering is an `error`, a status-only finding a
 //! `warning` (whatever `--fail-on` says). The location is the endpoint key (logical) in the profile file
 //! (physical).
 

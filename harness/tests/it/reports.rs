@@ -237,7 +237,10 @@ fn a_leaking_run_writes_every_format_with_its_findings_and_no_credential() {
     assert_valid(&r.json);
     let root_causes = r.json["root_causes"].as_array().expect("root causes").len();
     let groups = r.json["groups"].as_array().expect("findings").len();
-    assert!(groups > 0 && groups <= root_causes, "{groups} of {root_causes}");
+    assert!(
+        groups > 0 && groups <= root_causes,
+        "{groups} of {root_causes}"
+    );
     assert_eq!(r.json["fail_on"], "proven");
     let digest = r.json["profile_digest"].as_str().expect("digest");
     assert_eq!(digest.len(), 64);

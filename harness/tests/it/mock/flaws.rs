@@ -94,17 +94,21 @@ async fn mock_403_for_forbidden_and_404_for_missing_is_a_warning_unless_failing_
     assert_eq!(report.outcome, Outcome::Clean, "{summary}");
     assert!(!report.groups.is_empty(), "{summary}");
     assert!(
-        report.groups.iter().all(|g| g.tier == Tier::Suspicious && !g.fails),
+        report
+            .groups
+            .iter()
+            .all(|g| g.tier == Tier::Suspicious && !g.fails),
         "{summary}"
     );
     let guessing: Vec<_> = (report.groups.iter())
         .filter(|g| g.family.name() == "identifier-guessing" && g.endpoint == "resources.case.read")
         .collect();
-    assert_eq!(guessing.len(), 1, "one finding for one missing check: {summary}");
-    assert!(
-        report.root_causes.len() >= report.groups.len(),
-        "{summary}"
+    assert_eq!(
+        guessing.len(),
+        1,
+        "one finding for one missing check: {summary}"
     );
+    assert!(report.root_causes.len() >= report.groups.len(), "{summary}");
     assert!(
         summary.contains("warnings, status-only") && summary.contains("CLEAN, "),
         "{summary}"
