@@ -21,6 +21,10 @@ use cloison_fixtures::Flaw;
 use serde::Serialize;
 
 use crate::exit::{CliError, EXIT_FINDINGS, EXIT_OK};
+
+/// The most findings one flaw may give: each is one missing check, so a reader counting findings as bugs
+/// is at most this far off.
+pub const MAX_FINDINGS: usize = 3;
 use crate::report::{Finding, Outcome, Report};
 use crate::run::{RunArgs, execute};
 use crate::target::TargetSpec;
@@ -100,6 +104,11 @@ pub struct FlawResult {
     pub seconds_to_detection: Option<f64>,
     /// Root causes found.
     pub root_causes: usize,
+    /// Findings: root causes grouped by missing check (family and endpoint), of every tier; at most
+    /// [`MAX_FINDINGS`] for a flaw, which is one missing check.
+    pub findings: usize,
+    /// Of `findings`, the proven ones.
+    pub proven: usize,
     /// Identities and objects the smallest reproducer involves (actor, victim, record), or `null`.
     pub reproducer_size: Option<usize>,
     /// Exit code of the run (as `cloison run` would exit).
@@ -148,6 +157,8 @@ impl FlawResult {
                 .map(|c| c.first_detection.seconds)
                 .min_by(f64::total_cmp),
             root_causes: causes.len(),
+            findings: report.groups.len(),
+            proven: crate::report::group::tally(&report.groups).proven,
             reproducer_size: causes.iter().map(|c| reproducer_size(&c.reproducer)).min(),
             families,
             exit,
@@ -157,9 +168,15 @@ impl FlawResult {
         }
     }
 
-    /// Whether this result fails the bench: the flaw was not caught.
+    /// Whether this result fails the bench: the flaw was not caught, or it reads as more than
+    /// [`MAX_FINDINGS`] bugs.
     pub fn fails(&self) -> bool {
-        !self.caught
+        !self.caught || self.too_many()
+    }
+
+    /// Whether the flaw gave more than [`MAX_FINDINGS`] findings.
+    pub fn too_many(&self) -> bool {
+        self.findings > MAX_FINDINGS
     }
 }
 
@@ -207,6 +224,13 @@ pub struct HardenedRun {
     pub replay: String,
 }
 
+impl HardenedRun {
+    /// Clean, without even a status-only warning.
+    pub fn clean(&self) -> bool {
+        self.outcome == Outcome::Clean && self.findings == 0
+    }
+}
+
 /// Everything a bench measured (`--json FILE`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Bench {
@@ -235,10 +259,7 @@ impl Bench {
     /// Whether every flaw the static suites must catch was caught and every hardened run was clean.
     pub fn passed(&self) -> bool {
         !self.flaws.iter().any(FlawResult::fails)
-            && self
-                .hardened_runs
-                .iter()
-                .all(|r| r.outcome == Outcome::Clean)
+            && self.hardened_runs.iter().all(HardenedRun::clean)
     }
 
     /// Exit code: 0 when [`Bench::passed`], 1 otherwise.
@@ -267,18 +288,35 @@ impl Bench {
             let missed: Vec<&str> = self
                 .flaws
                 .iter()
-                .filter(|f| f.realistic == realistic && f.fails())
+                .filter(|f| f.realistic == realistic && !f.caught)
                 .map(|f| f.flaw.as_str())
                 .collect();
             if !missed.is_empty() {
                 problems.push(format!("{label}: {}", missed.join(", ")));
             }
         }
+        let scattered: Vec<String> = (self.flaws.iter())
+            .filter(|f| f.caught && f.too_many())
+            .map(|f| {
+                format!(
+                    "{}{} ({})",
+                    f.flaw,
+                    if f.realistic { " realistic" } else { "" },
+                    f.findings
+                )
+            })
+            .collect();
+        if !scattered.is_empty() {
+            problems.push(format!(
+                "more than {MAX_FINDINGS} findings for one flaw: {}",
+                scattered.join(", ")
+            ));
+        }
         for (realistic, label) in [(false, "hardened"), (true, "hardened realistic")] {
             let unclean = self
                 .hardened_runs
                 .iter()
-                .filter(|r| r.realistic == realistic && r.outcome != Outcome::Clean)
+                .filter(|r| r.realistic == realistic && !r.clean())
                 .count();
             if unclean > 0 {
                 problems.push(format!("{unclean} {label} run(s) not clean"));
@@ -330,6 +368,7 @@ impl Bench {
         let _ = writeln!(
             out,
             "  probes, seconds: to the first detection, from the start of the probe phase; causes: root causes;\n  \
+             findings: root causes grouped by missing check (proven first; at most {MAX_FINDINGS} per flaw);\n  \
              repro: identities and objects of the smallest reproducer (actor, victim, record), one request each;\n  \
              run s: the whole run (deploy, seed, probe, judge)"
         );
@@ -368,7 +407,7 @@ impl Bench {
             "  {}; {findings} finding(s) in total",
             counts.join(", ")
         );
-        for run in runs.iter().filter(|r| r.outcome != Outcome::Clean) {
+        for run in runs.iter().filter(|r| !r.clean()) {
             let _ = writeln!(
                 out,
                 "  seed {}: {}, {} finding(s), exit {}; replay: {}",
@@ -385,9 +424,10 @@ impl Bench {
 /// One table of flawed runs, and how many were caught.
 fn write_flaw_table(out: &mut String, flaws: &[&FlawResult]) {
     let header = [
-        "flaw", "caught", "families", "probes", "seconds", "repro", "causes", "run s", "note",
+        "flaw", "caught", "families", "probes", "seconds", "repro", "causes", "findings", "run s",
+        "note",
     ];
-    let rows: Vec<[String; 9]> = flaws.iter().map(|f| flaw_row(f)).collect();
+    let rows: Vec<[String; 10]> = flaws.iter().map(|f| flaw_row(f)).collect();
     let mut widths = header.map(str::len);
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -395,7 +435,9 @@ fn write_flaw_table(out: &mut String, flaws: &[&FlawResult]) {
         }
     }
     // Text columns are left-aligned, numbers right-aligned; the last column is not padded.
-    let numeric = [false, false, false, true, true, true, true, true, false];
+    let numeric = [
+        false, false, false, true, true, true, true, true, true, false,
+    ];
     let line = |cells: &[String]| {
         let mut text = String::from(" ");
         for (i, cell) in cells.iter().enumerate() {
@@ -419,7 +461,7 @@ fn write_flaw_table(out: &mut String, flaws: &[&FlawResult]) {
 }
 
 /// The cells of one flaw's row.
-fn flaw_row(f: &FlawResult) -> [String; 9] {
+fn flaw_row(f: &FlawResult) -> [String; 10] {
     let number = |n: Option<usize>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
     let mut note = if f.caught {
         String::new()
@@ -434,6 +476,9 @@ fn flaw_row(f: &FlawResult) -> [String; 9] {
     if let Some(why) = &f.why {
         let _ = write!(note, ": {why}");
     }
+    if f.caught && f.too_many() {
+        note = format!("TOO MANY FINDINGS (at most {MAX_FINDINGS})");
+    }
     [
         f.flaw.clone(),
         if f.caught { "yes" } else { "no" }.to_string(),
@@ -447,6 +492,11 @@ fn flaw_row(f: &FlawResult) -> [String; 9] {
             .map_or_else(|| "-".to_string(), |s| format!("{s:.2}")),
         number(f.reproducer_size),
         f.root_causes.to_string(),
+        if f.findings == f.proven {
+            f.findings.to_string()
+        } else {
+            format!("{} ({} proven)", f.findings, f.proven)
+        },
         format!("{:.2}", f.seconds),
         note,
     ]
@@ -685,6 +735,8 @@ mod tests {
             probes_to_detection: detection.map(|d| d.0),
             seconds_to_detection: detection.map(|d| d.1),
             root_causes: families.len() * 2,
+            findings: families.len(),
+            proven: families.len(),
             reproducer_size: caught.then_some(3),
             exit: if caught { EXIT_FINDINGS } else { EXIT_OK },
             seconds: 0.31,
@@ -743,11 +795,19 @@ mod tests {
         assert_eq!(passing.exit(), EXIT_OK);
         insta::assert_snapshot!("passing", passing.table());
 
+        let mut scattered = flaw("error-echo", &["direct-read"], Some((5, 0.004)));
+        scattered.findings = 7;
+        scattered.proven = 5;
+        assert!(
+            scattered.fails(),
+            "more than {MAX_FINDINGS} findings fail the bench"
+        );
         let failing = bench(
             vec![
                 flaw("case-idor", &[], None),
                 target_failure,
                 flaw("transfer-keeps-access", &[], None),
+                scattered,
             ],
             vec![
                 hardened(4, Outcome::Clean, 0, 0),
@@ -895,8 +955,10 @@ mod tests {
                 "exit",
                 "families",
                 "family",
+                "findings",
                 "flaw",
                 "probes_to_detection",
+                "proven",
                 "realistic",
                 "reproducer_size",
                 "root_causes",

@@ -1,14 +1,16 @@
 //! `cloison report merge`: combine the JSON reports of the shards of one run (`--shard K/N`) into the
 //! report a single run gives: root causes merged by cell and evidence (instances summed, the earliest
 //! detection and a shrunk reproducer kept), findings renumbered, coverage summed, and the outcome
-//! recomputed by `cloison_suites::outcome::classify_merge`: findings if any root cause; clean only if every
-//! shard is clean; otherwise a target failure if any shard failed, else inconclusive.
+//! recomputed by `cloison_suites::outcome::classify_merge`: findings if any finding fails the merged run
+//! (`--fail-on`, as `cloison run`'s); clean only if every shard is clean; otherwise a target failure if any
+//! shard failed, else inconclusive. Findings (groups by missing check) are regrouped from the merged root
+//! causes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use cloison_suites::outcome::{MergeFacts, ShardVerdict, classify_merge};
+use cloison_suites::outcome::{FailOn, MergeFacts, ShardVerdict, classify_merge};
 
 use crate::exit::CliError;
 use crate::report::{
@@ -25,6 +27,10 @@ pub struct MergeArgs {
     /// Where the merged report goes, in which formats.
     #[command(flatten)]
     pub outputs: OutputArgs,
+    /// Which findings fail the merged run (exit 1): `proven` (the default; status-only findings are
+    /// warnings) or `suspicious` (every finding).
+    #[arg(long, value_name = "TIER", default_value = "proven", value_parser = crate::run::parse_fail_on)]
+    pub fail_on: FailOn,
 }
 
 /// Why reports cannot be merged.
@@ -38,10 +44,11 @@ pub enum MergeError {
     Mismatch(String),
 }
 
-/// Merge the reports of the shards of one run.
-pub fn merge(shards: &[Report]) -> Result<Report, MergeError> {
+/// Merge the reports of the shards of one run; `fail_on` says which findings fail the merged run.
+pub fn merge(shards: &[Report], fail_on: FailOn) -> Result<Report, MergeError> {
     let first = same_run(shards)?;
     let (root_causes, findings) = merge_causes(shards);
+    let groups = crate::report::group::group(&root_causes, fail_on);
     let coverage = merge_coverage(shards);
     let stats = merge_stats(shards);
     let mut warnings: Vec<String> = Vec::new();
@@ -51,7 +58,9 @@ pub fn merge(shards: &[Report]) -> Result<Report, MergeError> {
         }
     }
     let facts = MergeFacts {
-        root_causes: root_causes.len(),
+        root_causes: groups.len(),
+        suspicious: crate::report::group::tally(&groups).suspicious,
+        fail_on,
         shards: shards
             .iter()
             .map(|s| ShardVerdict {
@@ -86,6 +95,8 @@ pub fn merge(shards: &[Report]) -> Result<Report, MergeError> {
         reasons: verdict.reasons,
         stats,
         coverage,
+        fail_on,
+        groups,
         root_causes,
         findings,
         warnings,
@@ -420,7 +431,7 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
         .iter()
         .map(|p| load(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let merged = merge(&shards).map_err(|e| CliError::usage(e.to_string()))?;
+    let merged = merge(&shards, args.fail_on).map_err(|e| CliError::usage(e.to_string()))?;
     let to_stdout = args.outputs.json_to_stdout();
     let outputs = Outputs::with_json(&args.outputs);
     outputs

@@ -1,18 +1,21 @@
 //! The report of a run: root causes (one per failing cell, with its instances and a minimal reproducer),
-//! the coverage block (families run or skipped with the reason, endpoints exercised against declared),
+//! grouped into findings by missing check ([`group`]), the coverage block (families run or skipped with the reason, endpoints exercised against declared),
 //! warnings, the verdict and its reasons; the JSON report and the terminal summary.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
-use cloison_suites::outcome::{Failure, Inconclusive, Skip};
+use cloison_suites::outcome::{FailOn, Failure, Inconclusive, Skip};
 use cloison_suites::{Cell, Family, FamilyPlan, Hit, Verdict};
 use serde::{Deserialize, Serialize};
 
 use crate::event::Judged;
 pub use crate::event::{StatefulCoverage, Stats, TraceStep};
+pub use group::{Group, GroupCell};
 pub use unsent::{CellNotSent, NotSentReason};
 
+pub mod group;
+pub mod matrix;
+mod summary;
 pub mod unsent;
 use crate::http::RequestSummary;
 
@@ -282,6 +285,14 @@ pub struct Report {
     pub stats: Stats,
     /// What was covered.
     pub coverage: Coverage,
+    /// Which findings fail the run (`--fail-on`): `proven` (the default; status-only findings are
+    /// warnings) or `suspicious`.
+    #[serde(default)]
+    pub fail_on: FailOn,
+    /// Findings: the root causes grouped by missing check (see `group::Scope`), most severe first, each
+    /// with its tier, whether it fails the run, its callers and the root cause of its reproducer.
+    #[serde(default)]
+    pub groups: Vec<Group>,
     /// Root causes, most severe first.
     pub root_causes: Vec<RootCause>,
     /// Every instance, in probe order.
@@ -516,294 +527,6 @@ pub fn outcome_tone(outcome: Outcome) -> Option<Tone> {
 /// Paints a part of the summary in a tone.
 pub type Paint<'a> = &'a dyn Fn(Tone, &str) -> String;
 
-impl Report {
-    /// The human summary: what ran, the root causes, warnings, the verdict and its reasons.
-    pub fn summary(&self) -> String {
-        self.summary_painted(&|_, text| text.to_string())
-    }
-
-    /// The summary, with the verdict line and the evidence labels painted by `paint`.
-    pub fn summary_painted(&self, paint: Paint<'_>) -> String {
-        let mut out = String::new();
-        self.write_header(&mut out);
-        self.write_coverage(&mut out);
-        if !self.root_causes.is_empty() {
-            let _ = writeln!(out, "\nroot causes ({}):", self.root_causes.len());
-            for (i, cause) in self.root_causes.iter().enumerate() {
-                write_cause(&mut out, i, cause, paint);
-            }
-        }
-        self.write_problems(&mut out);
-        let verdict = self.verdict();
-        let verdict = match outcome_tone(self.outcome) {
-            Some(tone) => paint(tone, &verdict),
-            None => verdict,
-        };
-        let _ = writeln!(out, "\n{verdict}");
-        for reason in &self.reasons {
-            let _ = writeln!(out, "  - {reason}");
-        }
-        if self.outcome != Outcome::Clean {
-            let _ = writeln!(out, "seed {}; replay: {}", self.seed, self.replay);
-        }
-        out
-    }
-
-    /// The verdict line.
-    pub fn verdict(&self) -> String {
-        match self.outcome {
-            Outcome::Clean => "CLEAN: every applicable family ran, every control passed, and no foreign data reached anyone".to_string(),
-            Outcome::Findings => format!(
-                "FINDINGS: {} root cause(s), {} instance(s)",
-                self.root_causes.len(),
-                self.findings.len()
-            ),
-            Outcome::Inconclusive => {
-                "INCONCLUSIVE: nothing was found, but the run cannot say clean".to_string()
-            }
-            Outcome::TargetFailure => {
-                "TARGET FAILURE: the target did not answer properly; this run proves nothing clean"
-                    .to_string()
-            }
-            Outcome::Interrupted => {
-                "INTERRUPTED: the run was stopped by a signal; this report is partial".to_string()
-            }
-        }
-    }
-
-    /// What ran against what: the target, the world, the probes.
-    fn write_header(&self, out: &mut String) {
-        let s = &self.stats;
-        let _ = writeln!(
-            out,
-            "cloison {} against {} ({})",
-            self.cloison_version, self.platform, self.target
-        );
-        if !self.deployment.is_empty() {
-            let _ = writeln!(out, "target: {}", self.deployment);
-        }
-        let _ = writeln!(
-            out,
-            "world: seed {}, {} tenants, {} case files; {} identities, {} records seeded ({} objects in {:.2} s, {:.0}/s)",
-            self.seed,
-            self.tenants,
-            self.cases,
-            s.identities,
-            s.records_seeded,
-            s.objects_created,
-            s.seed_seconds,
-            s.seed_rate
-        );
-        let _ = writeln!(
-            out,
-            "probes: {} in {:.2} s ({:.0}/s), of which {} controls and {} writes read back",
-            s.probes, s.probe_seconds, s.probe_rate, s.controls, s.writes
-        );
-        if let Some(pace) = &self.pace {
-            let _ = writeln!(out, "{}", pace.line());
-        }
-    }
-
-    /// The coverage: each family, the controls, the OpenAPI operations.
-    fn write_coverage(&self, out: &mut String) {
-        let _ = writeln!(out, "\ncoverage:");
-        for family in &self.coverage.families {
-            self.write_family(out, family);
-        }
-        let _ = writeln!(
-            out,
-            "  controls: {} of {} passed; {} endpoints exercised",
-            self.coverage.controls_passed,
-            self.coverage.controls_run,
-            self.coverage.endpoints.len()
-        );
-        if let Some(operations) = &self.coverage.operations {
-            write_operations(out, operations);
-        }
-    }
-
-    /// One family's coverage line (the stateful suite's with its transitions).
-    fn write_family(&self, out: &mut String, family: &FamilyCoverage) {
-        match &family.skipped {
-            None if family.family == cloison_suites::Family::Stateful.name() => {
-                let st = &self.coverage.stateful;
-                let accepted: Vec<String> = st
-                    .transitions
-                    .iter()
-                    .map(|(kind, n)| format!("{kind} {n}"))
-                    .collect();
-                let _ = writeln!(
-                    out,
-                    "  {:<20} {:>5} checks over {} sequences; transitions: {}",
-                    family.family,
-                    family.probes,
-                    st.sequences,
-                    if accepted.is_empty() {
-                        "none".to_string()
-                    } else {
-                        accepted.join(", ")
-                    }
-                );
-                for (kind, why) in &st.skipped {
-                    let _ = writeln!(out, "  {:<20} {kind} not exercised: {why}", "");
-                }
-            }
-            None => {
-                let _ = writeln!(
-                    out,
-                    "  {:<20} {:>5} probes over {} cells",
-                    family.family, family.probes, family.cells
-                );
-                unsent::write_family(out, family);
-            }
-            Some(reason) => {
-                let _ = writeln!(out, "  {:<20} skipped: {reason}", family.family);
-            }
-        }
-    }
-
-    /// Warnings and target failures (the first few of each).
-    fn write_problems(&self, out: &mut String) {
-        if !self.warnings.is_empty() {
-            let _ = writeln!(out, "\nwarnings ({}):", self.warnings.len());
-            for warning in self.warnings.iter().take(8) {
-                let _ = writeln!(out, "  {warning}");
-            }
-        }
-        if !self.failures.is_empty() {
-            let _ = writeln!(out, "\ntarget failures ({}):", self.failures.len());
-            for failure in self.failures.iter().take(5) {
-                let _ = writeln!(out, "  {failure}");
-            }
-        }
-    }
-}
-
-/// The OpenAPI operations probed, and the first few not probed.
-fn write_operations(out: &mut String, operations: &[crate::openapi::coverage::OperationCoverage]) {
-    let (reached, total, percent) = crate::openapi::coverage::share(operations);
-    let _ = writeln!(
-        out,
-        "  operations of the OpenAPI document probed: {reached} of {total} ({percent} %)"
-    );
-    let withheld = operations
-        .iter()
-        .filter(|o| o.tried.is_empty() && o.withheld.is_some())
-        .count();
-    if withheld > 0 {
-        let _ = writeln!(
-            out,
-            "    never called on purpose: {withheld} (the profile's reset, setup and session calls, [probing] exclude, names that say they wipe data)"
-        );
-    }
-    let missed: Vec<String> = operations
-        .iter()
-        .filter(|o| o.tried.is_empty() && o.withheld.is_none())
-        .map(|o| format!("{} {}", o.method, o.path))
-        .collect();
-    if !missed.is_empty() {
-        let more = missed.len().saturating_sub(5);
-        let _ = writeln!(
-            out,
-            "    not probed: {}{}",
-            missed
-                .iter()
-                .take(5)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
-        );
-    }
-}
-
-/// One root cause: its cell, first detection, reproducer (with its stateful sequence) and leaked values.
-fn write_cause(out: &mut String, i: usize, cause: &RootCause, paint: Paint<'_>) {
-    let via = cause
-        .via
-        .as_deref()
-        .map_or_else(String::new, |v| format!(" via {v}"));
-    let _ = writeln!(
-        out,
-        "  [{}] {} {}: {} as {} on {} {}{via}: {} instance(s), first after {} probes ({:.2} s)",
-        i + 1,
-        paint(cause.evidence.tone(), cause.evidence.label()),
-        cause.family,
-        cause.endpoint,
-        cause.role,
-        cause.relation,
-        cause.kind,
-        cause.instances,
-        cause.first_detection.probes,
-        cause.first_detection.seconds
-    );
-    let r = &cause.reproducer;
-    let victim = r.victim.as_ref().map_or_else(String::new, |v| {
-        format!(" -> {} ({}, {})", v.identity, v.role, v.tenant)
-    });
-    // A stateful explanation ends with its sequence, shown step by step below.
-    let explanation = if r.steps.is_empty() {
-        r.explanation.as_str()
-    } else {
-        r.explanation
-            .split(" Sequence: ")
-            .next()
-            .unwrap_or(&r.explanation)
-    };
-    let _ = writeln!(
-        out,
-        "      {} ({}, {}){}: {}",
-        r.actor.identity, r.actor.role, r.actor.tenant, victim, explanation
-    );
-    for hit in r.leaked.iter().take(2) {
-        let person = hit.owner.person.as_deref().unwrap_or("-");
-        let _ = writeln!(
-            out,
-            "      leaked {} {:?} of person {} in tenant {}",
-            hit.field, hit.canary, person, hit.owner.tenant
-        );
-    }
-    if !r.steps.is_empty() {
-        write_steps(out, cause);
-    }
-    if let Some(request) = &r.request {
-        let _ = writeln!(
-            out,
-            "      reproduce{}: {}",
-            if cause.shrunk { " (minimal)" } else { "" },
-            request.curl
-        );
-    }
-}
-
-/// A stateful reproducer's sequence, step by step.
-fn write_steps(out: &mut String, cause: &RootCause) {
-    let _ = writeln!(
-        out,
-        "      sequence{} (the replay command below runs it again):",
-        if cause.shrunk { " (shrunk)" } else { "" }
-    );
-    let mut n = 0;
-    for step in &cause.reproducer.steps {
-        let label = match step.phase.as_str() {
-            "step" => {
-                n += 1;
-                format!("{n}.")
-            }
-            other => format!("{other}:"),
-        };
-        let status = step.status.map_or_else(String::new, |s| format!(" [{s}]"));
-        let _ = writeln!(out, "        {label} {}{status}", step.step);
-        if let Some(curl) = &step.curl {
-            let _ = writeln!(out, "           {curl}");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use cloison_suites::{DataOwner, Expect, Observed, Probe, RecordKind, Relation, Variant};
@@ -917,13 +640,9 @@ mod tests {
         assert!(!text.contains("s3cret-token"), "{text}");
     }
 
-    #[test]
-    fn summary_shows_root_causes_coverage_and_the_verdict() {
-        let events = vec![
-            judged("a@example.org", "document-3", 12, leak()),
-            judged("b@example.org", "document-9", 40, leak()),
-        ];
-        let (root_causes, findings) = root_causes(&events, &[], &Fixed);
+    /// A report of these events, as a run against the reference portal would write it.
+    fn sample(events: &[Judged], fail_on: FailOn) -> Report {
+        let (root_causes, findings) = root_causes(events, &[], &Fixed);
         let plans = [
             FamilyPlan {
                 family: Family::DirectRead,
@@ -939,7 +658,9 @@ mod tests {
             },
         ];
         let executed = BTreeMap::from([("direct-read".to_string(), 40)]);
-        let report = Report {
+        let groups = group::group(&root_causes, fail_on);
+        let (failing, _) = group::tally(&groups).split(fail_on);
+        Report {
             schema_version: SCHEMA_VERSION.into(),
             profile: "fixtures/profiles/reference-portal.toml".into(),
             profile_digest: String::new(),
@@ -953,7 +674,11 @@ mod tests {
                 .into(),
             tenants: 2,
             cases: 16,
-            outcome: Outcome::Findings,
+            outcome: if failing > 0 {
+                Outcome::Findings
+            } else {
+                Outcome::Clean
+            },
             reasons: Vec::new(),
             stats: Stats {
                 identities: 36,
@@ -970,12 +695,176 @@ mod tests {
                 vec!["auth.logout".into()],
                 (48, 48),
             ),
+            fail_on,
+            groups,
             root_causes,
             findings,
             warnings: vec!["auth.logout is declared but no probe used it".into()],
             failures: Vec::new(),
             pace: None,
-        };
-        insta::assert_snapshot!(report.summary());
+        }
+    }
+
+    /// `judged`, in another cell.
+    fn moved(mut judged: Judged, endpoint: &str, role: &str, relation: Relation) -> Judged {
+        judged.probe.cell.endpoint = endpoint.into();
+        judged.probe.endpoint = endpoint.into();
+        judged.probe.cell.role = role.into();
+        judged.probe.cell.relation = relation;
+        judged
+    }
+
+    /// The cells of a report's root causes, with their findings, and a few that showed nothing.
+    fn cells_of(report: &Report) -> Vec<CellCoverage> {
+        let mut cells: Vec<CellCoverage> = (report.root_causes.iter())
+            .map(|c| CellCoverage {
+                family: c.family,
+                endpoint: c.endpoint.clone(),
+                role: c.role.clone(),
+                relation: c.relation.clone(),
+                kind: c.kind.clone(),
+                via: c.via.clone(),
+                expect: "refusal".into(),
+                planned: 3,
+                finding: Some(c.evidence),
+                sent: 3,
+                not_sent: Vec::new(),
+            })
+            .collect();
+        for (endpoint, role, relation, expect) in [
+            ("resources.document.download", "applicant", "own", "control"),
+            ("resources.case.read", "applicant", "same-tenant", "refusal"),
+            ("resources.case.read", "applicant", "own", "control"),
+        ] {
+            cells.push(CellCoverage {
+                endpoint: endpoint.into(),
+                role: role.into(),
+                relation: relation.into(),
+                kind: if endpoint.contains("case") {
+                    "case"
+                } else {
+                    "document"
+                }
+                .into(),
+                expect: expect.into(),
+                finding: None,
+                ..cells[0].clone()
+            });
+        }
+        cells
+    }
+
+    /// Three callers through one route and a status-only answer elsewhere: two findings, one of them a
+    /// warning; the matrix starts with the leak; the verdict counts findings by tier.
+    #[test]
+    fn summary_groups_root_causes_by_missing_check_and_lists_warnings() {
+        let download = "resources.document.download";
+        let events = vec![
+            moved(
+                judged("a@example.org", "document-3", 12, leak()),
+                download,
+                "applicant",
+                Relation::OtherTenant,
+            ),
+            moved(
+                judged("b@example.org", "document-9", 40, leak()),
+                download,
+                "agent",
+                Relation::OtherTenant,
+            ),
+            moved(
+                judged("c@example.org", "document-5", 41, leak()),
+                download,
+                "representative",
+                Relation::SameTenant,
+            ),
+            moved(
+                judged(
+                    "d@example.org",
+                    "document-6",
+                    50,
+                    Verdict::Suspicious(
+                        "200 to a forbidden delete, but the owner's read-back shows no change"
+                            .into(),
+                    ),
+                ),
+                "resources.document.delete",
+                "applicant",
+                Relation::SameTenant,
+            ),
+        ];
+        let mut report = sample(&events, FailOn::Proven);
+        report.coverage.cells = cells_of(&report);
+        assert_eq!((report.root_causes.len(), report.groups.len()), (4, 2));
+        assert_eq!(report.outcome, Outcome::Findings);
+        let summary = report.summary();
+        assert!(
+            summary
+                .lines()
+                .filter(|l| !l.contains("curl "))
+                .all(|l| l.len() <= 130),
+            "{summary}"
+        );
+        insta::assert_snapshot!("grouped", summary);
+        // Only the status-only finding: a clean run with a warning; with --fail-on suspicious, findings.
+        let mut warned = sample(&events[3..], FailOn::Proven);
+        warned.coverage.cells = cells_of(&warned);
+        assert_eq!(warned.outcome, Outcome::Clean);
+        assert!(
+            warned
+                .verdict()
+                .starts_with("CLEAN, 1 warning(s) (status-only): "),
+            "{}",
+            warned.verdict()
+        );
+        let strict = sample(&events[3..], FailOn::Suspicious);
+        assert_eq!(strict.outcome, Outcome::Findings);
+        assert_eq!(
+            strict.verdict(),
+            "FINDINGS: 1 finding(s) (0 proven, 1 status-only, failing with --fail-on suspicious); 1 root cause(s), 1 instance(s)"
+        );
+        // The HTML: the matrix by resource, leaks first, no table wider than two columns; findings, then
+        // warnings.
+        let html = crate::reporters::html::render(&report);
+        let body = html
+            .split("<h2>Access matrix</h2>")
+            .nth(1)
+            .unwrap_or_default();
+        let body = body.split("<h2>Coverage</h2>").next().unwrap_or_default();
+        assert!(
+            body.find("LEAK").unwrap_or(usize::MAX) < body.find(": denied").unwrap_or(0),
+            "{body}"
+        );
+        insta::assert_snapshot!("grouped_html", body.replace("><", ">\n<"));
+    }
+
+    /// An interrupted run's banner: one sentence, what was covered and found.
+    #[test]
+    fn an_interrupted_banner_says_what_was_covered() {
+        let events = vec![judged("a@example.org", "document-3", 12, leak())];
+        let mut report = sample(&events, FailOn::Proven);
+        report.outcome = Outcome::Interrupted;
+        report.coverage.families[0].sent = 25;
+        assert_eq!(
+            report.verdict(),
+            "INTERRUPTED by a signal: 25 of 40 planned probes were sent and found 1 finding(s) (1 proven, 0 warning(s)) so far; the rest of the report is partial"
+        );
+        let html = crate::reporters::html::render(&report);
+        assert!(html.contains(
+            "<div class=\"verdict interrupted\" id=\"verdict\">INTERRUPTED by a signal: 25 of 40"
+        ));
+        assert!(
+            html.contains(".verdict.interrupted { background:"),
+            "the banner is readable: not white on white"
+        );
+    }
+
+    #[test]
+    fn summary_shows_root_causes_coverage_and_the_verdict() {
+        let events = vec![
+            judged("a@example.org", "document-3", 12, leak()),
+            judged("b@example.org", "document-9", 40, leak()),
+        ];
+        insta::assert_snapshot!(sample(&events, FailOn::Proven).summary());
     }
 }

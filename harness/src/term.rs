@@ -60,10 +60,16 @@ mod tests {
 
     #[test]
     fn colour_marks_the_verdict_and_labels_only() {
-        let report: Report = serde_json::from_str(REPORT).expect("a report");
+        let mut report: Report = serde_json::from_str(REPORT).expect("a report");
+        report.groups = crate::report::group::group(&report.root_causes, report.fail_on);
         let painted = colour(&report);
-        assert!(painted.contains("\x1b[1;31mFINDINGS: 1 root cause(s), 1 instance(s)\x1b[0m\n"));
-        assert!(painted.contains("  [1] \x1b[1;31mPROVEN LEAK\x1b[0m direct-read:"));
+        assert!(painted.contains(
+            "\x1b[1;31mFINDINGS: 1 finding(s) (1 proven, 0 warning(s)); 1 root cause(s), 1 instance(s)\x1b[0m\n"
+        ), "{painted}");
+        assert!(
+            painted
+                .contains("  [1] \x1b[1;31mPROVEN LEAK\x1b[0m direct-read on resources.case.read:")
+        );
         assert!(painted.starts_with("cloison 0.1.0 against portal (embedded)\n"));
         // Without colour, the same text.
         let plain = painted.replace(RED, "").replace(RESET, "");
@@ -71,6 +77,7 @@ mod tests {
         let clean = Report {
             outcome: crate::report::Outcome::Clean,
             root_causes: Vec::new(),
+            groups: Vec::new(),
             ..report
         };
         assert!(colour(&clean).contains("\x1b[1;32mCLEAN: "));

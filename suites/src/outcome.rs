@@ -2,9 +2,15 @@
 //!
 //! The harness gathers [`RunFacts`] (root causes found, target failures, what each family ran, what stopped
 //! the run early) and [`classify`] decides the [`Outcome`] with its reasons, in one place, in this order:
-//! an interrupted run is [`Outcome::Interrupted`]; else any root cause makes [`Outcome::Findings`]; else
-//! any target failure makes [`Outcome::TargetFailure`]; else any reason makes [`Outcome::Inconclusive`];
-//! else the run is [`Outcome::Clean`]. [`classify_merge`] does the same for the shards of one run.
+//! an interrupted run is [`Outcome::Interrupted`]; else any finding that fails the run makes
+//! [`Outcome::Findings`]; else any target failure makes [`Outcome::TargetFailure`]; else any reason makes
+//! [`Outcome::Inconclusive`]; else the run is [`Outcome::Clean`]. [`classify_merge`] does the same for the
+//! shards of one run.
+//!
+//! Findings come in two [`Tier`]s: proven (foreign data received, a change read back) and status-only
+//! (a success where a refusal was expected, nothing proven). Which tiers fail the run is [`FailOn`]
+//! (`--fail-on`): by default only proven findings; status-only ones are then warnings, counted in
+//! [`Classification::warnings`], and the outcome is what it would be without them.
 //!
 //! Reasons render (through `Display`, and in the JSON report through serde) to the sentences reports have
 //! always carried; read back from a report, a reason is the text it was ([`Inconclusive::Recorded`],
@@ -32,6 +38,95 @@ pub enum Outcome {
     TargetFailure,
     /// Interrupted by a signal: the report is partial.
     Interrupted,
+}
+
+/// How strong a finding's evidence is, as far as failing a run goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tier {
+    /// Foreign data reached the caller, or a change was read back: a proven finding.
+    Proven,
+    /// A success where a refusal was expected, and nothing proven: status-only, a warning by default.
+    Suspicious,
+}
+
+impl Tier {
+    /// Its name (`proven`, `suspicious`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Proven => "proven",
+            Tier::Suspicious => "suspicious",
+        }
+    }
+}
+
+/// Which findings fail a run (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailOn {
+    /// Proven findings only (the default): status-only findings are warnings.
+    #[default]
+    Proven,
+    /// Every finding, status-only ones too.
+    Suspicious,
+}
+
+impl FailOn {
+    /// Whether a finding of this tier fails the run.
+    pub fn fails(self, tier: Tier) -> bool {
+        match self {
+            FailOn::Proven => tier == Tier::Proven,
+            FailOn::Suspicious => true,
+        }
+    }
+
+    /// Its name on the command line (`proven`, `suspicious`).
+    pub fn name(self) -> &'static str {
+        match self {
+            FailOn::Proven => "proven",
+            FailOn::Suspicious => "suspicious",
+        }
+    }
+}
+
+impl std::str::FromStr for FailOn {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "proven" => Ok(FailOn::Proven),
+            "suspicious" => Ok(FailOn::Suspicious),
+            other => Err(format!(
+                "`{other}` is not a tier: expected `proven` (the default) or `suspicious`"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for FailOn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How many findings of each tier (findings: root causes grouped by missing check).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Proven findings.
+    pub proven: usize,
+    /// Status-only findings.
+    pub suspicious: usize,
+}
+
+impl Tally {
+    /// The findings that fail the run under `fail_on`, and those that are only warnings.
+    pub fn split(self, fail_on: FailOn) -> (usize, usize) {
+        if fail_on.fails(Tier::Suspicious) {
+            (self.proven + self.suspicious, 0)
+        } else {
+            (self.proven, self.suspicious)
+        }
+    }
 }
 
 /// Why a family did not run (a report's `coverage.families[].skipped`).
@@ -403,8 +498,13 @@ pub struct UnsentFacts {
 /// What a run observed, as far as its outcome goes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunFacts {
-    /// Root causes found.
+    /// Findings (root causes grouped by missing check) of every tier. Read with `tiers`: the status-only
+    /// ones among them are counted there.
     pub root_causes: usize,
+    /// Of `root_causes`, how many are status-only ([`Tier::Suspicious`]); the rest are proven.
+    pub suspicious: usize,
+    /// Which tiers fail the run.
+    pub fail_on: FailOn,
     /// Target failures, in the order they happened (the engine's, then the failed controls).
     pub failures: Vec<Failure>,
     /// The stateful suite's refusals of reads its model allows, once per cell, in order.
@@ -432,6 +532,8 @@ pub struct Classification {
     pub reasons: Vec<Inconclusive>,
     /// Target failures (a report's `failures`).
     pub failures: Vec<Failure>,
+    /// Findings that do not fail the run (status-only, under `--fail-on proven`): reported as warnings.
+    pub warnings: usize,
 }
 
 /// The outcome of a run from its facts (see the module's documentation for the order of precedence).
@@ -481,19 +583,25 @@ pub fn classify(facts: &RunFacts) -> Classification {
             }
         }
     }
+    let (failing, warnings) = tally(facts.root_causes, facts.suspicious).split(facts.fail_on);
     let outcome = if interrupted {
         Outcome::Interrupted
     } else {
-        ranked(
-            facts.root_causes > 0,
-            !failures.is_empty(),
-            !reasons.is_empty(),
-        )
+        ranked(failing > 0, !failures.is_empty(), !reasons.is_empty())
     };
     Classification {
         outcome,
         reasons,
         failures,
+        warnings,
+    }
+}
+
+/// Findings of every tier, `suspicious` of them status-only.
+fn tally(findings: usize, suspicious: usize) -> Tally {
+    Tally {
+        proven: findings.saturating_sub(suspicious),
+        suspicious: suspicious.min(findings),
     }
 }
 
@@ -504,11 +612,13 @@ pub fn classify_setup(stopped: Result<Failure, StopReason>) -> Classification {
             outcome: Outcome::TargetFailure,
             reasons: Vec::new(),
             failures: vec![failure],
+            warnings: 0,
         },
         Err(stop) => Classification {
             outcome: Outcome::Interrupted,
             reasons: vec![Inconclusive::Stopped(stop)],
             failures: Vec::new(),
+            warnings: 0,
         },
     }
 }
@@ -576,17 +686,22 @@ pub struct ShardVerdict {
 /// What the shards of one run say together.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MergeFacts {
-    /// Root causes of the merged report.
+    /// Findings of the merged report, of every tier.
     pub root_causes: usize,
+    /// Of `root_causes`, how many are status-only.
+    pub suspicious: usize,
+    /// Which tiers fail the merged run.
+    pub fail_on: FailOn,
     /// Each shard's verdict, in the order given.
     pub shards: Vec<ShardVerdict>,
     /// Families planned somewhere that ran no probe in any shard.
     pub unrun_families: Vec<String>,
 }
 
-/// The outcome of merged shards: findings if any root cause; clean only if every shard is clean and
-/// nothing new is wrong; otherwise a target failure if any shard failed, else inconclusive. Each shard's
-/// reasons and failures are kept, tagged with their shard.
+/// The outcome of merged shards: findings if any finding fails the merged run (see [`FailOn`]); clean only
+/// if every shard is clean (a shard whose only fault is its findings counts as clean: they are judged
+/// here, merged) and nothing new is wrong; otherwise a target failure if any shard failed, else
+/// inconclusive. Each shard's reasons and failures are kept, tagged with their shard.
 pub fn classify_merge(facts: &MergeFacts) -> Classification {
     let mut reasons = Vec::new();
     let mut failures = Vec::new();
@@ -618,12 +733,18 @@ pub fn classify_merge(facts: &MergeFacts) -> Classification {
                 family: family.clone(),
             }),
     );
-    let all_clean = facts.shards.iter().all(|s| s.outcome == Outcome::Clean);
+    // A shard that reported findings is otherwise as clean as its reasons and failures say.
+    let all_clean = facts.shards.iter().all(|s| match s.outcome {
+        Outcome::Clean => true,
+        Outcome::Findings => s.reasons.is_empty() && s.failures.is_empty(),
+        _ => false,
+    });
     let any_failed = facts
         .shards
         .iter()
         .any(|s| s.outcome == Outcome::TargetFailure);
-    let outcome = if facts.root_causes > 0 {
+    let (failing, warnings) = tally(facts.root_causes, facts.suspicious).split(facts.fail_on);
+    let outcome = if failing > 0 {
         Outcome::Findings
     } else if all_clean && reasons.is_empty() {
         Outcome::Clean
@@ -636,6 +757,7 @@ pub fn classify_merge(facts: &MergeFacts) -> Classification {
         outcome,
         reasons,
         failures,
+        warnings,
     }
 }
 

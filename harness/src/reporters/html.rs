@@ -1,18 +1,20 @@
 //! The HTML evidence report: one self-contained file (inline CSS and script, no external asset, nothing
 //! fetched), printable (a print stylesheet drops the buttons and keeps colours). It shows the verdict and
 //! its reasons; the target, platform, profile digest, seed, cloison's version and the replay command; the
-//! access matrix (caller role x relation rows, endpoint columns: allowed, refused, leak, suspicious); the
-//! coverage per family and per endpoint; each root cause with what leaked and whose data it was, its
-//! minimal reproducer with a copy button; warnings, failures and timings.
+//! access matrix (endpoints grouped by the kind of record they serve, those that leaked first, each with
+//! its callers, role on relation, coloured by what they got: it wraps, it is never wider than the page);
+//! each finding (one per missing check) with the callers that got through, what leaked and whose data it
+//! was, its minimal reproducer with a copy button, then the status-only warnings the same way; the coverage
+//! per family and per endpoint; warnings, failures and timings.
 //!
 //! Every text goes through [`escape`]. Reproducers and excerpts come from the report, where credentials are
 //! already redacted.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::junit::outcome_name;
-use crate::report::{CellCoverage, Evidence, Report, RootCause};
+use crate::report::matrix::{self, State};
+use crate::report::{Evidence, Group, Report, RootCause};
 
 /// Escape text for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {
@@ -39,15 +41,15 @@ h1 { font-size: 1.6em; margin: 0 0 .3em; } h2 { font-size: 1.25em; margin: 1.6em
 h3 { font-size: 1.05em; margin: 1.2em 0 .4em; }
 .verdict { padding: .8em 1em; border-radius: 6px; color: #fff; font-weight: 600; font-size: 1.15em; }
 .verdict.clean { background: var(--ok); } .verdict.findings, .verdict.target-failure { background: var(--leak); }
-.verdict.inconclusive { background: var(--susp); }
+.verdict.inconclusive { background: var(--susp); } .verdict.interrupted { background: #37474f; }
 table { border-collapse: collapse; margin: .4em 0; }
 th, td { border: 1px solid #ccc; padding: .25em .5em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
 table.meta th { width: 12em; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
 pre { background: #f6f6f6; border: 1px solid #ddd; padding: .6em; white-space: pre-wrap; word-break: break-all; margin: .3em 0; }
-.matrix td.c { text-align: center; min-width: 3.2em; font-size: 12px; }
-.matrix th.ep { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; font-weight: normal; font-size: 12px; }
+.matrix { width: 100%; } .matrix th.ep { width: 16em; font-weight: normal; word-break: break-all; }
+.matrix span.c { display: inline-block; margin: .1em .15em; padding: 0 .4em; border-radius: 3px; font-size: 12px; white-space: nowrap; }
 .leak { background: var(--leak); color: #fff; } .suspicious { background: var(--susp); color: #000; }
 .refused { background: #c8e6c9; color: #1b5e20; } .unsent { background: #e0e0e0; color: #424242; font-style: italic; } .allowed { background: #bbdefb; color: #0d47a1; }
 .none { background: #fafafa; color: #bbb; }
@@ -113,129 +115,55 @@ fn copyable(out: &mut String, id: &str, text: &str) {
     );
 }
 
-/// The state of a group of cells in the access matrix, from the weakest to the strongest signal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum State {
-    Allowed,
-    Refused,
-    /// Planned, and none of its probes was sent: never shown as refused.
-    NotSent,
-    Suspicious,
-    Leak,
-}
-
-impl State {
-    fn of(cell: &CellCoverage) -> State {
-        match cell.finding {
-            Some(Evidence::ProvenLeak | Evidence::ProvenTampering) => State::Leak,
-            Some(Evidence::Suspicious) => State::Suspicious,
-            None if cell.none_sent() => State::NotSent,
-            None if matches!(cell.expect.as_str(), "visible" | "control") => State::Allowed,
-            None => State::Refused,
-        }
-    }
-
-    fn class(self) -> &'static str {
-        match self {
-            State::Allowed => "allowed",
-            State::Refused => "refused",
-            State::NotSent => "unsent",
-            State::Suspicious => "suspicious",
-            State::Leak => "leak",
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            State::Allowed => "ok",
-            State::Refused => "denied",
-            State::NotSent => "not sent",
-            State::Suspicious => "?",
-            State::Leak => "LEAK",
-        }
-    }
-}
-
-/// One square of the matrix: the strongest state of its cells, their probes, how many cells, and how many
-/// of their probes were not sent.
-type Square = (State, usize, usize, usize);
-
+/// The access matrix: per resource, its endpoints (those that leaked first), each with its callers as
+/// coloured labels that wrap within the page.
 fn matrix(out: &mut String, report: &Report) {
-    let endpoints: Vec<&str> = {
-        let mut e: Vec<&str> = report
-            .coverage
-            .cells
-            .iter()
-            .map(|c| c.endpoint.as_str())
-            .collect();
-        e.sort_unstable();
-        e.dedup();
-        e
-    };
-    // (role, relation) -> endpoint -> (state, probes, cells)
-    let mut rows: BTreeMap<(&str, &str), BTreeMap<&str, Square>> = BTreeMap::new();
-    for cell in &report.coverage.cells {
-        let entry = rows
-            .entry((cell.role.as_str(), cell.relation.as_str()))
-            .or_default()
-            .entry(cell.endpoint.as_str())
-            .or_insert((State::Allowed, 0, 0, 0));
-        let state = State::of(cell);
-        if entry.2 == 0 || state > entry.0 {
-            entry.0 = state;
-        }
-        entry.1 += cell.planned;
-        entry.2 += 1;
-        entry.3 += cell.unsent();
-    }
-    if rows.is_empty() {
+    let sections = matrix::sections(&report.coverage.cells);
+    if sections.is_empty() {
         out.push_str("<p class=\"muted\">No cell was planned.</p>");
         return;
     }
     out.push_str(
-        "<p class=\"legend\"><span class=\"allowed\">ok: the policy allows the call; nothing foreign came back</span>\
-         <span class=\"refused\">denied: the policy forbids it; nothing foreign came back</span>\
+        "<p class=\"legend\"><span class=\"leak\">LEAK: proven leak or tampering</span>\
+         <span class=\"suspicious\">suspicious: status only</span>\
          <span class=\"unsent\">not sent: planned, but no probe was sent (the coverage says why)</span>\
-         <span class=\"suspicious\">?: suspicious (status only)</span>\
-         <span class=\"leak\">LEAK: proven leak or tampering</span>\
-         <span class=\"none\">not probed</span></p>",
+         <span class=\"refused\">denied: the policy forbids it; nothing foreign came back</span>\
+         <span class=\"allowed\">ok: the policy allows the call; nothing foreign came back</span></p>",
     );
-    out.push_str(
-        "<table class=\"matrix\"><thead><tr><th>caller role</th><th>relation to the data</th>",
-    );
-    for endpoint in &endpoints {
-        let _ = write!(out, "<th class=\"ep\">{}</th>", escape(endpoint));
-    }
-    out.push_str("</tr></thead><tbody>");
-    for ((role, relation), by_endpoint) in &rows {
+    for section in &sections {
         let _ = write!(
             out,
-            "<tr><th>{}</th><th>{}</th>",
-            escape(role),
-            escape(relation)
+            "<h3>{}</h3><table class=\"matrix\"><thead><tr><th>endpoint</th><th>callers (role on relation to the data)</th></tr></thead><tbody>",
+            escape(&section.resource)
         );
-        for endpoint in &endpoints {
-            match by_endpoint.get(endpoint) {
-                Some((state, probes, cells, unsent)) => {
+        for row in &section.rows {
+            let _ = write!(
+                out,
+                "<tr><th class=\"ep\"><code>{}</code></th><td>",
+                escape(&row.endpoint)
+            );
+            for state in State::STRONGEST_FIRST {
+                for square in row.in_state(state) {
                     let _ = write!(
                         out,
-                        "<td class=\"c {}\" title=\"{} as {} on {}: {} probe(s) over {} cell(s), {} not sent\">{}</td>",
+                        "<span class=\"c {}\" title=\"{} as {} on {}: {} probe(s) over {} cell(s), {} not sent\">{} on {}: {}</span>",
                         state.class(),
-                        escape(endpoint),
-                        escape(role),
-                        escape(relation),
-                        probes,
-                        cells,
-                        unsent,
+                        escape(&row.endpoint),
+                        escape(&square.role),
+                        escape(&square.relation),
+                        square.probes,
+                        square.cells,
+                        square.unsent,
+                        escape(&square.role),
+                        escape(&square.relation),
                         state.label()
                     );
                 }
-                None => out.push_str("<td class=\"c none\">&middot;</td>"),
             }
+            out.push_str("</td></tr>");
         }
-        out.push_str("</tr>");
+        out.push_str("</tbody></table>");
     }
-    out.push_str("</tbody></table>");
 }
 
 fn coverage(out: &mut String, report: &Report) {
@@ -315,22 +243,56 @@ fn coverage(out: &mut String, report: &Report) {
     }
 }
 
-fn cause(out: &mut String, report: &Report, index: usize, cause: &RootCause) {
-    let r = &cause.reproducer;
-    let class = if cause.evidence == Evidence::Suspicious {
+/// One finding: its missing check, the callers that got through with their instances, then the
+/// reproducer of its chosen root cause.
+fn group(out: &mut String, report: &Report, index: usize, group: &Group) {
+    let class = if group.evidence == Evidence::Suspicious {
         "cause suspicious-cause"
     } else {
         "cause"
     };
+    let _ = write!(
+        out,
+        "<section class=\"{class}\" id=\"finding-{}\"><h3>[{}] {} &mdash; {}</h3>\
+         <p>{} caller(s) got through, {} instance(s):</p>\
+         <table><thead><tr><th>endpoint</th><th>caller role</th><th>relation to the data</th><th>record kind</th><th>variation</th><th>evidence</th><th>instances</th></tr></thead><tbody>",
+        index + 1,
+        index + 1,
+        escape(group.evidence.label()),
+        escape(&group.check()),
+        group.cells.len(),
+        group.instances,
+    );
+    for cell in &group.cells {
+        let _ = write!(
+            out,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&cell.endpoint),
+            escape(&cell.role),
+            escape(&cell.relation),
+            escape(&cell.kind),
+            escape(cell.via.as_deref().unwrap_or("-")),
+            escape(cell.evidence.label()),
+            cell.instances
+        );
+    }
+    out.push_str("</tbody></table>");
+    if let Some(c) = report.root_causes.get(group.root_cause) {
+        cause(out, index, c);
+    }
+    out.push_str("</section>");
+}
+
+/// The reproducer of a root cause: its cell, what it showed, whose data, what leaked, the request.
+fn cause(out: &mut String, index: usize, cause: &RootCause) {
+    let r = &cause.reproducer;
     let via = cause
         .via
         .as_deref()
         .map_or_else(String::new, |v| format!(" via {}", escape(v)));
     let _ = write!(
         out,
-        "<section class=\"{class}\"><h3>[{}] {} &mdash; {}: <code>{}</code> as {} on {} {}{via}</h3>",
-        index + 1,
-        escape(cause.evidence.label()),
+        "<h4>Reproducer: {} <code>{}</code> as {} on {} {}{via}</h4>",
         escape(cause.family.name()),
         escape(&cause.endpoint),
         escape(&cause.role),
@@ -406,8 +368,39 @@ fn cause(out: &mut String, report: &Report, index: usize, cause: &RootCause) {
             escape(&r.excerpt)
         );
     }
-    let _ = report;
-    out.push_str("</section>");
+}
+
+/// The findings that fail the run, then the status-only warnings; each with its callers and reproducer.
+fn findings(out: &mut String, report: &Report) {
+    let failing: Vec<(usize, &Group)> = (report.groups.iter().enumerate())
+        .filter(|(_, g)| g.fails)
+        .collect();
+    let warnings: Vec<(usize, &Group)> = (report.groups.iter().enumerate())
+        .filter(|(_, g)| !g.fails)
+        .collect();
+    let _ = write!(
+        out,
+        "<h2>Findings ({})</h2><p class=\"muted\">One per missing check (an endpoint, a caller everywhere, a trusted selector, or refusal answers), with every caller that got through; the {} root cause(s) and {} instance(s) they gather are in the JSON report.</p>",
+        failing.len(),
+        report.root_causes.len(),
+        report.findings.len()
+    );
+    if failing.is_empty() {
+        out.push_str("<p>None.</p>");
+    }
+    for (index, g) in failing {
+        group(out, report, index, g);
+    }
+    if !warnings.is_empty() {
+        let _ = write!(
+            out,
+            "<h2>Warnings: status-only findings ({})</h2><p class=\"muted\">A success where a refusal was expected, with no foreign data and no change read back. They do not fail the run unless it runs with <code>--fail-on suspicious</code>.</p>",
+            warnings.len()
+        );
+        for (index, g) in warnings {
+            group(out, report, index, g);
+        }
+    }
 }
 
 /// The run's identity: target, profile, seed, world, versions, and the replay command.
@@ -517,16 +510,10 @@ pub fn render(report: &Report) -> String {
     }
     run_table(&mut out, report);
 
-    out.push_str("<h2>Access matrix</h2><p class=\"muted\">Rows: the caller's role and relation to the data; columns: endpoints. Each square sums the cells (families, record kinds, variations) of that caller and endpoint; the strongest signal wins.</p>");
+    out.push_str("<h2>Access matrix</h2><p class=\"muted\">By resource, the endpoints where something got through first; for each endpoint, its callers (role on relation to the data), strongest signal first. Each label sums the cells (families, record kinds, variations) of that caller and endpoint; the strongest signal wins.</p>");
     matrix(&mut out, report);
 
-    let _ = write!(out, "<h2>Root causes ({})</h2>", report.root_causes.len());
-    if report.root_causes.is_empty() {
-        out.push_str("<p>None.</p>");
-    }
-    for (index, c) in report.root_causes.iter().enumerate() {
-        cause(&mut out, report, index, c);
-    }
+    findings(&mut out, report);
 
     out.push_str("<h2>Coverage</h2>");
     coverage(&mut out, report);

@@ -1,7 +1,11 @@
-//! JUnit XML (with `quick-junit`): one test suite per family, one test case per planned cell (family x
-//! endpoint x caller role x relation x kind x variation), failed when the cell showed a finding. A failure
-//! carries the evidence, the minimal reproducer (a curl command, credentials redacted) and the replay
-//! command. A cell none of whose probes was sent is skipped, with the reasons (never passed). With an OpenAPI document, the `operations` suite holds one test case per operation of it,
+//! JUnit XML (with `quick-junit`): one test suite per family; in it, one test case per finding (a missing
+//! check: an endpoint, a caller, a selector or refusal answers, with every caller that got through), failed when the finding fails the run
+//! (proven; status-only too under `--fail-on suspicious`), and one test case per planned cell that showed
+//! nothing (family x endpoint x caller role x relation x kind x variation), passed. A failure carries the
+//! callers, the evidence, the minimal reproducer (a curl command, credentials redacted) and the replay
+//! command. A status-only finding that does not fail the run is a passed test case whose system-out says
+//! `WARNING (status-only)` with the same text: it was tested, and nothing was proven; CI views keep it
+//! visible without failing. A cell none of whose probes was sent is skipped, with the reasons (never passed). With an OpenAPI document, the `operations` suite holds one test case per operation of it,
 //! skipped when no family reached it (what the run did not cover shows in CI as skipped, not as passed). A
 //! last suite, `cloison`, holds one test case for the verdict: it fails when the run is not clean (target
 //! failures and inconclusive runs too, with their reasons).
@@ -10,8 +14,9 @@ use std::collections::BTreeMap;
 
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
-use super::{ReportError, causes_of, cell_name};
-use crate::report::{CellCoverage, Outcome, Report, RootCause};
+use super::{ReportError, cell_name};
+use crate::report::group::callers;
+use crate::report::{CellCoverage, Group, Outcome, Report, RootCause};
 
 /// The report as JUnit XML.
 pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
@@ -24,27 +29,17 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
             suite.add_property(Property::new("summary", cell.family.summary()));
             suite
         });
-        let causes = causes_of(report, cell);
-        let status = match causes.first() {
+        // A cell that showed a finding is one caller of its group's test case.
+        if cell.finding.is_some() {
+            continue;
+        }
+        let status = if cell.none_sent() {
             // A cell none of whose probes was sent proves nothing: skipped, with why.
-            None if cell.none_sent() => {
-                let mut status = TestCaseStatus::skipped();
-                status.set_message(not_sent_message(cell));
-                status
-            }
-            None => TestCaseStatus::success(),
-            Some(cause) => {
-                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                status
-                    .set_type(cause.evidence.label())
-                    .set_message(format!(
-                        "{}: {}",
-                        cause.evidence.label(),
-                        cause.reproducer.explanation
-                    ))
-                    .set_description(failure_text(report, &causes));
-                status
-            }
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(not_sent_message(cell));
+            status
+        } else {
+            TestCaseStatus::success()
         };
         let mut case = TestCase::new(cell_name(cell), status);
         case.set_classname(format!("cloison.{family}"));
@@ -54,6 +49,15 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
             case.add_property(Property::new("not_sent", not_sent_message(cell)));
         }
         suite.add_test_case(case);
+    }
+    for group in &report.groups {
+        let family = group.family.name().to_string();
+        let suite = suites.entry(family.clone()).or_insert_with(|| {
+            let mut suite = TestSuite::new(family.clone());
+            suite.add_property(Property::new("summary", group.family.summary()));
+            suite
+        });
+        suite.add_test_case(group_case(report, group));
     }
     junit.add_test_suites(suites.into_values());
     if let Some(suite) = operations_suite(report) {
@@ -67,6 +71,47 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
             format: "JUnit",
             message: e.to_string(),
         })
+}
+
+/// The test case of a finding: failed when it fails the run, else passed with a warning in system-out.
+fn group_case(report: &Report, group: &Group) -> TestCase {
+    let cause = report.root_causes.get(group.root_cause);
+    let explanation = cause.map_or("", |c| c.reproducer.explanation.as_str());
+    let message = format!(
+        "{}: {} caller(s) got through: {}",
+        group.evidence.label(),
+        group.cells.len(),
+        callers(group).join(", ")
+    );
+    let text = format!(
+        "{message}\n{}",
+        failure_text(report, &cause.into_iter().collect::<Vec<_>>())
+    );
+    let status = if group.fails {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status
+            .set_type(group.evidence.label())
+            .set_message(format!("{}: {explanation}", group.evidence.label()))
+            .set_description(text.clone());
+        status
+    } else {
+        TestCaseStatus::success()
+    };
+    let mut case = TestCase::new(
+        format!(
+            "{} (finding: {} caller(s))",
+            group.check(),
+            group.cells.len()
+        ),
+        status,
+    );
+    case.set_classname(format!("cloison.{}", group.family.name()));
+    case.add_property(Property::new("tier", group.tier.name()));
+    case.add_property(Property::new("instances", group.instances.to_string()));
+    if !group.fails {
+        case.set_system_out(format!("WARNING (status-only): {text}"));
+    }
+    case
 }
 
 /// Why a cell's probes were not sent: each kind of reason and its probes.
@@ -164,8 +209,9 @@ fn verdict_suite(report: &Report) -> TestSuite {
         status
             .set_type(outcome_name(report.outcome))
             .set_message(format!(
-                "{}: {} root cause(s), {} finding(s)",
+                "{}: {}; {} root cause(s), {} instance(s)",
                 outcome_name(report.outcome),
+                report.findings_line(),
                 report.root_causes.len(),
                 report.findings.len()
             ))
@@ -174,6 +220,13 @@ fn verdict_suite(report: &Report) -> TestSuite {
     };
     let mut case = TestCase::new("verdict", status);
     case.set_classname("cloison.run");
+    if report.warning_findings() > 0 {
+        case.set_system_out(format!(
+            "{}: status-only findings are warnings (--fail-on {})",
+            report.findings_line(),
+            report.fail_on
+        ));
+    }
     suite.add_property(Property::new("seed", report.seed.to_string()));
     suite.add_property(Property::new("replay", report.replay.as_str()));
     suite.add_property(Property::new(

@@ -1,6 +1,6 @@
 //! The report of a run in the formats other tools read, each a pure function from the [`Report`] to bytes:
-//! [`junit`] (one test case per cell, for CI test views), [`sarif`] (SARIF 2.1.0, one result per root cause
-//! with a stable fingerprint, for code-scanning dashboards) and [`html`] (one self-contained evidence file
+//! [`junit`] (one test case per finding and per cell that showed nothing, for CI test views), [`sarif`]
+//! (SARIF 2.1.0, one result per finding with a stable fingerprint, for code-scanning dashboards) and [`html`] (one self-contained evidence file
 //! for people). The JSON report is the [`Report`] itself (`docs/report.schema.json`).
 //!
 //! [`Outputs`] is where `cloison run` writes them (`--report DIR`, `--junit`, `--sarif`, `--html`), checked
@@ -14,7 +14,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::engine::Judged;
 use crate::event::CellTally;
-use crate::report::{CellCoverage, Evidence, Report, RootCause};
+use crate::report::{CellCoverage, Evidence, Report};
 
 pub mod html;
 pub mod junit;
@@ -181,10 +181,10 @@ pub struct OutputArgs {
     /// report.html.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
-    /// Write a JUnit XML report (one test case per cell) to this file.
+    /// Write a JUnit XML report (one test case per finding, and per cell that showed nothing) to this file.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Write a SARIF 2.1.0 report (one result per root cause) to this file.
+    /// Write a SARIF 2.1.0 report (one result per finding) to this file.
     #[arg(long, value_name = "FILE")]
     pub sarif: Option<PathBuf>,
     /// Write a self-contained HTML evidence report to this file.
@@ -321,24 +321,6 @@ pub fn cell_name(cell: &CellCoverage) -> String {
         name.push_str(via);
     }
     name
-}
-
-/// The root causes of a cell, strongest evidence first.
-pub fn causes_of<'r>(report: &'r Report, cell: &CellCoverage) -> Vec<&'r RootCause> {
-    let mut causes: Vec<&RootCause> = report
-        .root_causes
-        .iter()
-        .filter(|c| {
-            c.family == cell.family
-                && c.endpoint == cell.endpoint
-                && c.role == cell.role
-                && c.relation == cell.relation
-                && c.kind == cell.kind
-                && c.via == cell.via
-        })
-        .collect();
-    causes.sort_by_key(|c| c.evidence);
-    causes
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! SARIF 2.1.0 (with `serde-sarif`): one rule per family (its summary as help text, CWE tags and the OWASP
-//! API Security Top 10 category as properties), one result per root cause, with a stable fingerprint that
-//! code-scanning dashboards track across runs: a SHA-256 of the cell (family, endpoint, role, relation,
-//! kind, via), never of identifiers, seeds or times. A proven leak or tampering is an `error`, a suspicious
-//! answer a `warning`. The location is the endpoint key (logical) in the profile file (physical).
+//! API Security Top 10 category as properties), one result per finding (a missing check: family and
+//! endpoint, with every caller that got through), with a stable fingerprint that code-scanning dashboards
+//! track across runs: a SHA-256 of the missing check (the endpoint key, which names the operation; a
+//! caller; a selector; refusal answers) and its tier, never of reproducers, identifiers, seeds or times. A proven leak or tampering is an `error`, a status-only finding a
+//! `warning` (whatever `--fail-on` says). The location is the endpoint key (logical) in the profile file
+//! (physical).
 
 use std::collections::BTreeMap;
 
@@ -15,22 +17,27 @@ use serde_sarif::sarif::{
 };
 
 use super::{ReportError, sha256_hex};
-use crate::report::{Evidence, Report, RootCause};
+use crate::report::group::{Scope, callers};
+use crate::report::{Evidence, Group, Report};
 
-/// The key of cloison's fingerprint in `partialFingerprints` (versioned: a new recipe gets a new key).
-pub const FINGERPRINT_KEY: &str = "cloisonCell/v1";
+/// The key of cloison's fingerprint in `partialFingerprints` (versioned: a new recipe gets a new key; the
+/// per-cell `cloisonCell/v1` of earlier versions became this per-finding one).
+pub const FINGERPRINT_KEY: &str = "cloisonFinding/v1";
 
-/// The stable fingerprint of a root cause: its cell, not its identities, records, seed or timing.
-pub fn fingerprint(cause: &RootCause) -> String {
-    let text = [
-        cause.family.name(),
-        &cause.endpoint,
-        &cause.role,
-        &cause.relation,
-        &cause.kind,
-        cause.via.as_deref().unwrap_or(""),
-    ]
-    .join("\u{1f}");
+/// The stable fingerprint of a finding: its missing check and tier (an endpoint; a caller; a selector;
+/// refusal answers), not its reproducer, identities, records, seed or timing.
+pub fn fingerprint(group: &Group) -> String {
+    let text = match group.scope {
+        Scope::Endpoint => ["endpoint", group.endpoint.as_str(), group.tier.name()].join("\u{1f}"),
+        Scope::Caller => [
+            "caller",
+            group.caller.as_deref().unwrap_or(""),
+            group.tier.name(),
+        ]
+        .join("\u{1f}"),
+        Scope::Selector => ["selector", group.via.as_deref().unwrap_or("")].join("\u{1f}"),
+        Scope::RefusalAnswers => ["refusal-answers", group.tier.name()].join("\u{1f}"),
+    };
     sha256_hex(text.as_bytes())
 }
 
@@ -82,31 +89,30 @@ fn rule(family: Family) -> ReportingDescriptor {
         .build()
 }
 
-fn result(report: &Report, cause: &RootCause) -> SarifResult {
-    let r = &cause.reproducer;
-    let victim = r.victim.as_ref().map_or_else(String::new, |v| {
-        format!(
-            " reached data of {} ({}, tenant {})",
-            v.identity, v.role, v.tenant
-        )
-    });
-    let via = cause
-        .via
-        .as_deref()
-        .map_or_else(String::new, |v| format!(" via {v}"));
+fn result(report: &Report, group: &Group) -> SarifResult {
+    let cause = report.root_causes.get(group.root_cause);
+    let explanation = cause.map_or("", |c| c.reproducer.explanation.as_str());
+    let victim = cause
+        .and_then(|c| c.reproducer.victim.as_ref())
+        .map_or_else(String::new, |v| {
+            format!(
+                " reached data of {} ({}, tenant {})",
+                v.identity, v.role, v.tenant
+            )
+        });
+    let curl = cause
+        .and_then(|c| c.reproducer.request.as_ref())
+        .map_or("-", |q| q.curl.as_str());
     let text = format!(
-        "{}: {} as {} on {} {}{via}: {} ({} instance(s)){victim}. Reproduce: {}. Replay: {}",
-        cause.evidence.label(),
-        cause.endpoint,
-        cause.role,
-        cause.relation,
-        cause.kind,
-        r.explanation,
-        cause.instances,
-        r.request.as_ref().map_or("-", |q| q.curl.as_str()),
+        "{}: {}: {} caller(s) got through: {}; {} instance(s). {explanation}{victim}. Reproduce: {curl}. Replay: {}",
+        group.evidence.label(),
+        group.check(),
+        group.cells.len(),
+        callers(group).join(", "),
+        group.instances,
         report.replay
     );
-    let level = match cause.evidence {
+    let level = match group.evidence {
         Evidence::ProvenLeak | Evidence::ProvenTampering => ResultLevel::Error,
         Evidence::Suspicious => ResultLevel::Warning,
     };
@@ -122,30 +128,30 @@ fn result(report: &Report, cause: &RootCause) -> SarifResult {
         )
         .logical_locations(vec![
             LogicalLocation::builder()
-                .name(cause.endpoint.as_str())
-                .fully_qualified_name(cause.endpoint.as_str())
+                .name(group.endpoint.as_str())
+                .fully_qualified_name(group.endpoint.as_str())
                 .kind("endpoint")
                 .build(),
         ])
         .build();
     let mut fingerprints = BTreeMap::new();
-    fingerprints.insert(FINGERPRINT_KEY.to_string(), fingerprint(cause));
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), fingerprint(group));
     let mut extra = BTreeMap::new();
     for (key, value) in [
         (
             "evidence",
-            serde_json::to_value(cause.evidence).unwrap_or_default(),
+            serde_json::to_value(group.evidence).unwrap_or_default(),
         ),
-        ("role", Value::from(cause.role.as_str())),
-        ("relation", Value::from(cause.relation.as_str())),
-        ("kind", Value::from(cause.kind.as_str())),
-        ("instances", Value::from(cause.instances)),
+        ("tier", Value::from(group.tier.name())),
+        ("fails", Value::from(group.fails)),
+        ("callers", Value::from(callers(group))),
+        ("instances", Value::from(group.instances)),
         ("seed", Value::from(report.seed)),
     ] {
         extra.insert(key.to_string(), value);
     }
     SarifResult::builder()
-        .rule_id(cause.family.name())
+        .rule_id(group.family.name())
         .level(level)
         .message(Message::builder().text(text).build())
         .locations(vec![location])
@@ -158,9 +164,9 @@ fn result(report: &Report, cause: &RootCause) -> SarifResult {
 pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
     let rules: Vec<ReportingDescriptor> = Family::ALL.into_iter().map(rule).collect();
     let results: Vec<SarifResult> = report
-        .root_causes
+        .groups
         .iter()
-        .map(|cause| result(report, cause))
+        .map(|group| result(report, group))
         .collect();
     let driver = ToolComponent::builder()
         .name("cloison")

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use clap::builder::TypedValueParser as _;
 use cloison_generators::{GenConfig, TenantSelection};
+use cloison_suites::outcome::FailOn;
 
 use crate::http::shell_quote;
 use crate::reporters::OutputArgs;
@@ -93,6 +94,16 @@ pub struct RunArgs {
     /// run in every shard); `cloison report merge` combines the shards' JSON reports.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::shard::Shard>,
+    /// Which findings fail the run (exit 1): `proven` (foreign data received, a change read back; the
+    /// default: status-only findings are then warnings, listed with their evidence) or `suspicious` (every
+    /// finding, status-only ones too).
+    #[arg(long, value_name = "TIER", default_value = "proven", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+}
+
+/// `--fail-on`: `proven` or `suspicious`.
+pub fn parse_fail_on(text: &str) -> Result<FailOn, String> {
+    text.parse()
 }
 
 fn parse_target(text: &str) -> Result<TargetSpec, String> {
@@ -178,6 +189,9 @@ impl RunArgs {
         if let Some(shard) = self.shard {
             command.push_str(&format!(" --shard {shard}"));
         }
+        if self.fail_on != FailOn::default() {
+            command.push_str(&format!(" --fail-on {}", self.fail_on));
+        }
         command
     }
 }
@@ -206,6 +220,7 @@ impl Default for RunArgs {
             no_shrink: false,
             quiet: true,
             shard: None,
+            fail_on: FailOn::Proven,
         }
     }
 }
@@ -296,9 +311,12 @@ mod tests {
             retries: 0,
             deadline: 600,
             no_shrink: true,
+            fail_on: FailOn::Suspicious,
             ..RunArgs::default()
         };
         let replay = args.replay_command();
+        assert!(replay.ends_with(" --fail-on suspicious"), "{replay}");
+        assert!(!RunArgs::default().replay_command().contains("--fail-on"));
         for flag in [
             " --concurrency 4",
             " --rate 50",
@@ -324,6 +342,7 @@ mod tests {
             (4, Some(50), 30, 0)
         );
         assert_eq!((parsed.deadline, parsed.no_shrink), (600, true));
+        assert_eq!(parsed.fail_on, FailOn::Suspicious);
         // Defaults stay out of the command line.
         let plain = RunArgs::default().replay_command();
         assert!(

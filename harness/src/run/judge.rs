@@ -40,6 +40,8 @@ pub(super) fn report_of(
         reasons: classification.reasons,
         stats: Default::default(),
         coverage: Default::default(),
+        fail_on: args.fail_on,
+        groups: Vec::new(),
         root_causes: Vec::new(),
         findings: Vec::new(),
         warnings: Vec::new(),
@@ -243,6 +245,8 @@ pub(super) fn judge(
     };
     let (root_causes, findings) =
         report::root_causes(&observed.events, &observed.reproducers, &describe);
+    let groups = report::group::group(&root_causes, args.fail_on);
+    let tally = report::group::tally(&groups);
     let events = events(&observed, &describe.secrets);
     let unused = unused_endpoints(profile, &observed);
     let mut warnings = warnings(&observed, &events, &unused);
@@ -256,7 +260,9 @@ pub(super) fn judge(
     warnings.extend(probing.openapi.warnings.iter().cloned());
     let stateful = &observed.stateful;
     let facts = RunFacts {
-        root_causes: root_causes.len(),
+        root_causes: groups.len(),
+        suspicious: tally.suspicious,
+        fail_on: args.fail_on,
         failures: (observed.failures.iter().cloned().map(Failure::Target))
             .chain(events.failed_controls)
             .collect(),
@@ -288,6 +294,7 @@ pub(super) fn judge(
         deployment,
         stats: observed.stats,
         coverage,
+        groups,
         root_causes,
         findings,
         warnings,

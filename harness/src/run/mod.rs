@@ -21,7 +21,7 @@ mod keep;
 mod phases;
 mod secrets;
 
-pub use args::RunArgs;
+pub use args::{RunArgs, parse_fail_on};
 pub use keep::KeptTarget;
 
 /// The result of a run: its report and its exit code.

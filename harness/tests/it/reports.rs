@@ -115,7 +115,7 @@ fn fingerprints(sarif: &serde_json::Value) -> BTreeSet<String> {
         .expect("results")
         .iter()
         .map(|r| {
-            r["partialFingerprints"]["cloisonCell/v1"]
+            r["partialFingerprints"]["cloisonFinding/v1"]
                 .as_str()
                 .expect("a fingerprint")
                 .to_string()
@@ -123,18 +123,20 @@ fn fingerprints(sarif: &serde_json::Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// JUnit: one suite per family plus the operations and the verdict; one test case per cell and per
-/// operation of the OpenAPI document; failures with reproducers.
+/// JUnit: one suite per family plus the operations and the verdict; one test case per finding, per cell
+/// that showed nothing and per operation of the OpenAPI document; failures with reproducers.
 fn assert_junit_of_a_leaking_run(
     r: &Reports,
     cells: &[serde_json::Value],
+    groups: usize,
     operations: &[serde_json::Value],
 ) {
     let cases: usize = r.junit.test_suites.iter().map(|s| s.test_cases.len()).sum();
+    let quiet = cells.iter().filter(|c| c["finding"].is_null()).count();
     assert_eq!(
         cases,
-        cells.len() + operations.len() + 1,
-        "one test case per cell, one per operation, and the verdict"
+        quiet + groups + operations.len() + 1,
+        "one test case per finding, per cell without one, per operation, and the verdict"
     );
     let suite = r
         .junit
@@ -160,7 +162,7 @@ fn assert_junit_of_a_leaking_run(
         );
     }
     let failed = failures(&r.junit);
-    assert!(failed >= 2, "failing cells and the verdict: {failed}");
+    assert!(failed >= 2, "failing findings and the verdict: {failed}");
     assert_eq!(failed, r.junit_text.matches("<failure").count());
     assert!(
         r.junit_text.contains("reproduce"),
@@ -178,11 +180,11 @@ fn assert_junit_of_a_leaking_run(
     );
 }
 
-/// SARIF 2.1.0: rules with CWE, one result per root cause, errors, stable fingerprints.
-fn assert_sarif_of_a_leaking_run(r: &Reports, root_causes: usize) {
+/// SARIF 2.1.0: rules with CWE, one result per finding, errors, stable fingerprints.
+fn assert_sarif_of_a_leaking_run(r: &Reports, groups: usize) {
     assert_eq!(r.sarif["version"], "2.1.0");
     let results = r.sarif["runs"][0]["results"].as_array().expect("results");
-    assert_eq!(results.len(), root_causes);
+    assert_eq!(results.len(), groups);
     assert!(results.iter().any(|x| x["level"] == "error"));
     assert!(
         results
@@ -204,8 +206,8 @@ fn assert_sarif_of_a_leaking_run(r: &Reports, root_causes: usize) {
     );
     assert_eq!(
         fingerprints(&r.sarif).len(),
-        root_causes,
-        "one fingerprint per root cause"
+        groups,
+        "one fingerprint per finding"
     );
 }
 
@@ -234,7 +236,12 @@ fn a_leaking_run_writes_every_format_with_its_findings_and_no_credential() {
     assert_eq!(r.json["schema_version"], "1");
     assert_valid(&r.json);
     let root_causes = r.json["root_causes"].as_array().expect("root causes").len();
-    assert!(root_causes > 0);
+    let groups = r.json["groups"].as_array().expect("findings").len();
+    assert!(
+        groups > 0 && groups <= root_causes,
+        "{groups} of {root_causes}"
+    );
+    assert_eq!(r.json["fail_on"], "proven");
     let digest = r.json["profile_digest"].as_str().expect("digest");
     assert_eq!(digest.len(), 64);
     let cells = r.json["coverage"]["cells"].as_array().expect("cells");
@@ -243,8 +250,8 @@ fn a_leaking_run_writes_every_format_with_its_findings_and_no_credential() {
     let operations = r.json["coverage"]["operations"]
         .as_array()
         .expect("operations");
-    assert_junit_of_a_leaking_run(&r, cells, operations);
-    assert_sarif_of_a_leaking_run(&r, root_causes);
+    assert_junit_of_a_leaking_run(&r, cells, groups, operations);
+    assert_sarif_of_a_leaking_run(&r, groups);
 
     // HTML: self-contained, the verdict and a reproducer with a copy button.
     assert!(r.html.starts_with("<!DOCTYPE html>"));

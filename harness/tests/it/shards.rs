@@ -60,7 +60,7 @@ async fn split_and_merge(flaws: &[&str]) -> (Report, Report, Vec<Report>) {
         let json = serde_json::to_string(&report).expect("serialises");
         shards.push(serde_json::from_str::<Report>(&json).expect("reads back"));
     }
-    let merged = merge(&shards).expect("merges");
+    let merged = merge(&shards, Default::default()).expect("merges");
     (whole, merged, shards)
 }
 

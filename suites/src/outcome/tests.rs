@@ -605,3 +605,144 @@ fn reasons_round_trip_through_a_report_as_their_text() {
         "\"target-failure\""
     );
 }
+
+#[test]
+fn classify_tiers_status_only_findings_are_warnings_unless_failed_on() {
+    // (rule, findings, of which status-only, --fail-on, extra facts, outcome, warnings)
+    type TierRow = (&'static str, usize, usize, FailOn, RunFacts, Outcome, usize);
+    let rows: Vec<TierRow> = vec![
+        (
+            "status-only findings alone leave a clean run clean, as warnings",
+            2,
+            2,
+            FailOn::Proven,
+            clean(),
+            Outcome::Clean,
+            2,
+        ),
+        (
+            "with --fail-on suspicious they are findings",
+            2,
+            2,
+            FailOn::Suspicious,
+            clean(),
+            Outcome::Findings,
+            0,
+        ),
+        (
+            "one proven finding among warnings fails the run",
+            3,
+            2,
+            FailOn::Proven,
+            clean(),
+            Outcome::Findings,
+            2,
+        ),
+        (
+            "warnings do not hide a reason: the run is what it would be without them",
+            1,
+            1,
+            FailOn::Proven,
+            RunFacts {
+                unauthenticated: 2,
+                ..clean()
+            },
+            Outcome::Inconclusive,
+            1,
+        ),
+        (
+            "nor a target failure",
+            1,
+            1,
+            FailOn::Proven,
+            RunFacts {
+                failures: vec![target("down")],
+                ..clean()
+            },
+            Outcome::TargetFailure,
+            1,
+        ),
+        (
+            "an interruption wins over every tier",
+            1,
+            0,
+            FailOn::Suspicious,
+            RunFacts {
+                stops: vec![StopReason::Interrupted { unsent: 3 }],
+                ..clean()
+            },
+            Outcome::Interrupted,
+            0,
+        ),
+    ];
+    for (rule, findings, suspicious, fail_on, facts, outcome, warnings) in rows {
+        let got = classify(&RunFacts {
+            root_causes: findings,
+            suspicious,
+            fail_on,
+            ..facts
+        });
+        assert_eq!(got.outcome, outcome, "{rule}: {got:?}");
+        assert_eq!(got.warnings, warnings, "{rule}: warnings");
+    }
+}
+
+#[test]
+fn classify_merge_tiers() {
+    use Outcome::*;
+    // A shard whose only findings were status-only warnings is clean; one that failed on them under
+    // --fail-on suspicious still reads as clean here, where the merged findings are judged.
+    let rows: Vec<(&str, MergeFacts, Outcome, usize)> = vec![
+        (
+            "warnings only: clean, with the warnings counted",
+            MergeFacts {
+                root_causes: 1,
+                suspicious: 1,
+                shards: vec![
+                    shard(Some("1/2"), Clean, &[], &[]),
+                    shard(Some("2/2"), Findings, &[], &[]),
+                ],
+                ..MergeFacts::default()
+            },
+            Clean,
+            1,
+        ),
+        (
+            "warnings with --fail-on suspicious: findings",
+            MergeFacts {
+                root_causes: 1,
+                suspicious: 1,
+                fail_on: FailOn::Suspicious,
+                shards: vec![shard(Some("1/2"), Clean, &[], &[])],
+                ..MergeFacts::default()
+            },
+            Findings,
+            0,
+        ),
+        (
+            "warnings and an inconclusive shard: inconclusive",
+            MergeFacts {
+                root_causes: 1,
+                suspicious: 1,
+                shards: vec![shard(Some("1/2"), Findings, &["no control"], &[])],
+                ..MergeFacts::default()
+            },
+            Inconclusive,
+            1,
+        ),
+    ];
+    for (rule, facts, outcome, warnings) in rows {
+        let got = classify_merge(&facts);
+        assert_eq!(got.outcome, outcome, "{rule}: {got:?}");
+        assert_eq!(got.warnings, warnings, "{rule}");
+    }
+}
+
+#[test]
+fn fail_on_reads_its_names() {
+    assert_eq!("proven".parse::<FailOn>(), Ok(FailOn::Proven));
+    assert_eq!("suspicious".parse::<FailOn>(), Ok(FailOn::Suspicious));
+    assert!("warning".parse::<FailOn>().is_err());
+    assert_eq!(FailOn::default(), FailOn::Proven);
+    assert!(FailOn::Proven.fails(Tier::Proven) && !FailOn::Proven.fails(Tier::Suspicious));
+}

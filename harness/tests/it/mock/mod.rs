@@ -17,7 +17,8 @@ use std::sync::Arc;
 
 use cloison_harness::cli::{CliError, EXIT_FINDINGS};
 use cloison_harness::report::{Evidence, Outcome};
-use cloison_harness::run::{RunResult, execute};
+use cloison_harness::run::{RunArgs, RunResult, execute};
+use cloison_suites::outcome::FailOn;
 
 use self::platform::{Flaws, Mock, OPERATOR_KEY, router};
 use crate::support::files::ProfileFiles;
@@ -200,13 +201,29 @@ async fn run_on(
     cases: u64,
     profile: &str,
 ) -> Result<RunResult, CliError> {
+    run_failing_on(mock, seed, tenants, cases, profile, FailOn::default()).await
+}
+
+/// [`run_on`] with `--fail-on`.
+async fn run_failing_on(
+    mock: &Arc<Mock>,
+    seed: u64,
+    tenants: usize,
+    cases: u64,
+    profile: &str,
+    fail_on: FailOn,
+) -> Result<RunResult, CliError> {
     let (addr, server) = serve(router(Arc::clone(mock))).await;
     let files = ProfileFiles::write(
         "maquette",
         profile,
         &format!("cle_operateur = \"{OPERATOR_KEY}\"\n"),
     );
-    let result = execute(&url_args(addr, &files, seed, tenants, cases)).await;
+    let args = RunArgs {
+        fail_on,
+        ..url_args(addr, &files, seed, tenants, cases)
+    };
+    let result = execute(&args).await;
     server.abort();
     result
 }
