@@ -268,6 +268,10 @@ pub struct Report {
     pub profile_digest: String,
     /// World seed.
     pub seed: u64,
+    /// The world's run tag (`--run-tag`, default `seed mod 100`): which slice of every value space its
+    /// canaries come from.
+    #[serde(default)]
+    pub run_tag: u16,
     /// The command line that replays this run (same seed, same probes, same verdict).
     pub replay: String,
     /// Tenants.
@@ -544,7 +548,11 @@ impl Report {
             let _ = writeln!(out, "  - {reason}");
         }
         if self.outcome != Outcome::Clean {
-            let _ = writeln!(out, "seed {}; replay: {}", self.seed, self.replay);
+            let _ = writeln!(
+                out,
+                "seed {}, run tag {}; replay: {}",
+                self.seed, self.run_tag, self.replay
+            );
         }
         out
     }
@@ -949,6 +957,7 @@ mod tests {
             deployment: "embedded reference portal with flaws document-idor".into(),
             platform: "cloison reference portal".into(),
             seed: 1,
+            run_tag: 1,
             replay: "cloison run --target 'embedded' --seed 1 --tenants 2 --cases 16 --flaw 'document-idor'"
                 .into(),
             tenants: 2,

@@ -317,6 +317,7 @@ pub(super) async fn drive(
         stateful: args.shard.is_none_or(|s| s.index == 1),
         log,
         secrets_file: prepared.secrets_file.clone(),
+        allow_dirty: args.allow_dirty,
     };
     let scanner = probing.plan.scanner();
     let pacer = settings.pacer.clone();
@@ -369,6 +370,7 @@ fn halt(err: EngineError, made: crate::event::Stats, pace: &crate::http::PaceRep
             Halt::report(Ok(Failure::Target(with_advice(message, pace))), made)
         }
         EngineError::Interrupted => Halt::report(Err(StopReason::InterruptedSettingUp), made),
+        EngineError::Dirty(message) => Halt::Error(CliError::DirtyTarget(message)),
     }
 }
 
