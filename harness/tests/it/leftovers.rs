@@ -300,10 +300,10 @@ path = "/files/{{case.id}}"
 path = "/files"
 "#;
 
+/// The reset, sent with the operator credential of `[provisioning]`.
 const WIPE: &str = r#"[[reset]]
 method = "POST"
-path = "/ops/wipe"
-headers = { X-Operator = "{{secrets.operator}}" }"#;
+path = "/ops/wipe""#;
 
 /// One Registre instance, kept between runs.
 struct Instance {
