@@ -312,7 +312,7 @@ mod tests {
             (args.seed, args.tenants, args.cases)
         );
         assert_eq!(parsed.flaws, args.flaws);
-        assert_eq!(parsed.tag(), args.tag());
+        assert_eq!(parsed.run_tag.map(|t| t.get()), Some(42));
     }
 
     #[test]
