@@ -1,7 +1,7 @@
 //! A target that keeps its records between runs: "Registre", an in-memory axum mock of another shape.
 //! Agencies are tenants (created again without complaint), staff and clients are members with string
 //! identifiers (`M3`), tokens go in `Authorization: Bearer`, the caller's agency is implied by its token
-//! (`/files`, `/files/{ref}`), refusals are 403 and 404, and `POST /ops/wipe` (the operator's) empties it.
+//! (`/files`, `/files/{ref}`), refusals are 404, and `POST /ops/wipe` (the operator's) empties it.
 //!
 //! The same instance serves two runs. Run 1 (seed 1) is clean. Run 2 (seed 2) finds run 1's case files in
 //! what its agents already see: without a reset it stops before seeding with exit 2, the reset advice and no
@@ -45,6 +45,8 @@ struct Db {
     directory: Directory<String>,
     files: Vec<File>,
     tokens: Vec<(String, String)>,
+    /// Papers of files: (id, file reference, body).
+    papers: Vec<(String, String, Value)>,
     /// Files ever created: references are never reused, as in a database sequence.
     created: usize,
 }
@@ -189,8 +191,43 @@ async fn read_file(State(m): Shared, headers: HeaderMap, Path(reference): Path<S
     match db.files.iter().find(|f| f.reference == reference) {
         // The planted flaw: the file is served by its reference alone.
         Some(file) if m.flawed || db.visible(caller, file) => reply(StatusCode::OK, file_json(file)),
-        Some(_) => reply(StatusCode::FORBIDDEN, json!({ "error": "not yours" })),
-        None => not_found(),
+        _ => not_found(),
+    }
+}
+
+async fn attach_paper(
+    State(m): Shared,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let mut db = m.db.lock().expect("db");
+    let Some(caller) = db.caller(&headers) else {
+        return unauthenticated();
+    };
+    if !db
+        .files
+        .iter()
+        .any(|f| f.reference == reference && db.visible(caller, f))
+    {
+        return not_found();
+    }
+    let id = format!("P{}", db.papers.len() + 1);
+    db.papers.push((id.clone(), reference, body));
+    reply(StatusCode::CREATED, json!({ "paper": id }))
+}
+
+async fn read_paper(State(m): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let db = m.db.lock().expect("db");
+    let Some(caller) = db.caller(&headers) else {
+        return unauthenticated();
+    };
+    let Some((_, file, body)) = db.papers.iter().find(|p| p.0 == id) else {
+        return not_found();
+    };
+    match db.files.iter().find(|f| &f.reference == file) {
+        Some(f) if db.visible(caller, f) => reply(StatusCode::OK, body.clone()),
+        _ => not_found(),
     }
 }
 
@@ -219,6 +256,8 @@ fn router(mock: Arc<Mock>) -> Router {
         .route("/login", post(login))
         .route("/files", get(list_files).post(create_file))
         .route("/files/{reference}", get(read_file))
+        .route("/files/{reference}/papers", post(attach_paper))
+        .route("/papers/{id}", get(read_paper))
         .with_state(mock)
 }
 
@@ -298,6 +337,16 @@ path = "/files/{{case.id}}"
 
 [resources.case.list]
 path = "/files"
+
+[resources.document.create]
+as = "owner"
+method = "POST"
+path = "/files/{{case.id}}/papers"
+extract = { id = "/paper" }
+json = { reference = "{{document.reference}}", name = "{{document.file_name}}" }
+
+[resources.document.read]
+path = "/papers/{{document.id}}"
 "#;
 
 /// The reset, sent with the operator credential of `[provisioning]`.
@@ -334,7 +383,7 @@ impl Instance {
     async fn try_run(&self, seed: u64, reset: bool, allow_dirty: bool) -> Result<RunResult, CliError> {
         let profile = PROFILE.replace("RESET", if reset { WIPE } else { "" });
         let files = ProfileFiles::write(
-            &format!("registre-{seed}-{reset}-{allow_dirty}"),
+            "registre",
             &profile,
             &format!("operator = \"{OPERATOR}\"\n"),
         );
@@ -420,4 +469,43 @@ async fn allowed_on_a_dirty_instance_another_seed_proves_nothing_and_a_real_flaw
         "{}",
         found.report.summary()
     );
+}
+
+/// The reference portal as a separate server kept between two runs (its profile declares no reset): the
+/// second seed's run stops at the preflight with the advice, before seeding anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_portal_kept_between_two_seeds_stops_the_second_run() {
+    let portal = cloison_fixtures::spawn(cloison_fixtures::PortalConfig {
+        operator_token: "kept-portal".into(),
+        argon2: cloison_fixtures::Argon2Params::CHEAP,
+        ..Default::default()
+    })
+    .await
+    .expect("portal");
+    let dir = tempfile::TempDir::new().expect("a temporary directory");
+    let args = |seed| RunArgs {
+        target: cloison_harness::target::TargetSpec::Url(portal.base_url().parse().expect("url")),
+        secrets: Some(crate::support::proxy::secrets_file(&dir, "kept-portal")),
+        seed,
+        cases: 8,
+        quiet: true,
+        ..RunArgs::default()
+    };
+    let first = execute(&args(1)).await.expect("run 1 completes");
+    assert_eq!(
+        first.exit,
+        cloison_harness::cli::EXIT_OK,
+        "{}",
+        first.report.summary()
+    );
+    let Err(refused) = execute(&args(2)).await else {
+        panic!("run 2 on the kept portal must stop at the preflight");
+    };
+    assert_eq!(refused.process_exit_code(), EXIT_USAGE);
+    let message = refused.message().unwrap_or_default();
+    assert!(
+        message.contains("earlier cloison run") && message.contains("[[reset]]"),
+        "{message}"
+    );
+    portal.shutdown().await;
 }
