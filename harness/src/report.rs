@@ -958,7 +958,7 @@ mod tests {
             platform: "cloison reference portal".into(),
             seed: 1,
             run_tag: 1,
-            replay: "cloison run --target 'embedded' --seed 1 --tenants 2 --cases 16 --flaw 'document-idor'"
+            replay: "cloison run --target 'embedded' --seed 1 --run-tag 1 --tenants 2 --cases 16 --flaw 'document-idor'"
                 .into(),
             tenants: 2,
             cases: 16,
