@@ -1,5 +1,5 @@
-//! The preflight: before seeding, what each identity can already see. Every identity sends the profile's
-//! safe reads that need no seeded record (`GET` endpoints of its resources whose templates fill from the
+//! The preflight: before seeding, what identities can already see. One identity of each role and tenant
+//! sends the profile's safe reads that need no seeded record (`GET` endpoints of its resources whose templates fill from the
 //! identity alone: lists, searches, exports of its own scope), and the answers are scanned for
 //!
 //! - values of this run's world (its canary registry) that setup did not put there (records: NIRs,
@@ -155,12 +155,16 @@ fn provisioned_kind(field: &str) -> bool {
 }
 
 impl Executor<'_> {
-    /// Read, as every identity with a session, what it sees before seeding, and scan it.
+    /// Read, as the first identity with a session of each role and tenant, what it sees before seeding,
+    /// and scan it (the others of its role see the same scope: the preflight stays small in large worlds).
     pub(super) async fn preflight(&self) -> Found {
         let endpoints = safe_reads(self);
         let mut requests = Vec::new();
+        let mut readers = BTreeSet::new();
         for account in &self.plan.accounts {
-            if !self.has_session(&account.key) {
+            if !self.has_session(&account.key)
+                || !readers.insert((account.role.as_str(), account.tenant.as_str()))
+            {
                 continue;
             }
             let ctx = self.identity_ctx(&account.key);
