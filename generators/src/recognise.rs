@@ -188,14 +188,20 @@ mod tests {
         let mut nir = Vec::new();
         crate::ident::write_nir(&mut nir, 1, 85, 5, b"75000", 123);
         let nir = String::from_utf8(nir).unwrap();
-        assert_eq!(found(&format!("{{\"nir\":\"{nir}\"}}"))[0].kind, GeneratedKind::Nir);
+        assert_eq!(
+            found(&format!("{{\"nir\":\"{nir}\"}}"))[0].kind,
+            GeneratedKind::Nir
+        );
         // A real commune's code is not reserved.
         let mut real = Vec::new();
         crate::ident::write_nir(&mut real, 1, 85, 5, b"75056", 123);
         assert!(found(&String::from_utf8(real).unwrap()).is_empty());
         let rows = [
             ("jean.bodelamont@example.org", Some(GeneratedKind::Email)),
-            ("lea.colarbier@mdph2a.example.org", Some(GeneratedKind::Email)),
+            (
+                "lea.colarbier@mdph2a.example.org",
+                Some(GeneratedKind::Email),
+            ),
             ("jean.dupont@example.org", None),
             ("jean.bodelamont@gmail.com", None),
             ("75-2024-000123/D2", Some(GeneratedKind::Reference)),

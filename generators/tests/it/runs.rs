@@ -43,7 +43,10 @@ fn a_fixed_tag_overrides_the_seed_s() {
         run_tag: tag.map(|t| RunTag::new(t).unwrap()),
         ..GenConfig::new(seed, 2, 40)
     };
-    assert_eq!(config(3, None).tag(), config(3 + u64::from(RUN_TAGS), None).tag());
+    assert_eq!(
+        config(3, None).tag(),
+        config(3 + u64::from(RUN_TAGS), None).tag()
+    );
     let (a, b) = (values(&config(3, Some(7))), values(&config(103, Some(8))));
     assert!(a.is_disjoint(&b));
     assert_eq!(config(3, Some(7)).tag().get(), 7);
@@ -56,7 +59,10 @@ fn the_same_seed_and_tag_give_the_same_world() {
         run_tag: Some(RunTag::new(tag).unwrap()),
         ..GenConfig::new(11, 3, 60)
     };
-    let (a, b) = (World::generate(&config(42)).unwrap(), World::generate(&config(42)).unwrap());
+    let (a, b) = (
+        World::generate(&config(42)).unwrap(),
+        World::generate(&config(42)).unwrap(),
+    );
     assert_eq!(format!("{:?}", a.cases), format!("{:?}", b.cases));
     assert_eq!(format!("{:?}", a.agents), format!("{:?}", b.agents));
     assert_eq!(values(&config(42)), values(&config(42)));

@@ -148,10 +148,7 @@ fn safe_reads<'p>(executor: &Executor<'p>) -> Vec<&'p Endpoint> {
 /// Kinds of this run's canaries that provisioning itself sends (logins, names): seen before seeding
 /// without anything left over.
 fn provisioned_kind(field: &str) -> bool {
-    matches!(
-        field,
-        "surname" | "email" | "agent_surname" | "agent_login"
-    )
+    matches!(field, "surname" | "email" | "agent_surname" | "agent_login")
 }
 
 impl Executor<'_> {
@@ -181,9 +178,7 @@ impl Executor<'_> {
             steps: requests.len(),
         });
         let answers = join_all(requests.iter().map(|(key, endpoint, ctx)| async move {
-            let answer = self
-                .send(Some(key), endpoint, ctx, &Tweak::default())
-                .await;
+            let answer = self.send(Some(key), endpoint, ctx, &Tweak::default()).await;
             self.counters.preflight.fetch_add(1, Ordering::SeqCst);
             self.sink.event(&Event::Step);
             (*key, *endpoint, answer)
@@ -238,7 +233,9 @@ impl Executor<'_> {
 }
 
 /// The generated values of a response (its body and every decoded view of it, its redirects').
-fn recognised(observed: &crate::oracle::Observed) -> BTreeSet<cloison_generators::recognise::Recognised> {
+fn recognised(
+    observed: &crate::oracle::Observed,
+) -> BTreeSet<cloison_generators::recognise::Recognised> {
     let limits = Limits::default();
     let mut out = BTreeSet::new();
     for response in observed.redirects.iter().chain([observed]) {

@@ -111,7 +111,8 @@ fn parse_target(text: &str) -> Result<TargetSpec, String> {
 
 /// `--run-tag`: 0 to 99.
 fn parse_run_tag(text: &str) -> Result<RunTag, String> {
-    text.parse().map_err(|e: cloison_generators::GenError| e.to_string())
+    text.parse()
+        .map_err(|e: cloison_generators::GenError| e.to_string())
 }
 
 /// `--tenants`, read as `cloison generate` reads it, and checked (a count in range, known codes).

@@ -76,7 +76,10 @@ struct Mock {
 type Shared = State<Arc<Mock>>;
 
 fn unauthenticated() -> Response {
-    reply(StatusCode::UNAUTHORIZED, json!({ "error": "login required" }))
+    reply(
+        StatusCode::UNAUTHORIZED,
+        json!({ "error": "login required" }),
+    )
 }
 
 fn operator(headers: &HeaderMap) -> bool {
@@ -93,7 +96,11 @@ async fn wipe(State(m): Shared, headers: HeaderMap) -> Response {
 }
 
 /// An agency that exists already is answered as created: the instance keeps them between runs.
-async fn agency(State(m): Shared, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
+async fn agency(
+    State(m): Shared,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     if !operator(&headers) {
         return unauthenticated();
     }
@@ -115,7 +122,12 @@ async fn member(
         return unauthenticated();
     }
     let mut db = m.db.lock().expect("db");
-    if db.directory.accounts.iter().any(|a| a.login == text(&body, "email")) {
+    if db
+        .directory
+        .accounts
+        .iter()
+        .any(|a| a.login == text(&body, "email"))
+    {
         return reply(StatusCode::CONFLICT, json!({ "error": "email taken" }));
     }
     let id = format!("M{}", db.directory.accounts.len() + 1);
@@ -124,16 +136,19 @@ async fn member(
     reply(StatusCode::CREATED, json!({ "member": id }))
 }
 
-async fn mandate(State(m): Shared, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
+async fn mandate(
+    State(m): Shared,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     if !operator(&headers) {
         return unauthenticated();
     }
-    let n = m
-        .db
-        .lock()
-        .expect("db")
-        .directory
-        .represent(text(&body, "agent"), text(&body, "principal"));
+    let n =
+        m.db.lock()
+            .expect("db")
+            .directory
+            .represent(text(&body, "agent"), text(&body, "principal"));
     reply(StatusCode::CREATED, json!({ "mandate": n }))
 }
 
@@ -155,7 +170,10 @@ async fn login(State(m): Shared, axum::Json(body): axum::Json<Value>) -> Respons
         .signed_in(&text(&body, "email"), &text(&body, "secret"))
         .map(|a| a.id.clone())
     else {
-        return reply(StatusCode::UNAUTHORIZED, json!({ "error": "bad credentials" }));
+        return reply(
+            StatusCode::UNAUTHORIZED,
+            json!({ "error": "bad credentials" }),
+        );
     };
     let token = format!("rg{}{id}", db.tokens.len());
     db.tokens.push((token.clone(), id));
@@ -166,7 +184,11 @@ fn file_json(file: &File) -> Value {
     json!({ "ref": file.reference, "agency": file.agency, "subject": file.subject })
 }
 
-async fn create_file(State(m): Shared, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
+async fn create_file(
+    State(m): Shared,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     let mut db = m.db.lock().expect("db");
     let Some(caller) = db.caller(&headers) else {
         return unauthenticated();
@@ -183,14 +205,20 @@ async fn create_file(State(m): Shared, headers: HeaderMap, axum::Json(body): axu
     reply(StatusCode::CREATED, json!({ "ref": reference }))
 }
 
-async fn read_file(State(m): Shared, headers: HeaderMap, Path(reference): Path<String>) -> Response {
+async fn read_file(
+    State(m): Shared,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+) -> Response {
     let db = m.db.lock().expect("db");
     let Some(caller) = db.caller(&headers) else {
         return unauthenticated();
     };
     match db.files.iter().find(|f| f.reference == reference) {
         // The planted flaw: the file is served by its reference alone.
-        Some(file) if m.flawed || db.visible(caller, file) => reply(StatusCode::OK, file_json(file)),
+        Some(file) if m.flawed || db.visible(caller, file) => {
+            reply(StatusCode::OK, file_json(file))
+        }
         _ => not_found(),
     }
 }
@@ -380,7 +408,12 @@ impl Instance {
     }
 
     /// A run at default flags, with or without the reset.
-    async fn try_run(&self, seed: u64, reset: bool, allow_dirty: bool) -> Result<RunResult, CliError> {
+    async fn try_run(
+        &self,
+        seed: u64,
+        reset: bool,
+        allow_dirty: bool,
+    ) -> Result<RunResult, CliError> {
         let profile = PROFILE.replace("RESET", if reset { WIPE } else { "" });
         let files = ProfileFiles::write(
             "registre",
@@ -444,12 +477,17 @@ async fn allowed_on_a_dirty_instance_another_seed_proves_nothing_and_a_real_flaw
     let dirty = instance.run(2, false, true).await;
     assert_clean(&dirty, "run 2 with --allow-dirty");
     assert!(
-        dirty.report.warnings.iter().any(|w| w.contains("--allow-dirty")),
+        dirty
+            .report
+            .warnings
+            .iter()
+            .any(|w| w.contains("--allow-dirty")),
         "{:?}",
         dirty.report.warnings
     );
     assert!(
-        dirty.report.replay.contains("--run-tag 2") && dirty.report.replay.contains("--allow-dirty"),
+        dirty.report.replay.contains("--run-tag 2")
+            && dirty.report.replay.contains("--allow-dirty"),
         "{}",
         dirty.report.replay
     );
