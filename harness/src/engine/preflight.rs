@@ -15,6 +15,7 @@
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 
+use cloison_generators::canary::CanaryKind;
 use cloison_generators::recognise::recognise;
 use futures_util::future::join_all;
 use reqwest::Method;
@@ -147,8 +148,11 @@ fn safe_reads<'p>(executor: &Executor<'p>) -> Vec<&'p Endpoint> {
 
 /// Kinds of this run's canaries that provisioning itself sends (logins, names): seen before seeding
 /// without anything left over.
-fn provisioned_kind(field: &str) -> bool {
-    matches!(field, "surname" | "email" | "agent_surname" | "agent_login")
+fn provisioned_kind(kind: CanaryKind) -> bool {
+    matches!(
+        kind,
+        CanaryKind::Surname | CanaryKind::Email | CanaryKind::AgentSurname | CanaryKind::AgentLogin
+    )
 }
 
 impl Executor<'_> {
@@ -203,8 +207,8 @@ impl Executor<'_> {
         let ours: BTreeSet<(String, String)> = self
             .scan(&ex.observed)
             .into_iter()
-            .filter(|hit| !provisioned_kind(&hit.field))
-            .map(|hit| (hit.field.replace('_', " "), hit.canary))
+            .filter(|hit| !provisioned_kind(hit.field))
+            .map(|hit| (hit.field.name().replace('_', " "), hit.canary))
             .collect();
         if !ours.is_empty() {
             out.push(Leftover {
