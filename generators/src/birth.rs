@@ -26,9 +26,16 @@
 //! Two persons of the same sex born in the same group have distinct indices, hence distinct (month, order);
 //! persons of different sexes differ in the NIR's first digit, of different groups in the place part. The
 //! birth year is never needed for uniqueness.
+//!
+//! Across worlds of different run tags ([`crate::tag`]), each of the three ranges is cut into
+//! [`crate::tag::RUN_TAGS`] equal parts and a world uses only its tag's: 119 identities per departement
+//! group and sex with the departement's own code (beyond them, the `00` range), 119,880 per sex in the
+//! `00` range and 11,988 per sex abroad, enough for [`crate::tag::TAG_CAPACITY_CASES`] case files. A world
+//! beyond that capacity uses the ranges whole.
 
 use crate::geo::geo;
 use crate::ident::{BIRTH_COUNTRIES, permute};
+use crate::tag::Slice;
 
 /// NIR identities per departement group and sex with the departement's own code: 12 months x 999 orders
 /// (23,976 per departement for both sexes).
@@ -141,6 +148,10 @@ pub struct BirthPlan {
     bases: Vec<u64>,
     /// Per departement group and sex: offset of its overflow in the `00` range (`2 x group + sex`).
     overflow_bases: Vec<u64>,
+    /// The world's part of each range, `(offset, size)`: a departement's own, `00`, abroad.
+    own: (u64, u64),
+    overflow: (u64, u64),
+    abroad: (u64, u64),
 }
 
 /// Largest-remainder split of `total` by `weights` (ties go to the lower index).
@@ -176,9 +187,14 @@ fn affine(x: u64, m: u64, b: u64) -> u64 {
 }
 
 impl BirthPlan {
-    /// The plan of world `seed` for tenants (departement index, case files), in plan order. Fails when a
-    /// range would be exhausted (worlds far beyond the supported size).
-    pub fn new(seed: u64, tenants: &[(usize, u64)]) -> Result<BirthPlan, String> {
+    /// The plan of world `seed` for tenants (departement index, case files), in plan order, in the world's
+    /// slice of the ranges. Fails when a range would be exhausted (worlds far beyond the supported size).
+    pub fn new(seed: u64, slice: Slice, tenants: &[(usize, u64)]) -> Result<BirthPlan, String> {
+        let (own, overflow_part, abroad_part) = (
+            slice.part(GROUP_CAPACITY),
+            slice.part(OVERFLOW_CAPACITY),
+            slice.part(ABROAD_CAPACITY),
+        );
         let n = places();
         let cells = 2 * n;
         let n_depts = geo().departements.len();
@@ -234,7 +250,7 @@ impl BirthPlan {
         let mut overflow = [0u64; 2];
         for (i, &total) in group_totals.iter().enumerate() {
             overflow_bases[i] = overflow[i % 2];
-            overflow[i % 2] += total.saturating_sub(GROUP_CAPACITY);
+            overflow[i % 2] += total.saturating_sub(own.1);
         }
         let mut abroad = [0u64; 2];
         for u in 0..pools.len() {
@@ -245,8 +261,8 @@ impl BirthPlan {
                 }
             }
         }
-        if overflow.iter().any(|&o| o > OVERFLOW_CAPACITY)
-            || abroad.iter().any(|&a| a > ABROAD_CAPACITY)
+        if overflow.iter().any(|&o| o > overflow_part.1)
+            || abroad.iter().any(|&a| a > abroad_part.1)
         {
             return Err(format!(
                 "too many persons for the reserved NIR ranges ({overflow:?} beyond the departements' own, \
@@ -260,6 +276,9 @@ impl BirthPlan {
             starts,
             bases,
             overflow_bases,
+            own,
+            overflow: overflow_part,
+            abroad: abroad_part,
         })
     }
 
@@ -281,19 +300,19 @@ impl BirthPlan {
         let salt = NIR_KEY ^ (sex as u64) << 40;
         let (mut x, nir_place) = match group_of(place) {
             None => {
-                let x = affine(index, ABROAD_CAPACITY, salt ^ 0xAB);
+                let x = affine(self.abroad.0 + index, ABROAD_CAPACITY, salt ^ 0xAB);
                 (
                     x % GROUP_CAPACITY,
                     NirPlace::Abroad((x / GROUP_CAPACITY) as u8),
                 )
             }
-            Some(group) if index < GROUP_CAPACITY => (
-                affine(index, GROUP_CAPACITY, salt ^ group as u64),
+            Some(group) if index < self.own.1 => (
+                affine(self.own.0 + index, GROUP_CAPACITY, salt ^ group as u64),
                 NirPlace::Departement,
             ),
             Some(group) => {
-                let o = self.overflow_bases[2 * group + sex] + index - GROUP_CAPACITY;
-                let x = affine(o, OVERFLOW_CAPACITY, salt ^ 0x00F);
+                let o = self.overflow_bases[2 * group + sex] + index - self.own.1;
+                let x = affine(self.overflow.0 + o, OVERFLOW_CAPACITY, salt ^ 0x00F);
                 (
                     x % GROUP_CAPACITY,
                     NirPlace::Overflow((x / GROUP_CAPACITY) as u16),
@@ -342,10 +361,22 @@ mod tests {
         };
         let plan = crate::plan::Plan::new(&config).unwrap();
         let tenants: Vec<(usize, u64)> = plan.tenants.iter().map(|t| (t.dept, t.cases)).collect();
-        BirthPlan::new(1, &tenants).unwrap();
+        BirthPlan::new(1, config.slice(), &tenants).unwrap();
         // One departement alone with the largest world still fits (everything overflows into `00`).
         let paris = geo().departement_index("75").unwrap();
-        BirthPlan::new(1, &[(paris, crate::max_cases())]).unwrap();
+        BirthPlan::new(1, config.slice(), &[(paris, crate::max_cases())]).unwrap();
+        // So does the largest tagged world, in the last tag's part of each range.
+        let last = crate::RunTag::new(crate::RUN_TAGS - 1).unwrap();
+        let slice = Slice::of(last, crate::TAG_CAPACITY_CASES);
+        assert_eq!(slice.slots, u64::from(crate::RUN_TAGS));
+        BirthPlan::new(1, slice, &[(paris, crate::TAG_CAPACITY_CASES)]).unwrap();
+        let all = crate::GenConfig {
+            tenants: crate::TenantSelection::All,
+            ..crate::GenConfig::new(1, 101, crate::TAG_CAPACITY_CASES)
+        };
+        let plan = crate::plan::Plan::new(&all).unwrap();
+        let tenants: Vec<(usize, u64)> = plan.tenants.iter().map(|t| (t.dept, t.cases)).collect();
+        BirthPlan::new(1, slice, &tenants).unwrap();
     }
 
     #[test]
@@ -364,7 +395,7 @@ mod tests {
         // Enough persons for Paris's own range to overflow into `00`.
         let tenants = [(paris, 40_000u64), (corse_a, 300), (corse_b, 300)];
         let (mut women, mut first_women, mut second_men) = (0, 0, 0);
-        let plan = BirthPlan::new(1, &tenants).unwrap();
+        let plan = BirthPlan::new(1, Slice { slot: 0, slots: 1 }, &tenants).unwrap();
         let mut seen = HashSet::new();
         let mut overflow = 0;
         for (t, &(_, cases)) in tenants.iter().enumerate() {

@@ -7,6 +7,10 @@
 //!   [`crate::ident`], [`crate::birth`] and [`crate::render`]): every person's NIR, phone, email (their
 //!   login) and IBAN; case numbers; decision numbers and texts; document references and file names; note
 //!   texts and references; agents' surnames and logins. A hit on one of them names its one owner.
+//! - **Unique across runs**: every one of these values, the shared ones below included, comes from the
+//!   world's run-tag slice of its value space ([`crate::tag`]): no value of a world appears in the world of
+//!   another tag, within the capacity of [`crate::tag::TAG_CAPACITY_CASES`] case files. A registry
+//!   therefore never recognises another run's records as its own.
 //! - **Shared by design, within one case file only**: a child's surname is also their parents' (a mother
 //!   and a father using the family name), and the address line of a child's household is the child's and
 //!   each parent's. Such a value is registered once, owned by the applicant (the child). It proves a leak to anyone who may not see the child's data, but not to the

@@ -5,6 +5,7 @@ use crate::date::Date;
 use crate::error::GenError;
 use crate::geo::geo;
 use crate::model::Right;
+use crate::tag::{RunTag, Slice};
 
 /// The default reference date ("today" of every world): 2025-06-30.
 pub const DEFAULT_REFERENCE_DATE: Date = Date::from_ymd(2025, 6, 30);
@@ -232,6 +233,9 @@ pub struct GenConfig {
     /// Opt-in: put a real INSEE commune code in NIRs instead of the safe `000` (such a NIR could then be a
     /// real person's). Off by default.
     pub real_birth_communes: bool,
+    /// The run tag: which slice of every value space the world uses (see [`crate::tag`]); `None` for the
+    /// seed's own, `seed mod RUN_TAGS`.
+    pub run_tag: Option<RunTag>,
 }
 
 impl Default for GenConfig {
@@ -243,6 +247,7 @@ impl Default for GenConfig {
             reference_date: DEFAULT_REFERENCE_DATE,
             weights: Weights::default(),
             real_birth_communes: false,
+            run_tag: None,
         }
     }
 }
@@ -266,6 +271,16 @@ impl GenConfig {
             cases,
             ..GenConfig::default()
         }
+    }
+
+    /// The world's run tag: the one fixed, else the seed's ([`RunTag::for_seed`]).
+    pub fn tag(&self) -> RunTag {
+        self.run_tag.unwrap_or(RunTag::for_seed(self.seed))
+    }
+
+    /// The slice of every value space the world uses.
+    pub fn slice(&self) -> Slice {
+        Slice::of(self.tag(), self.cases)
     }
 
     /// Check the config and resolve its tenants to departement indices (code order).

@@ -17,7 +17,8 @@
 //!
 //! Every sensitive value (surname, NIR, address line, phone, email, IBAN, case number, document reference
 //! and file name, decision number and text, note text) is unique in the world by construction: a bijective
-//! encoding of a global index, never a retry on collision.
+//! encoding of a global index, never a retry on collision; and, through the world's run tag ([`tag`]),
+//! unique across the worlds of different tags within a documented capacity.
 //!
 //! Every world, whatever its seed and size, also holds by construction what the security harness needs in
 //! each tenant: agents of each function and a tenant administrator (the plan gives every tenant at least
@@ -40,11 +41,13 @@ pub mod model;
 pub mod pdf;
 pub mod plan;
 pub mod realism;
+pub mod recognise;
 pub mod render;
 pub mod rng;
 pub mod schema;
 pub mod strategy;
 pub mod stream;
+pub mod tag;
 pub mod text;
 pub mod world;
 
@@ -56,6 +59,7 @@ pub use emit::Format;
 pub use error::GenError;
 pub use model::*;
 pub use schema::Entity;
+pub use tag::{RUN_TAGS, RunTag, TAG_CAPACITY_CASES};
 pub use world::{World, document_bytes};
 
 /// Version of the generator: part of the determinism promise (same seed and version, same bytes).

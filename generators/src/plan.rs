@@ -30,6 +30,11 @@ pub struct TenantPlan {
     pub agents: u32,
     /// Global index of its first agent.
     pub agent_base: u64,
+    /// Value index of its first agent (surnames and logins): `agent_base` in the world's slice
+    /// ([`crate::tag`]).
+    pub agent_value_base: u64,
+    /// Added to a case file's sequence number in its case number: the world's slice ([`crate::tag`]).
+    pub case_base: u64,
     /// `mdph75`-style lower-case label used in agent logins.
     pub login_domain: String,
     /// `MDPH 75 - Paris`.
@@ -96,6 +101,8 @@ impl Plan {
                 mean_days,
                 agents: 0,
                 agent_base: 0,
+                agent_value_base: 0,
+                case_base: 0,
                 login_domain: format!("mdph{}", code.to_ascii_lowercase()),
                 name: format!("MDPH {} - {}", code, g.departements[d].name),
             });
@@ -132,6 +139,7 @@ impl Plan {
                 }
             }
         }
+        let slice = config.slice();
         let mut first = 0;
         let mut agent_base = 0;
         for (t, a) in tenants.iter_mut().zip(&alloc) {
@@ -140,6 +148,8 @@ impl Plan {
             first += a.0;
             t.agents = 3 * (1 + (a.0 / 6000) as u32) + 1;
             t.agent_base = agent_base;
+            t.agent_value_base = slice.agent(agent_base);
+            t.case_base = slice.case_base();
             agent_base += u64::from(t.agents);
         }
         Ok(Plan {

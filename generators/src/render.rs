@@ -150,7 +150,8 @@ pub fn birth_place_name(pd: &PersonDraw) -> &'static str {
     }
 }
 
-/// The person's street address: unique per household by construction.
+/// The person's street address: unique per household by construction (and across tags: `address_of` is
+/// a value index in the world's slice, see [`crate::tag`]).
 pub fn address_line(out: &mut Vec<u8>, pd: &PersonDraw) {
     let roads = road_types_lower();
     let mut x = permute(pd.address_of, address_space(), ADDRESS_KEY);
@@ -184,7 +185,7 @@ pub fn phone(out: &mut Vec<u8>, pd: &PersonDraw) -> bool {
     if pd.phone_prefix == 0 {
         return false;
     }
-    write_phone(out, pd.phone_prefix, phone_suffix(pd.p));
+    write_phone(out, pd.phone_prefix, phone_suffix(pd.value_of));
     true
 }
 
@@ -212,11 +213,12 @@ pub fn iban(out: &mut Vec<u8>, pd: &PersonDraw) -> bool {
         .as_bytes()
         .try_into()
         .expect("bank codes have 5 digits");
-    write_iban(out, bank, pd.branch, account_number(pd.p));
+    write_iban(out, bank, pd.branch, account_number(pd.value_of));
     true
 }
 
-/// Case number `{departement}-{filing year}-{sequence:06}` (as rendered once by the draw).
+/// Case number `{departement}-{filing year}-{sequence:06}` (as rendered once by the draw); the sequence
+/// counts from the world's slice ([`crate::tag`]).
 #[inline]
 pub fn case_number(out: &mut Vec<u8>, _tp: &TenantPlan, d: &CaseDraw) {
     out.extend_from_slice(&d.case_number[..d.case_number_len]);
@@ -229,7 +231,10 @@ pub fn write_case_number(out: &mut Vec<u8>, tp: &TenantPlan, d: &CaseDraw) {
     push_u64(out, d.filing.year() as u64);
     out.push(b'-');
     let mut digits = [b'0'; 20];
-    let s = itoa::Buffer::new().format(d.seq).as_bytes().to_vec();
+    let s = itoa::Buffer::new()
+        .format(tp.case_base + d.seq)
+        .as_bytes()
+        .to_vec();
     let width = s.len().max(6);
     digits[width - s.len()..width].copy_from_slice(&s);
     out.extend_from_slice(&digits[..width]);
@@ -402,7 +407,7 @@ pub fn agent_display_name(out: &mut Vec<u8>, seed: u64, tp: &TenantPlan, k: u32)
     let a = tp.agent_base + u64::from(k);
     out.extend_from_slice(agent_first_name(seed, a).as_bytes());
     out.push(b' ');
-    write_agent_surname(out, a);
+    write_agent_surname(out, tp.agent_value_base + u64::from(k));
 }
 
 /// Login of agent `k` of a tenant: `first.surname@mdph75.example.org`.
@@ -411,7 +416,7 @@ pub fn agent_login(out: &mut Vec<u8>, seed: u64, tp: &TenantPlan, k: u32) {
     text::push_ascii_lower(out, agent_first_name(seed, a));
     out.push(b'.');
     let start = out.len();
-    write_agent_surname(out, a);
+    write_agent_surname(out, tp.agent_value_base + u64::from(k));
     out[start..].make_ascii_lowercase();
     out.push(b'@');
     out.extend_from_slice(tp.login_domain.as_bytes());

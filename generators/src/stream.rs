@@ -637,7 +637,7 @@ pub fn write_world(
     Ok(summary)
 }
 
-/// The manifest of a streamed world: generator and version, seed, reference date, tenants, format, counts
+/// The manifest of a streamed world: generator and version, seed, run tag, reference date, tenants, format, counts
 /// and files. It does not mention the thread count, which never changes the output.
 pub fn manifest(
     config: &GenConfig,
@@ -657,6 +657,7 @@ pub fn manifest(
         "generator": "cloison-generators",
         "version": crate::GENERATOR_VERSION,
         "seed": config.seed,
+        "run_tag": config.tag().get(),
         "reference_date": config.reference_date.to_string(),
         "cases": config.cases,
         "tenants": plan.tenants.iter().map(|t| g.departements[t.dept].code).collect::<Vec<_>>(),

@@ -69,6 +69,9 @@ pub struct Stats {
     pub probe_rate: f64,
     /// Probes that change data (each followed by read-backs).
     pub writes: usize,
+    /// Reads the preflight sent before seeding (what each identity already saw).
+    #[serde(default)]
+    pub preflight_reads: usize,
     /// Seconds spent in each phase.
     pub phases: Vec<(String, f64)>,
 }
@@ -278,6 +281,8 @@ pub struct Outcome {
     pub gave_up: Option<cloison_suites::outcome::GiveUp>,
     /// What the stateful suite covered.
     pub stateful: StatefulCoverage,
+    /// What the preflight found on a target that was not clean, when `--allow-dirty` let the run go on.
+    pub leftovers: Option<String>,
 }
 
 impl Outcome {

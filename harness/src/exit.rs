@@ -47,6 +47,10 @@ pub enum CliError {
     /// The command ran and reported an outcome that is not clean (its exit code; nothing more to print).
     #[error("the outcome is {0:?}")]
     Outcome(Outcome),
+    /// The preflight found records on the target before seeding: what, by whom, through which endpoint,
+    /// and the `[[reset]]` advice (exit 2; `--allow-dirty` runs anyway).
+    #[error("{0}")]
+    DirtyTarget(String),
     /// `cloison bench`: a flaw was missed or a hardened run was not clean (exit 1; the table says which).
     #[error("the bench failed")]
     BenchFailed,
@@ -106,7 +110,7 @@ impl CliError {
     /// The process's exit code.
     pub fn process_exit_code(&self) -> u8 {
         match self {
-            CliError::Usage(_) => EXIT_USAGE,
+            CliError::Usage(_) | CliError::DirtyTarget(_) => EXIT_USAGE,
             CliError::Failed(_) => EXIT_TARGET,
             CliError::Outcome(outcome) => code(*outcome),
             CliError::BenchFailed => EXIT_FINDINGS,
@@ -116,7 +120,9 @@ impl CliError {
     /// Whether the error has a message to print (an outcome was already reported).
     pub fn message(&self) -> Option<String> {
         match self {
-            CliError::Usage(_) | CliError::Failed(_) => Some(format!("{self:#}")),
+            CliError::Usage(_) | CliError::Failed(_) | CliError::DirtyTarget(_) => {
+                Some(format!("{self:#}"))
+            }
             CliError::Outcome(_) | CliError::BenchFailed => None,
         }
     }
@@ -134,8 +140,9 @@ mod tests {
 
     #[test]
     fn each_ending_has_its_exit_code() {
-        let rows: [(CliError, u8); 8] = [
+        let rows: [(CliError, u8); 9] = [
             (CliError::usage("--flaw"), 2),
+            (CliError::DirtyTarget("records left".into()), 2),
             (CliError::Failed(anyhow::anyhow!("no TLS")), 3),
             (CliError::Outcome(Outcome::Findings), 1),
             (CliError::Outcome(Outcome::TargetFailure), 3),

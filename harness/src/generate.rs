@@ -55,9 +55,19 @@ pub struct GenerateArgs {
     /// Opt-in: real INSEE commune codes in NIRs instead of the safe `000`.
     #[arg(long)]
     pub real_birth_communes: bool,
+    /// Run tag, 0 to 99: which slice of every value space the world uses (default: the seed's, `seed mod
+    /// 100`); the world of `cloison run --seed S --run-tag T` is the world of the same flags here.
+    #[arg(long, value_name = "TAG", value_parser = parse_run_tag)]
+    pub run_tag: Option<cloison_generators::RunTag>,
     /// Print the JSON Schema of every entity and exit.
     #[arg(long)]
     pub schema: bool,
+}
+
+/// `--run-tag`: 0 to 99.
+fn parse_run_tag(text: &str) -> Result<cloison_generators::RunTag, String> {
+    text.parse()
+        .map_err(|e: cloison_generators::GenError| e.to_string())
 }
 
 fn usage(msg: impl Into<String>) -> CliError {
@@ -85,6 +95,7 @@ pub fn config(args: &GenerateArgs) -> Result<GenConfig, CliError> {
         cases: args.cases,
         reference_date,
         real_birth_communes: args.real_birth_communes,
+        run_tag: args.run_tag,
         ..GenConfig::default()
     };
     config.resolve_tenants().map_err(|e| {

@@ -88,6 +88,7 @@ pub fn merge(shards: &[Report], fail_on: FailOn) -> Result<Report, MergeError> {
         profile: first.profile.clone(),
         profile_digest: first.profile_digest.clone(),
         seed: first.seed,
+        run_tag: first.run_tag,
         replay: unsharded(&first.replay),
         tenants: first.tenants,
         cases: first.cases,
@@ -382,6 +383,7 @@ fn merge_stats(shards: &[Report]) -> Stats {
         stats.probes += s.probes;
         stats.probe_seconds += s.probe_seconds;
         stats.writes += s.writes;
+        stats.preflight_reads += s.preflight_reads;
         for (name, seconds) in &s.phases {
             match phases.iter_mut().find(|(n, _)| n == name) {
                 Some((_, total)) => *total += seconds,

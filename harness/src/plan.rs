@@ -161,10 +161,11 @@ pub struct Plan {
     pub document_ids: HashMap<String, DocumentId>,
 }
 
-/// The login of a role of the platform's own in a tenant: under a reserved domain, never a canary.
-fn staff_login(role: &str, tenant: &str) -> String {
+/// The login of a role of the platform's own in a tenant: under a reserved domain, never a canary; with the
+/// run tag, so that a run of another tag on a target that kept an earlier run's accounts makes its own.
+fn staff_login(role: &str, tenant: &str, tag: cloison_generators::RunTag) -> String {
     format!(
-        "{}.{}@roles.cloison.test",
+        "{}.{}.t{tag}@roles.cloison.test",
         crate::profile::template::slug(role),
         tenant.to_ascii_lowercase()
     )
@@ -340,18 +341,19 @@ fn world_accounts(world: &World, holders: bool) -> Vec<PlannedAccount> {
                 .map(|p| p.first_name.as_str())
                 .unwrap_or("Titulaire");
             let key = holder_key(person);
-            accounts.push(
-                Account {
-                    key: &key,
-                    kind: IdentityKind::Holder,
-                    password: holder_password(world.config().seed, person),
-                    role: "applicant",
-                    tenant: tenant(bundle.case_file.tenant_id),
-                    person: Some(person),
-                    display_name: format!("{first_name} (titulaire)"),
-                }
-                .planned(),
-            );
+            let mut holder = Account {
+                key: &key,
+                kind: IdentityKind::Holder,
+                password: holder_password(world.config().seed, person),
+                role: "applicant",
+                tenant: tenant(bundle.case_file.tenant_id),
+                person: Some(person),
+                display_name: format!("{first_name} (titulaire)"),
+            }
+            .planned();
+            // The run tag in the login: person identifiers repeat from run to run, logins must not.
+            holder.login = format!("{key}-t{}", world.config().tag());
+            accounts.push(holder);
         }
     }
     for agent in &world.agents {
@@ -380,7 +382,7 @@ fn staff_accounts(
     let mut accounts = Vec::new();
     for tenant in &world.tenants {
         for role in &profile.staff_roles {
-            let login = staff_login(role, &tenant.code);
+            let login = staff_login(role, &tenant.code, world.config().tag());
             staff.push(cloison_suites::Identity {
                 key: login.clone(),
                 role: role.clone(),

@@ -271,6 +271,10 @@ pub struct Report {
     pub profile_digest: String,
     /// World seed.
     pub seed: u64,
+    /// The world's run tag (`--run-tag`, default `seed mod 100`): which slice of every value space its
+    /// canaries come from.
+    #[serde(default)]
+    pub run_tag: u16,
     /// The command line that replays this run (same seed, same probes, same verdict).
     pub replay: String,
     /// Tenants.
@@ -670,7 +674,8 @@ mod tests {
             deployment: "embedded reference portal with flaws document-idor".into(),
             platform: "cloison reference portal".into(),
             seed: 1,
-            replay: "cloison run --target 'embedded' --seed 1 --tenants 2 --cases 16 --flaw 'document-idor'"
+            run_tag: 1,
+            replay: "cloison run --target 'embedded' --seed 1 --run-tag 1 --tenants 2 --cases 16 --flaw 'document-idor'"
                 .into(),
             tenants: 2,
             cases: 16,

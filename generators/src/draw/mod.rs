@@ -35,6 +35,7 @@ pub struct Drawer {
     pub plan: Plan,
     cases: StreamFactory,
     births: BirthPlan,
+    slice: crate::tag::Slice,
 }
 
 /// What the first draws of a case file decide and every later step reads.
@@ -71,12 +72,15 @@ impl Drawer {
     pub fn new(config: &GenConfig) -> Result<Drawer, crate::GenError> {
         let plan = Plan::new(config)?;
         let tenants: Vec<(usize, u64)> = plan.tenants.iter().map(|t| (t.dept, t.cases)).collect();
-        let births = BirthPlan::new(config.seed, &tenants).map_err(crate::GenError::Config)?;
+        let slice = config.slice();
+        let births =
+            BirthPlan::new(config.seed, slice, &tenants).map_err(crate::GenError::Config)?;
         Ok(Drawer {
             config: config.clone(),
             plan,
             cases: StreamFactory::new(config.seed, Domain::Case),
             births,
+            slice,
         })
     }
 

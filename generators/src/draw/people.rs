@@ -149,10 +149,12 @@ impl Drawer {
         let tp = &self.plan.tenants[t];
         let seq = p / 3 - tp.first_case;
         let id = self.births.identity(t, 3 * seq + p % 3);
+        let slice = self.slice;
         pd.present = true;
         pd.p = p;
-        pd.surname_of = surname_of;
-        pd.address_of = address_of;
+        pd.value_of = slice.person(p);
+        pd.surname_of = slice.person(surname_of);
+        pd.address_of = slice.person(address_of);
         pd.sex = id.sex;
         pd.place = id.place;
         pd.order = id.order;

@@ -27,9 +27,12 @@ pub struct PersonDraw {
     pub present: bool,
     /// Global person index `3g + slot`.
     pub p: u64,
-    /// Person index whose surname this person carries (a parent of a minor carries the child's).
+    /// Value index ([`crate::tag::Slice::person`]) of this person: phone and IBAN.
+    pub value_of: u64,
+    /// Value index of the person whose surname this person carries (a parent of a minor carries the
+    /// child's).
     pub surname_of: u64,
-    /// Person index of the household whose address line this person has.
+    /// Value index of the household whose address line this person has.
     pub address_of: u64,
     /// 1 male, 2 female (from the NIR identity of `p`).
     pub sex: u8,
@@ -71,6 +74,7 @@ impl PersonDraw {
     pub(super) const EMPTY: PersonDraw = PersonDraw {
         present: false,
         p: 0,
+        value_of: 0,
         surname_of: 0,
         address_of: 0,
         sex: 1,

@@ -4,4 +4,5 @@ mod consistency;
 mod determinism;
 mod guarantees;
 mod realism;
+mod runs;
 mod snapshots;

@@ -219,6 +219,7 @@ impl<'a> Executor<'a> {
             probe_seconds: probing.elapsed().as_secs_f64(),
             probe_rate: concurrent_probes as f64 / concurrent_seconds.max(1e-9),
             writes: planned.mutating.len() + planned.last.len(),
+            preflight_reads: self.counters.preflight.load(Ordering::SeqCst),
             phases: laps.phases,
         };
         self.sink.event(&Event::Finished {

@@ -3,7 +3,8 @@
 //! 1. [`setup`]: the target is healthy, `[[reset]]`, then tenants, identities and representations are
 //!    provisioned: a [`Provisioned`](setup::Provisioned) (the platform's ids, rewritten tenant codes,
 //!    credentials, tokens);
-//! 2. [`login`]: every identity logs in: the [`Sessions`](login::Sessions);
+//! 2. [`login`]: every identity logs in: the [`Sessions`](login::Sessions); then [`preflight`]: what each
+//!    identity already sees is scanned for values of this or an earlier run (a target that is not clean);
 //! 3. [`seed`]: the world's records are created: a [`Seeded`](seed::Seeded) (their ids and extracted
 //!    values, the identifiers claimed by listing);
 //! 4. [`executor`]: what the planner of `cloison_suites` planned is executed (the writes, controls, the safe
@@ -42,6 +43,7 @@ mod observe;
 mod operations;
 mod own;
 mod poll;
+mod preflight;
 mod probe;
 mod renew;
 mod seed;
@@ -67,6 +69,9 @@ pub enum EngineError {
     /// A signal came while the target was being set up (exit 130).
     #[error("interrupted while setting the target up")]
     Interrupted,
+    /// The preflight found records on the target before seeding (exit 2 unless `--allow-dirty`).
+    #[error("{0}")]
+    Dirty(String),
 }
 
 /// Settings of the engine.
@@ -97,6 +102,8 @@ pub struct EngineOptions {
     /// (the plan's, the secrets', provisioning's tokens, every login's, re-logins included), for the report
     /// and the errors.
     pub redact: crate::redact::Secrets,
+    /// Go on when the preflight finds records on the target before seeding (`--allow-dirty`).
+    pub allow_dirty: bool,
 }
 
 pub use cloison_suites::outcome::GIVE_UP_AFTER;
@@ -135,6 +142,8 @@ pub(crate) struct Counters {
     /// What setup made so far: identities created, records seeded, objects created (in the report even
     /// when setup fails or is interrupted).
     pub(crate) made: [AtomicUsize; 3],
+    /// Reads the preflight sent.
+    pub(crate) preflight: AtomicUsize,
 }
 
 impl Inputs<'_> {
@@ -286,11 +295,13 @@ impl<'a> Engine<'a> {
             laps.mark("provision");
             let sessions = setup.login_all(&provisioned).await?;
             laps.mark("login");
+            let leftovers = preflight::check(inputs, &provisioned, &sessions, &sink).await?;
+            laps.mark("preflight");
             let seeded = seed::seed(inputs, &provisioned, &sessions, &sink).await?;
             laps.mark("seed");
-            Ok::<_, EngineError>((provisioned, sessions, seeded))
+            Ok::<_, EngineError>((provisioned, sessions, seeded, leftovers))
         };
-        let (provisioned, sessions, seeded) = tokio::select! {
+        let (provisioned, sessions, seeded, leftovers) = tokio::select! {
             done = setup => done?,
             () = interrupted(&inputs.options.interrupt) => return Err(EngineError::Interrupted),
         };
@@ -309,7 +320,9 @@ impl<'a> Engine<'a> {
             Some(&provisioned),
             Some(&sessions),
         ));
-        Ok(collector.into_outcome())
+        let mut outcome = collector.into_outcome();
+        outcome.leftovers = leftovers;
+        Ok(outcome)
     }
 
     /// What setup made so far, as the report's counts (for a run whose setup failed or was interrupted).

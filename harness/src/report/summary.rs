@@ -54,7 +54,11 @@ impl Report {
             let _ = writeln!(out, "  - {reason}");
         }
         if self.outcome != Outcome::Clean || self.groups.iter().any(|g| !g.fails) {
-            let _ = writeln!(out, "seed {}; replay: {}", self.seed, self.replay);
+            let _ = writeln!(
+                out,
+                "seed {}, run tag {}; replay: {}",
+                self.seed, self.run_tag, self.replay
+            );
         }
         out
     }

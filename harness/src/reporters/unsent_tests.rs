@@ -35,6 +35,7 @@ fn report(cells: Vec<CellCoverage>) -> Report {
         profile: "p.toml".into(),
         profile_digest: String::new(),
         seed: 1,
+        run_tag: 1,
         replay: "cloison run --seed 1".into(),
         tenants: 2,
         cases: 16,

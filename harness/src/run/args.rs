@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use clap::builder::TypedValueParser as _;
-use cloison_generators::{GenConfig, TenantSelection};
+use cloison_generators::{GenConfig, RunTag, TenantSelection};
 use cloison_suites::outcome::FailOn;
 
 use crate::http::shell_quote;
@@ -33,6 +33,16 @@ pub struct RunArgs {
     /// Seed of the world: the same seed gives the same data, probes and verdict.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Run tag, 0 to 99: which slice of every value space the world uses, so that the worlds of two tags
+    /// share no value (a target that kept an earlier run's records cannot show this run's canaries);
+    /// default: the seed's, `seed mod 100`. The replay command fixes it.
+    #[arg(long, value_name = "TAG", value_parser = parse_run_tag)]
+    pub run_tag: Option<RunTag>,
+    /// Proceed when the preflight finds records on the target before seeding (this run's values: a replay on
+    /// a target that was not reset; values of an earlier cloison run). Values not of this run's world are
+    /// never proof of anything; without this flag such a target ends the run with exit 2.
+    #[arg(long)]
+    pub allow_dirty: bool,
     /// Tenants (MDPH), as `cloison generate --tenants` reads them: a count (1-101, no leading zero) or
     /// departement codes separated by commas (`75,2A,971`; `01` is the Ain, `13,` the Bouches-du-Rhone).
     #[arg(long, default_value = "2", value_parser = parse_tenants)]
@@ -110,6 +120,12 @@ fn parse_target(text: &str) -> Result<TargetSpec, String> {
     text.parse()
 }
 
+/// `--run-tag`: 0 to 99.
+fn parse_run_tag(text: &str) -> Result<RunTag, String> {
+    text.parse()
+        .map_err(|e: cloison_generators::GenError| e.to_string())
+}
+
 /// `--tenants`, read as `cloison generate` reads it, and checked (a count in range, known codes).
 fn parse_tenants(text: &str) -> Result<TenantSelection, String> {
     let tenants = TenantSelection::parse(text);
@@ -129,17 +145,24 @@ impl RunArgs {
             seed: self.seed,
             tenants: self.tenants.clone(),
             cases: self.cases,
+            run_tag: self.run_tag,
             ..GenConfig::default()
         }
+    }
+
+    /// The run tag of this run's world: the one fixed, else the seed's.
+    pub fn tag(&self) -> RunTag {
+        self.gen_config().tag()
     }
 
     /// The command line that replays this run: the same target, profile, world and flaws give the same
     /// probes and the same verdict.
     pub fn replay_command(&self) -> String {
         let mut command = format!(
-            "cloison run --target {} --seed {} --tenants {} --cases {}",
+            "cloison run --target {} --seed {} --run-tag {} --tenants {} --cases {}",
             shell_quote(&self.target.to_string()),
             self.seed,
+            self.tag(),
             self.tenants,
             self.cases
         );
@@ -186,6 +209,9 @@ impl RunArgs {
         if self.allow_remote {
             command.push_str(" --allow-remote");
         }
+        if self.allow_dirty {
+            command.push_str(" --allow-dirty");
+        }
         if let Some(shard) = self.shard {
             command.push_str(&format!(" --shard {shard}"));
         }
@@ -204,6 +230,8 @@ impl Default for RunArgs {
             openapi: None,
             secrets: None,
             seed: 1,
+            run_tag: None,
+            allow_dirty: false,
             tenants: TenantSelection::Count(2),
             cases: 16,
             flaws: Vec::new(),
@@ -284,7 +312,7 @@ mod tests {
         let replay = args.replay_command();
         assert_eq!(
             replay,
-            "cloison run --target 'image:cloison-portal:dev' --seed 42 --tenants 3 --cases 40 \
+            "cloison run --target 'image:cloison-portal:dev' --seed 42 --run-tag 42 --tenants 3 --cases 40 \
              --profile 'profiles/my-platform.toml' --flaw 'document-idor' --flaw 'case-idor'"
         );
         // No argument here contains a space, so unquoting word by word is what a shell would do.
@@ -300,6 +328,7 @@ mod tests {
             (args.seed, args.tenants, args.cases)
         );
         assert_eq!(parsed.flaws, args.flaws);
+        assert_eq!(parsed.run_tag.map(|t| t.get()), Some(42));
     }
 
     #[test]

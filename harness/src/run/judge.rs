@@ -33,6 +33,7 @@ pub(super) fn report_of(
         deployment: String::new(),
         platform: profile.name.clone(),
         seed: args.seed,
+        run_tag: args.tag().get(),
         replay: args.replay_command(),
         tenants,
         cases: args.cases,
@@ -137,6 +138,9 @@ fn warnings(observed: &Observed, events: &Events, unused: &[String]) -> Vec<Stri
     }
     for key in unused {
         warnings.push(format!("{key} is declared but no probe used it"));
+    }
+    if let Some(leftovers) = &observed.leftovers {
+        warnings.push(leftovers.clone());
     }
     warnings
 }

@@ -332,6 +332,7 @@ pub(super) async fn drive(
         log,
         secrets_file: prepared.secrets_file.clone(),
         redact: prepared.redact.clone(),
+        allow_dirty: args.allow_dirty,
     };
     let scanner = probing.plan.scanner();
     let pacer = settings.pacer.clone();
@@ -384,6 +385,7 @@ fn halt(err: EngineError, made: crate::event::Stats, pace: &crate::http::PaceRep
             Halt::report(Ok(Failure::Target(with_advice(message, pace))), made)
         }
         EngineError::Interrupted => Halt::report(Err(StopReason::InterruptedSettingUp), made),
+        EngineError::Dirty(message) => Halt::Error(CliError::DirtyTarget(message)),
     }
 }
 

@@ -18,6 +18,7 @@ mod failing;
 mod fuzz;
 mod generate;
 mod guichet;
+mod leftovers;
 mod mock;
 mod officine;
 mod openapi;

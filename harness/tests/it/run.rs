@@ -246,10 +246,9 @@ fn the_binary_exits_0_when_clean_and_1_with_a_replay_command_on_findings() {
         Some(i32::from(EXIT_FINDINGS)),
         "{stdout}"
     );
-    let replay =
-        "cloison run --target 'embedded' --seed 7 --tenants 2 --cases 6 --flaw 'case-idor'";
+    let replay = "cloison run --target 'embedded' --seed 7 --run-tag 7 --tenants 2 --cases 6 --flaw 'case-idor'";
     assert!(
-        stdout.contains(&format!("seed 7; replay: {replay}")),
+        stdout.contains(&format!("seed 7, run tag 7; replay: {replay}")),
         "{stdout}"
     );
     let report: serde_json::Value =
