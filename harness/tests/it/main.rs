@@ -16,6 +16,7 @@ mod explained;
 mod failing;
 mod fuzz;
 mod generate;
+mod greffe;
 mod guichet;
 mod mock;
 mod officine;
