@@ -42,8 +42,9 @@ pub enum Renewal {
     Relogin,
     /// The session is alive: the answer is the platform's, judged as it is.
     Genuine,
-    /// The session is proven alive and the endpoint's refusals say a `401` means "not yours": the answer is
-    /// a refusal (judged as one), not a signed-out caller.
+    /// The session is proven alive (or, for an identity with nothing of its own to read, was opened by a
+    /// login made for this request) and the endpoint's refusals say a `401` means "not yours": the answer
+    /// is a refusal (judged as one), not a signed-out caller.
     Refused,
     /// The session is not accepted even right after new logins: the answer proves nothing, and the probe
     /// is not judged from it.
@@ -60,8 +61,8 @@ pub enum Renewal {
 /// - not yet checked: check;
 /// - dead: a new login, up to [`MAX_RENEWALS`];
 /// - uncheckable: a new login the first time; an answer given to a session that was just opened, for a
-///   request already sent again, is taken as the platform's, unless it would count as a refusal: a `401`
-///   is a refusal only from a session proven alive, so that one proves nothing.
+///   request already sent again, is taken as the platform's (the login made for it is the only proof of
+///   life such an identity has), and a refusal where a `401` may mean "not yours".
 pub fn after_signed_out(
     current: bool,
     liveness: Liveness,
@@ -83,7 +84,7 @@ pub fn after_signed_out(
         Liveness::Dead if spent => Renewal::GiveUp,
         Liveness::Dead => Renewal::Relogin,
         Liveness::Uncheckable if renewals == 0 => Renewal::Relogin,
-        Liveness::Uncheckable if refuses => Renewal::GiveUp,
+        Liveness::Uncheckable if refuses => Renewal::Refused,
         Liveness::Uncheckable => Renewal::Genuine,
     }
 }
@@ -166,9 +167,10 @@ mod tests {
             (true, Dead, MAX_RENEWALS, GiveUp),
             (false, Unchecked, 0, Resend),
             (false, Alive, MAX_RENEWALS, GiveUp),
-            // Nothing shows the session alive: a new login once, then the answer proves nothing.
+            // Nothing of its own to read: a new login first, never a refusal from the session the 401
+            // came to; the answer to the session opened for this request then stands.
             (true, Uncheckable, 0, Relogin),
-            (true, Uncheckable, 1, GiveUp),
+            (true, Uncheckable, 1, Refused),
         ];
         for (current, liveness, renewals, expected) in table {
             assert_eq!(
