@@ -221,7 +221,9 @@ impl Executor<'_> {
         };
         let policy = &self.profile.policy;
         session::liveness_record(population, policy, identity, |r| readable(r, false))
-            .or_else(|| session::liveness_record(population, policy, identity, |r| readable(r, true)))
+            .or_else(|| {
+                session::liveness_record(population, policy, identity, |r| readable(r, true))
+            })
             .map(|record| record.key.clone())
     }
 

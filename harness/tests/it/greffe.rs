@@ -96,7 +96,10 @@ struct Greffe {
 type Shared = State<Arc<Greffe>>;
 
 fn unauthorized() -> Response {
-    reply(StatusCode::UNAUTHORIZED, json!({ "erreur": "non autorisé" }))
+    reply(
+        StatusCode::UNAUTHORIZED,
+        json!({ "erreur": "non autorisé" }),
+    )
 }
 
 fn admin(headers: &HeaderMap) -> bool {
@@ -142,8 +145,12 @@ async fn create_member(
     }
     let mut db = g.db.lock().expect("db");
     let id = format!("m{}", db.directory.accounts.len() + 1);
-    db.directory
-        .enrol(id.clone(), code, &body, ["identifiant", "secret", "fonction"]);
+    db.directory.enrol(
+        id.clone(),
+        code,
+        &body,
+        ["identifiant", "secret", "fonction"],
+    );
     reply(StatusCode::CREATED, json!({ "id": id }))
 }
 
@@ -303,10 +310,18 @@ async fn annexe(headers: HeaderMap, State(g): Shared, Path(id): Path<String>) ->
     let Some(a) = db.annexes.iter().find(|a| a.id == id) else {
         return g.not_yours();
     };
-    if !db.fiches.iter().any(|f| f.id == a.fiche && db.may_see(me, f)) {
+    if !db
+        .fiches
+        .iter()
+        .any(|f| f.id == a.fiche && db.may_see(me, f))
+    {
         return g.not_yours();
     }
-    file_answer(a.upload.mime.clone(), &a.upload.name, a.upload.bytes.clone())
+    file_answer(
+        a.upload.mime.clone(),
+        &a.upload.name,
+        a.upload.bytes.clone(),
+    )
 }
 
 fn router(greffe: Arc<Greffe>) -> Router {
@@ -481,7 +496,12 @@ async fn a_delete_refused_with_200_true_is_a_refusal_once_declared() {
     assert_eq!(fixed.foreign_changes, 0);
 
     let undeclared = run_greffe(Shape::TrueOnDelete, false, false).await;
-    assert_ne!(undeclared.run.report["outcome"], "clean", "{}", undeclared.run.summary());
+    assert_ne!(
+        undeclared.run.report["outcome"],
+        "clean",
+        "{}",
+        undeclared.run.summary()
+    );
     let suspicious = on_delete(&undeclared.run, "suspicious");
     assert!(!suspicious.is_empty(), "{}", undeclared.run.summary());
     assert!(
@@ -541,7 +561,7 @@ async fn a_fiche_served_to_others_behind_401s_is_a_proven_leak() {
 
 /// Deletes that keep the fiche (`"active": false`): with `soft` declared, the fixed twin is clean,
 /// the owner's own delete (the stateful suite's) reading back as deleted; without it, the owner reading its
-/// own deleted fiche is taken for a read after a delete, and the run is not clean.
+/// own deleted fiche is taken for a read after a delete (a stateful finding).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_soft_delete_is_a_delete_once_declared() {
     let fixed = run_greffe(Shape::SoftDelete, false, true).await;
@@ -549,12 +569,18 @@ async fn a_soft_delete_is_a_delete_once_declared() {
     assert!(fixed.foreign_deletes > 0, "foreign deletes were tried");
     assert_eq!(fixed.foreign_changes, 0);
 
+    // Without `soft`, the owner reading its own deleted fiche (`"active": false`) after its delete is
+    // taken for a read of a record that no longer exists: a stateful finding.
     let undeclared = run_greffe(Shape::SoftDelete, false, false).await;
-    assert_ne!(undeclared.run.report["outcome"], "clean", "{}", undeclared.run.summary());
-    eprintln!(
-        "a soft-deleting platform without `soft`: {}",
-        undeclared.run.summary()
-    );
+    undeclared.run.assert_exit(EXIT_FINDINGS);
+    undeclared
+        .run
+        .cause("a read after the owner's own delete", |c| {
+            c["family"] == "stateful"
+                && c["reproducer"]["explanation"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("after delete"))
+        });
 }
 
 /// The flawed twin deactivates another's fiche: the owner reads it back marked deleted, proven tampering

@@ -28,7 +28,10 @@ fn the_unauthenticated_reason_names_its_probes_and_caps_the_list() {
         sentence.starts_with("10 probe(s) were answered as unauthenticated"),
         "{sentence}"
     );
-    assert!(sentence.contains("resources.r7.read as applicant: 1, and 2 more)"), "{sentence}");
+    assert!(
+        sentence.contains("resources.r7.read as applicant: 1, and 2 more)"),
+        "{sentence}"
+    );
     assert!(!sentence.contains("resources.r8.read"), "{sentence}");
 }
 

@@ -661,8 +661,7 @@ fn writes_are_judged_by_the_read_backs() {
         ),
         (
             "a soft delete: the owner losing some of the record's values is tampering",
-            Case::write(ChangeCase::soft_delete(200, r#"{"active":true}"#, 2))
-                .answer(403, &[]),
+            Case::write(ChangeCase::soft_delete(200, r#"{"active":true}"#, 2)).answer(403, &[]),
             "tampering: bob (agent) may not touch carol's case, yet the owner reads the record back without some of its values after the delete (answered 403)",
         ),
         (
@@ -672,8 +671,7 @@ fn writes_are_judged_by_the_read_backs() {
         ),
         (
             "a soft delete: a refused delete that left the record active and whole passes",
-            Case::write(ChangeCase::soft_delete(200, r#"{"active":true}"#, 0))
-                .answer(403, &[]),
+            Case::write(ChangeCase::soft_delete(200, r#"{"active":true}"#, 0)).answer(403, &[]),
             "pass: ",
         ),
         (

@@ -128,7 +128,10 @@ impl Validator<'_> {
         match (pointer, equals) {
             (Ok(pointer), Ok(equals)) => Ok(FieldEquals { pointer, equals }),
             (pointer, equals) => {
-                let errors = [pointer.err(), equals.err()].into_iter().flatten().collect();
+                let errors = [pointer.err(), equals.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
                 Err(ProfileError::several(errors)
                     .unwrap_or_else(|| self.err(at, "this field could not be validated")))
             }
@@ -164,7 +167,9 @@ fn json_of(value: &toml::Value) -> Result<Value, String> {
                 "{d} is a TOML date, which JSON does not have: write it as a string, `\"{d}\"`"
             ));
         }
-        toml::Value::Array(items) => Value::Array(items.iter().map(json_of).collect::<Result<_, _>>()?),
+        toml::Value::Array(items) => {
+            Value::Array(items.iter().map(json_of).collect::<Result<_, _>>()?)
+        }
         toml::Value::Table(table) => Value::Object(
             table
                 .iter()

@@ -63,7 +63,13 @@ fn refusal_bodies_and_soft_deletes_validate() {
     let own = delete.refusals.as_ref().expect("the delete's own refusals");
     assert_eq!(own.bodies, [RefusalBody::Exact(json!(true))]);
     // Everywhere else, the profile's refusals: no body.
-    assert!(Profile::reference_portal().expect("valid").refusals.bodies.is_empty());
+    assert!(
+        Profile::reference_portal()
+            .expect("valid")
+            .refusals
+            .bodies
+            .is_empty()
+    );
 }
 
 /// Every mistake of the new keys, and the error it must give (all of one table's at once).
@@ -75,8 +81,14 @@ fn refusal_body_and_soft_delete_mistakes_are_located() {
             "refusal_body_date",
             refusals_with("body = [false, 2024-01-01]"),
         ),
-        ("refusal_pointer_without_equals", refusals_with("pointer = \"/status\"")),
-        ("refusal_equals_without_pointer", refusals_with("equals = \"denied\"")),
+        (
+            "refusal_pointer_without_equals",
+            refusals_with("pointer = \"/status\""),
+        ),
+        (
+            "refusal_equals_without_pointer",
+            refusals_with("equals = \"denied\""),
+        ),
         (
             "refusal_pointer_not_a_pointer",
             refusals_with("pointer = \"status\"\nequals = \"denied\""),
@@ -98,7 +110,10 @@ fn refusal_body_and_soft_delete_mistakes_are_located() {
             "soft_whole_record",
             delete_with("soft = { pointer = \"\", equals = false }"),
         ),
-        ("soft_without_equals", delete_with("soft = { pointer = \"/active\" }")),
+        (
+            "soft_without_equals",
+            delete_with("soft = { pointer = \"/active\" }"),
+        ),
         (
             "soft_on_a_read",
             mutate(
