@@ -88,7 +88,7 @@ impl<'a> Executor<'a> {
         // The owner must read the record before, or its absence afterwards proves nothing.
         let before = self.read_as(owner, record_key).await?;
         let refused = self
-            .read_back_refusals(record_key)
+            .read_back_refusals(owner, record_key)
             .is_body_refusal(&before.observed);
         if !before.observed.is_success() || refused {
             return Ok(Err(NotApplicable(Unsent::OwnerCannotRead {
