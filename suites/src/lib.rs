@@ -45,5 +45,6 @@ pub use stateful::{Action, Model, Scene, Step, TransitionKind};
 pub use surface::{CallerUse, Creator, EndpointRef, Op, Param, Selector, Surface};
 pub use unsent::{Unsent, UnsentKind};
 pub use verdict::{
-    Evidence, Hit, Judgement, Needs, Observations, Observed, ReadBack, Refusals, Verdict,
+    Evidence, FieldEquals, Hit, Judgement, Needs, Observations, Observed, ReadBack, RefusalBody,
+    Refusals, SoftDelete, Verdict,
 };

@@ -245,8 +245,8 @@ pub enum Inconclusive {
     },
     /// Probes answered as unauthenticated even after a new login.
     Unauthenticated {
-        /// How many.
-        probes: usize,
+        /// Which, per endpoint and caller role, in report order.
+        probes: Vec<SignedOutProbes>,
     },
     /// The stateful suite stopped before its last sequence.
     StatefulStopped {
@@ -313,10 +313,7 @@ impl std::fmt::Display for Inconclusive {
                 f,
                 "stateful: the target refused a read the model allows: {explanation}"
             ),
-            Inconclusive::Unauthenticated { probes } => write!(
-                f,
-                "{probes} probe(s) were answered as unauthenticated even after a new login: their refusals prove nothing"
-            ),
+            Inconclusive::Unauthenticated { probes } => signed_out_sentence(f, probes),
             Inconclusive::StatefulStopped { why } => {
                 write!(f, "the stateful suite stopped early: {why}")
             }
@@ -495,6 +492,44 @@ pub struct UnsentFacts {
     pub first: String,
 }
 
+/// The probes of one endpoint, sent as identities of one role, answered as unauthenticated even after a
+/// new login (or from a session nothing shows alive where a `401` would have counted as a refusal).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SignedOutProbes {
+    /// The endpoint (its key in the profile).
+    pub endpoint: String,
+    /// The caller's role (`anonymous` for a request with no identity).
+    pub role: String,
+    /// How many probes.
+    pub probes: usize,
+}
+
+/// At most this many endpoint and role pairs are named in the sentence (all are counted).
+const SIGNED_OUT_NAMED: usize = 8;
+
+/// "N probe(s) were answered as unauthenticated ... (ENDPOINT as ROLE: n, ...)", with what to declare
+/// when a 401 means "not yours" there.
+fn signed_out_sentence(
+    f: &mut std::fmt::Formatter<'_>,
+    probes: &[SignedOutProbes],
+) -> std::fmt::Result {
+    let total: usize = probes.iter().map(|p| p.probes).sum();
+    write!(
+        f,
+        "{total} probe(s) were answered as unauthenticated even after a new login: their refusals prove nothing ("
+    )?;
+    for (i, p) in probes.iter().take(SIGNED_OUT_NAMED).enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        write!(f, "{sep}{} as {}: {}", p.endpoint, p.role, p.probes)?;
+    }
+    if probes.len() > SIGNED_OUT_NAMED {
+        write!(f, ", and {} more", probes.len() - SIGNED_OUT_NAMED)?;
+    }
+    f.write_str(
+        "); if the platform answers 401 for records that are not the caller's, list 401 among those endpoints' refusal statuses",
+    )
+}
+
 /// What a run observed, as far as its outcome goes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunFacts {
@@ -509,8 +544,8 @@ pub struct RunFacts {
     pub failures: Vec<Failure>,
     /// The stateful suite's refusals of reads its model allows, once per cell, in order.
     pub stateful_refusals: Vec<String>,
-    /// Probes answered as unauthenticated even after a new login.
-    pub unauthenticated: usize,
+    /// Probes answered as unauthenticated even after a new login, per endpoint and caller role.
+    pub unauthenticated: Vec<SignedOutProbes>,
     /// Why the stateful suite stopped early, if it did.
     pub stateful_stopped: Option<String>,
     /// Transitions the target refused every time (kind, refusals, first answer), in order.
@@ -546,9 +581,9 @@ pub fn classify(facts: &RunFacts) -> Classification {
         })
         .collect();
     let mut failures = facts.failures.clone();
-    if facts.unauthenticated > 0 {
+    if !facts.unauthenticated.is_empty() {
         reasons.push(Inconclusive::Unauthenticated {
-            probes: facts.unauthenticated,
+            probes: facts.unauthenticated.clone(),
         });
     }
     if let Some(why) = &facts.stateful_stopped {

@@ -42,6 +42,10 @@ pub enum Renewal {
     Relogin,
     /// The session is alive: the answer is the platform's, judged as it is.
     Genuine,
+    /// The session is proven alive (or, for an identity with nothing of its own to read, was opened by a
+    /// login made for this request) and the endpoint's refusals say a `401` means "not yours": the answer
+    /// is a refusal (judged as one), not a signed-out caller.
+    Refused,
     /// The session is not accepted even right after new logins: the answer proves nothing, and the probe
     /// is not judged from it.
     GiveUp,
@@ -49,15 +53,22 @@ pub enum Renewal {
 
 /// What to do with an answer that says the caller is not signed in: `current` is whether the session it
 /// was given to is still the identity's (no new login since), `liveness` what is known of that session,
-/// `renewals` how many renewals this request already cost.
+/// `renewals` how many renewals this request already cost, `refuses` whether the endpoint's refusals let a
+/// `401` mean "not yours" (`Refusals::unauthenticated_refuses`).
 ///
 /// - the session was replaced: the request is sent again with the new one;
-/// - alive: the answer is genuine;
+/// - alive: the answer is genuine, and a refusal where a `401` may mean "not yours";
 /// - not yet checked: check;
 /// - dead: a new login, up to [`MAX_RENEWALS`];
 /// - uncheckable: a new login the first time; an answer given to a session that was just opened, for a
-///   request already sent again, is taken as the platform's.
-pub fn after_signed_out(current: bool, liveness: Liveness, renewals: usize) -> Renewal {
+///   request already sent again, is taken as the platform's (the login made for it is the only proof of
+///   life such an identity has), and a refusal where a `401` may mean "not yours".
+pub fn after_signed_out(
+    current: bool,
+    liveness: Liveness,
+    renewals: usize,
+    refuses: bool,
+) -> Renewal {
     let spent = renewals >= MAX_RENEWALS;
     if !current {
         return if spent {
@@ -67,11 +78,13 @@ pub fn after_signed_out(current: bool, liveness: Liveness, renewals: usize) -> R
         };
     }
     match liveness {
+        Liveness::Alive if refuses => Renewal::Refused,
         Liveness::Alive => Renewal::Genuine,
         Liveness::Unchecked => Renewal::Check,
         Liveness::Dead if spent => Renewal::GiveUp,
         Liveness::Dead => Renewal::Relogin,
         Liveness::Uncheckable if renewals == 0 => Renewal::Relogin,
+        Liveness::Uncheckable if refuses => Renewal::Refused,
         Liveness::Uncheckable => Renewal::Genuine,
     }
 }
@@ -110,7 +123,8 @@ mod tests {
     fn what_is_done_with_an_answer_that_says_the_caller_is_not_signed_in() {
         use Liveness::*;
         use Renewal::*;
-        // (the session is still the identity's, what is known of it, renewals spent) -> what is done
+        // (the session is still the identity's, what is known of it, renewals spent) -> what is done, where a
+        // 401 only means "signed out"
         let table = [
             // Another request renewed the session since this one was sent: this answer is an old session's.
             (false, Unchecked, 0, Resend),
@@ -130,7 +144,37 @@ mod tests {
         ];
         for (current, liveness, renewals, expected) in table {
             assert_eq!(
-                after_signed_out(current, liveness, renewals),
+                after_signed_out(current, liveness, renewals, false),
+                expected,
+                "{current} {liveness:?} {renewals}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_401_is_a_refusal_only_from_a_session_proven_alive() {
+        use Liveness::*;
+        use Renewal::*;
+        // Where a 401 may mean "not yours": (still the identity's, what is known, renewals) -> what is done
+        let table = [
+            // Proven alive by the identity's own read: the platform refused, whatever the renewals spent.
+            (true, Alive, 0, Refused),
+            (true, Alive, MAX_RENEWALS, Refused),
+            // Not yet known: check first, never a refusal on trust.
+            (true, Unchecked, 0, Check),
+            // Dead: a new login and the request again, as anywhere; never a refusal.
+            (true, Dead, 0, Relogin),
+            (true, Dead, MAX_RENEWALS, GiveUp),
+            (false, Unchecked, 0, Resend),
+            (false, Alive, MAX_RENEWALS, GiveUp),
+            // Nothing of its own to read: a new login first, never a refusal from the session the 401
+            // came to; the answer to the session opened for this request then stands.
+            (true, Uncheckable, 0, Relogin),
+            (true, Uncheckable, 1, Refused),
+        ];
+        for (current, liveness, renewals, expected) in table {
+            assert_eq!(
+                after_signed_out(current, liveness, renewals, true),
                 expected,
                 "{current} {liveness:?} {renewals}"
             );

@@ -431,10 +431,21 @@ impl Model {
 
     /// May `session` read the subject now?
     pub fn may_read(&self, session: usize) -> bool {
+        !self.deleted && self.may_read_undeleted(session)
+    }
+
+    /// Where deletes keep the record (a soft delete): may `session` still read the deleted subject, marked
+    /// deleted? Those who could read it had it not been deleted (its owner, its tenant's staff).
+    pub fn may_read_kept(&self, session: usize) -> bool {
+        self.deleted && self.may_read_undeleted(session)
+    }
+
+    /// May `session` read the subject, deleted or not?
+    fn may_read_undeleted(&self, session: usize) -> bool {
         let Some(s) = self.sessions.get(session) else {
             return false;
         };
-        if !s.live || self.deleted {
+        if !s.live {
             return false;
         }
         let Some(identity) = self.members.get(s.member) else {
@@ -759,10 +770,26 @@ mod tests {
     #[test]
     fn a_deleted_subject_is_readable_by_nobody_and_cannot_move() {
         let mut m = model();
+        let before = readers(&m);
+        assert!(!before.is_empty());
+        assert!((0..m.sessions().len()).all(|i| !m.may_read_kept(i)));
         m.commit(&Action::Delete { by: 0 });
         assert!(readers(&m).is_empty());
         assert_eq!(m.action(&Step::Transfer), None);
         assert_eq!(m.action(&Step::Delete), None);
+        // Where deletes keep the record, those who read it before may still read it, marked deleted.
+        let kept: Vec<String> = (0..m.sessions().len())
+            .filter(|&s| m.may_read_kept(s))
+            .map(|s| {
+                let member = m.sessions()[s].member;
+                format!(
+                    "{}{}",
+                    m.member(member).map_or("?", |i| i.key.as_str()),
+                    if m.sessions()[s].extra { "+" } else { "" }
+                )
+            })
+            .collect();
+        assert_eq!(kept, before);
     }
 
     #[test]

@@ -149,6 +149,17 @@ impl Executor<'_> {
         if allowed && policy.shut_to(&read.origin.to_string(), &member.role) {
             return None;
         }
+        // A soft delete: the subject deleted by its owner, read by one who could read it before and shown
+        // marked deleted, is deleted as the profile describes it.
+        let kept = model.may_read_kept(i)
+            && self
+                .profile
+                .endpoint(RecordKind::Case, "delete")
+                .and_then(|delete| delete.soft.as_ref())
+                .is_some_and(|soft| soft.shows_deleted(&ex.observed));
+        if kept {
+            return None;
+        }
         // Values public to the member's role in its tenant prove nothing (`[policy.public]`).
         let foreign: Vec<_> = ours
             .iter()

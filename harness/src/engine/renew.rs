@@ -106,11 +106,13 @@ impl Executor<'_> {
                 return Ok(ex);
             }
             let answered = Instant::now();
+            let refuses = refusals.unauthenticated_refuses();
             match self
-                .signed_out(key, held.generation, answered, renewals)
+                .signed_out(key, held.generation, answered, renewals, refuses)
                 .await?
             {
-                Renewal::Genuine => return Ok(ex),
+                // A refusal where a 401 means "not yours": the judge counts it among the refusals.
+                Renewal::Genuine | Renewal::Refused => return Ok(ex),
                 Renewal::GiveUp => {
                     return Err(Unanswered::Session(format!(
                         "{}'s requests are not accepted even right after a new login ({} {} answered {}): the probe proves nothing",
@@ -126,13 +128,15 @@ impl Executor<'_> {
     }
 
     /// Under the identity's lock, what is done with an answer given at `answered` to its session of
-    /// `generation`: the session checked, renewed (the new one stored), or the answer taken as genuine.
+    /// `generation`: the session checked, renewed (the new one stored), or the answer taken as genuine (a
+    /// refusal, where `refuses`: a 401 may mean "not yours" on that endpoint).
     async fn signed_out(
         &self,
         key: &str,
         generation: u64,
         answered: Instant,
         renewals: usize,
+        refuses: bool,
     ) -> Result<Renewal, Unanswered> {
         let lock = self.sessions.renewal_lock(key);
         let _renewing = lock.lock().await;
@@ -146,7 +150,7 @@ impl Executor<'_> {
             if current && held.alive_at.is_some_and(|at| at >= answered) {
                 liveness = Liveness::Alive;
             }
-            match session::after_signed_out(current, liveness, renewals) {
+            match session::after_signed_out(current, liveness, renewals, refuses) {
                 Renewal::Check => liveness = self.liveness(key, &held).await?,
                 Renewal::Relogin => {
                     self.relogin(key).await.map_err(Unanswered::Target)?;
@@ -204,16 +208,22 @@ impl Executor<'_> {
         Some((record, endpoint))
     }
 
-    /// A record the identity may see, seeded, readable back, and out of the pool set aside for writes.
+    /// A record the identity may see, seeded, readable back, out of the pool set aside for writes if it
+    /// has one, else in it (a pooled record a write removed answers as missing: alive where a missing record
+    /// answers 404, and taken for a dead session, never for a live one, where it answers 401).
     fn find_liveness_record(&self, key: &str) -> Option<String> {
         let population = &self.plan.population;
         let identity = population.identity(key)?;
-        let readable = |record: &cloison_suites::Record| {
+        let readable = |record: &cloison_suites::Record, pooled: bool| {
             self.seeded.record_ids.contains_key(&record.key)
-                && !self.pool.contains(&record.case)
+                && (pooled || !self.pool.contains(&record.case))
                 && self.read_back_endpoint_as(key, &record.key).is_some()
         };
-        session::liveness_record(population, &self.profile.policy, identity, readable)
+        let policy = &self.profile.policy;
+        session::liveness_record(population, policy, identity, |r| readable(r, false))
+            .or_else(|| {
+                session::liveness_record(population, policy, identity, |r| readable(r, true))
+            })
             .map(|record| record.key.clone())
     }
 

@@ -33,6 +33,23 @@ impl<'a> Executor<'a> {
         }
     }
 
+    /// How many of the record's own values (canaries of its person) the owner read `before` and no longer
+    /// reads in `back` (a read-back that is not a whole success loses nothing: it is judged otherwise).
+    fn lost(&self, record: &cloison_suites::Record, before: &Exchange, back: &Exchange) -> usize {
+        if !back.observed.is_success() || back.observed.truncated || before.observed.truncated {
+            return 0;
+        }
+        let own = |ex: &Exchange| -> std::collections::BTreeSet<String> {
+            self.scan(&ex.observed)
+                .into_iter()
+                .filter(|h| h.owner.person.as_deref() == Some(record.person.as_str()))
+                .map(|h| h.canary)
+                .collect()
+        };
+        let after = own(back);
+        own(before).difference(&after).count()
+    }
+
     fn marker(&self, probe: &Probe) -> String {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for b in probe.id().bytes() {
@@ -70,7 +87,10 @@ impl<'a> Executor<'a> {
         let owner = owner.key.as_str();
         // The owner must read the record before, or its absence afterwards proves nothing.
         let before = self.read_as(owner, record_key).await?;
-        if !before.observed.is_success() {
+        let refused = self
+            .read_back_refusals(owner, record_key)
+            .is_body_refusal(&before.observed);
+        if !before.observed.is_success() || refused {
             return Ok(Err(NotApplicable(Unsent::OwnerCannotRead {
                 owner: owner.to_string(),
                 record: record_key.to_string(),
@@ -91,6 +111,19 @@ impl<'a> Executor<'a> {
             .await?;
         let evidence = self.evidence(actor, &write);
         let back = self.read_back(owner, record_key).await?;
+        let op = if endpoint.method == reqwest::Method::DELETE {
+            Op::Delete
+        } else {
+            Op::Update
+        };
+        // A delete that keeps the record: the "deleted" field, and the values the owner no longer reads (a
+        // record already marked deleted before the write proves nothing by being marked after it).
+        let soft = (endpoint.soft.as_ref())
+            .filter(|soft| op == Op::Delete && !soft.shows_deleted(&before.observed));
+        let lost = match (soft, &back) {
+            (Some(_), Some(back)) => self.lost(record, &before, back),
+            _ => 0,
+        };
         let (view, view_evidence);
         let answer = Answer {
             observed: &write.observed,
@@ -101,14 +134,12 @@ impl<'a> Executor<'a> {
         seen.change = Some(Change {
             owner,
             // Not `Profile::surface()`: that rebuilds every endpoint's description, once per write.
-            op: if endpoint.method == reqwest::Method::DELETE {
-                Op::Delete
-            } else {
-                Op::Update
-            },
+            op,
             read_back: back.as_ref().map(|b| &b.observed),
             read_back_refusals: self.read_back_refusals(owner, record_key),
             marker: endpoint.marker.as_deref().map(|p| (p, marker.as_str())),
+            soft,
+            lost,
             writer_saw_before,
             writer_view: None,
             named_reader: None,
@@ -244,6 +275,8 @@ impl<'a> Executor<'a> {
             read_back: back.as_ref().map(|b| &b.observed),
             read_back_refusals: self.read_back_refusals(actor_key, record_key),
             marker: None,
+            soft: None,
+            lost: 0,
             writer_saw_before: false,
             writer_view: None,
             named_reader: reader,

@@ -137,6 +137,7 @@ fn refusals(profile: &Profile, anonymous_secured: bool) -> Refusals {
         empty_list: profile.refusals.empty_list,
         list_pointer: profile.refusals.list_pointer.clone(),
         login_redirect: profile.refusals.login_redirect.clone(),
+        bodies: profile.refusals.bodies.clone(),
     }
 }
 
@@ -243,6 +244,7 @@ impl<'a> Planner<'a> {
             actor: None,
             refusals: Some(refusals(self.profile, anonymous_secured)),
             marker: None,
+            soft: None,
             granted: None,
             kind: None,
             poll: Default::default(),

@@ -87,6 +87,7 @@ mod tests {
             actor: None,
             refusals: None,
             marker: None,
+            soft: None,
             granted: None,
             kind: None,
             poll: Default::default(),

@@ -324,6 +324,8 @@ pub struct Endpoint {
     pub refusals: Option<Refusals>,
     /// Where a write probe's marker lands in the record as read back (JSON pointer; updates).
     pub marker: Option<String>,
+    /// A delete that keeps the record readable by its owner: the field a deleted record holds (deletes).
+    pub soft: Option<cloison_suites::SoftDelete>,
     /// The roles granted to call it (functions).
     pub granted: Option<Vec<String>>,
     /// The kind of record it touches (functions; default `case`).

@@ -362,6 +362,25 @@ pub struct RawRefusals {
     pub list_pointer: Option<String>,
     #[serde(default)]
     pub login_redirect: Option<String>,
+    /// Whole answer bodies that mean "refused" (any JSON values; checked by the validator).
+    #[serde(default)]
+    pub body: Option<Vec<toml::Value>>,
+    /// With `equals`: an answer whose JSON holds that value at this pointer is a refusal.
+    #[serde(default)]
+    pub pointer: Option<String>,
+    #[serde(default)]
+    pub equals: Option<toml::Value>,
+    /// An answer whose body contains this text is a refusal.
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// A JSON value at a JSON pointer: `{ pointer = "/active", equals = false }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFieldEquals {
+    pub pointer: String,
+    pub equals: toml::Value,
 }
 
 /// One HTTP call.
@@ -403,6 +422,9 @@ pub struct RawEndpoint {
     pub refusals: Option<RawRefusals>,
     #[serde(default)]
     pub marker: Option<String>,
+    /// A delete that keeps the record: the field a deleted record holds.
+    #[serde(default)]
+    pub soft: Option<RawFieldEquals>,
     #[serde(default)]
     pub granted: Option<Vec<String>>,
     #[serde(default)]

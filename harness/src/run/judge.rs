@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use cloison_suites::outcome::{
-    Classification, Failure, FamilyFacts, GiveUp, RunFacts, Skip, StopReason, classify,
+    Classification, Failure, FamilyFacts, GiveUp, RunFacts, SignedOutProbes, Skip, StopReason,
+    classify,
 };
 use cloison_suites::{Family, Verdict};
 
@@ -58,8 +59,8 @@ struct Events {
     failed_controls: Vec<Failure>,
     /// The stateful suite's refused reads the model allows, once per cell.
     stateful_refusals: Vec<String>,
-    /// Probes answered as unauthenticated.
-    unauthenticated: usize,
+    /// Probes answered as unauthenticated, per (endpoint, caller role).
+    unauthenticated: BTreeMap<(String, String), usize>,
     /// Server errors (refused with an error included) per endpoint.
     server_errors: BTreeMap<String, usize>,
     /// What the first server error of each endpoint said (or that it said nothing), credentials redacted.
@@ -89,7 +90,15 @@ fn events(observed: &Observed, secrets: &[String]) -> Events {
                 reason: reason.clone(),
                 curl: event.exchange.as_ref().map(|e| e.request.curl.clone()),
             }),
-            Verdict::Unauthenticated => out.unauthenticated += 1,
+            Verdict::Unauthenticated => {
+                let role = match &event.probe.actor {
+                    Some(_) => event.probe.cell.role.clone(),
+                    None => "anonymous".to_string(),
+                };
+                *out.unauthenticated
+                    .entry((event.probe.endpoint.clone(), role))
+                    .or_default() += 1;
+            }
             Verdict::ServerError(_) | Verdict::RefusedWithError(_) => {
                 *out.server_errors
                     .entry(event.probe.endpoint.clone())
@@ -271,7 +280,13 @@ pub(super) fn judge(
             .chain(events.failed_controls)
             .collect(),
         stateful_refusals: events.stateful_refusals,
-        unauthenticated: events.unauthenticated,
+        unauthenticated: (events.unauthenticated.into_iter())
+            .map(|((endpoint, role), probes)| SignedOutProbes {
+                endpoint,
+                role,
+                probes,
+            })
+            .collect(),
         stateful_stopped: stateful.stopped.clone(),
         transitions_refused: (stateful.refused.iter())
             .filter(|(kind, _)| !stateful.transitions.contains_key(*kind))

@@ -17,6 +17,7 @@ mod explained;
 mod failing;
 mod fuzz;
 mod generate;
+mod greffe;
 mod guichet;
 mod leftovers;
 mod mock;

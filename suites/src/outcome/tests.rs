@@ -10,6 +10,31 @@ type Row<F> = (
     Vec<&'static str>,
 );
 
+fn signed_out(endpoint: &str, role: &str, probes: usize) -> SignedOutProbes {
+    SignedOutProbes {
+        endpoint: endpoint.into(),
+        role: role.into(),
+        probes,
+    }
+}
+
+#[test]
+fn the_unauthenticated_reason_names_its_probes_and_caps_the_list() {
+    let many: Vec<SignedOutProbes> = (0..10)
+        .map(|i| signed_out(&format!("resources.r{i}.read"), "applicant", 1))
+        .collect();
+    let sentence = Inconclusive::Unauthenticated { probes: many }.to_string();
+    assert!(
+        sentence.starts_with("10 probe(s) were answered as unauthenticated"),
+        "{sentence}"
+    );
+    assert!(
+        sentence.contains("resources.r7.read as applicant: 1, and 2 more)"),
+        "{sentence}"
+    );
+    assert!(!sentence.contains("resources.r8.read"), "{sentence}");
+}
+
 /// A clean run's facts: one control, one family that ran.
 fn clean() -> RunFacts {
     RunFacts {
@@ -151,12 +176,15 @@ fn classify_ranks_interruption_findings_failures_reasons() {
             RunFacts {
                 root_causes: 2,
                 failures: vec![target("the target stopped answering: reset")],
-                unauthenticated: 3,
+                unauthenticated: vec![
+                    signed_out("resources.case.read", "applicant", 2),
+                    signed_out("resources.note.list", "agent", 1),
+                ],
                 ..clean()
             },
             Outcome::Findings,
             vec![
-                "3 probe(s) were answered as unauthenticated even after a new login: their refusals prove nothing",
+                "3 probe(s) were answered as unauthenticated even after a new login: their refusals prove nothing (resources.case.read as applicant: 2, resources.note.list as agent: 1); if the platform answers 401 for records that are not the caller's, list 401 among those endpoints' refusal statuses",
             ],
             vec!["the target stopped answering: reset"],
         ),
@@ -411,7 +439,7 @@ fn classify_stops_and_the_order_of_reasons() {
             "reasons keep their order: refusals, sessions, stateful, families, controls, stops",
             RunFacts {
                 stateful_refusals: vec!["r".into()],
-                unauthenticated: 1,
+                unauthenticated: vec![signed_out("functions.audit", "anonymous", 1)],
                 stateful_stopped: Some("s".into()),
                 transitions_refused: vec![("logout".into(), 1, "500".into())],
                 families: vec![family("search", 2, 0, None, 0)],
@@ -428,7 +456,7 @@ fn classify_stops_and_the_order_of_reasons() {
             Outcome::Interrupted,
             vec![
                 "stateful: the target refused a read the model allows: r",
-                "1 probe(s) were answered as unauthenticated even after a new login: their refusals prove nothing",
+                "1 probe(s) were answered as unauthenticated even after a new login: their refusals prove nothing (functions.audit as anonymous: 1); if the platform answers 401 for records that are not the caller's, list 401 among those endpoints' refusal statuses",
                 "the stateful suite stopped early: s",
                 "stateful: the target refused every logout (1, first answer 500): the transition was never exercised",
                 "family search applies but ran no probe: no probe was executed",
@@ -644,7 +672,7 @@ fn classify_tiers_status_only_findings_are_warnings_unless_failed_on() {
             1,
             FailOn::Proven,
             RunFacts {
-                unauthenticated: 2,
+                unauthenticated: vec![signed_out("resources.case.read", "agent", 2)],
                 ..clean()
             },
             Outcome::Inconclusive,

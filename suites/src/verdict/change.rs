@@ -4,12 +4,21 @@
 
 use super::judge::{leak_sentence, who};
 use super::observations::{Change, Judgement, Need, Observations};
-use super::{ReadBack, Verdict, judge_forbidden, judge_write};
+use super::{Kept, ReadBack, Verdict, judge_forbidden, judge_write};
 use crate::probes::{Named, Probe};
 
 /// The verdict of a write by its answer and the owner's read-back, before the writer's view.
 fn write_verdict(seen: &Observations, change: &Change) -> Verdict {
-    let back = ReadBack::classify(change.read_back, change.read_back_refusals, change.marker);
+    let kept = change.soft.map(|soft| Kept {
+        soft,
+        lost: change.lost,
+    });
+    let back = ReadBack::classify(
+        change.read_back,
+        change.read_back_refusals,
+        change.marker,
+        kept,
+    );
     let answer = seen.answer;
     judge_write(
         answer.evidence,
@@ -83,7 +92,7 @@ pub(super) fn assignment_need(seen: &Observations) -> Option<Need> {
 
 /// The owner's read-back after an assignment (no marker: the assignment's own field is not looked for).
 fn assignment_read_back(change: &Change) -> ReadBack {
-    ReadBack::classify(change.read_back, change.read_back_refusals, None)
+    ReadBack::classify(change.read_back, change.read_back_refusals, None, None)
 }
 
 /// Judge a mass assignment: the record gone from its owner's reach is tampering; the named reader reading

@@ -96,6 +96,8 @@ struct ChangeCase {
     writer_view: Option<Seen>,
     named_reader: Option<&'static str>,
     named_reader_view: Option<Seen>,
+    soft: Option<SoftDelete>,
+    lost: usize,
 }
 
 impl ChangeCase {
@@ -118,6 +120,30 @@ impl ChangeCase {
             writer_view: None,
             named_reader: None,
             named_reader_view: None,
+            soft: None,
+            lost: 0,
+        }
+    }
+
+    /// A delete on a platform whose deletes keep the record (`active = false`): the owner reads back
+    /// `status` with `body`, and no longer reads `lost` of the record's values.
+    fn soft_delete(status: u16, body: &str, lost: usize) -> Self {
+        Self {
+            op: Op::Delete,
+            read_back: Some(Observed {
+                status,
+                body: body.as_bytes().to_vec(),
+                ..Observed::default()
+            }),
+            marker: None,
+            soft: Some(SoftDelete {
+                field: FieldEquals {
+                    pointer: "/active".into(),
+                    equals: serde_json::Value::Bool(false),
+                },
+            }),
+            lost,
+            ..Self::update(None, false)
         }
     }
 }
@@ -238,6 +264,19 @@ impl Case {
         self
     }
 
+    /// The answer is `status` with `body` and no canary.
+    fn answer_body(mut self, status: u16, body: &str) -> Self {
+        self.answer = seen(status, &[]);
+        self.answer.observed.body = body.as_bytes().to_vec();
+        self
+    }
+
+    /// The endpoint also refuses with these bodies.
+    fn refusing_bodies(mut self, bodies: Vec<RefusalBody>) -> Self {
+        self.refusals.bodies = bodies;
+        self
+    }
+
     fn owns_listed(mut self) -> Self {
         self.actor_owns_listed = true;
         self
@@ -291,6 +330,8 @@ impl Case {
                 writer_view: c.writer_view.as_ref().map(Seen::answer),
                 named_reader: c.named_reader,
                 named_reader_view: c.named_reader_view.as_ref().map(Seen::answer),
+                soft: c.soft.as_ref(),
+                lost: c.lost,
             }),
             ..Observations::of_answer(
                 self.actor.as_ref(),
@@ -605,6 +646,60 @@ fn writes_are_judged_by_the_read_backs() {
             Case::write(writer_saw_before).answer(403, &[]),
             "pass: ",
         ),
+        (
+            "a success whose body the profile declares a refusal, with no change, passes",
+            Case::write(ChangeCase::update(Some(200), false))
+                .answer_body(200, "true")
+                .refusing_bodies(vec![RefusalBody::Exact(serde_json::Value::Bool(true))]),
+            "pass: ",
+        ),
+        (
+            "a declared refusal body does not hide a change the owner reads back",
+            Case::write(ChangeCase::update(Some(200), true))
+                .answer_body(200, "true")
+                .refusing_bodies(vec![RefusalBody::Exact(serde_json::Value::Bool(true))]),
+            "tampering: bob (agent) may not touch carol's case, yet the owner reads back the write's marker (the update answered 200)",
+        ),
+        (
+            "the same success without the declaration stays suspicious",
+            Case::write(ChangeCase::update(Some(200), false)).answer_body(200, "true"),
+            "suspicious: bob (agent): 200 to a forbidden update, but the owner's read-back shows no change",
+        ),
+        (
+            "a soft delete: the owner reading the record marked deleted is tampering",
+            Case::write(ChangeCase::soft_delete(200, r#"{"active":false}"#, 0))
+                .answer_body(200, "true"),
+            "tampering: bob (agent) may not touch carol's case, yet the owner reads the record back marked deleted after the delete (answered 200)",
+        ),
+        (
+            "a soft delete: the owner losing some of the record's values is tampering",
+            Case::write(ChangeCase::soft_delete(200, r#"{"active":true}"#, 2)).answer(403, &[]),
+            "tampering: bob (agent) may not touch carol's case, yet the owner reads the record back without some of its values after the delete (answered 403)",
+        ),
+        (
+            "a soft delete: the owner losing the record is tampering",
+            Case::write(ChangeCase::soft_delete(404, "", 0)).answer(204, &[]),
+            "tampering: bob (agent) may not touch carol's case, yet the record is gone from its owner's reach after the delete (answered 204)",
+        ),
+        (
+            "a soft delete: a refused delete that left the record active and whole passes",
+            Case::write(ChangeCase::soft_delete(200, r#"{"active":true}"#, 0)).answer(403, &[]),
+            "pass: ",
+        ),
+        (
+            "a soft delete: the field read from a body cut at the size limit proves nothing",
+            Case::write(ChangeCase {
+                read_back: Some(Observed {
+                    status: 200,
+                    body: br#"{"active":false"#.to_vec(),
+                    truncated: true,
+                    ..Observed::default()
+                }),
+                ..ChangeCase::soft_delete(200, "", 3)
+            })
+            .answer(403, &[]),
+            "pass: ",
+        ),
     ];
     for (rule, case, expected) in rows {
         check(rule, case, expected);
@@ -857,14 +952,21 @@ fn read_backs_are_classified() {
             ReadBack::Unknown,
         ),
         ("no answer is unknown", None, ReadBack::Unknown),
+        (
+            "a success whose body is a declared refusal is gone",
+            Some(back(200, "false")),
+            ReadBack::Gone,
+        ),
     ];
+    // (Deletes that keep the record are classified in `writes_are_judged_by_the_read_backs`.)
     let refusals = Refusals {
         statuses: BTreeSet::from([302, 403, 404]),
+        bodies: vec![RefusalBody::Exact(serde_json::Value::Bool(false))],
         ..refusals()
     };
     for (rule, read, expected) in rows {
         assert_eq!(
-            ReadBack::classify(read.as_ref(), &refusals, marker),
+            ReadBack::classify(read.as_ref(), &refusals, marker, None),
             expected,
             "rule: {rule}"
         );

@@ -25,6 +25,7 @@ mod judge;
 mod observations;
 mod read;
 mod rules;
+mod shapes;
 mod write;
 
 #[cfg(test)]
@@ -35,7 +36,8 @@ mod tests;
 pub use judge::{judge, judge_seeding, leak_sentence, next_need};
 pub use observations::{Answer, Change, Exhibit, Judgement, Need, Needs, Observations};
 pub use rules::{judge_control, judge_existence, judge_forbidden, judge_visible};
-pub use write::{ReadBack, judge_write, marker_at};
+pub use shapes::{FieldEquals, RefusalBody, SoftDelete};
+pub use write::{Kept, ReadBack, judge_write, marker_at};
 
 /// A response as the oracle sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -87,12 +89,17 @@ pub struct Refusals {
     pub list_pointer: Option<String>,
     /// A redirect whose `Location` contains this is a refusal (a login page).
     pub login_redirect: Option<String>,
+    /// Answer bodies that mean "refused" (judged on a whole success or client error).
+    pub bodies: Vec<RefusalBody>,
 }
 
 impl Refusals {
     /// Whether a response is a refusal by these rules.
     pub fn is_refusal(&self, observed: &Observed) -> bool {
         if self.statuses.contains(&observed.status) {
+            return true;
+        }
+        if shapes::is_body_refusal(&self.bodies, observed) {
             return true;
         }
         if (300..400).contains(&observed.status)
@@ -112,6 +119,11 @@ impl Refusals {
         false
     }
 
+    /// Whether an answer is a refusal by one of the declared bodies (whole, a success or a client error).
+    pub fn is_body_refusal(&self, observed: &Observed) -> bool {
+        shapes::is_body_refusal(&self.bodies, observed)
+    }
+
     /// Whether a 2xx body is an empty list at the profile's list pointer (a body cut at the size limit is
     /// not one, and is not parsed).
     pub fn is_empty_list(&self, observed: &Observed) -> bool {
@@ -126,6 +138,13 @@ impl Refusals {
             None => Some(&json),
         };
         matches!(list, Some(serde_json::Value::Array(items)) if items.is_empty())
+    }
+
+    /// Whether a `401` from a live session means "refused" here (`401` among the statuses): a platform
+    /// that answers `401` for a record that exists but is not the caller's. It is a refusal only once the
+    /// caller's session is proven alive (see `crate::session::after_signed_out`).
+    pub fn unauthenticated_refuses(&self) -> bool {
+        self.statuses.contains(&401)
     }
 
     /// Whether a response says the caller is not (or no longer) authenticated: a 401, or a redirect to

@@ -1,7 +1,7 @@
 //! What a probe's verdict rests on: the observations a probe needs ([`Needs`], [`Need`]), the observations
 //! the harness gathered ([`Observations`]) and what the verdict path concludes of them ([`Judgement`]).
 
-use super::{Evidence, Hit, Observed, Refusals, Verdict};
+use super::{Evidence, Hit, Observed, Refusals, SoftDelete, Verdict};
 use crate::family::Family;
 use crate::population::{Identity, Record};
 use crate::probes::{Expect, Named, Probe, Variant};
@@ -146,6 +146,11 @@ pub struct Change<'a> {
     pub read_back_refusals: &'a Refusals,
     /// The field (JSON pointer) where the owner would read the write's marker, and the marker.
     pub marker: Option<(&'a str, &'a str)>,
+    /// A delete on a platform whose deletes keep the record: the declared "deleted" field.
+    pub soft: Option<&'a SoftDelete>,
+    /// With `soft`: how many of the record's own values (canaries) the owner read before the write and no
+    /// longer reads in its read-back.
+    pub lost: usize,
     /// A write: the writer already saw foreign data in the record before (or its view could not be read).
     pub writer_saw_before: bool,
     /// A write: the writer's view afterwards ([`Need::WriterView`]; `None` when it could not be read).

@@ -6,6 +6,7 @@ fn refusals() -> Refusals {
         empty_list: true,
         list_pointer: Some("/items".into()),
         login_redirect: Some("/login".into()),
+        bodies: Vec::new(),
     }
 }
 
@@ -210,6 +211,10 @@ fn writes_are_judged_by_the_read_back() {
         (500, ReadBack::Unchanged, "refused-with-error"),
         (200, ReadBack::Unchanged, "suspicious"),
         (200, ReadBack::Unknown, "server-error"),
+        // Where deletes keep the record: marked deleted, or emptied of its values, whatever the answer.
+        (200, ReadBack::SoftDeleted, "tampering"),
+        (403, ReadBack::SoftDeleted, "tampering"),
+        (200, ReadBack::Emptied, "tampering"),
     ];
     for (status, read_back, expected) in table {
         assert_eq!(

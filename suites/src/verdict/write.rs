@@ -1,6 +1,6 @@
 //! Writes: what the owner's read-back shows, and the verdict of a forbidden update or delete.
 
-use super::{Evidence, Observed, Refusals, Verdict};
+use super::{Evidence, Observed, Refusals, SoftDelete, Verdict};
 
 /// What the owner's read-back of a record shows after a write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,6 +9,12 @@ pub enum ReadBack {
     Unchanged,
     /// The write probe's marker is at the field the profile names.
     Marked,
+    /// A platform whose deletes keep the record: the owner reads it back holding the declared "deleted"
+    /// field (`soft`).
+    SoftDeleted,
+    /// A platform whose deletes keep the record: the owner reads it back without some of its values it
+    /// read before the write (a delete that blanked the record).
+    Emptied,
     /// The owner can no longer read it (refused or missing): deleted, or moved out of the owner's reach.
     Gone,
     /// The read-back itself failed (5xx, transport): nothing can be concluded.
@@ -17,15 +23,18 @@ pub enum ReadBack {
 
 impl ReadBack {
     /// What a read-back shows: `read` is its answer (`None` when it could not be sent), `refusals` how the
-    /// read-back endpoint refuses, `marker` the write's marker and the field (JSON pointer) it would be at.
+    /// read-back endpoint refuses, `marker` the write's marker and the field (JSON pointer) it would be at,
+    /// `kept` what a delete leaves on a platform whose deletes keep the record (`None` elsewhere).
     ///
-    /// - a success: the marker at its field, else unchanged;
+    /// - a success: the marker at its field; a declared refusal body, gone; else, where deletes keep the record, the "deleted" field set
+    ///   (soft-deleted) or some of the record's values lost (emptied); else unchanged;
     /// - a refusal that is not a lost session, a 404 or a 410: gone from the owner's reach;
     /// - anything else (a server error, a lost session, no answer): unknown.
     pub fn classify(
         read: Option<&Observed>,
         refusals: &Refusals,
         marker: Option<(&str, &str)>,
+        kept: Option<Kept<'_>>,
     ) -> ReadBack {
         let Some(back) = read else {
             return ReadBack::Unknown;
@@ -38,6 +47,18 @@ impl ReadBack {
             {
                 return ReadBack::Marked;
             }
+            // A success whose body the profile declares a refusal: the owner is refused its record.
+            if refusals.is_body_refusal(back) {
+                return ReadBack::Gone;
+            }
+            if let Some(kept) = kept {
+                if kept.soft.shows_deleted(back) {
+                    return ReadBack::SoftDeleted;
+                }
+                if kept.lost > 0 && !back.truncated {
+                    return ReadBack::Emptied;
+                }
+            }
             return ReadBack::Unchanged;
         }
         if refusals.is_refusal(back) && !refusals.is_unauthenticated(back)
@@ -47,6 +68,16 @@ impl ReadBack {
         }
         ReadBack::Unknown
     }
+}
+
+/// What is known of a record a delete may have kept (a platform whose deletes keep the record readable by
+/// its owner, with a field that says it is deleted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kept<'a> {
+    /// The declared "deleted" field.
+    pub soft: &'a SoftDelete,
+    /// How many of the record's own values (canaries) the owner read before the write and no longer reads.
+    pub lost: usize,
 }
 
 /// Whether `marker` is the value at `pointer` of a JSON body (or, for a non-JSON body and the empty
@@ -69,8 +100,8 @@ pub fn marker_at(body: &[u8], pointer: &str, marker: &str) -> bool {
 
 /// Judge a forbidden write (update or delete) by its answer and by the owner's read-back.
 ///
-/// - the marker at the named field, or the record gone from its owner's reach: proven tampering, whatever
-///   the write's status;
+/// - the marker at the named field, the record gone from its owner's reach, or (where deletes keep the
+///   record) marked deleted or emptied of its values: proven tampering, whatever the write's status;
 /// - foreign data in the write's answer: a proven leak;
 /// - a refusal: passes;
 /// - a server error with no change: a warning, not a voided run;
@@ -92,6 +123,18 @@ pub fn judge_write(
         ReadBack::Gone => {
             return Verdict::Tampering(format!(
                 "the record is gone from its owner's reach after the {what} (answered {})",
+                write.status
+            ));
+        }
+        ReadBack::SoftDeleted => {
+            return Verdict::Tampering(format!(
+                "the owner reads the record back marked deleted after the {what} (answered {})",
+                write.status
+            ));
+        }
+        ReadBack::Emptied => {
+            return Verdict::Tampering(format!(
+                "the owner reads the record back without some of its values after the {what} (answered {})",
                 write.status
             ));
         }

@@ -94,6 +94,12 @@ impl Validator<'_> {
                 "`marker` is only read on `update` endpoints: remove it",
             ));
         }
+        if raw_step.soft.is_some() {
+            return Err(self.err(
+                &key.key("soft"),
+                "`soft` says what a deleted record holds: it belongs to a [resources.KIND.delete] endpoint",
+            ));
+        }
         if i > 0 && raw_step.actor.is_some() {
             return Err(self.err(&key.key("as"), "the steps of a create are made by the same identity: `as` belongs to the first step only"));
         }

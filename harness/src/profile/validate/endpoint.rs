@@ -151,6 +151,11 @@ impl Validator<'_> {
                 .as_deref()
                 .map(|p| self.pointer(&at.key("marker"), p))
                 .transpose()?,
+            soft: raw
+                .soft
+                .as_ref()
+                .map(|soft| self.soft_delete(&at.key("soft"), soft))
+                .transpose()?,
             granted: None,
             kind: None,
             poll: self.poll(&at.key("poll"), raw.poll.as_ref())?,

@@ -56,6 +56,9 @@ impl Validator<'_> {
                 )
             })?),
         };
+        if raw_endpoint.soft.is_some() {
+            return Err(self.err(&key.key("soft"), "`soft` says what a deleted record holds: it belongs to a [resources.KIND.delete] endpoint"));
+        }
         let roots = record_roots(kind.unwrap_or(RecordKind::Case));
         let mut endpoint = self.endpoint(&key, raw_endpoint, roots)?;
         endpoint.granted = Some(granted.clone());

@@ -243,6 +243,12 @@ impl Validator<'_> {
                 "`marker` is only read on `update` endpoints: remove it",
             ));
         }
+        if endpoint.soft.is_some() && op != "delete" {
+            return Err(self.err(
+                &key.key("soft"),
+                "`soft` says what a deleted record holds: it belongs to a [resources.KIND.delete] endpoint",
+            ));
+        }
         Ok(endpoint)
     }
 

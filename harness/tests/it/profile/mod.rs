@@ -8,6 +8,7 @@ use cloison_harness::profile::{AccountSource, AuthScheme, Profile, REFERENCE_POR
 mod accounts;
 mod deploy;
 mod exceptions;
+mod refusals;
 
 pub(super) fn parse(text: &str) -> Result<Profile, String> {
     Profile::parse(Path::new("profile.toml"), text, None).map_err(|e| e.to_string())
