@@ -486,20 +486,26 @@ fn on_delete<'r>(run: &'r BinaryRun, evidence: &str) -> Vec<&'r Value> {
 }
 
 /// `200 true` to every delete: with `body = [true]` among the delete's refusals, the fixed twin is clean
-/// (foreign deletes were tried, nothing changed); without it, the same platform is reported SUSPICIOUS on
-/// the delete (a success where a refusal was expected), never clean in silence.
+/// with no finding at all (foreign deletes were tried, nothing changed); without it, the same platform is
+/// reported SUSPICIOUS on the delete (a success where a refusal was expected): a status-only warning, which
+/// does not fail the run by default (`--fail-on proven`), but is listed, never clean in silence.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delete_refused_with_200_true_is_a_refusal_once_declared() {
     let fixed = run_greffe(Shape::TrueOnDelete, false, true).await;
     fixed.run.assert_clean();
     assert!(fixed.foreign_deletes > 0, "foreign deletes were tried");
     assert_eq!(fixed.foreign_changes, 0);
+    assert!(fixed.run.causes().is_empty(), "{}", fixed.run.summary());
 
     let undeclared = run_greffe(Shape::TrueOnDelete, false, false).await;
-    assert_ne!(
-        undeclared.run.report["outcome"],
-        "clean",
-        "{}",
+    undeclared.run.assert_exit(0);
+    let groups = undeclared.run.report["groups"].as_array().expect("groups");
+    assert!(
+        !groups.is_empty()
+            && groups
+                .iter()
+                .all(|g| g["tier"] == "suspicious" && g["fails"] == false),
+        "status-only warnings, listed: {}",
         undeclared.run.summary()
     );
     let suspicious = on_delete(&undeclared.run, "suspicious");
