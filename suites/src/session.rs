@@ -14,6 +14,12 @@ use crate::population::{Identity, Population, Record, RecordKind};
 /// shared by many requests at once).
 pub const MAX_RENEWALS: usize = 8;
 
+/// New logins an identity with nothing of its own to read gets before the answer to a session opened for
+/// the request stands: a platform that revokes every session now and then may revoke the new one too
+/// before the request is sent again (seen: one probe in about ten runs of a proxy revoking every 150
+/// requests), and that identity has no read to tell a revoked session from a genuine 401.
+pub const UNCHECKABLE_RELOGINS: usize = 3;
+
 /// What is known of the session an answer was given to, when that answer says the caller is not signed in
 /// (a 401, or a redirect to the login page).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,8 +66,8 @@ pub enum Renewal {
 /// - alive: the answer is genuine, and a refusal where a `401` may mean "not yours";
 /// - not yet checked: check;
 /// - dead: a new login, up to [`MAX_RENEWALS`];
-/// - uncheckable: a new login the first time; an answer given to a session that was just opened, for a
-///   request already sent again, is taken as the platform's (the login made for it is the only proof of
+/// - uncheckable: a new login, up to [`UNCHECKABLE_RELOGINS`] times; then the answer given to a session
+///   that was just opened, for a request already sent again that many times, is taken as the platform's (the login made for it is the only proof of
 ///   life such an identity has), and a refusal where a `401` may mean "not yours".
 pub fn after_signed_out(
     current: bool,
@@ -83,7 +89,7 @@ pub fn after_signed_out(
         Liveness::Unchecked => Renewal::Check,
         Liveness::Dead if spent => Renewal::GiveUp,
         Liveness::Dead => Renewal::Relogin,
-        Liveness::Uncheckable if renewals == 0 => Renewal::Relogin,
+        Liveness::Uncheckable if renewals < UNCHECKABLE_RELOGINS => Renewal::Relogin,
         Liveness::Uncheckable if refuses => Renewal::Refused,
         Liveness::Uncheckable => Renewal::Genuine,
     }
@@ -138,9 +144,11 @@ mod tests {
             (true, Dead, 0, Relogin),
             (true, Dead, MAX_RENEWALS - 1, Relogin),
             (true, Dead, MAX_RENEWALS, GiveUp),
-            // Nothing to read: a new login once, then the fresh session's answer stands.
+            // Nothing to read: new logins (a fresh session may be revoked too), then the fresh session's
+            // answer stands.
             (true, Uncheckable, 0, Relogin),
-            (true, Uncheckable, 1, Genuine),
+            (true, Uncheckable, UNCHECKABLE_RELOGINS - 1, Relogin),
+            (true, Uncheckable, UNCHECKABLE_RELOGINS, Genuine),
         ];
         for (current, liveness, renewals, expected) in table {
             assert_eq!(
@@ -170,7 +178,8 @@ mod tests {
             // Nothing of its own to read: a new login first, never a refusal from the session the 401
             // came to; the answer to the session opened for this request then stands.
             (true, Uncheckable, 0, Relogin),
-            (true, Uncheckable, 1, Refused),
+            (true, Uncheckable, UNCHECKABLE_RELOGINS - 1, Relogin),
+            (true, Uncheckable, UNCHECKABLE_RELOGINS, Refused),
         ];
         for (current, liveness, renewals, expected) in table {
             assert_eq!(
