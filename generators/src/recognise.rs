@@ -11,11 +11,11 @@
 //!   ([`crate::ident::looks_like_generated_surname`]) under the generators' domains (persons'
 //!   [`crate::draw::EMAIL_DOMAINS`], agents' `mdphXX.example.org`);
 //! - references that carry a case number `{departement}-{year}-{sequence}`: document references
-//!   (`/D1`), note references (`/N1`), decision numbers (`-AAH`); a bare case number is not enough;
-//! - address lines `..., bât. B, appt 12`.
+//!   (`/D1`), note references (`/N1`), decision numbers (`-AAH`); a bare case number is not enough.
 //!
 //! Not recognised: a bare surname (ordinary words such as `Document` have the shape), phones and IBANs
-//! (any number has their shape).
+//! (any number has their shape), address lines (`12 rue des Lilas, bât. C, appt 4` is how real French
+//! addresses are written: a staging deployment's own data would read as an earlier run's).
 
 use crate::draw::EMAIL_DOMAINS;
 use crate::ident::{looks_like_generated_surname, nir_is_valid, nir_place_is_reserved};
@@ -30,8 +30,6 @@ pub enum GeneratedKind {
     Email,
     /// A document, note or decision reference.
     Reference,
-    /// A street address line.
-    AddressLine,
 }
 
 impl GeneratedKind {
@@ -41,7 +39,6 @@ impl GeneratedKind {
             GeneratedKind::Nir => "NIR",
             GeneratedKind::Email => "e-mail",
             GeneratedKind::Reference => "reference",
-            GeneratedKind::AddressLine => "address line",
         }
     }
 }
@@ -70,18 +67,6 @@ pub fn recognise(bytes: &[u8]) -> Vec<Recognised> {
             out.push(Recognised {
                 kind,
                 value: token.to_string(),
-            });
-        }
-    }
-    let marker = ", bât. ";
-    let mut from = 0;
-    while let Some(i) = text[from..].find(marker) {
-        let at = from + i;
-        from = at + marker.len();
-        if let Some(line) = address_line(&text, at) {
-            out.push(Recognised {
-                kind: GeneratedKind::AddressLine,
-                value: line,
             });
         }
     }
@@ -152,31 +137,6 @@ fn is_case_number(s: &str) -> bool {
     dept_ok && year.len() == 4 && digits(year) && (6..=7).contains(&seq.len()) && digits(seq)
 }
 
-/// The address line around the `, bât. ` at byte `at`: `12 rue X, bât. B, appt 3`.
-fn address_line(text: &str, at: usize) -> Option<String> {
-    let after = &text[at + ", bât. ".len()..];
-    let mut chars = after.chars();
-    let building = chars.next()?;
-    if !building.is_ascii_uppercase() {
-        return None;
-    }
-    let rest = chars.as_str().strip_prefix(", appt ")?;
-    let flat_len = rest.bytes().take_while(u8::is_ascii_digit).count();
-    if flat_len == 0 {
-        return None;
-    }
-    let end = text.len() - rest.len() + flat_len;
-    let start = text[..at]
-        .rfind(['"', '\n', '<', '>', '\t'])
-        .map_or(0, |i| i + 1);
-    let number_first = text[start..at]
-        .trim_start()
-        .bytes()
-        .next()
-        .is_some_and(|c| c.is_ascii_digit());
-    number_first.then(|| text[start..end].trim().to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,19 +170,12 @@ mod tests {
             ("75-2024-000123", None),
             ("75-2024-000123-XYZ", None),
             ("Document", None),
-            (
-                "\"12 rue des Lilas, b\\u00e2t. C, appt 4\"",
-                Some(GeneratedKind::AddressLine),
-            ),
-            ("Batiment, bât. C, appt 4", None),
+            // Real addresses are written as generated ones are: never recognised.
+            ("\"12 rue des Lilas, bât. C, appt 4\"", None),
         ];
         for (text, kind) in rows {
             assert_eq!(found(text).first().map(|r| r.kind), kind, "{text}");
         }
-        assert_eq!(
-            found("\"12 rue des Lilas, bât. C, appt 4\"")[0].value,
-            "12 rue des Lilas, bât. C, appt 4"
-        );
     }
 
     #[test]
@@ -237,7 +190,6 @@ mod tests {
                 CanaryKind::DocumentReference
                 | CanaryKind::NoteReference
                 | CanaryKind::DecisionNumber => GeneratedKind::Reference,
-                CanaryKind::AddressLine => GeneratedKind::AddressLine,
                 _ => continue,
             };
             let json = serde_json::to_string(&c.value).unwrap();
