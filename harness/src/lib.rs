@@ -19,6 +19,7 @@
 //!
 //! Public: what the binary and the integration tests use; the rest is `pub(crate)`.
 
+pub mod accept;
 pub(crate) mod bench;
 pub(crate) mod cause;
 pub mod cli;
@@ -27,6 +28,7 @@ pub mod decode;
 pub mod engine;
 pub mod event;
 pub(crate) mod exit;
+pub mod diff;
 pub(crate) mod generate;
 pub mod http;
 pub mod input;
