@@ -205,7 +205,7 @@ mod tests {
     #[test]
     fn every_mistake_at_once_with_line_and_column() {
         let text = format!(
-            "[[accept]]\nfingerprint = \"nope\"\nreason = \"\"\nowner = \"o\"\nexpires = 2027-02-30\ncolour = 1\n\n[[accept]]\nfingerprint = \"{PRINT}\"\nexpires = 12\n\n[other]\n"
+            "[[accept]]\nfingerprint = \"nope\"\nreason = \"\"\nowner = \"o\"\nexpires = 2027-02-03T10:00:00\ncolour = 1\n\n[[accept]]\nfingerprint = \"{PRINT}\"\nexpires = 12\n\n[other]\n"
         );
         let err = parse(Path::new("a.toml"), &text).expect_err("invalid");
         let shown: Vec<String> = err

@@ -266,20 +266,6 @@ fn group(out: &mut String, report: &Report, index: usize, group: &Group) {
         group.cells.len(),
         group.instances,
     );
-    if let Some(accepted) = &group.accepted {
-        let _ = write!(
-            out,
-            "<p class=\"accepted\">Accepted risk: {} (owner {}, until {}).</p>",
-            escape(&accepted.reason),
-            escape(&accepted.owner),
-            escape(&accepted.expires)
-        );
-    }
-    let _ = write!(
-        out,
-        "<p class=\"muted\">Fingerprint <code>{}</code></p>",
-        escape(&group.fingerprint)
-    );
     for cell in &group.cells {
         let _ = write!(
             out,
@@ -294,6 +280,20 @@ fn group(out: &mut String, report: &Report, index: usize, group: &Group) {
         );
     }
     out.push_str("</tbody></table>");
+    if let Some(accepted) = &group.accepted {
+        let _ = write!(
+            out,
+            "<p class=\"accepted\">Accepted risk: {} (owner {}, until {}).</p>",
+            escape(&accepted.reason),
+            escape(&accepted.owner),
+            escape(&accepted.expires)
+        );
+    }
+    let _ = write!(
+        out,
+        "<p class=\"muted\">Fingerprint <code>{}</code></p>",
+        escape(&group.fingerprint)
+    );
     if let Some(c) = report.root_causes.get(group.root_cause) {
         cause(out, index, c);
     }
