@@ -193,6 +193,7 @@ pub fn diff(old: &Prior, new: &Prior) -> Diff {
     let mut groups = new.groups.clone();
     let compared = regress::compare(
         &mut groups,
+        &new.cells,
         Some(old),
         &[],
         Date(0),
@@ -211,7 +212,7 @@ pub fn diff(old: &Prior, new: &Prior) -> Diff {
             check: g.check(),
         })
         .collect();
-    findings.extend(compared.absent.iter().map(|a| FindingChange {
+    findings.extend(compared.absent.iter().filter(|a| a.retested).map(|a| FindingChange {
         state: BaselineState::Absent,
         fingerprint: a.fingerprint.clone(),
         evidence: a.evidence,

@@ -93,6 +93,9 @@ pub struct AbsentFinding {
     pub evidence: Evidence,
     /// Its tier.
     pub tier: Tier,
+    /// Whether this run sent probes in at least one of its cells (endpoint, role, relation): if not (records
+    /// used up, a smaller world, another shard), it is not shown, but not proven fixed either.
+    pub retested: bool,
 }
 
 /// The baseline a run was compared with (`--baseline`).
@@ -110,8 +113,11 @@ pub struct BaselineInfo {
     pub new: usize,
     /// Findings of this run that the baseline had.
     pub unchanged: usize,
-    /// Findings of the baseline this run does not show.
+    /// Findings of the baseline this run does not show, in cells it sent probes to: fixed.
     pub absent: usize,
+    /// Findings of the baseline this run does not show, in cells it sent no probe to: not re-tested.
+    #[serde(default)]
+    pub not_retested: usize,
 }
 
 /// What a baseline report holds that the comparison needs (the report of an earlier run, read back).
@@ -272,6 +278,7 @@ pub struct Compared {
 /// findings and the acceptances that match nothing.
 pub fn compare(
     groups: &mut [Group],
+    cells: &[CellCoverage],
     prior: Option<&Prior>,
     acceptances: &[Acceptance],
     today: Date,
@@ -300,7 +307,8 @@ pub fn compare(
         .unwrap_or_default()
         .iter()
         .filter(|g| baseline::is_absent(&g.fingerprint, &edges(g), &current, &current_edges))
-        .map(|g| AbsentFinding {
+        .map(|g| (g, retested(g, cells)))
+        .map(|(g, retested)| AbsentFinding {
             fingerprint: g.fingerprint.clone(),
             scope: g.scope,
             family: g.family,
@@ -309,6 +317,7 @@ pub fn compare(
             via: g.via.clone(),
             evidence: g.evidence,
             tier: g.tier,
+            retested,
         })
         .collect();
     let count = |state: BaselineState| groups.iter().filter(|g| g.baseline == Some(state)).count();
@@ -319,7 +328,8 @@ pub fn compare(
         cases: p.cases,
         new: count(BaselineState::New),
         unchanged: count(BaselineState::Unchanged),
-        absent: absent.len(),
+        absent: absent.iter().filter(|a| a.retested).count(),
+        not_retested: absent.iter().filter(|a| !a.retested).count(),
     });
     let warnings = baseline::unmatched(acceptances, &current)
         .into_iter()
@@ -335,6 +345,15 @@ pub fn compare(
         baseline,
         warnings,
     }
+}
+
+/// Whether a run sent probes in at least one cell under a baseline's finding.
+fn retested(group: &Group, cells: &[CellCoverage]) -> bool {
+    group.cells.iter().any(|g| {
+        cells.iter().any(|c| {
+            c.sent > 0 && c.endpoint == g.endpoint && c.role == g.role && c.relation == g.relation
+        })
+    })
 }
 
 /// The state of a group as reports show it: `accepted`, `accepted, expired`, `new`, `unchanged`, or

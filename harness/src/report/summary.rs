@@ -96,14 +96,15 @@ impl Report {
         };
         let _ = writeln!(
             out,
-            "\nbaseline {} (cloison {}, seed {}, {} case files): {} new, {} unchanged, {} absent",
+            "\nbaseline {} (cloison {}, seed {}, {} case files): {} new, {} unchanged, {} absent, {} not re-tested",
             baseline.file,
             baseline.cloison_version,
             baseline.seed,
             baseline.cases,
             baseline.new,
             baseline.unchanged,
-            baseline.absent
+            baseline.absent,
+            baseline.not_retested
         );
         for absent in &self.absent {
             let what = match (&absent.caller, &absent.via) {
@@ -113,7 +114,12 @@ impl Report {
             };
             let _ = writeln!(
                 out,
-                "  absent: {} {what} ({})",
+                "  {}: {} {what} ({})",
+                if absent.retested {
+                    "absent"
+                } else {
+                    "not re-tested (no probe sent in its cells)"
+                },
                 absent.evidence.label(),
                 absent.fingerprint.get(..12).unwrap_or(&absent.fingerprint)
             );

@@ -441,27 +441,29 @@ fn baseline(out: &mut String, report: &Report) {
     };
     let _ = write!(
         out,
-        "<h2 id=\"baseline\">Baseline</h2><p>Compared with <code>{}</code> (cloison {}, seed {}, {} case files): {} new, {} unchanged, {} absent.</p>",
+        "<h2 id=\"baseline\">Baseline</h2><p>Compared with <code>{}</code> (cloison {}, seed {}, {} case files): {} new, {} unchanged, {} absent, {} not re-tested (no probe sent in their cells).</p>",
         escape(&b.file),
         escape(&b.cloison_version),
         b.seed,
         b.cases,
         b.new,
         b.unchanged,
-        b.absent
+        b.absent,
+        b.not_retested
     );
     if !report.absent.is_empty() {
-        out.push_str("<table><thead><tr><th>absent since the baseline</th><th>evidence</th><th>fingerprint</th></tr></thead><tbody>");
+        out.push_str("<table><thead><tr><th>absent since the baseline</th><th>re-tested</th><th>evidence</th><th>fingerprint</th></tr></thead><tbody>");
         for a in &report.absent {
             let _ = write!(
                 out,
-                "<tr><td>{} on <code>{}</code>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                "<tr><td>{} on <code>{}</code>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
                 escape(a.family.name()),
                 escape(&a.endpoint),
                 a.caller
                     .as_ref()
                     .map(|c| format!(" ({})", escape(c)))
                     .unwrap_or_default(),
+                if a.retested { "yes" } else { "no: not sent" },
                 escape(a.evidence.label()),
                 escape(&a.fingerprint)
             );

@@ -150,15 +150,25 @@ fn absent_cases(report: &Report, suites: &mut BTreeMap<String, TestSuite>) {
         let suite = suites
             .entry(family.clone())
             .or_insert_with(|| TestSuite::new(family.clone()));
+        let status = if absent.retested {
+            TestCaseStatus::success()
+        } else {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message("not re-tested: no probe was sent in its cells");
+            status
+        };
         let mut case = TestCase::new(
             format!(
                 "{} on {} (absent since the baseline)",
                 absent.family, absent.endpoint
             ),
-            TestCaseStatus::success(),
+            status,
         );
         case.set_classname(format!("cloison.{family}"));
-        case.add_property(Property::new("baseline", "absent"));
+        case.add_property(Property::new(
+            "baseline",
+            if absent.retested { "absent" } else { "not-retested" },
+        ));
         case.add_property(Property::new("fingerprint", absent.fingerprint.as_str()));
         suite.add_test_case(case);
     }

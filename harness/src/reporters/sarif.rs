@@ -5,7 +5,7 @@
 //! caller; a selector; refusal answers) and its tier, never of reproducers, identifiers, seeds or times. A proven leak or tampering is an `error`, a status-only finding a
 //! `warning` (whatever `--fail-on` says). The location is the endpoint key (logical) in the profile file
 //! (physical). With `--baseline`, each result has its `baselineState` (`new`, `unchanged`; the baseline's
-//! findings this run does not show are `absent` results of kind `pass`); an active accepted risk
+//! findings this run does not show, in cells it sent probes to, are `absent` results of kind `pass`); an active accepted risk
 //! (`--accept`) is an external, accepted suppression with its justification.
 
 use std::collections::BTreeMap;
@@ -212,7 +212,7 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
     let rules: Vec<ReportingDescriptor> = Family::ALL.into_iter().map(rule).collect();
     let results: Vec<SarifResult> = (report.groups.iter())
         .map(|group| result(report, group))
-        .chain(report.absent.iter().map(|a| absent(report, a)))
+        .chain((report.absent.iter().filter(|a| a.retested)).map(|a| absent(report, a)))
         .collect();
     let driver = ToolComponent::builder()
         .name("cloison")

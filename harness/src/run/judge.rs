@@ -261,20 +261,6 @@ pub(super) fn judge(
     let (root_causes, findings) =
         report::root_causes(&observed.events, &observed.reproducers, &describe);
     let mut groups = report::group::group(&root_causes, args.fail_on);
-    let regression = &prepared.regression;
-    let compared = report::regress::compare(
-        &mut groups,
-        regression.prior.as_ref(),
-        &regression.acceptances,
-        regression.today,
-        args.fail_on,
-    );
-    // Findings the baseline had, or an active acceptance covers, do not count toward the outcome.
-    let counted: Vec<report::Group> = (groups.iter())
-        .filter(|g| report::regress::counts(g))
-        .cloned()
-        .collect();
-    let tally = report::group::tally(&counted);
     let events = events(&observed, &describe.secrets);
     let unused = unused_endpoints(profile, &observed);
     let mut warnings = warnings(&observed, &events, &unused);
@@ -286,7 +272,22 @@ pub(super) fn judge(
         events.failed_controls.len(),
     );
     warnings.extend(probing.openapi.warnings.iter().cloned());
+    let regression = &prepared.regression;
+    let compared = report::regress::compare(
+        &mut groups,
+        &coverage.cells,
+        regression.prior.as_ref(),
+        &regression.acceptances,
+        regression.today,
+        args.fail_on,
+    );
     warnings.extend(compared.warnings);
+    // Findings the baseline had, or an active acceptance covers, do not count toward the outcome.
+    let counted: Vec<report::Group> = (groups.iter())
+        .filter(|g| report::regress::counts(g))
+        .cloned()
+        .collect();
+    let tally = report::group::tally(&counted);
     let stateful = &observed.stateful;
     let facts = RunFacts {
         root_causes: counted.len(),

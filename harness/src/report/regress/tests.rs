@@ -102,19 +102,44 @@ fn states_against_a_baseline_and_what_fails() {
         ),
     ];
     for (why, old, mut new, states, fails, absent) in rows {
-        let compared = compare(&mut new, Some(&prior(old)), &[], today, FailOn::Proven);
+        let compared = compare(&mut new, &[], Some(&prior(old)), &[], today, FailOn::Proven);
         let got: Vec<Option<BaselineState>> = new.iter().map(|g| g.baseline).collect();
         assert_eq!(got, states, "{why}");
         let got: Vec<bool> = new.iter().map(|g| g.fails).collect();
         assert_eq!(got, fails, "{why}");
         assert_eq!(compared.absent.len(), absent, "{why}");
         let info = compared.baseline.expect("a baseline");
-        assert_eq!((info.absent, info.new + info.unchanged), (absent, new.len()), "{why}");
+        // No cell of this run was sent: an absent finding is not re-tested, never "fixed".
+        assert_eq!((info.absent, info.not_retested), (0, absent), "{why}");
+        assert_eq!(info.new + info.unchanged, new.len(), "{why}");
     }
     // Without a baseline, nothing is compared.
     let mut groups = vec![doc_idor()];
-    let compared = compare(&mut groups, None, &[], today, FailOn::Proven);
+    let compared = compare(&mut groups, &[], None, &[], today, FailOn::Proven);
     assert_eq!((groups[0].baseline, groups[0].fails, compared.baseline), (None, true, None));
+}
+
+#[test]
+fn a_finding_is_absent_only_where_this_run_sent_probes() {
+    let sent = |n: usize| CellCoverage {
+        family: Family::DirectRead,
+        endpoint: "resources.document.read".into(),
+        role: "agent".into(),
+        relation: "other-tenant".into(),
+        kind: "document".into(),
+        via: None,
+        expect: "refusal".into(),
+        planned: 3,
+        finding: None,
+        sent: n,
+        not_sent: Vec::new(),
+    };
+    let today = date("2027-01-15");
+    for (cells, retested) in [(vec![sent(3)], true), (vec![sent(0)], false), (vec![], false)] {
+        let compared = compare(&mut [], &cells, Some(&prior(vec![doc_idor()])), &[], today, FailOn::Proven);
+        assert_eq!(compared.absent.len(), 1);
+        assert_eq!(compared.absent[0].retested, retested, "{cells:?}");
+    }
 }
 
 #[test]
@@ -131,7 +156,7 @@ fn an_acceptance_holds_until_it_expires_and_one_that_matches_nothing_warns() {
         ("2027-02-01", true, AcceptanceState::Expired),
     ] {
         let mut groups = vec![doc_idor()];
-        let compared = compare(&mut groups, None, &list, date(today), FailOn::Proven);
+        let compared = compare(&mut groups, &[], None, &list, date(today), FailOn::Proven);
         assert_eq!(groups[0].fails, fails, "{today}");
         assert_eq!(counts(&groups[0]), fails, "{today}");
         assert_eq!(groups[0].accepted.as_ref().map(|a| a.state), Some(state));
@@ -139,7 +164,7 @@ fn an_acceptance_holds_until_it_expires_and_one_that_matches_nothing_warns() {
         assert!(compared.warnings[0].contains(&"0".repeat(64)));
     }
     let mut groups = vec![doc_idor()];
-    compare(&mut groups, Some(&prior(vec![])), &list, date("2027-01-01"), FailOn::Proven);
+    compare(&mut groups, &[], Some(&prior(vec![])), &list, date("2027-01-01"), FailOn::Proven);
     assert_eq!(
         state_label(&groups[0]).as_deref(),
         Some("new, accepted until 2027-01-31")
