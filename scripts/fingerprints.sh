@@ -39,7 +39,7 @@ for flaw in flaws:
         for g in report.get("groups", []):
             names.setdefault(g["fingerprint"], name(g))
             for c in g["cells"]:
-                edge = (c["endpoint"], c["role"], c["relation"], g["tier"])
+                edge = (c["endpoint"], c["role"], c["relation"], c.get("via"), g["tier"])
                 by_edge.setdefault(edge, set()).add(g["fingerprint"])
     if len(runs) != 10:
         failed = True

@@ -44,8 +44,14 @@ pub fn fingerprint(group: &Group) -> String {
     sha256_hex(text.as_bytes())
 }
 
-/// The cells under a finding, as edges (endpoint, role, relation, tier).
+/// The cells under a finding the minimum cover chose (an endpoint's or a caller's), as edges (endpoint,
+/// role, relation, tier); none for a selector's or refusal answers' finding, whose fingerprint does not
+/// depend on the cover (and whose cells another selector's finding may share: a second trusted selector
+/// on the same cells is a new finding).
 pub fn edges(group: &Group) -> Vec<Edge> {
+    if matches!(group.scope, Scope::Selector | Scope::RefusalAnswers) {
+        return Vec::new();
+    }
     let mut edges: Vec<Edge> = (group.cells.iter())
         .map(|c| {
             (
@@ -301,7 +307,7 @@ pub fn compare(
         );
     }
     let current: BTreeSet<String> = groups.iter().map(|g| g.fingerprint.clone()).collect();
-    let current_edges: BTreeSet<Edge> = groups.iter().flat_map(|g| edges(g)).collect();
+    let current_edges: BTreeSet<Edge> = groups.iter().flat_map(edges).collect();
     let absent: Vec<AbsentFinding> = prior
         .map(|p| p.groups.as_slice())
         .unwrap_or_default()

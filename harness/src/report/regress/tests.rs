@@ -120,6 +120,23 @@ fn states_against_a_baseline_and_what_fails() {
 }
 
 #[test]
+fn a_second_trusted_selector_on_the_same_cells_is_new() {
+    let selector = |via: &str| {
+        let mut g = group(Scope::Selector, "resources.case.list", doc_idor().cells);
+        g.via = Some(via.into());
+        g.family = Family::TenantSelector;
+        g.fingerprint = fingerprint(&g);
+        g
+    };
+    let mut new = vec![selector("header X-Tenant"), selector("query parameter tenant")];
+    assert_ne!(new[0].fingerprint, new[1].fingerprint);
+    let old = prior(vec![selector("header X-Tenant")]);
+    compare(&mut new, &[], Some(&old), &[], date("2027-01-01"), FailOn::Proven);
+    let got: Vec<Option<BaselineState>> = new.iter().map(|g| g.baseline).collect();
+    assert_eq!(got, vec![Some(BaselineState::Unchanged), Some(BaselineState::New)]);
+}
+
+#[test]
 fn a_finding_is_absent_only_where_this_run_sent_probes() {
     let sent = |n: usize| CellCoverage {
         family: Family::DirectRead,
