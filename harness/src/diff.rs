@@ -2,7 +2,7 @@
 //! (see `report::diff`); text on standard output, `--json FILE|-` and `--html FILE`. Exit 1 when a cell
 //! widened or a finding is new, 0 otherwise, 2 when a report cannot be read (an older schema included).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -25,13 +25,13 @@ pub struct DiffArgs {
     pub html: Option<PathBuf>,
 }
 
-fn load(path: &PathBuf) -> Result<Prior, CliError> {
+fn load(path: &Path) -> Result<Prior, CliError> {
     let text = crate::input::read_text_up_to(path, "JSON report", 1 << 30)
         .map_err(|e| CliError::usage(e.to_string()))?;
     read_prior(&path.display().to_string(), &text).map_err(|e| CliError::usage(e.to_string()))
 }
 
-fn write(path: &PathBuf, bytes: &[u8], format: &str) -> Result<(), CliError> {
+fn write(path: &Path, bytes: &[u8], format: &str) -> Result<(), CliError> {
     std::fs::write(path, bytes).map_err(|e| {
         CliError::usage(format!(
             "{}: cannot write the {format} diff: {e}",
@@ -44,7 +44,7 @@ fn write(path: &PathBuf, bytes: &[u8], format: &str) -> Result<(), CliError> {
 pub fn run(args: &DiffArgs) -> Result<(), CliError> {
     let (old, new) = (load(&args.old)?, load(&args.new)?);
     let diff = diff(&old, &new);
-    let to_stdout = args.json.as_deref() == Some(std::path::Path::new("-"));
+    let to_stdout = args.json.as_deref() == Some(Path::new("-"));
     if to_stdout {
         eprint!("{}", diff.text());
     } else {
@@ -63,7 +63,9 @@ pub fn run(args: &DiffArgs) -> Result<(), CliError> {
         write(path, diff.html_page().as_bytes(), "HTML")?;
     }
     if diff.fails {
-        Err(CliError::Outcome(cloison_suites::outcome::Outcome::Findings))
+        Err(CliError::Outcome(
+            cloison_suites::outcome::Outcome::Findings,
+        ))
     } else {
         Ok(())
     }

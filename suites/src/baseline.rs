@@ -171,22 +171,89 @@ mod tests {
             // No baseline, no acceptance: the tier decides.
             (Proven, P, None, None, true, "a proven finding fails"),
             (Suspicious, P, None, None, false, "status-only: a warning"),
-            (Suspicious, S, None, None, true, "--fail-on suspicious widens"),
+            (
+                Suspicious,
+                S,
+                None,
+                None,
+                true,
+                "--fail-on suspicious widens",
+            ),
             // A baseline: only new findings fail.
-            (Proven, P, Some(New), None, true, "a new proven finding fails"),
-            (Proven, P, Some(Unchanged), None, false, "an unchanged one does not"),
-            (Suspicious, P, Some(New), None, false, "a new status-only one is a warning"),
-            (Suspicious, S, Some(New), None, true, "unless --fail-on suspicious"),
-            (Suspicious, S, Some(Unchanged), None, false, "unchanged, whatever the tier"),
+            (
+                Proven,
+                P,
+                Some(New),
+                None,
+                true,
+                "a new proven finding fails",
+            ),
+            (
+                Proven,
+                P,
+                Some(Unchanged),
+                None,
+                false,
+                "an unchanged one does not",
+            ),
+            (
+                Suspicious,
+                P,
+                Some(New),
+                None,
+                false,
+                "a new status-only one is a warning",
+            ),
+            (
+                Suspicious,
+                S,
+                Some(New),
+                None,
+                true,
+                "unless --fail-on suspicious",
+            ),
+            (
+                Suspicious,
+                S,
+                Some(Unchanged),
+                None,
+                false,
+                "unchanged, whatever the tier",
+            ),
             // Acceptances.
             (Proven, P, None, Some(Active), false, "accepted"),
-            (Proven, P, Some(New), Some(Active), false, "accepted, even if new"),
+            (
+                Proven,
+                P,
+                Some(New),
+                Some(Active),
+                false,
+                "accepted, even if new",
+            ),
             (Proven, P, None, Some(Expired), true, "expired: fails again"),
-            (Proven, P, Some(Unchanged), Some(Expired), true, "expired beats unchanged"),
-            (Suspicious, P, None, Some(Expired), false, "expired, but a warning tier"),
+            (
+                Proven,
+                P,
+                Some(Unchanged),
+                Some(Expired),
+                true,
+                "expired beats unchanged",
+            ),
+            (
+                Suspicious,
+                P,
+                None,
+                Some(Expired),
+                false,
+                "expired, but a warning tier",
+            ),
         ];
         for (tier, fail_on, baseline, acceptance, expected, why) in rows {
-            assert_eq!(fails(tier, fail_on, baseline, acceptance), expected, "{why}");
+            assert_eq!(
+                fails(tier, fail_on, baseline, acceptance),
+                expected,
+                "{why}"
+            );
         }
     }
 
@@ -224,16 +291,27 @@ mod tests {
         };
         let rows = [
             ("b", vec![], BaselineState::Unchanged, "same fingerprint"),
-            ("z", vec![], BaselineState::New, "unknown fingerprint, no edge"),
+            (
+                "z",
+                vec![],
+                BaselineState::New,
+                "unknown fingerprint, no edge",
+            ),
             (
                 "caller",
-                vec![edge("doc.read", "agent", Tier::Proven), edge("doc.download", "agent", Tier::Proven)],
+                vec![
+                    edge("doc.read", "agent", Tier::Proven),
+                    edge("doc.download", "agent", Tier::Proven),
+                ],
                 BaselineState::Unchanged,
                 "the same cells grouped by caller instead of endpoint",
             ),
             (
                 "caller",
-                vec![edge("doc.read", "agent", Tier::Proven), edge("case.read", "agent", Tier::Proven)],
+                vec![
+                    edge("doc.read", "agent", Tier::Proven),
+                    edge("case.read", "agent", Tier::Proven),
+                ],
                 BaselineState::New,
                 "one more endpoint let the caller through",
             ),
@@ -249,10 +327,18 @@ mod tests {
         }
         let current: BTreeSet<String> = ["b"].map(String::from).into();
         let current_edges: BTreeSet<Edge> = [edge("doc.read", "agent", Tier::Proven)].into();
-        assert!(!is_absent("b", &[], &current, &current_edges), "still there");
+        assert!(
+            !is_absent("b", &[], &current, &current_edges),
+            "still there"
+        );
         assert!(is_absent("a", &[], &current, &current_edges), "gone");
         assert!(
-            !is_absent("a", &[edge("doc.read", "agent", Tier::Proven)], &current, &current_edges),
+            !is_absent(
+                "a",
+                &[edge("doc.read", "agent", Tier::Proven)],
+                &current,
+                &current_edges
+            ),
             "regrouped, not gone"
         );
         assert_eq!(BaselineState::Absent.name(), "absent");
@@ -268,7 +354,10 @@ mod tests {
         };
         let list = vec![make("a", "first"), make("x", "typo"), make("a", "second")];
         let current: BTreeSet<String> = ["a"].map(String::from).into();
-        assert_eq!(accepted("a", &list).map(|a| a.owner.as_str()), Some("first"));
+        assert_eq!(
+            accepted("a", &list).map(|a| a.owner.as_str()),
+            Some("first")
+        );
         assert_eq!(accepted("b", &list), None);
         let unmatched: Vec<&str> = (unmatched(&list, &current).iter())
             .map(|a| a.owner.as_str())

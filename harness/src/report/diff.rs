@@ -212,17 +212,23 @@ pub fn diff(old: &Prior, new: &Prior) -> Diff {
             check: g.check(),
         })
         .collect();
-    findings.extend(compared.absent.iter().filter(|a| a.retested).map(|a| FindingChange {
-        state: BaselineState::Absent,
-        fingerprint: a.fingerprint.clone(),
-        evidence: a.evidence,
-        tier: a.tier,
-        check: match (&a.caller, &a.via) {
-            (Some(caller), _) => format!("{caller} got through"),
-            (None, Some(via)) => format!("{} through {via}", a.family),
-            (None, None) => format!("{} on {}", a.family, a.endpoint),
-        },
-    }));
+    findings.extend(
+        compared
+            .absent
+            .iter()
+            .filter(|a| a.retested)
+            .map(|a| FindingChange {
+                state: BaselineState::Absent,
+                fingerprint: a.fingerprint.clone(),
+                evidence: a.evidence,
+                tier: a.tier,
+                check: match (&a.caller, &a.via) {
+                    (Some(caller), _) => format!("{caller} got through"),
+                    (None, Some(via)) => format!("{} through {via}", a.family),
+                    (None, None) => format!("{} on {}", a.family, a.endpoint),
+                },
+            }),
+    );
     let fails = cells.iter().any(|c| c.change == Change::Widened)
         || findings.iter().any(|f| f.state == BaselineState::New);
     Diff {
@@ -397,16 +403,51 @@ mod tests {
     fn how_a_cell_changes() {
         use State::{Allowed, Leak, NotSent, Refused, Suspicious};
         let rows = [
-            (Some(Refused), Some(Suspicious), Some(Change::Widened), "answered, no canary"),
+            (
+                Some(Refused),
+                Some(Suspicious),
+                Some(Change::Widened),
+                "answered, no canary",
+            ),
             (Some(Refused), Some(Leak), Some(Change::Widened), "leaked"),
-            (Some(Suspicious), Some(Leak), Some(Change::Widened), "status to data"),
+            (
+                Some(Suspicious),
+                Some(Leak),
+                Some(Change::Widened),
+                "status to data",
+            ),
             (Some(Leak), Some(Refused), Some(Change::Narrowed), "fixed"),
-            (Some(Leak), Some(Suspicious), Some(Change::Narrowed), "no longer data"),
+            (
+                Some(Leak),
+                Some(Suspicious),
+                Some(Change::Narrowed),
+                "no longer data",
+            ),
             (Some(Refused), Some(Refused), None, "same"),
-            (Some(NotSent), Some(Leak), Some(Change::Changed), "unknown before: not widened"),
-            (Some(Refused), Some(NotSent), Some(Change::Changed), "not sent is never refused"),
-            (Some(Allowed), Some(Refused), Some(Change::Changed), "the policy changed"),
-            (None, Some(Suspicious), Some(Change::Added), "a new endpoint"),
+            (
+                Some(NotSent),
+                Some(Leak),
+                Some(Change::Changed),
+                "unknown before: not widened",
+            ),
+            (
+                Some(Refused),
+                Some(NotSent),
+                Some(Change::Changed),
+                "not sent is never refused",
+            ),
+            (
+                Some(Allowed),
+                Some(Refused),
+                Some(Change::Changed),
+                "the policy changed",
+            ),
+            (
+                None,
+                Some(Suspicious),
+                Some(Change::Added),
+                "a new endpoint",
+            ),
             (Some(Refused), None, Some(Change::Removed), "gone"),
             (None, None, None, "nothing"),
         ];
@@ -451,7 +492,12 @@ mod tests {
         let new = prior(
             "new.json",
             vec![
-                cell("functions.assign", "applicant", "refusal", Some(Evidence::Suspicious)),
+                cell(
+                    "functions.assign",
+                    "applicant",
+                    "refusal",
+                    Some(Evidence::Suspicious),
+                ),
                 cell("functions.assign", "agent", "visible", None),
             ],
         );
@@ -461,7 +507,9 @@ mod tests {
         assert_eq!(d.cells[0].change, Change::Widened);
         let text = d.text();
         assert!(
-            text.contains("WIDENED  functions.assign  applicant on same-tenant: denied -> suspicious"),
+            text.contains(
+                "WIDENED  functions.assign  applicant on same-tenant: denied -> suspicious"
+            ),
             "{text}"
         );
         assert!(text.contains("exit 1"), "{text}");

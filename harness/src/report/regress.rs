@@ -14,9 +14,9 @@
 use std::collections::BTreeSet;
 
 use cloison_generators::date::Date;
+use cloison_suites::Family;
 use cloison_suites::baseline::{self, Acceptance, AcceptanceState, Baseline, BaselineState, Edge};
 use cloison_suites::outcome::{FailOn, Tier};
-use cloison_suites::Family;
 use serde::{Deserialize, Serialize};
 
 use super::group::Scope;
@@ -165,7 +165,9 @@ pub enum PriorError {
         why: String,
     },
     /// The report of a run that ended in an error: it holds no finding.
-    #[error("{file}: the report of a run that ended in an error ({outcome}): it holds no finding to compare with; use the report of a run that finished")]
+    #[error(
+        "{file}: the report of a run that ended in an error ({outcome}): it holds no finding to compare with; use the report of a run that finished"
+    )]
     Error {
         /// The file.
         file: String,
@@ -173,7 +175,9 @@ pub enum PriorError {
         outcome: String,
     },
     /// Written by a version whose reports lack what a comparison needs.
-    #[error("{file}: written by cloison {version} (report schema {schema}), whose reports carry no finding fingerprints: run that build again with this cloison (report schema {current}) to make a baseline")]
+    #[error(
+        "{file}: written by cloison {version} (report schema {schema}), whose reports carry no finding fingerprints: run that build again with this cloison (report schema {current}) to make a baseline"
+    )]
     Older {
         /// The file.
         file: String,
@@ -185,7 +189,9 @@ pub enum PriorError {
         current: &'static str,
     },
     /// Written by a newer version.
-    #[error("{file}: report schema {schema}; this cloison reads schema {current}: compare with the cloison that wrote it, or a newer one")]
+    #[error(
+        "{file}: report schema {schema}; this cloison reads schema {current}: compare with the cloison that wrote it, or a newer one"
+    )]
     Newer {
         /// The file.
         file: String,
@@ -292,13 +298,16 @@ pub fn compare(
 ) -> Compared {
     let base = prior.map(Prior::baseline);
     for group in groups.iter_mut() {
-        group.baseline = base.as_ref().map(|b| b.state(&group.fingerprint, &edges(group)));
-        group.accepted = baseline::accepted(&group.fingerprint, acceptances).map(|a| AcceptedRisk {
-            reason: a.reason.clone(),
-            owner: a.owner.clone(),
-            expires: a.expires.to_string(),
-            state: a.state(today),
-        });
+        group.baseline = base
+            .as_ref()
+            .map(|b| b.state(&group.fingerprint, &edges(group)));
+        group.accepted =
+            baseline::accepted(&group.fingerprint, acceptances).map(|a| AcceptedRisk {
+                reason: a.reason.clone(),
+                owner: a.owner.clone(),
+                expires: a.expires.to_string(),
+                state: a.state(today),
+            });
         group.fails = baseline::fails(
             group.tier,
             fail_on,

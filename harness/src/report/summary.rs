@@ -22,8 +22,9 @@ impl Report {
         super::matrix::write_terminal(&mut out, &self.coverage.cells);
         let numbered: Vec<(usize, &Group)> = self.groups.iter().enumerate().collect();
         let (failing, rest): (Vec<_>, Vec<_>) = numbered.into_iter().partition(|(_, g)| g.fails);
-        let (known, warnings): (Vec<_>, Vec<_>) =
-            rest.into_iter().partition(|(_, g)| !super::regress::counts(g));
+        let (known, warnings): (Vec<_>, Vec<_>) = rest
+            .into_iter()
+            .partition(|(_, g)| !super::regress::counts(g));
         if !failing.is_empty() {
             let _ = writeln!(
                 out,

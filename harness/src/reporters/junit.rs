@@ -167,7 +167,11 @@ fn absent_cases(report: &Report, suites: &mut BTreeMap<String, TestSuite>) {
         case.set_classname(format!("cloison.{family}"));
         case.add_property(Property::new(
             "baseline",
-            if absent.retested { "absent" } else { "not-retested" },
+            if absent.retested {
+                "absent"
+            } else {
+                "not-retested"
+            },
         ));
         case.add_property(Property::new("fingerprint", absent.fingerprint.as_str()));
         suite.add_test_case(case);

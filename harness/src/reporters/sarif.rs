@@ -14,8 +14,8 @@ use cloison_suites::Family;
 use serde_json::Value;
 use serde_sarif::sarif::{
     ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString,
-    PhysicalLocation, PropertyBag, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
-    ResultKind, Sarif, Suppression, Tool, ToolComponent,
+    PhysicalLocation, PropertyBag, ReportingDescriptor, Result as SarifResult, ResultKind,
+    ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use super::ReportError;

@@ -83,7 +83,12 @@ fn fingerprints(report: &serde_json::Value) -> Vec<String> {
         .as_array()
         .expect("groups")
         .iter()
-        .map(|g| g["fingerprint"].as_str().expect("a fingerprint").to_string())
+        .map(|g| {
+            g["fingerprint"]
+                .as_str()
+                .expect("a fingerprint")
+                .to_string()
+        })
         .collect();
     out.sort();
     out
@@ -133,7 +138,14 @@ fn baselines_acceptances_and_the_access_matrix_diff_on_the_reference_portal() {
             d,
             "accepted",
             Some("document-idor"),
-            &["--accept", &accept_file, "--today", "2027-01-31", "--sarif", &sarif],
+            &[
+                "--accept",
+                &accept_file,
+                "--today",
+                "2027-01-31",
+                "--sarif",
+                &sarif,
+            ],
         ),
         // The day after: expired, exit 1.
         run_args(
@@ -149,9 +161,17 @@ fn baselines_acceptances_and_the_access_matrix_diff_on_the_reference_portal() {
     assert_eq!(code(same), 0, "{}", text(same));
     let report = json(&d.join("same.json"));
     assert_eq!(fingerprints(&report), prints, "the same fingerprints");
-    assert!(states(&report).iter().all(|s| s == "unchanged"), "{}", text(same));
+    assert!(
+        states(&report).iter().all(|s| s == "unchanged"),
+        "{}",
+        text(same)
+    );
     assert!(text(same).contains("[unchanged]"), "{}", text(same));
-    assert!(text(same).contains("CLEAN OF NEW FINDINGS"), "{}", text(same));
+    assert!(
+        text(same).contains("CLEAN OF NEW FINDINGS"),
+        "{}",
+        text(same)
+    );
     super::reports::assert_valid(&report);
 
     assert_eq!(code(hardened), 0, "{}", text(hardened));
@@ -160,7 +180,11 @@ fn baselines_acceptances_and_the_access_matrix_diff_on_the_reference_portal() {
         .map(|a| a["fingerprint"].as_str().expect("fingerprint").to_string())
         .collect();
     assert_eq!(absent, prints, "the release's findings are absent");
-    assert!(text(hardened).contains("absent: PROVEN LEAK"), "{}", text(hardened));
+    assert!(
+        text(hardened).contains("absent: PROVEN LEAK"),
+        "{}",
+        text(hardened)
+    );
     super::reports::assert_valid(&report);
 
     assert_eq!(code(accepted), 0, "{}", text(accepted));
@@ -179,7 +203,11 @@ fn baselines_acceptances_and_the_access_matrix_diff_on_the_reference_portal() {
         );
     }
     assert_eq!(code(expired), 1, "{}", text(expired));
-    assert!(text(expired).contains("acceptance expired on 2027-01-31"), "{}", text(expired));
+    assert!(
+        text(expired).contains("acceptance expired on 2027-01-31"),
+        "{}",
+        text(expired)
+    );
 
     // A hardened baseline: the findings are new, exit 1; SARIF says so.
     let hardened_json = path("hardened.json");
@@ -191,11 +219,18 @@ fn baselines_acceptances_and_the_access_matrix_diff_on_the_reference_portal() {
         &["--baseline", &hardened_json, "--sarif", &sarif_new],
     )]);
     assert_eq!(code(&new[0]), 1, "{}", text(&new[0]));
-    assert!(states(&json(&d.join("new.json"))).iter().all(|s| s == "new"));
+    assert!(
+        states(&json(&d.join("new.json")))
+            .iter()
+            .all(|s| s == "new")
+    );
     let sarif = json(Path::new(&sarif_new));
     assert!(
-        (sarif["runs"][0]["results"].as_array().expect("results").iter())
-            .all(|r| r["baselineState"] == "new")
+        (sarif["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .iter())
+        .all(|r| r["baselineState"] == "new")
     );
 
     // The access matrix: agent-functions-open widens cells of the hardened build.
@@ -222,7 +257,11 @@ fn baselines_acceptances_and_the_access_matrix_diff_on_the_reference_portal() {
         "{}",
         text(&diff)
     );
-    assert!(std::fs::read_to_string(&html).expect("html").contains("widened"));
+    assert!(
+        std::fs::read_to_string(&html)
+            .expect("html")
+            .contains("widened")
+    );
     // Against itself, nothing changed: exit 0. A report of schema 1: exit 2, with what to do.
     let same = cloison(&["diff", &hardened_json, &hardened_json]);
     assert_eq!(code(&same), 0, "{}", text(&same));
@@ -232,7 +271,11 @@ fn baselines_acceptances_and_the_access_matrix_diff_on_the_reference_portal() {
     std::fs::write(&old, v1.to_string()).expect("write");
     let refused = cloison(&["diff", &old.display().to_string(), &hardened_json]);
     assert_eq!(code(&refused), 2, "{}", text(&refused));
-    assert!(text(&refused).contains("no finding fingerprints"), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("no finding fingerprints"),
+        "{}",
+        text(&refused)
+    );
 }
 
 #[test]
@@ -266,7 +309,10 @@ fn the_ci_recipes_parse_and_run_tested_commands() {
     for file in ["github-regression.yml", "gitlab-regression.yml"] {
         let path = root.join("examples/ci").join(file);
         let text = std::fs::read_to_string(&path).expect("recipe");
-        assert!(doc.contains(&format!("examples/ci/{file}")), "docs/ci.md names {file}");
+        assert!(
+            doc.contains(&format!("examples/ci/{file}")),
+            "docs/ci.md names {file}"
+        );
         let python = Command::new("python3")
             .args(["-c", "import sys, yaml; yaml.safe_load(open(sys.argv[1]))"])
             .arg(&path)
@@ -274,13 +320,18 @@ fn the_ci_recipes_parse_and_run_tested_commands() {
         if let Ok(out) = python
             && !String::from_utf8_lossy(&out.stderr).contains("No module named")
         {
-            assert!(out.status.success(), "{file}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{file}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         let commands = commands(&text);
         assert!(commands.len() >= 2, "{file}: {commands:?}");
         let mut baseline = false;
         for words in commands {
-            let cli = parse_from(&words).unwrap_or_else(|_| panic!("{file}: {words:?} does not parse"));
+            let cli =
+                parse_from(&words).unwrap_or_else(|_| panic!("{file}: {words:?} does not parse"));
             if let Sub::Run(args) = cli.command {
                 baseline |= args.baseline.is_some() && args.accept.is_some();
             }

@@ -21,7 +21,11 @@ fn cell(endpoint: &str, role: &str, evidence: Evidence, instances: usize) -> Gro
 }
 
 fn group(scope: Scope, endpoint: &str, cells: Vec<GroupCell>) -> Group {
-    let evidence = cells.iter().map(|c| c.evidence).min().unwrap_or(Evidence::Suspicious);
+    let evidence = cells
+        .iter()
+        .map(|c| c.evidence)
+        .min()
+        .unwrap_or(Evidence::Suspicious);
     let mut group = Group {
         scope,
         family: Family::DirectRead,
@@ -47,7 +51,12 @@ fn doc_idor() -> Group {
     group(
         Scope::Endpoint,
         "resources.document.read",
-        vec![cell("resources.document.read", "agent", Evidence::ProvenLeak, 3)],
+        vec![cell(
+            "resources.document.read",
+            "agent",
+            Evidence::ProvenLeak,
+            3,
+        )],
     )
 }
 
@@ -71,7 +80,12 @@ fn a_fingerprint_is_the_missing_check_and_its_tier_only() {
     other.family = Family::IdentifierGuessing;
     other.instances = 40;
     other.root_cause = 7;
-    other.cells.push(cell("resources.document.read", "applicant", Evidence::ProvenLeak, 9));
+    other.cells.push(cell(
+        "resources.document.read",
+        "applicant",
+        Evidence::ProvenLeak,
+        9,
+    ));
     assert_eq!(fingerprint(&other), fingerprint(&base));
     // Another endpoint, another tier, another scope: another finding.
     let mut moved = base.clone();
@@ -85,17 +99,52 @@ fn a_fingerprint_is_the_missing_check_and_its_tier_only() {
     assert_eq!(base.fingerprint.len(), 64);
 }
 
+/// A row: why, the baseline's findings, the run's, their states, whether each fails, how many absent.
+type Row = (
+    &'static str,
+    Vec<Group>,
+    Vec<Group>,
+    Vec<Option<BaselineState>>,
+    Vec<bool>,
+    usize,
+);
+
 #[test]
 fn states_against_a_baseline_and_what_fails() {
     let today = date("2027-01-15");
-    let rows: [(&str, Vec<Group>, Vec<Group>, Vec<Option<BaselineState>>, Vec<bool>, usize); 4] = [
-        ("the same flaw", vec![doc_idor()], vec![doc_idor()], vec![Some(BaselineState::Unchanged)], vec![false], 0),
-        ("a hardened baseline", vec![], vec![doc_idor()], vec![Some(BaselineState::New)], vec![true], 0),
-        ("the reverse: fixed", vec![doc_idor()], vec![], vec![], vec![], 1),
+    let rows: [Row; 4] = [
+        (
+            "the same flaw",
+            vec![doc_idor()],
+            vec![doc_idor()],
+            vec![Some(BaselineState::Unchanged)],
+            vec![false],
+            0,
+        ),
+        (
+            "a hardened baseline",
+            vec![],
+            vec![doc_idor()],
+            vec![Some(BaselineState::New)],
+            vec![true],
+            0,
+        ),
+        (
+            "the reverse: fixed",
+            vec![doc_idor()],
+            vec![],
+            vec![],
+            vec![],
+            1,
+        ),
         (
             "the same cells grouped by caller",
             vec![doc_idor()],
-            vec![group(Scope::Caller, "resources.document.read", doc_idor().cells)],
+            vec![group(
+                Scope::Caller,
+                "resources.document.read",
+                doc_idor().cells,
+            )],
             vec![Some(BaselineState::Unchanged)],
             vec![false],
             0,
@@ -116,7 +165,10 @@ fn states_against_a_baseline_and_what_fails() {
     // Without a baseline, nothing is compared.
     let mut groups = vec![doc_idor()];
     let compared = compare(&mut groups, &[], None, &[], today, FailOn::Proven);
-    assert_eq!((groups[0].baseline, groups[0].fails, compared.baseline), (None, true, None));
+    assert_eq!(
+        (groups[0].baseline, groups[0].fails, compared.baseline),
+        (None, true, None)
+    );
 }
 
 #[test]
@@ -128,12 +180,25 @@ fn a_second_trusted_selector_on_the_same_cells_is_new() {
         g.fingerprint = fingerprint(&g);
         g
     };
-    let mut new = vec![selector("header X-Tenant"), selector("query parameter tenant")];
+    let mut new = vec![
+        selector("header X-Tenant"),
+        selector("query parameter tenant"),
+    ];
     assert_ne!(new[0].fingerprint, new[1].fingerprint);
     let old = prior(vec![selector("header X-Tenant")]);
-    compare(&mut new, &[], Some(&old), &[], date("2027-01-01"), FailOn::Proven);
+    compare(
+        &mut new,
+        &[],
+        Some(&old),
+        &[],
+        date("2027-01-01"),
+        FailOn::Proven,
+    );
     let got: Vec<Option<BaselineState>> = new.iter().map(|g| g.baseline).collect();
-    assert_eq!(got, vec![Some(BaselineState::Unchanged), Some(BaselineState::New)]);
+    assert_eq!(
+        got,
+        vec![Some(BaselineState::Unchanged), Some(BaselineState::New)]
+    );
 }
 
 #[test]
@@ -152,8 +217,19 @@ fn a_finding_is_absent_only_where_this_run_sent_probes() {
         not_sent: Vec::new(),
     };
     let today = date("2027-01-15");
-    for (cells, retested) in [(vec![sent(3)], true), (vec![sent(0)], false), (vec![], false)] {
-        let compared = compare(&mut [], &cells, Some(&prior(vec![doc_idor()])), &[], today, FailOn::Proven);
+    for (cells, retested) in [
+        (vec![sent(3)], true),
+        (vec![sent(0)], false),
+        (vec![], false),
+    ] {
+        let compared = compare(
+            &mut [],
+            &cells,
+            Some(&prior(vec![doc_idor()])),
+            &[],
+            today,
+            FailOn::Proven,
+        );
         assert_eq!(compared.absent.len(), 1);
         assert_eq!(compared.absent[0].retested, retested, "{cells:?}");
     }
@@ -181,7 +257,14 @@ fn an_acceptance_holds_until_it_expires_and_one_that_matches_nothing_warns() {
         assert!(compared.warnings[0].contains(&"0".repeat(64)));
     }
     let mut groups = vec![doc_idor()];
-    compare(&mut groups, &[], Some(&prior(vec![])), &list, date("2027-01-01"), FailOn::Proven);
+    compare(
+        &mut groups,
+        &[],
+        Some(&prior(vec![])),
+        &list,
+        date("2027-01-01"),
+        FailOn::Proven,
+    );
     assert_eq!(
         state_label(&groups[0]).as_deref(),
         Some("new, accepted until 2027-01-31")
@@ -193,9 +276,18 @@ fn baselines_an_older_version_wrote_are_refused_clearly() {
     let rows = [
         ("not json", "not a cloison run report"),
         (r#"{"cloison_version": "0.1.0"}"#, "no `schema_version`"),
-        (r#"{"schema_version": "1", "cloison_version": "0.0.9", "groups": []}"#, "carry no finding fingerprints"),
-        (r#"{"schema_version": "9", "groups": []}"#, "this cloison reads schema 2"),
-        (r#"{"schema_version": "2", "outcome": "usage-error", "error": "x"}"#, "ended in an error"),
+        (
+            r#"{"schema_version": "1", "cloison_version": "0.0.9", "groups": []}"#,
+            "carry no finding fingerprints",
+        ),
+        (
+            r#"{"schema_version": "9", "groups": []}"#,
+            "this cloison reads schema 2",
+        ),
+        (
+            r#"{"schema_version": "2", "outcome": "usage-error", "error": "x"}"#,
+            "ended in an error",
+        ),
     ];
     for (text, expected) in rows {
         let err = read_prior("old.json", text).expect_err(text);
