@@ -33,6 +33,10 @@ pub enum Command {
     Bench(crate::bench::BenchArgs),
     /// Write a starting target profile from the platform's OpenAPI document (then complete its TODOs).
     Init(crate::openapi::init::InitArgs),
+    /// Compare the JSON reports of two runs: the access matrix cells that changed (widened access: a caller
+    /// denied before and answered now) and the findings new and absent; exit 1 when a cell widened or a
+    /// finding is new.
+    Diff(crate::diff::DiffArgs),
     /// Work on reports: `merge` combines the JSON reports of a sharded run (`run --shard K/N`).
     #[command(subcommand)]
     Report(ReportCommand),
@@ -55,6 +59,7 @@ pub fn run(cli: Cli) -> ExitCode {
             .map(|_| ())
             .map_err(CliError::from_anyhow),
         Command::Report(ReportCommand::Merge(args)) => crate::merge::run(&args),
+        Command::Diff(args) => crate::diff::run(&args),
     };
     match ended {
         Ok(()) => ExitCode::from(EXIT_OK),

@@ -19,11 +19,13 @@
 //!
 //! Public: what the binary and the integration tests use; the rest is `pub(crate)`.
 
+pub mod accept;
 pub(crate) mod bench;
 pub(crate) mod cause;
 pub mod cli;
 pub mod contexts;
 pub mod decode;
+pub mod diff;
 pub mod engine;
 pub mod event;
 pub(crate) mod exit;

@@ -98,6 +98,8 @@ pub fn merge(shards: &[Report], fail_on: FailOn) -> Result<Report, MergeError> {
         coverage,
         fail_on,
         groups,
+        baseline: None,
+        absent: Vec::new(),
         root_causes,
         findings,
         warnings,

@@ -159,6 +159,8 @@ const TYPED: &[&str] = &[
     "schema_version",
     "cloison_version",
     "profile_digest",
+    "fingerprint",
+    "baseline",
 ];
 
 /// Redact every string of `value` (a report as JSON, say) with `secrets` and the header-shaped rule.

@@ -13,8 +13,10 @@ pub use crate::event::{StatefulCoverage, Stats, TraceStep};
 pub use group::{Group, GroupCell};
 pub use unsent::{CellNotSent, NotSentReason};
 
+pub mod diff;
 pub mod group;
 pub mod matrix;
+pub mod regress;
 mod summary;
 pub mod unsent;
 use crate::http::RequestSummary;
@@ -247,7 +249,7 @@ pub use cloison_suites::outcome::Outcome;
 
 /// Version of the JSON report's schema (`docs/report.schema.json`): bumped when a field changes meaning or
 /// disappears; fields may be added within a version.
-pub const SCHEMA_VERSION: &str = "1";
+pub const SCHEMA_VERSION: &str = "2";
 
 /// The whole report (`--json FILE`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -297,6 +299,13 @@ pub struct Report {
     /// with its tier, whether it fails the run, its callers and the root cause of its reproducer.
     #[serde(default)]
     pub groups: Vec<Group>,
+    /// With `--baseline`: the baseline report compared with, and how many findings are new, unchanged and
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<regress::BaselineInfo>,
+    /// With `--baseline`: the baseline's findings this run does not show (fixed, or no longer reached).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absent: Vec<regress::AbsentFinding>,
     /// Root causes, most severe first.
     pub root_causes: Vec<RootCause>,
     /// Every instance, in probe order.
@@ -702,6 +711,8 @@ mod tests {
             ),
             fail_on,
             groups,
+            baseline: None,
+            absent: Vec::new(),
             root_causes,
             findings,
             warnings: vec!["auth.logout is declared but no probe used it".into()],

@@ -232,6 +232,16 @@ pub struct Group {
     /// The root cause whose reproducer is the group's (index in `root_causes`): the strongest evidence,
     /// shrunk if any was, the smallest, the earliest.
     pub root_cause: usize,
+    /// Its stable identity across seeds, world sizes and builds (see `regress::fingerprint`): SARIF's
+    /// `cloisonFinding/v1`, what `--baseline` and `--accept` match.
+    #[serde(default)]
+    pub fingerprint: String,
+    /// Against the baseline (`--baseline`): `new` or `unchanged`; `null` without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<cloison_suites::baseline::BaselineState>,
+    /// The accepted risk that covers it (`--accept`), active or expired; `null` without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<super::regress::AcceptedRisk>,
 }
 
 impl Evidence {
@@ -320,6 +330,9 @@ pub fn group(causes: &[RootCause], fail_on: FailOn) -> Vec<Group> {
                 instances: cells.iter().map(|c| c.instances).sum(),
                 cells,
                 root_cause: best,
+                fingerprint: String::new(),
+                baseline: None,
+                accepted: None,
             })
         })
         .collect();
@@ -332,6 +345,9 @@ pub fn group(causes: &[RootCause], fail_on: FailOn) -> Vec<Group> {
             &b.via,
         ))
     });
+    for group in &mut groups {
+        group.fingerprint = super::regress::fingerprint(group);
+    }
     groups
 }
 

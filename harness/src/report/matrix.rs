@@ -12,17 +12,22 @@ use super::{CellCoverage, Evidence};
 
 /// What a caller got from an endpoint: the strongest state of its cells, from the weakest signal to the
 /// strongest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub enum State {
     /// The policy allows the call; nothing foreign came back.
+    #[serde(rename = "allowed")]
     Allowed,
     /// The policy forbids it; nothing foreign came back.
+    #[serde(rename = "denied")]
     Refused,
     /// Planned, and none of its probes was sent: never shown as refused.
+    #[serde(rename = "not-sent")]
     NotSent,
     /// A status-only finding.
+    #[serde(rename = "suspicious")]
     Suspicious,
     /// A proven leak or tampering.
+    #[serde(rename = "leaked")]
     Leak,
 }
 

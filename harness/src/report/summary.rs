@@ -21,8 +21,10 @@ impl Report {
         self.write_coverage(&mut out);
         super::matrix::write_terminal(&mut out, &self.coverage.cells);
         let numbered: Vec<(usize, &Group)> = self.groups.iter().enumerate().collect();
-        let (failing, warnings): (Vec<_>, Vec<_>) =
-            numbered.into_iter().partition(|(_, g)| g.fails);
+        let (failing, rest): (Vec<_>, Vec<_>) = numbered.into_iter().partition(|(_, g)| g.fails);
+        let (known, warnings): (Vec<_>, Vec<_>) = rest
+            .into_iter()
+            .partition(|(_, g)| !super::regress::counts(g));
         if !failing.is_empty() {
             let _ = writeln!(
                 out,
@@ -43,6 +45,17 @@ impl Report {
                 self.write_group(&mut out, i, group, paint);
             }
         }
+        if !known.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nknown findings ({}): unchanged since the baseline, or accepted risks; they do not fail the run",
+                known.len()
+            );
+            for (i, group) in known {
+                self.write_group(&mut out, i, group, paint);
+            }
+        }
+        self.write_regression(&mut out);
         self.write_problems(&mut out);
         let verdict = self.verdict();
         let verdict = match outcome_tone(self.outcome) {
@@ -63,9 +76,55 @@ impl Report {
         out
     }
 
-    /// The status-only findings that do not fail the run.
+    /// The status-only findings that do not fail the run (known ones aside).
     pub fn warning_findings(&self) -> usize {
-        self.groups.iter().filter(|g| !g.fails).count()
+        (self.groups.iter())
+            .filter(|g| !g.fails && super::regress::counts(g))
+            .count()
+    }
+
+    /// The findings that do not fail the run because the baseline had them or a risk is accepted.
+    pub fn known_findings(&self) -> usize {
+        (self.groups.iter())
+            .filter(|g| !super::regress::counts(g))
+            .count()
+    }
+
+    /// With `--baseline`: what was compared, and the baseline's findings this run does not show.
+    fn write_regression(&self, out: &mut String) {
+        let Some(baseline) = &self.baseline else {
+            return;
+        };
+        let _ = writeln!(
+            out,
+            "\nbaseline {} (cloison {}, seed {}, {} case files): {} new, {} unchanged, {} absent, {} not re-tested",
+            baseline.file,
+            baseline.cloison_version,
+            baseline.seed,
+            baseline.cases,
+            baseline.new,
+            baseline.unchanged,
+            baseline.absent,
+            baseline.not_retested
+        );
+        for absent in &self.absent {
+            let what = match (&absent.caller, &absent.via) {
+                (Some(caller), _) => format!("{caller} got through"),
+                (None, Some(via)) => format!("{} through {via}", absent.family),
+                (None, None) => format!("{} on {}", absent.family, absent.endpoint),
+            };
+            let _ = writeln!(
+                out,
+                "  {}: {} {what} ({})",
+                if absent.retested {
+                    "absent"
+                } else {
+                    "not re-tested (no probe sent in its cells)"
+                },
+                absent.evidence.label(),
+                absent.fingerprint.get(..12).unwrap_or(&absent.fingerprint)
+            );
+        }
     }
 
     /// `N finding(s) (M proven, K warning(s))`: every finding, by tier.
@@ -94,7 +153,11 @@ impl Report {
         } else {
             String::new()
         };
+        let known = self.known_findings();
         match self.outcome {
+            Outcome::Clean if known > 0 => format!(
+                "CLEAN OF NEW FINDINGS: {known} known finding(s) listed above (unchanged since the baseline, or accepted risks){noted}; every applicable family ran and every control passed"
+            ),
             Outcome::Clean if warnings > 0 => format!(
                 "CLEAN, {warnings} warning(s) (status-only): every applicable family ran, every control passed, and no foreign data reached anyone"
             ),
@@ -280,9 +343,12 @@ impl Report {
     /// One finding: its missing check, the callers that got through (wrapped at 100 columns), then the
     /// reproducer of its chosen root cause.
     fn write_group(&self, out: &mut String, i: usize, group: &Group, paint: Paint<'_>) {
+        let state = super::regress::state_label(group)
+            .map(|label| format!(" [{label}]"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  [{}] {} {}: {} caller(s), {} instance(s)",
+            "  [{}] {} {}: {} caller(s), {} instance(s){state}",
             i + 1,
             paint(group.evidence.tone(), group.evidence.label()),
             group.check(),

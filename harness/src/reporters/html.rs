@@ -253,13 +253,16 @@ fn group(out: &mut String, report: &Report, index: usize, group: &Group) {
     };
     let _ = write!(
         out,
-        "<section class=\"{class}\" id=\"finding-{}\"><h3>[{}] {} &mdash; {}</h3>\
+        "<section class=\"{class}\" id=\"finding-{}\"><h3>[{}] {} &mdash; {}{}</h3>\
          <p>{} caller(s) got through, {} instance(s):</p>\
          <table><thead><tr><th>endpoint</th><th>caller role</th><th>relation to the data</th><th>record kind</th><th>variation</th><th>evidence</th><th>instances</th></tr></thead><tbody>",
         index + 1,
         index + 1,
         escape(group.evidence.label()),
         escape(&group.check()),
+        crate::report::regress::state_label(group)
+            .map(|label| format!(" <span class=\"baseline\">[{}]</span>", escape(&label)))
+            .unwrap_or_default(),
         group.cells.len(),
         group.instances,
     );
@@ -277,6 +280,20 @@ fn group(out: &mut String, report: &Report, index: usize, group: &Group) {
         );
     }
     out.push_str("</tbody></table>");
+    if let Some(accepted) = &group.accepted {
+        let _ = write!(
+            out,
+            "<p class=\"accepted\">Accepted risk: {} (owner {}, until {}).</p>",
+            escape(&accepted.reason),
+            escape(&accepted.owner),
+            escape(&accepted.expires)
+        );
+    }
+    let _ = write!(
+        out,
+        "<p class=\"muted\">Fingerprint <code>{}</code></p>",
+        escape(&group.fingerprint)
+    );
     if let Some(c) = report.root_causes.get(group.root_cause) {
         cause(out, index, c);
     }
@@ -376,7 +393,10 @@ fn findings(out: &mut String, report: &Report) {
         .filter(|(_, g)| g.fails)
         .collect();
     let warnings: Vec<(usize, &Group)> = (report.groups.iter().enumerate())
-        .filter(|(_, g)| !g.fails)
+        .filter(|(_, g)| !g.fails && crate::report::regress::counts(g))
+        .collect();
+    let known: Vec<(usize, &Group)> = (report.groups.iter().enumerate())
+        .filter(|(_, g)| !crate::report::regress::counts(g))
         .collect();
     let _ = write!(
         out,
@@ -400,6 +420,55 @@ fn findings(out: &mut String, report: &Report) {
         for (index, g) in warnings {
             group(out, report, index, g);
         }
+    }
+    if !known.is_empty() {
+        let _ = write!(
+            out,
+            "<h2>Known findings ({})</h2><p class=\"muted\">Unchanged since the baseline, or accepted risks: they do not fail the run.</p>",
+            known.len()
+        );
+        for (index, g) in known {
+            group(out, report, index, g);
+        }
+    }
+    baseline(out, report);
+}
+
+/// With `--baseline`: what was compared, and the baseline's findings this run does not show.
+fn baseline(out: &mut String, report: &Report) {
+    let Some(b) = &report.baseline else {
+        return;
+    };
+    let _ = write!(
+        out,
+        "<h2 id=\"baseline\">Baseline</h2><p>Compared with <code>{}</code> (cloison {}, seed {}, {} case files): {} new, {} unchanged, {} absent, {} not re-tested (no probe sent in their cells).</p>",
+        escape(&b.file),
+        escape(&b.cloison_version),
+        b.seed,
+        b.cases,
+        b.new,
+        b.unchanged,
+        b.absent,
+        b.not_retested
+    );
+    if !report.absent.is_empty() {
+        out.push_str("<table><thead><tr><th>absent since the baseline</th><th>re-tested</th><th>evidence</th><th>fingerprint</th></tr></thead><tbody>");
+        for a in &report.absent {
+            let _ = write!(
+                out,
+                "<tr><td>{} on <code>{}</code>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                escape(a.family.name()),
+                escape(&a.endpoint),
+                a.caller
+                    .as_ref()
+                    .map(|c| format!(" ({})", escape(c)))
+                    .unwrap_or_default(),
+                if a.retested { "yes" } else { "no: not sent" },
+                escape(a.evidence.label()),
+                escape(&a.fingerprint)
+            );
+        }
+        out.push_str("</tbody></table>");
     }
 }
 

@@ -5,7 +5,9 @@
 //! callers, the evidence, the minimal reproducer (a curl command, credentials redacted) and the replay
 //! command. A status-only finding that does not fail the run is a passed test case whose system-out says
 //! `WARNING (status-only)` with the same text: it was tested, and nothing was proven; CI views keep it
-//! visible without failing. A cell none of whose probes was sent is skipped, with the reasons (never passed). With an OpenAPI document, the `operations` suite holds one test case per operation of it,
+//! visible without failing. With `--baseline` or `--accept`, a finding's test case has its `baseline`
+//! state (`new`, `unchanged`) and its acceptance as properties, a known one (unchanged, accepted) passes
+//! with `KNOWN (...)` in system-out, and the baseline's absent findings are passed test cases. A cell none of whose probes was sent is skipped, with the reasons (never passed). With an OpenAPI document, the `operations` suite holds one test case per operation of it,
 //! skipped when no family reached it (what the run did not cover shows in CI as skipped, not as passed). A
 //! last suite, `cloison`, holds one test case for the verdict: it fails when the run is not clean (target
 //! failures and inconclusive runs too, with their reasons).
@@ -15,7 +17,10 @@ use std::collections::BTreeMap;
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
 use super::{ReportError, cell_name};
+use cloison_suites::baseline::AcceptanceState;
+
 use crate::report::group::callers;
+use crate::report::regress;
 use crate::report::{CellCoverage, Group, Outcome, Report, RootCause};
 
 /// The report as JUnit XML.
@@ -59,6 +64,7 @@ pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
         });
         suite.add_test_case(group_case(report, group));
     }
+    absent_cases(report, &mut suites);
     junit.add_test_suites(suites.into_values());
     if let Some(suite) = operations_suite(report) {
         junit.add_test_suite(suite);
@@ -108,10 +114,68 @@ fn group_case(report: &Report, group: &Group) -> TestCase {
     case.set_classname(format!("cloison.{}", group.family.name()));
     case.add_property(Property::new("tier", group.tier.name()));
     case.add_property(Property::new("instances", group.instances.to_string()));
+    case.add_property(Property::new("fingerprint", group.fingerprint.as_str()));
+    if let Some(state) = group.baseline {
+        case.add_property(Property::new("baseline", state.name()));
+    }
+    if let Some(accepted) = &group.accepted {
+        case.add_property(Property::new(
+            "accepted",
+            format!(
+                "{} (owner {}, until {}; {})",
+                accepted.reason,
+                accepted.owner,
+                accepted.expires,
+                if accepted.state == AcceptanceState::Active {
+                    "active"
+                } else {
+                    "expired"
+                }
+            ),
+        ));
+    }
     if !group.fails {
-        case.set_system_out(format!("WARNING (status-only): {text}"));
+        match regress::state_label(group).filter(|_| !regress::counts(group)) {
+            Some(label) => case.set_system_out(format!("KNOWN ({label}): {text}")),
+            None => case.set_system_out(format!("WARNING (status-only): {text}")),
+        };
     }
     case
+}
+
+/// The test cases of the baseline's findings this run does not show: passed, `absent`.
+fn absent_cases(report: &Report, suites: &mut BTreeMap<String, TestSuite>) {
+    for absent in &report.absent {
+        let family = absent.family.name().to_string();
+        let suite = suites
+            .entry(family.clone())
+            .or_insert_with(|| TestSuite::new(family.clone()));
+        let status = if absent.retested {
+            TestCaseStatus::success()
+        } else {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message("not re-tested: no probe was sent in its cells");
+            status
+        };
+        let mut case = TestCase::new(
+            format!(
+                "{} on {} (absent since the baseline)",
+                absent.family, absent.endpoint
+            ),
+            status,
+        );
+        case.set_classname(format!("cloison.{family}"));
+        case.add_property(Property::new(
+            "baseline",
+            if absent.retested {
+                "absent"
+            } else {
+                "not-retested"
+            },
+        ));
+        case.add_property(Property::new("fingerprint", absent.fingerprint.as_str()));
+        suite.add_test_case(case);
+    }
 }
 
 /// Why a cell's probes were not sent: each kind of reason and its probes.

@@ -4,7 +4,9 @@
 //! track across runs: a SHA-256 of the missing check (the endpoint key, which names the operation; a
 //! caller; a selector; refusal answers) and its tier, never of reproducers, identifiers, seeds or times. A proven leak or tampering is an `error`, a status-only finding a
 //! `warning` (whatever `--fail-on` says). The location is the endpoint key (logical) in the profile file
-//! (physical).
+//! (physical). With `--baseline`, each result has its `baselineState` (`new`, `unchanged`; the baseline's
+//! findings this run does not show, in cells it sent probes to, are `absent` results of kind `pass`); an active accepted risk
+//! (`--accept`) is an external, accepted suppression with its justification.
 
 use std::collections::BTreeMap;
 
@@ -12,34 +14,17 @@ use cloison_suites::Family;
 use serde_json::Value;
 use serde_sarif::sarif::{
     ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString,
-    PhysicalLocation, PropertyBag, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
-    Sarif, Tool, ToolComponent,
+    PhysicalLocation, PropertyBag, ReportingDescriptor, Result as SarifResult, ResultKind,
+    ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
 };
 
-use super::{ReportError, sha256_hex};
-use crate::report::group::{Scope, callers};
+use super::ReportError;
+use crate::report::group::callers;
+use crate::report::regress::AbsentFinding;
 use crate::report::{Evidence, Group, Report};
+use cloison_suites::baseline::AcceptanceState;
 
-/// The key of cloison's fingerprint in `partialFingerprints` (versioned: a new recipe gets a new key; the
-/// per-cell `cloisonCell/v1` of earlier versions became this per-finding one).
-pub const FINGERPRINT_KEY: &str = "cloisonFinding/v1";
-
-/// The stable fingerprint of a finding: its missing check and tier (an endpoint; a caller; a selector;
-/// refusal answers), not its reproducer, identities, records, seed or timing.
-pub fn fingerprint(group: &Group) -> String {
-    let text = match group.scope {
-        Scope::Endpoint => ["endpoint", group.endpoint.as_str(), group.tier.name()].join("\u{1f}"),
-        Scope::Caller => [
-            "caller",
-            group.caller.as_deref().unwrap_or(""),
-            group.tier.name(),
-        ]
-        .join("\u{1f}"),
-        Scope::Selector => ["selector", group.via.as_deref().unwrap_or("")].join("\u{1f}"),
-        Scope::RefusalAnswers => ["refusal-answers", group.tier.name()].join("\u{1f}"),
-    };
-    sha256_hex(text.as_bytes())
-}
+pub use crate::report::regress::{FINGERPRINT_KEY, fingerprint};
 
 fn rule(family: Family) -> ReportingDescriptor {
     let mut tags: Vec<String> = vec!["security".into()];
@@ -135,7 +120,12 @@ fn result(report: &Report, group: &Group) -> SarifResult {
         ])
         .build();
     let mut fingerprints = BTreeMap::new();
-    fingerprints.insert(FINGERPRINT_KEY.to_string(), fingerprint(group));
+    let print = if group.fingerprint.is_empty() {
+        fingerprint(group)
+    } else {
+        group.fingerprint.clone()
+    };
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), print);
     let mut extra = BTreeMap::new();
     for (key, value) in [
         (
@@ -150,23 +140,79 @@ fn result(report: &Report, group: &Group) -> SarifResult {
     ] {
         extra.insert(key.to_string(), value);
     }
-    SarifResult::builder()
+    if let Some(label) = crate::report::regress::state_label(group) {
+        extra.insert("regression".to_string(), Value::from(label));
+    }
+    let mut result = SarifResult::builder()
         .rule_id(group.family.name())
         .level(level)
         .message(Message::builder().text(text).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .properties(PropertyBag::builder().additional_properties(extra).build())
-        .build()
+        .build();
+    result.baseline_state = group.baseline.map(|b| Value::from(b.name()));
+    // An active acceptance is an external suppression, accepted, with its justification; an expired one
+    // suppresses nothing (the finding fails the run again), it stays in the properties.
+    result.suppressions = (group.accepted.as_ref())
+        .filter(|a| a.state == AcceptanceState::Active)
+        .map(|a| {
+            vec![
+                Suppression::builder()
+                    .kind(Value::from("external"))
+                    .status(Value::from("accepted"))
+                    .justification(format!(
+                        "{} (owner {}, until {})",
+                        a.reason, a.owner, a.expires
+                    ))
+                    .build(),
+            ]
+        });
+    result
+}
+
+/// A finding of the baseline this run does not show: a result whose `baselineState` is `absent`, of kind
+/// `pass` (the check holds now), with its fingerprint.
+fn absent(report: &Report, finding: &AbsentFinding) -> SarifResult {
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), finding.fingerprint.clone());
+    let mut result = SarifResult::builder()
+        .rule_id(finding.family.name())
+        .kind(ResultKind::Pass)
+        .level(ResultLevel::None)
+        .message(
+            Message::builder()
+                .text(format!(
+                    "absent since the baseline: {} on {} no longer shows",
+                    finding.family, finding.endpoint
+                ))
+                .build(),
+        )
+        .locations(vec![
+            Location::builder()
+                .physical_location(
+                    PhysicalLocation::builder()
+                        .artifact_location(
+                            ArtifactLocation::builder()
+                                .uri(report.profile.as_str())
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        ])
+        .partial_fingerprints(fingerprints)
+        .build();
+    result.baseline_state = Some(Value::from("absent"));
+    result
 }
 
 /// The report as SARIF 2.1.0.
 pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {
     let rules: Vec<ReportingDescriptor> = Family::ALL.into_iter().map(rule).collect();
-    let results: Vec<SarifResult> = report
-        .groups
-        .iter()
+    let results: Vec<SarifResult> = (report.groups.iter())
         .map(|group| result(report, group))
+        .chain((report.absent.iter().filter(|a| a.retested)).map(|a| absent(report, a)))
         .collect();
     let driver = ToolComponent::builder()
         .name("cloison")

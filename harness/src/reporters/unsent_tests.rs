@@ -48,6 +48,8 @@ fn report(cells: Vec<CellCoverage>) -> Report {
         },
         fail_on: Default::default(),
         groups: Vec::new(),
+        baseline: None,
+        absent: Vec::new(),
         root_causes: Vec::new(),
         findings: Vec::new(),
         warnings: Vec::new(),

@@ -109,6 +109,24 @@ pub struct RunArgs {
     /// finding, status-only ones too).
     #[arg(long, value_name = "TIER", default_value = "proven", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
+    /// A previous JSON report (the last release's, say): each finding is then `new` or `unchanged`, the
+    /// baseline's findings this run does not show are `absent`, and only new findings fail the run
+    /// (proven ones; `--fail-on suspicious` widens to every tier).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Accepted risks (TOML, `[[accept]]` tables: fingerprint, reason, owner, expires): an accepted finding
+    /// does not fail the run until its expiry date (inclusive), and is reported as accepted.
+    #[arg(long, value_name = "FILE")]
+    pub accept: Option<PathBuf>,
+    /// The day acceptances are checked against (`YYYY-MM-DD`); default: today (UTC). For tests.
+    #[arg(long, value_name = "YYYY-MM-DD", hide = true, value_parser = parse_day)]
+    pub today: Option<cloison_generators::date::Date>,
+}
+
+/// `--today`: a date, `YYYY-MM-DD`.
+pub fn parse_day(text: &str) -> Result<cloison_generators::date::Date, String> {
+    cloison_generators::date::Date::parse_iso(text)
+        .ok_or_else(|| format!("`{text}` is not a date: expected YYYY-MM-DD"))
 }
 
 /// `--fail-on`: `proven` or `suspicious`.
@@ -249,6 +267,9 @@ impl Default for RunArgs {
             quiet: true,
             shard: None,
             fail_on: FailOn::Proven,
+            baseline: None,
+            accept: None,
+            today: None,
         }
     }
 }

@@ -44,6 +44,8 @@ pub(super) fn report_of(
         coverage: Default::default(),
         fail_on: args.fail_on,
         groups: Vec::new(),
+        baseline: None,
+        absent: Vec::new(),
         root_causes: Vec::new(),
         findings: Vec::new(),
         warnings: Vec::new(),
@@ -258,8 +260,7 @@ pub(super) fn judge(
     };
     let (root_causes, findings) =
         report::root_causes(&observed.events, &observed.reproducers, &describe);
-    let groups = report::group::group(&root_causes, args.fail_on);
-    let tally = report::group::tally(&groups);
+    let mut groups = report::group::group(&root_causes, args.fail_on);
     let events = events(&observed, &describe.secrets);
     let unused = unused_endpoints(profile, &observed);
     let mut warnings = warnings(&observed, &events, &unused);
@@ -271,9 +272,25 @@ pub(super) fn judge(
         events.failed_controls.len(),
     );
     warnings.extend(probing.openapi.warnings.iter().cloned());
+    let regression = &prepared.regression;
+    let compared = report::regress::compare(
+        &mut groups,
+        &coverage.cells,
+        regression.prior.as_ref(),
+        &regression.acceptances,
+        regression.today,
+        args.fail_on,
+    );
+    warnings.extend(compared.warnings);
+    // Findings the baseline had, or an active acceptance covers, do not count toward the outcome.
+    let counted: Vec<report::Group> = (groups.iter())
+        .filter(|g| report::regress::counts(g))
+        .cloned()
+        .collect();
+    let tally = report::group::tally(&counted);
     let stateful = &observed.stateful;
     let facts = RunFacts {
-        root_causes: groups.len(),
+        root_causes: counted.len(),
         suspicious: tally.suspicious,
         fail_on: args.fail_on,
         failures: (observed.failures.iter().cloned().map(Failure::Target))
@@ -314,6 +331,8 @@ pub(super) fn judge(
         stats: observed.stats,
         coverage,
         groups,
+        baseline: compared.baseline,
+        absent: compared.absent,
         root_causes,
         findings,
         warnings,

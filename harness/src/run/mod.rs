@@ -19,6 +19,7 @@ mod args;
 mod judge;
 mod keep;
 mod phases;
+mod regression;
 mod secrets;
 
 pub use args::{RunArgs, parse_fail_on};

@@ -62,6 +62,8 @@ pub(super) struct Prepared {
     pub secrets_file: Option<crate::engine::SecretsFile>,
     /// Every credential of the run, to redact from its report and its errors (see [`crate::redact`]).
     pub redact: crate::redact::Secrets,
+    /// The baseline and accepted risks the findings are compared with.
+    pub regression: super::regression::Regression,
 }
 
 /// Load the profile and the secrets, check the flags, generate the world: every mistake here is a usage
@@ -89,6 +91,7 @@ pub(super) fn prepare(
     if args.concurrency == 0 {
         return Err(CliError::usage("--concurrency must be at least 1"));
     }
+    let regression = super::regression::load(args)?;
     let mut secrets = Map::new();
     let mut secrets_file = None;
     if let Some(path) = args.secrets.as_ref().or(profile.secrets_file.as_ref()) {
@@ -115,6 +118,7 @@ pub(super) fn prepare(
         tenants: world.tenants.len(),
         secrets_file,
         redact: redact.clone(),
+        regression,
     };
     Ok((prepared, world))
 }

@@ -26,6 +26,7 @@ mod openapi;
 mod profile;
 mod progress;
 mod reach;
+mod regression;
 mod relais;
 mod reports;
 mod run;

@@ -233,7 +233,7 @@ fn a_leaking_run_writes_every_format_with_its_findings_and_no_credential() {
     let secrets = credentials();
 
     // JSON: versioned, valid against the published schema, cells with their findings.
-    assert_eq!(r.json["schema_version"], "1");
+    assert_eq!(r.json["schema_version"], "2");
     assert_valid(&r.json);
     let root_causes = r.json["root_causes"].as_array().expect("root causes").len();
     let groups = r.json["groups"].as_array().expect("findings").len();
