@@ -317,14 +317,15 @@ fn the_ci_recipes_parse_and_run_tested_commands() {
             .args(["-c", "import sys, yaml; yaml.safe_load(open(sys.argv[1]))"])
             .arg(&path)
             .output();
-        if let Ok(out) = python
-            && !String::from_utf8_lossy(&out.stderr).contains("No module named")
-        {
-            assert!(
-                out.status.success(),
-                "{file}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+        match python {
+            Ok(out) if !String::from_utf8_lossy(&out.stderr).contains("No module named") => {
+                assert!(
+                    out.status.success(),
+                    "{file}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            _ => eprintln!("{file}: YAML not parsed (python3 with PyYAML not found); commands checked"),
         }
         let commands = commands(&text);
         assert!(commands.len() >= 2, "{file}: {commands:?}");
