@@ -236,6 +236,7 @@ impl<'a> Executor<'a> {
             Needs::Assignment { field, named } => {
                 self.mass_assignment(probe, endpoint, field, named).await
             }
+            Needs::ForeignCreate => self.foreign_create(probe, endpoint).await,
         };
         Ok(gathered?.map(|(judgement, answer)| {
             let exchange = match judgement.exhibit {

@@ -50,7 +50,7 @@ impl<'a> Executor<'a> {
         own(before).difference(&after).count()
     }
 
-    fn marker(&self, probe: &Probe) -> String {
+    pub(super) fn marker(&self, probe: &Probe) -> String {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for b in probe.id().bytes() {
             h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
@@ -62,7 +62,7 @@ impl<'a> Executor<'a> {
     }
 
     /// The record's values as `actor` writes them, with the probe's marker and identifier.
-    fn write_ctx(&self, probe: &Probe, record: &str, actor: &str, marker: &str) -> Value {
+    pub(super) fn write_ctx(&self, probe: &Probe, record: &str, actor: &str, marker: &str) -> Value {
         let mut ctx = self.record_ctx(record, actor);
         ctx["probe"] = json!({ "marker": marker, "id": probe.id() });
         ctx

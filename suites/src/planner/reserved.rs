@@ -88,11 +88,17 @@ impl<'a> Builder<'a> {
         relation: Relation,
         victims: &[&'a Record],
         turn: &mut usize,
+        family: Family,
     ) {
         let Some(actors) = all.roles.get(role) else {
             return;
         };
-        let mut rng = self.rng(&format!("write/{}/{role}/{relation}", endpoint.key));
+        // Direct writes keep the stream they always had (the same seed plans the same probes).
+        let stream = match family {
+            Family::DirectWrite => "write",
+            other => other.name(),
+        };
+        let mut rng = self.rng(&format!("{stream}/{}/{role}/{relation}", endpoint.key));
         let mut planned: Vec<(&str, &str)> = Vec::new();
         for _ in 0..self.config.per_cell * 24 {
             if planned.len() >= self.config.per_cell {
@@ -119,7 +125,7 @@ impl<'a> Builder<'a> {
             planned.push((actor.key.as_str(), first.key.as_str()));
             let probe = |record: &Record| {
                 self.probe(
-                    Family::DirectWrite,
+                    family,
                     endpoint,
                     Some(actor),
                     Some(record),
@@ -137,7 +143,7 @@ impl<'a> Builder<'a> {
             && let Some(actor) = self.forbidden_writer(all, role, endpoint.kind, relation, &mut rng)
         {
             let probe = self.probe(
-                Family::DirectWrite,
+                family,
                 endpoint,
                 Some(actor),
                 None,

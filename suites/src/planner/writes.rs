@@ -25,7 +25,15 @@ impl<'a> Builder<'a> {
             let victims = pooled(pool, all, endpoint.kind);
             for role in self.roles() {
                 for relation in [Relation::SameTenant, Relation::OtherTenant] {
-                    self.write_cell(all, endpoint, role, relation, &victims, &mut turn);
+                    self.write_cell(
+                        all,
+                        endpoint,
+                        role,
+                        relation,
+                        &victims,
+                        &mut turn,
+                        Family::DirectWrite,
+                    );
                 }
             }
         }
