@@ -62,7 +62,7 @@ impl<'a> Executor<'a> {
     }
 
     /// The record's values as `actor` writes them, with the probe's marker and identifier.
-    pub(super) fn write_ctx(&self, probe: &Probe, record: &str, actor: &str, marker: &str) -> Value {
+    fn write_ctx(&self, probe: &Probe, record: &str, actor: &str, marker: &str) -> Value {
         let mut ctx = self.record_ctx(record, actor);
         ctx["probe"] = json!({ "marker": marker, "id": probe.id() });
         ctx

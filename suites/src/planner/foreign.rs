@@ -1,8 +1,9 @@
 //! Foreign creates: every role files child records (documents, notes, traces) under case files of the pool
-//! it may not write, in its own tenant and in another. The parent's owner lists the children afterwards: the
-//! probe's marker among them is proven tampering (see [`crate::verdict`]).
+//! under which it may not write them, in its own tenant and in another. The parent's owner lists the
+//! children afterwards: the probe's marker among them is proven tampering (see [`crate::verdict`]).
 
 use crate::family::Family;
+use crate::population::RecordKind;
 use crate::probes::Relation;
 use crate::surface::EndpointRef;
 
@@ -11,15 +12,15 @@ use super::index::{Index, Pool};
 use super::reserved::pooled;
 
 impl<'a> Builder<'a> {
-    /// Per cell (create endpoint, role, relation), creates aimed at children of pool case files the role may
-    /// not write (the policy's notion of who may change a record, as for direct writes): each probe names a
-    /// child record of the pool, whose case file is the parent and whose values fill the request, with
-    /// others to fall back on; a cell that no record of the pool fits is planned as not sent.
+    /// Per cell (create endpoint, role, relation), creates under pool case files where the role may not
+    /// write records of the endpoint's kind (the policy's notion of who may change a record, as for direct
+    /// writes): each probe names the parent case file, with others to fall back on; a cell that no case file
+    /// of the pool fits is planned as not sent.
     pub(super) fn foreign_creates(&mut self, pool: &Pool<'a>, all: &Index<'a>) {
         let creates: Vec<&EndpointRef> = self.surface.child_creates().collect();
         let mut turn = 0;
         for endpoint in creates {
-            let victims = pooled(pool, all, endpoint.kind);
+            let victims = pooled(pool, all, RecordKind::Case);
             for role in self.roles() {
                 for relation in [Relation::SameTenant, Relation::OtherTenant] {
                     self.write_cell(

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::family::Family;
+use crate::policy::DataOwner;
 use crate::population::{Identity, Record, RecordKind};
 use crate::probes::{Expect, Named, Probe, Relation, Variant};
 use crate::surface::EndpointRef;
@@ -108,10 +109,7 @@ impl<'a> Builder<'a> {
             let fits: Vec<&'a Record> = rotated(victims, *turn)
                 .filter(|record| {
                     Relation::of(actor, record) == relation
-                        && !self
-                            .policy
-                            .may_write(all.population, actor, record)
-                            .is_allowed()
+                        && self.forbids(all, family, endpoint, actor, record)
                 })
                 .take(ALTERNATES + 1)
                 .collect();
@@ -140,7 +138,7 @@ impl<'a> Builder<'a> {
             self.push(primary);
         }
         if planned.is_empty()
-            && let Some(actor) = self.forbidden_writer(all, role, endpoint.kind, relation, &mut rng)
+            && let Some(actor) = self.forbidden_writer(all, role, family, endpoint, relation, &mut rng)
         {
             let probe = self.probe(
                 family,
@@ -155,25 +153,49 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// An actor of `role` that the policy forbids to change some record of `kind` in `relation`, anywhere in
-    /// the world: the cell exists, whether or not the pool has a record for it.
+    /// Whether the policy forbids `actor` what a probe of `family` through `endpoint` does to `record`:
+    /// change it (a write), or file a record of the endpoint's kind under it (a foreign create, whose
+    /// victim is the parent case file).
+    fn forbids(
+        &self,
+        all: &Index<'a>,
+        family: Family,
+        endpoint: &EndpointRef,
+        actor: &Identity,
+        record: &Record,
+    ) -> bool {
+        let owner = match family {
+            Family::ForeignCreate => DataOwner {
+                kind: Some(endpoint.kind),
+                ..DataOwner::of_record(record)
+            },
+            _ => DataOwner::of_record(record),
+        };
+        !self
+            .policy
+            .decide_write(all.population, actor, &owner)
+            .is_allowed()
+    }
+
+    /// An actor of `role` that the policy forbids what `family` does through `endpoint` to some record in
+    /// `relation`, anywhere in the world: the cell exists, whether or not the pool has a record for it.
     fn forbidden_writer(
         &self,
         all: &Index<'a>,
         role: &str,
-        kind: RecordKind,
+        family: Family,
+        endpoint: &EndpointRef,
         relation: Relation,
         rng: &mut super::rng::Rng,
     ) -> Option<&'a Identity> {
+        let kind = match family {
+            Family::ForeignCreate => RecordKind::Case,
+            _ => endpoint.kind,
+        };
         all.pairs(role, kind, relation, 8, rng)
             .into_iter()
             .map(|(a, r)| (all.identity(a), all.record(r)))
-            .find(|(actor, record)| {
-                !self
-                    .policy
-                    .may_write(all.population, actor, record)
-                    .is_allowed()
-            })
+            .find(|(actor, record)| self.forbids(all, family, endpoint, actor, record))
             .map(|(actor, _)| actor)
     }
 

@@ -234,13 +234,17 @@ fn every_family_applies_and_plans_probes_with_the_expectation_of_the_policy() {
             }
             // A create under a case file the caller may not write, aimed at a child of the pool.
             (Family::ForeignCreate, Some(a), Some(r)) => {
+                let child = crate::policy::DataOwner {
+                    kind: Some(RecordKind::Document),
+                    ..crate::policy::DataOwner::of_record(r)
+                };
                 assert!(
-                    !policy.may_write(&population, a, r).is_allowed(),
+                    !policy.decide_write(&population, a, &child).is_allowed(),
                     "{}",
                     probe.id()
                 );
                 assert_eq!(probe.expect, Expect::Refusal);
-                assert_eq!(r.kind, RecordKind::Document);
+                assert_eq!(r.kind, RecordKind::Case, "the parent case file");
                 assert!(planned.pool.contains(&r.case), "{}", probe.id());
             }
             _ => {}

@@ -146,7 +146,8 @@ pub(super) fn judge_foreign_create(probe: &Probe, seen: &Observations) -> Judgem
         change.marker,
         None,
     );
-    let kind = seen.record.map_or(probe.cell.kind, |r| r.kind);
+    // The record is the parent case file; the cell names the kind created under it.
+    let kind = probe.cell.kind;
     let status = answer.observed.status;
     let verdict = judge_create(
         answer.evidence,
