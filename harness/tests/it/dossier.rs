@@ -477,6 +477,12 @@ async fn dossier_traces_under_foreign_dossiers_proven_and_twin_clean() {
 
     let twin = run_dossier(Flaws::default()).await;
     assert_clean(&twin.result, "Dossier partagé, traces refused under foreign dossiers");
+    // `{"data": {"dossier": null}}` is a declared refusal: no status-only warning either.
+    assert!(
+        twin.report().findings.is_empty(),
+        "{}",
+        twin.report().summary()
+    );
     assert_eq!(twin.mock.foreign_traces.load(Ordering::SeqCst), 0);
     assert_eq!(twin.mock.gets.load(Ordering::SeqCst), 0, "reads sent as POST");
     let coverage = &twin.report().coverage;
