@@ -137,7 +137,9 @@ impl<'a> Executor<'a> {
         let name = self.profile.kind_name(kind);
         steps.push(TraceStep {
             phase: "step".into(),
-            step: format!("{actor_key} creates a {name} under {owner}'s case file, marked {marker}"),
+            step: format!(
+                "{actor_key} creates a {name} under {owner}'s case file, marked {marker}"
+            ),
             status: Some(create.observed.status),
             curl: Some(create.request.curl.clone()),
         });

@@ -84,12 +84,12 @@ impl RenderedRequest {
     pub fn is_idempotent(&self) -> bool {
         self.read
             || matches!(
-            self.method,
-            reqwest::Method::GET
-                | reqwest::Method::HEAD
-                | reqwest::Method::PUT
-                | reqwest::Method::DELETE
-        )
+                self.method,
+                reqwest::Method::GET
+                    | reqwest::Method::HEAD
+                    | reqwest::Method::PUT
+                    | reqwest::Method::DELETE
+            )
     }
 
     /// The request for one attempt, with the identity's `credential` and `file` as the document's bytes.

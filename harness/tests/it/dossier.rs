@@ -22,9 +22,7 @@ use cloison_harness::report::Evidence;
 use cloison_harness::run::execute;
 use serde_json::{Value, json};
 
-use crate::support::answer::{
-    Upload, credential, file_answer, not_found, reply, text, upload,
-};
+use crate::support::answer::{Upload, credential, file_answer, not_found, reply, text, upload};
 use crate::support::files::ProfileFiles;
 use crate::support::library::{MockRun, assert_clean, url_args};
 use crate::support::serve;
@@ -123,7 +121,10 @@ async fn register(State(p): Shared, axum::Json(body): axum::Json<Value>) -> Resp
     let mut db = p.db.lock().expect("db");
     let (login, secret) = (text(&body, "login"), text(&body, "secret"));
     if login.is_empty() || secret.is_empty() || db.members.iter().any(|m| m.login == login) {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": "login" }));
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "error": "login" }),
+        );
     }
     let uid = db.members.len() as u64 + 70;
     db.members.push(Member { uid, login, secret });
@@ -153,7 +154,10 @@ async fn create_dossier(
     }
     let Some(holder) = number(&body["holder"]).filter(|h| db.members.iter().any(|m| m.uid == *h))
     else {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": "holder" }));
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "error": "holder" }),
+        );
     };
     let id = db.dossiers.len() as u64 + 300;
     db.dossiers.push(Dossier {
@@ -204,12 +208,17 @@ async fn graphql(
 }
 
 /// `POST /search`: the traces of one dossier (`{"dossier": ID}`), for its holder.
-async fn search(State(p): Shared, headers: HeaderMap, axum::Json(body): axum::Json<Value>) -> Response {
+async fn search(
+    State(p): Shared,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     let db = p.db.lock().expect("db");
     let Some(caller) = p.caller(&db, &headers) else {
         return signed_out();
     };
-    let Some(dossier) = number(&body["dossier"]).and_then(|id| db.dossiers.iter().find(|d| d.id == id))
+    let Some(dossier) =
+        number(&body["dossier"]).and_then(|id| db.dossiers.iter().find(|d| d.id == id))
     else {
         return not_found();
     };
@@ -262,7 +271,10 @@ async fn add_piece(
 ) -> Response {
     let Ok(Some(Upload { name, mime, bytes })) = upload(&mut multipart, "fichier", "piece").await
     else {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": "fichier" }));
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "error": "fichier" }),
+        );
     };
     let mut db = p.db.lock().expect("db");
     let Some(caller) = p.caller(&db, &headers) else {
@@ -437,9 +449,10 @@ async fn run_dossier(flaws: Flaws) -> MockRun<Platform> {
 
 /// Whether the report holds a proven root cause of `family` on `endpoint`.
 fn proven(run: &MockRun<Platform>, family: &str, endpoint: &str, evidence: Evidence) -> bool {
-    run.report().root_causes.iter().any(|c| {
-        c.family.name() == family && c.endpoint == endpoint && c.evidence == evidence
-    })
+    run.report()
+        .root_causes
+        .iter()
+        .any(|c| c.family.name() == family && c.endpoint == endpoint && c.evidence == evidence)
 }
 
 /// Traces accepted under any dossier: the holder's `POST /search` shows the attacker's marker, proven
@@ -476,7 +489,10 @@ async fn dossier_traces_under_foreign_dossiers_proven_and_twin_clean() {
     );
 
     let twin = run_dossier(Flaws::default()).await;
-    assert_clean(&twin.result, "Dossier partagé, traces refused under foreign dossiers");
+    assert_clean(
+        &twin.result,
+        "Dossier partagé, traces refused under foreign dossiers",
+    );
     // `{"data": {"dossier": null}}` is a declared refusal: no status-only warning either.
     assert!(
         twin.report().findings.is_empty(),
@@ -484,7 +500,11 @@ async fn dossier_traces_under_foreign_dossiers_proven_and_twin_clean() {
         twin.report().summary()
     );
     assert_eq!(twin.mock.foreign_traces.load(Ordering::SeqCst), 0);
-    assert_eq!(twin.mock.gets.load(Ordering::SeqCst), 0, "reads sent as POST");
+    assert_eq!(
+        twin.mock.gets.load(Ordering::SeqCst),
+        0,
+        "reads sent as POST"
+    );
     let coverage = &twin.report().coverage;
     let sent = |family: &str, endpoint: &str| {
         coverage
@@ -495,8 +515,14 @@ async fn dossier_traces_under_foreign_dossiers_proven_and_twin_clean() {
             .sum::<usize>()
     };
     assert!(sent("foreign-create", "resources.note.create") > 0);
-    assert!(sent("direct-read", "resources.case.read") > 0, "POST reads probed");
-    assert!(sent("collection", "resources.case.list") > 0, "POST lists probed");
+    assert!(
+        sent("direct-read", "resources.case.read") > 0,
+        "POST reads probed"
+    );
+    assert!(
+        sent("collection", "resources.case.list") > 0,
+        "POST lists probed"
+    );
 }
 
 /// The GraphQL query serving any dossier: another's dossier read through the `POST` query is a proven

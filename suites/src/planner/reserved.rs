@@ -138,7 +138,8 @@ impl<'a> Builder<'a> {
             self.push(primary);
         }
         if planned.is_empty()
-            && let Some(actor) = self.forbidden_writer(all, role, family, endpoint, relation, &mut rng)
+            && let Some(actor) =
+                self.forbidden_writer(all, role, family, endpoint, relation, &mut rng)
         {
             let probe = self.probe(
                 family,

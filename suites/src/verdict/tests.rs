@@ -249,16 +249,14 @@ fn foreign_creates_are_judged_by_the_owners_list_afterwards() {
             None,
         )
     };
-    let with_marker = list(r#"[{"id":"d1","filename":"a.pdf"},{"id":"d2","filename":"cloison-write-probe-1-00ff"}]"#);
+    let with_marker = list(
+        r#"[{"id":"d1","filename":"a.pdf"},{"id":"d2","filename":"cloison-write-probe-1-00ff"}]"#,
+    );
     let without = list(r#"[{"id":"d1","filename":"a.pdf"}]"#);
     assert_eq!(with_marker, ReadBack::Marked);
     assert_eq!(without, ReadBack::Unchanged);
-    let refused_list = ReadBack::classify(
-        Some(&observed(404, &[], "")),
-        &r,
-        Some(("", marker)),
-        None,
-    );
+    let refused_list =
+        ReadBack::classify(Some(&observed(404, &[], "")), &r, Some(("", marker)), None);
     // (create status, what the owner's list shows, the create's answer carries foreign data) -> verdict
     let table: &[(u16, ReadBack, bool, &str)] = &[
         // The marker in the owner's list: proven, whatever the create answered.

@@ -74,7 +74,10 @@ fn refusal_bodies_and_soft_deletes_validate() {
     let null = &profile.refusals.bodies[0];
     assert!(null.matches(br#"{"data": {"case": null}, "errors": [{"message": "forbidden"}]}"#));
     assert!(!null.matches(br#"{"data": {"case": {"id": "1"}}}"#));
-    assert!(!null.matches(br#"{"data": {}}"#), "a missing key is not null");
+    assert!(
+        !null.matches(br#"{"data": {}}"#),
+        "a missing key is not null"
+    );
     // Everywhere else, the profile's refusals: no body.
     assert!(
         Profile::reference_portal()
