@@ -9,7 +9,7 @@ use crate::surface::EndpointRef;
 
 use super::builder::Builder;
 use super::index::{Index, Pool};
-use super::reserved::pooled;
+use super::reserved::{WriteCell, pooled};
 
 impl<'a> Builder<'a> {
     /// Per cell (create endpoint, role, relation), creates under pool case files where the role may not
@@ -23,15 +23,13 @@ impl<'a> Builder<'a> {
             let victims = pooled(pool, all, RecordKind::Case);
             for role in self.roles() {
                 for relation in [Relation::SameTenant, Relation::OtherTenant] {
-                    self.write_cell(
-                        all,
+                    let cell = WriteCell {
+                        family: Family::ForeignCreate,
                         endpoint,
                         role,
                         relation,
-                        &victims,
-                        &mut turn,
-                        Family::ForeignCreate,
-                    );
+                    };
+                    self.write_cell(all, cell, &victims, &mut turn);
                 }
             }
         }

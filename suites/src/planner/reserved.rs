@@ -15,6 +15,15 @@ use crate::surface::EndpointRef;
 use super::builder::Builder;
 use super::index::{Index, Pool};
 
+/// A cell of probes that change data: their family, endpoint, caller role and relation to the victim.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct WriteCell<'e> {
+    pub(super) family: Family,
+    pub(super) endpoint: &'e EndpointRef,
+    pub(super) role: &'e str,
+    pub(super) relation: Relation,
+}
+
 /// At most this many records a probe may fall back on.
 pub(super) const ALTERNATES: usize = 8;
 
@@ -84,13 +93,16 @@ impl<'a> Builder<'a> {
     pub(super) fn write_cell(
         &mut self,
         all: &Index<'a>,
-        endpoint: &EndpointRef,
-        role: &str,
-        relation: Relation,
+        cell: WriteCell<'_>,
         victims: &[&'a Record],
         turn: &mut usize,
-        family: Family,
     ) {
+        let WriteCell {
+            family,
+            endpoint,
+            role,
+            relation,
+        } = cell;
         let Some(actors) = all.roles.get(role) else {
             return;
         };
