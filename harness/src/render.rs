@@ -91,6 +91,7 @@ pub fn render(
         body: render_body(endpoint, ctx, tweak)?,
         anonymous: tweak.anonymous,
         login_redirect,
+        read: endpoint.read,
     })
 }
 
@@ -234,6 +235,7 @@ mod tests {
             granted: None,
             kind: None,
             poll: Default::default(),
+            read: false,
         }
     }
 

@@ -39,6 +39,9 @@ pub enum Family {
     /// Sequences of transitions (logout, transfer, end of a representation, deletion, role change) after
     /// which every identity's view must match the reference model.
     Stateful,
+    /// Child records (documents, notes, traces) created under a parent record the caller may not write,
+    /// judged by the parent's owner's list of its children.
+    ForeignCreate,
 }
 
 /// What a family needs from the target's profile to apply.
@@ -68,6 +71,9 @@ pub enum Need {
     /// At least one transition the target offers (login and logout, transfer, representation end, delete,
     /// role change) and a case file it can create.
     Transitions,
+    /// A `create` of child records under a case file (its path or body names the case) that writes the
+    /// probe's marker, and a list of those children nested under the case.
+    ChildCreate,
 }
 
 impl Need {
@@ -89,13 +95,16 @@ impl Need {
             Need::Transitions => {
                 "no transition: a case `create` and `read` endpoint and one of [auth.logout], [transitions.transfer], [provisioning.end_representation], a case `delete` or [transitions.change_role]"
             }
+            Need::ChildCreate => {
+                "no `create` of records under a case file (`{{case.id}}` in its path or body) that writes `{{probe.marker || ...}}` in a field, with a `list` of those records nested under the case"
+            }
         }
     }
 }
 
 impl Family {
     /// Every finding family, in planning order (the control is not a finding family).
-    pub const ALL: [Family; 12] = [
+    pub const ALL: [Family; 13] = [
         Family::DirectRead,
         Family::AllowedRead,
         Family::Collection,
@@ -108,6 +117,7 @@ impl Family {
         Family::DirectWrite,
         Family::MassAssignment,
         Family::Stateful,
+        Family::ForeignCreate,
     ];
 
     /// The kebab-case name used in reports and on the command line.
@@ -126,6 +136,7 @@ impl Family {
             Family::IdentifierGuessing => "identifier-guessing",
             Family::Anonymous => "anonymous",
             Family::Stateful => "stateful",
+            Family::ForeignCreate => "foreign-create",
         }
     }
 
@@ -167,6 +178,9 @@ impl Family {
             Family::Stateful => {
                 "sequences of logouts, transfers, ends of representations, deletions and role changes, after each of which every identity's view must match the model"
             }
+            Family::ForeignCreate => {
+                "every role creates child records under case files it may not write; the parent's owner lists them back"
+            }
         }
     }
 
@@ -184,6 +198,7 @@ impl Family {
             Family::IdentifierGuessing => &[Need::RecordRead, Need::Identifiers],
             Family::Anonymous => &[],
             Family::Stateful => &[Need::RecordRead, Need::Transitions],
+            Family::ForeignCreate => &[Need::ChildCreate],
         }
     }
 
@@ -201,6 +216,7 @@ impl Family {
             Family::IdentifierGuessing => &["CWE-203", "CWE-340"],
             Family::Anonymous => &["CWE-306"],
             Family::Stateful => &["CWE-613", "CWE-284"],
+            Family::ForeignCreate => &["CWE-639", "CWE-862"],
         }
     }
 
@@ -215,7 +231,8 @@ impl Family {
             | Family::Search
             | Family::TenantSelector
             | Family::IdentifierGuessing
-            | Family::Stateful => "API1:2023 Broken Object Level Authorization",
+            | Family::Stateful
+            | Family::ForeignCreate => "API1:2023 Broken Object Level Authorization",
             Family::Export | Family::MassAssignment => {
                 "API3:2023 Broken Object Property Level Authorization"
             }
@@ -226,7 +243,10 @@ impl Family {
 
     /// Whether the family's probes change the target's data (they run last).
     pub fn mutates(self) -> bool {
-        matches!(self, Family::DirectWrite | Family::MassAssignment)
+        matches!(
+            self,
+            Family::DirectWrite | Family::MassAssignment | Family::ForeignCreate
+        )
     }
 }
 

@@ -36,9 +36,13 @@ impl Reserve {
     }
 }
 
-/// Whether a probe changes the record it names (and so needs a record of the pool of its own).
+/// Whether a probe changes the record it names (and so needs a record of the pool of its own): a foreign
+/// create files a child into the record's case file.
 pub fn changes_its_record(probe: &Probe) -> bool {
-    matches!(probe.family, Family::DirectWrite | Family::MassAssignment)
+    matches!(
+        probe.family,
+        Family::DirectWrite | Family::MassAssignment | Family::ForeignCreate
+    )
 }
 
 /// The records used up so far, and the cells that already have a proven finding.

@@ -29,6 +29,8 @@ pub enum Op {
     Export,
     /// A named function of the platform.
     Call,
+    /// Create a record (a child under a case file: the foreign-create family).
+    Create,
 }
 
 impl Op {
@@ -43,6 +45,7 @@ impl Op {
             Op::Search => "search",
             Op::Export => "export",
             Op::Call => "call",
+            Op::Create => "create",
         }
     }
 }
@@ -96,6 +99,8 @@ pub struct EndpointRef {
     pub open_body: bool,
     /// What its request takes from the identity that sends it.
     pub caller: CallerUse,
+    /// Its request writes the probe's marker (`{{probe.marker}}`): what it wrote can be read back.
+    pub marked: bool,
 }
 
 impl EndpointRef {
@@ -190,6 +195,26 @@ impl Surface {
                 && e.granted.is_none()
                 && matches!(e.op, Op::Read | Op::Download | Op::List)
                 && matches!(e.param, Param::Record | Param::Case)
+        })
+    }
+
+    /// Creates of child records under a case file that write the probe's marker, each with the list of its
+    /// kind nested under the case that reads them back (the foreign-create family).
+    pub fn child_creates(&self) -> impl Iterator<Item = &EndpointRef> {
+        self.endpoints.iter().filter(|e| {
+            e.op == Op::Create
+                && e.param == Param::Case
+                && e.kind != RecordKind::Case
+                && e.marked
+                && self.child_list(e.kind).is_some()
+        })
+    }
+
+    /// The list of a kind's records nested under their case file, which reads back what a create filed
+    /// there.
+    pub fn child_list(&self, kind: RecordKind) -> Option<&EndpointRef> {
+        self.endpoints.iter().find(|e| {
+            e.op == Op::List && e.kind == kind && e.param == Param::Case && e.granted.is_none()
         })
     }
 

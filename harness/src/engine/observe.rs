@@ -71,18 +71,30 @@ impl<'a> Executor<'a> {
         ctx: &Value,
         tweak: &Tweak,
     ) -> Result<Exchange, Unanswered> {
+        self.send_carrying(actor, endpoint, ctx, tweak, None).await
+    }
+
+    /// [`Executor::send`] with `file` as the bytes of a multipart file part or a raw file body.
+    pub(super) async fn send_carrying(
+        &self,
+        actor: Option<&str>,
+        endpoint: &Endpoint,
+        ctx: &Value,
+        tweak: &Tweak,
+        file: Option<&[u8]>,
+    ) -> Result<Exchange, Unanswered> {
         // A target taken as gone gets no more request, even in the middle of a probe.
         if self.target_gone() {
             return Err(String::from("not sent: the target stopped answering").into());
         }
         if let Some(key) = actor {
-            return self.send_live(key, endpoint, ctx, tweak).await;
+            return self.send_live(key, endpoint, ctx, tweak, file).await;
         }
         let mut tweak = tweak.clone();
         tweak.anonymous = true;
         Ok(self
             .anonymous
-            .send_with(&self.settings, endpoint, ctx, None, &tweak)
+            .send_with(&self.settings, endpoint, ctx, file, &tweak)
             .await
             .map_err(|e| e.to_string())?)
     }

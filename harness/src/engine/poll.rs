@@ -159,6 +159,7 @@ impl Executor<'_> {
             body: RenderedBody::None,
             anonymous: actor.is_none(),
             login_redirect: self.profile.refusals_for(endpoint).login_redirect.clone(),
+            read: false,
         };
         session
             .send_rendered(&self.settings, &request, None)

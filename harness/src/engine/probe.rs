@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 
 use super::executor::Executor;
 use super::renew::Unanswered;
-use crate::event::{Event, Judged, NotSent, ProbeState};
+use crate::event::{Event, Judged, NotSent, ProbeState, TraceStep};
 use crate::http::Exchange;
 
 /// The outcome of one probe before it becomes an event.
@@ -20,6 +20,9 @@ struct Tried {
     verdict: Verdict,
     exchange: Option<Exchange>,
     explanation: String,
+    /// The requests that show it, in order, when one request does not (a foreign create and the owner's
+    /// list afterwards).
+    steps: Vec<TraceStep>,
 }
 
 impl Tried {
@@ -28,6 +31,7 @@ impl Tried {
             verdict,
             exchange,
             explanation: explanation.into(),
+            steps: Vec::new(),
         }
     }
 }
@@ -206,7 +210,7 @@ impl<'a> Executor<'a> {
             at: self.started.elapsed().as_secs_f64(),
             sequence,
             explanation: tried.explanation,
-            steps: Vec::new(),
+            steps: if keep { tried.steps } else { Vec::new() },
         }))
     }
 
@@ -227,6 +231,7 @@ impl<'a> Executor<'a> {
                 record: record.clone(),
             })));
         }
+        let mut steps = Vec::new();
         let gathered = match Needs::of(probe) {
             Needs::Answer {
                 resend_server_error,
@@ -236,13 +241,17 @@ impl<'a> Executor<'a> {
             Needs::Assignment { field, named } => {
                 self.mass_assignment(probe, endpoint, field, named).await
             }
+            Needs::ForeignCreate => self.foreign_create(probe, endpoint, &mut steps).await,
         };
         Ok(gathered?.map(|(judgement, answer)| {
             let exchange = match judgement.exhibit {
                 Exhibit::Answer => Some(answer),
                 Exhibit::Nothing => None,
             };
-            Tried::new(judgement.verdict, exchange, judgement.explanation)
+            Tried {
+                steps,
+                ..Tried::new(judgement.verdict, exchange, judgement.explanation)
+            }
         }))
     }
 }

@@ -89,6 +89,7 @@ impl Executor<'_> {
         endpoint: &Endpoint,
         ctx: &Value,
         tweak: &Tweak,
+        file: Option<&[u8]>,
     ) -> Result<Exchange, Unanswered> {
         let refusals = self.profile.refusals_for(endpoint);
         let mut renewals = 0;
@@ -99,7 +100,7 @@ impl Executor<'_> {
                 .ok_or_else(|| format!("{key} has no session"))?;
             let ex = held
                 .session
-                .send_with(&self.settings, endpoint, ctx, None, tweak)
+                .send_with(&self.settings, endpoint, ctx, file, tweak)
                 .await
                 .map_err(|e| e.to_string())?;
             if !refusals.is_unauthenticated(&ex.observed) {

@@ -29,7 +29,7 @@ impl Executor<'_> {
             && self
                 .profile
                 .endpoint_by_key(&probe.endpoint)
-                .is_some_and(|e| matches!(e.method, reqwest::Method::GET | reqwest::Method::HEAD))
+                .is_some_and(crate::profile::Endpoint::is_read)
     }
 
     /// Shrink each failing cell of `events` (leaks of plain, record-aimed probes that change nothing) to its

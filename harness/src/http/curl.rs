@@ -130,6 +130,7 @@ mod tests {
             body: RenderedBody::Form(vec![("texte".into(), "bonjour".into())]),
             anonymous: false,
             login_redirect: None,
+            read: false,
         };
         let credential = Credential {
             who: "ana@a.test".into(),

@@ -24,6 +24,9 @@ pub struct RenderedRequest {
     pub anonymous: bool,
     /// A redirect whose `Location` contains this text leads to the login page: the chain stops there.
     pub login_redirect: Option<String>,
+    /// Declared as a read by the profile (a `POST` search or GraphQL query): safe to send again whatever
+    /// its method.
+    pub read: bool,
 }
 
 /// A request's body.
@@ -76,15 +79,17 @@ impl RenderedRequest {
         format!("{}?{}", self.url, form_encoded(&self.query))
     }
 
-    /// Whether sending it twice does no more than sending it once (GET, HEAD, PUT, DELETE).
+    /// Whether sending it twice does no more than sending it once (GET, HEAD, PUT, DELETE, or a request the
+    /// profile declares a read, such as a `POST` search).
     pub fn is_idempotent(&self) -> bool {
-        matches!(
-            self.method,
-            reqwest::Method::GET
-                | reqwest::Method::HEAD
-                | reqwest::Method::PUT
-                | reqwest::Method::DELETE
-        )
+        self.read
+            || matches!(
+                self.method,
+                reqwest::Method::GET
+                    | reqwest::Method::HEAD
+                    | reqwest::Method::PUT
+                    | reqwest::Method::DELETE
+            )
     }
 
     /// The request for one attempt, with the identity's `credential` and `file` as the document's bytes.
@@ -223,6 +228,7 @@ mod tests {
             body: RenderedBody::None,
             anonymous: false,
             login_redirect: None,
+            read: false,
         };
         assert_eq!(
             request.full_url(),
@@ -240,6 +246,7 @@ mod tests {
             body: RenderedBody::Json(serde_json::json!({ "login": "a@b.test", "role": "agent" })),
             anonymous: false,
             login_redirect: None,
+            read: false,
         };
         assert!(json.echoed_by(br#"{"role":"agent","login":"a@b.test"}"#));
         assert!(
@@ -256,5 +263,21 @@ mod tests {
         };
         assert!(form.echoed_by(b"user=a+b"));
         assert!(!form.echoed_by(b"ok"));
+    }
+
+    #[test]
+    fn a_post_declared_as_a_read_is_idempotent_and_a_plain_post_is_not() {
+        let post = RenderedRequest {
+            method: reqwest::Method::POST,
+            url: "http://127.0.0.1:9/graphql".into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: RenderedBody::Json(serde_json::json!({ "query": "{ x }" })),
+            anonymous: false,
+            login_redirect: None,
+            read: false,
+        };
+        assert!(!post.is_idempotent());
+        assert!(RenderedRequest { read: true, ..post }.is_idempotent());
     }
 }

@@ -175,6 +175,15 @@ impl Profile {
                     "delete" => Op::Delete,
                     "search" => Op::Search,
                     "export" => Op::Export,
+                    // A create of one call (a create of several steps is not sent as a probe).
+                    "create"
+                        if self
+                            .creates
+                            .get(&kind)
+                            .is_some_and(|create| create.steps.len() == 1) =>
+                    {
+                        Op::Create
+                    }
                     _ => continue,
                 };
                 endpoints.push(endpoint.reference(
@@ -326,10 +335,11 @@ impl Endpoint {
             kind,
             op,
             param,
-            safe: matches!(self.method, reqwest::Method::GET | reqwest::Method::HEAD),
+            safe: self.is_read(),
             granted: self.granted.clone(),
             open_body,
             caller: self.caller_use(param == Param::None),
+            marked: placeholders.contains("probe.marker"),
         }
     }
 }

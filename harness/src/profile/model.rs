@@ -332,6 +332,10 @@ pub struct Endpoint {
     pub kind: Option<RecordKind>,
     /// How an answer `202 Accepted` with a location to poll is followed until ready.
     pub poll: Poll,
+    /// Declared as a read (a resource's `read`, `download`, `list`, `search` or `export`): it changes
+    /// nothing whatever its method (a `POST` search or GraphQL query), so it is probed like a `GET` read,
+    /// resent after a transport error, and never sent as a write.
+    pub read: bool,
 }
 
 /// How an answer `202 Accepted` with a location to poll is followed (`poll`): `GET`s of the location, with
@@ -416,6 +420,11 @@ pub enum PartContent {
 }
 
 impl Endpoint {
+    /// Whether it changes nothing: a `GET` or `HEAD`, or an endpoint declared as a read whatever its method.
+    pub fn is_read(&self) -> bool {
+        self.read || matches!(self.method, reqwest::Method::GET | reqwest::Method::HEAD)
+    }
+
     /// Every placeholder path of the endpoint's templates (`case.id`, `person.nir`...).
     pub fn placeholders(&self) -> BTreeSet<String> {
         self.templates()

@@ -370,6 +370,10 @@ pub struct RawRefusals {
     pub pointer: Option<String>,
     #[serde(default)]
     pub equals: Option<toml::Value>,
+    /// With `pointer`, instead of `equals`: an answer whose JSON holds `null` there is a refusal (TOML has
+    /// no null: `null = true`).
+    #[serde(default)]
+    pub null: bool,
     /// An answer whose body contains this text is a refusal.
     #[serde(default)]
     pub text: Option<String>,

@@ -8,7 +8,7 @@ use cloison_harness::report::{Evidence, Report};
 
 use super::run::{args, run};
 
-const CHANGING: [&str; 2] = ["direct-write", "mass-assignment"];
+const CHANGING: [&str; 3] = ["direct-write", "mass-assignment", "foreign-create"];
 
 /// For the families that change data: planned = sent + not sent, per family and per cell, every reason
 /// with its sentence; the JSON report validates.

@@ -11,6 +11,7 @@ mod comptoir;
 mod container;
 mod coverage;
 mod depot;
+mod dossier;
 mod echo;
 mod existing;
 mod explained;

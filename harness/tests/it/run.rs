@@ -126,6 +126,11 @@ const FLAWS: &[(&str, &[&str], &str)] = &[
         &["direct-read", "collection", "stateful"],
         "resources.case.read",
     ),
+    (
+        "foreign-create",
+        &["foreign-create"],
+        "resources.document.create",
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

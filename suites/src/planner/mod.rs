@@ -13,6 +13,7 @@
 mod builder;
 mod callers;
 mod coverage;
+mod foreign;
 mod index;
 mod ordering;
 mod reads;
@@ -111,7 +112,8 @@ fn pool_wanted(surface: &Surface, roles: usize) -> usize {
         .filter(|e| e.op == Op::Update && e.param == Param::Record && e.open_body)
         .count();
     let fields = surface.owner_fields.len() + surface.tenant_fields.len();
-    (writes * roles * 2 + updates * fields).max(2)
+    let creates = surface.child_creates().count();
+    ((writes + creates) * roles * 2 + updates * fields).max(2)
 }
 
 /// Plan every family that applies to `surface` over `population` under `policy`.
@@ -148,6 +150,7 @@ pub fn plan(
     b.anonymous();
     b.writes(&pool, &all);
     b.mass_assignment(&pool, &all);
+    b.foreign_creates(&pool, &all);
 
     let coverage = coverage::coverage(&b);
     let ordered = ordering::order(std::mem::take(&mut b.cells), surface);

@@ -60,6 +60,8 @@ pub(super) fn order(
     mutating.sort_by_key(|p| match p.family {
         Family::FunctionLevel => 0,
         Family::MassAssignment => 1,
+        // A foreign create adds a record under its case file: after the writes that need the case as it was.
+        Family::ForeignCreate => 3,
         _ => 2,
     });
     mutating.extend(deletes);

@@ -7,12 +7,22 @@
 use std::collections::BTreeMap;
 
 use crate::family::Family;
+use crate::policy::DataOwner;
 use crate::population::{Identity, Record, RecordKind};
 use crate::probes::{Expect, Named, Probe, Relation, Variant};
 use crate::surface::EndpointRef;
 
 use super::builder::Builder;
 use super::index::{Index, Pool};
+
+/// A cell of probes that change data: their family, endpoint, caller role and relation to the victim.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct WriteCell<'e> {
+    pub(super) family: Family,
+    pub(super) endpoint: &'e EndpointRef,
+    pub(super) role: &'e str,
+    pub(super) relation: Relation,
+}
 
 /// At most this many records a probe may fall back on.
 pub(super) const ALTERNATES: usize = 8;
@@ -83,16 +93,25 @@ impl<'a> Builder<'a> {
     pub(super) fn write_cell(
         &mut self,
         all: &Index<'a>,
-        endpoint: &EndpointRef,
-        role: &str,
-        relation: Relation,
+        cell: WriteCell<'_>,
         victims: &[&'a Record],
         turn: &mut usize,
     ) {
+        let WriteCell {
+            family,
+            endpoint,
+            role,
+            relation,
+        } = cell;
         let Some(actors) = all.roles.get(role) else {
             return;
         };
-        let mut rng = self.rng(&format!("write/{}/{role}/{relation}", endpoint.key));
+        // Direct writes keep the stream they always had (the same seed plans the same probes).
+        let stream = match family {
+            Family::DirectWrite => "write",
+            other => other.name(),
+        };
+        let mut rng = self.rng(&format!("{stream}/{}/{role}/{relation}", endpoint.key));
         let mut planned: Vec<(&str, &str)> = Vec::new();
         for _ in 0..self.config.per_cell * 24 {
             if planned.len() >= self.config.per_cell {
@@ -102,10 +121,7 @@ impl<'a> Builder<'a> {
             let fits: Vec<&'a Record> = rotated(victims, *turn)
                 .filter(|record| {
                     Relation::of(actor, record) == relation
-                        && !self
-                            .policy
-                            .may_write(all.population, actor, record)
-                            .is_allowed()
+                        && self.forbids(all, family, endpoint, actor, record)
                 })
                 .take(ALTERNATES + 1)
                 .collect();
@@ -119,7 +135,7 @@ impl<'a> Builder<'a> {
             planned.push((actor.key.as_str(), first.key.as_str()));
             let probe = |record: &Record| {
                 self.probe(
-                    Family::DirectWrite,
+                    family,
                     endpoint,
                     Some(actor),
                     Some(record),
@@ -134,10 +150,11 @@ impl<'a> Builder<'a> {
             self.push(primary);
         }
         if planned.is_empty()
-            && let Some(actor) = self.forbidden_writer(all, role, endpoint.kind, relation, &mut rng)
+            && let Some(actor) =
+                self.forbidden_writer(all, role, family, endpoint, relation, &mut rng)
         {
             let probe = self.probe(
-                Family::DirectWrite,
+                family,
                 endpoint,
                 Some(actor),
                 None,
@@ -149,25 +166,49 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// An actor of `role` that the policy forbids to change some record of `kind` in `relation`, anywhere in
-    /// the world: the cell exists, whether or not the pool has a record for it.
+    /// Whether the policy forbids `actor` what a probe of `family` through `endpoint` does to `record`:
+    /// change it (a write), or file a record of the endpoint's kind under it (a foreign create, whose
+    /// victim is the parent case file).
+    fn forbids(
+        &self,
+        all: &Index<'a>,
+        family: Family,
+        endpoint: &EndpointRef,
+        actor: &Identity,
+        record: &Record,
+    ) -> bool {
+        let owner = match family {
+            Family::ForeignCreate => DataOwner {
+                kind: Some(endpoint.kind),
+                ..DataOwner::of_record(record)
+            },
+            _ => DataOwner::of_record(record),
+        };
+        !self
+            .policy
+            .decide_write(all.population, actor, &owner)
+            .is_allowed()
+    }
+
+    /// An actor of `role` that the policy forbids what `family` does through `endpoint` to some record in
+    /// `relation`, anywhere in the world: the cell exists, whether or not the pool has a record for it.
     fn forbidden_writer(
         &self,
         all: &Index<'a>,
         role: &str,
-        kind: RecordKind,
+        family: Family,
+        endpoint: &EndpointRef,
         relation: Relation,
         rng: &mut super::rng::Rng,
     ) -> Option<&'a Identity> {
+        let kind = match family {
+            Family::ForeignCreate => RecordKind::Case,
+            _ => endpoint.kind,
+        };
         all.pairs(role, kind, relation, 8, rng)
             .into_iter()
             .map(|(a, r)| (all.identity(a), all.record(r)))
-            .find(|(actor, record)| {
-                !self
-                    .policy
-                    .may_write(all.population, actor, record)
-                    .is_allowed()
-            })
+            .find(|(actor, record)| self.forbids(all, family, endpoint, actor, record))
             .map(|(actor, _)| actor)
     }
 

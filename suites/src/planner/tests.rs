@@ -93,6 +93,7 @@ pub(super) fn endpoint(
         granted: None,
         open_body: !safe,
         caller: CallerUse::Nothing,
+        marked: op == Op::Update,
     }
 }
 
@@ -139,6 +140,23 @@ pub(super) fn surface() -> Surface {
                     true,
                 )
             },
+            EndpointRef {
+                marked: true,
+                ..endpoint(
+                    "document.create",
+                    RecordKind::Document,
+                    Op::Create,
+                    Param::Case,
+                    false,
+                )
+            },
+            endpoint(
+                "document.list",
+                RecordKind::Document,
+                Op::List,
+                Param::Case,
+                true,
+            ),
         ],
         creators: BTreeMap::from([
             (RecordKind::Case, Creator::Owner),
@@ -213,6 +231,21 @@ fn every_family_applies_and_plans_probes_with_the_expectation_of_the_policy() {
             (Family::Anonymous, None, _) => assert_eq!(probe.expect, Expect::Refusal),
             (Family::MassAssignment, Some(a), Some(r)) => {
                 assert_eq!(a.person.as_deref(), Some(r.person.as_str()), "own record");
+            }
+            // A create under a case file the caller may not write, aimed at a child of the pool.
+            (Family::ForeignCreate, Some(a), Some(r)) => {
+                let child = crate::policy::DataOwner {
+                    kind: Some(RecordKind::Document),
+                    ..crate::policy::DataOwner::of_record(r)
+                };
+                assert!(
+                    !policy.decide_write(&population, a, &child).is_allowed(),
+                    "{}",
+                    probe.id()
+                );
+                assert_eq!(probe.expect, Expect::Refusal);
+                assert_eq!(r.kind, RecordKind::Case, "the parent case file");
+                assert!(planned.pool.contains(&r.case), "{}", probe.id());
             }
             _ => {}
         }

@@ -7,7 +7,7 @@ use crate::surface::{CallerUse, EndpointRef, Op, Param};
 
 use super::builder::Builder;
 use super::index::{Index, Pool};
-use super::reserved::{owned_in, pool_owners, pooled};
+use super::reserved::{WriteCell, owned_in, pool_owners, pooled};
 
 impl<'a> Builder<'a> {
     /// Every role updates and deletes records of the pool it may not change, per cell (endpoint, role,
@@ -25,7 +25,13 @@ impl<'a> Builder<'a> {
             let victims = pooled(pool, all, endpoint.kind);
             for role in self.roles() {
                 for relation in [Relation::SameTenant, Relation::OtherTenant] {
-                    self.write_cell(all, endpoint, role, relation, &victims, &mut turn);
+                    let cell = WriteCell {
+                        family: Family::DirectWrite,
+                        endpoint,
+                        role,
+                        relation,
+                    };
+                    self.write_cell(all, cell, &victims, &mut turn);
                 }
             }
         }

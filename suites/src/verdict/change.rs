@@ -4,7 +4,7 @@
 
 use super::judge::{leak_sentence, who};
 use super::observations::{Change, Judgement, Need, Observations};
-use super::{Kept, ReadBack, Verdict, judge_forbidden, judge_write};
+use super::{Kept, ReadBack, Verdict, judge_create, judge_forbidden, judge_write};
 use crate::probes::{Named, Probe};
 
 /// The verdict of a write by its answer and the owner's read-back, before the writer's view.
@@ -128,4 +128,44 @@ pub(super) fn judge_assignment(
         return Judgement::shown(Verdict::Leak(view.evidence.proof.clone()), explanation);
     }
     Judgement::shown(Verdict::Pass, String::new())
+}
+
+/// Judge a child record created under a case file the caller may not write (see [`judge_create`]): the
+/// create's marker in the owner's list of the case's children afterwards is proven tampering.
+pub(super) fn judge_foreign_create(probe: &Probe, seen: &Observations) -> Judgement {
+    let actor_key = probe.actor.as_deref().unwrap_or_default();
+    let who = who(seen.actor, actor_key);
+    let answer = seen.answer;
+    let Some(change) = &seen.change else {
+        let verdict = judge_forbidden(answer.evidence, seen.refusals, answer.observed);
+        return Judgement::shown(verdict, String::new());
+    };
+    let back = ReadBack::classify(
+        change.read_back,
+        change.read_back_refusals,
+        change.marker,
+        None,
+    );
+    // The record is the parent case file; the cell names the kind created under it.
+    let kind = probe.cell.kind;
+    let status = answer.observed.status;
+    let verdict = judge_create(
+        answer.evidence,
+        seen.refusals,
+        answer.observed,
+        back,
+        kind.name(),
+    );
+    let owner = change.owner;
+    let explanation = match &verdict {
+        Verdict::Tampering(reason) => {
+            format!("{who} may not write under {owner}'s case file, yet {reason}")
+        }
+        Verdict::Leak(hits) => leak_sentence(&who, hits, status),
+        Verdict::Suspicious(reason)
+        | Verdict::ServerError(reason)
+        | Verdict::RefusedWithError(reason) => format!("{who}: {reason}"),
+        _ => String::new(),
+    };
+    Judgement::shown(verdict, explanation)
 }

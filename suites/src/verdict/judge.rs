@@ -14,6 +14,7 @@ pub fn judge(probe: &Probe, seen: &Observations) -> Judgement {
         Needs::Existence => read::judge_existence_check(seen),
         Needs::Write => change::judge_write_probe(probe, seen),
         Needs::Assignment { field, named } => change::judge_assignment(probe, seen, field, named),
+        Needs::ForeignCreate => change::judge_foreign_create(probe, seen),
     }
 }
 
@@ -25,6 +26,8 @@ pub fn next_need(probe: &Probe, seen: &Observations) -> Option<Need> {
         Needs::Existence => read::existence_need(seen),
         Needs::Write => change::write_need(seen),
         Needs::Assignment { .. } => change::assignment_need(seen),
+        // The owner's lists before and after are gathered with the create itself.
+        Needs::ForeignCreate => None,
     }
 }
 

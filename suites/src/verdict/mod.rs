@@ -37,7 +37,7 @@ pub use judge::{judge, judge_seeding, leak_sentence, next_need};
 pub use observations::{Answer, Change, Exhibit, Judgement, Need, Needs, Observations};
 pub use rules::{judge_control, judge_existence, judge_forbidden, judge_visible};
 pub use shapes::{FieldEquals, RefusalBody, SoftDelete};
-pub use write::{Kept, ReadBack, judge_write, marker_at};
+pub use write::{Kept, ReadBack, judge_create, judge_write, marker_at};
 
 /// A response as the oracle sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -34,6 +34,10 @@ pub enum Needs<'p> {
         /// Who it names.
         named: &'p Named,
     },
+    /// A child record created under a case file the caller may not write: the owner's list of the case's
+    /// children before (it must succeed), the create's answer, and the owner's list afterwards, where the
+    /// create's marker is looked for.
+    ForeignCreate,
 }
 
 impl<'p> Needs<'p> {
@@ -44,6 +48,7 @@ impl<'p> Needs<'p> {
                 Needs::Assignment { field, named }
             }
             (Family::DirectWrite, _) => Needs::Write,
+            (Family::ForeignCreate, _) => Needs::ForeignCreate,
             (_, Variant::Missing) => Needs::Existence,
             _ => Needs::Answer {
                 resend_server_error: probe.expect == Expect::Control,

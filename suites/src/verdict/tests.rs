@@ -226,6 +226,76 @@ fn writes_are_judged_by_the_read_back() {
 }
 
 #[test]
+fn foreign_creates_are_judged_by_the_owners_list_afterwards() {
+    let r = refusals();
+    let kind = |v: Verdict| match v {
+        Verdict::Pass => "pass",
+        Verdict::Leak(_) => "leak",
+        Verdict::Tampering(_) => "tampering",
+        Verdict::Suspicious(_) => "suspicious",
+        Verdict::ServerError(_) => "server-error",
+        Verdict::RefusedWithError(_) => "refused-with-error",
+        Verdict::Unauthenticated => "unauthenticated",
+        Verdict::ControlFailed(_) => "control",
+        Verdict::BodyRejected(_) => "body-rejected",
+    };
+    let marker = "cloison-write-probe-1-00ff";
+    // The owner's list afterwards, classified with the marker anywhere in it.
+    let list = |body: &str| {
+        ReadBack::classify(
+            Some(&observed(200, &[], body)),
+            &r,
+            Some(("", marker)),
+            None,
+        )
+    };
+    let with_marker = list(
+        r#"[{"id":"d1","filename":"a.pdf"},{"id":"d2","filename":"cloison-write-probe-1-00ff"}]"#,
+    );
+    let without = list(r#"[{"id":"d1","filename":"a.pdf"}]"#);
+    assert_eq!(with_marker, ReadBack::Marked);
+    assert_eq!(without, ReadBack::Unchanged);
+    let refused_list =
+        ReadBack::classify(Some(&observed(404, &[], "")), &r, Some(("", marker)), None);
+    // (create status, what the owner's list shows, the create's answer carries foreign data) -> verdict
+    let table: &[(u16, ReadBack, bool, &str)] = &[
+        // The marker in the owner's list: proven, whatever the create answered.
+        (201, with_marker, false, "tampering"),
+        (404, with_marker, false, "tampering"),
+        (201, without, true, "leak"),
+        (404, without, false, "pass"),
+        (403, without, false, "pass"),
+        // A client error the profile does not list, nothing filed: rejected.
+        (422, without, false, "pass"),
+        (500, without, false, "refused-with-error"),
+        // A success the owner's list does not show: status only (filed elsewhere, or hidden).
+        (201, without, false, "suspicious"),
+        // The owner's list unreadable afterwards: nothing can be concluded; never tampering.
+        (201, refused_list, false, "server-error"),
+        (201, ReadBack::Unknown, false, "server-error"),
+        (404, refused_list, false, "pass"),
+    ];
+    for (status, read_back, leaks, expected) in table {
+        let e = if *leaks {
+            proof(&["1850775001001"])
+        } else {
+            Evidence::default()
+        };
+        assert_eq!(
+            kind(judge_create(
+                &e,
+                &r,
+                &observed(*status, &[], ""),
+                *read_back,
+                "document"
+            )),
+            *expected,
+            "{status} {read_back:?} leaks={leaks}"
+        );
+    }
+}
+
+#[test]
 fn existence_is_leaked_by_a_different_answer() {
     let missing = observed(404, &[], r#"{"error":"not_found"}"#);
     assert_eq!(

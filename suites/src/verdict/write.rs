@@ -170,3 +170,57 @@ pub fn judge_write(
         write.status
     ))
 }
+
+/// Judge a child record created under a case file the caller may not write, by the create's answer and the
+/// owner's list of the case's children afterwards (`read_back`, classified with the create's marker; `kind`
+/// names the child records).
+///
+/// - the marker in the owner's list: proven tampering, whatever the create's status;
+/// - foreign data in the create's answer: a proven leak;
+/// - a refusal: passes;
+/// - the owner's list unreadable afterwards (refused, failed): nothing can be concluded (a warning);
+/// - a server error, no marker: a warning; another client error: rejected, passes;
+/// - a success without the marker in the owner's list: suspicious (the record may have been filed
+///   elsewhere, or be listed where the owner's list does not show it).
+pub fn judge_create(
+    evidence: &Evidence,
+    refusals: &Refusals,
+    create: &Observed,
+    read_back: ReadBack,
+    kind: &str,
+) -> Verdict {
+    if read_back == ReadBack::Marked {
+        return Verdict::Tampering(format!(
+            "the owner's list of the case file's {kind}s shows the create's marker (the create answered {})",
+            create.status
+        ));
+    }
+    if !evidence.proof.is_empty() {
+        return Verdict::Leak(evidence.proof.clone());
+    }
+    if refusals.is_unauthenticated(create) && !refusals.is_refusal(create) {
+        return Verdict::Unauthenticated;
+    }
+    if refusals.is_refusal(create) {
+        return Verdict::Pass;
+    }
+    if !matches!(read_back, ReadBack::Unchanged) {
+        return Verdict::ServerError(format!(
+            "the create answered {} and the owner's list of the case file's {kind}s could not be read afterwards: nothing can be concluded",
+            create.status
+        ));
+    }
+    if create.is_server_error() {
+        return Verdict::RefusedWithError(format!(
+            "the create answered {} and the owner's list of the case file's {kind}s shows no marker",
+            create.status
+        ));
+    }
+    if (400..500).contains(&create.status) {
+        return Verdict::Pass;
+    }
+    Verdict::Suspicious(format!(
+        "{} to a create under a case file it may not write, but the owner's list of the case file's {kind}s shows no marker",
+        create.status
+    ))
+}

@@ -159,6 +159,7 @@ impl Validator<'_> {
             granted: None,
             kind: None,
             poll: self.poll(&at.key("poll"), raw.poll.as_ref())?,
+            read: false,
         };
         for (key, template) in endpoint.templates() {
             template

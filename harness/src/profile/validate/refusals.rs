@@ -94,15 +94,33 @@ impl Validator<'_> {
                 }
             }
         }
-        match (&raw.pointer, &raw.equals) {
+        // TOML has no null: `null = true` stands for `equals = null` (a GraphQL `data` that holds `null`
+        // for an object the caller may not see).
+        let null = toml::Value::String(String::new());
+        let equals = match (&raw.equals, raw.null) {
+            (Some(_), true) => {
+                errors.push(self.err(&at.key("null"), "`null = true` and `equals` both say what a refusal holds at `pointer`: keep one"));
+                None
+            }
+            (None, true) => Some(&null),
+            (equals, false) => equals.as_ref(),
+        };
+        match (&raw.pointer, equals) {
             (Some(pointer), Some(equals)) => {
                 let field = self.field_equals(at, pointer, equals);
                 match field {
-                    Ok(field) => bodies.push(RefusalBody::Field(field)),
+                    Ok(mut field) => {
+                        if raw.null {
+                            field.equals = Value::Null;
+                        }
+                        bodies.push(RefusalBody::Field(field));
+                    }
                     Err(error) => errors.push(error),
                 }
             }
-            (Some(_), None) => errors.push(self.err(&at.key("pointer"), "`pointer` needs `equals`: the value a refusal holds there, such as `pointer = \"/status\"` and `equals = \"denied\"`")),
+            (Some(_), None) if raw.equals.is_none() && !raw.null => errors.push(self.err(&at.key("pointer"), "`pointer` needs `equals`: the value a refusal holds there, such as `pointer = \"/status\"` and `equals = \"denied\"` (or `null = true` for a JSON null)")),
+            (Some(_), None) => {}
+            (None, Some(_)) if raw.null => errors.push(self.err(&at.key("null"), "`null = true` needs `pointer`: where in the answer's JSON the null is, such as `pointer = \"/data/case\"`")),
             (None, Some(_)) => errors.push(self.err(&at.key("equals"), "`equals` needs `pointer`: where in the answer's JSON the value is, such as `pointer = \"/status\"`")),
             (None, None) => {}
         }

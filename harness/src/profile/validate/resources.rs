@@ -11,6 +11,9 @@ use crate::profile::error::{KeyPath, ProfileError};
 use crate::profile::model::{Create, Endpoint};
 use crate::profile::raw::RawOperation;
 
+/// The operations that read: whatever their method, they change nothing.
+const READ_OPERATIONS: [&str; 5] = ["read", "download", "list", "search", "export"];
+
 /// Per entity, the operations of its main resource.
 type Main = BTreeMap<RecordKind, BTreeMap<String, Endpoint>>;
 /// Other resources holding the same entities, by name.
@@ -228,7 +231,10 @@ impl Validator<'_> {
         // `narrow` is the policy's (see `Validator::narrowing`).
         let mut plain = (**endpoint).clone();
         plain.narrow = None;
-        let endpoint = self.endpoint(key, &plain, record_roots(kind))?;
+        let mut endpoint = self.endpoint(key, &plain, record_roots(kind))?;
+        // A read, a download, a list, a search or an export changes nothing whatever its method (a `POST`
+        // search, a GraphQL query): it is probed as a read, and resent like one.
+        endpoint.read = READ_OPERATIONS.contains(&op);
         if op == "update" {
             if endpoint.marker.is_none() {
                 return Err(self.err(key, "an update must say where its marker lands in the record read back: expected `marker = \"/field\"` (a JSON pointer into the read endpoint's answer) and `{{probe.marker}}` in the body"));

@@ -8,6 +8,7 @@ use cloison_harness::profile::{AccountSource, AuthScheme, Profile, REFERENCE_POR
 mod accounts;
 mod deploy;
 mod exceptions;
+mod reads;
 mod refusals;
 
 pub(super) fn parse(text: &str) -> Result<Profile, String> {

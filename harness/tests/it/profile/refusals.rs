@@ -62,6 +62,22 @@ fn refusal_bodies_and_soft_deletes_validate() {
     );
     let own = delete.refusals.as_ref().expect("the delete's own refusals");
     assert_eq!(own.bodies, [RefusalBody::Exact(json!(true))]);
+    // TOML has no null: `null = true` stands for `equals = null` (a GraphQL `data` holding `null`).
+    let profile = parse(&refusals_with("pointer = \"/data/case\"\nnull = true")).expect("valid");
+    assert_eq!(
+        profile.refusals.bodies,
+        [RefusalBody::Field(FieldEquals {
+            pointer: "/data/case".into(),
+            equals: serde_json::Value::Null,
+        })]
+    );
+    let null = &profile.refusals.bodies[0];
+    assert!(null.matches(br#"{"data": {"case": null}, "errors": [{"message": "forbidden"}]}"#));
+    assert!(!null.matches(br#"{"data": {"case": {"id": "1"}}}"#));
+    assert!(
+        !null.matches(br#"{"data": {}}"#),
+        "a missing key is not null"
+    );
     // Everywhere else, the profile's refusals: no body.
     assert!(
         Profile::reference_portal()
@@ -94,6 +110,11 @@ fn refusal_body_and_soft_delete_mistakes_are_located() {
             refusals_with("pointer = \"status\"\nequals = \"denied\""),
         ),
         ("refusal_text_empty", refusals_with("text = \" \"")),
+        (
+            "refusal_null_and_equals",
+            refusals_with("pointer = \"/data/case\"\nnull = true\nequals = 1"),
+        ),
+        ("refusal_null_without_pointer", refusals_with("null = true")),
         (
             "refusal_several_mistakes_at_once",
             refusals_with("body = []\ntext = \"\"\nequals = 1"),
