@@ -39,6 +39,11 @@ pub enum Family {
     /// Sequences of transitions (logout, transfer, end of a representation, deletion, role change) after
     /// which every identity's view must match the reference model.
     Stateful,
+    /// Role, admin and permission fields sent at sign-up and in an identity's own profile update; the
+    /// identity logs in again and reads what its old role may not.
+    PrivilegeEscalation,
+    /// Credential changes (a password) called on another identity's account; proven by logging in as it.
+    AccountTakeover,
 }
 
 /// What a family needs from the target's profile to apply.
@@ -68,6 +73,10 @@ pub enum Need {
     /// At least one transition the target offers (login and logout, transfer, representation end, delete,
     /// role change) and a case file it can create.
     Transitions,
+    /// A sign-up ([accounts.register]) or an identity's own profile update ([accounts.update]).
+    RoleRoute,
+    /// An account credential change templated on the target account ([accounts.password]).
+    CredentialChange,
 }
 
 impl Need {
@@ -89,13 +98,17 @@ impl Need {
             Need::Transitions => {
                 "no transition: a case `create` and `read` endpoint and one of [auth.logout], [transitions.transfer], [provisioning.end_representation], a case `delete` or [transitions.change_role]"
             }
+            Need::RoleRoute => {
+                "no sign-up ([accounts.register]) and no own profile update ([accounts.update])"
+            }
+            Need::CredentialChange => "no account credential change ([accounts.password])",
         }
     }
 }
 
 impl Family {
     /// Every finding family, in planning order (the control is not a finding family).
-    pub const ALL: [Family; 12] = [
+    pub const ALL: [Family; 14] = [
         Family::DirectRead,
         Family::AllowedRead,
         Family::Collection,
@@ -108,6 +121,8 @@ impl Family {
         Family::DirectWrite,
         Family::MassAssignment,
         Family::Stateful,
+        Family::PrivilegeEscalation,
+        Family::AccountTakeover,
     ];
 
     /// The kebab-case name used in reports and on the command line.
@@ -126,6 +141,8 @@ impl Family {
             Family::IdentifierGuessing => "identifier-guessing",
             Family::Anonymous => "anonymous",
             Family::Stateful => "stateful",
+            Family::PrivilegeEscalation => "privilege-escalation",
+            Family::AccountTakeover => "account-takeover",
         }
     }
 
@@ -167,6 +184,12 @@ impl Family {
             Family::Stateful => {
                 "sequences of logouts, transfers, ends of representations, deletions and role changes, after each of which every identity's view must match the model"
             }
+            Family::PrivilegeEscalation => {
+                "role and admin fields sent at sign-up and in an identity's own update; it logs in again and reads what its old role may not"
+            }
+            Family::AccountTakeover => {
+                "an identity changes another's password; logging in as the victim with the new one proves it"
+            }
         }
     }
 
@@ -184,6 +207,8 @@ impl Family {
             Family::IdentifierGuessing => &[Need::RecordRead, Need::Identifiers],
             Family::Anonymous => &[],
             Family::Stateful => &[Need::RecordRead, Need::Transitions],
+            Family::PrivilegeEscalation => &[Need::RecordRead, Need::RoleRoute],
+            Family::AccountTakeover => &[Need::CredentialChange],
         }
     }
 
@@ -201,6 +226,8 @@ impl Family {
             Family::IdentifierGuessing => &["CWE-203", "CWE-340"],
             Family::Anonymous => &["CWE-306"],
             Family::Stateful => &["CWE-613", "CWE-284"],
+            Family::PrivilegeEscalation => &["CWE-269", "CWE-915"],
+            Family::AccountTakeover => &["CWE-639", "CWE-620"],
         }
     }
 
@@ -221,12 +248,24 @@ impl Family {
             }
             Family::FunctionLevel => "API5:2023 Broken Function Level Authorization",
             Family::Anonymous => "API2:2023 Broken Authentication",
+            Family::PrivilegeEscalation => {
+                "API3:2023 Broken Object Property Level Authorization; API5:2023 Broken Function Level Authorization"
+            }
+            Family::AccountTakeover => {
+                "API1:2023 Broken Object Level Authorization; API2:2023 Broken Authentication"
+            }
         }
     }
 
     /// Whether the family's probes change the target's data (they run last).
     pub fn mutates(self) -> bool {
         matches!(self, Family::DirectWrite | Family::MassAssignment)
+    }
+
+    /// Whether the family changes identities' roles or credentials: its probes run on identities set
+    /// aside for them, after the stateful suite, each a sequence of its own (see `planner::accounts`).
+    pub fn changes_accounts(self) -> bool {
+        matches!(self, Family::PrivilegeEscalation | Family::AccountTakeover)
     }
 }
 
