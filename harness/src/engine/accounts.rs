@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::executor::Executor;
 use super::probe::Attempt;
+use super::renew::Unanswered;
 use crate::event::{Event, Judged, NotSent, ProbeState, TraceStep};
 use crate::http::{Exchange, Session};
 use crate::plan::PlannedAccount;
@@ -133,7 +134,7 @@ impl Executor<'_> {
     }
 
     /// Send with a session of our own (a fresh login: no renewal with the identity's old credential).
-    async fn send_as(
+    async fn send_fresh(
         &self,
         session: &Session,
         endpoint: &Endpoint,
@@ -188,7 +189,7 @@ impl Executor<'_> {
             .await
         {
             Ok(ex) => ex,
-            Err(why) => return Ran::Failed(why.to_string()),
+            Err(why) => return Ran::Failed(unanswered(why)),
         };
         steps.push(self.traced(
             "setup",
@@ -212,7 +213,7 @@ impl Executor<'_> {
                 let ctx = self.identity_ctx(actor);
                 match self.send(Some(actor), route_endpoint, &ctx, &tweak).await {
                     Ok(ex) => (ex, account.clone()),
-                    Err(why) => return Ran::Failed(why.to_string()),
+                    Err(why) => return Ran::Failed(unanswered(why)),
                 }
             }
             RoleRoute::SignUp => {
@@ -223,7 +224,7 @@ impl Executor<'_> {
                     "person": super::setup::person_value(self.inputs, account),
                     "secrets": self.secrets,
                 });
-                match self.send_as(&self.anonymous, route_endpoint, &ctx, &tweak).await {
+                match self.send_fresh(&self.anonymous, route_endpoint, &ctx, &tweak).await {
                     Ok(ex) => (ex, clone),
                     Err(why) => return Ran::Failed(why),
                 }
@@ -250,7 +251,7 @@ impl Executor<'_> {
                     login.as_ref(),
                 ));
                 match self
-                    .send_as(&session, read_endpoint, &read_ctx, &Tweak::default())
+                    .send_fresh(&session, read_endpoint, &read_ctx, &Tweak::default())
                     .await
                 {
                     Ok(ex) => {
@@ -299,7 +300,7 @@ impl Executor<'_> {
             .await
         {
             Ok(ex) => ex,
-            Err(why) => return Ran::Failed(why.to_string()),
+            Err(why) => return Ran::Failed(unanswered(why)),
         };
         steps.push(self.traced(
             "setup",
@@ -337,7 +338,7 @@ impl Executor<'_> {
         ctx["caller"] = self.caller_ctx(attacker);
         ctx["probe"] = json!({ "secret": theirs });
         let change = match self
-            .send_as(&session, endpoint, &ctx, &Tweak::default())
+            .send_fresh(&session, endpoint, &ctx, &Tweak::default())
             .await
         {
             Ok(ex) => ex,
@@ -398,4 +399,11 @@ fn tag(probe: &Probe) -> String {
         h = (h ^ u32::from(byte)).wrapping_mul(0x0100_0193);
     }
     format!("pe{h:08x}")
+}
+
+/// Why a request as an identity got no answer, as a sentence.
+fn unanswered(why: Unanswered) -> String {
+    match why {
+        Unanswered::Target(why) | Unanswered::Session(why) => why,
+    }
 }

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -19,7 +19,7 @@ use cloison_harness::report::Evidence;
 use cloison_harness::run::execute;
 use serde_json::{Value, json};
 
-use crate::support::answer::{credential, not_found, reply, text};
+use crate::support::answer::{credential, file_answer, not_found, reply, text, upload};
 use crate::support::files::ProfileFiles;
 use crate::support::library::{MockRun, assert_clean, url_args};
 use crate::support::serve;
@@ -39,10 +39,14 @@ struct Entry {
     body: Value,
 }
 
+/// A file attached to an entry: (id, entry, type, name, bytes).
+type Attachment = (u64, u64, String, String, Vec<u8>);
+
 #[derive(Debug, Default)]
 struct Db {
     members: Vec<Member>,
     entries: Vec<Entry>,
+    attachments: Vec<Attachment>,
     tokens: Vec<(String, u64)>,
 }
 
@@ -161,6 +165,46 @@ async fn my_entries(State(m): Shared, headers: HeaderMap) -> Response {
     reply(StatusCode::OK, json!(mine))
 }
 
+async fn attach(
+    State(m): Shared,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+    mut multipart: Multipart,
+) -> Response {
+    let Ok(Some(file)) = upload(&mut multipart, "file", "file").await else {
+        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": "file" }));
+    };
+    let mut db = m.db.lock().expect("db");
+    if m.caller(&db, &headers).is_none() {
+        return signed_out();
+    }
+    if !db.entries.iter().any(|e| e.id == id) {
+        return not_found();
+    }
+    let n = db.attachments.len() as u64 + 1;
+    db.attachments.push((n, id, file.mime, file.name, file.bytes));
+    reply(StatusCode::CREATED, json!({ "id": n }))
+}
+
+async fn read_attachment(State(m): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let db = m.db.lock().expect("db");
+    let Some(caller) = m.caller(&db, &headers) else {
+        return signed_out();
+    };
+    let admin = db.members.iter().any(|u| u.id == caller && u.admin);
+    let Some((_, entry, mime, name, bytes)) = id
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| db.attachments.iter().find(|a| a.0 == id))
+    else {
+        return not_found();
+    };
+    if !admin && !db.entries.iter().any(|e| e.id == *entry && e.holder == caller) {
+        return not_found();
+    }
+    file_answer(mime.clone(), name, bytes.clone())
+}
+
 fn router(mock: Arc<Inscription>) -> Router {
     Router::new()
         .route("/up", get(|| async { "up" }))
@@ -168,6 +212,8 @@ fn router(mock: Arc<Inscription>) -> Router {
         .route("/login", post(login))
         .route("/entries", post(create_entry).get(my_entries))
         .route("/entries/{id}", get(read_entry))
+        .route("/entries/{id}/files", post(attach))
+        .route("/files/{id}", get(read_attachment))
         .with_state(mock)
 }
 
@@ -225,6 +271,16 @@ path = "/entries/{{case.id}}"
 
 [resources.case.list]
 path = "/entries"
+
+[resources.document.create]
+as = "owner"
+method = "POST"
+path = "/entries/{{case.id}}/files"
+extract = { id = "/id" }
+multipart = [{ name = "file", file = "document" }]
+
+[resources.document.download]
+path = "/files/{{document.id}}"
 "#;
 
 async fn run_inscription(takes_admin: bool) -> MockRun<Inscription> {

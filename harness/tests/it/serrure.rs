@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post, put};
@@ -19,7 +19,7 @@ use cloison_harness::report::Evidence;
 use cloison_harness::run::execute;
 use serde_json::{Value, json};
 
-use crate::support::answer::{not_found, reply, text};
+use crate::support::answer::{file_answer, not_found, reply, text, upload};
 use crate::support::files::ProfileFiles;
 use crate::support::library::{MockRun, assert_clean, url_args};
 use crate::support::serve;
@@ -32,6 +32,8 @@ struct Db {
     notes: Vec<(u64, u64, Value)>,
     /// (token, member)
     sessions: Vec<(String, u64)>,
+    /// (id, note, type, name, bytes)
+    files: Vec<(u64, u64, String, String, Vec<u8>)>,
 }
 
 #[derive(Debug, Default)]
@@ -144,6 +146,45 @@ async fn read_note(State(m): Shared, headers: HeaderMap, Path(id): Path<String>)
     }
 }
 
+async fn attach(
+    State(m): Shared,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+    mut multipart: Multipart,
+) -> Response {
+    let Ok(Some(file)) = upload(&mut multipart, "file", "file").await else {
+        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "message": "file" }));
+    };
+    let mut db = m.db.lock().expect("db");
+    if caller(&db, &headers).is_none() {
+        return signed_out();
+    }
+    if !db.notes.iter().any(|n| n.0 == id) {
+        return not_found();
+    }
+    let n = db.files.len() as u64 + 1;
+    db.files.push((n, id, file.mime, file.name, file.bytes));
+    reply(StatusCode::CREATED, json!({ "file": n }))
+}
+
+async fn read_file(State(m): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let db = m.db.lock().expect("db");
+    let Some(me) = caller(&db, &headers) else {
+        return signed_out();
+    };
+    let Some((_, note, mime, name, bytes)) = id
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| db.files.iter().find(|f| f.0 == id))
+    else {
+        return not_found();
+    };
+    if !db.notes.iter().any(|n| n.0 == *note && n.1 == me) {
+        return not_found();
+    }
+    file_answer(mime.clone(), name, bytes.clone())
+}
+
 fn router(mock: Arc<Serrure>) -> Router {
     Router::new()
         .route("/health", get(|| async { "ok" }))
@@ -152,6 +193,8 @@ fn router(mock: Arc<Serrure>) -> Router {
         .route("/members/{id}/password", put(change_password))
         .route("/notes", post(create_note))
         .route("/notes/{id}", get(read_note))
+        .route("/notes/{id}/files", post(attach))
+        .route("/files/{id}", get(read_file))
         .with_state(mock)
 }
 
@@ -210,6 +253,16 @@ json = { holder = "{{person.account_id}}", text = "{{person.first_name}} {{perso
 
 [resources.case.read]
 path = "/notes/{{case.id}}"
+
+[resources.document.create]
+as = "owner"
+method = "POST"
+path = "/notes/{{case.id}}/files"
+extract = { id = "/file" }
+multipart = [{ name = "file", file = "document" }]
+
+[resources.document.download]
+path = "/files/{{document.id}}"
 "#;
 
 async fn run_serrure(any_account: bool) -> MockRun<Serrure> {
