@@ -126,6 +126,16 @@ const FLAWS: &[(&str, &[&str], &str)] = &[
         &["direct-read", "collection", "stateful"],
         "resources.case.read",
     ),
+    (
+        "role-self-assign",
+        &["privilege-escalation"],
+        "accounts.update",
+    ),
+    (
+        "password-change-idor",
+        &["account-takeover"],
+        "accounts.password",
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
