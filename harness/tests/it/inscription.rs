@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 use cloison_harness::cli::EXIT_FINDINGS;
 use cloison_harness::report::Evidence;
 use cloison_harness::run::execute;
+use cloison_suites::UnsentKind;
 use serde_json::{Value, json};
 
 use crate::support::answer::{credential, file_answer, not_found, reply, text, upload};
@@ -55,6 +56,9 @@ struct Inscription {
     db: Mutex<Db>,
     /// The flaw: `admin` in the sign-up body is applied.
     takes_admin: bool,
+    /// Another flaw (for the test that an escalation is never claimed where reads already leak): every
+    /// member reads every entry.
+    open_entries: bool,
     /// Members who signed up as administrators.
     admins: AtomicUsize,
 }
@@ -144,7 +148,7 @@ async fn read_entry(State(m): Shared, headers: HeaderMap, Path(id): Path<String>
         .ok()
         .and_then(|id| db.entries.iter().find(|e| e.id == id))
     {
-        Some(e) if e.holder == caller || admin => {
+        Some(e) if e.holder == caller || admin || m.open_entries => {
             reply(StatusCode::OK, json!({ "id": e.id, "body": e.body }))
         }
         _ => not_found(),
@@ -283,9 +287,10 @@ multipart = [{ name = "file", file = "document" }]
 path = "/files/{{document.id}}"
 "#;
 
-async fn run_inscription(takes_admin: bool) -> MockRun<Inscription> {
+async fn run_inscription(takes_admin: bool, open_entries: bool) -> MockRun<Inscription> {
     let mock = Arc::new(Inscription {
         takes_admin,
+        open_entries,
         ..Inscription::default()
     });
     let (addr, server) = serve(router(mock.clone())).await;
@@ -300,7 +305,7 @@ async fn run_inscription(takes_admin: bool) -> MockRun<Inscription> {
 /// before): a proven privilege escalation at sign-up, with the whole sequence as reproducer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inscription_admin_at_sign_up_is_a_proven_escalation() {
-    let run = run_inscription(true).await;
+    let run = run_inscription(true, false).await;
     let report = run.report();
     assert_eq!(run.result.exit, EXIT_FINDINGS, "{}", report.summary());
     let cause = report
@@ -338,7 +343,7 @@ async fn inscription_admin_at_sign_up_is_a_proven_escalation() {
 /// The fixed twin ignores the field: clean, the family having run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inscription_fixed_twin_is_clean() {
-    let run = run_inscription(false).await;
+    let run = run_inscription(false, false).await;
     assert_clean(&run.result, "Inscription ignoring `admin` at sign-up");
     let report = run.report();
     let family = report
@@ -349,6 +354,43 @@ async fn inscription_fixed_twin_is_clean() {
         .expect("the family is in the coverage");
     assert!(
         family.skipped.is_none() && family.probes > 0,
+        "{family:?}"
+    );
+}
+
+/// Entries readable by every member (a direct-read flaw), no escalation: the reads before the sign-ups are
+/// not refused, so no escalation is claimed; the probes are not sent, with their reason, and the leak is the
+/// direct-read family's alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inscription_reads_open_to_all_are_never_taken_for_an_escalation() {
+    let run = run_inscription(false, true).await;
+    let report = run.report();
+    assert_eq!(run.result.exit, EXIT_FINDINGS, "{}", report.summary());
+    assert!(
+        report.root_causes.iter().any(|c| c.family.name() == "direct-read"),
+        "{}",
+        report.summary()
+    );
+    assert!(
+        report
+            .root_causes
+            .iter()
+            .all(|c| c.family.name() != "privilege-escalation"),
+        "{}",
+        report.summary()
+    );
+    let family = report
+        .coverage
+        .families
+        .iter()
+        .find(|f| f.family == "privilege-escalation")
+        .expect("the family is in the coverage");
+    assert!(
+        family.not_sent > 0
+            && family
+                .not_sent_reasons
+                .iter()
+                .any(|r| r.reason == UnsentKind::ServedBefore),
         "{family:?}"
     );
 }
