@@ -175,7 +175,9 @@ impl UnsentKind {
                 "an earlier function that changes state was accepted"
             }
             UnsentKind::ServedBefore => "its read was not refused before the change",
-            UnsentKind::AccountControlFailed => "the control change of the actor's own account failed",
+            UnsentKind::AccountControlFailed => {
+                "the control change of the actor's own account failed"
+            }
             UnsentKind::Deadline => "the deadline passed",
             UnsentKind::Interrupted => "the run was interrupted",
             UnsentKind::TargetGone => "the target stopped answering",

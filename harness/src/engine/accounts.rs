@@ -27,7 +27,7 @@ use crate::render::Tweak;
 /// A sequence's outcome before it becomes an event: judged with its steps, or not sent and why, or the
 /// target failed.
 enum Ran {
-    Judged(Judgement, Option<Exchange>, Vec<TraceStep>),
+    Judged(Box<(Judgement, Option<Exchange>, Vec<TraceStep>)>),
     NotSent(Unsent),
     Failed(String),
 }
@@ -63,7 +63,7 @@ impl Executor<'_> {
             _ => Ran::Failed(format!("{}: not a probe of an account family", probe.id())),
         };
         let (judgement, exchange, steps) = match ran {
-            Ran::Judged(judgement, exchange, steps) => (judgement, exchange, steps),
+            Ran::Judged(judged) => *judged,
             Ran::NotSent(why) => return Ok(Err(NotSent::Skipped(why))),
             Ran::Failed(why) => return Err(why),
         };
@@ -193,7 +193,10 @@ impl Executor<'_> {
         };
         steps.push(self.traced(
             "setup",
-            format!("{actor} ({}) reads {record}: refused expected", account.role),
+            format!(
+                "{actor} ({}) reads {record}: refused expected",
+                account.role
+            ),
             Some(&before),
         ));
         if self.seen(actor, read_endpoint, &before) != Seen::Refused {
@@ -224,7 +227,10 @@ impl Executor<'_> {
                     "person": super::setup::person_value(self.inputs, account),
                     "secrets": self.secrets,
                 });
-                match self.send_fresh(&self.anonymous, route_endpoint, &ctx, &tweak).await {
+                match self
+                    .send_fresh(&self.anonymous, route_endpoint, &ctx, &tweak)
+                    .await
+                {
                     Ok(ex) => (ex, clone),
                     Err(why) => return Ran::Failed(why),
                 }
@@ -275,7 +281,7 @@ impl Executor<'_> {
             after: after.as_ref().map(|(seen, _)| seen.clone()),
         });
         let exchange = after.map(|(_, ex)| ex).unwrap_or(change);
-        Ran::Judged(judgement, Some(exchange), steps)
+        Ran::Judged(Box::new((judgement, Some(exchange), steps)))
     }
 
     /// The account-takeover sequence of `probe` on `victim`.
@@ -374,7 +380,7 @@ impl Executor<'_> {
             change_refused: refused,
             victim_login,
         });
-        Ran::Judged(judgement, Some(change), steps)
+        Ran::Judged(Box::new((judgement, Some(change), steps)))
     }
 }
 

@@ -126,7 +126,10 @@ async fn create_entry(
     }
     let holder = text(&body, "holder").parse::<u64>().ok();
     let Some(holder) = holder.filter(|h| db.members.iter().any(|u| u.id == *h)) else {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": "holder" }));
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "error": "holder" }),
+        );
     };
     let id = db.entries.len() as u64 + 1;
     db.entries.push(Entry {
@@ -186,7 +189,8 @@ async fn attach(
         return not_found();
     }
     let n = db.attachments.len() as u64 + 1;
-    db.attachments.push((n, id, file.mime, file.name, file.bytes));
+    db.attachments
+        .push((n, id, file.mime, file.name, file.bytes));
     reply(StatusCode::CREATED, json!({ "id": n }))
 }
 
@@ -203,7 +207,12 @@ async fn read_attachment(State(m): Shared, headers: HeaderMap, Path(id): Path<St
     else {
         return not_found();
     };
-    if !admin && !db.entries.iter().any(|e| e.id == *entry && e.holder == caller) {
+    if !admin
+        && !db
+            .entries
+            .iter()
+            .any(|e| e.id == *entry && e.holder == caller)
+    {
         return not_found();
     }
     file_answer(mime.clone(), name, bytes.clone())
@@ -352,10 +361,7 @@ async fn inscription_fixed_twin_is_clean() {
         .iter()
         .find(|f| f.family == "privilege-escalation")
         .expect("the family is in the coverage");
-    assert!(
-        family.skipped.is_none() && family.probes > 0,
-        "{family:?}"
-    );
+    assert!(family.skipped.is_none() && family.probes > 0, "{family:?}");
 }
 
 /// Entries readable by every member (a direct-read flaw), no escalation: the reads before the sign-ups are
@@ -367,7 +373,10 @@ async fn inscription_reads_open_to_all_are_never_taken_for_an_escalation() {
     let report = run.report();
     assert_eq!(run.result.exit, EXIT_FINDINGS, "{}", report.summary());
     assert!(
-        report.root_causes.iter().any(|c| c.family.name() == "direct-read"),
+        report
+            .root_causes
+            .iter()
+            .any(|c| c.family.name() == "direct-read"),
         "{}",
         report.summary()
     );

@@ -55,7 +55,10 @@ fn signed_out() -> Response {
 
 fn caller(db: &Db, headers: &HeaderMap) -> Option<u64> {
     let token = headers.get("x-session")?.to_str().ok()?;
-    db.sessions.iter().find(|(t, _)| t == token).map(|(_, m)| *m)
+    db.sessions
+        .iter()
+        .find(|(t, _)| t == token)
+        .map(|(_, m)| *m)
 }
 
 async fn register(State(m): Shared, axum::Json(body): axum::Json<Value>) -> Response {
@@ -99,7 +102,10 @@ async fn change_password(
     };
     // The planted flaw: whose account it is is not checked.
     if target != me && !m.any_account {
-        return reply(StatusCode::FORBIDDEN, json!({ "message": "not your account" }));
+        return reply(
+            StatusCode::FORBIDDEN,
+            json!({ "message": "not your account" }),
+        );
     }
     let password = text(&body, "password");
     let Some(member) = db.members.iter_mut().find(|u| u.0 == target) else {
@@ -124,7 +130,10 @@ async fn create_note(
         return signed_out();
     }
     let Some(holder) = text(&body, "holder").parse::<u64>().ok() else {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "message": "holder" }));
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "message": "holder" }),
+        );
     };
     let id = db.notes.len() as u64 + 1;
     db.notes.push((id, holder, body["text"].clone()));
@@ -153,7 +162,10 @@ async fn attach(
     mut multipart: Multipart,
 ) -> Response {
     let Ok(Some(file)) = upload(&mut multipart, "file", "file").await else {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "message": "file" }));
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "message": "file" }),
+        );
     };
     let mut db = m.db.lock().expect("db");
     if caller(&db, &headers).is_none() {
@@ -298,7 +310,10 @@ async fn serrure_password_change_of_another_is_a_proven_takeover() {
     assert!(run.mock.taken_over.load(Ordering::SeqCst) > 0);
     // No secret cloison chose is printed.
     let json = serde_json::to_string(report).expect("json");
-    assert!(!json.contains("Cl0-"), "a new secret leaked into the report");
+    assert!(
+        !json.contains("Cl0-"),
+        "a new secret leaked into the report"
+    );
 }
 
 /// The fixed twin refuses another's account: clean, its control (an own change) having passed.

@@ -74,7 +74,12 @@ impl<'a> Builder<'a> {
             .filter(|(_, scopes)| scopes.contains(&Scope::Tenant))
             .max_by_key(|(_, scopes)| scopes.len())?;
         let platform = &self.surface.accounts.platform_roles;
-        Some(platform.get(role).cloned().unwrap_or_else(|| role.to_string()))
+        Some(
+            platform
+                .get(role)
+                .cloned()
+                .unwrap_or_else(|| role.to_string()),
+        )
     }
 
     /// Per route, field and role that does not see its whole tenant: one identity set aside, and a
@@ -121,7 +126,8 @@ impl<'a> Builder<'a> {
                     let index = &self.index;
                     let target = |actor: &Identity| -> Option<(&'a Record, String)> {
                         reads.iter().find_map(|(kind, read)| {
-                            let records = index.by_kind_tenant.get(&(*kind, actor.tenant.as_str()))?;
+                            let records =
+                                index.by_kind_tenant.get(&(*kind, actor.tenant.as_str()))?;
                             records.iter().map(|&r| index.record(r)).find_map(|r| {
                                 (!policy.may_see(population, actor, r).is_allowed())
                                     .then(|| (r, read.clone()))

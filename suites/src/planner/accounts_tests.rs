@@ -54,7 +54,12 @@ fn an_escalation_reads_what_the_old_role_may_not_and_never_uses_a_role_that_sees
         let record = population
             .record(probe.record.as_deref().expect("record"))
             .expect("known");
-        assert_ne!(actor.role, "agent", "an agent sees its tenant: {}", probe.id());
+        assert_ne!(
+            actor.role,
+            "agent",
+            "an agent sees its tenant: {}",
+            probe.id()
+        );
         assert_eq!(actor.tenant, record.tenant);
         assert!(!policy.may_see(&population, actor, record).is_allowed());
         let Variant::Escalate { field, value, .. } = &probe.variant else {

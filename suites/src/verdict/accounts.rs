@@ -129,6 +129,9 @@ mod tests {
     use crate::generators::canary::CanaryKind;
     use crate::policy::DataOwner;
 
+    /// A rule, the verdict it gave, and what that verdict must be.
+    type Row = (&'static str, Verdict, fn(&Verdict) -> bool);
+
     fn hit() -> Hit {
         Hit {
             canary: "DUPONT".into(),
@@ -156,7 +159,7 @@ mod tests {
     fn escalation_rules() {
         let served = |proof: Vec<Hit>| Some(Seen::Served { status: 200, proof });
         // (rule, observed, verdict)
-        let rows: Vec<(&str, Verdict, fn(&Verdict) -> bool)> = vec![
+        let rows: Vec<Row> = vec![
             (
                 "foreign canaries after the change: proven",
                 escalation(200, false, served(vec![hit()])),
@@ -210,7 +213,7 @@ mod tests {
 
     #[test]
     fn takeover_rules() {
-        let rows: Vec<(&str, Verdict, fn(&Verdict) -> bool)> = vec![
+        let rows: Vec<Row> = vec![
             (
                 "the victim logs in with the new secret: proven",
                 takeover(200, false, true),
@@ -221,11 +224,9 @@ mod tests {
                 takeover(200, true, true),
                 |v| matches!(v, Verdict::Tampering(_)),
             ),
-            (
-                "refused: pass",
-                takeover(403, true, false),
-                |v| *v == Verdict::Pass,
-            ),
+            ("refused: pass", takeover(403, true, false), |v| {
+                *v == Verdict::Pass
+            }),
             (
                 "accepted without proof: suspicious",
                 takeover(204, false, false),

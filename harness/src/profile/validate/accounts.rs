@@ -2,9 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{
-    ROOTS_CREDENTIAL, ROOTS_IDENTITY, ROOTS_OWN_UPDATE, ROOTS_SECRETS, Validator, quoted,
-};
+use super::{ROOTS_CREDENTIAL, ROOTS_IDENTITY, ROOTS_OWN_UPDATE, ROOTS_SECRETS, Validator, quoted};
 use crate::profile::error::{KeyPath, ProfileError};
 use crate::profile::model::{Accounts, ExistingAccount};
 use crate::profile::raw::{self, AccountSource};
