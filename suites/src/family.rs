@@ -77,6 +77,9 @@ pub enum Need {
     RoleRoute,
     /// An account credential change templated on the target account ([accounts.password]).
     CredentialChange,
+    /// Accounts cloison creates (provisioned or signed up): it never changes the role or credential of an
+    /// account that existed before the run.
+    OwnAccounts,
 }
 
 impl Need {
@@ -102,6 +105,9 @@ impl Need {
                 "no sign-up ([accounts.register]) and no own profile update ([accounts.update])"
             }
             Need::CredentialChange => "no account credential change ([accounts.password])",
+            Need::OwnAccounts => {
+                "the accounts existed before the run ([accounts] source = \"existing\" or \"none\"): cloison changes no role or credential it cannot restore"
+            }
         }
     }
 }
@@ -207,8 +213,8 @@ impl Family {
             Family::IdentifierGuessing => &[Need::RecordRead, Need::Identifiers],
             Family::Anonymous => &[],
             Family::Stateful => &[Need::RecordRead, Need::Transitions],
-            Family::PrivilegeEscalation => &[Need::RecordRead, Need::RoleRoute],
-            Family::AccountTakeover => &[Need::CredentialChange],
+            Family::PrivilegeEscalation => &[Need::RecordRead, Need::RoleRoute, Need::OwnAccounts],
+            Family::AccountTakeover => &[Need::CredentialChange, Need::OwnAccounts],
         }
     }
 

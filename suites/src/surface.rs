@@ -189,6 +189,9 @@ pub struct AccountSurface {
     pub platform_roles: BTreeMap<String, String>,
     /// Credential changes (their profile keys, such as `accounts.password`).
     pub credential_changes: Vec<String>,
+    /// Whether cloison creates the accounts (provisioned or signed up): the accounts of a platform that
+    /// had them before the run are never changed.
+    pub own_accounts: bool,
 }
 
 /// Tenant selectors tried when a profile names none: the common spellings of headers and parameters that

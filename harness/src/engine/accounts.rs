@@ -231,7 +231,17 @@ impl Executor<'_> {
                     .send_fresh(&self.anonymous, route_endpoint, &ctx, &tweak)
                     .await
                 {
-                    Ok(ex) => (ex, clone),
+                    Ok(ex) => {
+                        // What the sign-up answers (the new account's id, its token) serves its login.
+                        let token = super::extract(&ex, route_endpoint, "token");
+                        self.options.redact.extend(token.clone());
+                        let signed_up = PlannedAccount {
+                            known_id: super::extract(&ex, route_endpoint, "id"),
+                            token,
+                            ..clone
+                        };
+                        (ex, signed_up)
+                    }
                     Err(why) => return Ran::Failed(why),
                 }
             }

@@ -244,6 +244,10 @@ impl Profile {
                 .iter()
                 .map(|_| "accounts.password".to_string())
                 .collect(),
+            own_accounts: matches!(
+                accounts.source,
+                crate::profile::AccountSource::Provision | crate::profile::AccountSource::Register
+            ),
         }
     }
 

@@ -219,6 +219,7 @@ impl<'a> Builder<'a> {
         match need {
             Need::RoleRoute => !accounts.role_routes.is_empty(),
             Need::CredentialChange => !accounts.credential_changes.is_empty(),
+            Need::OwnAccounts => accounts.own_accounts,
             _ => false,
         }
     }

@@ -136,3 +136,26 @@ fn the_same_seed_plans_the_same_account_probes() {
     let b = plan(&population, &policy, &surface(), config());
     assert_eq!(a.accounts, b.accounts);
 }
+
+#[test]
+fn accounts_that_existed_before_the_run_are_never_changed() {
+    let (population, policy) = (population(), policy());
+    let mut surface = surface();
+    surface.accounts.own_accounts = false;
+    let planned = plan(&population, &policy, &surface, config());
+    assert!(planned.accounts.is_empty());
+    for family in [Family::PrivilegeEscalation, Family::AccountTakeover] {
+        let coverage = planned
+            .coverage
+            .iter()
+            .find(|c| c.family == family)
+            .expect("in the coverage");
+        assert!(
+            coverage
+                .skipped
+                .as_deref()
+                .is_some_and(|s| s.contains("existed before the run")),
+            "{coverage:?}"
+        );
+    }
+}

@@ -142,7 +142,9 @@ impl<'a> Builder<'a> {
             Need::Tenants => self.index.tenants.len() >= 2,
             Need::Identifiers => !self.index.population.records().is_empty(),
             Need::Transitions => !self.surface.transitions.is_empty(),
-            Need::RoleRoute | Need::CredentialChange => self.accounts_need_met(need),
+            Need::RoleRoute | Need::CredentialChange | Need::OwnAccounts => {
+                self.accounts_need_met(need)
+            }
         }
     }
 }

@@ -166,6 +166,7 @@ pub(super) fn surface() -> Surface {
             ],
             platform_roles: BTreeMap::from([("tenant_admin".to_string(), "admin".to_string())]),
             credential_changes: vec!["accounts.password".into()],
+            own_accounts: true,
         },
     }
 }
