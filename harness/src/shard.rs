@@ -63,6 +63,7 @@ impl Shard {
         planned.probes.retain(|p| self.keeps(p));
         planned.mutating.retain(|p| self.keeps(p));
         planned.last.retain(|p| self.keeps(p));
+        planned.accounts.retain(|p| self.keeps(p));
         let mut probes: BTreeMap<cloison_suites::Family, usize> = BTreeMap::new();
         let mut cells: BTreeMap<cloison_suites::Family, BTreeSet<&Cell>> = BTreeMap::new();
         for probe in planned
@@ -70,6 +71,7 @@ impl Shard {
             .iter()
             .chain(&planned.mutating)
             .chain(&planned.last)
+            .chain(&planned.accounts)
         {
             *probes.entry(probe.family).or_default() += 1;
             cells.entry(probe.family).or_default().insert(&probe.cell);

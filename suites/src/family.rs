@@ -42,6 +42,11 @@ pub enum Family {
     /// Child records (documents, notes, traces) created under a parent record the caller may not write,
     /// judged by the parent's owner's list of its children.
     ForeignCreate,
+    /// Role, admin and permission fields sent at sign-up and in an identity's own profile update; the
+    /// identity logs in again and reads what its old role may not.
+    PrivilegeEscalation,
+    /// Credential changes (a password) called on another identity's account; proven by logging in as it.
+    AccountTakeover,
 }
 
 /// What a family needs from the target's profile to apply.
@@ -74,6 +79,13 @@ pub enum Need {
     /// A `create` of child records under a case file (its path or body names the case) that writes the
     /// probe's marker, and a list of those children nested under the case.
     ChildCreate,
+    /// A sign-up ([accounts.register]) or an identity's own profile update ([accounts.update]).
+    RoleRoute,
+    /// An account credential change templated on the target account ([accounts.password]).
+    CredentialChange,
+    /// Accounts cloison creates (provisioned or signed up): it never changes the role or credential of an
+    /// account that existed before the run.
+    OwnAccounts,
 }
 
 impl Need {
@@ -98,13 +110,20 @@ impl Need {
             Need::ChildCreate => {
                 "no `create` of records under a case file (`{{case.id}}` in its path or body) that writes `{{probe.marker || ...}}` in a field, with a `list` of those records nested under the case"
             }
+            Need::RoleRoute => {
+                "no sign-up ([accounts.register]) and no own profile update ([accounts.update])"
+            }
+            Need::CredentialChange => "no account credential change ([accounts.password])",
+            Need::OwnAccounts => {
+                "the accounts existed before the run ([accounts] source = \"existing\" or \"none\"): cloison changes no role or credential it cannot restore"
+            }
         }
     }
 }
 
 impl Family {
     /// Every finding family, in planning order (the control is not a finding family).
-    pub const ALL: [Family; 13] = [
+    pub const ALL: [Family; 15] = [
         Family::DirectRead,
         Family::AllowedRead,
         Family::Collection,
@@ -118,6 +137,8 @@ impl Family {
         Family::MassAssignment,
         Family::Stateful,
         Family::ForeignCreate,
+        Family::PrivilegeEscalation,
+        Family::AccountTakeover,
     ];
 
     /// The kebab-case name used in reports and on the command line.
@@ -137,6 +158,8 @@ impl Family {
             Family::Anonymous => "anonymous",
             Family::Stateful => "stateful",
             Family::ForeignCreate => "foreign-create",
+            Family::PrivilegeEscalation => "privilege-escalation",
+            Family::AccountTakeover => "account-takeover",
         }
     }
 
@@ -181,6 +204,12 @@ impl Family {
             Family::ForeignCreate => {
                 "every role creates child records under case files it may not write; the parent's owner lists them back"
             }
+            Family::PrivilegeEscalation => {
+                "role and admin fields sent at sign-up and in an identity's own update; it logs in again and reads what its old role may not"
+            }
+            Family::AccountTakeover => {
+                "an identity changes another's password; logging in as the victim with the new one proves it"
+            }
         }
     }
 
@@ -199,6 +228,8 @@ impl Family {
             Family::Anonymous => &[],
             Family::Stateful => &[Need::RecordRead, Need::Transitions],
             Family::ForeignCreate => &[Need::ChildCreate],
+            Family::PrivilegeEscalation => &[Need::RecordRead, Need::RoleRoute, Need::OwnAccounts],
+            Family::AccountTakeover => &[Need::CredentialChange, Need::OwnAccounts],
         }
     }
 
@@ -217,6 +248,8 @@ impl Family {
             Family::Anonymous => &["CWE-306"],
             Family::Stateful => &["CWE-613", "CWE-284"],
             Family::ForeignCreate => &["CWE-639", "CWE-862"],
+            Family::PrivilegeEscalation => &["CWE-269", "CWE-915"],
+            Family::AccountTakeover => &["CWE-639", "CWE-620"],
         }
     }
 
@@ -238,6 +271,12 @@ impl Family {
             }
             Family::FunctionLevel => "API5:2023 Broken Function Level Authorization",
             Family::Anonymous => "API2:2023 Broken Authentication",
+            Family::PrivilegeEscalation => {
+                "API3:2023 Broken Object Property Level Authorization; API5:2023 Broken Function Level Authorization"
+            }
+            Family::AccountTakeover => {
+                "API1:2023 Broken Object Level Authorization; API2:2023 Broken Authentication"
+            }
         }
     }
 
@@ -247,6 +286,12 @@ impl Family {
             self,
             Family::DirectWrite | Family::MassAssignment | Family::ForeignCreate
         )
+    }
+
+    /// Whether the family changes identities' roles or credentials: its probes run on identities set
+    /// aside for them, after the stateful suite, each a sequence of its own (see `planner::accounts`).
+    pub fn changes_accounts(self) -> bool {
+        matches!(self, Family::PrivilegeEscalation | Family::AccountTakeover)
     }
 }
 

@@ -40,10 +40,12 @@ pub use family::{Family, Need};
 pub use planner::{FamilyPlan, PlanConfig, Planned, plan};
 pub use policy::{AccessPolicy, DataOwner, Decision, PolicyError, Scope};
 pub use population::{Identity, Population, PopulationError, Record, RecordKind};
-pub use probes::{Cell, Expect, Named, Probe, Relation, Variant};
+pub use probes::{Cell, Expect, Named, Probe, Relation, RoleValue, Variant};
 pub use reserve::{Reserve, Victims};
 pub use stateful::{Action, Model, Scene, Step, TransitionKind};
-pub use surface::{CallerUse, Creator, EndpointRef, Op, Param, Selector, Surface};
+pub use surface::{
+    AccountSurface, CallerUse, Creator, EndpointRef, Op, Param, RoleRoute, Selector, Surface,
+};
 pub use unsent::{Unsent, UnsentKind};
 pub use verdict::{
     Evidence, FieldEquals, Hit, Judgement, Needs, Observations, Observed, ReadBack, RefusalBody,

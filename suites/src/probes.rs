@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::family::Family;
 use crate::population::{Identity, Population, Record, RecordKind};
-use crate::surface::Selector;
+use crate::surface::{RoleRoute, Selector};
 
 /// How an actor relates to the record a probe aims at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -139,6 +139,63 @@ pub enum Variant {
         /// The identity whose values fill the request (its key).
         identity: String,
     },
+    /// A role field sent through a sign-up or the actor's own update; then the actor, logged in again,
+    /// reads the probe's record (one its old role may not see) through `read`.
+    Escalate {
+        /// Where the field is sent.
+        route: RoleRoute,
+        /// The field.
+        field: String,
+        /// What it is set to.
+        value: RoleValue,
+        /// The endpoint of the read afterwards (its key).
+        read: String,
+    },
+    /// The actor changes the credential of another identity's account through the probe's endpoint, then
+    /// logs in as that identity with the new secret.
+    Takeover {
+        /// The victim (its key).
+        victim: String,
+    },
+}
+
+/// The value a privilege-escalation field is set to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "type", content = "role")]
+pub enum RoleValue {
+    /// `true` (a flag such as `is_admin`).
+    Flag,
+    /// The platform's name of a wider role.
+    Role(String),
+    /// A list holding it (`roles`, `permissions`, `groups`).
+    Roles(String),
+}
+
+impl RoleValue {
+    /// The value for `field`: a list for plural names, `true` for flags (`is_*`, `admin`, `staff`,
+    /// `superuser`), else the role's name.
+    pub fn for_field(field: &str, role: &str) -> RoleValue {
+        let lower = field.to_ascii_lowercase();
+        if lower.starts_with("is_")
+            || lower.starts_with("is-")
+            || matches!(lower.as_str(), "admin" | "staff" | "superuser")
+        {
+            RoleValue::Flag
+        } else if lower.ends_with('s') {
+            RoleValue::Roles(role.to_string())
+        } else {
+            RoleValue::Role(role.to_string())
+        }
+    }
+
+    /// As JSON.
+    pub fn json(&self) -> serde_json::Value {
+        match self {
+            RoleValue::Flag => serde_json::Value::Bool(true),
+            RoleValue::Role(role) => serde_json::Value::String(role.clone()),
+            RoleValue::Roles(role) => serde_json::json!([role]),
+        }
+    }
 }
 
 impl Variant {
@@ -154,6 +211,11 @@ impl Variant {
             Variant::Neighbour { .. } => Some("neighbouring identifier".into()),
             Variant::Missing => Some("missing identifier".into()),
             Variant::UserUrl { .. } => Some("a user's own URL".into()),
+            Variant::Escalate { route, field, .. } => Some(match route {
+                RoleRoute::SignUp => format!("field {field} at sign-up"),
+                RoleRoute::OwnUpdate => format!("field {field} in the own update"),
+            }),
+            Variant::Takeover { .. } => Some("another identity's account".into()),
         }
     }
 }
@@ -226,6 +288,8 @@ impl Probe {
             Variant::Neighbour { offset } => id.push_str(&format!("/{offset:+}")),
             Variant::Missing => id.push_str("/missing"),
             Variant::UserUrl { identity } => id.push_str(&format!("/url-of={identity}")),
+            Variant::Escalate { field, read, .. } => id.push_str(&format!("/{field}/then={read}")),
+            Variant::Takeover { victim } => id.push_str(&format!("/victim={victim}")),
         }
         id
     }

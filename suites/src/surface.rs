@@ -160,6 +160,43 @@ pub struct Surface {
     pub transitions: std::collections::BTreeSet<crate::stateful::TransitionKind>,
     /// The platform has no tenants: the families that need several tenants do not apply.
     pub no_tenants: bool,
+    /// What the privilege-escalation and account-takeover families may call.
+    pub accounts: AccountSurface,
+}
+
+/// Where the privilege-escalation family slips a role field in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoleRoute {
+    /// The sign-up call (`[accounts.register]`): a new account signed up with the field.
+    SignUp,
+    /// The identity's own profile update (`[accounts.update]`).
+    OwnUpdate,
+}
+
+impl RoleRoute {
+    /// The profile key of the route's endpoint.
+    pub fn key(self) -> &'static str {
+        match self {
+            RoleRoute::SignUp => "accounts.register",
+            RoleRoute::OwnUpdate => "accounts.update",
+        }
+    }
+}
+
+/// The account calls of a target: where role fields go, the platform's role names, and the credential
+/// changes templated on a target account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AccountSurface {
+    /// The routes a role field can be sent through.
+    pub role_routes: Vec<RoleRoute>,
+    /// cloison role -> the platform's role name.
+    pub platform_roles: BTreeMap<String, String>,
+    /// Credential changes (their profile keys, such as `accounts.password`).
+    pub credential_changes: Vec<String>,
+    /// Whether cloison creates the accounts (provisioned or signed up): the accounts of a platform that
+    /// had them before the run are never changed.
+    pub own_accounts: bool,
 }
 
 /// Tenant selectors tried when a profile names none: the common spellings of headers and parameters that
@@ -174,8 +211,16 @@ pub const DEFAULT_OWNER_FIELDS: [&str; 5] =
 /// Tenant fields tried when a profile names none.
 pub const DEFAULT_TENANT_FIELDS: [&str; 4] =
     ["tenant", "tenant_id", "organisation", "organization_id"];
-/// Role fields tried when a profile names none.
-pub const DEFAULT_ROLE_FIELDS: [&str; 2] = ["role", "is_admin"];
+/// Role, admin and permission fields tried when a profile names none (`[probing] role_fields`).
+pub const DEFAULT_ROLE_FIELDS: [&str; 7] = [
+    "role",
+    "is_admin",
+    "admin",
+    "roles",
+    "permissions",
+    "is_staff",
+    "groups",
+];
 
 impl Surface {
     /// The endpoints with this operation.

@@ -73,6 +73,26 @@ pub enum Unsent {
         /// What it answered.
         status: Option<u16>,
     },
+    /// The read a privilege escalation is judged by was not refused before the change (the identity
+    /// already reads the record, or the target answered otherwise): nothing could be proven.
+    ServedBefore {
+        /// The identity (its key).
+        actor: String,
+        /// The record (its key).
+        record: String,
+        /// The answer before the change.
+        status: u16,
+    },
+    /// The account-takeover control failed: the attacker's change of its own credential, then a login
+    /// with the new secret, did not work; a refusal for another account would prove nothing.
+    AccountControlFailed {
+        /// The change (its profile key).
+        endpoint: String,
+        /// The identity (its key).
+        actor: String,
+        /// What failed.
+        why: String,
+    },
 }
 
 /// The kind of an [`Unsent`] reason, as reports group and name it.
@@ -105,6 +125,10 @@ pub enum UnsentKind {
     NamedReaderAlreadySees,
     /// [`Unsent::AfterAcceptedFunction`].
     AfterAcceptedFunction,
+    /// [`Unsent::ServedBefore`].
+    ServedBefore,
+    /// [`Unsent::AccountControlFailed`].
+    AccountControlFailed,
     /// The run stopped at its deadline.
     Deadline,
     /// The run was interrupted by a signal.
@@ -150,6 +174,10 @@ impl UnsentKind {
             UnsentKind::AfterAcceptedFunction => {
                 "an earlier function that changes state was accepted"
             }
+            UnsentKind::ServedBefore => "its read was not refused before the change",
+            UnsentKind::AccountControlFailed => {
+                "the control change of the actor's own account failed"
+            }
             UnsentKind::Deadline => "the deadline passed",
             UnsentKind::Interrupted => "the run was interrupted",
             UnsentKind::TargetGone => "the target stopped answering",
@@ -174,6 +202,8 @@ impl Unsent {
             Unsent::NamedIdentityUnknown { .. } => UnsentKind::NamedIdentityUnknown,
             Unsent::NamedReaderAlreadySees { .. } => UnsentKind::NamedReaderAlreadySees,
             Unsent::AfterAcceptedFunction { .. } => UnsentKind::AfterAcceptedFunction,
+            Unsent::ServedBefore { .. } => UnsentKind::ServedBefore,
+            Unsent::AccountControlFailed { .. } => UnsentKind::AccountControlFailed,
         }
     }
 }
@@ -225,6 +255,23 @@ impl std::fmt::Display for Unsent {
                     "{endpoint} was not refused to {actor} (answered {status}): what it changed is unknown, so no function that changes state is called after it"
                 )
             }
+            Unsent::ServedBefore {
+                actor,
+                record,
+                status,
+            } => write!(
+                f,
+                "{actor} was not refused {record} before the change (answered {status}): an escalation could not be told from it"
+            ),
+            Unsent::AccountControlFailed {
+                endpoint,
+                actor,
+                why,
+            } => write!(
+                f,
+                "the control failed: {actor} could not change its own credential through {endpoint} and log in with it ({why}); a refusal for another account would prove nothing"
+            ),
+
         }
     }
 }

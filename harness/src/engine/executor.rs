@@ -202,6 +202,12 @@ impl<'a> Executor<'a> {
             self.stateful().await;
             laps.mark("stateful");
         }
+        // Then the families that change identities' roles and credentials, on identities set aside for
+        // them (no identity that acts in the last phase).
+        if !planned.accounts.is_empty() {
+            self.execute_accounts(&planned.accounts).await;
+            laps.mark("accounts");
+        }
         // After everything: functions that change state and name no record (see `super::last`).
         if !planned.last.is_empty() {
             self.execute_last(&planned.last).await;

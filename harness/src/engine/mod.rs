@@ -30,6 +30,7 @@ use crate::plan::{Contexts, Plan, record_contexts};
 use crate::profile::{Endpoint, Profile};
 use crate::render::{RenderError, SendError};
 
+mod accounts;
 mod bars;
 mod batch;
 mod blame;

@@ -116,7 +116,7 @@ pub(crate) fn all_secrets(
 }
 
 /// The world's person of an account, as a template value (null when it has none).
-fn person_value(inputs: &Inputs<'_>, account: &PlannedAccount) -> Value {
+pub(crate) fn person_value(inputs: &Inputs<'_>, account: &PlannedAccount) -> Value {
     account
         .person
         .and_then(|p| inputs.plan.world.persons().find(|x| x.id == p))

@@ -75,6 +75,9 @@ impl Profile {
                 self.endpoint(kind, op)
             }
             (Some("functions"), Some(name), None) => self.functions.get(name),
+            (Some("accounts"), Some("register"), None) => self.accounts.register.as_ref(),
+            (Some("accounts"), Some("update"), None) => self.accounts.update.as_ref(),
+            (Some("accounts"), Some("password"), None) => self.accounts.password.as_ref(),
             _ => None,
         }
     }
@@ -91,6 +94,12 @@ impl Profile {
         }
         if self.accounts.register.is_some() {
             out.push("accounts.register".into());
+        }
+        if self.accounts.update.is_some() {
+            out.push("accounts.update".into());
+        }
+        if self.accounts.password.is_some() {
+            out.push("accounts.password".into());
         }
         if let Some(p) = &self.provisioning {
             if p.tenant.is_some() {
@@ -218,9 +227,36 @@ impl Profile {
             tenant_selectors: self.probing.tenant_selectors.clone(),
             owner_fields: self.probing.owner_fields.clone(),
             tenant_fields: self.probing.tenant_fields.clone(),
-            role_fields: Vec::new(),
+            role_fields: self.probing.role_fields.clone(),
             transitions: self.transitions_offered(),
             no_tenants: !self.tenants.exist(),
+            accounts: self.account_surface(),
+        }
+    }
+
+    /// The account calls the privilege-escalation and account-takeover families may make.
+    pub fn account_surface(&self) -> cloison_suites::AccountSurface {
+        use cloison_suites::RoleRoute;
+        let accounts = &self.accounts;
+        let mut role_routes = Vec::new();
+        if accounts.register.is_some() {
+            role_routes.push(RoleRoute::SignUp);
+        }
+        if accounts.update.is_some() {
+            role_routes.push(RoleRoute::OwnUpdate);
+        }
+        cloison_suites::AccountSurface {
+            role_routes,
+            platform_roles: self.roles.clone(),
+            credential_changes: accounts
+                .password
+                .iter()
+                .map(|_| "accounts.password".to_string())
+                .collect(),
+            own_accounts: matches!(
+                accounts.source,
+                crate::profile::AccountSource::Provision | crate::profile::AccountSource::Register
+            ),
         }
     }
 
@@ -274,6 +310,8 @@ impl Profile {
         out.extend(self.reset.iter());
         out.extend(self.tenants.create.iter());
         out.extend(self.accounts.register.iter());
+        out.extend(self.accounts.update.iter());
+        out.extend(self.accounts.password.iter());
         if let Some(p) = &self.provisioning {
             out.extend(p.tenant.iter().chain(p.identity.iter()));
             out.extend(p.representation.iter().chain(p.end_representation.iter()));

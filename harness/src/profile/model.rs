@@ -78,6 +78,8 @@ pub struct Probing {
     pub owner_fields: Vec<String>,
     /// Body fields that may name a tenant.
     pub tenant_fields: Vec<String>,
+    /// Role, admin and permission fields the privilege-escalation family sends.
+    pub role_fields: Vec<String>,
     /// Probes drawn per cell (default 3).
     pub per_cell: Option<usize>,
     /// Hosts besides the target's own that redirects may lead to (`host` or `host:port`).
@@ -100,6 +102,12 @@ pub struct Accounts {
     pub existing: Vec<ExistingAccount>,
     /// The sign-up call every identity makes itself (source `register`).
     pub register: Option<Endpoint>,
+    /// The identity's own profile update (`[accounts.update]`): the privilege-escalation family adds role
+    /// fields to its body.
+    pub update: Option<Endpoint>,
+    /// A password change templated on the target account (`{{identity.*}}`) and the new secret
+    /// (`{{probe.secret}}`), sent by the caller (`[accounts.password]`): the account-takeover family.
+    pub password: Option<Endpoint>,
 }
 
 /// `[tenants]`, validated.

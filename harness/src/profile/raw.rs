@@ -151,6 +151,8 @@ pub struct RawProbing {
     #[serde(default)]
     pub tenant_fields: Option<Vec<String>>,
     #[serde(default)]
+    pub role_fields: Option<Vec<String>>,
+    #[serde(default)]
     pub per_cell: Option<usize>,
     #[serde(default)]
     pub follow_hosts: Option<Vec<String>>,
@@ -171,6 +173,10 @@ pub struct RawAccounts {
     pub existing: Vec<RawExistingAccount>,
     #[serde(default)]
     pub register: Option<RawEndpoint>,
+    #[serde(default)]
+    pub update: Option<RawEndpoint>,
+    #[serde(default)]
+    pub password: Option<RawEndpoint>,
 }
 
 /// `[tenants]`: whether the platform has tenants, and how they come to exist.

@@ -131,6 +131,16 @@ const FLAWS: &[(&str, &[&str], &str)] = &[
         &["foreign-create"],
         "resources.document.create",
     ),
+    (
+        "role-self-assign",
+        &["privilege-escalation"],
+        "accounts.update",
+    ),
+    (
+        "password-change-idor",
+        &["account-takeover"],
+        "accounts.password",
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -143,6 +143,9 @@ impl<'a> Builder<'a> {
             Need::Identifiers => !self.index.population.records().is_empty(),
             Need::Transitions => !self.surface.transitions.is_empty(),
             Need::ChildCreate => s.child_creates().next().is_some(),
+            Need::RoleRoute | Need::CredentialChange | Need::OwnAccounts => {
+                self.accounts_need_met(need)
+            }
         }
     }
 }

@@ -25,6 +25,12 @@ pub enum UnplannedReason {
     /// The endpoint narrows the role (`narrow` in the profile): the records its policy lets it see are
     /// refused there, which is expected, so no probe expects them through it.
     NarrowedByEndpoint,
+    /// No identity of the role is left to set aside for a probe that changes its role or credential (the
+    /// world has too few: `--cases`).
+    NoIdentitySetAside,
+    /// A role field needs the name of a role that sees more, and no role of the policy sees its whole
+    /// tenant (flags such as `is_admin` are still sent).
+    NoWiderRole,
 }
 
 impl std::fmt::Display for UnplannedReason {
@@ -38,6 +44,12 @@ impl std::fmt::Display for UnplannedReason {
             }
             UnplannedReason::NarrowedByEndpoint => {
                 "the endpoint narrows this role (`narrow` in the profile): the records the policy lets it see are refused there, as declared"
+            }
+            UnplannedReason::NoIdentitySetAside => {
+                "no identity of this role is left to set aside for a probe that changes its role or credential (--cases)"
+            }
+            UnplannedReason::NoWiderRole => {
+                "a role field needs the name of a role that sees more, and no role of the policy sees its whole tenant"
             }
         })
     }
@@ -176,8 +188,15 @@ mod tests {
                 .all(|p| p.variant == Variant::Plain)
         );
         assert!(!anonymous.iter().any(|p| p.endpoint == "case.list"));
+        // (The families that change accounts leave cells out for want of identities in this small world.)
+        let anonymous_left_out: Vec<Unplanned> = planned
+            .unplanned
+            .iter()
+            .filter(|u| u.family == Family::Anonymous)
+            .cloned()
+            .collect();
         assert_eq!(
-            planned.unplanned,
+            anonymous_left_out,
             vec![Unplanned {
                 family: Family::Anonymous,
                 endpoint: "case.list".into(),
@@ -190,7 +209,12 @@ mod tests {
     #[test]
     fn nothing_is_left_out_where_no_endpoint_names_its_caller() {
         let planned = plan(&population(), &policy(), &surface(), config());
-        assert!(planned.unplanned.is_empty());
+        assert!(
+            planned
+                .unplanned
+                .iter()
+                .all(|u| u.reason == UnplannedReason::NoIdentitySetAside)
+        );
         assert!(
             planned
                 .probes

@@ -10,6 +10,7 @@
 //! per-family planners fill them (`reads`, `writes`, `tenancy`), `coverage` says what was planned
 //! or why not, and `ordering` puts the probes in execution order. `rng` is the seeded sampler.
 
+mod accounts;
 mod builder;
 mod callers;
 mod coverage;
@@ -86,6 +87,10 @@ pub struct Planned {
     /// the pool, so they run after every other probe (the stateful suite included), one at a time, and once
     /// one is not refused the others are not sent ([`last_may_go_on`]).
     pub last: Vec<Probe>,
+    /// The probes of the families that change identities' roles and credentials (privilege escalation,
+    /// account takeover), each a sequence of its own on identities set aside for it: they run after the
+    /// stateful suite and before [`Planned::last`], whose actors are never set aside.
+    pub accounts: Vec<Probe>,
     /// Per family, what was planned or why it was skipped.
     pub coverage: Vec<FamilyPlan>,
     /// Cells left out although their family applies, and why.
@@ -152,13 +157,30 @@ pub fn plan(
     b.mass_assignment(&pool, &all);
     b.foreign_creates(&pool, &all);
 
+    // Identities that act in the last phase are never set aside for the families that change accounts.
+    let taken: BTreeSet<String> = b
+        .cells
+        .values()
+        .flat_map(BTreeMap::values)
+        .flatten()
+        .filter(|p| {
+            surface
+                .endpoint(&p.endpoint)
+                .is_some_and(|e| e.granted.is_some() && e.is_unconfined_write())
+        })
+        .filter_map(|p| p.actor.clone())
+        .collect();
+    let accounts = b.accounts(&taken);
     let coverage = coverage::coverage(&b);
-    let ordered = ordering::order(std::mem::take(&mut b.cells), surface);
+    let mut cells = std::mem::take(&mut b.cells);
+    cells.retain(|family, _| !family.changes_accounts());
+    let ordered = ordering::order(cells, surface);
     Planned {
         controls: b.controls,
         probes: ordered.probes,
         mutating: ordered.mutating,
         last: ordered.last,
+        accounts,
         coverage,
         unplanned: std::mem::take(&mut b.unplanned),
         pool: pool.cases().into_iter().map(str::to_string).collect(),
@@ -215,6 +237,8 @@ pub fn cell_candidates(
     }
     out
 }
+#[cfg(test)]
+mod accounts_tests;
 #[cfg(test)]
 mod function_tests;
 #[cfg(test)]

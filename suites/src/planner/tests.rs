@@ -171,9 +171,21 @@ pub(super) fn surface() -> Surface {
             .iter()
             .map(|f| f.to_string())
             .collect(),
-        role_fields: Vec::new(),
+        role_fields: crate::surface::DEFAULT_ROLE_FIELDS
+            .iter()
+            .map(|f| f.to_string())
+            .collect(),
         transitions: [crate::stateful::TransitionKind::Logout].into(),
         no_tenants: false,
+        accounts: crate::surface::AccountSurface {
+            role_routes: vec![
+                crate::surface::RoleRoute::SignUp,
+                crate::surface::RoleRoute::OwnUpdate,
+            ],
+            platform_roles: BTreeMap::from([("tenant_admin".to_string(), "admin".to_string())]),
+            credential_changes: vec!["accounts.password".into()],
+            own_accounts: true,
+        },
     }
 }
 

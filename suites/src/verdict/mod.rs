@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::generators::canary::CanaryKind;
 use crate::policy::DataOwner;
 
+mod accounts;
 mod change;
 mod judge;
 mod observations;
@@ -33,6 +34,7 @@ mod judge_tests;
 #[cfg(test)]
 mod tests;
 
+pub use accounts::{Escalation, Seen, Takeover, judge_escalation, judge_takeover};
 pub use judge::{judge, judge_seeding, leak_sentence, next_need};
 pub use observations::{Answer, Change, Exhibit, Judgement, Need, Needs, Observations};
 pub use rules::{judge_control, judge_existence, judge_forbidden, judge_visible};

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ROOTS_IDENTITY, ROOTS_SECRETS, Validator, quoted};
+use super::{ROOTS_CREDENTIAL, ROOTS_IDENTITY, ROOTS_OWN_UPDATE, ROOTS_SECRETS, Validator, quoted};
 use crate::profile::error::{KeyPath, ProfileError};
 use crate::profile::model::{Accounts, ExistingAccount};
 use crate::profile::raw::{self, AccountSource};
@@ -43,6 +43,18 @@ impl Validator<'_> {
                 })
                 .transpose(),
         );
+        let update = self.keep(
+            raw.update
+                .as_ref()
+                .map(|e| self.endpoint(&at.key("update"), e, ROOTS_OWN_UPDATE))
+                .transpose(),
+        );
+        let password = self.keep(
+            raw.password
+                .as_ref()
+                .map(|e| self.credential_change(&at.key("password"), e))
+                .transpose(),
+        );
         let existing: Vec<Option<ExistingAccount>> = raw
             .existing
             .into_iter()
@@ -57,7 +69,43 @@ impl Validator<'_> {
             holders: raw.holders,
             existing: existing.into_iter().flatten().collect(),
             register: register.flatten(),
+            update: update.flatten(),
+            password: password.flatten(),
         })
+    }
+
+    /// `[accounts.password]`: an endpoint that sends the new secret (`{{probe.secret}}`) and names its
+    /// target account (`{{identity.*}}`).
+    fn credential_change(
+        &self,
+        at: &KeyPath,
+        raw: &raw::RawEndpoint,
+    ) -> Result<crate::profile::Endpoint, ProfileError> {
+        let endpoint = self.endpoint(at, raw, ROOTS_CREDENTIAL)?;
+        let paths: Vec<Vec<String>> = endpoint
+            .templates()
+            .into_iter()
+            .flat_map(|(_, t)| t.paths())
+            .collect();
+        let reads = |root: &str, field: Option<&str>| {
+            paths.iter().any(|p| {
+                p.first().is_some_and(|r| r == root)
+                    && field.is_none_or(|f| p.get(1).is_some_and(|x| x == f))
+            })
+        };
+        if !reads("probe", Some("secret")) {
+            return Err(self.err(
+                at,
+                "a credential change must send the new secret: expected `{{probe.secret}}` in its path, query or body",
+            ));
+        }
+        if !reads("identity", None) {
+            return Err(self.err(
+                at,
+                "a credential change must name the account it changes: expected `{{identity.id}}` (or another `{{identity.*}}` value) in its path or body",
+            ));
+        }
+        Ok(endpoint)
     }
 
     /// `[[accounts.existing]]`: one account already present.

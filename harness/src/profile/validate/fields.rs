@@ -393,7 +393,7 @@ fn sample_fields() -> serde_json::Value {
     let mut sample = json!({
         "identity": { "key": "", "login": "", "password": "", "token": "", "role": "", "display_name": "", "id": "" },
         "tenant": { "id": "", "credential": "" },
-        "probe": { "marker": "", "id": "" },
+        "probe": { "marker": "", "id": "", "secret": "" },
         "representative": { "id": "", "key": "" },
         "represented": { "id": "", "key": "" },
         "representation": { "id": "" },

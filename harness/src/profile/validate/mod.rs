@@ -117,6 +117,8 @@ const ROOTS_TRANSFER: &[&str] = &[
     "tenant", "identity", "caller", "person", "case", "to", "secrets",
 ];
 const ROOTS_CHANGE_ROLE: &[&str] = &["tenant", "identity", "role", "secrets"];
+const ROOTS_OWN_UPDATE: &[&str] = &["tenant", "identity", "caller", "person", "secrets"];
+const ROOTS_CREDENTIAL: &[&str] = &["tenant", "identity", "caller", "probe", "secrets"];
 
 /// The roots of the endpoints of a record kind: the record's values, the identity that sends the request
 /// (`identity`, `caller`), the probe's, the secrets.

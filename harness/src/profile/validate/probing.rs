@@ -3,7 +3,8 @@
 
 use cloison_suites::Selector;
 use cloison_suites::surface::{
-    DEFAULT_OWNER_FIELDS, DEFAULT_TENANT_FIELDS, DEFAULT_TENANT_HEADERS, DEFAULT_TENANT_QUERY,
+    DEFAULT_OWNER_FIELDS, DEFAULT_ROLE_FIELDS, DEFAULT_TENANT_FIELDS, DEFAULT_TENANT_HEADERS,
+    DEFAULT_TENANT_QUERY,
 };
 
 use super::Validator;
@@ -41,6 +42,14 @@ impl Validator<'_> {
                 .into_iter()
                 .map(Selector::Query),
         );
+        for (i, field) in raw.role_fields.iter().flatten().enumerate() {
+            if field.trim().is_empty() {
+                self.report(self.err(
+                    &at.key("role_fields").index(i),
+                    "an empty field name: expected a body field such as `role`",
+                ));
+            }
+        }
         let follow_hosts = raw.follow_hosts.unwrap_or_default();
         for (i, host) in follow_hosts.iter().enumerate() {
             if let Err(why) = check_host(host) {
@@ -66,6 +75,7 @@ impl Validator<'_> {
             tenant_selectors,
             owner_fields: owned(raw.owner_fields, &DEFAULT_OWNER_FIELDS),
             tenant_fields: owned(raw.tenant_fields, &DEFAULT_TENANT_FIELDS),
+            role_fields: owned(raw.role_fields, &DEFAULT_ROLE_FIELDS),
             per_cell: raw.per_cell,
             follow_hosts,
             max_redirects,
