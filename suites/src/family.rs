@@ -39,6 +39,9 @@ pub enum Family {
     /// Sequences of transitions (logout, transfer, end of a representation, deletion, role change) after
     /// which every identity's view must match the reference model.
     Stateful,
+    /// Credentials forged from an attacker's own JSON Web Token (signature unchecked, `alg: none`, a weak
+    /// signing key), claims swapped to a victim, reading the victim's records.
+    ForgedCredential,
 }
 
 /// What a family needs from the target's profile to apply.
@@ -68,6 +71,8 @@ pub enum Need {
     /// At least one transition the target offers (login and logout, transfer, representation end, delete,
     /// role change) and a case file it can create.
     Transitions,
+    /// Identities that log in and get a session credential (a token or a cookie), not a fixed key.
+    SessionLogin,
 }
 
 impl Need {
@@ -89,13 +94,16 @@ impl Need {
             Need::Transitions => {
                 "no transition: a case `create` and `read` endpoint and one of [auth.logout], [transitions.transfer], [provisioning.end_representation], a case `delete` or [transitions.change_role]"
             }
+            Need::SessionLogin => {
+                "no [auth.login]: identities send fixed keys, not session credentials a platform signs"
+            }
         }
     }
 }
 
 impl Family {
     /// Every finding family, in planning order (the control is not a finding family).
-    pub const ALL: [Family; 12] = [
+    pub const ALL: [Family; 13] = [
         Family::DirectRead,
         Family::AllowedRead,
         Family::Collection,
@@ -108,6 +116,7 @@ impl Family {
         Family::DirectWrite,
         Family::MassAssignment,
         Family::Stateful,
+        Family::ForgedCredential,
     ];
 
     /// The kebab-case name used in reports and on the command line.
@@ -126,6 +135,7 @@ impl Family {
             Family::IdentifierGuessing => "identifier-guessing",
             Family::Anonymous => "anonymous",
             Family::Stateful => "stateful",
+            Family::ForgedCredential => "forged-credential",
         }
     }
 
@@ -164,6 +174,9 @@ impl Family {
                 "identifiers next to the caller's own; forbidden and missing objects compared"
             }
             Family::Anonymous => "every endpoint called without credentials",
+            Family::ForgedCredential => {
+                "tokens forged from an identity's own JWT (signature kept or stripped, alg none, a common weak key, expiry moved), claims swapped to a victim, read the victim's records"
+            }
             Family::Stateful => {
                 "sequences of logouts, transfers, ends of representations, deletions and role changes, after each of which every identity's view must match the model"
             }
@@ -184,6 +197,7 @@ impl Family {
             Family::IdentifierGuessing => &[Need::RecordRead, Need::Identifiers],
             Family::Anonymous => &[],
             Family::Stateful => &[Need::RecordRead, Need::Transitions],
+            Family::ForgedCredential => &[Need::RecordRead, Need::SessionLogin],
         }
     }
 
@@ -201,6 +215,7 @@ impl Family {
             Family::IdentifierGuessing => &["CWE-203", "CWE-340"],
             Family::Anonymous => &["CWE-306"],
             Family::Stateful => &["CWE-613", "CWE-284"],
+            Family::ForgedCredential => &["CWE-347", "CWE-287"],
         }
     }
 
@@ -220,7 +235,7 @@ impl Family {
                 "API3:2023 Broken Object Property Level Authorization"
             }
             Family::FunctionLevel => "API5:2023 Broken Function Level Authorization",
-            Family::Anonymous => "API2:2023 Broken Authentication",
+            Family::Anonymous | Family::ForgedCredential => "API2:2023 Broken Authentication",
         }
     }
 

@@ -8,6 +8,7 @@ use proptest::prelude::*;
 use serde::Serialize;
 
 use crate::family::Family;
+use crate::forge::Forgery;
 use crate::population::{Identity, Population, Record, RecordKind};
 use crate::surface::Selector;
 
@@ -139,6 +140,13 @@ pub enum Variant {
         /// The identity whose values fill the request (its key).
         identity: String,
     },
+    /// Sent with a credential forged from the actor's own token, its claims swapped to the victim's.
+    Forged {
+        /// How the token was forged.
+        forgery: Forgery,
+        /// The identity the forged claims name (its key).
+        victim: String,
+    },
 }
 
 impl Variant {
@@ -154,6 +162,7 @@ impl Variant {
             Variant::Neighbour { .. } => Some("neighbouring identifier".into()),
             Variant::Missing => Some("missing identifier".into()),
             Variant::UserUrl { .. } => Some("a user's own URL".into()),
+            Variant::Forged { forgery, .. } => Some(format!("a token forged: {}", forgery.name())),
         }
     }
 }
@@ -226,6 +235,9 @@ impl Probe {
             Variant::Neighbour { offset } => id.push_str(&format!("/{offset:+}")),
             Variant::Missing => id.push_str("/missing"),
             Variant::UserUrl { identity } => id.push_str(&format!("/url-of={identity}")),
+            Variant::Forged { forgery, victim } => {
+                id.push_str(&format!("/forged-{}-as={victim}", forgery.name()))
+            }
         }
         id
     }

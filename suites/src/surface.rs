@@ -155,6 +155,8 @@ pub struct Surface {
     pub transitions: std::collections::BTreeSet<crate::stateful::TransitionKind>,
     /// The platform has no tenants: the families that need several tenants do not apply.
     pub no_tenants: bool,
+    /// Identities log in and get a session credential (the forged-credential family forges from it).
+    pub session_login: bool,
 }
 
 /// Tenant selectors tried when a profile names none: the common spellings of headers and parameters that

@@ -73,6 +73,20 @@ pub enum Unsent {
         /// What it answered.
         status: Option<u16>,
     },
+    /// The actor's session credential is not a JSON Web Token (an opaque token, a cookie of another
+    /// shape): there are no claims to forge without the platform's secret.
+    CredentialNotJwt {
+        /// The actor.
+        actor: String,
+    },
+    /// No key of the common weak list signs the actor's token: the forgery that needs it cannot be made
+    /// (the key check itself was done offline, and passed).
+    NoWeakKey,
+    /// The actor's token names nothing of its identity that the victim's could replace: no claim to swap.
+    NoClaimToSwap {
+        /// The actor.
+        actor: String,
+    },
 }
 
 /// The kind of an [`Unsent`] reason, as reports group and name it.
@@ -105,6 +119,12 @@ pub enum UnsentKind {
     NamedReaderAlreadySees,
     /// [`Unsent::AfterAcceptedFunction`].
     AfterAcceptedFunction,
+    /// [`Unsent::CredentialNotJwt`].
+    CredentialNotJwt,
+    /// [`Unsent::NoWeakKey`].
+    NoWeakKey,
+    /// [`Unsent::NoClaimToSwap`].
+    NoClaimToSwap,
     /// The run stopped at its deadline.
     Deadline,
     /// The run was interrupted by a signal.
@@ -126,6 +146,9 @@ impl UnsentKind {
                 | UnsentKind::IdentifiersNotNumbers
                 | UnsentKind::NoIdentifierBelow
                 | UnsentKind::NamedIdentityUnknown
+                | UnsentKind::CredentialNotJwt
+                | UnsentKind::NoWeakKey
+                | UnsentKind::NoClaimToSwap
                 | UnsentKind::Deadline
                 | UnsentKind::Interrupted
                 | UnsentKind::TargetGone
@@ -150,6 +173,9 @@ impl UnsentKind {
             UnsentKind::AfterAcceptedFunction => {
                 "an earlier function that changes state was accepted"
             }
+            UnsentKind::CredentialNotJwt => "the session credential is not a JWT",
+            UnsentKind::NoWeakKey => "no common weak key signs the platform's tokens",
+            UnsentKind::NoClaimToSwap => "the token names nothing of the identity to swap",
             UnsentKind::Deadline => "the deadline passed",
             UnsentKind::Interrupted => "the run was interrupted",
             UnsentKind::TargetGone => "the target stopped answering",
@@ -174,6 +200,9 @@ impl Unsent {
             Unsent::NamedIdentityUnknown { .. } => UnsentKind::NamedIdentityUnknown,
             Unsent::NamedReaderAlreadySees { .. } => UnsentKind::NamedReaderAlreadySees,
             Unsent::AfterAcceptedFunction { .. } => UnsentKind::AfterAcceptedFunction,
+            Unsent::CredentialNotJwt { .. } => UnsentKind::CredentialNotJwt,
+            Unsent::NoWeakKey => UnsentKind::NoWeakKey,
+            Unsent::NoClaimToSwap { .. } => UnsentKind::NoClaimToSwap,
         }
     }
 }
@@ -225,6 +254,17 @@ impl std::fmt::Display for Unsent {
                     "{endpoint} was not refused to {actor} (answered {status}): what it changed is unknown, so no function that changes state is called after it"
                 )
             }
+            Unsent::CredentialNotJwt { actor } => write!(
+                f,
+                "{actor}'s session credential is not a JSON Web Token: its claims cannot be forged without the platform's secret"
+            ),
+            Unsent::NoWeakKey => f.write_str(
+                "no key of the common weak list signs the platform's tokens (checked offline against the actor's own token)",
+            ),
+            Unsent::NoClaimToSwap { actor } => write!(
+                f,
+                "{actor}'s token holds none of its identifying values: no claim to swap to the victim"
+            ),
         }
     }
 }

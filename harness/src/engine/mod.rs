@@ -37,6 +37,7 @@ mod caller;
 mod check;
 mod create;
 mod executor;
+mod forge;
 mod last;
 mod login;
 mod observe;

@@ -212,6 +212,7 @@ impl Profile {
             role_fields: Vec::new(),
             transitions: self.transitions_offered(),
             no_tenants: !self.tenants.exist(),
+            session_login: self.auth.login.is_some(),
         }
     }
 

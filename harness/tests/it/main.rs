@@ -19,6 +19,7 @@ mod fuzz;
 mod generate;
 mod greffe;
 mod guichet;
+mod jeton;
 mod leftovers;
 mod mock;
 mod officine;

@@ -142,6 +142,7 @@ impl<'a> Builder<'a> {
             Need::Tenants => self.index.tenants.len() >= 2,
             Need::Identifiers => !self.index.population.records().is_empty(),
             Need::Transitions => !self.surface.transitions.is_empty(),
+            Need::SessionLogin => self.surface.session_login,
         }
     }
 }

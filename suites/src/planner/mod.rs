@@ -13,6 +13,7 @@
 mod builder;
 mod callers;
 mod coverage;
+mod forged;
 mod index;
 mod ordering;
 mod reads;
@@ -148,6 +149,7 @@ pub fn plan(
     b.anonymous();
     b.writes(&pool, &all);
     b.mass_assignment(&pool, &all);
+    b.forged_credentials();
 
     let coverage = coverage::coverage(&b);
     let ordered = ordering::order(std::mem::take(&mut b.cells), surface);

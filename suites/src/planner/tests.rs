@@ -156,6 +156,7 @@ pub(super) fn surface() -> Surface {
         role_fields: Vec::new(),
         transitions: [crate::stateful::TransitionKind::Logout].into(),
         no_tenants: false,
+        session_login: true,
     }
 }
 
