@@ -683,7 +683,12 @@ fn ranked(findings: bool, failed: bool, reasons: bool) -> Outcome {
 /// A family that applies but ran no probe, or whose probes got server errors more than half the time.
 fn family_reasons(family: &FamilyFacts) -> Vec<Inconclusive> {
     let mut reasons = Vec::new();
-    let applies = family.planned > 0 || family.skipped.as_ref().is_some_and(Skip::applies);
+    // A family known not to apply only once the run went on (credentials that are not JWTs) had planned
+    // probes all the same: its skip decides.
+    let applies = family
+        .skipped
+        .as_ref()
+        .map_or(family.planned > 0, Skip::applies);
     if applies && family.probes == 0 {
         reasons.push(Inconclusive::FamilyRanNoProbe {
             family: family.family.clone(),
