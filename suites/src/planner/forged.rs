@@ -59,3 +59,61 @@ impl Builder<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::family::Family;
+    use crate::forge::Forgery;
+    use crate::planner::plan;
+    use crate::planner::tests::{config, policy, population, surface};
+    use crate::probes::{Expect, Variant};
+    use crate::surface::Surface;
+
+    #[test]
+    fn every_forgery_is_planned_on_forbidden_reads_naming_the_records_steward() {
+        let (population, policy) = (population(), policy());
+        let planned = plan(&population, &policy, &surface(), config());
+        let forged: Vec<_> = (planned.probes.iter())
+            .filter(|p| p.family == Family::ForgedCredential)
+            .collect();
+        for forgery in Forgery::ALL {
+            assert!(
+                forged
+                    .iter()
+                    .any(|p| matches!(&p.variant, Variant::Forged { forgery: f, .. } if *f == forgery)),
+                "{forgery:?}"
+            );
+        }
+        for probe in &forged {
+            let Variant::Forged { victim, .. } = &probe.variant else {
+                panic!("{probe:?}");
+            };
+            let actor = probe.actor.as_deref().and_then(|a| population.identity(a));
+            let record = probe.record.as_deref().and_then(|r| population.record(r));
+            let (Some(actor), Some(record)) = (actor, record) else {
+                panic!("{probe:?}");
+            };
+            assert_eq!(probe.expect, Expect::Refusal);
+            assert!(!policy.may_see(&population, actor, record).is_allowed(), "{probe:?}");
+            let steward = population.steward_of(record).map(|s| s.key.as_str());
+            assert_eq!(steward, Some(victim.as_str()), "{probe:?}");
+        }
+    }
+
+    #[test]
+    fn without_a_login_the_family_does_not_apply_and_says_why() {
+        let keys = Surface {
+            session_login: false,
+            ..surface()
+        };
+        let planned = plan(&population(), &policy(), &keys, config());
+        let family = (planned.coverage.iter())
+            .find(|f| f.family == Family::ForgedCredential)
+            .expect("listed");
+        assert_eq!(family.probes, 0);
+        assert!(
+            family.skipped.as_deref().is_some_and(|s| s.contains("[auth.login]")),
+            "{family:?}"
+        );
+    }
+}

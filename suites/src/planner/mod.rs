@@ -219,4 +219,4 @@ mod function_tests;
 #[cfg(test)]
 mod narrow_tests;
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
