@@ -36,9 +36,12 @@ pub fn weak_key(jwt: &Jwt) -> Option<&'static str> {
 pub fn resign(jwt: &Jwt, claims: &Map<String, Value>, key: &str) -> Option<String> {
     let alg = hmac(jwt)?;
     let message = jwt.signing_input_with(claims);
-    let signature =
-        jsonwebtoken::crypto::sign(message.as_bytes(), &EncodingKey::from_secret(key.as_bytes()), alg)
-            .ok()?;
+    let signature = jsonwebtoken::crypto::sign(
+        message.as_bytes(),
+        &EncodingKey::from_secret(key.as_bytes()),
+        alg,
+    )
+    .ok()?;
     Some(format!("{message}.{signature}"))
 }
 
@@ -63,7 +66,9 @@ mod tests {
             let jwt = Jwt::parse(&signed(alg, "changeme")).expect("a jwt");
             assert_eq!(weak_key(&jwt), Some("changeme"));
             let claims = json!({"sub": "42", "exp": 4_000_000_000u64});
-            let Value::Object(claims) = claims else { unreachable!() };
+            let Value::Object(claims) = claims else {
+                unreachable!()
+            };
             let forged = resign(&jwt, &claims, "changeme").expect("forged");
             let verified = jsonwebtoken::decode::<Value>(
                 &forged,

@@ -315,7 +315,10 @@ mod tests {
     #[test]
     fn jwts_are_told_from_opaque_tokens() {
         let t = token(json!({"alg": "HS256"}), json!({"sub": "1"}));
-        assert_eq!(Jwt::parse(&t).map(|j| j.alg().to_string()), Some("HS256".into()));
+        assert_eq!(
+            Jwt::parse(&t).map(|j| j.alg().to_string()),
+            Some("HS256".into())
+        );
         for opaque in [
             "3f9a1c0b7e",
             "a.b.c",
@@ -347,10 +350,22 @@ mod tests {
         }));
         let victim = object(json!({"sub": "42", "jti": "s-v", "iat": 150, "exp": 250}));
         let swaps = [
-            Swap { attacker: "17".into(), victim: "42".into() },
-            Swap { attacker: "a@x.test".into(), victim: "v@x.test".into() },
-            Swap { attacker: "applicant".into(), victim: "applicant".into() },
-            Swap { attacker: "t1".into(), victim: "t2".into() },
+            Swap {
+                attacker: "17".into(),
+                victim: "42".into(),
+            },
+            Swap {
+                attacker: "a@x.test".into(),
+                victim: "v@x.test".into(),
+            },
+            Swap {
+                attacker: "applicant".into(),
+                victim: "applicant".into(),
+            },
+            Swap {
+                attacker: "t1".into(),
+                victim: "t2".into(),
+            },
         ];
         let (claims, mut swapped) = swap_claims(&attacker, &victim, &swaps);
         swapped.sort();
@@ -359,8 +374,15 @@ mod tests {
         assert_eq!(claims["uid"], json!(42), "a number stays a number");
         assert_eq!(claims["tenant"], json!("t2"));
         assert_eq!(claims["role"], json!("applicant"));
-        assert_eq!(claims["jti"], json!("s-a"), "the victim's session id is not the attacker's to know");
-        assert_eq!((claims["iat"].clone(), claims["exp"].clone()), (json!(100), json!(200)));
+        assert_eq!(
+            claims["jti"],
+            json!("s-a"),
+            "the victim's session id is not the attacker's to know"
+        );
+        assert_eq!(
+            (claims["iat"].clone(), claims["exp"].clone()),
+            (json!(100), json!(200))
+        );
         assert_eq!(claims["name"], json!("Ann"));
         // Nothing identifying: nothing to forge.
         let (_, none) = swap_claims(&object(json!({"scope": "read"})), &victim, &swaps);
@@ -369,7 +391,10 @@ mod tests {
 
     #[test]
     fn unsigned_forgeries_carry_the_claims_and_no_valid_signature() {
-        let t = token(json!({"alg": "HS256", "typ": "JWT"}), json!({"sub": "1", "iat": 5000}));
+        let t = token(
+            json!({"alg": "HS256", "typ": "JWT"}),
+            json!({"sub": "1", "iat": 5000}),
+        );
         let jwt = Jwt::parse(&t).expect("a jwt");
         let claims = object(json!({"sub": "2", "iat": 5000}));
         for forgery in Forgery::ALL {

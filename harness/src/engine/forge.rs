@@ -6,8 +6,8 @@
 //! The forged token and any key found join the run's secrets: reports show neither, only how the token was
 //! forged (in the reproducer's redaction note).
 
-use cloison_suites::forge::{self, Forgery, Jwt, Swap};
 use cloison_suites::Unsent;
+use cloison_suites::forge::{self, Forgery, Jwt, Swap};
 use serde_json::{Map, Value};
 
 use super::executor::Executor;
@@ -151,7 +151,10 @@ mod tests {
         assert_eq!(
             out,
             [
-                ("identity.attributes.email".to_string(), "a@x.test".to_string()),
+                (
+                    "identity.attributes.email".to_string(),
+                    "a@x.test".to_string()
+                ),
                 ("identity.id".into(), "17".into()),
                 ("identity.login".into(), "ann".into()),
             ]

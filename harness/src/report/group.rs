@@ -707,11 +707,20 @@ mod tests {
             false,
         ));
         let groups = group(&grid, FailOn::Proven);
-        let scopes: Vec<(Scope, usize)> = groups.iter().map(|g| (g.scope, g.endpoints.len())).collect();
+        let scopes: Vec<(Scope, usize)> = groups
+            .iter()
+            .map(|g| (g.scope, g.endpoints.len()))
+            .collect();
         assert_eq!(scopes.len(), 2, "{groups:#?}");
         assert!(scopes.contains(&(Scope::Credential, 3)), "{scopes:?}");
-        let forged = groups.iter().find(|g| g.scope == Scope::Credential).expect("one");
-        assert_eq!(forged.check(), "forged session credentials accepted on 3 endpoint(s)");
+        let forged = groups
+            .iter()
+            .find(|g| g.scope == Scope::Credential)
+            .expect("one");
+        assert_eq!(
+            forged.check(),
+            "forged session credentials accepted on 3 endpoint(s)"
+        );
     }
 
     #[test]

@@ -67,7 +67,10 @@ fn now() -> u64 {
 }
 
 fn signed_out() -> Response {
-    reply(StatusCode::UNAUTHORIZED, json!({ "error": "invalid token" }))
+    reply(
+        StatusCode::UNAUTHORIZED,
+        json!({ "error": "invalid token" }),
+    )
 }
 
 impl Jeton {
@@ -109,7 +112,10 @@ async fn sign_up(State(j): Shared, axum::Json(body): axum::Json<Value>) -> Respo
     let mut db = j.db.lock().expect("db");
     let (login, password) = (text(&body, "login"), text(&body, "password"));
     if login.is_empty() || password.is_empty() || db.members.iter().any(|m| m.1 == login) {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": "login" }));
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "error": "login" }),
+        );
     }
     let number = db.members.len() as u64 + 7001;
     db.members.push((number, login, password));
@@ -164,7 +170,10 @@ async fn create_note(
     }
     let holder = text(&body, "holder").parse::<u64>().ok();
     let Some(holder) = holder.filter(|h| db.members.iter().any(|m| m.0 == *h)) else {
-        return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": "holder" }));
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "error": "holder" }),
+        );
     };
     let id = db.notes.len() as u64 + 1;
     db.notes
@@ -382,7 +391,10 @@ async fn jeton_weak_signing_key_forged_credential_proven_and_random_key_twin_cle
     // The key and the forged tokens are credentials: the report shows neither.
     let json = serde_json::to_string(report).expect("json");
     assert!(!json.contains("changeme"), "the weak key is redacted");
-    assert!(json.contains("forged from"), "the reproducer says how the token was made");
+    assert!(
+        json.contains("forged from"),
+        "the reproducer says how the token was made"
+    );
 
     let twin = run_jeton(Tokens::Signed(
         (0..32).map(|i| (i * 37 + 11) as u8).collect(),

@@ -126,8 +126,16 @@ const FLAWS: &[(&str, &[&str], &str)] = &[
         &["direct-read", "collection", "stateful"],
         "resources.case.read",
     ),
-    ("unsigned-token", &["forged-credential"], "resources.case.read"),
-    ("weak-signing-key", &["forged-credential"], "resources.case.read"),
+    (
+        "unsigned-token",
+        &["forged-credential"],
+        "resources.case.read",
+    ),
+    (
+        "weak-signing-key",
+        &["forged-credential"],
+        "resources.case.read",
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -30,9 +30,16 @@ impl Builder<'_> {
                     let chosen = pairs.into_iter().find_map(|(a, r)| {
                         let (actor, record) = (self.index.identity(a), self.index.record(r));
                         let victim = population.steward_of(record)?;
-                        let forbidden = !self.policy.may_see(population, actor, record).is_allowed();
-                        let victim_reads = self.policy.may_see(population, victim, record).is_allowed()
-                            && !self.policy.refused_through(&endpoint.key, population, victim, record);
+                        let forbidden =
+                            !self.policy.may_see(population, actor, record).is_allowed();
+                        let victim_reads =
+                            self.policy.may_see(population, victim, record).is_allowed()
+                                && !self.policy.refused_through(
+                                    &endpoint.key,
+                                    population,
+                                    victim,
+                                    record,
+                                );
                         (forbidden && victim_reads && victim.key != actor.key)
                             .then_some((actor, record, victim))
                     });
@@ -78,9 +85,9 @@ mod tests {
             .collect();
         for forgery in Forgery::ALL {
             assert!(
-                forged
-                    .iter()
-                    .any(|p| matches!(&p.variant, Variant::Forged { forgery: f, .. } if *f == forgery)),
+                forged.iter().any(
+                    |p| matches!(&p.variant, Variant::Forged { forgery: f, .. } if *f == forgery)
+                ),
                 "{forgery:?}"
             );
         }
@@ -94,7 +101,10 @@ mod tests {
                 panic!("{probe:?}");
             };
             assert_eq!(probe.expect, Expect::Refusal);
-            assert!(!policy.may_see(&population, actor, record).is_allowed(), "{probe:?}");
+            assert!(
+                !policy.may_see(&population, actor, record).is_allowed(),
+                "{probe:?}"
+            );
             let steward = population.steward_of(record).map(|s| s.key.as_str());
             assert_eq!(steward, Some(victim.as_str()), "{probe:?}");
         }
@@ -112,7 +122,10 @@ mod tests {
             .expect("listed");
         assert_eq!(family.probes, 0);
         assert!(
-            family.skipped.as_deref().is_some_and(|s| s.contains("[auth.login]")),
+            family
+                .skipped
+                .as_deref()
+                .is_some_and(|s| s.contains("[auth.login]")),
             "{family:?}"
         );
     }

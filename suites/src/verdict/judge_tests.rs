@@ -223,7 +223,12 @@ impl Case {
             forgery,
             victim: "carol".into(),
         };
-        Self::new(Family::ForgedCredential, Expect::Refusal, variant, Some("alice"))
+        Self::new(
+            Family::ForgedCredential,
+            Expect::Refusal,
+            variant,
+            Some("alice"),
+        )
     }
 
     fn existence() -> Self {
@@ -599,7 +604,8 @@ fn a_forged_credential_is_judged_by_the_victims_data_against_the_actors_own_sess
         (
             "a forged credential merely accepted is suspicious at most",
             Case::forged(Forgery::Stripped).baseline(404, &[]),
-            "suspicious: alice (applicant): 200 where a refusal was expected, without foreign data".into(),
+            "suspicious: alice (applicant): 200 where a refusal was expected, without foreign data"
+                .into(),
         ),
     ];
     for (rule, case, expected) in rows {

@@ -135,7 +135,7 @@ pub(super) fn answer_need(probe: &Probe, seen: &Observations) -> Option<Need> {
     (seen.baseline.is_none()
         && compared_with_plain(probe)
         && answer_verdict(probe, seen).is_finding())
-        .then_some(Need::Baseline)
+    .then_some(Need::Baseline)
 }
 
 /// Judge a probe by its answer. A tenant selector's finding counts only if the same request without the
