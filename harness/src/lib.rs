@@ -32,6 +32,7 @@ pub(crate) mod exit;
 pub(crate) mod generate;
 pub mod http;
 pub mod input;
+pub mod jwt;
 pub mod merge;
 pub mod openapi;
 pub mod oracle;

@@ -47,6 +47,9 @@ pub enum Family {
     PrivilegeEscalation,
     /// Credential changes (a password) called on another identity's account; proven by logging in as it.
     AccountTakeover,
+    /// Credentials forged from an attacker's own JSON Web Token (signature unchecked, `alg: none`, a weak
+    /// signing key), claims swapped to a victim, reading the victim's records.
+    ForgedCredential,
 }
 
 /// What a family needs from the target's profile to apply.
@@ -86,6 +89,8 @@ pub enum Need {
     /// Accounts cloison creates (provisioned or signed up): it never changes the role or credential of an
     /// account that existed before the run.
     OwnAccounts,
+    /// Identities that log in and get a session credential (a token or a cookie), not a fixed key.
+    SessionLogin,
 }
 
 impl Need {
@@ -117,13 +122,16 @@ impl Need {
             Need::OwnAccounts => {
                 "the accounts existed before the run ([accounts] source = \"existing\" or \"none\"): cloison changes no role or credential it cannot restore"
             }
+            Need::SessionLogin => {
+                "no [auth.login]: identities send fixed keys, not session credentials a platform signs"
+            }
         }
     }
 }
 
 impl Family {
     /// Every finding family, in planning order (the control is not a finding family).
-    pub const ALL: [Family; 15] = [
+    pub const ALL: [Family; 16] = [
         Family::DirectRead,
         Family::AllowedRead,
         Family::Collection,
@@ -139,6 +147,7 @@ impl Family {
         Family::ForeignCreate,
         Family::PrivilegeEscalation,
         Family::AccountTakeover,
+        Family::ForgedCredential,
     ];
 
     /// The kebab-case name used in reports and on the command line.
@@ -160,6 +169,7 @@ impl Family {
             Family::ForeignCreate => "foreign-create",
             Family::PrivilegeEscalation => "privilege-escalation",
             Family::AccountTakeover => "account-takeover",
+            Family::ForgedCredential => "forged-credential",
         }
     }
 
@@ -198,6 +208,9 @@ impl Family {
                 "identifiers next to the caller's own; forbidden and missing objects compared"
             }
             Family::Anonymous => "every endpoint called without credentials",
+            Family::ForgedCredential => {
+                "tokens forged from an identity's own JWT (signature kept or stripped, alg none, a common weak key, expiry moved), claims swapped to a victim, read the victim's records"
+            }
             Family::Stateful => {
                 "sequences of logouts, transfers, ends of representations, deletions and role changes, after each of which every identity's view must match the model"
             }
@@ -230,6 +243,7 @@ impl Family {
             Family::ForeignCreate => &[Need::ChildCreate],
             Family::PrivilegeEscalation => &[Need::RecordRead, Need::RoleRoute, Need::OwnAccounts],
             Family::AccountTakeover => &[Need::CredentialChange, Need::OwnAccounts],
+            Family::ForgedCredential => &[Need::RecordRead, Need::SessionLogin],
         }
     }
 
@@ -250,6 +264,7 @@ impl Family {
             Family::ForeignCreate => &["CWE-639", "CWE-862"],
             Family::PrivilegeEscalation => &["CWE-269", "CWE-915"],
             Family::AccountTakeover => &["CWE-639", "CWE-620"],
+            Family::ForgedCredential => &["CWE-347", "CWE-287"],
         }
     }
 
@@ -270,13 +285,13 @@ impl Family {
                 "API3:2023 Broken Object Property Level Authorization"
             }
             Family::FunctionLevel => "API5:2023 Broken Function Level Authorization",
-            Family::Anonymous => "API2:2023 Broken Authentication",
             Family::PrivilegeEscalation => {
                 "API3:2023 Broken Object Property Level Authorization; API5:2023 Broken Function Level Authorization"
             }
             Family::AccountTakeover => {
                 "API1:2023 Broken Object Level Authorization; API2:2023 Broken Authentication"
             }
+            Family::Anonymous | Family::ForgedCredential => "API2:2023 Broken Authentication",
         }
     }
 

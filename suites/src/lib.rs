@@ -24,6 +24,7 @@ pub use cloison_generators as generators;
 
 pub mod baseline;
 pub mod family;
+pub mod forge;
 pub mod outcome;
 pub mod planner;
 pub mod policy;
@@ -37,6 +38,7 @@ pub mod unsent;
 pub mod verdict;
 
 pub use family::{Family, Need};
+pub use forge::{Forgery, NoneSpelling};
 pub use planner::{FamilyPlan, PlanConfig, Planned, plan};
 pub use policy::{AccessPolicy, DataOwner, Decision, PolicyError, Scope};
 pub use population::{Identity, Population, PopulationError, Record, RecordKind};

@@ -141,6 +141,9 @@ pub enum Skip {
     Inapplicable(Option<String>),
     /// The stateful suite runs in the first shard only.
     OtherShard,
+    /// The forged-credential family: no identity's session credential is a JSON Web Token (known once
+    /// identities log in), so there are no claims to forge without the platform's secret.
+    CredentialsNotJwt,
 }
 
 impl Skip {
@@ -157,7 +160,10 @@ impl Skip {
 
     /// Whether the family applies to the target all the same (then running no probe is inconclusive).
     pub fn applies(&self) -> bool {
-        !matches!(self, Skip::NotApplicable(_) | Skip::OtherShard)
+        !matches!(
+            self,
+            Skip::NotApplicable(_) | Skip::OtherShard | Skip::CredentialsNotJwt
+        )
     }
 }
 
@@ -173,6 +179,9 @@ impl std::fmt::Display for Skip {
             Skip::OtherShard => {
                 f.write_str("not applicable in this shard: the stateful suite runs in shard 1 only")
             }
+            Skip::CredentialsNotJwt => f.write_str(
+                "not applicable: the identities' session credentials are not JSON Web Tokens (opaque tokens or cookies cannot be forged without the platform's secret)",
+            ),
         }
     }
 }
@@ -674,7 +683,12 @@ fn ranked(findings: bool, failed: bool, reasons: bool) -> Outcome {
 /// A family that applies but ran no probe, or whose probes got server errors more than half the time.
 fn family_reasons(family: &FamilyFacts) -> Vec<Inconclusive> {
     let mut reasons = Vec::new();
-    let applies = family.planned > 0 || family.skipped.as_ref().is_some_and(Skip::applies);
+    // A family known not to apply only once the run went on (credentials that are not JWTs) had planned
+    // probes all the same: its skip decides.
+    let applies = family
+        .skipped
+        .as_ref()
+        .map_or(family.planned > 0, Skip::applies);
     if applies && family.probes == 0 {
         reasons.push(Inconclusive::FamilyRanNoProbe {
             family: family.family.clone(),

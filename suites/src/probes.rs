@@ -8,6 +8,7 @@ use proptest::prelude::*;
 use serde::Serialize;
 
 use crate::family::Family;
+use crate::forge::Forgery;
 use crate::population::{Identity, Population, Record, RecordKind};
 use crate::surface::{RoleRoute, Selector};
 
@@ -157,6 +158,13 @@ pub enum Variant {
         /// The victim (its key).
         victim: String,
     },
+    /// Sent with a credential forged from the actor's own token, its claims swapped to the victim's.
+    Forged {
+        /// How the token was forged.
+        forgery: Forgery,
+        /// The identity the forged claims name (its key).
+        victim: String,
+    },
 }
 
 /// The value a privilege-escalation field is set to.
@@ -216,6 +224,7 @@ impl Variant {
                 RoleRoute::OwnUpdate => format!("field {field} in the own update"),
             }),
             Variant::Takeover { .. } => Some("another identity's account".into()),
+            Variant::Forged { forgery, .. } => Some(format!("a token forged: {}", forgery.name())),
         }
     }
 }
@@ -290,6 +299,9 @@ impl Probe {
             Variant::UserUrl { identity } => id.push_str(&format!("/url-of={identity}")),
             Variant::Escalate { field, read, .. } => id.push_str(&format!("/{field}/then={read}")),
             Variant::Takeover { victim } => id.push_str(&format!("/victim={victim}")),
+            Variant::Forged { forgery, victim } => {
+                id.push_str(&format!("/forged-{}-as={victim}", forgery.name()))
+            }
         }
         id
     }

@@ -162,6 +162,8 @@ pub struct Surface {
     pub no_tenants: bool,
     /// What the privilege-escalation and account-takeover families may call.
     pub accounts: AccountSurface,
+    /// Identities log in and get a session credential (the forged-credential family forges from it).
+    pub session_login: bool,
 }
 
 /// Where the privilege-escalation family slips a role field in.

@@ -93,6 +93,20 @@ pub enum Unsent {
         /// What failed.
         why: String,
     },
+    /// The actor's session credential is not a JSON Web Token (an opaque token, a cookie of another
+    /// shape): there are no claims to forge without the platform's secret.
+    CredentialNotJwt {
+        /// The actor.
+        actor: String,
+    },
+    /// No key of the common weak list signs the actor's token: the forgery that needs it cannot be made
+    /// (the key check itself was done offline, and passed).
+    NoWeakKey,
+    /// The actor's token names nothing of its identity that the victim's could replace: no claim to swap.
+    NoClaimToSwap {
+        /// The actor.
+        actor: String,
+    },
 }
 
 /// The kind of an [`Unsent`] reason, as reports group and name it.
@@ -129,6 +143,12 @@ pub enum UnsentKind {
     ServedBefore,
     /// [`Unsent::AccountControlFailed`].
     AccountControlFailed,
+    /// [`Unsent::CredentialNotJwt`].
+    CredentialNotJwt,
+    /// [`Unsent::NoWeakKey`].
+    NoWeakKey,
+    /// [`Unsent::NoClaimToSwap`].
+    NoClaimToSwap,
     /// The run stopped at its deadline.
     Deadline,
     /// The run was interrupted by a signal.
@@ -150,6 +170,9 @@ impl UnsentKind {
                 | UnsentKind::IdentifiersNotNumbers
                 | UnsentKind::NoIdentifierBelow
                 | UnsentKind::NamedIdentityUnknown
+                | UnsentKind::CredentialNotJwt
+                | UnsentKind::NoWeakKey
+                | UnsentKind::NoClaimToSwap
                 | UnsentKind::Deadline
                 | UnsentKind::Interrupted
                 | UnsentKind::TargetGone
@@ -178,6 +201,9 @@ impl UnsentKind {
             UnsentKind::AccountControlFailed => {
                 "the control change of the actor's own account failed"
             }
+            UnsentKind::CredentialNotJwt => "the session credential is not a JWT",
+            UnsentKind::NoWeakKey => "no common weak key signs the platform's tokens",
+            UnsentKind::NoClaimToSwap => "the token names nothing of the identity to swap",
             UnsentKind::Deadline => "the deadline passed",
             UnsentKind::Interrupted => "the run was interrupted",
             UnsentKind::TargetGone => "the target stopped answering",
@@ -204,6 +230,9 @@ impl Unsent {
             Unsent::AfterAcceptedFunction { .. } => UnsentKind::AfterAcceptedFunction,
             Unsent::ServedBefore { .. } => UnsentKind::ServedBefore,
             Unsent::AccountControlFailed { .. } => UnsentKind::AccountControlFailed,
+            Unsent::CredentialNotJwt { .. } => UnsentKind::CredentialNotJwt,
+            Unsent::NoWeakKey => UnsentKind::NoWeakKey,
+            Unsent::NoClaimToSwap { .. } => UnsentKind::NoClaimToSwap,
         }
     }
 }
@@ -272,6 +301,17 @@ impl std::fmt::Display for Unsent {
                 "the control failed: {actor} could not change its own credential through {endpoint} and log in with it ({why}); a refusal for another account would prove nothing"
             ),
 
+            Unsent::CredentialNotJwt { actor } => write!(
+                f,
+                "{actor}'s session credential is not a JSON Web Token: its claims cannot be forged without the platform's secret"
+            ),
+            Unsent::NoWeakKey => f.write_str(
+                "no key of the common weak list signs the platform's tokens (checked offline against the actor's own token)",
+            ),
+            Unsent::NoClaimToSwap { actor } => write!(
+                f,
+                "{actor}'s token holds none of its identifying values: no claim to swap to the victim"
+            ),
         }
     }
 }

@@ -39,6 +39,7 @@ mod check;
 mod create;
 mod executor;
 mod foreign;
+mod forge;
 mod last;
 mod login;
 mod observe;

@@ -229,7 +229,19 @@ impl<'a> Executor<'a> {
         };
         self.warm_cache(probe, endpoint).await;
         let actor_key = probe.actor.as_deref();
-        let mut ex = self.send(actor_key, endpoint, &ctx, &tweak).await?;
+        let forged = match (&probe.variant, actor_key) {
+            (Variant::Forged { forgery, victim }, Some(actor)) => {
+                match self.forged_session(actor, victim, *forgery) {
+                    Ok(session) => Some(session),
+                    Err(not_applicable) => return Ok(Err(not_applicable)),
+                }
+            }
+            _ => None,
+        };
+        let mut ex = match &forged {
+            Some(session) => self.send_forged(session, endpoint, &ctx, &tweak).await?,
+            None => self.send(actor_key, endpoint, &ctx, &tweak).await?,
+        };
         // One server error does not void a run: a control answered 5xx is sent once more, and the second
         // answer decides (docs/run.md, "Server errors").
         if resend_server_error && ex.observed.is_server_error() {

@@ -85,6 +85,14 @@ impl Session {
         })
     }
 
+    /// The same client with another credential (a forged one: see `engine::forge`).
+    pub fn with_credential(&self, credential: Credential) -> Self {
+        Self {
+            client: self.client.clone(),
+            credential,
+        }
+    }
+
     /// Send `request`, with `file` as the document's bytes (a file part or a raw body), under the run's
     /// [`RetryPolicy`] (honouring `Retry-After`), then follow its redirects.
     pub async fn send_rendered(

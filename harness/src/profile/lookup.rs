@@ -231,6 +231,7 @@ impl Profile {
             transitions: self.transitions_offered(),
             no_tenants: !self.tenants.exist(),
             accounts: self.account_surface(),
+            session_login: self.auth.login.is_some(),
         }
     }
 

@@ -34,12 +34,16 @@ pub enum Scope {
     Selector,
     /// Refusals (4xx answers) that carry the refused data, on every endpoint and family.
     RefusalAnswers,
+    /// Forged session credentials the platform accepts (the verification of its tokens), on every
+    /// endpoint.
+    Credential,
 }
 
 /// The missing check of a root cause.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Check<'a> {
     RefusalAnswers,
+    Credential,
     Selector(&'a str),
     Endpoint(Tier, &'a str),
     Caller(Tier, &'a str, &'a str),
@@ -49,6 +53,7 @@ impl Check<'_> {
     fn scope(&self) -> Scope {
         match self {
             Check::RefusalAnswers => Scope::RefusalAnswers,
+            Check::Credential => Scope::Credential,
             Check::Selector(_) => Scope::Selector,
             Check::Endpoint(..) => Scope::Endpoint,
             Check::Caller(..) => Scope::Caller,
@@ -56,13 +61,15 @@ impl Check<'_> {
     }
 }
 
-/// The checks that span endpoints by nature: refusals that carry data, a trusted selector; `None` for the
+/// The checks that span endpoints by nature: refusals that carry data, a trusted selector, forged
+/// credentials accepted (one check: the verification of the platform's tokens); `None` for the
 /// others, which [`cover`] assigns to an endpoint or a caller.
 fn spanning(cause: &RootCause) -> Option<Check<'_>> {
     let refused = (400..500).contains(&cause.reproducer.status);
     match (&cause.via, cause.family) {
         _ if cause.evidence == Evidence::ProvenLeak && refused => Some(Check::RefusalAnswers),
         (Some(via), Family::TenantSelector) => Some(Check::Selector(via)),
+        (_, Family::ForgedCredential) => Some(Check::Credential),
         _ => None,
     }
 }
@@ -385,6 +392,10 @@ impl Group {
                 "refusal answers that carry the refused data on {} endpoint(s)",
                 self.endpoints.len()
             ),
+            Scope::Credential => format!(
+                "forged session credentials accepted on {} endpoint(s)",
+                self.endpoints.len()
+            ),
         }
     }
 }
@@ -664,6 +675,51 @@ mod tests {
         assert!(
             groups.iter().all(|g| g.scope == Scope::Endpoint),
             "{groups:#?}"
+        );
+    }
+
+    #[test]
+    fn forged_credentials_accepted_are_one_check_across_endpoints_and_callers() {
+        use Evidence::ProvenLeak;
+        let mut grid = Vec::new();
+        for endpoint in ["case.read", "document.download", "note.read"] {
+            for role in ["applicant", "agent"] {
+                grid.push(cause(
+                    Family::ForgedCredential,
+                    endpoint,
+                    role,
+                    "same-tenant",
+                    ProvenLeak,
+                    1,
+                    5,
+                    false,
+                ));
+            }
+        }
+        grid.push(cause(
+            Family::DirectRead,
+            "case.read",
+            "applicant",
+            "other-tenant",
+            ProvenLeak,
+            1,
+            5,
+            false,
+        ));
+        let groups = group(&grid, FailOn::Proven);
+        let scopes: Vec<(Scope, usize)> = groups
+            .iter()
+            .map(|g| (g.scope, g.endpoints.len()))
+            .collect();
+        assert_eq!(scopes.len(), 2, "{groups:#?}");
+        assert!(scopes.contains(&(Scope::Credential, 3)), "{scopes:?}");
+        let forged = groups
+            .iter()
+            .find(|g| g.scope == Scope::Credential)
+            .expect("one");
+        assert_eq!(
+            forged.check(),
+            "forged session credentials accepted on 3 endpoint(s)"
         );
     }
 

@@ -28,7 +28,7 @@ use crate::reporters::sha256_hex;
 pub const FINGERPRINT_KEY: &str = "cloisonFinding/v1";
 
 /// The stable fingerprint of a finding: its missing check and tier (an endpoint; a caller; a selector;
-/// refusal answers), not its reproducer, identities, records, seed or timing.
+/// refusal answers; forged credentials accepted), not its reproducer, identities, records, seed or timing.
 pub fn fingerprint(group: &Group) -> String {
     let text = match group.scope {
         Scope::Endpoint => ["endpoint", group.endpoint.as_str(), group.tier.name()].join("\u{1f}"),
@@ -40,6 +40,7 @@ pub fn fingerprint(group: &Group) -> String {
         .join("\u{1f}"),
         Scope::Selector => ["selector", group.via.as_deref().unwrap_or("")].join("\u{1f}"),
         Scope::RefusalAnswers => ["refusal-answers", group.tier.name()].join("\u{1f}"),
+        Scope::Credential => ["forged-credential", group.tier.name()].join("\u{1f}"),
     };
     sha256_hex(text.as_bytes())
 }
@@ -49,7 +50,10 @@ pub fn fingerprint(group: &Group) -> String {
 /// depend on the cover (and whose cells another selector's finding may share: a second trusted selector
 /// on the same cells is a new finding).
 pub fn edges(group: &Group) -> Vec<Edge> {
-    if matches!(group.scope, Scope::Selector | Scope::RefusalAnswers) {
+    if matches!(
+        group.scope,
+        Scope::Selector | Scope::RefusalAnswers | Scope::Credential
+    ) {
         return Vec::new();
     }
     let mut edges: Vec<Edge> = (group.cells.iter())

@@ -7,7 +7,7 @@ use cloison_suites::outcome::{
     Classification, Failure, FamilyFacts, GiveUp, RunFacts, SignedOutProbes, Skip, StopReason,
     classify,
 };
-use cloison_suites::{Family, Verdict};
+use cloison_suites::{Family, UnsentKind, Verdict};
 
 use super::RunArgs;
 use super::phases::{Prepared, Probing};
@@ -205,6 +205,20 @@ fn coverage(
                 *skip = Some(Skip::OtherShard);
                 family.skipped = Some(Skip::OtherShard.to_string());
             }
+        }
+    }
+    // Whether credentials are JWTs is known only once identities log in: a forged-credential family none
+    // of whose probes was sent, for that reason, does not apply.
+    for (family, skip) in coverage.families.iter_mut().zip(&mut skips) {
+        if family.family == Family::ForgedCredential.name()
+            && family.sent == 0
+            && observed
+                .not_sent
+                .get(family.family.as_str())
+                .is_some_and(|kinds| kinds.contains_key(&UnsentKind::CredentialNotJwt))
+        {
+            *skip = Some(Skip::CredentialsNotJwt);
+            family.skipped = Some(Skip::CredentialsNotJwt.to_string());
         }
     }
     if let Some(doc) = &probing.openapi.document {

@@ -21,6 +21,7 @@ mod generate;
 mod greffe;
 mod guichet;
 mod inscription;
+mod jeton;
 mod leftovers;
 mod mock;
 mod officine;

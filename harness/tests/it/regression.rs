@@ -325,7 +325,9 @@ fn the_ci_recipes_parse_and_run_tested_commands() {
                     String::from_utf8_lossy(&out.stderr)
                 );
             }
-            _ => eprintln!("{file}: YAML not parsed (python3 with PyYAML not found); commands checked"),
+            _ => eprintln!(
+                "{file}: YAML not parsed (python3 with PyYAML not found); commands checked"
+            ),
         }
         let commands = commands(&text);
         assert!(commands.len() >= 2, "{file}: {commands:?}");

@@ -141,6 +141,16 @@ const FLAWS: &[(&str, &[&str], &str)] = &[
         &["account-takeover"],
         "accounts.password",
     ),
+    (
+        "unsigned-token",
+        &["forged-credential"],
+        "resources.case.read",
+    ),
+    (
+        "weak-signing-key",
+        &["forged-credential"],
+        "resources.case.read",
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

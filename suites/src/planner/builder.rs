@@ -146,6 +146,7 @@ impl<'a> Builder<'a> {
             Need::RoleRoute | Need::CredentialChange | Need::OwnAccounts => {
                 self.accounts_need_met(need)
             }
+            Need::SessionLogin => self.surface.session_login,
         }
     }
 }

@@ -15,6 +15,7 @@ mod builder;
 mod callers;
 mod coverage;
 mod foreign;
+mod forged;
 mod index;
 mod ordering;
 mod reads;
@@ -156,6 +157,7 @@ pub fn plan(
     b.writes(&pool, &all);
     b.mass_assignment(&pool, &all);
     b.foreign_creates(&pool, &all);
+    b.forged_credentials();
 
     // Identities that act in the last phase are never set aside for the families that change accounts.
     let taken: BTreeSet<String> = b
@@ -244,4 +246,4 @@ mod function_tests;
 #[cfg(test)]
 mod narrow_tests;
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -186,6 +186,7 @@ pub(super) fn surface() -> Surface {
             credential_changes: vec!["accounts.password".into()],
             own_accounts: true,
         },
+        session_login: true,
     }
 }
 

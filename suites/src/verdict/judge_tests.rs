@@ -218,6 +218,19 @@ impl Case {
         Self::new(Family::TenantSelector, expect, variant, Some("alice"))
     }
 
+    fn forged(forgery: crate::forge::Forgery) -> Self {
+        let variant = Variant::Forged {
+            forgery,
+            victim: "carol".into(),
+        };
+        Self::new(
+            Family::ForgedCredential,
+            Expect::Refusal,
+            variant,
+            Some("alice"),
+        )
+    }
+
     fn existence() -> Self {
         Self::new(
             Family::IdentifierGuessing,
@@ -545,6 +558,54 @@ fn a_selector_is_judged_against_the_plain_request() {
             "a selector's suspicion the plain request shares is not the selector's",
             Case::selector(Expect::Refusal).baseline(200, &[]),
             "pass (unshown): ".into(),
+        ),
+    ];
+    for (rule, case, expected) in rows {
+        check(rule, case, &expected);
+    }
+}
+
+#[test]
+fn a_forged_credential_is_judged_by_the_victims_data_against_the_actors_own_session() {
+    use crate::forge::{Forgery, NoneSpelling};
+    let none = Forgery::AlgNone(NoneSpelling::Lower);
+    check_need(
+        "a forged credential's leak is compared with the actor's own session",
+        Case::forged(none).answer(200, &["N1"]),
+        Some(Need::Baseline),
+    );
+    check_need(
+        "a forged credential refused needs nothing more",
+        Case::forged(none).answer(401, &[]),
+        None,
+    );
+    let rows: Vec<(&str, Case, String)> = vec![
+        (
+            "a forged credential answered signed out is refused, not a lost session",
+            Case::forged(none).answer(401, &[]),
+            "pass: ".into(),
+        ),
+        (
+            "the victim's data through a forged credential the actor's own session does not read is proven",
+            Case::forged(Forgery::WeakKey)
+                .answer(200, &["N1"])
+                .baseline(404, &[]),
+            format!(
+                "leak: {ALICE_LEAK} 200, with a token forged from its own to name the victim (a token forged: weak-key); its own session reads nothing of it"
+            ),
+        ),
+        (
+            "what the actor's own session already reads is not the forgery's",
+            Case::forged(Forgery::Tampered)
+                .answer(200, &["N1"])
+                .baseline(200, &["N1"]),
+            "pass (unshown): ".into(),
+        ),
+        (
+            "a forged credential merely accepted is suspicious at most",
+            Case::forged(Forgery::Stripped).baseline(404, &[]),
+            "suspicious: alice (applicant): 200 where a refusal was expected, without foreign data"
+                .into(),
         ),
     ];
     for (rule, case, expected) in rows {

@@ -16,7 +16,8 @@ fn answer_verdict(probe: &Probe, seen: &Observations) -> Verdict {
         Expect::Refusal => {
             let verdict = judge_forbidden(answer.evidence, seen.refusals, answer.observed);
             // An anonymous caller is refused by being told it is not signed in.
-            if probe.actor.is_none() && verdict == Verdict::Unauthenticated {
+            // Without credentials, or with forged ones, "signed out" is the refusal expected.
+            if (probe.actor.is_none() || is_forged(probe)) && verdict == Verdict::Unauthenticated {
                 Verdict::Pass
             } else {
                 verdict
@@ -97,6 +98,18 @@ fn is_selector(probe: &Probe) -> bool {
     matches!(probe.variant, Variant::Selector { .. })
 }
 
+/// A probe sent with a forged credential ([`crate::forge`]).
+fn is_forged(probe: &Probe) -> bool {
+    matches!(probe.variant, Variant::Forged { .. })
+}
+
+/// A probe whose finding stands only if the plain request, as the actor itself, shows nothing: a selector
+/// that names another tenant, a forged credential (what the actor's own session already reads is another
+/// family's finding, not the forgery's).
+fn compared_with_plain(probe: &Probe) -> bool {
+    is_selector(probe) || is_forged(probe)
+}
+
 /// What an answer-judged probe still needs: every canary of a control's answer (when it names a record) or
 /// of a list that must show the caller's own records; the plain request for a selector's finding.
 pub(super) fn answer_need(probe: &Probe, seen: &Observations) -> Option<Need> {
@@ -116,11 +129,13 @@ pub(super) fn answer_need(probe: &Probe, seen: &Observations) -> Option<Need> {
             return Some(Need::OwnData);
         }
     }
-    if seen.allowed_twin.is_none() && !is_selector(probe) && malformed(probe, seen) {
+    if seen.allowed_twin.is_none() && !compared_with_plain(probe) && malformed(probe, seen) {
         return Some(Need::AllowedTwin);
     }
-    (seen.baseline.is_none() && is_selector(probe) && answer_verdict(probe, seen).is_finding())
-        .then_some(Need::Baseline)
+    (seen.baseline.is_none()
+        && compared_with_plain(probe)
+        && answer_verdict(probe, seen).is_finding())
+    .then_some(Need::Baseline)
 }
 
 /// Judge a probe by its answer. A tenant selector's finding counts only if the same request without the
@@ -141,7 +156,7 @@ pub(super) fn judge_answer(probe: &Probe, seen: &Observations) -> Judgement {
         return Judgement::shown(Verdict::BodyRejected(reason.clone()), reason);
     }
     if verdict.is_finding()
-        && is_selector(probe)
+        && compared_with_plain(probe)
         && let Some(plain) = seen.baseline
     {
         let plain_verdict = match probe.expect {
@@ -159,6 +174,11 @@ pub(super) fn judge_answer(probe: &Probe, seen: &Observations) -> Judgement {
             "{}; without the {} the same request shows nothing foreign",
             leak_sentence(&who, hits, status),
             probe.cell.via.as_deref().unwrap_or("selector")
+        ),
+        Verdict::Leak(hits) if is_forged(probe) => format!(
+            "{}, with a token forged from its own to name the victim ({}); its own session reads nothing of it",
+            leak_sentence(&who, hits, status),
+            probe.cell.via.as_deref().unwrap_or("forged")
         ),
         Verdict::Leak(hits) => leak_sentence(&who, hits, status),
         Verdict::Suspicious(reason)
