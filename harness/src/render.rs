@@ -234,6 +234,7 @@ mod tests {
             granted: None,
             kind: None,
             poll: Default::default(),
+            effect: None,
         }
     }
 

@@ -139,6 +139,9 @@ pub enum Variant {
         /// The identity whose values fill the request (its key).
         identity: String,
     },
+    /// A function whose effect the profile declares, aimed at a record a granted role set aside for the
+    /// probe, and read back before and after the call.
+    Effect,
 }
 
 impl Variant {
@@ -154,6 +157,7 @@ impl Variant {
             Variant::Neighbour { .. } => Some("neighbouring identifier".into()),
             Variant::Missing => Some("missing identifier".into()),
             Variant::UserUrl { .. } => Some("a user's own URL".into()),
+            Variant::Effect => Some("its effect read back".into()),
         }
     }
 }
@@ -226,6 +230,7 @@ impl Probe {
             Variant::Neighbour { offset } => id.push_str(&format!("/{offset:+}")),
             Variant::Missing => id.push_str("/missing"),
             Variant::UserUrl { identity } => id.push_str(&format!("/url-of={identity}")),
+            Variant::Effect => id.push_str("/effect"),
         }
         id
     }

@@ -96,6 +96,9 @@ pub struct EndpointRef {
     pub open_body: bool,
     /// What its request takes from the identity that sends it.
     pub caller: CallerUse,
+    /// A function whose effect is read back (the profile's `effect` and `setup`): it aims at a record a
+    /// granted role sets aside for each probe, so it is confined even when it names no record of the world.
+    pub effect: bool,
 }
 
 impl EndpointRef {
@@ -103,7 +106,7 @@ impl EndpointRef {
     /// by the caller): what it changes is not confined to the case files set aside for writes, so its probes
     /// run after every other (see [`crate::planner::Planned::last`]).
     pub fn is_unconfined_write(&self) -> bool {
-        !self.safe && self.param == Param::None
+        !self.safe && self.param == Param::None && !self.effect
     }
 }
 

@@ -73,6 +73,20 @@ pub enum Unsent {
         /// What it answered.
         status: Option<u16>,
     },
+    /// No identity of a role granted the function has a session: nobody can set a record aside for the
+    /// probe and read its effect back.
+    NoGrantedCaller {
+        /// The function's endpoint.
+        endpoint: String,
+    },
+    /// The profile's `setup` of the function, sent as a granted role, did not set a record aside (it
+    /// failed, or did not give every value it extracts): the probe would aim at nothing of its own.
+    SetupFailed {
+        /// The function's endpoint.
+        endpoint: String,
+        /// What the setup answered (`None`: no answer).
+        status: Option<u16>,
+    },
 }
 
 /// The kind of an [`Unsent`] reason, as reports group and name it.
@@ -105,6 +119,10 @@ pub enum UnsentKind {
     NamedReaderAlreadySees,
     /// [`Unsent::AfterAcceptedFunction`].
     AfterAcceptedFunction,
+    /// [`Unsent::NoGrantedCaller`].
+    NoGrantedCaller,
+    /// [`Unsent::SetupFailed`].
+    SetupFailed,
     /// The run stopped at its deadline.
     Deadline,
     /// The run was interrupted by a signal.
@@ -150,6 +168,8 @@ impl UnsentKind {
             UnsentKind::AfterAcceptedFunction => {
                 "an earlier function that changes state was accepted"
             }
+            UnsentKind::NoGrantedCaller => "no granted role sets a record aside for it",
+            UnsentKind::SetupFailed => "its setup set no record aside",
             UnsentKind::Deadline => "the deadline passed",
             UnsentKind::Interrupted => "the run was interrupted",
             UnsentKind::TargetGone => "the target stopped answering",
@@ -174,6 +194,8 @@ impl Unsent {
             Unsent::NamedIdentityUnknown { .. } => UnsentKind::NamedIdentityUnknown,
             Unsent::NamedReaderAlreadySees { .. } => UnsentKind::NamedReaderAlreadySees,
             Unsent::AfterAcceptedFunction { .. } => UnsentKind::AfterAcceptedFunction,
+            Unsent::NoGrantedCaller { .. } => UnsentKind::NoGrantedCaller,
+            Unsent::SetupFailed { .. } => UnsentKind::SetupFailed,
         }
     }
 }
@@ -223,6 +245,17 @@ impl std::fmt::Display for Unsent {
                 write!(
                     f,
                     "{endpoint} was not refused to {actor} (answered {status}): what it changed is unknown, so no function that changes state is called after it"
+                )
+            }
+            Unsent::NoGrantedCaller { endpoint } => write!(
+                f,
+                "no identity of a role granted {endpoint} has a session: nobody sets a record aside for it or reads its effect back"
+            ),
+            Unsent::SetupFailed { endpoint, status } => {
+                let status = status.map_or_else(|| "no answer".to_string(), |s| s.to_string());
+                write!(
+                    f,
+                    "the setup of {endpoint} set no record aside ({status}): the call would aim at nothing of its own"
                 )
             }
         }

@@ -36,6 +36,7 @@ mod blame;
 mod caller;
 mod check;
 mod create;
+mod effect;
 mod executor;
 mod last;
 mod login;

@@ -236,6 +236,7 @@ impl<'a> Executor<'a> {
             Needs::Assignment { field, named } => {
                 self.mass_assignment(probe, endpoint, field, named).await
             }
+            Needs::Effect => self.effect(probe, endpoint).await,
         };
         Ok(gathered?.map(|(judgement, answer)| {
             let exchange = match judgement.exhibit {

@@ -50,7 +50,7 @@ impl<'a> Executor<'a> {
         own(before).difference(&after).count()
     }
 
-    fn marker(&self, probe: &Probe) -> String {
+    pub(super) fn marker(&self, probe: &Probe) -> String {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for b in probe.id().bytes() {
             h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);

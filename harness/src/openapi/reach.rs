@@ -248,6 +248,7 @@ impl<'a> Planner<'a> {
             granted: None,
             kind: None,
             poll: Default::default(),
+            effect: None,
         };
         self.reach.endpoints.insert(key.to_string(), endpoint);
         self.reach.operation_of.insert(key.to_string(), index);

@@ -91,6 +91,7 @@ mod tests {
             granted: None,
             kind: None,
             poll: Default::default(),
+            effect: None,
         }
     }
 

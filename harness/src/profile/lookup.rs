@@ -281,6 +281,12 @@ impl Profile {
         }
         out.extend(self.functions.values());
         out.extend(
+            self.functions
+                .values()
+                .filter_map(|f| f.effect.as_deref())
+                .flat_map(|e| [&e.setup, &e.read]),
+        );
+        out.extend(
             self.transitions
                 .transfer
                 .iter()
@@ -330,6 +336,7 @@ impl Endpoint {
             granted: self.granted.clone(),
             open_body,
             caller: self.caller_use(param == Param::None),
+            effect: self.effect.is_some(),
         }
     }
 }

@@ -126,6 +126,11 @@ const FLAWS: &[(&str, &[&str], &str)] = &[
         &["direct-read", "collection", "stateful"],
         "resources.case.read",
     ),
+    (
+        "reference-data-open",
+        &["function-level"],
+        "functions.reference_rename",
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -93,6 +93,7 @@ pub(super) fn endpoint(
         granted: None,
         open_body: !safe,
         caller: CallerUse::Nothing,
+        effect: false,
     }
 }
 

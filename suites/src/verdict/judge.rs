@@ -3,7 +3,7 @@
 //! its own module ([`super::read`], [`super::change`]); the sentences they explain themselves with are here.
 
 use super::observations::{Judgement, Need, Needs, Observations};
-use super::{Hit, change, read};
+use super::{Hit, change, effect, read};
 use crate::population::Identity;
 use crate::probes::Probe;
 
@@ -14,6 +14,7 @@ pub fn judge(probe: &Probe, seen: &Observations) -> Judgement {
         Needs::Existence => read::judge_existence_check(seen),
         Needs::Write => change::judge_write_probe(probe, seen),
         Needs::Assignment { field, named } => change::judge_assignment(probe, seen, field, named),
+        Needs::Effect => effect::judge_effect(probe, seen),
     }
 }
 
@@ -25,6 +26,8 @@ pub fn next_need(probe: &Probe, seen: &Observations) -> Option<Need> {
         Needs::Existence => read::existence_need(seen),
         Needs::Write => change::write_need(seen),
         Needs::Assignment { .. } => change::assignment_need(seen),
+        // The setup, the reads and the call come in a fixed order, all gathered before judging.
+        Needs::Effect => None,
     }
 }
 

@@ -21,6 +21,7 @@ use crate::generators::canary::CanaryKind;
 use crate::policy::DataOwner;
 
 mod change;
+mod effect;
 mod judge;
 mod observations;
 mod read;
@@ -29,10 +30,13 @@ mod shapes;
 mod write;
 
 #[cfg(test)]
+mod effect_tests;
+#[cfg(test)]
 mod judge_tests;
 #[cfg(test)]
 mod tests;
 
+pub use effect::{EffectReads, EffectSeen, Shows};
 pub use judge::{judge, judge_seeding, leak_sentence, next_need};
 pub use observations::{Answer, Change, Exhibit, Judgement, Need, Needs, Observations};
 pub use rules::{judge_control, judge_existence, judge_forbidden, judge_visible};
