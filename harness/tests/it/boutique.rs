@@ -18,14 +18,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cloison_harness::cli::EXIT_FINDINGS;
 use serde_json::{Value, json};
 
-use crate::support::answer::{credential, header_is, not_found, reply, text};
+use crate::support::answer::{
+    Upload, credential, file_answer, header_is, not_found, reply, text, upload,
+};
 use crate::support::directory::{Account, Directory};
 use crate::support::{BinaryRun, RunSpec, run_binary, serve};
 
@@ -55,10 +57,17 @@ struct Order {
     content: Value,
 }
 
+struct Receipt {
+    id: String,
+    order: String,
+    upload: Upload,
+}
+
 #[derive(Default)]
 struct Db {
     directory: Directory<String>,
     orders: Vec<Order>,
+    receipts: Vec<Receipt>,
     items: Vec<Item>,
     /// token -> member id
     tokens: HashMap<String, String>,
@@ -225,6 +234,54 @@ async fn read_order(headers: HeaderMap, State(b): Shared, Path(id): Path<String>
     }
 }
 
+/// A receipt (a document) attached to an order the caller may see.
+async fn attach(
+    headers: HeaderMap,
+    State(b): Shared,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
+    let Ok(Some(file)) = upload(&mut multipart, "blob", "receipt").await else {
+        return reply(StatusCode::BAD_REQUEST, json!({ "error": "blob" }));
+    };
+    let mut db = b.db.lock().expect("db");
+    let Some(me) = db.caller(&headers) else {
+        return unauthorized();
+    };
+    if !db.orders.iter().any(|o| o.id == id && db.may_see(me, o)) {
+        return not_found();
+    }
+    let receipt = format!("RC-{}", db.receipts.len() + 1);
+    db.receipts.push(Receipt {
+        id: receipt.clone(),
+        order: id,
+        upload: file,
+    });
+    reply(StatusCode::CREATED, json!({ "receipt": receipt }))
+}
+
+async fn receipt(headers: HeaderMap, State(b): Shared, Path(id): Path<String>) -> Response {
+    let db = b.db.lock().expect("db");
+    let Some(me) = db.caller(&headers) else {
+        return unauthorized();
+    };
+    let Some(r) = db.receipts.iter().find(|r| r.id == id) else {
+        return not_found();
+    };
+    if !db
+        .orders
+        .iter()
+        .any(|o| o.id == r.order && db.may_see(me, o))
+    {
+        return not_found();
+    }
+    file_answer(
+        r.upload.mime.clone(),
+        &r.upload.name,
+        r.upload.bytes.clone(),
+    )
+}
+
 /// Add an item to the caller's shop: staff only.
 async fn add_item(
     headers: HeaderMap,
@@ -336,6 +393,8 @@ fn router(boutique: Arc<Boutique>) -> Router {
         .route("/sessions", post(session))
         .route("/orders", post(create_order))
         .route("/orders/{id}", get(read_order))
+        .route("/orders/{id}/receipts", post(attach))
+        .route("/receipts/{id}", get(receipt))
         .route("/catalogue", post(add_item))
         .route(
             "/catalogue/{id}",
@@ -414,6 +473,16 @@ json = { holder = "{{person.account_id}}", person = { surname = "{{person.surnam
 
 [resources.case.read]
 path = "/orders/{{case.id}}"
+
+[resources.document.create]
+as = "owner"
+method = "POST"
+path = "/orders/{{case.id}}/receipts"
+extract = { id = "/receipt" }
+multipart = [{ name = "blob", file = "document" }]
+
+[resources.document.download]
+path = "/receipts/{{document.id}}"
 
 # The catalogue is the shop's: staff add, rename and remove items. Each probe aims at an item a staff
 # member adds for it (`setup`), read back before and after the call (`effect`).

@@ -159,7 +159,11 @@ pub(super) fn judge_effect(probe: &Probe, seen: &Observations) -> Judgement {
         return Judgement::shown(Verdict::Leak(answer.evidence.proof.clone()), explanation);
     }
     let status_only = || {
-        let verdict = judge_forbidden(answer.evidence, seen.refusals, observed);
+        let mut verdict = judge_forbidden(answer.evidence, seen.refusals, observed);
+        // An anonymous caller is refused by being told it is not signed in.
+        if probe.actor.is_none() && verdict == Verdict::Unauthenticated {
+            verdict = Verdict::Pass;
+        }
         let explanation = match &verdict {
             Verdict::Suspicious(reason) | Verdict::ServerError(reason) => format!(
                 "{who} called {function}, not granted to its role: {reason}; its effect could not be read back"
@@ -186,7 +190,10 @@ pub(super) fn judge_effect(probe: &Probe, seen: &Observations) -> Judgement {
             Judgement::shown(Verdict::Tampering(explanation.clone()), explanation)
         }
         EffectSeen::NotShown => {
-            if seen.refusals.is_unauthenticated(observed) && !seen.refusals.is_refusal(observed) {
+            if probe.actor.is_some()
+                && seen.refusals.is_unauthenticated(observed)
+                && !seen.refusals.is_refusal(observed)
+            {
                 return Judgement::shown(Verdict::Unauthenticated, String::new());
             }
             if observed.is_server_error() {
@@ -196,7 +203,9 @@ pub(super) fn judge_effect(probe: &Probe, seen: &Observations) -> Judgement {
                 );
                 return Judgement::shown(Verdict::RefusedWithError(reason.clone()), reason);
             }
-            let explanation = if seen.refusals.is_refusal(observed) {
+            let explanation = if seen.refusals.is_refusal(observed)
+                || seen.refusals.is_unauthenticated(observed)
+            {
                 String::new()
             } else {
                 format!(

@@ -283,6 +283,35 @@ fn a_forbidden_function_is_judged_by_its_effect_read_back() {
 }
 
 #[test]
+fn an_anonymous_caller_told_to_sign_in_is_refused() {
+    let mut probe = probe();
+    probe.actor = None;
+    let refusals = refusals();
+    let evidence = Evidence::default();
+    let shows = gone();
+    let (call, item) = (answer(401, ""), answer(200, ITEM));
+    for after in [Some(&item), None] {
+        let mut seen = Observations::of_answer(
+            None,
+            None,
+            &refusals,
+            Answer {
+                observed: &call,
+                evidence: &evidence,
+            },
+        );
+        seen.effect = Some(EffectReads {
+            reader: "bob (staff)",
+            shows: &shows,
+            marker: MARKER,
+            before: Some(&item),
+            after,
+        });
+        assert_eq!(judge(&probe, &seen), Judgement::shown(Verdict::Pass, ""));
+    }
+}
+
+#[test]
 fn without_reads_a_function_is_judged_by_its_status() {
     let probe = probe();
     let actor = alice();

@@ -117,7 +117,7 @@ impl Validator<'_> {
         }
         let aims = function.placeholders();
         if !names.iter().any(|n| aims.contains(n)) {
-            return Err(self.err(key, format!("the function must aim at the record its `setup` sets aside: expected {} in its path or body", quoted(&names.iter().map(|n| format!("{{{{{n}}}}}")).collect::<Vec<_>>()))));
+            return Err(self.err(key, format!("the function must aim at the record its `setup` sets aside: expected {} in its path or body", names.iter().map(|n| format!("`{{{{{n}}}}}`")).collect::<Vec<_>>().join(" or "))));
         }
         let read = self.endpoint(&at.key("read"), &raw.read, roots)?;
         let read_aims = read.placeholders();
