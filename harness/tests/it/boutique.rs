@@ -490,7 +490,7 @@ path = "/receipts/{{document.id}}"
 method = "DELETE"
 path = "/catalogue/{{probe.item}}"
 granted = ["agent", "tenant_admin"]
-setup = { method = "POST", path = "/catalogue", json = { name = "set aside for {{probe.id}}" }, extract = { item = "/item/id" } }
+setup = { method = "POST", path = "/catalogue", json = { name = "set aside for a cloison probe" }, extract = { item = "/item/id" } }
 effect = { read = { path = "/catalogue/{{probe.item}}" }, shows = "gone" }
 
 [functions.rename_item]
@@ -498,7 +498,7 @@ method = "PATCH"
 path = "/catalogue/{{probe.item}}"
 json = { name = "{{probe.marker}}" }
 granted = ["agent", "tenant_admin"]
-setup = { method = "POST", path = "/catalogue", json = { name = "set aside for {{probe.id}}" }, extract = { item = "/item/id" } }
+setup = { method = "POST", path = "/catalogue", json = { name = "set aside for a cloison probe" }, extract = { item = "/item/id" } }
 effect = { read = { path = "/catalogue/{{probe.item}}" }, shows = "marker", at = "/item/name" }
 "#;
 
