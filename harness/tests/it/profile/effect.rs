@@ -25,7 +25,7 @@ fn rename_with(lines: &str) -> String {
     mutate(table, &format!("{}\n{lines}", kept.join("\n")))
 }
 
-const SETUP: &str = r#"setup = { method = "POST", path = "/api/v1/reference/document-kinds", json = { label = "x {{probe.id}}" }, extract = { kind = "/id" } }"#;
+const SETUP: &str = r#"setup = { method = "POST", path = "/api/v1/reference/rights", json = { label = "x {{probe.id}}" }, extract = { right = "/id" } }"#;
 
 #[test]
 fn the_reference_portal_declares_its_reference_functions_effects() {
@@ -34,15 +34,23 @@ fn the_reference_portal_declares_its_reference_functions_effects() {
         .effect
         .as_deref()
         .expect("an effect");
-    assert_eq!(rename.shows, Shows::Marker { at: "/label".into() });
-    assert_eq!(rename.setup.extract, [("kind".to_string(), "/id".to_string())]);
+    assert_eq!(
+        rename.shows,
+        Shows::Marker {
+            at: "/label".into()
+        }
+    );
+    assert_eq!(
+        rename.setup.extract,
+        [("right".to_string(), "/id".to_string())]
+    );
     let delete = profile.functions["reference_delete"]
         .effect
         .as_deref()
         .expect("an effect");
     assert_eq!(delete.shows, Shows::Gone { at: None });
     let changed = parse(&rename_with(&format!(
-        "{SETUP}\neffect = {{ read = {{ path = \"/api/v1/reference/document-kinds/{{{{probe.kind}}}}\" }}, shows = \"changed\", at = \"/label\" }}"
+        "{SETUP}\neffect = {{ read = {{ path = \"/api/v1/reference/rights/{{{{probe.right}}}}\" }}, shows = \"changed\", at = \"/label\" }}"
     )))
     .expect("valid");
     assert_eq!(
@@ -50,13 +58,15 @@ fn the_reference_portal_declares_its_reference_functions_effects() {
             .effect
             .as_deref()
             .map(|e| &e.shows),
-        Some(&Shows::Changed { at: "/label".into() })
+        Some(&Shows::Changed {
+            at: "/label".into()
+        })
     );
 }
 
 #[test]
 fn effect_mistakes_are_located() {
-    let read = r#"read = { path = "/api/v1/reference/document-kinds/{{probe.kind}}" }"#;
+    let read = r#"read = { path = "/api/v1/reference/rights/{{probe.right}}" }"#;
     let cases: &[(&str, String)] = &[
         (
             "effect_without_setup",
@@ -65,28 +75,32 @@ fn effect_mistakes_are_located() {
         ("setup_without_effect", rename_with(SETUP)),
         (
             "effect_unknown_shows",
-            rename_with(&format!("{SETUP}\neffect = {{ {read}, shows = \"vanished\" }}")),
+            rename_with(&format!(
+                "{SETUP}\neffect = {{ {read}, shows = \"vanished\" }}"
+            )),
         ),
         (
             "effect_marker_without_at",
-            rename_with(&format!("{SETUP}\neffect = {{ {read}, shows = \"marker\" }}")),
+            rename_with(&format!(
+                "{SETUP}\neffect = {{ {read}, shows = \"marker\" }}"
+            )),
         ),
         (
             "effect_read_not_aimed",
             rename_with(&format!(
-                "{SETUP}\neffect = {{ read = {{ path = \"/api/v1/reference/document-kinds\" }}, shows = \"gone\" }}"
+                "{SETUP}\neffect = {{ read = {{ path = \"/api/v1/reference/rights\" }}, shows = \"gone\" }}"
             )),
         ),
         (
             "setup_without_extract",
             rename_with(&format!(
-                "setup = {{ method = \"POST\", path = \"/api/v1/reference/document-kinds\" }}\neffect = {{ {read}, shows = \"gone\" }}"
+                "setup = {{ method = \"POST\", path = \"/api/v1/reference/rights\" }}\neffect = {{ {read}, shows = \"gone\" }}"
             )),
         ),
         (
             "effect_setup_names_an_unknown_probe_value",
             rename_with(&format!(
-                "{}\neffect = {{ read = {{ path = \"/api/v1/reference/document-kinds/{{{{probe.kind}}}}\", query = {{ x = \"{{{{probe.kinds}}}}\" }} }}, shows = \"gone\" }}",
+                "{}\neffect = {{ read = {{ path = \"/api/v1/reference/rights/{{{{probe.right}}}}\", query = {{ x = \"{{{{probe.rights}}}}\" }} }}, shows = \"gone\" }}",
                 SETUP
             )),
         ),
