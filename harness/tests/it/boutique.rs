@@ -320,25 +320,45 @@ async fn read_item(headers: HeaderMap, State(b): Shared, Path(id): Path<String>)
     }
 }
 
-/// What the shop does with a change of the catalogue by the caller: `Ok(true)` go ahead, `Ok(false)`
-/// answer a success and do nothing, `Err` the refusal.
-fn may_change(b: &Boutique, db: &mut Db, headers: &HeaderMap) -> Result<bool, Response> {
+/// What the shop does with a change of the catalogue by the caller.
+enum Change {
+    /// Go ahead.
+    Do,
+    /// Answer a success and do nothing.
+    Pretend,
+    /// Not signed in.
+    SignIn,
+    /// Refused.
+    Refuse,
+}
+
+fn may_change(b: &Boutique, db: &mut Db, headers: &HeaderMap) -> Change {
     let Some(me) = db.caller(headers) else {
-        return Err(unauthorized());
+        return Change::SignIn;
     };
     if Db::staff(me) {
-        return Ok(true);
+        return Change::Do;
     }
     match b.shape {
-        Shape::Fixed => Err(forbidden()),
+        Shape::Fixed => Change::Refuse,
         Shape::Open => {
             db.customer_changes += 1;
-            Ok(true)
+            Change::Do
         }
         Shape::Pretends => {
             db.pretended += 1;
-            Ok(false)
+            Change::Pretend
         }
+    }
+}
+
+/// Whether to act, or the refusal to answer.
+fn act(change: Change) -> Result<bool, Box<Response>> {
+    match change {
+        Change::Do => Ok(true),
+        Change::Pretend => Ok(false),
+        Change::SignIn => Err(Box::new(unauthorized())),
+        Change::Refuse => Err(Box::new(forbidden())),
     }
 }
 
@@ -349,9 +369,9 @@ async fn rename_item(
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
     let mut db = b.db.lock().expect("db");
-    let act = match may_change(&b, &mut db, &headers) {
+    let act = match act(may_change(&b, &mut db, &headers)) {
         Ok(act) => act,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let Some(shop) = db.caller(&headers).map(|m| m.tenant.clone()) else {
         return unauthorized();
@@ -367,9 +387,9 @@ async fn rename_item(
 
 async fn remove_item(headers: HeaderMap, State(b): Shared, Path(id): Path<String>) -> Response {
     let mut db = b.db.lock().expect("db");
-    let act = match may_change(&b, &mut db, &headers) {
+    let act = match act(may_change(&b, &mut db, &headers)) {
         Ok(act) => act,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let Some(shop) = db.caller(&headers).map(|m| m.tenant.clone()) else {
         return unauthorized();

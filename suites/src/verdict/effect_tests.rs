@@ -333,6 +333,15 @@ fn without_reads_a_function_is_judged_by_its_status() {
     ));
 }
 
+/// What is classified, the reads before and after, and the expected classification.
+type Classified<'a> = (
+    &'a str,
+    Shows,
+    Option<&'a Observed>,
+    Option<&'a Observed>,
+    EffectSeen,
+);
+
 #[test]
 fn the_effect_is_classified_from_both_reads() {
     let item = answer(200, ITEM);
@@ -342,13 +351,7 @@ fn the_effect_is_classified_from_both_reads() {
         truncated: true,
         ..answer(200, ITEM)
     };
-    let rows: [(
-        &str,
-        Shows,
-        Option<&Observed>,
-        Option<&Observed>,
-        EffectSeen,
-    ); 7] = [
+    let rows: [Classified; 7] = [
         (
             "gone",
             gone(),
