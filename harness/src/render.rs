@@ -236,6 +236,7 @@ mod tests {
             kind: None,
             poll: Default::default(),
             read: false,
+            effect: None,
         }
     }
 

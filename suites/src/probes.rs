@@ -165,6 +165,9 @@ pub enum Variant {
         /// The identity the forged claims name (its key).
         victim: String,
     },
+    /// A function whose effect the profile declares, aimed at a record a granted role set aside for the
+    /// probe, and read back before and after the call.
+    Effect,
 }
 
 /// The value a privilege-escalation field is set to.
@@ -225,6 +228,7 @@ impl Variant {
             }),
             Variant::Takeover { .. } => Some("another identity's account".into()),
             Variant::Forged { forgery, .. } => Some(format!("a token forged: {}", forgery.name())),
+            Variant::Effect => Some("its effect read back".into()),
         }
     }
 }
@@ -302,6 +306,7 @@ impl Probe {
             Variant::Forged { forgery, victim } => {
                 id.push_str(&format!("/forged-{}-as={victim}", forgery.name()))
             }
+            Variant::Effect => id.push_str("/effect"),
         }
         id
     }

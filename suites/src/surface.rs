@@ -101,6 +101,9 @@ pub struct EndpointRef {
     pub caller: CallerUse,
     /// Its request writes the probe's marker (`{{probe.marker}}`): what it wrote can be read back.
     pub marked: bool,
+    /// A function whose effect is read back (the profile's `effect` and `setup`): it aims at a record a
+    /// granted role sets aside for each probe, so it is confined even when it names no record of the world.
+    pub effect: bool,
 }
 
 impl EndpointRef {
@@ -108,7 +111,7 @@ impl EndpointRef {
     /// by the caller): what it changes is not confined to the case files set aside for writes, so its probes
     /// run after every other (see [`crate::planner::Planned::last`]).
     pub fn is_unconfined_write(&self) -> bool {
-        !self.safe && self.param == Param::None
+        !self.safe && self.param == Param::None && !self.effect
     }
 }
 

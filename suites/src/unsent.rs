@@ -107,6 +107,20 @@ pub enum Unsent {
         /// The actor.
         actor: String,
     },
+    /// No identity of a role granted the function has a session: nobody can set a record aside for the
+    /// probe and read its effect back.
+    NoGrantedCaller {
+        /// The function's endpoint.
+        endpoint: String,
+    },
+    /// The profile's `setup` of the function, sent as a granted role, did not set a record aside (it
+    /// failed, or did not give every value it extracts): the probe would aim at nothing of its own.
+    SetupFailed {
+        /// The function's endpoint.
+        endpoint: String,
+        /// What the setup answered (`None`: no answer).
+        status: Option<u16>,
+    },
 }
 
 /// The kind of an [`Unsent`] reason, as reports group and name it.
@@ -149,6 +163,10 @@ pub enum UnsentKind {
     NoWeakKey,
     /// [`Unsent::NoClaimToSwap`].
     NoClaimToSwap,
+    /// [`Unsent::NoGrantedCaller`].
+    NoGrantedCaller,
+    /// [`Unsent::SetupFailed`].
+    SetupFailed,
     /// The run stopped at its deadline.
     Deadline,
     /// The run was interrupted by a signal.
@@ -204,6 +222,8 @@ impl UnsentKind {
             UnsentKind::CredentialNotJwt => "the session credential is not a JWT",
             UnsentKind::NoWeakKey => "no common weak key signs the platform's tokens",
             UnsentKind::NoClaimToSwap => "the token names nothing of the identity to swap",
+            UnsentKind::NoGrantedCaller => "no granted role sets a record aside for it",
+            UnsentKind::SetupFailed => "its setup set no record aside",
             UnsentKind::Deadline => "the deadline passed",
             UnsentKind::Interrupted => "the run was interrupted",
             UnsentKind::TargetGone => "the target stopped answering",
@@ -233,6 +253,8 @@ impl Unsent {
             Unsent::CredentialNotJwt { .. } => UnsentKind::CredentialNotJwt,
             Unsent::NoWeakKey => UnsentKind::NoWeakKey,
             Unsent::NoClaimToSwap { .. } => UnsentKind::NoClaimToSwap,
+            Unsent::NoGrantedCaller { .. } => UnsentKind::NoGrantedCaller,
+            Unsent::SetupFailed { .. } => UnsentKind::SetupFailed,
         }
     }
 }
@@ -312,6 +334,17 @@ impl std::fmt::Display for Unsent {
                 f,
                 "{actor}'s token holds none of its identifying values: no claim to swap to the victim"
             ),
+            Unsent::NoGrantedCaller { endpoint } => write!(
+                f,
+                "no identity of a role granted {endpoint} has a session: nobody sets a record aside for it or reads its effect back"
+            ),
+            Unsent::SetupFailed { endpoint, status } => {
+                let status = status.map_or_else(|| "no answer".to_string(), |s| s.to_string());
+                write!(
+                    f,
+                    "the setup of {endpoint} set no record aside ({status}): the call would aim at nothing of its own"
+                )
+            }
         }
     }
 }

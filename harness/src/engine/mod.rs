@@ -37,6 +37,7 @@ mod blame;
 mod caller;
 mod check;
 mod create;
+mod effect;
 mod executor;
 mod foreign;
 mod forge;

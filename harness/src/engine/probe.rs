@@ -242,6 +242,7 @@ impl<'a> Executor<'a> {
                 self.mass_assignment(probe, endpoint, field, named).await
             }
             Needs::ForeignCreate => self.foreign_create(probe, endpoint, &mut steps).await,
+            Needs::Effect => self.effect(probe, endpoint).await,
         };
         Ok(gathered?.map(|(judgement, answer)| {
             let exchange = match judgement.exhibit {

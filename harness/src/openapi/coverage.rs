@@ -40,6 +40,12 @@ pub fn operations(
         if let Some(index) = generic.get(endpoint).or_else(|| described.get(endpoint)) {
             tried.entry(*index).or_default().insert(family.as_str());
         }
+        // A function whose effect is read back also sends its setup and its read, as a granted role.
+        for part in ["setup", "effect.read"] {
+            if let Some(index) = described.get(&format!("{endpoint}.{part}")) {
+                tried.entry(*index).or_default().insert(family.as_str());
+            }
+        }
     }
     let mut described_by: BTreeMap<usize, &str> = BTreeMap::new();
     for (key, index) in described {
@@ -114,5 +120,31 @@ mod tests {
             Some("named by [probing] exclude")
         );
         assert_eq!(share(&ops), (2, 2, 100));
+    }
+
+    #[test]
+    fn a_function_whose_effect_is_read_back_reaches_its_setup_and_read_operations() {
+        let doc = Document::parse(
+            "d.json",
+            r#"{"openapi": "3.0.0", "paths": {"/k/{id}": {"get": {}, "delete": {}}, "/k": {"post": {}}}}"#,
+        )
+        .expect("parses");
+        let described = BTreeMap::from([
+            ("functions.remove.effect.read".to_string(), 0),
+            ("functions.remove".to_string(), 1),
+            ("functions.remove.setup".to_string(), 2),
+        ]);
+        let executed =
+            BTreeSet::from([("function-level".to_string(), "functions.remove".to_string())]);
+        let ops = operations(
+            &doc,
+            &described,
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            &executed,
+        );
+        for op in &ops {
+            assert_eq!(op.tried, ["function-level"], "{} {}", op.method, op.path);
+        }
     }
 }

@@ -249,6 +249,7 @@ impl<'a> Planner<'a> {
             kind: None,
             poll: Default::default(),
             read: false,
+            effect: None,
         };
         self.reach.endpoints.insert(key.to_string(), endpoint);
         self.reach.operation_of.insert(key.to_string(), index);

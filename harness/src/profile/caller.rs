@@ -92,6 +92,7 @@ mod tests {
             kind: None,
             poll: Default::default(),
             read: false,
+            effect: None,
         }
     }
 

@@ -329,6 +329,12 @@ impl Profile {
         }
         out.extend(self.functions.values());
         out.extend(
+            self.functions
+                .values()
+                .filter_map(|f| f.effect.as_deref())
+                .flat_map(|e| [&e.setup, &e.read]),
+        );
+        out.extend(
             self.transitions
                 .transfer
                 .iter()
@@ -379,6 +385,7 @@ impl Endpoint {
             open_body,
             caller: self.caller_use(param == Param::None),
             marked: placeholders.contains("probe.marker"),
+            effect: self.effect.is_some(),
         }
     }
 }

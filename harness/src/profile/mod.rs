@@ -31,9 +31,9 @@ pub use error::{KeyPath, MAX_ERRORS, ProfileError, ProfileErrorDetail, Seg, Sour
 pub use exclude::Exclusion;
 pub(crate) use model::form_key;
 pub use model::{
-    Accounts, Actor, Auth, Body, Create, Endpoint, ExistingAccount, ExistingTenant, HeaderTemplate,
-    IdSource, OpenApiSource, Part, PartContent, Poll, Probing, Profile, Provisioning, RawContent,
-    TenantRef, Tenants, TokenSource, Transitions,
+    Accounts, Actor, Auth, Body, Create, Effect, Endpoint, ExistingAccount, ExistingTenant,
+    HeaderTemplate, IdSource, OpenApiSource, Part, PartContent, Poll, Probing, Profile,
+    Provisioning, RawContent, TenantRef, Tenants, TokenSource, Transitions,
 };
 pub use raw::{AccountSource, AuthScheme, TenantMode};
 pub use template::{JsonTemplate, Template, TemplateError};

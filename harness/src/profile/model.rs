@@ -344,6 +344,21 @@ pub struct Endpoint {
     /// nothing whatever its method (a `POST` search or GraphQL query), so it is probed like a `GET` read,
     /// resent after a transport error, and never sent as a write.
     pub read: bool,
+    /// A function whose effect is read back: the record set aside for each probe, the read, how it shows.
+    pub effect: Option<Box<Effect>>,
+}
+
+/// A function's effect read back (`setup` and `effect` of `[functions.NAME]`): a granted role sets a record
+/// aside for each probe (its extracts become `{{probe.NAME}}`) and reads it back before and after the
+/// forbidden call.
+#[derive(Debug, Clone)]
+pub struct Effect {
+    /// The call that sets the record aside, sent as an identity of a role granted the function.
+    pub setup: Endpoint,
+    /// The read whose answer shows the function's effect, sent as the same identity.
+    pub read: Endpoint,
+    /// How the effect shows in the read's answer.
+    pub shows: cloison_suites::verdict::Shows,
 }
 
 /// How an answer `202 Accepted` with a location to poll is followed (`poll`): `GET`s of the location, with

@@ -446,6 +446,22 @@ pub struct RawEndpoint {
     /// tenant_admin = ["nothing"] }`).
     #[serde(default)]
     pub narrow: Option<BTreeMap<String, Vec<String>>>,
+    /// A function's effect read back (`effect = { read = {...}, shows = "gone", at = "/name" }`).
+    #[serde(default)]
+    pub effect: Option<RawEffect>,
+    /// A call, as a role granted the function, that sets a record aside for each of its probes.
+    #[serde(default)]
+    pub setup: Option<Box<RawEndpoint>>,
+}
+
+/// `effect`: the read whose answer shows what a function did, and how it shows.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEffect {
+    pub read: Box<RawEndpoint>,
+    pub shows: String,
+    #[serde(default)]
+    pub at: Option<String>,
 }
 
 /// `poll = { location = "/pointer", interval = 1, budget = 30 }`: where an answer `202` says to look

@@ -5,6 +5,7 @@ mod annuaire;
 mod bench;
 mod blame;
 mod bounded;
+mod boutique;
 mod chantier;
 mod comptoir;
 #[cfg(feature = "containers")]

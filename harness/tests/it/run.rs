@@ -151,6 +151,11 @@ const FLAWS: &[(&str, &[&str], &str)] = &[
         &["forged-credential"],
         "resources.case.read",
     ),
+    (
+        "reference-data-open",
+        &["function-level"],
+        "functions.reference_rename",
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -277,3 +277,31 @@ fn the_last_calls_go_on_only_after_a_refusal() {
         assert_eq!(last_may_go_on(&verdict), goes_on, "{verdict:?}");
     }
 }
+
+#[test]
+fn a_function_whose_effect_is_read_back_is_confined_and_aims_at_no_record_of_the_world() {
+    let (population, policy) = (population(), policy());
+    let mut f = function(false, Param::None, &["agent"], false);
+    f.effect = true;
+    let planned = plan(&population, &policy, &with_function(f), config());
+    assert!(
+        planned.last.is_empty(),
+        "not unconfined: {:?}",
+        planned.last
+    );
+    let effect: Vec<&crate::probes::Probe> = planned
+        .mutating
+        .iter()
+        .filter(|p| p.endpoint == "functions.f")
+        .collect();
+    let roles: BTreeSet<&str> = effect.iter().map(|p| p.cell.role.as_str()).collect();
+    assert_eq!(
+        roles,
+        BTreeSet::from(["applicant", "representative", "anonymous"])
+    );
+    assert!(effect.iter().all(|p| p.record.is_none()
+        && p.variant == crate::probes::Variant::Effect
+        && p.expect == crate::probes::Expect::Refusal));
+    // Not one call per role: every identity sampled aims at a record of its own.
+    assert!(effect.len() > roles.len(), "{}", effect.len());
+}

@@ -94,6 +94,7 @@ pub(super) fn endpoint(
         open_body: !safe,
         caller: CallerUse::Nothing,
         marked: op == Op::Update,
+        effect: false,
     }
 }
 

@@ -50,6 +50,10 @@ impl<'a> Builder<'a> {
             .filter(|e| e.granted.is_some() && !(e.safe && e.param == Param::None))
             .collect();
         for endpoint in functions {
+            if endpoint.effect {
+                self.effect_function(endpoint);
+                continue;
+            }
             if endpoint.is_unconfined_write() {
                 self.unconfined_function(endpoint);
                 continue;
@@ -107,6 +111,38 @@ impl<'a> Builder<'a> {
                 None,
                 Relation::Collection,
                 Variant::Plain,
+                Expect::Refusal,
+            );
+        }
+    }
+
+    /// A function whose effect is read back: `per_cell` identities of each role not granted it call it, and
+    /// a caller without credentials too unless its templates name the caller. Each probe aims at a record a
+    /// granted role sets aside for it (the profile's `setup`), never at the world's or the platform's own.
+    fn effect_function(&mut self, endpoint: &EndpointRef) {
+        for role in self.roles_not_granted(endpoint) {
+            let mut rng = self.rng(&format!("function/{}/{role}", endpoint.key));
+            for a in self.index.actors(role, self.config.per_cell, &mut rng) {
+                let actor = self.index.identity(a);
+                self.add(
+                    Family::FunctionLevel,
+                    endpoint,
+                    Some(actor),
+                    None,
+                    Relation::Collection,
+                    Variant::Effect,
+                    Expect::Refusal,
+                );
+            }
+        }
+        if endpoint.caller == CallerUse::Nothing {
+            self.add(
+                Family::FunctionLevel,
+                endpoint,
+                None,
+                None,
+                Relation::Collection,
+                Variant::Effect,
                 Expect::Refusal,
             );
         }

@@ -161,6 +161,8 @@ fn reasons_read_as_sentences_and_only_some_keep_a_run_from_clean() {
         UnsentKind::OwnerCannotRead,
         UnsentKind::NotSeeded,
         UnsentKind::AfterAcceptedFunction,
+        UnsentKind::NoGrantedCaller,
+        UnsentKind::SetupFailed,
     ] {
         assert!(kind.blocks_clean(), "{kind:?}");
     }

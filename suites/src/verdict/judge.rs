@@ -3,7 +3,7 @@
 //! its own module ([`super::read`], [`super::change`]); the sentences they explain themselves with are here.
 
 use super::observations::{Judgement, Need, Needs, Observations};
-use super::{Hit, change, read};
+use super::{Hit, change, effect, read};
 use crate::population::Identity;
 use crate::probes::Probe;
 
@@ -15,6 +15,7 @@ pub fn judge(probe: &Probe, seen: &Observations) -> Judgement {
         Needs::Write => change::judge_write_probe(probe, seen),
         Needs::Assignment { field, named } => change::judge_assignment(probe, seen, field, named),
         Needs::ForeignCreate => change::judge_foreign_create(probe, seen),
+        Needs::Effect => effect::judge_effect(probe, seen),
     }
 }
 
@@ -28,6 +29,8 @@ pub fn next_need(probe: &Probe, seen: &Observations) -> Option<Need> {
         Needs::Assignment { .. } => change::assignment_need(seen),
         // The owner's lists before and after are gathered with the create itself.
         Needs::ForeignCreate => None,
+        // The setup, the reads and the call come in a fixed order, all gathered before judging.
+        Needs::Effect => None,
     }
 }
 

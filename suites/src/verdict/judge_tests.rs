@@ -333,6 +333,7 @@ impl Case {
             baseline: self.baseline.as_ref().map(Seen::answer),
             missing: self.missing.as_ref(),
             allowed_twin: self.allowed_twin.as_ref(),
+            effect: None,
             change: self.change.as_ref().map(|c| Change {
                 owner: "carol",
                 op: c.op,

@@ -22,6 +22,7 @@ use crate::policy::DataOwner;
 
 mod accounts;
 mod change;
+mod effect;
 mod judge;
 mod observations;
 mod read;
@@ -30,11 +31,14 @@ mod shapes;
 mod write;
 
 #[cfg(test)]
+mod effect_tests;
+#[cfg(test)]
 mod judge_tests;
 #[cfg(test)]
 mod tests;
 
 pub use accounts::{Escalation, Seen, Takeover, judge_escalation, judge_takeover};
+pub use effect::{EffectReads, EffectSeen, Shows};
 pub use judge::{judge, judge_seeding, leak_sentence, next_need};
 pub use observations::{Answer, Change, Exhibit, Judgement, Need, Needs, Observations};
 pub use rules::{judge_control, judge_existence, judge_forbidden, judge_visible};

@@ -1,6 +1,7 @@
 //! What a probe's verdict rests on: the observations a probe needs ([`Needs`], [`Need`]), the observations
 //! the harness gathered ([`Observations`]) and what the verdict path concludes of them ([`Judgement`]).
 
+use super::effect::EffectReads;
 use super::{Evidence, Hit, Observed, Refusals, SoftDelete, Verdict};
 use crate::family::Family;
 use crate::population::{Identity, Record};
@@ -38,6 +39,10 @@ pub enum Needs<'p> {
     /// children before (it must succeed), the create's answer, and the owner's list afterwards, where the
     /// create's marker is looked for.
     ForeignCreate,
+    /// A function whose effect the profile declares, called by a role not granted it: a granted role sets a
+    /// record aside for the probe (the profile's `setup`) and reads it back before and after the call
+    /// ([`Observations::effect`]); the read-back decides.
+    Effect,
 }
 
 impl<'p> Needs<'p> {
@@ -49,6 +54,7 @@ impl<'p> Needs<'p> {
             }
             (Family::DirectWrite, _) => Needs::Write,
             (Family::ForeignCreate, _) => Needs::ForeignCreate,
+            (Family::FunctionLevel, Variant::Effect) => Needs::Effect,
             (_, Variant::Missing) => Needs::Existence,
             _ => Needs::Answer {
                 resend_server_error: probe.expect == Expect::Control,
@@ -113,6 +119,9 @@ pub struct Observations<'a> {
     /// The answer to the same request sent by an identity the policy allows ([`Need::AllowedTwin`]; not
     /// scanned).
     pub allowed_twin: Option<&'a Observed>,
+    /// A function whose effect is read back: the reads before and after the call (`None`: the read-back
+    /// could not be made, the answer is judged by its status alone).
+    pub effect: Option<EffectReads<'a>>,
 }
 
 impl<'a> Observations<'a> {
@@ -134,6 +143,7 @@ impl<'a> Observations<'a> {
             missing: None,
             change: None,
             allowed_twin: None,
+            effect: None,
         }
     }
 }

@@ -98,6 +98,13 @@ impl Validator<'_> {
                 return Err(self.err(&at.key("find"), "`find` says how a created record's identifier is looked up: it belongs to a [resources.KIND.create] endpoint"));
             }
         }
+        // A function takes `effect` and `setup` out before it gets here.
+        if raw.effect.is_some() {
+            return Err(self.err(&at.key("effect"), "`effect` says how a function's effect is read back: it belongs to a [functions.NAME] entry"));
+        }
+        if raw.setup.is_some() {
+            return Err(self.err(&at.key("setup"), "`setup` sets a record aside for a function's probes: it belongs to a [functions.NAME] entry with an `effect`"));
+        }
         // A resource's operations other than its create take `narrow` out before they get here.
         if raw.narrow.is_some() {
             return Err(self.err(&at.key("narrow"), "`narrow` names roles a resource's operation refuses although the policy lets them see its records: it belongs to a [resources.NAME.OPERATION] endpoint other than `create`"));
@@ -160,6 +167,7 @@ impl Validator<'_> {
             kind: None,
             poll: self.poll(&at.key("poll"), raw.poll.as_ref())?,
             read: false,
+            effect: None,
         };
         for (key, template) in endpoint.templates() {
             template

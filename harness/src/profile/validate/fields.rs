@@ -234,6 +234,13 @@ impl Sections {
         }
         all.extend(self.functions.iter().flat_map(|f| f.values()));
         all.extend(
+            self.functions
+                .iter()
+                .flat_map(|f| f.values())
+                .filter_map(|f| f.effect.as_deref())
+                .flat_map(|e| [&e.setup, &e.read]),
+        );
+        all.extend(
             self.transitions
                 .iter()
                 .flat_map(|t| t.transfer.iter().chain(t.change_role.iter())),
@@ -271,6 +278,17 @@ impl Validator<'_> {
                 for (kind, create) in &resources.creates {
                     for (_, name, _) in create.named_extracts() {
                         sample[kind.name()][name] = serde_json::Value::String(String::new());
+                    }
+                }
+                // What functions' setups set aside: `{{probe.NAME}}`.
+                for effect in s
+                    .functions
+                    .iter()
+                    .flat_map(|f| f.values())
+                    .filter_map(|f| f.effect.as_deref())
+                {
+                    for (name, _) in &effect.setup.extract {
+                        sample["probe"][name] = serde_json::Value::String(String::new());
                     }
                 }
                 Some(with_attributes(sample, accounts))

@@ -7,9 +7,13 @@ use cloison_harness::profile::{AccountSource, AuthScheme, Profile, REFERENCE_POR
 
 mod accounts;
 mod deploy;
+mod effect;
 mod exceptions;
 mod reads;
 mod refusals;
+
+/// The shipped reference profile's text.
+pub(super) const REFERENCE_PORTAL_TEXT: &str = REFERENCE_PORTAL;
 
 pub(super) fn parse(text: &str) -> Result<Profile, String> {
     Profile::parse(Path::new("profile.toml"), text, None).map_err(|e| e.to_string())
