@@ -325,7 +325,7 @@ impl std::fmt::Display for Unsent {
 
             Unsent::CredentialNotJwt { actor } => write!(
                 f,
-                "{actor}'s session credential is not a JSON Web Token: its claims cannot be forged without the platform's secret"
+                "{actor}'s session credential is not a JSON Web Token, so its claims cannot be forged without the platform's secret"
             ),
             Unsent::NoWeakKey => f.write_str(
                 "no key of the common weak list signs the platform's tokens (checked offline against the actor's own token)",

@@ -37,6 +37,11 @@ fn profile_text() -> String {
             .map_or(text.len(), |i| start + i + 2);
         text.replace_range(start..end, "");
     }
+    // No administrator among the existing accounts: nobody sets a reference right aside for the functions
+    // whose effect is read back (they would not be sent, and the run would be inconclusive).
+    if let Some(start) = text.find("# The reference table of rights") {
+        text.truncate(start);
+    }
     let mut existing = String::from("existing = [\n");
     for (tenant, role, login) in ACCOUNTS {
         existing.push_str(&format!(

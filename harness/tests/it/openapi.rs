@@ -37,10 +37,11 @@ fn complete(text: &str) -> String {
 /// Flaws caught through account calls (`[accounts.update]`, `[accounts.password]`) that `cloison init` does
 /// not write from a document yet: the built-in profile declares them by hand.
 const NOT_FROM_A_DOCUMENT: [&str; 2] = ["role-self-assign", "password-change-idor"];
-/// Flaws on records the platform owns, proven by a function's effect read back (`setup` and `effect`): no
-/// document says how a function's effect shows, so a profile written by `init` leaves them to be declared (it
-/// does not find them, and raises no false alarm either).
-const NEEDS_AN_EFFECT: &[&str] = &["reference-data-open"];
+/// Flaws whose proof needs what no document says, so a profile written by `init` leaves it to be declared
+/// (it does not find them, and raises no false alarm either): records the platform owns, proven by a
+/// function's effect read back (`setup` and `effect`), and children filed under a foreign parent, proven by
+/// the marker the create writes (`{{probe.marker || ...}}` in one of its fields).
+const NEEDS_AN_EFFECT: &[&str] = &["reference-data-open", "foreign-create"];
 
 #[test]
 fn init_from_the_portal_document_catches_the_same_flaws_as_the_built_in_profile() {
@@ -138,7 +139,7 @@ fn init_from_the_portal_document_catches_the_same_flaws_as_the_built_in_profile(
             );
             assert_eq!(
                 init.2, EXIT_OK,
-                "{flaw:?}: without the effect, no false alarm: {:?}",
+                "{flaw:?}: without its declaration, no false alarm: {:?}",
                 init.3
             );
             continue;
