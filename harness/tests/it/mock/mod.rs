@@ -245,13 +245,12 @@ fn assert_clean(run: &MockRun, what: &str) {
     // The mock has no account calls (sign-up, own update, password change), lists no record under its case
     // files (nothing reads a foreign create back) and signs in with opaque tokens (nothing to forge): those
     // families are not applicable, and say so.
-    let (inapplicable, others): (Vec<_>, Vec<_>) =
-        report.coverage.families.iter().partition(|f| {
-            matches!(
-                f.family.as_str(),
-                "privilege-escalation" | "account-takeover" | "foreign-create" | "forged-credential"
-            )
-        });
+    let (inapplicable, others): (Vec<_>, Vec<_>) = report.coverage.families.iter().partition(|f| {
+        matches!(
+            f.family.as_str(),
+            "privilege-escalation" | "account-takeover" | "foreign-create" | "forged-credential"
+        )
+    });
     for family in inapplicable {
         assert!(
             family
