@@ -8,6 +8,7 @@ mod bounded;
 mod boutique;
 mod chantier;
 mod comptoir;
+mod corpus;
 #[cfg(feature = "containers")]
 mod container;
 mod coverage;
@@ -17,6 +18,7 @@ mod echo;
 mod existing;
 mod explained;
 mod failing;
+mod first_hour;
 mod fuzz;
 mod generate;
 mod greffe;
