@@ -155,6 +155,8 @@ struct Builder<'d> {
     maps: Vec<ValueMap>,
     /// Role enum values seen in account creation.
     role_values: Vec<String>,
+    /// Whether identities sign themselves up (open registration): every one of them is then a plain user.
+    registered: bool,
     /// Operations never described nor called: `METHOD /path` and why (see `danger`).
     excluded: Vec<(String, &'static str)>,
     /// The document's own nouns bound to record kinds (see `nouns`), for the header.
@@ -169,6 +171,7 @@ pub fn draft(doc: &Document, openapi: Option<&str>) -> Draft {
         mapped: Vec::new(),
         maps: Vec::new(),
         role_values: Vec::new(),
+        registered: false,
         excluded: Vec::new(),
         nouns: nouns::bind(doc),
     };

@@ -89,10 +89,13 @@ impl Builder<'_> {
     /// `[accounts.register]`: open registration, every identity signing itself up.
     fn register(&mut self, i: usize) -> String {
         self.take(i, "accounts.register");
+        self.registered = true;
         let op = &self.doc.operations[i];
         let mut out = format!(
-            "# Open registration ({} {}): every identity signs itself up, and each person gets an account.\n\
-             [accounts]\nsource = \"register\"\nholders = true\n\n",
+            "# Open registration ({} {}): every identity signs itself up; a record belongs to who filed it (a\n\
+             # child's, to its representative). TODO: `holders = true` if the platform files records for a person's\n\
+             # own account (a create naming `{{{{person.account_id}}}}`).\n\
+             [accounts]\nsource = \"register\"\n\n",
             op.method, op.path
         );
         let mut t = self.endpoint(op, Context::Identity);

@@ -161,6 +161,20 @@ impl Builder<'_> {
     }
 
     fn policy(&mut self, out: &mut String) {
+        if self.registered {
+            out.push_str(
+                "# TODO: who may see what, in cloison's vocabulary (own, represented, assigned, tenant, nothing).\n\
+                 # Identities sign themselves up: each is a plain user, staff included, so the safe default is that\n\
+                 # each sees what it filed (a representative, what it filed for the person it represents). Widen a\n\
+                 # role only where the platform grants it more: a policy wider than the platform's hides its leaks.\n\
+                 [policy]\n\
+                 applicant = [\"own\"]\n\
+                 representative = [\"own\", \"represented\"]\n\
+                 agent = [\"nothing\"]\n\
+                 tenant_admin = [\"nothing\"]\n\n",
+            );
+            return;
+        }
         out.push_str(
             "# TODO: who may see what, in cloison's vocabulary (own, represented, assigned, tenant, nothing).\n\
              # A document does not say it: these are common defaults. A policy wider than the platform's hides\n\
