@@ -43,7 +43,7 @@ async fn run_profile(addr: std::net::SocketAddr, profile: &Path) -> RunResult {
     let args = RunArgs {
         target: url_target(addr),
         profile: Some(profile.to_path_buf()),
-        cases: 8,
+        cases: 24,
         tenants: cloison_generators::TenantSelection::Count(1),
         quiet: true,
         ..RunArgs::default()
