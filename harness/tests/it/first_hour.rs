@@ -162,3 +162,28 @@ async fn drf_token_header_nested_children_find_the_child_idor() {
     assert!(written.contains("value = \"Token {{token}}\""), "{written}");
     assert!(written.contains("/api/v1/projects/"), "{written}");
 }
+
+/// `profile check` on a profile with two independent mistakes: both, each with its file, line and column,
+/// and exit 2; nothing is sent anywhere (no target is named).
+#[test]
+fn profile_check_reports_every_mistake_at_once_with_exit_2() {
+    let doc = Document::parse("doc.json", &docs::fastapi().document.to_string()).expect("parses");
+    let text = draft(&doc, None)
+        .text
+        .replacen("applicant = [\"own\"]", "applicant = [\"owner\"]", 1)
+        .replacen("path = \"/items/\"", "path = \"items/\"", 1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("broken.toml");
+    std::fs::write(&file, &text).expect("write");
+    let err = check(&CheckArgs {
+        file: file.clone(),
+        secrets: None,
+    })
+    .expect_err("two mistakes");
+    assert_eq!(err.process_exit_code(), cloison_harness::cli::EXIT_USAGE);
+    let message = err.message().expect("a message");
+    let at = format!("{}:", file.display());
+    assert_eq!(message.matches(&at).count(), 2, "{message}");
+    assert!(message.contains("owner"), "{message}");
+    assert!(message.contains("items/"), "{message}");
+}

@@ -343,4 +343,36 @@ mod tests {
         crate::profile::Profile::parse(Path::new("p.toml"), text, None).expect("loads as written");
         assert!(text.contains("role = \"applicant\""), "{text}");
     }
+
+    /// An OAuth2 password flow whose `tokenUrl` is relative and not in the document's paths, beside an open
+    /// sign-up: the login is the RFC 6749 form to the `tokenUrl` under the server path (not the sign-up,
+    /// which also takes a password), identities sign themselves up, and the profile loads as written.
+    #[test]
+    fn an_oauth2_password_flow_logs_in_at_its_token_url_as_a_form() {
+        let doc = Document::parse(
+            "grant.json",
+            r##"{"openapi": "3.1.0", "info": {"title": "Grants"},
+              "servers": [{"url": "https://grants.example.test/base"}],
+              "components": {"securitySchemes": {"o": {"type": "oauth2", "flows": {"password": {"tokenUrl": "api/v2/grant", "scopes": {}}}}}},
+              "security": [{"o": []}],
+              "paths": {
+                "/register": {"post": {"security": [], "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"email": {"type": "string"}, "password": {"type": "string"}}}}}},
+                  "responses": {"201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}}}}},
+                "/grants/": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"label": {"type": "string"}}}}}},
+                  "responses": {"201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}}}}},
+                "/grants/{grant_id}/": {"get": {"responses": {"200": {"description": "ok"}}}}
+              }}"##,
+        )
+        .expect("parses");
+        let text = draft(&doc, None).text;
+        assert!(
+            text.contains("[auth.login]\nmethod = \"POST\"\npath = \"/base/api/v2/grant\"\nform = { grant_type = \"password\""),
+            "{text}"
+        );
+        assert!(text.contains("token = { json = \"/access_token\" }"), "{text}");
+        assert!(text.contains("source = \"register\""), "{text}");
+        assert!(text.contains("path = \"/base/register\""), "{text}");
+        assert!(text.contains("path = \"/base/grants/{{case.id}}/\""), "{text}");
+        crate::profile::Profile::parse(Path::new("p.toml"), &text, None).expect("loads as written");
+    }
 }
