@@ -94,14 +94,20 @@ fn summary(profile: &Profile) -> String {
         let _ = writeln!(out, "  {role:<16} {}", names.join(", "));
     }
     let keys = profile.endpoint_keys();
-    let resources: Vec<&String> = keys.iter().filter(|k| k.starts_with("resources.")).collect();
+    let resources: Vec<&String> = keys
+        .iter()
+        .filter(|k| k.starts_with("resources."))
+        .collect();
     let _ = writeln!(out, "resource operations ({}):", resources.len());
     for key in resources {
         if let Some(e) = profile.endpoint_by_key(key) {
             let _ = writeln!(out, "  {key:<40} {} {}", e.method, e.path.text());
         }
     }
-    let functions: Vec<&String> = keys.iter().filter(|k| k.starts_with("functions.")).collect();
+    let functions: Vec<&String> = keys
+        .iter()
+        .filter(|k| k.starts_with("functions."))
+        .collect();
     let _ = writeln!(out, "functions: {}", functions.len());
     for key in functions {
         if let Some(e) = profile.endpoint_by_key(key) {

@@ -126,30 +126,60 @@ fn every_corpus_document_is_mostly_described() {
         );
     }
     let (mapped, total) = described(&docs::drf());
-    assert!(total >= 300, "the Django REST document has {total} operations");
+    assert!(
+        total >= 300,
+        "the Django REST document has {total} operations"
+    );
     assert!(mapped >= 10, "{mapped}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fastapi_oauth2_form_and_trailing_slashes_find_the_read_idor() {
-    let written = first_hour(docs::fastapi, Flaw::ReadAnyRecord, "direct-read", "item.read").await;
+    let written = first_hour(
+        docs::fastapi,
+        Flaw::ReadAnyRecord,
+        "direct-read",
+        "item.read",
+    )
+    .await;
     assert!(written.contains("path = \"/token\""), "{written}");
-    assert!(written.contains("grant_type") || written.contains("username"), "{written}");
-    assert!(written.contains("path = \"/items/\""), "trailing slash kept: {written}");
+    assert!(
+        written.contains("grant_type") || written.contains("username"),
+        "{written}"
+    );
+    assert!(
+        written.contains("path = \"/items/\""),
+        "trailing slash kept: {written}"
+    );
     assert!(written.contains("source = \"register\""), "{written}");
     assert!(written.contains("\"POST /admin/reset-db\""), "{written}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn express_cookie_session_finds_the_read_idor() {
-    let written = first_hour(docs::express, Flaw::ReadAnyRecord, "direct-read", "order.read").await;
+    let written = first_hour(
+        docs::express,
+        Flaw::ReadAnyRecord,
+        "direct-read",
+        "order.read",
+    )
+    .await;
     assert!(written.contains("scheme = \"cookie\""), "{written}");
-    assert!(written.contains("[health]\npath = \"/healthz\""), "{written}");
+    assert!(
+        written.contains("[health]\npath = \"/healthz\""),
+        "{written}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connexion_jwt_finds_the_list_leak() {
-    let written = first_hour(docs::connexion, Flaw::ListEveryone, "collection", "pet.list").await;
+    let written = first_hour(
+        docs::connexion,
+        Flaw::ListEveryone,
+        "collection",
+        "pet.list",
+    )
+    .await;
     assert!(
         written.contains("value = \"Bearer {{token}}\""),
         "{written}"

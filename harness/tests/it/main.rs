@@ -8,9 +8,9 @@ mod bounded;
 mod boutique;
 mod chantier;
 mod comptoir;
-mod corpus;
 #[cfg(feature = "containers")]
 mod container;
+mod corpus;
 mod coverage;
 mod depot;
 mod dossier;

@@ -110,9 +110,7 @@ impl<'d> Builder<'d> {
             .login(self.doc.password_token_url(&user).as_deref())
             .map(|(i, _)| i);
         self.ops()
-            .filter(|(i, op)| {
-                Some(*i) != login && !self.used.contains(i) && self.password_post(op)
-            })
+            .filter(|(i, op)| Some(*i) != login && !self.used.contains(i) && self.password_post(op))
             .find(|(_, op)| {
                 path_words(op)
                     .iter()

@@ -70,10 +70,7 @@ mod tests {
             ("POST", "/migrate"),
             ("DELETE", "/items/"),
         ] {
-            assert!(
-                dangerous(&Operation::bare(method, path)),
-                "{method} {path}"
-            );
+            assert!(dangerous(&Operation::bare(method, path)), "{method} {path}");
         }
         for (method, path) in [("DELETE", "/items/{id}/"), ("GET", "/items/")] {
             assert!(

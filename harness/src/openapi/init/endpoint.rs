@@ -223,7 +223,11 @@ impl Builder<'_> {
                 .filter(|_| !carried && depth == 0 && self.free_text(&name, prop, ty))
             {
                 // The generated values the oracle recognises, in the record's first free text.
-                t.commented(&name, Item::Str(text.into()), "the generated values a leak shows");
+                t.commented(
+                    &name,
+                    Item::Str(text.into()),
+                    "the generated values a leak shows",
+                );
                 carried = true;
                 continue;
             }

@@ -369,10 +369,16 @@ mod tests {
             text.contains("[auth.login]\nmethod = \"POST\"\npath = \"/base/api/v2/grant\"\nform = { grant_type = \"password\""),
             "{text}"
         );
-        assert!(text.contains("token = { json = \"/access_token\" }"), "{text}");
+        assert!(
+            text.contains("token = { json = \"/access_token\" }"),
+            "{text}"
+        );
         assert!(text.contains("source = \"register\""), "{text}");
         assert!(text.contains("path = \"/base/register\""), "{text}");
-        assert!(text.contains("path = \"/base/grants/{{case.id}}/\""), "{text}");
+        assert!(
+            text.contains("path = \"/base/grants/{{case.id}}/\""),
+            "{text}"
+        );
         crate::profile::Profile::parse(Path::new("p.toml"), &text, None).expect("loads as written");
     }
 }

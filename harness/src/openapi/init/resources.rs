@@ -165,11 +165,7 @@ impl Builder<'_> {
         if op_name == "create" {
             let staff = matches!(kind, RecordKind::Note | RecordKind::Decision)
                 && !self.nouns.values().any(|k| *k == kind);
-            let who = if staff {
-                "agent"
-            } else {
-                "owner"
-            };
+            let who = if staff { "agent" } else { "owner" };
             t.entries.insert(
                 0,
                 ("as".into(), Item::Str(who.into()), Some("TODO: `owner` (the record's person or representative) or `agent` (staff of its tenant)".into())),

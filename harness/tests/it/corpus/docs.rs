@@ -42,16 +42,32 @@ fn open(op: Value) -> Value {
 pub(crate) fn fastapi() -> Shape {
     let secured = json!([{ "OAuth2PasswordBearer": [] }]);
     let item = object(
-        &[("id", "integer"), ("title", "string"), ("description", "string"), ("owner_id", "integer")],
+        &[
+            ("id", "integer"),
+            ("title", "string"),
+            ("description", "string"),
+            ("owner_id", "integer"),
+        ],
         &["id", "title"],
     );
-    let create = object(&[("title", "string"), ("description", "string")], &["title"]);
+    let create = object(
+        &[("title", "string"), ("description", "string")],
+        &["title"],
+    );
     let user = object(&[("id", "integer"), ("email", "string")], &["id"]);
     let form = object(
-        &[("grant_type", "string"), ("username", "string"), ("password", "string"), ("scope", "string")],
+        &[
+            ("grant_type", "string"),
+            ("username", "string"),
+            ("password", "string"),
+            ("scope", "string"),
+        ],
         &["username", "password"],
     );
-    let token = object(&[("access_token", "string"), ("token_type", "string")], &["access_token"]);
+    let token = object(
+        &[("access_token", "string"), ("token_type", "string")],
+        &["access_token"],
+    );
     let s = |o: Value| with(o, "security", secured.clone());
     let document = json!({
         "openapi": "3.1.0",
@@ -93,9 +109,15 @@ pub(crate) fn fastapi() -> Shape {
 
 /// connexion: HTTP bearer (JWT), `POST /auth/login` answers `{"token"}`, pets under `/pets`.
 pub(crate) fn connexion() -> Shape {
-    let pet = object(&[("id", "integer"), ("name", "string"), ("notes", "string")], &["id"]);
+    let pet = object(
+        &[("id", "integer"), ("name", "string"), ("notes", "string")],
+        &["id"],
+    );
     let create = object(&[("name", "string"), ("notes", "string")], &["name"]);
-    let credentials = object(&[("username", "string"), ("password", "string")], &["username", "password"]);
+    let credentials = object(
+        &[("username", "string"), ("password", "string")],
+        &["username", "password"],
+    );
     let document = json!({
         "openapi": "3.0.3",
         "info": { "title": "Pet clinic", "version": "1.0" },
@@ -135,16 +157,39 @@ pub(crate) fn connexion() -> Shape {
 /// Nouns of the generated part of the Django REST document (each a full viewset, never bound to a record
 /// kind: they hold nothing cloison creates).
 const EXTRA: [&str; 12] = [
-    "catalog", "invoice", "ledger", "position", "warehouse", "shipment", "supplier", "voucher",
-    "campaign", "milestone", "inventory", "schedule",
+    "catalog",
+    "invoice",
+    "ledger",
+    "position",
+    "warehouse",
+    "shipment",
+    "supplier",
+    "voucher",
+    "campaign",
+    "milestone",
+    "inventory",
+    "schedule",
 ];
 
 /// Django REST framework (drf-spectacular): `Authorization: Token ...`, a `/api/v1` server prefix, tasks
 /// nested under projects, and generated viewsets up to more than 300 operations.
 pub(crate) fn drf() -> Shape {
-    let project = object(&[("id", "integer"), ("title", "string"), ("description", "string")], &["id"]);
-    let create = object(&[("title", "string"), ("description", "string")], &["title"]);
-    let credentials = object(&[("username", "string"), ("password", "string")], &["username", "password"]);
+    let project = object(
+        &[
+            ("id", "integer"),
+            ("title", "string"),
+            ("description", "string"),
+        ],
+        &["id"],
+    );
+    let create = object(
+        &[("title", "string"), ("description", "string")],
+        &["title"],
+    );
+    let credentials = object(
+        &[("username", "string"), ("password", "string")],
+        &["username", "password"],
+    );
     let id = |name: &str| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "integer" } });
     let viewset = |one: &Value, make: &Value| {
         json!({
@@ -161,7 +206,10 @@ pub(crate) fn drf() -> Shape {
         })
     };
     let mut paths = serde_json::Map::new();
-    paths.insert("/health/".into(), json!({ "get": open(op("health", answer("200", json!({})))) }));
+    paths.insert(
+        "/health/".into(),
+        json!({ "get": open(op("health", answer("200", json!({})))) }),
+    );
     paths.insert("/auth/register/".into(), json!({ "post": open(with(op("register", answer("201", object(&[("id", "integer"), ("username", "string")], &[]))), "requestBody", body("application/json", credentials.clone()))) }));
     paths.insert("/auth/token/".into(), json!({ "post": open(with(op("obtain auth token", answer("200", object(&[("token", "string")], &[]))), "requestBody", body("application/json", credentials))) }));
     paths.insert("/projects/".into(), collection(&project, &create));
@@ -174,7 +222,10 @@ pub(crate) fn drf() -> Shape {
     let mut task = viewset(&project, &create);
     task["parameters"] = json!([id("project_pk"), id("id")]);
     paths.insert("/projects/{project_pk}/tasks/{id}/".into(), task);
-    paths.insert("/admin/reset-db/".into(), json!({ "post": op("reset", answer("200", json!({}))) }));
+    paths.insert(
+        "/admin/reset-db/".into(),
+        json!({ "post": op("reset", answer("200", json!({}))) }),
+    );
     // Generated viewsets: each noun, in 13 regions, five operations each.
     for noun in EXTRA {
         for region in 0..5u8 {
@@ -214,9 +265,22 @@ pub(crate) fn drf() -> Shape {
 
 /// Express: a session cookie (`connect.sid`), `POST /api/signup` and `/api/login`, orders under `/api/orders`.
 pub(crate) fn express() -> Shape {
-    let order = object(&[("id", "integer"), ("product", "string"), ("details", "string")], &["id"]);
-    let create = object(&[("product", "string"), ("details", "string")], &["product"]);
-    let credentials = object(&[("email", "string"), ("password", "string")], &["email", "password"]);
+    let order = object(
+        &[
+            ("id", "integer"),
+            ("product", "string"),
+            ("details", "string"),
+        ],
+        &["id"],
+    );
+    let create = object(
+        &[("product", "string"), ("details", "string")],
+        &["product"],
+    );
+    let credentials = object(
+        &[("email", "string"), ("password", "string")],
+        &["email", "password"],
+    );
     let document = json!({
         "openapi": "3.0.0",
         "info": { "title": "Orders (Express)", "version": "2.3.1" },

@@ -117,14 +117,20 @@ fn form_or_json(headers: &HeaderMap, body: &[u8]) -> Value {
 }
 
 fn signed_out() -> Response {
-    reply(StatusCode::UNAUTHORIZED, json!({ "detail": "not authenticated" }))
+    reply(
+        StatusCode::UNAUTHORIZED,
+        json!({ "detail": "not authenticated" }),
+    )
 }
 
 fn base64url(bytes: &[u8]) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..=chunk.len() {
             out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }
@@ -135,7 +141,9 @@ fn base64url(bytes: &[u8]) -> String {
 impl Mock {
     fn caller(&self, db: &Db, headers: &HeaderMap) -> Option<u64> {
         let credential = match self.shape.login {
-            Login::OAuthForm | Login::JwtJson => crate::support::answer::credential(headers, "Bearer ")?,
+            Login::OAuthForm | Login::JwtJson => {
+                crate::support::answer::credential(headers, "Bearer ")?
+            }
             Login::DrfToken => crate::support::answer::credential(headers, "Token ")?,
             Login::Cookie => cookie(headers, "connect.sid=")?,
         };
@@ -154,7 +162,10 @@ impl Mock {
             .to_string();
         let password = body["password"].as_str().unwrap_or_default().to_string();
         if login.is_empty() || password.is_empty() {
-            return reply(StatusCode::UNPROCESSABLE_ENTITY, json!({ "detail": "username" }));
+            return reply(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "detail": "username" }),
+            );
         }
         if db.members.iter().any(|m| m.1 == login) {
             return reply(StatusCode::BAD_REQUEST, json!({ "detail": "taken" }));
@@ -194,10 +205,15 @@ impl Mock {
                 StatusCode::OK,
                 json!({ "access_token": credential, "token_type": "bearer" }),
             ),
-            Login::JwtJson | Login::DrfToken => reply(StatusCode::OK, json!({ "token": credential })),
+            Login::JwtJson | Login::DrfToken => {
+                reply(StatusCode::OK, json!({ "token": credential }))
+            }
             Login::Cookie => (
                 StatusCode::OK,
-                [(header::SET_COOKIE, format!("connect.sid={credential}; Path=/; HttpOnly"))],
+                [(
+                    header::SET_COOKIE,
+                    format!("connect.sid={credential}; Path=/; HttpOnly"),
+                )],
                 axum::Json(json!({ "ok": true })),
             )
                 .into_response(),
@@ -239,7 +255,9 @@ impl Mock {
                         StatusCode::NO_CONTENT.into_response()
                     }
                     _ => {
-                        if let (Some(old), Some(new)) = (db.records[at].2.as_object_mut(), body.as_object()) {
+                        if let (Some(old), Some(new)) =
+                            (db.records[at].2.as_object_mut(), body.as_object())
+                        {
                             old.extend(new.clone());
                         }
                         reply(StatusCode::OK, with_id(id, &db.records[at].2))
@@ -284,7 +302,9 @@ impl Mock {
                         StatusCode::NO_CONTENT.into_response()
                     }
                     _ => {
-                        if let (Some(old), Some(new)) = (db.children[at].3.as_object_mut(), body.as_object()) {
+                        if let (Some(old), Some(new)) =
+                            (db.children[at].3.as_object_mut(), body.as_object())
+                        {
                             old.extend(new.clone());
                         }
                         reply(StatusCode::OK, with_id(id, &db.children[at].3))
