@@ -96,7 +96,14 @@ pub fn describe(profile: &Profile, offline: &Offline) -> String {
         AccountSource::None => "tenant credentials, nothing created",
     };
     let cases = plan.world.cases.len();
-    let documents: usize = plan.world.cases.iter().map(|c| c.documents.len()).sum();
+    let documents: usize = if profile
+        .create(cloison_suites::RecordKind::Document)
+        .is_some()
+    {
+        plan.world.cases.iter().map(|c| c.documents.len()).sum()
+    } else {
+        0
+    };
     let _ = writeln!(
         out,
         "setup: {} identities ({made} {how}), {} tenants, {cases} case files and {documents} documents written through the profile's creates",
