@@ -37,6 +37,10 @@ pub enum Command {
     /// denied before and answered now) and the findings new and absent; exit 1 when a cell widened or a
     /// finding is new.
     Diff(crate::diff::DiffArgs),
+    /// Work on profiles: `check` loads and validates one without touching a target, and says what a run
+    /// would probe.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
     /// Work on reports: `merge` combines the JSON reports of a sharded run (`run --shard K/N`).
     #[command(subcommand)]
     Report(ReportCommand),
@@ -49,6 +53,14 @@ pub enum ReportCommand {
     Merge(crate::merge::MergeArgs),
 }
 
+/// `cloison profile ...`.
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Load and validate a profile (every mistake with its file, line and column; exit 2), and print what
+    /// a run would probe: resources and operations, roles, the families that apply and those skipped, why.
+    Check(crate::profile::check::CheckArgs),
+}
+
 /// Run a parsed command line and return the process exit code. Errors are printed with their context.
 pub fn run(cli: Cli) -> ExitCode {
     let ended = match cli.command {
@@ -59,6 +71,7 @@ pub fn run(cli: Cli) -> ExitCode {
             .map(|_| ())
             .map_err(CliError::from_anyhow),
         Command::Report(ReportCommand::Merge(args)) => crate::merge::run(&args),
+        Command::Profile(ProfileCommand::Check(args)) => crate::profile::check::run(&args),
         Command::Diff(args) => crate::diff::run(&args),
     };
     match ended {

@@ -231,6 +231,63 @@ pub struct Document {
     root: Value,
 }
 
+impl Document {
+    /// The `tokenUrl` of the OAuth 2 password flow of the security scheme `name`, as a path below the
+    /// target's base URL (a relative URL is read against the document's server path).
+    pub fn password_token_url(&self, name: &str) -> Option<String> {
+        let pointer = format!(
+            "/components/securitySchemes/{}/flows/password/tokenUrl",
+            name.replace('~', "~0").replace('/', "~1")
+        );
+        let url = self.root.pointer(&pointer)?.as_str()?.trim();
+        if url.is_empty() {
+            return None;
+        }
+        if let Ok(parsed) = reqwest::Url::parse(url) {
+            return Some(parsed.path().to_string());
+        }
+        if url.starts_with('/') {
+            return Some(url.to_string());
+        }
+        let base = parse::base_path(self.root.get("servers"));
+        Some(format!("{}/{url}", base.trim_end_matches('/')))
+    }
+}
+
+impl Document {
+    /// The prefix an API key in `Authorization` takes, when the scheme's description names one (Django REST
+    /// framework's `Token-based authentication with required prefix "Token"`); `Bearer` for such a key
+    /// whose description says nothing.
+    pub fn scheme_prefix(&self, name: &str) -> Option<String> {
+        let scheme = self.root.pointer(&format!(
+            "/components/securitySchemes/{}",
+            name.replace('~', "~0").replace('/', "~1")
+        ))?;
+        let header = scheme.get("name").and_then(Value::as_str)?;
+        if !header.eq_ignore_ascii_case("authorization") {
+            return None;
+        }
+        let description = scheme
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let after = description
+            .to_ascii_lowercase()
+            .find("prefix")
+            .map(|at| &description[at..]);
+        let quoted = after.and_then(|text| {
+            let start = text.find(['"', '`', '\''])? + 1;
+            let end = start + text[start..].find(['"', '`', '\''])?;
+            Some(text[start..end].trim().to_string())
+        });
+        Some(
+            quoted
+                .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()))
+                .unwrap_or_else(|| "Bearer".to_string()),
+        )
+    }
+}
+
 /// A small document the tests of several modules read.
 #[cfg(test)]
 const SMALL: &str = r##"{

@@ -122,7 +122,7 @@ fn check_version(source: &str, top: &Map<String, Value>) -> Result<(), OpenApiEr
     })
 }
 
-fn base_path(servers: Option<&Value>) -> String {
+pub(super) fn base_path(servers: Option<&Value>) -> String {
     let url = servers
         .and_then(Value::as_array)
         .and_then(|s| s.first())

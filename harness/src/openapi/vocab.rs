@@ -54,6 +54,33 @@ pub fn singular(word: &str) -> String {
 
 /// The record kind a word names (`cases`, `dossier`, `attachments`, `notes`, `decisions`...).
 pub fn kind_word(word: &str) -> Option<RecordKind> {
+    let found = builtin_kind_word(word);
+    if found.is_some() {
+        return found;
+    }
+    NOUNS.with(|nouns| nouns.borrow().get(&singular(word)).copied())
+}
+
+thread_local! {
+    /// The document's own nouns bound to record kinds while `cloison init` reads it (see [`with_nouns`]).
+    static NOUNS: std::cell::RefCell<std::collections::BTreeMap<String, RecordKind>> =
+        const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+}
+
+/// Run `f` with the document's own nouns (singular) read as the record kinds they are bound to, beside the
+/// domain's words: `init` finds a platform's `orders` and `items` this way, in any language.
+pub fn with_nouns<T>(
+    nouns: std::collections::BTreeMap<String, RecordKind>,
+    f: impl FnOnce() -> T,
+) -> T {
+    let previous = NOUNS.with(|n| n.replace(nouns));
+    let out = f();
+    NOUNS.with(|n| n.replace(previous));
+    out
+}
+
+/// The record kind a word of the domain's vocabulary names.
+pub fn builtin_kind_word(word: &str) -> Option<RecordKind> {
     match singular(word).as_str() {
         "case" | "casefile" | "dossier" | "application" | "claim" | "demande" => {
             Some(RecordKind::Case)

@@ -10,6 +10,7 @@
 //! `validate`.
 
 pub mod caller;
+pub mod check;
 mod deploy;
 mod error;
 mod exclude;

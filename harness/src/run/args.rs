@@ -121,6 +121,11 @@ pub struct RunArgs {
     /// The day acceptances are checked against (`YYYY-MM-DD`); default: today (UTC). For tests.
     #[arg(long, value_name = "YYYY-MM-DD", hide = true, value_parser = parse_day)]
     pub today: Option<cloison_generators::date::Date>,
+    /// Deploy nothing and send nothing: load the profile, generate the world, plan the probes, and print
+    /// the plan (families that apply and those skipped with why, cells, probes per endpoint, the writes
+    /// and deletes the run would send). Exit 0, or 2 on a usage error.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `--today`: a date, `YYYY-MM-DD`.
@@ -270,6 +275,7 @@ impl Default for RunArgs {
             baseline: None,
             accept: None,
             today: None,
+            dry_run: false,
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::report::{self, Report};
 use crate::reporters::Outputs;
 
 mod args;
+pub mod dry;
 mod judge;
 mod keep;
 mod phases;
@@ -24,6 +25,7 @@ mod secrets;
 
 pub use args::{RunArgs, parse_fail_on};
 pub use keep::KeptTarget;
+pub use secrets::load_secrets as load_secrets_file;
 
 /// The result of a run: its report and its exit code.
 #[derive(Debug)]
@@ -48,6 +50,9 @@ impl RunResult {
 
 /// Entry point of `cloison run`: print the summary, write the reports; the outcome is the exit code.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
+    if args.dry_run {
+        return dry_run(args);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -84,6 +89,19 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         runtime.block_on(kept.serve_until_signal(to_stdout));
     }
     CliError::check(result.report.outcome)
+}
+
+/// `--dry-run`: the profile loaded, the world generated and the probes planned as a run would, then the
+/// plan printed; nothing is deployed and no request is sent.
+fn dry_run(args: &RunArgs) -> Result<(), CliError> {
+    let redact = crate::redact::Secrets::default();
+    let (prepared, world) = phases::prepare(args, &redact)?;
+    let secrets = serde_json::Value::Object(prepared.secrets.clone());
+    let per_cell = args.per_cell.map(|n| n as usize);
+    let offline = dry::plan_offline(&prepared.profile, &secrets, world, args.seed, per_cell)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    print!("{}", dry::describe(&prepared.profile, &offline));
+    Ok(())
 }
 
 /// The short error form of the JSON report, wherever a JSON report was asked for (`--report DIR`

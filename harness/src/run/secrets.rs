@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use crate::exit::CliError;
 
 /// The secrets of a file, for `{{secrets.NAME}}`; a file that is not a table of strings is a usage error.
-pub(super) fn load_secrets(path: &std::path::Path) -> Result<Map<String, Value>, CliError> {
+pub fn load_secrets(path: &std::path::Path) -> Result<Map<String, Value>, CliError> {
     let text = crate::input::read_text(path, "secrets file")
         .map_err(|e| CliError::usage(e.to_string()))?;
     let table: toml::Table = toml::from_str(&text)

@@ -10,6 +10,7 @@ mod chantier;
 mod comptoir;
 #[cfg(feature = "containers")]
 mod container;
+mod corpus;
 mod coverage;
 mod depot;
 mod dossier;
@@ -17,6 +18,7 @@ mod echo;
 mod existing;
 mod explained;
 mod failing;
+mod first_hour;
 mod fuzz;
 mod generate;
 mod greffe;

@@ -36,10 +36,33 @@ impl Builder<'_> {
             }
             out.push_str(rest);
         }
-        if out.is_empty() {
+        // Paths are kept exactly: a framework that routes `/files/` answers `/files` with a redirect.
+        if out.is_empty() || (op.path.ends_with('/') && !out.ends_with('/')) {
             out.push('/');
         }
         out
+    }
+
+    /// Whether every path parameter of `op` names a value cloison has in a record's context (a record, an
+    /// account, a tenant): an operation with another parameter is not described (it would not load).
+    pub(super) fn params_known(&self, op: &Operation) -> bool {
+        let mut previous: Option<&str> = None;
+        for segment in op.segments() {
+            if !is_param(segment) {
+                previous = Some(segment);
+                continue;
+            }
+            let known = crate::openapi::param_name(segment).is_some_and(|name| {
+                matches!(
+                    vocab::param_role(name, previous),
+                    Some(ParamRole::Record(_) | ParamRole::Tenant | ParamRole::Account)
+                )
+            });
+            if !known {
+                return false;
+            }
+        }
+        true
     }
 
     /// The template of the path parameter `name` (after the segment `previous`) in `context`.
@@ -170,6 +193,7 @@ impl Builder<'_> {
     ) -> (Table, Vec<String>) {
         let mut t = Table::default();
         let mut skipped = Vec::new();
+        let mut carried = false;
         for (name, prop, required) in self.doc.properties(schema) {
             if prop.get("readOnly") == Some(&Value::Bool(true)) {
                 continue;
@@ -193,6 +217,18 @@ impl Builder<'_> {
                 if !sub.entries.is_empty() || required {
                     t.entries.push((name, Item::Table(sub), None));
                 }
+                continue;
+            }
+            if let Some(text) = carrier(context)
+                .filter(|_| !carried && depth == 0 && self.free_text(&name, prop, ty))
+            {
+                // The generated values the oracle recognises, in the record's first free text.
+                t.commented(
+                    &name,
+                    Item::Str(text.into()),
+                    "the generated values a leak shows",
+                );
+                carried = true;
                 continue;
             }
             if !required {
@@ -221,6 +257,18 @@ impl Builder<'_> {
             );
         }
         (t, skipped)
+    }
+
+    /// Whether a property is free text: a string of no enum and no format, not an identifier.
+    fn free_text(&self, name: &str, prop: &Value, ty: Option<&str>) -> bool {
+        let squashed = vocab::squash(name);
+        matches!(ty, Some("string") | None)
+            && self.doc.enum_values(prop).is_empty()
+            && prop.get("format").is_none()
+            && prop.get("pattern").is_none()
+            && !vocab::id_property(name)
+            && !squashed.ends_with("id")
+            && !squashed.ends_with("url")
     }
 
     /// The fill's template, through a `[maps.NAME]` table when the platform's enum spells cloison's values
@@ -267,6 +315,19 @@ impl Builder<'_> {
             return fill.template.clone();
         }
         fill.template.replacen("}}", &format!(" | {name}}}}}"), 1)
+    }
+}
+
+/// The text that carries a record's generated values, in the first free-text field of its create.
+fn carrier(context: Context) -> Option<&'static str> {
+    match context {
+        Context::Record(RecordKind::Case) => Some(
+            "{{person.first_name}} {{person.surname}}, NIR {{person.nir}}, {{case.case_number}}",
+        ),
+        Context::Record(RecordKind::Document) => Some("{{document.reference}}"),
+        Context::Record(RecordKind::Note) => Some("{{note.text}}"),
+        Context::Record(RecordKind::Decision) => Some("{{decision.text}}"),
+        _ => None,
     }
 }
 

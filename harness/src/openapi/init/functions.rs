@@ -111,6 +111,7 @@ impl Builder<'_> {
                 !self.used.contains(i)
                     && op.method == "GET"
                     && !self.operator_only(op, audiences)
+                    && (self.nouns.is_empty() || names_a_record_kind(op))
                     && op.segments().iter().filter(|s| is_param(s)).all(|s| {
                         param_name(s).is_some_and(|n| {
                             matches!(
@@ -149,6 +150,13 @@ impl Builder<'_> {
         }
         out
     }
+}
+
+/// Whether a word of `op`'s path names a record kind: where the document's own nouns name the records, a
+/// `GET` on anything else (a catalogue, the caller's profile) is no function of theirs, and answers none of
+/// the caller's records.
+fn names_a_record_kind(op: &Operation) -> bool {
+    path_words(op).iter().any(|w| vocab::kind_word(w).is_some())
 }
 
 /// The words of the last segment of `op`'s path joined by `_`, if it is not a parameter.

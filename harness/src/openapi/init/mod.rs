@@ -1,13 +1,14 @@
 //! `cloison init --openapi FILE|URL [--out PATH]`: a starting profile written from a platform's OpenAPI
 //! document.
 //!
-//! What the document says is mapped onto profile format 1: the health check, the login call and how its
+//! What the document says is mapped onto profile format 2, which loads as written: the health check, the login call and how its
 //! token is sent (from `securitySchemes` and the login answer), operator provisioning (operations secured
 //! by a scheme of their own: tenants, accounts, representations), record kinds guessed from path words
 //! (`/x`, `/x/{id}`, `/x/{id}/content`, nested lists), searches and exports, and request bodies whose
 //! property names match a generated value. What cannot be known from a document (who may see what, the
-//! roles granted each function) is written as a guess marked `# TODO`, and what cannot be guessed is
-//! written so that loading the profile fails on the `TODO` itself.
+//! roles granted each function, the accounts) is written as a safe default marked `# TODO`; operations
+//! that reset, seed, migrate or bulk-delete are excluded (`danger`); where the domain's words name no
+//! record kind, the document's own nouns do (`nouns`).
 //!
 //! Modules: `table` (TOML tables and values as written), `endpoint` (an operation as an endpoint table: its path
 //! template, query and body), `write` (the profile's order: header, health, roles, policy, maps, then the
@@ -15,8 +16,10 @@
 //! the operations that look like it).
 
 mod auth;
+mod danger;
 mod endpoint;
 mod functions;
+mod nouns;
 mod provisioning;
 mod resources;
 mod table;
@@ -152,8 +155,12 @@ struct Builder<'d> {
     maps: Vec<ValueMap>,
     /// Role enum values seen in account creation.
     role_values: Vec<String>,
-    /// Whether a resource is written under the platform's own name (format 2).
-    named: bool,
+    /// Whether identities sign themselves up (open registration): every one of them is then a plain user.
+    registered: bool,
+    /// Operations never described nor called: `METHOD /path` and why (see `danger`).
+    excluded: Vec<(String, &'static str)>,
+    /// The document's own nouns bound to record kinds (see `nouns`), for the header.
+    nouns: BTreeMap<String, cloison_suites::RecordKind>,
 }
 
 /// The operations of a document, with what init made of them.
@@ -164,9 +171,18 @@ pub fn draft(doc: &Document, openapi: Option<&str>) -> Draft {
         mapped: Vec::new(),
         maps: Vec::new(),
         role_values: Vec::new(),
-        named: false,
+        registered: false,
+        excluded: Vec::new(),
+        nouns: nouns::bind(doc),
     };
-    let text = b.write(openapi);
+    for (i, op) in doc.operations.iter().enumerate() {
+        if let Some(why) = danger::why(op) {
+            b.used.insert(i);
+            b.excluded.push((op.name(), why));
+        }
+    }
+    let nouns = b.nouns.clone();
+    let text = super::vocab::with_nouns(nouns, || b.write(openapi));
     Draft {
         todos: text.matches("TODO").count(),
         text,
@@ -323,9 +339,46 @@ mod tests {
             text.contains("{ name = \"fichier\", file = \"document\""),
             "{text}"
         );
-        // It does not load until the accounts are listed: the error is on a TODO.
-        let err =
-            crate::profile::Profile::parse(Path::new("p.toml"), text, None).expect_err("TODOs");
-        assert!(err.to_string().contains("role = \"TODO\""), "{err}");
+        // It loads as written: the accounts are placeholders marked TODO, the decisions safe defaults.
+        crate::profile::Profile::parse(Path::new("p.toml"), text, None).expect("loads as written");
+        assert!(text.contains("role = \"applicant\""), "{text}");
+    }
+
+    /// An OAuth2 password flow whose `tokenUrl` is relative and not in the document's paths, beside an open
+    /// sign-up: the login is the RFC 6749 form to the `tokenUrl` under the server path (not the sign-up,
+    /// which also takes a password), identities sign themselves up, and the profile loads as written.
+    #[test]
+    fn an_oauth2_password_flow_logs_in_at_its_token_url_as_a_form() {
+        let doc = Document::parse(
+            "grant.json",
+            r##"{"openapi": "3.1.0", "info": {"title": "Grants"},
+              "servers": [{"url": "https://grants.example.test/base"}],
+              "components": {"securitySchemes": {"o": {"type": "oauth2", "flows": {"password": {"tokenUrl": "api/v2/grant", "scopes": {}}}}}},
+              "security": [{"o": []}],
+              "paths": {
+                "/register": {"post": {"security": [], "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"email": {"type": "string"}, "password": {"type": "string"}}}}}},
+                  "responses": {"201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}}}}},
+                "/grants/": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"label": {"type": "string"}}}}}},
+                  "responses": {"201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}}}}},
+                "/grants/{grant_id}/": {"get": {"responses": {"200": {"description": "ok"}}}}
+              }}"##,
+        )
+        .expect("parses");
+        let text = draft(&doc, None).text;
+        assert!(
+            text.contains("[auth.login]\nmethod = \"POST\"\npath = \"/base/api/v2/grant\"\nform = { grant_type = \"password\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("token = { json = \"/access_token\" }"),
+            "{text}"
+        );
+        assert!(text.contains("source = \"register\""), "{text}");
+        assert!(text.contains("path = \"/base/register\""), "{text}");
+        assert!(
+            text.contains("path = \"/base/grants/{{case.id}}/\""),
+            "{text}"
+        );
+        crate::profile::Profile::parse(Path::new("p.toml"), &text, None).expect("loads as written");
     }
 }

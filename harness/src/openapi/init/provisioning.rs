@@ -13,16 +13,24 @@ use super::{Audiences, Builder, path_words};
 use crate::openapi::vocab::{self, Context};
 use crate::openapi::{Operation, Scheme, is_param};
 
-/// The profile's accounts when no operation creates them.
-const EXISTING_ACCOUNTS: &str = "# No operation creates accounts with an operator credential: accounts must already exist.\n\
+/// The profile's accounts when no operation creates them and no sign-up is open: two placeholder accounts
+/// that load, to be replaced (their passwords in the secrets file).
+const EXISTING_ACCOUNTS: &str = "# No operation creates accounts with an operator credential and no sign-up is open: accounts must\n\
+                 # already exist. TODO: one entry per account cloison may use (cloison role, login, password from the\n\
+                 # secrets file); these two load as written and log in once their logins and secrets are the platform's.\n\
                  [accounts]\n\
                  source = \"existing\"\n\n\
-                 # TODO: one entry per account cloison may use (tenant code, cloison role, login, password or token).\n\
                  [[accounts.existing]]\n\
-                 tenant = \"TODO\"\n\
-                 role = \"TODO\"  # applicant, representative, agent or tenant_admin\n\
-                 login = \"TODO\"\n\
-                 password = \"{{secrets.TODO}}\"\n\n";
+                 role = \"applicant\"\n\
+                 login = \"first-user@example.test\"  # TODO: an account of the platform\n\
+                 password = \"{{secrets.first_user_password}}\"\n\n\
+                 [[accounts.existing]]\n\
+                 role = \"applicant\"\n\
+                 login = \"second-user@example.test\"  # TODO: another account of the platform\n\
+                 password = \"{{secrets.second_user_password}}\"\n\n\
+                 # TODO: tenants, if the platform has them (see docs/profile-format.md, Tenants).\n\
+                 [tenants]\n\
+                 mode = \"none\"\n\n";
 
 /// The operator's operations recognised, by index in the document.
 struct Calls {
@@ -40,7 +48,10 @@ impl Builder<'_> {
     /// `[accounts]` and, when the operator creates accounts, `[provisioning]` with its calls.
     pub(super) fn provisioning(&mut self, audiences: &Audiences) -> String {
         let Some(calls) = self.operator_calls(audiences) else {
-            return EXISTING_ACCOUNTS.to_string();
+            return match self.signup() {
+                Some(i) => self.register(i),
+                None => EXISTING_ACCOUNTS.to_string(),
+            };
         };
         // Holder accounts: a case file that names its person's account needs one per person.
         let mut out = String::from("[accounts]\nsource = \"provision\"\n");
@@ -72,6 +83,28 @@ impl Builder<'_> {
                 out.push('\n');
             }
         }
+        out
+    }
+
+    /// `[accounts.register]`: open registration, every identity signing itself up.
+    fn register(&mut self, i: usize) -> String {
+        self.take(i, "accounts.register");
+        self.registered = true;
+        let op = &self.doc.operations[i];
+        let mut out = format!(
+            "# Open registration ({} {}): every identity signs itself up; a record belongs to who filed it (a\n\
+             # child's, to its representative). TODO: `holders = true` if the platform files records for a person's\n\
+             # own account (a create naming `{{{{person.account_id}}}}`).\n\
+             [accounts]\nsource = \"register\"\n\n",
+            op.method, op.path
+        );
+        let mut t = self.endpoint(op, Context::Identity);
+        self.extract_id(&mut t, op);
+        write_table(&mut out, "accounts.register", &t);
+        out.push_str(
+            "\n# TODO: the document names no tenant: identities are not split between organisations. If the\n\
+             # platform has tenants, see docs/profile-format.md (Tenants).\n[tenants]\nmode = \"none\"\n\n",
+        );
         out
     }
 
@@ -198,8 +231,8 @@ impl Builder<'_> {
             None => {
                 t.commented(
                     "extract",
-                    Item::Raw("{ TODO = \"/id\" }".into()),
-                    "TODO: where the answer holds the new object's identifier (`id = \"/pointer\"`)",
+                    Item::Raw("{ id = \"/id\" }".into()),
+                    "TODO: guessed: the answer's schema names no identifier",
                 );
             }
         }

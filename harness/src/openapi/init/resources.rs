@@ -57,11 +57,10 @@ impl Builder<'_> {
                 name_of(&names, RecordKind::Document)
             ));
         }
-        self.named = !names.is_empty();
         for name in &missing {
             let _ = writeln!(
                 out,
-                "# TODO: no operation of the document looks like {name}: describe it (a profile needs it).\n[{name}]\npath = \"TODO\"\n"
+                "# TODO: no operation of the document looks like {name}: describe it if the platform has one.\n"
             );
         }
         out
@@ -73,7 +72,8 @@ impl Builder<'_> {
         let mut chosen = Chosen::new();
         let mut lists: BTreeMap<RecordKind, Vec<usize>> = BTreeMap::new();
         for (i, op) in self.ops() {
-            if self.used.contains(&i) || self.operator_only(op, audiences) {
+            if self.used.contains(&i) || self.operator_only(op, audiences) || !self.params_known(op)
+            {
                 continue;
             }
             match role(op, &chosen) {
@@ -133,9 +133,16 @@ impl Builder<'_> {
                 continue;
             };
             let what = format!("resources.{}.{op_name}", name_of(names, kind));
-            self.take(i, &what);
             let op = &self.doc.operations[i];
-            let t = self.operation_table(op, kind, op_name, chosen);
+            let Some(t) = self.operation_table(op, kind, op_name, chosen) else {
+                let _ = writeln!(
+                    out,
+                    "# {} {} looks like {what}, but names no field to plant or search by: not described.\n",
+                    op.method, op.path
+                );
+                continue;
+            };
+            self.take(i, &what);
             out.push_str(&comment(op));
             write_table(out, &what, &t);
             out.push('\n');
@@ -149,18 +156,16 @@ impl Builder<'_> {
         kind: RecordKind,
         op_name: &str,
         chosen: &Chosen,
-    ) -> Table {
+    ) -> Option<Table> {
         let mut t = match op_name {
-            "update" => self.update(op, kind, chosen),
-            "search" => self.search(op),
+            "update" => self.update(op, kind, chosen)?,
+            "search" => self.search(op)?,
             _ => self.endpoint(op, Context::Record(kind)),
         };
         if op_name == "create" {
-            let who = if matches!(kind, RecordKind::Note | RecordKind::Decision) {
-                "agent"
-            } else {
-                "owner"
-            };
+            let staff = matches!(kind, RecordKind::Note | RecordKind::Decision)
+                && !self.nouns.values().any(|k| *k == kind);
+            let who = if staff { "agent" } else { "owner" };
             t.entries.insert(
                 0,
                 ("as".into(), Item::Str(who.into()), Some("TODO: `owner` (the record's person or representative) or `agent` (staff of its tenant)".into())),
@@ -172,12 +177,12 @@ impl Builder<'_> {
         {
             t.entries.retain(|(k, _, _)| k != "json");
         }
-        t
+        Some(t)
     }
 
     /// An update: a PATCH plants the marker in one text field the read shows, a PUT sends the create's
     /// body with the marker in it.
-    fn update(&mut self, op: &Operation, kind: RecordKind, chosen: &Chosen) -> Table {
+    fn update(&mut self, op: &Operation, kind: RecordKind, chosen: &Chosen) -> Option<Table> {
         let mut t = self.endpoint(op, Context::Record(kind));
         let body_props: Vec<String> = op
             .body
@@ -229,24 +234,13 @@ impl Builder<'_> {
                 }
                 t.str("marker", format!("/{field}"));
             }
-            None => {
-                t.commented(
-                    "json",
-                    Item::Raw("{ TODO = \"{{probe.marker}}\" }".into()),
-                    "TODO: a text field the write probe can plant its marker in",
-                );
-                t.commented(
-                    "marker",
-                    Item::Str("/TODO".into()),
-                    "TODO: where the marker shows when the record is read back",
-                );
-            }
+            None => return None,
         }
-        t
+        Some(t)
     }
 
     /// A search by the most identifying query parameter, filled with the victim's values.
-    fn search(&mut self, op: &Operation) -> Table {
+    fn search(&mut self, op: &Operation) -> Option<Table> {
         let mut t = self.endpoint(op, Context::Record(RecordKind::Case));
         let mut params: Vec<(u8, &str, &'static str)> = op
             .params(In::Query)
@@ -273,15 +267,9 @@ impl Builder<'_> {
                     comment,
                 );
             }
-            None => {
-                t.commented(
-                    "query",
-                    Item::Raw("{ TODO = \"{{person.nir}}\" }".into()),
-                    "TODO: the parameter that searches by a person's value",
-                );
-            }
+            None => return None,
         }
-        t
+        Some(t)
     }
 }
 

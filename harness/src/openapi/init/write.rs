@@ -1,6 +1,7 @@
 //! The profile as a whole: its header, health check, roles, policy and maps, then each section (written by
 //! its own module), then the operations left undescribed.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::table::{key, quote};
@@ -12,37 +13,10 @@ impl Builder<'_> {
     pub(super) fn write(&mut self, openapi: Option<&str>) -> String {
         let audiences = self.audiences();
         let mut out = String::new();
-        let title = if self.doc.title.is_empty() {
-            "platform"
-        } else {
-            self.doc.title.as_str()
-        };
-        let _ = writeln!(
-            out,
-            "# Starting profile written by `cloison init` from {} ({} operations).\n\
-             # Review every TODO, then: cloison run --target url:BASE_URL --profile THIS_FILE\n\
-             # Format: docs/profile-format.md.",
-            self.doc.source,
-            self.doc.operations.len()
-        );
-        out.push_str("format = 1\n");
-        let _ = writeln!(out, "name = {}", quote(title));
-        if let Some(field) = openapi {
-            let _ = writeln!(
-                out,
-                "# The document, so that `cloison run` also calls the operations this profile does not describe.\nopenapi = {}",
-                quote(field)
-            );
-        }
-        out.push('\n');
         self.health(&mut out);
         let provisioning = self.provisioning(&audiences);
         let auth = self.auth(&audiences);
         let resources = self.resources(&audiences);
-        if self.named {
-            // `entity` is a key of format 2: an older cloison says so instead of naming an unknown resource.
-            out = out.replacen("format = 1\n", "format = 2\n", 1);
-        }
         let transitions = self.transitions(&audiences);
         let functions = self.functions(&audiences);
         self.roles(&mut out);
@@ -53,8 +27,86 @@ impl Builder<'_> {
         out.push_str(&resources);
         out.push_str(&transitions);
         out.push_str(&functions);
+        self.exclusions(&mut out);
         self.leftovers(&mut out, &audiences);
+        let mut head = self.header();
+        head.push_str("format = 2\n");
+        let _ = writeln!(head, "name = {}", quote(self.title()));
+        if let Some(field) = openapi {
+            let _ = writeln!(
+                head,
+                "# The document, so that `cloison run` also calls the operations this profile does not describe.\nopenapi = {}",
+                quote(field)
+            );
+        }
+        head.push('\n');
+        head + &out
+    }
+
+    fn title(&self) -> &str {
+        if self.doc.title.is_empty() {
+            "platform"
+        } else {
+            self.doc.title.as_str()
+        }
+    }
+
+    /// The header: where the profile comes from, the next steps, and what was inferred from what.
+    fn header(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# Starting profile written by `cloison init` from {} ({} operations, {} described here).\n\
+             # It loads as written: every guess is a safe default marked TODO (who may see what, the roles, the\n\
+             # secrets). Next: cloison profile check THIS_FILE; cloison run --dry-run --profile THIS_FILE;\n\
+             # then cloison run --target url:BASE_URL --profile THIS_FILE. Format: docs/profile-format.md.\n\
+             #\n# Inferred from the document:",
+            self.doc.source,
+            self.doc.operations.len(),
+            self.mapped.len()
+        );
+        for (noun, kind) in &self.nouns {
+            let _ = writeln!(
+                out,
+                "#   the document's `{noun}` records hold cloison's {}s (its paths' own noun: a collection created and read by identifier)",
+                kind.name()
+            );
+        }
+        let mut sections: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (what, op) in &self.mapped {
+            let section = what.split('.').next().unwrap_or(what);
+            sections.entry(section).or_default().push(op);
+        }
+        for (section, ops) in &sections {
+            let shown: Vec<&str> = ops.iter().take(4).copied().collect();
+            let more = if ops.len() > 4 {
+                format!(" and {} more", ops.len() - 4)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "#   [{section}] from {}{more}", shown.join(", "));
+        }
+        if !self.excluded.is_empty() {
+            let _ = writeln!(
+                out,
+                "#   {} operations excluded as dangerous (listed in [probing] exclude)",
+                self.excluded.len()
+            );
+        }
+        out.push('\n');
         out
+    }
+
+    /// `[probing] exclude`: the dangerous operations, never called.
+    fn exclusions(&self, out: &mut String) {
+        if self.excluded.is_empty() {
+            return;
+        }
+        out.push_str("# Never called: operations that reset, seed, migrate, wipe or bulk-delete data.\n[probing]\nexclude = [\n");
+        for (name, why) in &self.excluded {
+            let _ = writeln!(out, "  {},  # {why}", quote(name));
+        }
+        out.push_str("]\n\n");
     }
 
     fn health(&mut self, out: &mut String) {
@@ -109,6 +161,20 @@ impl Builder<'_> {
     }
 
     fn policy(&mut self, out: &mut String) {
+        if self.registered {
+            out.push_str(
+                "# TODO: who may see what, in cloison's vocabulary (own, represented, assigned, tenant, nothing).\n\
+                 # Identities sign themselves up: each is a plain user, staff included, so the safe default is that\n\
+                 # each sees what it filed (a representative, what it filed for the person it represents). Widen a\n\
+                 # role only where the platform grants it more: a policy wider than the platform's hides its leaks.\n\
+                 [policy]\n\
+                 applicant = [\"own\"]\n\
+                 representative = [\"own\", \"represented\"]\n\
+                 agent = [\"nothing\"]\n\
+                 tenant_admin = [\"nothing\"]\n\n",
+            );
+            return;
+        }
         out.push_str(
             "# TODO: who may see what, in cloison's vocabulary (own, represented, assigned, tenant, nothing).\n\
              # A document does not say it: these are common defaults. A policy wider than the platform's hides\n\

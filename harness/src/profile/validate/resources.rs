@@ -304,8 +304,13 @@ impl Validator<'_> {
         };
         need(RecordKind::Case, &["create"])?;
         need(RecordKind::Case, &["read"])?;
-        need(RecordKind::Document, &["create"])?;
-        need(RecordKind::Document, &["download", "read"])?;
+        // Documents are optional (a platform may have none); a profile that names them creates and reads them.
+        let documents = out.contains_key(&RecordKind::Document)
+            || views.values().any(|(k, _)| *k == RecordKind::Document);
+        if documents {
+            need(RecordKind::Document, &["create"])?;
+            need(RecordKind::Document, &["download", "read"])?;
+        }
         Ok((out, views, names))
     }
 }
