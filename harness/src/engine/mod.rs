@@ -31,6 +31,7 @@ use crate::profile::{Endpoint, Profile};
 use crate::render::{RenderError, SendError};
 
 mod accounts;
+mod audit;
 mod bars;
 mod batch;
 mod blame;
