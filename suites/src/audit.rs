@@ -157,9 +157,9 @@ impl Rules {
     }
 
     fn in_window(&self, access: &Access, entry: &Entry) -> bool {
-        entry.time.is_none_or(|t| {
-            t >= access.span.0 - self.window && t <= access.span.1 + self.window
-        })
+        entry
+            .time
+            .is_none_or(|t| t >= access.span.0 - self.window && t <= access.span.1 + self.window)
     }
 
     fn names_actor(access: &Access, entry: &Entry) -> bool {
@@ -238,7 +238,10 @@ pub fn reconcile(accesses: &[Access], entries: &[Entry], rules: &Rules) -> Recon
     let mut gaps = Vec::new();
     for (i, access) in accesses.iter().enumerate() {
         let (logged, gap) = if access.must_be_logged() {
-            (entries.iter().any(|e| rules.logs(access, e)), Gap::Unlogged(i))
+            (
+                entries.iter().any(|e| rules.logs(access, e)),
+                Gap::Unlogged(i),
+            )
         } else if access.should_be_denied() {
             (
                 entries.iter().any(|e| rules.denies(access, e)),

@@ -33,22 +33,105 @@ fn each_access_is_matched_by_actor_record_and_time() {
     use Operation::*;
     use Relation::*;
     let rows: Vec<(&str, Access, Vec<Entry>, Option<bool>)> = vec![
-        ("an owner's own read is not required", access(Read, Own, false), vec![], None),
-        ("a represented read with its entry", access(Read, Represented, false), vec![entry("u-17", "d-99", 1000.5, None)], Some(true)),
-        ("an actor named by its login", access(Read, Assigned, false), vec![entry("agent-1@x", "d-99", 1000.5, Some("success"))], Some(true)),
-        ("no entry: unlogged", access(Read, Assigned, false), vec![], Some(false)),
-        ("another actor's entry", access(Read, Assigned, false), vec![entry("u-18", "d-99", 1000.5, None)], Some(false)),
-        ("another record's entry", access(Read, Assigned, false), vec![entry("u-17", "d-98", 1000.5, None)], Some(false)),
-        ("an entry long before", access(Read, Assigned, false), vec![entry("u-17", "d-99", 500.0, None)], Some(false)),
-        ("an entry within the window after", access(Read, Assigned, false), vec![entry("u-17", "d-99", 1100.0, None)], Some(true)),
-        ("a denied entry does not log a served read", access(Read, OtherTenant, false), vec![entry("u-17", "d-99", 1000.5, Some("denied"))], Some(false)),
-        ("an own update must be logged", access(Update, Own, false), vec![], Some(false)),
-        ("an own delete logged", access(Delete, Own, false), vec![entry("u-17", "d-99", 1000.5, None)], Some(true)),
-        ("a refused cross-tenant read with a denied event", access(Read, OtherTenant, true), vec![entry("u-17", "d-99", 1000.5, Some("DENIED"))], Some(true)),
-        ("a denied event that names no record", access(Read, SameTenant, true), vec![Entry { record: None, ..entry("u-17", "", 1000.5, Some("forbidden")) }], Some(true)),
-        ("a refused read without a denied event", access(Read, SameTenant, true), vec![entry("u-17", "d-99", 1000.5, None)], Some(false)),
-        ("a denied event of another record", access(Read, SameTenant, true), vec![entry("u-17", "d-1", 1000.5, Some("denied"))], Some(false)),
-        ("a refused own read is not the trail's business", access(Read, Own, true), vec![], None),
+        (
+            "an owner's own read is not required",
+            access(Read, Own, false),
+            vec![],
+            None,
+        ),
+        (
+            "a represented read with its entry",
+            access(Read, Represented, false),
+            vec![entry("u-17", "d-99", 1000.5, None)],
+            Some(true),
+        ),
+        (
+            "an actor named by its login",
+            access(Read, Assigned, false),
+            vec![entry("agent-1@x", "d-99", 1000.5, Some("success"))],
+            Some(true),
+        ),
+        (
+            "no entry: unlogged",
+            access(Read, Assigned, false),
+            vec![],
+            Some(false),
+        ),
+        (
+            "another actor's entry",
+            access(Read, Assigned, false),
+            vec![entry("u-18", "d-99", 1000.5, None)],
+            Some(false),
+        ),
+        (
+            "another record's entry",
+            access(Read, Assigned, false),
+            vec![entry("u-17", "d-98", 1000.5, None)],
+            Some(false),
+        ),
+        (
+            "an entry long before",
+            access(Read, Assigned, false),
+            vec![entry("u-17", "d-99", 500.0, None)],
+            Some(false),
+        ),
+        (
+            "an entry within the window after",
+            access(Read, Assigned, false),
+            vec![entry("u-17", "d-99", 1100.0, None)],
+            Some(true),
+        ),
+        (
+            "a denied entry does not log a served read",
+            access(Read, OtherTenant, false),
+            vec![entry("u-17", "d-99", 1000.5, Some("denied"))],
+            Some(false),
+        ),
+        (
+            "an own update must be logged",
+            access(Update, Own, false),
+            vec![],
+            Some(false),
+        ),
+        (
+            "an own delete logged",
+            access(Delete, Own, false),
+            vec![entry("u-17", "d-99", 1000.5, None)],
+            Some(true),
+        ),
+        (
+            "a refused cross-tenant read with a denied event",
+            access(Read, OtherTenant, true),
+            vec![entry("u-17", "d-99", 1000.5, Some("DENIED"))],
+            Some(true),
+        ),
+        (
+            "a denied event that names no record",
+            access(Read, SameTenant, true),
+            vec![Entry {
+                record: None,
+                ..entry("u-17", "", 1000.5, Some("forbidden"))
+            }],
+            Some(true),
+        ),
+        (
+            "a refused read without a denied event",
+            access(Read, SameTenant, true),
+            vec![entry("u-17", "d-99", 1000.5, None)],
+            Some(false),
+        ),
+        (
+            "a denied event of another record",
+            access(Read, SameTenant, true),
+            vec![entry("u-17", "d-1", 1000.5, Some("denied"))],
+            Some(false),
+        ),
+        (
+            "a refused own read is not the trail's business",
+            access(Read, Own, true),
+            vec![],
+            None,
+        ),
     ];
     for (name, access, entries, expected) in rows {
         let r = reconcile(std::slice::from_ref(&access), &entries, &Rules::default());
@@ -59,7 +142,11 @@ fn each_access_is_matched_by_actor_record_and_time() {
                 assert_eq!(counted, 1, "{name}");
                 assert_eq!(r.gaps.is_empty(), logged, "{name}: {:?}", r.gaps);
                 if !logged {
-                    let gap = if access.refused { Gap::DeniedUnlogged(0) } else { Gap::Unlogged(0) };
+                    let gap = if access.refused {
+                        Gap::DeniedUnlogged(0)
+                    } else {
+                        Gap::Unlogged(0)
+                    };
                     assert_eq!(r.gaps, vec![gap], "{name}");
                 }
             }
@@ -70,10 +157,15 @@ fn each_access_is_matched_by_actor_record_and_time() {
 #[test]
 fn declared_actions_narrow_what_logs_an_operation() {
     let mut rules = Rules::default();
-    rules.actions.insert(Operation::Read, vec!["read_case".into()]);
+    rules
+        .actions
+        .insert(Operation::Read, vec!["read_case".into()]);
     let a = access(Operation::Read, Relation::Assigned, false);
     assert!(!rules.logs(&a, &entry("u-17", "d-99", 1000.0, None)));
-    let read = Entry { action: Some("READ_CASE".into()), ..entry("u-17", "d-99", 1000.0, None) };
+    let read = Entry {
+        action: Some("READ_CASE".into()),
+        ..entry("u-17", "d-99", 1000.0, None)
+    };
     assert!(rules.logs(&a, &read));
 }
 
@@ -82,10 +174,28 @@ fn shares_count_per_kind_operation_and_answer() {
     let served = access(Operation::Read, Relation::Assigned, false);
     let refused = access(Operation::Read, Relation::OtherTenant, true);
     let entries = [entry("u-17", "d-99", 1000.5, None)];
-    let r = reconcile(&[served.clone(), served, refused], &entries, &Rules::default());
+    let r = reconcile(
+        &[served.clone(), served, refused],
+        &entries,
+        &Rules::default(),
+    );
     assert_eq!(r.shares.len(), 2);
-    assert_eq!((r.shares[0].refused, r.shares[0].accesses, r.shares[0].logged), (false, 2, 2));
-    assert_eq!((r.shares[1].refused, r.shares[1].accesses, r.shares[1].logged), (true, 1, 0));
+    assert_eq!(
+        (
+            r.shares[0].refused,
+            r.shares[0].accesses,
+            r.shares[0].logged
+        ),
+        (false, 2, 2)
+    );
+    assert_eq!(
+        (
+            r.shares[1].refused,
+            r.shares[1].accesses,
+            r.shares[1].logged
+        ),
+        (true, 1, 0)
+    );
     assert_eq!(r.gaps, vec![Gap::DeniedUnlogged(2)]);
 }
 

@@ -42,6 +42,8 @@ pub(super) fn epoch_now() -> f64 {
 /// The trail as read: its lines (JSON values), and the page each came with (endpoint sources).
 struct Trail {
     source: String,
+    /// Who read it (`operator`, an identity's key, `log`).
+    reader: String,
     lines: Vec<(Value, Option<usize>)>,
     pages: Vec<Exchange>,
     unreadable: usize,
@@ -119,20 +121,35 @@ impl Executor<'_> {
                 let (lines, unreadable) = json_lines(&text);
                 Ok(Trail {
                     source: format!("file {}", path.display()),
+                    reader: "log".into(),
                     lines: lines.into_iter().map(|v| (v, None)).collect(),
                     pages: Vec::new(),
                     unreadable,
                 })
             }
-            TrailSource::Logs => Err(
-                "not applicable: `[audit] logs = true` reads the application container's logs, and this target was not deployed from `[deploy]` by this run".into(),
-            ),
+            TrailSource::Logs => {
+                let logs = self.options.app_logs.as_ref().ok_or(
+                    "`[audit] logs = true` reads the application container's logs, and this target was not deployed from `[deploy]` by this run (`--target deploy` or `image:`)",
+                )?;
+                let text = logs.read(MAX_TRAIL_BYTES as usize).await?;
+                let (lines, unreadable) = json_lines(&text);
+                Ok(Trail {
+                    source: "logs of the application container".into(),
+                    reader: "log".into(),
+                    lines: lines.into_iter().map(|v| (v, None)).collect(),
+                    pages: Vec::new(),
+                    unreadable,
+                })
+            }
             TrailSource::Endpoint {
                 endpoint,
                 role,
                 items,
                 page_size,
-            } => self.read_pages(endpoint, role.as_deref(), items.as_deref(), *page_size).await,
+            } => {
+                self.read_pages(endpoint, role.as_deref(), items.as_deref(), *page_size)
+                    .await
+            }
         }
     }
 
@@ -147,6 +164,7 @@ impl Executor<'_> {
         let (session, who) = self.trail_session(role)?;
         let mut trail = Trail {
             source: format!("{} {} as {who}", endpoint.method, endpoint.path.text()),
+            reader: role.map_or_else(|| "operator".to_string(), |_| who.clone()),
             lines: Vec::new(),
             pages: Vec::new(),
             unreadable: 0,
@@ -165,7 +183,9 @@ impl Executor<'_> {
                     ex.observed.status
                 ));
             }
-            let page = ex.json().ok_or("the audit trail's endpoint answered no JSON")?;
+            let page = ex
+                .json()
+                .ok_or("the audit trail's endpoint answered no JSON")?;
             let list = match items {
                 Some(pointer) => page.pointer(pointer).cloned(),
                 None => Some(page),
@@ -181,7 +201,9 @@ impl Executor<'_> {
             let short = list.len() < size;
             let page_index = trail.pages.len();
             trail.pages.push(ex.kept());
-            trail.lines.extend(list.into_iter().map(|v| (v, Some(page_index))));
+            trail
+                .lines
+                .extend(list.into_iter().map(|v| (v, Some(page_index))));
             if short {
                 break;
             }
@@ -195,14 +217,18 @@ impl Executor<'_> {
             None => {
                 let provisioning = (self.profile.provisioning.as_ref())
                     .ok_or("`[audit]` reads as the operator, but the profile has no [provisioning] operator")?;
-                let session = self.operator_session(provisioning).map_err(|e| e.to_string())?;
+                let session = self
+                    .operator_session(provisioning)
+                    .map_err(|e| e.to_string())?;
                 Ok((session, "the operator".into()))
             }
             Some(role) => {
                 let key = (self.plan.accounts.iter())
                     .find(|a| a.role == role && self.has_session(&a.key))
                     .map(|a| a.key.clone())
-                    .ok_or_else(|| format!("no identity of role {role} is logged in to read the audit trail"))?;
+                    .ok_or_else(|| {
+                        format!("no identity of role {role} is logged in to read the audit trail")
+                    })?;
                 let session = self.session(&key).ok_or("no session")?;
                 Ok((session, key))
             }
@@ -218,7 +244,10 @@ impl Executor<'_> {
         let mut findings = self.gap_findings(&reconciled, &accesses, &origin, &sent, audit);
         let (data, content) = self.content_findings(trail);
         findings.extend(content);
-        (coverage(trail, &reconciled, &accesses, &origin, &sent, data), findings)
+        (
+            coverage(trail, &reconciled, &accesses, &origin, &sent, data),
+            findings,
+        )
     }
 
     /// The accesses to reconcile (reads and downloads, updates and deletes of a record), with the index of
@@ -316,7 +345,11 @@ impl Executor<'_> {
                 verdict,
                 exchange: Some(s.exchange.clone()),
                 at: self.started.elapsed().as_secs_f64(),
-                sequence: self.counters.sequence.load(std::sync::atomic::Ordering::SeqCst).max(1),
+                sequence: self
+                    .counters
+                    .sequence
+                    .load(std::sync::atomic::Ordering::SeqCst)
+                    .max(1),
                 explanation,
                 steps: Vec::new(),
             });
@@ -328,7 +361,7 @@ impl Executor<'_> {
     fn content_findings(&self, trail: &Trail) -> (Vec<AuditData>, Vec<Judged>) {
         let mut data = Vec::new();
         let mut findings = Vec::new();
-        let reader = trail.source.split(" as ").nth(1).unwrap_or("trail").to_string();
+        let reader = trail.reader.clone();
         for (n, (line, page)) in trail.lines.iter().enumerate() {
             let text = line.to_string();
             let hits: Vec<Hit> = (self.scanner.scan(text.as_bytes()).into_iter())

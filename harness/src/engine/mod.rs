@@ -109,6 +109,8 @@ pub struct EngineOptions {
     pub redact: crate::redact::Secrets,
     /// Go on when the preflight finds records on the target before seeding (`--allow-dirty`).
     pub allow_dirty: bool,
+    /// The application container of a `[deploy]` run: `[audit] logs = true` reads the trail there.
+    pub app_logs: Option<crate::target::ContainerLogs>,
 }
 
 pub use cloison_suites::outcome::GIVE_UP_AFTER;

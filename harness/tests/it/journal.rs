@@ -23,7 +23,9 @@ use cloison_harness::report::Evidence;
 use cloison_harness::run::execute;
 use serde_json::{Value, json};
 
-use crate::support::answer::{Upload, credential, file_answer, header_is, not_found, reply, text, upload};
+use crate::support::answer::{
+    Upload, credential, file_answer, header_is, not_found, reply, text, upload,
+};
 use crate::support::directory::{Account, Directory};
 use crate::support::files::ProfileFiles;
 use crate::support::library::{MockRun, assert_clean, url_args};
@@ -51,7 +53,11 @@ struct Db {
 impl Db {
     fn caller(&self, headers: &HeaderMap) -> Option<&Account<String>> {
         let token = credential(headers, "Care ")?;
-        let id = self.tokens.iter().find(|(t, _)| t == token).map(|(_, m)| m)?;
+        let id = self
+            .tokens
+            .iter()
+            .find(|(t, _)| t == token)
+            .map(|(_, m)| m)?;
         self.directory.account(id.as_str())
     }
 
@@ -92,11 +98,19 @@ fn unauthorized() -> Response {
     reply(StatusCode::UNAUTHORIZED, json!({ "error": "sign in" }))
 }
 
-async fn create_agency(headers: HeaderMap, State(j): Shared, axum::Json(body): axum::Json<Value>) -> Response {
+async fn create_agency(
+    headers: HeaderMap,
+    State(j): Shared,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     if !header_is(&headers, "X-Ops", OPS_KEY) {
         return not_found();
     }
-    j.db.lock().expect("db").directory.tenants.push(text(&body, "code"));
+    j.db.lock()
+        .expect("db")
+        .directory
+        .tenants
+        .push(text(&body, "code"));
     reply(StatusCode::CREATED, json!({ "ok": true }))
 }
 
@@ -111,20 +125,34 @@ async fn create_member(
     }
     let mut db = j.db.lock().expect("db");
     let id = format!("u{}", db.directory.accounts.len() + 1);
-    db.directory.enrol(id.clone(), code, &body, ["login", "pw", "role"]);
+    db.directory
+        .enrol(id.clone(), code, &body, ["login", "pw", "role"]);
     reply(StatusCode::CREATED, json!({ "id": id }))
 }
 
-async fn create_mandate(headers: HeaderMap, State(j): Shared, axum::Json(body): axum::Json<Value>) -> Response {
+async fn create_mandate(
+    headers: HeaderMap,
+    State(j): Shared,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     if !header_is(&headers, "X-Ops", OPS_KEY) {
         return not_found();
     }
     let mut db = j.db.lock().expect("db");
-    let number = db.directory.represent(text(&body, "rep"), text(&body, "holder"));
-    reply(StatusCode::CREATED, json!({ "mandate": number.to_string() }))
+    let number = db
+        .directory
+        .represent(text(&body, "rep"), text(&body, "holder"));
+    reply(
+        StatusCode::CREATED,
+        json!({ "mandate": number.to_string() }),
+    )
 }
 
-async fn revoke_mandate(headers: HeaderMap, State(j): Shared, Path(number): Path<usize>) -> Response {
+async fn revoke_mandate(
+    headers: HeaderMap,
+    State(j): Shared,
+    Path(number): Path<usize>,
+) -> Response {
     if !header_is(&headers, "X-Ops", OPS_KEY) {
         return not_found();
     }
@@ -137,8 +165,10 @@ async fn revoke_mandate(headers: HeaderMap, State(j): Shared, Path(number): Path
 
 async fn session(State(j): Shared, axum::Json(body): axum::Json<Value>) -> Response {
     let mut db = j.db.lock().expect("db");
-    let Some(id) = (db.directory.signed_in(&text(&body, "login"), &text(&body, "pw"))).map(|m| m.id.clone())
-    else {
+    let Some(id) = (db
+        .directory
+        .signed_in(&text(&body, "login"), &text(&body, "pw")))
+    .map(|m| m.id.clone()) else {
         return unauthorized();
     };
     let token = format!("cj-{}-{id}", db.tokens.len() + 1);
@@ -146,7 +176,11 @@ async fn session(State(j): Shared, axum::Json(body): axum::Json<Value>) -> Respo
     reply(StatusCode::OK, json!({ "token": token }))
 }
 
-async fn create_file(headers: HeaderMap, State(j): Shared, axum::Json(body): axum::Json<Value>) -> Response {
+async fn create_file(
+    headers: HeaderMap,
+    State(j): Shared,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
     let mut db = j.db.lock().expect("db");
     let Some(me) = db.caller(&headers) else {
         return unauthorized();
@@ -155,12 +189,21 @@ async fn create_file(headers: HeaderMap, State(j): Shared, axum::Json(body): axu
     if !db.directory.acts_for(me, holder.as_str()) {
         return reply(StatusCode::FORBIDDEN, json!({ "error": "not yours" }));
     }
-    let Some(agency) = db.directory.account(holder.as_str()).map(|a| a.tenant.clone()) else {
+    let Some(agency) = db
+        .directory
+        .account(holder.as_str())
+        .map(|a| a.tenant.clone())
+    else {
         return not_found();
     };
     let login = me.login.clone();
     let id = format!("CF-{}", db.files.len() + 1);
-    db.files.push(CareFile { id: id.clone(), agency, holder, content: body });
+    db.files.push(CareFile {
+        id: id.clone(),
+        agency,
+        holder,
+        content: body,
+    });
     j.log(&login, "carefile.create", &id, "ok");
     reply(StatusCode::CREATED, json!({ "file": id }))
 }
@@ -189,7 +232,12 @@ async fn read_file(headers: HeaderMap, State(j): Shared, Path(id): Path<String>)
     reply(StatusCode::OK, answer)
 }
 
-async fn attach(headers: HeaderMap, State(j): Shared, Path(id): Path<String>, mut multipart: Multipart) -> Response {
+async fn attach(
+    headers: HeaderMap,
+    State(j): Shared,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
     let Ok(Some(file)) = upload(&mut multipart, "blob", "paper").await else {
         return reply(StatusCode::BAD_REQUEST, json!({ "error": "blob" }));
     };
@@ -345,7 +393,10 @@ async fn run_journal_with(gap: bool, profile: &str) -> MockRun<Journal> {
     let args = url_args(addr, &files, 11, 2, 8);
     let result = execute(&args).await.expect("the run completes");
     server.abort();
-    MockRun { result, mock: journal }
+    MockRun {
+        result,
+        mock: journal,
+    }
 }
 
 /// Reads by caregivers and families not logged: a proven audit-trail finding naming the read, at default
@@ -362,11 +413,20 @@ async fn journal_reads_without_a_trace_are_a_proven_audit_gap() {
     assert_eq!(cause.evidence, Evidence::ProvenUntraced, "{cause:?}");
     for cause in &report.root_causes {
         assert_eq!(cause.family.name(), "audit-trail", "{}", report.summary());
-        assert_ne!(cause.relation, "own", "a person's own read needs no entry: {cause:?}");
+        assert_ne!(
+            cause.relation, "own",
+            "a person's own read needs no entry: {cause:?}"
+        );
     }
     let audit = report.audit.as_ref().expect("an audit section");
     assert!(audit.logged_percent < 100.0, "{audit:?}");
-    assert!(audit.unlogged.iter().all(|g| g.request.starts_with("curl ")), "{audit:?}");
+    assert!(
+        audit
+            .unlogged
+            .iter()
+            .all(|g| g.request.starts_with("curl ")),
+        "{audit:?}"
+    );
     assert!(audit.data_found.is_empty(), "{audit:?}");
 }
 
@@ -379,8 +439,14 @@ async fn journal_fixed_twin_logs_every_access_and_is_clean() {
     let audit = report.audit.as_ref().expect("an audit section");
     assert_eq!(audit.logged_percent, 100.0, "{audit:?}");
     assert!(audit.unlogged.is_empty(), "{audit:?}");
-    assert!(audit.shares.iter().any(|s| !s.refused && s.accesses > 0), "{audit:?}");
-    assert!(audit.shares.iter().any(|s| s.refused && s.accesses > 0), "refusals were checked: {audit:?}");
+    assert!(
+        audit.shares.iter().any(|s| !s.refused && s.accesses > 0),
+        "{audit:?}"
+    );
+    assert!(
+        audit.shares.iter().any(|s| s.refused && s.accesses > 0),
+        "refusals were checked: {audit:?}"
+    );
     let family = (report.coverage.families.iter())
         .find(|f| f.family == "audit-trail")
         .expect("the family is in the coverage");

@@ -52,12 +52,18 @@ async fn the_hardened_portal_is_clean_with_every_family_run() {
         // and none of the special-category content.
         let audit = report.audit.as_ref().expect("the audit section");
         assert_eq!(audit.logged_percent, 100.0, "seed {seed}: {audit:?}");
-        assert!(audit.unlogged.is_empty() && audit.data_found.is_empty(), "seed {seed}: {audit:?}");
+        assert!(
+            audit.unlogged.is_empty() && audit.data_found.is_empty(),
+            "seed {seed}: {audit:?}"
+        );
         for share in &audit.shares {
             assert_eq!(share.logged, share.accesses, "seed {seed}: {share:?}");
         }
         assert!(
-            audit.shares.iter().any(|s| s.kind == "document" && !s.refused && s.accesses > 0),
+            audit
+                .shares
+                .iter()
+                .any(|s| s.kind == "document" && !s.refused && s.accesses > 0),
             "seed {seed}: document reads were checked: {audit:?}"
         );
     }

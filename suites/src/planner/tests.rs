@@ -688,10 +688,17 @@ fn without_a_trail_to_read_the_audit_family_does_not_apply_and_says_why() {
         .find(|f| f.family == Family::AuditTrail)
         .expect("listed");
     let skipped = family.skipped.as_deref().unwrap_or_default();
-    assert!(skipped.starts_with("not applicable: no [audit] section"), "{family:?}");
+    assert!(
+        skipped.starts_with("not applicable: no [audit] section"),
+        "{family:?}"
+    );
     let with_trail = plan(&population(), &policy(), &surface(), config());
     let family = (with_trail.coverage.iter())
         .find(|f| f.family == Family::AuditTrail)
         .expect("listed");
-    assert_eq!((family.skipped.as_deref(), family.probes), (None, 0), "{family:?}");
+    assert_eq!(
+        (family.skipped.as_deref(), family.probes),
+        (None, 0),
+        "{family:?}"
+    );
 }

@@ -55,7 +55,9 @@ impl Validator<'_> {
             Some(w) if w.is_finite() && w >= 0.0 && w <= MAX_WINDOW_SECONDS => rules.window = w,
             Some(w) => self.report(self.err(
                 &at.key("window"),
-                format!("`{w}` seconds: expected a number of seconds from 0 to {MAX_WINDOW_SECONDS}"),
+                format!(
+                    "`{w}` seconds: expected a number of seconds from 0 to {MAX_WINDOW_SECONDS}"
+                ),
             )),
         }
         for (name, actions) in raw.actions {
@@ -99,18 +101,27 @@ impl Validator<'_> {
         roles: Option<&std::collections::BTreeMap<String, String>>,
     ) -> Result<TrailSource, ProfileError> {
         let logs = raw.logs == Some(true);
-        let given = usize::from(raw.endpoint.is_some()) + usize::from(logs) + usize::from(raw.file.is_some());
+        let given = usize::from(raw.endpoint.is_some())
+            + usize::from(logs)
+            + usize::from(raw.file.is_some());
         if given != 1 {
             return Err(self.err(
                 at,
                 "expected exactly one source of the trail: `endpoint` (a paginated call), `logs = true` (the application container's JSON lines) or `file` (a JSON-lines file)",
             ));
         }
-        let endpoint_only = [("as", raw.caller.is_some()), ("items", raw.items.is_some()), ("page_size", raw.page_size.is_some())];
+        let endpoint_only = [
+            ("as", raw.caller.is_some()),
+            ("items", raw.items.is_some()),
+            ("page_size", raw.page_size.is_some()),
+        ];
         if raw.endpoint.is_none()
             && let Some((key, _)) = endpoint_only.iter().find(|(_, set)| *set)
         {
-            return Err(self.err(&at.key(key), format!("`{key}` applies to an `endpoint` source only")));
+            return Err(self.err(
+                &at.key(key),
+                format!("`{key}` applies to an `endpoint` source only"),
+            ));
         }
         if let Some(file) = &raw.file {
             return Ok(TrailSource::File(match base {
@@ -130,7 +141,10 @@ impl Validator<'_> {
         }
         let role = match raw.caller.as_deref() {
             None | Some("operator") => None,
-            Some(role) if roles.is_none_or(|r| r.contains_key(role)) || self.staff.iter().any(|s| s == role) => {
+            Some(role)
+                if roles.is_none_or(|r| r.contains_key(role))
+                    || self.staff.iter().any(|s| s == role) =>
+            {
                 Some(role.to_string())
             }
             Some(role) => {
@@ -140,7 +154,11 @@ impl Validator<'_> {
                 ));
             }
         };
-        let items = raw.items.as_deref().map(|p| self.pointer(&at.key("items"), p)).transpose()?;
+        let items = raw
+            .items
+            .as_deref()
+            .map(|p| self.pointer(&at.key("items"), p))
+            .transpose()?;
         let page_size = match raw.page_size {
             None => 200,
             Some(n) if (1..=10_000).contains(&n) => n,
