@@ -148,10 +148,12 @@ impl Validator<'_> {
                 Some(role.to_string())
             }
             Some(role) => {
-                return Err(self.err(
+                // Reported, and the endpoint is still checked: every mistake at once.
+                self.report(self.err(
                     &at.key("as"),
                     format!("unknown caller `{role}`: expected `operator` or a role of [roles] or the policy"),
                 ));
+                None
             }
         };
         let items = raw
