@@ -77,7 +77,7 @@ pub enum TrailSource {
     /// A paginated endpoint, called by the operator (`None`) or an identity of a role.
     Endpoint {
         /// The call (`{{page.*}}` in its templates).
-        endpoint: Endpoint,
+        endpoint: Box<Endpoint>,
         /// The role whose identity calls it; `None`: the operator credential.
         role: Option<String>,
         /// Where the entries are in a page.

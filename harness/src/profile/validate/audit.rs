@@ -52,7 +52,7 @@ impl Validator<'_> {
         }
         match raw.window {
             None => {}
-            Some(w) if w.is_finite() && w >= 0.0 && w <= MAX_WINDOW_SECONDS => rules.window = w,
+            Some(w) if (0.0..=MAX_WINDOW_SECONDS).contains(&w) => rules.window = w,
             Some(w) => self.report(self.err(
                 &at.key("window"),
                 format!(
@@ -172,7 +172,7 @@ impl Validator<'_> {
             }
         };
         Ok(TrailSource::Endpoint {
-            endpoint: self.endpoint(&at_endpoint, endpoint, ROOTS_AUDIT)?,
+            endpoint: Box::new(self.endpoint(&at_endpoint, endpoint, ROOTS_AUDIT)?),
             role,
             items,
             page_size,
