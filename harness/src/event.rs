@@ -106,6 +106,73 @@ pub struct StatefulCoverage {
     pub endpoints: BTreeSet<String>,
 }
 
+/// The report's audit section: the platform's trail reconciled with what the run did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditCoverage {
+    /// Where the trail was read (`endpoint GET /path as operator`, `file PATH`, `logs of the application
+    /// container`).
+    pub source: String,
+    /// Entries read (lines that are JSON objects).
+    pub entries: usize,
+    /// Lines that were not JSON objects (skipped).
+    #[serde(default)]
+    pub unreadable: usize,
+    /// Per record kind, operation and answer: accesses that should be in the trail, and those it holds.
+    pub shares: Vec<AuditShare>,
+    /// The share of served accesses logged, in percent (100 when there were none).
+    pub logged_percent: f64,
+    /// The accesses the trail does not show as it should, with their request (the first 100).
+    pub unlogged: Vec<AuditGap>,
+    /// Special-category values found in the trail (the first 100).
+    pub data_found: Vec<AuditData>,
+    /// Why the trail was not read, if it was not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_run: Option<String>,
+}
+
+/// Accesses of one record kind, operation and answer, and how many the trail holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditShare {
+    /// Record kind.
+    pub kind: String,
+    /// `read`, `create`, `update` or `delete`.
+    pub operation: String,
+    /// Refused attempts (logged means a denied event), else served accesses.
+    pub refused: bool,
+    /// Accesses that should be in the trail.
+    pub accesses: usize,
+    /// Those it holds.
+    pub logged: usize,
+}
+
+/// An access the trail does not show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditGap {
+    /// Who sent it (identity key).
+    pub actor: String,
+    /// The record (its key).
+    pub record: String,
+    /// Record kind.
+    pub kind: String,
+    /// `read`, `create`, `update` or `delete`.
+    pub operation: String,
+    /// Whether it was refused (then a denied event is missing).
+    pub refused: bool,
+    /// The request (curl inside, credentials redacted).
+    pub request: String,
+}
+
+/// A special-category value found in the trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditData {
+    /// The value's kind (`nir`, `document_file_name`...).
+    pub field: String,
+    /// The value.
+    pub canary: String,
+    /// The entry it was found in (1-based, in the order read).
+    pub entry: usize,
+}
+
 /// Why a planned probe was not sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotSent {
@@ -212,6 +279,13 @@ pub enum Event<'e> {
         /// The endpoint key of the subject's read, when it has one.
         read: Option<&'e str>,
     },
+    /// The audit trail was reconciled (or could not be read): its section and its findings.
+    Audited {
+        /// The report's audit section.
+        coverage: &'e AuditCoverage,
+        /// Findings: accesses not logged, refusals not logged, special-category data in the trail.
+        findings: &'e [Judged],
+    },
     /// The run ended: its counts.
     Finished {
         /// Counts and rates.
@@ -283,6 +357,8 @@ pub struct Outcome {
     pub stateful: StatefulCoverage,
     /// What the preflight found on a target that was not clean, when `--allow-dirty` let the run go on.
     pub leftovers: Option<String>,
+    /// The audit trail reconciled, when the profile says how to read it.
+    pub audit: Option<AuditCoverage>,
 }
 
 impl Outcome {
@@ -424,6 +500,22 @@ impl Collecting {
         }
     }
 
+    /// The audit trail's section: its findings, its checks as the family's executed count, and why it was
+    /// not read.
+    fn audited(&mut self, coverage: &AuditCoverage, findings: &[Judged]) {
+        let outcome = &mut self.outcome;
+        let family = Family::AuditTrail.name().to_string();
+        let checked: usize = coverage.shares.iter().map(|s| s.accesses).sum();
+        if coverage.not_run.is_none() {
+            *outcome.executed.entry(family.clone()).or_default() += checked.max(1);
+        }
+        if let Some(why) = &coverage.not_run {
+            outcome.not_applicable.insert(family, (1, why.clone()));
+        }
+        outcome.events.extend(findings.iter().cloned());
+        outcome.audit = Some(coverage.clone());
+    }
+
     /// The stateful suite's coverage: its transitions' endpoints, its checks, and why it did not run.
     fn stateful(&mut self, coverage: &StatefulCoverage, read: Option<&str>) {
         let outcome = &mut self.outcome;
@@ -467,6 +559,7 @@ impl Sink for Collector {
                 state.outcome.events.push(judged.clone());
             }
             Event::Reproducer(judged) => state.outcome.reproducers.push(judged.clone()),
+            Event::Audited { coverage, findings } => state.audited(coverage, findings),
             Event::StatefulCovered { coverage, read } => state.stateful(coverage, read),
             Event::Finished {
                 stats,

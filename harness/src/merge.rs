@@ -105,6 +105,7 @@ pub fn merge(shards: &[Report], fail_on: FailOn) -> Result<Report, MergeError> {
         warnings,
         failures: verdict.failures,
         pace: None,
+        audit: None,
     })
 }
 

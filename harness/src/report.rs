@@ -30,6 +30,9 @@ pub enum Evidence {
     /// The data was changed, destroyed or moved out of its owner's reach by someone who may not (proven by
     /// reading it back).
     ProvenTampering,
+    /// The platform's audit trail does not show an access or a change the run made and was served
+    /// (proven by the run's own request against the trail read whole).
+    ProvenUntraced,
     /// A success where a refusal was expected, without foreign data: status-only evidence.
     Suspicious,
 }
@@ -40,6 +43,7 @@ impl Evidence {
         match self {
             Evidence::ProvenLeak => "PROVEN LEAK",
             Evidence::ProvenTampering => "PROVEN TAMPERING",
+            Evidence::ProvenUntraced => "PROVEN UNTRACED",
             Evidence::Suspicious => "SUSPICIOUS",
         }
     }
@@ -49,6 +53,7 @@ impl Evidence {
         match verdict {
             Verdict::Leak(_) => Some(Evidence::ProvenLeak),
             Verdict::Tampering(_) => Some(Evidence::ProvenTampering),
+            Verdict::Untraced(_) => Some(Evidence::ProvenUntraced),
             Verdict::Suspicious(_) => Some(Evidence::Suspicious),
             _ => None,
         }
@@ -318,6 +323,11 @@ pub struct Report {
     /// stopped before sending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pace: Option<crate::http::PaceReport>,
+    /// The audit-trail family's section: the platform's trail reconciled with what the run did (share of
+    /// accesses logged per kind and operation, the unlogged ones with their request, data found in it);
+    /// absent when the profile has no `[audit]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<crate::event::AuditCoverage>,
 }
 
 /// How to describe the identities and records of a run in findings.
@@ -521,7 +531,9 @@ impl Evidence {
     /// How its label stands out.
     pub fn tone(self) -> Tone {
         match self {
-            Evidence::ProvenLeak | Evidence::ProvenTampering => Tone::Alarm,
+            Evidence::ProvenLeak | Evidence::ProvenTampering | Evidence::ProvenUntraced => {
+                Tone::Alarm
+            }
             Evidence::Suspicious => Tone::Caution,
         }
     }
@@ -718,6 +730,7 @@ mod tests {
             warnings: vec!["auth.logout is declared but no probe used it".into()],
             failures: Vec::new(),
             pace: None,
+            audit: None,
         }
     }
 

@@ -50,6 +50,10 @@ pub enum Family {
     /// Credentials forged from an attacker's own JSON Web Token (signature unchecked, `alg: none`, a weak
     /// signing key), claims swapped to a victim, reading the victim's records.
     ForgedCredential,
+    /// The platform's audit trail reconciled with what the run did: every access to another's record and
+    /// every change has an entry naming actor and record, refusals appear as denied events, and the trail
+    /// holds none of the processing's special-category content.
+    AuditTrail,
 }
 
 /// What a family needs from the target's profile to apply.
@@ -91,6 +95,8 @@ pub enum Need {
     OwnAccounts,
     /// Identities that log in and get a session credential (a token or a cookie), not a fixed key.
     SessionLogin,
+    /// A way to read the platform's audit trail after the probes (`[audit]`).
+    AuditTrail,
 }
 
 impl Need {
@@ -125,13 +131,16 @@ impl Need {
             Need::SessionLogin => {
                 "no [auth.login]: identities send fixed keys, not session credentials a platform signs"
             }
+            Need::AuditTrail => {
+                "no [audit] section: the profile does not say how to read the platform's audit trail (an endpoint, the application container's logs or a JSON-lines file)"
+            }
         }
     }
 }
 
 impl Family {
     /// Every finding family, in planning order (the control is not a finding family).
-    pub const ALL: [Family; 16] = [
+    pub const ALL: [Family; 17] = [
         Family::DirectRead,
         Family::AllowedRead,
         Family::Collection,
@@ -148,6 +157,7 @@ impl Family {
         Family::PrivilegeEscalation,
         Family::AccountTakeover,
         Family::ForgedCredential,
+        Family::AuditTrail,
     ];
 
     /// The kebab-case name used in reports and on the command line.
@@ -170,6 +180,7 @@ impl Family {
             Family::PrivilegeEscalation => "privilege-escalation",
             Family::AccountTakeover => "account-takeover",
             Family::ForgedCredential => "forged-credential",
+            Family::AuditTrail => "audit-trail",
         }
     }
 
@@ -223,6 +234,9 @@ impl Family {
             Family::AccountTakeover => {
                 "an identity changes another's password; logging in as the victim with the new one proves it"
             }
+            Family::AuditTrail => {
+                "the platform's audit trail read after the probes: every access to another's record and every change logged with actor and record, refusals logged, no special-category data in it"
+            }
         }
     }
 
@@ -244,6 +258,7 @@ impl Family {
             Family::PrivilegeEscalation => &[Need::RecordRead, Need::RoleRoute, Need::OwnAccounts],
             Family::AccountTakeover => &[Need::CredentialChange, Need::OwnAccounts],
             Family::ForgedCredential => &[Need::RecordRead, Need::SessionLogin],
+            Family::AuditTrail => &[Need::AuditTrail],
         }
     }
 
@@ -265,6 +280,7 @@ impl Family {
             Family::PrivilegeEscalation => &["CWE-269", "CWE-915"],
             Family::AccountTakeover => &["CWE-639", "CWE-620"],
             Family::ForgedCredential => &["CWE-347", "CWE-287"],
+            Family::AuditTrail => &["CWE-778", "CWE-532"],
         }
     }
 
@@ -292,6 +308,7 @@ impl Family {
                 "API1:2023 Broken Object Level Authorization; API2:2023 Broken Authentication"
             }
             Family::Anonymous | Family::ForgedCredential => "API2:2023 Broken Authentication",
+            Family::AuditTrail => "API8:2023 Security Misconfiguration",
         }
     }
 

@@ -22,6 +22,7 @@
 
 pub use cloison_generators as generators;
 
+pub mod audit;
 pub mod baseline;
 pub mod family;
 pub mod forge;

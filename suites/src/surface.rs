@@ -167,6 +167,8 @@ pub struct Surface {
     pub accounts: AccountSurface,
     /// Identities log in and get a session credential (the forged-credential family forges from it).
     pub session_login: bool,
+    /// The profile says how to read the platform's audit trail (`[audit]`).
+    pub audit_trail: bool,
 }
 
 /// Where the privilege-escalation family slips a role field in.

@@ -103,6 +103,7 @@ impl Sink for Bars {
             | Event::StatefulFailure(_)
             | Event::Reproducer(_)
             | Event::StatefulCovered { .. }
+            | Event::Audited { .. }
             | Event::Finished { .. } => {}
         }
     }

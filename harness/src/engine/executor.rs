@@ -37,6 +37,8 @@ pub(crate) struct Executor<'a> {
     pub(crate) liveness_reads: LivenessReads,
     /// Case files the proven findings of the writes changed: their data in later answers is not evidence.
     pub(crate) changed: std::sync::Mutex<BTreeSet<String>>,
+    /// The requests on records sent so far, for the audit-trail family (when the profile reads a trail).
+    pub(crate) accesses: std::sync::Mutex<Vec<super::audit::Sent>>,
 }
 
 /// The run's inputs (`self.profile`, `self.plan`, `self.settings`...) read through the executor.
@@ -82,6 +84,7 @@ impl<'a> Executor<'a> {
             started: Instant::now(),
             liveness_reads: LivenessReads::default(),
             changed: Default::default(),
+            accesses: Default::default(),
         }
     }
 
@@ -212,6 +215,11 @@ impl<'a> Executor<'a> {
         if !planned.last.is_empty() {
             self.execute_last(&planned.last).await;
             laps.mark("functions");
+        }
+        // After everything: the platform's audit trail, reconciled with what the run did.
+        if self.profile.audit.is_some() {
+            self.audit().await;
+            laps.mark("audit");
         }
         let objects = self.provisioned.objects + self.seeded.objects;
         let stats = Stats {

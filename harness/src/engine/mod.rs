@@ -31,6 +31,7 @@ use crate::profile::{Endpoint, Profile};
 use crate::render::{RenderError, SendError};
 
 mod accounts;
+mod audit;
 mod bars;
 mod batch;
 mod blame;
@@ -108,6 +109,8 @@ pub struct EngineOptions {
     pub redact: crate::redact::Secrets,
     /// Go on when the preflight finds records on the target before seeding (`--allow-dirty`).
     pub allow_dirty: bool,
+    /// The application container of a `[deploy]` run: `[audit] logs = true` reads the trail there.
+    pub app_logs: Option<crate::target::ContainerLogs>,
 }
 
 pub use cloison_suites::outcome::GIVE_UP_AFTER;

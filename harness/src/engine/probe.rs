@@ -23,6 +23,8 @@ struct Tried {
     /// The requests that show it, in order, when one request does not (a foreign create and the owner's
     /// list afterwards).
     steps: Vec<TraceStep>,
+    /// The decisive answer, exhibited or not (for the audit-trail family).
+    answer: Option<Exchange>,
 }
 
 impl Tried {
@@ -32,6 +34,7 @@ impl Tried {
             exchange,
             explanation: explanation.into(),
             steps: Vec::new(),
+            answer: None,
         }
     }
 }
@@ -168,6 +171,7 @@ impl<'a> Executor<'a> {
 
     /// [`Executor::judge`] once the run is known to go on.
     async fn judge_sent(&self, probe: &Probe) -> Attempt {
+        let started = super::audit::epoch_now();
         let tried = match self.try_probe(probe).await {
             Err(Unanswered::Target(failure)) => {
                 self.counters
@@ -198,6 +202,11 @@ impl<'a> Executor<'a> {
             }
         };
         let sequence = self.counters.sequence.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Some(answer) = &tried.answer
+            && tried.verdict != Verdict::Unauthenticated
+        {
+            self.note_access(probe, answer, started);
+        }
         let keep = tried.verdict != Verdict::Pass;
         Ok(Ok(Judged {
             probe: probe.clone(),
@@ -246,11 +255,12 @@ impl<'a> Executor<'a> {
         };
         Ok(gathered?.map(|(judgement, answer)| {
             let exchange = match judgement.exhibit {
-                Exhibit::Answer => Some(answer),
+                Exhibit::Answer => Some(answer.clone()),
                 Exhibit::Nothing => None,
             };
             Tried {
                 steps,
+                answer: Some(answer),
                 ..Tried::new(judgement.verdict, exchange, judgement.explanation)
             }
         }))

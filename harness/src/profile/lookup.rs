@@ -232,6 +232,7 @@ impl Profile {
             no_tenants: !self.tenants.exist(),
             accounts: self.account_surface(),
             session_login: self.auth.login.is_some(),
+            audit_trail: self.audit.is_some(),
         }
     }
 

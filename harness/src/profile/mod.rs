@@ -36,6 +36,7 @@ pub use model::{
     HeaderTemplate, IdSource, OpenApiSource, Part, PartContent, Poll, Probing, Profile,
     Provisioning, RawContent, TenantRef, Tenants, TokenSource, Transitions,
 };
+pub use model::{Audit, TrailSource};
 pub use raw::{AccountSource, AuthScheme, TenantMode};
 pub use template::{JsonTemplate, Template, TemplateError};
 

@@ -67,6 +67,47 @@ pub struct Profile {
     pub generic: BTreeMap<String, Endpoint>,
     /// `[deploy]`: the containers `--target deploy` and `--target image:` start.
     pub deploy: Option<Deploy>,
+    /// `[audit]`: how to read the platform's audit trail.
+    pub audit: Option<Audit>,
+}
+
+/// Where the audit trail is read from.
+#[derive(Debug, Clone)]
+pub enum TrailSource {
+    /// A paginated endpoint, called by the operator (`None`) or an identity of a role.
+    Endpoint {
+        /// The call (`{{page.*}}` in its templates).
+        endpoint: Box<Endpoint>,
+        /// The role whose identity calls it; `None`: the operator credential.
+        role: Option<String>,
+        /// Where the entries are in a page.
+        items: Option<String>,
+        /// Entries per page.
+        page_size: usize,
+    },
+    /// The JSON lines of the application container's logs (`[deploy]`).
+    Logs,
+    /// A JSON-lines file the platform writes to.
+    File(PathBuf),
+}
+
+/// `[audit]`, validated.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    /// Where the trail is.
+    pub source: TrailSource,
+    /// JSON pointers of an entry's actor, record, action, time and outcome.
+    pub actor: String,
+    /// The record's pointer.
+    pub record: String,
+    /// The action's pointer.
+    pub action: Option<String>,
+    /// The time's pointer.
+    pub time: Option<String>,
+    /// The outcome's pointer.
+    pub outcome: Option<String>,
+    /// How entries are matched.
+    pub rules: cloison_suites::audit::Rules,
 }
 
 /// `[probing]`, validated (defaults filled in).

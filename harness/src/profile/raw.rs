@@ -41,6 +41,46 @@ pub struct RawProfile {
     pub transitions: Option<RawTransitions>,
     #[serde(default)]
     pub deploy: Option<RawDeploy>,
+    #[serde(default)]
+    pub audit: Option<RawAudit>,
+}
+
+/// `[audit]`: how to read the platform's audit trail after the probes, and where an entry's values are.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    /// A paginated endpoint (`{{page.offset}}`, `{{page.number}}`, `{{page.size}}`).
+    #[serde(default)]
+    pub endpoint: Option<RawEndpoint>,
+    /// Who calls the endpoint: `operator` (the `[provisioning] operator` credential) or a role.
+    #[serde(default, rename = "as")]
+    pub caller: Option<String>,
+    /// Where the entries are in a page (default: the whole body).
+    #[serde(default)]
+    pub items: Option<String>,
+    /// Entries per page (default 200).
+    #[serde(default)]
+    pub page_size: Option<usize>,
+    /// `true`: the JSON lines the application container of `[deploy]` writes to its logs.
+    #[serde(default)]
+    pub logs: Option<bool>,
+    /// A JSON-lines file the platform writes to (relative to the profile).
+    #[serde(default)]
+    pub file: Option<String>,
+    pub actor: String,
+    pub record: String,
+    #[serde(default)]
+    pub action: Option<String>,
+    #[serde(default)]
+    pub time: Option<String>,
+    #[serde(default)]
+    pub outcome: Option<String>,
+    #[serde(default)]
+    pub denied: Option<Vec<String>>,
+    #[serde(default)]
+    pub window: Option<f64>,
+    #[serde(default)]
+    pub actions: BTreeMap<String, Vec<String>>,
 }
 
 /// `[deploy]`: the containers that make up the platform (`--target deploy`, `--target image:`).

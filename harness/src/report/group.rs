@@ -255,7 +255,9 @@ impl Evidence {
     /// The tier of this evidence.
     pub fn tier(self) -> Tier {
         match self {
-            Evidence::ProvenLeak | Evidence::ProvenTampering => Tier::Proven,
+            Evidence::ProvenLeak | Evidence::ProvenTampering | Evidence::ProvenUntraced => {
+                Tier::Proven
+            }
             Evidence::Suspicious => Tier::Suspicious,
         }
     }

@@ -36,6 +36,8 @@ impl State {
     pub fn of(cell: &CellCoverage) -> State {
         match cell.finding {
             Some(Evidence::ProvenLeak | Evidence::ProvenTampering) => State::Leak,
+            // An access the trail does not show: the access itself was allowed or refused as it was.
+            Some(Evidence::ProvenUntraced) => State::Allowed,
             Some(Evidence::Suspicious) => State::Suspicious,
             None if cell.none_sent() => State::NotSent,
             None if matches!(cell.expect.as_str(), "visible" | "control") => State::Allowed,

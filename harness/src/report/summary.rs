@@ -266,6 +266,11 @@ impl Report {
                     let _ = writeln!(out, "  {:<20} {kind} not exercised: {why}", "");
                 }
             }
+            None if family.family == cloison_suites::Family::AuditTrail.name()
+                && let Some(audit) = &self.audit =>
+            {
+                self.write_audit(out, &family.family, audit);
+            }
             None => {
                 let _ = writeln!(
                     out,
@@ -277,6 +282,43 @@ impl Report {
             Some(reason) => {
                 let _ = writeln!(out, "  {:<20} skipped: {reason}", family.family);
             }
+        }
+    }
+
+    /// The audit trail's line: accesses checked, the share logged, the gaps and the values found.
+    fn write_audit(&self, out: &mut String, name: &str, audit: &crate::event::AuditCoverage) {
+        let checked: usize = audit.shares.iter().map(|s| s.accesses).sum();
+        let _ = writeln!(
+            out,
+            "  {name:<20} {checked:>5} accesses checked against {} entries ({}): {:.0} % of served accesses logged",
+            audit.entries, audit.source, audit.logged_percent
+        );
+        for share in audit.shares.iter().filter(|s| s.logged < s.accesses) {
+            let _ = writeln!(
+                out,
+                "  {:<20} {} {} {}: {} of {} logged",
+                "",
+                share.kind,
+                share.operation,
+                if share.refused {
+                    "refused (denied events)"
+                } else {
+                    "served"
+                },
+                share.logged,
+                share.accesses
+            );
+        }
+        if !audit.data_found.is_empty() {
+            let mut fields: Vec<&str> = audit.data_found.iter().map(|d| d.field.as_str()).collect();
+            fields.sort_unstable();
+            fields.dedup();
+            let _ = writeln!(
+                out,
+                "  {:<20} special-category data in the trail: {}",
+                "",
+                fields.join(", ")
+            );
         }
     }
 

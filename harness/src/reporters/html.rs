@@ -166,6 +166,64 @@ fn matrix(out: &mut String, report: &Report) {
     }
 }
 
+/// The audit trail: the share of accesses logged per kind, operation and answer, the unlogged ones with
+/// their request, and the values found in it.
+fn audit_section(out: &mut String, audit: &crate::event::AuditCoverage) {
+    let _ = write!(
+        out,
+        "<h3 id=\"audit\">Audit trail</h3><p>{} entries read ({}); {:.0} % of served accesses logged.{}</p>\
+         <table><thead><tr><th>kind</th><th>operation</th><th>answer</th><th>accesses</th><th>logged</th></tr></thead><tbody>",
+        audit.entries,
+        escape(&audit.source),
+        audit.logged_percent,
+        audit
+            .not_run
+            .as_deref()
+            .map(|w| format!(" Not read: {}", escape(w)))
+            .unwrap_or_default()
+    );
+    for s in &audit.shares {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&s.kind),
+            escape(&s.operation),
+            if s.refused { "refused" } else { "served" },
+            s.accesses,
+            s.logged
+        );
+    }
+    out.push_str("</tbody></table>");
+    if !audit.unlogged.is_empty() {
+        out.push_str("<p>Not in the trail:</p><ul>");
+        for gap in &audit.unlogged {
+            let _ = write!(
+                out,
+                "<li>{} {} of {} {}: <pre>{}</pre></li>",
+                escape(&gap.actor),
+                escape(&gap.operation),
+                escape(&gap.kind),
+                escape(&gap.record),
+                escape(&gap.request)
+            );
+        }
+        out.push_str("</ul>");
+    }
+    if !audit.data_found.is_empty() {
+        out.push_str("<p>Special-category data in the trail:</p><ul>");
+        for d in &audit.data_found {
+            let _ = write!(
+                out,
+                "<li>entry {}: {} <code>{}</code></li>",
+                d.entry,
+                escape(&d.field),
+                escape(&d.canary)
+            );
+        }
+        out.push_str("</ul>");
+    }
+}
+
 fn coverage(out: &mut String, report: &Report) {
     let c = &report.coverage;
     out.push_str("<h3>Families</h3><table><thead><tr><th>family</th><th>probes run</th><th>planned</th><th>cells</th><th>not sent (why)</th><th>skipped</th></tr></thead><tbody>");
@@ -197,6 +255,9 @@ fn coverage(out: &mut String, report: &Report) {
         "<p>Controls: {} of {} passed.</p>",
         c.controls_passed, c.controls_run
     );
+    if let Some(audit) = &report.audit {
+        audit_section(out, audit);
+    }
     out.push_str(
         "<h3>Endpoints</h3><table><thead><tr><th>endpoint</th><th>probes</th></tr></thead><tbody>",
     );

@@ -98,7 +98,9 @@ fn result(report: &Report, group: &Group) -> SarifResult {
         report.replay
     );
     let level = match group.evidence {
-        Evidence::ProvenLeak | Evidence::ProvenTampering => ResultLevel::Error,
+        Evidence::ProvenLeak | Evidence::ProvenTampering | Evidence::ProvenUntraced => {
+            ResultLevel::Error
+        }
         Evidence::Suspicious => ResultLevel::Warning,
     };
     let location = Location::builder()

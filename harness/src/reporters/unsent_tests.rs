@@ -55,6 +55,7 @@ fn report(cells: Vec<CellCoverage>) -> Report {
         warnings: Vec::new(),
         failures: Vec::new(),
         pace: None,
+        audit: None,
     }
 }
 

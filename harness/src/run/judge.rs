@@ -51,6 +51,7 @@ pub(super) fn report_of(
         warnings: Vec::new(),
         failures: classification.failures,
         pace: None,
+        audit: None,
     }
 }
 
@@ -342,6 +343,7 @@ pub(super) fn judge(
     };
     Report {
         deployment,
+        audit: observed.audit.clone(),
         stats: observed.stats,
         coverage,
         groups,

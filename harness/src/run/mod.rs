@@ -267,7 +267,7 @@ async fn drive(
         &probing,
         settings.clone(),
         interrupt,
-        startup,
+        (startup, deployed.app_logs()),
     )
     .await?;
     Ok((probing, settings, observed))

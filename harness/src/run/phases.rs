@@ -315,7 +315,7 @@ pub(super) async fn drive(
     probing: &Probing,
     settings: HttpSettings,
     interrupt: &Arc<AtomicBool>,
-    startup: Instant,
+    (startup, app_logs): (Instant, Option<crate::target::ContainerLogs>),
 ) -> Result<crate::engine::Outcome, Halt> {
     let started = std::time::Instant::now();
     let deadline = Duration::from_secs(args.deadline);
@@ -337,6 +337,7 @@ pub(super) async fn drive(
         secrets_file: prepared.secrets_file.clone(),
         redact: prepared.redact.clone(),
         allow_dirty: args.allow_dirty,
+        app_logs,
     };
     let scanner = probing.plan.scanner();
     let pacer = settings.pacer.clone();

@@ -261,6 +261,40 @@ async fn wait_healthy(
     }
 }
 
+impl Started {
+    /// The application container's logs (the last container started), for the audit trail.
+    pub(super) fn app_logs(&self) -> Option<super::ContainerLogs> {
+        Some(super::ContainerLogs {
+            docker: self.docker.clone(),
+            id: self.containers.last()?.clone(),
+        })
+    }
+}
+
+/// Everything a container wrote to its standard output, up to `limit` bytes.
+pub(super) async fn all_logs(
+    docker: &bollard::Docker,
+    id: &str,
+    limit: usize,
+) -> Result<String, String> {
+    let options = bollard::query_parameters::LogsOptions {
+        stdout: true,
+        stderr: false,
+        tail: "all".into(),
+        ..Default::default()
+    };
+    let mut stream = docker.logs(id, Some(options));
+    let mut text = String::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| format!("the application container's logs: {e}"))?;
+        text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+        if text.len() > limit {
+            break;
+        }
+    }
+    Ok(text)
+}
+
 /// The last lines a container wrote, for an error message (empty if there are none).
 async fn last_logs(docker: &bollard::Docker, id: &str) -> String {
     let options = bollard::query_parameters::LogsOptions {

@@ -184,7 +184,47 @@ impl std::fmt::Debug for Deployed {
     }
 }
 
+/// The application container of a `[deploy]` run, whose logs the audit trail may be read from.
+#[derive(Clone)]
+pub struct ContainerLogs {
+    #[cfg(feature = "containers")]
+    docker: testcontainers::bollard::Docker,
+    #[cfg(feature = "containers")]
+    id: String,
+}
+
+impl std::fmt::Debug for ContainerLogs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContainerLogs").finish_non_exhaustive()
+    }
+}
+
+impl ContainerLogs {
+    /// What the application container wrote to its standard output so far, up to `limit` bytes.
+    pub async fn read(&self, limit: usize) -> Result<String, String> {
+        #[cfg(feature = "containers")]
+        {
+            container::all_logs(&self.docker, &self.id, limit).await
+        }
+        #[cfg(not(feature = "containers"))]
+        {
+            let _ = limit;
+            Err("this build has no container support".into())
+        }
+    }
+}
+
 impl Deployed {
+    /// The application container, when the run deployed `[deploy]`'s containers (its logs may hold the
+    /// audit trail).
+    pub fn app_logs(&self) -> Option<ContainerLogs> {
+        match &self.guard {
+            #[cfg(feature = "containers")]
+            Guard::Containers(started) => started.app_logs(),
+            _ => None,
+        }
+    }
+
     /// Whether this is the embedded portal (which `--keep-target` may keep up after the run).
     pub fn is_embedded(&self) -> bool {
         matches!(self.guard, Guard::Embedded(Some(_)))

@@ -25,6 +25,7 @@ mod greffe;
 mod guichet;
 mod inscription;
 mod jeton;
+mod journal;
 mod leftovers;
 mod mock;
 mod officine;

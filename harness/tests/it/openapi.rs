@@ -40,8 +40,14 @@ const NOT_FROM_A_DOCUMENT: [&str; 2] = ["role-self-assign", "password-change-ido
 /// Flaws whose proof needs what no document says, so a profile written by `init` leaves it to be declared
 /// (it does not find them, and raises no false alarm either): records the platform owns, proven by a
 /// function's effect read back (`setup` and `effect`), and children filed under a foreign parent, proven by
-/// the marker the create writes (`{{probe.marker || ...}}` in one of its fields).
-const NEEDS_AN_EFFECT: &[&str] = &["reference-data-open", "foreign-create"];
+/// the marker the create writes (`{{probe.marker || ...}}` in one of its fields), and the audit trail, read
+/// where `[audit]` says.
+const NEEDS_AN_EFFECT: &[&str] = &[
+    "reference-data-open",
+    "foreign-create",
+    "audit-gaps",
+    "audit-content",
+];
 
 #[test]
 fn init_from_the_portal_document_catches_the_same_flaws_as_the_built_in_profile() {

@@ -48,6 +48,24 @@ async fn the_hardened_portal_is_clean_with_every_family_run() {
         );
         assert!(report.coverage.controls_run > 20, "{:?}", report.coverage);
         assert!(report.summary().contains("CLEAN"));
+        // The audit trail holds every access: 100 % of the served ones, every refusal as a denied event,
+        // and none of the special-category content.
+        let audit = report.audit.as_ref().expect("the audit section");
+        assert_eq!(audit.logged_percent, 100.0, "seed {seed}: {audit:?}");
+        assert!(
+            audit.unlogged.is_empty() && audit.data_found.is_empty(),
+            "seed {seed}: {audit:?}"
+        );
+        for share in &audit.shares {
+            assert_eq!(share.logged, share.accesses, "seed {seed}: {share:?}");
+        }
+        assert!(
+            audit
+                .shares
+                .iter()
+                .any(|s| s.kind == "document" && !s.refused && s.accesses > 0),
+            "seed {seed}: document reads were checked: {audit:?}"
+        );
     }
 }
 
@@ -156,6 +174,12 @@ const FLAWS: &[(&str, &[&str], &str)] = &[
         &["function-level"],
         "functions.reference_rename",
     ),
+    (
+        "audit-gaps",
+        &["audit-trail"],
+        "resources.document.download",
+    ),
+    ("audit-content", &["audit-trail"], "audit"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -147,6 +147,7 @@ impl<'a> Builder<'a> {
                 self.accounts_need_met(need)
             }
             Need::SessionLogin => self.surface.session_login,
+            Need::AuditTrail => self.surface.audit_trail,
         }
     }
 }

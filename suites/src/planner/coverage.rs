@@ -23,8 +23,9 @@ pub(super) fn coverage(b: &Builder<'_>) -> Vec<FamilyPlan> {
         let probes = cells.map_or(0, |c| c.values().map(Vec::len).sum());
         let skipped = if !unmet.is_empty() {
             Some(format!("not applicable: {}", unmet.join("; ")))
-        } else if probes == 0 && family != Family::Stateful {
-            // The stateful family's sequences are generated while it runs (`crate::stateful`).
+        } else if probes == 0 && !matches!(family, Family::Stateful | Family::AuditTrail) {
+            // The stateful family's sequences are generated while it runs (`crate::stateful`); the audit
+            // trail is read once everything else ran (`crate::audit`).
             Some(unplanned(family).to_string())
         } else {
             None

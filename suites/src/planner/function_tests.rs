@@ -212,7 +212,7 @@ fn a_get_function_granted_to_nobody_leaves_no_applicable_family_without_probes()
     for family in &planned.coverage {
         assert!(
             family.probes > 0
-                || family.family == Family::Stateful
+                || matches!(family.family, Family::Stateful | Family::AuditTrail)
                 || family
                     .skipped
                     .as_deref()

@@ -188,6 +188,7 @@ pub(super) fn surface() -> Surface {
             own_accounts: true,
         },
         session_login: true,
+        audit_trail: true,
     }
 }
 
@@ -204,9 +205,10 @@ fn every_family_applies_and_plans_probes_with_the_expectation_of_the_policy() {
     let planned = plan(&population, &policy, &surface(), config());
     for family in &planned.coverage {
         assert!(family.skipped.is_none(), "{family:?}");
-        // The stateful family's sequences are generated while it runs, not planned here.
+        // The stateful family's sequences are generated while it runs, and the audit trail is read after
+        // everything else: neither is planned here.
         assert!(
-            family.probes > 0 || family.family == Family::Stateful,
+            family.probes > 0 || matches!(family.family, Family::Stateful | Family::AuditTrail),
             "{family:?}"
         );
     }
@@ -673,4 +675,30 @@ fn a_world_too_small_plans_its_write_cells_as_not_sent_never_drops_them() {
         .find(|f| f.family == Family::DirectWrite)
         .expect("planned");
     assert!(family.skipped.is_none() && family.probes == 4, "{family:?}");
+}
+
+#[test]
+fn without_a_trail_to_read_the_audit_family_does_not_apply_and_says_why() {
+    let no_trail = Surface {
+        audit_trail: false,
+        ..surface()
+    };
+    let planned = plan(&population(), &policy(), &no_trail, config());
+    let family = (planned.coverage.iter())
+        .find(|f| f.family == Family::AuditTrail)
+        .expect("listed");
+    let skipped = family.skipped.as_deref().unwrap_or_default();
+    assert!(
+        skipped.starts_with("not applicable: no [audit] section"),
+        "{family:?}"
+    );
+    let with_trail = plan(&population(), &policy(), &surface(), config());
+    let family = (with_trail.coverage.iter())
+        .find(|f| f.family == Family::AuditTrail)
+        .expect("listed");
+    assert_eq!(
+        (family.skipped.as_deref(), family.probes),
+        (None, 0),
+        "{family:?}"
+    );
 }

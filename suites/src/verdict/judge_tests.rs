@@ -368,6 +368,7 @@ fn kind(verdict: &Verdict) -> &'static str {
         Verdict::Unauthenticated => "unauthenticated",
         Verdict::ControlFailed(_) => "control-failed",
         Verdict::BodyRejected(_) => "body-rejected",
+        Verdict::Untraced(_) => "untraced",
     }
 }
 

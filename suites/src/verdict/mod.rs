@@ -215,6 +215,9 @@ pub enum Verdict {
     /// forbidden caller and for a caller the policy allows alike: the profile's mistake, not a finding and
     /// not a refusal (the run ends with a profile error at the endpoint's line).
     BodyRejected(String),
+    /// The audit trail does not show what the run did (an access or a change served with no entry naming
+    /// its actor and record): proven by the run's own request against the trail read whole.
+    Untraced(String),
 }
 
 impl Verdict {
@@ -222,7 +225,10 @@ impl Verdict {
     pub fn is_finding(&self) -> bool {
         matches!(
             self,
-            Verdict::Leak(_) | Verdict::Tampering(_) | Verdict::Suspicious(_)
+            Verdict::Leak(_)
+                | Verdict::Tampering(_)
+                | Verdict::Suspicious(_)
+                | Verdict::Untraced(_)
         )
     }
 }

@@ -185,7 +185,8 @@ pub(super) fn judge_answer(probe: &Probe, seen: &Observations) -> Judgement {
         | Verdict::ServerError(reason)
         | Verdict::RefusedWithError(reason)
         | Verdict::ControlFailed(reason)
-        | Verdict::Tampering(reason) => format!("{who}: {reason}"),
+        | Verdict::Tampering(reason)
+        | Verdict::Untraced(reason) => format!("{who}: {reason}"),
         Verdict::Unauthenticated => format!("{who}: the session was not accepted"),
         Verdict::BodyRejected(reason) => reason.clone(),
         Verdict::Pass => String::new(),

@@ -198,6 +198,7 @@ fn writes_are_judged_by_the_read_back() {
         Verdict::Unauthenticated => "unauthenticated",
         Verdict::ControlFailed(_) => "control",
         Verdict::BodyRejected(_) => "body-rejected",
+        Verdict::Untraced(_) => "untraced",
     };
     let table: &[(u16, ReadBack, &str)] = &[
         (200, ReadBack::Marked, "tampering"),
@@ -238,6 +239,7 @@ fn foreign_creates_are_judged_by_the_owners_list_afterwards() {
         Verdict::Unauthenticated => "unauthenticated",
         Verdict::ControlFailed(_) => "control",
         Verdict::BodyRejected(_) => "body-rejected",
+        Verdict::Untraced(_) => "untraced",
     };
     let marker = "cloison-write-probe-1-00ff";
     // The owner's list afterwards, classified with the marker anywhere in it.

@@ -8,6 +8,7 @@
 //! (`fields`: every placeholder names a value) run on the sections that had no mistake.
 
 mod accounts;
+mod audit;
 mod auth;
 mod body;
 mod creates;
@@ -161,6 +162,7 @@ struct Sections {
     transitions: Option<super::model::Transitions>,
     openapi: Option<Option<super::model::OpenApiSource>>,
     deploy: Option<Option<super::deploy::Deploy>>,
+    audit: Option<Option<super::model::Audit>>,
 }
 
 impl Validator<'_> {
@@ -261,6 +263,7 @@ impl Validator<'_> {
             .and_then(|accounts| self.keep(self.auth(raw.auth, accounts)));
         let transitions =
             self.keep(self.transitions(raw.transitions.unwrap_or_default(), provisioning.as_ref()));
+        let audit = self.keep(self.audit(raw.audit, base, roles.as_ref()));
         Sections {
             name,
             roles,
@@ -278,6 +281,7 @@ impl Validator<'_> {
             transitions,
             openapi: self.keep(self.openapi(raw.openapi, base)),
             deploy: self.keep(self.deploy(raw.deploy)),
+            audit,
         }
     }
 
@@ -305,6 +309,7 @@ impl Validator<'_> {
             transitions: Some(transitions),
             openapi: Some(openapi),
             deploy: Some(deploy),
+            audit: Some(audit),
         } = sections
         else {
             return Err(self.taken(0));
@@ -340,6 +345,7 @@ impl Validator<'_> {
             openapi,
             generic: BTreeMap::new(),
             deploy,
+            audit,
         })
     }
 

@@ -248,7 +248,11 @@ fn assert_clean(run: &MockRun, what: &str) {
     let (inapplicable, others): (Vec<_>, Vec<_>) = report.coverage.families.iter().partition(|f| {
         matches!(
             f.family.as_str(),
-            "privilege-escalation" | "account-takeover" | "foreign-create" | "forged-credential"
+            "privilege-escalation"
+                | "account-takeover"
+                | "foreign-create"
+                | "forged-credential"
+                | "audit-trail"
         )
     });
     for family in inapplicable {

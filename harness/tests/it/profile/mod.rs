@@ -6,6 +6,7 @@ use std::path::Path;
 use cloison_harness::profile::{AccountSource, AuthScheme, Profile, REFERENCE_PORTAL, TokenSource};
 
 mod accounts;
+mod audit;
 mod deploy;
 mod effect;
 mod exceptions;
