@@ -92,6 +92,10 @@ pub struct BenchArgs {
     /// With --corpus: write the scorecard as an HTML page (with the TPR/FPR plot) to this file.
     #[arg(long, value_name = "FILE", requires = "corpus")]
     pub html: Option<PathBuf>,
+    /// With --corpus: cases run at the same time, each against its own target (most of a case's time is
+    /// spent waiting on its target: slow logins, short sessions).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=16).map(|n| n as usize), requires = "corpus")]
+    pub jobs: usize,
 }
 
 /// `cloison bench` and its subcommands.
@@ -123,6 +127,7 @@ pub fn dispatch(cli: &BenchCli) -> Result<(), CliError> {
         Some(BenchAction::Serve(args)) => crate::corpus::run_serve(args),
         None if cli.args.corpus => crate::corpus::run_corpus(
             &cli.args.case_names,
+            cli.args.jobs,
             &cli.args.json,
             &cli.args.html,
             cli.args.quiet,

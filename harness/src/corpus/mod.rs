@@ -129,34 +129,52 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(failed("starting the async runtime".into()))
 }
 
-/// Run `cases` one after the other and score each.
-pub async fn measure(cases: &[Case], quiet: bool) -> Result<Scorecard, CliError> {
-    let started = Instant::now();
-    let mut results = Vec::new();
-    for (i, case) in cases.iter().enumerate() {
-        let run = runner::run_case(case).await?;
-        let scored = score(&case.truth, &run.detections);
-        let mut result = CaseResult::new(case, &scored, run.detections.len());
-        result.outcome = (serde_json::to_value(run.outcome).ok())
-            .and_then(|v| v.as_str().map(str::to_string));
-        result.exit = Some(run.exit);
-        result.seconds = Some(run.seconds);
-        if !quiet {
-            eprintln!(
-                "bench: [{}/{}] {}: TP {} FP {} FN {} TN {} ({} probes, {:.2} s)",
-                i + 1,
-                cases.len(),
-                case.name,
-                result.tp,
-                result.fp,
-                result.r#fn,
-                result.tn,
-                run.probes,
-                run.seconds
-            );
-        }
-        results.push(result);
+/// Run one case and score it.
+async fn measure_case(
+    i: usize,
+    total: usize,
+    case: &Case,
+    quiet: bool,
+) -> Result<CaseResult, CliError> {
+    let run = runner::run_case(case).await?;
+    if run.outcome == crate::report::Outcome::Interrupted {
+        // A signal stops the whole bench, not the case alone.
+        return Err(CliError::Outcome(run.outcome));
     }
+    let scored = score(&case.truth, &run.detections);
+    let mut result = CaseResult::new(case, &scored, run.detections.len());
+    result.outcome = (serde_json::to_value(run.outcome).ok())
+        .and_then(|v| v.as_str().map(str::to_string));
+    result.exit = Some(run.exit);
+    result.seconds = Some(run.seconds);
+    if !quiet {
+        eprintln!(
+            "bench: [{}/{total}] {}: TP {} FP {} FN {} TN {} ({} probes, {:.2} s)",
+            i + 1,
+            case.name,
+            result.tp,
+            result.fp,
+            result.r#fn,
+            result.tn,
+            run.probes,
+            run.seconds
+        );
+    }
+    Ok(result)
+}
+
+/// Run `cases`, `jobs` at a time (each against its own target), and score each; the scorecard keeps the
+/// corpus order.
+pub async fn measure(cases: &[Case], jobs: usize, quiet: bool) -> Result<Scorecard, CliError> {
+    use futures_util::{StreamExt as _, TryStreamExt as _};
+    let started = Instant::now();
+    let total = cases.len();
+    // In order; the first error (a signal) stops the bench, the cases still running dropped.
+    let results: Vec<CaseResult> = futures_util::stream::iter(cases.iter().enumerate())
+        .map(|(i, case)| measure_case(i, total, case, quiet))
+        .buffered(jobs.max(1))
+        .try_collect()
+        .await?;
     Ok(Scorecard::new(
         format!("cloison {}", env!("CARGO_PKG_VERSION")),
         results,
@@ -168,6 +186,7 @@ pub async fn measure(cases: &[Case], quiet: bool) -> Result<Scorecard, CliError>
 /// ends with [`CliError::BenchFailed`].
 pub fn run_corpus(
     names: &[String],
+    jobs: usize,
     json: &Option<PathBuf>,
     html: &Option<PathBuf>,
     quiet: bool,
@@ -175,7 +194,7 @@ pub fn run_corpus(
     let cases = selected_cases(names)?;
     check_writable(json, "JSON scorecard")?;
     check_writable(html, "HTML scorecard")?;
-    let card = runtime()?.block_on(measure(&cases, quiet))?;
+    let card = runtime()?.block_on(measure(&cases, jobs, quiet))?;
     print!("{}", card.table());
     write_outputs(&card, json, html)?;
     if card.perfect() {
