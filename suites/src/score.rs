@@ -264,9 +264,15 @@ pub fn score(truth: &CaseTruth, detections: &[Detection]) -> CaseScore {
         }
         out.found.push(found);
         let counts = if found {
-            Counts { tp: 1, ..Counts::default() }
+            Counts {
+                tp: 1,
+                ..Counts::default()
+            }
         } else {
-            Counts { r#fn: 1, ..Counts::default() }
+            Counts {
+                r#fn: 1,
+                ..Counts::default()
+            }
         };
         tally(expectation.family_name(), counts, &mut out);
     }
@@ -280,9 +286,15 @@ pub fn score(truth: &CaseTruth, detections: &[Detection]) -> CaseScore {
         }
         out.reported.push(reported);
         let counts = if reported {
-            Counts { fp: 1, ..Counts::default() }
+            Counts {
+                fp: 1,
+                ..Counts::default()
+            }
         } else {
-            Counts { tn: 1, ..Counts::default() }
+            Counts {
+                tn: 1,
+                ..Counts::default()
+            }
         };
         tally(expectation.family_name(), counts, &mut out);
     }
@@ -293,7 +305,10 @@ pub fn score(truth: &CaseTruth, detections: &[Detection]) -> CaseScore {
     out.unmatched = unmatched.len();
     if truth.isolates {
         for detection in unmatched.values() {
-            let counts = Counts { fp: 1, ..Counts::default() };
+            let counts = Counts {
+                fp: 1,
+                ..Counts::default()
+            };
             tally(detection.family_name(), counts, &mut out);
         }
     }
@@ -335,7 +350,12 @@ mod tests {
 
     #[test]
     fn matching_compares_what_both_sides_name() {
-        let truth = exp("account-takeover", "accounts.password", "PUT", "/members/{id}/password");
+        let truth = exp(
+            "account-takeover",
+            "accounts.password",
+            "PUT",
+            "/members/{id}/password",
+        );
         let table = [
             // cloison: family and endpoint
             (det("account-takeover", "accounts.password", "", ""), true),
@@ -343,7 +363,15 @@ mod tests {
             (det("direct-read", "accounts.password", "", ""), false),
             // another tool: method and path, concrete or as a URL, no family
             (det("", "", "PUT", "/members/7003/password"), true),
-            (det("", "", "put", "http://127.0.0.1:8080/members/7003/password?x=1"), true),
+            (
+                det(
+                    "",
+                    "",
+                    "put",
+                    "http://127.0.0.1:8080/members/7003/password?x=1",
+                ),
+                true,
+            ),
             (det("", "", "GET", "/members/7003/password"), false),
             (det("", "", "PUT", "/members/7003"), false),
             // a family alone locates nothing
@@ -372,14 +400,37 @@ mod tests {
         let mut hit = det("", "", "GET", "/notes/4");
         hit.probes = Some(12);
         hit.seconds = Some(0.5);
-        let detections = [hit, det("", "", "GET", "/files/9"), det("", "", "GET", "/x")];
+        let detections = [
+            hit,
+            det("", "", "GET", "/files/9"),
+            det("", "", "GET", "/x"),
+        ];
         let s = score(&truth, &detections);
-        assert_eq!(s.counts, Counts { tp: 1, fp: 1, r#fn: 1, tn: 0 });
+        assert_eq!(
+            s.counts,
+            Counts {
+                tp: 1,
+                fp: 1,
+                r#fn: 1,
+                tn: 0
+            }
+        );
         assert_eq!(s.found, [true, false]);
         assert_eq!(s.reported, [true]);
-        assert_eq!(s.unmatched, 1, "/x matches nothing, not counted: the platform is flawed");
+        assert_eq!(
+            s.unmatched, 1,
+            "/x matches nothing, not counted: the platform is flawed"
+        );
         assert_eq!(s.probes_to_detection, Some(12));
-        assert_eq!(s.families["direct-read"], Counts { tp: 1, fp: 1, r#fn: 0, tn: 0 });
+        assert_eq!(
+            s.families["direct-read"],
+            Counts {
+                tp: 1,
+                fp: 1,
+                r#fn: 0,
+                tn: 0
+            }
+        );
         assert_eq!(s.families["foreign-create"].r#fn, 1);
         assert_eq!(s.counts.tpr(), Some(0.5));
         assert_eq!(s.counts.fpr(), Some(1.0));
@@ -393,10 +444,24 @@ mod tests {
             safe: vec![exp("account-takeover", "accounts.password", "", "")],
             isolates: true,
         };
-        assert_eq!(score(&truth, &[]).counts, Counts { tn: 1, ..Counts::default() });
+        assert_eq!(
+            score(&truth, &[]).counts,
+            Counts {
+                tn: 1,
+                ..Counts::default()
+            }
+        );
         let twice = det("direct-read", "note.read", "", "");
         let s = score(&truth, &[twice.clone(), twice]);
-        assert_eq!(s.counts, Counts { tn: 1, fp: 1, ..Counts::default() }, "one per distinct detection");
+        assert_eq!(
+            s.counts,
+            Counts {
+                tn: 1,
+                fp: 1,
+                ..Counts::default()
+            },
+            "one per distinct detection"
+        );
         assert_eq!(s.families["direct-read"].fp, 1);
         // A whole-platform negative (a hardened seed): any detection is its false positive.
         let hardened = CaseTruth {
@@ -405,7 +470,13 @@ mod tests {
             ..CaseTruth::default()
         };
         let s = score(&hardened, &[det("stateful", "", "", "")]);
-        assert_eq!(s.counts, Counts { fp: 1, ..Counts::default() });
+        assert_eq!(
+            s.counts,
+            Counts {
+                fp: 1,
+                ..Counts::default()
+            }
+        );
         assert_eq!(Counts::default().tpr(), None);
         assert_eq!(Counts::default().score(), 0.0);
     }

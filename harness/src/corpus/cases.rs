@@ -150,7 +150,11 @@ pub fn platform_cases(platform: &'static Platform) -> Result<Vec<Case>, Vec<Trut
 pub fn portal_cases() -> Vec<Case> {
     let mut cases = Vec::new();
     for realistic in [false, true] {
-        let prefix = if realistic { "portal-realistic" } else { "portal" };
+        let prefix = if realistic {
+            "portal-realistic"
+        } else {
+            "portal"
+        };
         for flaw in Flaw::ALL {
             cases.push(Case {
                 name: format!("{prefix}/{flaw}"),
@@ -242,7 +246,10 @@ mod tests {
         }
         assert!(names.contains("portal/hardened-1"));
         assert_eq!(
-            cases.iter().filter(|c| c.name.starts_with("portal/")).count(),
+            cases
+                .iter()
+                .filter(|c| c.name.starts_with("portal/"))
+                .count(),
             Flaw::ALL.len() + PORTAL_HARDENED_SEEDS as usize
         );
     }
@@ -258,7 +265,9 @@ mod tests {
         };
         let err = platform_cases(&BAD).expect_err("no tenants, no case");
         assert!(
-            err[0].to_string().starts_with("fixtures/corpus/bad/truth.toml: "),
+            err[0]
+                .to_string()
+                .starts_with("fixtures/corpus/bad/truth.toml: "),
             "{err:?}"
         );
     }

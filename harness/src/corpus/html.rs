@@ -139,7 +139,8 @@ pub fn render(card: &Scorecard) -> String {
             c.tn,
             c.detections,
             c.probes_to_detection.map_or_else(dash, |p| p.to_string()),
-            c.seconds_to_detection.map_or_else(dash, |s| format!("{s:.2}"))
+            c.seconds_to_detection
+                .map_or_else(dash, |s| format!("{s:.2}"))
         );
     }
     out.push_str("</table>\n<p>TPR = TP/(TP+FN), FPR = FP/(FP+TN). See docs/benchmark.md.</p>\n</body></html>\n");

@@ -143,8 +143,8 @@ async fn measure_case(
     }
     let scored = score(&case.truth, &run.detections);
     let mut result = CaseResult::new(case, &scored, run.detections.len());
-    result.outcome = (serde_json::to_value(run.outcome).ok())
-        .and_then(|v| v.as_str().map(str::to_string));
+    result.outcome =
+        (serde_json::to_value(run.outcome).ok()).and_then(|v| v.as_str().map(str::to_string));
     result.exit = Some(run.exit);
     result.seconds = Some(run.seconds);
     if !quiet {
@@ -225,9 +225,8 @@ pub fn run_score(args: &ScoreArgs) -> Result<(), CliError> {
             args.case
         ))
     })?;
-    let text = std::fs::read_to_string(&args.sarif).map_err(|e| {
-        CliError::usage(format!("{}: cannot read: {e}", args.sarif.display()))
-    })?;
+    let text = std::fs::read_to_string(&args.sarif)
+        .map_err(|e| CliError::usage(format!("{}: cannot read: {e}", args.sarif.display())))?;
     let card = score_sarif(&case, &args.sarif, &text)?;
     check_writable(&args.json, "JSON scorecard")?;
     check_writable(&args.html, "HTML scorecard")?;

@@ -34,18 +34,16 @@ pub fn detections(report: &Report) -> Vec<Detection> {
     report
         .root_causes
         .iter()
-        .map(|cause| {
-            Detection {
-                family: Some(cause.family.name().to_string()),
-                endpoint: Some(cause.endpoint.clone()),
-                method: None,
-                path: None,
-                role: Some(cause.role.clone()),
-                relation: Some(cause.relation.clone()),
-                rule: Some(cause.family.name().to_string()),
-                probes: Some(cause.first_detection.probes),
-                seconds: Some(cause.first_detection.seconds),
-            }
+        .map(|cause| Detection {
+            family: Some(cause.family.name().to_string()),
+            endpoint: Some(cause.endpoint.clone()),
+            method: None,
+            path: None,
+            role: Some(cause.role.clone()),
+            relation: Some(cause.relation.clone()),
+            rule: Some(cause.family.name().to_string()),
+            probes: Some(cause.first_detection.probes),
+            seconds: Some(cause.first_detection.seconds),
         })
         .collect()
 }
@@ -65,8 +63,7 @@ impl ScratchDir {
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect();
-        let dir =
-            std::env::temp_dir().join(format!("cloison-bench-{}-{safe}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("cloison-bench-{}-{safe}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         Ok(Self(dir))

@@ -66,8 +66,8 @@ fn detection(result: &Value) -> Detection {
         .iter()
         .find(|l| l.get("kind").and_then(Value::as_str) == Some("endpoint"))
         .and_then(|l| string(l, "/name"));
-    let mut method = string(result, "/webRequest/method")
-        .or_else(|| string(result, "/properties/method"));
+    let mut method =
+        string(result, "/webRequest/method").or_else(|| string(result, "/properties/method"));
     let mut path = string(result, "/webRequest/target")
         .or_else(|| string(result, "/properties/path"))
         .or_else(|| string(result, "/properties/url"));
@@ -114,7 +114,8 @@ pub fn read(path: &str, text: &str) -> Result<(String, Vec<Detection>), SarifErr
         path: path.into(),
         message: message.into(),
     };
-    let runs = (doc.get("runs").and_then(Value::as_array)).ok_or_else(|| shape("no `runs` array"))?;
+    let runs =
+        (doc.get("runs").and_then(Value::as_array)).ok_or_else(|| shape("no `runs` array"))?;
     let mut tool = None;
     let mut detections = Vec::new();
     for run in runs {

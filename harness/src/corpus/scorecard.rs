@@ -214,7 +214,10 @@ fn case_row(c: &CaseResult) -> Vec<String> {
         note.push("FALSE POSITIVE".to_string());
     }
     if let (Some(outcome), false) = (&c.outcome, note.is_empty()) {
-        note.push(format!("(run {outcome}, exit {})", c.exit.unwrap_or_default()));
+        note.push(format!(
+            "(run {outcome}, exit {})",
+            c.exit.unwrap_or_default()
+        ));
     }
     vec![
         c.case.clone(),

@@ -15,7 +15,6 @@ use crate::support::files::ProfileFiles;
 use crate::support::library::{MockRun, assert_clean, curl, url_args};
 use crate::support::serve;
 
-
 /// Serve Chantier and run cloison against it at default flags.
 async fn run_chantier(update_moves: bool) -> MockRun<Chantier> {
     let chantier = Arc::new(Chantier::new(update_moves));

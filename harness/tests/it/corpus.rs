@@ -83,11 +83,21 @@ fn bench_corpus_scores_cloison_with_no_miss_and_no_false_positive() {
     assert_eq!(card["overall"]["fpr"], 0.0, "{card:#}");
     assert_eq!(card["cases"].as_array().map(Vec::len), Some(4));
     let flawed = case(&card, "serrure/flawed");
-    assert_eq!((flawed["tp"].as_u64(), flawed["fn"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(
+        (flawed["tp"].as_u64(), flawed["fn"].as_u64()),
+        (Some(1), Some(0))
+    );
     assert_eq!(flawed["tn"], 2, "the notes and files are not reported");
-    assert!(flawed["probes_to_detection"].as_u64().is_some_and(|p| p > 0));
+    assert!(
+        flawed["probes_to_detection"]
+            .as_u64()
+            .is_some_and(|p| p > 0)
+    );
     let twin = case(&card, "serrure/fixed");
-    assert_eq!((twin["fp"].as_u64(), twin["tn"].as_u64()), (Some(0), Some(3)));
+    assert_eq!(
+        (twin["fp"].as_u64(), twin["tn"].as_u64()),
+        (Some(0), Some(3))
+    );
     assert_eq!(twin["outcome"], "clean");
     assert_eq!(case(&card, "portal/document-idor")["tp"], 1);
     assert_eq!(case(&card, "portal/hardened-1")["tn"], 1);
@@ -151,7 +161,11 @@ fn a_hand_written_sarif_is_scored_with_its_hit_its_miss_and_its_false_positive()
         .arg(&sarif)
         .output()
         .expect("run cloison");
-    assert_eq!(output.status.code(), Some(2), "an unknown case is a usage error");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an unknown case is a usage error"
+    );
 }
 
 /// A plain HTTP GET; the status line, or `None` when nothing answers.
@@ -159,7 +173,11 @@ fn get(url: &str, path: &str) -> Option<String> {
     let host = url.strip_prefix("http://")?;
     let mut stream = TcpStream::connect(host).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut answer = String::new();
     stream.read_to_string(&mut answer).ok()?;
     answer.lines().next().map(str::to_string)
@@ -189,8 +207,14 @@ fn bench_serve_keeps_a_case_up_until_ctrl_c() {
         let line = lines.next().expect("more lines").expect("utf-8");
         printed.push(line);
     }
-    assert!(printed.iter().any(|l| l.starts_with("profile: ")), "{printed:?}");
-    assert!(printed.iter().any(|l| l.starts_with("openapi: none")), "{printed:?}");
+    assert!(
+        printed.iter().any(|l| l.starts_with("profile: ")),
+        "{printed:?}"
+    );
+    assert!(
+        printed.iter().any(|l| l.starts_with("openapi: none")),
+        "{printed:?}"
+    );
     let status = get(&url, "/health").expect("the case answers");
     assert!(status.contains(" 200 "), "{status}");
 
@@ -232,5 +256,11 @@ fn the_whole_corpus_scores_tpr_1_fpr_0_within_ten_minutes() {
     assert!(started.elapsed() < Duration::from_secs(600));
     let card = read_json(&json);
     assert_valid(&card);
-    assert_eq!((card["overall"]["tpr"].as_f64(), card["overall"]["fpr"].as_f64()), (Some(1.0), Some(0.0)));
+    assert_eq!(
+        (
+            card["overall"]["tpr"].as_f64(),
+            card["overall"]["fpr"].as_f64()
+        ),
+        (Some(1.0), Some(0.0))
+    );
 }

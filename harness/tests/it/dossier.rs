@@ -16,7 +16,6 @@ use crate::support::files::ProfileFiles;
 use crate::support::library::{MockRun, assert_clean, url_args};
 use crate::support::serve;
 
-
 /// Serve Dossier partagé with `flaws` and run cloison at default flags.
 async fn run_dossier(flaws: Flaws) -> MockRun<Platform> {
     let platform = Arc::new(Platform::new(flaws));

@@ -17,7 +17,6 @@ use crate::support::files::ProfileFiles;
 use crate::support::library::{MockRun, assert_clean, url_args};
 use crate::support::serve;
 
-
 async fn run_inscription(takes_admin: bool, open_entries: bool) -> MockRun<Inscription> {
     let mock = Arc::new(Inscription::new(takes_admin, open_entries));
     let (addr, server) = serve(router(mock.clone())).await;

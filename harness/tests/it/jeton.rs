@@ -16,7 +16,6 @@ use crate::support::files::ProfileFiles;
 use crate::support::library::{MockRun, assert_clean, url_args};
 use crate::support::serve;
 
-
 async fn run_jeton(tokens: Tokens) -> MockRun<Jeton> {
     let jeton = Arc::new(Jeton::new(tokens));
     let (addr, server) = serve(router(jeton.clone())).await;

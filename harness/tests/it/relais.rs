@@ -17,7 +17,6 @@ use crate::support::files::ProfileFiles;
 use crate::support::library::{MockRun, assert_clean, url_args};
 use crate::support::serve;
 
-
 /// Serve Relais with tokens of `life` (and the flaw when `open_folders`) and run cloison at default flags.
 async fn run_relais(life: Duration, open_folders: bool) -> MockRun<Relais> {
     let relais = Arc::new(Relais::new(life, open_folders));

@@ -16,7 +16,6 @@ use crate::support::files::ProfileFiles;
 use crate::support::library::{MockRun, assert_clean, url_args};
 use crate::support::serve;
 
-
 async fn run_serrure(any_account: bool) -> MockRun<Serrure> {
     let mock = Arc::new(Serrure::new(any_account));
     let (addr, server) = serve(router(mock.clone())).await;

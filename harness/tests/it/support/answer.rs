@@ -3,5 +3,6 @@
 //! benchmark platforms' (`cloison_fixtures::corpus::kit`), shared by the mocks still in the test suite.
 
 pub(crate) use cloison_fixtures::corpus::kit::{
-    Upload, base64_decode, cookie, credential, file_answer, header_is, not_found, reply, text, upload,
+    Upload, base64_decode, cookie, credential, file_answer, header_is, not_found, reply, text,
+    upload,
 };
