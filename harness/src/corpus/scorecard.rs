@@ -331,7 +331,7 @@ pub(crate) mod tests {
             endpoint: Some("session.logout".into()),
             ..Detection::default()
         };
-        let mut first = CaseResult::new(&flawed, &score(&flawed.truth, &[found.clone()]), 1);
+        let mut first = CaseResult::new(&flawed, &score(&flawed.truth, &[found]), 1);
         first.outcome = Some("findings".into());
         first.exit = Some(1);
         first.seconds = Some(1.5);
