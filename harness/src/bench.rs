@@ -82,6 +82,58 @@ pub struct BenchArgs {
     /// No progress lines on stderr.
     #[arg(long)]
     pub quiet: bool,
+    /// Run the isolation corpus instead (docs/benchmark.md): the portal's flaws and hardened seeds and the
+    /// platforms of other shapes, each scored against its ground truth, with a scorecard.
+    #[arg(long)]
+    pub corpus: bool,
+    /// With --corpus: only this case, or the cases under a prefix ending in `/` (repeatable).
+    #[arg(long = "case", value_name = "NAME", requires = "corpus")]
+    pub case_names: Vec<String>,
+    /// With --corpus: write the scorecard as an HTML page (with the TPR/FPR plot) to this file.
+    #[arg(long, value_name = "FILE", requires = "corpus")]
+    pub html: Option<PathBuf>,
+    /// With --corpus: cases run at the same time, each against its own target (most of a case's time is
+    /// spent waiting on its target: slow logins, short sessions).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=16).map(|n| n as usize), requires = "corpus")]
+    pub jobs: usize,
+}
+
+/// `cloison bench` and its subcommands.
+#[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BenchCli {
+    /// `score` or `serve`; none: the bench itself.
+    #[command(subcommand)]
+    pub action: Option<BenchAction>,
+    /// The bench's own arguments.
+    #[command(flatten)]
+    pub args: BenchArgs,
+}
+
+/// `cloison bench score` and `cloison bench serve`.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum BenchAction {
+    /// Score another tool's SARIF results on one case of the corpus, as cloison is scored.
+    Score(crate::corpus::ScoreArgs),
+    /// Keep one case's target up for another tool; print its URL, OpenAPI document, profile and
+    /// credentials; stop on Ctrl-C.
+    Serve(crate::corpus::ServeArgs),
+}
+
+/// Entry point of `cloison bench` and its subcommands.
+pub fn dispatch(cli: &BenchCli) -> Result<(), CliError> {
+    match &cli.action {
+        Some(BenchAction::Score(args)) => crate::corpus::run_score(args),
+        Some(BenchAction::Serve(args)) => crate::corpus::run_serve(args),
+        None if cli.args.corpus => crate::corpus::run_corpus(
+            &cli.args.case_names,
+            cli.args.jobs,
+            &cli.args.json,
+            &cli.args.html,
+            cli.args.quiet,
+        ),
+        None => run(&cli.args),
+    }
 }
 
 /// The result of one flawed run.

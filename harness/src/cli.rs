@@ -29,8 +29,9 @@ pub enum Command {
     /// every identity try to read every other identity's case files and documents, and report every leak.
     Run(crate::run::RunArgs),
     /// Run the suites against the embedded reference portal with each of its flaws switched on alone, then
-    /// hardened over several seeds, and print what was caught, by which families and how fast.
-    Bench(crate::bench::BenchArgs),
+    /// hardened over several seeds, and print what was caught, by which families and how fast; with
+    /// --corpus, score cloison on the isolation corpus; `score` and `serve` for other tools.
+    Bench(crate::bench::BenchCli),
     /// Write a starting target profile from the platform's OpenAPI document (then complete its TODOs).
     Init(crate::openapi::init::InitArgs),
     /// Compare the JSON reports of two runs: the access matrix cells that changed (widened access: a caller
@@ -66,7 +67,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let ended = match cli.command {
         Command::Generate(args) => crate::generate::run(&args),
         Command::Run(args) => crate::run::run(&args),
-        Command::Bench(args) => crate::bench::run(&args),
+        Command::Bench(cli) => crate::bench::dispatch(&cli),
         Command::Init(args) => crate::openapi::init::run(&args)
             .map(|_| ())
             .map_err(CliError::from_anyhow),

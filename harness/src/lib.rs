@@ -15,7 +15,9 @@
 //! - [`openapi`]: OpenAPI documents: `cloison init --openapi` (a starting profile), the generic probing of
 //!   the operations a profile does not describe, and the report's operation coverage;
 //! - `bench`: `cloison bench`, every flaw of the reference portal alone and the hardened portal over
-//!   several seeds, in one table.
+//!   several seeds, in one table;
+//! - [`corpus`]: `cloison bench --corpus`, `bench score`, `bench serve`: the isolation corpus (cases with
+//!   ground truth), cloison's or another tool's scorecard, a case's target kept up.
 //!
 //! Public: what the binary and the integration tests use; the rest is `pub(crate)`.
 
@@ -24,6 +26,7 @@ pub(crate) mod bench;
 pub(crate) mod cause;
 pub mod cli;
 pub mod contexts;
+pub mod corpus;
 pub mod decode;
 pub mod diff;
 pub mod engine;

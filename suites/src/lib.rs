@@ -17,6 +17,7 @@
 //!   with an answer that says the caller is not signed in;
 //! - [`stateful`]: the reference model of who may see what as rights change (logout, transfer, end of a
 //!   representation, deletion, role change) and the strategies over sequences of transitions;
+//! - [`score`]: ground truth x detections -> true and false positives and negatives, rates (the bench);
 //! - [`verdict`]: pure functions from what was observed to a verdict (refusal, proven leak, proven
 //!   tampering, suspicious, server error, control failed).
 
@@ -32,6 +33,7 @@ pub mod policy;
 pub mod population;
 pub mod probes;
 pub mod reserve;
+pub mod score;
 pub mod session;
 pub mod stateful;
 pub mod surface;

@@ -325,7 +325,10 @@ pub fn embedded_realism() -> String {
 }
 
 /// Start the reference portal in-process.
-async fn deploy_embedded(flaws: &[String], realistic: bool) -> Result<Deployed, DeployError> {
+pub(crate) async fn deploy_embedded(
+    flaws: &[String],
+    realistic: bool,
+) -> Result<Deployed, DeployError> {
     let token = generated_secret(Some("operator"))?;
     let config = embedded_config(flaws, token.clone(), realistic)?;
     let handle = cloison_fixtures::spawn(config)

@@ -3,6 +3,7 @@
 mod agora;
 mod annuaire;
 mod bench;
+mod bench_corpus;
 mod blame;
 mod bounded;
 mod boutique;
