@@ -124,10 +124,22 @@ pub fn fold(text: &[u8]) -> Option<Folded> {
 /// backslash before a canary (`C:\\nom`, where undoing `\n` would eat the canary's first letter) does not
 /// hide it.
 pub fn fold_unescaped(text: &[u8]) -> Option<Folded> {
-    if !may_hold_escapes(text) {
+    if !holds_escape(text) {
         return None;
     }
     fold_with(text, true).filter(|f| f.escapes > 0)
+}
+
+/// Whether `text` holds a JSON escape or a numeric character reference that [`fold_unescaped`] undoes.
+fn holds_escape(text: &[u8]) -> bool {
+    if !may_hold_escapes(text) {
+        return false;
+    }
+    text.iter().enumerate().any(|(i, &b)| match b {
+        b'\\' => json_escape(&text[i..]).is_some(),
+        b'&' => numeric_reference(&text[i..]).is_some(),
+        _ => false,
+    })
 }
 
 fn fold_with(text: &[u8], unescape: bool) -> Option<Folded> {
@@ -142,10 +154,18 @@ fn fold_with(text: &[u8], unescape: bool) -> Option<Folded> {
         let bytes = valid.as_bytes();
         let mut last = 0;
         let mut i = 0;
-        while let Some(c) = valid[i..].chars().next() {
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii() && !(unescape && (b == b'\\' || b == b'&')) {
+                i += 1;
+                continue;
+            }
+            let Some(c) = valid[i..].chars().next() else {
+                break;
+            };
             let escaped = match c {
-                '\\' if unescape => json_escape(&bytes[i..]),
-                '&' if unescape => numeric_reference(&bytes[i..]),
+                '\\' => json_escape(&bytes[i..]),
+                '&' => numeric_reference(&bytes[i..]),
                 _ => None,
             };
             out.escapes += usize::from(escaped.is_some());
