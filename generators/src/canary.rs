@@ -352,7 +352,10 @@ impl CanaryRegistry {
             let idx = self.pattern_owner[m.pattern().as_usize()];
             push(idx, start, end);
             let first = self.anchored.partition_point(|a| a.anchor < idx);
-            for a in self.anchored[first..].iter().take_while(|a| a.anchor == idx) {
+            for a in self.anchored[first..]
+                .iter()
+                .take_while(|a| a.anchor == idx)
+            {
                 let text = fold::folded_bytes(&self.canaries[a.text].value);
                 let Some(text_start) = start.checked_sub(a.offset) else {
                     continue;
@@ -822,7 +825,9 @@ mod tests {
                 for (before, after) in [("{\"x\":\"", "\"}"), ("<td>", "</td>"), ("C:\\", " ")] {
                     let body = format!("{before}{form}{after}");
                     let hits = reg.scan(body.as_bytes());
-                    let hit = hits.iter().find(|h| h.value == c.value && h.owner == c.owner);
+                    let hit = hits
+                        .iter()
+                        .find(|h| h.value == c.value && h.owner == c.owner);
                     let Some(hit) = hit else {
                         panic!("{:?} {} not found in {body}", c.kind, c.value);
                     };
@@ -905,7 +910,10 @@ mod tests {
     fn a_literal_backslash_before_a_canary_does_not_hide_it() {
         let reg = registry(&["Nadal", "Uabcd", "Tessier"]);
         assert_eq!(found(&reg, "C:\\Nadal\\Uabcd"), ["Nadal", "Uabcd"]);
-        assert_eq!(found(&reg, "{\"p\":\"C:\\\\nadal\\\\uabcd\\\\tessier\"}"), ["Nadal", "Uabcd", "Tessier"]);
+        assert_eq!(
+            found(&reg, "{\"p\":\"C:\\\\nadal\\\\uabcd\\\\tessier\"}"),
+            ["Nadal", "Uabcd", "Tessier"]
+        );
         // An escaped newline before a canary is a word boundary once undone.
         assert_eq!(found(&reg, "ligne\\nTessier"), ["Tessier"]);
     }

@@ -55,9 +55,9 @@ fn fold_char(c: char) -> Option<&'static str> {
 /// The value of `n` hex digits at the start of `bytes`.
 fn hex(bytes: &[u8], n: usize) -> Option<u32> {
     let digits = bytes.get(..n)?;
-    digits.iter().try_fold(0u32, |v, &b| {
-        Some(v * 16 + char::from(b).to_digit(16)?)
-    })
+    digits
+        .iter()
+        .try_fold(0u32, |v, &b| Some(v * 16 + char::from(b).to_digit(16)?))
 }
 
 /// The JSON escape at the start of `bytes` (which starts with `\`): the character and the escape's length.
@@ -222,7 +222,11 @@ mod tests {
         assert_eq!(fold(b"DUPONT 12 rue"), None);
         assert_eq!(fold("€ 12".as_bytes()), None, "no letter to fold");
         assert_eq!(fold(b"a \\u00e9 &#39;"), None, "escapes are another fold's");
-        assert_eq!(fold_unescaped(b"a & b \\\\ c \\x"), None, "no escape to undo");
+        assert_eq!(
+            fold_unescaped(b"a & b \\\\ c \\x"),
+            None,
+            "no escape to undo"
+        );
         let folded = fold("Ça coûte".as_bytes()).map(|f| f.bytes);
         assert_eq!(folded.as_deref(), Some(&b"Ca coute"[..]));
     }
@@ -245,7 +249,15 @@ mod tests {
         }
         // Not escapes: left as they are.
         for text in [
-            "\\u00g9", "\\uD83D", "\\uD83Dx", "&#;", "&#x;", "&#12", "&#xZZ;", "\\q", "&#-1;",
+            "\\u00g9",
+            "\\uD83D",
+            "\\uD83Dx",
+            "&#;",
+            "&#x;",
+            "&#12",
+            "&#xZZ;",
+            "\\q",
+            "&#-1;",
             "&#1114112;",
         ] {
             assert_eq!(folded(text), text, "{text}");
@@ -257,7 +269,12 @@ mod tests {
         let text = "x \\u00c9glise &#233;t\\u00e9";
         let f = fold_unescaped(text.as_bytes()).unwrap();
         assert_eq!(f.bytes, b"x Eglise ete");
-        let at = |s: &str| f.bytes.windows(s.len()).position(|w| w == s.as_bytes()).unwrap();
+        let at = |s: &str| {
+            f.bytes
+                .windows(s.len())
+                .position(|w| w == s.as_bytes())
+                .unwrap()
+        };
         let (s, e) = (at("Eglise"), at("Eglise") + 6);
         assert_eq!(
             &text[f.original(s, false)..f.original(e, true)],
