@@ -9,7 +9,8 @@
 #
 # The goals of issue 23: at 10,000 case files every cell probed in under 5 minutes and under 500 MB of peak
 # memory (cloison side); at 50,000 under 800 MB; the flaw caught at each size.
-# Release builds (CARGO_TARGET_DIR is honoured); loopback only; the portal is stopped after each run.
+# Release builds (CARGO_TARGET_DIR is honoured; NO_BUILD=1 uses the binaries there as they are); loopback
+# only; the portal is stopped after each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +23,7 @@ BASE="http://127.0.0.1:$PORT"
 command -v curl >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 
-cargo build --release --locked -p cloison-harness --bin cloison -p cloison-fixtures --bin cloison-portal
+[ -n "${NO_BUILD:-}" ] || cargo build --release --locked -p cloison-harness --bin cloison -p cloison-fixtures --bin cloison-portal
 CLOISON="${CARGO_TARGET_DIR:-target}/release/cloison"
 PORTAL="${CARGO_TARGET_DIR:-target}/release/cloison-portal"
 
