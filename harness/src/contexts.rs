@@ -12,10 +12,22 @@ use serde_json::{Value, json};
 /// Template contexts of a world's records, without the platform's identifiers (the seeding adds `id` as it
 /// learns them). Each case file's context (tenant, person, case) is held once; a record's context is its
 /// case file's plus its own object, assembled on demand, so that memory stays proportional to the world.
+/// Held as compact JSON text, parsed on demand: a `Value` tree weighs several times its text, and at
+/// 10,000 case files the trees were the run's largest allocation (issue 23).
 #[derive(Debug, Default)]
 pub struct Contexts {
-    cases: HashMap<String, Value>,
-    records: HashMap<String, (String, &'static str, Value)>,
+    cases: HashMap<String, Box<str>>,
+    records: HashMap<String, (String, &'static str, Box<str>)>,
+}
+
+/// A context as held: its compact JSON text.
+fn compact(value: &Value) -> Box<str> {
+    value.to_string().into_boxed_str()
+}
+
+/// A held context, parsed back (it was written by [`compact`]: it always parses).
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
 impl Contexts {
@@ -23,11 +35,11 @@ impl Contexts {
     /// such record.
     pub fn get(&self, key: &str) -> Option<Value> {
         if let Some(base) = self.cases.get(key) {
-            return Some(base.clone());
+            return Some(parse(base));
         }
         let (case, root, own) = self.records.get(key)?;
-        let mut ctx = self.cases.get(case)?.clone();
-        ctx[*root] = own.clone();
+        let mut ctx = parse(self.cases.get(case)?);
+        ctx[*root] = parse(own);
         Some(ctx)
     }
 
@@ -68,27 +80,29 @@ pub fn record_contexts(world: &World, plan_person_account: &HashMap<PersonId, St
         // The person as a record of its own (where a profile makes persons a resource).
         out.records.insert(
             cloison_suites::population::person_record_key(&person_key(bundle.case_file.person_id)),
-            (case_key.clone(), "person", person.clone()),
+            (case_key.clone(), "person", compact(&person)),
         );
         out.cases.insert(
             case_key.clone(),
-            json!({ "tenant": tenant, "person": person, "case": case }),
+            compact(&json!({ "tenant": tenant, "person": person, "case": case })),
         );
         for d in &bundle.documents {
             let own = serde_json::to_value(d).unwrap_or(Value::Null);
-            out.records
-                .insert(document_key(d.id), (case_key.clone(), "document", own));
+            out.records.insert(
+                document_key(d.id),
+                (case_key.clone(), "document", compact(&own)),
+            );
         }
         for n in &bundle.notes {
             let own = serde_json::to_value(n).unwrap_or(Value::Null);
             out.records
-                .insert(note_key(n.id), (case_key.clone(), "note", own));
+                .insert(note_key(n.id), (case_key.clone(), "note", compact(&own)));
         }
         for d in &bundle.decisions {
             let own = serde_json::to_value(d).unwrap_or(Value::Null);
             out.records.insert(
                 cloison_suites::population::decision_key(d.id),
-                (case_key.clone(), "decision", own),
+                (case_key.clone(), "decision", compact(&own)),
             );
         }
         account_contexts(bundle, tenant.as_ref(), plan_person_account, &mut out);
@@ -134,7 +148,7 @@ fn account_contexts(
         }
         out.cases.insert(
             cloison_suites::population::account_key(account.id),
-            json!({
+            compact(&json!({
                 "tenant": tenant,
                 "person": person,
                 "account": {
@@ -142,7 +156,7 @@ fn account_contexts(
                     "login": account.login,
                     "display_name": account.display_name,
                 },
-            }),
+            })),
         );
     }
 }

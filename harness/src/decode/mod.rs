@@ -25,7 +25,8 @@
 //!
 //! Every byte a decoder produces counts against `max_bytes` for the whole response: a zip bomb, a gzip bomb
 //! or a deeply nested archive stops there, with what was decoded so far still scanned and the walk marked
-//! `truncated`. Accents and case are the matcher's business (`cloison_generators::canary::fold`), not a view.
+//! `truncated`. Accents, case, JSON escapes (`\u00e9`, `\/`) and numeric character references are the matcher's
+//! business (`cloison_generators::canary::fold`), not a view.
 //!
 //! Modules: `content` (content encodings and bounded decompression), `walk` (the chain: which decoder
 //! applies, the limits), `archive` (zip), `pdf` (streams and drawn text), `escapes` (percent-encoding and
