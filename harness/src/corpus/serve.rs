@@ -36,6 +36,31 @@ fn say(lines: &[String]) {
     let _ = out.flush();
 }
 
+/// Write the target's secrets (`name = "value"`, TOML) to `credentials.toml` in `dir`, readable by its
+/// owner only, and return its path.
+fn write_credentials(
+    dir: &ScratchDir,
+    secrets: &serde_json::Map<String, serde_json::Value>,
+) -> std::io::Result<std::path::PathBuf> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = dir.0.join("credentials.toml");
+    let mut text = String::from("# generated for this target only; gone when it stops\n");
+    for (name, value) in secrets {
+        if let Some(value) = value.as_str() {
+            // A JSON string is a TOML basic string (the same escapes).
+            let quoted = serde_json::Value::String(value.to_string());
+            text.push_str(&format!("{name} = {quoted}\n"));
+        }
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)?;
+    file.write_all(text.as_bytes())?;
+    Ok(path)
+}
+
 /// Serve `case` until a signal.
 pub async fn serve(case: &Case) -> Result<(), CliError> {
     let dir = ScratchDir::create(&format!("serve-{}", case.name))
@@ -55,11 +80,10 @@ pub async fn serve(case: &Case) -> Result<(), CliError> {
             lines.push(format!("url: {}", deployed.base_url));
             lines.push(format!("openapi: {}/openapi.json", deployed.base_url));
             lines.push(format!("profile: {}", profile.display()));
-            for (name, value) in &deployed.secrets {
-                if let Some(value) = value.as_str() {
-                    lines.push(format!("credential {name}: {value}"));
-                }
-            }
+            // Credentials never go to the terminal: they are written to a file only the user can read.
+            let credentials = write_credentials(&dir, &deployed.secrets)
+                .map_err(failed("writing the credentials".into()))?;
+            lines.push(format!("credentials: {}", credentials.display()));
             lines.push(
                 "accounts: none yet; the operator token provisions tenants and identities (fixtures/README.md)"
                     .into(),

@@ -238,6 +238,71 @@ fn bench_serve_keeps_a_case_up_until_ctrl_c() {
     assert!(get(&url, "/health").is_none(), "the port is closed");
 }
 
+/// `cloison bench serve` on a portal case never prints its credentials: they are in a file only its owner
+/// can read, which goes with the target.
+#[test]
+fn bench_serve_writes_the_portal_credentials_to_a_private_file_not_the_terminal() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut child = cloison()
+        .args(["bench", "serve", "portal/hardened-1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cloison");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut printed = Vec::new();
+    loop {
+        let line = lines.next().expect("a line").expect("utf-8");
+        let last = line.starts_with("press Ctrl-C");
+        printed.push(line);
+        if last {
+            break;
+        }
+    }
+    let path = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("credentials: "))
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| panic!("a credentials line: {printed:?}"));
+    let mode = std::fs::metadata(&path)
+        .expect("the file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+    let text = std::fs::read_to_string(&path).expect("read the credentials");
+    let values: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once(" = "))
+        .map(|(_, v)| v.trim_matches('"'))
+        .collect();
+    assert!(!values.is_empty(), "{text}");
+    for value in &values {
+        assert!(
+            printed.iter().all(|l| !l.contains(value)),
+            "a credential was printed: {printed:?}"
+        );
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "bench serve did not stop on SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+    assert!(!path.exists(), "the credentials go with the target");
+}
+
 /// The whole corpus at default flags, as `cloison bench --corpus` runs it: no miss, no false positive,
 /// within ten minutes. Minutes long: run with `--run-ignored` (docs/benchmark.md).
 #[test]

@@ -47,158 +47,161 @@ fn a_format_1_profile_loads_as_format_2() {
     assert_eq!(one.policy, two.policy);
 }
 
+/// Every mistake (its snapshot's name, the text of the reference profile it changes, and what it changes
+/// it into).
+const MISTAKES: &[(&str, &str, &str)] = &[
+    (
+        "syntax",
+        "name = \"cloison reference portal\"",
+        "name = \"cloison reference portal",
+    ),
+    (
+        "unknown_key",
+        "[resources.case.read]\npath =",
+        "[resources.case.read]\npth =",
+    ),
+    (
+        "unknown_scope",
+        "applicant = [\"own\"]",
+        "applicant = [\"everything\"]",
+    ),
+    (
+        "unknown_scope_suffix",
+        "applicant = [\"own\"]",
+        "applicant = [\"own:write\"]",
+    ),
+    (
+        "scope_twice",
+        "applicant = [\"own\"]",
+        "applicant = [\"own\", \"own:read\"]",
+    ),
+    ("missing_policy_role", "tenant_admin = [\"tenant\"]\n", ""),
+    ("unsupported_format", "format = 1", "format = 3"),
+    (
+        "policy_not_a_list",
+        "applicant = [\"own\"]",
+        "applicant = \"own\"",
+    ),
+    (
+        "role_given_twice",
+        "tenant_admin = [\"tenant\"]\n",
+        "tenant_admin = [\"tenant\"]\nadmin = [\"own\"]\n",
+    ),
+    (
+        "unknown_policy_kind",
+        "tenant_admin = [\"tenant\"]\n",
+        "tenant_admin = [\"tenant\"]\n\n[policy.team]\nagent = [\"own\"]\n",
+    ),
+    (
+        "unknown_role_of_a_kind",
+        "tenant_admin = [\"tenant\"]\n",
+        "tenant_admin = [\"tenant\"]\n\n[policy.note]\nauditor = [\"tenant:read\"]\n",
+    ),
+    (
+        "unknown_placeholder_root",
+        "/api/v1/cases/{{case.id}}\"",
+        "/api/v1/cases/{{cse.id}}\"",
+    ),
+    (
+        "unclosed_placeholder",
+        "/api/v1/documents/{{document.id}}/content",
+        "/api/v1/documents/{{document.id/content",
+    ),
+    (
+        "not_a_json_pointer",
+        "token = { json = \"/token\" }",
+        "token = { json = \"token\" }",
+    ),
+    (
+        "unknown_resource",
+        "[resources.note.create]",
+        "[resources.dossier.create]",
+    ),
+    (
+        "unknown_operation",
+        "[resources.case.list]",
+        "[resources.case.browse]",
+    ),
+    (
+        "token_without_send",
+        "send = { header = \"Authorization\", value = \"Bearer {{token}}\" }\n",
+        "",
+    ),
+    (
+        "success_as_refusal",
+        "statuses = [401, 403, 404]",
+        "statuses = [401, 200, 404]",
+    ),
+    (
+        "unknown_map",
+        "{{representation.kind | representation_kind}}",
+        "{{representation.kind | kinds}}",
+    ),
+    (
+        "create_without_id",
+        "path = \"/api/v1/cases\"\nextract = { id = \"/id\" }",
+        "path = \"/api/v1/cases\"",
+    ),
+    ("wrong_type", "ok = [201, 409]", "ok = \"201\""),
+    (
+        "unknown_field",
+        "last_name = \"{{person.surname}}\"",
+        "last_name = \"{{person.surnam}}\"",
+    ),
+    ("update_without_marker", "marker = \"/summary\"\n", "\n"),
+    ("empty_ok", "ok = [201, 409]", "ok = []"),
+    ("ok_not_a_status", "ok = [201, 409]", "ok = [0]"),
+    (
+        "redirect_refusal",
+        "statuses = [401, 403, 404]",
+        "statuses = [301, 404]",
+    ),
+    (
+        "bad_pointer_escape",
+        "token = { json = \"/token\" }",
+        "token = { json = \"/~2\" }",
+    ),
+    (
+        "unused_extract",
+        "extract = { id = \"/id\" }\nmultipart",
+        "extract = { id = \"/id\", number = \"/number\" }\nmultipart",
+    ),
+    (
+        "bad_method",
+        "method = \"POST\"\npath = \"/api/v1/auth/login\"",
+        "method = \"FETCH\"\npath = \"/api/v1/auth/login\"",
+    ),
+    (
+        "no_download",
+        "[resources.document.read]\npath = \"/api/v1/documents/{{document.id}}\"\n\n[resources.document.list]\npath = \"/api/v1/cases/{{case.id}}/documents\"\n\n[resources.document.download]",
+        "[resources.document.list]\npath = \"/x\"\n\n[resources.document.search]\npath = \"/y\"\n\n[resources.document.export]",
+    ),
+    (
+        "provision_without_provisioning",
+        "[provisioning]\n",
+        "[unused]\n",
+    ),
+    (
+        "poll_interval_zero",
+        "path = \"/api/v1/audit\"",
+        "path = \"/api/v1/audit\"\npoll = { interval = 0 }",
+    ),
+    (
+        "poll_budget_below_interval",
+        "path = \"/api/v1/audit\"",
+        "path = \"/api/v1/audit\"\npoll = { location = \"/job\", interval = 5, budget = 2 }",
+    ),
+    (
+        "poll_unknown_key",
+        "path = \"/api/v1/audit\"",
+        "path = \"/api/v1/audit\"\npoll = { every = 5 }",
+    ),
+];
+
 /// Every mistake, and the error it must give.
 #[test]
 fn validation_errors_name_file_line_column_and_expectation() {
-    let cases: &[(&str, &str, &str)] = &[
-        (
-            "syntax",
-            "name = \"cloison reference portal\"",
-            "name = \"cloison reference portal",
-        ),
-        (
-            "unknown_key",
-            "[resources.case.read]\npath =",
-            "[resources.case.read]\npth =",
-        ),
-        (
-            "unknown_scope",
-            "applicant = [\"own\"]",
-            "applicant = [\"everything\"]",
-        ),
-        (
-            "unknown_scope_suffix",
-            "applicant = [\"own\"]",
-            "applicant = [\"own:write\"]",
-        ),
-        (
-            "scope_twice",
-            "applicant = [\"own\"]",
-            "applicant = [\"own\", \"own:read\"]",
-        ),
-        ("missing_policy_role", "tenant_admin = [\"tenant\"]\n", ""),
-        ("unsupported_format", "format = 1", "format = 3"),
-        (
-            "policy_not_a_list",
-            "applicant = [\"own\"]",
-            "applicant = \"own\"",
-        ),
-        (
-            "role_given_twice",
-            "tenant_admin = [\"tenant\"]\n",
-            "tenant_admin = [\"tenant\"]\nadmin = [\"own\"]\n",
-        ),
-        (
-            "unknown_policy_kind",
-            "tenant_admin = [\"tenant\"]\n",
-            "tenant_admin = [\"tenant\"]\n\n[policy.team]\nagent = [\"own\"]\n",
-        ),
-        (
-            "unknown_role_of_a_kind",
-            "tenant_admin = [\"tenant\"]\n",
-            "tenant_admin = [\"tenant\"]\n\n[policy.note]\nauditor = [\"tenant:read\"]\n",
-        ),
-        (
-            "unknown_placeholder_root",
-            "/api/v1/cases/{{case.id}}\"",
-            "/api/v1/cases/{{cse.id}}\"",
-        ),
-        (
-            "unclosed_placeholder",
-            "/api/v1/documents/{{document.id}}/content",
-            "/api/v1/documents/{{document.id/content",
-        ),
-        (
-            "not_a_json_pointer",
-            "token = { json = \"/token\" }",
-            "token = { json = \"token\" }",
-        ),
-        (
-            "unknown_resource",
-            "[resources.note.create]",
-            "[resources.dossier.create]",
-        ),
-        (
-            "unknown_operation",
-            "[resources.case.list]",
-            "[resources.case.browse]",
-        ),
-        (
-            "token_without_send",
-            "send = { header = \"Authorization\", value = \"Bearer {{token}}\" }\n",
-            "",
-        ),
-        (
-            "success_as_refusal",
-            "statuses = [401, 403, 404]",
-            "statuses = [401, 200, 404]",
-        ),
-        (
-            "unknown_map",
-            "{{representation.kind | representation_kind}}",
-            "{{representation.kind | kinds}}",
-        ),
-        (
-            "create_without_id",
-            "path = \"/api/v1/cases\"\nextract = { id = \"/id\" }",
-            "path = \"/api/v1/cases\"",
-        ),
-        ("wrong_type", "ok = [201, 409]", "ok = \"201\""),
-        (
-            "unknown_field",
-            "last_name = \"{{person.surname}}\"",
-            "last_name = \"{{person.surnam}}\"",
-        ),
-        ("update_without_marker", "marker = \"/summary\"\n", "\n"),
-        ("empty_ok", "ok = [201, 409]", "ok = []"),
-        ("ok_not_a_status", "ok = [201, 409]", "ok = [0]"),
-        (
-            "redirect_refusal",
-            "statuses = [401, 403, 404]",
-            "statuses = [301, 404]",
-        ),
-        (
-            "bad_pointer_escape",
-            "token = { json = \"/token\" }",
-            "token = { json = \"/~2\" }",
-        ),
-        (
-            "unused_extract",
-            "extract = { id = \"/id\" }\nmultipart",
-            "extract = { id = \"/id\", number = \"/number\" }\nmultipart",
-        ),
-        (
-            "bad_method",
-            "method = \"POST\"\npath = \"/api/v1/auth/login\"",
-            "method = \"FETCH\"\npath = \"/api/v1/auth/login\"",
-        ),
-        (
-            "no_download",
-            "[resources.document.read]\npath = \"/api/v1/documents/{{document.id}}\"\n\n[resources.document.list]\npath = \"/api/v1/cases/{{case.id}}/documents\"\n\n[resources.document.download]",
-            "[resources.document.list]\npath = \"/x\"\n\n[resources.document.search]\npath = \"/y\"\n\n[resources.document.export]",
-        ),
-        (
-            "provision_without_provisioning",
-            "[provisioning]\n",
-            "[unused]\n",
-        ),
-        (
-            "poll_interval_zero",
-            "path = \"/api/v1/audit\"",
-            "path = \"/api/v1/audit\"\npoll = { interval = 0 }",
-        ),
-        (
-            "poll_budget_below_interval",
-            "path = \"/api/v1/audit\"",
-            "path = \"/api/v1/audit\"\npoll = { location = \"/job\", interval = 5, budget = 2 }",
-        ),
-        (
-            "poll_unknown_key",
-            "path = \"/api/v1/audit\"",
-            "path = \"/api/v1/audit\"\npoll = { every = 5 }",
-        ),
-    ];
-    for (name, from, to) in cases {
+    for (name, from, to) in MISTAKES {
         let err = parse(&mutate(from, to)).expect_err(name);
         insta::assert_snapshot!(*name, err);
     }
