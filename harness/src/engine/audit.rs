@@ -47,7 +47,14 @@ struct Trail {
     lines: Vec<(Value, Option<usize>)>,
     pages: Vec<Exchange>,
     unreadable: usize,
+    /// Whether the whole trail was read: a trail cut at cloison's limits (pages, bytes) may lack the
+    /// entries of this run, so what it lacks proves nothing.
+    complete: bool,
 }
+
+/// How long to wait before reading the trail a second time, when the first read lacks entries: a platform
+/// may write its trail a moment after it answers (a queue, a log shipper).
+const SECOND_READ_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Executor<'_> {
     /// Note a probe's decisive request, when the profile reads a trail: an identity's request on a record,
@@ -95,8 +102,25 @@ impl Executor<'_> {
             name: "audit trail",
             steps: 1,
         });
-        let (coverage, findings) = match self.read_trail(audit).await {
-            Ok(trail) => self.judge_trail(audit, &trail),
+        let mut judged = self
+            .read_trail(audit)
+            .await
+            .map(|t| self.judge_trail(audit, &t));
+        let untraced = |(_, findings): &(AuditCoverage, Vec<Judged>)| {
+            findings
+                .iter()
+                .any(|f| matches!(f.verdict, Verdict::Untraced(_)))
+        };
+        if judged.as_ref().is_ok_and(untraced) {
+            // Only what the trail still lacks a moment later is a gap.
+            tokio::time::sleep(SECOND_READ_AFTER).await;
+            judged = self
+                .read_trail(audit)
+                .await
+                .map(|t| self.judge_trail(audit, &t));
+        }
+        let (coverage, findings) = match judged {
+            Ok(judged) => judged,
             Err(why) => (
                 AuditCoverage {
                     not_run: Some(why),
@@ -125,6 +149,7 @@ impl Executor<'_> {
                     lines: lines.into_iter().map(|v| (v, None)).collect(),
                     pages: Vec::new(),
                     unreadable,
+                    complete: true,
                 })
             }
             TrailSource::Logs => {
@@ -132,6 +157,7 @@ impl Executor<'_> {
                     "`[audit] logs = true` reads the application container's logs, and this target was not deployed from `[deploy]` by this run (`--target deploy` or `image:`)",
                 )?;
                 let text = logs.read(MAX_TRAIL_BYTES as usize).await?;
+                let complete = text.len() <= MAX_TRAIL_BYTES as usize;
                 let (lines, unreadable) = json_lines(&text);
                 Ok(Trail {
                     source: "logs of the application container".into(),
@@ -139,6 +165,7 @@ impl Executor<'_> {
                     lines: lines.into_iter().map(|v| (v, None)).collect(),
                     pages: Vec::new(),
                     unreadable,
+                    complete,
                 })
             }
             TrailSource::Endpoint {
@@ -168,6 +195,8 @@ impl Executor<'_> {
             lines: Vec::new(),
             pages: Vec::new(),
             unreadable: 0,
+            // Until a short or empty page (or a repeated one) ends it.
+            complete: false,
         };
         let mut previous_first: Option<Value> = None;
         for number in 0..MAX_PAGES {
@@ -195,6 +224,7 @@ impl Executor<'_> {
             };
             // An endpoint that ignores the page asks the same entries again: the end.
             if list.is_empty() || previous_first.as_ref() == list.first() {
+                trail.complete = true;
                 break;
             }
             previous_first = list.first().cloned();
@@ -205,6 +235,7 @@ impl Executor<'_> {
                 .lines
                 .extend(list.into_iter().map(|v| (v, Some(page_index))));
             if short {
+                trail.complete = true;
                 break;
             }
         }
@@ -242,6 +273,17 @@ impl Executor<'_> {
         let (accesses, origin) = self.accesses_of(&sent);
         let reconciled = audit::reconcile(&accesses, &entries, &audit.rules);
         let mut findings = self.gap_findings(&reconciled, &accesses, &origin, &sent, audit);
+        if !trail.complete {
+            // A trail read only in part may hold the entries it seems to lack: say less.
+            for f in &mut findings {
+                if let Verdict::Untraced(reason) = &f.verdict {
+                    f.verdict = Verdict::Suspicious(format!(
+                        "{reason}; but the trail was read only up to cloison's limits ({MAX_PAGES} pages, {} MiB), so the entry may lie beyond",
+                        MAX_TRAIL_BYTES / (1024 * 1024)
+                    ));
+                }
+            }
+        }
         let (data, content) = self.content_findings(trail);
         findings.extend(content);
         (

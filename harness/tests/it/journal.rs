@@ -74,6 +74,8 @@ struct Journal {
     log: PathBuf,
     /// The gap: reads of a care file by anyone but its person are not logged.
     gap: bool,
+    /// A log shipper: each line reaches the file this long after the request (its time is the request's).
+    late: Option<std::time::Duration>,
 }
 
 impl Journal {
@@ -83,12 +85,25 @@ impl Journal {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
         let line = json!({ "ts": ts, "level": "info", "user": { "login": login }, "event": event, "object": object, "result": result });
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .expect("the log file");
-        writeln!(file, "{line}").expect("a log line");
+        let (path, late) = (self.log.clone(), self.late);
+        let write = move || {
+            if let Some(late) = late {
+                std::thread::sleep(late);
+            }
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .expect("the log file");
+            // One write per line: lines written by concurrent threads do not interleave.
+            file.write_all(format!("{line}\n").as_bytes())
+                .expect("a log line");
+        };
+        if late.is_some() {
+            std::thread::spawn(write);
+        } else {
+            write();
+        }
     }
 }
 
@@ -379,15 +394,22 @@ denied = ["refused"]
 "#;
 
 async fn run_journal(gap: bool) -> MockRun<Journal> {
-    run_journal_with(gap, PROFILE).await
+    run_journal_with(gap, PROFILE, None).await
 }
 
-async fn run_journal_with(gap: bool, profile: &str) -> MockRun<Journal> {
+async fn run_journal_with(
+    gap: bool,
+    profile: &str,
+    late: Option<std::time::Duration>,
+) -> MockRun<Journal> {
     let files = ProfileFiles::write("journal", profile, &format!("ops_key = \"{OPS_KEY}\"\n"));
+    // The platform's log file exists from its start, before any line is written.
+    std::fs::write(files.path("journal.log"), "").expect("the log file");
     let journal = Arc::new(Journal {
         db: Mutex::new(Db::default()),
         log: files.path("journal.log"),
         gap,
+        late,
     });
     let (addr, server) = serve(router(journal.clone())).await;
     let args = url_args(addr, &files, 11, 2, 8);
@@ -453,12 +475,24 @@ async fn journal_fixed_twin_logs_every_access_and_is_clean() {
     assert!(family.skipped.is_none() && family.sent > 0, "{family:?}");
 }
 
+/// The twin behind a log shipper that writes each line a second after the request: what the first read of
+/// the trail lacks is there on the second, so nothing is proven untraced and the run is clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journal_whose_trail_arrives_a_second_late_is_clean() {
+    let late = Some(std::time::Duration::from_millis(1_000));
+    let run = run_journal_with(false, PROFILE, late).await;
+    assert_clean(&run.result, "Journal logging every access a second late");
+    let report = run.report();
+    let audit = report.audit.as_ref().expect("an audit section");
+    assert_eq!(audit.logged_percent, 100.0, "{audit:?}");
+}
+
 /// The same platform described without `[audit]`: the family is skipped, and the coverage says why; the
 /// run is still clean (a family that does not apply leaves nothing unproven).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn journal_without_an_audit_section_skips_the_family_and_says_why() {
     let profile = PROFILE.split("# The trail:").next().expect("the profile");
-    let run = run_journal_with(true, profile).await;
+    let run = run_journal_with(true, profile, None).await;
     assert_clean(&run.result, "Journal described without [audit]");
     let report = run.report();
     assert!(report.audit.is_none());
