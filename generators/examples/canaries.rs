@@ -1,4 +1,4 @@
-//! The canary registry at scale: the world of a run (seed 1, 101 tenants), its registry, the automaton's
+//! The canary registry at scale: the world of a run (seed 1, 101 tenants), its registry, the matcher's
 //! heap and a scan of every document's bytes and of every case file as JSON. Used to measure what a change to matching costs, before and
 //! after, without building the harness:
 //!
@@ -6,7 +6,7 @@
 //! /usr/bin/time -v cargo run --release -p cloison-generators --example canaries -- 10000
 //! ```
 //!
-//! Prints the number of canaries and automaton patterns, the automaton's heap (`memory_usage`), and the
+//! Prints the number of canaries and patterns, the matcher's heap (`memory_usage`), and the
 //! hits found in the world's documents; `/usr/bin/time -v` gives the peak resident memory of the process.
 
 use std::hash::{Hash, Hasher};
@@ -65,7 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!(
-        "{cases} case files: {} canaries, {} patterns, automaton heap {:.1} MiB, built in {built:.2} s; \
+        "{cases} case files: {} canaries, {} patterns, matcher heap {:.1} MiB, built in {built:.2} s; \
          {hits} distinct hits (digest {digest:016x}) in {} documents and the case files as JSON, raw and \
          ASCII-escaped ({:.1} MB) scanned in {scanned:.2} s ({:.1} MB/s)",
         registry.canaries().len(),

@@ -25,14 +25,16 @@
 //! Each canary is **one pattern** in one canonical form (issue 23: the registry used to hold every escaped
 //! form, 797,622 patterns and a 428 MiB automaton at 10,000 case files). Patterns and scanned bytes are both
 //! [folded](fold): letters with diacritics to their base letters (`Église` and `EGLISE` alike to `Eglise`),
-//! typographic apostrophes to `'`; the automaton ignores ASCII case. The escapes a JSON, HTML or XML body
+//! typographic apostrophes to `'`; matching ignores ASCII case. The escapes a JSON, HTML or XML body
 //! writes characters with (`\u00e9`, `\u00E9`, `\/`, `\u0027`, `&#39;`, `&#xE9;`, `\n`) are undone in the
 //! scanned text ([`fold::fold_unescaped`]) instead of registered: a text that holds one is scanned as it is
 //! and with its escapes undone, and the hits of both are merged, so nothing the escaped patterns found is
 //! lost (a literal backslash before a canary included). Printed forms are registered besides (NIR and phone
 //! with spaces, IBAN in groups of four, phone in international form). Matching is only at word boundaries
 //! (the bytes around a hit are not ASCII letters or digits), so a canary inside a longer word is not
-//! reported. A scanned text that is pure ASCII without escapes is not copied.
+//! reported. A scanned text that is pure ASCII without escapes is not copied. The matcher is an
+//! index of word runs (`index`, no automaton): a scan hashes the text's words and compares the few patterns
+//! a run of them stands for.
 //!
 //! Long texts (decisions' and notes', 56 % of the canary bytes) have no pattern of their own: each contains a
 //! unique canary of its record, its *anchor* (the decision number, the note reference), and a text is
@@ -40,10 +42,10 @@
 //! form. The hit names the text, with its own range, exactly as a pattern of the whole text would; a text
 //! without such an anchor keeps a pattern.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-
 mod fold;
+mod index;
 pub use fold::{Folded, fold, match_key};
+use index::{WordIndex, at_boundaries};
 
 use crate::ident::{iban_spaced, nir_spaced, phone_spaced};
 use crate::model::*;
@@ -199,11 +201,11 @@ pub struct CanaryHit {
 #[derive(Debug, Clone)]
 pub struct CanaryRegistry {
     canaries: Vec<Canary>,
-    /// For each pattern of the automaton, the canary it stands for.
-    pattern_owner: Vec<usize>,
+    /// For each pattern of the index, the canary it stands for.
+    pattern_owner: Vec<u32>,
     /// Long texts found through the unique canary they contain, sorted by that canary.
     anchored: Vec<Anchored>,
-    automaton: AhoCorasick,
+    index: WordIndex,
 }
 
 /// A long text (a decision's or a note's) that has no pattern of its own: it is found where its anchor, a
@@ -289,14 +291,14 @@ impl CanaryRegistry {
         &self.canaries
     }
 
-    /// The number of patterns of the automaton (every canary's forms).
+    /// The number of patterns (every canary's printed forms).
     pub fn pattern_count(&self) -> usize {
-        self.pattern_owner.len()
+        self.index.len()
     }
 
-    /// The heap memory of the automaton, in bytes.
+    /// The heap memory of the matcher (patterns and their index), in bytes.
     pub fn memory_usage(&self) -> usize {
-        self.automaton.memory_usage()
+        self.index.memory_usage() + self.pattern_owner.capacity() * 4
     }
 
     /// Every canary occurrence in `bytes` (overlapping: a case number inside a document reference gives both),
@@ -307,13 +309,11 @@ impl CanaryRegistry {
         self.scan_folded(bytes, fold(bytes).as_ref(), &mut found);
         if let Some(unescaped) = fold::fold_unescaped(bytes) {
             // The same text with its escapes undone: hits already found (same canary, same bytes) once.
-            let plain = found.len();
             self.scan_folded(bytes, Some(&unescaped), &mut found);
-            let extra = found.split_off(plain);
-            let mut kept: std::collections::HashSet<(usize, usize, usize)> =
-                found.iter().copied().collect();
-            found.extend(extra.into_iter().filter(|hit| kept.insert(*hit)));
         }
+        // In the order of the bytes, each (canary, range) once.
+        found.sort_unstable_by_key(|&(idx, start, end)| (start, end, idx));
+        found.dedup();
         found
             .into_iter()
             .map(|(idx, start, end)| {
@@ -344,12 +344,8 @@ impl CanaryRegistry {
                 None => (idx, start, end),
             });
         };
-        for m in self.automaton.find_overlapping_iter(haystack) {
-            let (start, end) = (m.start(), m.end());
-            if !at_boundaries(haystack, start, end) {
-                continue;
-            }
-            let idx = self.pattern_owner[m.pattern().as_usize()];
+        self.index.find(haystack, |pattern, start, end| {
+            let idx = self.pattern_owner[pattern as usize] as usize;
             push(idx, start, end);
             let first = self.anchored.partition_point(|a| a.anchor < idx);
             for a in self.anchored[first..]
@@ -368,15 +364,8 @@ impl CanaryRegistry {
                     push(a.text, text_start, text_end);
                 }
             }
-        }
+        });
     }
-}
-
-/// Whether `start..end` of `haystack` is a whole word: the bytes around it are not ASCII letters or digits.
-fn at_boundaries(haystack: &[u8], start: usize, end: usize) -> bool {
-    let boundary = |i: Option<&u8>| i.is_none_or(|c| !c.is_ascii_alphanumeric());
-    let before = start.checked_sub(1).and_then(|i| haystack.get(i));
-    boundary(before) && boundary(haystack.get(end))
 }
 
 /// Register the canaries of a person: surname, NIR, address line, phone, email and IBAN.
@@ -467,7 +456,7 @@ struct Builder {
     /// Values registered, by [`match_key`]: values that match alike share one owner.
     seen: std::collections::HashMap<String, usize>,
     patterns: Vec<Vec<u8>>,
-    pattern_owner: Vec<usize>,
+    pattern_owner: Vec<u32>,
     /// Canaries registered with one pattern only (their value): those that may anchor a text.
     single: std::collections::HashSet<usize>,
     anchored: Vec<Anchored>,
@@ -515,7 +504,7 @@ impl Builder {
         }
         for f in forms {
             self.patterns.push(f);
-            self.pattern_owner.push(idx);
+            self.pattern_owner.push(idx as u32);
         }
     }
 
@@ -556,19 +545,13 @@ impl Builder {
         } = self;
         drop((seen, single));
         anchored.sort_by_key(|a| (a.anchor, a.text));
-        // The default kind: a contiguous NFA at this size. Measured at 10,000 case files (issue 23): the
-        // noncontiguous NFA is twice the heap and a third slower, a DFA 30 times the heap and no faster.
-        let automaton = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .expect("canary patterns are small literals");
+        let index = WordIndex::new(&patterns);
         drop(patterns);
         CanaryRegistry {
             canaries,
             pattern_owner,
             anchored,
-            automaton,
+            index,
         }
     }
 }

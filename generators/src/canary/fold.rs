@@ -1,7 +1,7 @@
 //! The one canonical form canaries are matched in: letters with diacritics folded to their base letters,
 //! typographic apostrophes to `'`, and the escapes a JSON, HTML or XML body writes characters with undone
 //! (`\u00e9`, `\uD83D\uDE00`, `\/`, `\n`, `&#233;`, `&#x27;`). A canary is one pattern in this form, whatever
-//! escaping a response uses, so the automaton does not grow with the forms (issue 23).
+//! escaping a response uses, so the matcher does not grow with the forms (issue 23).
 
 /// A text in the form canaries are matched in, with what is needed to find offsets in the original.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +109,7 @@ pub fn may_hold_escapes(text: &[u8]) -> bool {
 
 /// Fold a text for matching: letters with diacritics to their base letters, typographic apostrophes to `'`,
 /// everything else (ASCII, other characters, bytes that are not UTF-8) unchanged. `None` when nothing
-/// changes, so that ASCII text is never copied. Case is left alone (the automaton ignores ASCII case).
+/// changes, so that ASCII text is never copied. Case is left alone (matching ignores ASCII case).
 /// Escapes are left as they are: see [`fold_unescaped`].
 pub fn fold(text: &[u8]) -> Option<Folded> {
     if text.is_ascii() {

@@ -429,3 +429,16 @@ fn world_documents_are_valid_pdfs_of_the_announced_size_with_their_canaries() {
         None
     );
 }
+#[test]
+fn each_pattern_has_a_key_of_its_own_or_nearly() {
+    // The words of phones, case numbers and addresses are shared by thousands of patterns: a pattern is
+    // indexed under a run of its words that few others have, so a hit costs a few comparisons, not thousands.
+    let world = crate::World::generate(&crate::GenConfig::new(1, 20, 2000)).expect("world");
+    let registry = world.canaries();
+    assert!(registry.pattern_count() > 50_000);
+    assert!(
+        registry.index.largest_key() <= 8,
+        "{} patterns under one key",
+        registry.index.largest_key()
+    );
+}
