@@ -127,6 +127,17 @@ impl World {
             .filter(|c| c.case_file.id == id)
     }
 
+    /// The document with this id: in the case file its id names (ids are `case * MAX_DOCS + k + 1`), not
+    /// by a search of the world; by a search where the world's case files are not all of its plan's.
+    pub fn document(&self, id: DocumentId) -> Option<&Document> {
+        let g = usize::try_from(id.0.checked_sub(1)? / MAX_DOCS as u64).ok()?;
+        let in_case = self
+            .cases
+            .get(g)
+            .and_then(|c| c.documents.iter().find(|d| d.id == id));
+        in_case.or_else(|| self.documents().find(|d| d.id == id))
+    }
+
     /// The PDF bytes of a document of this world (see [`document_bytes`]).
     pub fn document_bytes(&self, doc: &Document) -> Vec<u8> {
         render_document(&self.drawer, doc.id).unwrap_or_default()
@@ -163,4 +174,21 @@ pub(crate) fn document_pdf(drawer: &Drawer, d: &CaseDraw, k: usize) -> Vec<u8> {
         &render::document_lines(drawer, d, k),
         pdf::content_len(doc.kind, doc.pad),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_document_is_found_by_its_id_and_no_other_id_finds_one() {
+        let world = World::generate(&GenConfig::new(3, 3, 60)).expect("world");
+        for d in world.documents() {
+            assert_eq!(world.document(d.id), Some(d));
+        }
+        let last = world.documents().map(|d| d.id.0).max().unwrap_or(0);
+        for id in [0, last + 1, last + MAX_DOCS as u64 * 10] {
+            assert_eq!(world.document(DocumentId(id)), None, "{id}");
+        }
+    }
 }

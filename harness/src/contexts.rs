@@ -5,113 +5,165 @@
 
 use std::collections::HashMap;
 
-use cloison_generators::{PersonId, World};
+use cloison_generators::{CaseBundle, PersonId, Tenant, World};
 use cloison_suites::population::{case_key, document_key, note_key, person_key};
 use serde_json::{Value, json};
 
 /// Template contexts of a world's records, without the platform's identifiers (the seeding adds `id` as it
-/// learns them). Each case file's context (tenant, person, case) is held once; a record's context is its
-/// case file's plus its own object, assembled on demand, so that memory stays proportional to the world.
-/// Held as compact JSON text, parsed on demand: a `Value` tree weighs several times its text, and at
-/// 10,000 case files the trees were the run's largest allocation (issue 23).
-#[derive(Debug, Default)]
-pub struct Contexts {
-    cases: HashMap<String, Box<str>>,
-    records: HashMap<String, (String, &'static str, Box<str>)>,
+/// learns them). Built on demand from the world itself, which the run holds anyway: only where each
+/// record's key points is kept (at 10,000 case files a copy of every context, even as compact JSON text,
+/// was 73 MB of the run's peak; issue 23).
+#[derive(Debug)]
+pub struct Contexts<'w> {
+    world: &'w World,
+    person_account: &'w HashMap<PersonId, String>,
+    at: HashMap<String, At>,
 }
 
-/// A context as held: its compact JSON text.
-fn compact(value: &Value) -> Box<str> {
-    value.to_string().into_boxed_str()
+/// Where a record's context comes from: a case file's position in the world, and the record's own there.
+#[derive(Debug, Clone, Copy)]
+enum At {
+    /// A case file: its tenant, applicant and own values.
+    Case(usize),
+    /// The case file's applicant as a record of its own: the case file's context.
+    Person(usize),
+    /// A document, note or decision of the case file (position in its list), with the case file's context.
+    Document(usize, usize),
+    Note(usize, usize),
+    Decision(usize, usize),
+    /// An account of the case file (position in its accounts): its own person, no case file.
+    Account(usize, usize),
 }
 
-/// A held context, parsed back (it was written by [`compact`]: it always parses).
-fn parse(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or(Value::Null)
+/// A serializable record as a template value (null if it cannot be: it always can).
+fn value_of<T: serde::Serialize>(record: &T) -> Value {
+    serde_json::to_value(record).unwrap_or(Value::Null)
 }
 
-impl Contexts {
+impl Contexts<'_> {
     /// The context of a record (a case file, document, note or decision), or `None` if the world has no
     /// such record.
     pub fn get(&self, key: &str) -> Option<Value> {
-        if let Some(base) = self.cases.get(key) {
-            return Some(parse(base));
-        }
-        let (case, root, own) = self.records.get(key)?;
-        let mut ctx = parse(self.cases.get(case)?);
-        ctx[*root] = parse(own);
-        Some(ctx)
+        let case_ctx = |c: usize| -> Option<(Value, &CaseBundle)> {
+            let bundle = self.world.cases.get(c)?;
+            Some((self.case_context(bundle), bundle))
+        };
+        Some(match *self.at.get(key)? {
+            At::Case(c) => case_ctx(c)?.0,
+            // The applicant as a record: the case file's context, whose `person` it is.
+            At::Person(c) => case_ctx(c)?.0,
+            At::Document(c, i) => {
+                let (mut ctx, bundle) = case_ctx(c)?;
+                ctx["document"] = value_of(bundle.documents.get(i)?);
+                ctx
+            }
+            At::Note(c, i) => {
+                let (mut ctx, bundle) = case_ctx(c)?;
+                ctx["note"] = value_of(bundle.notes.get(i)?);
+                ctx
+            }
+            At::Decision(c, i) => {
+                let (mut ctx, bundle) = case_ctx(c)?;
+                ctx["decision"] = value_of(bundle.decisions.get(i)?);
+                ctx
+            }
+            At::Account(c, i) => self.account_context(self.world.cases.get(c)?, i)?,
+        })
     }
 
     /// Every record's context, assembled (for validation on small worlds).
     pub fn all(&self) -> impl Iterator<Item = Value> + '_ {
-        self.cases
-            .keys()
-            .chain(self.records.keys())
-            .filter_map(|key| self.get(key))
+        self.at.keys().filter_map(|key| self.get(key))
+    }
+
+    /// The tenant of a case file, as a template value.
+    fn tenant(&self, bundle: &CaseBundle) -> Option<Value> {
+        self.world
+            .tenant(bundle.case_file.tenant_id)
+            .map(|t: &Tenant| value_of(t))
+    }
+
+    /// A person as a template value, with the key of their own account.
+    fn person(&self, person: Option<&cloison_generators::Person>) -> Value {
+        let Some(person) = person else {
+            return Value::Null;
+        };
+        let mut value = value_of(person);
+        if let Value::Object(map) = &mut value {
+            map.insert(
+                "key".into(),
+                self.person_account.get(&person.id).cloned().into(),
+            );
+        }
+        value
+    }
+
+    /// A case file's context: its tenant, its applicant and its own values.
+    fn case_context(&self, bundle: &CaseBundle) -> Value {
+        let applicant = (bundle.persons.iter()).find(|p| p.id == bundle.case_file.person_id);
+        json!({
+            "tenant": self.tenant(bundle),
+            "person": self.person(applicant),
+            "case": case_value(bundle),
+        })
+    }
+
+    /// The context of a case file's account as a record: about the account's own person (a
+    /// representative's account is not about the applicant), without the case file.
+    fn account_context(&self, bundle: &CaseBundle, i: usize) -> Option<Value> {
+        let account = bundle.accounts.get(i)?;
+        let person = (account.person_id).and_then(|id| bundle.persons.iter().find(|p| p.id == id))?;
+        Some(json!({
+            "tenant": self.tenant(bundle),
+            "person": self.person(Some(person)),
+            "account": {
+                "key": account.login,
+                "login": account.login,
+                "display_name": account.display_name,
+            },
+        }))
     }
 }
 
 /// The template contexts of a world's records.
-pub fn record_contexts(world: &World, plan_person_account: &HashMap<PersonId, String>) -> Contexts {
-    let mut out = Contexts::default();
-    for bundle in &world.cases {
-        let tenant = world
-            .tenant(bundle.case_file.tenant_id)
-            .map(|t| serde_json::to_value(t).unwrap_or(Value::Null));
-        let person = bundle
-            .persons
-            .iter()
-            .find(|p| p.id == bundle.case_file.person_id);
-        let mut person = person
-            .map(|p| serde_json::to_value(p).unwrap_or(Value::Null))
-            .unwrap_or(Value::Null);
-        if let Value::Object(map) = &mut person {
-            map.insert(
-                "key".into(),
-                plan_person_account
-                    .get(&bundle.case_file.person_id)
-                    .cloned()
-                    .into(),
-            );
-        }
-        let case = case_value(bundle);
-        let case_key = case_key(bundle.case_file.id);
+pub fn record_contexts<'w>(
+    world: &'w World,
+    person_account: &'w HashMap<PersonId, String>,
+) -> Contexts<'w> {
+    let mut at = HashMap::new();
+    for (c, bundle) in world.cases.iter().enumerate() {
         // The person as a record of its own (where a profile makes persons a resource).
-        out.records.insert(
+        at.insert(
             cloison_suites::population::person_record_key(&person_key(bundle.case_file.person_id)),
-            (case_key.clone(), "person", compact(&person)),
+            At::Person(c),
         );
-        out.cases.insert(
-            case_key.clone(),
-            compact(&json!({ "tenant": tenant, "person": person, "case": case })),
-        );
-        for d in &bundle.documents {
-            let own = serde_json::to_value(d).unwrap_or(Value::Null);
-            out.records.insert(
-                document_key(d.id),
-                (case_key.clone(), "document", compact(&own)),
-            );
+        at.insert(case_key(bundle.case_file.id), At::Case(c));
+        for (i, d) in bundle.documents.iter().enumerate() {
+            at.insert(document_key(d.id), At::Document(c, i));
         }
-        for n in &bundle.notes {
-            let own = serde_json::to_value(n).unwrap_or(Value::Null);
-            out.records
-                .insert(note_key(n.id), (case_key.clone(), "note", compact(&own)));
+        for (i, n) in bundle.notes.iter().enumerate() {
+            at.insert(note_key(n.id), At::Note(c, i));
         }
-        for d in &bundle.decisions {
-            let own = serde_json::to_value(d).unwrap_or(Value::Null);
-            out.records.insert(
-                cloison_suites::population::decision_key(d.id),
-                (case_key.clone(), "decision", compact(&own)),
-            );
+        for (i, d) in bundle.decisions.iter().enumerate() {
+            at.insert(cloison_suites::population::decision_key(d.id), At::Decision(c, i));
         }
-        account_contexts(bundle, tenant.as_ref(), plan_person_account, &mut out);
+        for (i, account) in bundle.accounts.iter().enumerate() {
+            let has_person = (account.person_id)
+                .is_some_and(|id| bundle.persons.iter().any(|p| p.id == id));
+            if has_person {
+                at.insert(cloison_suites::population::account_key(account.id), At::Account(c, i));
+            }
+        }
     }
-    out
+    Contexts {
+        world,
+        person_account,
+        at,
+    }
 }
 
 /// A case file's own values, with the rights its requests ask for (`{{case.requested_rights}}`).
-fn case_value(bundle: &cloison_generators::CaseBundle) -> Value {
+fn case_value(bundle: &CaseBundle) -> Value {
     let mut case = serde_json::to_value(&bundle.case_file).unwrap_or(Value::Null);
     let mut rights: Vec<String> = bundle
         .requests
@@ -123,40 +175,4 @@ fn case_value(bundle: &cloison_generators::CaseBundle) -> Value {
         map.insert("requested_rights".into(), rights.into());
     }
     case
-}
-
-/// The contexts of a case file's accounts as records.
-fn account_contexts(
-    bundle: &cloison_generators::CaseBundle,
-    tenant: Option<&Value>,
-    plan_person_account: &HashMap<PersonId, String>,
-    out: &mut Contexts,
-) {
-    // An account's record is about the account's own person (a representative's account is not
-    // about the applicant): a context of its own, without the case file.
-    for account in &bundle.accounts {
-        let Some(person) = account
-            .person_id
-            .and_then(|id| bundle.persons.iter().find(|p| p.id == id))
-        else {
-            continue;
-        };
-        let key = plan_person_account.get(&person.id).cloned();
-        let mut person = serde_json::to_value(person).unwrap_or(Value::Null);
-        if let Value::Object(map) = &mut person {
-            map.insert("key".into(), key.into());
-        }
-        out.cases.insert(
-            cloison_suites::population::account_key(account.id),
-            compact(&json!({
-                "tenant": tenant,
-                "person": person,
-                "account": {
-                    "key": account.login,
-                    "login": account.login,
-                    "display_name": account.display_name,
-                },
-            })),
-        );
-    }
 }

@@ -159,6 +159,8 @@ pub struct Plan {
     pub own_values: HashMap<String, Vec<String>>,
     /// The generated document of each document record key.
     pub document_ids: HashMap<String, DocumentId>,
+    /// Where each person is in the world: its case file's position and its own in that case file.
+    person_at: HashMap<PersonId, (usize, usize)>,
 }
 
 /// The login of a role of the platform's own in a tenant: under a reserved domain, never a canary; with the
@@ -228,7 +230,11 @@ impl Plan {
             .documents()
             .map(|d| (document_key(d.id), d.id))
             .collect();
+        let person_at = (world.cases.iter().enumerate())
+            .flat_map(|(c, bundle)| (bundle.persons.iter().enumerate()).map(move |(i, p)| (p.id, (c, i))))
+            .collect();
         Ok(Plan {
+            person_at,
             world,
             accounts,
             population,
@@ -243,7 +249,13 @@ impl Plan {
     /// The generated document of a document record.
     pub fn document(&self, key: &str) -> Option<&Document> {
         let id = self.document_ids.get(key)?;
-        self.world.documents().find(|d| d.id == *id)
+        self.world.document(*id)
+    }
+
+    /// A person of the world.
+    pub fn person(&self, id: PersonId) -> Option<&cloison_generators::Person> {
+        let &(case, i) = self.person_at.get(&id)?;
+        self.world.cases.get(case)?.persons.get(i)
     }
 
     /// The account of an identity key.

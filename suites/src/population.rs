@@ -104,6 +104,12 @@ pub struct Population {
     records: Vec<Record>,
     record_index: BTreeMap<String, usize>,
     identity_index: BTreeMap<String, usize>,
+    /// The identities whose own person each person is, in world order.
+    person_index: BTreeMap<String, Vec<usize>>,
+    /// The identities that represent each person, in world order.
+    representative_index: BTreeMap<String, Vec<usize>>,
+    /// The identities of each tenant, in world order.
+    tenant_index: BTreeMap<String, Vec<usize>>,
 }
 
 /// A population that breaks an invariant the decisions rely on.
@@ -132,11 +138,32 @@ impl Population {
                 return Err(PopulationError::DuplicateRecord(record.key.clone()));
             }
         }
+        let mut person_index: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut representative_index: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut tenant_index: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, identity) in identities.iter().enumerate() {
+            tenant_index
+                .entry(identity.tenant.clone())
+                .or_default()
+                .push(i);
+            if let Some(person) = &identity.person {
+                person_index.entry(person.clone()).or_default().push(i);
+            }
+            for person in &identity.represents {
+                representative_index
+                    .entry(person.clone())
+                    .or_default()
+                    .push(i);
+            }
+        }
         Ok(Self {
             identities,
             records,
             record_index,
             identity_index,
+            person_index,
+            representative_index,
+            tenant_index,
         })
     }
 
@@ -163,19 +190,40 @@ impl Population {
     /// The identities whose own person a record is about: the record's owners. Empty when the person has
     /// no account of their own (a child, whose representative holds the account).
     pub fn owners_of<'a>(&'a self, record: &'a Record) -> impl Iterator<Item = &'a Identity> + 'a {
-        self.identities
-            .iter()
-            .filter(move |id| id.person.as_deref() == Some(record.person.as_str()))
+        self.indexed(&self.person_index, &record.person)
+    }
+
+    /// The identities that represent `person` (active representations), in world order.
+    pub fn representatives_of<'a>(
+        &'a self,
+        person: &str,
+    ) -> impl Iterator<Item = &'a Identity> + 'a {
+        self.indexed(&self.representative_index, person)
+    }
+
+    /// The identities of a tenant, in world order.
+    pub fn in_tenant<'a>(&'a self, tenant: &str) -> impl Iterator<Item = &'a Identity> + 'a {
+        self.indexed(&self.tenant_index, tenant)
+    }
+
+    fn indexed<'a>(
+        &'a self,
+        index: &'a BTreeMap<String, Vec<usize>>,
+        key: &str,
+    ) -> impl Iterator<Item = &'a Identity> + 'a {
+        index
+            .get(key)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.identities[i])
     }
 
     /// The identity that stands for a record's person on the portal: their own account if they have
     /// one, else the first identity that represents them. Read-backs and seeding act as this identity.
     pub fn steward_of<'a>(&'a self, record: &'a Record) -> Option<&'a Identity> {
-        self.owners_of(record).next().or_else(move || {
-            self.identities
-                .iter()
-                .find(|id| id.represents.contains(&record.person))
-        })
+        self.owners_of(record)
+            .next()
+            .or_else(move || self.representatives_of(&record.person).next())
     }
 }
 

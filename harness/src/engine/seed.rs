@@ -132,7 +132,12 @@ impl Executor<'_> {
             records,
             self.options.concurrency,
             |key| async move {
-                let created = self.create(&key, kind, create, None).await;
+                // The create's request is for reproducers of the stateful suite's subjects, not the seeding's:
+                // not held for every record of the world at once.
+                let created = (self.create(&key, kind, create, None).await).map(|mut created| {
+                    created.curl = None;
+                    created
+                });
                 if created.is_ok() {
                     self.inputs.made(0, 1, 1);
                 }
@@ -153,10 +158,9 @@ impl Executor<'_> {
         match actor {
             Actor::Owner => {
                 let own = self.plan.population.owners_of(record).next();
-                let representative =
-                    self.plan.population.identities().iter().find(|i| {
-                        i.represents.contains(&record.person) && self.has_session(&i.key)
-                    });
+                let representative = (self.plan.population)
+                    .representatives_of(&record.person)
+                    .find(|i| self.has_session(&i.key));
                 let holder = |key: &str| {
                     self.plan
                         .account(key)
@@ -172,9 +176,8 @@ impl Executor<'_> {
             Actor::Agent => self
                 .plan
                 .population
-                .identities()
-                .iter()
-                .find(|i| i.role == "agent" && i.tenant == record.tenant)
+                .in_tenant(&record.tenant)
+                .find(|i| i.role == "agent")
                 .map(|i| i.key.clone()),
         }
     }

@@ -119,7 +119,7 @@ pub(crate) fn all_secrets(
 pub(crate) fn person_value(inputs: &Inputs<'_>, account: &PlannedAccount) -> Value {
     account
         .person
-        .and_then(|p| inputs.plan.world.persons().find(|x| x.id == p))
+        .and_then(|p| inputs.plan.person(p))
         .map_or(Value::Null, |p| {
             serde_json::to_value(p).unwrap_or(Value::Null)
         })
