@@ -58,7 +58,7 @@ echo "== 3. ceiling: wrk on GET /api/v1/cases/{id} ($DURATION, $CONCURRENCY conn
 op() { curl -sf -X POST "$BASE$1" -H 'authorization: Bearer bench-op' -H 'content-type: application/json' -d "$2"; }
 login() {
   curl -sf -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"username\":\"$1\",\"password\":\"bench password 1\"}" | sed -E 's/.*"token":"([0-9a-f]+)".*/\1/'
+    -d "{\"username\":\"$1\",\"password\":\"bench password 1\"}" | sed -E 's/.*"token":"([^"]+)".*/\1/'
 }
 op /api/v1/admin/tenants '{"code":"01"}' >/dev/null
 op /api/v1/admin/tenants/01/users '{"username":"bench-owner","password":"bench password 1","role":"applicant"}' >/dev/null

@@ -4,11 +4,17 @@ use super::exchange::RequestSummary;
 use super::request::{RenderedBody, RenderedPart, RenderedRequest};
 use super::session::Credential;
 
-/// Replace every secret value in `text`.
+/// Replace every secret value in `text`. A run holds tens of thousands of credentials (every identity's
+/// password and token): only those whose first four bytes are somewhere in `text` are searched for, so
+/// that a short text is not searched once per credential (issue 23: at 10,000 case files, searching each
+/// step of the accounts suite for each of 45,000 values took 25 s).
 pub fn redact(text: &str, secrets: &[String]) -> String {
+    let heads: std::collections::HashSet<&[u8]> = text.as_bytes().windows(4).collect();
     let mut out = text.to_string();
     for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        out = out.replace(secret.as_str(), "<redacted>");
+        if heads.contains(&secret.as_bytes()[..4]) && out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), "<redacted>");
+        }
     }
     out
 }
@@ -118,6 +124,24 @@ mod tests {
             redact("token abcd1234 here", &["abcd1234".into()]),
             "token <redacted> here"
         );
+    }
+
+    #[test]
+    fn every_secret_among_thousands_is_redacted_wherever_it_is() {
+        let mut secrets: Vec<String> = (0..20_000).map(|i| format!("Hold-{i:016x}-Cl")).collect();
+        secrets.push("abc".into()); // too short to be a secret
+        secrets.push("zz-at-the-end".into());
+        let text = format!(
+            "{}&password={}&x=abc&y=zz-at-the-end",
+            secrets[7], secrets[19_999]
+        );
+        assert_eq!(
+            redact(&text, &secrets),
+            "<redacted>&password=<redacted>&x=abc&y=<redacted>"
+        );
+        assert_eq!(redact("no secret", &secrets), "no secret");
+        // A secret at the very start, of exactly four bytes.
+        assert_eq!(redact("wxyz-", &["wxyz".into()]), "<redacted>-");
     }
 
     #[test]
