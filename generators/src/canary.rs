@@ -45,7 +45,7 @@
 mod fold;
 mod index;
 pub use fold::{Folded, fold, match_key};
-use index::{WordIndex, at_boundaries};
+use index::{IndexBuilder, WordIndex, at_boundaries};
 
 use crate::ident::{iban_spaced, nir_spaced, phone_spaced};
 use crate::model::*;
@@ -453,16 +453,35 @@ fn add_case_records(b: &mut Builder, c: &CaseBundle) {
 #[derive(Default)]
 struct Builder {
     canaries: Vec<Canary>,
-    /// Values registered, by [`match_key`]: values that match alike share one owner.
-    seen: std::collections::HashMap<String, usize>,
-    patterns: Vec<Vec<u8>>,
+    /// Values registered, by the hash of their [`match_key`]: values that match alike share one owner.
+    seen: std::collections::HashMap<u64, usize>,
+    /// Values whose key's hash another key has already (a 64-bit collision: none in practice).
+    collided: std::collections::HashMap<String, usize>,
+    patterns: IndexBuilder,
     pattern_owner: Vec<u32>,
-    /// Canaries registered with one pattern only (their value): those that may anchor a text.
-    single: std::collections::HashSet<usize>,
+    /// Per canary: registered with one pattern only (its value), so that it may anchor a text.
+    single: Vec<bool>,
     anchored: Vec<Anchored>,
 }
 
+/// The hash a match key is held under.
+fn key_hash(key: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
+
 impl Builder {
+    /// The canary registered under a match key.
+    fn registered(&self, key: &str) -> Option<usize> {
+        match self.seen.get(&key_hash(key)) {
+            Some(&idx) if match_key(&self.canaries[idx].value) == key => Some(idx),
+            Some(_) => self.collided.get(key).copied(),
+            None => None,
+        }
+    }
+
     /// Record a new canary, unless a value that matches alike is registered already (a surname or address
     /// shared by a parent and child of the same case file): that one keeps its first owner.
     fn register(&mut self, value: &str, kind: CanaryKind, owner: CanaryOwner) -> Option<usize> {
@@ -470,16 +489,24 @@ impl Builder {
             return None;
         }
         let key = match_key(value);
-        if self.seen.contains_key(&key) {
+        if self.registered(&key).is_some() {
             return None;
         }
         let idx = self.canaries.len();
-        self.seen.insert(key, idx);
+        match self.seen.entry(key_hash(&key)) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(idx);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(key, idx);
+            }
+        }
         self.canaries.push(Canary {
             value: value.to_string(),
             kind,
             owner,
         });
+        self.single.push(false);
         Some(idx)
     }
 
@@ -499,11 +526,9 @@ impl Builder {
             .collect();
         forms.sort();
         forms.dedup();
-        if forms.len() == 1 {
-            self.single.insert(idx);
-        }
+        self.single[idx] = forms.len() == 1;
         for f in forms {
-            self.patterns.push(f);
+            self.patterns.push(&f);
             self.pattern_owner.push(idx as u32);
         }
     }
@@ -511,8 +536,8 @@ impl Builder {
     /// Register a long text that contains `anchor`, a canary registered already: found through the
     /// anchor's hits where the anchor is a whole word of the text, else with a pattern of its own.
     fn add_text(&mut self, text: &str, kind: CanaryKind, owner: CanaryOwner, anchor: &str) {
-        let anchor_idx = self.seen.get(&match_key(anchor)).copied();
-        let Some(anchor_idx) = anchor_idx.filter(|a| self.single.contains(a)) else {
+        let anchor_idx = self.registered(&match_key(anchor));
+        let Some(anchor_idx) = anchor_idx.filter(|&a| self.single[a]) else {
             return self.add(text, kind, owner, &[]);
         };
         let folded = fold::folded_bytes(text);
@@ -538,15 +563,15 @@ impl Builder {
         let Builder {
             canaries,
             seen,
+            collided,
             patterns,
             pattern_owner,
             single,
             mut anchored,
         } = self;
-        drop((seen, single));
+        drop((seen, collided, single));
         anchored.sort_by_key(|a| (a.anchor, a.text));
-        let index = WordIndex::new(&patterns);
-        drop(patterns);
+        let index = patterns.build();
         CanaryRegistry {
             canaries,
             pattern_owner,

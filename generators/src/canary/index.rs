@@ -41,6 +41,132 @@ pub(super) struct WordIndex {
     wordless: Vec<u32>,
 }
 
+/// Patterns gathered for a [`WordIndex`], end to end (not one allocation each: a world of 50,000 case files
+/// has 1.6 million).
+#[derive(Debug, Default)]
+pub(super) struct IndexBuilder {
+    bytes: Vec<u8>,
+    spans: Vec<(u32, u32)>,
+}
+
+/// How many patterns hold a gram, estimated in fixed memory (a count-min sketch of two rows of saturating
+/// counters): never under the true count, over it only where grams share counters. Exact counts (a map of
+/// every distinct gram) were the registry build's largest allocation at 50,000 case files; a pattern only
+/// needs to tell its rare grams from its common ones, which the estimate does.
+struct GramCounts {
+    rows: [Vec<u8>; 2],
+    mask: u64,
+}
+
+impl GramCounts {
+    /// Counters for about `grams` gram occurrences: one per occurrence and row, at least 2^16.
+    fn new(grams: usize) -> GramCounts {
+        let size = grams.next_power_of_two().max(1 << 16);
+        GramCounts {
+            rows: [vec![0; size], vec![0; size]],
+            mask: size as u64 - 1,
+        }
+    }
+
+    fn slots(&self, h: u64) -> [usize; 2] {
+        [(h & self.mask) as usize, ((h >> 32).rotate_left(7) & self.mask) as usize]
+    }
+
+    fn add(&mut self, h: u64) {
+        for (row, slot) in self.slots(h).into_iter().enumerate() {
+            self.rows[row][slot] = self.rows[row][slot].saturating_add(1);
+        }
+    }
+
+    fn get(&self, h: u64) -> u8 {
+        let [a, b] = self.slots(h);
+        self.rows[0][a].min(self.rows[1][b])
+    }
+}
+
+impl IndexBuilder {
+    /// Add a pattern (folded, lower case): the next pattern number.
+    pub(super) fn push(&mut self, pattern: &[u8]) {
+        let narrow = |n: usize| u32::try_from(n).expect("patterns hold less than 4 GiB");
+        self.spans
+            .push((narrow(self.bytes.len()), narrow(pattern.len())));
+        self.bytes.extend_from_slice(pattern);
+    }
+
+    fn pattern(&self, p: usize) -> &[u8] {
+        let (at, len) = self.spans[p];
+        &self.bytes[at as usize..(at + len) as usize]
+    }
+
+    /// The index: each pattern under its rarest gram.
+    pub(super) fn build(mut self) -> WordIndex {
+        let narrow = |n: usize| u32::try_from(n).expect("fewer than 4 billion patterns");
+        let patterns = self.spans.len();
+        // How many patterns hold each gram (each gram once per pattern).
+        let occurrences: usize = (0..patterns)
+            .map(|p| words(self.pattern(p)).count() * GRAM)
+            .sum();
+        let mut counts = GramCounts::new(occurrences);
+        let mut mine = Vec::new();
+        for p in 0..patterns {
+            mine.clear();
+            mine.extend(pattern_grams(self.pattern(p)).into_iter().map(|g| g.hash));
+            mine.sort_unstable();
+            mine.dedup();
+            for &h in &mine {
+                counts.add(h);
+            }
+        }
+        // (gram hash, pattern, offset), and the hashes of the keys' last words.
+        let mut keyed: Vec<(u64, u32, u32)> = Vec::with_capacity(patterns);
+        let mut ends: Vec<u64> = Vec::with_capacity(patterns);
+        let mut wordless = Vec::new();
+        for p in 0..patterns {
+            // The rarest gram; the shortest among equally rare ones (fewer words to hash), then the first.
+            let best = pattern_grams(self.pattern(p))
+                .into_iter()
+                .min_by_key(|g| (counts.get(g.hash), g.words, g.offset));
+            match best {
+                Some(g) => {
+                    keyed.push((g.hash, narrow(p), narrow(g.offset)));
+                    ends.push(g.end);
+                }
+                None => wordless.push(narrow(p)),
+            }
+        }
+        drop(counts);
+        keyed.sort_unstable();
+        ends.sort_unstable();
+        ends.dedup();
+        let distinct = keyed.windows(2).filter(|w| w[0].0 != w[1].0).count() + 1;
+        self.bytes.shrink_to_fit();
+        self.spans.shrink_to_fit();
+        let mut index = WordIndex {
+            bytes: self.bytes,
+            spans: self.spans,
+            entries: keyed.iter().map(|&(_, p, o)| (p, o)).collect(),
+            table: HashMap::with_capacity_and_hasher(distinct, Default::default()),
+            // Measured at 10,000 case files: 8 bits per key gram, 16 per end word (a smaller set, hit by
+            // every word of a text) scan fastest.
+            keys: Bits::new(distinct, 8),
+            ends: Bits::new(ends.len(), 16),
+            wordless,
+        };
+        for h in ends {
+            index.ends.insert(h);
+        }
+        let mut start = 0;
+        while start < keyed.len() {
+            let h = keyed[start].0;
+            let end = start + keyed[start..].iter().take_while(|k| k.0 == h).count();
+            index.table.insert(h, (narrow(start), narrow(end)));
+            index.keys.insert(h);
+            start = end;
+        }
+        index
+    }
+}
+
 /// A bitset over hashes (a Bloom filter with one hash): no false negative; a hash that is not in the set
 /// passes once in `bits per key` or less.
 #[derive(Debug, Clone, Default)]
@@ -193,66 +319,14 @@ pub(super) fn at_boundaries(haystack: &[u8], start: usize, end: usize) -> bool {
 }
 
 impl WordIndex {
-    /// The index of `patterns` (folded, lower case); pattern `i` is reported as `i`. Patterns hold less
-    /// than 4 GiB in all (a world's hold tens of megabytes).
+    /// The index of `patterns` (folded, lower case); pattern `i` is reported as `i`.
+    #[cfg(test)]
     pub(super) fn new(patterns: &[Vec<u8>]) -> WordIndex {
-        let narrow = |n: usize| u32::try_from(n).expect("patterns hold less than 4 GiB");
-        // How many patterns hold each gram: a pattern is indexed under its rarest.
-        let mut frequency: HashMap<u64, u32, BuildHasherDefault<Identity>> = HashMap::default();
+        let mut builder = IndexBuilder::default();
         for p in patterns {
-            let mut mine: Vec<u64> = pattern_grams(p).into_iter().map(|g| g.hash).collect();
-            mine.sort_unstable();
-            mine.dedup();
-            for h in mine {
-                *frequency.entry(h).or_default() += 1;
-            }
+            builder.push(p);
         }
-        // (gram hash, pattern, offset), and the hashes of the keys' last words.
-        let mut keyed: Vec<(u64, u32, u32)> = Vec::with_capacity(patterns.len());
-        let mut ends: Vec<u64> = Vec::with_capacity(patterns.len());
-        let mut index = WordIndex::default();
-        index.bytes.reserve_exact(patterns.iter().map(Vec::len).sum());
-        index.spans.reserve_exact(patterns.len());
-        for (i, p) in patterns.iter().enumerate() {
-            index
-                .spans
-                .push((narrow(index.bytes.len()), narrow(p.len())));
-            index.bytes.extend_from_slice(p);
-            // The rarest gram; the shortest among equally rare ones (fewer words to hash), then the first.
-            let best = pattern_grams(p)
-                .into_iter()
-                .min_by_key(|g| (frequency.get(&g.hash).copied(), g.words, g.offset));
-            match best {
-                Some(g) => {
-                    keyed.push((g.hash, narrow(i), narrow(g.offset)));
-                    ends.push(g.end);
-                }
-                None => index.wordless.push(narrow(i)),
-            }
-        }
-        drop(frequency);
-        keyed.sort_unstable();
-        ends.sort_unstable();
-        ends.dedup();
-        index.entries = keyed.iter().map(|&(_, p, o)| (p, o)).collect();
-        let distinct = keyed.windows(2).filter(|w| w[0].0 != w[1].0).count() + 1;
-        // Measured at 10,000 case files: 8 bits per key gram, 16 per end word (a smaller set, hit by every
-        // word of a text) scan fastest.
-        index.keys = Bits::new(distinct, 8);
-        index.ends = Bits::new(ends.len(), 16);
-        for h in ends {
-            index.ends.insert(h);
-        }
-        let mut start = 0;
-        while start < keyed.len() {
-            let h = keyed[start].0;
-            let end = start + keyed[start..].iter().take_while(|k| k.0 == h).count();
-            index.table.insert(h, (narrow(start), narrow(end)));
-            index.keys.insert(h);
-            start = end;
-        }
-        index.table.shrink_to_fit();
-        index
+        builder.build()
     }
 
     /// The number of patterns.

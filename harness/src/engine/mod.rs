@@ -125,7 +125,7 @@ pub(crate) struct Inputs<'a> {
     pub(crate) scanner: &'a dyn CanaryScanner,
     pub(crate) options: EngineOptions,
     /// The template context of every record of the world.
-    pub(crate) contexts: Contexts,
+    pub(crate) contexts: Contexts<'a>,
     /// The session of anonymous calls (sign-ups, anonymous probes).
     pub(crate) anonymous: Session,
     pub(crate) counters: Counters,
