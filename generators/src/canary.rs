@@ -169,6 +169,9 @@ pub struct CanaryOwner {
     pub person: Option<PersonId>,
     /// The record it belongs to.
     pub record: RecordRef,
+    /// The case file whose data it is (the case file of the record, or of the person: an applicant or a
+    /// representative in it); none for agents.
+    pub case: Option<CaseId>,
 }
 
 /// One registered canary.
@@ -271,6 +274,7 @@ impl CanaryRegistry {
                 tenant: a.tenant_id,
                 person: None,
                 record: RecordRef::Account(a.id),
+                case: None,
             };
             if let Some(surname) = a.display_name.split(' ').next_back() {
                 b.add(surname, CanaryKind::AgentSurname, owner, &[]);
@@ -279,7 +283,7 @@ impl CanaryRegistry {
         }
         for c in &world.cases {
             for p in &c.persons {
-                add_person(&mut b, p);
+                add_person(&mut b, p, c.case_file.id);
             }
             add_case_records(&mut b, c);
         }
@@ -369,11 +373,12 @@ impl CanaryRegistry {
 }
 
 /// Register the canaries of a person: surname, NIR, address line, phone, email and IBAN.
-fn add_person(b: &mut Builder, p: &Person) {
+fn add_person(b: &mut Builder, p: &Person, case: CaseId) {
     let owner = CanaryOwner {
         tenant: p.tenant_id,
         person: Some(p.id),
         record: RecordRef::Person(p.id),
+        case: Some(case),
     };
     b.add(&p.surname, CanaryKind::Surname, owner, &[]);
     b.add(&p.nir, CanaryKind::Nir, owner, &[nir_spaced(&p.nir)]);
@@ -409,6 +414,7 @@ fn add_case_records(b: &mut Builder, c: &CaseBundle) {
         tenant: cf.tenant_id,
         person: applicant,
         record: RecordRef::CaseFile(cf.id),
+        case: Some(cf.id),
     };
     b.add(&cf.case_number, CanaryKind::CaseNumber, case_owner, &[]);
     for d in &c.documents {
@@ -416,6 +422,7 @@ fn add_case_records(b: &mut Builder, c: &CaseBundle) {
             tenant: d.tenant_id,
             person: Some(d.person_id),
             record: RecordRef::Document(d.id),
+            case: Some(cf.id),
         };
         b.add(&d.reference, CanaryKind::DocumentReference, owner, &[]);
         b.add(&d.file_name, CanaryKind::DocumentFileName, owner, &[]);
@@ -425,6 +432,7 @@ fn add_case_records(b: &mut Builder, c: &CaseBundle) {
             tenant: d.tenant_id,
             person: applicant,
             record: RecordRef::Decision(d.id),
+            case: Some(cf.id),
         };
         b.add(&d.number, CanaryKind::DecisionNumber, owner, &[]);
         b.add_text(&d.text, CanaryKind::DecisionText, owner, &d.number);
@@ -434,6 +442,7 @@ fn add_case_records(b: &mut Builder, c: &CaseBundle) {
             tenant: n.tenant_id,
             person: applicant,
             record: RecordRef::Note(n.id),
+            case: Some(cf.id),
         };
         let reference = n
             .text

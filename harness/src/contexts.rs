@@ -112,7 +112,8 @@ impl Contexts<'_> {
     /// representative's account is not about the applicant), without the case file.
     fn account_context(&self, bundle: &CaseBundle, i: usize) -> Option<Value> {
         let account = bundle.accounts.get(i)?;
-        let person = (account.person_id).and_then(|id| bundle.persons.iter().find(|p| p.id == id))?;
+        let person =
+            (account.person_id).and_then(|id| bundle.persons.iter().find(|p| p.id == id))?;
         Some(json!({
             "tenant": self.tenant(bundle),
             "person": self.person(Some(person)),
@@ -145,13 +146,19 @@ pub fn record_contexts<'w>(
             at.insert(note_key(n.id), At::Note(c, i));
         }
         for (i, d) in bundle.decisions.iter().enumerate() {
-            at.insert(cloison_suites::population::decision_key(d.id), At::Decision(c, i));
+            at.insert(
+                cloison_suites::population::decision_key(d.id),
+                At::Decision(c, i),
+            );
         }
         for (i, account) in bundle.accounts.iter().enumerate() {
-            let has_person = (account.person_id)
-                .is_some_and(|id| bundle.persons.iter().any(|p| p.id == id));
+            let has_person =
+                (account.person_id).is_some_and(|id| bundle.persons.iter().any(|p| p.id == id));
             if has_person {
-                at.insert(cloison_suites::population::account_key(account.id), At::Account(c, i));
+                at.insert(
+                    cloison_suites::population::account_key(account.id),
+                    At::Account(c, i),
+                );
             }
         }
     }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use cloison_generators::canary::{CanaryHit, CanaryRegistry, RecordRef};
 use cloison_generators::{Document, DocumentId, PersonId, Role, TenantId, TenantSelection, World};
-use cloison_suites::population::{case_key, document_key, holder_key, note_key, person_key};
+use cloison_suites::population::{case_key, document_key, holder_key, person_key};
 use cloison_suites::{DataOwner, Population, RecordKind};
 use serde_json::{Value, json};
 
@@ -231,7 +231,9 @@ impl Plan {
             .map(|d| (document_key(d.id), d.id))
             .collect();
         let person_at = (world.cases.iter().enumerate())
-            .flat_map(|(c, bundle)| (bundle.persons.iter().enumerate()).map(move |(i, p)| (p.id, (c, i))))
+            .flat_map(|(c, bundle)| {
+                (bundle.persons.iter().enumerate()).map(move |(i, p)| (p.id, (c, i)))
+            })
             .collect();
         Ok(Plan {
             person_at,
@@ -586,32 +588,11 @@ fn existing_tenants(
 pub struct WorldCanaries {
     registry: CanaryRegistry,
     tenant_codes: HashMap<TenantId, String>,
-    case_of: HashMap<String, String>,
-    /// The case file each person belongs to (an applicant, or a representative in their case file): a
-    /// person's data is part of that file (a child shares a surname with the parent who represents them).
-    person_case: HashMap<u64, String>,
 }
 
 impl WorldCanaries {
     /// Index every canary of `world`.
     pub fn new(world: &World) -> Self {
-        let mut case_of = HashMap::new();
-        let mut person_case = HashMap::new();
-        for bundle in &world.cases {
-            let case = case_key(bundle.case_file.id);
-            for p in &bundle.persons {
-                person_case.insert(p.id.0, case.clone());
-            }
-            for d in &bundle.documents {
-                case_of.insert(document_key(d.id), case.clone());
-            }
-            for n in &bundle.notes {
-                case_of.insert(note_key(n.id), case.clone());
-            }
-            for d in &bundle.decisions {
-                case_of.insert(cloison_suites::population::decision_key(d.id), case.clone());
-            }
-        }
         Self {
             registry: world.canaries(),
             tenant_codes: world
@@ -619,26 +600,10 @@ impl WorldCanaries {
                 .iter()
                 .map(|t| (t.id, t.code.clone()))
                 .collect(),
-            case_of,
-            person_case,
         }
     }
 
     fn owner(&self, hit: &CanaryHit) -> DataOwner {
-        let case = match hit.owner.record {
-            RecordRef::CaseFile(id) => Some(case_key(id)),
-            RecordRef::Document(id) => self.case_of.get(&document_key(id)).cloned(),
-            RecordRef::Note(id) => self.case_of.get(&note_key(id)).cloned(),
-            RecordRef::Decision(id) => self
-                .case_of
-                .get(&cloison_suites::population::decision_key(id))
-                .cloned(),
-            RecordRef::Person(id) => self.person_case.get(&id.0).cloned(),
-            RecordRef::Account(_) => hit
-                .owner
-                .person
-                .and_then(|p| self.person_case.get(&p.0).cloned()),
-        };
         DataOwner {
             tenant: self
                 .tenant_codes
@@ -646,7 +611,9 @@ impl WorldCanaries {
                 .cloned()
                 .unwrap_or_else(|| hit.owner.tenant.0.to_string()),
             person: hit.owner.person.map(person_key),
-            case,
+            // A person's data is part of their case file (a child shares a surname with the parent who
+            // represents them); an agent's is no case file's.
+            case: hit.owner.case.map(case_key),
             kind: match hit.owner.record {
                 RecordRef::CaseFile(_) => Some(RecordKind::Case),
                 RecordRef::Document(_) => Some(RecordKind::Document),

@@ -69,7 +69,10 @@ impl GramCounts {
     }
 
     fn slots(&self, h: u64) -> [usize; 2] {
-        [(h & self.mask) as usize, ((h >> 32).rotate_left(7) & self.mask) as usize]
+        [
+            (h & self.mask) as usize,
+            ((h >> 32).rotate_left(7) & self.mask) as usize,
+        ]
     }
 
     fn add(&mut self, h: u64) {
@@ -349,7 +352,11 @@ impl WordIndex {
     /// The most patterns one key gram stands for (each a comparison wherever the gram is in a text).
     #[cfg(test)]
     pub(super) fn largest_key(&self) -> usize {
-        self.table.values().map(|&(from, to)| (to - from) as usize).max().unwrap_or(0)
+        self.table
+            .values()
+            .map(|&(from, to)| (to - from) as usize)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The bytes of pattern `p`.
@@ -426,8 +433,14 @@ mod tests {
 
     #[test]
     fn patterns_are_found_whole_at_word_boundaries_ignoring_case() {
-        let patterns = ["12 rue des lilas", "dupont", "75-2024-000123", "doc-75-2024-000123-1"];
-        let text = "DUPONT, 12 Rue des Lilas; ref DOC-75-2024-000123-1 xdupont dupontx 12 rue des lilasx";
+        let patterns = [
+            "12 rue des lilas",
+            "dupont",
+            "75-2024-000123",
+            "doc-75-2024-000123-1",
+        ];
+        let text =
+            "DUPONT, 12 Rue des Lilas; ref DOC-75-2024-000123-1 xdupont dupontx 12 rue des lilasx";
         assert_eq!(
             found(&patterns, text),
             vec![(0, 8, 24), (1, 0, 6), (2, 34, 48), (3, 30, 50)],

@@ -74,6 +74,7 @@ fn registry(values: &[&str]) -> CanaryRegistry {
             tenant: TenantId(1),
             person: Some(person),
             record: RecordRef::Person(person),
+            case: None,
         };
         b.add(v, CanaryKind::AddressLine, owner, &[]);
     }
@@ -277,6 +278,7 @@ fn a_long_text_is_found_whole_through_its_anchor_and_not_from_its_anchor_alone()
         tenant: TenantId(1),
         person: Some(PersonId(1)),
         record: RecordRef::Note(NoteId(i)),
+        case: None,
     };
     b.add("75-2026-0001/N1", CanaryKind::NoteReference, owner(1), &[]);
     let text = "Entretien avec Mme Hélène : pièces reçues. Réf. 75-2026-0001/N1.";
