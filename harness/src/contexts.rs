@@ -183,3 +183,78 @@ fn case_value(bundle: &CaseBundle) -> Value {
     }
     case
 }
+
+#[cfg(test)]
+mod tests {
+    use cloison_generators::GenConfig;
+    use cloison_suites::population::{account_key, decision_key, person_record_key};
+
+    use super::*;
+
+    #[test]
+    fn each_record_s_context_is_its_case_file_s_with_its_own_values() {
+        let world = World::generate(&GenConfig::new(2, 2, 12)).expect("world");
+        let bundle = world
+            .cases
+            .iter()
+            .find(|c| !c.documents.is_empty() && !c.notes.is_empty() && !c.decisions.is_empty())
+            .expect("a case file with documents, notes and decisions");
+        let applicant = bundle.case_file.person_id;
+        let person_account = HashMap::from([(applicant, "applicant-key".to_string())]);
+        let contexts = record_contexts(&world, &person_account);
+        let case = contexts.get(&case_key(bundle.case_file.id)).expect("case");
+        assert_eq!(
+            case["case"]["case_number"],
+            bundle.case_file.case_number.as_str()
+        );
+        assert_eq!(case["person"]["key"], "applicant-key");
+        assert_eq!(
+            case["person"]["nir"],
+            world_person(bundle, applicant).nir.as_str()
+        );
+        assert!(case["case"]["requested_rights"].is_array());
+        let tenant = world.tenant(bundle.case_file.tenant_id).expect("tenant");
+        assert_eq!(case["tenant"]["code"], tenant.code.as_str());
+        let document = &bundle.documents[0];
+        let ctx = contexts.get(&document_key(document.id)).expect("document");
+        assert_eq!(ctx["document"]["file_name"], document.file_name.as_str());
+        assert_eq!(ctx["case"], case["case"]);
+        let note = &bundle.notes[0];
+        let ctx = contexts.get(&note_key(note.id)).expect("note");
+        assert_eq!(ctx["note"]["text"], note.text.as_str());
+        let decision = &bundle.decisions[0];
+        let ctx = contexts.get(&decision_key(decision.id)).expect("decision");
+        assert_eq!(ctx["decision"]["number"], decision.number.as_str());
+        let person = contexts
+            .get(&person_record_key(&person_key(applicant)))
+            .expect("the applicant as a record");
+        assert_eq!(person, case);
+        assert_eq!(contexts.get("document-0"), None);
+        assert_eq!(contexts.all().count(), contexts.at.len());
+    }
+
+    #[test]
+    fn an_account_s_context_is_its_own_person_s_without_the_case_file() {
+        let world = World::generate(&GenConfig::new(2, 2, 12)).expect("world");
+        let (bundle, account) = world
+            .cases
+            .iter()
+            .flat_map(|c| c.accounts.iter().map(move |a| (c, a)))
+            .find(|(c, a)| a.person_id.is_some_and(|p| p != c.case_file.person_id))
+            .expect("a representative's account");
+        let person = account.person_id.expect("a person");
+        let person_account = HashMap::new();
+        let contexts = record_contexts(&world, &person_account);
+        let ctx = contexts.get(&account_key(account.id)).expect("account");
+        assert_eq!(ctx["account"]["login"], account.login.as_str());
+        assert_eq!(
+            ctx["person"]["nir"],
+            world_person(bundle, person).nir.as_str()
+        );
+        assert!(ctx.get("case").is_none(), "{ctx}");
+    }
+
+    fn world_person(bundle: &CaseBundle, id: PersonId) -> &cloison_generators::Person {
+        bundle.persons.iter().find(|p| p.id == id).expect("person")
+    }
+}

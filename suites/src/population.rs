@@ -513,3 +513,74 @@ impl Population {
         Population::new(kept.identities, records)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(key: &str, tenant: &str, person: Option<&str>, represents: &[&str]) -> Identity {
+        Identity {
+            key: key.into(),
+            role: "applicant".into(),
+            tenant: tenant.into(),
+            person: person.map(Into::into),
+            represents: represents.iter().map(|p| p.to_string()).collect(),
+            formerly_represents: BTreeSet::new(),
+            assigned_cases: BTreeSet::new(),
+        }
+    }
+
+    #[test]
+    fn owners_representatives_and_tenants_are_found_through_their_indexes_in_world_order() {
+        let identities = vec![
+            identity("mother", "75", Some("p-mother"), &["p-child", "p-other"]),
+            identity("agent", "75", None, &[]),
+            identity("child", "75", Some("p-child"), &[]),
+            identity("father", "13", Some("p-father"), &["p-child"]),
+        ];
+        let record = |key: &str, person: &str| Record {
+            key: key.into(),
+            kind: RecordKind::Case,
+            tenant: "75".into(),
+            person: person.into(),
+            case: key.into(),
+        };
+        let records = vec![record("case-1", "p-child"), record("case-2", "p-other")];
+        let population = Population::new(identities, records).expect("population");
+        let keys = |ids: Vec<&Identity>| ids.iter().map(|i| i.key.clone()).collect::<Vec<_>>();
+        let child_case = population.record("case-1").expect("case-1");
+        assert_eq!(keys(population.owners_of(child_case).collect()), ["child"]);
+        assert_eq!(
+            keys(population.representatives_of("p-child").collect()),
+            ["mother", "father"]
+        );
+        assert_eq!(
+            keys(population.in_tenant("75").collect()),
+            ["mother", "agent", "child"]
+        );
+        assert_eq!(
+            keys(population.in_tenant("01").collect()),
+            Vec::<String>::new()
+        );
+        // A person without an account of their own is stood for by their first representative.
+        let other_case = population.record("case-2").expect("case-2");
+        assert_eq!(
+            population.steward_of(other_case).map(|i| i.key.as_str()),
+            Some("mother")
+        );
+        assert_eq!(
+            population.steward_of(child_case).map(|i| i.key.as_str()),
+            Some("child")
+        );
+        // The indexes follow the identities a population keeps.
+        let kept = population.retain(|i| i.key != "mother").expect("retained");
+        assert_eq!(
+            keys(kept.representatives_of("p-child").collect()),
+            ["father"]
+        );
+        assert!(
+            kept.record("case-2").is_none(),
+            "no steward left for case-2"
+        );
+    }
+}
