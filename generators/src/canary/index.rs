@@ -5,8 +5,8 @@
 //! wherever it matches. Each pattern is indexed under one *gram*, a run of one to [`GRAM`] consecutive words
 //! of it, the rarest among all patterns' grams (the words of phones, case numbers and addresses are shared by
 //! thousands of patterns; four in a row seldom are), with the gram's offset in the pattern. A scan hashes
-//! the grams that end at each word of the text, looks each up behind a bitset that turns most away without
-//! touching the table, and compares each candidate pattern whole at the place its gram says, ignoring ASCII
+//! the grams that end at each word of the text, looks each up behind two bitsets (the words that end a key,
+//! then the keys) that turn most away without touching the table, and compares each candidate pattern whole at the place its gram says, ignoring ASCII
 //! case.
 //!
 //! Memory is a few words per pattern plus the patterns' bytes, built without an intermediate automaton:
@@ -50,9 +50,9 @@ pub(super) struct IndexBuilder {
 }
 
 /// How many patterns hold a gram, estimated in fixed memory (a count-min sketch of two rows of saturating
-/// counters): never under the true count, over it only where grams share counters. Exact counts (a map of
-/// every distinct gram) were the registry build's largest allocation at 50,000 case files; a pattern only
-/// needs to tell its rare grams from its common ones, which the estimate does.
+/// counters): never under the true count, over it only where grams share counters. Exact counts need an
+/// entry per distinct gram (millions at 50,000 case files, alive beside everything else the build holds); a
+/// pattern only needs to tell its rare grams from its common ones, which the estimate does.
 struct GramCounts {
     rows: [Vec<u8>; 2],
     mask: u64,
