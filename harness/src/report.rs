@@ -337,7 +337,7 @@ pub trait Describe {
     /// The steward of a record, as a party.
     fn victim(&self, record: &str) -> Option<Party>;
     /// Every credential value to redact.
-    fn secrets(&self) -> Vec<String>;
+    fn secrets(&self) -> &dyn crate::redact::Hide;
 }
 
 /// Build the finding of a judged probe.
@@ -369,28 +369,28 @@ pub fn finding(judged: &Judged, root_cause: usize, describe: &dyn Describe) -> O
         victim: probe.record.as_deref().and_then(|r| describe.victim(r)),
         record: probe.record.clone(),
         request: judged.exchange.as_ref().map(|e| RequestSummary {
-            curl: crate::http::redact(&e.request.curl, &secrets),
+            curl: crate::http::redact(&e.request.curl, secrets),
             ..e.request.clone()
         }),
         status: judged.exchange.as_ref().map_or(0, |e| e.observed.status),
         // A leak's evidence is the body as it came; anything else (a server error, say) shows its cause.
         excerpt: judged.exchange.as_ref().map_or_else(String::new, |e| {
             if leaked.is_empty() {
-                e.answer(400, &secrets)
+                e.answer(400, secrets)
             } else {
-                e.excerpt(400, &secrets)
+                e.excerpt(400, secrets)
             }
         }),
         leaked,
-        explanation: crate::http::redact(&judged.explanation, &secrets),
+        explanation: crate::http::redact(&judged.explanation, secrets),
         steps: judged
             .steps
             .iter()
             .map(|s| TraceStep {
                 phase: s.phase.clone(),
-                step: crate::http::redact(&s.step, &secrets),
+                step: crate::http::redact(&s.step, secrets),
                 status: s.status,
-                curl: s.curl.as_ref().map(|c| crate::http::redact(c, &secrets)),
+                curl: s.curl.as_ref().map(|c| crate::http::redact(c, secrets)),
             })
             .collect(),
     })
@@ -561,6 +561,8 @@ mod tests {
 
     struct Fixed;
 
+    const SECRETS: [&str; 1] = ["s3cret-token"];
+
     impl Describe for Fixed {
         fn party(&self, key: &str) -> Option<Party> {
             Some(Party {
@@ -576,8 +578,8 @@ mod tests {
                 tenant: "75".into(),
             })
         }
-        fn secrets(&self) -> Vec<String> {
-            vec!["s3cret-token".into()]
+        fn secrets(&self) -> &dyn crate::redact::Hide {
+            &SECRETS
         }
     }
 

@@ -109,9 +109,9 @@ impl Executor<'_> {
         let secrets = self.all_secrets();
         TraceStep {
             phase: phase.into(),
-            step: crate::http::redact(&step, &secrets),
+            step: crate::http::redact(&step, secrets),
             status: ex.map(|e| e.observed.status),
-            curl: ex.map(|e| crate::http::redact(&e.request.curl, &secrets)),
+            curl: ex.map(|e| crate::http::redact(&e.request.curl, secrets)),
         }
     }
 
@@ -343,7 +343,7 @@ impl Executor<'_> {
                     why: format!(
                         "the change answered {}, then the login with the new credential failed: {}",
                         control.observed.status,
-                        crate::http::redact(&err.to_string(), &self.all_secrets())
+                        crate::http::redact(&err.to_string(), self.all_secrets())
                     ),
                 });
             }

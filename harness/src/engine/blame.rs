@@ -79,8 +79,9 @@ pub(super) trait Blaming {
     /// The profile of the run.
     fn profile(&self) -> &Profile;
 
-    /// Every credential value known at this point of the run.
-    fn all_secrets(&self) -> Vec<String>;
+    /// The run's credentials: every one known at this point of the run (each joins the set as it is
+    /// learnt).
+    fn credentials(&self) -> &crate::redact::Secrets;
 
     /// The run's secrets file, if it has one.
     fn secrets_file(&self) -> Option<&SecretsFile>;
@@ -133,11 +134,11 @@ pub(super) trait Blaming {
                     what,
                     file,
                     &keys,
-                    &self.all_secrets(),
+                    self.credentials(),
                 )));
             }
         }
-        let excerpt = ex.failure_answer(300, &self.all_secrets());
+        let excerpt = ex.failure_answer(300, self.credentials());
         let mut message = format!(
             "{what}: {} {} answered {status}: {excerpt}",
             ex.request.method, ex.request.url
@@ -187,7 +188,7 @@ pub(super) trait Blaming {
                         key,
                         format!(
                             "{head} without {expected}: {}",
-                            ex.answer(200, &self.all_secrets())
+                            ex.answer(200, self.credentials())
                         ),
                     )
                     .to_string(),
@@ -214,7 +215,7 @@ pub(super) trait Blaming {
                         ex.request.method,
                         ex.request.url,
                         ex.observed.status,
-                        ex.excerpt(200, &self.all_secrets())
+                        ex.excerpt(200, self.credentials())
                     ),
                 )
                 .to_string(),
@@ -229,7 +230,7 @@ fn refused_secrets(
     what: &str,
     file: &SecretsFile,
     keys: &[String],
-    secrets: &[String],
+    secrets: &crate::redact::Secrets,
 ) -> String {
     let named: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
     format!(

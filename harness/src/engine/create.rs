@@ -28,8 +28,9 @@ pub(super) struct Created {
     pub id: String,
     /// The named values its create's steps extracted.
     pub values: Map<String, Value>,
-    /// Foreign data in the answers (a leak even to an allowed request).
-    pub event: Option<Judged>,
+    /// Foreign data in the answers (a leak even to an allowed request), boxed: the seeding holds every
+    /// record's `Created` of a kind at once, and a judged probe is large.
+    pub event: Option<Box<Judged>>,
     /// The last request of the create (credentials not yet redacted).
     pub curl: Option<String>,
 }
@@ -196,7 +197,7 @@ impl Executor<'_> {
         Ok(Created {
             id,
             values,
-            event,
+            event: event.map(Box::new),
             curl,
         })
     }

@@ -15,7 +15,7 @@ use super::blame::Blaming;
 use super::login::{Login, Sessions, account_id};
 use super::renew::LivenessReads;
 use super::seed::Seeded;
-use super::setup::{Provisioned, all_secrets};
+use super::setup::Provisioned;
 use super::{EngineError, Inputs, Laps};
 use crate::event::{Collector, Event, Sink, Stats};
 use crate::http::Session;
@@ -59,8 +59,8 @@ impl Blaming for Executor<'_> {
         self.inputs.options.secrets_file.as_ref()
     }
 
-    fn all_secrets(&self) -> Vec<String> {
-        all_secrets(self.inputs, Some(self.provisioned), Some(self.sessions))
+    fn credentials(&self) -> &crate::redact::Secrets {
+        &self.inputs.options.redact
     }
 }
 
@@ -133,9 +133,10 @@ impl<'a> Executor<'a> {
         self.login_with().login(account).await
     }
 
-    /// Every credential value cloison holds (operator, passwords, tokens): redacted from every excerpt.
-    pub(crate) fn all_secrets(&self) -> Vec<String> {
-        Blaming::all_secrets(self)
+    /// Every credential value cloison holds (operator, passwords, tokens, in the forms a target may echo
+    /// them in): redacted from every excerpt.
+    pub(crate) fn all_secrets(&self) -> &crate::redact::Secrets {
+        Blaming::credentials(self)
     }
 
     /// The canaries of a response and its decoded views, counting the responses whose decoding reached

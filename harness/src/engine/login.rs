@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::blame::{self, Blaming};
 use super::renew::{Held, Renewing};
-use super::setup::{Provisioned, Setup, all_secrets};
+use super::setup::{Provisioned, Setup};
 use super::{EngineError, Inputs, extract};
 use crate::event::Event;
 use crate::http::{Credential, Exchange, Session};
@@ -74,19 +74,6 @@ impl Sessions {
     /// How many identities have a session.
     pub(crate) fn len(&self) -> usize {
         self.by_identity.read().map_or(0, |s| s.len())
-    }
-
-    /// The credentials the sessions carry.
-    pub(crate) fn secrets(&self) -> Vec<String> {
-        self.by_identity.read().map_or_else(
-            |_| Vec::new(),
-            |sessions| {
-                sessions
-                    .values()
-                    .flat_map(|held| held.session.credential.secrets.iter().cloned())
-                    .collect()
-            },
-        )
     }
 }
 
@@ -165,8 +152,8 @@ impl Blaming for Login<'_> {
         self.inputs.options.secrets_file.as_ref()
     }
 
-    fn all_secrets(&self) -> Vec<String> {
-        all_secrets(self.inputs, Some(self.provisioned), self.sessions)
+    fn credentials(&self) -> &crate::redact::Secrets {
+        &self.inputs.options.redact
     }
 }
 
@@ -245,13 +232,12 @@ impl Login<'_> {
             }
         }
         secrets.extend(answered.token);
+        secrets.extend(headers.iter().map(|h| h.1.clone()));
+        secrets.sort();
+        secrets.dedup();
+        let secrets = crate::redact::without_schemes(secrets);
         // Every credential of every login (re-logins included) joins the run's set, for the report.
-        (inputs.options.redact).extend(
-            secrets
-                .iter()
-                .cloned()
-                .chain(headers.iter().map(|h| h.1.clone())),
-        );
+        (inputs.options.redact).extend(secrets.iter().cloned());
         session.credential = Credential {
             who: account.login.clone(),
             headers,

@@ -297,8 +297,6 @@ impl<'a> Engine<'a> {
                 laps.mark("reset");
             }
             let provisioned = setup.provision().await?;
-            // Provisioning's tokens and tenants' credentials join the run's set.
-            (inputs.options.redact).extend(setup::all_secrets(inputs, Some(&provisioned), None));
             laps.mark("provision");
             let sessions = setup.login_all(&provisioned).await?;
             laps.mark("login");
@@ -322,11 +320,6 @@ impl<'a> Engine<'a> {
             &sink,
         );
         executor.run(planned, &collector, laps, seed_seconds).await;
-        (inputs.options.redact).extend(setup::all_secrets(
-            inputs,
-            Some(&provisioned),
-            Some(&sessions),
-        ));
         let mut outcome = collector.into_outcome();
         outcome.leftovers = leftovers;
         Ok(outcome)

@@ -76,10 +76,12 @@ fn keep(
     sink: &dyn Sink,
 ) -> Result<(), EngineError> {
     results.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut owners: HashMap<String, String> = HashMap::new();
-    for (key, created) in results {
-        let created = created?;
-        if let Some(first) = owners.insert(created.id.clone(), key.clone()) {
+    // Identifiers first, borrowed (a copy of every key and identifier of a kind would double them), up to
+    // the first failure, which the second pass returns in its turn.
+    let mut owners: HashMap<&str, &str> = HashMap::with_capacity(results.len());
+    for (key, created) in &results {
+        let Ok(created) = created else { break };
+        if let Some(first) = owners.insert(&created.id, key) {
             return Err(EngineError::Setup(
                 inputs
                     .profile
@@ -93,6 +95,10 @@ fn keep(
                     .to_string(),
             ));
         }
+    }
+    drop(owners);
+    for (key, created) in results {
+        let created = created?;
         if !created.values.is_empty() {
             seeded.record_values.insert(key.clone(), created.values);
         }

@@ -7,12 +7,12 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use super::blame::Blaming;
-use super::login::Sessions;
 use super::{EngineError, Inputs, extract, transport};
 use crate::event::{Event, Sink};
 use crate::http::{Credential, Exchange, RetryPolicy, Session};
 use crate::plan::PlannedAccount;
 use crate::profile::{Endpoint, KeyPath, Profile, Provisioning};
+use crate::redact::Secrets;
 use crate::render::{RenderError, SendError};
 
 /// What provisioning learnt: the platform's identifiers, codes, credentials and tokens.
@@ -86,35 +86,6 @@ impl Provisioned {
     }
 }
 
-/// Every credential value cloison holds (operator, passwords, tokens): redacted from every excerpt.
-pub(crate) fn all_secrets(
-    inputs: &Inputs<'_>,
-    provisioned: Option<&Provisioned>,
-    sessions: Option<&Sessions>,
-) -> Vec<String> {
-    let mut out: Vec<String> = inputs
-        .plan
-        .accounts
-        .iter()
-        .flat_map(|a| std::iter::once(a.password.clone()).chain(a.token.clone()))
-        .collect();
-    if let Some(provisioned) = provisioned {
-        out.extend(provisioned.account_tokens.values().cloned());
-        out.extend(provisioned.tenant_credentials.values().cloned());
-    }
-    if let Some(sessions) = sessions {
-        out.extend(sessions.secrets());
-    }
-    if let Value::Object(map) = &inputs.secrets {
-        out.extend(map.values().filter_map(|v| v.as_str().map(str::to_string)));
-    }
-    out.extend(inputs.options.redact.values());
-    out.retain(|s| s.len() >= 4);
-    out.sort();
-    out.dedup();
-    out
-}
-
 /// The world's person of an account, as a template value (null when it has none).
 pub(crate) fn person_value(inputs: &Inputs<'_>, account: &PlannedAccount) -> Value {
     account
@@ -173,8 +144,8 @@ impl Blaming for Inputs<'_> {
         self.options.secrets_file.as_ref()
     }
 
-    fn all_secrets(&self) -> Vec<String> {
-        all_secrets(self, None, None)
+    fn credentials(&self) -> &Secrets {
+        &self.options.redact
     }
 }
 
@@ -286,8 +257,8 @@ impl Blaming for ProvisioningRun<'_> {
         self.inputs.options.secrets_file.as_ref()
     }
 
-    fn all_secrets(&self) -> Vec<String> {
-        all_secrets(self.inputs, Some(&self.made), None)
+    fn credentials(&self) -> &Secrets {
+        &self.inputs.options.redact
     }
 }
 
@@ -470,6 +441,8 @@ impl ProvisioningRun<'_> {
         }
         let token = taken.pop().flatten();
         let id = taken.pop().flatten();
+        // A credential from now on: redacted from any error that follows, this identity's or another's.
+        inputs.options.redact.extend(token.iter().cloned());
         Ok((account.key.clone(), id, token))
     }
 
@@ -549,6 +522,9 @@ impl ProvisioningRun<'_> {
             } else {
                 &mut self.made.tenant_credentials
             };
+            if name != "id" {
+                self.inputs.options.redact.add(value.clone());
+            }
             map.insert(first.tenant.clone(), value);
         }
         self.read_tenant_code(&ex, endpoint, &first.tenant, &what)

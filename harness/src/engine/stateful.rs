@@ -322,7 +322,7 @@ impl Executor<'_> {
         let secrets = self.all_secrets();
         let mut trace: Vec<TraceStep> = Vec::new();
         let started = self
-            .start_sequence(scene, create, number, &secrets, &mut trace)
+            .start_sequence(scene, create, number, secrets, &mut trace)
             .await;
         let (id, operator, mut live, mut model) = match started {
             Ok(started) => started,
@@ -346,7 +346,7 @@ impl Executor<'_> {
                     let step = Stepped {
                         action: &action,
                         performed,
-                        secrets: &secrets,
+                        secrets,
                     };
                     self.follow(step, &mut model, &mut trace, coverage);
                 }
@@ -375,7 +375,7 @@ impl Executor<'_> {
         scene: &Scene,
         create: &Create,
         number: usize,
-        secrets: &[String],
+        secrets: &crate::redact::Secrets,
         trace: &mut Vec<TraceStep>,
     ) -> Result<(String, Option<Session>, Live, Model), String> {
         // A key the client chooses gets the sequence's number: the seeded record holds the template's own.
@@ -512,5 +512,5 @@ impl Executor<'_> {
 struct Stepped<'s> {
     action: &'s Action,
     performed: (bool, String, Option<Exchange>),
-    secrets: &'s [String],
+    secrets: &'s crate::redact::Secrets,
 }

@@ -114,7 +114,7 @@ impl Executor<'_> {
             return Err(format!(
                 "adding a representation answered {}: {}",
                 ex.observed.status,
-                ex.answer(200, &self.all_secrets())
+                ex.answer(200, self.all_secrets())
             ));
         }
         Ok((extract(&ex, endpoint, "id"), ex))

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::curl::redact;
 use crate::oracle::Observed;
+use crate::redact::Hide;
 
 /// The bytes of a body an exchange kept for the report still holds: the report shows an excerpt and a
 /// cause, both from the head of the answer.
@@ -72,7 +73,7 @@ impl Exchange {
 
     /// What the answer says, for a message: an error answer (4xx, 5xx) that states its cause gives the
     /// cause (see [`crate::cause`]), anything else its [`Exchange::excerpt`].
-    pub fn answer(&self, max: usize, secrets: &[String]) -> String {
+    pub fn answer(&self, max: usize, secrets: &(impl Hide + ?Sized)) -> String {
         if self.observed.status >= 400
             && let Some(cause) = crate::cause::cause(&self.observed.body, max)
         {
@@ -83,7 +84,7 @@ impl Exchange {
 
     /// [`Exchange::answer`] for a message about a failure: a server error (5xx) whose answer states no
     /// cause (an empty body, `Internal Server Error`) says where the cause is, the target's log.
-    pub fn failure_answer(&self, max: usize, secrets: &[String]) -> String {
+    pub fn failure_answer(&self, max: usize, secrets: &(impl Hide + ?Sized)) -> String {
         let answer = self.answer(max, secrets);
         let states = crate::cause::cause(&self.observed.body, max)
             .is_some_and(|cause| !crate::cause::says_nothing(&cause));
@@ -100,7 +101,7 @@ impl Exchange {
 
     /// A printable excerpt of the body (at most `max` characters), with `secrets` redacted. Only the head
     /// of the body is looked at.
-    pub fn excerpt(&self, max: usize, secrets: &[String]) -> String {
+    pub fn excerpt(&self, max: usize, secrets: &(impl Hide + ?Sized)) -> String {
         let body = &self.observed.body;
         let head = &body[..body.len().min(max.saturating_mul(4).saturating_add(4))];
         let text = String::from_utf8_lossy(head);

@@ -72,7 +72,7 @@ struct Events {
     family_errors: BTreeMap<&'static str, usize>,
 }
 
-fn events(observed: &Observed, secrets: &[String]) -> Events {
+fn events(observed: &Observed, secrets: &crate::redact::Secrets) -> Events {
     let mut out = Events::default();
     let mut stateful_cells = BTreeSet::new();
     for event in &observed.events {
@@ -271,12 +271,12 @@ pub(super) fn judge(
     let (plan, profile) = (&probing.plan, &prepared.profile);
     let describe = RunDescription {
         plan,
-        secrets: plan_secrets(plan),
+        secrets: &prepared.redact,
     };
     let (root_causes, findings) =
         report::root_causes(&observed.events, &observed.reproducers, &describe);
     let mut groups = report::group::group(&root_causes, args.fail_on);
-    let events = events(&observed, &describe.secrets);
+    let events = events(&observed, describe.secrets);
     let unused = unused_endpoints(profile, &observed);
     let mut warnings = warnings(&observed, &events, &unused);
     let (coverage, skips) = coverage(
@@ -369,23 +369,11 @@ pub(super) fn profile_digest(profile: &Profile) -> String {
     crate::reporters::sha256_hex(profile.text.as_bytes())
 }
 
-/// Every credential of a plan's accounts.
-fn plan_secrets(plan: &Plan) -> Vec<String> {
-    let mut out: Vec<String> = plan
-        .accounts
-        .iter()
-        .flat_map(|a| std::iter::once(a.password.clone()).chain(a.token.clone()))
-        .filter(|s| s.len() >= 4)
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
 /// Parties and secrets of a run, for findings.
 struct RunDescription<'a> {
     plan: &'a Plan,
-    secrets: Vec<String>,
+    /// The run's credentials (the plan's passwords and tokens among them).
+    secrets: &'a crate::redact::Secrets,
 }
 
 impl Describe for RunDescription<'_> {
@@ -403,8 +391,8 @@ impl Describe for RunDescription<'_> {
         self.party(&steward.key)
     }
 
-    fn secrets(&self) -> Vec<String> {
-        self.secrets.clone()
+    fn secrets(&self) -> &dyn crate::redact::Hide {
+        self.secrets
     }
 }
 
@@ -428,7 +416,7 @@ pub(super) fn bodies_rejected(
             continue;
         };
         let said = (event.exchange.as_ref())
-            .map(|ex| format!(" (it said: {})", ex.answer(200, &[])))
+            .map(|ex| format!(" (it said: {})", ex.answer(200, &[] as &[&str])))
             .unwrap_or_default();
         errors.push(
             profile
