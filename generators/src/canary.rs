@@ -174,15 +174,68 @@ pub struct CanaryOwner {
     pub case: Option<CaseId>,
 }
 
-/// One registered canary.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Canary {
+/// One registered canary, as the registry lends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Canary<'r> {
     /// The canonical value, as in the record.
-    pub value: String,
+    pub value: &'r str,
     /// Kind.
     pub kind: CanaryKind,
     /// Owner.
     pub owner: CanaryOwner,
+}
+
+/// A canary as the registry holds it: its value is a range of the registry's one buffer of values (a
+/// `String` each cost a header and an allocation per canary: millions at 50,000 case files, issue 23).
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    start: usize,
+    end: usize,
+    kind: CanaryKind,
+    owner: CanaryOwner,
+}
+
+/// Canaries and their values, end to end in one buffer.
+#[derive(Debug, Clone, Default)]
+struct Canaries {
+    held: Vec<Held>,
+    values: String,
+}
+
+impl Canaries {
+    fn len(&self) -> usize {
+        self.held.len()
+    }
+
+    fn push(&mut self, value: &str, kind: CanaryKind, owner: CanaryOwner) {
+        let start = self.values.len();
+        self.values.push_str(value);
+        self.held.push(Held {
+            start,
+            end: self.values.len(),
+            kind,
+            owner,
+        });
+    }
+
+    fn value(&self, idx: usize) -> &str {
+        let held = &self.held[idx];
+        &self.values[held.start..held.end]
+    }
+
+    fn get(&self, idx: usize) -> Canary<'_> {
+        let held = &self.held[idx];
+        Canary {
+            value: &self.values[held.start..held.end],
+            kind: held.kind,
+            owner: held.owner,
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.held.shrink_to_fit();
+        self.values.shrink_to_fit();
+    }
 }
 
 /// A canary found in scanned bytes.
@@ -203,7 +256,7 @@ pub struct CanaryHit {
 /// All canaries of a world, ready to scan bytes.
 #[derive(Debug, Clone)]
 pub struct CanaryRegistry {
-    canaries: Vec<Canary>,
+    canaries: Canaries,
     /// For each pattern of the index, the canary it stands for.
     pattern_owner: Vec<u32>,
     /// Long texts found through the unique canary they contain, sorted by that canary.
@@ -291,8 +344,8 @@ impl CanaryRegistry {
     }
 
     /// The registered canaries.
-    pub fn canaries(&self) -> &[Canary] {
-        &self.canaries
+    pub fn canaries(&self) -> impl ExactSizeIterator<Item = Canary<'_>> + '_ {
+        (0..self.canaries.len()).map(|idx| self.canaries.get(idx))
     }
 
     /// The number of patterns (every canary's printed forms).
@@ -321,9 +374,9 @@ impl CanaryRegistry {
         found
             .into_iter()
             .map(|(idx, start, end)| {
-                let c = &self.canaries[idx];
+                let c = self.canaries.get(idx);
                 CanaryHit {
-                    value: c.value.clone(),
+                    value: c.value.to_string(),
                     kind: c.kind,
                     owner: c.owner,
                     start,
@@ -356,7 +409,7 @@ impl CanaryRegistry {
                 .iter()
                 .take_while(|a| a.anchor == idx)
             {
-                let text = fold::folded_bytes(&self.canaries[a.text].value);
+                let text = fold::folded_bytes(self.canaries.value(a.text));
                 let Some(text_start) = start.checked_sub(a.offset) else {
                     continue;
                 };
@@ -461,7 +514,7 @@ fn add_case_records(b: &mut Builder, c: &CaseBundle) {
 
 #[derive(Default)]
 struct Builder {
-    canaries: Vec<Canary>,
+    canaries: Canaries,
     /// Values registered, by the hash of their [`match_key`]: values that match alike share one owner.
     seen: std::collections::HashMap<u64, usize>,
     /// Values whose key's hash another key has already (a 64-bit collision: none in practice).
@@ -485,7 +538,7 @@ impl Builder {
     /// The canary registered under a match key.
     fn registered(&self, key: &str) -> Option<usize> {
         match self.seen.get(&key_hash(key)) {
-            Some(&idx) if match_key(&self.canaries[idx].value) == key => Some(idx),
+            Some(&idx) if match_key(self.canaries.value(idx)) == key => Some(idx),
             Some(_) => self.collided.get(key).copied(),
             None => None,
         }
@@ -510,11 +563,7 @@ impl Builder {
                 self.collided.insert(key, idx);
             }
         }
-        self.canaries.push(Canary {
-            value: value.to_string(),
-            kind,
-            owner,
-        });
+        self.canaries.push(value, kind, owner);
         self.single.push(false);
         Some(idx)
     }
@@ -570,7 +619,7 @@ impl Builder {
 
     fn build(self) -> CanaryRegistry {
         let Builder {
-            canaries,
+            mut canaries,
             seen,
             collided,
             patterns,
@@ -579,6 +628,7 @@ impl Builder {
             mut anchored,
         } = self;
         drop((seen, collided, single));
+        canaries.shrink_to_fit();
         anchored.sort_by_key(|a| (a.anchor, a.text));
         let index = patterns.build();
         CanaryRegistry {

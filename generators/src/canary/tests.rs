@@ -24,7 +24,7 @@ fn canaries_are_unique_across_a_few_thousand_case_files() {
     let mut owners: HashMap<&str, CanaryOwner> = HashMap::new();
     for c in reg.canaries() {
         assert!(
-            owners.insert(&c.value, c.owner).is_none(),
+            owners.insert(c.value, c.owner).is_none(),
             "{} registered twice",
             c.value
         );
@@ -32,7 +32,7 @@ fn canaries_are_unique_across_a_few_thousand_case_files() {
     // Values are unique as matched too (folded, any case): no two owners' values match alike.
     let mut keys: HashMap<String, &str> = HashMap::new();
     for c in reg.canaries() {
-        if let Some(other) = keys.insert(match_key(&c.value), &c.value) {
+        if let Some(other) = keys.insert(match_key(c.value), c.value) {
             panic!("{other} and {} match alike", c.value);
         }
     }
@@ -245,7 +245,7 @@ fn every_canary_is_found_in_every_escaped_form_at_its_bytes() {
     let mut kinds = std::collections::HashSet::new();
     let mut checked = 0;
     for c in reg.canaries() {
-        for form in written_forms(&c.value) {
+        for form in written_forms(c.value) {
             for (before, after) in [("{\"x\":\"", "\"}"), ("<td>", "</td>"), ("C:\\", " ")] {
                 let body = format!("{before}{form}{after}");
                 let hits = reg.scan(body.as_bytes());
@@ -349,7 +349,6 @@ fn the_registry_grows_by_one_pattern_per_canary_and_its_printed_forms() {
     let reg = w.canaries();
     let texts = reg
         .canaries()
-        .iter()
         .filter(|c| matches!(c.kind, CanaryKind::DecisionText | CanaryKind::NoteText))
         .count();
     let printed: usize = w

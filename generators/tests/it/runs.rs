@@ -11,7 +11,6 @@ fn values(config: &GenConfig) -> HashSet<(CanaryKind, String)> {
     world
         .canaries()
         .canaries()
-        .iter()
         .map(|c| (c.kind, c.value.to_lowercase()))
         .collect()
 }
