@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use cloison_generators::{CaseBundle, PersonId, Tenant, World};
-use cloison_suites::population::{case_key, document_key, note_key, person_key};
+use cloison_suites::population::{Key, case_key, document_key, note_key, person_key};
 use serde_json::{Value, json};
 
 /// Template contexts of a world's records, without the platform's identifiers (the seeding adds `id` as it
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 pub struct Contexts<'w> {
     world: &'w World,
     person_account: &'w HashMap<PersonId, String>,
-    at: HashMap<String, At>,
+    at: HashMap<Key, At>,
 }
 
 /// Where a record's context comes from: a case file's position in the world, and the record's own there.
@@ -131,23 +131,25 @@ pub fn record_contexts<'w>(
     world: &'w World,
     person_account: &'w HashMap<PersonId, String>,
 ) -> Contexts<'w> {
-    let mut at = HashMap::new();
+    let mut at: HashMap<Key, At> = HashMap::new();
     for (c, bundle) in world.cases.iter().enumerate() {
         // The person as a record of its own (where a profile makes persons a resource).
         at.insert(
-            cloison_suites::population::person_record_key(&person_key(bundle.case_file.person_id)),
+            Key::from(cloison_suites::population::person_record_key(&person_key(
+                bundle.case_file.person_id,
+            ))),
             At::Person(c),
         );
-        at.insert(case_key(bundle.case_file.id), At::Case(c));
+        at.insert(Key::from(case_key(bundle.case_file.id)), At::Case(c));
         for (i, d) in bundle.documents.iter().enumerate() {
-            at.insert(document_key(d.id), At::Document(c, i));
+            at.insert(Key::from(document_key(d.id)), At::Document(c, i));
         }
         for (i, n) in bundle.notes.iter().enumerate() {
-            at.insert(note_key(n.id), At::Note(c, i));
+            at.insert(Key::from(note_key(n.id)), At::Note(c, i));
         }
         for (i, d) in bundle.decisions.iter().enumerate() {
             at.insert(
-                cloison_suites::population::decision_key(d.id),
+                Key::from(cloison_suites::population::decision_key(d.id)),
                 At::Decision(c, i),
             );
         }
@@ -156,7 +158,7 @@ pub fn record_contexts<'w>(
                 (account.person_id).is_some_and(|id| bundle.persons.iter().any(|p| p.id == id));
             if has_person {
                 at.insert(
-                    cloison_suites::population::account_key(account.id),
+                    Key::from(cloison_suites::population::account_key(account.id)),
                     At::Account(c, i),
                 );
             }

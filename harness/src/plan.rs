@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use cloison_generators::canary::{CanaryHit, CanaryRegistry, RecordRef};
 use cloison_generators::{Document, DocumentId, PersonId, Role, TenantId, TenantSelection, World};
-use cloison_suites::population::{case_key, document_key, holder_key, person_key};
+use cloison_suites::population::{Key, case_key, document_key, holder_key, person_key};
 use cloison_suites::{DataOwner, Population, RecordKind};
 use serde_json::{Value, json};
 
@@ -158,7 +158,7 @@ pub struct Plan {
     /// one's own surname or address is never a leak.
     pub own_values: HashMap<String, Vec<String>>,
     /// The generated document of each document record key.
-    pub document_ids: HashMap<String, DocumentId>,
+    pub document_ids: HashMap<Key, DocumentId>,
     /// Where each person is in the world: its case file's position and its own in that case file.
     person_at: HashMap<PersonId, (usize, usize)>,
 }
@@ -228,7 +228,7 @@ impl Plan {
         let own_values = own_values(&world, &person_account);
         let document_ids = world
             .documents()
-            .map(|d| (document_key(d.id), d.id))
+            .map(|d| (Key::from(document_key(d.id)), d.id))
             .collect();
         let person_at = (world.cases.iter().enumerate())
             .flat_map(|(c, bundle)| {

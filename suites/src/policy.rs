@@ -93,9 +93,9 @@ impl DataOwner {
     /// The owner of a record.
     pub fn of_record(record: &Record) -> Self {
         Self {
-            tenant: record.tenant.clone(),
-            person: Some(record.person.clone()),
-            case: Some(record.case.clone()),
+            tenant: record.tenant.to_string(),
+            person: Some(record.person.to_string()),
+            case: Some(record.case.to_string()),
             kind: Some(record.kind),
         }
     }
@@ -398,7 +398,7 @@ impl AccessPolicy {
                     (None, Some(person)) => identity.assigned_cases.iter().any(|case| {
                         population
                             .record(case)
-                            .is_some_and(|record| &record.person == person)
+                            .is_some_and(|record| record.person == person)
                     }),
                     (None, None) => false,
                 },

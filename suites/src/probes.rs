@@ -61,11 +61,11 @@ impl Relation {
     pub fn of(actor: &Identity, record: &Record) -> Relation {
         if actor.person.as_deref() == Some(record.person.as_str()) {
             Relation::Own
-        } else if actor.represents.contains(&record.person) {
+        } else if actor.represents.contains(record.person.as_str()) {
             Relation::Represented
-        } else if actor.formerly_represents.contains(&record.person) {
+        } else if actor.formerly_represents.contains(record.person.as_str()) {
             Relation::FormerlyRepresented
-        } else if actor.assigned_cases.contains(&record.case) {
+        } else if actor.assigned_cases.contains(record.case.as_str()) {
             Relation::Assigned
         } else if actor.tenant == record.tenant {
             Relation::SameTenant

@@ -67,7 +67,7 @@ impl<'a> Victims<'a> {
     /// The case file a record belongs to (the record itself when it is unknown).
     fn case_of(&self, record: &str) -> String {
         match self.population.and_then(|p| p.record(record)) {
-            Some(r) => r.case.clone(),
+            Some(r) => r.case.to_string(),
             None => record.to_string(),
         }
     }

@@ -254,8 +254,8 @@ impl Scene {
                 continue;
             };
             let former = population.identities().iter().any(|i| {
-                i.formerly_represents.contains(&record.person)
-                    && !i.represents.contains(&record.person)
+                i.formerly_represents.contains(record.person.as_str())
+                    && !i.represents.contains(record.person.as_str())
                     && grants(policy, &i.role, Scope::Represented)
             });
             let score = u8::from(former) * 2 + u8::from(staff_of(&record.tenant).is_some());
@@ -269,8 +269,8 @@ impl Scene {
         let mut members = vec![owner.clone()];
         let mut representative = None;
         if let Some(rep) = population.identities().iter().find(|i| {
-            i.formerly_represents.contains(&record.person)
-                && !i.represents.contains(&record.person)
+            i.formerly_represents.contains(record.person.as_str())
+                && !i.represents.contains(record.person.as_str())
                 && grants(policy, &i.role, Scope::Represented)
         }) {
             representative = Some(members.len());
@@ -295,9 +295,9 @@ impl Scene {
             .map(|(role, _)| role.to_string())
             .collect();
         Ok(Scene {
-            person: record.person.clone(),
-            template: record.key.clone(),
-            home: record.tenant.clone(),
+            person: record.person.to_string(),
+            template: record.key.to_string(),
+            home: record.tenant.to_string(),
             away: away.map(|a| a.tenant.clone()),
             representative,
             members,
@@ -386,11 +386,11 @@ impl Model {
             policy: policy.clone(),
             person: scene.person.clone(),
             subject: Record {
-                key: subject_key.to_string(),
+                key: subject_key.into(),
                 kind: RecordKind::Case,
-                tenant: scene.home.clone(),
-                person: scene.person.clone(),
-                case: subject_key.to_string(),
+                tenant: scene.home.as_str().into(),
+                person: scene.person.as_str().into(),
+                case: subject_key.into(),
             },
             away: scene.away.clone(),
             home: scene.home.clone(),
@@ -479,7 +479,7 @@ impl Model {
                     return None;
                 }
                 let away = self.away.as_ref()?;
-                let to = if &self.subject.tenant == away {
+                let to = if self.subject.tenant == away {
                     self.home.clone()
                 } else {
                     away.clone()
@@ -528,7 +528,7 @@ impl Model {
                     s.live = false;
                 }
             }
-            Action::Transfer { to, .. } => self.subject.tenant = to.clone(),
+            Action::Transfer { to, .. } => self.subject.tenant = to.as_str().into(),
             Action::EndRepresentation => {
                 if let Some(r) = self.representative {
                     self.members[r].represents.remove(&self.person);

@@ -310,7 +310,7 @@ impl Executor<'_> {
             let (Some(actor), Some(record)) = (&s.probe.actor, &s.probe.record) else {
                 continue;
             };
-            let Some(id) = self.seeded.record_ids.get(record) else {
+            let Some(id) = self.seeded.record_ids.get(record.as_str()) else {
                 continue;
             };
             let mut actor_names = vec![actor.clone()];

@@ -51,7 +51,7 @@ impl<'a> Executor<'a> {
     fn child_template(&self, case: &str, kind: RecordKind) -> Option<&'a str> {
         let records = self.plan.population.records();
         let seeded = |r: &&cloison_suites::Record| {
-            r.kind == kind && self.seeded.record_ids.contains_key(&r.key)
+            r.kind == kind && self.seeded.record_ids.contains_key(r.key.as_str())
         };
         records
             .iter()

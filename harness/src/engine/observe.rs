@@ -210,7 +210,7 @@ impl<'a> Executor<'a> {
             return false;
         };
         self.plan.population.records().iter().any(|r| {
-            r.kind == probe.cell.kind && r.person == person && !self.pool.contains(&r.case)
+            r.kind == probe.cell.kind && r.person == person && !self.pool.contains(r.case.as_str())
         })
     }
 

@@ -229,12 +229,12 @@ impl<'a> Executor<'a> {
             return Err(format!("{}: no such endpoint", probe.endpoint).into());
         };
         if let Some(record) = &probe.record
-            && !self.seeded.record_ids.contains_key(record)
+            && !self.seeded.record_ids.contains_key(record.as_str())
             && self
                 .plan
                 .population
                 .record(record)
-                .is_none_or(|r| !self.seeded.record_ids.contains_key(&r.case))
+                .is_none_or(|r| !self.seeded.record_ids.contains_key(r.case.as_str()))
         {
             return Ok(Err(NotApplicable(Unsent::NotSeeded {
                 record: record.clone(),

@@ -216,8 +216,8 @@ impl Executor<'_> {
         let population = &self.plan.population;
         let identity = population.identity(key)?;
         let readable = |record: &cloison_suites::Record, pooled: bool| {
-            self.seeded.record_ids.contains_key(&record.key)
-                && (pooled || !self.pool.contains(&record.case))
+            self.seeded.record_ids.contains_key(record.key.as_str())
+                && (pooled || !self.pool.contains(record.case.as_str()))
                 && self.read_back_endpoint_as(key, &record.key).is_some()
         };
         let policy = &self.profile.policy;
@@ -225,7 +225,7 @@ impl Executor<'_> {
             .or_else(|| {
                 session::liveness_record(population, policy, identity, |r| readable(r, true))
             })
-            .map(|record| record.key.clone())
+            .map(|record| record.key.to_string())
     }
 
     /// Log the identity in again and keep the new session (a new generation). A login that fails now,

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
 use cloison_suites::RecordKind;
+use cloison_suites::population::Key;
 use serde_json::{Map, Value, json};
 
 use super::create::Created;
@@ -21,9 +22,9 @@ use crate::profile::{Actor, Create};
 #[derive(Debug, Default)]
 pub(crate) struct Seeded {
     /// The platform's identifier of each record, by record key.
-    pub(crate) record_ids: HashMap<String, String>,
+    pub(crate) record_ids: HashMap<Key, String>,
     /// The named values each record's create extracted (`{{document.blob}}`).
-    pub(crate) record_values: HashMap<String, Map<String, Value>>,
+    pub(crate) record_values: HashMap<Key, Map<String, Value>>,
     /// Identifiers found by listing (`find`), so that a later copy of the same values (the stateful
     /// suite's subjects) is told apart from the records found before it.
     pub(crate) claimed: Mutex<HashSet<String>>,
@@ -51,7 +52,9 @@ pub(super) async fn seed(
     let none = BTreeSet::new();
     let accounts =
         Executor::new(inputs, provisioned, sessions, &seeded, &none, sink).account_records()?;
-    seeded.record_ids.extend(accounts);
+    seeded
+        .record_ids
+        .extend(accounts.into_iter().map(|(key, id)| (Key::from(key), id)));
     for kind in ORDER {
         let Some(create) = inputs.profile.create(kind) else {
             continue;
@@ -100,9 +103,11 @@ fn keep(
     for (key, created) in results {
         let created = created?;
         if !created.values.is_empty() {
-            seeded.record_values.insert(key.clone(), created.values);
+            seeded
+                .record_values
+                .insert(key.as_str().into(), created.values);
         }
-        seeded.record_ids.insert(key, created.id);
+        seeded.record_ids.insert(key.into(), created.id);
         if let Some(event) = &created.event {
             sink.event(&Event::SetupLeak(event));
         }
@@ -126,9 +131,9 @@ impl Executor<'_> {
             .filter(|r| {
                 r.kind == kind
                     && (matches!(kind, RecordKind::Person | RecordKind::Case)
-                        || self.seeded.record_ids.contains_key(&r.case))
+                        || self.seeded.record_ids.contains_key(r.case.as_str()))
             })
-            .map(|r| r.key.clone())
+            .map(|r| r.key.to_string())
             .collect();
         self.sink.event(&Event::Phase {
             name: kind.name(),
@@ -204,7 +209,7 @@ impl Executor<'_> {
             .as_str()
             .and_then(|code| self.provisioned.tenant_codes.get(code))
         {
-            ctx["tenant"]["code"] = code.clone().into();
+            ctx["tenant"]["code"] = code.as_str().into();
         }
         ctx["secrets"] = self.secrets.clone();
         ctx
@@ -219,26 +224,26 @@ impl Executor<'_> {
         // `{{person.id}}` and `{{person.NAME}}` for every record about that person.
         let person = cloison_suites::population::person_record_key(&record.person);
         for (at, key) in [
-            ("person", &person),
-            ("case", &record.case),
-            (root, &record.key),
+            ("person", person.as_str()),
+            ("case", record.case.as_str()),
+            (root, record.key.as_str()),
         ] {
-            if let Some(values) = seeded.record_values.get(key.as_str()) {
+            if let Some(values) = seeded.record_values.get(key) {
                 for (name, value) in values {
                     ctx[at][name.as_str()] = value.clone();
                 }
             }
         }
-        if let Some(id) = seeded.record_ids.get(&person) {
-            ctx["person"]["id"] = id.clone().into();
+        if let Some(id) = seeded.record_ids.get(person.as_str()) {
+            ctx["person"]["id"] = id.as_str().into();
         }
         if record.kind != RecordKind::Account
-            && let Some(id) = seeded.record_ids.get(&record.case)
+            && let Some(id) = seeded.record_ids.get(record.case.as_str())
         {
-            ctx["case"]["id"] = id.clone().into();
+            ctx["case"]["id"] = id.as_str().into();
         }
-        if let Some(id) = seeded.record_ids.get(&record.key) {
-            ctx[root]["id"] = id.clone().into();
+        if let Some(id) = seeded.record_ids.get(record.key.as_str()) {
+            ctx[root]["id"] = id.as_str().into();
         }
         let owner = self.plan.population.owners_of(record).next();
         if let Some(id) = owner.and_then(|o| self.account_id(&o.key)) {
@@ -261,7 +266,7 @@ impl Executor<'_> {
             }
             let identity = self.plan.population.owners_of(record).next();
             if let Some(id) = identity.and_then(|i| self.account_id(&i.key)) {
-                bound.push((record.key.clone(), id.to_string()));
+                bound.push((record.key.to_string(), id.to_string()));
                 continue;
             }
             if let Some((_, endpoint)) = needs_id {

@@ -178,7 +178,8 @@ impl Executor<'_> {
             );
         }
         let eligible = |r: &cloison_suites::Record| {
-            self.seeded.record_ids.contains_key(&r.key) && !self.pool.contains(&r.case)
+            self.seeded.record_ids.contains_key(r.key.as_str())
+                && !self.pool.contains(r.case.as_str())
         };
         let scene = match Scene::choose(
             &self.plan.population,

@@ -267,7 +267,7 @@ impl<'a> Planner<'a> {
             family,
             actor: actor.map(|a| a.key.clone()),
             endpoint: key.to_string(),
-            record: record.map(|r| r.key.clone()),
+            record: record.map(|r| r.key.to_string()),
             variant: Variant::Plain,
             expect: Expect::Refusal,
             cell: Cell {
@@ -490,7 +490,7 @@ pub fn own_record<'p>(
     population.records().iter().find(|r| {
         r.kind == kind
             && r.tenant == actor.tenant
-            && !pool.contains(&r.case)
+            && !pool.contains(r.case.as_str())
             && policy.may_see(population, actor, r).is_allowed()
     })
 }
@@ -543,7 +543,7 @@ pub fn plan(
     let mut records: BTreeMap<RecordKind, Vec<&Record>> = BTreeMap::new();
     let mut pool: BTreeMap<RecordKind, Vec<&Record>> = BTreeMap::new();
     for record in population.records() {
-        let into = if planned.pool.contains(&record.case) {
+        let into = if planned.pool.contains(record.case.as_str()) {
             &mut pool
         } else {
             &mut records

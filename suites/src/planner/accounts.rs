@@ -238,7 +238,7 @@ fn probe(
         family,
         actor: Some(actor.key.clone()),
         endpoint: endpoint.to_string(),
-        record: record.map(|r| r.key.clone()),
+        record: record.map(|r| r.key.to_string()),
         cell: Cell {
             family,
             endpoint: endpoint.to_string(),

@@ -72,7 +72,7 @@ impl<'a> Builder<'a> {
             family,
             actor: actor.map(|a| a.key.clone()),
             endpoint: endpoint.key.clone(),
-            record: record.map(|r| r.key.clone()),
+            record: record.map(|r| r.key.to_string()),
             cell: Cell {
                 family,
                 endpoint: endpoint.key.clone(),

@@ -229,7 +229,7 @@ pub fn cell_candidates(
             }
             out.push(Probe {
                 actor: Some(actor.key.clone()),
-                record: Some(record.key.clone()),
+                record: Some(record.key.to_string()),
                 ..probe.clone()
             });
             if out.len() >= limit {

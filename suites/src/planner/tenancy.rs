@@ -76,7 +76,7 @@ impl<'a> Builder<'a> {
                             Relation::OtherTenant,
                             Variant::Selector {
                                 selector: selector.clone(),
-                                tenant: record.tenant.clone(),
+                                tenant: record.tenant.to_string(),
                             },
                             Expect::Refusal,
                         );

@@ -32,19 +32,19 @@ pub(super) fn population() -> Population {
             });
             let case = format!("c{tenant}-{n}");
             records.push(Record {
-                key: case.clone(),
+                key: case.as_str().into(),
                 kind: RecordKind::Case,
                 tenant: tenant.into(),
-                person: person.clone(),
-                case: case.clone(),
+                person: person.as_str().into(),
+                case: case.as_str().into(),
             });
             for d in 0..2 {
                 records.push(Record {
-                    key: format!("d{tenant}-{n}-{d}"),
+                    key: format!("d{tenant}-{n}-{d}").into(),
                     kind: RecordKind::Document,
                     tenant: tenant.into(),
-                    person: person.clone(),
-                    case: case.clone(),
+                    person: person.as_str().into(),
+                    case: case.as_str().into(),
                 });
             }
         }
@@ -261,7 +261,7 @@ fn every_family_applies_and_plans_probes_with_the_expectation_of_the_policy() {
                 );
                 assert_eq!(probe.expect, Expect::Refusal);
                 assert_eq!(r.kind, RecordKind::Case, "the parent case file");
-                assert!(planned.pool.contains(&r.case), "{}", probe.id());
+                assert!(planned.pool.contains(r.case.as_str()), "{}", probe.id());
             }
             _ => {}
         }
@@ -447,11 +447,11 @@ fn sampling_is_linear_in_the_world() {
                 assigned_cases: BTreeSet::new(),
             });
             records.push(Record {
-                key: format!("c{tenant}-{n}"),
+                key: format!("c{tenant}-{n}").into(),
                 kind: RecordKind::Case,
                 tenant: tenant.into(),
-                person,
-                case: format!("c{tenant}-{n}"),
+                person: person.into(),
+                case: format!("c{tenant}-{n}").into(),
             });
         }
     }
@@ -523,11 +523,11 @@ fn writes_world(applicants: usize) -> (Population, Surface) {
                 assigned_cases: BTreeSet::new(),
             });
             records.push(Record {
-                key: format!("c{tenant}-{n}"),
+                key: format!("c{tenant}-{n}").into(),
                 kind: RecordKind::Case,
                 tenant: tenant.into(),
-                person,
-                case: format!("c{tenant}-{n}"),
+                person: person.into(),
+                case: format!("c{tenant}-{n}").into(),
             });
         }
         identities.push(Identity {
@@ -607,7 +607,7 @@ fn every_write_gets_a_victim_of_its_own_and_records_to_fall_back_on() {
     for probe in &writes {
         let record = probe.record.as_deref().expect("every write has a victim");
         let case = &population.record(record).expect("in the world").case;
-        assert!(planned.pool.contains(case), "{}", probe.id());
+        assert!(planned.pool.contains(case.as_str()), "{}", probe.id());
         primaries.insert((&population.record(record).expect("known").tenant, record));
         let alternates = planned.reserve.alternates(probe);
         assert!(
@@ -623,7 +623,7 @@ fn every_write_gets_a_victim_of_its_own_and_records_to_fall_back_on() {
                 .as_deref()
                 .and_then(|r| population.record(r))
                 .expect("a record of the world");
-            assert!(planned.pool.contains(&r.case), "{}", alternate.id());
+            assert!(planned.pool.contains(r.case.as_str()), "{}", alternate.id());
             if let Some(actor) = alternate
                 .actor
                 .as_deref()

@@ -24,11 +24,11 @@ fn population() -> Population {
             (format!("d{n}"), RecordKind::Document),
         ] {
             records.push(Record {
-                key,
+                key: key.into(),
                 kind,
                 tenant: "13".into(),
-                person: format!("p{n}"),
-                case: format!("c{n}"),
+                person: format!("p{n}").into(),
+                case: format!("c{n}").into(),
             });
         }
     }
