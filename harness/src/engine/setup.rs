@@ -48,6 +48,8 @@ impl Provisioned {
                 known.tenant_ids.insert(tenant.code.clone(), id.clone());
             }
             if let Some(credential) = &tenant.credential {
+                // A credential of the run's from the start (the profile may spell it out).
+                inputs.options.redact.add(credential.clone());
                 known
                     .tenant_credentials
                     .insert(tenant.code.clone(), credential.clone());
