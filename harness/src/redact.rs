@@ -49,7 +49,8 @@ impl Secrets {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let Ok(mut set) = self.0.write() else { return };
+        // A phase that panicked holding the set does not make cloison forget a credential.
+        let mut set = (self.0.write()).unwrap_or_else(std::sync::PoisonError::into_inner);
         for value in values {
             let value: String = value.into();
             let value = value.trim();
@@ -64,7 +65,9 @@ impl Secrets {
 
     /// How many values are held (escaped forms included).
     pub fn len(&self) -> usize {
-        self.0.read().map_or(0, |set| set.len())
+        (self.0.read())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 
     /// Whether no value is held.
@@ -570,6 +573,21 @@ mod tests {
             secrets.redact("echo Bearer tok-123456 and Bearer%20tok-123456"),
             "echo Bearer <redacted> and Bearer%20<redacted>"
         );
+    }
+
+    #[test]
+    fn a_set_poisoned_by_a_panic_still_takes_and_hides_credentials() {
+        let secrets = Secrets::default();
+        let held = secrets.clone();
+        let panicked = std::thread::spawn(move || {
+            let _guard = held.0.write().unwrap();
+            panic!("a phase panics holding the set");
+        })
+        .join();
+        assert!(panicked.is_err() && secrets.0.is_poisoned());
+        secrets.add("tok-after-panic");
+        assert!(!secrets.is_empty());
+        assert_eq!(secrets.redact("x tok-after-panic"), "x <redacted>");
     }
 
     #[test]
