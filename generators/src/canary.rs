@@ -48,8 +48,8 @@ pub use fold::{Folded, fold, match_key};
 use index::{IndexBuilder, WordIndex, at_boundaries};
 
 use crate::ident::{iban_spaced, nir_spaced, phone_spaced};
+use crate::lazy::Cases;
 use crate::model::*;
-use crate::world::World;
 
 /// What kind of sensitive value a canary is.
 #[derive(
@@ -320,9 +320,9 @@ pub fn escaped_forms(value: &str) -> Vec<String> {
 
 impl CanaryRegistry {
     /// Every canary of `world`.
-    pub fn from_world(world: &World) -> CanaryRegistry {
+    pub fn from_world<W: Cases + ?Sized>(world: &W) -> CanaryRegistry {
         let mut b = Builder::default();
-        for a in &world.agents {
+        for a in world.agents() {
             let owner = CanaryOwner {
                 tenant: a.tenant_id,
                 person: None,
@@ -334,11 +334,11 @@ impl CanaryRegistry {
             }
             b.add(&a.login, CanaryKind::AgentLogin, owner, &[]);
         }
-        for c in &world.cases {
+        for c in world.each_case() {
             for p in &c.persons {
                 add_person(&mut b, p, c.case_file.id);
             }
-            add_case_records(&mut b, c);
+            add_case_records(&mut b, &c);
         }
         b.build()
     }

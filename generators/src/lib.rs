@@ -6,7 +6,8 @@
 //! agents, administrators), case files with status history, requested rights, documents (small valid PDFs
 //! produced on demand), evaluations, decisions, appeals and agent notes in French.
 //!
-//! - [`World::generate`] builds a small world in memory from a [`GenConfig`];
+//! - [`World::generate`] builds a small world in memory from a [`GenConfig`]; [`LazyWorld`] holds only its
+//!   tenants and agents and draws each case file again when asked (for runs over large worlds);
 //! - [`World::canaries`] gives the [`canary::CanaryRegistry`]: which tenant, person and record any bytes
 //!   reveal;
 //! - [`stream::write_world`] streams a large world to JSONL or CSV, in parallel, with flat memory and
@@ -37,6 +38,7 @@ pub mod emit;
 pub mod error;
 pub mod geo;
 pub mod ident;
+pub mod lazy;
 pub mod model;
 pub mod pdf;
 pub mod plan;
@@ -57,6 +59,7 @@ pub use config::{
 pub use date::Date;
 pub use emit::Format;
 pub use error::GenError;
+pub use lazy::{Cases, LazyWorld};
 pub use model::*;
 pub use schema::Entity;
 pub use tag::{RUN_TAGS, RunTag, TAG_CAPACITY_CASES};

@@ -1,6 +1,5 @@
 //! The in-memory world for small sizes: typed records of every tenant, agent and case file.
 
-use crate::bundle;
 use crate::config::GenConfig;
 use crate::draw::{CaseDraw, Drawer, MAX_DOCS};
 use crate::error::GenError;
@@ -28,29 +27,22 @@ pub struct World {
 impl World {
     /// Generate the world of `config`. Deterministic: the same config and version give the same world.
     pub fn generate(config: &GenConfig) -> Result<World, GenError> {
-        let drawer = Drawer::new(config)?;
-        let tenants = drawer.plan.tenants.iter().map(bundle::tenant).collect();
-        let agents = drawer
-            .plan
-            .tenants
-            .iter()
-            .flat_map(|tp| (0..tp.agents).map(move |k| (tp, k)))
-            .map(|(tp, k)| bundle::agent(config.seed, tp, k))
-            .collect();
-        let mut cases = Vec::with_capacity(config.cases as usize);
-        let mut d = CaseDraw::default();
-        for (ti, tp) in drawer.plan.tenants.iter().enumerate() {
-            for g in tp.first_case..tp.first_case + tp.cases {
-                drawer.draw(g, ti, &mut d);
-                cases.push(bundle::bundle(&drawer, &d));
-            }
-        }
-        Ok(World {
+        Ok(crate::lazy::LazyWorld::new(config)?.held())
+    }
+
+    /// A world of these parts (its case files drawn by `drawer`, in global order).
+    pub(crate) fn from_parts(
+        drawer: Drawer,
+        tenants: Vec<Tenant>,
+        agents: Vec<Account>,
+        cases: Vec<CaseBundle>,
+    ) -> World {
+        World {
             drawer,
             tenants,
             agents,
             cases,
-        })
+        }
     }
 
     /// The config this world was generated from.
@@ -156,7 +148,7 @@ pub fn document_bytes(config: &GenConfig, id: DocumentId) -> Result<Option<Vec<u
     Ok(render_document(&Drawer::new(config)?, id))
 }
 
-fn render_document(drawer: &Drawer, id: DocumentId) -> Option<Vec<u8>> {
+pub(crate) fn render_document(drawer: &Drawer, id: DocumentId) -> Option<Vec<u8>> {
     let n = id.0.checked_sub(1)?;
     let (g, k) = (n / MAX_DOCS as u64, (n % MAX_DOCS as u64) as usize);
     if g >= drawer.plan.cases {

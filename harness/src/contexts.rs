@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use cloison_generators::{CaseBundle, PersonId, Tenant, World};
+use cloison_generators::{CaseBundle, Cases, PersonId, Tenant};
 use cloison_suites::population::{Key, case_key, document_key, note_key, person_key};
 use serde_json::{Value, json};
 
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 /// was 73 MB of the run's peak; issue 23).
 #[derive(Debug)]
 pub struct Contexts<'w> {
-    world: &'w World,
+    world: &'w dyn Cases,
     person_account: &'w HashMap<PersonId, String>,
     at: HashMap<Key, At>,
 }
@@ -44,9 +44,9 @@ impl Contexts<'_> {
     /// The context of a record (a case file, document, note or decision), or `None` if the world has no
     /// such record.
     pub fn get(&self, key: &str) -> Option<Value> {
-        let case_ctx = |c: usize| -> Option<(Value, &CaseBundle)> {
-            let bundle = self.world.cases.get(c)?;
-            Some((self.case_context(bundle), bundle))
+        let case_ctx = |c: usize| -> Option<(Value, std::borrow::Cow<'_, CaseBundle>)> {
+            let bundle = self.world.case_at(c)?;
+            Some((self.case_context(&bundle), bundle))
         };
         Some(match *self.at.get(key)? {
             At::Case(c) => case_ctx(c)?.0,
@@ -67,7 +67,7 @@ impl Contexts<'_> {
                 ctx["decision"] = value_of(bundle.decisions.get(i)?);
                 ctx
             }
-            At::Account(c, i) => self.account_context(self.world.cases.get(c)?, i)?,
+            At::Account(c, i) => self.account_context(&*self.world.case_at(c)?, i)?,
         })
     }
 
@@ -79,7 +79,7 @@ impl Contexts<'_> {
     /// The tenant of a case file, as a template value.
     fn tenant(&self, bundle: &CaseBundle) -> Option<Value> {
         self.world
-            .tenant(bundle.case_file.tenant_id)
+            .tenant_by_id(bundle.case_file.tenant_id)
             .map(|t: &Tenant| value_of(t))
     }
 
@@ -128,11 +128,11 @@ impl Contexts<'_> {
 
 /// The template contexts of a world's records.
 pub fn record_contexts<'w>(
-    world: &'w World,
+    world: &'w dyn Cases,
     person_account: &'w HashMap<PersonId, String>,
 ) -> Contexts<'w> {
     let mut at: HashMap<Key, At> = HashMap::new();
-    for (c, bundle) in world.cases.iter().enumerate() {
+    for (c, bundle) in world.each_case().enumerate() {
         // The person as a record of its own (where a profile makes persons a resource).
         at.insert(
             Key::from(cloison_suites::population::person_record_key(&person_key(
@@ -188,7 +188,7 @@ fn case_value(bundle: &CaseBundle) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use cloison_generators::GenConfig;
+    use cloison_generators::{GenConfig, World};
     use cloison_suites::population::{account_key, decision_key, person_record_key};
 
     use super::*;

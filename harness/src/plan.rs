@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use cloison_generators::canary::{CanaryHit, CanaryRegistry, RecordRef};
-use cloison_generators::{Document, DocumentId, PersonId, Role, TenantId, TenantSelection, World};
+use cloison_generators::{
+    CaseBundle, Document, DocumentId, LazyWorld, PersonId, Role, TenantId, TenantSelection,
+};
 use cloison_suites::population::{Key, case_key, document_key, holder_key, person_key};
 use cloison_suites::{DataOwner, Population, RecordKind};
 use serde_json::{Value, json};
@@ -141,8 +143,8 @@ pub enum PlanError {
 /// The accounts, population and contexts of a run.
 #[derive(Debug)]
 pub struct Plan {
-    /// The generated world.
-    pub world: World,
+    /// The generated world: its tenants and agents held, its case files drawn when asked.
+    pub world: LazyWorld,
     /// Every account, in world order.
     pub accounts: Vec<PlannedAccount>,
     /// Who may see what.
@@ -196,7 +198,7 @@ fn holder_password(seed: u64, person: PersonId) -> String {
 
 impl Plan {
     /// Plan a run of `profile` over `world`. `secrets` fills the passwords and tokens of existing accounts.
-    pub fn new(world: World, profile: &Profile, secrets: &Value) -> Result<Plan, PlanError> {
+    pub fn new(world: LazyWorld, profile: &Profile, secrets: &Value) -> Result<Plan, PlanError> {
         let mut accounts = world_accounts(&world, profile.accounts.holders);
         let (staff, staff_accounts) = staff_accounts(&world, profile);
         accounts.extend(staff_accounts);
@@ -225,16 +227,15 @@ impl Plan {
             .iter()
             .filter_map(|a| a.person.map(|p| (p, a.key.clone())))
             .collect();
-        let own_values = own_values(&world, &person_account);
-        let document_ids = world
-            .documents()
-            .map(|d| (Key::from(document_key(d.id)), d.id))
-            .collect();
-        let person_at = (world.cases.iter().enumerate())
-            .flat_map(|(c, bundle)| {
-                (bundle.persons.iter().enumerate()).map(move |(i, p)| (p.id, (c, i)))
-            })
-            .collect();
+        let mut own_values = HashMap::new();
+        let mut document_ids = HashMap::new();
+        let mut person_at = HashMap::new();
+        for (c, bundle) in world.each_case().enumerate() {
+            index_case(c, &bundle, &person_account, &mut own_values, &mut person_at);
+            for d in &bundle.documents {
+                document_ids.insert(Key::from(document_key(d.id)), d.id);
+            }
+        }
         Ok(Plan {
             person_at,
             world,
@@ -249,15 +250,44 @@ impl Plan {
     }
 
     /// The generated document of a document record.
-    pub fn document(&self, key: &str) -> Option<&Document> {
+    pub fn document(&self, key: &str) -> Option<Document> {
         let id = self.document_ids.get(key)?;
         self.world.document(*id)
     }
 
     /// A person of the world.
-    pub fn person(&self, id: PersonId) -> Option<&cloison_generators::Person> {
+    pub fn person(&self, id: PersonId) -> Option<cloison_generators::Person> {
         let &(case, i) = self.person_at.get(&id)?;
-        self.world.cases.get(case)?.persons.get(i)
+        let mut persons = self.world.case_at(case)?.persons;
+        (i < persons.len()).then(|| persons.swap_remove(i))
+    }
+
+    /// The representation of the person of `owner_key` by the person of `rep_key`, from the represented
+    /// person's case file (where the world puts a person's representations).
+    pub fn representation(
+        &self,
+        rep_key: &str,
+        owner_key: &str,
+    ) -> Option<cloison_generators::Representation> {
+        let matches = |rep: &cloison_generators::Representation| {
+            self.person_account
+                .get(&rep.representative_id)
+                .map(String::as_str)
+                == Some(rep_key)
+                && self.person_account.get(&rep.person_id).map(String::as_str) == Some(owner_key)
+        };
+        let owner = self.account(owner_key)?.person?;
+        let &(case, _) = self.person_at.get(&owner)?;
+        let in_case = self
+            .world
+            .case_at(case)?
+            .representations
+            .into_iter()
+            .find(matches);
+        // A person is the applicant of one case file; a search of the world only if the world says otherwise.
+        in_case.or_else(|| {
+            (self.world.each_case()).find_map(|b| b.representations.into_iter().find(matches))
+        })
     }
 
     /// The account of an identity key.
@@ -323,7 +353,7 @@ impl Account<'_> {
 
 /// The accounts of the generated world, in world order: each case file's accounts (and, with `holders`,
 /// an applicant account for a person who has none), then the agents.
-fn world_accounts(world: &World, holders: bool) -> Vec<PlannedAccount> {
+fn world_accounts(world: &LazyWorld, holders: bool) -> Vec<PlannedAccount> {
     let tenant = |id: TenantId| {
         let code = world
             .tenant(id)
@@ -332,7 +362,7 @@ fn world_accounts(world: &World, holders: bool) -> Vec<PlannedAccount> {
         (code, id)
     };
     let mut accounts = Vec::new();
-    for bundle in &world.cases {
+    for bundle in world.each_case() {
         for account in &bundle.accounts {
             accounts.push(
                 Account {
@@ -389,7 +419,7 @@ fn world_accounts(world: &World, holders: bool) -> Vec<PlannedAccount> {
 
 /// Roles of the platform's own: one staff identity per tenant each, with no person.
 fn staff_accounts(
-    world: &World,
+    world: &LazyWorld,
     profile: &Profile,
 ) -> (Vec<cloison_suites::Identity>, Vec<PlannedAccount>) {
     let mut staff = Vec::new();
@@ -426,7 +456,7 @@ fn staff_accounts(
 /// The population of the world, with the staff identities and, where the profile makes them resources,
 /// persons and accounts as records.
 fn population(
-    world: &World,
+    world: &LazyWorld,
     profile: &Profile,
     staff: Vec<cloison_suites::Identity>,
 ) -> Result<Population, PlanError> {
@@ -447,7 +477,7 @@ fn population(
 /// in order; the others are dropped.
 fn bind_existing(
     accounts: Vec<PlannedAccount>,
-    world: &World,
+    world: &LazyWorld,
     profile: &Profile,
     tenants: &[PlannedTenant],
     ctx: &Value,
@@ -514,13 +544,17 @@ fn bind_existing(
     Ok(bound)
 }
 
-/// Per identity with a person, the values of that person others share (surname, address line).
-fn own_values(
-    world: &World,
+/// What the plan indexes of case file `c`: where each of its persons is, and, per identity with a person,
+/// the values of that person others share (surname, address line).
+fn index_case(
+    c: usize,
+    bundle: &CaseBundle,
     person_account: &HashMap<PersonId, String>,
-) -> HashMap<String, Vec<String>> {
-    let mut own_values = HashMap::new();
-    for person in world.persons() {
+    own_values: &mut HashMap<String, Vec<String>>,
+    person_at: &mut HashMap<PersonId, (usize, usize)>,
+) {
+    for (i, person) in bundle.persons.iter().enumerate() {
+        person_at.insert(person.id, (c, i));
         if let Some(key) = person_account.get(&person.id) {
             own_values.insert(
                 key.clone(),
@@ -528,12 +562,11 @@ fn own_values(
             );
         }
     }
-    own_values
 }
 
 /// `[[tenants.existing]]` bound to the world's tenants: by code when the entries name codes, else in order.
 fn existing_tenants(
-    world: &World,
+    world: &LazyWorld,
     profile: &Profile,
     ctx: &Value,
 ) -> Result<Vec<PlannedTenant>, PlanError> {
@@ -592,7 +625,7 @@ pub struct WorldCanaries {
 
 impl WorldCanaries {
     /// Index every canary of `world`.
-    pub fn new(world: &World) -> Self {
+    pub fn new(world: &LazyWorld) -> Self {
         Self {
             registry: world.canaries(),
             tenant_codes: world
@@ -711,7 +744,7 @@ mod tests {
     /// document record names its generated document.
     #[test]
     fn accounts_carry_their_kind_and_document_records_their_document() {
-        let world = World::generate(&GenConfig::new(1, 2, 16)).expect("world");
+        let world = LazyWorld::new(&GenConfig::new(1, 2, 16)).expect("world");
         let mut profile = Profile::reference_portal().expect("profile");
         profile.accounts.holders = true;
         let plan = Plan::new(world, &profile, &json!({})).expect("plan");
@@ -737,7 +770,7 @@ mod tests {
         }
         assert!(holders > 0, "some case file's person has no account");
         let mut documents = 0;
-        for d in plan.world.documents() {
+        for d in plan.world.each_case().flat_map(|c| c.documents) {
             let found = plan.document(&document_key(d.id)).map(|found| found.id);
             assert_eq!(found, Some(d.id));
             documents += 1;
@@ -750,11 +783,11 @@ mod tests {
     /// owner: the parent's own values list it, so that seeing one's own surname is never a leak.
     #[test]
     fn a_parents_own_values_include_the_surname_it_shares_with_a_child() {
-        let world = World::generate(&GenConfig::new(1, 2, 16)).expect("world");
+        let world = LazyWorld::new(&GenConfig::new(1, 2, 16)).expect("world");
         let profile = Profile::reference_portal().expect("profile");
         let plan = Plan::new(world, &profile, &json!({})).expect("plan");
         let mut shared = 0;
-        for bundle in &plan.world.cases {
+        for bundle in plan.world.each_case() {
             let applicant = bundle
                 .persons
                 .iter()

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use cloison_generators::Cases;
 use serde::{Deserialize, Serialize};
 
 /// The kinds of record a probe can aim at.
@@ -279,20 +280,20 @@ impl Population {
     /// reference date), agents (assigned the case files they evaluated) and administrators. With
     /// `holders`, every case file's person without an account gets a holder identity ([`holder_key`]) with
     /// the role `applicant`. Records are case files, documents, notes and decisions.
-    pub fn from_world(
-        world: &cloison_generators::World,
+    pub fn from_world<W: Cases + ?Sized>(
+        world: &W,
         holders: bool,
     ) -> Result<Self, PopulationError> {
         let tenant_code = |id: cloison_generators::TenantId| {
             world
-                .tenant(id)
+                .tenant_by_id(id)
                 .map(|t| t.code.clone())
                 .unwrap_or_else(|| id.0.to_string())
         };
         let relations = Relations::of(world);
         let mut identities = Vec::new();
         let mut records = Vec::new();
-        for bundle in &world.cases {
+        for bundle in world.each_case() {
             let tenant = tenant_code(bundle.case_file.tenant_id);
             let person = bundle.case_file.person_id;
             let has_account = bundle.accounts.iter().any(|a| a.person_id == Some(person));
@@ -310,9 +311,9 @@ impl Population {
                     assigned_cases: BTreeSet::new(),
                 });
             }
-            push_records(&mut records, bundle, tenant);
+            push_records(&mut records, &bundle, tenant);
         }
-        for agent in &world.agents {
+        for agent in world.agents() {
             identities.push(Identity {
                 key: agent.login.clone(),
                 role: agent.role.as_str().to_string(),
@@ -343,14 +344,14 @@ struct Relations {
 
 impl Relations {
     /// The relations of `world` at its reference date.
-    fn of(world: &cloison_generators::World) -> Relations {
+    fn of<W: Cases + ?Sized>(world: &W) -> Relations {
         let reference = world.config().reference_date;
         let mut relations = Relations {
             represents: BTreeMap::new(),
             formerly: BTreeMap::new(),
             assigned: BTreeMap::new(),
         };
-        for bundle in &world.cases {
+        for bundle in world.each_case() {
             for rep in &bundle.representations {
                 let map = if rep.end_date.is_none_or(|end| end > reference) {
                     &mut relations.represents
@@ -442,12 +443,12 @@ impl Population {
     /// world (applicants and representatives; agents' accounts are not about a person): the account as a
     /// resource of the platform (`/users/{id}`), keyed by [`account_key`], about the account's person, in
     /// the case file it came with. Kept only while its identity is (see [`Population::retain`]).
-    pub fn with_account_records(
+    pub fn with_account_records<W: Cases + ?Sized>(
         &self,
-        world: &cloison_generators::World,
+        world: &W,
     ) -> Result<Population, PopulationError> {
         let mut records = self.records.clone();
-        for bundle in &world.cases {
+        for bundle in world.each_case() {
             for account in &bundle.accounts {
                 let Some(person) = account.person_id else {
                     continue;

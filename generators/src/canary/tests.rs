@@ -1,4 +1,5 @@
 use super::*;
+use crate::World;
 use crate::config::GenConfig;
 use std::collections::HashMap;
 

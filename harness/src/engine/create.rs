@@ -146,7 +146,7 @@ impl Executor<'_> {
             RecordKind::Document => self
                 .plan
                 .document(key)
-                .map(|d| self.plan.world.document_bytes(d)),
+                .map(|d| self.plan.world.document_bytes(&d)),
             _ => None,
         };
         let endpoint_key = format!("resources.{}.create", self.profile.kind_name(kind));

@@ -115,7 +115,7 @@ impl<'a> Executor<'a> {
             RecordKind::Document => self
                 .plan
                 .document(template)
-                .map(|d| self.plan.world.document_bytes(d)),
+                .map(|d| self.plan.world.document_bytes(&d)),
             _ => None,
         };
         let create = self

@@ -570,7 +570,7 @@ impl ProvisioningRun<'_> {
             return Ok(());
         };
         let mut created = 0;
-        for bundle in &inputs.plan.world.cases {
+        for bundle in inputs.plan.world.each_case() {
             for rep in &bundle.representations {
                 let made = self
                     .representation(operator, provisioning, endpoint, rep)

@@ -50,17 +50,8 @@ impl Executor<'_> {
         let r = scene.representative?;
         let rep_key = &scene.members.get(r)?.key;
         let owner_key = &scene.members.first()?.key;
-        let rep = self
-            .plan
-            .world
-            .cases
-            .iter()
-            .flat_map(|b| &b.representations)
-            .find(|rep| {
-                self.plan.person_account.get(&rep.representative_id) == Some(rep_key)
-                    && self.plan.person_account.get(&rep.person_id) == Some(owner_key)
-            })?;
-        let mut representation = serde_json::to_value(rep).ok()?;
+        let rep = self.plan.representation(rep_key, owner_key)?;
+        let mut representation = serde_json::to_value(&rep).ok()?;
         if let (Value::Object(map), Some(id)) = (&mut representation, id) {
             map.insert("id".into(), id.into());
         }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use cloison_generators::{GenConfig, World};
+use cloison_generators::{GenConfig, LazyWorld};
 use cloison_suites::{Family, PlanConfig, Planned, RecordKind};
 use serde_json::{Value, json};
 
@@ -34,7 +34,7 @@ fn document(paths: Value) -> Document {
 }
 
 fn planned(profile: &Profile) -> (Plan, Planned) {
-    let world = World::generate(&GenConfig::new(1, 2, 16)).expect("world");
+    let world = LazyWorld::new(&GenConfig::new(1, 2, 16)).expect("world");
     let plan = Plan::new(world, profile, &json!({})).expect("plan");
     let planned = cloison_suites::plan(
         &plan.population,

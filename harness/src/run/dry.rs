@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use cloison_generators::{GenConfig, World};
+use cloison_generators::{GenConfig, LazyWorld};
 use cloison_suites::{PlanConfig, Planned, Probe};
 use serde_json::Value;
 
@@ -22,10 +22,10 @@ pub struct Offline {
 }
 
 /// The world of `config` for `profile` (a platform without tenants has one departement).
-pub fn world_for(profile: &Profile, config: &GenConfig) -> Result<World, String> {
+pub fn world_for(profile: &Profile, config: &GenConfig) -> Result<LazyWorld, String> {
     let mut config = config.clone();
     config.tenants = crate::plan::tenant_selection(&config.tenants, &profile.tenants)?;
-    World::generate(&config).map_err(|e| format!("cannot generate the world: {e}"))
+    LazyWorld::new(&config).map_err(|e| format!("cannot generate the world: {e}"))
 }
 
 /// Plan a run of `profile` over `world`, without deploying or sending anything. `secrets` fill existing
@@ -33,7 +33,7 @@ pub fn world_for(profile: &Profile, config: &GenConfig) -> Result<World, String>
 pub fn plan_offline(
     profile: &Profile,
     secrets: &Value,
-    world: World,
+    world: LazyWorld,
     seed: u64,
     per_cell: Option<usize>,
 ) -> Result<Offline, crate::plan::PlanError> {
@@ -95,12 +95,12 @@ pub fn describe(profile: &Profile, offline: &Offline) -> String {
         AccountSource::Existing => "existing accounts, nothing created",
         AccountSource::None => "tenant credentials, nothing created",
     };
-    let cases = plan.world.cases.len();
+    let cases = plan.world.case_count();
     let documents: usize = if profile
         .create(cloison_suites::RecordKind::Document)
         .is_some()
     {
-        plan.world.cases.iter().map(|c| c.documents.len()).sum()
+        plan.world.each_case().map(|c| c.documents.len()).sum()
     } else {
         0
     };

@@ -246,7 +246,7 @@ async fn execute_with(
 async fn drive(
     args: &RunArgs,
     prepared: &mut phases::Prepared,
-    world: cloison_generators::World,
+    world: cloison_generators::LazyWorld,
     deployed: &crate::target::Deployed,
     interrupt: &Arc<AtomicBool>,
 ) -> Result<

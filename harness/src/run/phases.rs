@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use cloison_generators::World;
+use cloison_generators::LazyWorld;
 use cloison_suites::outcome::{Failure, StopReason};
 use cloison_suites::{PlanConfig, Planned};
 use serde_json::{Map, Value};
@@ -71,7 +71,7 @@ pub(super) struct Prepared {
 pub(super) fn prepare(
     args: &RunArgs,
     redact: &crate::redact::Secrets,
-) -> Result<(Prepared, World), CliError> {
+) -> Result<(Prepared, LazyWorld), CliError> {
     let profile = match &args.profile {
         Some(path) => Profile::load(path),
         None => Profile::reference_portal(),
@@ -110,7 +110,7 @@ pub(super) fn prepare(
     // A platform without tenants has a world of one departement; existing tenants decide how many.
     config.tenants = crate::plan::tenant_selection(&config.tenants, &profile.tenants)
         .map_err(CliError::Usage)?;
-    let world = World::generate(&config)
+    let world = LazyWorld::new(&config)
         .map_err(|e| CliError::usage(format!("cannot generate the world: {e}")))?;
     let prepared = Prepared {
         profile,
@@ -200,7 +200,7 @@ pub(super) struct Probing {
 pub(super) async fn plan_probes(
     args: &RunArgs,
     prepared: &mut Prepared,
-    world: World,
+    world: LazyWorld,
     base_url: &str,
     startup: Instant,
 ) -> Result<Probing, Halt> {

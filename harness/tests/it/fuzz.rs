@@ -141,7 +141,7 @@ fn mutated_profile() -> impl Strategy<Value = (Vec<Mutation>, Vec<u8>)> {
 fn mutated_profiles_load_or_fail_with_a_short_located_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("mutated.toml");
-    let world = cloison_generators::World::generate(&cloison_generators::GenConfig::new(1, 2, 4))
+    let world = cloison_generators::LazyWorld::new(&cloison_generators::GenConfig::new(1, 2, 4))
         .expect("world");
     let secrets = serde_json::json!({ "operator_token": "fuzz-operator" });
     let loaded = std::sync::atomic::AtomicUsize::new(0);

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use cloison_generators::{GenConfig, World};
+use cloison_generators::{GenConfig, LazyWorld};
 use cloison_harness::plan::Plan;
 use cloison_harness::profile::Profile;
 
@@ -24,7 +24,7 @@ fn read(path: &Path) -> String {
 
 /// Every password and token of the accounts of the default world (seed 1, 2 tenants, 16 case files).
 fn credentials() -> Vec<String> {
-    let world = World::generate(&GenConfig::new(1, 2, 16)).expect("world");
+    let world = LazyWorld::new(&GenConfig::new(1, 2, 16)).expect("world");
     let profile = Profile::reference_portal().expect("reference profile");
     let plan = Plan::new(world, &profile, &serde_json::json!({})).expect("plan");
     let secrets: Vec<String> = plan
