@@ -444,3 +444,29 @@ fn each_pattern_has_a_key_of_its_own_or_nearly() {
         registry.index.largest_key()
     );
 }
+
+/// A canary costs its value's bytes and 24 bytes; owners are held once per run of canaries that share one,
+/// and every canary still answers with its own.
+#[test]
+fn canaries_share_their_owners_and_each_answers_with_its_own() {
+    assert!(std::mem::size_of::<Held>() <= 24);
+    let world = world(40);
+    let registry = CanaryRegistry::from_world(&world);
+    assert!(registry.canaries.owners.len() * 2 < registry.canaries.len());
+    for person in world.persons() {
+        let hits = registry.scan(person.nir.as_bytes());
+        assert!(
+            hits.iter().any(|h| h.owner.person == Some(person.id)
+                && h.owner.record == RecordRef::Person(person.id)),
+            "{}",
+            person.nir
+        );
+    }
+    for d in world.decisions() {
+        let hits = registry.scan(d.number.as_bytes());
+        assert!(
+            hits.iter()
+                .any(|h| h.owner.record == RecordRef::Decision(d.id))
+        );
+    }
+}
