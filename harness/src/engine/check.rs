@@ -16,6 +16,9 @@ use crate::oracle;
 use crate::profile::Endpoint;
 use crate::render::Tweak;
 
+/// How many times a stateful check logs a member in again when its live session is not accepted.
+const RELOGINS: usize = 3;
+
 impl Executor<'_> {
     /// Every session reads the subject; the first read that does not match the model fails the sequence.
     pub(super) async fn check(
@@ -66,7 +69,8 @@ impl Executor<'_> {
     }
 
     /// Every session's read of the subject. A session the model holds live that is not accepted may have
-    /// expired (platforms end sessions on their own): its member logs in again and reads once more.
+    /// expired (platforms end sessions on their own): its member logs in again and reads once more, up to
+    /// [`RELOGINS`] times while the new session is not accepted either.
     async fn read_subject(
         &self,
         scene: &Scene,
@@ -109,7 +113,12 @@ impl Executor<'_> {
             let Some(account) = self.plan.account(&member.key) else {
                 continue;
             };
-            if let Ok((session, _)) = self.login(account).await {
+            // A platform that ends sessions on its own may end the new one before it is used (one that
+            // revokes every session each N requests, while other identities' requests run): a few tries.
+            for _ in 0..RELOGINS {
+                let Ok((session, _)) = self.login(account).await else {
+                    break;
+                };
                 self.counters.relogins.fetch_add(1, Ordering::SeqCst);
                 if let Some(slot) = live.sessions.get_mut(i) {
                     *slot = session.clone();
@@ -122,6 +131,9 @@ impl Executor<'_> {
                     .send_with(&self.settings, read, &ctx, None, &Tweak::default())
                     .await
                     .map_err(|e| e.to_string());
+                if !matches!(answer, Ok(ex) if refusals.is_unauthenticated(&ex.observed)) {
+                    break;
+                }
             }
         }
         answers

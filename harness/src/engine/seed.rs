@@ -74,7 +74,7 @@ pub(super) async fn seed(
 fn keep(
     inputs: &Inputs<'_>,
     create: &Create,
-    mut results: Vec<(String, Result<Created, EngineError>)>,
+    mut results: Vec<(Key, Result<Created, EngineError>)>,
     seeded: &mut Seeded,
     sink: &dyn Sink,
 ) -> Result<(), EngineError> {
@@ -84,7 +84,7 @@ fn keep(
     let mut owners: HashMap<&str, &str> = HashMap::with_capacity(results.len());
     for (key, created) in &results {
         let Ok(created) = created else { break };
-        if let Some(first) = owners.insert(&created.id, key) {
+        if let Some(first) = owners.insert(&created.id, key.as_str()) {
             return Err(EngineError::Setup(
                 inputs
                     .profile
@@ -103,11 +103,9 @@ fn keep(
     for (key, created) in results {
         let created = created?;
         if !created.values.is_empty() {
-            seeded
-                .record_values
-                .insert(key.as_str().into(), created.values);
+            seeded.record_values.insert(key.clone(), created.values);
         }
-        seeded.record_ids.insert(key.into(), created.id);
+        seeded.record_ids.insert(key, created.id);
         if let Some(event) = &created.event {
             sink.event(&Event::SetupLeak(event));
         }
@@ -122,8 +120,9 @@ impl Executor<'_> {
         &self,
         kind: RecordKind,
         create: &Create,
-    ) -> Vec<(String, Result<Created, EngineError>)> {
-        let records: Vec<String> = self
+    ) -> Vec<(Key, Result<Created, EngineError>)> {
+        // Keys inline (no allocation each): every record of a kind and its result are held at once.
+        let records: Vec<Key> = self
             .plan
             .population
             .records()
@@ -133,7 +132,7 @@ impl Executor<'_> {
                     && (matches!(kind, RecordKind::Person | RecordKind::Case)
                         || self.seeded.record_ids.contains_key(r.case.as_str()))
             })
-            .map(|r| r.key.to_string())
+            .map(|r| r.key.clone())
             .collect();
         self.sink.event(&Event::Phase {
             name: kind.name(),
